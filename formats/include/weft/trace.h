@@ -1,0 +1,235 @@
+// trace.h — the in-memory model of a weft trace: plain value structs, no protobuf.
+// formats/ turns it into weft_trace.proto packets and back (trace_io.h); everything else
+// (supervisor, replayer, CLI, GUI) works on these structs. Every struct compares with ==
+// (memberwise, defaulted).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace weft::format {
+
+// Major version of the file format. A reader rejects other majors.
+inline constexpr uint32_t kFormatMajor = 1;
+// First bytes of every trace file, followed by the major version as 4 little-endian bytes.
+inline constexpr char kMagic[8] = {'W', 'E', 'F', 'T', 'T', 'R', 'C', '\n'};
+
+// Event kinds: same numbers as weft_event_kind in recorder/shim_abi.h.
+enum class EventKind : uint32_t {
+  kNone = 0,
+  kThreadStart = 1,
+  kThreadExit = 2,
+  kThreadCreate = 3,
+  kThreadJoin = 4,
+  kThreadDetach = 5,
+  kMutexLock = 6,
+  kMutexUnlock = 7,
+  kRwlockRdlock = 8,
+  kRwlockWrlock = 9,
+  kRwlockUnlock = 10,
+  kCondWait = 11,
+  kCondWake = 12,
+  kCondSignal = 13,
+  kCondBroadcast = 14,
+  kSemWait = 15,
+  kSemPost = 16,
+  kBarrierWait = 17,
+  kBarrierLeave = 18,
+  kOnce = 19,
+  kSpinLock = 20,
+  kSpinUnlock = 21,
+  kFutexWait = 22,
+  kFutexWoken = 23,
+  kFutexWake = 24,
+  kSleep = 25,
+  kSleepDone = 26,
+  kYield = 27,
+  kFork = 28,
+  kOnceDone = 29,
+};
+
+// Short lower-case name ("mutex_lock"), "unknown" for numbers this build does not know.
+const char* EventKindName(EventKind kind);
+
+// Event flags: same bits as WEFT_F_* in recorder/shim_abi.h.
+inline constexpr uint32_t kFlagTry = 0x1;
+inline constexpr uint32_t kFlagTimed = 0x2;
+inline constexpr uint32_t kFlagTimedOut = 0x4;
+inline constexpr uint32_t kFlagFailed = 0x8;
+inline constexpr uint32_t kFlagRead = 0x10;
+
+// Object kinds: same numbers as weft_object_kind.
+enum class ObjectKind : uint32_t {
+  kNone = 0,
+  kThread = 1,
+  kMutex = 2,
+  kRwlock = 3,
+  kCond = 4,
+  kSem = 5,
+  kBarrier = 6,
+  kOnce = 7,
+  kSpin = 8,
+  kFutex = 9,
+};
+// Short lower-case name ("mutex"), "unknown" for numbers this build does not know.
+const char* ObjectKindName(ObjectKind kind);
+
+// How the run was scheduled.
+enum class Mode : uint32_t { kControlled = 1 };
+
+struct Header {
+  uint32_t format_major = kFormatMajor;
+  std::string weft_version;          // version of the weft that wrote the trace
+  uint32_t shim_protocol = 0;        // WEFT_SHIM_PROTOCOL_VERSION of the shim
+  std::vector<std::string> argv;     // argv[0] as given by the user
+  std::string executable;            // resolved absolute path of argv[0]
+  std::string cwd;                   // working directory of the run
+  std::vector<std::pair<std::string, std::string>> env;  // the program's environment
+  Mode mode = Mode::kControlled;
+  std::string strategy;              // "random", "replay", ...
+  uint64_t seed = 0;
+  uint64_t realtime_base_ns = 0;     // virtual CLOCK_REALTIME at virtual time 0
+  uint64_t monotonic_base_ns = 0;    // virtual CLOCK_MONOTONIC at virtual time 0
+  uint64_t created_unix_ns = 0;      // wall-clock time the recording started
+  std::string replayed_from;         // for replays: the trace that was replayed
+
+  bool operator==(const Header&) const = default;
+};
+
+// A loaded ELF module of the target.
+struct Module {
+  std::string path;
+  std::string build_id;  // lower-case hex, empty if the module has none
+  uint64_t base = 0;     // load address (bias applied to the module's addresses)
+  uint64_t size = 0;
+
+  bool operator==(const Module&) const = default;
+};
+
+// One code location, symbolized outside the target.
+struct Frame {
+  uint64_t ip = 0;
+  std::string function;  // demangled, empty if unknown
+  std::string file;      // source file, empty if unknown
+  uint32_t line = 0;
+  std::string module;    // module path
+
+  bool operator==(const Frame&) const = default;
+};
+
+struct Thread {
+  uint32_t tid = 0;              // weft tid: 0 = main, then creation order
+  int32_t parent = -1;           // creating thread, -1 for main
+  uint64_t start_routine = 0;
+  std::string start_function;    // symbolized start routine ("main" for tid 0)
+  std::string name;              // pthread_setname_np name, if set
+  uint32_t handle_obj = 0;
+
+  bool operator==(const Thread&) const = default;
+};
+
+struct Object {
+  uint32_t id = 0;               // > 0, first-use order
+  ObjectKind kind = ObjectKind::kNone;
+  uint64_t address = 0;
+  std::string symbol;            // "g_lock" when the object is a global, else empty
+  uint64_t aux = 0;
+
+  bool operator==(const Object&) const = default;
+};
+
+struct Event {
+  uint32_t tid = 0;
+  EventKind kind = EventKind::kNone;
+  uint32_t flags = 0;
+  uint32_t obj = 0;    // 0 = none
+  uint32_t stack = 0;  // 0 = none
+  uint32_t enabled = 0;  // threads enabled at the decision that ran this event
+  uint64_t vtime = 0;  // virtual ns
+  int64_t arg = 0;
+
+  bool operator==(const Event&) const = default;
+};
+
+// A waiter chosen by a wake-up (futex wake); COND_SIGNAL carries its choice in arg.
+struct Wake {
+  uint64_t event_index = 0;  // the waking event
+  uint32_t woken = 0;
+
+  bool operator==(const Wake&) const = default;
+};
+
+// A thread that could not proceed when a deadlock was detected.
+struct BlockedThread {
+  uint32_t tid = 0;
+  EventKind kind = EventKind::kNone;  // operation it waits in
+  uint32_t obj = 0;                   // object it waits on
+  int32_t holder = -1;                // thread holding obj, -1 if none/unknown
+  uint32_t stack = 0;
+
+  bool operator==(const BlockedThread&) const = default;
+};
+
+struct Crash {
+  int signal = 0;
+  uint32_t os_tid = 0;
+  int32_t tid = -1;             // weft tid of the faulting thread, -1 if unknown
+  uint64_t fault_address = 0;   // si_addr
+  uint64_t ip = 0;
+  std::string instruction;      // "mov dword ptr [rax], 1"
+  std::vector<uint32_t> frames; // frame ids, innermost first (unwound over ptrace)
+
+  bool operator==(const Crash&) const = default;
+};
+
+struct Outcome {
+  enum class Kind : uint32_t {
+    kExited = 1,
+    kSignaled = 2,
+    kDeadlock = 3,
+    kTimeout = 4,
+    kShimError = 5,
+    kMaxSteps = 6,
+  };
+  Kind kind = Kind::kExited;
+  int exit_code = 0;             // valid for kExited
+  int signal = 0;                // valid for kSignaled
+  std::vector<BlockedThread> blocked;  // kDeadlock
+  std::optional<Crash> crash;    // kSignaled by a fault
+  bool diverged = false;         // replay only: the run left the script
+  uint64_t divergence_index = 0;
+  std::string divergence;        // "event 12: expected T1 mutex_lock #3, got T2 ..."
+  std::string message;           // shim error text, timeout note, ...
+  uint64_t events = 0;           // events in the trace
+  double wall_seconds = 0;
+
+  bool operator==(const Outcome&) const = default;
+};
+
+// Short lower-case name of an outcome kind ("exited", "deadlock", "shim_error"),
+// "unknown" for numbers this build does not know.
+const char* OutcomeKindName(Outcome::Kind kind);
+
+// A whole trace. Stacks are lists of frame ids (innermost first); id 0 is unused.
+struct Trace {
+  Header header;
+  std::vector<Module> modules;
+  std::vector<Thread> threads;               // indexed by tid
+  std::vector<Object> objects;               // indexed by id; [0] unused
+  std::vector<std::vector<uint32_t>> stacks; // indexed by id; [0] empty
+  std::vector<Frame> frames;                 // indexed by id; [0] unused
+  std::vector<Event> events;
+  std::vector<Wake> wakes;
+  Outcome outcome;
+  bool has_outcome = false;  // false when the file ended before the trailer
+  // ReadOptions::accept_truncated: byte offset of the incomplete last packet that was
+  // dropped; 0 when the file ended cleanly.
+  uint64_t truncated_at_byte = 0;
+
+  bool operator==(const Trace&) const = default;
+};
+
+}  // namespace weft::format

@@ -1,0 +1,81 @@
+// trace_io.h — reading and writing trace files (formats/weft_trace.proto, FORMAT.md).
+// The writer streams: packets are appended as the run produces them, so a trace whose
+// writer died still holds everything written before; the reader accepts such a file and
+// reports has_outcome = false.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "weft/result.h"
+#include "weft/trace.h"
+
+namespace weft::format {
+
+// Appends packets to a trace file. Methods may be called in any order after Create(),
+// except that WriteOutcome() is the last packet. Not thread-safe.
+class TraceWriter {
+ public:
+  // Creates (truncates) `path`, writes the magic and the header packet.
+  static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path,
+                                                     const Header& header);
+  ~TraceWriter();
+
+  Status WriteModule(const Module& module);
+  Status WriteThread(const Thread& thread);       // again later to update name/function
+  Status WriteObject(const Object& object);       // again later to add a symbol
+  // Frames are interned by id (> 0); a frame may be written before it is symbolized and
+  // written again with its symbols: the last definition wins.
+  Status WriteFrame(uint32_t id, const Frame& frame);
+  Status WriteStack(uint32_t id, const std::vector<uint32_t>& frame_ids);
+  // Events are buffered and written in batches; Flush() forces a batch out.
+  Status WriteEvent(const Event& event);
+  Status WriteWake(const Wake& wake);
+  Status Flush();
+  // The trailer. Flushes pending events first. Nothing may follow it.
+  Status WriteOutcome(const Outcome& outcome);
+  // Flushes and closes the file (also done by the destructor, ignoring errors).
+  Status Close();
+
+  uint64_t events_written() const { return events_written_; }
+  uint64_t bytes_written() const { return bytes_written_; }
+
+ private:
+  TraceWriter() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint64_t events_written_ = 0;
+  uint64_t bytes_written_ = 0;
+};
+
+// How lenient ReadTrace/ParseTrace are.
+struct ReadOptions {
+  // A file that ends inside a packet (its writer was killed mid-write) is read up to its
+  // last complete packet instead of being rejected; Trace::truncated_at_byte says where.
+  bool accept_truncated = false;
+};
+
+// Reads a whole trace. Errors name the file and say what is wrong:
+//   "cannot read trace 'x': not a weft trace (bad magic)"
+//   "cannot read trace 'x': format version 7 is newer than this weft (1)"
+//   "cannot read trace 'x': truncated packet at byte 1234"
+// A file that ends cleanly between packets but without an outcome is returned with
+// has_outcome = false (a recording that was interrupted).
+// Guarantees on success: objects, stacks and frames have an entry [0]; every id that an
+// event, wake, thread, stack or the outcome refers to is a valid index of its table (ids
+// referred to but never defined get default entries; a thread's entry has its tid set).
+Result<Trace> ReadTrace(const std::string& path);
+// Same, with options.
+Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options);
+// Same, from bytes in memory (fuzzing, tests). `name` is used in error messages.
+Result<Trace> ParseTrace(const std::string& bytes, const std::string& name);
+// Same, with options.
+Result<Trace> ParseTrace(const std::string& bytes, const std::string& name,
+                         const ReadOptions& options);
+// Writes a whole in-memory trace (golden files, minimizer output).
+Status WriteTrace(const std::string& path, const Trace& trace);
+
+}  // namespace weft::format

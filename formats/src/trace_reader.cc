@@ -1,0 +1,558 @@
+// trace_reader.cc — ReadTrace/ParseTrace: weft_trace.proto packets → the model of trace.h.
+// The input is untrusted: every length, count and id is bounded before it sizes anything,
+// and every failure is an Error that names the byte where the file went wrong.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "format_internal.h"
+#include "weft/trace_io.h"
+#include "weft_trace.pb.h"
+
+namespace weft::format {
+namespace {
+
+namespace pb = ::weft::trace;
+using internal::kMaxPacketBytes;
+using internal::kPreambleBytes;
+
+// Deltas larger than this cannot lead to a valid id; rejecting them first keeps the
+// arithmetic far from overflow.
+constexpr int64_t kMaxIdDelta = int64_t{1} << 40;
+
+class Reader {
+ public:
+  Reader(const std::string& bytes, const std::string& name, const ReadOptions& options)
+      : bytes_(bytes), name_(name), options_(options) {
+    // Ids are dense (FORMAT.md), so none can exceed the number of bytes that define them.
+    // Bounding them by the input size bounds every table the ids index.
+    id_limit_ = bytes.size();
+  }
+
+  Result<Trace> Read() {
+    if (Status s = ReadPreamble(); !s.ok()) return s.error();
+    uint64_t offset = kPreambleBytes;
+    while (offset < bytes_.size()) {
+      uint64_t length = 0;
+      size_t prefix = 0;
+      bool complete = ReadVarint(offset, &length, &prefix);
+      if (prefix > 10 || (complete && length > kMaxPacketBytes)) {
+        return Fail("corrupt packet at byte " + std::to_string(offset) +
+                    ": its length prefix is not a valid size (limit " +
+                    std::to_string(kMaxPacketBytes) + " bytes)");
+      }
+      if (!complete || length > bytes_.size() - offset - prefix) {
+        if (options_.accept_truncated && saw_header_) {
+          trace_.truncated_at_byte = offset;
+          break;
+        }
+        return Fail("truncated packet at byte " + std::to_string(offset) + " (the file has " +
+                    std::to_string(bytes_.size()) +
+                    " bytes; its writer was probably killed while writing)");
+      }
+      const char* data = bytes_.data() + offset + prefix;
+      packet_.Clear();
+      if (!packet_.ParseFromArray(data, static_cast<int>(length))) {
+        return Fail("corrupt packet at byte " + std::to_string(offset) +
+                    " (it does not parse as a weft.trace.Packet)");
+      }
+      offset_ = offset;
+      if (Status s = Handle(packet_); !s.ok()) return s.error();
+      offset += prefix + length;
+    }
+    if (!saw_header_) {
+      return Fail("truncated: the file ends before the header packet (" +
+                  std::to_string(bytes_.size()) + " bytes); it is not a complete trace");
+    }
+    Finish();
+    return std::move(trace_);
+  }
+
+ private:
+  Error Fail(const std::string& why) const {
+    return MakeError("cannot read trace '" + name_ + "': " + why);
+  }
+  // An error about the packet being handled.
+  Error Corrupt(const std::string& why) const {
+    return Fail("corrupt packet at byte " + std::to_string(offset_) + ": " + why);
+  }
+
+  Status ReadPreamble() {
+    if (bytes_.empty()) return Fail("the file is empty; not a weft trace");
+    size_t magic_bytes = std::min(bytes_.size(), sizeof(kMagic));
+    if (std::memcmp(bytes_.data(), kMagic, magic_bytes) != 0) {
+      std::string why = "not a weft trace (bad magic)";
+      if (bytes_.compare(0, 4, "\x7f" "ELF") == 0) {
+        why += "; this is an ELF file: pass the trace, not the program";
+      }
+      return Fail(why);
+    }
+    if (bytes_.size() < kPreambleBytes) {
+      return Fail("truncated: the file ends inside its preamble (" +
+                  std::to_string(bytes_.size()) + " of " + std::to_string(kPreambleBytes) +
+                  " bytes)");
+    }
+    uint32_t major = 0;
+    for (int i = 0; i < 4; ++i) {
+      major |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[sizeof(kMagic) + i]))
+               << (8 * i);
+    }
+    if (major > kFormatMajor) {
+      return Fail("format version " + std::to_string(major) + " is newer than this weft (" +
+                  std::to_string(kFormatMajor) + "); read it with a newer weft");
+    }
+    if (major < kFormatMajor) {
+      return Fail("format version " + std::to_string(major) +
+                  " is not supported by this weft (it reads version " +
+                  std::to_string(kFormatMajor) + ")");
+    }
+    trace_.header.format_major = major;
+    return Status::Ok();
+  }
+
+  // Decodes the varint at `offset`; false if the input ends inside it. `*size` is the number
+  // of bytes it takes (11 means "more than 10": corrupt).
+  bool ReadVarint(uint64_t offset, uint64_t* value, size_t* size) const {
+    uint64_t result = 0;
+    for (size_t i = 0; i < 11; ++i) {
+      if (offset + i >= bytes_.size()) {
+        *size = i;
+        return false;
+      }
+      auto byte = static_cast<uint8_t>(bytes_[offset + i]);
+      if (i < 10) result |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) == 0) {
+        *value = result;
+        *size = i + 1;
+        return true;
+      }
+    }
+    *size = 11;
+    return true;
+  }
+
+  // Checks an id against the density bound; `what` names it in the error.
+  Status CheckId(uint64_t id, const char* what) const {
+    if (id > id_limit_ || id > UINT32_MAX) {
+      return Corrupt(std::string(what) + " id " + std::to_string(id) +
+                     " is larger than the file could define");
+    }
+    return Status::Ok();
+  }
+  // Same, for an id that must not be 0.
+  Status CheckDefinedId(uint64_t id, const char* what) const {
+    if (id == 0) return Corrupt(std::string(what) + " id 0 is reserved (ids start at 1)");
+    return CheckId(id, what);
+  }
+
+  Status Handle(const pb::Packet& packet) {
+    if (packet.packet_case() == pb::Packet::PACKET_NOT_SET) {
+      return Status::Ok();  // a packet kind added by a newer minor revision: skip it
+    }
+    if (!saw_header_ && packet.packet_case() != pb::Packet::kHeader) {
+      return Corrupt("the first packet is not the header");
+    }
+    if (saw_outcome_) {
+      return Corrupt("a packet follows the outcome, which must be the last packet");
+    }
+    switch (packet.packet_case()) {
+      case pb::Packet::kHeader:
+        return HandleHeader(packet.header());
+      case pb::Packet::kModule: {
+        const pb::Module& m = packet.module();
+        trace_.modules.push_back(Module{m.path(), m.build_id(), m.base(), m.size()});
+        return Status::Ok();
+      }
+      case pb::Packet::kThread:
+        return HandleThread(packet.thread());
+      case pb::Packet::kObject:
+        return HandleObject(packet.object());
+      case pb::Packet::kInternedString:
+        return HandleString(packet.interned_string());
+      case pb::Packet::kFrame:
+        return HandleFrame(packet.frame());
+      case pb::Packet::kStack:
+        return HandleStack(packet.stack());
+      case pb::Packet::kEventBatch:
+        return HandleEvents(packet.event_batch());
+      case pb::Packet::kWakeBatch:
+        return HandleWakes(packet.wake_batch());
+      case pb::Packet::kOutcome:
+        return HandleOutcome(packet.outcome());
+      case pb::Packet::PACKET_NOT_SET:
+        break;
+    }
+    return Status::Ok();
+  }
+
+  Status HandleHeader(const pb::Header& h) {
+    if (saw_header_) return Corrupt("a second header packet");
+    saw_header_ = true;
+    Header& header = trace_.header;
+    header.weft_version = h.weft_version();
+    header.shim_protocol = h.shim_protocol();
+    header.argv.assign(h.argv().begin(), h.argv().end());
+    header.executable = h.executable();
+    header.cwd = h.cwd();
+    for (const pb::EnvVar& var : h.env()) header.env.emplace_back(var.name(), var.value());
+    header.mode = static_cast<Mode>(h.mode());
+    header.strategy = h.strategy();
+    header.seed = h.seed();
+    header.realtime_base_ns = h.realtime_base_ns();
+    header.monotonic_base_ns = h.monotonic_base_ns();
+    header.created_unix_ns = h.created_unix_ns();
+    header.replayed_from = h.replayed_from();
+    return Status::Ok();
+  }
+
+  Status HandleThread(const pb::ThreadInfo& t) {
+    if (Status s = CheckId(t.tid(), "thread"); !s.ok()) return s;
+    if (t.parent() < -1) return Corrupt("thread parent " + std::to_string(t.parent()));
+    if (Status s = CheckId(t.parent() < 0 ? 0 : t.parent(), "parent thread"); !s.ok()) {
+      return s;
+    }
+    if (Status s = CheckId(t.handle_obj(), "object"); !s.ok()) return s;
+    GrowThreads(t.tid());
+    Thread& thread = trace_.threads[t.tid()];
+    thread.tid = t.tid();
+    thread.parent = t.parent();
+    thread.start_routine = t.start_routine();
+    thread.start_function = t.start_function();
+    thread.name = t.name();
+    thread.handle_obj = t.handle_obj();
+    return Status::Ok();
+  }
+
+  Status HandleObject(const pb::Object& o) {
+    if (Status s = CheckDefinedId(o.id(), "object"); !s.ok()) return s;
+    if (trace_.objects.size() <= o.id()) trace_.objects.resize(o.id() + 1);
+    Object& object = trace_.objects[o.id()];
+    object.id = o.id();
+    object.kind = static_cast<ObjectKind>(o.kind());
+    object.address = o.address();
+    object.symbol = o.symbol();
+    object.aux = o.aux();
+    return Status::Ok();
+  }
+
+  Status HandleString(const pb::InternedString& s) {
+    if (Status st = CheckDefinedId(s.id(), "string"); !st.ok()) return st;
+    if (strings_.size() <= s.id()) {
+      strings_.resize(s.id() + 1);
+      string_defined_.resize(s.id() + 1);
+    }
+    if (string_defined_[s.id()] && strings_[s.id()] != s.value()) {
+      return Corrupt("interned string " + std::to_string(s.id()) +
+                     " is redefined with a different value");
+    }
+    string_defined_[s.id()] = true;
+    strings_[s.id()] = s.value();
+    return Status::Ok();
+  }
+
+  // The value of an interned string a frame refers to; it must be defined already.
+  Status LookUpString(uint32_t sid, uint32_t frame_id, std::string* out) const {
+    if (sid == 0) {
+      out->clear();
+      return Status::Ok();
+    }
+    if (sid >= string_defined_.size() || !string_defined_[sid]) {
+      return Corrupt("frame " + std::to_string(frame_id) + " refers to string " +
+                     std::to_string(sid) + ", which is not defined before it");
+    }
+    *out = strings_[sid];
+    return Status::Ok();
+  }
+
+  Status HandleFrame(const pb::Frame& f) {
+    if (Status s = CheckDefinedId(f.id(), "frame"); !s.ok()) return s;
+    Frame frame;
+    frame.ip = f.ip();
+    frame.line = f.line();
+    if (Status s = LookUpString(f.function_sid(), f.id(), &frame.function); !s.ok()) return s;
+    if (Status s = LookUpString(f.file_sid(), f.id(), &frame.file); !s.ok()) return s;
+    if (Status s = LookUpString(f.module_sid(), f.id(), &frame.module); !s.ok()) return s;
+    if (trace_.frames.size() <= f.id()) trace_.frames.resize(f.id() + 1);
+    trace_.frames[f.id()] = std::move(frame);  // the last definition wins
+    return Status::Ok();
+  }
+
+  Status HandleStack(const pb::Stack& st) {
+    if (Status s = CheckDefinedId(st.id(), "stack"); !s.ok()) return s;
+    for (uint32_t frame : st.frame_ids()) {
+      if (Status s = CheckDefinedId(frame, "frame"); !s.ok()) return s;
+    }
+    if (trace_.stacks.size() <= st.id()) {
+      trace_.stacks.resize(st.id() + 1);
+      stack_defined_.resize(st.id() + 1);
+    }
+    std::vector<uint32_t> frames(st.frame_ids().begin(), st.frame_ids().end());
+    if (stack_defined_[st.id()] && trace_.stacks[st.id()] != frames) {
+      return Corrupt("interned stack " + std::to_string(st.id()) +
+                     " is redefined with different frames");
+    }
+    stack_defined_[st.id()] = true;
+    trace_.stacks[st.id()] = std::move(frames);
+    return Status::Ok();
+  }
+
+  // Checks that an optional column has 0 or `n` entries.
+  template <typename Column>
+  Status CheckColumn(const Column& column, int n, const char* name) const {
+    if (column.size() != 0 && column.size() != n) {
+      return Corrupt(std::string("event batch column '") + name + "' has " +
+                     std::to_string(column.size()) + " entries for " + std::to_string(n) +
+                     " rows");
+    }
+    return Status::Ok();
+  }
+
+  // Adds a delta to an id, checking the result is a possible id.
+  Status AddIdDelta(uint64_t* id, int64_t delta, const char* what) const {
+    if (delta > kMaxIdDelta || delta < -kMaxIdDelta) {
+      return Corrupt(std::string(what) + " delta " + std::to_string(delta) + " is out of range");
+    }
+    int64_t next = static_cast<int64_t>(*id) + delta;
+    if (next < 0) return Corrupt(std::string("negative ") + what + " id");
+    if (Status s = CheckId(static_cast<uint64_t>(next), what); !s.ok()) return s;
+    *id = static_cast<uint64_t>(next);
+    return Status::Ok();
+  }
+
+  Status HandleEvents(const pb::EventBatch& batch) {
+    if (batch.first_index() != trace_.events.size()) {
+      return Corrupt("an event batch starts at event " + std::to_string(batch.first_index()) +
+                     " but " + std::to_string(trace_.events.size()) +
+                     " events precede it (a batch is missing or repeated)");
+    }
+    const int n = batch.kind_size();
+    if (Status s = CheckColumn(batch.vtime_delta(), n, "vtime_delta"); !s.ok()) return s;
+    if (Status s = CheckColumn(batch.tid(), n, "tid"); !s.ok()) return s;
+    if (Status s = CheckColumn(batch.flags(), n, "flags"); !s.ok()) return s;
+    if (Status s = CheckColumn(batch.obj_delta(), n, "obj_delta"); !s.ok()) return s;
+    if (Status s = CheckColumn(batch.stack_delta(), n, "stack_delta"); !s.ok()) return s;
+    if (Status s = CheckColumn(batch.enabled(), n, "enabled"); !s.ok()) return s;
+    if (Status s = CheckColumn(batch.arg(), n, "arg"); !s.ok()) return s;
+    // An empty column stands for all zeros.
+    auto at = [](const auto& column, int i) {
+      using T = std::decay_t<decltype(column.Get(0))>;
+      return column.empty() ? T{0} : column.Get(i);
+    };
+    trace_.events.reserve(trace_.events.size() + n);
+    uint64_t vtime = 0, obj = 0, stack = 0;
+    for (int i = 0; i < n; ++i) {
+      Event e;
+      e.kind = static_cast<EventKind>(batch.kind(i));
+      if (e.kind == EventKind::kNone) {
+        return Corrupt("event " + std::to_string(trace_.events.size()) + " has kind 0");
+      }
+      vtime += static_cast<uint64_t>(at(batch.vtime_delta(), i));
+      if (Status s = AddIdDelta(&obj, at(batch.obj_delta(), i), "object"); !s.ok()) return s;
+      if (Status s = AddIdDelta(&stack, at(batch.stack_delta(), i), "stack"); !s.ok()) {
+        return s;
+      }
+      e.tid = at(batch.tid(), i);
+      if (Status s = CheckId(e.tid, "thread"); !s.ok()) return s;
+      e.vtime = vtime;
+      e.obj = static_cast<uint32_t>(obj);
+      e.stack = static_cast<uint32_t>(stack);
+      e.flags = at(batch.flags(), i);
+      e.enabled = at(batch.enabled(), i);
+      e.arg = at(batch.arg(), i);
+      trace_.events.push_back(e);
+    }
+    return Status::Ok();
+  }
+
+  Status HandleWakes(const pb::WakeBatch& batch) {
+    const int n = batch.event_index_delta_size();
+    if (batch.woken_size() != 0 && batch.woken_size() != n) {
+      return Corrupt("wake batch column 'woken' has " + std::to_string(batch.woken_size()) +
+                     " entries for " + std::to_string(n) + " rows");
+    }
+    uint64_t index = 0;
+    for (int i = 0; i < n; ++i) {
+      int64_t delta = batch.event_index_delta(i);
+      index += static_cast<uint64_t>(delta);
+      if (index >= trace_.events.size()) {
+        return Corrupt("a wake refers to event " + std::to_string(index) + ", but only " +
+                       std::to_string(trace_.events.size()) + " events precede it");
+      }
+      Wake wake;
+      wake.event_index = index;
+      wake.woken = batch.woken_size() == 0 ? 0 : batch.woken(i);
+      if (Status s = CheckId(wake.woken, "thread"); !s.ok()) return s;
+      trace_.wakes.push_back(wake);
+    }
+    return Status::Ok();
+  }
+
+  Status HandleOutcome(const pb::Outcome& o) {
+    if (o.kind() == pb::Outcome::KIND_UNSPECIFIED) return Corrupt("the outcome has no kind");
+    Outcome& outcome = trace_.outcome;
+    outcome.kind = static_cast<Outcome::Kind>(o.kind());
+    outcome.exit_code = o.exit_code();
+    outcome.signal = o.signal();
+    for (const pb::BlockedThread& b : o.blocked()) {
+      BlockedThread blocked;
+      blocked.tid = b.tid();
+      blocked.kind = static_cast<EventKind>(b.kind());
+      blocked.obj = b.obj();
+      blocked.holder = b.holder();
+      blocked.stack = b.stack();
+      if (Status s = CheckId(blocked.tid, "thread"); !s.ok()) return s;
+      if (Status s = CheckId(blocked.obj, "object"); !s.ok()) return s;
+      if (Status s = CheckId(blocked.stack, "stack"); !s.ok()) return s;
+      if (blocked.holder < -1) return Corrupt("holder " + std::to_string(blocked.holder));
+      if (Status s = CheckId(blocked.holder < 0 ? 0 : blocked.holder, "thread"); !s.ok()) {
+        return s;
+      }
+      outcome.blocked.push_back(blocked);
+    }
+    if (o.has_crash()) {
+      const pb::Crash& c = o.crash();
+      Crash crash;
+      crash.signal = c.signal();
+      crash.os_tid = c.os_tid();
+      crash.tid = c.tid();
+      if (crash.tid < -1) return Corrupt("crash thread " + std::to_string(crash.tid));
+      if (Status s = CheckId(crash.tid < 0 ? 0 : crash.tid, "thread"); !s.ok()) return s;
+      crash.fault_address = c.fault_address();
+      crash.ip = c.ip();
+      crash.instruction = c.instruction();
+      for (uint32_t frame : c.frame_ids()) {
+        if (Status s = CheckDefinedId(frame, "frame"); !s.ok()) return s;
+        crash.frames.push_back(frame);
+      }
+      outcome.crash = std::move(crash);
+    }
+    outcome.diverged = o.diverged();
+    outcome.divergence_index = o.divergence_index();
+    outcome.divergence = o.divergence();
+    outcome.message = o.message();
+    outcome.events = o.events();
+    outcome.wall_seconds = o.wall_seconds();
+    trace_.has_outcome = true;
+    saw_outcome_ = true;
+    return Status::Ok();
+  }
+
+  void GrowThreads(uint64_t tid) {
+    while (trace_.threads.size() <= tid) {
+      Thread thread;
+      thread.tid = static_cast<uint32_t>(trace_.threads.size());
+      trace_.threads.push_back(thread);
+    }
+  }
+
+  // Pads the tables so that every id referred to is a valid index (all ids were bounded by
+  // CheckId when they were read).
+  void Finish() {
+    uint64_t max_obj = 0, max_stack = 0, max_frame = 0;
+    int64_t max_tid = -1;
+    auto thread = [&](int64_t tid) { max_tid = std::max(max_tid, tid); };
+    for (const Thread& t : trace_.threads) {
+      thread(t.parent);
+      max_obj = std::max<uint64_t>(max_obj, t.handle_obj);
+    }
+    for (const Event& e : trace_.events) {
+      thread(e.tid);
+      max_obj = std::max<uint64_t>(max_obj, e.obj);
+      max_stack = std::max<uint64_t>(max_stack, e.stack);
+    }
+    for (const Wake& w : trace_.wakes) thread(w.woken);
+    for (const std::vector<uint32_t>& stack : trace_.stacks) {
+      for (uint32_t frame : stack) max_frame = std::max<uint64_t>(max_frame, frame);
+    }
+    for (const BlockedThread& b : trace_.outcome.blocked) {
+      thread(b.tid);
+      thread(b.holder);
+      max_obj = std::max<uint64_t>(max_obj, b.obj);
+      max_stack = std::max<uint64_t>(max_stack, b.stack);
+    }
+    if (trace_.outcome.crash) {
+      thread(trace_.outcome.crash->tid);
+      for (uint32_t frame : trace_.outcome.crash->frames) {
+        max_frame = std::max<uint64_t>(max_frame, frame);
+      }
+    }
+    if (max_tid >= 0) GrowThreads(static_cast<uint64_t>(max_tid));
+    if (trace_.objects.size() <= max_obj) trace_.objects.resize(max_obj + 1);
+    if (trace_.stacks.size() <= max_stack) trace_.stacks.resize(max_stack + 1);
+    if (trace_.frames.size() <= max_frame) trace_.frames.resize(max_frame + 1);
+  }
+
+  const std::string& bytes_;
+  const std::string& name_;
+  const ReadOptions options_;
+  uint64_t id_limit_ = 0;
+  uint64_t offset_ = 0;  // start of the packet being handled
+  pb::Packet packet_;
+  Trace trace_;
+  bool saw_header_ = false;
+  bool saw_outcome_ = false;
+  std::vector<std::string> strings_;  // interned strings by id
+  std::vector<bool> string_defined_;
+  std::vector<bool> stack_defined_;
+};
+
+}  // namespace
+
+Result<Trace> ParseTrace(const std::string& bytes, const std::string& name,
+                         const ReadOptions& options) {
+  return Reader(bytes, name, options).Read();
+}
+
+Result<Trace> ParseTrace(const std::string& bytes, const std::string& name) {
+  return ParseTrace(bytes, name, ReadOptions());
+}
+
+Result<Trace> ReadTrace(const std::string& path, const ReadOptions& options) {
+  auto fail = [&](const std::string& why) {
+    return MakeError("cannot read trace '" + path + "': " + why);
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    std::string why = std::strerror(saved);
+    if (saved == ENOENT) why += " (check the path; `weft record` writes the trace)";
+    return fail(why);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int saved = errno;
+    ::close(fd);
+    return fail(std::strerror(saved));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return fail("it is a directory, not a trace file");
+  }
+  std::string bytes;
+  if (S_ISREG(st.st_mode)) bytes.reserve(static_cast<size_t>(st.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      return fail(std::string("read failed: ") + std::strerror(saved));
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return ParseTrace(bytes, path, options);
+}
+
+Result<Trace> ReadTrace(const std::string& path) { return ReadTrace(path, ReadOptions()); }
+
+}  // namespace weft::format

@@ -1,0 +1,455 @@
+// trace_writer.cc — TraceWriter and WriteTrace: the model of trace.h → weft_trace.proto
+// packets, framed as FORMAT.md describes.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include "format_internal.h"
+#include "weft/trace_io.h"
+#include "weft_trace.pb.h"
+
+namespace weft::format {
+namespace {
+
+namespace pb = ::weft::trace;
+using internal::kEventsPerBatch;
+using internal::kMaxPacketBytes;
+
+// Bytes buffered before they are handed to write(2) between explicit flushes.
+constexpr size_t kWriteBufferBytes = 256 * 1024;
+
+void FillHeader(const Header& header, pb::Header* out) {
+  out->set_weft_version(header.weft_version);
+  out->set_shim_protocol(header.shim_protocol);
+  for (const std::string& arg : header.argv) out->add_argv(arg);
+  out->set_executable(header.executable);
+  out->set_cwd(header.cwd);
+  for (const auto& [name, value] : header.env) {
+    pb::EnvVar* var = out->add_env();
+    var->set_name(name);
+    var->set_value(value);
+  }
+  out->set_mode(static_cast<pb::Mode>(header.mode));
+  out->set_strategy(header.strategy);
+  out->set_seed(header.seed);
+  out->set_realtime_base_ns(header.realtime_base_ns);
+  out->set_monotonic_base_ns(header.monotonic_base_ns);
+  out->set_created_unix_ns(header.created_unix_ns);
+  out->set_replayed_from(header.replayed_from);
+}
+
+void FillOutcome(const Outcome& outcome, pb::Outcome* out) {
+  out->set_kind(static_cast<pb::Outcome::Kind>(outcome.kind));
+  out->set_exit_code(outcome.exit_code);
+  out->set_signal(outcome.signal);
+  for (const BlockedThread& blocked : outcome.blocked) {
+    pb::BlockedThread* b = out->add_blocked();
+    b->set_tid(blocked.tid);
+    b->set_kind(static_cast<pb::EventKind>(blocked.kind));
+    b->set_obj(blocked.obj);
+    b->set_holder(blocked.holder);
+    b->set_stack(blocked.stack);
+  }
+  if (outcome.crash) {
+    const Crash& crash = *outcome.crash;
+    pb::Crash* c = out->mutable_crash();
+    c->set_signal(crash.signal);
+    c->set_os_tid(crash.os_tid);
+    c->set_tid(crash.tid);
+    c->set_fault_address(crash.fault_address);
+    c->set_ip(crash.ip);
+    c->set_instruction(crash.instruction);
+    for (uint32_t id : crash.frames) c->add_frame_ids(id);
+  }
+  out->set_diverged(outcome.diverged);
+  out->set_divergence_index(outcome.divergence_index);
+  out->set_divergence(outcome.divergence);
+  out->set_message(outcome.message);
+  out->set_events(outcome.events);
+  out->set_wall_seconds(outcome.wall_seconds);
+}
+
+// Appends `values` to a packed column unless they are all 0 (FORMAT.md: an empty column
+// means all zeros).
+template <typename T, typename Column>
+void PutColumn(const std::vector<T>& values, Column* column) {
+  bool all_zero = true;
+  for (T v : values) {
+    if (v != 0) {
+      all_zero = false;
+      break;
+    }
+  }
+  if (all_zero) return;
+  column->Reserve(static_cast<int>(values.size()));
+  for (T v : values) column->AddAlreadyReserved(v);
+}
+
+// The difference of two unsigned values as the signed delta the format stores; adding it
+// back with unsigned wrap-around restores the value exactly.
+int64_t Delta(uint64_t value, uint64_t previous) {
+  return static_cast<int64_t>(value - previous);
+}
+
+}  // namespace
+
+struct TraceWriter::Impl {
+  Impl(std::string path_in, int fd_in, uint64_t* bytes_written_in)
+      : path(std::move(path_in)), fd(fd_in), bytes_written(bytes_written_in) {}
+
+  Error WriteError(const std::string& why) const {
+    return MakeError("cannot write trace '" + path + "': " + why);
+  }
+
+  // Refuses every call after a failure, after the outcome, or after Close().
+  Status Usable() const {
+    if (error) return *error;
+    if (closed) return WriteError("the writer is already closed");
+    if (outcome_written) return WriteError("nothing may be written after the outcome");
+    return Status::Ok();
+  }
+
+  // Remembers the first failure: a writer that lost bytes must not produce a file that
+  // looks intact.
+  Status Fail(Error e) {
+    if (!error) error = e;
+    return e;
+  }
+
+  // Frames `packet` into the output buffer.
+  Status Append(const pb::Packet& message) {
+    size_t size = message.ByteSizeLong();
+    if (size > kMaxPacketBytes) {
+      return Fail(WriteError("a packet of " + std::to_string(size) +
+                             " bytes exceeds the format's limit of " +
+                             std::to_string(kMaxPacketBytes) + " bytes"));
+    }
+    uint8_t prefix[16];
+    uint8_t* end =
+        google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, prefix);
+    out.append(reinterpret_cast<const char*>(prefix), end - prefix);
+    size_t at = out.size();
+    out.resize(at + size);
+    message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[at]));
+    if (out.size() >= kWriteBufferBytes) return Drain();
+    return Status::Ok();
+  }
+
+  Status AppendPacket() {
+    Status status = Append(packet);
+    packet.Clear();
+    return status;
+  }
+
+  // Hands the buffered bytes to the kernel.
+  Status Drain() {
+    size_t done = 0;
+    while (done < out.size()) {
+      ssize_t n = ::write(fd, out.data() + done, out.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int saved = errno;
+        out.erase(0, done);
+        return Fail(WriteError(std::string(std::strerror(saved)) +
+                               (saved == ENOSPC ? " (free some disk space and record again)"
+                                                : "")));
+      }
+      done += static_cast<size_t>(n);
+      *bytes_written += static_cast<uint64_t>(n);
+    }
+    out.clear();
+    return Status::Ok();
+  }
+
+  // Returns the InternedString id of `value`, emitting its packet on first use; "" is 0.
+  Result<uint32_t> Intern(const std::string& value) {
+    if (value.empty()) return 0u;
+    auto it = strings.find(value);
+    if (it != strings.end()) return it->second;
+    auto id = static_cast<uint32_t>(strings.size() + 1);
+    strings.emplace(value, id);
+    pb::Packet string_packet;
+    pb::InternedString* s = string_packet.mutable_interned_string();
+    s->set_id(id);
+    s->set_value(value);
+    Status status = Append(string_packet);
+    if (!status.ok()) return status.error();
+    return id;
+  }
+
+  // Writes the pending events, then the pending wakes (NB: in this order: a wake refers to
+  // an event, and a reader rejects a wake whose event it has not seen yet).
+  Status FlushBatches() {
+    if (!events.empty()) {
+      pb::EventBatch* batch = packet.mutable_event_batch();
+      batch->set_first_index(batch_first_index);
+      size_t n = events.size();
+      std::vector<int64_t> vtime(n), obj(n), stack(n), arg(n);
+      std::vector<uint32_t> tid(n), flags(n), enabled(n);
+      uint64_t prev_vtime = 0, prev_obj = 0, prev_stack = 0;
+      batch->mutable_kind()->Reserve(static_cast<int>(n));
+      for (size_t i = 0; i < n; ++i) {
+        const Event& e = events[i];
+        vtime[i] = Delta(e.vtime, prev_vtime);
+        obj[i] = Delta(e.obj, prev_obj);
+        stack[i] = Delta(e.stack, prev_stack);
+        prev_vtime = e.vtime;
+        prev_obj = e.obj;
+        prev_stack = e.stack;
+        tid[i] = e.tid;
+        flags[i] = e.flags;
+        enabled[i] = e.enabled;
+        arg[i] = e.arg;
+        batch->mutable_kind()->AddAlreadyReserved(static_cast<int>(e.kind));
+      }
+      PutColumn(vtime, batch->mutable_vtime_delta());
+      PutColumn(tid, batch->mutable_tid());
+      PutColumn(flags, batch->mutable_flags());
+      PutColumn(obj, batch->mutable_obj_delta());
+      PutColumn(stack, batch->mutable_stack_delta());
+      PutColumn(enabled, batch->mutable_enabled());
+      PutColumn(arg, batch->mutable_arg());
+      batch_first_index += n;
+      events.clear();
+      Status status = AppendPacket();
+      if (!status.ok()) return status;
+    }
+    if (!wakes.empty()) {
+      pb::WakeBatch* batch = packet.mutable_wake_batch();
+      std::vector<uint32_t> woken;
+      uint64_t prev = 0;
+      for (const Wake& wake : wakes) {
+        batch->add_event_index_delta(Delta(wake.event_index, prev));
+        prev = wake.event_index;
+        woken.push_back(wake.woken);
+      }
+      PutColumn(woken, batch->mutable_woken());
+      wakes.clear();
+      Status status = AppendPacket();
+      if (!status.ok()) return status;
+    }
+    return Status::Ok();
+  }
+
+  std::string path;
+  int fd = -1;
+  uint64_t* bytes_written;
+  std::string out;             // framed packets not yet written to fd
+  pb::Packet packet;           // reused for every packet
+  std::vector<Event> events;   // pending, not yet in a batch
+  std::vector<Wake> wakes;     // pending, not yet in a batch
+  uint64_t batch_first_index = 0;
+  std::unordered_map<std::string, uint32_t> strings;
+  std::optional<Error> error;  // first failure; sticky
+  bool outcome_written = false;
+  bool closed = false;
+};
+
+Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(const std::string& path,
+                                                         const Header& header) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int saved = errno;
+    std::string why = std::strerror(saved);
+    if (saved == ENOENT) why += " (does the directory exist?)";
+    if (saved == EACCES) why += " (choose a writable location)";
+    return MakeError("cannot create trace '" + path + "': " + why);
+  }
+  std::unique_ptr<TraceWriter> writer(new TraceWriter());
+  writer->impl_ = std::make_unique<Impl>(path, fd, &writer->bytes_written_);
+  Impl& impl = *writer->impl_;
+
+  impl.out.append(kMagic, sizeof(kMagic));
+  for (int i = 0; i < 4; ++i) impl.out.push_back(static_cast<char>(kFormatMajor >> (8 * i)));
+  FillHeader(header, impl.packet.mutable_header());
+  Status status = impl.AppendPacket();
+  // The header reaches the file at once: from now on the file is a valid (empty) trace.
+  if (status.ok()) status = impl.Drain();
+  if (!status.ok()) return status.error();
+  return writer;
+}
+
+TraceWriter::~TraceWriter() {
+  if (impl_ && !impl_->closed) (void)Close();
+}
+
+Status TraceWriter::WriteModule(const Module& module) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  pb::Module* m = impl_->packet.mutable_module();
+  m->set_path(module.path);
+  m->set_build_id(module.build_id);
+  m->set_base(module.base);
+  m->set_size(module.size);
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteThread(const Thread& thread) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  pb::ThreadInfo* t = impl_->packet.mutable_thread();
+  t->set_tid(thread.tid);
+  t->set_parent(thread.parent);
+  t->set_start_routine(thread.start_routine);
+  t->set_start_function(thread.start_function);
+  t->set_name(thread.name);
+  t->set_handle_obj(thread.handle_obj);
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteObject(const Object& object) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (object.id == 0) return impl_->WriteError("object id 0 is reserved (ids start at 1)");
+  pb::Object* o = impl_->packet.mutable_object();
+  o->set_id(object.id);
+  o->set_kind(static_cast<pb::ObjectKind>(object.kind));
+  o->set_address(object.address);
+  o->set_symbol(object.symbol);
+  o->set_aux(object.aux);
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteFrame(uint32_t id, const Frame& frame) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (id == 0) return impl_->WriteError("frame id 0 is reserved (ids start at 1)");
+  Result<uint32_t> function = impl_->Intern(frame.function);
+  if (!function.ok()) return function.error();
+  Result<uint32_t> file = impl_->Intern(frame.file);
+  if (!file.ok()) return file.error();
+  Result<uint32_t> module = impl_->Intern(frame.module);
+  if (!module.ok()) return module.error();
+  pb::Frame* f = impl_->packet.mutable_frame();
+  f->set_id(id);
+  f->set_ip(frame.ip);
+  f->set_function_sid(*function);
+  f->set_file_sid(*file);
+  f->set_line(frame.line);
+  f->set_module_sid(*module);
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteStack(uint32_t id, const std::vector<uint32_t>& frame_ids) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (id == 0) return impl_->WriteError("stack id 0 is reserved (ids start at 1)");
+  pb::Stack* stack = impl_->packet.mutable_stack();
+  stack->set_id(id);
+  stack->mutable_frame_ids()->Add(frame_ids.begin(), frame_ids.end());
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteEvent(const Event& event) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (event.kind == EventKind::kNone) {
+    return impl_->WriteError("event " + std::to_string(events_written_) +
+                             " has no kind (kind 0 is not an event)");
+  }
+  impl_->events.push_back(event);
+  ++events_written_;
+  if (impl_->events.size() >= kEventsPerBatch) return impl_->FlushBatches();
+  return Status::Ok();
+}
+
+Status TraceWriter::WriteWake(const Wake& wake) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (wake.event_index >= events_written_) {
+    return impl_->WriteError("a wake refers to event " + std::to_string(wake.event_index) +
+                             ", but only " + std::to_string(events_written_) +
+                             " events were written (write the waking event first)");
+  }
+  impl_->wakes.push_back(wake);
+  if (impl_->wakes.size() >= kEventsPerBatch) return impl_->FlushBatches();
+  return Status::Ok();
+}
+
+Status TraceWriter::Flush() {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (Status s = impl_->FlushBatches(); !s.ok()) return s;
+  return impl_->Drain();
+}
+
+Status TraceWriter::WriteOutcome(const Outcome& outcome) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (Status s = impl_->FlushBatches(); !s.ok()) return s;
+  FillOutcome(outcome, impl_->packet.mutable_outcome());
+  if (Status s = impl_->AppendPacket(); !s.ok()) return s;
+  impl_->outcome_written = true;
+  return impl_->Drain();
+}
+
+Status TraceWriter::Close() {
+  Impl& impl = *impl_;
+  if (impl.closed) return impl.WriteError("the writer is already closed");
+  Status status = Status::Ok();
+  if (!impl.error && !impl.outcome_written) status = impl.FlushBatches();
+  if (status.ok() && !impl.error) status = impl.Drain();
+  impl.closed = true;
+  if (::close(impl.fd) != 0 && status.ok() && !impl.error) {
+    status = impl.Fail(impl.WriteError(std::strerror(errno)));
+  }
+  impl.fd = -1;
+  if (impl.error) return *impl.error;
+  return status;
+}
+
+Status WriteTrace(const std::string& path, const Trace& trace) {
+  auto inconsistent = [&](const std::string& why) {
+    return MakeError("cannot write trace '" + path + "': " + why + " (a bug in the caller)");
+  };
+  Result<std::unique_ptr<TraceWriter>> created = TraceWriter::Create(path, trace.header);
+  if (!created.ok()) return created.error();
+  TraceWriter& writer = **created;
+
+  for (const Module& module : trace.modules) {
+    if (Status s = writer.WriteModule(module); !s.ok()) return s;
+  }
+  for (size_t tid = 0; tid < trace.threads.size(); ++tid) {
+    if (trace.threads[tid].tid != tid) {
+      return inconsistent("threads[" + std::to_string(tid) + "] has tid " +
+                          std::to_string(trace.threads[tid].tid));
+    }
+    if (Status s = writer.WriteThread(trace.threads[tid]); !s.ok()) return s;
+  }
+  for (size_t id = 1; id < trace.objects.size(); ++id) {
+    const Object& object = trace.objects[id];
+    if (object.id == 0) continue;  // never defined
+    if (object.id != id) {
+      return inconsistent("objects[" + std::to_string(id) + "] has id " +
+                          std::to_string(object.id));
+    }
+    if (Status s = writer.WriteObject(object); !s.ok()) return s;
+  }
+  for (size_t id = 1; id < trace.frames.size(); ++id) {
+    if (Status s = writer.WriteFrame(static_cast<uint32_t>(id), trace.frames[id]); !s.ok()) {
+      return s;
+    }
+  }
+  for (size_t id = 1; id < trace.stacks.size(); ++id) {
+    if (Status s = writer.WriteStack(static_cast<uint32_t>(id), trace.stacks[id]); !s.ok()) {
+      return s;
+    }
+  }
+  // Wakes go right after their event, as a recording writes them.
+  size_t next_wake = 0;
+  for (size_t i = 0; i < trace.events.size(); ++i) {
+    if (Status s = writer.WriteEvent(trace.events[i]); !s.ok()) return s;
+    while (next_wake < trace.wakes.size() && trace.wakes[next_wake].event_index <= i) {
+      if (Status s = writer.WriteWake(trace.wakes[next_wake]); !s.ok()) return s;
+      ++next_wake;
+    }
+  }
+  for (; next_wake < trace.wakes.size(); ++next_wake) {
+    if (Status s = writer.WriteWake(trace.wakes[next_wake]); !s.ok()) return s;
+  }
+  if (trace.has_outcome) {
+    if (Status s = writer.WriteOutcome(trace.outcome); !s.ok()) return s;
+  }
+  return writer.Close();
+}
+
+}  // namespace weft::format

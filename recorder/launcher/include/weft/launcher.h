@@ -1,0 +1,158 @@
+// launcher.h — starts a program under ptrace with the shim preloaded and supervises it to
+// its end: follows clone/fork/exec, captures a crash (stack over ptrace with libunwind,
+// faulting instruction with Capstone), enforces a real-time timeout, and snapshots the
+// address space so stacks can be symbolized after the program is gone.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weft/result.h"
+
+namespace weft::launcher {
+
+// A program the user asked to run, checked before anything is started.
+struct ResolvedProgram {
+  std::string path;  // absolute path of the executable that will be exec'd
+};
+
+// Finds argv0 (through PATH when it has no '/') and checks it can be run under the shim:
+// it exists, is a regular executable file, is a 64-bit x86-64 ELF and is dynamically
+// linked (has PT_INTERP). Errors say what is wrong and what to do, e.g.
+//   "cannot run './prog': no such file"
+//   "cannot run './prog': statically linked; weft's shim needs a dynamically linked program"
+// A '#!' script is refused: weft would trace the interpreter, but the programs a script
+// starts are what the user means, so the message says to run the program directly (or to
+// name the interpreter explicitly: weft record -- /bin/sh ./script).
+Result<ResolvedProgram> ResolveProgram(const std::string& argv0);
+
+// One mapping of /proc/PID/maps.
+struct Mapping {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t offset = 0;
+  std::string perms;  // "r-xp"
+  std::string path;   // empty for anonymous mappings
+};
+
+// Reads /proc/PID/maps (PID may be a thread id: /proc/TID/maps). Errors name the file.
+Result<std::vector<Mapping>> ReadMaps(pid_t pid);
+
+// Parses the text of a /proc/PID/maps file; malformed lines are skipped.
+std::vector<Mapping> ParseMaps(const std::string& text);
+
+// A fatal signal raised synchronously in the target (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+// SIGABRT, SIGTRAP, SIGSYS), captured at the signal-delivery stop.
+struct CrashCapture {
+  int signal = 0;
+  int si_code = 0;
+  uint32_t os_tid = 0;
+  uint64_t fault_address = 0;
+  uint64_t ip = 0;
+  std::string instruction;      // Capstone text of the instruction at ip, "" if unreadable
+  std::vector<uint64_t> stack;  // return addresses, innermost first (ip first)
+  // General-purpose registers at the stop, in user_regs_struct order ("rax", "rip", ...).
+  std::vector<std::pair<std::string, uint64_t>> registers;
+};
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is what the program sees
+  std::string executable;         // from ResolveProgram
+  std::vector<std::string> env;   // complete environment, "KEY=VALUE"
+  std::vector<int> keep_fds;      // fds to leave open (without FD_CLOEXEC) in the child
+  double timeout_seconds = 0;     // 0 = none; on expiry every traced process is killed
+  bool disable_aslr = true;
+  // Where the program's stdout/stderr go: -1 = inherit, else an fd to dup onto them.
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  // Called about every millisecond while the program runs (to drain the event ring), and
+  // once at the root process's exit stop, while its memory is still readable. Called on
+  // the thread that called Run; it must not call Run.
+  std::function<void()> poll;
+};
+
+struct RunResult {
+  enum class Kind { kExited, kSignaled, kTimeout };
+  Kind kind = Kind::kExited;
+  int exit_code = 0;  // kExited
+  int signal = 0;     // kSignaled (kTimeout: the signal used to kill, SIGKILL)
+  uint32_t root_pid = 0;
+  std::optional<CrashCapture> crash;  // last synchronous fatal signal of the root process
+  std::vector<Mapping> maps;          // root process, taken at its exit (or crash) stop
+  double wall_seconds = 0;
+  // SIGINT, SIGTERM or SIGHUP if weft itself received one while the program ran (0 if
+  // not): the caller should finish writing what it has, then exit as if killed by it.
+  int interrupted_by = 0;
+  // Things the user should know that are not errors, one sentence each (e.g. a process
+  // of the tree that could not be detached).
+  std::vector<std::string> warnings;
+};
+
+// Runs the program to the end of its root process. Other processes of the tree are
+// detached and left running when the root ends. Errors are about weft's own failures
+// (fork, ptrace, exec), not the program's: a crash of the program is a RunResult.
+//
+// Ownership and side effects, while Run is active:
+//  * The calling thread is the tracer: poll runs on it, and Run must return on it.
+//  * Run waits only for the processes and threads it traces (waitpid on each pid), never
+//    waitpid(-1): the caller's other children are left alone. Several Runs may be active
+//    at once on different threads.
+//  * SIGCHLD gets a handler (it wakes the wait; a previous handler is still called).
+//    SIGINT/SIGTERM/SIGHUP get a handler that keeps weft alive: a terminal's Ctrl-C
+//    reaches the program itself (same process group); a signal sent to weft alone by
+//    another process (kill) is forwarded to the root process unless the root received
+//    the same signal within 20 ms; the third such signal during one Run kills the whole
+//    tree with SIGKILL. Signals ignored (SIG_IGN) before Run stay ignored, in weft and
+//    in the program. Previous dispositions are restored when the last active Run returns.
+//  * The tracees are seized with PTRACE_O_EXITKILL: if weft dies mid-run, the traced tree
+//    is killed rather than left running unsupervised (a controlled-mode shim would wait
+//    forever for a supervisor). When the root process ends normally the rest of the tree
+//    is detached and keeps running.
+//  * The child gets an empty signal mask (weft's threads may block signals).
+Result<RunResult> Run(const SpawnOptions& options);
+
+// Symbolizes addresses of a finished run from its maps snapshot, with libdw. Reports
+// every file-backed ELF that has an executable mapping; anonymous, [vdso], deleted and
+// memfd mappings are skipped (their addresses symbolize to empty results). Results are
+// cached per address. Not thread-safe: use one Symbolizer per thread.
+class Symbolizer {
+ public:
+  explicit Symbolizer(std::vector<Mapping> maps);
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  struct Location {
+    std::string function;  // demangled; empty if unknown
+    std::string file;      // empty if no line info
+    uint32_t line = 0;
+    std::string module;    // path of the module holding the address
+    uint64_t function_offset = 0;  // address - start of `function` (when function is set)
+  };
+  // A code address (an IP or a return address: callers pass return addresses minus one
+  // when they want the call's line; this function does not adjust).
+  Location SymbolizeCode(uint64_t address);
+  // The name of the global object holding a data address ("g_lock", "counter+8"), or "".
+  std::string SymbolizeData(uint64_t address);
+
+  struct ModuleInfo {
+    std::string path;
+    std::string build_id;  // hex
+    uint64_t base = 0;
+    uint64_t size = 0;
+  };
+  // The ELF modules of the snapshot (executable, shared libraries), in address order.
+  std::vector<ModuleInfo> Modules();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace weft::launcher

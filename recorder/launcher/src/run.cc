@@ -1,0 +1,620 @@
+// run.cc — Run: starts the program under ptrace and supervises its process tree until the
+// root process ends.
+//
+// The supervisor waits on each tracee by pid (waitpid(tid, __WALL | WNOHANG)), never on
+// -1, so that the caller's other children are not reaped here. Every tracee of the tree
+// is known before it can report anything: a new thread or process stays in its first
+// stop until we wait for it, and we learn its pid from its parent's clone/fork event.
+// Sleeping between sweeps is a ppoll on an eventfd that the SIGCHLD handler writes
+// (run_signals.h), with a 1 ms cap so `poll` keeps its cadence.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crash.h"
+#include "run_signals.h"
+#include "weft/launcher.h"
+
+namespace weft::launcher {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using internal::kInterruptSignals;
+using internal::kNumInterruptSignals;
+
+constexpr auto kPollInterval = std::chrono::milliseconds(1);
+// A signal sent to weft alone is forwarded to the root unless the root got it too within
+// this window (then it was sent to the whole group, e.g. by `timeout` or systemd).
+constexpr auto kForwardGrace = std::chrono::milliseconds(20);
+constexpr auto kDetachDeadline = std::chrono::seconds(2);
+constexpr auto kKillDeadline = std::chrono::seconds(10);
+constexpr uint32_t kInterruptsBeforeKill = 3;
+
+// NB: PTRACE_O_EXITKILL: if weft dies mid-run the traced tree is killed, not left running
+// unsupervised. Tracees detached at the root's end are unaffected.
+constexpr long kTraceOptions = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+                               PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
+                               PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+
+// What the child writes to the error pipe when it cannot get to the program.
+enum ChildStage : int {
+  kStagePersonality = 1,
+  kStageStdout = 2,
+  kStageStderr = 3,
+  kStageKeepFd = 4,
+  kStageExec = 5,
+};
+struct ChildFailure {
+  int stage;
+  int error;
+  int detail;  // the fd for kStageKeepFd
+};
+
+// Everything the forked child needs, prepared before fork: after fork in a multithreaded
+// process only async-signal-safe calls are allowed (no allocation, no locks).
+struct ChildPlan {
+  const char* executable;
+  char* const* argv;
+  char* const* envp;
+  const int* keep_fds;
+  size_t num_keep_fds;
+  int stdout_fd;
+  int stderr_fd;
+  bool disable_aslr;
+  int sync_read_fd;
+  int error_write_fd;
+};
+
+[[noreturn]] void ChildFail(const ChildPlan& plan, int stage, int detail) {
+  ChildFailure failure = {stage, errno, detail};
+  ssize_t ignored = write(plan.error_write_fd, &failure, sizeof(failure));
+  (void)ignored;
+  _exit(127);
+}
+
+bool ClearCloexec(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+  return flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0;
+}
+
+bool RedirectTo(int fd, int target) {
+  if (fd == target) return ClearCloexec(fd);  // dup2(fd, fd) would keep FD_CLOEXEC
+  return dup2(fd, target) == target;
+}
+
+[[noreturn]] void ChildMain(const ChildPlan& plan) {
+  internal::RunSignals::ResetInChild();
+  if (plan.disable_aslr) {
+    int persona = personality(0xffffffff);
+    if (persona == -1 || personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE) == -1) {
+      ChildFail(plan, kStagePersonality, 0);
+    }
+  }
+  if (plan.stdout_fd >= 0 && !RedirectTo(plan.stdout_fd, STDOUT_FILENO)) {
+    ChildFail(plan, kStageStdout, plan.stdout_fd);
+  }
+  if (plan.stderr_fd >= 0 && !RedirectTo(plan.stderr_fd, STDERR_FILENO)) {
+    ChildFail(plan, kStageStderr, plan.stderr_fd);
+  }
+  for (size_t i = 0; i < plan.num_keep_fds; ++i) {
+    if (!ClearCloexec(plan.keep_fds[i])) ChildFail(plan, kStageKeepFd, plan.keep_fds[i]);
+  }
+  // NB: exec only once the parent has seized us (it writes one byte), so that the exec
+  // event and every clone of the program are traced. EOF = the parent gave up.
+  char go = 0;
+  ssize_t n;
+  do {
+    n = read(plan.sync_read_fd, &go, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(127);
+  execve(plan.executable, plan.argv, plan.envp);
+  ChildFail(plan, kStageExec, 0);
+}
+
+std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe) {
+  std::string why = std::strerror(f.error);
+  switch (f.stage) {
+    case kStagePersonality:
+      return "cannot start '" + exe + "' with ASLR disabled: personality(ADDR_NO_RANDOMIZE) "
+             "failed: " + why + " (a seccomp policy may forbid it; weft needs a fixed layout "
+             "for replay)";
+    case kStageStdout:
+      return "cannot start '" + exe + "': cannot redirect its stdout to fd " +
+             std::to_string(f.detail) + ": " + why;
+    case kStageStderr:
+      return "cannot start '" + exe + "': cannot redirect its stderr to fd " +
+             std::to_string(f.detail) + ": " + why;
+    case kStageKeepFd:
+      return "cannot start '" + exe + "': cannot pass fd " + std::to_string(f.detail) +
+             " to it: " + why + " (is the fd open?)";
+    case kStageExec: {
+      std::string hint;
+      if (f.error == ENOENT) hint = " (the file or its ELF interpreter is missing)";
+      if (f.error == EACCES) hint = " (check the file's x permission and the mount's noexec)";
+      if (f.error == ENOEXEC) hint = " (not a format the kernel can run)";
+      return "cannot start '" + exe + "': execve failed: " + why + hint;
+    }
+    default:
+      return "cannot start '" + exe + "': the child failed before exec (stage " +
+             std::to_string(f.stage) + "): " + why;
+  }
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+bool IsStopSignal(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+struct Tracee {
+  pid_t tid = 0;
+  pid_t tgid = 0;        // process (thread group) of the tracee
+  bool exiting = false;  // reported PTRACE_EVENT_EXIT
+  bool gone = false;     // reaped or vanished; dropped after the sweep
+};
+
+class Supervisor {
+ public:
+  Supervisor(const SpawnOptions& options, pid_t root, int error_read_fd,
+             internal::RunSignals* signals, Clock::time_point start)
+      : options_(options), root_(root), error_fd_(error_read_fd), signals_(signals),
+        start_(start), last_poll_(start) {
+    tracees_.push_back({root, root});
+    result_.root_pid = static_cast<uint32_t>(root);
+    seen_interrupts_ = internal::RunSignals::Counts();
+    if (options.timeout_seconds > 0) {
+      deadline_ = start + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(options.timeout_seconds));
+      has_deadline_ = true;
+    }
+    for (auto& t : root_signal_seen_) t = Clock::time_point::min();
+    for (auto& t : forward_due_) t = Clock::time_point::max();
+  }
+
+  // NB: whatever way Run leaves (including a poll callback that throws), the tree is
+  // killed and reaped or detached: tracees must never stay stopped under a tracer that
+  // stopped listening.
+  ~Supervisor() {
+    if (!finished_) {
+      KillAll(/*call_poll=*/false);
+      auto limit = Clock::now() + kKillDeadline;
+      while (!root_done_ && Clock::now() < limit) {
+        signals_->ClearWakeups();
+        if (!Sweep()) signals_->Wait(kPollInterval);
+      }
+      DetachRest();
+    }
+    CloseErrorFd();
+  }
+
+  Result<RunResult> Loop() {
+    for (;;) {
+      // NB: clear wakeups before sweeping: a SIGCHLD after the sweep must end the Wait.
+      signals_->ClearWakeups();
+      bool progressed = Sweep();
+      if (root_done_) break;
+      Clock::time_point now = Clock::now();
+      CheckInterrupts(now);
+      if (has_deadline_ && now >= deadline_ && !killed_) {
+        timed_out_ = true;
+        KillAll(/*call_poll=*/true);
+      }
+      if (killed_ && now - killed_at_ > kKillDeadline) {
+        finished_ = true;
+        DetachRest();
+        return MakeError("the program '" + options_.executable + "' (pid " +
+                         std::to_string(root_) + ") did not end " +
+                         std::to_string(kKillDeadline.count()) +
+                         " s after SIGKILL; it may be stuck in the kernel (D state)");
+      }
+      if (now - last_poll_ >= kPollInterval) CallPoll();
+      if (progressed) continue;
+      Clock::time_point wake = last_poll_ + kPollInterval;
+      if (has_deadline_ && !killed_) wake = std::min(wake, deadline_);
+      for (auto due : forward_due_) wake = std::min(wake, due);
+      signals_->Wait(wake - Clock::now());
+    }
+    finished_ = true;
+    DetachRest();
+    result_.wall_seconds = Seconds(Clock::now() - start_);
+
+    if (!root_exec_seen_) {
+      ChildFailure failure;
+      ssize_t n = read(error_fd_, &failure, sizeof(failure));
+      if (n == static_cast<ssize_t>(sizeof(failure))) {
+        return MakeError(DescribeChildFailure(failure, options_.executable));
+      }
+    }
+    if (timed_out_) {
+      result_.kind = RunResult::Kind::kTimeout;
+      result_.signal = SIGKILL;
+      result_.exit_code = 0;
+    }
+    return std::move(result_);
+  }
+
+ private:
+  // Waits (without blocking) on every tracee once. True if anything was reported.
+  bool Sweep() {
+    bool progressed = false;
+    for (size_t i = 0; i < tracees_.size(); ++i) {
+      if (tracees_[i].gone) continue;
+      int status = 0;
+      pid_t r = waitpid(tracees_[i].tid, &status, __WALL | WNOHANG);
+      if (r == 0) continue;
+      if (r < 0) {
+        if (errno == EINTR) {
+          --i;
+          continue;
+        }
+        // ECHILD: the thread vanished without a report (replaced by an exec in another
+        // thread of its process).
+        tracees_[i].gone = true;
+        progressed = true;
+        continue;
+      }
+      progressed = true;
+      Handle(tracees_[i], status);
+    }
+    MergeNew();
+    return progressed;
+  }
+
+  // NB: tracees found during a sweep are appended after it, so that references into
+  // tracees_ stay valid while a status is handled.
+  void MergeNew() {
+    tracees_.erase(std::remove_if(tracees_.begin(), tracees_.end(),
+                                  [](const Tracee& t) { return t.gone; }),
+                   tracees_.end());
+    for (const Tracee& t : new_tracees_) tracees_.push_back(t);
+    new_tracees_.clear();
+  }
+
+  void Handle(Tracee& t, int status) {
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      t.gone = true;
+      if (t.tid == root_) {
+        root_done_ = true;
+        if (WIFEXITED(status)) {
+          result_.kind = RunResult::Kind::kExited;
+          result_.exit_code = WEXITSTATUS(status);
+        } else {
+          result_.kind = RunResult::Kind::kSignaled;
+          result_.signal = WTERMSIG(status);
+        }
+      }
+      return;
+    }
+    if (!WIFSTOPPED(status)) return;
+    int sig = WSTOPSIG(status);
+    int event = status >> 16;
+    if (event != 0) {
+      HandleEvent(t, event, sig);
+      return;
+    }
+    // Signal-delivery-stop: the signal is delivered unchanged (the program may handle it).
+    if (t.tgid == root_) {
+      for (int i = 0; i < kNumInterruptSignals; ++i) {
+        if (kInterruptSignals[i] == sig) root_signal_seen_[i] = Clock::now();
+      }
+      if (internal::IsCrashSignal(sig)) {
+        auto maps = ReadMaps(t.tid);
+        if (maps.ok() && !maps->empty()) result_.maps = *maps;
+        result_.crash = internal::CaptureCrash(t.tid, sig, result_.maps);
+      }
+    }
+    Resume(t.tid, sig);
+  }
+
+  void HandleEvent(Tracee& t, int event, int sig) {
+    unsigned long msg = 0;
+    switch (event) {
+      case PTRACE_EVENT_CLONE:
+      case PTRACE_EVENT_FORK:
+      case PTRACE_EVENT_VFORK: {
+        ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+        pid_t child = static_cast<pid_t>(msg);
+        if (child > 0) {
+          // A clone is a thread of the parent's process iff tgkill finds it there.
+          pid_t tgid = child;
+          if (event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, t.tgid, child, 0) == 0) {
+            tgid = t.tgid;
+          }
+          new_tracees_.push_back({child, tgid});
+        }
+        Resume(t.tid, 0);
+        return;
+      }
+      case PTRACE_EVENT_EXEC: {
+        // The exec'ing thread now has the process's pid; its former tid is gone.
+        ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+        pid_t former = static_cast<pid_t>(msg);
+        if (former != t.tid) {
+          for (Tracee& other : tracees_) {
+            if (other.tid == former) other.gone = true;
+          }
+        }
+        t.exiting = false;
+        if (t.tgid == root_ && !root_exec_seen_) {
+          root_exec_seen_ = true;
+          CloseErrorFd();
+        }
+        Resume(t.tid, 0);
+        return;
+      }
+      case PTRACE_EVENT_EXIT:
+        if (t.tgid == root_) OnRootThreadExit(t);
+        t.exiting = true;
+        Resume(t.tid, 0);
+        return;
+      case PTRACE_EVENT_STOP:
+        if (IsStopSignal(sig)) {
+          // Group-stop (SIGSTOP/SIGTSTP/...): stay stopped, but let SIGCONT wake the
+          // tracee without us: PTRACE_LISTEN. Resuming here would defeat the stop.
+          if (ptrace(PTRACE_LISTEN, t.tid, nullptr, nullptr) != 0 && errno != ESRCH) {
+            Resume(t.tid, 0);
+          }
+        } else {
+          // A new tracee's first stop, or the re-trap after a group-stop ended.
+          Resume(t.tid, 0);
+        }
+        return;
+      default:
+        Resume(t.tid, 0);
+        return;
+    }
+  }
+
+  // A thread of the root process is about to exit and its memory is still readable. If
+  // the process is ending (the main thread, the last thread, or a group exit with a
+  // nonzero status or a signal), drain the ring and snapshot the address space.
+  void OnRootThreadExit(const Tracee& t) {
+    unsigned long status = 0;
+    ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &status);
+    bool others_alive = false;
+    for (const auto* list : {&tracees_, &new_tracees_}) {
+      for (const Tracee& o : *list) {
+        if (o.tgid == root_ && o.tid != t.tid && !o.gone && !o.exiting) others_alive = true;
+      }
+    }
+    bool group_exit = status != 0;
+    if (t.tid == root_ || !others_alive || (group_exit && !group_exit_snapshot_)) {
+      CallPoll();
+      // NB: /proc/TID/maps of the exiting thread: after a main-thread pthread_exit the
+      // leader has no mm any more and /proc/PID/maps would be empty.
+      auto maps = ReadMaps(t.tid);
+      if (maps.ok() && !maps->empty()) result_.maps = std::move(*maps);
+      if (group_exit) group_exit_snapshot_ = true;
+    }
+  }
+
+  void Resume(pid_t tid, int sig) {
+    ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(sig)));
+  }
+
+  void CallPoll() {
+    last_poll_ = Clock::now();
+    if (options_.poll) options_.poll();
+  }
+
+  void CheckInterrupts(Clock::time_point now) {
+    internal::InterruptCounts counts = internal::RunSignals::Counts();
+    for (int i = 0; i < kNumInterruptSignals; ++i) {
+      uint32_t fresh = counts.total[i] - seen_interrupts_.total[i];
+      uint32_t from_process = counts.from_process[i] - seen_interrupts_.from_process[i];
+      if (fresh > 0) {
+        result_.interrupted_by = kInterruptSignals[i];
+        interrupts_ += fresh;
+      }
+      if (from_process > 0 && !killed_) {
+        forward_since_[i] = now;
+        forward_due_[i] = now + kForwardGrace;
+      }
+    }
+    seen_interrupts_ = counts;
+    if (interrupts_ >= kInterruptsBeforeKill && !killed_) {
+      result_.warnings.push_back("weft received " + std::to_string(interrupts_) +
+                                 " interrupt signals; the program's tree was killed");
+      KillAll(/*call_poll=*/true);
+    }
+    for (int i = 0; i < kNumInterruptSignals; ++i) {
+      if (now < forward_due_[i]) continue;
+      forward_due_[i] = Clock::time_point::max();
+      if (killed_) continue;
+      // Forward only if the root did not get the same signal around the same time.
+      if (root_signal_seen_[i] < forward_since_[i] - kForwardGrace) {
+        kill(root_, kInterruptSignals[i]);
+      }
+    }
+  }
+
+  // Kills every traced process with SIGKILL, after a last poll and maps snapshot.
+  void KillAll(bool call_poll) {
+    if (killed_) return;
+    killed_ = true;
+    killed_at_ = Clock::now();
+    MergeNew();
+    if (call_poll) CallPoll();
+    for (const Tracee& t : tracees_) {
+      if (t.tgid != root_ || t.gone) continue;
+      auto maps = ReadMaps(t.tid);
+      if (maps.ok() && !maps->empty()) {
+        result_.maps = std::move(*maps);
+        break;
+      }
+    }
+    std::set<pid_t> processes;
+    for (const Tracee& t : tracees_) processes.insert(t.tgid);
+    for (pid_t p : processes) kill(p, SIGKILL);
+  }
+
+  // Detaches every remaining tracee (other processes of the tree) so it runs on untraced.
+  // NB: PTRACE_DETACH needs the tracee in a ptrace-stop: interrupt all first, then
+  // detach each at its next stop (whatever stop it is), all in parallel, so that a vfork
+  // parent waiting for its child does not block the others.
+  void DetachRest() {
+    MergeNew();
+    for (const Tracee& t : tracees_) ptrace(PTRACE_INTERRUPT, t.tid, nullptr, nullptr);
+    auto limit = Clock::now() + kDetachDeadline;
+    while (!tracees_.empty() && Clock::now() < limit) {
+      signals_->ClearWakeups();
+      bool progressed = false;
+      for (Tracee& t : tracees_) {
+        int status = 0;
+        pid_t r = waitpid(t.tid, &status, __WALL | WNOHANG);
+        if (r == 0) continue;
+        progressed = true;
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+          t.gone = true;
+          continue;
+        }
+        if (!WIFSTOPPED(status)) continue;
+        int event = status >> 16;
+        int sig = WSTOPSIG(status);
+        if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+            event == PTRACE_EVENT_VFORK) {
+          unsigned long msg = 0;
+          ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+          // The new tracee is auto-attached; it stops by itself at its first stop.
+          if (msg != 0) new_tracees_.push_back({static_cast<pid_t>(msg), 0});
+        }
+        // A signal-delivery-stop's signal is passed on; a group-stop stays in effect.
+        int pass = event == 0 ? sig : 0;
+        ptrace(PTRACE_DETACH, t.tid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(pass)));
+        t.gone = true;
+      }
+      MergeNew();
+      if (!progressed && !tracees_.empty()) signals_->Wait(kPollInterval);
+    }
+    for (const Tracee& t : tracees_) {
+      result_.warnings.push_back("could not detach thread " + std::to_string(t.tid) +
+                                 " of process " + std::to_string(t.tgid) + " within " +
+                                 std::to_string(kDetachDeadline.count()) +
+                                 " s; it stays traced and is killed when weft exits");
+    }
+    tracees_.clear();
+  }
+
+  void CloseErrorFd() {
+    if (error_fd_ >= 0) close(error_fd_);
+    error_fd_ = -1;
+  }
+
+  const SpawnOptions& options_;
+  const pid_t root_;
+  int error_fd_;
+  internal::RunSignals* signals_;
+  const Clock::time_point start_;
+  Clock::time_point last_poll_;
+  Clock::time_point deadline_;
+  bool has_deadline_ = false;
+
+  std::vector<Tracee> tracees_;
+  std::vector<Tracee> new_tracees_;
+  RunResult result_;
+  bool root_done_ = false;
+  bool root_exec_seen_ = false;
+  bool group_exit_snapshot_ = false;
+  bool timed_out_ = false;
+  bool killed_ = false;
+  bool finished_ = false;
+  Clock::time_point killed_at_;
+
+  internal::InterruptCounts seen_interrupts_;
+  uint32_t interrupts_ = 0;
+  Clock::time_point root_signal_seen_[kNumInterruptSignals];
+  Clock::time_point forward_since_[kNumInterruptSignals];
+  Clock::time_point forward_due_[kNumInterruptSignals];
+};
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+void CloseBoth(int fds[2]) {
+  if (fds[0] >= 0) close(fds[0]);
+  if (fds[1] >= 0) close(fds[1]);
+}
+
+}  // namespace
+
+Result<RunResult> Run(const SpawnOptions& options) {
+  if (options.argv.empty()) {
+    return MakeError("cannot run '" + options.executable +
+                     "': argv is empty (argv[0] is what the program sees as its name)");
+  }
+  if (options.executable.empty()) {
+    return MakeError("cannot run '" + options.argv[0] +
+                     "': no executable path given (resolve it with ResolveProgram first)");
+  }
+  std::vector<char*> argv = CStrings(options.argv);
+  std::vector<char*> envp = CStrings(options.env);
+
+  internal::RunSignals signals;
+  int sync_pipe[2] = {-1, -1};
+  int error_pipe[2] = {-1, -1};
+  if (pipe2(sync_pipe, O_CLOEXEC) != 0 || pipe2(error_pipe, O_CLOEXEC) != 0) {
+    int err = errno;
+    CloseBoth(sync_pipe);
+    CloseBoth(error_pipe);
+    return MakeError("cannot start '" + options.executable + "': pipe2 failed: " +
+                     std::strerror(err) + " (too many open files?)");
+  }
+  ChildPlan plan = {options.executable.c_str(), argv.data(),         envp.data(),
+                    options.keep_fds.data(),    options.keep_fds.size(), options.stdout_fd,
+                    options.stderr_fd,          options.disable_aslr, sync_pipe[0],
+                    error_pipe[1]};
+
+  Clock::time_point start = Clock::now();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    CloseBoth(sync_pipe);
+    CloseBoth(error_pipe);
+    return MakeError("cannot start '" + options.executable + "': fork failed: " +
+                     std::strerror(err));
+  }
+  if (pid == 0) ChildMain(plan);
+
+  close(sync_pipe[0]);
+  close(error_pipe[1]);
+  if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(kTraceOptions)) != 0) {
+    int err = errno;
+    kill(pid, SIGKILL);
+    close(sync_pipe[1]);
+    close(error_pipe[0]);
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return MakeError("cannot trace '" + options.executable + "': ptrace(PTRACE_SEIZE) failed: " +
+                     std::strerror(err) + "; weft needs ptrace: in a container allow it "
+                     "(--cap-add=SYS_PTRACE, seccomp), and check "
+                     "/proc/sys/kernel/yama/ptrace_scope");
+  }
+  // The child waits for this byte before exec (see ChildMain).
+  ssize_t ignored = write(sync_pipe[1], "g", 1);
+  (void)ignored;
+  close(sync_pipe[1]);
+  fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
+
+  Supervisor supervisor(options, pid, error_pipe[0], &signals, start);
+  return supervisor.Loop();
+}
+
+}  // namespace weft::launcher

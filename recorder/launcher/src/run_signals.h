@@ -1,0 +1,49 @@
+// run_signals.h — process-wide signal handling while at least one Run is active: SIGCHLD
+// wakes the supervisors' waits; SIGINT/SIGTERM/SIGHUP are counted instead of killing weft.
+#pragma once
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdint>
+
+namespace weft::launcher::internal {
+
+// The signals that would end weft and that Run intercepts, in index order.
+inline constexpr int kInterruptSignals[] = {SIGINT, SIGTERM, SIGHUP};
+inline constexpr int kNumInterruptSignals = 3;
+
+// How many interrupt signals weft received since the process started, per signal.
+struct InterruptCounts {
+  uint32_t total[kNumInterruptSignals] = {};
+  uint32_t from_process[kNumInterruptSignals] = {};  // sent by kill(), not by a terminal
+};
+
+// RAII: one per active Run. The first installs the handlers, the last restores the
+// previous dispositions. Each instance owns an eventfd that SIGCHLD makes readable.
+class RunSignals {
+ public:
+  RunSignals();
+  ~RunSignals();
+  RunSignals(const RunSignals&) = delete;
+  RunSignals& operator=(const RunSignals&) = delete;
+
+  // Forgets wakeups seen so far. NB: call before checking the tracees, so that a SIGCHLD
+  // arriving after the check still wakes the next Wait.
+  void ClearWakeups();
+  // Sleeps until a SIGCHLD or an interrupt signal arrives, or `timeout` passes.
+  void Wait(std::chrono::nanoseconds timeout);
+
+  // Interrupt signals received so far (monotonic counters).
+  static InterruptCounts Counts();
+  // In the forked child, before exec: restores the dispositions weft had before Run
+  // (a handler becomes SIG_DFL at exec anyway; SIG_IGN must stay SIG_IGN) and unblocks
+  // every signal. Async-signal-safe.
+  static void ResetInChild();
+
+ private:
+  int wake_fd_ = -1;
+  int slot_ = -1;
+};
+
+}  // namespace weft::launcher::internal

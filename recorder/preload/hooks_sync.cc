@@ -1,0 +1,527 @@
+// hooks_sync.cc — mutexes, rwlocks, condition variables, semaphores, barriers, once and
+// spinlocks. A hook makes its schedule point, and once picked performs the operation with
+// the real non-blocking variant (trylock, trywait): the model guarantees it succeeds, so
+// the real object's state always matches what the program observes. Condition variables
+// and barriers are modelled entirely: a controlled thread never sleeps in the kernel on
+// one, so which waiter a signal wakes is the strategy's choice.
+#include <errno.h>
+
+#include "shim.h"
+
+using namespace weft::shim;
+
+namespace {
+
+Op MakeOp(uint8_t kind, const void* addr, uint8_t obj_kind, uint16_t flags = 0) {
+  Op op;
+  op.kind = kind;
+  op.flags = flags;
+  op.addr = const_cast<void*>(addr);
+  op.obj = ObjectFor(addr, obj_kind)->id;
+  return op;
+}
+
+bool BadTimespec(const struct timespec* ts) {
+  return ts == nullptr || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000;
+}
+
+uint16_t ResultFlags(uint16_t flags, int rc) {
+  if (rc == ETIMEDOUT) return flags | WEFT_F_TIMEDOUT | WEFT_F_FAILED;
+  return rc != 0 ? (flags | WEFT_F_FAILED) : flags;
+}
+
+// ---- mutex ----
+
+int MutexLock(pthread_mutex_t* m, uint16_t flags, clockid_t clock, const struct timespec* abs) {
+  Thread* self = Self();
+  if ((flags & WEFT_F_TIMED) && BadTimespec(abs)) return EINVAL;
+  Op op = MakeOp(WEFT_EV_MUTEX_LOCK, m, WEFT_OBJ_MUTEX, flags);
+  if (flags & WEFT_F_TIMED) op.deadline = DeadlineFromAbs(clock, abs);
+  Schedule(self, op);
+  int rc;
+  if (MutexAvailable(m, self)) {
+    if (m->__data.__lock != 0 && (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK &&
+        !(flags & WEFT_F_TRY)) {
+      rc = EDEADLK;  // relock by the owner of an error-checking mutex
+    } else {
+      rc = real.pthread_mutex_trylock(m);
+    }
+  } else {
+    rc = (flags & WEFT_F_TRY) ? EBUSY : ETIMEDOUT;
+  }
+  Emit(self, WEFT_EV_MUTEX_LOCK, ResultFlags(flags, rc), op.obj, rc);
+  return rc;
+}
+
+int MutexUnlock(pthread_mutex_t* m) {
+  Thread* self = Self();
+  Op op = MakeOp(WEFT_EV_MUTEX_UNLOCK, m, WEFT_OBJ_MUTEX);
+  Schedule(self, op);
+  int rc = real.pthread_mutex_unlock(m);
+  Emit(self, WEFT_EV_MUTEX_UNLOCK, ResultFlags(0, rc), op.obj, rc);
+  return rc;
+}
+
+// ---- rwlock ----
+
+int RwLock(pthread_rwlock_t* rw, bool write, uint16_t flags, clockid_t clock,
+           const struct timespec* abs) {
+  Thread* self = Self();
+  if ((flags & WEFT_F_TIMED) && BadTimespec(abs)) return EINVAL;
+  uint8_t kind = write ? WEFT_EV_RWLOCK_WRLOCK : WEFT_EV_RWLOCK_RDLOCK;
+  if (!write) flags |= WEFT_F_READ;
+  Op op = MakeOp(kind, rw, WEFT_OBJ_RWLOCK, flags);
+  if (flags & WEFT_F_TIMED) op.deadline = DeadlineFromAbs(clock, abs);
+  Schedule(self, op);
+  Object* o = FindObject(rw);
+  int rc;
+  if (o->owner == self->tid) {
+    rc = EDEADLK;
+  } else if (o->owner == kNoThread && (!write || o->readers == 0)) {
+    rc = write ? real.pthread_rwlock_trywrlock(rw) : real.pthread_rwlock_tryrdlock(rw);
+    if (rc == 0) {
+      if (write) {
+        o->owner = static_cast<int16_t>(self->tid);
+      } else {
+        ++o->readers;
+      }
+    }
+  } else {
+    rc = (flags & WEFT_F_TRY) ? EBUSY : ETIMEDOUT;
+  }
+  Emit(self, kind, ResultFlags(flags, rc), op.obj, rc);
+  return rc;
+}
+
+// ---- condition variable ----
+
+int CondWait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, clockid_t clock,
+             const struct timespec* abs) {
+  Thread* self = Self();
+  if (timed && BadTimespec(abs)) return EINVAL;
+  Op op = MakeOp(WEFT_EV_COND_WAIT, c, WEFT_OBJ_COND, timed ? WEFT_F_TIMED : 0);
+  op.addr2 = m;
+  uint32_t mutex_obj = ObjectFor(m, WEFT_OBJ_MUTEX)->id;
+  Schedule(self, op);
+  int rc = real.pthread_mutex_unlock(m);
+  if (rc != 0) {
+    Emit(self, WEFT_EV_COND_WAIT, op.flags | WEFT_F_FAILED, op.obj, mutex_obj);
+    return rc;
+  }
+  Emit(self, WEFT_EV_COND_WAIT, op.flags, op.obj, mutex_obj);
+
+  self->woken = false;
+  op.kind = WEFT_EV_COND_WAKE;
+  if (timed) op.deadline = DeadlineFromAbs(clock, abs);
+  Schedule(self, op);
+  bool timed_out = !self->woken;
+  self->woken = false;
+  self->op.kind = WEFT_EV_NONE;  // no longer a waiter
+  real.pthread_mutex_trylock(m);  // enabled means the mutex is free
+  rc = timed_out ? ETIMEDOUT : 0;
+  Emit(self, WEFT_EV_COND_WAKE, ResultFlags(op.flags, rc), op.obj, mutex_obj);
+  return rc;
+}
+
+int CondWake(pthread_cond_t* c, bool all) {
+  Thread* self = Self();
+  uint8_t kind = all ? WEFT_EV_COND_BROADCAST : WEFT_EV_COND_SIGNAL;
+  Op op = MakeOp(kind, c, WEFT_OBJ_COND);
+  Schedule(self, op);
+  int16_t woken_tid = kNoThread;
+  int woken = WakeCondWaiters(self, c, op.obj, all, &woken_tid);
+  Emit(self, kind, 0, op.obj, all ? woken : woken_tid);
+  return 0;
+}
+
+clockid_t CondClock(pthread_cond_t* c) {
+  // glibc keeps the clock in bit 0 of __wrefs (set by pthread_cond_init from the attr).
+  return (c->__data.__wrefs & 1) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+
+// ---- semaphore ----
+
+int SemWait(sem_t* sem, uint16_t flags, clockid_t clock, const struct timespec* abs) {
+  Thread* self = Self();
+  if ((flags & WEFT_F_TIMED) && BadTimespec(abs)) {
+    errno = EINVAL;
+    return -1;
+  }
+  Op op = MakeOp(WEFT_EV_SEM_WAIT, sem, WEFT_OBJ_SEM, flags);
+  if (flags & WEFT_F_TIMED) op.deadline = DeadlineFromAbs(clock, abs);
+  Schedule(self, op);
+  int rc = 0;
+  if (real.sem_trywait(sem) != 0) rc = (flags & WEFT_F_TRY) ? EAGAIN : ETIMEDOUT;
+  Emit(self, WEFT_EV_SEM_WAIT, ResultFlags(flags, rc), op.obj, rc);
+  if (rc != 0) {
+    errno = rc;
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// ---- mutex ----
+WEFT_EXPORT int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(m);
+  return real.pthread_mutex_init(m, attr);
+}
+
+WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t* m) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(m);
+  return real.pthread_mutex_destroy(m);
+}
+
+WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_mutex_lock(m);
+  return MutexLock(m, 0, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t* m) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_mutex_trylock(m);
+  return MutexLock(m, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_mutex_timedlock(m, abs);
+  return MutexLock(m, WEFT_F_TIMED, CLOCK_REALTIME, abs);
+}
+
+WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock,
+                                        const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_mutex_clocklock(m, clock, abs);
+  return MutexLock(m, WEFT_F_TIMED, clock, abs);
+}
+
+WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_mutex_unlock(m);
+  return MutexUnlock(m);
+}
+
+// ---- rwlock ----
+WEFT_EXPORT int pthread_rwlock_init(pthread_rwlock_t* rw, const pthread_rwlockattr_t* attr) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(rw);
+  return real.pthread_rwlock_init(rw, attr);
+}
+
+WEFT_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t* rw) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(rw);
+  return real.pthread_rwlock_destroy(rw);
+}
+
+WEFT_EXPORT int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_rdlock(rw);
+  return RwLock(rw, false, 0, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_tryrdlock(rw);
+  return RwLock(rw, false, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_timedrdlock(rw, abs);
+  return RwLock(rw, false, WEFT_F_TIMED, CLOCK_REALTIME, abs);
+}
+
+WEFT_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock,
+                                           const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_rwlock_clockrdlock(rw, clock, abs);
+  return RwLock(rw, false, WEFT_F_TIMED, clock, abs);
+}
+
+WEFT_EXPORT int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_wrlock(rw);
+  return RwLock(rw, true, 0, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_trywrlock(rw);
+  return RwLock(rw, true, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_timedwrlock(rw, abs);
+  return RwLock(rw, true, WEFT_F_TIMED, CLOCK_REALTIME, abs);
+}
+
+WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock,
+                                           const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_rwlock_clockwrlock(rw, clock, abs);
+  return RwLock(rw, true, WEFT_F_TIMED, clock, abs);
+}
+
+WEFT_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_rwlock_unlock(rw);
+  Thread* self = Self();
+  Op op = MakeOp(WEFT_EV_RWLOCK_UNLOCK, rw, WEFT_OBJ_RWLOCK);
+  Schedule(self, op);
+  int rc = real.pthread_rwlock_unlock(rw);
+  Object* o = FindObject(rw);
+  if (rc == 0) {
+    if (o->owner == self->tid) {
+      o->owner = kNoThread;
+    } else if (o->readers > 0) {
+      --o->readers;
+    }
+  }
+  Emit(self, WEFT_EV_RWLOCK_UNLOCK, ResultFlags(0, rc), op.obj, rc);
+  return rc;
+}
+
+// ---- condition variable ----
+WEFT_EXPORT int pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* attr) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(c);
+  return real.pthread_cond_init(c, attr);
+}
+
+WEFT_EXPORT int pthread_cond_destroy(pthread_cond_t* c) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_cond_destroy(c);
+  // The real condition variable never had waiters (waiting is modelled); destroy it as the
+  // program expects, after dropping our state for this address.
+  ForgetObject(c);
+  return real.pthread_cond_destroy(c);
+}
+
+WEFT_EXPORT int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_cond_wait(c, m);
+  return CondWait(c, m, false, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m,
+                                       const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_cond_timedwait(c, m, abs);
+  return CondWait(c, m, true, CondClock(c), abs);
+}
+
+WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
+                                       const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_cond_clockwait(c, m, clock, abs);
+  return CondWait(c, m, true, clock, abs);
+}
+
+WEFT_EXPORT int pthread_cond_signal(pthread_cond_t* c) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_cond_signal(c);
+  return CondWake(c, false);
+}
+
+WEFT_EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_cond_broadcast(c);
+  return CondWake(c, true);
+}
+
+// ---- semaphore ----
+WEFT_EXPORT int sem_init(sem_t* sem, int pshared, unsigned value) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(sem);
+  return real.sem_init(sem, pshared, value);
+}
+
+WEFT_EXPORT int sem_destroy(sem_t* sem) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(sem);
+  return real.sem_destroy(sem);
+}
+
+WEFT_EXPORT int sem_wait(sem_t* sem) {
+  Guard guard;
+  if (!Controlled(guard)) return real.sem_wait(sem);
+  return SemWait(sem, 0, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int sem_trywait(sem_t* sem) {
+  Guard guard;
+  if (!Controlled(guard)) return real.sem_trywait(sem);
+  return SemWait(sem, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
+}
+
+WEFT_EXPORT int sem_timedwait(sem_t* sem, const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard)) return real.sem_timedwait(sem, abs);
+  return SemWait(sem, WEFT_F_TIMED, CLOCK_REALTIME, abs);
+}
+
+WEFT_EXPORT int sem_clockwait(sem_t* sem, clockid_t clock, const struct timespec* abs) {
+  Guard guard;
+  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.sem_clockwait(sem, clock, abs);
+  return SemWait(sem, WEFT_F_TIMED, clock, abs);
+}
+
+WEFT_EXPORT int sem_post(sem_t* sem) {
+  Guard guard;
+  if (!Controlled(guard)) return real.sem_post(sem);
+  Thread* self = Self();
+  Op op = MakeOp(WEFT_EV_SEM_POST, sem, WEFT_OBJ_SEM);
+  Schedule(self, op);
+  int rc = real.sem_post(sem);
+  int err = rc == 0 ? 0 : errno;
+  Emit(self, WEFT_EV_SEM_POST, ResultFlags(0, err), op.obj, err);
+  if (rc != 0) errno = err;
+  return rc;
+}
+
+// ---- barrier ----
+WEFT_EXPORT int pthread_barrier_init(pthread_barrier_t* b, const pthread_barrierattr_t* attr,
+                                     unsigned count) {
+  Guard guard;
+  int rc = real.pthread_barrier_init(b, attr, count);
+  if (rc == 0 && Controlled(guard)) {
+    ForgetObject(b);
+    ObjectFor(b, WEFT_OBJ_BARRIER, count);
+  }
+  return rc;
+}
+
+WEFT_EXPORT int pthread_barrier_destroy(pthread_barrier_t* b) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(b);
+  return real.pthread_barrier_destroy(b);
+}
+
+WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t* b) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_barrier_wait(b);
+  Thread* self = Self();
+  Object* o = FindObject(b);
+  if (o == nullptr) {
+    // Initialized before control started: glibc keeps the count at offset 8.
+    uint32_t count = reinterpret_cast<const uint32_t*>(b)[2];
+    o = ObjectFor(b, WEFT_OBJ_BARRIER, count);
+  }
+  Op op = MakeOp(WEFT_EV_BARRIER_WAIT, b, WEFT_OBJ_BARRIER);
+  Schedule(self, op);
+  uint32_t generation = o->generation;
+  bool serial = false;
+  if (++o->arrived >= o->count) {
+    o->arrived = 0;
+    ++o->generation;
+    serial = true;
+  }
+  Emit(self, WEFT_EV_BARRIER_WAIT, 0, op.obj, serial ? o->count : o->arrived);
+  self->wait_generation = generation;
+  op.kind = WEFT_EV_BARRIER_LEAVE;
+  Schedule(self, op);
+  Emit(self, WEFT_EV_BARRIER_LEAVE, 0, op.obj, serial ? 1 : 0);
+  return serial ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
+}
+
+// ---- once ----
+WEFT_EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
+  Thread* self;
+  Op op;
+  Object* o;
+  {
+    Guard guard;
+    if (!Controlled(guard)) return real.pthread_once(once, init);
+    self = Self();
+    o = ObjectFor(once, WEFT_OBJ_ONCE);
+    // glibc marks a finished once control with bit 1 (__PTHREAD_ONCE_DONE).
+    if (o->once_state == 0 && (*reinterpret_cast<volatile int*>(once) & 2) != 0) o->once_state = 2;
+    op = MakeOp(WEFT_EV_ONCE, once, WEFT_OBJ_ONCE);
+    Schedule(self, op);
+    if (o->once_state == 2) {
+      Emit(self, WEFT_EV_ONCE, 0, op.obj, 0);
+      return 0;
+    }
+    o->once_state = 1;
+    o->owner = static_cast<int16_t>(self->tid);
+    Emit(self, WEFT_EV_ONCE, 0, op.obj, 1);
+  }
+  // The init routine is the program's code: it runs controlled, outside the guard. Other
+  // threads reaching this once control are not enabled until it returns.
+  int rc = real.pthread_once(once, init);
+  {
+    Guard guard;
+    o->once_state = 2;
+    o->owner = kNoThread;
+    if (Controlled(guard)) {
+      op.kind = WEFT_EV_ONCE_DONE;
+      Schedule(self, op);
+      Emit(self, WEFT_EV_ONCE_DONE, 0, op.obj, 0);
+    }
+  }
+  return rc;
+}
+
+// ---- spinlock ----
+// pthread_spinlock_t is a volatile int; the object table wants a plain address.
+static void* SpinAddr(pthread_spinlock_t* lock) {
+  return reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(lock));
+}
+
+WEFT_EXPORT int pthread_spin_init(pthread_spinlock_t* lock, int pshared) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(SpinAddr(lock));
+  return real.pthread_spin_init(lock, pshared);
+}
+
+WEFT_EXPORT int pthread_spin_destroy(pthread_spinlock_t* lock) {
+  Guard guard;
+  if (Controlled(guard)) ForgetObject(SpinAddr(lock));
+  return real.pthread_spin_destroy(lock);
+}
+
+static int SpinLock(pthread_spinlock_t* lock, uint16_t flags) {
+  Thread* self = Self();
+  Op op = MakeOp(WEFT_EV_SPIN_LOCK, SpinAddr(lock), WEFT_OBJ_SPIN, flags);
+  Schedule(self, op);
+  Object* o = FindObject(SpinAddr(lock));
+  int rc = EBUSY;
+  if (o->owner == kNoThread) {
+    rc = real.pthread_spin_trylock(lock);
+    if (rc == 0) o->owner = static_cast<int16_t>(self->tid);
+  }
+  Emit(self, WEFT_EV_SPIN_LOCK, ResultFlags(flags, rc), op.obj, rc);
+  return rc;
+}
+
+WEFT_EXPORT int pthread_spin_lock(pthread_spinlock_t* lock) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_spin_lock(lock);
+  return SpinLock(lock, 0);
+}
+
+WEFT_EXPORT int pthread_spin_trylock(pthread_spinlock_t* lock) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_spin_trylock(lock);
+  return SpinLock(lock, WEFT_F_TRY);
+}
+
+WEFT_EXPORT int pthread_spin_unlock(pthread_spinlock_t* lock) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_spin_unlock(lock);
+  Thread* self = Self();
+  Op op = MakeOp(WEFT_EV_SPIN_UNLOCK, SpinAddr(lock), WEFT_OBJ_SPIN);
+  Schedule(self, op);
+  int rc = real.pthread_spin_unlock(lock);
+  Object* o = FindObject(SpinAddr(lock));
+  if (o->owner == self->tid) o->owner = kNoThread;
+  Emit(self, WEFT_EV_SPIN_UNLOCK, 0, op.obj, rc);
+  return rc;
+}

@@ -1,0 +1,182 @@
+// hooks_thread.cc — thread life cycle: create, start, exit, join (try/timed/clock),
+// detach, names, and fork. Every hook falls through to the real function when the calling
+// thread is not controlled (no session, a nested call from inside the shim, a thread that
+// already left control, or a fork child).
+#include <errno.h>
+
+#include "shim.h"
+
+using namespace weft::shim;
+
+namespace {
+
+Op MakeOp(uint8_t kind, uint32_t obj = 0, uint16_t flags = 0) {
+  Op op;
+  op.kind = kind;
+  op.obj = obj;
+  op.flags = flags;
+  return op;
+}
+
+// Ends `self`'s controlled life: the THREAD_EXIT decision, then hand the turn on.
+void ExitControlled(Thread* self) {
+  Schedule(self, MakeOp(WEFT_EV_THREAD_EXIT, self->handle_obj));
+  Emit(self, WEFT_EV_THREAD_EXIT, 0, self->handle_obj, 0);
+  LeaveControl(self);
+}
+
+void* Trampoline(void* arg) {
+  Thread* self = static_cast<Thread*>(arg);
+  void* (*routine)(void*) = self->start_routine;
+  void* routine_arg = self->start_arg;
+  {
+    Guard guard;
+    WaitFirstTurn(self);
+    EmitThreadRecord(self, static_cast<uint16_t>(self->op.arg));  // now with its kernel tid
+    Emit(self, WEFT_EV_THREAD_START, 0, self->handle_obj, self->op.arg);
+  }
+  void* result = routine(routine_arg);
+  {
+    Guard guard;
+    if (Controlled(guard)) ExitControlled(self);
+  }
+  // NB: thread-local destructors run after this return, uncontrolled (see README).
+  return result;
+}
+
+int JoinCommon(pthread_t thread, void** retval, uint16_t flags, clockid_t clock,
+               const struct timespec* abstime) {
+  Thread* self = Self();
+  Thread* target = ThreadByHandle(thread);
+  if (target == nullptr || target == self) return -1;  // not ours: caller falls through
+  Op op = MakeOp(WEFT_EV_THREAD_JOIN, target->handle_obj, flags);
+  op.arg = target->tid;
+  if (flags & WEFT_F_TIMED) {
+    if (abstime->tv_nsec < 0 || abstime->tv_nsec >= 1000000000) return EINVAL;
+    op.deadline = DeadlineFromAbs(clock, abstime);
+  }
+  Schedule(self, op);
+  int rc;
+  uint16_t out_flags = flags;
+  if (target->state == SlotState::kExited) {
+    // The target left control; the real join waits only for its kernel thread to end,
+    // which needs nothing from the controlled threads.
+    rc = real.pthread_join(thread, retval);
+  } else if (flags & WEFT_F_TRY) {
+    rc = EBUSY;
+  } else {
+    rc = ETIMEDOUT;
+    out_flags |= WEFT_F_TIMEDOUT;
+  }
+  if (rc != 0) out_flags |= WEFT_F_FAILED;
+  Emit(self, WEFT_EV_THREAD_JOIN, out_flags, target->handle_obj, target->tid);
+  return rc;
+}
+
+}  // namespace
+
+WEFT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                               void* (*start_routine)(void*), void* arg) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_create(thread, attr, start_routine, arg);
+  Thread* self = Self();
+  Schedule(self, MakeOp(WEFT_EV_THREAD_CREATE));
+  Thread* child = RegisterThread(self->tid);
+  child->start_routine = start_routine;
+  child->start_arg = arg;
+  int rc = real.pthread_create(thread, attr, Trampoline, child);
+  if (rc != 0) {
+    UnregisterThread(child);
+    Emit(self, WEFT_EV_THREAD_CREATE, WEFT_F_FAILED, 0, -rc);
+    return rc;
+  }
+  // NB: the child cannot run user code before it is picked, so filling in its handle
+  // after the real create returned is safe.
+  child->handle = *thread;
+  child->handle_obj = ObjectFor(reinterpret_cast<void*>(*thread), WEFT_OBJ_THREAD)->id;
+  child->op.obj = child->handle_obj;
+  EmitThreadRecord(child, self->tid);
+  Emit(self, WEFT_EV_THREAD_CREATE, 0, child->handle_obj, child->tid);
+  return 0;
+}
+
+WEFT_EXPORT void pthread_exit(void* retval) {
+  {
+    Guard guard;
+    if (Controlled(guard)) ExitControlled(Self());
+  }
+  real.pthread_exit(retval);
+}
+
+WEFT_EXPORT int pthread_join(pthread_t thread, void** retval) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_join(thread, retval);
+  int rc = JoinCommon(thread, retval, 0, CLOCK_REALTIME, nullptr);
+  return rc == -1 ? real.pthread_join(thread, retval) : rc;
+}
+
+WEFT_EXPORT int pthread_tryjoin_np(pthread_t thread, void** retval) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_tryjoin_np(thread, retval);
+  int rc = JoinCommon(thread, retval, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
+  return rc == -1 ? real.pthread_tryjoin_np(thread, retval) : rc;
+}
+
+WEFT_EXPORT int pthread_timedjoin_np(pthread_t thread, void** retval,
+                                     const struct timespec* abstime) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_timedjoin_np(thread, retval, abstime);
+  // A null abstime means "no timeout", as in glibc.
+  int rc = JoinCommon(thread, retval, abstime != nullptr ? WEFT_F_TIMED : 0, CLOCK_REALTIME,
+                      abstime);
+  return rc == -1 ? real.pthread_timedjoin_np(thread, retval, abstime) : rc;
+}
+
+WEFT_EXPORT int pthread_clockjoin_np(pthread_t thread, void** retval, clockid_t clock,
+                                     const struct timespec* abstime) {
+  Guard guard;
+  if (!Controlled(guard) || abstime == nullptr || !IsVirtualClock(clock)) {
+    return real.pthread_clockjoin_np(thread, retval, clock, abstime);
+  }
+  int rc = JoinCommon(thread, retval, WEFT_F_TIMED, clock, abstime);
+  return rc == -1 ? real.pthread_clockjoin_np(thread, retval, clock, abstime) : rc;
+}
+
+WEFT_EXPORT int pthread_detach(pthread_t thread) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pthread_detach(thread);
+  Thread* self = Self();
+  Thread* target = ThreadByHandle(thread);
+  if (target == nullptr) return real.pthread_detach(thread);
+  Schedule(self, MakeOp(WEFT_EV_THREAD_DETACH, target->handle_obj));
+  int rc = real.pthread_detach(thread);
+  target->detached = true;
+  Emit(self, WEFT_EV_THREAD_DETACH, rc == 0 ? 0 : WEFT_F_FAILED, target->handle_obj, target->tid);
+  return rc;
+}
+
+WEFT_EXPORT int pthread_setname_np(pthread_t thread, const char* name) {
+  Guard guard;
+  int rc = real.pthread_setname_np(thread, name);
+  if (rc == 0 && Controlled(guard)) {
+    Thread* target = ThreadByHandle(thread);
+    if (target != nullptr) EmitName(target->tid, name);
+  }
+  return rc;
+}
+
+WEFT_EXPORT pid_t fork(void) {
+  Guard guard;
+  if (!Controlled(guard)) return real.fork();
+  Thread* self = Self();
+  Schedule(self, MakeOp(WEFT_EV_FORK));
+  pid_t pid = real.fork();
+  if (pid == 0) {
+    // The child runs uncontrolled: only this thread exists in it, and the session's
+    // threads belong to the parent.
+    MarkProcessUncontrolled();
+    return 0;
+  }
+  Emit(self, WEFT_EV_FORK, pid < 0 ? WEFT_F_FAILED : 0, 0, pid < 0 ? -errno : pid);
+  return pid;
+}

@@ -1,0 +1,86 @@
+// objects.cc — identity and shadow state of synchronization objects. An object gets an id
+// at its first use (ids count up in first-use order, so they mean the same thing in every
+// replay of a schedule); its address is recorded once in the ring. The table is an open-
+// addressed hash over a fixed, lazily touched mapping: no allocation in hooks.
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "ring.h"
+#include "shim.h"
+
+namespace weft::shim {
+namespace {
+
+constexpr uint64_t kCapacity = 1u << 20;  // objects alive at once; ~40 MiB reserved, touched lazily
+constexpr uint64_t kEmpty = 0;
+constexpr uint64_t kTombstone = 1;
+
+Object* g_table = nullptr;
+uint32_t g_next_id = 1;
+uint64_t g_used = 0;  // live + tombstones
+
+uint64_t Hash(uint64_t addr) {
+  addr ^= addr >> 33;
+  addr *= 0xff51afd7ed558ccdull;
+  addr ^= addr >> 33;
+  return addr;
+}
+
+void EnsureTable() {
+  if (g_table != nullptr) return;
+  long p = RawSyscall(SYS_mmap, 0, kCapacity * sizeof(Object), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p < 0 && p > -4096) Die("cannot map the object table");
+  g_table = reinterpret_cast<Object*>(p);
+}
+
+}  // namespace
+
+Object* FindObject(const void* addr) {
+  EnsureTable();
+  uint64_t key = reinterpret_cast<uint64_t>(addr);
+  for (uint64_t i = Hash(key) & (kCapacity - 1);; i = (i + 1) & (kCapacity - 1)) {
+    Object* o = &g_table[i];
+    if (o->addr == kEmpty) return nullptr;
+    if (o->addr == key) return o;
+  }
+}
+
+Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
+  EnsureTable();
+  uint64_t key = reinterpret_cast<uint64_t>(addr);
+  Object* reuse = nullptr;
+  uint64_t i = Hash(key) & (kCapacity - 1);
+  for (;; i = (i + 1) & (kCapacity - 1)) {
+    Object* o = &g_table[i];
+    if (o->addr == key) return o;
+    if (o->addr == kTombstone && reuse == nullptr) reuse = o;
+    if (o->addr == kEmpty) break;
+  }
+  Object* o = reuse != nullptr ? reuse : &g_table[i];
+  if (reuse == nullptr) {
+    if (++g_used > kCapacity * 3 / 4) Die("too many synchronization objects (object table full)");
+  }
+  ZeroBytes(o, sizeof(*o));
+  o->addr = key;
+  o->id = g_next_id++;
+  o->kind = kind;
+  o->owner = kNoThread;
+  o->count = static_cast<uint32_t>(aux);
+
+  weft_object_record rec{};
+  rec.type = WEFT_REC_OBJECT;
+  rec.kind = kind;
+  rec.id = o->id;
+  rec.address = key;
+  rec.aux = aux;
+  RingWrite(&rec, 1);
+  return o;
+}
+
+void ForgetObject(const void* addr) {
+  Object* o = FindObject(addr);
+  if (o != nullptr) o->addr = kTombstone;
+}
+
+}  // namespace weft::shim

@@ -1,0 +1,120 @@
+// ring.cc — the single-producer event ring in the session's shared memory, and the stack
+// table. Records are copied into fixed 32-byte slots; the head index is published with a
+// release store only after the record's slots are written, so the supervisor never reads
+// a half-written record, even when the target crashes right after.
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "ring.h"
+#include "shim.h"
+
+namespace weft::shim {
+namespace {
+
+uint8_t* g_slots = nullptr;
+uint64_t g_mask = 0;
+uint64_t g_shim_lo = 0;
+uint64_t g_shim_hi = 0;
+
+// Interned stacks, keyed by a 64-bit hash of the IPs (collisions are negligible at the
+// number of distinct stacks a run has).
+constexpr uint32_t kStackCapacity = 1u << 18;
+uint64_t* g_stack_keys = nullptr;  // 0 = empty
+uint32_t* g_stack_ids = nullptr;
+uint32_t g_next_stack = 1;
+uint32_t g_stacks_used = 0;
+
+void WaitForRoom(weft_session* s, uint64_t head, uint32_t slots) {
+  while (head + slots - __atomic_load_n(&s->ring_tail, __ATOMIC_ACQUIRE) > s->ring_slots) {
+    struct timespec pause = {0, 50 * 1000};  // the supervisor drains about every ms
+    RawSyscall(SYS_nanosleep, reinterpret_cast<long>(&pause), 0);
+  }
+}
+
+}  // namespace
+
+void RingInit() {
+  weft_session* s = Session();
+  g_slots = reinterpret_cast<uint8_t*>(s) + s->ring_offset;
+  g_mask = s->ring_slots - 1;
+  if (s->capture_stacks != 0) {
+    long p = RawSyscall(SYS_mmap, 0, kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t)),
+                        3 /*PROT_READ|PROT_WRITE*/, 0x22 | 0x4000 /*PRIVATE|ANON|NORESERVE*/, -1, 0);
+    if (p < 0 && p > -4096) Die("cannot map the stack table");
+    g_stack_keys = reinterpret_cast<uint64_t*>(p);
+    g_stack_ids = reinterpret_cast<uint32_t*>(g_stack_keys + kStackCapacity);
+  }
+}
+
+void RingWrite(const void* records, uint32_t slots) {
+  weft_session* s = Session();
+  if (g_slots == nullptr) return;
+  uint64_t head = s->ring_head;
+  if (head + slots - __atomic_load_n(&s->ring_tail, __ATOMIC_ACQUIRE) > s->ring_slots) {
+    WaitForRoom(s, head, slots);
+  }
+  const uint8_t* src = static_cast<const uint8_t*>(records);
+  for (uint32_t i = 0; i < slots; ++i) {
+    __builtin_memcpy(g_slots + ((head + i) & g_mask) * WEFT_SLOT_BYTES, src + i * WEFT_SLOT_BYTES,
+                     WEFT_SLOT_BYTES);
+  }
+  // NB: the slots must be visible before the new head: the supervisor reads up to head.
+  __atomic_store_n(&s->ring_head, head + slots, __ATOMIC_RELEASE);
+}
+
+void SetShimRange(uint64_t lo, uint64_t hi) {
+  g_shim_lo = lo;
+  g_shim_hi = hi;
+}
+
+uint32_t CaptureStack() {
+  weft_session* s = Session();
+  if (s->capture_stacks == 0 || g_stack_keys == nullptr) return 0;
+  uint32_t max_depth = s->capture_stacks;
+  if (max_depth > WEFT_MAX_STACK_DEPTH) max_depth = WEFT_MAX_STACK_DEPTH;
+
+  void* raw[WEFT_MAX_STACK_DEPTH + 16];
+  int n = unw_backtrace(raw, static_cast<int>(max_depth + 16));
+  // Slot 0 holds the record header; IPs follow, four to a slot.
+  uint64_t buf[4 + WEFT_MAX_STACK_DEPTH + 4];
+  uint64_t* ips = buf + 4;
+  uint32_t depth = 0;
+  for (int i = 0; i < n && depth < max_depth; ++i) {
+    uint64_t ip = reinterpret_cast<uint64_t>(raw[i]);
+    if (ip >= g_shim_lo && ip < g_shim_hi) continue;  // the shim's own frames
+    ips[depth++] = ip;
+  }
+  if (depth == 0) return 0;
+
+  uint64_t h = 0xcbf29ce484222325ull ^ depth;
+  for (uint32_t i = 0; i < depth; ++i) {
+    h ^= ips[i];
+    h *= 0x100000001b3ull;
+    h ^= h >> 29;
+  }
+  if (h < 2) h += 2;
+  uint32_t slot = static_cast<uint32_t>(h) & (kStackCapacity - 1);
+  for (;; slot = (slot + 1) & (kStackCapacity - 1)) {
+    if (g_stack_keys[slot] == h) return g_stack_ids[slot];
+    if (g_stack_keys[slot] == 0) break;
+  }
+  if (g_stacks_used + 1 > kStackCapacity * 3 / 4) return 0;  // table full: stop interning
+  ++g_stacks_used;
+  g_stack_keys[slot] = h;
+  uint32_t id = g_next_stack++;
+  g_stack_ids[slot] = id;
+
+  auto* rec = reinterpret_cast<weft_stack_record*>(buf);
+  ZeroBytes(rec, sizeof(*rec));
+  rec->type = WEFT_REC_STACK;
+  rec->depth = static_cast<uint16_t>(depth);
+  rec->id = id;
+  uint32_t ip_slots = (depth + 3) / 4;
+  for (uint32_t i = depth; i < ip_slots * 4; ++i) ips[i] = 0;
+  RingWrite(buf, 1 + ip_slots);
+  return id;
+}
+
+}  // namespace weft::shim

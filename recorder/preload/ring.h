@@ -1,0 +1,19 @@
+// ring.h — the shim's side of the event ring and the stack table (ring.cc).
+#pragma once
+
+#include <stdint.h>
+
+namespace weft::shim {
+
+// Maps the ring described by the session. Called once at start-up.
+void RingInit();
+// Appends `slots` 32-byte slots. Single producer: only the thread holding the turn calls
+// this. Waits (without the turn moving) while the supervisor catches up.
+void RingWrite(const void* records, uint32_t slots);
+// Captures the calling thread's stack (user frames only) and returns its interned id,
+// writing a STACK record the first time. 0 when stacks are off.
+uint32_t CaptureStack();
+// Sets the address range of the shim itself, whose frames are left out of stacks.
+void SetShimRange(uint64_t lo, uint64_t hi);
+
+}  // namespace weft::shim

@@ -1,0 +1,209 @@
+// shim.h — internal interface of libweft_preload.so. Everything here runs inside the
+// target: no exceptions, no RTTI, no STL, no allocation in hooks, raw syscalls where libc
+// could re-enter the shim. Only shim_abi.h is shared with the supervisor.
+#pragma once
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "shim_abi.h"
+
+// The shim must not use libc's memcpy & co. through the PLT in places where the target
+// might have interposed them; use the local helpers below.
+#define WEFT_HIDDEN __attribute__((visibility("hidden")))
+#define WEFT_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace weft::shim {
+
+inline constexpr uint64_t kNoDeadline = ~0ull;
+inline constexpr int kMaxThreads = 1024;
+inline constexpr int16_t kNoThread = -1;
+
+// ---- raw system calls (never re-enter libc or the shim) ----
+long RawSyscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0);
+int FutexWait(volatile uint32_t* word, uint32_t expected);
+void FutexWake(volatile uint32_t* word, int count);
+pid_t Gettid();
+void WriteStderr(const char* text);
+[[noreturn]] void Die(const char* text);
+void CopyBytes(void* dst, const void* src, size_t n);
+void ZeroBytes(void* dst, size_t n);
+size_t StrLen(const char* s);
+
+// ---- the real functions, resolved with dlsym(RTLD_NEXT) at start-up ----
+struct RealFunctions {
+  int (*pthread_create)(pthread_t*, const pthread_attr_t*, void* (*)(void*), void*);
+  int (*pthread_join)(pthread_t, void**);
+  int (*pthread_tryjoin_np)(pthread_t, void**);
+  int (*pthread_timedjoin_np)(pthread_t, void**, const struct timespec*);
+  int (*pthread_clockjoin_np)(pthread_t, void**, clockid_t, const struct timespec*);
+  int (*pthread_detach)(pthread_t);
+  void (*pthread_exit)(void*) __attribute__((noreturn));
+  int (*pthread_setname_np)(pthread_t, const char*);
+  int (*pthread_mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
+  int (*pthread_mutex_destroy)(pthread_mutex_t*);
+  int (*pthread_mutex_lock)(pthread_mutex_t*);
+  int (*pthread_mutex_trylock)(pthread_mutex_t*);
+  int (*pthread_mutex_timedlock)(pthread_mutex_t*, const struct timespec*);
+  int (*pthread_mutex_clocklock)(pthread_mutex_t*, clockid_t, const struct timespec*);
+  int (*pthread_mutex_unlock)(pthread_mutex_t*);
+  int (*pthread_rwlock_init)(pthread_rwlock_t*, const pthread_rwlockattr_t*);
+  int (*pthread_rwlock_destroy)(pthread_rwlock_t*);
+  int (*pthread_rwlock_rdlock)(pthread_rwlock_t*);
+  int (*pthread_rwlock_tryrdlock)(pthread_rwlock_t*);
+  int (*pthread_rwlock_timedrdlock)(pthread_rwlock_t*, const struct timespec*);
+  int (*pthread_rwlock_clockrdlock)(pthread_rwlock_t*, clockid_t, const struct timespec*);
+  int (*pthread_rwlock_wrlock)(pthread_rwlock_t*);
+  int (*pthread_rwlock_trywrlock)(pthread_rwlock_t*);
+  int (*pthread_rwlock_timedwrlock)(pthread_rwlock_t*, const struct timespec*);
+  int (*pthread_rwlock_clockwrlock)(pthread_rwlock_t*, clockid_t, const struct timespec*);
+  int (*pthread_rwlock_unlock)(pthread_rwlock_t*);
+  int (*pthread_cond_init)(pthread_cond_t*, const pthread_condattr_t*);
+  int (*pthread_cond_destroy)(pthread_cond_t*);
+  int (*pthread_cond_wait)(pthread_cond_t*, pthread_mutex_t*);
+  int (*pthread_cond_timedwait)(pthread_cond_t*, pthread_mutex_t*, const struct timespec*);
+  int (*pthread_cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t,
+                                const struct timespec*);
+  int (*pthread_cond_signal)(pthread_cond_t*);
+  int (*pthread_cond_broadcast)(pthread_cond_t*);
+  int (*sem_init)(sem_t*, int, unsigned);
+  int (*sem_destroy)(sem_t*);
+  int (*sem_wait)(sem_t*);
+  int (*sem_trywait)(sem_t*);
+  int (*sem_timedwait)(sem_t*, const struct timespec*);
+  int (*sem_clockwait)(sem_t*, clockid_t, const struct timespec*);
+  int (*sem_post)(sem_t*);
+  int (*sem_getvalue)(sem_t*, int*);
+  int (*pthread_barrier_init)(pthread_barrier_t*, const pthread_barrierattr_t*, unsigned);
+  int (*pthread_barrier_destroy)(pthread_barrier_t*);
+  int (*pthread_barrier_wait)(pthread_barrier_t*);
+  int (*pthread_once)(pthread_once_t*, void (*)(void));
+  int (*pthread_spin_init)(pthread_spinlock_t*, int);
+  int (*pthread_spin_destroy)(pthread_spinlock_t*);
+  int (*pthread_spin_lock)(pthread_spinlock_t*);
+  int (*pthread_spin_trylock)(pthread_spinlock_t*);
+  int (*pthread_spin_unlock)(pthread_spinlock_t*);
+  unsigned (*sleep)(unsigned);
+  int (*usleep)(useconds_t);
+  int (*nanosleep)(const struct timespec*, struct timespec*);
+  int (*clock_nanosleep)(clockid_t, int, const struct timespec*, struct timespec*);
+  int (*sched_yield)(void);
+  int (*clock_gettime)(clockid_t, struct timespec*);
+  int (*gettimeofday)(struct timeval*, void*);
+  time_t (*time)(time_t*);
+  pid_t (*fork)(void);
+};
+WEFT_HIDDEN extern RealFunctions real;
+
+// ---- per-thread recursion guard ----
+// Held while the shim runs on a thread: any intercepted call made meanwhile (by libunwind,
+// by dlsym, by the shim itself) goes straight to the real function.
+class Guard {
+ public:
+  Guard();
+  ~Guard();
+  // True when this thread entered the shim from outside (not a nested call).
+  bool outermost() const { return outermost_; }
+
+ private:
+  bool outermost_;
+};
+
+// ---- the controlled thread ----
+enum class SlotState : uint8_t { kFree, kLive, kExited };
+
+// The operation a thread waits to perform at its schedule point.
+struct Op {
+  uint8_t kind = WEFT_EV_NONE;  // weft_event_kind
+  uint16_t flags = 0;           // WEFT_F_*
+  void* addr = nullptr;         // the object
+  void* addr2 = nullptr;        // the mutex of a condition wait
+  uint32_t obj = 0;             // object id of addr
+  uint64_t deadline = kNoDeadline;  // virtual ns
+  int64_t arg = 0;
+};
+
+struct Thread {
+  uint16_t tid;
+  SlotState state;
+  bool woken;           // a condition/futex wait was chosen by a wake-up
+  bool detached;
+  volatile uint32_t go; // futex word: set to 1 when this thread is given the turn
+  pid_t os_tid;
+  pthread_t handle;
+  uint32_t handle_obj;
+  uint16_t picked_enabled;  // enabled count of the decision that picked this thread
+  Op op;
+  uint32_t op_stack;    // stack of the pending operation
+  void* (*start_routine)(void*);
+  void* start_arg;
+  uint64_t wait_generation;  // barrier generation at arrival
+};
+
+// ---- the scheduler (sched.cc) ----
+// True when the calling thread is controlled (session active, thread registered, not
+// nested in the shim). Does the lazy start-up.
+bool Controlled(const Guard& guard);
+Thread* Self();
+Thread* ThreadByTid(int tid);
+Thread* ThreadByHandle(pthread_t handle);
+// Registers a new thread (pending, op THREAD_START) before the real pthread_create.
+Thread* RegisterThread(uint16_t parent);
+void UnregisterThread(Thread* t);  // pthread_create failed
+// First thing a new controlled thread does: remember itself and wait to be picked.
+void WaitFirstTurn(Thread* self);
+
+// The schedule point. Records the pending op, lets the strategy pick among the enabled
+// threads, hands the turn over, and returns when `self` is picked and its op is enabled.
+void Schedule(Thread* self, const Op& op);
+// The calling thread has finished: record nothing more, pick the next thread, hand over.
+// Does not wait; the thread continues uncontrolled (to its real end).
+void LeaveControl(Thread* self);
+
+// Emit the event of `self`'s op (after Schedule returned). Returns the event index.
+uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg);
+void EmitThreadRecord(const Thread* t, uint16_t parent);
+void EmitName(uint16_t tid, const char* name);
+
+// Wake-ups: choose waiters. Returns the number of waiters woken.
+int WakeCondWaiters(Thread* self, void* cond, uint32_t obj, bool all, int16_t* woken_tid);
+int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t bitset);
+
+// ---- objects (objects.cc) ----
+struct Object {
+  uint64_t addr;       // 0 = empty, 1 = tombstone
+  uint32_t id;
+  uint8_t kind;        // weft_object_kind
+  uint8_t once_state;  // pthread_once: 0 new, 1 running, 2 done
+  int16_t owner;       // rwlock writer / spinlock owner / once runner, kNoThread if none
+  uint32_t readers;    // rwlock readers
+  uint32_t count;      // barrier: threads needed
+  uint32_t arrived;    // barrier: threads arrived in this generation
+  uint32_t generation; // barrier generation
+};
+// The object at `addr`, created (with a new id, recorded in the ring) on first use.
+Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);
+// The object at `addr` if it exists.
+Object* FindObject(const void* addr);
+// Forget the object (on destroy/init): the next use gets a new id.
+void ForgetObject(const void* addr);
+
+// ---- virtual time (sched.cc) ----
+uint64_t VirtualNow();
+// Converts an absolute timespec on `clock` to a virtual deadline; kNoDeadline if null.
+uint64_t DeadlineFromAbs(clockid_t clock, const struct timespec* abs);
+uint64_t DeadlineFromRel(const struct timespec* rel);
+bool IsVirtualClock(clockid_t clock);
+void VirtualClock(clockid_t clock, struct timespec* ts);
+
+// ---- session (sched.cc) ----
+weft_session* Session();
+void MarkProcessUncontrolled();  // in a fork child
+// The real-glibc owner of a mutex as a weft tid, kNoThread if unlocked/unknown.
+int16_t MutexHolder(pthread_mutex_t* m);
+bool MutexAvailable(pthread_mutex_t* m, const Thread* self);
+
+}  // namespace weft::shim

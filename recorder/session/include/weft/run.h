@@ -1,0 +1,59 @@
+// run.h — one controlled run of a program: create the session, start the program under
+// the launcher with the shim, drain the event ring into a trace while it runs, and
+// finish the trace with symbols and the outcome. Used by record, replay and explore.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shim_abi.h"
+#include "weft/result.h"
+#include "weft/trace.h"
+
+namespace weft::recorder {
+
+struct RunConfig {
+  std::vector<std::string> argv;       // as the program sees it
+  std::string executable;              // resolved path (launcher::ResolveProgram)
+  std::vector<std::string> env;        // the program's environment, "K=V" (without weft's)
+  std::string shim_path;               // libweft_preload.so
+  std::string strategy = "random";     // "random" or "replay"
+  uint64_t seed = 0;
+  uint32_t stack_depth = 32;           // 0 = no stacks
+  double timeout_seconds = 0;          // 0 = none
+  uint64_t max_steps = 0;              // 0 = unlimited
+  int cpu = -1;                        // CPU to pin the controlled process to
+  int stdout_fd = -1;                  // -1 = inherit
+  int stderr_fd = -1;
+  std::string trace_path;              // "" = keep no trace (explore's fast runs)
+  const format::Trace* replay_of = nullptr;  // the trace to follow, for "replay"
+  std::string replay_path;             // its file name (recorded in the new header)
+  uint64_t realtime_base_ns = 0;       // 0 = now
+  uint64_t monotonic_base_ns = 0;      // 0 = now
+};
+
+struct RunReport {
+  format::Outcome outcome;
+  uint64_t events = 0;
+  uint64_t event_digest = 0;  // hash of the event stream: equal streams, equal digests
+  bool diverged = false;
+  uint64_t divergence_index = 0;
+  std::string divergence;     // human-readable first divergence
+  std::string trace_path;     // where the trace was written, "" if none
+  uint64_t trace_bytes = 0;
+  double wall_seconds = 0;
+  // True when the program failed: non-zero exit, fatal signal, deadlock, timeout,
+  // step limit, or a shim error.
+  bool failed() const;
+};
+
+// Runs the program once. Errors are weft's own failures (cannot create the session,
+// cannot start the program, cannot write the trace); what the program did is the report.
+Result<RunReport> RunProgram(const RunConfig& config);
+
+// The environment weft adds to the program's (LD_PRELOAD, session fd): exposed for tests.
+std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
+                                            const std::string& shim_path, int session_fd);
+
+}  // namespace weft::recorder

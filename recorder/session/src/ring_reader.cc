@@ -1,0 +1,155 @@
+#include "ring_reader.h"
+
+#include <cstring>
+#include <string>
+
+namespace weft::recorder {
+RingReader::RingReader(weft_session* session, const uint8_t* ring, format::TraceWriter* writer)
+    : session_(session), ring_(ring), writer_(writer) {}
+
+void RingReader::Write(Status s) {
+  if (!s.ok() && status_.ok()) status_ = s;
+}
+
+uint32_t RingReader::FrameFor(uint64_t ip) {
+  auto [it, inserted] = frame_ids_.emplace(ip, static_cast<uint32_t>(frame_ips_.size()));
+  if (inserted) {
+    frame_ips_.push_back(ip);
+    if (writer_ != nullptr) {
+      format::Frame f;
+      f.ip = ip;
+      Write(writer_->WriteFrame(it->second, f));
+    }
+  }
+  return it->second;
+}
+
+int32_t RingReader::TidOfOsTid(uint32_t os_tid) const {
+  auto it = os_tids_.find(os_tid);
+  return it == os_tids_.end() ? -1 : static_cast<int32_t>(it->second);
+}
+
+bool RingReader::Drain() {
+  if (!error_.empty()) return false;
+  const uint64_t slots = session_->ring_slots;
+  const uint64_t mask = slots - 1;
+  // NB: acquire pairs with the shim's release store of ring_head: every slot below head
+  // is fully written.
+  uint64_t head = __atomic_load_n(&session_->ring_head, __ATOMIC_ACQUIRE);
+  uint64_t tail = session_->ring_tail;
+  while (tail < head) {
+    const uint8_t* slot = ring_ + (tail & mask) * WEFT_SLOT_BYTES;
+    uint64_t used = 1;
+    if (slot[0] == WEFT_REC_STACK) {
+      weft_stack_record rec;
+      std::memcpy(&rec, slot, sizeof(rec));
+      if (rec.depth == 0 || rec.depth > WEFT_MAX_STACK_DEPTH || rec.id == 0) {
+        error_ = "corrupt stack record in the event ring";
+        return false;
+      }
+      used = 1 + (rec.depth + 3u) / 4u;
+      if (tail + used > head) break;  // cannot happen: the shim publishes whole records
+      std::vector<uint32_t> frames;
+      frames.reserve(rec.depth);
+      for (uint32_t i = 0; i < rec.depth; ++i) {
+        uint64_t s = tail + 1 + i / 4;
+        uint64_t ip;
+        std::memcpy(&ip, ring_ + (s & mask) * WEFT_SLOT_BYTES + (i % 4) * 8, 8);
+        frames.push_back(FrameFor(ip));
+      }
+      if (writer_ != nullptr) Write(writer_->WriteStack(rec.id, frames));
+    } else {
+      OnRecord(slot, tail);
+      if (!error_.empty()) return false;
+    }
+    tail += used;
+  }
+  // NB: release: the shim may overwrite these slots as soon as it sees the new tail.
+  __atomic_store_n(&session_->ring_tail, tail, __ATOMIC_RELEASE);
+  return true;
+}
+
+void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
+  switch (slot[0]) {
+    case WEFT_REC_EVENT: {
+      weft_event_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      format::Event e;
+      e.tid = r.tid;
+      e.kind = static_cast<format::EventKind>(r.kind);
+      e.flags = r.flags;
+      e.obj = r.obj;
+      e.stack = r.stack;
+      e.enabled = r.enabled;
+      e.vtime = r.vtime;
+      e.arg = r.arg;
+      digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
+      ++events_;
+      if (writer_ != nullptr) Write(writer_->WriteEvent(e));
+      break;
+    }
+    case WEFT_REC_OBJECT: {
+      weft_object_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      format::Object o;
+      o.id = r.id;
+      o.kind = static_cast<format::ObjectKind>(r.kind);
+      o.address = r.address;
+      o.aux = r.aux;
+      if (objects_.size() <= r.id) objects_.resize(r.id + 1);
+      objects_[r.id] = o;
+      if (writer_ != nullptr) Write(writer_->WriteObject(o));
+      break;
+    }
+    case WEFT_REC_THREAD: {
+      weft_thread_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
+      format::Thread& t = threads_[r.tid];
+      t.tid = r.tid;
+      t.parent = r.parent == 0xffff ? -1 : r.parent;
+      if (r.start_routine != 0) t.start_routine = r.start_routine;
+      t.handle_obj = r.handle_obj;
+      if (r.os_tid != 0) os_tids_[r.os_tid] = r.tid;
+      if (writer_ != nullptr) Write(writer_->WriteThread(t));
+      break;
+    }
+    case WEFT_REC_NAME: {
+      weft_name_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
+      format::Thread& t = threads_[r.tid];
+      t.tid = r.tid;
+      t.name.assign(r.name, strnlen(r.name, sizeof(r.name)));
+      if (writer_ != nullptr) Write(writer_->WriteThread(t));
+      break;
+    }
+    case WEFT_REC_WAKE: {
+      weft_wake_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      format::Wake w;
+      w.event_index = events_ == 0 ? 0 : events_ - 1;
+      w.woken = r.woken;
+      digest_.AddWake(r.woken);
+      if (writer_ != nullptr) Write(writer_->WriteWake(w));
+      break;
+    }
+    case WEFT_REC_BLOCKED: {
+      weft_blocked_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      format::BlockedThread b;
+      b.tid = r.tid;
+      b.kind = static_cast<format::EventKind>(r.kind);
+      b.obj = r.obj;
+      b.holder = r.holder;
+      b.stack = r.stack;
+      blocked_.push_back(b);
+      break;
+    }
+    default:
+      error_ = "corrupt record (type " + std::to_string(slot[0]) + ") at slot " +
+               std::to_string(index) + " of the event ring";
+  }
+}
+
+}  // namespace weft::recorder

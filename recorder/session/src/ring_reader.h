@@ -1,0 +1,59 @@
+// ring_reader.h — the supervisor's side of the event ring: decodes the shim's records
+// into trace structs, streams them to the trace writer as they arrive, and keeps what the
+// end of the run needs (frames to symbolize, the deadlock report, the event digest).
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "shim_abi.h"
+#include "weft/digest.h"
+#include "weft/trace.h"
+#include "weft/trace_io.h"
+
+namespace weft::recorder {
+
+class RingReader {
+ public:
+  // `writer` may be null (no trace kept); the summary is kept either way.
+  RingReader(weft_session* session, const uint8_t* ring, format::TraceWriter* writer);
+
+  // Consumes every complete record the shim has published. Returns false on a corrupt
+  // record (the rest of the ring is skipped and `error()` says why).
+  bool Drain();
+
+  uint64_t events() const { return events_; }
+  uint64_t digest() const { return digest_.value(); }
+  const std::vector<format::BlockedThread>& blocked() const { return blocked_; }
+  const std::string& error() const { return error_; }
+  // Frames seen so far: frame id -> IP (id 0 unused).
+  const std::vector<uint64_t>& frame_ips() const { return frame_ips_; }
+  // Interns a code address as a frame (crash stacks use it too).
+  uint32_t FrameFor(uint64_t ip);
+  std::vector<format::Thread>& threads() { return threads_; }
+  std::vector<format::Object>& objects() { return objects_; }
+  // The weft tid of a kernel tid, -1 if unknown.
+  int32_t TidOfOsTid(uint32_t os_tid) const;
+  Status writer_status() const { return status_; }
+
+ private:
+  void OnRecord(const uint8_t* slot, uint64_t index);
+  void Write(Status s);
+
+  weft_session* session_;
+  const uint8_t* ring_;
+  format::TraceWriter* writer_;
+  uint64_t events_ = 0;
+  EventDigest digest_;
+  std::vector<format::BlockedThread> blocked_;
+  std::vector<format::Thread> threads_;
+  std::vector<format::Object> objects_;
+  std::vector<uint64_t> frame_ips_{0};
+  std::unordered_map<uint64_t, uint32_t> frame_ids_;
+  std::unordered_map<uint32_t, uint32_t> os_tids_;  // os tid -> weft tid
+  std::string error_;
+  Status status_;
+};
+
+}  // namespace weft::recorder

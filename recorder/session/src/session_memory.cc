@@ -1,0 +1,82 @@
+#include "session_memory.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace weft::recorder {
+namespace {
+
+uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+}  // namespace
+
+Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
+  const uint64_t page = 4096;
+  uint64_t script_offset = AlignUp(sizeof(weft_session), page);
+  uint64_t script_bytes = layout.script.size() * sizeof(weft_script_entry);
+  uint64_t wakes_offset = AlignUp(script_offset + script_bytes, 64);
+  uint64_t wakes_bytes = layout.wakes.size() * sizeof(uint16_t);
+  uint64_t ring_offset = AlignUp(wakes_offset + wakes_bytes, page);
+  uint64_t size = ring_offset + layout.ring_slots * WEFT_SLOT_BYTES;
+
+  SessionMemory s;
+  s.fd_ = memfd_create("weft-session", MFD_CLOEXEC);
+  if (s.fd_ < 0) {
+    return MakeError(std::string("cannot create the session memory (memfd_create): ") +
+                     std::strerror(errno));
+  }
+  if (ftruncate(s.fd_, static_cast<off_t>(size)) != 0) {
+    return MakeError(std::string("cannot size the session memory: ") + std::strerror(errno));
+  }
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd_, 0);
+  if (p == MAP_FAILED) {
+    return MakeError(std::string("cannot map the session memory: ") + std::strerror(errno));
+  }
+  s.header_ = static_cast<weft_session*>(p);
+  s.size_ = size;
+
+  weft_session* h = s.header_;
+  h->magic = WEFT_SESSION_MAGIC;
+  h->protocol = WEFT_SHIM_PROTOCOL_VERSION;
+  h->size = size;
+  h->mode = WEFT_MODE_CONTROLLED;
+  h->strategy = layout.strategy;
+  h->seed = layout.seed;
+  h->capture_stacks = layout.stack_depth;
+  h->cpu = layout.cpu;
+  h->realtime_base_ns = layout.realtime_base_ns;
+  h->monotonic_base_ns = layout.monotonic_base_ns;
+  h->max_steps = layout.max_steps;
+  h->script_offset = script_offset;
+  h->script_count = layout.script.size();
+  h->wakes_offset = wakes_offset;
+  h->wakes_count = layout.wakes.size();
+  h->ring_offset = ring_offset;
+  h->ring_slots = layout.ring_slots;
+  auto* base = reinterpret_cast<uint8_t*>(h);
+  if (script_bytes != 0) std::memcpy(base + script_offset, layout.script.data(), script_bytes);
+  if (wakes_bytes != 0) std::memcpy(base + wakes_offset, layout.wakes.data(), wakes_bytes);
+  return s;
+}
+
+SessionMemory::SessionMemory(SessionMemory&& other) noexcept
+    : fd_(other.fd_), header_(other.header_), size_(other.size_) {
+  other.fd_ = -1;
+  other.header_ = nullptr;
+  other.size_ = 0;
+}
+
+SessionMemory::~SessionMemory() {
+  if (header_ != nullptr) munmap(header_, size_);
+  if (fd_ >= 0) close(fd_);
+}
+
+const uint8_t* SessionMemory::ring() const {
+  return reinterpret_cast<const uint8_t*>(header_) + header_->ring_offset;
+}
+
+}  // namespace weft::recorder

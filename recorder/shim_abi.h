@@ -1,0 +1,240 @@
+/* shim_abi.h — the only header shared by libweft_preload.so (the shim, inside the target)
+ * and the supervisor (weft). It describes the session: one shared-memory region created by
+ * the supervisor, handed to the target through the environment, holding the run's
+ * configuration, the shim's status, the replay script and the event ring.
+ *
+ * Plain C, fixed-width fields, no pointers: both sides map the same bytes.
+ * Any change to a layout here bumps WEFT_SHIM_PROTOCOL_VERSION (it is copied into traces).
+ */
+#ifndef WEFT_SHIM_ABI_H
+#define WEFT_SHIM_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WEFT_SHIM_PROTOCOL_VERSION 1u
+#define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
+
+/* Environment variables set by the supervisor for the target. */
+#define WEFT_ENV_SESSION_FD "WEFT_SESSION_FD" /* decimal fd of the session memfd */
+#define WEFT_ENV_MARKER "WEFT_ACTIVE"         /* "1": set for every process of a session */
+
+/* Exit code the shim uses after it has reported a deadlock or a fatal shim error. The
+ * supervisor reads the outcome from the session status, not from this code. */
+#define WEFT_SHIM_EXIT_CODE 86
+
+enum weft_mode { WEFT_MODE_CONTROLLED = 1 };
+
+enum weft_strategy_kind {
+  WEFT_STRATEGY_RANDOM = 1, /* seeded, uniform among enabled threads */
+  WEFT_STRATEGY_REPLAY = 2, /* follow the script; report the first divergence */
+  WEFT_STRATEGY_PCT = 3,    /* reserved for the search issue */
+};
+
+/* Event kinds. Numbers are part of the trace format too (formats/FORMAT.md): never reuse. */
+enum weft_event_kind {
+  WEFT_EV_NONE = 0,
+  WEFT_EV_THREAD_START = 1,  /* obj = thread handle object; arg = parent tid */
+  WEFT_EV_THREAD_EXIT = 2,   /* arg = 0 */
+  WEFT_EV_THREAD_CREATE = 3, /* arg = created weft tid (or -errno) */
+  WEFT_EV_THREAD_JOIN = 4,   /* obj = joined thread's handle object; arg = joined tid */
+  WEFT_EV_THREAD_DETACH = 5,
+  WEFT_EV_MUTEX_LOCK = 6,    /* flags: TRY/TIMED; result in arg (0 or errno) */
+  WEFT_EV_MUTEX_UNLOCK = 7,
+  WEFT_EV_RWLOCK_RDLOCK = 8,
+  WEFT_EV_RWLOCK_WRLOCK = 9,
+  WEFT_EV_RWLOCK_UNLOCK = 10,
+  WEFT_EV_COND_WAIT = 11,    /* releases the mutex (arg = mutex object id), starts waiting */
+  WEFT_EV_COND_WAKE = 12,    /* reacquired the mutex; flag TIMEDOUT if the deadline fired */
+  WEFT_EV_COND_SIGNAL = 13,  /* arg = woken tid, or -1 if there was no waiter */
+  WEFT_EV_COND_BROADCAST = 14, /* arg = number of waiters woken */
+  WEFT_EV_SEM_WAIT = 15,
+  WEFT_EV_SEM_POST = 16,
+  WEFT_EV_BARRIER_WAIT = 17, /* arrival; arg = arrivals so far */
+  WEFT_EV_BARRIER_LEAVE = 18, /* arg = 1 for the serial thread */
+  WEFT_EV_ONCE = 19,         /* arg = 1 if this call ran the init routine */
+  WEFT_EV_SPIN_LOCK = 20,
+  WEFT_EV_SPIN_UNLOCK = 21,
+  WEFT_EV_FUTEX_WAIT = 22,   /* arg = 0 waiting, or -EAGAIN when the word differed */
+  WEFT_EV_FUTEX_WOKEN = 23,  /* flag TIMEDOUT if the deadline fired */
+  WEFT_EV_FUTEX_WAKE = 24,   /* arg = number woken; woken tids follow as WAKE records */
+  WEFT_EV_SLEEP = 25,        /* arrival; arg = requested ns */
+  WEFT_EV_SLEEP_DONE = 26,
+  WEFT_EV_YIELD = 27,
+  WEFT_EV_FORK = 28,         /* arg = child pid (not controlled) */
+  WEFT_EV_ONCE_DONE = 29,    /* the init routine of a pthread_once returned */
+  WEFT_EV_KIND_COUNT = 30
+};
+
+/* Event flags. */
+#define WEFT_F_TRY 0x1u      /* try-variant: never blocks */
+#define WEFT_F_TIMED 0x2u    /* has a deadline */
+#define WEFT_F_TIMEDOUT 0x4u /* the deadline fired (result ETIMEDOUT) */
+#define WEFT_F_FAILED 0x8u   /* the operation returned an error (errno in arg) */
+#define WEFT_F_READ 0x10u    /* rwlock read side */
+
+/* Object kinds (for WEFT_REC_OBJECT). */
+enum weft_object_kind {
+  WEFT_OBJ_NONE = 0,
+  WEFT_OBJ_THREAD = 1,
+  WEFT_OBJ_MUTEX = 2,
+  WEFT_OBJ_RWLOCK = 3,
+  WEFT_OBJ_COND = 4,
+  WEFT_OBJ_SEM = 5,
+  WEFT_OBJ_BARRIER = 6,
+  WEFT_OBJ_ONCE = 7,
+  WEFT_OBJ_SPIN = 8,
+  WEFT_OBJ_FUTEX = 9,
+};
+
+/* Ring record types. Every record is one or more 32-byte slots. */
+enum weft_record_type {
+  WEFT_REC_EVENT = 1,   /* struct weft_event_record */
+  WEFT_REC_OBJECT = 2,  /* struct weft_object_record: first use of an object */
+  WEFT_REC_THREAD = 3,  /* struct weft_thread_record: a thread was created */
+  WEFT_REC_STACK = 4,   /* struct weft_stack_record + ceil(depth/4) slots of uint64 IPs */
+  WEFT_REC_WAKE = 5,    /* struct weft_wake_record: one waiter chosen by a wake */
+  WEFT_REC_BLOCKED = 6, /* struct weft_blocked_record: deadlock report, one per thread */
+  WEFT_REC_NAME = 7,    /* struct weft_name_record: thread name (pthread_setname_np) */
+};
+
+#define WEFT_SLOT_BYTES 32u
+#define WEFT_MAX_STACK_DEPTH 64u
+
+struct weft_event_record { /* 32 bytes */
+  uint8_t type;            /* WEFT_REC_EVENT */
+  uint8_t kind;            /* weft_event_kind */
+  uint16_t flags;          /* WEFT_F_* */
+  uint16_t tid;            /* weft thread id: 0 = main, then creation order */
+  uint16_t enabled;        /* how many threads were enabled at the decision */
+  uint32_t obj;            /* object id in first-use order, 0 = none */
+  uint32_t stack;          /* stack id, 0 = none */
+  uint64_t vtime;          /* virtual time, ns since the start of the run */
+  int64_t arg;             /* kind-specific, see weft_event_kind */
+};
+
+struct weft_object_record { /* 32 bytes */
+  uint8_t type;             /* WEFT_REC_OBJECT */
+  uint8_t kind;             /* weft_object_kind */
+  uint16_t reserved0;
+  uint32_t id;
+  uint64_t address;         /* address in the target (stable: ASLR is off) */
+  uint64_t aux;             /* kind-specific (barrier count, semaphore initial value) */
+  uint64_t reserved1;
+};
+
+struct weft_thread_record { /* 32 bytes */
+  uint8_t type;             /* WEFT_REC_THREAD */
+  uint8_t reserved0;
+  uint16_t tid;
+  uint16_t parent;
+  uint16_t reserved1;
+  uint32_t handle_obj;      /* object id of its pthread_t handle */
+  uint32_t os_tid;          /* kernel tid (informational: differs between runs) */
+  uint64_t start_routine;   /* address of the start function */
+  uint64_t reserved2;
+};
+
+struct weft_stack_record { /* 32 bytes header; IPs follow in the next slots */
+  uint8_t type;            /* WEFT_REC_STACK */
+  uint8_t reserved0;
+  uint16_t depth;          /* number of IPs, <= WEFT_MAX_STACK_DEPTH */
+  uint32_t id;             /* stack id, > 0 */
+  uint64_t reserved1[3];
+};
+
+struct weft_wake_record { /* 32 bytes */
+  uint8_t type;           /* WEFT_REC_WAKE */
+  uint8_t reserved0;
+  uint16_t waker;         /* tid of the thread that woke */
+  uint16_t woken;         /* tid of the chosen waiter */
+  uint16_t reserved1;
+  uint32_t obj;
+  uint64_t reserved2[3];
+};
+
+struct weft_blocked_record { /* 32 bytes */
+  uint8_t type;              /* WEFT_REC_BLOCKED */
+  uint8_t kind;              /* the operation the thread waits in (weft_event_kind) */
+  uint16_t tid;
+  uint32_t obj;              /* object waited on, 0 = none */
+  int32_t holder;            /* tid holding obj, -1 = none/unknown */
+  uint32_t stack;            /* stack of the waiting operation */
+  uint64_t reserved1[2];
+};
+
+struct weft_name_record { /* 32 bytes */
+  uint8_t type;           /* WEFT_REC_NAME */
+  uint8_t reserved0;
+  uint16_t tid;
+  char name[28];          /* NUL-padded */
+};
+
+/* The script for WEFT_STRATEGY_REPLAY: one entry per recorded event, in order. */
+struct weft_script_entry { /* 16 bytes */
+  uint16_t tid;
+  uint8_t kind;
+  uint8_t reserved0;
+  uint32_t obj;
+  int64_t arg; /* for COND_SIGNAL: the woken tid; otherwise unused */
+};
+
+/* Outcome flags the shim raises in the session status. */
+#define WEFT_STATUS_DEADLOCK 0x1u
+#define WEFT_STATUS_DIVERGED 0x2u
+#define WEFT_STATUS_SHIM_ERROR 0x4u
+#define WEFT_STATUS_MAX_STEPS 0x8u
+
+/* The session region. The supervisor fills the configuration before it starts the program;
+ * the shim fills the status. Offsets are from the start of the region. */
+struct weft_session {
+  /* identity */
+  uint64_t magic;            /* WEFT_SESSION_MAGIC */
+  uint32_t protocol;         /* WEFT_SHIM_PROTOCOL_VERSION */
+  uint32_t reserved0;
+  uint64_t size;             /* bytes of the whole region */
+
+  /* configuration (supervisor → shim) */
+  uint32_t mode;             /* weft_mode */
+  uint32_t strategy;         /* weft_strategy_kind */
+  uint64_t seed;
+  uint32_t capture_stacks;   /* 0 = none, else max depth */
+  int32_t cpu;               /* CPU to pin the controlled process to, -1 = do not pin */
+  uint64_t realtime_base_ns; /* CLOCK_REALTIME at virtual time 0 */
+  uint64_t monotonic_base_ns;/* CLOCK_MONOTONIC at virtual time 0 */
+  uint64_t max_steps;        /* 0 = unlimited */
+  uint64_t script_offset;    /* weft_script_entry[script_count] */
+  uint64_t script_count;
+  uint64_t wakes_offset;     /* uint16_t[wakes_count]: recorded woken tids, in order */
+  uint64_t wakes_count;
+  uint64_t strategy_param[4]; /* strategy-specific parameters (PCT depth, ...) */
+
+  /* status (shim → supervisor) */
+  uint32_t claimed_pid;      /* the process under control */
+  uint32_t status;           /* WEFT_STATUS_* */
+  uint64_t events;           /* events emitted */
+  uint64_t vtime;            /* virtual time now */
+  uint64_t divergence_index; /* index of the first divergent event */
+  struct weft_script_entry divergence_actual; /* what the program did instead */
+  uint32_t threads;          /* threads created so far, main included */
+  uint32_t reserved1;
+  char error[256];           /* shim error message, NUL-terminated */
+
+  /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
+  uint64_t ring_offset;
+  uint64_t ring_slots;       /* power of two */
+  uint8_t pad0[48];
+  volatile uint64_t ring_head; /* next slot the shim writes (own cache line) */
+  uint8_t pad1[56];
+  volatile uint64_t ring_tail; /* next slot the supervisor reads (own cache line) */
+  uint8_t pad2[56];
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_SHIM_ABI_H */

@@ -1,0 +1,49 @@
+// explorer.h — schedule search: runs a program under a strategy with seeds S, S+1, …,
+// stops at the first failure (or keeps going), and saves every failing schedule as a
+// replayable trace.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "weft/result.h"
+#include "weft/run.h"
+
+namespace weft::replay {
+
+struct ExploreOptions {
+  recorder::RunConfig base;   // program, environment, shim; strategy/seed/trace are set per run
+  uint64_t runs = 100;
+  uint64_t first_seed = 1;
+  bool keep_going = false;
+  std::string out_dir = ".";  // where failing traces go
+  uint32_t stack_depth = 32;  // for the saved traces of failing runs
+};
+
+struct Failure {
+  uint64_t run = 0;   // 1-based
+  uint64_t seed = 0;
+  std::string trace;  // saved trace
+  std::string output; // the program's stdout+stderr of the saved run
+  format::Outcome outcome;
+  bool reproduced = true;  // the saving re-run failed the same way as the search run
+};
+
+struct ExploreResult {
+  uint64_t runs = 0;
+  uint64_t first_failure_run = 0;  // 0 = none
+  std::vector<Failure> failures;
+  uint64_t distinct_schedules = 0;
+  double wall_seconds = 0;
+  uint64_t total_events = 0;
+};
+
+// Called after every run with the runs done so far and that run's report.
+using ExploreProgress = std::function<void(uint64_t run, uint64_t seed,
+                                           const recorder::RunReport& report)>;
+
+Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);
+
+}  // namespace weft::replay

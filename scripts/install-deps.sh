@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages weft needs to build and test. Idempotent; run as root
+# (or with sudo available). Used by the README's commands and by .ci/run.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcapstone-dev libunwind-dev libdw-dev libelf-dev
+  libprotobuf-dev protobuf-compiler
+  libgtest-dev
+  python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

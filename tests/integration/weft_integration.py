@@ -1,0 +1,1177 @@
+#!/usr/bin/env python3
+"""weft_integration.py — drives the weft CLI on the programs of tests/programs and checks
+what a user would check: a recorded run replays with the same outcome and the same event
+stream, a search finds each planted bug and saves a trace that replays it, correct programs
+never fail, deadlocks and crashes are reported with the names a user knows, virtual time
+makes sleeps free, bad inputs are refused with a clear one-line error.
+
+Standard library only. One invocation runs one or more groups (a ctest test per group):
+
+  python3 weft_integration.py --weft build/bin/weft --programs build/tests/programs \
+      --group record_replay [--group crash ...] [-v] [-k PATTERN] [--keep]
+  python3 weft_integration.py --list
+
+The weft binary and the programs directory may also come from WEFT_BIN and
+WEFT_PROGRAMS_DIR. Exit status: 0 passed, 1 failed (or weft / the programs are missing),
+77 everything selected was skipped (e.g. no Rust programs because rustc is missing).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SKIP_EXIT_CODE = 77
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_MANIFEST = os.path.join(HERE, os.pardir, "programs", "manifest.json")
+
+# How many times a trace is replayed, and how many runs a search gets (the brief's budgets).
+REPLAYS = 20
+CORRECT_RUNS = 100
+CORRECT_RUNS_SLOW = 500
+# weft's own --timeout for each program run, and the driver's limit for one weft command.
+PROGRAM_TIMEOUT_S = 20
+COMMAND_TIMEOUT_S = 240
+
+# Fields that identify an event in `weft show --json` (vtime is compared separately).
+EVENT_FIELDS = ("tid", "kind", "obj", "flags", "arg")
+
+# Families an intercepted-call test suite must cover (DESIGN.md, "The schedule model").
+REQUIRED_FAMILIES = [
+    "thread_create", "thread_join", "thread_tryjoin", "thread_timedjoin", "thread_detach",
+    "mutex_lock", "mutex_trylock", "mutex_timedlock", "mutex_clocklock", "mutex_recursive",
+    "mutex_errorcheck", "rwlock_rdlock", "rwlock_wrlock", "rwlock_trylock",
+    "rwlock_timedlock", "cond_wait", "cond_timedwait", "cond_clockwait", "cond_signal",
+    "cond_broadcast", "sem_wait", "sem_trywait", "sem_timedwait", "sem_post", "barrier_wait",
+    "once", "spin_lock", "spin_trylock", "futex_wait", "futex_wake", "sleep", "usleep",
+    "nanosleep", "clock_nanosleep", "clock_gettime", "sched_yield", "fork", "atomic_wait",
+]
+# Families that must also appear in a racy program (a bug weft has to find through them).
+REQUIRED_RACY_FAMILIES = [
+    "mutex_lock", "rwlock_rdlock", "rwlock_wrlock", "cond_wait", "sem_wait", "barrier_wait",
+    "spin_lock", "futex_wait", "futex_wake",
+]
+
+
+class Config:
+    weft = None          # path of the weft binary
+    programs = None      # directory of the built test programs
+    manifest = None      # parsed manifest.json
+    manifest_path = None
+    keep = False         # keep temporary directories
+    verbose = False
+
+
+CONFIG = Config()
+
+
+# ---------------------------------------------------------------------------------------
+# Running commands
+
+
+class Ran:
+    """One finished command: what ran, how it ended, what it printed, how long it took."""
+
+    def __init__(self, cmd, returncode, stdout, stderr, wall, timed_out=False):
+        self.cmd = cmd
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.wall = wall
+        self.timed_out = timed_out
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def describe(self):
+        def tail(text, limit=1500):
+            text = text.rstrip()
+            return text if len(text) <= limit else "..." + text[-limit:]
+
+        status = ("did not finish in %d s (killed)" % COMMAND_TIMEOUT_S if self.timed_out
+                  else "exit %s" % self.returncode)
+        return "\n  $ %s\n  -> %s after %.2f s\n  stdout: %s\n  stderr: %s" % (
+            " ".join(_quote(c) for c in self.cmd), status, self.wall,
+            tail(self.stdout) or "(empty)", tail(self.stderr) or "(empty)")
+
+
+def _quote(arg):
+    return arg if re.fullmatch(r"[\w@%+=:,./-]+", arg) else "'" + arg.replace("'", "'\\''") + "'"
+
+
+def run(cmd, timeout=COMMAND_TIMEOUT_S, cwd=None, env=None):
+    """Runs cmd in its own process group; on timeout kills that group (and only it)."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+                            env=env, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        timed_out = True
+    wall = time.monotonic() - start
+    return Ran(cmd, proc.returncode, out.decode("utf-8", "replace"),
+               err.decode("utf-8", "replace"), wall, timed_out)
+
+
+def extract_json(text, want=()):
+    """The JSON object in a command's stdout. The program under weft may print to the same
+    stdout, so when the whole text is not one object, the last object that starts a line and
+    has the wanted keys is taken. Returns None when there is none."""
+    text = text.strip()
+    try:
+        obj = json.loads(text)
+        if isinstance(obj, dict) and all(k in obj for k in want):
+            return obj
+    except ValueError:
+        pass
+    decoder = json.JSONDecoder()
+    found = None
+    for m in re.finditer(r"(?m)^\s*\{", text):
+        start = text.index("{", m.start())
+        try:
+            obj, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and all(k in obj for k in want):
+            found = obj
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# Reading weft's answers
+
+
+def kind_name(value):
+    """Event/outcome kinds may come as names ("mutex_lock") or numbers; compare as text."""
+    return str(value).lower() if value is not None else ""
+
+
+def outcome_of(d):
+    """A comparable outcome from any of weft's outcome shapes (replay --json, an explore
+    failure, show --json's outcome): ('deadlock',), ('timeout',), ('signal', n),
+    ('exit', code)."""
+    if d is None:
+        return ("missing",)
+    kind = kind_name(d.get("kind"))
+    if d.get("deadlock") is True or "deadlock" in kind:
+        return ("deadlock",)
+    if d.get("timeout") is True or "timeout" in kind:
+        return ("timeout",)
+    sig = d.get("signal")
+    if sig:
+        return ("signal", int(sig))
+    if "signal" in kind:
+        return ("signal", sig)
+    code = d.get("exit_code")
+    return ("exit", int(code) if code is not None else None)
+
+
+def expected_outcome(entry):
+    """The outcome a failing run of a manifest program has."""
+    failure = entry["failure"]
+    if failure == "exit":
+        return ("exit", entry["exit_code"])
+    if failure == "signal":
+        return ("signal", entry["signal"])
+    return (failure,)
+
+
+def event_keys(show):
+    return [tuple(e.get(f) for f in EVENT_FIELDS) for e in show.get("events", [])]
+
+
+def event_vtimes(show):
+    return [e.get("vtime") for e in show.get("events", [])]
+
+
+def digest(keys):
+    return hashlib.sha256(repr(keys).encode()).hexdigest()[:16]
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return "event %d: %s vs %s" % (i, dict(zip(EVENT_FIELDS, x)),
+                                            dict(zip(EVENT_FIELDS, y)))
+    if len(a) != len(b):
+        return "lengths differ: %d vs %d events" % (len(a), len(b))
+    return None
+
+
+def all_strings(value):
+    """Every string inside a JSON value (to find a function name wherever weft put it)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from all_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from all_strings(v)
+
+
+def crash_function_names(show):
+    """Function names of the crash stack in `weft show --json`: frames may be objects with
+    a `function`, or ids into a top-level `frames` table (list or dict)."""
+    crash = (show.get("outcome") or {}).get("crash") or {}
+    table = show.get("frames")
+    names = []
+    for frame in crash.get("frames", []) or []:
+        if isinstance(frame, dict):
+            names.append(str(frame.get("function") or ""))
+        elif isinstance(frame, int) and table is not None:
+            resolved = None
+            if isinstance(table, list):
+                if 0 <= frame < len(table):
+                    resolved = table[frame]
+                for f in table:  # a list of objects carrying their id
+                    if isinstance(f, dict) and f.get("id") == frame:
+                        resolved = f
+            elif isinstance(table, dict):
+                resolved = table.get(str(frame))
+            if isinstance(resolved, dict):
+                names.append(str(resolved.get("function") or ""))
+        elif isinstance(frame, str):
+            names.append(frame)
+    return names
+
+
+def object_symbols(show):
+    """{object id: symbol} from `weft show --json` objects, if it lists them."""
+    objects = show.get("objects")
+    result = {}
+    if isinstance(objects, list):
+        for i, o in enumerate(objects):
+            if isinstance(o, dict):
+                result[o.get("id", i)] = o.get("symbol") or o.get("name") or ""
+    elif isinstance(objects, dict):
+        for k, o in objects.items():
+            if isinstance(o, dict):
+                result[int(k)] = o.get("symbol") or o.get("name") or ""
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# The weft CLI
+
+
+class Weft:
+    """Thin wrappers around the CLI contract (record, replay, explore, show)."""
+
+    _replay_output_flag = None  # probed once: does `weft replay` accept -o?
+
+    def __init__(self, testcase):
+        self.t = testcase
+
+    def cmd(self, *args, timeout=COMMAND_TIMEOUT_S, cwd=None):
+        return run([CONFIG.weft] + [str(a) for a in args], timeout=timeout,
+                   cwd=cwd or self.t.tmp)
+
+    def record(self, program, out, seed=None, args=(), extra=(), check=True):
+        argv = ["record", "-o", out]
+        if seed is not None:
+            argv += ["--seed", seed]
+        argv += ["--timeout", PROGRAM_TIMEOUT_S] + list(extra) + ["--", program] + list(args)
+        ran = self.cmd(*argv)
+        if check:
+            self.t.assertFalse(ran.timed_out, "weft record hung:" + ran.describe())
+            self.t.assertEqual(ran.returncode, 0,
+                               "weft record must exit 0 whatever the program did:"
+                               + ran.describe())
+            self.t.assertTrue(os.path.isfile(out), "weft record wrote no trace at %s:%s"
+                              % (out, ran.describe()))
+        return ran
+
+    def replay_supports_output(self):
+        if Weft._replay_output_flag is None:
+            ran = self.cmd("replay", "--help", timeout=30)
+            Weft._replay_output_flag = bool(
+                re.search(r"(?<![\w-])(-o|--output)(?![\w-])", ran.output))
+        return Weft._replay_output_flag
+
+    def replay(self, trace, out=None, extra=()):
+        """`weft replay TRACE --json [-o OUT]` -> (Ran, parsed JSON)."""
+        argv = ["replay", trace, "--json"] + list(extra)
+        if out is not None:
+            argv += ["-o", out]
+        ran = self.cmd(*argv)
+        self.t.assertFalse(ran.timed_out, "weft replay hung:" + ran.describe())
+        result = extract_json(ran.stdout, ("reproduced",))
+        self.t.assertIsNotNone(result, "weft replay --json printed no JSON object with "
+                               "'reproduced':" + ran.describe())
+        return ran, result
+
+    def show_json(self, trace):
+        ran = self.cmd("show", trace, "--json")
+        self.t.assertEqual(ran.returncode, 0, "weft show --json failed:" + ran.describe())
+        show = extract_json(ran.stdout, ("events",))
+        self.t.assertIsNotNone(show, "weft show --json printed no JSON object with "
+                               "'events':" + ran.describe())
+        self.t.assertIn("outcome", show, "weft show --json has no 'outcome'")
+        return show
+
+    def show_text(self, trace):
+        ran = self.cmd("show", trace)
+        self.t.assertEqual(ran.returncode, 0, "weft show failed:" + ran.describe())
+        return ran.stdout
+
+    def explore(self, program, runs, seed, outdir, keep_going=False, args=(), extra=()):
+        """`weft explore --json ...` -> (Ran, parsed JSON)."""
+        argv = ["explore", "--runs", runs, "--seed", seed, "-o", outdir, "--json",
+                "--timeout", PROGRAM_TIMEOUT_S]
+        if keep_going:
+            argv.append("--keep-going")
+        argv += list(extra) + ["--", program] + list(args)
+        ran = self.cmd(*argv, timeout=max(COMMAND_TIMEOUT_S, runs * 2))
+        self.t.assertFalse(ran.timed_out, "weft explore hung:" + ran.describe())
+        result = extract_json(ran.stdout, ("runs", "failures"))
+        self.t.assertIsNotNone(result, "weft explore --json printed no JSON object with "
+                               "'runs' and 'failures':" + ran.describe())
+        return ran, result
+
+    def failure_trace(self, failure, outdir):
+        trace = failure.get("trace")
+        self.t.assertTrue(trace, "explore failure has no 'trace': %s" % failure)
+        for candidate in (trace, os.path.join(self.t.tmp, trace), os.path.join(outdir, trace)):
+            if os.path.isfile(candidate):
+                return candidate
+        self.t.fail("explore reported trace %r, which does not exist (looked in %s and %s)"
+                    % (trace, self.t.tmp, outdir))
+
+
+# ---------------------------------------------------------------------------------------
+# Test groups
+
+
+def manifest_entries(pred=lambda e: True):
+    return [e for e in CONFIG.manifest["programs"] if pred(e)]
+
+
+def is_plain(e):
+    return not e.get("role") and not e.get("requires")
+
+
+class WeftTestCase(unittest.TestCase):
+    needs_weft = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="weft-it-%s-" % cls.__name__)
+        cls._failed = False
+
+    @classmethod
+    def tearDownClass(cls):
+        if CONFIG.keep or cls._failed:
+            sys.stderr.write("kept %s\n" % cls.tmp)
+        else:
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.weft = Weft(self)
+
+    def run(self, result=None):
+        before = len(result.failures) + len(result.errors) if result else 0
+        out = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            type(self)._failed = True
+        return out
+
+    def program(self, name):
+        path = os.path.join(CONFIG.programs, name)
+        if not os.access(path, os.X_OK):
+            entry = self.entry(name)
+            if entry and entry.get("requires"):
+                self.skipTest("%s is not built (needs %s)" % (name, ", ".join(entry["requires"])))
+            self.fail("test program %s is missing: build the test programs first" % path)
+        return path
+
+    def entry(self, name):
+        for e in CONFIG.manifest["programs"]:
+            if e["name"] == name:
+                return e
+        return None
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    # Shared checks -----------------------------------------------------------------------
+
+    def check_replays(self, trace, recorded_show, times=REPLAYS, label=""):
+        """Replays `trace` `times` times: each must be reproduced, with the recorded outcome
+        and the recorded event stream."""
+        want_outcome = outcome_of(recorded_show["outcome"])
+        want_keys = event_keys(recorded_show)
+        want_vtimes = event_vtimes(recorded_show)
+        self.assertTrue(want_keys, "%s: the recorded trace holds no events" % label)
+        use_output = self.weft.replay_supports_output()
+        digests = set()
+        for i in range(times):
+            out = self.path("%s-replay-%d.weft" % (label or "t", i)) if use_output else None
+            ran, result = self.weft.replay(trace, out=out)
+            where = "%s replay %d/%d:%s" % (label, i + 1, times, ran.describe())
+            self.assertIs(result.get("reproduced"), True, "not reproduced: " + where)
+            self.assertEqual(outcome_of(result), want_outcome, "outcome differs: " + where)
+            if "events" in result:
+                self.assertEqual(result["events"], len(want_keys),
+                                 "replay reports a different event count: " + where)
+            if result.get("event_digest") is not None:
+                digests.add(result["event_digest"])
+            if out is not None:
+                self.assertTrue(os.path.isfile(out), "replay -o wrote no trace: " + where)
+                replayed = self.weft.show_json(out)
+                keys = event_keys(replayed)
+                self.assertIsNone(first_difference(want_keys, keys),
+                                  "replayed event stream differs (%s): %s"
+                                  % (first_difference(want_keys, keys), where))
+                self.assertEqual(event_vtimes(replayed), want_vtimes,
+                                 "replayed virtual times differ: " + where)
+                self.assertEqual(outcome_of(replayed["outcome"]), want_outcome,
+                                 "replayed trace's outcome differs: " + where)
+        self.assertLessEqual(len(digests), 1, "%s: replays have different event_digest "
+                             "values: %s" % (label, sorted(digests)))
+
+
+class ManifestGroup(WeftTestCase):
+    """The manifest says the truth about tests/programs (no weft needed)."""
+    needs_weft = False
+
+    def test_every_source_is_listed_and_exists(self):
+        src_dir = os.path.dirname(CONFIG.manifest_path)
+        listed = {e["source"] for e in CONFIG.manifest["programs"]}
+        on_disk = {f for f in os.listdir(src_dir) if re.search(r"\.(c|cpp|rs)$", f)}
+        self.assertEqual(sorted(on_disk - listed), [], "sources not in manifest.json")
+        self.assertEqual(sorted(listed - on_disk), [], "manifest.json lists missing sources")
+
+    def test_entries_are_complete(self):
+        names = set()
+        for e in CONFIG.manifest["programs"]:
+            with self.subTest(program=e.get("name")):
+                for key in ("name", "source", "language", "args", "racy", "failure",
+                            "families", "native"):
+                    self.assertIn(key, e)
+                self.assertNotIn(e["name"], names, "duplicate name")
+                names.add(e["name"])
+                self.assertIn(e["language"], ("c", "c++", "rust"))
+                if e["racy"]:
+                    self.assertIn(e["failure"], ("exit", "signal", "deadlock"))
+                    self.assertIsInstance(e.get("budget"), int)
+                if e["failure"] == "exit":
+                    self.assertIsInstance(e.get("exit_code"), int)
+                if e["failure"] == "signal":
+                    self.assertIsInstance(e.get("signal"), int)
+                    self.assertTrue(e.get("crash_function"))
+
+    def test_every_family_is_covered(self):
+        correct = set()
+        racy = set()
+        for e in CONFIG.manifest["programs"]:
+            (racy if e["racy"] else correct).update(e["families"])
+        self.assertEqual([f for f in REQUIRED_FAMILIES if f not in correct | racy], [],
+                         "families no program covers")
+        self.assertEqual([f for f in REQUIRED_RACY_FAMILIES if f not in racy], [],
+                         "families no racy program covers")
+        self.assertEqual([f for f in REQUIRED_RACY_FAMILIES if f not in correct], [],
+                         "families no correct program covers")
+
+    def test_programs_are_built(self):
+        for e in CONFIG.manifest["programs"]:
+            if e.get("requires"):
+                continue
+            with self.subTest(program=e["name"]):
+                self.assertTrue(os.access(os.path.join(CONFIG.programs, e["name"]), os.X_OK),
+                                "not built: %s" % os.path.join(CONFIG.programs, e["name"]))
+
+
+class NativeGroup(WeftTestCase):
+    """The programs themselves, without weft: correct ones always pass, racy ones end
+    either well or with their planted failure, never otherwise."""
+    needs_weft = False
+    RUNS = 10
+
+    def native_run(self, name, timeout=10):
+        return run([self.program(name)] + self.entry(name)["args"], timeout=timeout)
+
+    def check_native(self, e):
+        outcomes = {}
+        for _ in range(self.RUNS):
+            ran = self.native_run(e["name"])
+            ok = (not ran.timed_out and ran.returncode == 0
+                  and re.search(e["ok_output"], ran.stdout.strip(), re.M) is not None)
+            if ok:
+                outcomes["ok"] = outcomes.get("ok", 0) + 1
+                continue
+            self.assertTrue(e["racy"], "correct program failed natively:" + ran.describe())
+            if e["failure"] == "deadlock":
+                self.assertTrue(ran.timed_out, "expected a pass or a hang:" + ran.describe())
+            elif e["failure"] == "exit":
+                self.assertEqual(ran.returncode, e["exit_code"], ran.describe())
+                self.assertIn(e["output"], ran.stdout, ran.describe())
+            elif e["failure"] == "signal":
+                self.assertEqual(ran.returncode, -e["signal"], ran.describe())
+            outcomes["failed"] = outcomes.get("failed", 0) + 1
+        if CONFIG.verbose:
+            sys.stderr.write("  native %-20s %s\n" % (e["name"], outcomes))
+
+    def test_programs_natively(self):
+        for e in manifest_entries(lambda e: not e.get("role")):
+            with self.subTest(program=e["name"]):
+                self.check_native(e)
+
+    def test_spin_forever_spins(self):
+        ran = run([self.program("spin_forever")], timeout=0.5)
+        self.assertTrue(ran.timed_out, "spin_forever ended:" + ran.describe())
+
+    def test_static_hello_is_static(self):
+        path = self.program("static_hello")
+        with open(path, "rb") as f:
+            elf = f.read()
+        self.assertEqual(elf[:4], b"\x7fELF")
+        self.assertNotIn(b"/lib64/ld-linux-x86-64.so.2", elf[:4096], "has an interpreter")
+        ran = run([path])
+        self.assertEqual(ran.returncode, 0, ran.describe())
+
+
+class BadInputsGroup(WeftTestCase):
+    """Programs weft cannot run and files that are not traces are refused: non-zero exit,
+    one line on stderr naming the path, no crash dump."""
+
+    def check_refused(self, ran, path, what):
+        where = "%s:%s" % (what, ran.describe())
+        self.assertFalse(ran.timed_out, "weft hung on " + where)
+        self.assertNotEqual(ran.returncode, 0, "weft accepted " + where)
+        self.assertGreater(ran.returncode, 0, "weft died of a signal on " + where)
+        self.assertLess(ran.returncode, 128, "weft died of a signal on " + where)
+        for bad in ("terminate called", "Aborted", "Segmentation fault", "core dumped",
+                    "Traceback", "#0 ", "#1 ", "AddressSanitizer"):
+            self.assertNotIn(bad, ran.output, "crash output on " + where)
+        lines = [l for l in ran.stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, "stderr must be one line on " + where)
+        self.assertIn(path, lines[0], "the error must name the path on " + where)
+
+    def record_refused(self, path, what):
+        out = self.path("refused.weft")
+        ran = self.weft.cmd("record", "-o", out, "--", path, timeout=60)
+        self.check_refused(ran, path, what)
+
+    def test_missing_program(self):
+        self.record_refused(self.path("no-such-program"), "a missing program")
+
+    def test_directory(self):
+        d = self.path("a-directory")
+        os.makedirs(d, exist_ok=True)
+        self.record_refused(d, "a directory")
+
+    def test_not_executable(self):
+        p = self.path("not-executable")
+        shutil.copy(self.program("withdraw_ok"), p)
+        os.chmod(p, 0o644)
+        self.record_refused(p, "a file without execute permission")
+
+    def test_static_binary(self):
+        self.record_refused(self.program("static_hello"), "a statically linked program")
+
+    def test_not_elf(self):
+        p = self.path("script-without-shebang")
+        with open(p, "w") as f:
+            f.write("this is not a program\n")
+        os.chmod(p, 0o755)
+        self.record_refused(p, "an executable text file that is not ELF")
+
+    def trace_refused(self, path, what, commands=("replay", "show")):
+        for command in commands:
+            ran = self.weft.cmd(command, path, timeout=60)
+            self.check_refused(ran, path, "weft %s on %s" % (command, what))
+
+    def good_trace(self):
+        trace = self.path("good.weft")
+        if not os.path.isfile(trace):
+            self.weft.record(self.program("withdraw_ok"), trace, seed=1)
+        with open(trace, "rb") as f:
+            return f.read()
+
+    def test_truncated_trace(self):
+        data = self.good_trace()
+        self.assertGreater(len(data), 64, "the good trace is implausibly small")
+        half = self.path("half.weft")
+        with open(half, "wb") as f:
+            f.write(data[:len(data) // 2])
+        # A cut inside a packet is an error for every command; a replay of a trace that
+        # lost its tail can never be checked, whatever the cut.
+        self.trace_refused(half, "a trace cut in half", commands=("replay",))
+        ran = self.weft.cmd("show", half, timeout=60)
+        if ran.returncode != 0:
+            self.check_refused(ran, half, "weft show on a trace cut in half")
+        head = self.path("head.weft")
+        with open(head, "wb") as f:
+            f.write(data[:5])
+        self.trace_refused(head, "a trace cut inside its magic")
+
+    def test_foreign_file(self):
+        self.trace_refused("/bin/true", "an ELF file given as a trace")
+
+    def test_text_file(self):
+        p = self.path("notes.weft")
+        with open(p, "w") as f:
+            f.write("WEFT is a nice name\n" * 20)
+        self.trace_refused(p, "a text file")
+
+    def test_empty_file(self):
+        p = self.path("empty.weft")
+        open(p, "w").close()
+        self.trace_refused(p, "an empty file")
+
+    def test_missing_trace(self):
+        self.trace_refused(self.path("missing.weft"), "a missing trace")
+
+    def test_good_trace_is_accepted(self):
+        # The control: the same commands accept the untouched trace.
+        self.good_trace()
+        trace = self.path("good.weft")
+        for command in (["replay", trace], ["show", trace]):
+            ran = self.weft.cmd(*command, timeout=60)
+            self.assertEqual(ran.returncode, 0, ran.describe())
+
+
+class RecordReplayGroup(WeftTestCase):
+    """rr's record -> replay -> diff: every program's recording replays 20 times with the
+    same outcome and the same events."""
+    SEED = 7
+
+    def record_and_replay(self, e, times=REPLAYS):
+        trace = self.path("%s.weft" % e["name"])
+        self.weft.record(self.program(e["name"]), trace, seed=self.SEED, args=e["args"])
+        show = self.weft.show_json(trace)
+        got = outcome_of(show["outcome"])
+        allowed = [("exit", 0)] + ([expected_outcome(e)] if e["racy"] else [])
+        self.assertIn(got, allowed, "%s recorded an outcome it can never have" % e["name"])
+        self.check_replays(trace, show, times=times, label=e["name"])
+
+    def test_record_replay(self):
+        for e in manifest_entries(is_plain):
+            with self.subTest(program=e["name"]):
+                self.record_and_replay(e)
+
+    def test_same_seed_same_run(self):
+        for name in ("withdraw_racy", "cond_timed_ok", "sem_ok", "futex_ok",
+                     "cpp_atomic_wait_ok"):
+            with self.subTest(program=name):
+                shows = []
+                for i in range(2):
+                    trace = self.path("%s-seed-%d.weft" % (name, i))
+                    self.weft.record(self.program(name), trace, seed=12345)
+                    shows.append(self.weft.show_json(trace))
+                a, b = (event_keys(s) for s in shows)
+                self.assertIsNone(first_difference(a, b),
+                                  "two recordings with seed 12345 differ: %s"
+                                  % first_difference(a, b))
+                self.assertEqual(outcome_of(shows[0]["outcome"]),
+                                 outcome_of(shows[1]["outcome"]))
+
+    def test_seeds_change_the_schedule(self):
+        # The control for the test above: different seeds give different schedules.
+        streams = set()
+        for seed in range(1, 9):
+            trace = self.path("yield-%d.weft" % seed)
+            self.weft.record(self.program("yield_ok"), trace, seed=seed)
+            streams.add(digest(event_keys(self.weft.show_json(trace))))
+        self.assertGreater(len(streams), 1, "8 seeds gave one schedule for yield_ok")
+
+    def test_replay_json_fields(self):
+        trace = self.path("fields.weft")
+        self.weft.record(self.program("withdraw_ok"), trace, seed=3)
+        ran, result = self.weft.replay(trace)
+        for key, types in (("reproduced", bool), ("exit_code", (int, type(None))),
+                           ("signal", (int, type(None))), ("deadlock", bool),
+                           ("events", int)):
+            self.assertIn(key, result, "replay --json lacks %r:%s" % (key, ran.describe()))
+            self.assertIsInstance(result[key], types, "replay --json %r" % key)
+        self.assertEqual(result["exit_code"], 0)
+        self.assertIn(result["signal"], (None, 0))
+        self.assertIs(result["deadlock"], False)
+
+    def test_show_lists_events(self):
+        trace = self.path("show.weft")
+        self.weft.record(self.program("withdraw_ok"), trace, seed=3)
+        show = self.weft.show_json(trace)
+        kinds = [kind_name(e.get("kind")) for e in show["events"]]
+        for k in ("mutex_lock", "mutex_unlock", "thread_create", "thread_join"):
+            self.assertIn(k, kinds, "show --json events lack %s (kinds: %s)"
+                          % (k, sorted(set(kinds))))
+        tids = {e.get("tid") for e in show["events"]}
+        self.assertTrue({0, 1, 2} <= tids, "expected events of threads 0, 1, 2: %s" % tids)
+        # Two threads lock and unlock the same mutex once each.
+        locks = [e for e in show["events"] if kind_name(e.get("kind")) == "mutex_lock"]
+        self.assertEqual(len({e.get("obj") for e in locks}), 1, "one mutex object expected")
+        self.assertEqual(sorted(e.get("tid") for e in locks), [1, 2])
+        text = self.weft.show_text(trace)
+        self.assertIn("mutex_lock", text.replace(" ", "_").lower())
+        self.assertIn("account_lock", text, "the timeline should name the global mutex")
+
+
+class ExploreFindsBugsGroup(WeftTestCase):
+    """`weft explore` finds each planted bug within its budget; the saved trace replays the
+    failure 20 times out of 20; the failing seed records the same failure again."""
+    SEED = 1
+
+    def find_bug(self, e):
+        outdir = self.path("explore-%s" % e["name"])
+        ran, result = self.weft.explore(self.program(e["name"]), e["budget"], self.SEED,
+                                        outdir, args=e["args"])
+        where = "%s (budget %d runs):%s" % (e["name"], e["budget"], ran.describe())
+        first = result.get("first_failure_run")
+        self.assertIsNotNone(first, "no failure found in " + where)
+        self.assertTrue(1 <= first <= e["budget"], "first_failure_run out of range: " + where)
+        self.assertEqual(result["runs"], first, "explore must stop at the first failure: "
+                         + where)
+        self.assertEqual(len(result["failures"]), 1, where)
+        failure = result["failures"][0]
+        self.assertEqual(failure.get("seed"), self.SEED + first - 1,
+                         "run N must use seed S+N-1: " + where)
+        self.assertEqual(outcome_of(failure), expected_outcome(e), "wrong failure: " + where)
+        trace = self.weft.failure_trace(failure, outdir)
+        if CONFIG.verbose:
+            sys.stderr.write("  %-20s found at run %d of %d (seed %s)\n"
+                             % (e["name"], first, e["budget"], failure.get("seed")))
+        return failure, trace
+
+    def check_bug(self, e):
+        failure, trace = self.find_bug(e)
+        show = self.weft.show_json(trace)
+        self.assertEqual(outcome_of(show["outcome"]), expected_outcome(e),
+                         "the saved trace's outcome is not the failure")
+        self.check_replays(trace, show, label=e["name"])
+        # The seed alone reproduces it.
+        again = self.path("%s-again.weft" % e["name"])
+        self.weft.record(self.program(e["name"]), again, seed=failure["seed"], args=e["args"])
+        again_show = self.weft.show_json(again)
+        self.assertEqual(outcome_of(again_show["outcome"]), expected_outcome(e),
+                         "recording seed %s again did not fail the same way" % failure["seed"])
+        self.assertIsNone(first_difference(event_keys(show), event_keys(again_show)),
+                          "the same seed gave another schedule")
+        # What the user sees when replaying: the program's own words.
+        if e.get("output"):
+            ran = self.weft.cmd("replay", trace)
+            self.assertIn(e["output"], ran.output, "replay does not show the program's "
+                          "output:" + ran.describe())
+
+    def test_finds_planted_bugs(self):
+        for e in manifest_entries(lambda e: e["racy"] and is_plain(e)):
+            with self.subTest(program=e["name"]):
+                self.check_bug(e)
+
+    def test_text_output_gives_replay_command(self):
+        e = self.entry("withdraw_racy")
+        outdir = self.path("explore-text")
+        ran = self.weft.cmd("explore", "--runs", e["budget"], "--seed", self.SEED, "-o", outdir,
+                            "--timeout", PROGRAM_TIMEOUT_S, "--", self.program("withdraw_racy"))
+        m = re.search(r"weft replay\s+(\S+)", ran.output)
+        self.assertIsNotNone(m, "explore prints no `weft replay TRACE` command:"
+                             + ran.describe())
+        trace = m.group(1).strip("'\"")
+        self.assertTrue(os.path.isfile(trace) or os.path.isfile(os.path.join(self.tmp, trace)),
+                        "the printed replay command names a missing trace: " + trace)
+
+    def test_keep_going(self):
+        e = self.entry("withdraw_racy")
+        outdir = self.path("explore-keep-going")
+        ran, result = self.weft.explore(self.program(e["name"]), 100, 500, outdir,
+                                        keep_going=True)
+        self.assertEqual(result["runs"], 100, "--keep-going must do every run:"
+                         + ran.describe())
+        failures = result["failures"]
+        self.assertGreaterEqual(len(failures), 1, "no failure in 100 runs:" + ran.describe())
+        seeds = [f.get("seed") for f in failures]
+        self.assertEqual(len(set(seeds)), len(seeds), "a seed is reported twice")
+        self.assertTrue(all(500 <= s < 600 for s in seeds), "seeds outside 500..599: %s" % seeds)
+        traces = [self.weft.failure_trace(f, outdir) for f in failures]
+        self.assertEqual(len(set(traces)), len(traces), "failures share a trace file")
+        for f in failures:
+            self.assertEqual(outcome_of(f), expected_outcome(e))
+
+
+class ExploreCorrectGroup(WeftTestCase):
+    """Correct programs never fail under search."""
+    RUNS = CORRECT_RUNS
+    SEED = 1000
+
+    def check_correct(self, e):
+        outdir = self.path("explore-%s" % e["name"])
+        ran, result = self.weft.explore(self.program(e["name"]), self.RUNS, self.SEED, outdir,
+                                        args=e["args"])
+        failures = result.get("failures")
+        detail = ""
+        if failures:
+            f = failures[0]
+            detail = " first failure: seed %s, outcome %s, trace %s (weft replay %s)" % (
+                f.get("seed"), outcome_of(f), f.get("trace"), f.get("trace"))
+        self.assertEqual(failures, [], "%s failed under search:%s%s"
+                         % (e["name"], detail, ran.describe()))
+        self.assertIsNone(result.get("first_failure_run"))
+        self.assertEqual(result["runs"], self.RUNS, "explore did fewer runs than asked:"
+                         + ran.describe())
+
+    def test_correct_programs_never_fail(self):
+        for e in manifest_entries(lambda e: not e["racy"] and is_plain(e)):
+            with self.subTest(program=e["name"]):
+                self.check_correct(e)
+
+
+class ExploreCorrectSlowGroup(ExploreCorrectGroup):
+    """The same with 500 runs each (label slow)."""
+    RUNS = CORRECT_RUNS_SLOW
+    SEED = 20000
+
+
+class ExploreSeedsSlowGroup(ExploreFindsBugsGroup):
+    """The planted bugs are found from several starting seeds, not just a lucky one."""
+
+    def test_finds_planted_bugs(self):
+        for seed in (100, 2000, 30000, 400000):
+            for e in manifest_entries(lambda e: e["racy"] and is_plain(e)):
+                with self.subTest(program=e["name"], seed=seed):
+                    self.SEED = seed
+                    self.find_bug(e)
+
+    test_text_output_gives_replay_command = None
+    test_keep_going = None
+
+
+class DeadlockGroup(WeftTestCase):
+    """A lock-order inversion is reported as a deadlock naming both threads and both
+    mutexes, in the JSON and in the text timeline."""
+
+    def deadlock_trace(self):
+        """(manifest entry, explore failure, trace) of a deadlocking run."""
+        e = self.entry("lock_order_racy")
+        outdir = self.path("explore-deadlock")
+        ran, result = self.weft.explore(self.program(e["name"]), e["budget"], 1, outdir)
+        self.assertIsNotNone(result.get("first_failure_run"), "no deadlock found in %d runs:%s"
+                             % (e["budget"], ran.describe()))
+        failure = result["failures"][0]
+        self.assertIs(failure.get("deadlock"), True, "failure is not a deadlock: %s" % failure)
+        return e, failure, self.weft.failure_trace(failure, outdir)
+
+    def test_deadlock_report(self):
+        e, _, trace = self.deadlock_trace()
+        show = self.weft.show_json(trace)
+        outcome = show["outcome"]
+        self.assertEqual(outcome_of(outcome), ("deadlock",), "outcome: %s" % outcome)
+        blocked = outcome.get("blocked") or []
+        # The two threads waiting for each other's mutex (main waits in join, elsewhere).
+        cycle = [b for b in blocked if b.get("holder") not in (None, -1)
+                 and "join" not in kind_name(b.get("kind"))]
+        self.assertEqual(len(cycle), 2, "expected two threads blocked on mutexes: %s" % blocked)
+        a, b = cycle
+        self.assertNotEqual(a.get("tid"), b.get("tid"))
+        self.assertNotEqual(a.get("obj"), b.get("obj"), "both wait on one mutex: %s" % cycle)
+        self.assertEqual(a.get("holder"), b.get("tid"), "not a wait-for cycle: %s" % cycle)
+        self.assertEqual(b.get("holder"), a.get("tid"), "not a wait-for cycle: %s" % cycle)
+        self.assertTrue({a.get("tid"), b.get("tid")} == {1, 2},
+                        "the cycle should be threads 1 and 2: %s" % cycle)
+        symbols = object_symbols(show)
+        if symbols:
+            self.assertEqual({symbols.get(a.get("obj")), symbols.get(b.get("obj"))},
+                             set(e["deadlock_objects"]),
+                             "blocked objects are not the two mutexes: %s" % symbols)
+        text = self.weft.show_text(trace)
+        self.assertIn("deadlock", text.lower())
+        for name in e["deadlock_objects"] + e["deadlock_threads"]:
+            self.assertIn(name, text, "weft show does not mention %r" % name)
+
+    def test_record_says_deadlock(self):
+        e, failure, trace = self.deadlock_trace()
+        ran = self.weft.record(self.program(e["name"]), self.path("again.weft"),
+                               seed=failure["seed"])
+        self.assertIn("deadlock", ran.output.lower(), "weft record does not say deadlock:"
+                      + ran.describe())
+        ran, result = self.weft.replay(trace)
+        self.assertIs(result.get("deadlock"), True, ran.describe())
+
+
+class CrashGroup(WeftTestCase):
+    """A crash is captured with its stack: the function that faulted is named."""
+
+    def check_crash(self, name):
+        e = self.entry(name)
+        outdir = self.path("explore-%s" % name)
+        ran, result = self.weft.explore(self.program(name), e["budget"], 1, outdir)
+        self.assertIsNotNone(result.get("first_failure_run"), "no crash in %d runs:%s"
+                             % (e["budget"], ran.describe()))
+        failure = result["failures"][0]
+        self.assertEqual(failure.get("signal"), e["signal"], "failure: %s" % failure)
+        trace = self.weft.failure_trace(failure, outdir)
+        show = self.weft.show_json(trace)
+        self.assertEqual(outcome_of(show["outcome"]), ("signal", e["signal"]))
+        crash = show["outcome"].get("crash")
+        self.assertTrue(crash, "outcome has no crash: %s" % show["outcome"])
+        names = crash_function_names(show)
+        self.assertTrue(any(e["crash_function"] in n for n in names)
+                        or any(e["crash_function"] in s for s in all_strings(crash)),
+                        "crash frames do not include %s: %s / %s"
+                        % (e["crash_function"], names, crash))
+        if "tid" in crash and crash["tid"] not in (None, -1):
+            self.assertNotEqual(crash["tid"], 0, "the crash happened in a worker thread")
+        text = self.weft.show_text(trace)
+        self.assertIn(e["crash_function"], text, "weft show does not name the crash function")
+        return show
+
+    def test_segv_stack(self):
+        show = self.check_crash("crash_racy")
+        crash = show["outcome"]["crash"]
+        if "tid" in crash:
+            self.assertEqual(crash["tid"], 1, "deposit_into runs in thread 1 (the depositor)")
+
+    def test_abort_stack(self):
+        self.check_crash("assert_racy")
+
+
+class VirtualTimeGroup(WeftTestCase):
+    """Sleeps cost nothing under weft: 2 s of sleeps record in under 0.5 s."""
+    LIMIT_S = 0.5
+
+    def test_sleeps_are_virtual(self):
+        e = self.entry("sleep_ok")
+        trace = self.path("sleep.weft")
+        ran = self.weft.record(self.program("sleep_ok"), trace, seed=1)
+        self.assertLess(ran.wall, self.LIMIT_S, "weft record of %.1f s of sleeps took %.2f s:%s"
+                        % (e["slept_seconds"], ran.wall, ran.describe()))
+        self.assertIn("slept 2000 ms in total", ran.output, ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(outcome_of(show["outcome"]), ("exit", 0),
+                         "the program saw its clocks lag its sleeps:" + ran.describe())
+        sleeps = [ev for ev in show["events"] if kind_name(ev.get("kind")) == "sleep"]
+        self.assertGreaterEqual(len(sleeps), 5, "expected 5 sleep events (one per call)")
+        ran, result = self.weft.replay(trace)
+        self.assertIs(result.get("reproduced"), True, ran.describe())
+        self.assertLess(ran.wall, self.LIMIT_S, "replay took %.2f s" % ran.wall)
+
+    def test_virtual_time_is_seen_by_timed_waits(self):
+        for name in ("cond_timed_ok", "mutex_timed_ok", "join_ok"):
+            with self.subTest(program=name):
+                ran = self.weft.record(self.program(name), self.path(name + ".weft"), seed=2)
+                self.assertLess(ran.wall, 2.0, ran.describe())
+                show = self.weft.show_json(self.path(name + ".weft"))
+                self.assertEqual(outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+
+
+class ForkGroup(WeftTestCase):
+    """A program that forks a child that exits does not hang weft."""
+
+    def test_fork_record(self):
+        trace = self.path("fork.weft")
+        ran = self.weft.record(self.program("fork_ok"), trace, seed=1)
+        self.assertLess(ran.wall, 10, ran.describe())
+        self.assertIn("child done", ran.output, ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        kinds = {kind_name(ev.get("kind")) for ev in show["events"]}
+        self.assertIn("fork", kinds, "the fork is not in the trace")
+        self.check_replays(trace, show, times=5, label="fork_ok")
+
+    def test_fork_explore(self):
+        ran, result = self.weft.explore(self.program("fork_ok"), 20, 1, self.path("fx"))
+        self.assertEqual(result.get("failures"), [], ran.describe())
+        self.assertEqual(result.get("runs"), 20, ran.describe())
+
+
+def processes_running(executable):
+    """PIDs of live processes whose executable is `executable`."""
+    pids = []
+    target = os.path.realpath(executable)
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            if os.path.realpath(os.readlink("/proc/%s/exe" % d)) == target:
+                with open("/proc/%s/stat" % d) as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        pids.append(int(d))
+        except OSError:
+            continue
+    return pids
+
+
+class TimeoutGroup(WeftTestCase):
+    """A program that spins without a schedule point is stopped by --timeout, reported as a
+    timeout, and leaves nothing running."""
+
+    def assert_nothing_left(self, program):
+        time.sleep(0.2)
+        left = processes_running(program)
+        for pid in left:  # these were started by this test, through weft
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.assertEqual(left, [], "weft left the timed-out program running")
+
+    def test_record_timeout(self):
+        program = self.program("spin_forever")
+        trace = self.path("spin.weft")
+        ran = self.weft.cmd("record", "-o", trace, "--seed", 1, "--timeout", 1, "--", program,
+                            timeout=30)
+        self.assertFalse(ran.timed_out, "weft record --timeout 1 hung:" + ran.describe())
+        self.assertEqual(ran.returncode, 0, "a timeout is the program's outcome, weft worked:"
+                         + ran.describe())
+        self.assertGreater(ran.wall, 0.9, "stopped before the timeout:" + ran.describe())
+        self.assertLess(ran.wall, 2.5, "--timeout 1 took %.2f s:%s" % (ran.wall, ran.describe()))
+        self.assertIn("timeout", ran.output.lower().replace("timed out", "timeout"),
+                      "the run is not reported as a timeout:" + ran.describe())
+        self.assert_nothing_left(program)
+        show = self.weft.show_json(trace)
+        self.assertEqual(outcome_of(show["outcome"]), ("timeout",), "%s" % show["outcome"])
+
+    def test_explore_timeout_is_a_failure(self):
+        program = self.program("spin_forever")
+        outdir = self.path("explore-spin")
+        start = time.monotonic()
+        ran = self.weft.cmd("explore", "--runs", 3, "--seed", 1, "-o", outdir, "--json",
+                            "--timeout", 1, "--", program, timeout=60)
+        result = extract_json(ran.stdout, ("runs", "failures"))
+        self.assertIsNotNone(result, ran.describe())
+        self.assertEqual(result.get("first_failure_run"), 1, ran.describe())
+        self.assertEqual(outcome_of(result["failures"][0]), ("timeout",), ran.describe())
+        self.assertLess(time.monotonic() - start, 5, ran.describe())
+        self.assert_nothing_left(program)
+
+
+class RustGroup(WeftTestCase):
+    """Rust std (Mutex and Condvar on futexes, named threads): record/replay, the planted
+    bug is found, the correct version never fails. Skipped without rustc."""
+
+    def setUp(self):
+        super().setUp()
+        for name in ("rust_withdraw", "rust_withdraw_ok"):
+            if not os.access(os.path.join(CONFIG.programs, name), os.X_OK):
+                self.skipTest("Rust test programs are not built (rustc missing)")
+
+    def test_record_replay(self):
+        for e in manifest_entries(lambda e: e["language"] == "rust"):
+            with self.subTest(program=e["name"]):
+                RecordReplayGroup.record_and_replay(self, e)
+
+    def test_finds_bug(self):
+        ExploreFindsBugsGroup.check_bug(self, self.entry("rust_withdraw"))
+
+    def test_correct_never_fails(self):
+        ExploreCorrectGroup.check_correct(self, self.entry("rust_withdraw_ok"))
+
+    def test_thread_names(self):
+        trace = self.path("names.weft")
+        self.weft.record(self.program("rust_withdraw_ok"), trace, seed=1)
+        text = self.weft.show_text(trace)
+        self.assertIn("withdraw-100", text, "thread names set by Rust are not shown")
+        self.assertIn("withdraw-70", text)
+
+
+# RustGroup borrows these methods; they look up SEED/RUNS on self.
+RustGroup.SEED = ExploreFindsBugsGroup.SEED
+RustGroup.RUNS = CORRECT_RUNS
+RustGroup.find_bug = ExploreFindsBugsGroup.find_bug
+
+GROUPS = {
+    "manifest": ManifestGroup,
+    "native": NativeGroup,
+    "bad_inputs": BadInputsGroup,
+    "record_replay": RecordReplayGroup,
+    "explore_finds_bugs": ExploreFindsBugsGroup,
+    "explore_correct": ExploreCorrectGroup,
+    "deadlock": DeadlockGroup,
+    "crash": CrashGroup,
+    "virtual_time": VirtualTimeGroup,
+    "fork": ForkGroup,
+    "timeout": TimeoutGroup,
+    "rust": RustGroup,
+    "explore_correct_slow": ExploreCorrectSlowGroup,
+    "explore_seeds_slow": ExploreSeedsSlowGroup,
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Runner
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weft", default=os.environ.get("WEFT_BIN"),
+                        help="path of the weft binary (default: $WEFT_BIN)")
+    parser.add_argument("--programs", default=os.environ.get("WEFT_PROGRAMS_DIR"),
+                        help="directory of the built test programs ($WEFT_PROGRAMS_DIR)")
+    parser.add_argument("--manifest", default=DEFAULT_MANIFEST)
+    parser.add_argument("--group", action="append", choices=sorted(GROUPS),
+                        help="group to run (repeatable; default: all but *_slow)")
+    parser.add_argument("-k", dest="pattern", action="append",
+                        help="only tests whose name contains this substring")
+    parser.add_argument("--keep", action="store_true", help="keep temporary directories")
+    parser.add_argument("--list", action="store_true", help="list the groups and exit")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for name, cls in GROUPS.items():
+            doc = (cls.__doc__ or "").strip().split("\n")[0]
+            print("%-22s %s" % (name, doc))
+        return 0
+
+    groups = args.group or [g for g in GROUPS if not g.endswith("_slow")]
+    CONFIG.verbose = args.verbose
+    CONFIG.keep = args.keep
+    CONFIG.manifest_path = os.path.abspath(args.manifest)
+    try:
+        with open(CONFIG.manifest_path) as f:
+            CONFIG.manifest = json.load(f)
+    except (OSError, ValueError) as e:
+        print("weft-integration: cannot read manifest %s: %s" % (CONFIG.manifest_path, e),
+              file=sys.stderr)
+        return 1
+
+    if not args.programs or not os.path.isdir(args.programs):
+        print("weft-integration: test programs directory %r not found: build the project "
+              "(cmake --build build) and pass --programs build/tests/programs or set "
+              "WEFT_PROGRAMS_DIR" % args.programs, file=sys.stderr)
+        return 1
+    CONFIG.programs = os.path.abspath(args.programs)
+
+    if any(GROUPS[g].needs_weft for g in groups):
+        if not args.weft or not (os.path.isfile(args.weft) and os.access(args.weft, os.X_OK)):
+            print("weft-integration: weft binary not found at %r: build it "
+                  "(cmake --build build --target weft) and pass --weft build/bin/weft or set "
+                  "WEFT_BIN" % args.weft, file=sys.stderr)
+            return 1
+        CONFIG.weft = os.path.abspath(args.weft)
+
+    loader = unittest.TestLoader()
+    if args.pattern:
+        loader.testNamePatterns = ["*%s*" % p for p in args.pattern]
+    suite = unittest.TestSuite()
+    for g in groups:
+        suite.addTests(loader.loadTestsFromTestCase(GROUPS[g]))
+    runner = unittest.TextTestRunner(verbosity=2 if args.verbose else 1, stream=sys.stderr)
+    start = time.monotonic()
+    result = runner.run(suite)
+    sys.stderr.write("weft-integration: %s in %.1f s\n" % (", ".join(groups),
+                                                             time.monotonic() - start))
+    if not result.wasSuccessful():
+        return 1
+    if result.testsRun and len(result.skipped) == result.testsRun:
+        return SKIP_EXIT_CODE
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+// render_test.cc — the timeline of `weft show` against golden files, its JSON form and the
+// one-line outcome descriptions.
+//
+// To update a golden file after an intended change, run the test with WEFT_UPDATE_GOLDEN=1
+// and review the diff like code.
+#include "weft/render.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "test_traces.h"
+#include "weft/trace_io.h"
+
+namespace weft::format {
+namespace {
+
+using testing::MakeCrashTrace;
+using testing::MakeDeadlockTrace;
+using testing::MakeEvent;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  std::string path = std::string(WEFT_GOLDEN_DIR) + "/" + name;
+  const char* update = std::getenv("WEFT_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << actual;
+    GTEST_SKIP() << "updated " << path;
+  }
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << path
+                  << " (run with WEFT_UPDATE_GOLDEN=1 to create it)";
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(expected.str(), actual) << "differs from " << path
+                                    << " (WEFT_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+TEST(RenderTimeline, DeadlockMatchesGolden) {
+  ExpectGolden("format/timeline_deadlock.expected", RenderTimeline(MakeDeadlockTrace()));
+}
+
+TEST(RenderTimeline, CrashMatchesGolden) {
+  ExpectGolden("format/timeline_crash.expected", RenderTimeline(MakeCrashTrace()));
+}
+
+TEST(RenderTimeline, InterruptedRecordingMatchesGolden) {
+  Trace trace = MakeCrashTrace();
+  trace.has_outcome = false;
+  trace.outcome = Outcome{};
+  trace.events.resize(3);
+  ExpectGolden("format/timeline_interrupted.expected", RenderTimeline(trace));
+}
+
+TEST(RenderTimeline, SurvivesAReadTraceRoundTrip) {
+  // What `weft show` prints for a file is what it prints for the trace that was written.
+  Trace trace = MakeDeadlockTrace();
+  std::string path = ::testing::TempDir() + "/render_roundtrip.weft";
+  ASSERT_TRUE(WriteTrace(path, trace).ok());
+  Result<Trace> read = ReadTrace(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(RenderTimeline(*read), RenderTimeline(trace));
+}
+
+TEST(RenderTimeline, ToleratesDanglingIdsAndEmptyTables) {
+  Trace trace;
+  trace.events = {MakeEvent(7, EventKind::kMutexLock, 99, 5, 0, 42, 3),
+                  MakeEvent(0, static_cast<EventKind>(250), 0, 6)};
+  trace.has_outcome = true;
+  trace.outcome.kind = Outcome::Kind::kDeadlock;
+  trace.outcome.blocked = {{7, EventKind::kMutexLock, 99, 7, 42}};
+  trace.outcome.crash = Crash{};
+  trace.outcome.crash->frames = {1234};
+  std::string text = RenderTimeline(trace);
+  EXPECT_THAT(text, ::testing::ContainsRegex("T7 +mutex_lock +#99 +\\[3 enabled\\]"));
+  EXPECT_THAT(text, HasSubstr("unknown"));
+  EXPECT_THAT(text, HasSubstr("cycle: T7 waits for #99 held by T7"));
+  EXPECT_FALSE(RenderTraceJson(trace).empty());
+}
+
+TEST(DescribeOutcome, OneLinePerKind) {
+  Outcome exited;
+  exited.exit_code = 1;
+  EXPECT_EQ(DescribeOutcome(exited), "exited with code 1");
+
+  Outcome timeout;
+  timeout.kind = Outcome::Kind::kTimeout;
+  timeout.wall_seconds = 5.0004;
+  EXPECT_EQ(DescribeOutcome(timeout), "timed out after 5 s");
+
+  Outcome shim;
+  shim.kind = Outcome::Kind::kShimError;
+  shim.message = "ring overflow";
+  EXPECT_EQ(DescribeOutcome(shim), "weft's shim failed: ring overflow");
+
+  Outcome steps;
+  steps.kind = Outcome::Kind::kMaxSteps;
+  steps.events = 1000000;
+  EXPECT_EQ(DescribeOutcome(steps), "stopped at the step limit after 1000000 events");
+
+  Outcome killed;
+  killed.kind = Outcome::Kind::kSignaled;
+  killed.signal = SIGKILL;
+  EXPECT_EQ(DescribeOutcome(killed), "killed by SIGKILL (Killed)");
+
+  Trace deadlock = MakeDeadlockTrace();
+  EXPECT_EQ(DescribeOutcome(deadlock), "deadlock: 3 threads blocked");
+  deadlock.outcome.blocked.resize(1);
+  EXPECT_EQ(DescribeOutcome(deadlock), "deadlock: 1 thread blocked");
+
+  Trace interrupted = MakeDeadlockTrace();
+  interrupted.has_outcome = false;
+  EXPECT_EQ(DescribeOutcome(interrupted),
+            "interrupted: the recording has no outcome (19 events)");
+}
+
+TEST(DescribeOutcome, NamesTheCrashSiteAndItsCaller) {
+  Trace trace = MakeCrashTrace();
+  EXPECT_EQ(DescribeOutcome(trace),
+            "killed by SIGSEGV (Segmentation fault) at 0x7ffff7d9e8f5 in __strlen_avx2 "
+            "(libc.so.6), called from worker (racy.c:12); replay diverged at event 3");
+  trace.outcome.crash->frames.erase(trace.outcome.crash->frames.begin());
+  trace.outcome.crash->ip = 0x40113a;
+  trace.outcome.diverged = false;
+  EXPECT_EQ(DescribeOutcome(trace),
+            "killed by SIGSEGV (Segmentation fault) at 0x40113a in worker (racy.c:12)");
+  EXPECT_EQ(DescribeOutcome(trace.outcome),
+            "killed by SIGSEGV (Segmentation fault) at 0x40113a");
+}
+
+TEST(Describe, ObjectsLocationsFlagsSignals) {
+  Trace trace = MakeDeadlockTrace();
+  EXPECT_EQ(DescribeObject(trace, 3), "mutex#3 m_a");
+  EXPECT_EQ(DescribeObject(trace, 1), "thread#1");
+  EXPECT_EQ(DescribeObject(trace, 0), "");
+  EXPECT_EQ(DescribeObject(trace, 77), "#77");
+  EXPECT_EQ(DescribeLocation(trace, 1), "lock_both (abba.c:14)");  // skips weft's frame
+  EXPECT_EQ(DescribeLocation(trace, 4), "0x401300 (abba)");        // in the executable
+  EXPECT_EQ(DescribeLocation(trace, 0), "");
+  EXPECT_EQ(DescribeLocation(trace, 1000), "");
+  EXPECT_EQ(DescribeFlags(0), "");
+  EXPECT_EQ(DescribeFlags(kFlagTry | kFlagFailed), "try,failed");
+  EXPECT_EQ(DescribeFlags(kFlagTimedOut | 0x100), "timed_out,0x100");
+  EXPECT_EQ(DescribeSignal(SIGABRT), "SIGABRT (Aborted)");
+  EXPECT_EQ(DescribeSignal(0), "signal 0");
+  EXPECT_EQ(DescribeSignal(1000), "signal 1000");
+}
+
+TEST(RenderTraceJson, MatchesGolden) {
+  ExpectGolden("format/trace_deadlock.json", RenderTraceJson(MakeDeadlockTrace(), 2));
+}
+
+TEST(RenderTraceJson, CompactFormIsOneLine) {
+  std::string json = RenderTraceJson(MakeCrashTrace());
+  ASSERT_FALSE(json.empty());
+  EXPECT_EQ(json.find('\n'), json.size() - 1);
+  EXPECT_THAT(json, HasSubstr(R"("kind":"signaled","description":"killed by SIGSEGV)"));
+  EXPECT_THAT(json, HasSubstr(R"("exit_code":null,"signal":11,"signal_name":"SIGSEGV)"));
+  EXPECT_THAT(json, HasSubstr(R"("location":{"function":"worker","file":)"));
+  EXPECT_THAT(json, Not(HasSubstr("truncated_at_byte\":0")));
+}
+
+TEST(RenderTraceJson, InterruptedTraceHasEveryOutcomeKey) {
+  Trace trace = MakeCrashTrace();
+  trace.has_outcome = false;
+  std::string json = RenderTraceJson(trace);
+  EXPECT_THAT(json, HasSubstr(R"("outcome":{"recorded":false,"kind":"interrupted")"));
+  for (const char* key : {"exit_code", "signal", "deadlock", "blocked", "cycle", "crash",
+                          "diverged", "divergence_index", "events", "truncated_at_byte"}) {
+    EXPECT_THAT(json, HasSubstr(std::string("\"") + key + "\":")) << key;
+  }
+  EXPECT_THAT(json, HasSubstr(R"("crash":null)"));
+}
+
+}  // namespace
+}  // namespace weft::format

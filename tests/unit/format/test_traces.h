@@ -1,0 +1,185 @@
+// test_traces.h — hand-built traces shared by the format and render tests.
+#pragma once
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "weft/trace.h"
+
+namespace weft::format::testing {
+
+inline Event MakeEvent(uint32_t tid, EventKind kind, uint32_t obj, uint64_t vtime,
+                       int64_t arg = 0, uint32_t stack = 0, uint32_t enabled = 1,
+                       uint32_t flags = 0) {
+  Event e;
+  e.tid = tid;
+  e.kind = kind;
+  e.obj = obj;
+  e.vtime = vtime;
+  e.arg = arg;
+  e.stack = stack;
+  e.enabled = enabled;
+  e.flags = flags;
+  return e;
+}
+
+inline Object MakeObject(uint32_t id, ObjectKind kind, uint64_t address,
+                         std::string symbol = "", uint64_t aux = 0) {
+  Object o;
+  o.id = id;
+  o.kind = kind;
+  o.address = address;
+  o.symbol = std::move(symbol);
+  o.aux = aux;
+  return o;
+}
+
+inline Frame MakeFrame(uint64_t ip, std::string function, std::string file, uint32_t line,
+                       std::string module) {
+  Frame f;
+  f.ip = ip;
+  f.function = std::move(function);
+  f.file = std::move(file);
+  f.line = line;
+  f.module = std::move(module);
+  return f;
+}
+
+inline Thread MakeThread(uint32_t tid, int32_t parent, uint64_t start_routine,
+                         std::string start_function, uint32_t handle_obj,
+                         std::string name = "") {
+  Thread t;
+  t.tid = tid;
+  t.parent = parent;
+  t.start_routine = start_routine;
+  t.start_function = std::move(start_function);
+  t.handle_obj = handle_obj;
+  t.name = std::move(name);
+  return t;
+}
+
+inline Header MakeHeader(std::vector<std::string> argv, std::string executable) {
+  Header h;
+  h.weft_version = "0.1.0";
+  h.shim_protocol = 1;
+  h.argv = std::move(argv);
+  h.executable = std::move(executable);
+  h.cwd = "/work/tests/programs";
+  h.env = {{"PATH", "/usr/bin:/bin"}, {"LANG", "C.UTF-8"}};
+  h.strategy = "random";
+  h.seed = 42;
+  h.realtime_base_ns = 1700000000000000000u;
+  h.monotonic_base_ns = 1000000000u;
+  h.created_unix_ns = 1732305120000000000u;  // 2024-11-22 19:52:00 UTC
+  return h;
+}
+
+// An ABBA deadlock between two workers while main joins the first, with a failed trylock,
+// a condition signal nobody waits for, a futex hand-off and a sleep on the way.
+inline Trace MakeDeadlockTrace() {
+  const std::string exe = "/work/tests/programs/abba";
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  const std::string shim = "/work/build/lib/weft/libweft_preload.so";
+  Trace t;
+  t.header = MakeHeader({"./abba", "--iterations", "3", "two words"}, exe);
+  t.modules = {{exe, "3f1c0ffee", 0x400000, 0x5000}, {libc, "", 0x7ffff7c00000, 0x1d0000}};
+  t.threads = {MakeThread(0, -1, 0x401280, "main", 0),
+               MakeThread(1, 0, 0x4011d0, "worker_a", 1),
+               MakeThread(2, 0, 0x401230, "worker_b", 2, "b-side")};
+  t.objects = {Object{},
+               MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
+               MakeObject(2, ObjectKind::kThread, 0x7fffffffe3b0),
+               MakeObject(3, ObjectKind::kMutex, 0x404060, "m_a"),
+               MakeObject(4, ObjectKind::kMutex, 0x4040a0, "m_b"),
+               MakeObject(5, ObjectKind::kCond, 0x4040e0, "g_ready"),
+               MakeObject(6, ObjectKind::kFutex, 0x405010, "g_flag")};
+  t.frames = {Frame{},
+              MakeFrame(0x7ffff7fb1234, "pthread_mutex_lock", "recorder/preload/hooks.c", 120,
+                        shim),
+              MakeFrame(0x401196, "lock_both", "/work/tests/programs/abba.c", 14, exe),
+              MakeFrame(0x4011f0, "worker_a", "/work/tests/programs/abba.c", 22, exe),
+              MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc),
+              MakeFrame(0x401250, "worker_b", "/work/tests/programs/abba.c", 30, exe),
+              MakeFrame(0x4012a0, "main", "/work/tests/programs/abba.c", 41, exe),
+              MakeFrame(0x401300, "", "", 0, exe),
+              MakeFrame(0x7ffff7c91111, "__futex_abstimed_wait_common", "", 0, libc)};
+  t.stacks = {{}, {1, 2, 3, 4}, {1, 5, 4}, {6}, {1, 7}, {1, 8, 5, 4}};
+  using K = EventKind;
+  t.events = {
+      MakeEvent(0, K::kThreadStart, 0, 0, -1, 3),
+      MakeEvent(0, K::kThreadCreate, 1, 1000, 1, 3),
+      MakeEvent(0, K::kThreadCreate, 2, 2000, 2, 3, 2),
+      MakeEvent(1, K::kThreadStart, 1, 3000, 0, 0, 3),
+      MakeEvent(1, K::kMutexLock, 3, 4000, 0, 1, 3),
+      MakeEvent(2, K::kThreadStart, 2, 5000, 0, 0, 3),
+      MakeEvent(2, K::kMutexLock, 4, 6000, 0, 2, 3),
+      MakeEvent(0, K::kSleep, 0, 7000, 1500000, 3, 3),
+      MakeEvent(2, K::kMutexLock, 3, 8000, EBUSY, 2, 2, kFlagTry | kFlagFailed),
+      MakeEvent(1, K::kCondSignal, 5, 9000, -1, 1, 2),
+      MakeEvent(2, K::kFutexWait, 6, 10000, 0, 5, 2),
+      MakeEvent(1, K::kFutexWake, 6, 11000, 1, 1, 1),
+      MakeEvent(2, K::kFutexWoken, 6, 12000, 0, 5, 2),
+      MakeEvent(1, K::kCondWait, 5, 13000, 3, 4, 2, kFlagTimed),
+      MakeEvent(1, K::kCondWake, 5, 1013000, ETIMEDOUT, 4, 2, kFlagTimed | kFlagTimedOut),
+      MakeEvent(0, K::kSleepDone, 0, 1507000, 0, 3, 3),
+      MakeEvent(0, K::kThreadJoin, 1, 1508000, 1, 3, 3),
+      MakeEvent(1, K::kMutexLock, 4, 1509000, 0, 1, 2),
+      MakeEvent(2, K::kMutexLock, 3, 1510000, 0, 2, 1),
+  };
+  t.wakes = {{11, 2}};
+  t.has_outcome = true;
+  t.outcome.kind = Outcome::Kind::kDeadlock;
+  t.outcome.blocked = {{0, K::kThreadJoin, 1, 1, 3},
+                       {1, K::kMutexLock, 4, 2, 1},
+                       {2, K::kMutexLock, 3, 1, 2}};
+  t.outcome.events = t.events.size();
+  t.outcome.wall_seconds = 0.031;
+  return t;
+}
+
+// A worker that crashes in strlen (a libc without line information) called from its code.
+inline Trace MakeCrashTrace() {
+  const std::string exe = "/work/tests/programs/racy";
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  Trace t;
+  t.header = MakeHeader({"./racy"}, exe);
+  t.header.strategy = "replay";
+  t.header.replayed_from = "racy-failure.weft";
+  t.threads = {MakeThread(0, -1, 0x401200, "main", 0), MakeThread(1, 0, 0x401120, "", 1)};
+  t.objects = {Object{}, MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
+               MakeObject(2, ObjectKind::kMutex, 0x7ffff7dd0010)};
+  t.frames = {Frame{},
+              MakeFrame(0x7ffff7d9e8f5, "__strlen_avx2", "", 0, libc),
+              MakeFrame(0x40113a, "worker", "/work/tests/programs/racy.c", 12, exe),
+              MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc)};
+  t.stacks = {{}, {2, 3}};
+  using K = EventKind;
+  t.events = {MakeEvent(0, K::kThreadStart, 0, 0, -1),
+              MakeEvent(0, K::kThreadCreate, 1, 100, 1),
+              MakeEvent(1, K::kThreadStart, 1, 200, 0, 0, 2),
+              MakeEvent(1, K::kMutexLock, 2, 300, 0, 1, 2),
+              MakeEvent(1, K::kMutexUnlock, 2, 400, 0, 1, 2)};
+  t.has_outcome = true;
+  t.outcome.kind = Outcome::Kind::kSignaled;
+  t.outcome.signal = SIGSEGV;
+  Crash crash;
+  crash.signal = SIGSEGV;
+  crash.os_tid = 4242;
+  crash.tid = 1;
+  crash.fault_address = 0;
+  crash.ip = 0x7ffff7d9e8f5;
+  crash.instruction = "vpcmpeqb ymm1, ymm0, ymmword ptr [rdi]";
+  crash.frames = {1, 2, 3};
+  t.outcome.crash = crash;
+  t.outcome.diverged = true;
+  t.outcome.divergence_index = 3;
+  t.outcome.divergence = "event 3: expected T2 mutex_lock mutex#2, got T1 mutex_lock mutex#2";
+  t.outcome.events = t.events.size();
+  t.outcome.wall_seconds = 0.5;
+  return t;
+}
+
+}  // namespace weft::format::testing

@@ -1,0 +1,197 @@
+// Symbolizer: functions, lines, globals and modules from a maps snapshot, with and without
+// debug info, and on mappings that are not ELF files.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <link.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+#include "weft/launcher.h"
+
+namespace weft_test {
+int g_known_global[4] = {1, 2, 3, 4};
+
+__attribute__((noinline)) int KnownFunction(int x) {
+  return x * 3 + g_known_global[x & 3];  // KNOWN_LINE
+}
+}  // namespace weft_test
+
+namespace weft::launcher {
+namespace {
+
+using testing::LineOf;
+using testing::OptionsFor;
+using testing::Program;
+using ::testing::HasSubstr;
+
+std::string SelfExe() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  return n > 0 ? std::string(buf, n) : "";
+}
+
+std::vector<Mapping> SelfMaps() {
+  auto maps = ReadMaps(getpid());
+  EXPECT_TRUE(maps.ok()) << maps.error().message;
+  return maps.ok() ? *maps : std::vector<Mapping>{};
+}
+
+TEST(ParseMaps, ReadsEveryField) {
+  auto maps = ParseMaps(
+      "555555554000-555555555000 r--p 00000000 08:01 1234    /usr/bin/my prog\n"
+      "7ffff7fc1000-7ffff7fc3000 r-xp 00000000 00:00 0       [vdso]\n"
+      "7ffff7fc5000-7ffff7fc6000 rw-p 00000000 00:00 0 \n"
+      "garbage\n");
+  ASSERT_EQ(maps.size(), 3u);
+  EXPECT_EQ(maps[0].start, 0x555555554000u);
+  EXPECT_EQ(maps[0].end, 0x555555555000u);
+  EXPECT_EQ(maps[0].perms, "r--p");
+  EXPECT_EQ(maps[0].path, "/usr/bin/my prog");
+  EXPECT_EQ(maps[1].path, "[vdso]");
+  EXPECT_EQ(maps[2].path, "");
+}
+
+TEST(ReadMaps, NamesTheFileOnError) {
+  auto maps = ReadMaps(999999999);
+  ASSERT_FALSE(maps.ok());
+  EXPECT_THAT(maps.error().message, HasSubstr("/proc/999999999/maps"));
+}
+
+TEST(Symbolizer, FunctionFileAndLineInThisProgram) {
+  Symbolizer symbolizer(SelfMaps());
+  auto address = reinterpret_cast<uint64_t>(&weft_test::KnownFunction);
+  Symbolizer::Location loc = symbolizer.SymbolizeCode(address);
+  EXPECT_EQ(loc.function, "weft_test::KnownFunction(int)");
+  EXPECT_EQ(loc.function_offset, 0u);
+  EXPECT_TRUE(loc.file.ends_with("symbolizer_test.cc")) << loc.file;
+  int known_line = LineOf(__FILE__, "KNOWN_LINE");
+  EXPECT_GE(static_cast<int>(loc.line), known_line - 2);
+  EXPECT_LE(static_cast<int>(loc.line), known_line);
+  EXPECT_EQ(loc.module, SelfExe());
+
+  Symbolizer::Location inside = symbolizer.SymbolizeCode(address + 4);
+  EXPECT_EQ(inside.function, "weft_test::KnownFunction(int)");
+  EXPECT_EQ(inside.function_offset, 4u);
+}
+
+TEST(Symbolizer, GlobalData) {
+  Symbolizer symbolizer(SelfMaps());
+  auto address = reinterpret_cast<uint64_t>(&weft_test::g_known_global[0]);
+  EXPECT_EQ(symbolizer.SymbolizeData(address), "weft_test::g_known_global");
+  EXPECT_EQ(symbolizer.SymbolizeData(address + 8), "weft_test::g_known_global+8");
+  int on_stack = 0;
+  EXPECT_EQ(symbolizer.SymbolizeData(reinterpret_cast<uint64_t>(&on_stack)), "");
+}
+
+TEST(Symbolizer, SharedLibraryFunction) {
+  Symbolizer symbolizer(SelfMaps());
+  Symbolizer::Location loc = symbolizer.SymbolizeCode(reinterpret_cast<uint64_t>(&getpid));
+  EXPECT_EQ(loc.function, "getpid");
+  EXPECT_THAT(loc.module, HasSubstr("libc.so"));
+}
+
+TEST(Symbolizer, ModulesWithBuildIds) {
+  Symbolizer symbolizer(SelfMaps());
+  auto modules = symbolizer.Modules();
+  ASSERT_FALSE(modules.empty());
+  EXPECT_TRUE(std::is_sorted(modules.begin(), modules.end(), [](const auto& a, const auto& b) {
+    return a.base < b.base;
+  }));
+  auto self = std::find_if(modules.begin(), modules.end(),
+                           [](const auto& m) { return m.path == SelfExe(); });
+  ASSERT_NE(self, modules.end());
+  EXPECT_EQ(self->build_id.size(), 40u) << self->build_id;  // a SHA-1 build-id
+  EXPECT_EQ(self->build_id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_GT(self->size, 0u);
+  auto main_address = reinterpret_cast<uint64_t>(&weft_test::KnownFunction);
+  EXPECT_GE(main_address, self->base);
+  EXPECT_LT(main_address, self->base + self->size);
+  EXPECT_TRUE(std::any_of(modules.begin(), modules.end(), [](const auto& m) {
+    return m.path.find("libc.so") != std::string::npos;
+  }));
+}
+
+TEST(Symbolizer, NoDebugInfoStillNamesFunctions) {
+  auto r = launcher::Run(OptionsFor(Program("crash_null_nodebug")));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->crash.has_value());
+  Symbolizer symbolizer(r->maps);
+  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
+  EXPECT_EQ(loc.function, "crash_here");
+  EXPECT_EQ(loc.file, "");
+  EXPECT_EQ(loc.line, 0u);
+  EXPECT_EQ(loc.module, Program("crash_null_nodebug"));
+}
+
+TEST(Symbolizer, StrippedProgramDoesNotBreakIt) {
+  auto r = launcher::Run(OptionsFor(Program("crash_null_stripped")));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->crash.has_value());
+  Symbolizer symbolizer(r->maps);
+  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
+  EXPECT_EQ(loc.module, Program("crash_null_stripped"));
+  EXPECT_EQ(loc.file, "");
+  // Frames in libc still have names (from .dynsym).
+  bool named_libc_frame = false;
+  for (uint64_t ip : r->crash->stack) {
+    auto frame = symbolizer.SymbolizeCode(ip - 1);
+    if (frame.module.find("libc.so") != std::string::npos && !frame.function.empty()) {
+      named_libc_frame = true;
+    }
+  }
+  EXPECT_TRUE(named_libc_frame);
+}
+
+TEST(Symbolizer, OddMappingsAreSkipped) {
+  std::vector<Mapping> maps = {
+      {0x10000, 0x11000, 0, "r-xp", "[vdso]"},
+      {0x20000, 0x21000, 0, "r-xp", "/memfd:jit (deleted)"},
+      {0x30000, 0x31000, 0, "r-xp", "/no/such/lib.so"},
+      {0x40000, 0x41000, 0, "r-xp", "/etc/hostname"},
+      {0x50000, 0x51000, 0, "r-xp", "/usr/lib/old.so (deleted)"},
+      {0x60000, 0x61000, 0, "rw-p", ""},
+      {0x70000, 0x71000, 0x1000, "r-xp", "/proc/self/exe"},
+  };
+  Symbolizer symbolizer(maps);
+  Symbolizer::Location vdso = symbolizer.SymbolizeCode(0x10010);
+  EXPECT_EQ(vdso.function, "");
+  EXPECT_EQ(vdso.module, "[vdso]");
+  EXPECT_EQ(symbolizer.SymbolizeCode(0x20010).module, "/memfd:jit (deleted)");
+  EXPECT_EQ(symbolizer.SymbolizeCode(0x30010).function, "");
+  EXPECT_EQ(symbolizer.SymbolizeCode(0x40010).function, "");
+  EXPECT_EQ(symbolizer.SymbolizeCode(0x99999999).module, "");
+  EXPECT_EQ(symbolizer.SymbolizeData(0x60010), "");
+  symbolizer.Modules();  // must not crash either
+  Symbolizer empty({});
+  EXPECT_EQ(empty.SymbolizeCode(0x1234).function, "");
+  EXPECT_TRUE(empty.Modules().empty());
+}
+
+TEST(Symbolizer, ThousandsOfAddressesAreFast) {
+  Symbolizer symbolizer(SelfMaps());
+  auto libc_base = reinterpret_cast<uint64_t>(&getpid) & ~uint64_t{0xfffff};
+  auto self_base = reinterpret_cast<uint64_t>(&weft_test::KnownFunction) & ~uint64_t{0xffff};
+  std::vector<uint64_t> addresses;
+  for (uint64_t i = 0; i < 3000; ++i) addresses.push_back(libc_base + 0x28000 + i * 97);
+  for (uint64_t i = 0; i < 2000; ++i) addresses.push_back(self_base + i * 13);
+  auto start = std::chrono::steady_clock::now();
+  int named = 0;
+  for (uint64_t a : addresses) named += !symbolizer.SymbolizeCode(a).function.empty();
+  double first = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  start = std::chrono::steady_clock::now();
+  for (uint64_t a : addresses) symbolizer.SymbolizeCode(a);
+  double cached = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ info ] 5000 addresses: %.1f ms first, %.2f ms cached (%d named)\n", first * 1e3,
+              cached * 1e3, named);
+  EXPECT_GT(named, 2500);
+  EXPECT_LT(first, 2.0);
+  EXPECT_LT(cached, first);
+}
+
+}  // namespace
+}  // namespace weft::launcher

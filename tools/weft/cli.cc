@@ -1,0 +1,206 @@
+#include "cli.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+
+#include "weft/launcher.h"
+
+extern char** environ;
+
+namespace weft::cli {
+namespace {
+
+bool IsOption(const std::string& a) { return a.size() > 1 && a[0] == '-'; }
+
+bool FileExists(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+std::string SelfDir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return ".";
+  std::string path(buf, static_cast<size_t>(n));
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+}  // namespace
+
+Args::Args(std::vector<std::string> args, bool takes_program,
+           const std::vector<std::string>& value_options) {
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (takes_program && a == "--") {
+      ++i;
+      break;
+    }
+    if (takes_program && !IsOption(a)) break;  // the program starts here
+    options_.push_back(a);
+    bool takes_value = false;
+    for (const std::string& v : value_options) takes_value |= (a == v);
+    if (takes_value && i + 1 < args.size()) options_.push_back(args[++i]);
+  }
+  for (; i < args.size(); ++i) program_.push_back(args[i]);
+  used_.assign(options_.size(), false);
+}
+
+bool Args::Flag(const std::string& name) {
+  bool found = false;
+  for (size_t i = 0; i < options_.size(); ++i) {
+    if (!used_[i] && options_[i] == name) {
+      used_[i] = true;
+      found = true;
+    }
+  }
+  return found;
+}
+
+bool Args::Value(const std::string& name, std::string* out, const std::string& short_name) {
+  bool found = false;
+  for (size_t i = 0; i < options_.size(); ++i) {
+    if (used_[i]) continue;
+    const std::string& a = options_[i];
+    if (a == name || (!short_name.empty() && a == short_name)) {
+      used_[i] = true;
+      if (i + 1 >= options_.size()) {
+        error_ = "option " + a + " needs a value";
+        return false;
+      }
+      used_[i + 1] = true;
+      *out = options_[++i];
+      found = true;
+    } else if (a.rfind(name + "=", 0) == 0) {
+      used_[i] = true;
+      *out = a.substr(name.size() + 1);
+      found = true;
+    }
+  }
+  return found;
+}
+
+bool Args::Uint(const std::string& name, uint64_t* out, const std::string& short_name) {
+  std::string v;
+  if (!Value(name, &v, short_name)) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || errno != 0 || v[0] == '-') {
+    error_ = "option " + name + " needs a non-negative integer, not '" + v + "'";
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+bool Args::Double(const std::string& name, double* out) {
+  std::string v;
+  if (!Value(name, &v)) return false;
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || d < 0) {
+    error_ = "option " + name + " needs a non-negative number, not '" + v + "'";
+    return false;
+  }
+  *out = d;
+  return true;
+}
+
+Status Args::Finish() {
+  if (!error_.empty()) return MakeError(error_);
+  for (size_t i = 0; i < options_.size(); ++i) {
+    if (used_[i]) continue;
+    if (IsOption(options_[i])) return MakeError("unknown option '" + options_[i] + "'");
+    positional_.push_back(options_[i]);
+  }
+  return Status::Ok();
+}
+
+void Say(const std::string& message) { std::fprintf(stderr, "weft: %s\n", message.c_str()); }
+
+int Fail(const std::string& command, const std::string& message) {
+  std::fprintf(stderr, "weft %s: error: %s\n", command.c_str(), message.c_str());
+  return kExitUsage;
+}
+
+Result<std::string> FindShim() {
+  const char* env = std::getenv("WEFT_PRELOAD");
+  if (env != nullptr && *env != '\0') {
+    if (FileExists(env)) return std::string(env);
+    return MakeError(std::string("WEFT_PRELOAD points to '") + env + "', which does not exist");
+  }
+  std::string dir = SelfDir();
+  const std::vector<std::string> candidates = {
+      dir + "/../lib/weft/libweft_preload.so",
+      dir + "/../" WEFT_INSTALL_LIBDIR "/weft/libweft_preload.so",
+  };
+  for (const std::string& c : candidates) {
+    char real[PATH_MAX];
+    if (FileExists(c) && realpath(c.c_str(), real) != nullptr) return std::string(real);
+  }
+  return MakeError("cannot find libweft_preload.so (looked in " + candidates[0] + " and " +
+                   candidates[1] + "); rebuild weft or set WEFT_PRELOAD");
+}
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  return env;
+}
+
+Result<recorder::RunConfig> ConfigForProgram(const std::vector<std::string>& argv) {
+  if (argv.empty()) return MakeError("no program given (put it after --)");
+  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(argv[0]);
+  if (!program.ok()) return program.error();
+  Result<std::string> shim = FindShim();
+  if (!shim.ok()) return shim.error();
+  recorder::RunConfig config;
+  config.argv = argv;
+  config.executable = program->path;
+  config.env = CurrentEnvironment();
+  config.shim_path = shim.value();
+  config.cpu = PickCpu();
+  return config;
+}
+
+int PickCpu() {
+  int cpu = sched_getcpu();
+  return cpu < 0 ? -1 : cpu;
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes < 1024) {
+    std::snprintf(buf, sizeof(buf), "%llu B", static_cast<unsigned long long>(bytes));
+  } else if (bytes < 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1f KiB", static_cast<double>(bytes) / 1024);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1024 * 1024));
+  }
+  return buf;
+}
+
+std::string ShellQuote(const std::string& arg) {
+  bool plain = !arg.empty();
+  for (char c : arg) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' ||
+          c == '_' || c == '=' || c == ':' || c == '+' || c == ',')) {
+      plain = false;
+    }
+  }
+  if (plain) return arg;
+  std::string q = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+}  // namespace weft::cli

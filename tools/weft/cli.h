@@ -1,0 +1,79 @@
+// cli.h — what the weft subcommands share: argument parsing, finding the shim, preparing
+// a program to run, messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "weft/result.h"
+#include "weft/run.h"
+#include "weft/trace.h"
+
+namespace weft::cli {
+
+// Exit codes of weft itself.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFound = 1;   // explore found a failure / replay did not reproduce
+inline constexpr int kExitUsage = 2;   // bad command line or input
+
+// Command-line arguments of one subcommand: options first, then `--` (optional when the
+// program does not start with '-') and the program with its arguments.
+class Args {
+ public:
+  // `value_options` lists the options that take a value, so that without `--` the program
+  // is known to start at the first argument that is neither an option nor its value.
+  Args(std::vector<std::string> args, bool takes_program,
+       const std::vector<std::string>& value_options = {});
+
+  // True if the flag is present (consumes it).
+  bool Flag(const std::string& name);
+  // The value of `--name VALUE` or `--name=VALUE` (or the short form), if present.
+  bool Value(const std::string& name, std::string* out, const std::string& short_name = "");
+  bool Uint(const std::string& name, uint64_t* out, const std::string& short_name = "");
+  bool Double(const std::string& name, double* out);
+  // After all options were taken: errors for unknown options; the positional arguments.
+  Status Finish();
+  const std::vector<std::string>& positional() const { return positional_; }
+  const std::vector<std::string>& program() const { return program_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::vector<std::string> options_;     // arguments before the program, not yet consumed
+  std::vector<bool> used_;
+  std::vector<std::string> positional_;
+  std::vector<std::string> program_;
+  std::string error_;
+};
+
+// Prints "weft: <message>" to stderr.
+void Say(const std::string& message);
+// Prints "weft <command>: error: <message>" to stderr and returns kExitUsage.
+int Fail(const std::string& command, const std::string& message);
+
+// Path of libweft_preload.so next to this weft (build tree or installed), or an error
+// saying where it was looked for. WEFT_PRELOAD overrides.
+Result<std::string> FindShim();
+
+// The environment of this process as "K=V" strings.
+std::vector<std::string> CurrentEnvironment();
+
+// A RunConfig for the program in `argv` (resolved and checked), with this process's
+// environment and the shim; strategy and seed are left to the caller.
+Result<recorder::RunConfig> ConfigForProgram(const std::vector<std::string>& argv);
+
+// The CPU to pin a controlled run to: the one weft runs on now.
+int PickCpu();
+
+// "1.2 KiB"
+std::string HumanBytes(uint64_t bytes);
+
+// Quotes an argument for a shell command line when needed.
+std::string ShellQuote(const std::string& arg);
+
+int RunRecord(const std::vector<std::string>& args);
+int RunReplay(const std::vector<std::string>& args);
+int RunExplore(const std::vector<std::string>& args);
+int RunShow(const std::vector<std::string>& args);
+
+}  // namespace weft::cli

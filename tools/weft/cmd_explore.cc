@@ -1,0 +1,194 @@
+// weft explore — search schedules for a failing one and save it as a replayable trace.
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "cli.h"
+#include "weft/explorer.h"
+#include "weft/json.h"
+#include "weft/render.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft explore [options] -- PROGRAM [ARGS...]
+
+Runs PROGRAM again and again under a seeded scheduling strategy (seeds S, S+1, ...)
+until a run fails: non-zero exit, fatal signal, deadlock, timeout or step limit.
+Every failing run is saved as a trace that `weft replay` reproduces exactly, with
+the command to replay it.
+
+options:
+  --runs N          at most N runs (default 100)
+  --seed S          first seed (default 1)
+  --strategy NAME   random (default)
+  --keep-going      do not stop at the first failure; save every failing run
+  -o, --output DIR  where to save failing traces (default: weft-explore)
+  --timeout S       kill a run after S seconds of real time (default 10)
+  --max-steps N     a run with more than N decisions fails as "livelock?" (default 1000000)
+  --json            print one JSON object on stdout: runs, first_failure_run,
+                    failures [{run, seed, trace, exit_code, signal, deadlock, ...}],
+                    distinct_schedules, runs_per_second, wall_seconds
+  -h, --help        show this help
+
+The program's output is discarded during the search; the output of each failing run
+is saved next to its trace (TRACE.out). Exit status: 1 when a failure was found,
+0 when none was, 2 on errors.
+)";
+
+double Now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+std::string LastLines(const std::string& text, int n) {
+  size_t pos = text.size();
+  if (pos > 0 && text[pos - 1] == '\n') --pos;
+  while (n > 0 && pos > 0) {
+    size_t nl = text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) {
+      pos = 0;
+      break;
+    }
+    pos = nl;
+    --n;
+  }
+  return text.substr(pos == 0 ? 0 : pos + 1);
+}
+
+}  // namespace
+
+int RunExplore(const std::vector<std::string>& argv) {
+  Args args(argv, true,
+            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--runs"});
+  if (args.Flag("--help") || args.Flag("-h")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  replay::ExploreOptions options;
+  std::string strategy = "random";
+  options.out_dir = "weft-explore";
+  double timeout = 10;
+  uint64_t max_steps = 1000000;
+  args.Uint("--runs", &options.runs);
+  args.Uint("--seed", &options.first_seed);
+  args.Value("--strategy", &strategy);
+  args.Value("--output", &options.out_dir, "-o");
+  args.Double("--timeout", &timeout);
+  args.Uint("--max-steps", &max_steps);
+  options.keep_going = args.Flag("--keep-going");
+  bool json = args.Flag("--json");
+  Status st = args.Finish();
+  if (!st.ok()) return Fail("explore", st.error().message + " (see weft explore --help)");
+  if (!args.positional().empty() || args.program().empty()) {
+    return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
+  }
+  if (strategy != "random") {
+    return Fail("explore", "unknown strategy '" + strategy + "' (known: random)");
+  }
+  Result<recorder::RunConfig> config = ConfigForProgram(args.program());
+  if (!config.ok()) return Fail("explore", config.error().message);
+  config->timeout_seconds = timeout;
+  config->max_steps = max_steps;
+  options.base = config.value();
+
+  bool tty = isatty(STDERR_FILENO) != 0;
+  double start = Now(), last_print = 0;
+  if (!json) {
+    Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
+        " runs, strategy " + strategy + ", seeds " + std::to_string(options.first_seed) + "...");
+  }
+  auto progress = [&](uint64_t run, uint64_t seed, const recorder::RunReport& report) {
+    double now = Now();
+    bool failed = report.failed();
+    if (!failed && now - last_print < (tty ? 0.1 : 2.0) && run != options.runs) return;
+    last_print = now;
+    char line[200];
+    std::snprintf(line, sizeof(line), "run %llu/%llu (seed %llu) %.0f runs/s%s",
+                  static_cast<unsigned long long>(run),
+                  static_cast<unsigned long long>(options.runs),
+                  static_cast<unsigned long long>(seed), run / std::max(now - start, 1e-9),
+                  failed ? ": FAILED" : "");
+    if (tty) {
+      std::fprintf(stderr, "\r\033[Kweft: %s", line);
+      if (failed || run == options.runs) std::fputc('\n', stderr);
+    } else {
+      std::fprintf(stderr, "weft: %s\n", line);
+    }
+  };
+  Result<replay::ExploreResult> result = replay::Explore(options, progress);
+  if (tty && !json) std::fputc('\r', stderr);
+  if (!result.ok()) return Fail("explore", result.error().message);
+  const replay::ExploreResult& r = result.value();
+  double rate = r.runs / std::max(r.wall_seconds, 1e-9);
+
+  if (json) {
+    using K = format::Outcome::Kind;
+    json::Writer w;
+    w.BeginObject();
+    w.Field("runs", r.runs);
+    if (r.first_failure_run != 0) w.Field("first_failure_run", r.first_failure_run);
+    else w.NullField("first_failure_run");
+    w.Key("failures").BeginArray();
+    for (const replay::Failure& f : r.failures) {
+      w.BeginObject();
+      w.Field("run", f.run);
+      w.Field("seed", f.seed);
+      w.Field("trace", f.trace);
+      const format::Outcome& o = f.outcome;
+      if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
+      if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+      w.Field("deadlock", o.kind == K::kDeadlock);
+      w.Field("timeout", o.kind == K::kTimeout);
+      w.Field("livelock", o.kind == K::kMaxSteps);
+      w.Field("outcome", format::DescribeOutcome(o));
+      w.Field("reproduced", f.reproduced);
+      w.Field("replay_command", "weft replay " + ShellQuote(f.trace));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Field("distinct_schedules", r.distinct_schedules);
+    w.Field("runs_per_second", rate);
+    w.Field("wall_seconds", r.wall_seconds);
+    w.Field("strategy", strategy);
+    w.Field("first_seed", options.first_seed);
+    w.Field("complete", false);
+    w.EndObject();
+    std::printf("%s\n", w.TakeString().c_str());
+    return r.failures.empty() ? kExitOk : kExitFound;
+  }
+
+  char summary[200];
+  std::snprintf(summary, sizeof(summary), "%llu runs in %.2f s (%.0f runs/s), %llu distinct schedules",
+                static_cast<unsigned long long>(r.runs), r.wall_seconds, rate,
+                static_cast<unsigned long long>(r.distinct_schedules));
+  Say(summary);
+  if (r.failures.empty()) {
+    Say("no failure found in " + std::to_string(r.runs) + " runs");
+    return kExitOk;
+  }
+  for (const replay::Failure& f : r.failures) {
+    Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) + ") FAILED: the program " +
+        format::DescribeOutcome(f.outcome));
+    std::string tail = LastLines(f.output, 5);
+    if (!tail.empty()) {
+      std::fprintf(stderr, "      its last output:\n");
+      size_t pos = 0;
+      while (pos < tail.size()) {
+        size_t nl = tail.find('\n', pos);
+        if (nl == std::string::npos) nl = tail.size();
+        std::fprintf(stderr, "        | %s\n", tail.substr(pos, nl - pos).c_str());
+        pos = nl + 1;
+      }
+    }
+    if (!f.reproduced) Say("warning: re-running seed " + std::to_string(f.seed) +
+                           " to save it did not fail the same way (nondeterminism outside weft's control?)");
+    Say("saved: " + f.trace);
+    Say("replay it with: weft replay " + ShellQuote(f.trace));
+  }
+  return kExitFound;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,187 @@
+// weft replay — run a recorded schedule again and check that it reproduces.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli.h"
+#include "weft/digest.h"
+#include "weft/json.h"
+#include "weft/launcher.h"
+#include "weft/render.h"
+#include "weft/trace_io.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft replay [options] TRACE
+
+Runs the program of TRACE again (same arguments, environment and virtual clock),
+forcing the recorded schedule, and checks every event against the trace. Says
+whether the run reproduced (same events, same outcome) and, if not, the first
+event where it diverged.
+
+options:
+  -n, --times N      replay N times and check every replay (default 1)
+  -o, --output FILE  also write the replay's own trace to FILE
+  --timeout S        kill a replay after S seconds of real time (default: none)
+  --quiet            send the program's output to /dev/null
+  --json             print one JSON object on stdout: reproduced, exit_code,
+                     signal, deadlock, events, diverged, divergence, outcome,
+                     event_digest, replays, reproduced_count
+  -h, --help         show this help
+
+Exit status: 0 when every replay reproduced, 1 when one did not, 2 on errors.
+)";
+
+uint64_t DigestOf(const format::Trace& trace) {
+  EventDigest digest;
+  size_t w = 0;
+  for (size_t i = 0; i < trace.events.size(); ++i) {
+    const format::Event& e = trace.events[i];
+    digest.AddEvent(e.tid, static_cast<uint32_t>(e.kind), e.flags, e.enabled, e.obj, e.arg,
+                    e.vtime);
+    for (; w < trace.wakes.size() && trace.wakes[w].event_index == i; ++w) {
+      digest.AddWake(trace.wakes[w].woken);
+    }
+  }
+  return digest.value();
+}
+
+bool SameOutcome(const format::Outcome& a, const format::Outcome& b) {
+  return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
+}
+
+}  // namespace
+
+int RunReplay(const std::vector<std::string>& argv) {
+  Args args(argv, false);
+  if (args.Flag("--help") || args.Flag("-h")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  uint64_t times = 1;
+  double timeout = 0;
+  std::string output;
+  args.Uint("--times", &times, "-n");
+  args.Value("--output", &output, "-o");
+  args.Double("--timeout", &timeout);
+  bool quiet = args.Flag("--quiet");
+  bool json = args.Flag("--json");
+  Status st = args.Finish();
+  if (!st.ok()) return Fail("replay", st.error().message + " (see weft replay --help)");
+  if (args.positional().size() != 1) return Fail("replay", "give exactly one trace file");
+  if (times == 0) times = 1;
+  const std::string& path = args.positional()[0];
+
+  Result<format::Trace> trace = format::ReadTrace(path);
+  if (!trace.ok()) return Fail("replay", trace.error().message);
+  if (!trace->has_outcome) {
+    Say("note: " + path + " was interrupted before the run ended; replaying the " +
+        std::to_string(trace->events.size()) + " recorded events");
+  }
+  const format::Header& h = trace->header;
+  if (h.argv.empty()) return Fail("replay", "the trace '" + path + "' names no program");
+  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
+  if (!program.ok()) {
+    return Fail("replay", "cannot replay '" + path + "': " + program.error().message);
+  }
+  Result<std::string> shim = FindShim();
+  if (!shim.ok()) return Fail("replay", shim.error().message);
+  if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
+    Say("note: the recorded working directory " + h.cwd + " is gone; replaying here");
+  }
+
+  recorder::RunConfig config;
+  config.argv = h.argv;
+  config.executable = program->path;
+  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
+  config.shim_path = shim.value();
+  config.strategy = "replay";
+  config.seed = h.seed;
+  config.replay_of = &trace.value();
+  config.replay_path = path;
+  config.realtime_base_ns = h.realtime_base_ns;
+  config.monotonic_base_ns = h.monotonic_base_ns;
+  config.timeout_seconds = timeout;
+  config.cpu = PickCpu();
+  config.stack_depth = 0;
+  FILE* devnull = quiet || json ? std::fopen("/dev/null", "w") : nullptr;
+  if (devnull != nullptr) {
+    config.stdout_fd = fileno(devnull);
+    config.stderr_fd = fileno(devnull);
+  }
+
+  uint64_t expected_digest = DigestOf(trace.value());
+  uint64_t reproduced_count = 0;
+  recorder::RunReport last;
+  std::string first_problem;
+  for (uint64_t i = 0; i < times; ++i) {
+    // Only the last replay writes a trace (with stacks) when asked to.
+    bool keep = !output.empty() && i + 1 == times;
+    config.trace_path = keep ? output : "";
+    config.stack_depth = keep ? 32 : 0;
+    Result<recorder::RunReport> report = recorder::RunProgram(config);
+    if (!report.ok()) {
+      if (devnull != nullptr) std::fclose(devnull);
+      return Fail("replay", report.error().message);
+    }
+    bool same = !report->diverged && report->event_digest == expected_digest &&
+                (!trace->has_outcome || SameOutcome(report->outcome, trace->outcome));
+    if (same) {
+      ++reproduced_count;
+    } else if (first_problem.empty()) {
+      if (report->diverged) {
+        first_problem = "diverged at " + report->divergence;
+      } else if (report->event_digest != expected_digest) {
+        first_problem = "same length but a different event stream";
+      } else {
+        first_problem = "same events but a different outcome: " +
+                        format::DescribeOutcome(report->outcome) + " (recorded: " +
+                        format::DescribeOutcome(trace->outcome) + ")";
+      }
+    }
+    last = std::move(report.value());
+  }
+  if (devnull != nullptr) std::fclose(devnull);
+  bool all = reproduced_count == times;
+
+  if (json) {
+    using K = format::Outcome::Kind;
+    const format::Outcome& o = last.outcome;
+    json::Writer w;
+    w.BeginObject();
+    w.Field("reproduced", all);
+    w.Field("replays", times);
+    w.Field("reproduced_count", reproduced_count);
+    if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
+    if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+    w.Field("deadlock", o.kind == K::kDeadlock);
+    w.Field("events", last.events);
+    w.Field("recorded_events", static_cast<uint64_t>(trace->events.size()));
+    w.Field("diverged", last.diverged);
+    if (last.diverged) w.Field("divergence", last.divergence); else w.NullField("divergence");
+    if (last.diverged) w.Field("divergence_index", last.divergence_index);
+    w.Field("outcome", format::DescribeOutcome(o));
+    char digest[32];
+    std::snprintf(digest, sizeof(digest), "%016llx", static_cast<unsigned long long>(last.event_digest));
+    w.Field("event_digest", digest);
+    if (!output.empty()) w.Field("trace", output);
+    w.EndObject();
+    std::printf("%s\n", w.TakeString().c_str());
+    return all ? kExitOk : kExitFound;
+  }
+  Say("the program " + format::DescribeOutcome(last.outcome));
+  if (all) {
+    Say(std::string("reproduced: ") + (times > 1 ? std::to_string(times) + " of " +
+                                                         std::to_string(times) + " replays, "
+                                                   : "") +
+        "same " + std::to_string(last.events) + " events and same outcome as " + path);
+  } else {
+    Say("NOT reproduced (" + std::to_string(reproduced_count) + " of " + std::to_string(times) +
+        " replays matched): " + first_problem);
+  }
+  if (!output.empty()) Say("replay trace written to " + output);
+  return all ? kExitOk : kExitFound;
+}
+
+}  // namespace weft::cli

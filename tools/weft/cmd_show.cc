@@ -1,0 +1,42 @@
+// weft show — print a trace as a readable timeline (or JSON).
+#include <cstdio>
+
+#include "cli.h"
+#include "weft/render.h"
+#include "weft/trace_io.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft show [options] TRACE
+
+Prints the recorded run as a timeline: the program and how it was scheduled, its
+threads, one line per event (virtual time, thread, operation, object, result,
+how many threads could have run instead, source location) and the outcome with
+the crash site or the deadlock's wait-for cycle.
+
+options:
+  --json      print the whole trace as one JSON object instead
+  -h, --help  show this help
+)";
+
+}  // namespace
+
+int RunShow(const std::vector<std::string>& argv) {
+  Args args(argv, false);
+  if (args.Flag("--help") || args.Flag("-h")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  bool json = args.Flag("--json");
+  Status st = args.Finish();
+  if (!st.ok()) return Fail("show", st.error().message + " (see weft show --help)");
+  if (args.positional().size() != 1) return Fail("show", "give exactly one trace file");
+  Result<format::Trace> trace = format::ReadTrace(args.positional()[0]);
+  if (!trace.ok()) return Fail("show", trace.error().message);
+  std::string text = json ? format::RenderTraceJson(trace.value()) : format::RenderTimeline(trace.value());
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return kExitOk;
+}
+
+}  // namespace weft::cli

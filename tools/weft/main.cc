@@ -1,0 +1,49 @@
+// weft — record, replay and search the thread schedules of native Linux programs.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "weft/version.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft COMMAND [options] ...
+
+weft makes race conditions reproducible: it runs a program with its threads under
+control, records the schedule, replays it exactly, and searches for failing ones.
+
+commands:
+  record   run a program once under control and write its trace
+  replay   run a recorded trace again and check that it reproduces
+  explore  search schedules until the program fails; save the failing trace
+  show     print a trace as a timeline (or JSON)
+
+Run `weft COMMAND --help` for a command's options. Example:
+  weft explore -- ./tests/programs/withdraw_racy
+  weft replay weft-explore/withdraw_racy-seed3.weft
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? weft::cli::kExitUsage : weft::cli::kExitOk;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("weft %s\n", weft::kWeftVersion);
+    return 0;
+  }
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "record") return weft::cli::RunRecord(args);
+  if (command == "replay") return weft::cli::RunReplay(args);
+  if (command == "explore") return weft::cli::RunExplore(args);
+  if (command == "show") return weft::cli::RunShow(args);
+  std::fprintf(stderr, "weft: unknown command '%s' (commands: record, replay, explore, show; "
+               "see weft --help)\n", command.c_str());
+  return weft::cli::kExitUsage;
+}
