@@ -48,7 +48,7 @@ enum weft_event_kind {
   WEFT_EV_RWLOCK_WRLOCK = 9,
   WEFT_EV_RWLOCK_UNLOCK = 10,
   WEFT_EV_COND_WAIT = 11,    /* releases the mutex (arg = mutex object id), starts waiting */
-  WEFT_EV_COND_WAKE = 12,    /* reacquired the mutex; flag TIMEDOUT if the deadline fired */
+  WEFT_EV_COND_WAKE = 12,    /* reacquired the mutex; arg = 0 or ETIMEDOUT (flag TIMEDOUT) */
   WEFT_EV_COND_SIGNAL = 13,  /* arg = woken tid, or -1 if there was no waiter */
   WEFT_EV_COND_BROADCAST = 14, /* arg = number of waiters woken */
   WEFT_EV_SEM_WAIT = 15,

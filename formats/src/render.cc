@@ -38,6 +38,10 @@ std::string Printf(const char* format, ...) {
   return out;
 }
 
+// Frames looked at or listed per stack: real stacks have at most WEFT_MAX_STACK_DEPTH (64);
+// the bound keeps a corrupt trace with a huge stack from making the renderer quadratic.
+constexpr size_t kMaxShownFrames = 256;
+
 std::string Hex(uint64_t value) { return Printf("0x%" PRIx64, value); }
 
 std::string Basename(std::string_view path) {
@@ -107,7 +111,7 @@ const Frame* FrameById(const Trace& trace, uint32_t id) {
 // weft's own frames never count. -1 if there is none.
 int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids) {
   auto find = [&](auto&& good) -> int {
-    for (size_t i = 0; i < frame_ids.size(); ++i) {
+    for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
       const Frame* frame = FrameById(trace, frame_ids[i]);
       if (frame && !IsWeftFrame(*frame) && good(*frame)) return static_cast<int>(i);
     }
@@ -326,7 +330,7 @@ std::string StackLines(const Trace& trace, const std::vector<uint32_t>& frame_id
                        const std::string& indent) {
   if (frame_ids.empty()) return indent + "(no stack recorded)\n";
   std::vector<std::vector<std::string>> rows;
-  for (size_t i = 0; i < frame_ids.size(); ++i) {
+  for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
     const Frame* frame = FrameById(trace, frame_ids[i]);
     Frame unknown;
     if (!frame) frame = &unknown;
@@ -335,7 +339,12 @@ std::string StackLines(const Trace& trace, const std::vector<uint32_t>& frame_id
                             : DescribeFrame(*frame);
     rows.push_back({"#" + std::to_string(i), Hex(frame->ip), where});
   }
-  return Table(rows, {false, true, false}, 64, indent);
+  std::string out = Table(rows, {false, true, false}, 64, indent);
+  if (frame_ids.size() > kMaxShownFrames) {
+    out += indent + "... " + std::to_string(frame_ids.size() - kMaxShownFrames) +
+           " more frames\n";
+  }
+  return out;
 }
 
 std::string CrashSite(const Trace* trace, const Crash& crash) {
@@ -348,7 +357,7 @@ std::string CrashSite(const Trace* trace, const Crash& crash) {
   }
   if (innermost->file.empty()) {
     // Crashed in a library without line information: name the caller that has some.
-    for (size_t i = 1; i < crash.frames.size(); ++i) {
+    for (size_t i = 1; i < std::min(crash.frames.size(), kMaxShownFrames); ++i) {
       const Frame* frame = FrameById(*trace, crash.frames[i]);
       if (frame && !frame->file.empty() && !IsWeftFrame(*frame)) {
         text += ", called from " + DescribeFrame(*frame);

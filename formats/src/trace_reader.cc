@@ -26,6 +26,8 @@ using internal::kPreambleBytes;
 // Deltas larger than this cannot lead to a valid id; rejecting them first keeps the
 // arithmetic far from overflow.
 constexpr int64_t kMaxIdDelta = int64_t{1} << 40;
+// Ids up to this are accepted whatever the file's size (tables this big cost a few MiB).
+constexpr uint64_t kMinIdLimit = uint64_t{1} << 16;
 
 class Reader {
  public:
@@ -33,7 +35,7 @@ class Reader {
       : bytes_(bytes), name_(name), options_(options) {
     // Ids are dense (FORMAT.md), so none can exceed the number of bytes that define them.
     // Bounding them by the input size bounds every table the ids index.
-    id_limit_ = bytes.size();
+    id_limit_ = std::max<uint64_t>(bytes.size(), kMinIdLimit);
   }
 
   Result<Trace> Read() {

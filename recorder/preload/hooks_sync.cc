@@ -119,7 +119,7 @@ int CondWait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, clockid_t clock,
   self->op.kind = WEFT_EV_NONE;  // no longer a waiter
   real.pthread_mutex_trylock(m);  // enabled means the mutex is free
   rc = timed_out ? ETIMEDOUT : 0;
-  Emit(self, WEFT_EV_COND_WAKE, ResultFlags(op.flags, rc), op.obj, mutex_obj);
+  Emit(self, WEFT_EV_COND_WAKE, ResultFlags(op.flags, rc), op.obj, rc);
   return rc;
 }
 

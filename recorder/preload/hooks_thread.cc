@@ -92,7 +92,8 @@ WEFT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
   }
   // NB: the child cannot run user code before it is picked, so filling in its handle
   // after the real create returned is safe.
-  child->handle = *thread;
+  SetHandle(child, *thread);
+  ForgetObject(reinterpret_cast<void*>(*thread));  // a reused handle is a new object
   child->handle_obj = ObjectFor(reinterpret_cast<void*>(*thread), WEFT_OBJ_THREAD)->id;
   child->op.obj = child->handle_obj;
   EmitThreadRecord(child, self->tid);

@@ -32,7 +32,7 @@ enum class ShimState : int { kUninit, kOff, kStarting, kOn };
 ShimState g_state = ShimState::kUninit;
 
 weft_session* g_session = nullptr;
-Thread g_threads[kMaxThreads];
+constinit Thread g_threads[kMaxThreads] = {};
 uint32_t g_thread_count = 0;   // slots ever used (tids are never reused)
 uint16_t g_live[kMaxThreads];  // live tids, ascending
 uint32_t g_live_count = 0;
@@ -41,7 +41,9 @@ uint64_t g_events = 0;
 
 // The strategy. Replay follows the script and falls back to the lowest enabled thread
 // after the first divergence, so the run still ends and its outcome can be reported.
-strategy::RandomStrategy g_random(0);
+// NB: every global here must be constant-initialized: the hooks can run (and start the
+// shim) before this library's dynamic initializers would, which would then wipe state.
+constinit strategy::RandomStrategy g_random(0);
 const weft_script_entry* g_script = nullptr;
 uint64_t g_script_count = 0;
 const uint16_t* g_script_wakes = nullptr;
@@ -446,12 +448,23 @@ Thread* ThreadByTid(int tid) {
 }
 
 Thread* ThreadByHandle(pthread_t handle) {
-  for (uint32_t i = 0; i < g_thread_count; ++i) {
+  // NB: newest first: glibc reuses the pthread_t of a joined (or exited detached) thread.
+  for (uint32_t i = g_thread_count; i-- > 0;) {
     if (g_threads[i].state != SlotState::kFree && pthread_equal(g_threads[i].handle, handle)) {
       return &g_threads[i];
     }
   }
   return nullptr;
+}
+
+void SetHandle(Thread* t, pthread_t handle) {
+  // An older thread with the same pthread_t is gone for good: forget its handle.
+  for (uint32_t i = 0; i < g_thread_count; ++i) {
+    if (&g_threads[i] != t && pthread_equal(g_threads[i].handle, handle)) {
+      g_threads[i].handle = 0;
+    }
+  }
+  t->handle = handle;
 }
 
 weft_session* Session() { return g_session; }

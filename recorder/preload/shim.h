@@ -150,6 +150,8 @@ bool Controlled(const Guard& guard);
 Thread* Self();
 Thread* ThreadByTid(int tid);
 Thread* ThreadByHandle(pthread_t handle);
+// Sets a new thread's handle (glibc reuses the handles of threads that are gone).
+void SetHandle(Thread* t, pthread_t handle);
 // Registers a new thread (pending, op THREAD_START) before the real pthread_create.
 Thread* RegisterThread(uint16_t parent);
 void UnregisterThread(Thread* t);  // pthread_create failed

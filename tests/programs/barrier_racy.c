@@ -4,9 +4,10 @@
  * The thread that gets PTHREAD_BARRIER_SERIAL_THREAD then stores the total; both threads
  * read the total right after the barrier. BUG: there is no second barrier between the
  * store and the reads, so the other thread can read the total before it is stored.
- * Thread 0 does some pure computation before arriving, so natively it is usually the last
- * to arrive, which glibc makes the serial thread, and it stores the total while the other
- * thread is still waking up.
+ * Natively the race is rare: thread 0 does some pure computation (no schedule point)
+ * before arriving, so it is usually the last to arrive, which glibc makes the serial thread;
+ * it stores the total at once, while the other thread still wakes up and formats its report
+ * (more pure computation) before reading the total.
  *
  * Expected outcome: "total = 30" and exit 0, or "thread T read total = 0 (expected 30)"
  * and exit 1 in the racy interleaving. Natively it almost always passes.
@@ -32,11 +33,16 @@ static pthread_barrier_t sum_barrier;
 static atomic_int partial[2];
 static atomic_int total;
 
+/* Pure computation: `iterations` rounds of arithmetic, no schedule point. */
+static unsigned busy_work(int iterations) {
+  volatile unsigned acc = 0;
+  for (int i = 0; i < iterations; i++) acc += (unsigned)i;
+  return acc;
+}
+
 static int compute(int id) {
-  volatile unsigned spin = 0;
-  if (id == 0)
-    for (int i = 0; i < 2000000; i++) spin += (unsigned)i; /* no schedule point */
-  return (id + 1) * 10 + (int)(spin & 0);
+  if (id == 0) busy_work(2000000);
+  return (id + 1) * 10;
 }
 
 static void* worker(void* arg) {
@@ -48,6 +54,7 @@ static void* worker(void* arg) {
   else
     CHECK0(rc);
   /* BUG: a second pthread_barrier_wait belongs here. */
+  busy_work(200000); /* format the report */
   int seen = atomic_load(&total);
   if (seen != 30) {
     printf("thread %d read total = %d (expected 30)\n", id, seen);

@@ -7,8 +7,8 @@
  * writes through NULL: SIGSEGV with deposit_into on the stack.
  *
  * Expected outcome: "balance = 110" and exit 0, or SIGSEGV (signal 11) in deposit_into.
- * Natively the depositor is created first and reads the pointer at once: it almost always
- * passes.
+ * Natively the depositor is created first and reads the pointer at once, while the closer
+ * first prints a statement (pure computation, no schedule point): it almost always passes.
  * Families: mutex lock/unlock, create/join; crash capture.
  */
 #include <pthread.h>
@@ -45,7 +45,15 @@ static void* depositor(void* arg) {
   return NULL;
 }
 
+/* Pure computation standing for the closing statement: no schedule point. */
+static unsigned print_statement(void) {
+  volatile unsigned acc = 0;
+  for (int i = 0; i < 300000; i++) acc += (unsigned)i;
+  return acc;
+}
+
 static void* closer(void* arg) {
+  print_statement();
   CHECK0(pthread_mutex_lock(&account_lock));
   current_account = NULL;
   CHECK0(pthread_mutex_unlock(&account_lock));

@@ -1,7 +1,9 @@
 // symbolizer.cc — Symbolizer: addresses of a finished run → functions, lines, globals, with
 // libdw's libdwfl over the run's maps snapshot.
 #include <cxxabi.h>
+#include <dwarf.h>
 #include <elf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -77,6 +80,29 @@ bool LoadBias(const Mapping& m, uint64_t* bias) {
   return ok;
 }
 
+// The name of a subprogram or inlined-subroutine DIE: the demangled linkage name (which
+// is qualified: "ns::Class::Method(int)"), else the plain DW_AT_name.
+std::string DieName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(die, at, &attr) != nullptr) {
+      const char* linkage = dwarf_formstring(&attr);
+      if (linkage != nullptr) return Demangle(linkage);
+    }
+  }
+  const char* name = dwarf_diename(die);
+  return name != nullptr ? name : "";
+}
+
+// How good a name is among the aliases of one address (lower is better): users know
+// "getpid" and "pthread_mutex_lock", not "__getpid" or "__GI___pthread_mutex_lock".
+std::tuple<int, int, size_t> AliasRank(const char* name, const GElf_Sym& sym) {
+  int underscores = 0;
+  while (name[underscores] == '_') ++underscores;
+  bool local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
+  return {underscores, local ? 1 : 0, std::strlen(name)};
+}
+
 }  // namespace
 
 struct Symbolizer::Impl {
@@ -86,6 +112,36 @@ struct Symbolizer::Impl {
   Dwfl* dwfl = nullptr;
   std::unordered_map<uint64_t, Location> code_cache;
   std::unordered_map<uint64_t, std::string> data_cache;
+  std::unordered_map<uint64_t, std::vector<Location>> inlined_cache;
+
+  // Per module: symbol start address → the best of the names at that address.
+  std::unordered_map<Dwfl_Module*, std::unordered_map<GElf_Addr, const char*>> aliases;
+
+  // The preferred name of the symbol that starts at `start` (found as `name`).
+  const char* PreferredName(Dwfl_Module* mod, GElf_Addr start, const char* name) {
+    auto [it, inserted] = aliases.try_emplace(mod);
+    auto& best = it->second;
+    if (inserted) {
+      int count = dwfl_module_getsymtab(mod);
+      std::unordered_map<GElf_Addr, std::tuple<int, int, size_t>> ranks;
+      for (int i = 1; i < count; ++i) {
+        GElf_Sym sym;
+        GElf_Addr addr = 0;
+        const char* n = dwfl_module_getsym_info(mod, i, &sym, &addr, nullptr, nullptr, nullptr);
+        if (n == nullptr || n[0] == '\0' || sym.st_shndx == SHN_UNDEF) continue;
+        int type = GELF_ST_TYPE(sym.st_info);
+        if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC) continue;
+        auto rank = AliasRank(n, sym);
+        auto [r, fresh] = ranks.try_emplace(addr, rank);
+        if (fresh || rank < r->second) {
+          r->second = rank;
+          best[addr] = n;
+        }
+      }
+    }
+    auto found = best.find(start);
+    return found != best.end() ? found->second : name;
+  }
 
   // The path of the mapping holding `address`, for addresses outside every ELF module.
   std::string MappingName(uint64_t address) const {
@@ -142,7 +198,7 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
     const char* symbol =
         dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr);
     if (symbol != nullptr) {
-      loc.function = Demangle(symbol);
+      loc.function = Demangle(impl_->PreferredName(mod, address - offset, symbol));
       loc.function_offset = offset;
     }
     Dwfl_Line* line = dwfl_module_getsrc(mod, address);
@@ -161,6 +217,66 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
   return loc;
 }
 
+std::vector<Symbolizer::Location> Symbolizer::SymbolizeInlined(uint64_t address) {
+  auto cached = impl_->inlined_cache.find(address);
+  if (cached != impl_->inlined_cache.end()) return cached->second;
+
+  Location physical = SymbolizeCode(address);
+  std::vector<Location> frames;
+  Dwfl_Module* mod = impl_->dwfl != nullptr ? dwfl_addrmodule(impl_->dwfl, address) : nullptr;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = mod != nullptr ? dwfl_module_addrdie(mod, address, &bias) : nullptr;
+  Dwarf_Die* scopes = nullptr;
+  int num_scopes = cu != nullptr ? dwarf_getscopes(cu, address - bias, &scopes) : 0;
+  if (num_scopes > 0) {
+    // NB: dwarf_getscopes continues from an inlined subroutine into the scopes of its
+    // abstract definition; the call chain is the DIE tree around the innermost scope.
+    Dwarf_Die innermost = scopes[0];
+    std::free(scopes);
+    scopes = nullptr;
+    num_scopes = dwarf_getscopes_die(&innermost, &scopes);
+  }
+  Dwarf_Files* files = nullptr;
+  size_t num_files = 0;
+  if (num_scopes > 0 && dwarf_getsrcfiles(cu, &files, &num_files) != 0) files = nullptr;
+  // Walk from the innermost scope out; each inlined call moves the position to its call
+  // site (DW_AT_call_file/line) for the frame around it.
+  std::string file = physical.file;
+  uint32_t line = physical.line;
+  for (int i = 0; i < num_scopes; ++i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    Location loc;
+    loc.module = physical.module;
+    loc.file = file;
+    loc.line = line;
+    if (tag == DW_TAG_subprogram) {
+      loc.function = physical.function.empty() ? DieName(&scopes[i]) : physical.function;
+      loc.function_offset = physical.function_offset;
+      frames.push_back(std::move(loc));
+      break;
+    }
+    loc.function = DieName(&scopes[i]);
+    frames.push_back(std::move(loc));
+    file.clear();
+    line = 0;
+    Dwarf_Attribute attr;
+    Dwarf_Word value = 0;
+    if (files != nullptr && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr),
+                                            &value) == 0) {
+      const char* f = dwarf_filesrc(files, value, nullptr, nullptr);
+      if (f != nullptr) file = f;
+    }
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &value) == 0) {
+      line = static_cast<uint32_t>(value);
+    }
+  }
+  std::free(scopes);
+  if (frames.empty()) frames.push_back(physical);
+  impl_->inlined_cache.emplace(address, frames);
+  return frames;
+}
+
 std::string Symbolizer::SymbolizeData(uint64_t address) {
   auto cached = impl_->data_cache.find(address);
   if (cached != impl_->data_cache.end()) return cached->second;
@@ -175,7 +291,7 @@ std::string Symbolizer::SymbolizeData(uint64_t address) {
     // The nearest symbol below may end before the address (padding, an unnamed object):
     // then the address belongs to no named object.
     if (symbol != nullptr && (offset < sym.st_size || (sym.st_size == 0 && offset == 0))) {
-      out = Demangle(symbol);
+      out = Demangle(impl_->PreferredName(mod, address - offset, symbol));
       if (offset != 0) out += "+" + std::to_string(offset);
     }
   }

@@ -13,7 +13,7 @@ namespace weft::strategy {
 // function of the seed.
 class Rng {
  public:
-  explicit Rng(uint64_t seed = 0) : state_(seed) {}
+  constexpr explicit Rng(uint64_t seed = 0) : state_(seed) {}
   uint64_t Next() {
     uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -40,7 +40,7 @@ struct Point {
 // Random walk: uniform among the enabled threads at every point; uniform waiter choice.
 class RandomStrategy {
  public:
-  explicit RandomStrategy(uint64_t seed) : rng_(seed ^ 0x5745465452414E44ull) {}
+  constexpr explicit RandomStrategy(uint64_t seed) : rng_(seed ^ 0x5745465452414E44ull) {}
   // Index into point.enabled.
   uint32_t PickThread(const Point& point) { return point.count == 1 ? 0 : rng_.Below(point.count); }
   // Index into waiters[0..count).

@@ -19,6 +19,17 @@ int g_known_global[4] = {1, 2, 3, 4};
 __attribute__((noinline)) int KnownFunction(int x) {
   return x * 3 + g_known_global[x & 3];  // KNOWN_LINE
 }
+
+// Returns an address inside its own (inlined) body.
+static inline __attribute__((always_inline)) uint64_t InlinedHelper() {
+  uint64_t pc;
+  __asm__ volatile("1: lea 1b(%%rip), %0" : "=r"(pc));  // INLINED_LINE
+  return pc;
+}
+
+__attribute__((noinline)) uint64_t CallsInlined() {
+  return InlinedHelper() + 0;  // CALL_LINE
+}
 }  // namespace weft_test
 
 namespace weft::launcher {
@@ -77,6 +88,26 @@ TEST(Symbolizer, FunctionFileAndLineInThisProgram) {
   Symbolizer::Location inside = symbolizer.SymbolizeCode(address + 4);
   EXPECT_EQ(inside.function, "weft_test::KnownFunction(int)");
   EXPECT_EQ(inside.function_offset, 4u);
+}
+
+TEST(Symbolizer, InlinedFrames) {
+  Symbolizer symbolizer(SelfMaps());
+  uint64_t pc = weft_test::CallsInlined();
+  std::vector<Symbolizer::Location> frames = symbolizer.SymbolizeInlined(pc);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_THAT(frames[0].function, HasSubstr("InlinedHelper"));
+  EXPECT_EQ(frames[0].line, static_cast<uint32_t>(LineOf(__FILE__, "INLINED_LINE")));
+  EXPECT_EQ(frames[1].function, "weft_test::CallsInlined()");
+  EXPECT_EQ(frames[1].line, static_cast<uint32_t>(LineOf(__FILE__, "CALL_LINE")));
+  EXPECT_TRUE(frames[1].file.ends_with("symbolizer_test.cc")) << frames[1].file;
+  // SymbolizeCode names the out-of-line function, with the inlined code's line.
+  Symbolizer::Location flat = symbolizer.SymbolizeCode(pc);
+  EXPECT_EQ(flat.function, "weft_test::CallsInlined()");
+  EXPECT_EQ(flat.line, frames[0].line);
+
+  auto plain = symbolizer.SymbolizeInlined(reinterpret_cast<uint64_t>(&weft_test::KnownFunction));
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].function, "weft_test::KnownFunction(int)");
 }
 
 TEST(Symbolizer, GlobalData) {

@@ -136,8 +136,15 @@ class Symbolizer {
     uint64_t function_offset = 0;  // address - start of `function` (when function is set)
   };
   // A code address (an IP or a return address: callers pass return addresses minus one
-  // when they want the call's line; this function does not adjust).
+  // when they want the call's line; this function does not adjust). `function` is the
+  // ELF symbol (the out-of-line function); when the address is in code inlined into it,
+  // file:line are those of the inlined code — SymbolizeInlined tells the whole story.
   Location SymbolizeCode(uint64_t address);
+  // The source-level frames at a code address, innermost first: one per inlined call
+  // (function = the inlined function, file:line = the position in it), then the
+  // out-of-line function (file:line = where the outermost inlined call is). A single
+  // frame, equal to SymbolizeCode, when nothing is inlined there or without debug info.
+  std::vector<Location> SymbolizeInlined(uint64_t address);
   // The name of the global object holding a data address ("g_lock", "counter+8"), or "".
   std::string SymbolizeData(uint64_t address);
 

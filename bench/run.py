@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""bench/run.py — weft's benchmarks; prints a table (see bench/README.md).
+
+  bash bench/run.sh BUILD_DIR [--reps N] [--quick] [--json]
+
+Compiles the programs of bench/programs with cc into a temporary directory, then measures
+with BUILD_DIR/bin/weft:
+  (a) schedule points per second in controlled mode (lock ping-pong, `record --no-stacks`)
+  (b) `weft explore` runs per second on a small correct two-thread program
+  (c) trace bytes per event, with and without stacks
+  (d) wall time of a small multithreaded program, native against `weft record`
+Every number is the median of --reps repetitions; a ratio compares medians measured in the
+same loop, native and weft runs alternating.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGRAMS = ["pingpong", "two_threads", "mt_work"]
+
+
+class BenchError(Exception):
+    pass
+
+
+def run(cmd, timeout=600):
+    """Runs cmd; returns (wall seconds, CompletedProcess). Raises BenchError on failure."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BenchError("timed out after %d s: %s" % (timeout, " ".join(cmd)))
+    return time.monotonic() - start, proc
+
+
+def check(proc, cmd, ok_codes=(0,)):
+    if proc.returncode not in ok_codes:
+        raise BenchError("exit %d: %s\n%s" % (proc.returncode, " ".join(cmd),
+                                              proc.stderr.decode(errors="replace")[-2000:]))
+
+
+def json_of(text):
+    """The last JSON object starting a line of `text` (programs may print too)."""
+    text = text.decode(errors="replace") if isinstance(text, bytes) else text
+    decoder = json.JSONDecoder()
+    found = None
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if line.lstrip().startswith("{"):
+            try:
+                obj, _ = decoder.raw_decode(text, pos + line.index("{"))
+                if isinstance(obj, dict):
+                    found = obj
+            except ValueError:
+                pass
+        pos += len(line)
+    return found
+
+
+def compile_programs(workdir):
+    cc = os.environ.get("CC", "cc")
+    if shutil.which(cc) is None:
+        raise BenchError("no C compiler %r (set CC)" % cc)
+    paths = {}
+    for name in PROGRAMS:
+        out = os.path.join(workdir, name)
+        cmd = [cc, "-O1", "-g", "-pthread", os.path.join(HERE, "programs", name + ".c"),
+               "-o", out]
+        _, proc = run(cmd)
+        check(proc, cmd)
+        paths[name] = out
+    return paths
+
+
+class Bench:
+    def __init__(self, weft, programs, workdir, reps, quick):
+        self.weft = weft
+        self.p = programs
+        self.dir = workdir
+        self.reps = reps
+        self.quick = quick
+        self.rows = []      # (metric, value, unit, detail)
+        self.results = {}   # for --json
+
+    def events_in(self, trace):
+        cmd = [self.weft, "show", trace, "--json"]
+        _, proc = run(cmd)
+        check(proc, cmd)
+        show = json_of(proc.stdout)
+        if show is None or "events" not in show:
+            raise BenchError("weft show --json printed no events for %s" % trace)
+        return len(show["events"])
+
+    def record(self, program, args, trace, seed, stacks=True):
+        cmd = [self.weft, "record", "-o", trace, "--seed", str(seed)]
+        if not stacks:
+            cmd.append("--no-stacks")
+        cmd += ["--", program] + [str(a) for a in args]
+        wall, proc = run(cmd)
+        check(proc, cmd)
+        return wall
+
+    def add(self, key, metric, value, unit, detail, fmt="{:,.0f}"):
+        self.results[key] = value
+        self.rows.append((metric, fmt.format(value), unit, detail))
+
+    def schedule_points(self):
+        n = 5000 if self.quick else 20000
+        trace = os.path.join(self.dir, "pingpong.weft")
+        rates, walls, events = [], [], 0
+        for rep in range(self.reps):
+            wall = self.record(self.p["pingpong"], [n], trace, seed=rep + 1, stacks=False)
+            events = self.events_in(trace)
+            walls.append(wall)
+            rates.append(events / wall)
+        self.add("schedule_points_per_s", "(a) schedule points/s, record --no-stacks",
+                 statistics.median(rates), "/s",
+                 "pingpong 2x%d lock/unlock: %d events, median %.3f s" % (
+                     n, events, statistics.median(walls)))
+
+    def explore_rate(self):
+        runs = 50 if self.quick else 200
+        outdir = os.path.join(self.dir, "explore")
+        rates, walls = [], []
+        reported = []
+        for rep in range(self.reps):
+            cmd = [self.weft, "explore", "--runs", str(runs), "--seed", str(1 + rep * runs),
+                   "-o", outdir, "--json", "--", self.p["two_threads"]]
+            wall, proc = run(cmd)
+            check(proc, cmd)
+            result = json_of(proc.stdout)
+            if result is None or result.get("failures"):
+                raise BenchError("explore of a correct program failed or printed no JSON: %s"
+                                 % proc.stdout.decode(errors="replace")[-2000:])
+            done = result.get("runs", runs)
+            rates.append(done / wall)
+            walls.append(wall)
+            if result.get("runs_per_second") is not None:
+                reported.append(result["runs_per_second"])
+        detail = "two_threads, %d runs, median %.2f s" % (runs, statistics.median(walls))
+        if reported:
+            detail += " (weft's own figure: %.1f/s)" % statistics.median(reported)
+        self.add("explore_runs_per_s", "(b) explore runs/s", statistics.median(rates), "/s",
+                 detail, fmt="{:,.1f}")
+
+    def bytes_per_event(self):
+        n = 2000 if self.quick else 5000
+        for stacks in (False, True):
+            per_event = []
+            trace = os.path.join(self.dir, "bytes-%s.weft" % stacks)
+            for rep in range(self.reps):
+                self.record(self.p["pingpong"], [n], trace, seed=rep + 1, stacks=stacks)
+                events = self.events_in(trace)
+                per_event.append(os.path.getsize(trace) / events)
+            key = "trace_bytes_per_event_%s" % ("stacks" if stacks else "no_stacks")
+            self.add(key, "(c) trace bytes/event, %s" % ("with stacks" if stacks
+                                                         else "--no-stacks"),
+                     statistics.median(per_event), "B",
+                     "pingpong 2x%d, %d bytes" % (n, os.path.getsize(trace)), fmt="{:,.1f}")
+
+    def slowdown(self):
+        chunk = 5000 if self.quick else 20000
+        trace = os.path.join(self.dir, "mt_work.weft")
+        native, weft = [], []
+        for rep in range(self.reps):
+            cmd = [self.p["mt_work"], str(chunk)]
+            wall, proc = run(cmd)
+            check(proc, cmd)
+            native.append(wall)
+            weft.append(self.record(self.p["mt_work"], [chunk], trace, seed=rep + 1))
+        n, w = statistics.median(native), statistics.median(weft)
+        self.add("native_wall_s", "(d) wall, native", n, "s", "mt_work: 4 threads x 200 chunks "
+                 "of %d iterations" % chunk, fmt="{:.3f}")
+        self.add("record_wall_s", "(d) wall, weft record", w, "s",
+                 "%d events" % self.events_in(trace), fmt="{:.3f}")
+        self.add("record_over_native", "(d) weft record / native", w / n, "x",
+                 "medians of alternating runs", fmt="{:.1f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="weft benchmarks")
+    parser.add_argument("build_dir", help="cmake build directory holding bin/weft")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    args = parser.parse_args(argv)
+
+    weft = os.path.abspath(os.path.join(args.build_dir, "bin", "weft"))
+    if not os.access(weft, os.X_OK):
+        print("bench: weft not found at %s: build it first (cmake --build %s)"
+              % (weft, args.build_dir), file=sys.stderr)
+        return 2
+    workdir = tempfile.mkdtemp(prefix="weft-bench-")
+    try:
+        bench = Bench(weft, compile_programs(workdir), workdir, args.reps, args.quick)
+        bench.schedule_points()
+        bench.explore_rate()
+        bench.bytes_per_event()
+        bench.slowdown()
+    except BenchError as e:
+        print("bench: %s" % e, file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print("weft benchmarks: %s, %d CPUs, %s; median of %d repetitions%s" % (
+        weft, os.cpu_count() or 0, platform.platform(terse=True), args.reps,
+        " (--quick sizes)" if args.quick else ""))
+    widths = [max(len(r[i]) for r in bench.rows) for i in range(4)]
+    print("%-*s  %*s %-*s  %s" % (widths[0], "metric", widths[1], "value", widths[2], "",
+                                  "detail"))
+    for metric, value, unit, detail in bench.rows:
+        print("%-*s  %*s %-*s  %s" % (widths[0], metric, widths[1], value, widths[2], unit,
+                                      detail))
+    if args.json:
+        print(json.dumps(bench.results, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
