@@ -19,6 +19,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -227,7 +229,9 @@ class Supervisor {
       signals_->Wait(wake - Clock::now());
     }
     finished_ = true;
+    if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms root done\n", Seconds(Clock::now() - start_) * 1e3);
     DetachRest();
+    if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms detached\n", Seconds(Clock::now() - start_) * 1e3);
     result_.wall_seconds = Seconds(Clock::now() - start_);
 
     if (!root_exec_seen_) {
@@ -283,6 +287,7 @@ class Supervisor {
   }
 
   void Handle(Tracee& t, int status) {
+    if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms handle tid=%d status=%x\n", Seconds(Clock::now() - start_) * 1e3, t.tid, status);
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       t.gone = true;
       if (t.tid == root_) {
@@ -395,6 +400,7 @@ class Supervisor {
       // NB: /proc/TID/maps of the exiting thread: after a main-thread pthread_exit the
       // leader has no mm any more and /proc/PID/maps would be empty.
       auto maps = ReadMaps(t.tid);
+      if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms maps read\n", Seconds(Clock::now() - start_) * 1e3);
       if (maps.ok() && !maps->empty()) result_.maps = std::move(*maps);
       if (group_exit) group_exit_snapshot_ = true;
     }
@@ -613,6 +619,7 @@ Result<RunResult> Run(const SpawnOptions& options) {
   close(sync_pipe[1]);
   fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
 
+  if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms seized\n", Seconds(Clock::now() - start) * 1e3);
   Supervisor supervisor(options, pid, error_pipe[0], &signals, start);
   return supervisor.Loop();
 }

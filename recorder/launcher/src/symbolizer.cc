@@ -94,6 +94,14 @@ std::string DieName(Dwarf_Die* die) {
   return name != nullptr ? name : "";
 }
 
+// One symbol of a module's symbol table, at its address in the process.
+struct Symbol {
+  uint64_t start = 0;
+  uint64_t size = 0;
+  const char* name = nullptr;  // owned by libelf; lives as long as the Dwfl
+  std::tuple<int, int, size_t> rank;  // among aliases at one address, lower is better
+};
+
 // How good a name is among the aliases of one address (lower is better): users know
 // "getpid" and "pthread_mutex_lock", not "__getpid" or "__GI___pthread_mutex_lock".
 std::tuple<int, int, size_t> AliasRank(const char* name, const GElf_Sym& sym) {
@@ -102,6 +110,53 @@ std::tuple<int, int, size_t> AliasRank(const char* name, const GElf_Sym& sym) {
   bool local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
   return {underscores, local ? 1 : 0, std::strlen(name)};
 }
+
+// A module's functions and objects sorted by address. NB: libdwfl's own lookup
+// (dwfl_module_addrinfo) scans the whole symbol table for every address in elfutils 0.188.
+class SymbolIndex {
+ public:
+  explicit SymbolIndex(Dwfl_Module* mod) {
+    int count = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < count; ++i) {
+      GElf_Sym sym;
+      GElf_Addr addr = 0;
+      const char* name = dwfl_module_getsym_info(mod, i, &sym, &addr, nullptr, nullptr, nullptr);
+      if (name == nullptr || name[0] == '\0' || sym.st_shndx == SHN_UNDEF) continue;
+      int type = GELF_ST_TYPE(sym.st_info);
+      if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC &&
+          type != STT_NOTYPE && type != STT_COMMON) {
+        continue;
+      }
+      symbols_.push_back({addr, sym.st_size, name, AliasRank(name, sym)});
+    }
+    std::sort(symbols_.begin(), symbols_.end(), [](const Symbol& a, const Symbol& b) {
+      return a.start != b.start ? a.start < b.start : a.rank < b.rank;
+    });
+  }
+
+  // The symbol holding `address`: among the closest symbols at or below it, the best-named
+  // one whose size covers it; else a size-less symbol (a label) if it is the closest.
+  const Symbol* Find(uint64_t address) const {
+    auto group_end = std::upper_bound(symbols_.begin(), symbols_.end(), address,
+                                      [](uint64_t a, const Symbol& s) { return a < s.start; });
+    const Symbol* sizeless = nullptr;
+    // Walk down a few addresses: an earlier, larger symbol may enclose this one.
+    for (int groups = 0; group_end != symbols_.begin() && groups < kMaxWalk; ++groups) {
+      auto group = std::prev(group_end);
+      while (group != symbols_.begin() && std::prev(group)->start == group->start) --group;
+      for (auto s = group; s != group_end; ++s) {  // aliases, best name first
+        if (s->size > 0 && address < s->start + s->size) return &*s;
+        if (s->size == 0 && groups == 0 && sizeless == nullptr) sizeless = &*s;
+      }
+      group_end = group;
+    }
+    return sizeless;
+  }
+
+ private:
+  static constexpr int kMaxWalk = 8;
+  std::vector<Symbol> symbols_;
+};
 
 }  // namespace
 
@@ -114,33 +169,13 @@ struct Symbolizer::Impl {
   std::unordered_map<uint64_t, std::string> data_cache;
   std::unordered_map<uint64_t, std::vector<Location>> inlined_cache;
 
-  // Per module: symbol start address → the best of the names at that address.
-  std::unordered_map<Dwfl_Module*, std::unordered_map<GElf_Addr, const char*>> aliases;
+  std::unordered_map<Dwfl_Module*, SymbolIndex> symbol_indexes;
 
-  // The preferred name of the symbol that starts at `start` (found as `name`).
-  const char* PreferredName(Dwfl_Module* mod, GElf_Addr start, const char* name) {
-    auto [it, inserted] = aliases.try_emplace(mod);
-    auto& best = it->second;
-    if (inserted) {
-      int count = dwfl_module_getsymtab(mod);
-      std::unordered_map<GElf_Addr, std::tuple<int, int, size_t>> ranks;
-      for (int i = 1; i < count; ++i) {
-        GElf_Sym sym;
-        GElf_Addr addr = 0;
-        const char* n = dwfl_module_getsym_info(mod, i, &sym, &addr, nullptr, nullptr, nullptr);
-        if (n == nullptr || n[0] == '\0' || sym.st_shndx == SHN_UNDEF) continue;
-        int type = GELF_ST_TYPE(sym.st_info);
-        if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC) continue;
-        auto rank = AliasRank(n, sym);
-        auto [r, fresh] = ranks.try_emplace(addr, rank);
-        if (fresh || rank < r->second) {
-          r->second = rank;
-          best[addr] = n;
-        }
-      }
-    }
-    auto found = best.find(start);
-    return found != best.end() ? found->second : name;
+  // The symbol holding `address` in `mod`, nullptr if none.
+  const Symbol* FindSymbol(Dwfl_Module* mod, uint64_t address) {
+    auto it = symbol_indexes.find(mod);
+    if (it == symbol_indexes.end()) it = symbol_indexes.emplace(mod, SymbolIndex(mod)).first;
+    return it->second.Find(address);
   }
 
   // The path of the mapping holding `address`, for addresses outside every ELF module.
@@ -193,13 +228,9 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
     const char* name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
                                         nullptr, nullptr);
     if (name != nullptr) loc.module = name;
-    GElf_Off offset = 0;
-    GElf_Sym sym;
-    const char* symbol =
-        dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr);
-    if (symbol != nullptr) {
-      loc.function = Demangle(impl_->PreferredName(mod, address - offset, symbol));
-      loc.function_offset = offset;
+    if (const Symbol* symbol = impl_->FindSymbol(mod, address)) {
+      loc.function = Demangle(symbol->name);
+      loc.function_offset = address - symbol->start;
     }
     Dwfl_Line* line = dwfl_module_getsrc(mod, address);
     if (line != nullptr) {
@@ -284,14 +315,11 @@ std::string Symbolizer::SymbolizeData(uint64_t address) {
   std::string out;
   Dwfl_Module* mod = impl_->dwfl != nullptr ? dwfl_addrmodule(impl_->dwfl, address) : nullptr;
   if (mod != nullptr) {
-    GElf_Off offset = 0;
-    GElf_Sym sym;
-    const char* symbol =
-        dwfl_module_addrinfo(mod, address, &offset, &sym, nullptr, nullptr, nullptr);
-    // The nearest symbol below may end before the address (padding, an unnamed object):
-    // then the address belongs to no named object.
-    if (symbol != nullptr && (offset < sym.st_size || (sym.st_size == 0 && offset == 0))) {
-      out = Demangle(impl_->PreferredName(mod, address - offset, symbol));
+    const Symbol* symbol = impl_->FindSymbol(mod, address);
+    // A size-less symbol below the address (a label) does not make it a named object.
+    if (symbol != nullptr && (symbol->size > 0 || symbol->start == address)) {
+      uint64_t offset = address - symbol->start;
+      out = Demangle(symbol->name);
       if (offset != 0) out += "+" + std::to_string(offset);
     }
   }
