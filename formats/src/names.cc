@@ -7,12 +7,12 @@ namespace weft::format {
 
 const char* EventKindName(EventKind kind) {
   static constexpr std::array<const char*, 30> kNames = {
-      "none",           "thread_start",  "thread_exit",   "thread_create", "thread_join",
-      "thread_detach",  "mutex_lock",    "mutex_unlock",  "rwlock_rdlock", "rwlock_wrlock",
-      "rwlock_unlock",  "cond_wait",     "cond_wake",     "cond_signal",   "cond_broadcast",
-      "sem_wait",       "sem_post",      "barrier_wait",  "barrier_leave", "once",
-      "spin_lock",      "spin_unlock",   "futex_wait",    "futex_woken",   "futex_wake",
-      "sleep",          "sleep_done",    "yield",         "fork",          "once_done",
+      "none",          "thread_start", "thread_exit",  "thread_create", "thread_join",
+      "thread_detach", "mutex_lock",   "mutex_unlock", "rwlock_rdlock", "rwlock_wrlock",
+      "rwlock_unlock", "cond_wait",    "cond_wake",    "cond_signal",   "cond_broadcast",
+      "sem_wait",      "sem_post",     "barrier_wait", "barrier_leave", "once",
+      "spin_lock",     "spin_unlock",  "futex_wait",   "futex_woken",   "futex_wake",
+      "sleep",         "sleep_done",   "yield",        "fork",          "once_done",
   };
   auto index = static_cast<uint32_t>(kind);
   return index < kNames.size() ? kNames[index] : "unknown";

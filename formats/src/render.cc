@@ -171,8 +171,8 @@ std::string WaitForCycle(const Trace& trace, const Outcome& outcome) {
       if (b->kind == EventKind::kThreadJoin) {
         text += ThreadName(b->tid) + " waits for " + ThreadName(b->holder) + " to exit";
       } else {
-        text += ThreadName(b->tid) + " waits for " + ObjectInParens(trace, b->obj) +
-                " held by " + ThreadName(b->holder);
+        text += ThreadName(b->tid) + " waits for " + ObjectInParens(trace, b->obj) + " held by " +
+                ThreadName(b->holder);
       }
     }
     return text;
@@ -181,8 +181,7 @@ std::string WaitForCycle(const Trace& trace, const Outcome& outcome) {
 }
 
 // The kind-specific part of an event line: results, woken threads, created threads...
-std::string EventDetails(const Trace& trace, const Event& e,
-                         const std::vector<uint32_t>& woken) {
+std::string EventDetails(const Trace& trace, const Event& e, const std::vector<uint32_t>& woken) {
   std::vector<std::string> parts;
   if (e.flags & kFlagTry) parts.push_back("try");
   bool timed_out = e.flags & kFlagTimedOut;
@@ -341,8 +340,7 @@ std::string StackLines(const Trace& trace, const std::vector<uint32_t>& frame_id
   }
   std::string out = Table(rows, {false, true, false}, 64, indent);
   if (frame_ids.size() > kMaxShownFrames) {
-    out += indent + "... " + std::to_string(frame_ids.size() - kMaxShownFrames) +
-           " more frames\n";
+    out += indent + "... " + std::to_string(frame_ids.size() - kMaxShownFrames) + " more frames\n";
   }
   return out;
 }
@@ -436,9 +434,9 @@ std::string OutcomeSection(const Trace& trace) {
       std::string line = "  " + ThreadName(b.tid) + " blocked in " + EventKindName(b.kind);
       if (b.obj != 0) line += " on " + DescribeObject(trace, b.obj);
       if (b.holder >= 0) {
-        line += b.kind == EventKind::kThreadJoin ? ", waiting for " + ThreadName(b.holder) +
-                                                       " to exit"
-                                                 : ", held by " + ThreadName(b.holder);
+        line += b.kind == EventKind::kThreadJoin
+                    ? ", waiting for " + ThreadName(b.holder) + " to exit"
+                    : ", held by " + ThreadName(b.holder);
       }
       out += line + "\n" + StackLines(trace, StackById(trace, b.stack), "    ");
     }
@@ -525,7 +523,8 @@ std::string RenderTimeline(const Trace& trace) {
 
   // Header.
   std::string command;
-  for (const std::string& arg : header.argv) command += (command.empty() ? "" : " ") + ShellQuote(arg);
+  for (const std::string& arg : header.argv)
+    command += (command.empty() ? "" : " ") + ShellQuote(arg);
   out += "trace:\n";
   std::vector<std::vector<std::string>> info;
   info.push_back({"program", command.empty() ? std::string("(no argv)") : command});
@@ -538,7 +537,8 @@ std::string RenderTimeline(const Trace& trace) {
                                   (header.strategy.empty() ? "?" : header.strategy) + ", seed " +
                                   std::to_string(header.seed)});
   if (!header.replayed_from.empty()) info.push_back({"replay of", header.replayed_from});
-  if (header.created_unix_ns != 0) info.push_back({"recorded", CreatedTime(header.created_unix_ns)});
+  if (header.created_unix_ns != 0)
+    info.push_back({"recorded", CreatedTime(header.created_unix_ns)});
   info.push_back({"weft", (header.weft_version.empty() ? "?" : header.weft_version) +
                               " (shim protocol " + std::to_string(header.shim_protocol) +
                               ", format " + std::to_string(header.format_major) + ")"});
@@ -556,7 +556,8 @@ std::string RenderTimeline(const Trace& trace) {
     std::string name = t.name.empty() ? "" : "named \"" + t.name + "\"";
     threads.push_back({ThreadName(t.tid), start, origin, name});
   }
-  out += threads.empty() ? "  (none recorded)\n" : Table(threads, {false, false, false, false}, 40, "  ");
+  out += threads.empty() ? "  (none recorded)\n"
+                         : Table(threads, {false, false, false, false}, 40, "  ");
 
   // Events.
   out += "\nevents:\n";
@@ -565,7 +566,8 @@ std::string RenderTimeline(const Trace& trace) {
   static const std::vector<uint32_t> kNoWakes;
   std::vector<std::vector<std::string>> rows;
   rows.reserve(trace.events.size() + 1);
-  rows.push_back({"#", "vtime (s)", "thread", "event", "object", "details", "decision", "location"});
+  rows.push_back(
+      {"#", "vtime (s)", "thread", "event", "object", "details", "decision", "location"});
   for (size_t i = 0; i < trace.events.size(); ++i) {
     const Event& e = trace.events[i];
     auto woken = woken_by_event.find(i);
@@ -711,10 +713,7 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   w.Key("events").BeginArray();
   for (size_t i = 0; i < trace.events.size(); ++i) {
     const Event& e = trace.events[i];
-    w.BeginObject()
-        .Field("index", i)
-        .Field("tid", e.tid)
-        .Field("kind", EventKindName(e.kind));
+    w.BeginObject().Field("index", i).Field("tid", e.tid).Field("kind", EventKindName(e.kind));
     object_or_null("object", e.obj);
     w.Key("flags").BeginArray();
     std::string flags = DescribeFlags(e.flags);

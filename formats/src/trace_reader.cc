@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <type_traits>
@@ -91,20 +91,20 @@ class Reader {
     size_t magic_bytes = std::min(bytes_.size(), sizeof(kMagic));
     if (std::memcmp(bytes_.data(), kMagic, magic_bytes) != 0) {
       std::string why = "not a weft trace (bad magic)";
-      if (bytes_.compare(0, 4, "\x7f" "ELF") == 0) {
+      if (bytes_.compare(0, 4,
+                         "\x7f"
+                         "ELF") == 0) {
         why += "; this is an ELF file: pass the trace, not the program";
       }
       return Fail(why);
     }
     if (bytes_.size() < kPreambleBytes) {
-      return Fail("truncated: the file ends inside its preamble (" +
-                  std::to_string(bytes_.size()) + " of " + std::to_string(kPreambleBytes) +
-                  " bytes)");
+      return Fail("truncated: the file ends inside its preamble (" + std::to_string(bytes_.size()) +
+                  " of " + std::to_string(kPreambleBytes) + " bytes)");
     }
     uint32_t major = 0;
     for (int i = 0; i < 4; ++i) {
-      major |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[sizeof(kMagic) + i]))
-               << (8 * i);
+      major |= static_cast<uint32_t>(static_cast<uint8_t>(bytes_[sizeof(kMagic) + i])) << (8 * i);
     }
     if (major > kFormatMajor) {
       return Fail("format version " + std::to_string(major) + " is newer than this weft (" +
@@ -310,8 +310,7 @@ class Reader {
   Status CheckColumn(const Column& column, int n, const char* name) const {
     if (column.size() != 0 && column.size() != n) {
       return Corrupt(std::string("event batch column '") + name + "' has " +
-                     std::to_string(column.size()) + " entries for " + std::to_string(n) +
-                     " rows");
+                     std::to_string(column.size()) + " entries for " + std::to_string(n) + " rows");
     }
     return Status::Ok();
   }

@@ -1,6 +1,7 @@
 // trace_writer.cc — TraceWriter and WriteTrace: the model of trace.h → weft_trace.proto
 // packets, framed as FORMAT.md describes.
 #include <fcntl.h>
+#include <google/protobuf/io/coded_stream.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,8 +10,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <google/protobuf/io/coded_stream.h>
 
 #include "format_internal.h"
 #include "weft/trace_io.h"
@@ -95,9 +94,7 @@ void PutColumn(const std::vector<T>& values, Column* column) {
 
 // The difference of two unsigned values as the signed delta the format stores; adding it
 // back with unsigned wrap-around restores the value exactly.
-int64_t Delta(uint64_t value, uint64_t previous) {
-  return static_cast<int64_t>(value - previous);
-}
+int64_t Delta(uint64_t value, uint64_t previous) { return static_cast<int64_t>(value - previous); }
 
 }  // namespace
 
@@ -133,8 +130,7 @@ struct TraceWriter::Impl {
                              std::to_string(kMaxPacketBytes) + " bytes"));
     }
     uint8_t prefix[16];
-    uint8_t* end =
-        google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, prefix);
+    uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, prefix);
     out.append(reinterpret_cast<const char*>(prefix), end - prefix);
     size_t at = out.size();
     out.resize(at + size);
@@ -158,9 +154,9 @@ struct TraceWriter::Impl {
         if (errno == EINTR) continue;
         int saved = errno;
         out.erase(0, done);
-        return Fail(WriteError(std::string(std::strerror(saved)) +
-                               (saved == ENOSPC ? " (free some disk space and record again)"
-                                                : "")));
+        return Fail(
+            WriteError(std::string(std::strerror(saved)) +
+                       (saved == ENOSPC ? " (free some disk space and record again)" : "")));
       }
       done += static_cast<size_t>(n);
       *bytes_written += static_cast<uint64_t>(n);
@@ -242,10 +238,10 @@ struct TraceWriter::Impl {
   std::string path;
   int fd = -1;
   uint64_t* bytes_written;
-  std::string out;             // framed packets not yet written to fd
-  pb::Packet packet;           // reused for every packet
-  std::vector<Event> events;   // pending, not yet in a batch
-  std::vector<Wake> wakes;     // pending, not yet in a batch
+  std::string out;            // framed packets not yet written to fd
+  pb::Packet packet;          // reused for every packet
+  std::vector<Event> events;  // pending, not yet in a batch
+  std::vector<Wake> wakes;    // pending, not yet in a batch
   uint64_t batch_first_index = 0;
   std::unordered_map<std::string, uint32_t> strings;
   std::optional<Error> error;  // first failure; sticky

@@ -27,8 +27,8 @@ std::vector<Mapping> ParseMaps(const std::string& text) {
     unsigned long long start = 0, end = 0, offset = 0, inode = 0;
     int path_at = 0;
     // "start-end perms offset dev inode [path]"; the path may contain spaces.
-    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %llu %n", &start, &end, perms,
-                    &offset, &inode, &path_at) < 5) {
+    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %llu %n", &start, &end, perms, &offset,
+                    &inode, &path_at) < 5) {
       continue;
     }
     m.start = start;

@@ -24,13 +24,20 @@ Error CannotRun(const std::string& what, const std::string& why) {
 
 std::string MachineName(uint16_t machine) {
   switch (machine) {
-    case EM_386: return "x86 (32-bit)";
-    case EM_AARCH64: return "AArch64";
-    case EM_ARM: return "ARM";
-    case EM_RISCV: return "RISC-V";
-    case EM_PPC64: return "PowerPC64";
-    case EM_S390: return "s390";
-    default: return "machine type " + std::to_string(machine);
+    case EM_386:
+      return "x86 (32-bit)";
+    case EM_AARCH64:
+      return "AArch64";
+    case EM_ARM:
+      return "ARM";
+    case EM_RISCV:
+      return "RISC-V";
+    case EM_PPC64:
+      return "PowerPC64";
+    case EM_S390:
+      return "s390";
+    default:
+      return "machine type " + std::to_string(machine);
   }
 }
 
@@ -38,8 +45,8 @@ std::string MachineName(uint16_t machine) {
 size_t ReadAt(int fd, void* buf, size_t size, off_t offset) {
   size_t done = 0;
   while (done < size) {
-    ssize_t n = pread(fd, static_cast<char*>(buf) + done, size - done,
-                      offset + static_cast<off_t>(done));
+    ssize_t n =
+        pread(fd, static_cast<char*>(buf) + done, size - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     done += static_cast<size_t>(n);
@@ -72,24 +79,27 @@ Status CheckElf(const std::string& shown, const std::string& path) {
       std::string interp = ShebangInterpreter(reinterpret_cast<const char*>(head), got);
       std::string interp_shown = interp.empty() ? "/bin/sh" : interp;
       return CannotRun(
-          shown, "is a script (#!" + interp + "); weft controls the program it starts and "
-                 "the script's own interpreter, so run the program the script launches "
-                 "directly (weft record -- ./prog args), or, to trace the interpreter with "
-                 "everything it starts, name it: weft record -- " + interp_shown + " " +
-                 shown);
+          shown, "is a script (#!" + interp +
+                     "); weft controls the program it starts and "
+                     "the script's own interpreter, so run the program the script launches "
+                     "directly (weft record -- ./prog args), or, to trace the interpreter with "
+                     "everything it starts, name it: weft record -- " +
+                     interp_shown + " " + shown);
     }
     if (got < SELFMAG || std::memcmp(head, ELFMAG, SELFMAG) != 0) {
-      return CannotRun(shown, "not an ELF program (unknown file format); weft runs native "
-                              "x86-64 Linux executables");
+      return CannotRun(shown,
+                       "not an ELF program (unknown file format); weft runs native "
+                       "x86-64 Linux executables");
     }
     if (got < EI_NIDENT || head[EI_CLASS] != ELFCLASS64) {
-      std::string which = head[EI_CLASS] == ELFCLASS32 ? "a 32-bit ELF program" :
-                                                         "an ELF file of unknown class";
+      std::string which =
+          head[EI_CLASS] == ELFCLASS32 ? "a 32-bit ELF program" : "an ELF file of unknown class";
       return CannotRun(shown, "is " + which + "; weft supports 64-bit x86-64 programs only");
     }
     if (head[EI_DATA] != ELFDATA2LSB || got < sizeof(Elf64_Ehdr)) {
-      return CannotRun(shown, "is not a little-endian ELF64 file; weft supports 64-bit "
-                              "x86-64 programs only");
+      return CannotRun(shown,
+                       "is not a little-endian ELF64 file; weft supports 64-bit "
+                       "x86-64 programs only");
     }
     Elf64_Ehdr ehdr;
     std::memcpy(&ehdr, head, sizeof(ehdr));
@@ -104,11 +114,10 @@ Status CheckElf(const std::string& shown, const std::string& path) {
       return CannotRun(shown, "is a core dump, not a program");
     }
     if (ehdr.e_type != ET_EXEC && ehdr.e_type != ET_DYN) {
-      return CannotRun(shown, "is not an executable ELF file (e_type " +
-                                  std::to_string(ehdr.e_type) + ")");
+      return CannotRun(
+          shown, "is not an executable ELF file (e_type " + std::to_string(ehdr.e_type) + ")");
     }
-    if (ehdr.e_phentsize != sizeof(Elf64_Phdr) || ehdr.e_phnum == 0 ||
-        ehdr.e_phnum > 4096) {
+    if (ehdr.e_phentsize != sizeof(Elf64_Phdr) || ehdr.e_phnum == 0 || ehdr.e_phnum > 4096) {
       return CannotRun(shown, "has no usable program headers; is it a damaged file?");
     }
     std::vector<Elf64_Phdr> phdrs(ehdr.e_phnum);
@@ -125,8 +134,9 @@ Status CheckElf(const std::string& shown, const std::string& path) {
       if (ehdr.e_type == ET_DYN && has_dynamic && ehdr.e_entry == 0) {
         return CannotRun(shown, "is a shared library, not a program");
       }
-      return CannotRun(shown, "statically linked; weft's shim needs a dynamically linked "
-                              "program (rebuild without -static)");
+      return CannotRun(shown,
+                       "statically linked; weft's shim needs a dynamically linked "
+                       "program (rebuild without -static)");
     }
     return Status::Ok();
   }();
@@ -140,15 +150,18 @@ Status CheckCandidate(const std::string& shown, const std::string& path) {
   if (stat(path.c_str(), &st) != 0) {
     int err = errno;
     if (err == ENOENT) return CannotRun(shown, "no such file");
-    if (err == ENOTDIR) return CannotRun(shown, "no such file (a part of the path is not a "
-                                                "directory)");
+    if (err == ENOTDIR)
+      return CannotRun(shown,
+                       "no such file (a part of the path is not a "
+                       "directory)");
     return CannotRun(shown, std::string("cannot look at it: ") + std::strerror(err));
   }
   if (S_ISDIR(st.st_mode)) return CannotRun(shown, "is a directory, not a program");
   if (!S_ISREG(st.st_mode)) return CannotRun(shown, "not a regular file");
   if (access(path.c_str(), X_OK) != 0) {
-    return CannotRun(shown, "not executable (permission denied); make it executable "
-                            "(chmod +x) or check the mount's noexec option");
+    return CannotRun(shown,
+                     "not executable (permission denied); make it executable "
+                     "(chmod +x) or check the mount's noexec option");
   }
   return CheckElf(shown, path);
 }
@@ -197,8 +210,10 @@ Result<ResolvedProgram> ResolveProgram(const std::string& argv0) {
     pos = colon + 1;
   }
   if (!first_unusable.empty() && !first_problem.ok()) {
-    return MakeError("cannot run '" + argv0 + "': not found as a program in PATH; the "
-                     "closest match: " + first_problem.error().message);
+    return MakeError("cannot run '" + argv0 +
+                     "': not found as a program in PATH; the "
+                     "closest match: " +
+                     first_problem.error().message);
   }
   return MakeError("cannot run '" + argv0 + "': not found in PATH (" + path_list +
                    "); give a path, e.g. ./" + argv0);

@@ -19,8 +19,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <cstdio>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,9 +44,8 @@ constexpr uint32_t kInterruptsBeforeKill = 3;
 
 // NB: PTRACE_O_EXITKILL: if weft dies mid-run the traced tree is killed, not left running
 // unsupervised. Tracees detached at the root's end are unaffected.
-constexpr long kTraceOptions = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-                               PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
-                               PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+constexpr long kTraceOptions = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                               PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 
 // What the child writes to the error pipe when it cannot get to the program.
 enum ChildStage : int {
@@ -100,7 +97,8 @@ bool RedirectTo(int fd, int target) {
   internal::RunSignals::ResetInChild();
   if (plan.disable_aslr) {
     int persona = personality(0xffffffff);
-    if (persona == -1 || personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE) == -1) {
+    if (persona == -1 ||
+        personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE) == -1) {
       ChildFail(plan, kStagePersonality, 0);
     }
   }
@@ -129,8 +127,11 @@ std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe) 
   std::string why = std::strerror(f.error);
   switch (f.stage) {
     case kStagePersonality:
-      return "cannot start '" + exe + "' with ASLR disabled: personality(ADDR_NO_RANDOMIZE) "
-             "failed: " + why + " (a seccomp policy may forbid it; weft needs a fixed layout "
+      return "cannot start '" + exe +
+             "' with ASLR disabled: personality(ADDR_NO_RANDOMIZE) "
+             "failed: " +
+             why +
+             " (a seccomp policy may forbid it; weft needs a fixed layout "
              "for replay)";
     case kStageStdout:
       return "cannot start '" + exe + "': cannot redirect its stdout to fd " +
@@ -171,8 +172,12 @@ class Supervisor {
  public:
   Supervisor(const SpawnOptions& options, pid_t root, int error_read_fd,
              internal::RunSignals* signals, Clock::time_point start)
-      : options_(options), root_(root), error_fd_(error_read_fd), signals_(signals),
-        start_(start), last_poll_(start) {
+      : options_(options),
+        root_(root),
+        error_fd_(error_read_fd),
+        signals_(signals),
+        start_(start),
+        last_poll_(start) {
     tracees_.push_back({root, root});
     result_.root_pid = static_cast<uint32_t>(root);
     seen_interrupts_ = internal::RunSignals::Counts();
@@ -216,9 +221,8 @@ class Supervisor {
       if (killed_ && now - killed_at_ > kKillDeadline) {
         finished_ = true;
         DetachRest();
-        return MakeError("the program '" + options_.executable + "' (pid " +
-                         std::to_string(root_) + ") did not end " +
-                         std::to_string(kKillDeadline.count()) +
+        return MakeError("the program '" + options_.executable + "' (pid " + std::to_string(root_) +
+                         ") did not end " + std::to_string(kKillDeadline.count()) +
                          " s after SIGKILL; it may be stuck in the kernel (D state)");
       }
       if (now - last_poll_ >= kPollInterval) CallPoll();
@@ -229,9 +233,7 @@ class Supervisor {
       signals_->Wait(wake - Clock::now());
     }
     finished_ = true;
-    if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms root done\n", Seconds(Clock::now() - start_) * 1e3);
     DetachRest();
-    if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms detached\n", Seconds(Clock::now() - start_) * 1e3);
     result_.wall_seconds = Seconds(Clock::now() - start_);
 
     if (!root_exec_seen_) {
@@ -279,15 +281,14 @@ class Supervisor {
   // NB: tracees found during a sweep are appended after it, so that references into
   // tracees_ stay valid while a status is handled.
   void MergeNew() {
-    tracees_.erase(std::remove_if(tracees_.begin(), tracees_.end(),
-                                  [](const Tracee& t) { return t.gone; }),
-                   tracees_.end());
+    tracees_.erase(
+        std::remove_if(tracees_.begin(), tracees_.end(), [](const Tracee& t) { return t.gone; }),
+        tracees_.end());
     for (const Tracee& t : new_tracees_) tracees_.push_back(t);
     new_tracees_.clear();
   }
 
   void Handle(Tracee& t, int status) {
-    if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms handle tid=%d status=%x\n", Seconds(Clock::now() - start_) * 1e3, t.tid, status);
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       t.gone = true;
       if (t.tid == root_) {
@@ -400,7 +401,6 @@ class Supervisor {
       // NB: /proc/TID/maps of the exiting thread: after a main-thread pthread_exit the
       // leader has no mm any more and /proc/PID/maps would be empty.
       auto maps = ReadMaps(t.tid);
-      if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms maps read\n", Seconds(Clock::now() - start_) * 1e3);
       if (maps.ok() && !maps->empty()) result_.maps = std::move(*maps);
       if (group_exit) group_exit_snapshot_ = true;
     }
@@ -580,12 +580,18 @@ Result<RunResult> Run(const SpawnOptions& options) {
     int err = errno;
     CloseBoth(sync_pipe);
     CloseBoth(error_pipe);
-    return MakeError("cannot start '" + options.executable + "': pipe2 failed: " +
-                     std::strerror(err) + " (too many open files?)");
+    return MakeError("cannot start '" + options.executable +
+                     "': pipe2 failed: " + std::strerror(err) + " (too many open files?)");
   }
-  ChildPlan plan = {options.executable.c_str(), argv.data(),         envp.data(),
-                    options.keep_fds.data(),    options.keep_fds.size(), options.stdout_fd,
-                    options.stderr_fd,          options.disable_aslr, sync_pipe[0],
+  ChildPlan plan = {options.executable.c_str(),
+                    argv.data(),
+                    envp.data(),
+                    options.keep_fds.data(),
+                    options.keep_fds.size(),
+                    options.stdout_fd,
+                    options.stderr_fd,
+                    options.disable_aslr,
+                    sync_pipe[0],
                     error_pipe[1]};
 
   Clock::time_point start = Clock::now();
@@ -594,8 +600,8 @@ Result<RunResult> Run(const SpawnOptions& options) {
     int err = errno;
     CloseBoth(sync_pipe);
     CloseBoth(error_pipe);
-    return MakeError("cannot start '" + options.executable + "': fork failed: " +
-                     std::strerror(err));
+    return MakeError("cannot start '" + options.executable +
+                     "': fork failed: " + std::strerror(err));
   }
   if (pid == 0) ChildMain(plan);
 
@@ -608,8 +614,9 @@ Result<RunResult> Run(const SpawnOptions& options) {
     close(error_pipe[0]);
     while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    return MakeError("cannot trace '" + options.executable + "': ptrace(PTRACE_SEIZE) failed: " +
-                     std::strerror(err) + "; weft needs ptrace: in a container allow it "
+    return MakeError("cannot trace '" + options.executable +
+                     "': ptrace(PTRACE_SEIZE) failed: " + std::strerror(err) +
+                     "; weft needs ptrace: in a container allow it "
                      "(--cap-add=SYS_PTRACE, seccomp), and check "
                      "/proc/sys/kernel/yama/ptrace_scope");
   }
@@ -619,7 +626,6 @@ Result<RunResult> Run(const SpawnOptions& options) {
   close(sync_pipe[1]);
   fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
 
-  if (getenv("WEFT_DBG")) fprintf(stderr, "%8.3f ms seized\n", Seconds(Clock::now() - start) * 1e3);
   Supervisor supervisor(options, pid, error_pipe[0], &signals, start);
   return supervisor.Loop();
 }

@@ -44,8 +44,7 @@ void WakeAll() {
 void CallPrevious(const struct sigaction& old, int sig, siginfo_t* info, void* context) {
   if (old.sa_flags & SA_SIGINFO) {
     if (old.sa_sigaction != nullptr) old.sa_sigaction(sig, info, context);
-  } else if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN &&
-             old.sa_handler != nullptr) {
+  } else if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN && old.sa_handler != nullptr) {
     old.sa_handler(sig);
   }
 }

@@ -98,7 +98,7 @@ std::string DieName(Dwarf_Die* die) {
 struct Symbol {
   uint64_t start = 0;
   uint64_t size = 0;
-  const char* name = nullptr;  // owned by libelf; lives as long as the Dwfl
+  const char* name = nullptr;         // owned by libelf; lives as long as the Dwfl
   std::tuple<int, int, size_t> rank;  // among aliases at one address, lower is better
 };
 
@@ -123,8 +123,8 @@ class SymbolIndex {
       const char* name = dwfl_module_getsym_info(mod, i, &sym, &addr, nullptr, nullptr, nullptr);
       if (name == nullptr || name[0] == '\0' || sym.st_shndx == SHN_UNDEF) continue;
       int type = GELF_ST_TYPE(sym.st_info);
-      if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC &&
-          type != STT_NOTYPE && type != STT_COMMON) {
+      if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC && type != STT_NOTYPE &&
+          type != STT_COMMON) {
         continue;
       }
       symbols_.push_back({addr, sym.st_size, name, AliasRank(name, sym)});
@@ -225,8 +225,8 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
   Location loc;
   Dwfl_Module* mod = impl_->dwfl != nullptr ? dwfl_addrmodule(impl_->dwfl, address) : nullptr;
   if (mod != nullptr) {
-    const char* name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                        nullptr, nullptr);
+    const char* name =
+        dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
     if (name != nullptr) loc.module = name;
     if (const Symbol* symbol = impl_->FindSymbol(mod, address)) {
       loc.function = Demangle(symbol->name);
@@ -293,8 +293,8 @@ std::vector<Symbolizer::Location> Symbolizer::SymbolizeInlined(uint64_t address)
     line = 0;
     Dwarf_Attribute attr;
     Dwarf_Word value = 0;
-    if (files != nullptr && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr),
-                                            &value) == 0) {
+    if (files != nullptr &&
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &value) == 0) {
       const char* f = dwarf_filesrc(files, value, nullptr, nullptr);
       if (f != nullptr) file = f;
     }

@@ -24,6 +24,12 @@ uint32_t RingReader::FrameFor(uint64_t ip) {
   return it->second;
 }
 
+const std::vector<uint32_t>& RingReader::Stack(uint32_t id) const {
+  static const std::vector<uint32_t> kEmpty;
+  auto it = stacks_.find(id);
+  return it == stacks_.end() ? kEmpty : it->second;
+}
+
 int32_t RingReader::TidOfOsTid(uint32_t os_tid) const {
   auto it = os_tids_.find(os_tid);
   return it == os_tids_.end() ? -1 : static_cast<int32_t>(it->second);
@@ -58,6 +64,7 @@ bool RingReader::Drain() {
         frames.push_back(FrameFor(ip));
       }
       if (writer_ != nullptr) Write(writer_->WriteStack(rec.id, frames));
+      stacks_[rec.id] = std::move(frames);
     } else {
       OnRecord(slot, tail);
       if (!error_.empty()) return false;
@@ -85,6 +92,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       e.arg = r.arg;
       digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
       ++events_;
+      if (r.stack != 0) first_stacks_.emplace(r.tid, r.stack);
       if (writer_ != nullptr) Write(writer_->WriteEvent(e));
       break;
     }

@@ -33,6 +33,10 @@ class RingReader {
   uint32_t FrameFor(uint64_t ip);
   std::vector<format::Thread>& threads() { return threads_; }
   std::vector<format::Object>& objects() { return objects_; }
+  // Frame ids of a stack (innermost first); empty if unknown.
+  const std::vector<uint32_t>& Stack(uint32_t id) const;
+  // The stack of the first event of each thread that has one (tid -> stack id).
+  const std::unordered_map<uint32_t, uint32_t>& first_stacks() const { return first_stacks_; }
   // The weft tid of a kernel tid, -1 if unknown.
   int32_t TidOfOsTid(uint32_t os_tid) const;
   Status writer_status() const { return status_; }
@@ -52,6 +56,8 @@ class RingReader {
   std::vector<uint64_t> frame_ips_{0};
   std::unordered_map<uint64_t, uint32_t> frame_ids_;
   std::unordered_map<uint32_t, uint32_t> os_tids_;  // os tid -> weft tid
+  std::unordered_map<uint32_t, std::vector<uint32_t>> stacks_;
+  std::unordered_map<uint32_t, uint32_t> first_stacks_;
   std::string error_;
   Status status_;
 };

@@ -236,16 +236,37 @@ Result<RunReport> RunProgram(const RunConfig& config) {
       (void)writer->WriteModule(mod);
     }
     const std::vector<uint64_t>& ips = reader.frame_ips();
+    std::vector<launcher::Symbolizer::Location> locations(ips.size());
     for (uint32_t id = 1; id < ips.size(); ++id) {
       bool exact = exact_frames.count(id) != 0;
-      launcher::Symbolizer::Location loc = symbolizer.SymbolizeCode(exact ? ips[id] : ips[id] - 1);
-      format::Frame f{ips[id], loc.function, loc.file, loc.line, loc.module};
-      (void)writer->WriteFrame(id, f);
+      locations[id] = symbolizer.SymbolizeCode(exact ? ips[id] : ips[id] - 1);
     }
     for (format::Thread& t : reader.threads()) {
       t.start_function =
           t.tid == 0 ? "main" : symbolizer.SymbolizeCode(t.start_routine).function;
+      if (t.start_function.empty()) {
+        // A start routine without a symbol (std::thread's lives in libstdc++): name the
+        // thread by the outermost frame of the program's own code in its first stack.
+        auto first = reader.first_stacks().find(t.tid);
+        if (first != reader.first_stacks().end()) {
+          const std::vector<uint32_t>& frames = reader.Stack(first->second);
+          for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+            const launcher::Symbolizer::Location& loc = locations[*it];
+            bool library_code = loc.function.rfind("std::", 0) == 0 ||
+                                loc.function.rfind("__", 0) == 0;
+            if (loc.module == config.executable && !loc.function.empty() && !library_code) {
+              t.start_function = loc.function;
+              break;
+            }
+          }
+        }
+      }
       (void)writer->WriteThread(t);
+    }
+    for (uint32_t id = 1; id < ips.size(); ++id) {
+      const launcher::Symbolizer::Location& loc = locations[id];
+      (void)writer->WriteFrame(id, format::Frame{ips[id], loc.function, loc.file, loc.line,
+                                                 loc.module});
     }
     for (format::Object& o : reader.objects()) {
       if (o.id == 0 || o.kind == format::ObjectKind::kThread) continue;

@@ -75,8 +75,7 @@ TEST(JsonWriter, WritesTheFullRangeOfIntegers) {
       .Int(std::numeric_limits<int64_t>::max())
       .Uint(std::numeric_limits<uint64_t>::max())
       .EndArray();
-  EXPECT_EQ(w.TakeString(),
-            "[-9223372036854775808,9223372036854775807,18446744073709551615]");
+  EXPECT_EQ(w.TakeString(), "[-9223372036854775808,9223372036854775807,18446744073709551615]");
 }
 
 TEST(JsonWriter, WritesDoublesShortestAndNonFiniteAsNull) {
@@ -107,11 +106,11 @@ TEST(JsonEscaping, CopiesValidUtf8) {
 }
 
 TEST(JsonEscaping, ReplacesInvalidUtf8) {
-  EXPECT_EQ(Quoted("\xff"), R"("\ufffd")");                   // never valid
-  EXPECT_EQ(Quoted("a\xc3"), R"("a\ufffd")");                 // cut short
-  EXPECT_EQ(Quoted("\xc3(x"), R"("\ufffd(x")");               // bad continuation
-  EXPECT_EQ(Quoted("\xc0\xaf"), R"("\ufffd\ufffd")");         // overlong '/'
-  EXPECT_EQ(Quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
+  EXPECT_EQ(Quoted("\xff"), R"("\ufffd")");                                // never valid
+  EXPECT_EQ(Quoted("a\xc3"), R"("a\ufffd")");                              // cut short
+  EXPECT_EQ(Quoted("\xc3(x"), R"("\ufffd(x")");                            // bad continuation
+  EXPECT_EQ(Quoted("\xc0\xaf"), R"("\ufffd\ufffd")");                      // overlong '/'
+  EXPECT_EQ(Quoted("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");            // surrogate
   EXPECT_EQ(Quoted("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")");  // > U+10FFFF
 }
 

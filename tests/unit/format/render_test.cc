@@ -21,10 +21,10 @@
 namespace weft::format {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::MakeCrashTrace;
 using testing::MakeDeadlockTrace;
 using testing::MakeEvent;
-using ::testing::HasSubstr;
 using ::testing::Not;
 
 void ExpectGolden(const std::string& name, const std::string& actual) {
@@ -39,8 +39,8 @@ void ExpectGolden(const std::string& name, const std::string& actual) {
                   << " (run with WEFT_UPDATE_GOLDEN=1 to create it)";
   std::stringstream expected;
   expected << in.rdbuf();
-  EXPECT_EQ(expected.str(), actual) << "differs from " << path
-                                    << " (WEFT_UPDATE_GOLDEN=1 rewrites it)";
+  EXPECT_EQ(expected.str(), actual)
+      << "differs from " << path << " (WEFT_UPDATE_GOLDEN=1 rewrites it)";
 }
 
 TEST(RenderTimeline, DeadlockMatchesGolden) {
@@ -118,8 +118,7 @@ TEST(DescribeOutcome, OneLinePerKind) {
 
   Trace interrupted = MakeDeadlockTrace();
   interrupted.has_outcome = false;
-  EXPECT_EQ(DescribeOutcome(interrupted),
-            "interrupted: the recording has no outcome (19 events)");
+  EXPECT_EQ(DescribeOutcome(interrupted), "interrupted: the recording has no outcome (19 events)");
 }
 
 TEST(DescribeOutcome, NamesTheCrashSiteAndItsCaller) {
@@ -132,8 +131,7 @@ TEST(DescribeOutcome, NamesTheCrashSiteAndItsCaller) {
   trace.outcome.diverged = false;
   EXPECT_EQ(DescribeOutcome(trace),
             "killed by SIGSEGV (Segmentation fault) at 0x40113a in worker (racy.c:12)");
-  EXPECT_EQ(DescribeOutcome(trace.outcome),
-            "killed by SIGSEGV (Segmentation fault) at 0x40113a");
+  EXPECT_EQ(DescribeOutcome(trace.outcome), "killed by SIGSEGV (Segmentation fault) at 0x40113a");
 }
 
 TEST(Describe, ObjectsLocationsFlagsSignals) {

@@ -11,9 +11,8 @@
 
 namespace weft::format::testing {
 
-inline Event MakeEvent(uint32_t tid, EventKind kind, uint32_t obj, uint64_t vtime,
-                       int64_t arg = 0, uint32_t stack = 0, uint32_t enabled = 1,
-                       uint32_t flags = 0) {
+inline Event MakeEvent(uint32_t tid, EventKind kind, uint32_t obj, uint64_t vtime, int64_t arg = 0,
+                       uint32_t stack = 0, uint32_t enabled = 1, uint32_t flags = 0) {
   Event e;
   e.tid = tid;
   e.kind = kind;
@@ -26,8 +25,8 @@ inline Event MakeEvent(uint32_t tid, EventKind kind, uint32_t obj, uint64_t vtim
   return e;
 }
 
-inline Object MakeObject(uint32_t id, ObjectKind kind, uint64_t address,
-                         std::string symbol = "", uint64_t aux = 0) {
+inline Object MakeObject(uint32_t id, ObjectKind kind, uint64_t address, std::string symbol = "",
+                         uint64_t aux = 0) {
   Object o;
   o.id = id;
   o.kind = kind;
@@ -49,8 +48,7 @@ inline Frame MakeFrame(uint64_t ip, std::string function, std::string file, uint
 }
 
 inline Thread MakeThread(uint32_t tid, int32_t parent, uint64_t start_routine,
-                         std::string start_function, uint32_t handle_obj,
-                         std::string name = "") {
+                         std::string start_function, uint32_t handle_obj, std::string name = "") {
   Thread t;
   t.tid = tid;
   t.parent = parent;
@@ -86,8 +84,7 @@ inline Trace MakeDeadlockTrace() {
   Trace t;
   t.header = MakeHeader({"./abba", "--iterations", "3", "two words"}, exe);
   t.modules = {{exe, "3f1c0ffee", 0x400000, 0x5000}, {libc, "", 0x7ffff7c00000, 0x1d0000}};
-  t.threads = {MakeThread(0, -1, 0x401280, "main", 0),
-               MakeThread(1, 0, 0x4011d0, "worker_a", 1),
+  t.threads = {MakeThread(0, -1, 0x401280, "main", 0), MakeThread(1, 0, 0x4011d0, "worker_a", 1),
                MakeThread(2, 0, 0x401230, "worker_b", 2, "b-side")};
   t.objects = {Object{},
                MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
@@ -96,16 +93,16 @@ inline Trace MakeDeadlockTrace() {
                MakeObject(4, ObjectKind::kMutex, 0x4040a0, "m_b"),
                MakeObject(5, ObjectKind::kCond, 0x4040e0, "g_ready"),
                MakeObject(6, ObjectKind::kFutex, 0x405010, "g_flag")};
-  t.frames = {Frame{},
-              MakeFrame(0x7ffff7fb1234, "pthread_mutex_lock", "recorder/preload/hooks.c", 120,
-                        shim),
-              MakeFrame(0x401196, "lock_both", "/work/tests/programs/abba.c", 14, exe),
-              MakeFrame(0x4011f0, "worker_a", "/work/tests/programs/abba.c", 22, exe),
-              MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc),
-              MakeFrame(0x401250, "worker_b", "/work/tests/programs/abba.c", 30, exe),
-              MakeFrame(0x4012a0, "main", "/work/tests/programs/abba.c", 41, exe),
-              MakeFrame(0x401300, "", "", 0, exe),
-              MakeFrame(0x7ffff7c91111, "__futex_abstimed_wait_common", "", 0, libc)};
+  t.frames = {
+      Frame{},
+      MakeFrame(0x7ffff7fb1234, "pthread_mutex_lock", "recorder/preload/hooks.c", 120, shim),
+      MakeFrame(0x401196, "lock_both", "/work/tests/programs/abba.c", 14, exe),
+      MakeFrame(0x4011f0, "worker_a", "/work/tests/programs/abba.c", 22, exe),
+      MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc),
+      MakeFrame(0x401250, "worker_b", "/work/tests/programs/abba.c", 30, exe),
+      MakeFrame(0x4012a0, "main", "/work/tests/programs/abba.c", 41, exe),
+      MakeFrame(0x401300, "", "", 0, exe),
+      MakeFrame(0x7ffff7c91111, "__futex_abstimed_wait_common", "", 0, libc)};
   t.stacks = {{}, {1, 2, 3, 4}, {1, 5, 4}, {6}, {1, 7}, {1, 8, 5, 4}};
   using K = EventKind;
   t.events = {
@@ -132,9 +129,8 @@ inline Trace MakeDeadlockTrace() {
   t.wakes = {{11, 2}};
   t.has_outcome = true;
   t.outcome.kind = Outcome::Kind::kDeadlock;
-  t.outcome.blocked = {{0, K::kThreadJoin, 1, 1, 3},
-                       {1, K::kMutexLock, 4, 2, 1},
-                       {2, K::kMutexLock, 3, 1, 2}};
+  t.outcome.blocked = {
+      {0, K::kThreadJoin, 1, 1, 3}, {1, K::kMutexLock, 4, 2, 1}, {2, K::kMutexLock, 3, 1, 2}};
   t.outcome.events = t.events.size();
   t.outcome.wall_seconds = 0.031;
   return t;
@@ -151,14 +147,12 @@ inline Trace MakeCrashTrace() {
   t.threads = {MakeThread(0, -1, 0x401200, "main", 0), MakeThread(1, 0, 0x401120, "", 1)};
   t.objects = {Object{}, MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
                MakeObject(2, ObjectKind::kMutex, 0x7ffff7dd0010)};
-  t.frames = {Frame{},
-              MakeFrame(0x7ffff7d9e8f5, "__strlen_avx2", "", 0, libc),
+  t.frames = {Frame{}, MakeFrame(0x7ffff7d9e8f5, "__strlen_avx2", "", 0, libc),
               MakeFrame(0x40113a, "worker", "/work/tests/programs/racy.c", 12, exe),
               MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc)};
   t.stacks = {{}, {2, 3}};
   using K = EventKind;
-  t.events = {MakeEvent(0, K::kThreadStart, 0, 0, -1),
-              MakeEvent(0, K::kThreadCreate, 1, 100, 1),
+  t.events = {MakeEvent(0, K::kThreadStart, 0, 0, -1), MakeEvent(0, K::kThreadCreate, 1, 100, 1),
               MakeEvent(1, K::kThreadStart, 1, 200, 0, 0, 2),
               MakeEvent(1, K::kMutexLock, 2, 300, 0, 1, 2),
               MakeEvent(1, K::kMutexUnlock, 2, 400, 0, 1, 2)};

@@ -22,6 +22,7 @@
 namespace weft::format {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::MakeCrashTrace;
 using testing::MakeDeadlockTrace;
 using testing::MakeEvent;
@@ -29,7 +30,6 @@ using testing::MakeFrame;
 using testing::MakeHeader;
 using testing::MakeObject;
 using testing::MakeThread;
-using ::testing::HasSubstr;
 
 // A fresh directory per test, removed with its files afterwards.
 class TempDir {
@@ -314,7 +314,8 @@ TEST(TraceIo, AStackRedefinedWithOtherFramesIsRejected) {
   }
   Result<Trace> trace = ReadTrace(path);
   ASSERT_FALSE(trace.ok());
-  EXPECT_THAT(trace.error().message, HasSubstr("cannot read trace '" + path + "': corrupt packet at byte"));
+  EXPECT_THAT(trace.error().message,
+              HasSubstr("cannot read trace '" + path + "': corrupt packet at byte"));
   EXPECT_THAT(trace.error().message, HasSubstr("stack 3 is redefined"));
 }
 
@@ -504,14 +505,14 @@ TEST(TraceIo, CorruptPacketsAreReportedWithTheirOffset) {
   std::string garbage = "\x05\xff\xff\xff\xff\xff";  // length 5, then an invalid tag
   Result<Trace> trace = ParseTrace(good + garbage, "bad.weft");
   ASSERT_FALSE(trace.ok());
-  EXPECT_EQ(trace.error().message,
-            "cannot read trace 'bad.weft': corrupt packet at byte " +
-                std::to_string(good.size()) + " (it does not parse as a weft.trace.Packet)");
+  EXPECT_EQ(trace.error().message, "cannot read trace 'bad.weft': corrupt packet at byte " +
+                                       std::to_string(good.size()) +
+                                       " (it does not parse as a weft.trace.Packet)");
 
   Result<Trace> huge = ParseTrace(good + Varint(1ull << 40), "bad.weft");
   ASSERT_FALSE(huge.ok());
-  EXPECT_THAT(huge.error().message, HasSubstr("corrupt packet at byte " +
-                                              std::to_string(good.size())));
+  EXPECT_THAT(huge.error().message,
+              HasSubstr("corrupt packet at byte " + std::to_string(good.size())));
   Result<Trace> endless = ParseTrace(good + std::string(12, '\xff'), "bad.weft");
   ASSERT_FALSE(endless.ok());
   EXPECT_THAT(endless.error().message, HasSubstr("corrupt packet"));
@@ -651,8 +652,8 @@ double MeasureBytesPerEvent(bool with_stacks, const char* label) {
   EXPECT_TRUE(w.WriteOutcome(outcome).ok());
   EXPECT_TRUE(w.Close().ok());
   double per_event = static_cast<double>(w.bytes_written() - header_bytes) / kEvents;
-  std::printf("[ bytes/event ] %s: %.2f bytes per event (%" PRIu64 " bytes for %d events)\n",
-              label, per_event, w.bytes_written(), kEvents);
+  std::printf("[ bytes/event ] %s: %.2f bytes per event (%" PRIu64 " bytes for %d events)\n", label,
+              per_event, w.bytes_written(), kEvents);
   Result<Trace> trace = ReadTrace(path);
   EXPECT_TRUE(trace.ok());
   EXPECT_EQ(trace->events.size(), static_cast<size_t>(kEvents));

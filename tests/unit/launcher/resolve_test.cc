@@ -14,10 +14,10 @@
 namespace weft::launcher {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::Program;
 using testing::ReadFile;
 using testing::TempDir;
-using ::testing::HasSubstr;
 
 std::string ErrorOf(const std::string& argv0) {
   auto r = ResolveProgram(argv0);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,13 +24,13 @@ namespace {
 
 using testing::Children;
 using testing::CountOpenFds;
+using ::testing::HasSubstr;
 using testing::LineOf;
 using testing::OptionsFor;
 using testing::Program;
 using testing::ProgramSource;
 using testing::ReadFile;
 using testing::TempDir;
-using ::testing::HasSubstr;
 
 constexpr uint64_t kPieBase = 0x555555554000;  // where a PIE loads with ASLR off
 
@@ -40,9 +41,8 @@ RunResult MustRun(const SpawnOptions& options) {
 }
 
 bool MapsHold(const std::vector<Mapping>& maps, const std::string& path_part) {
-  return std::any_of(maps.begin(), maps.end(), [&](const Mapping& m) {
-    return m.path.find(path_part) != std::string::npos;
-  });
+  return std::any_of(maps.begin(), maps.end(),
+                     [&](const Mapping& m) { return m.path.find(path_part) != std::string::npos; });
 }
 
 TEST(Run, ExitCodes) {
@@ -99,8 +99,7 @@ TEST(Run, NullWriteCrashIsCapturedAndSymbolized) {
   Symbolizer::Location top = symbolizer.SymbolizeCode(crash.stack[0]);
   EXPECT_EQ(top.function, "crash_here");
   EXPECT_TRUE(top.file.ends_with("crash_null.c")) << top.file;
-  EXPECT_EQ(top.line, static_cast<uint32_t>(LineOf(ProgramSource("crash_null.c"),
-                                                   "CRASH_LINE")));
+  EXPECT_EQ(top.line, static_cast<uint32_t>(LineOf(ProgramSource("crash_null.c"), "CRASH_LINE")));
   EXPECT_EQ(top.module, Program("crash_null"));
   Symbolizer::Location caller = symbolizer.SymbolizeCode(crash.stack[1] - 1);
   EXPECT_EQ(caller.function, "main");
@@ -409,6 +408,13 @@ TEST(Run, LeavesOtherChildrenAlone) {
   EXPECT_EQ(WEXITSTATUS(status), 9);
 }
 
+TEST(Run, ThrowingPollLeavesNoTraceeBehind) {
+  SpawnOptions options = OptionsFor(Program("sleep_forever"), {}, 10);
+  options.poll = [] { throw std::runtime_error("poll failed"); };
+  EXPECT_THROW((void)launcher::Run(options), std::runtime_error);
+  EXPECT_THAT(Children(), ::testing::IsEmpty()) << "the program was killed and reaped";
+}
+
 TEST(Run, ConcurrentRunsOnTwoThreads) {
   std::atomic<int> ok{0};
   auto worker = [&] {
@@ -434,8 +440,7 @@ TEST(Run, TwoHundredRunsLeakNothing) {
     auto r = launcher::Run(OptionsFor(Program("two_threads")));
     if (!r.ok() || r->exit_code != 0) ++failures;
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(CountOpenFds(), fds_before);
   EXPECT_THAT(Children(), ::testing::IsEmpty()) << "no zombies left";
@@ -469,8 +474,8 @@ TEST(Run, CostOfOneRunComparedToForkExec) {
     traced.push_back(std::chrono::duration<double>(t2 - t1).count());
   }
   double p = MedianSeconds(plain), t = MedianSeconds(traced);
-  std::printf("[ info ] /bin/true median: fork+exec+wait %.3f ms, Run %.3f ms (x%.2f)\n",
-              p * 1e3, t * 1e3, t / p);
+  std::printf("[ info ] /bin/true median: fork+exec+wait %.3f ms, Run %.3f ms (x%.2f)\n", p * 1e3,
+              t * 1e3, t / p);
   EXPECT_LT(t, p * 4 + 0.002);
 }
 

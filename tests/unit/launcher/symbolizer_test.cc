@@ -35,10 +35,10 @@ __attribute__((noinline)) uint64_t CallsInlined() {
 namespace weft::launcher {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::LineOf;
 using testing::OptionsFor;
 using testing::Program;
-using ::testing::HasSubstr;
 
 std::string SelfExe() {
   char buf[4096];
@@ -130,9 +130,8 @@ TEST(Symbolizer, ModulesWithBuildIds) {
   Symbolizer symbolizer(SelfMaps());
   auto modules = symbolizer.Modules();
   ASSERT_FALSE(modules.empty());
-  EXPECT_TRUE(std::is_sorted(modules.begin(), modules.end(), [](const auto& a, const auto& b) {
-    return a.base < b.base;
-  }));
+  EXPECT_TRUE(std::is_sorted(modules.begin(), modules.end(),
+                             [](const auto& a, const auto& b) { return a.base < b.base; }));
   auto self = std::find_if(modules.begin(), modules.end(),
                            [](const auto& m) { return m.path == SelfExe(); });
   ASSERT_NE(self, modules.end());

@@ -132,7 +132,7 @@ class Symbolizer {
     std::string function;  // demangled; empty if unknown
     std::string file;      // empty if no line info
     uint32_t line = 0;
-    std::string module;    // path of the module holding the address
+    std::string module;            // path of the module holding the address
     uint64_t function_offset = 0;  // address - start of `function` (when function is set)
   };
   // A code address (an IP or a return address: callers pass return addresses minus one
