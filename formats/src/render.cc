@@ -1,6 +1,6 @@
 // render.cc — the timeline of `weft show`, its JSON form and the one-line descriptions.
-// NB: output must not depend on anything but the trace (no locale, no clock, no
-// environment): golden tests compare it byte for byte.
+// NB: output must not depend on anything but the trace (no locale, no clock, no time zone,
+// no environment): golden tests compare it byte for byte.
 #include "weft/render.h"
 
 #include <string.h>
@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
@@ -44,6 +45,15 @@ constexpr size_t kMaxShownFrames = 256;
 
 std::string Hex(uint64_t value) { return Printf("0x%" PRIx64, value); }
 
+// `value` with `digits` significant digits, like %g but independent of the locale (a GUI
+// may have called setlocale(LC_ALL, "")).
+std::string General(double value, int digits) {
+  char buffer[64];
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::general, digits);
+  return ec == std::errc() ? std::string(buffer, end) : "?";
+}
+
 std::string Basename(std::string_view path) {
   size_t slash = path.rfind('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
@@ -69,7 +79,7 @@ std::string Duration(int64_t ns) {
   static constexpr Unit kUnits[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}};
   for (const Unit& unit : kUnits) {
     if (static_cast<double>(ns) >= unit.scale) {
-      return Printf("%.4g %s", static_cast<double>(ns) / unit.scale, unit.name);
+      return General(static_cast<double>(ns) / unit.scale, 4) + " " + unit.name;
     }
   }
   return std::to_string(ns) + " ns";
@@ -106,9 +116,19 @@ const Frame* FrameById(const Trace& trace, uint32_t id) {
   return id < trace.frames.size() ? &trace.frames[id] : nullptr;
 }
 
-// The frame of `frame_ids` most worth showing: the first with source information, else the
-// first in the program's executable, else the first with a function name, else the first.
-// weft's own frames never count. -1 if there is none.
+// Whether a module is part of the system (libc, libstdc++, the dynamic loader...) rather
+// than the program: its frames are where the program called in, not what it was doing.
+bool IsSystemModule(const std::string& module) {
+  for (const char* prefix : {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"}) {
+    if (module.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// The frame of `frame_ids` most worth showing: the first with source information outside
+// system libraries, else the first with source information (system libraries may have
+// debug info installed), else the first in the program's executable, else the first with
+// a function name, else the first. weft's own frames never count. -1 if there is none.
 int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids) {
   auto find = [&](auto&& good) -> int {
     for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
@@ -118,7 +138,8 @@ int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids) 
     return -1;
   };
   const std::string& executable = trace.header.executable;
-  for (int i : {find([](const Frame& f) { return !f.file.empty(); }),
+  for (int i : {find([](const Frame& f) { return !f.file.empty() && !IsSystemModule(f.module); }),
+                find([](const Frame& f) { return !f.file.empty(); }),
                 find([&](const Frame& f) { return !executable.empty() && f.module == executable; }),
                 find([](const Frame& f) { return !f.function.empty(); }),
                 find([](const Frame&) { return true; })}) {
@@ -353,11 +374,11 @@ std::string CrashSite(const Trace* trace, const Crash& crash) {
   if (!innermost->function.empty() || !innermost->file.empty()) {
     text += " in " + DescribeFrame(*innermost);
   }
-  if (innermost->file.empty()) {
-    // Crashed in a library without line information: name the caller that has some.
+  if (innermost->file.empty() || IsSystemModule(innermost->module)) {
+    // Crashed inside a system library: name the program's code that called it.
     for (size_t i = 1; i < std::min(crash.frames.size(), kMaxShownFrames); ++i) {
       const Frame* frame = FrameById(*trace, crash.frames[i]);
-      if (frame && !frame->file.empty() && !IsWeftFrame(*frame)) {
+      if (frame && !frame->file.empty() && !IsWeftFrame(*frame) && !IsSystemModule(frame->module)) {
         text += ", called from " + DescribeFrame(*frame);
         break;
       }
@@ -382,7 +403,7 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
       break;
     }
     case Outcome::Kind::kTimeout:
-      text = Printf("timed out after %.3g s", outcome.wall_seconds);
+      text = "timed out after " + General(outcome.wall_seconds, 3) + " s";
       break;
     case Outcome::Kind::kShimError:
       text = "weft's shim failed: " + (outcome.message.empty() ? "no message" : outcome.message);

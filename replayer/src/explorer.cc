@@ -63,6 +63,12 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       close(devnull);
       return report.error();
     }
+    if (i == 0 && !report->controlled) {
+      close(devnull);
+      return MakeError("weft's shim never took control of '" + config.executable +
+                       "' (did it drop LD_PRELOAD, or is it a script that starts the real "
+                       "program?); exploring it would only rerun it uncontrolled");
+    }
     ++result.runs;
     result.total_events += report->events;
     schedules.insert(report->event_digest);

@@ -114,6 +114,10 @@ int RunRecord(const std::vector<std::string>& argv) {
     std::printf("%s\n", w.TakeString().c_str());
     return kExitOk;
   }
+  if (!report->controlled) {
+    Say("warning: weft's shim never took control of the program (did it drop LD_PRELOAD, or "
+        "is it a script that starts the real program?); its threads were not scheduled");
+  }
   Say("the program " + outcome);
   Say("trace written to " + output + " (" + std::to_string(report->events) + " events, " +
       HumanBytes(report->trace_bytes) + ")");

@@ -40,7 +40,9 @@ class TraceWriter {
   // Flushes and closes the file (also done by the destructor, ignoring errors).
   Status Close();
 
+  // Events accepted by WriteEvent() so far, including those still buffered.
   uint64_t events_written() const { return events_written_; }
+  // Bytes handed to the file so far (the file's size after Flush(), WriteOutcome(), Close()).
   uint64_t bytes_written() const { return bytes_written_; }
 
  private:

@@ -195,6 +195,7 @@ class Supervisor {
   // stopped listening.
   ~Supervisor() {
     if (!finished_) {
+      cleaning_up_ = true;  // NB: before anything that may call poll: it may be what threw
       KillAll(/*call_poll=*/false);
       auto limit = Clock::now() + kKillDeadline;
       while (!root_done_ && Clock::now() < limit) {
@@ -412,7 +413,7 @@ class Supervisor {
 
   void CallPoll() {
     last_poll_ = Clock::now();
-    if (options_.poll) options_.poll();
+    if (options_.poll && !cleaning_up_) options_.poll();
   }
 
   void CheckInterrupts(Clock::time_point now) {
@@ -537,6 +538,7 @@ class Supervisor {
   bool timed_out_ = false;
   bool killed_ = false;
   bool finished_ = false;
+  bool cleaning_up_ = false;  // leaving Run through an exception: no more poll calls
   Clock::time_point killed_at_;
 
   internal::InterruptCounts seen_interrupts_;

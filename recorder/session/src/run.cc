@@ -228,6 +228,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.divergence_index = outcome.divergence_index;
   report.divergence = outcome.divergence;
   report.wall_seconds = rr.wall_seconds;
+  report.controlled = status->claimed_pid != 0;
 
   if (writer != nullptr) {
     launcher::Symbolizer symbolizer(rr.maps);

@@ -143,6 +143,13 @@ TEST(Describe, ObjectsLocationsFlagsSignals) {
   EXPECT_EQ(DescribeLocation(trace, 1), "lock_both (abba.c:14)");  // skips weft's frame
   EXPECT_EQ(DescribeLocation(trace, 4), "0x401300 (abba)");        // in the executable
   EXPECT_EQ(DescribeLocation(trace, 0), "");
+  // A system library with debug information does not hide the program's own frame.
+  trace.frames[4].file = "./nptl/pthread_create.c";
+  trace.frames[4].line = 442;
+  trace.stacks.push_back({4, 5});
+  trace.stacks.push_back({4});
+  EXPECT_EQ(DescribeLocation(trace, 6), "worker_b (abba.c:30)");
+  EXPECT_EQ(DescribeLocation(trace, 7), "start_thread (pthread_create.c:442)");
   EXPECT_EQ(DescribeLocation(trace, 1000), "");
   EXPECT_EQ(DescribeFlags(0), "");
   EXPECT_EQ(DescribeFlags(kFlagTry | kFlagFailed), "try,failed");

@@ -48,7 +48,8 @@ Result<std::vector<Mapping>> ReadMaps(pid_t pid);
 std::vector<Mapping> ParseMaps(const std::string& text);
 
 // A fatal signal raised synchronously in the target (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-// SIGABRT, SIGTRAP, SIGSYS), captured at the signal-delivery stop.
+// SIGABRT, SIGTRAP, SIGSYS), captured at the signal-delivery stop, before the program's
+// own handler (if any) runs; the signal is then delivered unchanged.
 struct CrashCapture {
   int signal = 0;
   int si_code = 0;
@@ -61,13 +62,14 @@ struct CrashCapture {
   std::vector<std::pair<std::string, uint64_t>> registers;
 };
 
+// How to start the program.
 struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is what the program sees
   std::string executable;         // from ResolveProgram
   std::vector<std::string> env;   // complete environment, "KEY=VALUE"
   std::vector<int> keep_fds;      // fds to leave open (without FD_CLOEXEC) in the child
   double timeout_seconds = 0;     // 0 = none; on expiry every traced process is killed
-  bool disable_aslr = true;
+  bool disable_aslr = true;       // fixed addresses, so that a trace means the same later
   // Where the program's stdout/stderr go: -1 = inherit, else an fd to dup onto them.
   int stdout_fd = -1;
   int stderr_fd = -1;
@@ -77,6 +79,7 @@ struct SpawnOptions {
   std::function<void()> poll;
 };
 
+// How the root process ended, and what was captured on the way.
 struct RunResult {
   enum class Kind { kExited, kSignaled, kTimeout };
   Kind kind = Kind::kExited;
@@ -103,13 +106,17 @@ struct RunResult {
 //  * Run waits only for the processes and threads it traces (waitpid on each pid), never
 //    waitpid(-1): the caller's other children are left alone. Several Runs may be active
 //    at once on different threads.
-//  * SIGCHLD gets a handler (it wakes the wait; a previous handler is still called).
-//    SIGINT/SIGTERM/SIGHUP get a handler that keeps weft alive: a terminal's Ctrl-C
+//  * SIGCHLD gets a handler (it wakes the wait; a previous handler is still called). If
+//    every thread blocks SIGCHLD (a signalfd loop), Run still works but notices each stop
+//    up to 1 ms late.
+//  * SIGINT/SIGTERM/SIGHUP get a handler that keeps weft alive: a terminal's Ctrl-C
 //    reaches the program itself (same process group); a signal sent to weft alone by
 //    another process (kill) is forwarded to the root process unless the root received
-//    the same signal within 20 ms; the third such signal during one Run kills the whole
-//    tree with SIGKILL. Signals ignored (SIG_IGN) before Run stay ignored, in weft and
-//    in the program. Previous dispositions are restored when the last active Run returns.
+//    the same signal within 20 ms; the third interrupt signal (of any origin) during one
+//    Run kills the whole tree with SIGKILL. Signals ignored (SIG_IGN) before Run stay
+//    ignored, in weft and in the program.
+//  * Previous dispositions are restored when the last active Run returns; the caller
+//    handles signals that arrive between Runs.
 //  * The tracees are seized with PTRACE_O_EXITKILL: if weft dies mid-run, the traced tree
 //    is killed rather than left running unsupervised (a controlled-mode shim would wait
 //    forever for a supervisor). When the root process ends normally the rest of the tree
@@ -123,11 +130,13 @@ Result<RunResult> Run(const SpawnOptions& options);
 // cached per address. Not thread-safe: use one Symbolizer per thread.
 class Symbolizer {
  public:
+  // Reports the snapshot's ELF modules to libdw (reads their files from disk now).
   explicit Symbolizer(std::vector<Mapping> maps);
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
+  // Where a code address is in the source.
   struct Location {
     std::string function;  // demangled; empty if unknown
     std::string file;      // empty if no line info
@@ -148,11 +157,12 @@ class Symbolizer {
   // The name of the global object holding a data address ("g_lock", "counter+8"), or "".
   std::string SymbolizeData(uint64_t address);
 
+  // One ELF module of the snapshot.
   struct ModuleInfo {
     std::string path;
-    std::string build_id;  // hex
-    uint64_t base = 0;
-    uint64_t size = 0;
+    std::string build_id;  // GNU build-id, lowercase hex; "" if the file has none
+    uint64_t base = 0;     // lowest address of the module (its first PT_LOAD)
+    uint64_t size = 0;     // up to the end of its last PT_LOAD
   };
   // The ELF modules of the snapshot (executable, shared libraries), in address order.
   std::vector<ModuleInfo> Modules();

@@ -43,6 +43,9 @@ struct RunReport {
   std::string trace_path;     // where the trace was written, "" if none
   uint64_t trace_bytes = 0;
   double wall_seconds = 0;
+  // False when the shim never took control (the program dropped LD_PRELOAD, or it is a
+  // script whose children do the work): the run was not scheduled by weft.
+  bool controlled = false;
   // True when the program failed: non-zero exit, fatal signal, deadlock, timeout,
   // step limit, or a shim error.
   bool failed() const;
