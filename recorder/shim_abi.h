@@ -64,7 +64,7 @@ enum weft_event_kind {
   WEFT_EV_SLEEP = 25,        /* arrival; arg = requested ns */
   WEFT_EV_SLEEP_DONE = 26,
   WEFT_EV_YIELD = 27,
-  WEFT_EV_FORK = 28,         /* arg = child pid (not controlled) */
+  WEFT_EV_FORK = 28,         /* arg = child pid (runs uncontrolled; differs between runs) */
   WEFT_EV_ONCE_DONE = 29,    /* the init routine of a pthread_once returned */
   WEFT_EV_KIND_COUNT = 30
 };
