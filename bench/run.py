@@ -171,13 +171,15 @@ class Bench:
     def slowdown(self):
         chunk = 5000 if self.quick else 20000
         trace = os.path.join(self.dir, "mt_work.weft")
-        native, weft = [], []
+        small = os.path.join(self.dir, "two_threads.weft")
+        native, weft, fixed = [], [], []
         for rep in range(self.reps):
             cmd = [self.p["mt_work"], str(chunk)]
             wall, proc = run(cmd)
             check(proc, cmd)
             native.append(wall)
             weft.append(self.record(self.p["mt_work"], [chunk], trace, seed=rep + 1))
+            fixed.append(self.record(self.p["two_threads"], [], small, seed=rep + 1))
         n, w = statistics.median(native), statistics.median(weft)
         self.add("native_wall_s", "(d) wall, native", n, "s", "mt_work: 4 threads x 200 chunks "
                  "of %d iterations" % chunk, fmt="{:.3f}")
@@ -185,6 +187,9 @@ class Bench:
                  "%d events" % self.events_in(trace), fmt="{:.3f}")
         self.add("record_over_native", "(d) weft record / native", w / n, "x",
                  "medians of alternating runs", fmt="{:.1f}")
+        self.add("record_fixed_cost_s", "(d) wall, weft record of a tiny program",
+                 statistics.median(fixed), "s", "two_threads (%d events): weft's fixed cost"
+                 % self.events_in(small), fmt="{:.3f}")
 
 
 def main(argv=None):

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 1u
+#define WEFT_SHIM_PROTOCOL_VERSION 2u
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -32,6 +32,14 @@ enum weft_strategy_kind {
   WEFT_STRATEGY_RANDOM = 1, /* seeded, uniform among enabled threads */
   WEFT_STRATEGY_REPLAY = 2, /* follow the script; report the first divergence */
   WEFT_STRATEGY_PCT = 3,    /* reserved for the search issue */
+  WEFT_STRATEGY_GUIDED = 4, /* follow the script's threads, then the tail policy */
+};
+
+/* What the scheduler does once the script is used up (or left). */
+enum weft_tail_policy {
+  WEFT_TAIL_DIVERGE = 0,       /* replay: running past the script is a divergence */
+  WEFT_TAIL_NONPREEMPTIVE = 1, /* keep the current thread while it is enabled, else lowest tid */
+  WEFT_TAIL_RANDOM = 2,        /* seeded random walk */
 };
 
 /* Event kinds. Numbers are part of the trace format too (formats/FORMAT.md): never reuse. */
@@ -187,6 +195,7 @@ struct weft_script_entry { /* 16 bytes */
 #define WEFT_STATUS_DIVERGED 0x2u
 #define WEFT_STATUS_SHIM_ERROR 0x4u
 #define WEFT_STATUS_MAX_STEPS 0x8u
+#define WEFT_STATUS_STOPPED 0x10u /* stopped before event stop_before (BLOCKED records follow) */
 
 /* The session region. The supervisor fills the configuration before it starts the program;
  * the shim fills the status. Offsets are from the start of the region. */
@@ -210,6 +219,11 @@ struct weft_session {
   uint64_t script_count;
   uint64_t wakes_offset;     /* uint16_t[wakes_count]: recorded woken tids, in order */
   uint64_t wakes_count;
+  uint32_t tail_policy;      /* weft_tail_policy, after the script */
+  uint32_t script_strict;    /* 1: each entry's kind and object must match (replay) */
+  int32_t forced_tid;        /* >= 0: the thread to run at decision script_count */
+  uint32_t stop_enabled;     /* 1: stop before event stop_before, reporting every thread */
+  uint64_t stop_before;
   uint64_t strategy_param[4]; /* strategy-specific parameters (PCT depth, ...) */
 
   /* status (shim → supervisor) */

@@ -40,6 +40,8 @@ const char* OutcomeKindName(Outcome::Kind kind) {
       return "shim_error";
     case Outcome::Kind::kMaxSteps:
       return "max_steps";
+    case Outcome::Kind::kStopped:
+      return "stopped";
   }
   return "unknown";
 }

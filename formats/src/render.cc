@@ -411,6 +411,9 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
     case Outcome::Kind::kMaxSteps:
       text = "stopped at the step limit after " + std::to_string(outcome.events) + " events";
       break;
+    case Outcome::Kind::kStopped:
+      text = "stopped before event " + std::to_string(outcome.events) + " (--stop-at)";
+      break;
     default:
       text = "unknown outcome " + std::to_string(static_cast<uint32_t>(outcome.kind));
   }
@@ -447,12 +450,16 @@ std::string OutcomeSection(const Trace& trace) {
     out += Table(rows, {false, false}, 64, "  ");
     out += "  stack:\n" + StackLines(trace, crash.frames, "    ");
   }
-  if (outcome.kind == Outcome::Kind::kDeadlock) {
-    std::string cycle = WaitForCycle(trace, outcome);
-    out += cycle.empty() ? "  no wait-for cycle among the blocked threads\n"
-                         : "  cycle: " + cycle + "\n";
+  bool stopped = outcome.kind == Outcome::Kind::kStopped;
+  if (outcome.kind == Outcome::Kind::kDeadlock || stopped) {
+    if (!stopped) {
+      std::string cycle = WaitForCycle(trace, outcome);
+      out += cycle.empty() ? "  no wait-for cycle among the blocked threads\n"
+                           : "  cycle: " + cycle + "\n";
+    }
     for (const BlockedThread& b : outcome.blocked) {
-      std::string line = "  " + ThreadName(b.tid) + " blocked in " + EventKindName(b.kind);
+      std::string line = "  " + ThreadName(b.tid) + (stopped ? " at " : " blocked in ") +
+                         EventKindName(b.kind);
       if (b.obj != 0) line += " on " + DescribeObject(trace, b.obj);
       if (b.holder >= 0) {
         line += b.kind == EventKind::kThreadJoin

@@ -49,7 +49,10 @@ uint64_t g_script_count = 0;
 const uint16_t* g_script_wakes = nullptr;
 uint64_t g_script_wakes_count = 0;
 uint64_t g_wake_cursor = 0;
-bool g_diverged = false;
+bool g_diverged = false;     // left the script: the tail policy decides from here
+bool g_script_strict = false;
+uint32_t g_tail = WEFT_TAIL_RANDOM;
+int32_t g_forced_tid = -1;
 
 cpu_set_t g_original_affinity;
 bool g_pinned = false;
@@ -219,7 +222,12 @@ void Start() {
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
   RingInit();
   g_random = strategy::RandomStrategy(s->seed);
-  if (s->strategy == WEFT_STRATEGY_REPLAY) {
+  g_tail = WEFT_TAIL_RANDOM;
+  if (s->strategy == WEFT_STRATEGY_REPLAY) g_tail = WEFT_TAIL_DIVERGE;
+  if (s->strategy == WEFT_STRATEGY_GUIDED) g_tail = s->tail_policy;
+  g_script_strict = s->strategy == WEFT_STRATEGY_REPLAY || s->script_strict != 0;
+  g_forced_tid = s->strategy == WEFT_STRATEGY_GUIDED ? s->forced_tid : -1;
+  if (s->strategy == WEFT_STRATEGY_REPLAY || s->strategy == WEFT_STRATEGY_GUIDED) {
     g_script = reinterpret_cast<const weft_script_entry*>(reinterpret_cast<uint8_t*>(s) +
                                                           s->script_offset);
     g_script_count = s->script_count;
@@ -282,7 +290,9 @@ int16_t HolderOf(const Thread* t) {
   }
 }
 
-[[noreturn]] void ReportDeadlock() {
+// Reports every live thread's pending operation (BLOCKED records), raises `status` and
+// ends the process: a deadlock, or a stop requested with --stop-at.
+[[noreturn]] void ReportThreadsAndExit(uint32_t status) {
   for (uint32_t i = 0; i < g_live_count; ++i) {
     const Thread* t = &g_threads[g_live[i]];
     weft_blocked_record rec{};
@@ -295,7 +305,7 @@ int16_t HolderOf(const Thread* t) {
     RingWrite(&rec, 1);
   }
   UpdateStatus();
-  __atomic_or_fetch(&g_session->status, WEFT_STATUS_DEADLOCK, __ATOMIC_RELEASE);
+  __atomic_or_fetch(&g_session->status, status, __ATOMIC_RELEASE);
   RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
   __builtin_unreachable();
 }
@@ -364,25 +374,46 @@ void Diverge(uint64_t step, const Thread* actual) {
   __atomic_or_fetch(&g_session->status, WEFT_STATUS_DIVERGED, __ATOMIC_RELEASE);
 }
 
-// Index into enabled[] chosen by the active strategy for decision `step`.
-uint32_t Choose(const uint16_t* enabled, uint32_t count, uint16_t current, uint64_t step) {
-  if (g_script != nullptr && !g_diverged) {
-    if (step < g_script_count) {
-      const weft_script_entry& want = g_script[step];
+// The tail policy's choice: what happens after the script.
+uint32_t ChooseTail(const uint16_t* enabled, uint32_t count, uint16_t current, uint64_t step) {
+  switch (g_tail) {
+    case WEFT_TAIL_NONPREEMPTIVE:
       for (uint32_t i = 0; i < count; ++i) {
-        if (enabled[i] != want.tid) continue;
-        const Thread* t = &g_threads[want.tid];
-        if (t->op.kind == want.kind && t->op.obj == want.obj) return i;
-        Diverge(step, t);
-        return 0;
+        if (enabled[i] == current) return i;
       }
+      return 0;
+    case WEFT_TAIL_DIVERGE:
+      if (!g_diverged) Diverge(step, &g_threads[enabled[0]]);
+      return 0;
+    default: {
+      strategy::Point point{enabled, count, current, step};
+      return g_random.PickThread(point);
+    }
+  }
+}
+
+// Index into enabled[] chosen by the active strategy for decision `step`: the script's
+// thread while there is script, then the forced thread (once), then the tail policy.
+uint32_t Choose(const uint16_t* enabled, uint32_t count, uint16_t current, uint64_t step) {
+  if (g_script != nullptr && !g_diverged && step < g_script_count) {
+    const weft_script_entry& want = g_script[step];
+    for (uint32_t i = 0; i < count; ++i) {
+      if (enabled[i] != want.tid) continue;
+      const Thread* t = &g_threads[want.tid];
+      if (!g_script_strict || (t->op.kind == want.kind && t->op.obj == want.obj)) return i;
+      Diverge(step, t);
+      return ChooseTail(enabled, count, current, step);
     }
     Diverge(step, &g_threads[enabled[0]]);
-    return 0;
+    return ChooseTail(enabled, count, current, step);
   }
-  if (g_diverged) return 0;
-  strategy::Point point{enabled, count, current, step};
-  return g_random.PickThread(point);
+  if (g_forced_tid >= 0 && !g_diverged && step == g_script_count) {
+    for (uint32_t i = 0; i < count; ++i) {
+      if (enabled[i] == g_forced_tid) return i;
+    }
+    Diverge(step, &g_threads[enabled[0]]);
+  }
+  return ChooseTail(enabled, count, current, step);
 }
 
 // Picks the next thread to run. The caller holds the turn.
@@ -401,10 +432,13 @@ Thread* Pick(uint16_t current) {
       }
     }
     if (count > 0) break;
-    if (earliest == kNoDeadline) ReportDeadlock();
+    if (earliest == kNoDeadline) ReportThreadsAndExit(WEFT_STATUS_DEADLOCK);
     g_vnow = earliest;  // nothing can run before the earliest deadline: jump there
   }
   uint64_t step = g_events;
+  if (g_session->stop_enabled != 0 && step >= g_session->stop_before) {
+    ReportThreadsAndExit(WEFT_STATUS_STOPPED);
+  }
   if (g_session->max_steps != 0 && step >= g_session->max_steps) {
     UpdateStatus();
     __atomic_or_fetch(&g_session->status, WEFT_STATUS_MAX_STEPS, __ATOMIC_RELEASE);
@@ -563,15 +597,14 @@ namespace {
 
 // Chooses one waiter from waiters[0..count) (ascending tids): from the script in replay.
 uint32_t ChooseWaiter(const uint16_t* waiters, uint32_t count, int64_t scripted) {
-  if (g_script != nullptr && !g_diverged) {
+  if (g_script != nullptr && !g_diverged && g_events < g_script_count) {
     for (uint32_t i = 0; i < count; ++i) {
       if (waiters[i] == scripted) return i;
     }
     Diverge(g_events, &g_threads[waiters[0]]);
-    return 0;
   }
-  if (g_diverged) return 0;
-  return g_random.PickWaiter(waiters, count);
+  if (g_tail == WEFT_TAIL_RANDOM) return g_random.PickWaiter(waiters, count);
+  return 0;  // replay after a divergence, non-preemptive: the longest-known waiter
 }
 
 }  // namespace
@@ -617,7 +650,7 @@ int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t
       scripted = g_script_wakes[g_wake_cursor];
     }
     ++g_wake_cursor;
-    uint32_t i = (n == 1 && g_script == nullptr) ? 0 : ChooseWaiter(waiters, n, scripted);
+    uint32_t i = ChooseWaiter(waiters, n, scripted);
     chosen[woken++] = waiters[i];
     g_threads[waiters[i]].woken = true;
     for (uint32_t j = i + 1; j < n; ++j) waiters[j - 1] = waiters[j];

@@ -81,8 +81,9 @@ CONFIG = Config()
 class Ran:
     """One finished command: what ran, how it ended, what it printed, how long it took."""
 
-    def __init__(self, cmd, returncode, stdout, stderr, wall, timed_out=False):
+    def __init__(self, cmd, returncode, stdout, stderr, wall, timed_out=False, limit=None):
         self.cmd = cmd
+        self.limit = limit
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
@@ -98,7 +99,7 @@ class Ran:
             text = text.rstrip()
             return text if len(text) <= limit else "..." + text[-limit:]
 
-        status = ("did not finish in %d s (killed)" % COMMAND_TIMEOUT_S if self.timed_out
+        status = ("did not finish in %g s (killed)" % self.limit if self.timed_out
                   else "exit %s" % self.returncode)
         return "\n  $ %s\n  -> %s after %.2f s\n  stdout: %s\n  stderr: %s" % (
             " ".join(_quote(c) for c in self.cmd), status, self.wall,
@@ -126,7 +127,7 @@ def run(cmd, timeout=COMMAND_TIMEOUT_S, cwd=None, env=None):
         timed_out = True
     wall = time.monotonic() - start
     return Ran(cmd, proc.returncode, out.decode("utf-8", "replace"),
-               err.decode("utf-8", "replace"), wall, timed_out)
+               err.decode("utf-8", "replace"), wall, timed_out, timeout)
 
 
 def extract_json(text, want=()):
@@ -715,6 +716,27 @@ class RecordReplayGroup(WeftTestCase):
             streams.add(digest(event_keys(self.weft.show_json(trace))))
         self.assertGreater(len(streams), 1, "8 seeds gave one schedule for yield_ok")
 
+    def test_divergence_is_reported(self):
+        # diverge_file locks once when recorded and twice when replayed (a counter file):
+        # the replay must say so, at the event where the recording has the worker's exit.
+        counter = self.path("counter")
+        trace = self.path("diverge.weft")
+        self.weft.record(self.program("diverge_file"), trace, seed=1, args=[counter])
+        show = self.weft.show_json(trace)
+        exits = [i for i, e in enumerate(show["events"])
+                 if e.get("tid") == 1 and kind_name(e.get("kind")) == "thread_exit"]
+        self.assertEqual(len(exits), 1, "the worker (T1) should exit once")
+        ran, result = self.weft.replay(trace)
+        where = ran.describe()
+        self.assertIs(result.get("reproduced"), False, "a diverging replay passed:" + where)
+        self.assertNotEqual(ran.returncode, 0, "weft replay exits 0 on a divergence:" + where)
+        self.assertIs(result.get("diverged"), True, where)
+        if "divergence_index" in result:
+            self.assertEqual(result["divergence_index"], exits[0], where)
+        text = str(result.get("divergence") or "") + ran.stderr
+        self.assertIn("thread_exit", text, "the divergence should say what was expected")
+        self.assertIn("mutex_lock", text, "the divergence should say what happened instead")
+
     def test_replay_json_fields(self):
         trace = self.path("fields.weft")
         self.weft.record(self.program("withdraw_ok"), trace, seed=3)
@@ -1072,6 +1094,27 @@ class TimeoutGroup(WeftTestCase):
         self.assertEqual(outcome_of(result["failures"][0]), ("timeout",), ran.describe())
         self.assertLess(time.monotonic() - start, 5, ran.describe())
         self.assert_nothing_left(program)
+
+    def test_replay_of_timeout_ends(self):
+        # The command weft prints for a failing run is `weft replay TRACE`, without
+        # --timeout: replaying a run that timed out must end too, and say it timed out.
+        program = self.program("spin_forever")
+        trace = self.path("spin-replayed.weft")
+        self.weft.cmd("record", "-o", trace, "--seed", 1, "--timeout", 1, "--", program,
+                      timeout=30)
+        self.assertTrue(os.path.isfile(trace))
+        ran = self.weft.cmd("replay", trace, "--json", timeout=20)
+        self.assert_nothing_left(program)
+        self.assertFalse(ran.timed_out, "weft replay of a timed-out run never ends:"
+                         + ran.describe())
+        self.assertLess(ran.wall, 10, ran.describe())
+        result = extract_json(ran.stdout, ("reproduced",))
+        self.assertIsNotNone(result, ran.describe())
+        self.assertIs(result.get("reproduced"), True, ran.describe())
+        said = json.dumps(result).lower()
+        self.assertTrue(result.get("timeout") is True or "timed out" in said
+                        or "timeout" in said, "the replay does not say it timed out:"
+                        + ran.describe())
 
 
 class RustGroup(WeftTestCase):

@@ -23,6 +23,9 @@ event where it diverged.
 options:
   -n, --times N      replay N times and check every replay (default 1)
   -o, --output FILE  also write the replay's own trace to FILE
+  --stop-at N        stop the program just before event N and write a trace (to
+                     FILE, default TRACE-stop-N.weft) whose outcome lists every
+                     thread's pending operation and stack
   --timeout S        kill a replay after S seconds of real time (default: none)
   --quiet            send the program's output to /dev/null
   --json             print one JSON object on stdout: reproduced, exit_code,
@@ -65,6 +68,8 @@ int RunReplay(const std::vector<std::string>& argv) {
   args.Uint("--times", &times, "-n");
   args.Value("--output", &output, "-o");
   args.Double("--timeout", &timeout);
+  uint64_t stop_at = 0;
+  bool stopping = args.Uint("--stop-at", &stop_at);
   bool quiet = args.Flag("--quiet");
   bool json = args.Flag("--json");
   Status st = args.Finish();
@@ -72,6 +77,15 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) return Fail("replay", "give exactly one trace file");
   if (times == 0) times = 1;
   const std::string& path = args.positional()[0];
+  if (stopping) {
+    times = 1;
+    if (output.empty()) {
+      std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
+                             ? path.substr(0, path.size() - 5)
+                             : path;
+      output = base + "-stop-" + std::to_string(stop_at) + ".weft";
+    }
+  }
 
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("replay", trace.error().message);
@@ -105,6 +119,13 @@ int RunReplay(const std::vector<std::string>& argv) {
   config.timeout_seconds = timeout;
   config.cpu = PickCpu();
   config.stack_depth = 0;
+  if (stopping) {
+    if (stop_at > trace->events.size()) {
+      return Fail("replay", "--stop-at " + std::to_string(stop_at) + " is past the end of '" +
+                                path + "' (" + std::to_string(trace->events.size()) + " events)");
+    }
+    config.stop_before = static_cast<int64_t>(stop_at);
+  }
   FILE* devnull = quiet || json ? std::fopen("/dev/null", "w") : nullptr;
   if (devnull != nullptr) {
     config.stdout_fd = fileno(devnull);
@@ -125,8 +146,11 @@ int RunReplay(const std::vector<std::string>& argv) {
       if (devnull != nullptr) std::fclose(devnull);
       return Fail("replay", report.error().message);
     }
-    bool same = !report->diverged && report->event_digest == expected_digest &&
-                (!trace->has_outcome || SameOutcome(report->outcome, trace->outcome));
+    bool same = !report->diverged &&
+                (stopping ? report->events == stop_at
+                          : report->event_digest == expected_digest &&
+                                (!trace->has_outcome ||
+                                 SameOutcome(report->outcome, trace->outcome)));
     if (same) {
       ++reproduced_count;
     } else if (first_problem.empty()) {
@@ -156,6 +180,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
     if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
     w.Field("deadlock", o.kind == K::kDeadlock);
+    w.Field("stopped", o.kind == K::kStopped);
     w.Field("events", last.events);
     w.Field("recorded_events", static_cast<uint64_t>(trace->events.size()));
     w.Field("diverged", last.diverged);
@@ -171,6 +196,11 @@ int RunReplay(const std::vector<std::string>& argv) {
     return all ? kExitOk : kExitFound;
   }
   Say("the program " + format::DescribeOutcome(last.outcome));
+  if (stopping && all) {
+    Say("stopped before event " + std::to_string(stop_at) + "; every thread's pending "
+        "operation and stack are in " + output + " (weft show " + ShellQuote(output) + ")");
+    return kExitOk;
+  }
   if (all) {
     Say(std::string("reproduced: ") + (times > 1 ? std::to_string(times) + " of " +
                                                          std::to_string(times) + " replays, "

@@ -193,6 +193,7 @@ struct Outcome {
     kTimeout = 4,
     kShimError = 5,
     kMaxSteps = 6,
+    kStopped = 7,  // replay --stop-at: stopped before an event; `blocked` holds every thread
   };
   Kind kind = Kind::kExited;
   int exit_code = 0;             // valid for kExited

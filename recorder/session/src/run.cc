@@ -5,7 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -41,9 +43,11 @@ std::vector<std::pair<std::string, std::string>> SplitEnv(const std::vector<std:
 }
 
 // The replay script: the recorded decisions, in order.
-void BuildScript(const format::Trace& trace, SessionLayout& layout) {
-  layout.script.reserve(trace.events.size());
-  for (const format::Event& e : trace.events) {
+void BuildScript(const format::Trace& trace, uint64_t prefix, SessionLayout& layout) {
+  uint64_t count = std::min<uint64_t>(prefix, trace.events.size());
+  layout.script.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    const format::Event& e = trace.events[i];
     weft_script_entry s{};
     s.tid = static_cast<uint16_t>(e.tid);
     s.kind = static_cast<uint8_t>(e.kind);
@@ -53,7 +57,9 @@ void BuildScript(const format::Trace& trace, SessionLayout& layout) {
     s.arg = e.kind == format::EventKind::kCondSignal ? e.arg : 0;
     layout.script.push_back(s);
   }
-  for (const format::Wake& w : trace.wakes) layout.wakes.push_back(static_cast<uint16_t>(w.woken));
+  for (const format::Wake& w : trace.wakes) {
+    if (w.event_index < count) layout.wakes.push_back(static_cast<uint16_t>(w.woken));
+  }
 }
 
 std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32_t kind,
@@ -101,11 +107,37 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (replay) {
     if (config.replay_of == nullptr) return MakeError("replay needs a trace to follow");
     layout.strategy = WEFT_STRATEGY_REPLAY;
-    BuildScript(*config.replay_of, layout);
+    layout.script_strict = true;
+    BuildScript(*config.replay_of, UINT64_MAX, layout);
+  } else if (config.strategy == "guided") {
+    layout.strategy = WEFT_STRATEGY_GUIDED;
+    if (config.replay_of != nullptr) {
+      layout.script_strict = true;
+      BuildScript(*config.replay_of, config.prefix, layout);
+    } else {
+      for (uint16_t tid : config.schedule) {
+        weft_script_entry e{};
+        e.tid = tid;
+        e.arg = -1;
+        layout.script.push_back(e);
+      }
+    }
+    layout.forced_tid = config.forced_tid;
+    if (config.tail == "random") {
+      layout.tail_policy = WEFT_TAIL_RANDOM;
+    } else if (config.tail == "nonpreemptive") {
+      layout.tail_policy = WEFT_TAIL_NONPREEMPTIVE;
+    } else {
+      return MakeError("unknown tail policy '" + config.tail + "' (known: nonpreemptive, random)");
+    }
   } else if (config.strategy == "random") {
     layout.strategy = WEFT_STRATEGY_RANDOM;
   } else {
     return MakeError("unknown strategy '" + config.strategy + "' (known: random, replay)");
+  }
+  if (config.stop_before >= 0) {
+    layout.stop_enabled = true;
+    layout.stop_before = static_cast<uint64_t>(config.stop_before);
   }
   layout.seed = config.seed;
   layout.stack_depth = config.stack_depth;
@@ -165,6 +197,9 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (flags & WEFT_STATUS_DEADLOCK) {
     outcome.kind = K::kDeadlock;
     outcome.blocked = reader.blocked();
+  } else if (flags & WEFT_STATUS_STOPPED) {
+    outcome.kind = K::kStopped;
+    outcome.blocked = reader.blocked();
   } else if (flags & WEFT_STATUS_MAX_STEPS) {
     outcome.kind = K::kMaxSteps;
     outcome.message = std::to_string(config.max_steps) + " steps; livelock?";
@@ -211,7 +246,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     outcome.divergence = "event " + std::to_string(status->divergence_index) + ": expected " +
                          expected + ", the program did " +
                          DescribeScriptEntry(config.replay_of, got.tid, got.kind, got.obj);
-  } else if (replay && reader.events() != config.replay_of->events.size()) {
+  } else if (replay && !(flags & WEFT_STATUS_STOPPED) &&
+             reader.events() != config.replay_of->events.size()) {
     // The program ended before (or after) the recorded run did.
     outcome.diverged = true;
     outcome.divergence_index = reader.events();

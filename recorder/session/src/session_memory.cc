@@ -51,6 +51,11 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->realtime_base_ns = layout.realtime_base_ns;
   h->monotonic_base_ns = layout.monotonic_base_ns;
   h->max_steps = layout.max_steps;
+  h->tail_policy = layout.tail_policy;
+  h->script_strict = layout.script_strict ? 1 : 0;
+  h->forced_tid = layout.forced_tid;
+  h->stop_enabled = layout.stop_enabled ? 1 : 0;
+  h->stop_before = layout.stop_before;
   h->script_offset = script_offset;
   h->script_count = layout.script.size();
   h->wakes_offset = wakes_offset;

@@ -18,6 +18,11 @@ struct SessionLayout {
   uint64_t max_steps = 0;
   uint64_t realtime_base_ns = 0;
   uint64_t monotonic_base_ns = 0;
+  uint32_t tail_policy = WEFT_TAIL_RANDOM;
+  bool script_strict = false;
+  int forced_tid = -1;
+  bool stop_enabled = false;
+  uint64_t stop_before = 0;
   uint64_t ring_slots = 1u << 18;  // 8 MiB of 32-byte slots
   std::vector<weft_script_entry> script;
   std::vector<uint16_t> wakes;

@@ -18,8 +18,17 @@ struct RunConfig {
   std::string executable;              // resolved path (launcher::ResolveProgram)
   std::vector<std::string> env;        // the program's environment, "K=V" (without weft's)
   std::string shim_path;               // libweft_preload.so
-  std::string strategy = "random";     // "random" or "replay"
+  // "random": seeded random walk. "replay": follow replay_of exactly; anything else is a
+  // divergence. "guided": follow a schedule (replay_of's first `prefix` events, checked, or
+  // the thread list `schedule`, unchecked), then run `forced_tid` once if set, then the
+  // `tail` policy ("nonpreemptive" or "random").
+  std::string strategy = "random";
   uint64_t seed = 0;
+  uint64_t prefix = UINT64_MAX;        // guided with replay_of: events to follow
+  std::vector<uint16_t> schedule;      // guided without replay_of: thread of each decision
+  int forced_tid = -1;
+  std::string tail = "nonpreemptive";
+  int64_t stop_before = -1;            // >= 0: stop before this event, report every thread
   uint32_t stack_depth = 32;           // 0 = no stacks
   double timeout_seconds = 0;          // 0 = none
   uint64_t max_steps = 0;              // 0 = unlimited
@@ -27,7 +36,7 @@ struct RunConfig {
   int stdout_fd = -1;                  // -1 = inherit
   int stderr_fd = -1;
   std::string trace_path;              // "" = keep no trace (explore's fast runs)
-  const format::Trace* replay_of = nullptr;  // the trace to follow, for "replay"
+  const format::Trace* replay_of = nullptr;  // the trace to follow (replay, guided)
   std::string replay_path;             // its file name (recorded in the new header)
   uint64_t realtime_base_ns = 0;       // 0 = now
   uint64_t monotonic_base_ns = 0;      // 0 = now

@@ -1,0 +1,90 @@
+// trace_data.h — a loaded trace as the GUI sees it: the protobuf-free format::Trace plus what
+// the views derive from it once (lanes, context switches, conflicts, level-of-detail
+// summaries). Built on a worker thread (TraceLoader), then shared read-only between the
+// models and widgets through std::shared_ptr<const TraceData>.
+#pragma once
+
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "conflicts.h"
+#include "weft/result.h"
+#include "weft/trace.h"
+
+namespace weft::gui {
+
+// Groups of event kinds that share a colour on the timeline. The order is the priority when
+// several groups meet in one pixel column: a later group wins.
+enum class EventCategory : uint8_t {
+  kOther = 0,    // yield, fork, detach
+  kSleep = 1,    // sleep, sleep_done
+  kUnlock = 2,   // mutex/rwlock/spin unlock
+  kLock = 3,     // mutex/rwlock/spin lock
+  kSem = 4,      // semaphores, barriers, once
+  kFutex = 5,    // futex wait/woken/wake
+  kCond = 6,     // condition wait/wake/signal/broadcast
+  kThread = 7,   // thread start/exit/create/join
+};
+// Number of EventCategory values.
+inline constexpr int kEventCategoryCount = 8;
+
+// The colour group of an event kind.
+EventCategory CategoryOf(format::EventKind kind);
+
+// One thread's row on the timeline.
+struct Lane {
+  uint32_t tid = 0;
+  QString label;                  // "T1 teller": tid and name, or start function
+  std::vector<uint32_t> events;   // global indexes of the thread's events, ascending
+  // Level of detail: masks[0][b] has bit c set when the thread has an event of category c
+  // with index in [b * kLodBlock, (b + 1) * kLodBlock); masks[k + 1][i] = masks[k][2i] |
+  // masks[k][2i + 1].
+  std::vector<std::vector<uint8_t>> masks;
+};
+
+// Indexes per level-0 block of Lane::masks.
+inline constexpr uint32_t kLodBlock = 64;
+
+// A trace loaded for display. Immutable once built.
+struct TraceData {
+  QString path;                   // the file it was read from
+  format::Trace trace;
+  std::vector<Lane> lanes;        // one per thread, lanes[i].tid == i
+  std::vector<uint32_t> switches; // indexes i > 0 whose thread differs from event i - 1's
+  std::vector<Conflict> conflicts;  // ConflictsOf(trace)
+  QString outcome;                // format::DescribeOutcome, one line
+  bool failed = false;            // the outcome is a failure (non-zero exit, signal, ...)
+  double load_seconds = 0;        // time spent reading and deriving
+
+  // Number of events of lane `lane` with index in [lo, hi).
+  uint32_t CountInRange(size_t lane, uint64_t lo, uint64_t hi) const;
+  // Bit c set when lane `lane` has an event of category c with index in [lo, hi).
+  uint8_t CategoryMask(size_t lane, uint64_t lo, uint64_t hi) const;
+  // Number of context switches with index in [lo, hi).
+  uint32_t SwitchesInRange(uint64_t lo, uint64_t hi) const;
+  // The thread's label ("T1 teller"); "T<tid>" for unknown tids.
+  QString ThreadLabel(uint32_t tid) const;
+  // An object as the timeline names it ("mutex#3 account_lock"), "" for 0.
+  QString ObjectLabel(uint32_t obj) const;
+  // Innermost meaningful location of an event's stack ("teller (bank.c:19)"), "" if none.
+  QString EventLocation(uint64_t index) const;
+};
+
+// A thread's display label: "T1 teller" (its pthread name if set, else its start function).
+QString ThreadLabel(const format::Thread& thread);
+
+// Whether an outcome counts as a failure for the banner: non-zero exit, signal, deadlock,
+// timeout, shim error, step limit or a divergence. "stopped" and exit 0 are not failures.
+bool IsFailure(const format::Outcome& outcome);
+
+// Derives lanes, switches, conflicts and summaries for `trace`, read from `path`.
+std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path);
+
+// Reads `path` and builds its TraceData. Errors say what was wrong with which file
+// ("cannot read trace 'x.weft': not a weft trace (bad magic)").
+Result<std::shared_ptr<const TraceData>> LoadTraceData(const QString& path);
+
+}  // namespace weft::gui

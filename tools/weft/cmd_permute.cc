@@ -1,0 +1,161 @@
+// weft permute — "what if another thread had gone first?": replay a trace up to a decision,
+// run a different thread there, and see how the program ends.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli.h"
+#include "weft/json.h"
+#include "weft/launcher.h"
+#include "weft/render.h"
+#include "weft/trace_io.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft permute [options] TRACE --at N --thread T
+
+Replays the first N events of TRACE exactly, then runs thread T at decision N
+(instead of the thread the trace ran there), then lets the program go on without
+further preemptions (the running thread keeps running while it can). Writes the
+new run's trace and says how the program ended, so a conflicting pair can be
+reversed: --at the first event of the pair, --thread the second event's thread.
+
+options:
+  --at N             the decision to change (an event index of TRACE, see weft show)
+  --thread T         the thread to run there (T1 or 1); it must be able to run at N
+  -o, --output FILE  the new trace (default: TRACE-at-N-tT.weft)
+  --timeout S        kill the run after S seconds of real time (default 10)
+  --json             print one JSON object on stdout: outcome, failed, exit_code,
+                     signal, deadlock, events, trace, output (the program's output),
+                     forced (whether thread T could run at N)
+  -h, --help         show this help
+
+Exit status: 0 when the permuted run was written, 2 on errors.
+)";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+int RunPermute(const std::vector<std::string>& argv) {
+  Args args(argv, false);
+  if (args.Flag("--help") || args.Flag("-h")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  uint64_t at = 0;
+  std::string thread_arg, output;
+  double timeout = 10;
+  bool have_at = args.Uint("--at", &at);
+  bool have_thread = args.Value("--thread", &thread_arg);
+  args.Value("--output", &output, "-o");
+  args.Double("--timeout", &timeout);
+  bool json = args.Flag("--json");
+  Status st = args.Finish();
+  if (!st.ok()) return Fail("permute", st.error().message + " (see weft permute --help)");
+  if (args.positional().size() != 1) return Fail("permute", "give exactly one trace file");
+  if (!have_at || !have_thread) return Fail("permute", "give --at N and --thread T");
+  if (!thread_arg.empty() && (thread_arg[0] == 'T' || thread_arg[0] == 't')) {
+    thread_arg = thread_arg.substr(1);
+  }
+  char* end = nullptr;
+  long tid = std::strtol(thread_arg.c_str(), &end, 10);
+  if (thread_arg.empty() || *end != '\0' || tid < 0) {
+    return Fail("permute", "--thread needs a thread like T1 or 1, not '" + thread_arg + "'");
+  }
+  const std::string& path = args.positional()[0];
+  Result<format::Trace> trace = format::ReadTrace(path);
+  if (!trace.ok()) return Fail("permute", trace.error().message);
+  if (at >= trace->events.size()) {
+    return Fail("permute", "--at " + std::to_string(at) + " is past the end of '" + path +
+                               "' (" + std::to_string(trace->events.size()) + " events)");
+  }
+  if (static_cast<size_t>(tid) >= trace->threads.size()) {
+    return Fail("permute", "'" + path + "' has no thread T" + std::to_string(tid));
+  }
+  const format::Header& h = trace->header;
+  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
+  if (!program.ok()) return Fail("permute", "cannot run '" + path + "': " + program.error().message);
+  Result<std::string> shim = FindShim();
+  if (!shim.ok()) return Fail("permute", shim.error().message);
+  if (output.empty()) {
+    std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
+                           ? path.substr(0, path.size() - 5)
+                           : path;
+    output = base + "-at-" + std::to_string(at) + "-t" + std::to_string(tid) + ".weft";
+  }
+  if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
+    Say("note: the recorded working directory " + h.cwd + " is gone; running here");
+  }
+
+  recorder::RunConfig config;
+  config.argv = h.argv;
+  config.executable = program->path;
+  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
+  config.shim_path = shim.value();
+  config.strategy = "guided";
+  config.seed = h.seed;
+  config.replay_of = &trace.value();
+  config.replay_path = path;
+  config.prefix = at;
+  config.forced_tid = static_cast<int>(tid);
+  config.tail = "nonpreemptive";
+  config.realtime_base_ns = h.realtime_base_ns;
+  config.monotonic_base_ns = h.monotonic_base_ns;
+  config.timeout_seconds = timeout;
+  config.cpu = PickCpu();
+  config.trace_path = output;
+  std::string output_path = output + ".out";
+  int out_fd = -1;
+  if (json) {
+    out_fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    config.stdout_fd = out_fd;
+    config.stderr_fd = out_fd;
+  }
+  Result<recorder::RunReport> report = recorder::RunProgram(config);
+  if (out_fd >= 0) close(out_fd);
+  if (!report.ok()) return Fail("permute", report.error().message);
+  // The forced decision happened unless the run left the script at or before it.
+  bool forced = !report->diverged || report->divergence_index > at;
+  std::string outcome = format::DescribeOutcome(report->outcome);
+
+  if (json) {
+    using K = format::Outcome::Kind;
+    const format::Outcome& o = report->outcome;
+    json::Writer w;
+    w.BeginObject();
+    w.Field("trace", output);
+    w.Field("at", at);
+    w.Field("thread", static_cast<int64_t>(tid));
+    w.Field("forced", forced);
+    if (!forced) w.Field("divergence", report->divergence);
+    w.Field("failed", report->failed());
+    w.Field("outcome", outcome);
+    if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
+    if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+    w.Field("deadlock", o.kind == K::kDeadlock);
+    w.Field("events", report->events);
+    w.Field("output", ReadFile(output_path));
+    w.EndObject();
+    std::printf("%s\n", w.TakeString().c_str());
+    return kExitOk;
+  }
+  if (!forced) {
+    Say("T" + std::to_string(tid) + " could not run at event " + std::to_string(at) +
+        " (" + report->divergence + "); the run went on without the change");
+  }
+  Say("the program " + outcome + (report->failed() ? ": FAILED" : ""));
+  Say("permuted trace written to " + output + " (weft show " + ShellQuote(output) + ")");
+  return kExitOk;
+}
+
+}  // namespace weft::cli
