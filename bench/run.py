@@ -92,14 +92,17 @@ class Bench:
         self.rows = []      # (metric, value, unit, detail)
         self.results = {}   # for --json
 
-    def events_in(self, trace):
+    def show(self, trace):
         cmd = [self.weft, "show", trace, "--json"]
         _, proc = run(cmd)
         check(proc, cmd)
         show = json_of(proc.stdout)
         if show is None or "events" not in show:
             raise BenchError("weft show --json printed no events for %s" % trace)
-        return len(show["events"])
+        return show
+
+    def events_in(self, trace):
+        return len(self.show(trace)["events"])
 
     def record(self, program, args, trace, seed, stacks=True):
         cmd = [self.weft, "record", "-o", trace, "--seed", str(seed)]
@@ -117,16 +120,22 @@ class Bench:
     def schedule_points(self):
         n = 5000 if self.quick else 20000
         trace = os.path.join(self.dir, "pingpong.weft")
-        rates, walls, events = [], [], 0
+        rates, switch_rates, walls, events, switches = [], [], [], 0, 0
         for rep in range(self.reps):
             wall = self.record(self.p["pingpong"], [n], trace, seed=rep + 1, stacks=False)
-            events = self.events_in(trace)
+            evs = self.show(trace)["events"]
+            events = len(evs)
+            switches = sum(1 for a, b in zip(evs, evs[1:]) if a.get("tid") != b.get("tid"))
             walls.append(wall)
             rates.append(events / wall)
+            switch_rates.append(switches / wall)
         self.add("schedule_points_per_s", "(a) schedule points/s, record --no-stacks",
                  statistics.median(rates), "/s",
                  "pingpong 2x%d lock/unlock: %d events, median %.3f s" % (
                      n, events, statistics.median(walls)))
+        self.add("thread_switches_per_s", "(a) thread switches/s, same runs",
+                 statistics.median(switch_rates), "/s",
+                 "%d of the events ran on another thread than the one before" % switches)
 
     def explore_rate(self):
         runs = 50 if self.quick else 200

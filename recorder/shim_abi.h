@@ -107,6 +107,7 @@ enum weft_record_type {
   WEFT_REC_WAKE = 5,    /* struct weft_wake_record: one waiter chosen by a wake */
   WEFT_REC_BLOCKED = 6, /* struct weft_blocked_record: deadlock report, one per thread */
   WEFT_REC_NAME = 7,    /* struct weft_name_record: thread name (pthread_setname_np) */
+  WEFT_REC_DECISION = 8, /* struct weft_decision_record: the enabled set of a decision */
 };
 
 #define WEFT_SLOT_BYTES 32u
@@ -181,6 +182,14 @@ struct weft_name_record { /* 32 bytes */
   char name[28];          /* NUL-padded */
 };
 
+struct weft_decision_record { /* 32 bytes; follows its event when record_decisions is on */
+  uint8_t type;               /* WEFT_REC_DECISION */
+  uint8_t reserved0;
+  uint16_t current;           /* the thread that reached the schedule point */
+  uint16_t reserved1[2];
+  uint64_t enabled[3];        /* bit t set: thread t was enabled (threads 0..191) */
+};
+
 /* The script for WEFT_STRATEGY_REPLAY: one entry per recorded event, in order. */
 struct weft_script_entry { /* 16 bytes */
   uint16_t tid;
@@ -224,6 +233,8 @@ struct weft_session {
   int32_t forced_tid;        /* >= 0: the thread to run at decision script_count */
   uint32_t stop_enabled;     /* 1: stop before event stop_before, reporting every thread */
   uint64_t stop_before;
+  uint32_t record_decisions; /* 1: a DECISION record follows every event */
+  uint32_t reserved2;
   uint64_t strategy_param[4]; /* strategy-specific parameters (PCT depth, ...) */
 
   /* status (shim → supervisor) */

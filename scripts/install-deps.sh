@@ -8,6 +8,7 @@ packages=(
   libcapstone-dev libunwind-dev libdw-dev libelf-dev
   libprotobuf-dev protobuf-compiler
   libgtest-dev
+  qt6-base-dev
   python3
 )
 

@@ -211,6 +211,8 @@ class Reader {
     header.monotonic_base_ns = h.monotonic_base_ns();
     header.created_unix_ns = h.created_unix_ns();
     header.replayed_from = h.replayed_from();
+    header.timeout_seconds = h.timeout_seconds();
+    header.max_steps = h.max_steps();
     return Status::Ok();
   }
 

@@ -43,6 +43,8 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_monotonic_base_ns(header.monotonic_base_ns);
   out->set_created_unix_ns(header.created_unix_ns);
   out->set_replayed_from(header.replayed_from);
+  out->set_timeout_seconds(header.timeout_seconds);
+  out->set_max_steps(header.max_steps);
 }
 
 void FillOutcome(const Outcome& outcome, pb::Outcome* out) {

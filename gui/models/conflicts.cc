@@ -90,6 +90,10 @@ Access AccessOf(const Event& e) {
   }
 }
 
+Reversal ReversalOf(const format::Trace& trace, const Conflict& conflict) {
+  return {conflict.first, trace.events[conflict.second].tid};
+}
+
 std::vector<Conflict> ConflictsOf(const format::Trace& trace) {
   std::vector<Conflict> out;
   size_t threads = trace.threads.size();

@@ -43,6 +43,18 @@ enum class Access : uint8_t { kNone, kRead, kWrite };
 // The access of one event (see the model above).
 Access AccessOf(const format::Event& event);
 
+// How to reverse a conflict: at decision `at` (the first event's index), run thread `tid`
+// (the second event's thread) instead — `weft permute TRACE --at AT --thread TID`.
+struct Reversal {
+  uint32_t at = 0;
+  uint32_t tid = 0;
+
+  bool operator==(const Reversal&) const = default;
+};
+
+// The reversal of `conflict` in `trace` (its indexes must be valid).
+Reversal ReversalOf(const format::Trace& trace, const Conflict& conflict);
+
 // Every conflicting pair of `trace`, sorted by (second, first). Linear in the number of
 // events times the number of threads.
 std::vector<Conflict> ConflictsOf(const format::Trace& trace);

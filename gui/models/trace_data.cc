@@ -130,6 +130,40 @@ QString TraceData::EventLocation(uint64_t index) const {
   return QString::fromStdString(format::DescribeLocation(trace, trace.events[index].stack));
 }
 
+QStringList OutcomeDetails(const TraceData& data) {
+  using K = format::Outcome::Kind;
+  QStringList lines;
+  const format::Trace& t = data.trace;
+  if (!t.has_outcome) return lines;
+  const format::Outcome& o = t.outcome;
+  if (o.kind == K::kDeadlock || o.kind == K::kStopped) {
+    for (const format::BlockedThread& b : o.blocked) {
+      QString line = data.ThreadLabel(b.tid);
+      line += o.kind == K::kDeadlock ? QStringLiteral(" waits in ") : QStringLiteral(" is at ");
+      line += QString::fromLatin1(format::EventKindName(b.kind));
+      if (b.obj != 0) line += QStringLiteral(" on ") + data.ObjectLabel(b.obj);
+      if (b.holder >= 0) line += QStringLiteral(" held by T%1").arg(b.holder);
+      QString where = QString::fromStdString(format::DescribeLocation(t, b.stack));
+      if (!where.isEmpty()) line += QStringLiteral(" — ") + where;
+      lines << line;
+    }
+  }
+  if (o.crash) {
+    if (!o.crash->instruction.empty()) {
+      lines << QStringLiteral("faulting instruction at 0x%1: %2")
+                   .arg(o.crash->ip, 0, 16)
+                   .arg(QString::fromStdString(o.crash->instruction));
+    }
+  }
+  if (o.diverged) {
+    lines << QStringLiteral("diverged at event %1: %2")
+                 .arg(o.divergence_index)
+                 .arg(QString::fromStdString(o.divergence));
+  }
+  if (!o.message.empty()) lines << QString::fromStdString(o.message);
+  return lines;
+}
+
 std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path) {
   QElapsedTimer timer;
   timer.start();

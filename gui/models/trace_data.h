@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 #include <cstdint>
 #include <memory>
@@ -79,6 +80,11 @@ QString ThreadLabel(const format::Thread& thread);
 // Whether an outcome counts as a failure for the banner: non-zero exit, signal, deadlock,
 // timeout, shim error, step limit or a divergence. "stopped" and exit 0 are not failures.
 bool IsFailure(const format::Outcome& outcome);
+
+// The outcome for the banner, more than one line where it helps: the deadlock's wait-for
+// edges ("T1 waits in mutex_lock for mutex#2 m_b held by T2"), a crash's site and
+// instruction, a divergence's first differing event, a stop's pending operations.
+QStringList OutcomeDetails(const TraceData& data);
 
 // Derives lanes, switches, conflicts and summaries for `trace`, read from `path`.
 std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path);

@@ -44,6 +44,8 @@ uint64_t g_events = 0;
 // NB: every global here must be constant-initialized: the hooks can run (and start the
 // shim) before this library's dynamic initializers would, which would then wipe state.
 constinit strategy::RandomStrategy g_random(0);
+constinit strategy::PctStrategy g_pct;
+bool g_use_pct = false;
 const weft_script_entry* g_script = nullptr;
 uint64_t g_script_count = 0;
 const uint16_t* g_script_wakes = nullptr;
@@ -223,6 +225,10 @@ void Start() {
   RingInit();
   g_random = strategy::RandomStrategy(s->seed);
   g_tail = WEFT_TAIL_RANDOM;
+  if (s->strategy == WEFT_STRATEGY_PCT) {
+    g_use_pct = true;
+    g_pct.Init(s->seed, static_cast<uint32_t>(s->strategy_param[0]), s->strategy_param[1]);
+  }
   if (s->strategy == WEFT_STRATEGY_REPLAY) g_tail = WEFT_TAIL_DIVERGE;
   if (s->strategy == WEFT_STRATEGY_GUIDED) g_tail = s->tail_policy;
   g_script_strict = s->strategy == WEFT_STRATEGY_REPLAY || s->script_strict != 0;
@@ -387,9 +393,32 @@ uint32_t ChooseTail(const uint16_t* enabled, uint32_t count, uint16_t current, u
       return 0;
     default: {
       strategy::Point point{enabled, count, current, step};
-      return g_random.PickThread(point);
+      return g_use_pct ? g_pct.PickThread(point) : g_random.PickThread(point);
     }
   }
+}
+
+// Fair scheduling (as in CHESS): a thread that yields lets the others run first, so a
+// spin-and-yield loop cannot starve the thread it waits for. Returns the index into
+// enabled[] of the choice made among the others.
+uint32_t ChooseTailFair(const uint16_t* enabled, uint32_t count, uint16_t current,
+                        uint64_t step) {
+  const Thread* cur = &g_threads[current];
+  if (count < 2 || cur->state != SlotState::kLive || cur->op.kind != WEFT_EV_YIELD) {
+    return ChooseTail(enabled, count, current, step);
+  }
+  uint16_t others[kMaxThreads];
+  uint32_t n = 0, skipped = count;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (enabled[i] == current) {
+      skipped = i;
+    } else {
+      others[n++] = enabled[i];
+    }
+  }
+  if (skipped == count) return ChooseTail(enabled, count, current, step);
+  uint32_t pick = ChooseTail(others, n, current, step);
+  return pick < skipped ? pick : pick + 1;
 }
 
 // Index into enabled[] chosen by the active strategy for decision `step`: the script's
@@ -413,7 +442,7 @@ uint32_t Choose(const uint16_t* enabled, uint32_t count, uint16_t current, uint6
     }
     Diverge(step, &g_threads[enabled[0]]);
   }
-  return ChooseTail(enabled, count, current, step);
+  return ChooseTailFair(enabled, count, current, step);
 }
 
 // Picks the next thread to run. The caller holds the turn.
@@ -446,6 +475,13 @@ Thread* Pick(uint16_t current) {
   }
   Thread* next = &g_threads[enabled[Choose(enabled, count, current, step)]];
   next->picked_enabled = static_cast<uint16_t>(count);
+  if (g_session->record_decisions != 0) {
+    next->picked_current = current;
+    next->picked_mask[0] = next->picked_mask[1] = next->picked_mask[2] = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+      if (enabled[i] < 192) next->picked_mask[enabled[i] / 64] |= 1ull << (enabled[i] % 64);
+    }
+  }
   g_vnow += kTickNs;
   return next;
 }
@@ -569,6 +605,13 @@ uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t 
   rec.vtime = g_vnow;
   rec.arg = arg;
   RingWrite(&rec, 1);
+  if (g_session->record_decisions != 0) {
+    weft_decision_record d{};
+    d.type = WEFT_REC_DECISION;
+    d.current = self->picked_current;
+    for (int i = 0; i < 3; ++i) d.enabled[i] = self->picked_mask[i];
+    RingWrite(&d, 1);
+  }
   uint64_t index = g_events++;
   if ((index & 63) == 0) UpdateStatus();
   return index;
@@ -603,7 +646,9 @@ uint32_t ChooseWaiter(const uint16_t* waiters, uint32_t count, int64_t scripted)
     }
     Diverge(g_events, &g_threads[waiters[0]]);
   }
-  if (g_tail == WEFT_TAIL_RANDOM) return g_random.PickWaiter(waiters, count);
+  if (g_tail == WEFT_TAIL_RANDOM) {
+    return g_use_pct ? g_pct.PickWaiter(waiters, count) : g_random.PickWaiter(waiters, count);
+  }
   return 0;  // replay after a divergence, non-preemptive: the longest-known waiter
 }
 

@@ -136,6 +136,8 @@ struct Thread {
   pthread_t handle;
   uint32_t handle_obj;
   uint16_t picked_enabled;  // enabled count of the decision that picked this thread
+  uint16_t picked_current;  // the thread that reached that decision
+  uint64_t picked_mask[3];  // the enabled set of that decision (record_decisions only)
   Op op;
   uint32_t op_stack;    // stack of the pending operation
   void* (*start_routine)(void*);

@@ -170,7 +170,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     return kExitOk;
   }
   for (const replay::Failure& f : r.failures) {
-    Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) + ") FAILED: the program " +
+    Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) + ") FAILED: " +
         format::DescribeOutcome(f.outcome));
     std::string tail = LastLines(f.output, 5);
     if (!tail.empty()) {

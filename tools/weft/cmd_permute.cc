@@ -28,7 +28,8 @@ options:
   --at N             the decision to change (an event index of TRACE, see weft show)
   --thread T         the thread to run there (T1 or 1); it must be able to run at N
   -o, --output FILE  the new trace (default: TRACE-at-N-tT.weft)
-  --timeout S        kill the run after S seconds of real time (default 10)
+  --timeout S        kill the run after S seconds of real time (default: the
+                     recorded run's limit, or 10)
   --json             print one JSON object on stdout: outcome, failed, exit_code,
                      signal, deadlock, events, trace, output (the program's output),
                      forced (whether thread T could run at N)
@@ -58,7 +59,7 @@ int RunPermute(const std::vector<std::string>& argv) {
   bool have_at = args.Uint("--at", &at);
   bool have_thread = args.Value("--thread", &thread_arg);
   args.Value("--output", &output, "-o");
-  args.Double("--timeout", &timeout);
+  bool have_timeout = args.Double("--timeout", &timeout);
   bool json = args.Flag("--json");
   Status st = args.Finish();
   if (!st.ok()) return Fail("permute", st.error().message + " (see weft permute --help)");
@@ -111,7 +112,11 @@ int RunPermute(const std::vector<std::string>& argv) {
   config.tail = "nonpreemptive";
   config.realtime_base_ns = h.realtime_base_ns;
   config.monotonic_base_ns = h.monotonic_base_ns;
-  config.timeout_seconds = timeout;
+  // The recorded limits hold in the replay too (a run that timed out times out again),
+  // unless --timeout says otherwise.
+  config.timeout_seconds =
+      have_timeout ? timeout : (h.timeout_seconds > 0 ? h.timeout_seconds : timeout);
+  config.max_steps = h.max_steps;
   config.cpu = PickCpu();
   config.trace_path = output;
   std::string output_path = output + ".out";
@@ -153,7 +158,7 @@ int RunPermute(const std::vector<std::string>& argv) {
     Say("T" + std::to_string(tid) + " could not run at event " + std::to_string(at) +
         " (" + report->divergence + "); the run went on without the change");
   }
-  Say("the program " + outcome + (report->failed() ? ": FAILED" : ""));
+  Say("outcome: " + outcome + (report->failed() ? ": FAILED" : ""));
   Say("permuted trace written to " + output + " (weft show " + ShellQuote(output) + ")");
   return kExitOk;
 }

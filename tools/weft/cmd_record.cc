@@ -118,7 +118,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     Say("warning: weft's shim never took control of the program (did it drop LD_PRELOAD, or "
         "is it a script that starts the real program?); its threads were not scheduled");
   }
-  Say("the program " + outcome);
+  Say("outcome: " + outcome);
   Say("trace written to " + output + " (" + std::to_string(report->events) + " events, " +
       HumanBytes(report->trace_bytes) + ")");
   Say("replay it with: weft replay " + ShellQuote(output));

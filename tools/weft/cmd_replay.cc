@@ -26,7 +26,8 @@ options:
   --stop-at N        stop the program just before event N and write a trace (to
                      FILE, default TRACE-stop-N.weft) whose outcome lists every
                      thread's pending operation and stack
-  --timeout S        kill a replay after S seconds of real time (default: none)
+  --timeout S        kill a replay after S seconds of real time (default: the
+                     recorded run's --timeout, if it had one)
   --quiet            send the program's output to /dev/null
   --json             print one JSON object on stdout: reproduced, exit_code,
                      signal, deadlock, events, diverged, divergence, outcome,
@@ -67,7 +68,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   std::string output;
   args.Uint("--times", &times, "-n");
   args.Value("--output", &output, "-o");
-  args.Double("--timeout", &timeout);
+  bool have_timeout = args.Double("--timeout", &timeout);
   uint64_t stop_at = 0;
   bool stopping = args.Uint("--stop-at", &stop_at);
   bool quiet = args.Flag("--quiet");
@@ -116,7 +117,10 @@ int RunReplay(const std::vector<std::string>& argv) {
   config.replay_path = path;
   config.realtime_base_ns = h.realtime_base_ns;
   config.monotonic_base_ns = h.monotonic_base_ns;
-  config.timeout_seconds = timeout;
+  // The recorded limits hold in the replay too (a run that timed out times out again),
+  // unless --timeout says otherwise.
+  config.timeout_seconds = have_timeout ? timeout : h.timeout_seconds;
+  config.max_steps = h.max_steps;
   config.cpu = PickCpu();
   config.stack_depth = 0;
   if (stopping) {
@@ -195,7 +199,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     std::printf("%s\n", w.TakeString().c_str());
     return all ? kExitOk : kExitFound;
   }
-  Say("the program " + format::DescribeOutcome(last.outcome));
+  Say("outcome: " + format::DescribeOutcome(last.outcome));
   if (stopping && all) {
     Say("stopped before event " + std::to_string(stop_at) + "; every thread's pending "
         "operation and stack are in " + output + " (weft show " + ShellQuote(output) + ")");

@@ -95,6 +95,8 @@ struct Header {
   uint64_t monotonic_base_ns = 0;    // virtual CLOCK_MONOTONIC at virtual time 0
   uint64_t created_unix_ns = 0;      // wall-clock time the recording started
   std::string replayed_from;         // for replays: the trace that was replayed
+  double timeout_seconds = 0;        // real-time limit of the run (--timeout), 0 = none
+  uint64_t max_steps = 0;            // decision limit of the run (--max-steps), 0 = none
 
   bool operator==(const Header&) const = default;
 };

@@ -92,6 +92,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       e.arg = r.arg;
       digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
       ++events_;
+      last_tid_ = r.tid;
       if (r.stack != 0) first_stacks_.emplace(r.tid, r.stack);
       if (writer_ != nullptr) Write(writer_->WriteEvent(e));
       break;
@@ -140,6 +141,16 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       w.woken = r.woken;
       digest_.AddWake(r.woken);
       if (writer_ != nullptr) Write(writer_->WriteWake(w));
+      break;
+    }
+    case WEFT_REC_DECISION: {
+      weft_decision_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      Decision d;
+      d.tid = last_tid_;
+      d.current = r.current;
+      for (int i = 0; i < 3; ++i) d.enabled[i] = r.enabled[i];
+      decisions_.push_back(d);
       break;
     }
     case WEFT_REC_BLOCKED: {

@@ -9,6 +9,7 @@
 
 #include "shim_abi.h"
 #include "weft/digest.h"
+#include "weft/run.h"
 #include "weft/trace.h"
 #include "weft/trace_io.h"
 
@@ -40,6 +41,8 @@ class RingReader {
   // The weft tid of a kernel tid, -1 if unknown.
   int32_t TidOfOsTid(uint32_t os_tid) const;
   Status writer_status() const { return status_; }
+  // Decisions (with RunConfig::record_decisions); moved out by the caller.
+  std::vector<Decision>& decisions() { return decisions_; }
 
  private:
   void OnRecord(const uint8_t* slot, uint64_t index);
@@ -60,6 +63,8 @@ class RingReader {
   std::unordered_map<uint32_t, uint32_t> first_stacks_;
   std::string error_;
   Status status_;
+  std::vector<Decision> decisions_;
+  uint16_t last_tid_ = 0;
 };
 
 }  // namespace weft::recorder

@@ -132,9 +132,14 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     }
   } else if (config.strategy == "random") {
     layout.strategy = WEFT_STRATEGY_RANDOM;
+  } else if (config.strategy == "pct") {
+    layout.strategy = WEFT_STRATEGY_PCT;
+    layout.strategy_param[0] = config.pct_depth;
+    layout.strategy_param[1] = config.pct_steps;
   } else {
-    return MakeError("unknown strategy '" + config.strategy + "' (known: random, replay)");
+    return MakeError("unknown strategy '" + config.strategy + "' (known: random, pct, replay)");
   }
+  layout.record_decisions = config.record_decisions;
   if (config.stop_before >= 0) {
     layout.stop_enabled = true;
     layout.stop_before = static_cast<uint64_t>(config.stop_before);
@@ -164,6 +169,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.monotonic_base_ns = layout.monotonic_base_ns;
   header.created_unix_ns = ClockNs(CLOCK_REALTIME);
   header.replayed_from = config.replay_path;
+  header.timeout_seconds = config.timeout_seconds;
+  header.max_steps = config.max_steps;
 
   std::unique_ptr<format::TraceWriter> writer;
   if (!config.trace_path.empty()) {
@@ -265,6 +272,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.divergence = outcome.divergence;
   report.wall_seconds = rr.wall_seconds;
   report.controlled = status->claimed_pid != 0;
+  report.decisions = std::move(reader.decisions());
 
   if (writer != nullptr) {
     launcher::Symbolizer symbolizer(rr.maps);

@@ -13,6 +13,16 @@
 
 namespace weft::recorder {
 
+// One scheduling decision of a run (recorded when RunConfig::record_decisions is set).
+struct Decision {
+  uint16_t tid = 0;       // the thread that ran
+  uint16_t current = 0;   // the thread that reached the schedule point
+  uint64_t enabled[3] = {0, 0, 0};  // threads that could have run (0..191)
+  bool IsEnabled(uint32_t t) const { return t < 192 && (enabled[t / 64] >> (t % 64)) & 1; }
+  // Running another thread while the current one could have gone on.
+  bool preemption() const { return IsEnabled(current) && tid != current; }
+};
+
 struct RunConfig {
   std::vector<std::string> argv;       // as the program sees it
   std::string executable;              // resolved path (launcher::ResolveProgram)
@@ -22,13 +32,16 @@ struct RunConfig {
   // divergence. "guided": follow a schedule (replay_of's first `prefix` events, checked, or
   // the thread list `schedule`, unchecked), then run `forced_tid` once if set, then the
   // `tail` policy ("nonpreemptive" or "random").
-  std::string strategy = "random";
+  std::string strategy = "random";   // also "pct": see pct_depth, pct_steps
   uint64_t seed = 0;
+  uint32_t pct_depth = 3;              // pct: bugs of depth 1..pct_depth
+  uint64_t pct_steps = 1000;           // pct: expected steps per run (k)
   uint64_t prefix = UINT64_MAX;        // guided with replay_of: events to follow
   std::vector<uint16_t> schedule;      // guided without replay_of: thread of each decision
   int forced_tid = -1;
   std::string tail = "nonpreemptive";
   int64_t stop_before = -1;            // >= 0: stop before this event, report every thread
+  bool record_decisions = false;       // fill RunReport::decisions
   uint32_t stack_depth = 32;           // 0 = no stacks
   double timeout_seconds = 0;          // 0 = none
   uint64_t max_steps = 0;              // 0 = unlimited
@@ -52,6 +65,7 @@ struct RunReport {
   std::string trace_path;     // where the trace was written, "" if none
   uint64_t trace_bytes = 0;
   double wall_seconds = 0;
+  std::vector<Decision> decisions;  // one per event, if RunConfig::record_decisions
   // False when the shim never took control (the program dropped LD_PRELOAD, or it is a
   // script whose children do the work): the run was not scheduled by weft.
   bool controlled = false;

@@ -1,0 +1,142 @@
+// item_models.h — Qt item models over a TraceData: threads, events, conflicts, stack frames
+// and the threads of a deadlock or stop. They take their data through setters
+// (SetTraceData, SetStack, ...) and never read files; views show them as tables.
+#pragma once
+
+#include <QAbstractTableModel>
+
+#include <memory>
+#include <vector>
+
+#include "trace_data.h"
+
+namespace weft::gui {
+
+// Role that every model answers with the row's key: the event index (EventModel), the
+// conflict's position in TraceData::conflicts (ConflictModel), the tid (ThreadModel,
+// BlockedModel), the frame id (StackModel). qulonglong.
+inline constexpr int kKeyRole = Qt::UserRole + 1;
+
+// One row per thread: tid, label, parent, events.
+class ThreadModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kTid, kName, kParent, kEvents, kColumnCount };
+
+  // An empty model.
+  explicit ThreadModel(QObject* parent = nullptr);
+  // Shows the threads of `data` (nullptr: none).
+  void SetTraceData(std::shared_ptr<const TraceData> data);
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ private:
+  std::shared_ptr<const TraceData> data_;
+};
+
+// One row per event in schedule order; rows are computed on demand (1,000,000 rows are fine).
+class EventModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kIndex, kTime, kThread, kKind, kObject, kFlags, kLocation, kColumnCount };
+
+  // An empty model.
+  explicit EventModel(QObject* parent = nullptr);
+  // Shows the events of `data` (nullptr: none).
+  void SetTraceData(std::shared_ptr<const TraceData> data);
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ private:
+  std::shared_ptr<const TraceData> data_;
+};
+
+// One row per conflicting pair: the two events, their threads and kinds, the object.
+class ConflictModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kFirst, kSecond, kObject, kThreads, kKinds, kColumnCount };
+
+  // An empty model.
+  explicit ConflictModel(QObject* parent = nullptr);
+  // Shows the conflicts of `data` (nullptr: none).
+  void SetTraceData(std::shared_ptr<const TraceData> data);
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ private:
+  std::shared_ptr<const TraceData> data_;
+};
+
+// The frames of one stack, innermost first: #, function, source location, module, address.
+class StackModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kNumber, kFunction, kLocation, kModule, kAddress, kColumnCount };
+
+  // An empty model.
+  explicit StackModel(QObject* parent = nullptr);
+  // Shows the frames `frame_ids` (ids into data->trace.frames), e.g. a stack or a crash's
+  // frames; ids out of range show as unknown frames.
+  void SetFrames(std::shared_ptr<const TraceData> data, std::vector<uint32_t> frame_ids);
+  // Shows stack `stack_id` of `data` (0: no frames).
+  void SetStack(std::shared_ptr<const TraceData> data, uint32_t stack_id);
+  // The frame shown in `row`, or nullptr.
+  const format::Frame* FrameAt(int row) const;
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ private:
+  std::shared_ptr<const TraceData> data_;
+  std::vector<uint32_t> frames_;
+};
+
+// The threads of a deadlock or of a stopped replay (Outcome::blocked): thread, operation,
+// object, holder, where.
+class BlockedModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kThread, kOperation, kObject, kHolder, kWhere, kColumnCount };
+
+  // An empty model.
+  explicit BlockedModel(QObject* parent = nullptr);
+  // Shows data->trace.outcome.blocked (nullptr: none).
+  void SetTraceData(std::shared_ptr<const TraceData> data);
+  // The stack id of row `row`, 0 if none.
+  uint32_t StackAt(int row) const;
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+
+ private:
+  std::shared_ptr<const TraceData> data_;
+};
+
+// "0.000012000": virtual nanoseconds as seconds with nanosecond digits.
+QString FormatVirtualTime(uint64_t ns);
+
+}  // namespace weft::gui

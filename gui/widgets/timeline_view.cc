@@ -1,0 +1,633 @@
+// timeline_view.cc
+#include "timeline_view.h"
+
+#include <QContextMenuEvent>
+#include <QElapsedTimer>
+#include <QHelpEvent>
+#include <QImage>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QToolTip>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+#include "item_models.h"
+
+namespace weft::gui {
+namespace {
+
+constexpr double kEventPad = 5;        // vertical padding of event boxes inside a lane
+constexpr double kDetailedMaxIpp = 0.5;  // at most this many events per pixel: one box each
+constexpr size_t kMaxArcs = 20000;     // arcs drawn per paint at most
+
+QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
+QColor LaneBackground(int lane) {
+  return lane % 2 == 0 ? QColor(0xf1, 0xf3, 0xf6) : QColor(0xea, 0xed, 0xf1);
+}
+
+QString ShortKind(format::EventKind kind) {
+  QString name = QString::fromLatin1(format::EventKindName(kind));
+  int cut = name.indexOf(QLatin1Char('_'));
+  return cut >= 0 ? name.mid(cut + 1) : name;
+}
+
+// The highest category bit set in `mask` (the category that wins a shared pixel column).
+EventCategory TopCategory(uint8_t mask) {
+  for (int c = kEventCategoryCount - 1; c >= 0; --c) {
+    if (mask & (1u << c)) return static_cast<EventCategory>(c);
+  }
+  return EventCategory::kOther;
+}
+
+QRgb Blend(QColor color, QColor background, double amount) {
+  amount = std::clamp(amount, 0.0, 1.0);
+  auto mix = [&](int a, int b) { return static_cast<int>(std::lround(a * amount + b * (1 - amount))); };
+  return qRgb(mix(color.red(), background.red()), mix(color.green(), background.green()),
+              mix(color.blue(), background.blue()));
+}
+
+}  // namespace
+
+QColor CategoryColor(EventCategory category) {
+  switch (category) {
+    case EventCategory::kThread:
+      return QColor(0x6c, 0x5c, 0xe7);
+    case EventCategory::kLock:
+      return QColor(0xd6, 0x45, 0x33);
+    case EventCategory::kUnlock:
+      return QColor(0x4c, 0xa0, 0x5a);
+    case EventCategory::kCond:
+      return QColor(0x2e, 0x86, 0xab);
+    case EventCategory::kSem:
+      return QColor(0xa2, 0x3b, 0x72);
+    case EventCategory::kFutex:
+      return QColor(0xe0, 0x9a, 0x10);
+    case EventCategory::kSleep:
+      return QColor(0x8d, 0x99, 0xae);
+    case EventCategory::kOther:
+      break;
+  }
+  return QColor(0xa0, 0xa0, 0xa0);
+}
+
+TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
+  setFocusPolicy(Qt::StrongFocus);
+  setMouseTracking(false);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  setMinimumHeight(120);
+}
+
+QSize TimelineView::sizeHint() const {
+  int lanes = data_ ? static_cast<int>(data_->lanes.size()) : 2;
+  return QSize(900, static_cast<int>(layout_.TotalHeight(lanes, 24)));
+}
+
+QSize TimelineView::minimumSizeHint() const { return QSize(300, 120); }
+
+void TimelineView::SetTraceData(std::shared_ptr<const TraceData> data) {
+  data_ = std::move(data);
+  selected_event_ = -1;
+  selected_conflict_ = -1;
+  stop_marker_ = -1;
+  // Two slots after the last event hold the outcome (deadlock cycle, crash, stop).
+  geometry_.SetCount(data_ ? static_cast<double>(data_->trace.events.size()) + 2 : 1);
+  UpdateGeometryWidth();
+  updateGeometry();
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::SetSelectedEvent(int64_t index) {
+  if (!data_ || index < 0 || static_cast<uint64_t>(index) >= data_->trace.events.size()) {
+    index = -1;
+  }
+  selected_event_ = index;
+  if (index >= 0) EnsureVisible(static_cast<uint64_t>(index));
+  update();
+}
+
+void TimelineView::SetSelectedConflict(int64_t conflict) {
+  if (!data_ || conflict < 0 || static_cast<uint64_t>(conflict) >= data_->conflicts.size()) {
+    selected_conflict_ = -1;
+    update();
+    return;
+  }
+  selected_conflict_ = conflict;
+  const Conflict& c = data_->conflicts[conflict];
+  double a = c.first, b = c.second + 1.0;
+  if (a < geometry_.start() || b > geometry_.start() + geometry_.span()) {
+    double span = b - a;
+    if (span * 1.5 < geometry_.span()) {
+      geometry_.CenterOn((a + b) / 2);
+    } else {
+      double margin = std::max(2.0, span * 0.25);
+      geometry_.ShowRange(a - margin, b + margin);
+    }
+    emit ViewChanged();
+  }
+  update();
+}
+
+void TimelineView::SetStopMarker(int64_t index) {
+  stop_marker_ = index;
+  update();
+}
+
+void TimelineView::ZoomAt(double x, double factor) {
+  geometry_.ZoomAt(x - layout_.gutter, factor);
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::ZoomIn() {
+  double x = selected_event_ >= 0 ? X(selected_event_ + 0.5)
+                                  : layout_.gutter + geometry_.width() / 2;
+  ZoomAt(x, 2.0);
+}
+
+void TimelineView::ZoomOut() { ZoomAt(layout_.gutter + geometry_.width() / 2, 0.5); }
+
+void TimelineView::Fit() {
+  geometry_.Fit();
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::ShowRange(double first, double last) {
+  geometry_.ShowRange(first, last);
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::UpdateGeometryWidth() {
+  geometry_.SetWidth(std::max(1.0, width() - layout_.gutter - 8));
+}
+
+void TimelineView::EnsureVisible(uint64_t index) {
+  double i = static_cast<double>(index);
+  if (i < geometry_.start() || i + 1 > geometry_.start() + geometry_.span()) {
+    geometry_.CenterOn(i + 0.5);
+    emit ViewChanged();
+  }
+}
+
+void TimelineView::SelectAndNotify(int64_t index) {
+  SetSelectedEvent(index);
+  emit EventSelected(selected_event_);
+}
+
+int64_t TimelineView::EventAt(const QPointF& pos) const {
+  if (!data_ || pos.x() < layout_.gutter) return -1;
+  int lane = layout_.LaneAt(pos.y(), static_cast<int>(data_->lanes.size()));
+  if (lane < 0) return -1;
+  const std::vector<uint32_t>& events = data_->lanes[lane].events;
+  if (events.empty()) return -1;
+  double at = geometry_.IndexAt(pos.x() - layout_.gutter);
+  double tolerance = std::max(0.5, 4 * geometry_.IndexesPerPixel());
+  auto it = std::lower_bound(events.begin(), events.end(), at - 0.5 - tolerance,
+                             [](uint32_t e, double v) { return e + 0.0 < v; });
+  int64_t best = -1;
+  double best_distance = tolerance + 0.5;
+  for (; it != events.end() && *it <= at + tolerance; ++it) {
+    double distance = std::abs(*it + 0.5 - at);
+    if (distance <= best_distance) {
+      if (best < 0 || distance < best_distance) best = *it;
+      best_distance = std::min(best_distance, distance);
+    }
+  }
+  return best;
+}
+
+QPointF TimelineView::EventPosition(uint64_t index) const {
+  if (!data_ || index >= data_->trace.events.size()) return {};
+  return {X(index + 0.5), layout_.LaneCenter(static_cast<int>(data_->trace.events[index].tid))};
+}
+
+// Painting ---------------------------------------------------------------------------------
+
+void TimelineView::paintEvent(QPaintEvent*) {
+  QElapsedTimer timer;
+  timer.start();
+  QPainter p(this);
+  p.fillRect(rect(), Background());
+  if (!data_) {
+    p.setPen(palette().color(QPalette::PlaceholderText));
+    p.drawText(rect(), Qt::AlignCenter,
+               tr("Open a trace (File ▸ Open, or drop a .weft file here)"));
+    return;
+  }
+  PaintLanes(p);
+  p.save();
+  p.setClipRect(QRectF(layout_.gutter, 0, width() - layout_.gutter, height()));
+  auto [first, last] = geometry_.VisibleRange();
+  last = std::min<uint64_t>(last, data_->trace.events.size());
+  if (geometry_.IndexesPerPixel() <= kDetailedMaxIpp) {
+    PaintEventsDetailed(p, first, last);
+  } else {
+    PaintEventsAggregated(p);
+  }
+  PaintOutcome(p);
+  PaintConflicts(p);
+  PaintSelection(p);
+  p.restore();
+  PaintRuler(p, QRectF(0, 0, width(), layout_.ruler_height));
+  last_paint_ms_ = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+}
+
+void TimelineView::PaintLanes(QPainter& p) {
+  int lanes = static_cast<int>(data_->lanes.size());
+  QFont bold = font();
+  bold.setBold(true);
+  for (int l = 0; l < lanes; ++l) {
+    QRectF band(0, layout_.LaneTop(l), width(), layout_.lane_height);
+    p.fillRect(band, LaneBackground(l));
+    QRectF label(6, band.top(), layout_.gutter - 12, band.height());
+    p.setPen(QColor(0x30, 0x33, 0x3a));
+    p.setFont(bold);
+    p.drawText(label, Qt::AlignVCenter | Qt::AlignLeft,
+               p.fontMetrics().elidedText(data_->lanes[l].label, Qt::ElideRight,
+                                          static_cast<int>(label.width())));
+  }
+  p.setFont(font());
+  p.setPen(QColor(0xc8, 0xcc, 0xd2));
+  p.drawLine(QPointF(layout_.gutter - 0.5, layout_.ruler_height),
+             QPointF(layout_.gutter - 0.5, height()));
+}
+
+void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
+  p.fillRect(area, QColor(0xe4, 0xe7, 0xeb));
+  p.setPen(QColor(0x90, 0x96, 0xa0));
+  p.drawLine(area.bottomLeft(), area.bottomRight());
+  p.setPen(QColor(0x40, 0x44, 0x4c));
+  p.drawText(QRectF(6, 0, layout_.gutter - 12, area.height()), Qt::AlignVCenter | Qt::AlignLeft,
+             tr("event #"));
+  double ipp = geometry_.IndexesPerPixel();
+  double step = TimelineGeometry::TickStep(ipp, 90);
+  double first = std::ceil(geometry_.start() / step) * step;
+  uint64_t events = data_->trace.events.size();
+  p.save();
+  p.setClipRect(QRectF(layout_.gutter, 0, width() - layout_.gutter, area.height()));
+  for (double tick = first; tick <= geometry_.start() + geometry_.span(); tick += step) {
+    double x = X(tick);
+    p.setPen(QColor(0x70, 0x76, 0x80));
+    p.drawLine(QPointF(x, area.bottom() - 7), QPointF(x, area.bottom()));
+    QString label = QString::number(static_cast<qulonglong>(tick));
+    if (tick < events && step >= 1) {
+      uint64_t ns = data_->trace.events[static_cast<size_t>(tick)].vtime;
+      if (ns > 0 && ipp < 50) label += QStringLiteral("  ·  ") + FormatVirtualTime(ns) + "s";
+    }
+    p.setPen(QColor(0x30, 0x33, 0x3a));
+    p.drawText(QPointF(x + 3, area.bottom() - 10), label);
+  }
+  // Context-switch density when switches are too dense to draw one by one.
+  if (ipp > kDetailedMaxIpp) {
+    int width_px = static_cast<int>(geometry_.width());
+    for (int c = 0; c < width_px; ++c) {
+      auto [lo, hi] = geometry_.ColumnRange(c);
+      if (lo >= hi) continue;
+      uint32_t n = data_->SwitchesInRange(lo, hi);
+      if (n == 0) continue;
+      double density = std::min(1.0, static_cast<double>(n) / static_cast<double>(hi - lo));
+      p.setPen(QColor::fromRgb(Blend(QColor(0x30, 0x30, 0x40), QColor(0xe4, 0xe7, 0xeb),
+                                     0.25 + 0.75 * density)));
+      p.drawLine(QPointF(layout_.gutter + c + 0.5, area.bottom() - 4),
+                 QPointF(layout_.gutter + c + 0.5, area.bottom() - 1));
+    }
+  }
+  p.restore();
+}
+
+void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t last) {
+  const std::vector<format::Event>& events = data_->trace.events;
+  double w = X(1) - X(0);
+  // Context switches: a connector from the lane that held the turn to the one that takes it.
+  QPen switch_pen(QColor(0x70, 0x78, 0x88, 170), 1.2, Qt::DashLine);
+  p.setPen(switch_pen);
+  for (uint64_t i = std::max<uint64_t>(first, 1); i < last; ++i) {
+    if (events[i].tid == events[i - 1].tid) continue;
+    double x = X(static_cast<double>(i));
+    p.drawLine(QPointF(x, layout_.LaneCenter(static_cast<int>(events[i - 1].tid))),
+               QPointF(x, layout_.LaneCenter(static_cast<int>(events[i].tid))));
+  }
+  // The thread holding the turn between its events: a bar along its lane.
+  p.setPen(Qt::NoPen);
+  for (uint64_t i = first; i < last; ++i) {
+    if (i + 1 < events.size() && events[i + 1].tid == events[i].tid) {
+      double y = layout_.LaneCenter(static_cast<int>(events[i].tid));
+      p.fillRect(QRectF(X(i + 0.5), y - 1.5, w, 3), QColor(0x50, 0x58, 0x68, 120));
+    }
+  }
+  QFont small = font();
+  small.setPointSizeF(std::max(6.0, font().pointSizeF() - 1));
+  p.setFont(small);
+  for (uint64_t i = first; i < last; ++i) {
+    const format::Event& e = events[i];
+    int lane = static_cast<int>(e.tid);
+    QRectF box(X(static_cast<double>(i)) + std::min(2.0, w * 0.15),
+               layout_.LaneTop(lane) + kEventPad, std::max(1.5, w - std::min(4.0, w * 0.3)),
+               layout_.lane_height - 2 * kEventPad);
+    QColor color = CategoryColor(CategoryOf(e.kind));
+    if (e.flags & format::kFlagFailed) color = color.darker(140);
+    p.fillRect(box, color);
+    if (box.width() > 34) {
+      p.setPen(Qt::white);
+      p.drawText(box.adjusted(2, 0, -2, 0), Qt::AlignCenter,
+                 p.fontMetrics().elidedText(ShortKind(e.kind), Qt::ElideRight,
+                                            static_cast<int>(box.width() - 4)));
+    }
+  }
+  p.setFont(font());
+}
+
+void TimelineView::PaintEventsAggregated(QPainter& p) {
+  int width_px = static_cast<int>(std::ceil(geometry_.width()));
+  int lanes = static_cast<int>(data_->lanes.size());
+  int top = static_cast<int>(layout_.LaneTop(0));
+  int bottom = static_cast<int>(std::ceil(layout_.LaneTop(lanes)));
+  if (width_px <= 0 || bottom <= top) return;
+  // One image column per pixel column; each lane's span in it gets the winning category's
+  // colour, paler where the thread ran few of the column's events.
+  QImage image(width_px, bottom - top, QImage::Format_ARGB32_Premultiplied);
+  image.fill(Qt::transparent);
+  std::vector<QColor> colors;
+  for (int c = 0; c < kEventCategoryCount; ++c) {
+    colors.push_back(CategoryColor(static_cast<EventCategory>(c)));
+  }
+  for (int c = 0; c < width_px; ++c) {
+    auto [lo, hi] = geometry_.ColumnRange(c);
+    if (lo >= hi) continue;
+    for (int l = 0; l < lanes; ++l) {
+      uint8_t mask = data_->CategoryMask(l, lo, hi);
+      if (mask == 0) continue;
+      uint32_t n = data_->CountInRange(l, lo, hi);
+      double density = static_cast<double>(n) / static_cast<double>(hi - lo);
+      QRgb rgb = Blend(colors[static_cast<int>(TopCategory(mask))], LaneBackground(l),
+                       0.45 + 0.55 * std::sqrt(density));
+      int y0 = static_cast<int>(layout_.LaneTop(l) + kEventPad) - top;
+      int y1 = static_cast<int>(layout_.LaneTop(l) + layout_.lane_height - kEventPad) - top;
+      for (int y = y0; y < y1; ++y) reinterpret_cast<QRgb*>(image.scanLine(y))[c] = rgb;
+    }
+  }
+  p.drawImage(QPointF(layout_.gutter, top), image);
+}
+
+void TimelineView::PaintConflicts(QPainter& p) {
+  const std::vector<Conflict>& conflicts = data_->conflicts;
+  if (conflicts.empty()) return;
+  const std::vector<format::Event>& events = data_->trace.events;
+  double start = geometry_.start(), end = geometry_.start() + geometry_.span();
+  auto it = std::lower_bound(conflicts.begin(), conflicts.end(), start,
+                             [](const Conflict& c, double v) { return c.second + 1.0 < v; });
+  int lanes = static_cast<int>(data_->lanes.size());
+  // Arcs falling on the same pixel columns of the same two lanes are drawn once.
+  std::vector<int64_t> last_key(static_cast<size_t>(lanes) * lanes, -1);
+  QPen pen(QColor(0xff, 0x8c, 0x00, 150), 1.6);
+  p.setPen(pen);
+  p.setBrush(Qt::NoBrush);
+  p.setRenderHint(QPainter::Antialiasing, true);
+  size_t drawn = 0;
+  auto arc = [&](const Conflict& c) {
+    QPointF a(X(c.first + 0.5), layout_.LaneCenter(static_cast<int>(events[c.first].tid)));
+    QPointF b(X(c.second + 0.5), layout_.LaneCenter(static_cast<int>(events[c.second].tid)));
+    QPainterPath path(a);
+    double mid = (a.x() + b.x()) / 2;
+    double lift = std::min(40.0, std::abs(b.x() - a.x()) * 0.3);
+    path.cubicTo(QPointF(mid, a.y() - lift), QPointF(mid, b.y() - lift), b);
+    p.drawPath(path);
+    return std::pair(a, b);
+  };
+  for (; it != conflicts.end() && drawn < kMaxArcs; ++it) {
+    if (it->first >= end) continue;
+    int la = static_cast<int>(events[it->first].tid), lb = static_cast<int>(events[it->second].tid);
+    int64_t xa = static_cast<int64_t>(X(it->first + 0.5)), xb = static_cast<int64_t>(X(it->second + 0.5));
+    int64_t key = (xa << 24) ^ xb;
+    int64_t& last = last_key[static_cast<size_t>(la) * lanes + lb];
+    if (key == last) continue;
+    last = key;
+    arc(*it);
+    ++drawn;
+  }
+  if (selected_conflict_ >= 0) {
+    const Conflict& c = conflicts[selected_conflict_];
+    p.setPen(QPen(QColor(0xc0, 0x00, 0x70), 3));
+    auto [a, b] = arc(c);
+    double w = std::max(8.0, X(1) - X(0));
+    double h = layout_.lane_height - 2 * kEventPad + 6;
+    p.setPen(QPen(QColor(0xc0, 0x00, 0x70), 2.5));
+    p.drawRect(QRectF(a.x() - w / 2 - 1, a.y() - h / 2, w + 2, h));
+    p.drawRect(QRectF(b.x() - w / 2 - 1, b.y() - h / 2, w + 2, h));
+  }
+  p.setRenderHint(QPainter::Antialiasing, false);
+}
+
+void TimelineView::PaintOutcome(QPainter& p) {
+  using K = format::Outcome::Kind;
+  const format::Trace& t = data_->trace;
+  double n = static_cast<double>(t.events.size());
+  double x = X(n + 0.5);
+  double slot = std::max(10.0, X(n + 1) - X(n));
+  p.setRenderHint(QPainter::Antialiasing, true);
+  if (t.outcome.diverged && t.outcome.divergence_index <= t.events.size()) {
+    double dx = X(static_cast<double>(t.outcome.divergence_index));
+    p.setPen(QPen(QColor(0xd0, 0x10, 0x10), 2, Qt::DashLine));
+    p.drawLine(QPointF(dx, layout_.ruler_height), QPointF(dx, height()));
+  }
+  if (stop_marker_ >= 0) {
+    double sx = X(static_cast<double>(stop_marker_));
+    p.setPen(QPen(QColor(0xe0, 0x8a, 0x00), 2, Qt::DashLine));
+    p.drawLine(QPointF(sx, layout_.ruler_height), QPointF(sx, height()));
+  }
+  if (!t.has_outcome) {
+    p.setRenderHint(QPainter::Antialiasing, false);
+    return;
+  }
+  const format::Outcome& o = t.outcome;
+  if (o.kind == K::kDeadlock || o.kind == K::kStopped) {
+    QColor color = o.kind == K::kDeadlock ? QColor(0xd0, 0x10, 0x10) : QColor(0xe0, 0x8a, 0x00);
+    // The wait-for edges: waiter → holder, drawn as arrows between lanes at the end.
+    for (const format::BlockedThread& b : o.blocked) {
+      if (b.tid >= data_->lanes.size()) continue;
+      double y = layout_.LaneCenter(static_cast<int>(b.tid));
+      QRectF box(x - slot / 2, y - 9, slot, 18);
+      p.setPen(QPen(color, 2));
+      p.setBrush(color.lighter(170));
+      p.drawRoundedRect(box, 4, 4);
+      if (o.kind == K::kDeadlock && b.holder >= 0 &&
+          static_cast<size_t>(b.holder) < data_->lanes.size() && b.holder != static_cast<int32_t>(b.tid)) {
+        double hy = layout_.LaneCenter(b.holder);
+        double bend = x + slot / 2 + 18 + 8 * (b.tid % 3);
+        QPainterPath path(QPointF(x + slot / 2, y));
+        path.cubicTo(QPointF(bend, y), QPointF(bend, hy), QPointF(x + slot / 2 + 2, hy));
+        p.setBrush(Qt::NoBrush);
+        p.setPen(QPen(color, 2));
+        p.drawPath(path);
+        QPointF tip(x + slot / 2 + 2, hy);
+        QPolygonF head({tip, tip + QPointF(8, -5), tip + QPointF(8, 5)});
+        p.setBrush(color);
+        p.drawPolygon(head);
+      }
+      p.setPen(color.darker(150));
+      QString label = QString::fromLatin1(format::EventKindName(b.kind));
+      if (b.obj != 0) label += QLatin1Char(' ') + data_->ObjectLabel(b.obj);
+      p.drawText(QPointF(x + slot / 2 + 44, y + 4), label);
+    }
+  } else if (o.crash && o.crash->tid >= 0 && static_cast<size_t>(o.crash->tid) < data_->lanes.size()) {
+    double y = layout_.LaneCenter(o.crash->tid);
+    p.setPen(QPen(QColor(0xd0, 0x10, 0x10), 3));
+    p.drawLine(QPointF(x - 7, y - 7), QPointF(x + 7, y + 7));
+    p.drawLine(QPointF(x - 7, y + 7), QPointF(x + 7, y - 7));
+    p.drawText(QPointF(x + 12, y + 4), QString::fromStdString(format::DescribeSignal(o.signal)));
+  } else if (o.kind == K::kExited && !data_->lanes.empty()) {
+    double y = layout_.LaneCenter(0);
+    QColor color = o.exit_code == 0 ? QColor(0x2e, 0x8b, 0x57) : QColor(0xd0, 0x10, 0x10);
+    p.setPen(QPen(color, 2));
+    p.setBrush(color.lighter(180));
+    p.drawEllipse(QPointF(x, y), 7, 7);
+    p.setPen(color.darker(130));
+    p.drawText(QPointF(x + 12, y + 4), tr("exit %1").arg(o.exit_code));
+  }
+  p.setBrush(Qt::NoBrush);
+  p.setRenderHint(QPainter::Antialiasing, false);
+}
+
+void TimelineView::PaintSelection(QPainter& p) {
+  if (selected_event_ < 0) return;
+  QPointF c = EventPosition(static_cast<uint64_t>(selected_event_));
+  p.setPen(QPen(QColor(0x10, 0x40, 0xa0, 90), 1));
+  p.drawLine(QPointF(c.x(), layout_.ruler_height), QPointF(c.x(), height()));
+  double w = std::max(8.0, X(1) - X(0));
+  double h = layout_.lane_height - 2 * kEventPad + 6;
+  p.setPen(QPen(QColor(0x10, 0x40, 0xa0), 2.5));
+  p.setBrush(Qt::NoBrush);
+  p.drawRect(QRectF(c.x() - w / 2 - 1, c.y() - h / 2, w + 2, h));
+}
+
+// Interaction ------------------------------------------------------------------------------
+
+void TimelineView::resizeEvent(QResizeEvent*) {
+  UpdateGeometryWidth();
+  emit ViewChanged();
+}
+
+void TimelineView::wheelEvent(QWheelEvent* event) {
+  if (!data_) return;
+  QPoint delta = event->angleDelta();
+  bool pan = (event->modifiers() & Qt::ShiftModifier) || std::abs(delta.x()) > std::abs(delta.y());
+  if (pan) {
+    int d = std::abs(delta.x()) > std::abs(delta.y()) ? delta.x() : delta.y();
+    geometry_.PanBy(-d * 0.5);
+    update();
+    emit ViewChanged();
+  } else {
+    ZoomAt(event->position().x(), std::pow(1.0018, delta.y()));
+  }
+  event->accept();
+}
+
+void TimelineView::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return QWidget::mousePressEvent(event);
+  dragging_ = true;
+  dragged_ = false;
+  press_pos_ = last_drag_pos_ = event->position();
+}
+
+void TimelineView::mouseMoveEvent(QMouseEvent* event) {
+  if (!dragging_) return;
+  QPointF pos = event->position();
+  if (!dragged_ && (pos - press_pos_).manhattanLength() < 4) return;
+  dragged_ = true;
+  setCursor(Qt::ClosedHandCursor);
+  geometry_.PanBy(last_drag_pos_.x() - pos.x());
+  last_drag_pos_ = pos;
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton || !dragging_) return;
+  dragging_ = false;
+  unsetCursor();
+  if (!dragged_) {
+    int64_t index = EventAt(event->position());
+    if (index >= 0 || event->position().y() > layout_.ruler_height) SelectAndNotify(index);
+  }
+}
+
+void TimelineView::keyPressEvent(QKeyEvent* event) {
+  if (!data_) return QWidget::keyPressEvent(event);
+  int64_t n = static_cast<int64_t>(data_->trace.events.size());
+  int64_t sel = selected_event_;
+  auto same_thread = [&](int direction) -> int64_t {
+    if (sel < 0) return -1;
+    const std::vector<uint32_t>& lane = data_->lanes[data_->trace.events[sel].tid].events;
+    auto it = std::lower_bound(lane.begin(), lane.end(), static_cast<uint32_t>(sel));
+    if (direction < 0) return it == lane.begin() ? sel : *(it - 1);
+    return it + 1 >= lane.end() ? sel : *(it + 1);
+  };
+  switch (event->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+      ZoomIn();
+      return;
+    case Qt::Key_Minus:
+      ZoomOut();
+      return;
+    case Qt::Key_0:
+    case Qt::Key_F:
+      Fit();
+      return;
+    case Qt::Key_Left:
+      if (n == 0) return;
+      SelectAndNotify((event->modifiers() & Qt::ControlModifier) ? same_thread(-1)
+                                                                  : std::max<int64_t>(0, sel - 1));
+      return;
+    case Qt::Key_Right:
+      if (n == 0) return;
+      SelectAndNotify((event->modifiers() & Qt::ControlModifier) ? same_thread(+1)
+                                                                  : std::min(n - 1, sel + 1));
+      return;
+    case Qt::Key_Home:
+      if (n > 0) SelectAndNotify(0);
+      return;
+    case Qt::Key_End:
+      if (n > 0) SelectAndNotify(n - 1);
+      return;
+    default:
+      QWidget::keyPressEvent(event);
+  }
+}
+
+void TimelineView::contextMenuEvent(QContextMenuEvent* event) {
+  int64_t index = EventAt(event->pos());
+  if (index < 0) return;
+  SelectAndNotify(index);
+  emit EventContextMenu(index, event->globalPos());
+}
+
+bool TimelineView::event(QEvent* event) {
+  if (event->type() == QEvent::ToolTip && data_) {
+    auto* help = static_cast<QHelpEvent*>(event);
+    int64_t index = EventAt(help->pos());
+    if (index < 0) {
+      QToolTip::hideText();
+      event->ignore();
+      return true;
+    }
+    const format::Event& e = data_->trace.events[index];
+    QString text = QStringLiteral("#%1  %2  %3").arg(index).arg(data_->ThreadLabel(e.tid),
+                                                            QString::fromLatin1(format::EventKindName(e.kind)));
+    if (e.obj != 0) text += QStringLiteral("  ") + data_->ObjectLabel(e.obj);
+    text += QStringLiteral("\nvirtual time %1 s").arg(FormatVirtualTime(e.vtime));
+    QString where = data_->EventLocation(static_cast<uint64_t>(index));
+    if (!where.isEmpty()) text += QLatin1Char('\n') + where;
+    QToolTip::showText(help->globalPos(), text, this);
+    return true;
+  }
+  return QWidget::event(event);
+}
+
+}  // namespace weft::gui

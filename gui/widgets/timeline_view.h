@@ -1,0 +1,113 @@
+// timeline_view.h — the timeline: one lane per thread, events in schedule order coloured by
+// kind, context switches, a ruler, conflict arcs, the outcome (deadlock cycle, crash, stop)
+// at the end, a selection. Zoom (wheel, +/-) and pan (drag, shift+wheel, arrows) stay
+// smooth on millions of events: when several events share a pixel column it draws one
+// aggregate per column and lane (TraceData's level-of-detail masks), never one per event.
+#pragma once
+
+#include <QColor>
+#include <QWidget>
+
+#include <cstdint>
+#include <memory>
+
+#include "timeline_geometry.h"
+#include "trace_data.h"
+
+namespace weft::gui {
+
+// The colour of an event category on the timeline and in legends.
+QColor CategoryColor(EventCategory category);
+
+// The timeline widget.
+class TimelineView : public QWidget {
+  Q_OBJECT
+
+ public:
+  // An empty timeline.
+  explicit TimelineView(QWidget* parent = nullptr);
+
+  // Shows `data` (nullptr: nothing), all of it, without a selection.
+  void SetTraceData(std::shared_ptr<const TraceData> data);
+  // The trace shown, or nullptr.
+  const std::shared_ptr<const TraceData>& trace_data() const { return data_; }
+  // Selects event `index` (-1: none) and scrolls it into view; emits nothing.
+  void SetSelectedEvent(int64_t index);
+  // Highlights conflict `conflict` (position in TraceData::conflicts, -1: none) and both of
+  // its events, and scrolls them into view; emits nothing.
+  void SetSelectedConflict(int64_t conflict);
+  // Marks event `index` as where a replay stopped (-1: no mark).
+  void SetStopMarker(int64_t index);
+  int64_t selected_event() const { return selected_event_; }
+  int64_t selected_conflict() const { return selected_conflict_; }
+
+  // The horizontal mapping (drawable area starts at layout().gutter).
+  const TimelineGeometry& geometry() const { return geometry_; }
+  // The vertical layout.
+  const LaneLayout& layout() const { return layout_; }
+  // Zooms by `factor` around widget x (> 1: in).
+  void ZoomAt(double x, double factor);
+  // Zooms in or out around the selection, else the middle.
+  void ZoomIn();
+  void ZoomOut();
+  // Shows everything.
+  void Fit();
+  // Shows events [first, last).
+  void ShowRange(double first, double last);
+
+  // The event drawn at widget position `pos` (within a few pixels), or -1.
+  int64_t EventAt(const QPointF& pos) const;
+  // Widget position of the middle of event `index`.
+  QPointF EventPosition(uint64_t index) const;
+  // Milliseconds the last paint took.
+  double last_paint_ms() const { return last_paint_ms_; }
+
+  QSize sizeHint() const override;
+  QSize minimumSizeHint() const override;
+
+ signals:
+  // The user selected an event (click, keys).
+  void EventSelected(qint64 index);
+  // The user asked for the context menu of event `index` at global position `global`.
+  void EventContextMenu(qint64 index, const QPoint& global);
+  // The view changed (zoom, pan, resize): for rulers and status bars.
+  void ViewChanged();
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  bool event(QEvent* event) override;
+
+ private:
+  void UpdateGeometryWidth();
+  void EnsureVisible(uint64_t index);
+  void SelectAndNotify(int64_t index);
+  void PaintRuler(QPainter& p, const QRectF& area);
+  void PaintLanes(QPainter& p);
+  void PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t last);
+  void PaintEventsAggregated(QPainter& p);
+  void PaintConflicts(QPainter& p);
+  void PaintOutcome(QPainter& p);
+  void PaintSelection(QPainter& p);
+  double X(double index) const { return layout_.gutter + geometry_.XOf(index); }
+
+  std::shared_ptr<const TraceData> data_;
+  TimelineGeometry geometry_;
+  LaneLayout layout_;
+  int64_t selected_event_ = -1;
+  int64_t selected_conflict_ = -1;
+  int64_t stop_marker_ = -1;
+  bool dragging_ = false;
+  bool dragged_ = false;
+  QPointF press_pos_;
+  QPointF last_drag_pos_;
+  double last_paint_ms_ = 0;
+};
+
+}  // namespace weft::gui
