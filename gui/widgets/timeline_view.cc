@@ -16,6 +16,7 @@
 #include <cmath>
 
 #include "item_models.h"
+#include "weft/render.h"
 
 namespace weft::gui {
 namespace {

@@ -1,14 +1,20 @@
 #include "weft/explorer.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
 #include <unordered_set>
 
 namespace weft::replay {
@@ -36,6 +42,26 @@ bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
   return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
 }
 
+// The CPUs this process may run on, in order: worker i pins its runs to the i-th.
+std::vector<int> AllowedCpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &set)) cpus.push_back(c);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(-1);
+  return cpus;
+}
+
+struct Slot {
+  bool done = false;
+  recorder::RunReport report;
+  std::optional<Failure> failure;
+  std::string error;
+};
+
 }  // namespace
 
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress) {
@@ -43,65 +69,135 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     return MakeError("cannot create the output directory '" + options.out_dir +
                      "': " + std::strerror(errno));
   }
+  if (options.strategy != "random" && options.strategy != "pct") {
+    return MakeError("unknown strategy '" + options.strategy + "' for explore");
+  }
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull < 0) return MakeError("cannot open /dev/null");
-
+  std::vector<int> cpus = AllowedCpus();
   ExploreResult result;
-  std::unordered_set<uint64_t> schedules;
   double start = Now();
-  for (uint64_t i = 0; i < options.runs; ++i) {
-    uint64_t seed = options.first_seed + i;
-    recorder::RunConfig config = options.base;
-    config.strategy = "random";
-    config.seed = seed;
-    config.stack_depth = 0;  // fast search runs: no stacks, no trace
-    config.trace_path.clear();
-    config.stdout_fd = devnull;
-    config.stderr_fd = devnull;
-    Result<recorder::RunReport> report = recorder::RunProgram(config);
-    if (!report.ok()) {
-      close(devnull);
-      return report.error();
-    }
-    if (i == 0 && !report->controlled) {
-      close(devnull);
-      return MakeError("weft's shim never took control of '" + config.executable +
-                       "' (did it drop LD_PRELOAD, or is it a script that starts the real "
-                       "program?); exploring it would only rerun it uncontrolled");
-    }
-    ++result.runs;
-    result.total_events += report->events;
-    schedules.insert(report->event_digest);
-    if (progress) progress(i + 1, seed, report.value());
-    if (!report->failed()) continue;
 
-    // Runs are determined by their seed: run it again with stacks and a trace to keep.
-    Failure failure;
-    failure.run = i + 1;
-    failure.seed = seed;
-    failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-seed" +
-                    std::to_string(seed) + ".weft";
-    std::string output_path = failure.trace + ".out";
-    int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    config.stack_depth = options.stack_depth;
-    config.trace_path = failure.trace;
-    config.stdout_fd = out >= 0 ? out : devnull;
-    config.stderr_fd = out >= 0 ? out : devnull;
-    Result<recorder::RunReport> saved = recorder::RunProgram(config);
-    if (out >= 0) close(out);
-    if (!saved.ok()) {
+  recorder::RunConfig base = options.base;
+  base.stack_depth = 0;  // fast search runs: no stacks, no trace
+  base.trace_path.clear();
+  base.stdout_fd = devnull;
+  base.stderr_fd = devnull;
+  if (options.strategy == "pct") {
+    // PCT needs k, the number of steps of a run: learned from one calibration run (the
+    // first seed under a random walk), so that results do not depend on -j.
+    recorder::RunConfig calibration = base;
+    calibration.strategy = "random";
+    calibration.seed = options.first_seed;
+    calibration.cpu = cpus[0];
+    Result<recorder::RunReport> r = recorder::RunProgram(calibration);
+    if (!r.ok()) {
       close(devnull);
-      return saved.error();
+      return r.error();
     }
-    failure.outcome = saved->outcome;
-    failure.reproduced = SameFailure(saved->outcome, report->outcome) &&
-                         saved->event_digest == report->event_digest;
-    failure.output = ReadFile(output_path);
-    if (result.first_failure_run == 0) result.first_failure_run = i + 1;
-    result.failures.push_back(std::move(failure));
-    if (!options.keep_going) break;
+    if (!r->controlled) {
+      close(devnull);
+      return MakeError("weft's shim never took control of '" + base.executable + "'");
+    }
+    result.pct_steps = std::max<uint64_t>(r->events, 1);
+    base.strategy = "pct";
+    base.pct_depth = options.pct_depth;
+    base.pct_steps = result.pct_steps;
+  } else {
+    base.strategy = "random";
   }
+
+  std::vector<Slot> slots(options.runs);
+  std::atomic<uint64_t> next{0};
+  std::atomic<uint64_t> stop_after{UINT64_MAX};  // index of the first failure (no keep-going)
+  std::atomic<uint64_t> finished{0};
+  std::mutex mu;  // guards slots[*] writes visibility, progress calls
+
+  auto worker = [&](uint32_t w) {
+    int cpu = cpus[w % cpus.size()];
+    for (;;) {
+      uint64_t i = next.fetch_add(1);
+      if (i >= options.runs || i > stop_after.load()) return;
+      recorder::RunConfig config = base;
+      config.seed = options.first_seed + i;
+      config.cpu = cpu;
+      Slot slot;
+      Result<recorder::RunReport> report = recorder::RunProgram(config);
+      if (!report.ok()) {
+        slot.error = report.error().message;
+      } else if (i == 0 && !report->controlled) {
+        slot.error = "weft's shim never took control of '" + config.executable +
+                     "' (did it drop LD_PRELOAD, or is it a script that starts the real "
+                     "program?); exploring it would only rerun it uncontrolled";
+      } else {
+        slot.report = std::move(report.value());
+        if (slot.report.failed()) {
+          // Runs are determined by their seed: run it again with stacks and a trace.
+          Failure failure;
+          failure.run = i + 1;
+          failure.seed = config.seed;
+          failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-seed" +
+                          std::to_string(config.seed) + ".weft";
+          std::string output_path = failure.trace + ".out";
+          int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+          config.stack_depth = options.stack_depth;
+          config.trace_path = failure.trace;
+          config.stdout_fd = out >= 0 ? out : devnull;
+          config.stderr_fd = out >= 0 ? out : devnull;
+          Result<recorder::RunReport> saved = recorder::RunProgram(config);
+          if (out >= 0) close(out);
+          if (!saved.ok()) {
+            slot.error = saved.error().message;
+          } else {
+            failure.outcome = saved->outcome;
+            failure.reproduced = SameFailure(saved->outcome, slot.report.outcome) &&
+                                 saved->event_digest == slot.report.event_digest;
+            failure.output = ReadFile(output_path);
+            slot.failure = std::move(failure);
+            if (!options.keep_going) {
+              uint64_t cur = stop_after.load();
+              while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {
+              }
+            }
+          }
+        }
+      }
+      if (!slot.error.empty() && !options.keep_going) {
+        uint64_t cur = stop_after.load();
+        while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      slot.done = true;
+      uint64_t done = finished.fetch_add(1) + 1;
+      if (progress && slot.error.empty()) progress(done, config.seed, slot.report);
+      slots[i] = std::move(slot);
+    }
+  };
+
+  uint32_t jobs = std::max<uint32_t>(1, options.jobs);
+  std::vector<std::thread> threads;
+  for (uint32_t w = 1; w < jobs; ++w) threads.emplace_back(worker, w);
+  worker(0);
+  for (std::thread& t : threads) t.join();
   close(devnull);
+
+  // NB: results are read in seed order, so they are the same whatever -j was.
+  std::unordered_set<uint64_t> schedules;
+  for (uint64_t i = 0; i < options.runs; ++i) {
+    Slot& slot = slots[i];
+    if (!slot.done) break;
+    if (!slot.error.empty()) return MakeError(slot.error);
+    ++result.runs;
+    result.total_events += slot.report.events;
+    result.max_threads = std::max(result.max_threads, slot.report.threads);
+    schedules.insert(slot.report.event_digest);
+    if (slot.failure) {
+      if (result.first_failure_run == 0) result.first_failure_run = i + 1;
+      result.failures.push_back(std::move(*slot.failure));
+      if (!options.keep_going) break;
+    }
+  }
   result.distinct_schedules = schedules.size();
   result.wall_seconds = Now() - start;
   return result;

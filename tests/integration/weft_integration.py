@@ -777,7 +777,8 @@ class ExploreFindsBugsGroup(WeftTestCase):
     def find_bug(self, e):
         outdir = self.path("explore-%s" % e["name"])
         ran, result = self.weft.explore(self.program(e["name"]), e["budget"], self.SEED,
-                                        outdir, args=e["args"])
+                                        outdir, args=e["args"],
+                                        extra=e.get("explore_args", []))
         where = "%s (budget %d runs):%s" % (e["name"], e["budget"], ran.describe())
         first = result.get("first_failure_run")
         self.assertIsNotNone(first, "no failure found in " + where)

@@ -75,6 +75,7 @@ int RunRecord(const std::vector<std::string>& args);
 int RunReplay(const std::vector<std::string>& args);
 int RunExplore(const std::vector<std::string>& args);
 int RunShow(const std::vector<std::string>& args);
+int RunConflicts(const std::vector<std::string>& args);
 int RunPermute(const std::vector<std::string>& args);
 
 }  // namespace weft::cli

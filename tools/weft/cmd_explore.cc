@@ -2,7 +2,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
+#include <cmath>
 #include <ctime>
+#include <map>
 
 #include "cli.h"
 #include "weft/explorer.h"
@@ -22,7 +25,11 @@ the command to replay it.
 options:
   --runs N          at most N runs (default 100)
   --seed S          first seed (default 1)
-  --strategy NAME   random (default)
+  --strategy NAME   random (default): uniform among the threads that can run
+                    pct: PCT (random priorities, d-1 priority change points); finds a
+                    bug of depth <= d with probability >= 1/(n*k^(d-1)) per run
+  --depth D         pct: cover bugs of depth 1..D (default 3)
+  -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
   --keep-going      do not stop at the first failure; save every failing run
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
@@ -58,11 +65,42 @@ std::string LastLines(const std::string& text, int n) {
   return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
+// PCT's guarantee for this search: per run, a bug of depth <= d is hit with probability at
+// least p = 1/(d·n·k^(d-1)) (each run draws its depth in 1..d); after R clean runs the
+// chance that such a bug was missed is at most (1-p)^R.
+struct PctBound {
+  double per_run = 0;
+  double missed = 1;
+};
+PctBound ComputePctBound(uint32_t depth, uint32_t threads, uint64_t steps, uint64_t runs) {
+  PctBound b;
+  double n = std::max<uint32_t>(threads, 1);
+  double k = static_cast<double>(std::max<uint64_t>(steps, 1));
+  b.per_run = 1.0 / (depth * n * std::pow(k, depth - 1.0));
+  b.missed = std::pow(1.0 - b.per_run, static_cast<double>(runs));
+  return b;
+}
+
+std::string KindName(const format::Outcome& o) {
+  using K = format::Outcome::Kind;
+  switch (o.kind) {
+    case K::kExited: return "exit code " + std::to_string(o.exit_code);
+    case K::kSignaled: return format::DescribeSignal(o.signal);
+    case K::kDeadlock: return "deadlock";
+    case K::kTimeout: return "timeout";
+    case K::kMaxSteps: return "livelock? (step limit)";
+    case K::kShimError: return "shim error";
+    case K::kStopped: return "stopped";
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 int RunExplore(const std::vector<std::string>& argv) {
   Args args(argv, true,
-            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--runs"});
+            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--runs",
+             "--depth", "-j", "--jobs"});
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -78,6 +116,11 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--output", &options.out_dir, "-o");
   args.Double("--timeout", &timeout);
   args.Uint("--max-steps", &max_steps);
+  uint64_t depth = 3;
+  args.Uint("--depth", &depth);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  uint64_t jobs = ncpu > 0 ? static_cast<uint64_t>(ncpu) : 1;
+  args.Uint("--jobs", &jobs, "-j");
   options.keep_going = args.Flag("--keep-going");
   bool json = args.Flag("--json");
   Status st = args.Finish();
@@ -85,9 +128,13 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
   }
-  if (strategy != "random") {
-    return Fail("explore", "unknown strategy '" + strategy + "' (known: random)");
+  if (strategy != "random" && strategy != "pct") {
+    return Fail("explore", "unknown strategy '" + strategy + "' (known: random, pct)");
   }
+  if (depth < 1 || depth > 17) return Fail("explore", "--depth must be between 1 and 17");
+  options.strategy = strategy;
+  options.pct_depth = static_cast<uint32_t>(depth);
+  options.jobs = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(jobs, 64)));
   Result<recorder::RunConfig> config = ConfigForProgram(args.program());
   if (!config.ok()) return Fail("explore", config.error().message);
   config->timeout_seconds = timeout;
@@ -98,7 +145,9 @@ int RunExplore(const std::vector<std::string>& argv) {
   double start = Now(), last_print = 0;
   if (!json) {
     Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
-        " runs, strategy " + strategy + ", seeds " + std::to_string(options.first_seed) + "...");
+        " runs, strategy " + strategy + (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") +
+        ", seeds " + std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) +
+        " at a time");
   }
   auto progress = [&](uint64_t run, uint64_t seed, const recorder::RunReport& report) {
     double now = Now();
@@ -123,6 +172,10 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (!result.ok()) return Fail("explore", result.error().message);
   const replay::ExploreResult& r = result.value();
   double rate = r.runs / std::max(r.wall_seconds, 1e-9);
+
+  std::map<std::string, uint64_t> by_kind;
+  for (const replay::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
+  PctBound bound = ComputePctBound(options.pct_depth, r.max_threads, r.pct_steps, r.runs);
 
   if (json) {
     using K = format::Outcome::Kind;
@@ -155,6 +208,19 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("strategy", strategy);
     w.Field("first_seed", options.first_seed);
     w.Field("complete", false);
+    w.Field("jobs", static_cast<uint64_t>(options.jobs));
+    w.Key("failures_by_kind").BeginObject();
+    for (const auto& [kind, count] : by_kind) w.Field(kind, count);
+    w.EndObject();
+    if (strategy == "pct") {
+      w.Key("pct").BeginObject();
+      w.Field("depth", static_cast<uint64_t>(options.pct_depth));
+      w.Field("steps", r.pct_steps);
+      w.Field("threads", static_cast<uint64_t>(r.max_threads));
+      w.Field("per_run_probability", bound.per_run);
+      w.Field("missed_probability", r.failures.empty() ? bound.missed : 0.0);
+      w.EndObject();
+    }
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());
     return r.failures.empty() ? kExitOk : kExitFound;
@@ -165,10 +231,31 @@ int RunExplore(const std::vector<std::string>& argv) {
                 static_cast<unsigned long long>(r.runs), r.wall_seconds, rate,
                 static_cast<unsigned long long>(r.distinct_schedules));
   Say(summary);
+  if (strategy == "pct") {
+    char line[300];
+    std::snprintf(line, sizeof(line),
+                  "pct: n = %u threads, k = %llu steps, depth <= %u: each run hits a given bug of "
+                  "that depth with probability >= %.3g",
+                  r.max_threads, static_cast<unsigned long long>(r.pct_steps), options.pct_depth,
+                  bound.per_run);
+    Say(line);
+  }
   if (r.failures.empty()) {
     Say("no failure found in " + std::to_string(r.runs) + " runs");
+    if (strategy == "pct") {
+      char line[200];
+      std::snprintf(line, sizeof(line),
+                    "a bug of depth <= %u was missed by all %llu runs with probability <= %.3g",
+                    options.pct_depth, static_cast<unsigned long long>(r.runs), bound.missed);
+      Say(line);
+    }
     return kExitOk;
   }
+  std::string kinds;
+  for (const auto& [kind, count] : by_kind) {
+    kinds += (kinds.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
+  }
+  Say("failures by kind: " + kinds);
   for (const replay::Failure& f : r.failures) {
     Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) + ") FAILED: " +
         format::DescribeOutcome(f.outcome));

@@ -19,6 +19,7 @@ commands:
   replay   run a recorded trace again and check that it reproduces
   explore  search schedules until the program fails; save the failing trace
   show     print a trace as a timeline (or JSON)
+  conflicts  list the conflicting event pairs of a trace, with stacks
   permute  replay a trace up to an event, let another thread go first there
 
 Run `weft COMMAND --help` for a command's options. Example:
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return weft::cli::RunReplay(args);
   if (command == "explore") return weft::cli::RunExplore(args);
   if (command == "show") return weft::cli::RunShow(args);
+  if (command == "conflicts") return weft::cli::RunConflicts(args);
   if (command == "permute") return weft::cli::RunPermute(args);
   std::fprintf(stderr, "weft: unknown command '%s' (commands: record, replay, explore, show; "
                "see weft --help)\n", command.c_str());

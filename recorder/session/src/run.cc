@@ -272,6 +272,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.divergence = outcome.divergence;
   report.wall_seconds = rr.wall_seconds;
   report.controlled = status->claimed_pid != 0;
+  report.threads = status->threads;
   report.decisions = std::move(reader.decisions());
 
   if (writer != nullptr) {

@@ -15,11 +15,14 @@ namespace weft::replay {
 
 struct ExploreOptions {
   recorder::RunConfig base;   // program, environment, shim; strategy/seed/trace are set per run
+  std::string strategy = "random";  // "random" or "pct"
+  uint32_t pct_depth = 3;
   uint64_t runs = 100;
   uint64_t first_seed = 1;
   bool keep_going = false;
   std::string out_dir = ".";  // where failing traces go
   uint32_t stack_depth = 32;  // for the saved traces of failing runs
+  uint32_t jobs = 1;          // runs side by side; results are the same for any value
 };
 
 struct Failure {
@@ -33,6 +36,8 @@ struct Failure {
 
 struct ExploreResult {
   uint64_t runs = 0;
+  uint64_t pct_steps = 0;          // pct: k, learned from a calibration run
+  uint32_t max_threads = 0;        // most threads seen in one run (n)
   uint64_t first_failure_run = 0;  // 0 = none
   std::vector<Failure> failures;
   uint64_t distinct_schedules = 0;
@@ -40,8 +45,9 @@ struct ExploreResult {
   uint64_t total_events = 0;
 };
 
-// Called after every run with the runs done so far and that run's report.
-using ExploreProgress = std::function<void(uint64_t run, uint64_t seed,
+// Called after every run (from the worker that ran it, one call at a time) with the number
+// of runs finished so far, the run's seed and its report.
+using ExploreProgress = std::function<void(uint64_t done, uint64_t seed,
                                            const recorder::RunReport& report)>;
 
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);

@@ -1,0 +1,119 @@
+// batch.cc
+#include "batch.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QPixmap>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "code_views.h"
+#include "main_window.h"
+#include "panels.h"
+#include "timeline_view.h"
+
+namespace weft::gui {
+namespace {
+
+int Fail(const QString& message) {
+  std::fprintf(stderr, "weft-gui: %s\n", message.toLocal8Bit().constData());
+  return 1;
+}
+
+// Processes events until the window is idle (nothing loading or running), at most
+// `seconds`. False on timeout.
+bool WaitIdle(MainWindow& window, double seconds) {
+  QElapsedTimer timer;
+  timer.start();
+  QApplication::processEvents();
+  while (window.busy()) {
+    if (timer.elapsed() > seconds * 1000) return false;
+    QEventLoop loop;
+    QTimer::singleShot(20, &loop, &QEventLoop::quit);
+    loop.exec();
+  }
+  QApplication::processEvents();
+  return true;
+}
+
+}  // namespace
+
+int RunBatch(MainWindow& window, const BatchSteps& steps) {
+  window.resize(steps.size);
+  if (!steps.trace.isEmpty()) {
+    window.OpenFile(steps.trace);
+    if (!WaitIdle(window, steps.timeout_seconds)) return Fail("timed out loading " + steps.trace);
+    if (!window.current_run()) {
+      return Fail(QStringLiteral("cannot show '%1': %2").arg(steps.trace, window.last_error()));
+    }
+  }
+  auto need_run = [&]() -> bool { return window.current_run() != nullptr; };
+  if (steps.zoom_first >= 0 && need_run()) {
+    window.current_run()->timeline()->ShowRange(steps.zoom_first, steps.zoom_last);
+  }
+  if (steps.select_conflict >= 0) {
+    if (!need_run()) return Fail("--conflict needs a trace");
+    window.SelectConflict(steps.select_conflict);
+    if (window.current_run()->timeline()->selected_conflict() != steps.select_conflict) {
+      return Fail(QStringLiteral("the trace has no conflict %1").arg(steps.select_conflict));
+    }
+  }
+  if (steps.select_event >= 0) {
+    if (!need_run()) return Fail("--select needs a trace");
+    window.SelectEvent(steps.select_event);
+  }
+  if (steps.frame >= 0) {
+    window.details()->stack_view()->selectRow(steps.frame);
+    window.details()->SelectFrame(steps.frame);
+  }
+  if (steps.tab == QStringLiteral("disassembly")) {
+    window.details()->code_tabs()->setCurrentWidget(window.details()->disassembly_view());
+  } else if (steps.tab == QStringLiteral("source")) {
+    window.details()->code_tabs()->setCurrentWidget(window.details()->source_view());
+  }
+  if (steps.replay) {
+    if (!window.Replay()) return Fail("cannot start the replay");
+    if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the replay timed out");
+  }
+  if (steps.stop_at_selected) {
+    if (!window.StopAtSelected()) return Fail("cannot run to the selected event: " + window.last_error());
+    if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the stop-at replay timed out");
+  }
+  if (steps.permute) {
+    if (!window.PermuteSelectedConflict()) return Fail("cannot permute: " + window.last_error());
+    if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the permuted run timed out");
+    if (window.runs().size() < 2) return Fail("the permuted run did not open: " + window.last_error());
+  }
+  if (steps.explore_runs > 0) {
+    window.explore_panel()->runs_box()->setValue(steps.explore_runs);
+    window.RaiseDockOf(window.explore_panel());
+    if (!window.explore_panel()->Start()) return Fail("cannot start the search");
+    if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the search timed out");
+  }
+  if (!steps.dock.isEmpty()) {
+    QWidget* target = nullptr;
+    if (steps.dock == QStringLiteral("conflicts")) target = window.conflict_view();
+    if (steps.dock == QStringLiteral("search")) target = window.explore_panel();
+    if (steps.dock == QStringLiteral("stop")) target = window.stop_details();
+    if (steps.dock == QStringLiteral("details")) target = window.details();
+    if (!target) return Fail("unknown dock '" + steps.dock + "'");
+    window.RaiseDockOf(target);
+  }
+  if (!steps.screenshot.isEmpty()) {
+    QApplication::processEvents();
+    QPixmap shot = window.grab();
+    if (!shot.save(steps.screenshot, "PNG")) {
+      return Fail(QStringLiteral("cannot write the screenshot '%1' (is the directory writable?)")
+                      .arg(steps.screenshot));
+    }
+  }
+  if (!window.last_error().isEmpty() && steps.screenshot.isEmpty()) return 1;
+  return 0;
+}
+
+}  // namespace weft::gui

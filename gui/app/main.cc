@@ -1,0 +1,87 @@
+// main.cc — weft-gui [FILE] [--screenshot OUT.png ...]: parses the command line and either
+// shows the window or runs batch steps (batch.h) and exits.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+#include "batch.h"
+#include "main_window.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("weft-gui"));
+  QApplication::setOrganizationName(QStringLiteral("weft"));
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QStringLiteral("weft-gui: see a recorded run, step through it, and permute it."));
+  parser.addHelpOption();
+  parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("a weft trace to open"));
+  QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                QStringLiteral("render the window with FILE open to OUT.png and exit"),
+                                QStringLiteral("OUT.png"));
+  QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size (default 1600x1000)"),
+                          QStringLiteral("WxH"));
+  QCommandLineOption select(QStringLiteral("select"), QStringLiteral("select event N"),
+                            QStringLiteral("N"));
+  QCommandLineOption conflict(QStringLiteral("conflict"),
+                              QStringLiteral("select conflict N of the list"), QStringLiteral("N"));
+  QCommandLineOption frame(QStringLiteral("frame"),
+                           QStringLiteral("click stack frame N of the selection"), QStringLiteral("N"));
+  QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("show the source or disassembly tab"),
+                         QStringLiteral("source|disassembly"));
+  QCommandLineOption dock(QStringLiteral("dock"),
+                          QStringLiteral("raise a panel: conflicts, search, stop, details"),
+                          QStringLiteral("NAME"));
+  QCommandLineOption zoom(QStringLiteral("zoom"), QStringLiteral("show events FIRST to LAST"),
+                          QStringLiteral("FIRST:LAST"));
+  QCommandLineOption replay(QStringLiteral("replay"), QStringLiteral("replay the trace first"));
+  QCommandLineOption stop(QStringLiteral("stop-at-selected"),
+                          QStringLiteral("replay up to the selected event and show the threads"));
+  QCommandLineOption permute(QStringLiteral("permute"),
+                             QStringLiteral("let the other thread of the selected conflict go first"));
+  QCommandLineOption explore(QStringLiteral("explore"),
+                             QStringLiteral("search RUNS schedules of the trace's program"),
+                             QStringLiteral("RUNS"));
+  parser.addOptions({screenshot, size, select, conflict, frame, tab, dock, zoom, replay, stop,
+                     permute, explore});
+  parser.process(app);
+
+  const QStringList files = parser.positionalArguments();
+  bool batch = parser.isSet(screenshot);
+  weft::gui::MainWindow window(batch);
+  if (!batch) {
+    window.show();
+    if (!files.isEmpty()) window.OpenFile(files.first());
+    return app.exec();
+  }
+  weft::gui::BatchSteps steps;
+  steps.trace = files.isEmpty() ? QString() : files.first();
+  steps.screenshot = parser.value(screenshot);
+  if (parser.isSet(size)) {
+    QStringList wh = parser.value(size).split(QLatin1Char('x'));
+    if (wh.size() == 2) steps.size = QSize(wh[0].toInt(), wh[1].toInt());
+  }
+  auto number = [&](const QCommandLineOption& option, int64_t fallback) -> int64_t {
+    return parser.isSet(option) ? parser.value(option).toLongLong() : fallback;
+  };
+  steps.select_event = number(select, -1);
+  steps.select_conflict = number(conflict, -1);
+  steps.frame = static_cast<int>(number(frame, -1));
+  steps.tab = parser.value(tab);
+  steps.dock = parser.value(dock);
+  if (parser.isSet(zoom)) {
+    QStringList range = parser.value(zoom).split(QLatin1Char(':'));
+    if (range.size() == 2) {
+      steps.zoom_first = range[0].toDouble();
+      steps.zoom_last = range[1].toDouble();
+    }
+  }
+  steps.replay = parser.isSet(replay);
+  steps.stop_at_selected = parser.isSet(stop);
+  steps.permute = parser.isSet(permute);
+  steps.explore_runs = static_cast<int>(number(explore, 0));
+  window.show();
+  return weft::gui::RunBatch(window, steps);
+}

@@ -1,0 +1,150 @@
+// main_window.h — weft-gui's window: the runs (the opened trace and the permuted runs beside
+// it), the conflicts, events and threads lists, the details of the selection, the threads
+// of a stop or deadlock, the search panel; opening files (dialog, drop, recent, command
+// line); replay, stop-at and permute through the weft CLI.
+#pragma once
+
+#include <QMainWindow>
+#include <QPointer>
+#include <QTemporaryDir>
+
+#include <cstdint>
+#include <memory>
+
+#include "cli_job.h"
+#include "item_models.h"
+#include "trace_data.h"
+
+class QAction;
+class QLabel;
+class QMenu;
+class QPushButton;
+class QSplitter;
+class QTableView;
+class QDockWidget;
+
+namespace weft::gui {
+
+class DetailsPane;
+class ExplorePanel;
+class RunView;
+class TraceLoader;
+
+// The main window.
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  // An empty window. In batch mode (screenshots, tests) errors are not shown in dialogs but
+  // printed to stderr and kept in last_error().
+  explicit MainWindow(bool batch = false, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Opens `path` in place of the runs shown (loads on a worker thread).
+  void OpenFile(const QString& path);
+  // Selects event `index` of the current run (-1: none), as a click on it does.
+  void SelectEvent(int64_t index);
+  // Selects conflict `row` of the current run (-1: none), as a click in the list does.
+  void SelectConflict(int64_t row);
+  // Replays the current run's trace and notes whether the outcome reproduced.
+  bool Replay();
+  // Replays the current run up to the selected event, stops there and shows every thread.
+  bool StopAtSelected();
+  // Runs thread `tid` at decision `at` of the current run and opens the result beside it.
+  bool Permute(uint32_t at, uint32_t tid);
+  // Permute() on the selected conflict: the second event's thread goes first.
+  bool PermuteSelectedConflict();
+
+  // True while a trace is loading or a weft command runs.
+  bool busy() const;
+  // The last error shown (batch mode), "" if none.
+  const QString& last_error() const { return last_error_; }
+  // The run the panes follow, or nullptr.
+  RunView* current_run() const;
+  // Every run shown, the opened trace first.
+  QList<RunView*> runs() const;
+  DetailsPane* details() const { return details_; }
+  DetailsPane* stop_details() const { return stop_details_; }
+  QTableView* conflict_view() const { return conflict_view_; }
+  ConflictModel* conflict_model() const { return conflict_model_; }
+  EventModel* event_model() const { return event_model_; }
+  ThreadModel* thread_model() const { return thread_model_; }
+  BlockedModel* blocked_model() const { return blocked_model_; }
+  ExplorePanel* explore_panel() const { return explore_; }
+  // Raises the dock holding `widget` (a pane of this window).
+  void RaiseDockOf(QWidget* widget);
+
+ signals:
+  // A trace opened with OpenFile() is shown.
+  void TraceOpened(const QString& path);
+  // Nothing is loading or running any more.
+  void Idle();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  enum class Pending { kNone, kPermuted, kStopped };
+
+  void BuildActions();
+  void BuildDocks();
+  void ShowError(const QString& message);
+  void OnOriginalLoaded(std::shared_ptr<const TraceData> data);
+  void OnSideLoaded(std::shared_ptr<const TraceData> data);
+  void OnJobFinished(const CliReport& report);
+  RunView* AddRun(std::shared_ptr<const TraceData> data, const QString& title, bool closable);
+  void SetCurrent(RunView* view);
+  void CloseRun(RunView* view);
+  void ShowBlocked(std::shared_ptr<const TraceData> data, const QString& title);
+  void UpdateActions();
+  void UpdateStatus();
+  void AddRecent(const QString& path);
+  void RebuildRecentMenu();
+  void ShowEventMenu(qint64 index, const QPoint& global);
+  void CheckIdle();
+  QString TempPath(const QString& name) const;
+
+  bool batch_ = false;
+  QString last_error_;
+  TraceLoader* original_loader_ = nullptr;
+  TraceLoader* side_loader_ = nullptr;
+  CliJob* job_ = nullptr;
+  QTemporaryDir temp_;
+  QString job_kind_;                   // "replay", "stop", "permute" while job_ runs
+  QPointer<RunView> job_run_;          // the run the job is about
+  Pending pending_ = Pending::kNone;    // what side_loader_ is loading for
+  QString pending_title_;
+  QString pending_output_;
+  QString pending_note_;
+  int64_t pending_stop_ = -1;
+
+  QSplitter* runs_splitter_ = nullptr;
+  QPointer<RunView> current_;
+  QLabel* placeholder_ = nullptr;
+  DetailsPane* details_ = nullptr;
+  DetailsPane* stop_details_ = nullptr;
+  QTableView* conflict_view_ = nullptr;
+  QPushButton* permute_button_ = nullptr;
+  QLabel* conflict_hint_ = nullptr;
+  QTableView* event_view_ = nullptr;
+  QTableView* thread_view_ = nullptr;
+  QTableView* blocked_view_ = nullptr;
+  QLabel* blocked_title_ = nullptr;
+  ConflictModel* conflict_model_ = nullptr;
+  EventModel* event_model_ = nullptr;
+  ThreadModel* thread_model_ = nullptr;
+  BlockedModel* blocked_model_ = nullptr;
+  std::shared_ptr<const TraceData> blocked_data_;
+  ExplorePanel* explore_ = nullptr;
+  QLabel* status_label_ = nullptr;
+
+  QMenu* recent_menu_ = nullptr;
+  QAction* replay_action_ = nullptr;
+  QAction* stop_action_ = nullptr;
+  QAction* permute_action_ = nullptr;
+  QAction* cancel_action_ = nullptr;
+};
+
+}  // namespace weft::gui
