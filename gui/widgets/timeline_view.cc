@@ -36,6 +36,14 @@ QString ShortKind(format::EventKind kind) {
   return cut >= 0 ? name.mid(cut + 1) : name;
 }
 
+// Virtual time for the ruler: "12 µs", "1.5 ms", "2.25 s".
+QString CompactTime(uint64_t ns) {
+  if (ns < 1000) return QStringLiteral("%1 ns").arg(ns);
+  if (ns < 1000000) return QStringLiteral("%1 µs").arg(ns / 1e3, 0, 'g', 4);
+  if (ns < 1000000000) return QStringLiteral("%1 ms").arg(ns / 1e6, 0, 'g', 4);
+  return QStringLiteral("%1 s").arg(ns / 1e9, 0, 'g', 5);
+}
+
 // The highest category bit set in `mask` (the category that wins a shared pixel column).
 EventCategory TopCategory(uint8_t mask) {
   for (int c = kEventCategoryCount - 1; c >= 0; --c) {
@@ -267,7 +275,7 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
   p.drawText(QRectF(6, 0, layout_.gutter - 12, area.height()), Qt::AlignVCenter | Qt::AlignLeft,
              tr("event #"));
   double ipp = geometry_.IndexesPerPixel();
-  double step = TimelineGeometry::TickStep(ipp, 90);
+  double step = TimelineGeometry::TickStep(ipp, 120);
   double first = std::ceil(geometry_.start() / step) * step;
   uint64_t events = data_->trace.events.size();
   p.save();
@@ -277,9 +285,8 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
     p.setPen(QColor(0x70, 0x76, 0x80));
     p.drawLine(QPointF(x, area.bottom() - 7), QPointF(x, area.bottom()));
     QString label = QString::number(static_cast<qulonglong>(tick));
-    if (tick < events && step >= 1) {
-      uint64_t ns = data_->trace.events[static_cast<size_t>(tick)].vtime;
-      if (ns > 0 && ipp < 50) label += QStringLiteral("  ·  ") + FormatVirtualTime(ns) + "s";
+    if (tick < events) {
+      label += QStringLiteral("  ") + CompactTime(data_->trace.events[static_cast<size_t>(tick)].vtime);
     }
     p.setPen(QColor(0x30, 0x33, 0x3a));
     p.drawText(QPointF(x + 3, area.bottom() - 10), label);

@@ -166,6 +166,34 @@ Result<recorder::RunConfig> ConfigForProgram(const std::vector<std::string>& arg
   return config;
 }
 
+Result<recorder::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path) {
+  const format::Header& h = trace.header;
+  if (h.argv.empty()) return MakeError("the trace '" + path + "' names no program");
+  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
+  if (!program.ok()) return MakeError("cannot run the program of '" + path + "': " +
+                                      program.error().message);
+  Result<std::string> shim = FindShim();
+  if (!shim.ok()) return shim.error();
+  if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
+    Say("note: the recorded working directory " + h.cwd + " is gone; running in the current one");
+  }
+  recorder::RunConfig config;
+  config.argv = h.argv;
+  config.executable = program->path;
+  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
+  config.shim_path = shim.value();
+  config.seed = h.seed;
+  config.replay_of = &trace;
+  config.replay_path = path;
+  config.realtime_base_ns = h.realtime_base_ns;
+  config.monotonic_base_ns = h.monotonic_base_ns;
+  config.timeout_seconds = h.timeout_seconds;
+  config.max_steps = h.max_steps;
+  config.cpu = PickCpu();
+  config.stack_depth = 0;
+  return config;
+}
+
 int PickCpu() {
   int cpu = sched_getcpu();
   return cpu < 0 ? -1 : cpu;

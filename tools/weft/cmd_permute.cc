@@ -83,41 +83,21 @@ int RunPermute(const std::vector<std::string>& argv) {
   if (static_cast<size_t>(tid) >= trace->threads.size()) {
     return Fail("permute", "'" + path + "' has no thread T" + std::to_string(tid));
   }
-  const format::Header& h = trace->header;
-  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
-  if (!program.ok()) return Fail("permute", "cannot run '" + path + "': " + program.error().message);
-  Result<std::string> shim = FindShim();
-  if (!shim.ok()) return Fail("permute", shim.error().message);
+  Result<recorder::RunConfig> prepared = ConfigForTrace(trace.value(), path);
+  if (!prepared.ok()) return Fail("permute", prepared.error().message);
   if (output.empty()) {
     std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
                            ? path.substr(0, path.size() - 5)
                            : path;
     output = base + "-at-" + std::to_string(at) + "-t" + std::to_string(tid) + ".weft";
   }
-  if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
-    Say("note: the recorded working directory " + h.cwd + " is gone; running here");
-  }
-
-  recorder::RunConfig config;
-  config.argv = h.argv;
-  config.executable = program->path;
-  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
-  config.shim_path = shim.value();
+  recorder::RunConfig config = std::move(prepared.value());
   config.strategy = "guided";
-  config.seed = h.seed;
-  config.replay_of = &trace.value();
-  config.replay_path = path;
   config.prefix = at;
   config.forced_tid = static_cast<int>(tid);
   config.tail = "nonpreemptive";
-  config.realtime_base_ns = h.realtime_base_ns;
-  config.monotonic_base_ns = h.monotonic_base_ns;
-  // The recorded limits hold in the replay too (a run that timed out times out again),
-  // unless --timeout says otherwise.
-  config.timeout_seconds =
-      have_timeout ? timeout : (h.timeout_seconds > 0 ? h.timeout_seconds : timeout);
-  config.max_steps = h.max_steps;
-  config.cpu = PickCpu();
+  if (have_timeout || config.timeout_seconds == 0) config.timeout_seconds = timeout;
+  config.stack_depth = 32;
   config.trace_path = output;
   std::string output_path = output + ".out";
   int out_fd = -1;

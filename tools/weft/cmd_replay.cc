@@ -94,35 +94,13 @@ int RunReplay(const std::vector<std::string>& argv) {
     Say("note: " + path + " was interrupted before the run ended; replaying the " +
         std::to_string(trace->events.size()) + " recorded events");
   }
-  const format::Header& h = trace->header;
-  if (h.argv.empty()) return Fail("replay", "the trace '" + path + "' names no program");
-  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
-  if (!program.ok()) {
-    return Fail("replay", "cannot replay '" + path + "': " + program.error().message);
-  }
-  Result<std::string> shim = FindShim();
-  if (!shim.ok()) return Fail("replay", shim.error().message);
-  if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
-    Say("note: the recorded working directory " + h.cwd + " is gone; replaying here");
-  }
-
-  recorder::RunConfig config;
-  config.argv = h.argv;
-  config.executable = program->path;
-  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
-  config.shim_path = shim.value();
+  Result<recorder::RunConfig> prepared = ConfigForTrace(trace.value(), path);
+  if (!prepared.ok()) return Fail("replay", prepared.error().message);
+  recorder::RunConfig config = std::move(prepared.value());
   config.strategy = "replay";
-  config.seed = h.seed;
-  config.replay_of = &trace.value();
-  config.replay_path = path;
-  config.realtime_base_ns = h.realtime_base_ns;
-  config.monotonic_base_ns = h.monotonic_base_ns;
   // The recorded limits hold in the replay too (a run that timed out times out again),
   // unless --timeout says otherwise.
-  config.timeout_seconds = have_timeout ? timeout : h.timeout_seconds;
-  config.max_steps = h.max_steps;
-  config.cpu = PickCpu();
-  config.stack_depth = 0;
+  if (have_timeout) config.timeout_seconds = timeout;
   if (stopping) {
     if (stop_at > trace->events.size()) {
       return Fail("replay", "--stop-at " + std::to_string(stop_at) + " is past the end of '" +
