@@ -234,7 +234,9 @@ struct weft_session {
   uint32_t stop_enabled;     /* 1: stop before event stop_before, reporting every thread */
   uint64_t stop_before;
   uint32_t record_decisions; /* 1: a DECISION record follows every event */
-  uint32_t reserved2;
+  uint32_t script_plan;      /* 1: the script is a plan of deviations from the tail policy:
+                                entry (tid = thread to run, arg = current thread, obj = the
+                                current thread's events so far) */
   uint64_t strategy_param[4]; /* strategy-specific parameters (PCT depth, ...) */
 
   /* status (shim → supervisor) */

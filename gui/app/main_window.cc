@@ -426,8 +426,8 @@ void MainWindow::SelectConflict(int64_t row) {
     }
     conflict_view_->scrollTo(index);
     const Conflict& c = data->conflicts[row];
-    current_->timeline()->SetSelectedEvent(c.first);
-    details_->ShowEvent(c.first);
+    current_->timeline()->SetSelectedEvent(static_cast<int64_t>(c.first));
+    details_->ShowEvent(static_cast<int64_t>(c.first));
   }
   UpdateActions();
 }
@@ -494,8 +494,8 @@ bool MainWindow::PermuteSelectedConflict() {
     ShowError(tr("Select a conflicting pair first (the Conflicts list)."));
     return false;
   }
-  Reversal r = ReversalOf(data->trace, data->conflicts[row]);
-  return Permute(r.at, r.tid);
+  const Conflict& c = data->conflicts[row];
+  return Permute(static_cast<uint32_t>(c.reversal), c.second_tid);
 }
 
 void MainWindow::OnJobFinished(const CliReport& report) {
@@ -623,13 +623,12 @@ void MainWindow::UpdateActions() {
   if (have && conflict >= 0) {
     const auto& data = current_->trace_data();
     const Conflict& c = data->conflicts[conflict];
-    Reversal r = ReversalOf(data->trace, c);
     QString text = tr("Let %1 go first: at event #%2 run %1 instead of %3.")
-                       .arg(data->ThreadLabel(r.tid))
-                       .arg(r.at)
-                       .arg(data->ThreadLabel(data->trace.events[c.first].tid));
+                       .arg(data->ThreadLabel(c.second_tid))
+                       .arg(c.reversal)
+                       .arg(data->ThreadLabel(c.first_tid));
     conflict_hint_->setText(text);
-    permute_button_->setText(tr("Let %1 go first").arg(data->ThreadLabel(r.tid)));
+    permute_button_->setText(tr("Let %1 go first").arg(data->ThreadLabel(c.second_tid)));
   } else {
     conflict_hint_->setText(have ? tr("Select a conflicting pair to reverse it.") : QString());
     permute_button_->setText(tr("Let the other thread go first"));

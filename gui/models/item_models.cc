@@ -150,19 +150,17 @@ QVariant ConflictModel::data(const QModelIndex& index, int role) const {
     return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
   }
   if (role != Qt::DisplayRole) return {};
-  const format::Event& a = data_->trace.events[c.first];
-  const format::Event& b = data_->trace.events[c.second];
   switch (index.column()) {
     case kFirst:
-      return c.first;
+      return static_cast<qulonglong>(c.first);
     case kSecond:
-      return c.second;
+      return c.blocked >= 0 ? tr("blocked") : QVariant(static_cast<qulonglong>(c.second));
     case kObject:
       return data_->ObjectLabel(c.obj);
     case kThreads:
-      return QStringLiteral("T%1 → T%2").arg(a.tid).arg(b.tid);
+      return QStringLiteral("T%1 → T%2").arg(c.first_tid).arg(c.second_tid);
     case kKinds:
-      return Kind(a.kind) + QStringLiteral(" / ") + Kind(b.kind);
+      return Kind(c.first_kind) + QStringLiteral(" / ") + Kind(c.second_kind);
   }
   return {};
 }

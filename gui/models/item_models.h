@@ -61,7 +61,8 @@ class EventModel : public QAbstractTableModel {
   std::shared_ptr<const TraceData> data_;
 };
 
-// One row per conflicting pair: the two events, their threads and kinds, the object.
+// One row per conflicting pair: the two events, their threads and kinds, the object. A pair
+// whose second access is a thread's pending operation at a deadlock shows "blocked".
 class ConflictModel : public QAbstractTableModel {
   Q_OBJECT
 

@@ -196,7 +196,10 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
       lane.masks.push_back(std::move(above));
     }
   }
-  data->conflicts = ConflictsOf(t);
+  data->conflicts = replay::FindConflicts(t);
+  for (const Conflict& c : data->conflicts) {
+    data->max_conflict_span = std::max(data->max_conflict_span, c.second - c.first);
+  }
   data->outcome = QString::fromStdString(format::DescribeOutcome(t));
   data->failed = t.has_outcome && IsFailure(t.outcome);
   data->load_seconds = static_cast<double>(timer.nsecsElapsed()) * 1e-9;

@@ -11,11 +11,15 @@
 #include <memory>
 #include <vector>
 
-#include "conflicts.h"
+#include "weft/conflicts.h"
 #include "weft/result.h"
 #include "weft/trace.h"
 
 namespace weft::gui {
+
+// A conflicting pair (replayer/conflicts.h): its events, object, and the decision that
+// reverses it.
+using Conflict = replay::Conflict;
 
 // Groups of event kinds that share a colour on the timeline. The order is the priority when
 // several groups meet in one pixel column: a later group wins.
@@ -55,7 +59,8 @@ struct TraceData {
   format::Trace trace;
   std::vector<Lane> lanes;        // one per thread, lanes[i].tid == i
   std::vector<uint32_t> switches; // indexes i > 0 whose thread differs from event i - 1's
-  std::vector<Conflict> conflicts;  // ConflictsOf(trace)
+  std::vector<Conflict> conflicts;  // replay::FindConflicts(trace), sorted by first
+  uint64_t max_conflict_span = 0;   // largest second - first of the conflicts
   QString outcome;                // format::DescribeOutcome, one line
   bool failed = false;            // the outcome is a failure (non-zero exit, signal, ...)
   double load_seconds = 0;        // time spent reading and deriving

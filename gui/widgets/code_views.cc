@@ -109,7 +109,7 @@ bool DisassemblyView::ShowAddress(const std::vector<format::Module>& modules, ui
     text += QStringLiteral("%1%2  %3  %4\n")
                 .arg(ins.highlighted ? QStringLiteral("▶ ") : QStringLiteral("  "))
                 .arg(ins.address, 12, 16, QLatin1Char('0'))
-                .arg(QString::fromStdString(ins.bytes), -30)
+                .arg(QString::fromStdString(ins.bytes), -24)
                 .arg(QString::fromStdString(ins.text));
   }
   setPlainText(text);

@@ -23,7 +23,7 @@ namespace {
 
 constexpr double kEventPad = 5;        // vertical padding of event boxes inside a lane
 constexpr double kDetailedMaxIpp = 0.5;  // at most this many events per pixel: one box each
-constexpr size_t kMaxArcs = 20000;     // arcs drawn per paint at most
+constexpr size_t kMaxArcs = 3000;      // curved arcs drawn per paint at most
 
 QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
 QColor LaneBackground(int lane) {
@@ -127,7 +127,7 @@ void TimelineView::SetSelectedConflict(int64_t conflict) {
   }
   selected_conflict_ = conflict;
   const Conflict& c = data_->conflicts[conflict];
-  double a = c.first, b = c.second + 1.0;
+  double a = static_cast<double>(c.first), b = static_cast<double>(c.second) + 1.0;
   if (a < geometry_.start() || b > geometry_.start() + geometry_.span()) {
     double span = b - a;
     if (span * 1.5 < geometry_.span()) {
@@ -386,43 +386,73 @@ void TimelineView::PaintEventsAggregated(QPainter& p) {
 void TimelineView::PaintConflicts(QPainter& p) {
   const std::vector<Conflict>& conflicts = data_->conflicts;
   if (conflicts.empty()) return;
-  const std::vector<format::Event>& events = data_->trace.events;
   double start = geometry_.start(), end = geometry_.start() + geometry_.span();
-  auto it = std::lower_bound(conflicts.begin(), conflicts.end(), start,
-                             [](const Conflict& c, double v) { return c.second + 1.0 < v; });
-  int lanes = static_cast<int>(data_->lanes.size());
-  // Arcs falling on the same pixel columns of the same two lanes are drawn once.
-  std::vector<int64_t> last_key(static_cast<size_t>(lanes) * lanes, -1);
-  QPen pen(QColor(0xff, 0x8c, 0x00, 150), 1.6);
-  p.setPen(pen);
-  p.setBrush(Qt::NoBrush);
-  p.setRenderHint(QPainter::Antialiasing, true);
+  // Sorted by first: arcs reaching into the view start at most max_conflict_span before it.
+  double from = start - static_cast<double>(data_->max_conflict_span) - 1;
+  auto it = std::lower_bound(conflicts.begin(), conflicts.end(), from,
+                             [](const Conflict& c, double v) { return c.first + 0.0 < v; });
+  size_t lanes = data_->lanes.size();
+  int width_px = static_cast<int>(std::ceil(geometry_.width())) + 1;
+  // Level of detail: an arc shorter than a few pixels is drawn as one straight line per
+  // pixel column and pair of lanes, and when events share pixels, as a tick above the
+  // second event's lane instead (lines would bury the lanes); longer arcs falling on the
+  // same pixels are drawn once.
+  bool ticks = geometry_.IndexesPerPixel() > 1;
+  std::vector<bool> short_seen(static_cast<size_t>(width_px) * lanes * lanes, false);
+  std::vector<int64_t> last_key(lanes * lanes, -1);
+  std::vector<QLineF> short_lines;
+  QPainterPath long_arcs;
   size_t drawn = 0;
-  auto arc = [&](const Conflict& c) {
-    QPointF a(X(c.first + 0.5), layout_.LaneCenter(static_cast<int>(events[c.first].tid)));
-    QPointF b(X(c.second + 0.5), layout_.LaneCenter(static_cast<int>(events[c.second].tid)));
-    QPainterPath path(a);
+  auto arc_path = [&](QPainterPath& path, QPointF a, QPointF b) {
     double mid = (a.x() + b.x()) / 2;
     double lift = std::min(40.0, std::abs(b.x() - a.x()) * 0.3);
+    path.moveTo(a);
     path.cubicTo(QPointF(mid, a.y() - lift), QPointF(mid, b.y() - lift), b);
-    p.drawPath(path);
-    return std::pair(a, b);
   };
-  for (; it != conflicts.end() && drawn < kMaxArcs; ++it) {
-    if (it->first >= end) continue;
-    int la = static_cast<int>(events[it->first].tid), lb = static_cast<int>(events[it->second].tid);
-    int64_t xa = static_cast<int64_t>(X(it->first + 0.5)), xb = static_cast<int64_t>(X(it->second + 0.5));
-    int64_t key = (xa << 24) ^ xb;
-    int64_t& last = last_key[static_cast<size_t>(la) * lanes + lb];
-    if (key == last) continue;
-    last = key;
-    arc(*it);
-    ++drawn;
+  for (; it != conflicts.end() && it->first < end; ++it) {
+    if (it->second + 1.0 < start) continue;
+    size_t la = it->first_tid, lb = it->second_tid;
+    if (la >= lanes || lb >= lanes) continue;
+    double xa = X(it->first + 0.5), xb = X(it->second + 0.5);
+    QPointF a(xa, layout_.LaneCenter(static_cast<int>(la)));
+    QPointF b(xb, layout_.LaneCenter(static_cast<int>(lb)));
+    if (xb - xa < 3) {
+      int column = static_cast<int>(std::clamp(xb - layout_.gutter, 0.0, width_px - 1.0));
+      size_t slot = (static_cast<size_t>(column) * lanes + la) * lanes + lb;
+      if (short_seen[slot]) continue;
+      short_seen[slot] = true;
+      if (ticks) {
+        double top = layout_.LaneTop(static_cast<int>(lb));
+        short_lines.emplace_back(QPointF(xb, top - 1), QPointF(xb, top + kEventPad - 1));
+      } else {
+        short_lines.emplace_back(a, b);
+      }
+    } else {
+      if (drawn >= kMaxArcs) continue;
+      int64_t key = (static_cast<int64_t>(xa) << 24) ^ static_cast<int64_t>(xb);
+      int64_t& last = last_key[la * lanes + lb];
+      if (key == last) continue;
+      last = key;
+      arc_path(long_arcs, a, b);
+      ++drawn;
+    }
   }
+  p.setBrush(Qt::NoBrush);
+  if (!short_lines.empty()) {
+    p.setPen(QPen(QColor(0xff, 0x8c, 0x00, ticks ? 220 : 110), 1));
+    p.drawLines(short_lines.data(), static_cast<int>(short_lines.size()));
+  }
+  p.setRenderHint(QPainter::Antialiasing, true);
+  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, 150), 1.6));
+  p.drawPath(long_arcs);
   if (selected_conflict_ >= 0) {
     const Conflict& c = conflicts[selected_conflict_];
+    QPointF a(X(c.first + 0.5), layout_.LaneCenter(static_cast<int>(c.first_tid)));
+    QPointF b(X(c.second + 0.5), layout_.LaneCenter(static_cast<int>(c.second_tid)));
+    QPainterPath path;
+    arc_path(path, a, b);
     p.setPen(QPen(QColor(0xc0, 0x00, 0x70), 3));
-    auto [a, b] = arc(c);
+    p.drawPath(path);
     double w = std::max(8.0, X(1) - X(0));
     double h = layout_.lane_height - 2 * kEventPad + 6;
     p.setPen(QPen(QColor(0xc0, 0x00, 0x70), 2.5));

@@ -55,6 +55,7 @@ bool g_diverged = false;     // left the script: the tail policy decides from he
 bool g_script_strict = false;
 uint32_t g_tail = WEFT_TAIL_RANDOM;
 int32_t g_forced_tid = -1;
+bool g_plan = false;  // the script is a plan of deviations (see weft_session::script_plan)
 
 cpu_set_t g_original_affinity;
 bool g_pinned = false;
@@ -233,6 +234,7 @@ void Start() {
   if (s->strategy == WEFT_STRATEGY_GUIDED) g_tail = s->tail_policy;
   g_script_strict = s->strategy == WEFT_STRATEGY_REPLAY || s->script_strict != 0;
   g_forced_tid = s->strategy == WEFT_STRATEGY_GUIDED ? s->forced_tid : -1;
+  g_plan = s->strategy == WEFT_STRATEGY_GUIDED && s->script_plan != 0;
   if (s->strategy == WEFT_STRATEGY_REPLAY || s->strategy == WEFT_STRATEGY_GUIDED) {
     g_script = reinterpret_cast<const weft_script_entry*>(reinterpret_cast<uint8_t*>(s) +
                                                           s->script_offset);
@@ -424,6 +426,19 @@ uint32_t ChooseTailFair(const uint16_t* enabled, uint32_t count, uint16_t curren
 // Index into enabled[] chosen by the active strategy for decision `step`: the script's
 // thread while there is script, then the forced thread (once), then the tail policy.
 uint32_t Choose(const uint16_t* enabled, uint32_t count, uint16_t current, uint64_t step) {
+  if (g_plan) {
+    // A plan names its decisions by the thread that reaches them and how far that thread
+    // has got, so taking one deviation out leaves the others meaningful.
+    uint64_t done = g_threads[current].events_done;
+    for (uint64_t p = 0; p < g_script_count; ++p) {
+      const weft_script_entry& e = g_script[p];
+      if (e.arg != current || e.obj != done) continue;
+      for (uint32_t i = 0; i < count; ++i) {
+        if (enabled[i] == e.tid) return i;
+      }
+    }
+    return ChooseTailFair(enabled, count, current, step);
+  }
   if (g_script != nullptr && !g_diverged && step < g_script_count) {
     const weft_script_entry& want = g_script[step];
     for (uint32_t i = 0; i < count; ++i) {
@@ -613,6 +628,7 @@ uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t 
     RingWrite(&d, 1);
   }
   uint64_t index = g_events++;
+  ++self->events_done;
   if ((index & 63) == 0) UpdateStatus();
   return index;
 }
@@ -640,7 +656,9 @@ namespace {
 
 // Chooses one waiter from waiters[0..count) (ascending tids): from the script in replay.
 uint32_t ChooseWaiter(const uint16_t* waiters, uint32_t count, int64_t scripted) {
-  if (g_script != nullptr && !g_diverged && g_events < g_script_count) {
+  // A loose script may not know the waiter (-1): that is no divergence, the tail decides.
+  bool known = !g_plan && (g_script_strict || scripted >= 0);
+  if (g_script != nullptr && !g_diverged && g_events < g_script_count && known) {
     for (uint32_t i = 0; i < count; ++i) {
       if (waiters[i] == scripted) return i;
     }
@@ -670,7 +688,9 @@ int WakeCondWaiters(Thread* self, void* cond, uint32_t obj, bool all, int16_t* w
     return static_cast<int>(count);
   }
   int64_t scripted = -1;
-  if (g_script != nullptr && g_events < g_script_count) scripted = g_script[g_events].arg;
+  if (g_script != nullptr && !g_plan && g_events < g_script_count) {
+    scripted = g_script[g_events].arg;
+  }
   uint16_t chosen = waiters[ChooseWaiter(waiters, count, scripted)];
   g_threads[chosen].woken = true;
   *woken_tid = static_cast<int16_t>(chosen);

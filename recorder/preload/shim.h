@@ -143,6 +143,7 @@ struct Thread {
   void* (*start_routine)(void*);
   void* start_arg;
   uint64_t wait_generation;  // barrier generation at arrival
+  uint64_t events_done;      // events this thread has performed
 };
 
 // ---- the scheduler (sched.cc) ----

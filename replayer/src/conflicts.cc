@@ -186,6 +186,16 @@ class Clocks {
   std::vector<Shadow> scratch_;    // scratch
 };
 
+// What another thread's events were paired with one thread's events on one object. The
+// candidates of a write are the other thread's latest access, of a read its latest write;
+// both only grow, so the greatest paired event of each kind tells whether a candidate was
+// paired already.
+struct Paired {
+  uint32_t tid = 0;
+  uint64_t max_any = 0;    // 1 + the greatest paired event, 0 = none
+  uint64_t max_write = 0;  // 1 + the greatest paired event that was a write, 0 = none
+};
+
 // One thread's accesses to one object.
 struct ThreadAccess {
   uint32_t tid = 0;
@@ -198,9 +208,9 @@ struct ThreadAccess {
   uint64_t last_write_reversal = 0;
   uint64_t section_start = kNoEvent;  // its latest acquire of the object (lock-like objects)
   bool holds_write = false;           // rwlock: its lock is the write lock
-  // Events of other threads already paired with an (earlier) event of this thread: (tid,
-  // event). Only the earliest event of this thread is paired with a given event.
-  std::vector<std::pair<uint32_t, uint64_t>> paired;
+  // Events of other threads already paired with an (earlier) event of this thread: only the
+  // earliest event of this thread is paired with a given event.
+  std::vector<Paired> paired;
 };
 
 struct ObjectState {
@@ -541,14 +551,16 @@ class Analyzer {
       uint64_t cand = write ? other.last : other.last_write;
       if (cand == kNoEvent) continue;
       if (known[other.tid] > cand) continue;  // ordered without this object's edges
-      auto seen = std::find_if(mine->paired.begin(), mine->paired.end(),
-                               [&](const auto& p) { return p.first == other.tid; });
-      if (seen != mine->paired.end()) {
-        if (seen->second == cand) continue;  // paired with an earlier event of this thread
-        seen->second = cand;
-      } else {
-        mine->paired.emplace_back(other.tid, cand);
+      auto p = std::find_if(mine->paired.begin(), mine->paired.end(),
+                            [&](const Paired& x) { return x.tid == other.tid; });
+      if (p == mine->paired.end()) {
+        mine->paired.push_back(Paired{other.tid, 0, 0});
+        p = mine->paired.end() - 1;
       }
+      if ((write ? p->max_any : p->max_write) == cand + 1) continue;  // paired earlier
+      Access cand_access = write ? other.last_access : Access::kWrite;
+      p->max_any = std::max(p->max_any, cand + 1);
+      if (cand_access == Access::kWrite) p->max_write = std::max(p->max_write, cand + 1);
       Conflict c;
       c.first = cand;
       c.second = index;
@@ -557,7 +569,7 @@ class Analyzer {
       c.second_tid = t;
       c.first_kind = write ? other.last_kind : other.last_write_kind;
       c.second_kind = kind;
-      c.first_access = write ? other.last_access : Access::kWrite;
+      c.first_access = cand_access;
       c.second_access = touch.access;
       c.blocked = blocked;
       c.reversal = write ? other.last_reversal : other.last_write_reversal;

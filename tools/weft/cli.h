@@ -82,5 +82,6 @@ int RunExplore(const std::vector<std::string>& args);
 int RunShow(const std::vector<std::string>& args);
 int RunConflicts(const std::vector<std::string>& args);
 int RunPermute(const std::vector<std::string>& args);
+int RunMinimize(const std::vector<std::string>& args);
 
 }  // namespace weft::cli

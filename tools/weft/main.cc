@@ -21,6 +21,7 @@ commands:
   show     print a trace as a timeline (or JSON)
   conflicts  list the conflicting event pairs of a trace, with stacks
   permute  replay a trace up to an event, let another thread go first there
+  minimize shrink a failing trace to its fewest preemptions
 
 Run `weft COMMAND --help` for a command's options. Example:
   weft explore -- ./tests/programs/withdraw_racy
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "show") return weft::cli::RunShow(args);
   if (command == "conflicts") return weft::cli::RunConflicts(args);
   if (command == "permute") return weft::cli::RunPermute(args);
+  if (command == "minimize") return weft::cli::RunMinimize(args);
   std::fprintf(stderr, "weft: unknown command '%s' (commands: record, replay, explore, show; "
                "see weft --help)\n", command.c_str());
   return weft::cli::kExitUsage;

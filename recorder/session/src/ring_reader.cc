@@ -93,6 +93,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
       ++events_;
       last_tid_ = r.tid;
+      last_signal_woken_ = r.kind == WEFT_EV_COND_SIGNAL ? static_cast<int32_t>(r.arg) : -1;
       if (r.stack != 0) first_stacks_.emplace(r.tid, r.stack);
       if (writer_ != nullptr) Write(writer_->WriteEvent(e));
       break;
@@ -148,6 +149,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       std::memcpy(&r, slot, sizeof(r));
       Decision d;
       d.tid = last_tid_;
+      d.signal_woken = last_signal_woken_;
       d.current = r.current;
       for (int i = 0; i < 3; ++i) d.enabled[i] = r.enabled[i];
       decisions_.push_back(d);

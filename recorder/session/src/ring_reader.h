@@ -65,6 +65,7 @@ class RingReader {
   Status status_;
   std::vector<Decision> decisions_;
   uint16_t last_tid_ = 0;
+  int32_t last_signal_woken_ = -1;
 };
 
 }  // namespace weft::recorder

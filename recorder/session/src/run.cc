@@ -111,14 +111,23 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     BuildScript(*config.replay_of, UINT64_MAX, layout);
   } else if (config.strategy == "guided") {
     layout.strategy = WEFT_STRATEGY_GUIDED;
-    if (config.replay_of != nullptr) {
+    if (!config.plan.empty()) {
+      layout.script_plan = true;
+      for (const PlanStep& p : config.plan) {
+        weft_script_entry e{};
+        e.tid = p.tid;
+        e.arg = p.current;
+        e.obj = static_cast<uint32_t>(p.done);
+        layout.script.push_back(e);
+      }
+    } else if (config.replay_of != nullptr) {
       layout.script_strict = true;
       BuildScript(*config.replay_of, config.prefix, layout);
     } else {
-      for (uint16_t tid : config.schedule) {
+      for (const Decision& d : config.schedule) {
         weft_script_entry e{};
-        e.tid = tid;
-        e.arg = -1;
+        e.tid = d.tid;
+        e.arg = d.signal_woken;
         layout.script.push_back(e);
       }
     }

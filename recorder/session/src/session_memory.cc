@@ -57,6 +57,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->stop_enabled = layout.stop_enabled ? 1 : 0;
   h->stop_before = layout.stop_before;
   h->record_decisions = layout.record_decisions ? 1 : 0;
+  h->script_plan = layout.script_plan ? 1 : 0;
   for (int i = 0; i < 4; ++i) h->strategy_param[i] = layout.strategy_param[i];
   h->script_offset = script_offset;
   h->script_count = layout.script.size();

@@ -24,6 +24,7 @@ struct SessionLayout {
   bool stop_enabled = false;
   uint64_t stop_before = 0;
   bool record_decisions = false;
+  bool script_plan = false;
   uint64_t strategy_param[4] = {0, 0, 0, 0};
   uint64_t ring_slots = 1u << 18;  // 8 MiB of 32-byte slots
   std::vector<weft_script_entry> script;

@@ -13,11 +13,20 @@
 
 namespace weft::recorder {
 
+// A deviation from the non-preemptive default: when thread `current` reaches a schedule
+// point after `done` events of its own, run `tid` (if it can run).
+struct PlanStep {
+  uint16_t current = 0;
+  uint64_t done = 0;
+  uint16_t tid = 0;
+};
+
 // One scheduling decision of a run (recorded when RunConfig::record_decisions is set).
 struct Decision {
   uint16_t tid = 0;       // the thread that ran
   uint16_t current = 0;   // the thread that reached the schedule point
   uint64_t enabled[3] = {0, 0, 0};  // threads that could have run (0..191)
+  int32_t signal_woken = -1;        // a condition signal's chosen waiter, -1 if none
   bool IsEnabled(uint32_t t) const { return t < 192 && (enabled[t / 64] >> (t % 64)) & 1; }
   // Running another thread while the current one could have gone on.
   bool preemption() const { return IsEnabled(current) && tid != current; }
@@ -37,7 +46,8 @@ struct RunConfig {
   uint32_t pct_depth = 3;              // pct: bugs of depth 1..pct_depth
   uint64_t pct_steps = 1000;           // pct: expected steps per run (k)
   uint64_t prefix = UINT64_MAX;        // guided with replay_of: events to follow
-  std::vector<uint16_t> schedule;      // guided without replay_of: thread of each decision
+  std::vector<Decision> schedule;      // guided without replay_of: the decisions to follow
+  std::vector<PlanStep> plan;          // guided: deviations instead of a schedule (if set)
   int forced_tid = -1;
   std::string tail = "nonpreemptive";
   int64_t stop_before = -1;            // >= 0: stop before this event, report every thread

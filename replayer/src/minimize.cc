@@ -1,0 +1,212 @@
+#include "weft/minimize.h"
+
+#include "weft/trace_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+
+namespace weft::replay {
+namespace {
+
+bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
+  return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
+}
+
+// The thread the non-preemptive default runs at decision d: the current one if it can run,
+// else the lowest enabled.
+uint16_t DefaultChoice(const recorder::Decision& d) {
+  if (d.IsEnabled(d.current)) return d.current;
+  for (uint16_t t = 0; t < 192; ++t) {
+    if (d.IsEnabled(t)) return t;
+  }
+  return d.tid;
+}
+
+int EnabledCount(const recorder::Decision& d) {
+  return __builtin_popcountll(d.enabled[0]) + __builtin_popcountll(d.enabled[1]) +
+         __builtin_popcountll(d.enabled[2]);
+}
+
+// The decisions as a plan: deviations from the default (or every real choice).
+std::vector<recorder::PlanStep> PlanOf(const std::vector<recorder::Decision>& decisions,
+                                       bool every_choice) {
+  std::vector<recorder::PlanStep> plan;
+  std::vector<uint64_t> done(256, 0);
+  for (const recorder::Decision& d : decisions) {
+    bool keep = every_choice ? EnabledCount(d) > 1 : d.tid != DefaultChoice(d);
+    if (keep) plan.push_back({d.current, done[d.current % 256], d.tid});
+    ++done[d.tid % 256];
+  }
+  return plan;
+}
+
+// Whether a plan step is a preemption in the run `decisions` (its thread could go on).
+bool IsPreemption(const std::vector<recorder::Decision>& decisions,
+                  const recorder::PlanStep& step) {
+  std::vector<uint64_t> done(256, 0);
+  for (const recorder::Decision& d : decisions) {
+    if (d.current == step.current && done[d.current % 256] == step.done) {
+      return d.preemption();
+    }
+    ++done[d.tid % 256];
+  }
+  return false;
+}
+
+}  // namespace
+
+uint64_t CountPreemptions(const std::vector<recorder::Decision>& decisions) {
+  uint64_t n = 0;
+  for (const recorder::Decision& d : decisions) n += d.preemption() ? 1 : 0;
+  return n;
+}
+
+uint64_t CountSwitches(const std::vector<recorder::Decision>& decisions) {
+  uint64_t n = 0;
+  for (const recorder::Decision& d : decisions) n += d.tid != d.current ? 1 : 0;
+  return n;
+}
+
+Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizeProgress& progress) {
+  const format::Trace* trace = options.base.replay_of;
+  if (trace == nullptr) return MakeError("minimize needs the trace to shrink");
+  if (!trace->has_outcome) {
+    return MakeError("the trace has no outcome (an interrupted recording): nothing to keep");
+  }
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  recorder::RunConfig quiet = options.base;
+  quiet.stdout_fd = devnull;
+  quiet.stderr_fd = devnull;
+  quiet.stack_depth = 0;
+  quiet.trace_path.clear();
+  quiet.record_decisions = true;
+
+  MinimizeResult result;
+  // The starting point: the recorded schedule, replayed exactly, with its decisions.
+  recorder::RunConfig first = quiet;
+  first.strategy = "replay";
+  Result<recorder::RunReport> start = recorder::RunProgram(first);
+  ++result.runs;
+  if (!start.ok()) {
+    close(devnull);
+    return start.error();
+  }
+  if (start->diverged || !SameFailure(start->outcome, trace->outcome)) {
+    close(devnull);
+    return MakeError("the trace does not replay to its recorded outcome (" +
+                     (start->diverged ? start->divergence : std::string("different outcome")) +
+                     "); nothing to minimize against");
+  }
+  if (!start->failed()) {
+    close(devnull);
+    return MakeError("the recorded run did not fail: there is no failure to keep");
+  }
+  std::vector<recorder::Decision> best = std::move(start->decisions);
+  result.preemptions_before = CountPreemptions(best);
+  result.switches_before = CountSwitches(best);
+  result.events_before = best.size();
+
+  recorder::RunConfig guided = quiet;
+  guided.strategy = "guided";
+  guided.replay_of = nullptr;
+  guided.tail = "nonpreemptive";
+  auto try_plan = [&](const std::vector<recorder::PlanStep>& plan)
+      -> std::optional<std::vector<recorder::Decision>> {
+    guided.plan = plan;
+    guided.schedule.clear();
+    guided.schedule.clear();
+    Result<recorder::RunReport> r = recorder::RunProgram(guided);
+    ++result.runs;
+    if (!r.ok() || !SameFailure(r->outcome, trace->outcome)) return std::nullopt;
+    return std::move(r->decisions);
+  };
+
+  // The schedule as a plan: the decisions that differ from the non-preemptive default,
+  // each named by the thread that reached it and how far that thread had got. If that
+  // does not reproduce the failure (a yield or a wake-up choice the default reads
+  // differently), every real choice goes into the plan.
+  std::vector<recorder::PlanStep> plan = PlanOf(best, false);
+  std::optional<std::vector<recorder::Decision>> again = try_plan(plan);
+  if (!again) {
+    plan = PlanOf(best, true);
+    again = try_plan(plan);
+  }
+  if (again) {
+    best = std::move(*again);
+    // Greedy: take plan steps out one at a time, preemptions first; keep a removal when
+    // the program still fails the same way with fewer preemptions, and start over.
+    bool improved = true;
+    while (improved && result.runs < options.max_runs && CountPreemptions(best) > 0) {
+      improved = false;
+      std::vector<size_t> order(plan.size());
+      for (size_t i = 0; i < plan.size(); ++i) order[i] = i;
+      std::stable_partition(order.begin(), order.end(),
+                            [&](size_t i) { return IsPreemption(best, plan[i]); });
+      for (size_t i : order) {
+        if (result.runs >= options.max_runs) break;
+        std::vector<recorder::PlanStep> candidate = plan;
+        candidate.erase(candidate.begin() + static_cast<long>(i));
+        std::optional<std::vector<recorder::Decision>> r = try_plan(candidate);
+        if (progress) progress(result.runs, CountPreemptions(best));
+        if (r && CountPreemptions(*r) < CountPreemptions(best)) {
+          plan = std::move(candidate);
+          best = std::move(*r);
+          improved = true;
+          break;
+        }
+      }
+    }
+  }
+  close(devnull);
+
+  // Write the result: the best schedule again, with stacks and a trace.
+  recorder::RunConfig final_run = options.base;
+  final_run.strategy = "guided";
+  final_run.replay_of = nullptr;
+  final_run.tail = "nonpreemptive";
+  final_run.plan = plan;
+  final_run.schedule.clear();
+  if (!again) final_run.schedule = best;  // the plan never reproduced: keep the original
+  final_run.stack_depth = 32;
+  final_run.trace_path = options.output;
+  final_run.record_decisions = true;
+  int null1 = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  final_run.stdout_fd = null1;
+  final_run.stderr_fd = null1;
+  Result<recorder::RunReport> written = recorder::RunProgram(final_run);
+  close(null1);
+  ++result.runs;
+  if (!written.ok()) return written.error();
+  if (!SameFailure(written->outcome, trace->outcome)) {
+    return MakeError("the minimized schedule did not fail the same way when written out "
+                     "(nondeterminism outside weft's control?)");
+  }
+  result.preemptions_after = CountPreemptions(written->decisions);
+  result.switches_after = CountSwitches(written->decisions);
+  result.events_after = written->events;
+  result.outcome = written->outcome;
+  result.trace = options.output;
+
+  // Replayable: a strict replay of the written trace gives the same events and outcome.
+  Result<format::Trace> out = format::ReadTrace(options.output);
+  if (!out.ok()) return out.error();
+  recorder::RunConfig check = quiet;
+  check.strategy = "replay";
+  check.replay_of = &out.value();
+  check.record_decisions = false;
+  int null2 = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  check.stdout_fd = null2;
+  check.stderr_fd = null2;
+  Result<recorder::RunReport> replayed = recorder::RunProgram(check);
+  close(null2);
+  ++result.runs;
+  if (!replayed.ok()) return replayed.error();
+  result.verified = !replayed->diverged && replayed->event_digest == written->event_digest &&
+                    SameFailure(replayed->outcome, written->outcome);
+  return result;
+}
+
+}  // namespace weft::replay

@@ -1,0 +1,110 @@
+// weft minimize — shrink a failing trace to the fewest preemptions that still fail.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli.h"
+#include "weft/json.h"
+#include "weft/minimize.h"
+#include "weft/render.h"
+#include "weft/trace_io.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft minimize [options] TRACE -o OUT
+
+Shrinks the failing schedule of TRACE: tries to take back each preemption (a switch
+away from a thread that could have gone on), keeps every change after which the
+program still fails the same way (same exit code, signal, deadlock), and writes the
+smallest schedule found as a new trace that `weft replay` reproduces. Fewer
+preemptions means fewer places to look at to understand the bug.
+
+options:
+  -o, --output OUT   the minimized trace (default: TRACE-min.weft)
+  --max-runs N       candidate schedules to try at most (default 300)
+  --timeout S        kill a run after S seconds of real time (default: the recorded
+                     run's limit, or 10)
+  --json             print one JSON object on stdout: preemptions_before,
+                     preemptions_after, switches_before, switches_after, events_before,
+                     events_after, runs, outcome, trace, verified
+  -h, --help         show this help
+)";
+
+}  // namespace
+
+int RunMinimize(const std::vector<std::string>& argv) {
+  Args args(argv, false);
+  if (args.Flag("--help") || args.Flag("-h")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  std::string output;
+  uint64_t max_runs = 300;
+  double timeout = 10;
+  args.Value("--output", &output, "-o");
+  args.Uint("--max-runs", &max_runs);
+  bool have_timeout = args.Double("--timeout", &timeout);
+  bool json = args.Flag("--json");
+  Status st = args.Finish();
+  if (!st.ok()) return Fail("minimize", st.error().message + " (see weft minimize --help)");
+  if (args.positional().size() != 1) return Fail("minimize", "give exactly one trace file");
+  const std::string& path = args.positional()[0];
+  if (output.empty()) {
+    std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
+                           ? path.substr(0, path.size() - 5)
+                           : path;
+    output = base + "-min.weft";
+  }
+  Result<format::Trace> trace = format::ReadTrace(path);
+  if (!trace.ok()) return Fail("minimize", trace.error().message);
+  Result<recorder::RunConfig> config = ConfigForTrace(trace.value(), path);
+  if (!config.ok()) return Fail("minimize", config.error().message);
+  if (have_timeout || config->timeout_seconds == 0) config->timeout_seconds = timeout;
+
+  replay::MinimizeOptions options;
+  options.base = config.value();
+  options.output = output;
+  options.max_runs = max_runs;
+  bool tty = isatty(STDERR_FILENO) != 0;
+  auto progress = [&](uint64_t runs, uint64_t preemptions) {
+    if (json || !tty) return;
+    std::fprintf(stderr, "\r\033[Kweft: %llu runs, %llu preemptions left",
+                 static_cast<unsigned long long>(runs),
+                 static_cast<unsigned long long>(preemptions));
+  };
+  if (!json) Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");
+  Result<replay::MinimizeResult> r = replay::Minimize(options, progress);
+  if (tty && !json) std::fputs("\r\033[K", stderr);
+  if (!r.ok()) return Fail("minimize", r.error().message);
+
+  if (json) {
+    json::Writer w;
+    w.BeginObject();
+    w.Field("preemptions_before", r->preemptions_before);
+    w.Field("preemptions_after", r->preemptions_after);
+    w.Field("switches_before", r->switches_before);
+    w.Field("switches_after", r->switches_after);
+    w.Field("events_before", r->events_before);
+    w.Field("events_after", r->events_after);
+    w.Field("runs", r->runs);
+    w.Field("outcome", format::DescribeOutcome(r->outcome));
+    w.Field("trace", r->trace);
+    w.Field("verified", r->verified);
+    w.EndObject();
+    std::printf("%s\n", w.TakeString().c_str());
+    return r->verified ? kExitOk : kExitFound;
+  }
+  Say("before: " + std::to_string(r->preemptions_before) + " preemptions, " +
+      std::to_string(r->switches_before) + " context switches, " +
+      std::to_string(r->events_before) + " events");
+  Say("after:  " + std::to_string(r->preemptions_after) + " preemptions, " +
+      std::to_string(r->switches_after) + " context switches, " +
+      std::to_string(r->events_after) + " events (" + std::to_string(r->runs) + " runs)");
+  Say("outcome: " + format::DescribeOutcome(r->outcome));
+  Say(std::string(r->verified ? "replays exactly: " : "WARNING: did not replay exactly: ") +
+      "weft replay " + ShellQuote(r->trace));
+  return r->verified ? kExitOk : kExitFound;
+}
+
+}  // namespace weft::cli
