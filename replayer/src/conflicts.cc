@@ -182,8 +182,8 @@ class Clocks {
   std::vector<ThreadClock> threads_;
   std::vector<Channel> channels_;
   std::vector<uint32_t> free_;
-  Clock old_;                      // scratch
-  std::vector<Shadow> scratch_;    // scratch
+  Clock old_;                    // scratch
+  std::vector<Shadow> scratch_;  // scratch
 };
 
 // What another thread's events were paired with one thread's events on one object. The
@@ -199,7 +199,7 @@ struct Paired {
 // One thread's accesses to one object.
 struct ThreadAccess {
   uint32_t tid = 0;
-  uint64_t last = kNoEvent;        // its latest access
+  uint64_t last = kNoEvent;  // its latest access
   Access last_access = Access::kNone;
   EventKind last_kind = EventKind::kNone;
   uint64_t last_reversal = 0;      // Conflict::reversal if `last` is a pair's first
@@ -215,20 +215,20 @@ struct ThreadAccess {
 
 struct ObjectState {
   std::vector<ThreadAccess> threads;
-  uint32_t channel = kNoChannel;  // lock release, sem posts, once done, rwlock write unlock
-  uint32_t readers = kNoChannel;  // rwlock read unlocks
+  uint32_t channel = kNoChannel;     // lock release, sem posts, once done, rwlock write unlock
+  uint32_t readers = kNoChannel;     // rwlock read unlocks
   uint32_t generation = kNoChannel;  // barrier: the open generation's arrivals
 };
 
 struct ThreadState {
-  uint32_t spawn = kNoChannel;     // create → start
-  uint32_t exit = kNoChannel;      // exit → join
-  uint32_t wake = kNoChannel;      // signal/broadcast/futex wake → this thread's wake-up
-  uint32_t cond = 0;               // condition it waits on (0: none)
-  uint32_t cond_mutex = 0;         // the mutex its condition wait released
-  bool signalled = false;          // chosen by a signal or broadcast during this wait
-  uint32_t barrier = kNoChannel;   // the generation it arrived in, until it leaves
-  uint32_t barrier_obj = 0;        // the barrier of that generation
+  uint32_t spawn = kNoChannel;    // create → start
+  uint32_t exit = kNoChannel;     // exit → join
+  uint32_t wake = kNoChannel;     // signal/broadcast/futex wake → this thread's wake-up
+  uint32_t cond = 0;              // condition it waits on (0: none)
+  uint32_t cond_mutex = 0;        // the mutex its condition wait released
+  bool signalled = false;         // chosen by a signal or broadcast during this wait
+  uint32_t barrier = kNoChannel;  // the generation it arrived in, until it leaves
+  uint32_t barrier_obj = 0;       // the barrier of that generation
 };
 
 // One access an event makes.
@@ -287,7 +287,9 @@ class Analyzer {
     return n;
   }
 
-  bool ValidTid(int64_t tid) const { return tid >= 0 && static_cast<uint64_t>(tid) < thread_count_; }
+  bool ValidTid(int64_t tid) const {
+    return tid >= 0 && static_cast<uint64_t>(tid) < thread_count_;
+  }
 
   uint32_t Channel(uint32_t* id) {
     if (*id == kNoChannel) *id = clocks_.NewChannel();
@@ -580,8 +582,8 @@ class Analyzer {
   void Record(uint64_t index, uint32_t t, EventKind kind, const Touch& touch) {
     ThreadAccess& mine = AccessOf(touch.obj, t);
     if (touch.section_start) mine.section_start = index;
-    uint64_t reversal = touch.section_end && mine.section_start != kNoEvent ? mine.section_start
-                                                                            : index;
+    uint64_t reversal =
+        touch.section_end && mine.section_start != kNoEvent ? mine.section_start : index;
     mine.last = index;
     mine.last_access = touch.access;
     mine.last_kind = kind;
@@ -665,8 +667,6 @@ const char* AccessName(Access access) {
   return "unknown";
 }
 
-std::vector<Conflict> FindConflicts(const format::Trace& trace) {
-  return Analyzer(trace).Run();
-}
+std::vector<Conflict> FindConflicts(const format::Trace& trace) { return Analyzer(trace).Run(); }
 
 }  // namespace weft::replay

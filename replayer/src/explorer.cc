@@ -64,6 +64,33 @@ struct Slot {
 
 }  // namespace
 
+Result<Failure> SaveFailure(const ExploreOptions& options, recorder::RunConfig config,
+                            const recorder::RunReport& found, uint64_t run,
+                            const std::string& name) {
+  Failure failure;
+  failure.run = run;
+  failure.seed = config.seed;
+  failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-" + name + ".weft";
+  std::string output_path = failure.trace + ".out";
+  int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    return MakeError("cannot write '" + output_path + "': " + std::strerror(errno));
+  }
+  config.stack_depth = options.stack_depth;
+  config.trace_path = failure.trace;
+  config.stdout_fd = out;
+  config.stderr_fd = out;
+  config.record_decisions = false;
+  Result<recorder::RunReport> saved = recorder::RunProgram(config);
+  close(out);
+  if (!saved.ok()) return saved.error();
+  failure.outcome = saved->outcome;
+  failure.reproduced =
+      SameFailure(saved->outcome, found.outcome) && saved->event_digest == found.event_digest;
+  failure.output = ReadFile(output_path);
+  return failure;
+}
+
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress) {
   if (mkdir(options.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
     return MakeError("cannot create the output directory '" + options.out_dir +
@@ -132,28 +159,12 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       } else {
         slot.report = std::move(report.value());
         if (slot.report.failed()) {
-          // Runs are determined by their seed: run it again with stacks and a trace.
-          Failure failure;
-          failure.run = i + 1;
-          failure.seed = config.seed;
-          failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-seed" +
-                          std::to_string(config.seed) + ".weft";
-          std::string output_path = failure.trace + ".out";
-          int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-          config.stack_depth = options.stack_depth;
-          config.trace_path = failure.trace;
-          config.stdout_fd = out >= 0 ? out : devnull;
-          config.stderr_fd = out >= 0 ? out : devnull;
-          Result<recorder::RunReport> saved = recorder::RunProgram(config);
-          if (out >= 0) close(out);
+          Result<Failure> saved = SaveFailure(options, config, slot.report, i + 1,
+                                              "seed" + std::to_string(config.seed));
           if (!saved.ok()) {
             slot.error = saved.error().message;
           } else {
-            failure.outcome = saved->outcome;
-            failure.reproduced = SameFailure(saved->outcome, slot.report.outcome) &&
-                                 saved->event_digest == slot.report.event_digest;
-            failure.output = ReadFile(output_path);
-            slot.failure = std::move(failure);
+            slot.failure = std::move(saved.value());
             if (!options.keep_going) {
               uint64_t cur = stop_after.load();
               while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {

@@ -71,10 +71,11 @@ struct Side {
   uint64_t index = 0;
   uint32_t tid = 0;
   format::EventKind kind = format::EventKind::kNone;
-  uint32_t obj = 0;     // the operation's own object
+  uint32_t obj = 0;  // the operation's own object
   uint32_t flags = 0;
   uint32_t stack = 0;
   replay::Access access = replay::Access::kNone;
+  int32_t blocked = -1;  // pending: its index in Outcome::blocked
 };
 
 Side FirstSide(const format::Trace& trace, const replay::Conflict& c) {
@@ -85,7 +86,7 @@ Side FirstSide(const format::Trace& trace, const replay::Conflict& c) {
 Side SecondSide(const format::Trace& trace, const replay::Conflict& c) {
   if (c.blocked >= 0) {
     const format::BlockedThread& b = trace.outcome.blocked[static_cast<size_t>(c.blocked)];
-    return Side{true, c.second, b.tid, b.kind, b.obj, 0, b.stack, c.second_access};
+    return Side{true, c.second, b.tid, b.kind, b.obj, 0, b.stack, c.second_access, c.blocked};
   }
   const format::Event& e = trace.events[c.second];
   return Side{false, c.second, e.tid, e.kind, e.obj, e.flags, e.stack, c.second_access};
@@ -110,8 +111,8 @@ std::string SideLine(const format::Trace& trace, const Side& s, uint32_t conflic
 
 std::string StackText(const format::Trace& trace, const Side& s) {
   std::vector<const format::Frame*> frames = StackFrames(trace, s.stack);
-  std::string out = "    T" + std::to_string(s.tid) + (s.pending ? " pending" : " at #" +
-                    std::to_string(s.index)) + ":\n";
+  std::string out = "    T" + std::to_string(s.tid) +
+                    (s.pending ? " pending" : " at #" + std::to_string(s.index)) + ":\n";
   if (frames.empty()) return out + "      (no stack recorded)\n";
   for (size_t i = 0; i < frames.size() && i < kShownFrames; ++i) {
     out += "      " + format::DescribeFrame(*frames[i]) + "\n";
@@ -130,6 +131,7 @@ void SideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
     w.Field("index", s.index);
   }
   w.Field("pending", s.pending);
+  if (s.pending) w.Field("blocked", s.blocked);
   w.Field("tid", s.tid);
   w.Field("kind", format::EventKindName(s.kind));
   w.Field("obj", s.obj);
@@ -222,8 +224,10 @@ int RunConflicts(const std::vector<std::string>& argv) {
     Side second = SecondSide(trace, c);
     out += "\n" + SideLine(trace, first, c.obj) + "\n";
     out += "  <-> " + SideLine(trace, second, c.obj) + "\n";
-    out += StackText(trace, first);
-    out += StackText(trace, second);
+    if (first.stack != 0 || second.stack != 0) {
+      out += StackText(trace, first);
+      out += StackText(trace, second);
+    }
     out += "  reverse: weft permute " + ShellQuote(path) + " --at " + std::to_string(c.reversal) +
            " --thread T" + std::to_string(c.second_tid) + "\n";
   }

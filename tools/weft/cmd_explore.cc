@@ -11,6 +11,9 @@
 #include "weft/explorer.h"
 #include "weft/json.h"
 #include "weft/render.h"
+#include "weft/trace_io.h"
+
+#include <optional>
 
 namespace weft::cli {
 namespace {
@@ -29,6 +32,14 @@ options:
                     pct: PCT (random priorities, d-1 priority change points); finds a
                     bug of depth <= d with probability >= 1/(n*k^(d-1)) per run
   --depth D         pct: cover bugs of depth 1..D (default 3)
+                    bounded: depth-first search over every schedule with at most
+                    --preemptions C preemptions (default 2); stops and says so when the
+                    whole space is covered ("complete")
+                    conflicts: from a first run (seed S, or --from TRACE), reverse each
+                    conflicting pair (replay the prefix, let the other thread go
+                    first), recursively, never running a schedule twice
+  --preemptions C   bounded: the preemption bound (default 2)
+  --from TRACE      conflicts: start from this recorded run
   -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
   --keep-going      do not stop at the first failure; save every failing run
   -o, --output DIR  where to save failing traces (default: weft-explore)
@@ -100,7 +111,7 @@ std::string KindName(const format::Outcome& o) {
 int RunExplore(const std::vector<std::string>& argv) {
   Args args(argv, true,
             {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--runs",
-             "--depth", "-j", "--jobs"});
+             "--depth", "-j", "--jobs", "--preemptions", "--from"});
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -121,6 +132,10 @@ int RunExplore(const std::vector<std::string>& argv) {
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t jobs = ncpu > 0 ? static_cast<uint64_t>(ncpu) : 1;
   args.Uint("--jobs", &jobs, "-j");
+  uint64_t preemptions = 2;
+  args.Uint("--preemptions", &preemptions);
+  std::string from_path;
+  args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
   bool json = args.Flag("--json");
   Status st = args.Finish();
@@ -128,8 +143,22 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
   }
-  if (strategy != "random" && strategy != "pct") {
-    return Fail("explore", "unknown strategy '" + strategy + "' (known: random, pct)");
+  if (strategy != "random" && strategy != "pct" && strategy != "bounded" &&
+      strategy != "conflicts") {
+    return Fail("explore", "unknown strategy '" + strategy +
+                               "' (known: random, pct, bounded, conflicts)");
+  }
+  if (!from_path.empty() && strategy != "conflicts") {
+    return Fail("explore", "--from goes with --strategy conflicts");
+  }
+  options.preemption_bound = static_cast<uint32_t>(preemptions);
+  std::optional<format::Trace> from;
+  if (!from_path.empty()) {
+    Result<format::Trace> t = format::ReadTrace(from_path);
+    if (!t.ok()) return Fail("explore", t.error().message);
+    from = std::move(t.value());
+    options.from = &*from;
+    options.from_path = from_path;
   }
   if (depth < 1 || depth > 17) return Fail("explore", "--depth must be between 1 and 17");
   options.strategy = strategy;
@@ -167,7 +196,10 @@ int RunExplore(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "weft: %s\n", line);
     }
   };
-  Result<replay::ExploreResult> result = replay::Explore(options, progress);
+  Result<replay::ExploreResult> result =
+      strategy == "bounded"     ? replay::ExploreBounded(options, progress)
+      : strategy == "conflicts" ? replay::ExploreConflicts(options, progress)
+                                : replay::Explore(options, progress);
   if (tty && !json) std::fputc('\r', stderr);
   if (!result.ok()) return Fail("explore", result.error().message);
   const replay::ExploreResult& r = result.value();
@@ -207,7 +239,8 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("wall_seconds", r.wall_seconds);
     w.Field("strategy", strategy);
     w.Field("first_seed", options.first_seed);
-    w.Field("complete", false);
+    w.Field("complete", r.complete);
+    if (strategy == "bounded") w.Field("preemption_bound", preemptions);
     w.Field("jobs", static_cast<uint64_t>(options.jobs));
     w.Key("failures_by_kind").BeginObject();
     for (const auto& [kind, count] : by_kind) w.Field(kind, count);
@@ -239,6 +272,12 @@ int RunExplore(const std::vector<std::string>& argv) {
                   r.max_threads, static_cast<unsigned long long>(r.pct_steps), options.pct_depth,
                   bound.per_run);
     Say(line);
+  }
+  if (strategy == "bounded") {
+    Say(r.complete ? "complete: all " + std::to_string(r.runs) + " schedules with at most " +
+                         std::to_string(preemptions) + " preemptions were run"
+                   : "not complete: the search stopped before covering every schedule with at "
+                     "most " + std::to_string(preemptions) + " preemptions");
   }
   if (r.failures.empty()) {
     Say("no failure found in " + std::to_string(r.runs) + " runs");

@@ -23,6 +23,9 @@ struct ExploreOptions {
   std::string out_dir = ".";  // where failing traces go
   uint32_t stack_depth = 32;  // for the saved traces of failing runs
   uint32_t jobs = 1;          // runs side by side; results are the same for any value
+  uint32_t preemption_bound = 2;             // bounded: at most this many preemptions
+  const format::Trace* from = nullptr;       // conflicts: start from this run (else seed S)
+  std::string from_path;
 };
 
 struct Failure {
@@ -43,6 +46,7 @@ struct ExploreResult {
   uint64_t distinct_schedules = 0;
   double wall_seconds = 0;
   uint64_t total_events = 0;
+  bool complete = false;  // bounded: every schedule within the bound was run
 };
 
 // Called after every run (from the worker that ran it, one call at a time) with the number
@@ -50,6 +54,27 @@ struct ExploreResult {
 using ExploreProgress = std::function<void(uint64_t done, uint64_t seed,
                                            const recorder::RunReport& report)>;
 
+// Random walk or PCT over seeds S, S+1, ... (options.strategy), `jobs` runs at a time.
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);
+
+// Systematic depth-first search over the schedules with at most options.preemption_bound
+// preemptions (each schedule is a prefix of an earlier run plus one different choice, then
+// no more preemptions). `complete` says whether the whole space was covered within
+// options.runs runs.
+Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
+                                     const ExploreProgress& progress);
+
+// Conflict-directed search: from a first run (options.from, or seed S under a random walk),
+// reverse each conflicting pair (replay the prefix, let the other thread go first), and
+// recursively the pairs of every new run, within options.runs runs, never running a
+// schedule twice.
+Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
+                                       const ExploreProgress& progress);
+
+// Runs a failing configuration again with stacks and a trace in options.out_dir, named
+// `<program>-<name>.weft`, with its output beside it (.out).
+Result<Failure> SaveFailure(const ExploreOptions& options, recorder::RunConfig config,
+                            const recorder::RunReport& found, uint64_t run,
+                            const std::string& name);
 
 }  // namespace weft::replay

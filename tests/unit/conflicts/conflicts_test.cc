@@ -113,8 +113,8 @@ TEST(Conflicts, TwoWithdrawals) {
   b.Add(0, K::kThreadJoin, h1, 1);    // 14
   b.Add(0, K::kThreadJoin, h2, 2);    // 15
   std::vector<Conflict> c = FindConflicts(b.trace);
-  EXPECT_EQ(Pairs(c), (std::vector<Pair>{
-                          {5, 6, m}, {7, 8, m}, {9, 10, m}, {12, 14, h1}, {13, 15, h2}}));
+  EXPECT_EQ(Pairs(c),
+            (std::vector<Pair>{{5, 6, m}, {7, 8, m}, {9, 10, m}, {12, 14, h1}, {13, 15, h2}}));
   // Unlock → lock pairs reverse at the lock that began the first thread's section.
   ASSERT_EQ(c.size(), 5u);
   EXPECT_EQ(c[0].reversal, 4u);
@@ -176,8 +176,7 @@ TEST(Conflicts, SemaphorePostOrdersTheNextSuccessfulWaitOnly) {
   b.Add(3, K::kSemWait, s);      // 6  the initial token: no edge from T1 or T2
   b.Add(3, K::kMutexLock, m);    // 7
   std::vector<Conflict> c = FindConflicts(b.trace);
-  EXPECT_EQ(Pairs(c), (std::vector<Pair>{
-                          {1, 7, m}, {2, 3, s}, {2, 6, s}, {3, 6, s}, {5, 7, m}}));
+  EXPECT_EQ(Pairs(c), (std::vector<Pair>{{1, 7, m}, {2, 3, s}, {2, 6, s}, {3, 6, s}, {5, 7, m}}));
 }
 
 TEST(Conflicts, GuardedSignalAndWait) {
@@ -187,13 +186,13 @@ TEST(Conflicts, GuardedSignalAndWait) {
   Builder b(3);
   uint32_t m = b.Object(ObjectKind::kMutex);
   uint32_t c = b.Object(ObjectKind::kCond);
-  b.Add(1, K::kMutexLock, m);          // 0
-  b.Add(1, K::kCondWait, c, m);        // 1
-  b.Add(2, K::kMutexLock, m);          // 2
-  b.Add(2, K::kCondSignal, c, 1);      // 3  wakes T1
-  b.Add(2, K::kMutexUnlock, m);        // 4
-  b.Add(1, K::kCondWake, c);           // 5
-  b.Add(1, K::kMutexUnlock, m);        // 6
+  b.Add(1, K::kMutexLock, m);      // 0
+  b.Add(1, K::kCondWait, c, m);    // 1
+  b.Add(2, K::kMutexLock, m);      // 2
+  b.Add(2, K::kCondSignal, c, 1);  // 3  wakes T1
+  b.Add(2, K::kMutexUnlock, m);    // 4
+  b.Add(1, K::kCondWake, c);       // 5
+  b.Add(1, K::kMutexUnlock, m);    // 6
   std::vector<Conflict> found = FindConflicts(b.trace);
   EXPECT_EQ(Pairs(found), (std::vector<Pair>{{1, 2, m}, {4, 5, m}}));
   ASSERT_EQ(found.size(), 2u);
@@ -237,21 +236,21 @@ TEST(Conflicts, BroadcastOrdersEveryWaiter) {
   uint32_t m = b.Object(ObjectKind::kMutex);
   uint32_t c = b.Object(ObjectKind::kCond);
   uint32_t x = b.Object(ObjectKind::kMutex);
-  b.Add(1, K::kMutexLock, m);        // 0
-  b.Add(1, K::kCondWait, c, m);      // 1
-  b.Add(2, K::kMutexLock, m);        // 2
-  b.Add(2, K::kCondWait, c, m);      // 3
-  b.Add(3, K::kMutexLock, x);        // 4
-  b.Add(3, K::kMutexUnlock, x);      // 5
-  b.Add(3, K::kCondBroadcast, c, 2); // 6
-  b.Add(1, K::kCondWake, c);         // 7
-  b.Add(1, K::kMutexLock, x);        // 8
-  b.Add(1, K::kMutexUnlock, x);      // 9
-  b.Add(1, K::kMutexUnlock, m);      // 10
-  b.Add(2, K::kCondWake, c);         // 11
-  b.Add(2, K::kMutexLock, x);        // 12
-  b.Add(2, K::kMutexUnlock, x);      // 13
-  b.Add(2, K::kMutexUnlock, m);      // 14
+  b.Add(1, K::kMutexLock, m);         // 0
+  b.Add(1, K::kCondWait, c, m);       // 1
+  b.Add(2, K::kMutexLock, m);         // 2
+  b.Add(2, K::kCondWait, c, m);       // 3
+  b.Add(3, K::kMutexLock, x);         // 4
+  b.Add(3, K::kMutexUnlock, x);       // 5
+  b.Add(3, K::kCondBroadcast, c, 2);  // 6
+  b.Add(1, K::kCondWake, c);          // 7
+  b.Add(1, K::kMutexLock, x);         // 8
+  b.Add(1, K::kMutexUnlock, x);       // 9
+  b.Add(1, K::kMutexUnlock, m);       // 10
+  b.Add(2, K::kCondWake, c);          // 11
+  b.Add(2, K::kMutexLock, x);         // 12
+  b.Add(2, K::kMutexUnlock, x);       // 13
+  b.Add(2, K::kMutexUnlock, m);       // 14
   std::vector<Conflict> found = FindConflicts(b.trace);
   for (const Conflict& k : found) EXPECT_NE(k.obj, x) << k.first << " " << k.second;
   // The waits race with the broadcast (nothing orders them but the condition).
@@ -263,16 +262,16 @@ TEST(Conflicts, ThreadCreateAndJoin) {
   Builder b(2);
   uint32_t m = b.Object(ObjectKind::kMutex);
   uint32_t h = b.Object(ObjectKind::kThread);
-  b.Add(0, K::kMutexLock, m);         // 0
-  b.Add(0, K::kMutexUnlock, m);       // 1
-  b.Add(0, K::kThreadCreate, h, 1);   // 2
-  b.Add(1, K::kThreadStart, h, 0);    // 3  create → start is never left out
-  b.Add(1, K::kMutexLock, m);         // 4
-  b.Add(1, K::kMutexUnlock, m);       // 5
-  b.Add(1, K::kThreadExit, h);        // 6
-  b.Add(0, K::kThreadJoin, h, 1);     // 7
-  b.Add(0, K::kMutexLock, m);         // 8  ordered through the join
-  b.Add(0, K::kMutexUnlock, m);       // 9
+  b.Add(0, K::kMutexLock, m);        // 0
+  b.Add(0, K::kMutexUnlock, m);      // 1
+  b.Add(0, K::kThreadCreate, h, 1);  // 2
+  b.Add(1, K::kThreadStart, h, 0);   // 3  create → start is never left out
+  b.Add(1, K::kMutexLock, m);        // 4
+  b.Add(1, K::kMutexUnlock, m);      // 5
+  b.Add(1, K::kThreadExit, h);       // 6
+  b.Add(0, K::kThreadJoin, h, 1);    // 7
+  b.Add(0, K::kMutexLock, m);        // 8  ordered through the join
+  b.Add(0, K::kMutexUnlock, m);      // 9
   std::vector<Conflict> c = FindConflicts(b.trace);
   EXPECT_EQ(Pairs(c), (std::vector<Pair>{{6, 7, h}}));
 
@@ -310,10 +309,10 @@ TEST(Conflicts, ThreadCreateAndJoin) {
 TEST(Conflicts, FailedTrylockReadsTheMutex) {
   Builder b(3);
   uint32_t m = b.Object(ObjectKind::kMutex);
-  b.Add(0, K::kMutexLock, m);                        // 0
-  b.Add(1, K::kMutexLock, m, 16, kTry | kFailed);    // 1  EBUSY
-  b.Add(2, K::kMutexLock, m, 16, kTry | kFailed);    // 2  EBUSY: no pair with 1 (two reads)
-  b.Add(0, K::kMutexUnlock, m);                      // 3
+  b.Add(0, K::kMutexLock, m);                      // 0
+  b.Add(1, K::kMutexLock, m, 16, kTry | kFailed);  // 1  EBUSY
+  b.Add(2, K::kMutexLock, m, 16, kTry | kFailed);  // 2  EBUSY: no pair with 1 (two reads)
+  b.Add(0, K::kMutexUnlock, m);                    // 3
   std::vector<Conflict> c = FindConflicts(b.trace);
   EXPECT_EQ(Pairs(c), (std::vector<Pair>{{0, 1, m}, {0, 2, m}, {1, 3, m}, {2, 3, m}}));
   const Conflict* read_then_unlock = Find(c, 1, 3);
@@ -327,11 +326,11 @@ TEST(Conflicts, FailedTrylockReadsTheMutex) {
   Builder b2(3);
   m = b2.Object(ObjectKind::kMutex);
   uint32_t x = b2.Object(ObjectKind::kMutex);
-  b2.Add(1, K::kMutexLock, x);                                      // 0
-  b2.Add(1, K::kMutexUnlock, x);                                    // 1
-  b2.Add(1, K::kMutexLock, m);                                      // 2
+  b2.Add(1, K::kMutexLock, x);                                                 // 0
+  b2.Add(1, K::kMutexUnlock, x);                                               // 1
+  b2.Add(1, K::kMutexLock, m);                                                 // 2
   b2.Add(2, K::kMutexLock, m, 110, format::kFlagTimed | kTimedOut | kFailed);  // 3
-  b2.Add(2, K::kMutexLock, x);                                      // 4
+  b2.Add(2, K::kMutexLock, x);                                                 // 4
   EXPECT_EQ(Pairs(FindConflicts(b2.trace)), (std::vector<Pair>{{1, 4, x}, {2, 3, m}}));
 }
 
@@ -400,12 +399,12 @@ TEST(Conflicts, OnceDoneOrdersLaterCalls) {
   Builder b(3);
   uint32_t once = b.Object(ObjectKind::kOnce);
   uint32_t x = b.Object(ObjectKind::kMutex);
-  b.Add(1, K::kOnce, once, 1);    // 0 runs the init routine
-  b.Add(1, K::kMutexLock, x);     // 1
-  b.Add(1, K::kMutexUnlock, x);   // 2
-  b.Add(1, K::kOnceDone, once);   // 3
-  b.Add(2, K::kOnce, once, 0);    // 4 finds it done
-  b.Add(2, K::kMutexLock, x);     // 5 ordered after 2 through the once
+  b.Add(1, K::kOnce, once, 1);   // 0 runs the init routine
+  b.Add(1, K::kMutexLock, x);    // 1
+  b.Add(1, K::kMutexUnlock, x);  // 2
+  b.Add(1, K::kOnceDone, once);  // 3
+  b.Add(2, K::kOnce, once, 0);   // 4 finds it done
+  b.Add(2, K::kMutexLock, x);    // 5 ordered after 2 through the once
   std::vector<Conflict> c = FindConflicts(b.trace);
   EXPECT_EQ(Pairs(c), (std::vector<Pair>{{3, 4, once}}));
   ASSERT_EQ(c.size(), 1u);
@@ -416,13 +415,13 @@ TEST(Conflicts, FutexWakeOrdersTheWokenWaiter) {
   Builder b(4);
   uint32_t f = b.Object(ObjectKind::kFutex);
   uint32_t x = b.Object(ObjectKind::kMutex);
-  b.Add(1, K::kFutexWait, f, 0);   // 0 starts waiting
-  b.Add(2, K::kMutexLock, x);      // 1
-  b.Add(2, K::kMutexUnlock, x);    // 2
-  b.Add(2, K::kFutexWake, f, 1);   // 3
+  b.Add(1, K::kFutexWait, f, 0);  // 0 starts waiting
+  b.Add(2, K::kMutexLock, x);     // 1
+  b.Add(2, K::kMutexUnlock, x);   // 2
+  b.Add(2, K::kFutexWake, f, 1);  // 3
   b.Wake(3, 1);
-  b.Add(1, K::kFutexWoken, f);     // 4
-  b.Add(1, K::kMutexLock, x);      // 5 ordered after 2 through the wake
+  b.Add(1, K::kFutexWoken, f);               // 4
+  b.Add(1, K::kMutexLock, x);                // 5 ordered after 2 through the wake
   b.Add(3, K::kFutexWait, f, -11, kFailed);  // 6 -EAGAIN: reads the word
   std::vector<Conflict> c = FindConflicts(b.trace);
   EXPECT_EQ(Pairs(c), (std::vector<Pair>{{0, 3, f}, {3, 4, f}, {3, 6, f}, {4, 6, f}}));
@@ -458,7 +457,7 @@ TEST(Conflicts, EachEventPairsWithTheEarliestOfAnotherThreadOnly) {
   // T1 unlocks once; T2 then locks and unlocks three times: one pair, not six.
   Builder b(3);
   uint32_t m = b.Object(ObjectKind::kMutex);
-  b.Add(1, K::kMutexLock, m);  // 0
+  b.Add(1, K::kMutexLock, m);    // 0
   b.Add(1, K::kMutexUnlock, m);  // 1
   for (int i = 0; i < 3; ++i) {
     b.Add(2, K::kMutexLock, m);
@@ -490,9 +489,9 @@ struct Edge {
   uint32_t obj;
 };
 
-std::vector<Conflict> BruteForce(const format::Trace& trace, const std::vector<Edge>& edges,
-                                 const std::vector<std::vector<std::pair<uint32_t, Access>>>&
-                                     touches) {
+std::vector<Conflict> BruteForce(
+    const format::Trace& trace, const std::vector<Edge>& edges,
+    const std::vector<std::vector<std::pair<uint32_t, Access>>>& touches) {
   size_t n = trace.events.size();
   auto ordered = [&](uint64_t from, uint64_t to, uint32_t obj) {
     std::vector<bool> seen(n, false);
@@ -565,10 +564,10 @@ TEST(Conflicts, MatchesBruteForceOnRandomTraces) {
     std::map<uint32_t, int64_t> last_release;         // mutex → event
     std::map<uint32_t, std::vector<uint64_t>> posts;  // sem → posts since the last wait
     std::map<uint32_t, int> count;
-    int writer = -1;                                  // rwlock: write holder
-    std::set<uint32_t> readers;                       // rwlock: read holders
-    int64_t write_unlock = -1;                        // rwlock: the last write unlock
-    std::vector<uint64_t> read_unlocks;               // since the last wrlock
+    int writer = -1;                     // rwlock: write holder
+    std::set<uint32_t> readers;          // rwlock: read holders
+    int64_t write_unlock = -1;           // rwlock: the last write unlock
+    std::vector<uint64_t> read_unlocks;  // since the last wrlock
     std::vector<Edge> edges;
     std::vector<std::vector<std::pair<uint32_t, Access>>> touches;
     std::vector<std::vector<uint32_t>> held(threads);
@@ -635,8 +634,7 @@ TEST(Conflicts, MatchesBruteForceOnRandomTraces) {
           touches.push_back({{rw, Access::kRead}});
           continue;
         }
-        b.Add(t, write ? K::kRwlockWrlock : K::kRwlockRdlock, rw, 0,
-              write ? 0 : format::kFlagRead);
+        b.Add(t, write ? K::kRwlockWrlock : K::kRwlockRdlock, rw, 0, write ? 0 : format::kFlagRead);
         if (write_unlock >= 0) edges.push_back({static_cast<uint64_t>(write_unlock), index, rw});
         if (write) {
           writer = static_cast<int>(t);
@@ -689,8 +687,7 @@ TEST(Conflicts, LargeTraceIsLinear) {
   }
   auto start = std::chrono::steady_clock::now();
   std::vector<Conflict> c = FindConflicts(b.trace);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t on_m = std::count_if(c.begin(), c.end(), [&](const Conflict& k) { return k.obj == m; });
   EXPECT_EQ(on_m, expected);
   for (const Conflict& k : c) {

@@ -1,0 +1,168 @@
+// geometry_test.cc — TimelineGeometry and LaneLayout, with data-driven QTest tables.
+#include <QTest>
+
+#include "timeline_geometry.h"
+
+namespace weft::gui {
+
+class GeometryTest : public QObject {
+  Q_OBJECT
+
+ private:
+  static TimelineGeometry Make(double count, double width) {
+    TimelineGeometry g;
+    g.SetCount(count);
+    g.SetWidth(width);
+    return g;
+  }
+
+ private slots:
+  void Mapping_data() {
+    QTest::addColumn<double>("count");
+    QTest::addColumn<double>("width");
+    QTest::addColumn<double>("index");
+    QTest::addColumn<double>("x");
+    QTest::newRow("start") << 100.0 << 1000.0 << 0.0 << 0.0;
+    QTest::newRow("middle") << 100.0 << 1000.0 << 50.0 << 500.0;
+    QTest::newRow("end") << 100.0 << 1000.0 << 100.0 << 1000.0;
+    QTest::newRow("many per pixel") << 1e6 << 1000.0 << 250000.0 << 250.0;
+    QTest::newRow("empty trace") << 0.0 << 500.0 << 0.5 << 250.0;  // count 0 → 1
+  }
+  void Mapping() {
+    QFETCH(double, count);
+    QFETCH(double, width);
+    QFETCH(double, index);
+    QFETCH(double, x);
+    TimelineGeometry g = Make(count, width);
+    QCOMPARE(g.XOf(index), x);
+    QCOMPARE(g.IndexAt(x), index);
+  }
+
+  void ZoomKeepsTheAnchor_data() {
+    QTest::addColumn<double>("count");
+    QTest::addColumn<double>("x");
+    QTest::addColumn<double>("factor");
+    QTest::addColumn<double>("span");
+    QTest::newRow("in at middle") << 1000.0 << 500.0 << 2.0 << 500.0;
+    QTest::newRow("in at left") << 1000.0 << 0.0 << 4.0 << 250.0;
+    QTest::newRow("in at right") << 1000.0 << 1000.0 << 10.0 << 100.0;
+    QTest::newRow("in 1M") << 1e6 << 123.0 << 1000.0 << 1000.0;
+    QTest::newRow("deepest") << 1000.0 << 300.0 << 1e9 << TimelineGeometry::kMinSpan;
+  }
+  void ZoomKeepsTheAnchor() {
+    QFETCH(double, count);
+    QFETCH(double, x);
+    QFETCH(double, factor);
+    QFETCH(double, span);
+    TimelineGeometry g = Make(count, 1000);
+    double anchor = g.IndexAt(x);
+    g.ZoomAt(x, factor);
+    QCOMPARE(g.span(), span);
+    // The anchor stays under the cursor unless the view had to be clamped to the domain.
+    if (g.start() > 0 && g.start() + g.span() < count) QCOMPARE(g.IndexAt(x), anchor);
+    QVERIFY(g.start() >= 0);
+    QVERIFY(g.start() + g.span() <= count + 1e-9);
+  }
+
+  void ZoomOutNeverPassesTheDomain() {
+    TimelineGeometry g = Make(5000, 800);
+    g.ZoomAt(100, 50);
+    g.ZoomAt(700, 0.001);
+    QCOMPARE(g.start(), 0.0);
+    QCOMPARE(g.span(), 5000.0);
+  }
+
+  void PanClamps_data() {
+    QTest::addColumn<double>("dx");
+    QTest::addColumn<double>("start");
+    QTest::newRow("right") << 100.0 << 110.0;  // one index per pixel
+    QTest::newRow("left, clamped at 0") << -50.0 << 0.0;
+    QTest::newRow("far right, clamped at the end") << 1e9 << 500.0;
+    QTest::newRow("far left") << -1e9 << 0.0;
+  }
+  void PanClamps() {
+    QFETCH(double, dx);
+    QFETCH(double, start);
+    TimelineGeometry g = Make(1000, 500);
+    g.ShowRange(10, 510);  // 500 indexes across 500 pixels
+    g.PanBy(dx);
+    QCOMPARE(g.start(), start);
+    QCOMPARE(g.span(), 500.0);
+  }
+
+  void ColumnsPartitionTheEvents_data() {
+    QTest::addColumn<double>("count");
+    QTest::addColumn<double>("width");
+    QTest::addColumn<double>("first");
+    QTest::addColumn<double>("last");
+    QTest::newRow("fit 1M") << 1e6 << 1357.0 << 0.0 << 1e6;
+    QTest::newRow("fit few") << 16.0 << 900.0 << 0.0 << 16.0;
+    QTest::newRow("zoomed") << 1e6 << 800.0 << 123456.5 << 130000.25;
+    QTest::newRow("one per pixel") << 5000.0 << 1000.0 << 2000.0 << 3000.0;
+  }
+  void ColumnsPartitionTheEvents() {
+    QFETCH(double, count);
+    QFETCH(double, width);
+    QFETCH(double, first);
+    QFETCH(double, last);
+    TimelineGeometry g = Make(count, width);
+    g.ShowRange(first, last);
+    uint64_t expected = g.ColumnRange(0).first;
+    uint64_t covered = 0;
+    for (int c = 0; c < static_cast<int>(width); ++c) {
+      auto [lo, hi] = g.ColumnRange(c);
+      QCOMPARE(lo, expected);  // consecutive and disjoint
+      QVERIFY(hi >= lo);
+      for (uint64_t i : {lo, hi > lo ? hi - 1 : lo}) {
+        if (hi > lo) {
+          // Every event of the column begins within it.
+          QVERIFY(g.XOf(static_cast<double>(i)) >= c - 1e-6);
+          QVERIFY(g.XOf(static_cast<double>(i)) < c + 1 + 1e-6);
+        }
+      }
+      covered += hi - lo;
+      expected = hi;
+    }
+    auto [vis_first, vis_last] = g.VisibleRange();
+    QVERIFY(covered + 1 >= vis_last - vis_first - 1);
+    QVERIFY(covered <= vis_last - vis_first);
+  }
+
+  void TickSteps_data() {
+    QTest::addColumn<double>("ipp");
+    QTest::addColumn<double>("min_pixels");
+    QTest::addColumn<double>("step");
+    QTest::newRow("zoomed in") << 0.01 << 100.0 << 1.0;
+    QTest::newRow("one per pixel") << 1.0 << 100.0 << 100.0;
+    QTest::newRow("round up to 2") << 1.3 << 100.0 << 200.0;
+    QTest::newRow("round up to 5") << 3.0 << 100.0 << 500.0;
+    QTest::newRow("1M on 1000 px") << 1000.0 << 120.0 << 200000.0;
+  }
+  void TickSteps() {
+    QFETCH(double, ipp);
+    QFETCH(double, min_pixels);
+    QTEST(TimelineGeometry::TickStep(ipp, min_pixels), "step");
+  }
+
+  void Lanes_data() {
+    QTest::addColumn<double>("y");
+    QTest::addColumn<int>("lane");
+    LaneLayout l;
+    QTest::newRow("ruler") << 5.0 << -1;
+    QTest::newRow("first lane top") << l.ruler_height << 0;
+    QTest::newRow("first lane middle") << l.LaneCenter(0) << 0;
+    QTest::newRow("gap") << l.LaneTop(0) + l.lane_height + 1 << -1;
+    QTest::newRow("third lane") << l.LaneCenter(2) << 2;
+    QTest::newRow("below the last") << l.LaneCenter(3) << -1;
+  }
+  void Lanes() {
+    QFETCH(double, y);
+    LaneLayout layout;
+    QTEST(layout.LaneAt(y, 3), "lane");
+  }
+};
+
+}  // namespace weft::gui
+
+QTEST_APPLESS_MAIN(weft::gui::GeometryTest)
+#include "geometry_test.moc"

@@ -1,0 +1,296 @@
+// models_test.cc — the window-free part of weft-gui: TraceData's derived tables and level of
+// detail, the item models (under QAbstractItemModelTester), the CLI output parsers, the
+// disassembler, the worker-thread loader.
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <dlfcn.h>
+#include <link.h>
+
+#include <random>
+
+#include "cli_job.h"
+#include "disassembly.h"
+#include "item_models.h"
+#include "test_traces.h"
+#include "trace_data.h"
+#include "trace_loader.h"
+#include "weft/trace_io.h"
+
+namespace weft::gui {
+namespace {
+
+using testing::BankTrace;
+using testing::DeadlockTrace;
+using testing::RandomTrace;
+
+// A function with a known address to disassemble.
+extern "C" __attribute__((noinline, used)) int WeftGuiTestTarget(int x) { return x * 7 + 3; }
+
+}  // namespace
+
+class ModelsTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void LanesFollowThreads() {
+    auto data = BuildTraceData(BankTrace(), "bank.weft");
+    QCOMPARE(data->lanes.size(), size_t{3});
+    QCOMPARE(data->lanes[0].label, QStringLiteral("T0 main"));
+    QCOMPARE(data->lanes[1].label, QStringLiteral("T1 teller"));
+    QCOMPARE(data->lanes[2].label, QStringLiteral("T2 second"));  // name wins over function
+    QCOMPARE(data->lanes[1].events, (std::vector<uint32_t>{1, 4, 5, 8, 9, 12}));
+    // Switches: every index whose thread differs from the one before.
+    QCOMPARE(data->switches, (std::vector<uint32_t>{1, 2, 3, 4, 6, 8, 10, 12, 13, 14}));
+    QVERIFY(data->failed);
+    QCOMPARE(data->outcome, QStringLiteral("exited with code 1"));
+  }
+
+  void ConflictsAreTheLockPairs() {
+    auto data = BuildTraceData(BankTrace(), "bank.weft");
+    // The mutex pairs of the two-withdrawals schedule, reversible at the lock of the first
+    // critical section (replayer/conflicts.h).
+    std::vector<std::pair<uint64_t, uint64_t>> on_mutex;
+    for (const Conflict& c : data->conflicts) {
+      if (c.obj == 3) on_mutex.emplace_back(c.first, c.second);
+    }
+    QVERIFY(!on_mutex.empty());
+    bool key = false;
+    for (const Conflict& c : data->conflicts) {
+      QVERIFY(c.first < c.second);
+      QVERIFY(c.first_tid != c.second_tid);
+      // T2's check (6/7) against T1's debit (8): reversing lets T1 debit before T2 checks.
+      if (c.obj == 3 && c.second == 8 && c.second_tid == 1) {
+        key = true;
+        QCOMPARE(c.reversal, uint64_t{6});
+      }
+    }
+    QVERIFY(key);
+    QVERIFY(data->max_conflict_span > 0);
+  }
+
+  void CategoryMaskMatchesBruteForce_data() {
+    QTest::addColumn<int>("lo");
+    QTest::addColumn<int>("hi");
+    QTest::newRow("empty") << 100 << 100;
+    QTest::newRow("inside one block") << 3 << 40;
+    QTest::newRow("across two blocks") << 60 << 70;
+    QTest::newRow("block aligned") << 64 << 192;
+    QTest::newRow("many blocks") << 5 << 9000;
+    QTest::newRow("everything") << 0 << 20000;
+    QTest::newRow("past the end") << 19990 << 30000;
+  }
+  void CategoryMaskMatchesBruteForce() {
+    QFETCH(int, lo);
+    QFETCH(int, hi);
+    static auto data = BuildTraceData(RandomTrace(20000, 4, 7), "random");
+    for (size_t lane = 0; lane < data->lanes.size(); ++lane) {
+      uint8_t mask = 0;
+      uint32_t count = 0;
+      for (int i = lo; i < std::min<int>(hi, 20000); ++i) {
+        const format::Event& e = data->trace.events[i];
+        if (e.tid != lane) continue;
+        mask |= static_cast<uint8_t>(1u << static_cast<int>(CategoryOf(e.kind)));
+        ++count;
+      }
+      QCOMPARE(data->CategoryMask(lane, lo, hi), mask);
+      QCOMPARE(data->CountInRange(lane, lo, hi), count);
+    }
+  }
+
+  void OutcomeDetailsNameTheCycle() {
+    auto data = BuildTraceData(DeadlockTrace(), "deadlock.weft");
+    QVERIFY(data->failed);
+    QStringList lines = OutcomeDetails(*data);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines[0].contains("T1 teller waits in mutex_lock on mutex#4 m_b held by T2"),
+             qPrintable(lines[0]));
+    QVERIFY2(lines[1].contains("account_lock held by T1"), qPrintable(lines[1]));
+  }
+
+  void ModelsPassTheTester() {
+    auto data = BuildTraceData(BankTrace(), "bank.weft");
+    auto deadlock = BuildTraceData(DeadlockTrace(), "deadlock.weft");
+    ThreadModel threads;
+    EventModel events;
+    ConflictModel conflicts;
+    StackModel stack;
+    BlockedModel blocked;
+    QAbstractItemModelTester t1(&threads, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(&events, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t3(&conflicts,
+                                QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t4(&stack, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t5(&blocked, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    threads.SetTraceData(data);
+    events.SetTraceData(data);
+    conflicts.SetTraceData(data);
+    stack.SetStack(data, 1);
+    blocked.SetTraceData(deadlock);
+    QCOMPARE(threads.rowCount(), 3);
+    QCOMPARE(threads.data(threads.index(2, ThreadModel::kName)).toString(), QStringLiteral("second"));
+    QCOMPARE(threads.data(threads.index(1, ThreadModel::kEvents)).toULongLong(), 6ull);
+    QCOMPARE(events.rowCount(), 16);
+    QCOMPARE(events.data(events.index(4, EventModel::kKind)).toString(), QStringLiteral("mutex_lock"));
+    QCOMPARE(events.data(events.index(4, EventModel::kObject)).toString(),
+             QStringLiteral("mutex#3 account_lock"));
+    QCOMPARE(events.data(events.index(4, EventModel::kTime)).toString(), QStringLiteral("0.000005000"));
+    QCOMPARE(events.data(events.index(4, EventModel::kLocation)).toString(),
+             QStringLiteral("teller (withdraw.c:19)"));
+    QCOMPARE(events.data(events.index(9, 0), kKeyRole).toULongLong(), 9ull);
+    QCOMPARE(conflicts.rowCount(), static_cast<int>(data->conflicts.size()));
+    QVERIFY(conflicts.data(conflicts.index(0, ConflictModel::kThreads)).toString().contains("→"));
+    QCOMPARE(stack.rowCount(), 2);
+    QCOMPARE(stack.data(stack.index(0, StackModel::kLocation)).toString(), QStringLiteral("withdraw.c:19"));
+    QCOMPARE(stack.data(stack.index(0, StackModel::kAddress)).toString(), QStringLiteral("0x401136"));
+    QCOMPARE(stack.FrameAt(1)->function, std::string("start_thread"));
+    QCOMPARE(blocked.rowCount(), 2);
+    QCOMPARE(blocked.data(blocked.index(0, BlockedModel::kHolder)).toString(), QStringLiteral("T2"));
+    QCOMPARE(blocked.StackAt(1), 1u);
+    // Swapping the data under the testers resets cleanly; so does clearing it.
+    events.SetTraceData(deadlock);
+    stack.SetStack(data, 0);
+    QCOMPARE(stack.rowCount(), 0);
+    threads.SetTraceData(nullptr);
+    events.SetTraceData(nullptr);
+    conflicts.SetTraceData(nullptr);
+    blocked.SetTraceData(nullptr);
+    QCOMPARE(events.rowCount(), 0);
+  }
+
+  void ExploreProgressLines_data() {
+    QTest::addColumn<QString>("line");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<qulonglong>("run");
+    QTest::addColumn<qulonglong>("runs");
+    QTest::addColumn<qulonglong>("seed");
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<bool>("failed");
+    QTest::newRow("plain") << "weft: run 37/200 (seed 37) 95 runs/s" << true << 37ull << 200ull
+                           << 37ull << 95.0 << false;
+    QTest::newRow("failed") << "weft: run 3/100 (seed 9) 12 runs/s: FAILED" << true << 3ull
+                            << 100ull << 9ull << 12.0 << true;
+    QTest::newRow("terminal") << "\r\x1b[Kweft: run 1/2 (seed 1) 0 runs/s" << true << 1ull << 2ull
+                              << 1ull << 0.0 << false;
+    QTest::newRow("other") << "weft: saved: x.weft" << false << 0ull << 0ull << 0ull << 0.0 << false;
+  }
+  void ExploreProgressLines() {
+    QFETCH(QString, line);
+    QFETCH(bool, ok);
+    ExploreProgress p;
+    QCOMPARE(ParseExploreProgress(line, &p), ok);
+    if (!ok) return;
+    QTEST(static_cast<qulonglong>(p.run), "run");
+    QTEST(static_cast<qulonglong>(p.runs), "runs");
+    QTEST(static_cast<qulonglong>(p.seed), "seed");
+    QTEST(p.runs_per_second, "rate");
+    QTEST(p.failed, "failed");
+  }
+
+  void StrategiesFromHelp_data() {
+    QTest::addColumn<QString>("help");
+    QTest::addColumn<QStringList>("names");
+    QTest::newRow("one") << "options:\n  --runs N   at most\n  --strategy NAME   random (default)\n"
+                            "  --keep-going   do not stop\n"
+                         << QStringList{"random"};
+    QTest::newRow("several") << "  --strategy NAME   random (default), pct, bounded or\n"
+                                "                    conflicts\n  --seed S   first seed\n"
+                             << QStringList{"random", "pct", "bounded", "conflicts"};
+    QTest::newRow("slashes") << "  --strategy NAME   random|pct (default: random)\n"
+                             << QStringList{"random", "pct"};
+    QTest::newRow("none") << "usage: weft explore\n" << QStringList{};
+  }
+  void StrategiesFromHelp() {
+    QFETCH(QString, help);
+    QTEST(ParseStrategies(help), "names");
+  }
+
+  void JsonReportIsTheLastObjectLine() {
+    QString error;
+    QJsonObject j = ParseJsonReport("balance = 0\n{\"outcome\": \"exited with code 0\", \"failed\": false}\n",
+                                    &error);
+    QCOMPARE(j.value("outcome").toString(), QStringLiteral("exited with code 0"));
+    QVERIFY(ParseJsonReport("no json here\n", &error).isEmpty());
+    QCOMPARE(error, QStringLiteral("it printed no JSON report"));
+  }
+
+  void DisassemblesThisProcess() {
+    // Map this test binary the way a trace does: path and load bias.
+    Dl_info info{};
+    QVERIFY(dladdr(reinterpret_cast<void*>(&WeftGuiTestTarget), &info) != 0);
+    struct Found {
+      uint64_t base = 0;
+      bool ok = false;
+    } found;
+    dl_iterate_phdr(
+        [](dl_phdr_info* i, size_t, void* arg) {
+          auto* f = static_cast<Found*>(arg);
+          if (i->dlpi_name == nullptr || i->dlpi_name[0] == '\0') {  // the main program
+            f->base = i->dlpi_addr;
+            f->ok = true;
+            return 1;
+          }
+          return 0;
+        },
+        &found);
+    QVERIFY(found.ok);
+    format::Module self;
+    self.path = QCoreApplication::applicationFilePath().toStdString();
+    self.base = found.base;
+    uint64_t address = reinterpret_cast<uint64_t>(&WeftGuiTestTarget);
+    Result<ModuleLocation> loc = LocateAddress({self}, address);
+    QVERIFY2(loc.ok(), loc.ok() ? "" : loc.error().message.c_str());
+    Result<Disassembly> dis = DisassembleAround({self}, address, false, 4, 4);
+    QVERIFY2(dis.ok(), dis.ok() ? "" : dis.error().message.c_str());
+    int highlighted = 0;
+    for (const Instruction& ins : dis->instructions) {
+      if (!ins.highlighted) continue;
+      ++highlighted;
+      QCOMPARE(ins.address, address);
+      QVERIFY(!ins.text.empty());
+    }
+    QCOMPARE(highlighted, 1);
+    // An address in no module says so.
+    Result<Disassembly> none = DisassembleAround({self}, 16, false);
+    QVERIFY(!none.ok());
+    QVERIFY(QString::fromStdString(none.error().message).contains("none of the trace's modules"));
+  }
+
+  void LoaderDeliversOffTheGuiThread() {
+    QTemporaryDir dir;
+    QString good = dir.filePath("bank.weft");
+    QVERIFY(format::WriteTrace(good.toStdString(), BankTrace()).ok());
+    QString bad = dir.filePath("bad.weft");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not a trace at all");
+    f.close();
+    TraceLoader loader;
+    QSignalSpy loaded(&loader, &TraceLoader::Loaded);
+    QSignalSpy failed(&loader, &TraceLoader::Failed);
+    loader.Load(good);
+    QVERIFY(loader.busy());
+    QVERIFY(loaded.wait(10000));
+    auto data = loaded.at(0).at(0).value<std::shared_ptr<const TraceData>>();
+    QCOMPARE(data->trace.events.size(), size_t{16});
+    loader.Load(bad);
+    QVERIFY(failed.wait(10000));
+    QVERIFY2(failed.at(0).at(1).toString().contains("not a weft trace"),
+             qPrintable(failed.at(0).at(1).toString()));
+    // Only the newest request is delivered.
+    loaded.clear();
+    loader.Load(bad);
+    loader.Load(good);
+    QVERIFY(loaded.wait(10000));
+    QTest::qWait(100);
+    QCOMPARE(failed.size(), 1);
+    QCOMPARE(loaded.size(), 1);
+  }
+};
+
+}  // namespace weft::gui
+
+QTEST_GUILESS_MAIN(weft::gui::ModelsTest)
+#include "models_test.moc"

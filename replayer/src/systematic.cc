@@ -1,0 +1,269 @@
+// systematic.cc — the searches that build each schedule from earlier runs: bounded
+// (preemption-bounded depth-first search) and conflict-directed (reversal of conflicting
+// pairs). Both run guided schedules: a prefix of decisions copied from an earlier run, one
+// different choice, then the non-preemptive default.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <set>
+#include <unordered_set>
+
+#include "weft/conflicts.h"
+#include "weft/explorer.h"
+#include "weft/trace_io.h"
+
+namespace weft::replay {
+namespace {
+
+double Now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+uint64_t PreemptionsIn(const std::vector<recorder::Decision>& d, size_t end) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < end && i < d.size(); ++i) n += d[i].preemption() ? 1 : 0;
+  return n;
+}
+
+// Runs guided schedules for a search and keeps its bookkeeping.
+class Searcher {
+ public:
+  Searcher(const ExploreOptions& options, const ExploreProgress& progress, std::string label)
+      : options_(options), progress_(progress), label_(std::move(label)) {}
+
+  Status Init() {
+    if (mkdir(options_.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
+      return MakeError("cannot create the output directory '" + options_.out_dir +
+                       "': " + std::strerror(errno));
+    }
+    devnull_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull_ < 0) return MakeError("cannot open /dev/null");
+    base_ = options_.base;
+    base_.stack_depth = 0;
+    base_.trace_path.clear();
+    base_.stdout_fd = devnull_;
+    base_.stderr_fd = devnull_;
+    base_.record_decisions = true;
+    start_ = Now();
+    return Status::Ok();
+  }
+  ~Searcher() {
+    if (devnull_ >= 0) close(devnull_);
+  }
+
+  bool budget_left() const { return result_.runs < options_.runs; }
+  bool stop() const { return !options_.keep_going && !result_.failures.empty(); }
+
+  // Runs `config`; records it, saves it if it failed. Returns the report.
+  Result<recorder::RunReport> Run(recorder::RunConfig config) {
+    Result<recorder::RunReport> report = recorder::RunProgram(config);
+    if (!report.ok()) return report;
+    if (result_.runs == 0 && !report->controlled) {
+      return MakeError("weft's shim never took control of '" + config.executable + "'");
+    }
+    ++result_.runs;
+    result_.total_events += report->events;
+    result_.max_threads = std::max(result_.max_threads, report->threads);
+    schedules_.insert(report->event_digest);
+    if (progress_) progress_(result_.runs, config.seed, report.value());
+    if (report->failed()) {
+      Result<Failure> saved = SaveFailure(options_, config, report.value(), result_.runs,
+                                          label_ + "-run" + std::to_string(result_.runs));
+      if (!saved.ok()) return saved.error();
+      if (result_.first_failure_run == 0) result_.first_failure_run = result_.runs;
+      result_.failures.push_back(std::move(saved.value()));
+    }
+    return report;
+  }
+
+  recorder::RunConfig Guided(const std::vector<recorder::Decision>& prefix, uint16_t choice) {
+    recorder::RunConfig c = base_;
+    c.strategy = "guided";
+    c.replay_of = nullptr;
+    c.tail = "nonpreemptive";
+    c.schedule = prefix;
+    recorder::Decision d;
+    d.tid = choice;
+    c.schedule.push_back(d);
+    return c;
+  }
+
+  ExploreResult Finish() {
+    result_.distinct_schedules = schedules_.size();
+    result_.wall_seconds = Now() - start_;
+    return result_;
+  }
+
+  const recorder::RunConfig& base() const { return base_; }
+  ExploreResult& result() { return result_; }
+
+ private:
+  const ExploreOptions& options_;
+  const ExploreProgress& progress_;
+  std::string label_;
+  recorder::RunConfig base_;
+  ExploreResult result_;
+  std::unordered_set<uint64_t> schedules_;
+  int devnull_ = -1;
+  double start_ = 0;
+};
+
+}  // namespace
+
+Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
+                                     const ExploreProgress& progress) {
+  Searcher search(options, progress, "bounded");
+  Status st = search.Init();
+  if (!st.ok()) return st.error();
+
+  // The first schedule: no preemptions at all.
+  recorder::RunConfig first = search.base();
+  first.strategy = "guided";
+  first.replay_of = nullptr;
+  first.tail = "nonpreemptive";
+  Result<recorder::RunReport> root = search.Run(first);
+  if (!root.ok()) return root.error();
+
+  // Depth-first over the tree of deviations: a node is a run; its children change one
+  // decision at or after the node's own deviation (earlier ones belong to other branches),
+  // so every schedule within the bound is run exactly once.
+  struct Node {
+    std::vector<recorder::Decision> decisions;
+    size_t from = 0;  // first decision this node may change
+  };
+  std::vector<Node> stack;
+  stack.push_back({std::move(root->decisions), 0});
+  bool exhausted = false;
+  while (!stack.empty() && !search.stop()) {
+    Node node = std::move(stack.back());
+    stack.pop_back();
+    std::vector<Node> children;
+    for (size_t i = node.from; i < node.decisions.size() && !search.stop(); ++i) {
+      const recorder::Decision& d = node.decisions[i];
+      uint64_t before = PreemptionsIn(node.decisions, i);
+      for (uint16_t t = 0; t < 192; ++t) {
+        if (!d.IsEnabled(t) || t == d.tid) continue;
+        bool preempts = d.IsEnabled(d.current) && t != d.current;
+        if (before + (preempts ? 1 : 0) > options.preemption_bound) continue;
+        if (!search.budget_left()) {
+          exhausted = true;
+          break;
+        }
+        std::vector<recorder::Decision> prefix(node.decisions.begin(),
+                                               node.decisions.begin() + static_cast<long>(i));
+        Result<recorder::RunReport> r = search.Run(search.Guided(prefix, t));
+        if (!r.ok()) return r.error();
+        if (search.stop()) break;
+        children.push_back({std::move(r->decisions), i + 1});
+      }
+      if (exhausted) break;
+    }
+    if (exhausted) break;
+    // NB: pushed in reverse so the earliest deviation is explored first (depth-first).
+    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(std::move(*it));
+  }
+  ExploreResult result = search.Finish();
+  result.complete = !exhausted && stack.empty() && result.failures.empty();
+  if (!exhausted && stack.empty() && !result.failures.empty() && options.keep_going) {
+    result.complete = true;
+  }
+  return result;
+}
+
+Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
+                                       const ExploreProgress& progress) {
+  Searcher search(options, progress, "conflicts");
+  Status st = search.Init();
+  if (!st.ok()) return st.error();
+  char dir_template[] = "/tmp/weft-conflicts-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) {
+    return MakeError(std::string("cannot create a temporary directory: ") + std::strerror(errno));
+  }
+  std::string tmp_dir = dir_template;
+  std::string tmp_trace = tmp_dir + "/run.weft";
+  struct Cleanup {
+    std::string dir, file;
+    ~Cleanup() {
+      unlink(file.c_str());
+      rmdir(dir.c_str());
+    }
+  } cleanup{tmp_dir, tmp_trace};
+
+  // Each run is written (without stacks) to find its conflicts.
+  auto run_traced = [&](recorder::RunConfig config)
+      -> Result<std::pair<recorder::RunReport, format::Trace>> {
+    config.trace_path = tmp_trace;
+    Result<recorder::RunReport> r = search.Run(config);
+    if (!r.ok()) return r.error();
+    Result<format::Trace> t = format::ReadTrace(tmp_trace);
+    if (!t.ok()) return t.error();
+    return std::make_pair(std::move(r.value()), std::move(t.value()));
+  };
+
+  recorder::RunConfig first = search.base();
+  if (options.from != nullptr) {
+    first.strategy = "replay";
+    first.replay_of = options.from;
+    first.replay_path = options.from_path;
+  } else {
+    first.strategy = "random";
+    first.seed = options.first_seed;
+  }
+  auto root = run_traced(first);
+  if (!root.ok()) return root.error();
+
+  struct Pending {
+    std::vector<recorder::Decision> decisions;
+    format::Trace trace;
+  };
+  std::deque<Pending> queue;
+  queue.push_back({std::move(root->first.decisions), std::move(root->second)});
+  std::set<std::pair<std::vector<uint16_t>, uint16_t>> tried;  // (prefix threads, choice)
+  while (!queue.empty() && search.budget_left() && !search.stop()) {
+    Pending run = std::move(queue.front());
+    queue.pop_front();
+    for (const Conflict& c : FindConflicts(run.trace)) {
+      if (!search.budget_left() || search.stop()) break;
+      uint64_t at = c.reversal;
+      if (at >= run.decisions.size()) continue;
+      const recorder::Decision& d = run.decisions[at];
+      uint16_t other = static_cast<uint16_t>(c.second_tid);
+      if (d.tid == other) continue;
+      // DPOR: if the other thread cannot run there, any enabled thread might lead to it.
+      std::vector<uint16_t> choices;
+      if (d.IsEnabled(other)) {
+        choices.push_back(other);
+      } else {
+        for (uint16_t t = 0; t < 192; ++t) {
+          if (d.IsEnabled(t) && t != d.tid) choices.push_back(t);
+        }
+      }
+      for (uint16_t choice : choices) {
+        if (!search.budget_left() || search.stop()) break;
+        std::vector<uint16_t> key;
+        key.reserve(at);
+        for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
+        if (!tried.insert({key, choice}).second) continue;  // never the same schedule twice
+        std::vector<recorder::Decision> prefix(run.decisions.begin(),
+                                               run.decisions.begin() + static_cast<long>(at));
+        auto next = run_traced(search.Guided(prefix, choice));
+        if (!next.ok()) return next.error();
+        queue.push_back({std::move(next->first.decisions), std::move(next->second)});
+      }
+    }
+  }
+  ExploreResult result = search.Finish();
+  result.complete = queue.empty() && result.failures.empty();
+  return result;
+}
+
+}  // namespace weft::replay
