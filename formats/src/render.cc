@@ -409,7 +409,8 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
       text = "weft's shim failed: " + (outcome.message.empty() ? "no message" : outcome.message);
       break;
     case Outcome::Kind::kMaxSteps:
-      text = "stopped at the step limit after " + std::to_string(outcome.events) + " events";
+      text = "livelock? stopped at the step limit after " + std::to_string(outcome.events) +
+             " events";
       break;
     case Outcome::Kind::kStopped:
       text = "stopped before event " + std::to_string(outcome.events) + " (--stop-at)";

@@ -104,7 +104,7 @@ TEST(DescribeOutcome, OneLinePerKind) {
   Outcome steps;
   steps.kind = Outcome::Kind::kMaxSteps;
   steps.events = 1000000;
-  EXPECT_EQ(DescribeOutcome(steps), "stopped at the step limit after 1000000 events");
+  EXPECT_EQ(DescribeOutcome(steps), "livelock? stopped at the step limit after 1000000 events");
 
   Outcome killed;
   killed.kind = Outcome::Kind::kSignaled;

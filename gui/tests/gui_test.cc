@@ -1,0 +1,401 @@
+// gui_test.cc — weft-gui on a real recorded trace of the two-withdrawals bug
+// (tests/programs/withdraw_racy, found with `weft explore`): lanes, conflicts, outcome,
+// clicking an event and a frame, zoom and pan, replay, stop-at, permuting the key conflict,
+// the search panel, bad files, drops, --screenshot; and the level of detail on 1,000,000
+// events. Needs WEFT_CLI (the weft binary), WEFT_TEST_PROGRAM and WEFT_GUI_BIN; skips what
+// the machine cannot run.
+#include <QAbstractItemView>
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QImage>
+#include <QListWidget>
+#include <QMimeData>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+#include "code_views.h"
+#include "main_window.h"
+#include "panels.h"
+#include "test_traces.h"
+#include "timeline_view.h"
+
+namespace weft::gui {
+
+class GuiTest : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir dir_;
+  QString trace_;  // a failing trace of withdraw_racy
+  QString skip_;   // why the recorded-trace tests skip, "" if they run
+
+  // Opens `path` in `window` and waits until it is shown.
+  static bool Open(MainWindow& window, const QString& path) {
+    window.OpenFile(path);
+    QTest::qWait(0);
+    for (int i = 0; i < 600 && window.busy(); ++i) QTest::qWait(50);
+    return window.current_run() != nullptr && !window.busy();
+  }
+
+  static bool WaitIdle(MainWindow& window, int ms = 90000) {
+    QElapsedTimer timer;
+    timer.start();
+    while (window.busy() && timer.elapsed() < ms) QTest::qWait(50);
+    return !window.busy();
+  }
+
+ private slots:
+  void initTestCase() {
+    QString weft = qEnvironmentVariable("WEFT_CLI");
+    QString program = qEnvironmentVariable("WEFT_TEST_PROGRAM");
+    if (weft.isEmpty() || !QFileInfo(weft).isExecutable()) {
+      skip_ = "WEFT_CLI does not name the weft binary";
+      return;
+    }
+    if (program.isEmpty() || !QFileInfo(program).isExecutable()) {
+      skip_ = "WEFT_TEST_PROGRAM (withdraw_racy) is not built";
+      return;
+    }
+    QProcess explore;
+    explore.start(weft, {"explore", "--runs", "300", "-o", dir_.path(), "--", program});
+    QVERIFY(explore.waitForFinished(120000));
+    QDir out(dir_.path());
+    QStringList traces = out.entryList({"*.weft"}, QDir::Files);
+    if (explore.exitCode() != 1 || traces.isEmpty()) {
+      skip_ = "weft explore found no failing schedule here (exit " +
+              QString::number(explore.exitCode()) + "): " +
+              QString::fromLocal8Bit(explore.readAllStandardError()).right(300);
+      return;
+    }
+    trace_ = out.filePath(traces.first());
+  }
+
+  void OpensTheRecordedTrace() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    RunView* run = window.current_run();
+    const auto& data = run->trace_data();
+    // main and the two withdrawing threads, each a lane.
+    QCOMPARE(data->lanes.size(), size_t{3});
+    QCOMPARE(data->lanes[0].label, QStringLiteral("T0 main"));
+    QVERIFY(data->lanes[1].label.contains("withdraw"));
+    QVERIFY(data->lanes[2].label.contains("withdraw"));
+    // The conflicting lock pairs on the account's mutex, listed beside.
+    int on_lock = 0;
+    for (const Conflict& c : data->conflicts) {
+      if (data->ObjectLabel(c.obj).contains("account_lock")) ++on_lock;
+    }
+    QVERIFY(on_lock >= 2);
+    QCOMPARE(window.conflict_model()->rowCount(), static_cast<int>(data->conflicts.size()));
+    // The failed outcome, with the program's own words saved by explore.
+    QString banner = run->banner()->text();
+    QVERIFY2(banner.contains("FAILED") && banner.contains("exited with code 1"), qPrintable(banner));
+    QVERIFY2(banner.contains("balance = -70"), qPrintable(banner));
+  }
+
+  void ClickingAnEventShowsItsSourceAndInstruction() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    TimelineView* timeline = window.current_run()->timeline();
+    const auto& data = timeline->trace_data();
+    int64_t lock = -1;
+    for (size_t i = 0; i < data->trace.events.size(); ++i) {
+      if (data->trace.events[i].kind == format::EventKind::kMutexLock) {
+        lock = static_cast<int64_t>(i);
+        break;
+      }
+    }
+    QVERIFY(lock >= 0);
+    QSignalSpy selected(timeline, &TimelineView::EventSelected);
+    QTest::mouseClick(timeline, Qt::LeftButton, {}, timeline->EventPosition(lock).toPoint());
+    QCOMPARE(selected.size(), 1);
+    QCOMPARE(timeline->selected_event(), lock);
+    QVERIFY2(window.details()->summary().contains("mutex_lock"),
+             qPrintable(window.details()->summary()));
+    QVERIFY(window.details()->summary().contains("account_lock"));
+    QVERIFY(window.details()->stack_model()->rowCount() > 0);
+    // The program's frame is picked: its source with the line of the lock call highlighted.
+    SourceView* source = window.details()->source_view();
+    QVERIFY2(source->shown_file().endsWith("withdraw_racy.c"), qPrintable(source->toPlainText().left(200)));
+    QVERIFY2(source->HighlightedText().contains("pthread_mutex_lock"),
+             qPrintable(source->HighlightedText()));
+    // And the call instruction in the disassembly.
+    QVERIFY2(window.details()->disassembly_view()->HighlightedText().contains("call"),
+             qPrintable(window.details()->disassembly_view()->toPlainText().left(300)));
+    // Clicking another frame (libc's start_thread, no source on disk) says so, no crash.
+    QTableView* stack = window.details()->stack_view();
+    int rows = window.details()->stack_model()->rowCount();
+    QRect last = stack->visualRect(window.details()->stack_model()->index(rows - 1, 1));
+    QTest::mouseClick(stack->viewport(), Qt::LeftButton, {}, last.center());
+    QVERIFY(!source->toPlainText().isEmpty());
+    // Keys walk the schedule.
+    timeline->setFocus();
+    QTest::keyClick(timeline, Qt::Key_Right);
+    QCOMPARE(timeline->selected_event(), lock + 1);
+  }
+
+  void ZoomAndPan() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    TimelineView* timeline = window.current_run()->timeline();
+    double full = timeline->geometry().span();
+    QTest::keyClick(timeline, Qt::Key_Plus);
+    QCOMPARE(timeline->geometry().span(), full / 2);
+    QTest::keyClick(timeline, Qt::Key_Plus);
+    double start = timeline->geometry().start();
+    QPoint from(timeline->layout().gutter + 300, static_cast<int>(timeline->layout().LaneCenter(1)));
+    QTest::mousePress(timeline, Qt::LeftButton, {}, from);
+    QTest::mouseMove(timeline, from + QPoint(-40, 0));
+    QTest::mouseMove(timeline, from + QPoint(-120, 0));
+    QTest::mouseRelease(timeline, Qt::LeftButton, {}, from + QPoint(-120, 0));
+    QVERIFY(timeline->geometry().start() > start);  // dragging left shows later events
+    QWheelEvent wheel(QPointF(timeline->layout().gutter + 10, 60), timeline->mapToGlobal(QPoint(0, 0)),
+                      QPoint(), QPoint(0, -240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
+                      false);
+    QApplication::sendEvent(timeline, &wheel);
+    QVERIFY(timeline->geometry().span() > full / 4);
+    QTest::keyClick(timeline, Qt::Key_0);
+    QCOMPARE(timeline->geometry().span(), full);
+  }
+
+  void SelectingAConflictHighlightsBothEvents() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    QTableView* list = window.conflict_view();
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                      list->visualRect(window.conflict_model()->index(0, 0)).center());
+    TimelineView* timeline = window.current_run()->timeline();
+    QCOMPARE(timeline->selected_conflict(), int64_t{0});
+    const Conflict& c = timeline->trace_data()->conflicts[0];
+    QCOMPARE(timeline->selected_event(), static_cast<int64_t>(c.first));
+    // Both events are in view.
+    const TimelineGeometry& g = timeline->geometry();
+    QVERIFY(c.first >= g.start() && c.second + 1 <= g.start() + g.span());
+  }
+
+  void ReplayReproducesTheFailure() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    QVERIFY(window.Replay());
+    QVERIFY(WaitIdle(window));
+    QVERIFY2(window.last_error().isEmpty(), qPrintable(window.last_error()));
+    QString banner = window.current_run()->banner()->text();
+    QVERIFY2(banner.contains("replay: reproduced"), qPrintable(banner));
+  }
+
+  void StopAtAnEventShowsEveryThread() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    const auto& data = window.current_run()->trace_data();
+    // The second lock of the account: both withdrawing threads are alive there.
+    int64_t at = -1, locks = 0;
+    for (size_t i = 0; i < data->trace.events.size() && at < 0; ++i) {
+      if (data->trace.events[i].kind == format::EventKind::kMutexLock && ++locks == 2) at = i;
+    }
+    QVERIFY(at > 0);
+    window.SelectEvent(at);
+    QVERIFY(window.StopAtSelected());
+    QVERIFY(WaitIdle(window));
+    QVERIFY2(window.last_error().isEmpty(), qPrintable(window.last_error()));
+    QVERIFY(window.blocked_model()->rowCount() >= 2);
+    // Each thread's pending operation comes with its stack.
+    bool has_stack = false;
+    for (int row = 0; row < window.blocked_model()->rowCount(); ++row) {
+      has_stack = has_stack || window.blocked_model()->StackAt(row) != 0;
+    }
+    QVERIFY(has_stack);
+    QVERIFY(window.stop_details()->stack_model()->rowCount() > 0);
+  }
+
+  void PermutingTheKeyConflictPasses() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    RunView* original = window.current_run();
+    const auto data = original->trace_data();
+    QString passing;
+    for (size_t k = 0; k < data->conflicts.size() && passing.isEmpty(); ++k) {
+      if (!data->ObjectLabel(data->conflicts[k].obj).contains("account_lock")) continue;
+      window.SelectConflict(static_cast<int64_t>(k));
+      QVERIFY(window.PermuteSelectedConflict());
+      QVERIFY(WaitIdle(window));
+      QVERIFY2(window.last_error().isEmpty(), qPrintable(window.last_error()));
+      QCOMPARE(window.runs().size(), 2);
+      RunView* permuted = window.current_run();
+      QVERIFY(permuted != original);
+      QString banner = permuted->banner()->text();
+      QVERIFY2(banner.contains("balance = "), qPrintable(banner));  // the program's output
+      if (banner.contains("passed")) passing = banner;
+      // Back to the original for the next attempt.
+      QMetaObject::invokeMethod(permuted, [permuted] { emit permuted->CloseRequested(permuted); });
+      QTest::qWait(50);
+      QCOMPARE(window.runs().size(), 1);
+      QCOMPARE(window.current_run(), original);
+    }
+    QVERIFY2(!passing.isEmpty(), "no conflict on account_lock gave a passing run when reversed");
+    QVERIFY2(passing.contains("exited with code 0"), qPrintable(passing));
+  }
+
+  void SearchPanelFindsFailures() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, trace_));
+    ExplorePanel* panel = window.explore_panel();
+    panel->LoadStrategies();
+    QVERIFY(panel->strategy_box()->findText("random") >= 0);
+    panel->runs_box()->setValue(40);
+    QVERIFY(panel->Start());
+    QVERIFY(panel->running());
+    QVERIFY(WaitIdle(window, 120000));
+    QVERIFY2(panel->failures()->count() > 0, qPrintable(panel->status()->text()));
+    // One click opens a failing trace.
+    QListWidget* list = panel->failures();
+    QString path = list->item(0)->data(Qt::UserRole).toString();
+    QSignalSpy opened(&window, &MainWindow::TraceOpened);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(0)).center());
+    QVERIFY(opened.wait(20000));
+    QCOMPARE(opened.at(0).at(0).toString(), QFileInfo(path).absoluteFilePath());
+  }
+
+  void SearchCanBeCanceled() {
+    if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));
+    ExplorePanel panel;
+    panel.SetProgram({qEnvironmentVariable("WEFT_TEST_PROGRAM")}, QDir::tempPath());
+    panel.runs_box()->setValue(1000000);
+    QSignalSpy finished(&panel, &ExplorePanel::Finished);
+    QVERIFY(panel.Start());
+    QTest::qWait(300);
+    panel.Cancel();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(panel.status()->text(), QStringLiteral("Canceled."));
+  }
+
+  void BadFilesSayWhy() {
+    MainWindow window(true);
+    window.show();
+    QTemporaryDir dir;
+    QString bad = dir.filePath("garbage.weft");
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("definitely not a trace");
+    f.close();
+    window.OpenFile(bad);
+    QVERIFY(WaitIdle(window));
+    QVERIFY2(window.last_error().contains("not a weft trace"), qPrintable(window.last_error()));
+    QVERIFY(window.current_run() == nullptr);
+    window.OpenFile(dir.filePath("missing.weft"));
+    QVERIFY2(window.last_error().contains("no such file"), qPrintable(window.last_error()));
+  }
+
+  void DroppingAFileOpensIt() {
+    QTemporaryDir dir;
+    QString path = dir.filePath("bank.weft");
+    QVERIFY(format::WriteTrace(path.toStdString(), testing::BankTrace()).ok());
+    MainWindow window(true);
+    window.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    QVERIFY(WaitIdle(window));
+    QVERIFY(window.current_run() != nullptr);
+    QCOMPARE(window.current_run()->trace_data()->trace.events.size(), size_t{16});
+  }
+
+  void DeadlockCycleIsShown() {
+    QTemporaryDir dir;
+    QString path = dir.filePath("deadlock.weft");
+    QVERIFY(format::WriteTrace(path.toStdString(), testing::DeadlockTrace()).ok());
+    MainWindow window(true);
+    window.show();
+    QVERIFY(Open(window, path));
+    QString banner = window.current_run()->banner()->text();
+    QVERIFY2(banner.contains("deadlock") && banner.contains("held by T2"), qPrintable(banner));
+    // The blocked threads are listed with their stacks, as a stop's would be.
+    QCOMPARE(window.blocked_model()->rowCount(), 2);
+  }
+
+  void ScreenshotCommandWritesAPng() {
+    QString gui = qEnvironmentVariable("WEFT_GUI_BIN");
+    if (gui.isEmpty()) QSKIP("WEFT_GUI_BIN is not set");
+    QTemporaryDir dir;
+    QString path = trace_;
+    if (path.isEmpty()) {
+      path = dir.filePath("bank.weft");
+      QVERIFY(format::WriteTrace(path.toStdString(), testing::BankTrace()).ok());
+    }
+    QString png = dir.filePath("shot.png");
+    QProcess p;
+    p.start(gui, {"--screenshot", png, "--size", "1200x800", "--select", "4", path});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QImage image(png);
+    QCOMPARE(image.size(), QSize(1200, 800));
+    // A bad file makes it fail with a message instead of a picture of nothing.
+    QProcess bad;
+    bad.start(gui, {"--screenshot", png, dir.filePath("missing.weft")});
+    QVERIFY(bad.waitForFinished(60000));
+    QCOMPARE(bad.exitCode(), 1);
+    QVERIFY(QString::fromLocal8Bit(bad.readAllStandardError()).contains("no such file"));
+  }
+
+  void LevelOfDetailOnAMillionEvents() {
+    std::shared_ptr<const TraceData> data =
+        BuildTraceData(testing::RandomTrace(1000000, 4, 3), "million");
+    TimelineView view;
+    view.resize(1600, 300);
+    view.SetTraceData(data);
+    QImage image(view.size(), QImage::Format_ARGB32_Premultiplied);
+    QElapsedTimer timer;
+    timer.start();
+    view.render(&image);
+    double fit_ms = timer.nsecsElapsed() / 1e6;
+    QVERIFY2(fit_ms < 1500, qPrintable(QString("painting 1M events took %1 ms").arg(fit_ms)));
+    // Zooming in step by step down to single events, each frame fast.
+    double worst = 0;
+    for (int step = 0; step < 20; ++step) {
+      view.ZoomAt(800, 2.0);
+      timer.restart();
+      view.render(&image);
+      worst = std::max(worst, timer.nsecsElapsed() / 1e6);
+    }
+    QVERIFY(view.geometry().IndexesPerPixel() < 0.5);
+    QVERIFY2(worst < 500, qPrintable(QString("a zoomed frame took %1 ms").arg(worst)));
+    // Aggregated columns are not blank: a lane's pixels carry colour.
+    view.Fit();
+    view.render(&image);
+    QColor lane = image.pixelColor(static_cast<int>(view.layout().gutter) + 400,
+                                   static_cast<int>(view.layout().LaneCenter(1)));
+    QVERIFY(lane.saturation() > 40);
+  }
+};
+
+}  // namespace weft::gui
+
+QTEST_MAIN(weft::gui::GuiTest)
+#include "gui_test.moc"
