@@ -89,6 +89,25 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the permuted run timed out");
     if (window.runs().size() < 2) return Fail("the permuted run did not open: " + window.last_error());
   }
+  if (steps.permute_until_pass) {
+    if (!need_run()) return Fail("--permute-until-pass needs a trace");
+    RunView* original = window.current_run();
+    auto data = original->trace_data();
+    bool passed = false;
+    for (size_t k = 0; k < data->conflicts.size() && !passed; ++k) {
+      window.SetCurrentRun(original);
+      window.SelectConflict(static_cast<int64_t>(k));
+      if (!window.PermuteSelectedConflict()) return Fail("cannot permute: " + window.last_error());
+      if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the permuted run timed out");
+      RunView* permuted = window.current_run();
+      if (permuted == original) continue;  // the run failed to start; the error was printed
+      passed = !permuted->trace_data()->failed;
+      if (!passed) window.CloseRun(permuted);
+    }
+    if (!passed) return Fail("no reversed conflict made the program pass");
+    // Show the reversed pair on the original beside the passing run.
+    QApplication::processEvents();
+  }
   if (steps.explore_runs > 0) {
     window.explore_panel()->runs_box()->setValue(steps.explore_runs);
     window.RaiseDockOf(window.explore_panel());

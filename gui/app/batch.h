@@ -26,6 +26,8 @@ struct BatchSteps {
   bool replay = false;
   bool stop_at_selected = false;
   bool permute = false;
+  // Reverse the conflicts one by one until a permuted run passes; that one stays open.
+  bool permute_until_pass = false;
   int explore_runs = 0;   // > 0: run a search with this budget
   double timeout_seconds = 120;  // for the CLI steps
 };

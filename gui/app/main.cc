@@ -44,8 +44,11 @@ int main(int argc, char** argv) {
   QCommandLineOption explore(QStringLiteral("explore"),
                              QStringLiteral("search RUNS schedules of the trace's program"),
                              QStringLiteral("RUNS"));
+  QCommandLineOption permute_until_pass(
+      QStringLiteral("permute-until-pass"),
+      QStringLiteral("reverse conflicts one by one until the program passes; keep that run"));
   parser.addOptions({screenshot, size, select, conflict, frame, tab, dock, zoom, replay, stop,
-                     permute, explore});
+                     permute, permute_until_pass, explore});
   parser.process(app);
 
   const QStringList files = parser.positionalArguments();
@@ -81,6 +84,7 @@ int main(int argc, char** argv) {
   steps.replay = parser.isSet(replay);
   steps.stop_at_selected = parser.isSet(stop);
   steps.permute = parser.isSet(permute);
+  steps.permute_until_pass = parser.isSet(permute_until_pass);
   steps.explore_runs = static_cast<int>(number(explore, 0));
   window.show();
   return weft::gui::RunBatch(window, steps);

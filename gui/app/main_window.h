@@ -50,6 +50,10 @@ class MainWindow : public QMainWindow {
   bool Replay();
   // Replays the current run up to the selected event, stops there and shows every thread.
   bool StopAtSelected();
+  // Makes `view` (one of runs()) the run the panes follow.
+  void SetCurrentRun(RunView* view) { SetCurrent(view); }
+  // Closes a permuted run (the opened trace's run stays).
+  void CloseRun(RunView* view);
   // Runs thread `tid` at decision `at` of the current run and opens the result beside it.
   bool Permute(uint32_t at, uint32_t tid);
   // Permute() on the selected conflict: the second event's thread goes first.
@@ -96,7 +100,6 @@ class MainWindow : public QMainWindow {
   void OnJobFinished(const CliReport& report);
   RunView* AddRun(std::shared_ptr<const TraceData> data, const QString& title, bool closable);
   void SetCurrent(RunView* view);
-  void CloseRun(RunView* view);
   void ShowBlocked(std::shared_ptr<const TraceData> data, const QString& title);
   void UpdateActions();
   void UpdateStatus();

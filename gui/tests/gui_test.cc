@@ -248,7 +248,7 @@ class GuiTest : public QObject {
       QVERIFY2(banner.contains("balance = "), qPrintable(banner));  // the program's output
       if (banner.contains("passed")) passing = banner;
       // Back to the original for the next attempt.
-      QMetaObject::invokeMethod(permuted, [permuted] { emit permuted->CloseRequested(permuted); });
+      window.CloseRun(permuted);
       QTest::qWait(50);
       QCOMPARE(window.runs().size(), 1);
       QCOMPARE(window.current_run(), original);

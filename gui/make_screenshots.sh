@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# make_screenshots.sh BUILD_DIR [OUT_DIR] — the screenshots of docs/screenshots/: records the
+# two-withdrawals bug (examples/bank) with `weft explore`, then shows each step of looking at
+# it in weft-gui in a real X window (Xvfb, platform xcb) and saves the window with the app's
+# own grab (--screenshot). Also the 1,000,000-event trace of gui/tests/million_locks.c,
+# timed. Needs xvfb (apt-get install xvfb xauth).
+set -euo pipefail
+build=$(cd "${1:?usage: make_screenshots.sh BUILD_DIR [OUT_DIR]}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+out=${2:-$here/../docs/screenshots}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+weft=$build/bin/weft
+gui=$build/bin/weft-gui
+cd "$work"
+
+"$weft" explore -o "$work/found" -- "$build/examples/bank" >/dev/null 2>&1 || true
+trace=$(ls "$work"/found/*.weft | head -1)
+echo "failing trace: $trace"
+
+shot() {  # shot NAME ARGS...: one screenshot in a real X window
+  local name=$1
+  shift
+  xvfb-run -a -s "-screen 0 1920x1200x24" env QT_QPA_PLATFORM=xcb \
+    "$gui" --size 1600x1000 --screenshot "$out/$name.png" "$@"
+  echo "wrote $out/$name.png"
+}
+
+shot 01-failing-trace "$trace"
+shot 02-conflict-selected "$trace" --conflict 1
+shot 03-source-line "$trace" --conflict 1 --frame 0 --tab source
+shot 04-disassembly "$trace" --conflict 1 --frame 0 --tab disassembly
+shot 05-permuted-passes "$trace" --permute-until-pass
+shot 06-replay-reproduced "$trace" --replay
+shot 07-stopped-threads "$trace" --conflict 1 --stop-at-selected --dock stop
+shot 08-search "$trace" --explore 40 --dock search
+
+"$weft" explore -o "$work/deadlock" -- "$build/tests/programs/lock_order_racy" >/dev/null 2>&1 || true
+deadlock=$(ls "$work"/deadlock/*.weft 2>/dev/null | head -1 || true)
+if [ -n "$deadlock" ]; then shot 09-deadlock-cycle "$deadlock" --dock stop; fi
+
+cc -O1 -pthread "$here/tests/million_locks.c" -o "$work/million_locks"
+"$weft" record --no-stacks -o "$work/million.weft" -- "$work/million_locks" >/dev/null 2>&1
+start=$(date +%s%N)
+QT_QPA_PLATFORM=offscreen "$gui" --screenshot "$out/10-million-events.png" "$work/million.weft"
+end=$(date +%s%N)
+echo "1,000,000 events: --screenshot took $(( (end - start) / 1000000 )) ms (offscreen)"
+shot 11-million-zoomed "$work/million.weft" --zoom 500000:500300 --select 500100

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Integration tests of weft's schedule search, driven through the CLI as a user would:
+PCT and conflict-directed search find the planted bugs within their budgets, bounded
+search covers correct programs completely, minimize shrinks a failing schedule that still
+replays, -j gives the results of -j 1, permute reverses a conflict, replay --stop-at shows
+every thread, and a yield-polling livelock is reported as such.
+
+usage: search_test.py --weft build/bin/weft --programs build/tests/programs [--slow] [-v]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ARGS = None
+
+
+def weft(*argv, timeout=300, check_json=True):
+    """Runs weft; returns (exit code, parsed JSON on stdout or None, stderr)."""
+    cmd = [ARGS.weft] + [str(a) for a in argv]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          timeout=timeout)
+    data = None
+    if check_json:
+        for line in reversed(proc.stdout.splitlines()):
+            line = line.strip()
+            if line.startswith("{"):
+                data = json.loads(line)
+                break
+    return proc.returncode, data, proc.stderr
+
+
+def program(name):
+    return os.path.join(ARGS.programs, name)
+
+
+class SearchTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="weft-search-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def explore(self, name, strategy, runs, seed=1, extra=()):
+        out = os.path.join(self.dir, "%s-%s-%d" % (name, strategy, seed))
+        code, data, err = weft("explore", "--strategy", strategy, "--runs", runs, "--seed", seed,
+                               "-o", out, "--json", "--timeout", 20, *extra, "--",
+                               program(name), timeout=600)
+        self.assertIsNotNone(data, "explore printed no JSON: " + err)
+        self.assertIn(code, (0, 1), err)
+        return data
+
+    def check_found(self, name, strategy, budget, kind):
+        data = self.explore(name, strategy, budget)
+        first = data["first_failure_run"]
+        self.assertIsNotNone(first, "%s: %s found nothing in %d runs" % (name, strategy, budget))
+        self.assertLessEqual(first, budget)
+        failure = data["failures"][0]
+        if kind == "deadlock":
+            self.assertTrue(failure["deadlock"], failure)
+        else:
+            self.assertEqual(failure["exit_code"], 1, failure)
+        # The saved schedule fails the same way on replay.
+        code, rep, err = weft("replay", "--json", "--times", 3, failure["trace"])
+        self.assertEqual(code, 0, err)
+        self.assertTrue(rep["reproduced"], rep)
+        return first
+
+    PLANTED = [("withdraw_racy", "exit"), ("lock_order_racy", "deadlock"),
+               ("lost_wakeup_racy", "deadlock"), ("order_deep_racy", "exit"),
+               ("three_thread_racy", "exit")]
+
+    def test_pct_finds_every_planted_bug_within_300_runs(self):
+        for name, kind in self.PLANTED:
+            with self.subTest(program=name):
+                self.check_found(name, "pct", 300, kind)
+
+    def test_conflicts_finds_every_planted_bug_within_30_runs(self):
+        for name, kind in self.PLANTED:
+            with self.subTest(program=name):
+                self.check_found(name, "conflicts", 30, kind)
+
+    def test_pct_beats_random_on_the_deep_ordering_bug(self):
+        firsts = []
+        for seed in (1, 11, 21, 31, 41):
+            data = self.explore("order_deep_racy", "pct", 300, seed=seed)
+            self.assertIsNotNone(data["first_failure_run"], "pct seed %d found nothing" % seed)
+            firsts.append(data["first_failure_run"])
+        self.assertLessEqual(statistics.median(firsts), 10, firsts)
+        data = self.explore("order_deep_racy", "random", 500)
+        self.assertIsNone(data["first_failure_run"], "a random walk should not get 60 steps ahead")
+        self.assertEqual(data["runs"], 500)
+
+    def test_pct_reports_its_bound_after_a_clean_search(self):
+        data = self.explore("withdraw_ok", "pct", 50)
+        self.assertIsNone(data["first_failure_run"])
+        pct = data["pct"]
+        self.assertEqual(pct["depth"], 3)
+        self.assertGreater(pct["steps"], 0)
+        self.assertGreaterEqual(pct["threads"], 3)
+        expected = 1.0 / (3 * pct["threads"] * pct["steps"] ** 2)
+        self.assertAlmostEqual(pct["per_run_probability"], expected, delta=expected * 1e-6)
+        self.assertLess(pct["missed_probability"], 1.0)
+
+    def test_bounded_search_completes_on_correct_programs(self):
+        for name in ("withdraw_ok", "lock_order_ok"):
+            with self.subTest(program=name):
+                data = self.explore(name, "bounded", 5000, extra=("--preemptions", 2))
+                self.assertEqual(data["failures"], [])
+                self.assertTrue(data["complete"], data)
+                self.assertGreater(data["runs"], 1)
+                # Every run of a systematic search is a different schedule.
+                self.assertEqual(data["distinct_schedules"], data["runs"])
+
+    def test_bounded_search_says_when_it_is_not_complete(self):
+        data = self.explore("withdraw_ok", "bounded", 3, extra=("--preemptions", 2))
+        self.assertFalse(data["complete"])
+        self.assertEqual(data["runs"], 3)
+
+    def test_minimize_leaves_at_most_two_preemptions_and_replays(self):
+        for seed in (1, 7):
+            with self.subTest(seed=seed):
+                data = self.explore("withdraw_racy", "random", 200, seed=seed)
+                trace = data["failures"][0]["trace"]
+                out = os.path.join(self.dir, "min-%d.weft" % seed)
+                code, m, err = weft("minimize", "--json", trace, "-o", out)
+                self.assertEqual(code, 0, err)
+                self.assertLessEqual(m["preemptions_after"], 2, m)
+                self.assertLessEqual(m["preemptions_after"], m["preemptions_before"], m)
+                self.assertTrue(m["verified"], m)
+                code, rep, err = weft("replay", "--json", "--times", 10, out)
+                self.assertEqual(code, 0, err)
+                self.assertEqual(rep["reproduced_count"], 10, rep)
+                self.assertEqual(rep["exit_code"], 1, rep)
+
+    def test_parallel_search_gives_the_results_of_one_job(self):
+        for strategy, name in (("random", "withdraw_racy"), ("pct", "three_thread_racy"),
+                               ("random", "withdraw_ok")):
+            with self.subTest(strategy=strategy, program=name):
+                one = self.explore(name, strategy, 60, extra=("-j", 1))
+                two = self.explore(name, strategy, 60, extra=("-j", 2))
+                for key in ("runs", "first_failure_run", "distinct_schedules"):
+                    self.assertEqual(one[key], two[key], key)
+                self.assertEqual([f["seed"] for f in one["failures"]],
+                                 [f["seed"] for f in two["failures"]])
+
+    def test_permute_reverses_the_key_conflict(self):
+        data = self.explore("withdraw_racy", "random", 200)
+        trace = data["failures"][0]["trace"]
+        code, conflicts, err = weft("conflicts", "--json", trace)
+        self.assertEqual(code, 0, err)
+        self.assertGreater(conflicts["count"], 0)
+        passing = 0
+        for c in conflicts["conflicts"]:
+            at, thread = c["reversal"]["at"], c["reversal"]["thread"]
+            self.assertEqual(thread, c["second"]["tid"])
+            out = os.path.join(self.dir, "perm-%d-%d.weft" % (at, thread))
+            code, p, err = weft("permute", "--json", trace, "--at", at, "--thread", thread,
+                                "-o", out)
+            self.assertEqual(code, 0, err)
+            if p["forced"] and p["exit_code"] == 0:
+                passing += 1
+                self.assertIn("balance = ", p["output"])
+        self.assertGreater(passing, 0, "no reversal of a conflict made the program pass")
+
+    def test_replay_stop_at_reports_every_thread(self):
+        data = self.explore("withdraw_racy", "random", 200)
+        trace = data["failures"][0]["trace"]
+        out = os.path.join(self.dir, "stop.weft")
+        code, rep, err = weft("replay", "--json", "--stop-at", 6, "-o", out, trace)
+        self.assertEqual(code, 0, err)
+        self.assertTrue(rep["stopped"], rep)
+        self.assertEqual(rep["events"], 6)
+        code, show, err = weft("show", "--json", out)
+        self.assertEqual(code, 0, err)
+        blocked = show["outcome"]["blocked"]
+        self.assertEqual(sorted(b["tid"] for b in blocked), [0, 1, 2], blocked)
+
+    def test_yield_livelock_is_reported_not_passed(self):
+        data = self.explore("yield_livelock", "random", 3, extra=("--max-steps", 5000))
+        self.assertEqual(data["first_failure_run"], 1)
+        self.assertTrue(data["failures"][0]["livelock"], data["failures"][0])
+
+
+class SlowSearchTest(SearchTest):
+    """The correct programs never fail under PCT in 500 runs."""
+
+    def test_correct_programs_never_fail_under_pct(self):
+        for name in ("withdraw_ok", "lock_order_ok", "cond_loop_ok", "futex_ok"):
+            with self.subTest(program=name):
+                data = self.explore(name, "pct", 500)
+                self.assertEqual(data["failures"], [], name)
+                self.assertEqual(data["runs"], 500)
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weft", required=True)
+    parser.add_argument("--programs", required=True)
+    parser.add_argument("--slow", action="store_true")
+    parser.add_argument("-v", action="store_true")
+    ARGS, rest = parser.parse_known_args()
+    for path in (ARGS.weft, program("withdraw_racy")):
+        if not os.access(path, os.X_OK):
+            print("search_test: %s is missing: build weft first" % path, file=sys.stderr)
+            return 1
+    loader = unittest.TestLoader()
+    if ARGS.slow:
+        suite = loader.loadTestsFromName("test_correct_programs_never_fail_under_pct",
+                                         SlowSearchTest)
+    else:
+        suite = loader.loadTestsFromTestCase(SearchTest)
+    result = unittest.TextTestRunner(verbosity=2 if ARGS.v else 1).run(suite)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
