@@ -91,6 +91,7 @@ class Bench:
         self.quick = quick
         self.rows = []      # (metric, value, unit, detail)
         self.results = {}   # for --json
+        self.tables = []    # (title, header, rows): tables printed after the main one
 
     def show(self, trace):
         cmd = [self.weft, "show", trace, "--json"]
@@ -162,6 +163,60 @@ class Bench:
         self.add("explore_runs_per_s", "(b) explore runs/s", statistics.median(rates), "/s",
                  detail, fmt="{:,.1f}")
 
+    def parallel_speedup(self):
+        runs = 60 if self.quick else 200
+        outdir = os.path.join(self.dir, "explore-j")
+        rates = {1: [], 2: []}
+        for rep in range(self.reps):
+            for jobs in (1, 2):  # alternating, so both see the same machine load
+                cmd = [self.weft, "explore", "--runs", str(runs), "-j", str(jobs), "--seed",
+                       str(1 + rep * runs), "-o", outdir, "--json", "--", self.p["two_threads"]]
+                wall, proc = run(cmd)
+                check(proc, cmd)
+                rates[jobs].append(runs / wall)
+        one, two = statistics.median(rates[1]), statistics.median(rates[2])
+        self.add("explore_runs_per_s_j1", "(b) explore runs/s, -j 1", one, "/s",
+                 "two_threads, %d runs" % runs, fmt="{:,.1f}")
+        self.add("explore_runs_per_s_j2", "(b) explore runs/s, -j 2", two, "/s",
+                 "same runs, alternating with -j 1", fmt="{:,.1f}")
+        self.add("explore_j2_over_j1", "(b) -j 2 / -j 1", two / one, "x",
+                 "goal >= 1.6 on 2 cores", fmt="{:.2f}")
+
+    def runs_to_failure(self, programs_dir):
+        """(e) Runs to the first failure per strategy on the planted bugs, median over seeds."""
+        planted = ["withdraw_racy", "lock_order_racy", "lost_wakeup_racy", "order_deep_racy",
+                   "three_thread_racy"]
+        strategies = ["random", "pct", "conflicts", "bounded"]
+        budget = 100 if self.quick else 300
+        seeds = [1, 101, 201] if not self.quick else [1]
+        outdir = os.path.join(self.dir, "rtf")
+        table = []
+        for name in planted:
+            path = os.path.join(programs_dir, name)
+            if not os.access(path, os.X_OK):
+                continue
+            row = [name]
+            for strategy in strategies:
+                firsts = []
+                # bounded search does not depend on the seed: one run of it is enough
+                for seed in (seeds if strategy != "bounded" else seeds[:1]):
+                    cmd = [self.weft, "explore", "--strategy", strategy, "--runs", str(budget),
+                           "--seed", str(seed), "-o", outdir, "--json", "--", path]
+                    _, proc = run(cmd)
+                    result = json_of(proc.stdout)
+                    if result is None:
+                        raise BenchError("explore printed no JSON: %s" % " ".join(cmd))
+                    first = result.get("first_failure_run")
+                    firsts.append(first if first is not None else float("inf"))
+                med = statistics.median(firsts)
+                row.append(">%d" % budget if med == float("inf") else "%g" % med)
+                self.results["runs_to_failure_%s_%s" % (strategy, name)] = (
+                    None if med == float("inf") else med)
+            table.append(row)
+        self.tables.append(("(e) runs to the first failure, median over seeds %s (budget %d)"
+                            % (",".join(map(str, seeds)), budget), ["program"] + strategies,
+                            table))
+
     def bytes_per_event(self):
         n = 2000 if self.quick else 5000
         for stacks in (False, True):
@@ -219,8 +274,10 @@ def main(argv=None):
         bench = Bench(weft, compile_programs(workdir), workdir, args.reps, args.quick)
         bench.schedule_points()
         bench.explore_rate()
+        bench.parallel_speedup()
         bench.bytes_per_event()
         bench.slowdown()
+        bench.runs_to_failure(os.path.join(os.path.abspath(args.build_dir), "tests", "programs"))
     except BenchError as e:
         print("bench: %s" % e, file=sys.stderr)
         return 1
@@ -236,6 +293,13 @@ def main(argv=None):
     for metric, value, unit, detail in bench.rows:
         print("%-*s  %*s %-*s  %s" % (widths[0], metric, widths[1], value, widths[2], unit,
                                       detail))
+    for title, header, table in bench.tables:
+        print()
+        print(title)
+        cols = [max(len(str(r[i])) for r in [header] + table) for i in range(len(header))]
+        for r in [header] + table:
+            print("  ".join(str(v).rjust(cols[i]) if i else str(v).ljust(cols[i])
+                            for i, v in enumerate(r)))
     if args.json:
         print(json.dumps(bench.results, indent=2, sort_keys=True))
     return 0

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "item_models.h"
 #include "weft/render.h"
@@ -23,7 +24,8 @@ namespace {
 
 constexpr double kEventPad = 5;        // vertical padding of event boxes inside a lane
 constexpr double kDetailedMaxIpp = 0.5;  // at most this many events per pixel: one box each
-constexpr size_t kMaxArcs = 3000;      // curved arcs drawn per paint at most
+constexpr size_t kMaxArcs = 3000;      // curved arcs drawn per paint at most (zoomed in)
+constexpr size_t kMaxArcsAggregated = 600;  // ... when events share pixel columns
 
 QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
 QColor LaneBackground(int lane) {
@@ -399,7 +401,8 @@ void TimelineView::PaintConflicts(QPainter& p) {
   // same pixels are drawn once.
   bool ticks = geometry_.IndexesPerPixel() > 1;
   std::vector<bool> short_seen(static_cast<size_t>(width_px) * lanes * lanes, false);
-  std::vector<int64_t> last_key(lanes * lanes, -1);
+  std::unordered_set<uint64_t> long_seen;
+  size_t max_arcs = ticks ? kMaxArcsAggregated : kMaxArcs;
   std::vector<QLineF> short_lines;
   QPainterPath long_arcs;
   size_t drawn = 0;
@@ -428,11 +431,11 @@ void TimelineView::PaintConflicts(QPainter& p) {
         short_lines.emplace_back(a, b);
       }
     } else {
-      if (drawn >= kMaxArcs) continue;
-      int64_t key = (static_cast<int64_t>(xa) << 24) ^ static_cast<int64_t>(xb);
-      int64_t& last = last_key[la * lanes + lb];
-      if (key == last) continue;
-      last = key;
+      if (drawn >= max_arcs) continue;
+      // Arcs within two pixels of each other at both ends look the same: draw one.
+      uint64_t key = ((static_cast<uint64_t>(std::max(0.0, xa)) / 2) << 40) ^
+                     ((static_cast<uint64_t>(std::max(0.0, xb)) / 2) << 16) ^ (la * lanes + lb);
+      if (!long_seen.insert(key).second) continue;
       arc_path(long_arcs, a, b);
       ++drawn;
     }
@@ -442,9 +445,11 @@ void TimelineView::PaintConflicts(QPainter& p) {
     p.setPen(QPen(QColor(0xff, 0x8c, 0x00, ticks ? 220 : 110), 1));
     p.drawLines(short_lines.data(), static_cast<int>(short_lines.size()));
   }
-  p.setRenderHint(QPainter::Antialiasing, true);
-  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, 150), 1.6));
+  // Antialiasing only while few events are on screen: it is what makes many arcs slow.
+  p.setRenderHint(QPainter::Antialiasing, !ticks);
+  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, 150), ticks ? 1 : 1.6));
   p.drawPath(long_arcs);
+  p.setRenderHint(QPainter::Antialiasing, true);
   if (selected_conflict_ >= 0) {
     const Conflict& c = conflicts[selected_conflict_];
     QPointF a(X(c.first + 0.5), layout_.LaneCenter(static_cast<int>(c.first_tid)));

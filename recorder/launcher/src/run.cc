@@ -8,6 +8,8 @@
 // Sleeping between sweeps is a ppoll on an eventfd that the SIGCHLD handler writes
 // (run_signals.h), with a 1 ms cap so `poll` keeps its cadence.
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -24,6 +27,7 @@
 #include <vector>
 
 #include "crash.h"
+#include "raw_syscall.h"
 #include "run_signals.h"
 #include "weft/launcher.h"
 
@@ -47,7 +51,7 @@ constexpr uint32_t kInterruptsBeforeKill = 3;
 constexpr long kTraceOptions = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
                                PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
 
-// What the child writes to the error pipe when it cannot get to the program.
+// Why the child could not get to the program.
 enum ChildStage : int {
   kStagePersonality = 1,
   kStageStdout = 2,
@@ -61,8 +65,9 @@ struct ChildFailure {
   int detail;  // the fd for kStageKeepFd
 };
 
-// Everything the forked child needs, prepared before fork: after fork in a multithreaded
-// process only async-signal-safe calls are allowed (no allocation, no locks).
+// Everything the spawned child needs, prepared before the clone: the child shares our
+// memory and may only make raw system calls (raw_syscall.h), so nothing is allocated, locked
+// or looked up in it. Lives in Run's frame, which outlives the child's use of it.
 struct ChildPlan {
   const char* executable;
   char* const* argv;
@@ -72,55 +77,97 @@ struct ChildPlan {
   int stdout_fd;
   int stderr_fd;
   bool disable_aslr;
-  int sync_read_fd;
-  int error_write_fd;
+  // Futex word: 0 until the parent has seized the child, then 1 (exec).
+  std::atomic<uint32_t> go{0};
+  // Written by the child before it exits when it cannot exec; read once it is reaped.
+  ChildFailure failure = {};
+  std::atomic<bool> failed{false};
 };
 
-[[noreturn]] void ChildFail(const ChildPlan& plan, int stage, int detail) {
-  ChildFailure failure = {stage, errno, detail};
-  ssize_t ignored = write(plan.error_write_fd, &failure, sizeof(failure));
-  (void)ignored;
-  _exit(127);
+// The child's stack. NB: in Run's frame, not the heap: it must stay mapped until the child
+// has exec'd or is dead, and Run returns only then (or after SIGKILL, when the child runs
+// no more of its own code). The child uses well under a page of it.
+constexpr size_t kChildStackBytes = 16 * 1024;
+
+[[noreturn]] void ChildFail(ChildPlan& plan, int stage, long ret, int detail) {
+  plan.failure = {stage, static_cast<int>(-ret), detail};
+  plan.failed.store(true, std::memory_order_release);
+  for (;;) internal::RawSyscall(SYS_exit_group, 127);
 }
 
-bool ClearCloexec(int fd) {
-  int flags = fcntl(fd, F_GETFD);
-  return flags >= 0 && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) == 0;
+long ClearCloexec(int fd) {
+  long flags = internal::RawSyscall(SYS_fcntl, fd, F_GETFD);
+  if (flags < 0) return flags;
+  return internal::RawSyscall(SYS_fcntl, fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-bool RedirectTo(int fd, int target) {
+long RedirectTo(int fd, int target) {
   if (fd == target) return ClearCloexec(fd);  // dup2(fd, fd) would keep FD_CLOEXEC
-  return dup2(fd, target) == target;
+  long r = internal::RawSyscall(SYS_dup2, fd, target);
+  return r < 0 ? r : 0;
 }
 
-[[noreturn]] void ChildMain(const ChildPlan& plan) {
+// The spawned child, from clone to execve, on its own stack in our memory: raw system calls
+// only, no errno, no libc (see raw_syscall.h).
+int ChildMain(void* arg) {
+  ChildPlan& plan = *static_cast<ChildPlan*>(arg);
   internal::RunSignals::ResetInChild();
   if (plan.disable_aslr) {
-    int persona = personality(0xffffffff);
-    if (persona == -1 ||
-        personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE) == -1) {
-      ChildFail(plan, kStagePersonality, 0);
-    }
+    long persona = internal::RawSyscall(SYS_personality, 0xffffffff);
+    if (persona < 0) ChildFail(plan, kStagePersonality, persona, 0);
+    long r = internal::RawSyscall(SYS_personality,
+                                  static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE);
+    if (r < 0) ChildFail(plan, kStagePersonality, r, 0);
   }
-  if (plan.stdout_fd >= 0 && !RedirectTo(plan.stdout_fd, STDOUT_FILENO)) {
-    ChildFail(plan, kStageStdout, plan.stdout_fd);
+  long r = 0;
+  if (plan.stdout_fd >= 0 && (r = RedirectTo(plan.stdout_fd, STDOUT_FILENO)) < 0) {
+    ChildFail(plan, kStageStdout, r, plan.stdout_fd);
   }
-  if (plan.stderr_fd >= 0 && !RedirectTo(plan.stderr_fd, STDERR_FILENO)) {
-    ChildFail(plan, kStageStderr, plan.stderr_fd);
+  if (plan.stderr_fd >= 0 && (r = RedirectTo(plan.stderr_fd, STDERR_FILENO)) < 0) {
+    ChildFail(plan, kStageStderr, r, plan.stderr_fd);
   }
   for (size_t i = 0; i < plan.num_keep_fds; ++i) {
-    if (!ClearCloexec(plan.keep_fds[i])) ChildFail(plan, kStageKeepFd, plan.keep_fds[i]);
+    if ((r = ClearCloexec(plan.keep_fds[i])) < 0) {
+      ChildFail(plan, kStageKeepFd, r, plan.keep_fds[i]);
+    }
   }
-  // NB: exec only once the parent has seized us (it writes one byte), so that the exec
-  // event and every clone of the program are traced. EOF = the parent gave up.
-  char go = 0;
-  ssize_t n;
-  do {
-    n = read(plan.sync_read_fd, &go, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1) _exit(127);
-  execve(plan.executable, plan.argv, plan.envp);
-  ChildFail(plan, kStageExec, 0);
+  // NB: exec only once the parent has seized us, so that the exec event and every clone of
+  // the program are traced. The parent kills us if it cannot seize.
+  while (plan.go.load(std::memory_order_acquire) == 0) {
+    internal::RawSyscall(SYS_futex, reinterpret_cast<long>(&plan.go), FUTEX_WAIT_PRIVATE, 0, 0);
+  }
+  r = internal::RawSyscall(SYS_execve, reinterpret_cast<long>(plan.executable),
+                           reinterpret_cast<long>(plan.argv), reinterpret_cast<long>(plan.envp));
+  ChildFail(plan, kStageExec, r, 0);
+}
+
+// Starts ChildMain in a new process that shares our memory until it execs; returns its pid,
+// or -errno.
+//
+// NB: why clone(CLONE_VM) and not fork: fork copies weft's page tables and write-protects
+// every private page, so each later write of any weft thread takes a copy-on-write fault
+// and a TLB shootdown (an IPI to every CPU running another weft thread, e.g. the other
+// explore workers), and the child's exec then tears the copy down again. Measured on a
+// 2-CPU VM: about 0.75 ms of system time per fork of weft, doubling with two workers.
+//
+// NB: why not CLONE_VFORK too (as posix_spawn does): vfork suspends the calling thread until
+// the child execs, but that thread must PTRACE_SEIZE the child before the exec (the tracer
+// is a thread, and only it can wait for and resume its tracees): seizing after the exec
+// would let the program's first instructions, the shim's constructor and its first clones
+// run untraced. So the child runs concurrently and waits on plan->go until we have seized it.
+//
+// NB: every signal is blocked across the clone, so the child starts with all blocked and
+// unblocks them only after resetting handlers (ResetInChild): a weft handler run in the child
+// would run on weft's memory with this thread's TLS.
+pid_t SpawnChild(ChildPlan* plan, char* stack_top) {
+  unsigned long all = ~0ul, old = 0;
+  internal::RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
+                       reinterpret_cast<long>(&old), internal::kKernelSigsetBytes);
+  pid_t pid = clone(&ChildMain, stack_top, CLONE_VM | SIGCHLD, plan);
+  int err = errno;
+  internal::RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0,
+                       internal::kKernelSigsetBytes);
+  return pid >= 0 ? pid : -err;
 }
 
 std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe) {
@@ -170,11 +217,11 @@ struct Tracee {
 
 class Supervisor {
  public:
-  Supervisor(const SpawnOptions& options, pid_t root, int error_read_fd,
+  Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan* plan,
              internal::RunSignals* signals, Clock::time_point start)
       : options_(options),
         root_(root),
-        error_fd_(error_read_fd),
+        plan_(plan),
         signals_(signals),
         start_(start),
         last_poll_(start) {
@@ -204,7 +251,6 @@ class Supervisor {
       }
       DetachRest();
     }
-    CloseErrorFd();
   }
 
   Result<RunResult> Loop() {
@@ -237,12 +283,9 @@ class Supervisor {
     DetachRest();
     result_.wall_seconds = Seconds(Clock::now() - start_);
 
-    if (!root_exec_seen_) {
-      ChildFailure failure;
-      ssize_t n = read(error_fd_, &failure, sizeof(failure));
-      if (n == static_cast<ssize_t>(sizeof(failure))) {
-        return MakeError(DescribeChildFailure(failure, options_.executable));
-      }
+    // NB: the root has been reaped: whatever the child wrote is complete.
+    if (!root_exec_seen_ && plan_->failed.load(std::memory_order_acquire)) {
+      return MakeError(DescribeChildFailure(plan_->failure, options_.executable));
     }
     if (timed_out_) {
       result_.kind = RunResult::Kind::kTimeout;
@@ -354,10 +397,7 @@ class Supervisor {
           }
         }
         t.exiting = false;
-        if (t.tgid == root_ && !root_exec_seen_) {
-          root_exec_seen_ = true;
-          CloseErrorFd();
-        }
+        if (t.tgid == root_) root_exec_seen_ = true;
         Resume(t.tid, 0);
         return;
       }
@@ -515,14 +555,9 @@ class Supervisor {
     tracees_.clear();
   }
 
-  void CloseErrorFd() {
-    if (error_fd_ >= 0) close(error_fd_);
-    error_fd_ = -1;
-  }
-
   const SpawnOptions& options_;
   const pid_t root_;
-  int error_fd_;
+  const ChildPlan* plan_;
   internal::RunSignals* signals_;
   const Clock::time_point start_;
   Clock::time_point last_poll_;
@@ -548,17 +583,23 @@ class Supervisor {
   Clock::time_point forward_due_[kNumInterruptSignals];
 };
 
+// Kills and reaps a spawned child that no Supervisor looks after yet.
+struct ChildGuard {
+  pid_t pid;
+  ~ChildGuard() {
+    if (pid <= 0) return;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, nullptr, __WALL) < 0 && errno == EINTR) {
+    }
+  }
+};
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
   for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
   out.push_back(nullptr);
   return out;
-}
-
-void CloseBoth(int fds[2]) {
-  if (fds[0] >= 0) close(fds[0]);
-  if (fds[1] >= 0) close(fds[1]);
 }
 
 }  // namespace
@@ -576,59 +617,40 @@ Result<RunResult> Run(const SpawnOptions& options) {
   std::vector<char*> envp = CStrings(options.env);
 
   internal::RunSignals signals;
-  int sync_pipe[2] = {-1, -1};
-  int error_pipe[2] = {-1, -1};
-  if (pipe2(sync_pipe, O_CLOEXEC) != 0 || pipe2(error_pipe, O_CLOEXEC) != 0) {
-    int err = errno;
-    CloseBoth(sync_pipe);
-    CloseBoth(error_pipe);
-    return MakeError("cannot start '" + options.executable +
-                     "': pipe2 failed: " + std::strerror(err) + " (too many open files?)");
-  }
-  ChildPlan plan = {options.executable.c_str(),
-                    argv.data(),
-                    envp.data(),
-                    options.keep_fds.data(),
-                    options.keep_fds.size(),
-                    options.stdout_fd,
-                    options.stderr_fd,
-                    options.disable_aslr,
-                    sync_pipe[0],
-                    error_pipe[1]};
+  ChildPlan plan;
+  plan.executable = options.executable.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.keep_fds = options.keep_fds.data();
+  plan.num_keep_fds = options.keep_fds.size();
+  plan.stdout_fd = options.stdout_fd;
+  plan.stderr_fd = options.stderr_fd;
+  plan.disable_aslr = options.disable_aslr;
+  alignas(64) char child_stack[kChildStackBytes];
 
   Clock::time_point start = Clock::now();
-  pid_t pid = fork();
+  pid_t pid = SpawnChild(&plan, child_stack + sizeof(child_stack));
   if (pid < 0) {
-    int err = errno;
-    CloseBoth(sync_pipe);
-    CloseBoth(error_pipe);
     return MakeError("cannot start '" + options.executable +
-                     "': fork failed: " + std::strerror(err));
+                     "': clone failed: " + std::strerror(-pid) +
+                     " (too many processes? see ulimit -u)");
   }
-  if (pid == 0) ChildMain(plan);
-
-  close(sync_pipe[0]);
-  close(error_pipe[1]);
+  // NB: the child runs on child_stack, in this frame: until the Supervisor owns it, any way
+  // out of here (an error, an exception) kills and reaps it first.
+  ChildGuard guard{pid};
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(kTraceOptions)) != 0) {
     int err = errno;
-    kill(pid, SIGKILL);
-    close(sync_pipe[1]);
-    close(error_pipe[0]);
-    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
     return MakeError("cannot trace '" + options.executable +
                      "': ptrace(PTRACE_SEIZE) failed: " + std::strerror(err) +
                      "; weft needs ptrace: in a container allow it "
                      "(--cap-add=SYS_PTRACE, seccomp), and check "
                      "/proc/sys/kernel/yama/ptrace_scope");
   }
-  // The child waits for this byte before exec (see ChildMain).
-  ssize_t ignored = write(sync_pipe[1], "g", 1);
-  (void)ignored;
-  close(sync_pipe[1]);
-  fcntl(error_pipe[0], F_SETFL, O_NONBLOCK);
-
-  Supervisor supervisor(options, pid, error_pipe[0], &signals, start);
+  Supervisor supervisor(options, pid, &plan, &signals, start);
+  guard.pid = 0;
+  // The child waits for this before exec (see ChildMain).
+  plan.go.store(1, std::memory_order_release);
+  syscall(SYS_futex, &plan.go, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
   return supervisor.Loop();
 }
 

@@ -3,16 +3,20 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <mutex>
 
+#include "raw_syscall.h"
+
 namespace weft::launcher::internal {
 namespace {
 
 constexpr int kMaxActiveRuns = 64;
+constexpr int kMaxSignal = 64;  // _NSIG - 1 on Linux
 
 std::mutex g_mu;  // guards g_active and the saved dispositions
 int g_active = 0;
@@ -171,19 +175,22 @@ InterruptCounts RunSignals::Counts() {
 }
 
 void RunSignals::ResetInChild() {
-  struct sigaction dfl = {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
   bool chld_ignored = !(g_old_chld.sa_flags & SA_SIGINFO) && g_old_chld.sa_handler == SIG_IGN;
-  struct sigaction ign = dfl;
-  ign.sa_handler = SIG_IGN;
-  sigaction(SIGCHLD, chld_ignored ? &ign : &dfl, nullptr);
-  for (int i = 0; i < kNumInterruptSignals; ++i) {
-    if (g_interrupt_installed[i]) sigaction(kInterruptSignals[i], &dfl, nullptr);
+  for (int sig = 1; sig <= kMaxSignal; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    KernelSigaction old = {};
+    if (RawSyscall(SYS_rt_sigaction, sig, 0, reinterpret_cast<long>(&old), kKernelSigsetBytes) !=
+        0) {
+      continue;
+    }
+    if (old.handler == SIG_DFL || old.handler == SIG_IGN) continue;
+    KernelSigaction reset = {};
+    reset.handler = sig == SIGCHLD && chld_ignored ? SIG_IGN : SIG_DFL;
+    RawSyscall(SYS_rt_sigaction, sig, reinterpret_cast<long>(&reset), 0, kKernelSigsetBytes);
   }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  unsigned long none = 0;
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&none), 0,
+             kKernelSigsetBytes);
 }
 
 }  // namespace weft::launcher::internal

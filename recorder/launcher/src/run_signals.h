@@ -36,9 +36,11 @@ class RunSignals {
 
   // Interrupt signals received so far (monotonic counters).
   static InterruptCounts Counts();
-  // In the forked child, before exec: restores the dispositions weft had before Run
-  // (a handler becomes SIG_DFL at exec anyway; SIG_IGN must stay SIG_IGN) and unblocks
-  // every signal. Async-signal-safe.
+  // In the spawned child, before exec, with every signal blocked: sets every handled signal
+  // to SIG_DFL (as exec would; SIG_IGN stays SIG_IGN, and SIGCHLD goes back to SIG_IGN if
+  // that is what weft had before Run), then unblocks every signal. NB: the child shares
+  // weft's memory until exec, so no handler of weft's may run in it: the reset must come
+  // before the unblocking. Raw system calls only (see raw_syscall.h).
   static void ResetInChild();
 
  private:

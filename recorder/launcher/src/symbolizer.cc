@@ -232,7 +232,11 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
       loc.function = Demangle(symbol->name);
       loc.function_offset = address - symbol->start;
     }
-    Dwfl_Line* line = dwfl_module_getsrc(mod, address);
+    // NB: line tables of system libraries (libc's come from /usr/lib/debug) cost more to
+    // load than the whole rest of a short run; their function names are enough.
+    bool system = loc.module.rfind("/lib/", 0) == 0 || loc.module.rfind("/usr/lib/", 0) == 0 ||
+                  loc.module.rfind("/lib64/", 0) == 0;
+    Dwfl_Line* line = system ? nullptr : dwfl_module_getsrc(mod, address);
     if (line != nullptr) {
       int lineno = 0;
       const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);

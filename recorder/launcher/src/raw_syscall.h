@@ -1,0 +1,33 @@
+// raw_syscall.h — system calls that bypass libc, for the spawned child before its exec.
+//
+// The child shares weft's memory, and the calling thread's TLS, until it execs (see
+// SpawnChild in run.cc): libc's wrappers would write errno, in the parent thread's TLS, while
+// that thread runs. These return -errno instead and touch nothing but their arguments.
+#pragma once
+
+#if !defined(__x86_64__)
+#error "weft's launcher supports x86-64 only (raw system calls of the spawned child)"
+#endif
+
+namespace weft::launcher::internal {
+
+inline long RawSyscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) {
+  long ret;
+  register long r10 asm("r10") = d;
+  asm volatile("syscall"
+               : "=a"(ret)
+               : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+               : "rcx", "r11", "memory");
+  return ret;
+}
+
+// The kernel's struct sigaction on x86-64 (not libc's, which has a bigger sigset_t).
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  unsigned long mask;
+};
+inline constexpr long kKernelSigsetBytes = sizeof(unsigned long);
+
+}  // namespace weft::launcher::internal
