@@ -348,7 +348,6 @@ class Reader {
       using T = std::decay_t<decltype(column.Get(0))>;
       return column.empty() ? T{0} : column.Get(i);
     };
-    trace_.events.reserve(trace_.events.size() + n);
     uint64_t vtime = 0, obj = 0, stack = 0;
     for (int i = 0; i < n; ++i) {
       Event e;

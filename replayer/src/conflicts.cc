@@ -14,6 +14,7 @@ using format::EventKind;
 
 constexpr uint64_t kNoEvent = std::numeric_limits<uint64_t>::max();
 constexpr uint32_t kNoChannel = std::numeric_limits<uint32_t>::max();
+constexpr uint32_t kNoThread = std::numeric_limits<uint32_t>::max();
 
 // A vector clock: [u] = 1 + index of the latest event of thread u that happened before,
 // 0 for none. An empty Clock (a channel nothing was released into) is all zeros.
@@ -196,7 +197,7 @@ struct Paired {
   uint64_t max_write = 0;  // 1 + the greatest paired event that was a write, 0 = none
 };
 
-// One thread's accesses to one object.
+// One thread's accesses to one object. Threads are numbered densely (Analyzer::Dense).
 struct ThreadAccess {
   uint32_t tid = 0;
   uint64_t last = kNoEvent;  // its latest access
@@ -244,7 +245,7 @@ bool Failed(const Event& e) { return (e.flags & format::kFlagFailed) != 0; }
 class Analyzer {
  public:
   explicit Analyzer(const format::Trace& trace)
-      : trace_(trace), thread_count_(CountThreads(trace)), clocks_(thread_count_) {
+      : trace_(trace), thread_count_(DenseThreads(trace, &dense_, &real_)), clocks_(thread_count_) {
     size_t objects = trace.objects.size();
     for (const Event& e : trace.events) objects = std::max<size_t>(objects, size_t{e.obj} + 1);
     for (const format::BlockedThread& b : trace.outcome.blocked) {
@@ -278,17 +279,31 @@ class Analyzer {
   }
 
  private:
-  static size_t CountThreads(const format::Trace& trace) {
-    size_t n = std::max<size_t>(trace.threads.size(), 1);
-    for (const Event& e : trace.events) n = std::max<size_t>(n, size_t{e.tid} + 1);
+  // Numbers the threads that have events (or a pending operation) densely, in order of
+  // their tids, so that clocks stay as small as the set of threads that ran.
+  static size_t DenseThreads(const format::Trace& trace, std::vector<uint32_t>* dense,
+                             std::vector<uint32_t>* real) {
+    uint64_t max_tid = 0;
+    for (const Event& e : trace.events) max_tid = std::max<uint64_t>(max_tid, e.tid);
     for (const format::BlockedThread& b : trace.outcome.blocked) {
-      n = std::max<size_t>(n, size_t{b.tid} + 1);
+      max_tid = std::max<uint64_t>(max_tid, b.tid);
     }
-    return n;
+    dense->assign(max_tid + 1, kNoThread);
+    for (const Event& e : trace.events) (*dense)[e.tid] = 0;
+    for (const format::BlockedThread& b : trace.outcome.blocked) (*dense)[b.tid] = 0;
+    for (uint32_t tid = 0; tid <= max_tid; ++tid) {
+      if ((*dense)[tid] == kNoThread) continue;
+      (*dense)[tid] = static_cast<uint32_t>(real->size());
+      real->push_back(tid);
+    }
+    return real->size();
   }
 
-  bool ValidTid(int64_t tid) const {
-    return tid >= 0 && static_cast<uint64_t>(tid) < thread_count_;
+  // The dense number of thread `tid`, -1 if it has no events.
+  int64_t Dense(int64_t tid) const {
+    if (tid < 0 || static_cast<uint64_t>(tid) >= dense_.size()) return -1;
+    uint32_t d = dense_[static_cast<size_t>(tid)];
+    return d == kNoThread ? -1 : d;
   }
 
   uint32_t Channel(uint32_t* id) {
@@ -306,10 +321,9 @@ class Analyzer {
     return list.back();
   }
 
-  // The accesses of event e by thread t and its synchronization before them (acquires).
-  // Releases happen in Release() after the pairs are found.
-  int Acquire(const Event& e, Touch touches[2]) {
-    uint32_t t = e.tid;
+  // The accesses of event e by (dense) thread t and its synchronization before them
+  // (acquires). Releases happen in Release() after the pairs are found.
+  int Acquire(uint32_t t, const Event& e, Touch touches[2]) {
     ThreadState& ts = threads_[t];
     bool ok = !Failed(e);
     uint32_t obj = e.obj;
@@ -328,7 +342,9 @@ class Analyzer {
         touch(obj, change);
         break;
       case EventKind::kThreadJoin:
-        if (ok && ValidTid(e.arg)) clocks_.Acquire(t, threads_[e.arg].exit);
+        if (int64_t joined = Dense(e.arg); ok && joined >= 0) {
+          clocks_.Acquire(t, threads_[joined].exit);
+        }
         touch(obj, change);
         break;
       case EventKind::kMutexLock:
@@ -425,15 +441,16 @@ class Analyzer {
     return n;
   }
 
-  // The releases of event e (after its pairs were found).
-  void Release(uint64_t i, const Event& e) {
-    uint32_t t = e.tid;
+  // The releases of event e by (dense) thread t, after its pairs were found.
+  void Release(uint64_t i, uint32_t t, const Event& e) {
     ThreadState& ts = threads_[t];
     bool ok = !Failed(e);
     uint32_t obj = e.obj;
     switch (e.kind) {
       case EventKind::kThreadCreate:
-        if (ok && ValidTid(e.arg)) clocks_.Release(t, threads_[e.arg].spawn, 0, false);
+        if (int64_t child = Dense(e.arg); ok && child >= 0) {
+          clocks_.Release(t, threads_[child].spawn, 0, false);
+        }
         break;
       case EventKind::kThreadExit:
         clocks_.Release(t, ts.exit, obj, false);
@@ -471,8 +488,8 @@ class Analyzer {
         ts.signalled = false;
         break;
       case EventKind::kCondSignal:
-        if (ValidTid(e.arg)) {
-          ThreadState& woken = threads_[e.arg];
+        if (int64_t chosen = Dense(e.arg); chosen >= 0) {
+          ThreadState& woken = threads_[chosen];
           clocks_.Release(t, woken.wake, obj, false);
           woken.signalled = true;
         }
@@ -495,9 +512,8 @@ class Analyzer {
         auto it = std::lower_bound(wakes_.begin(), wakes_.end(), i,
                                    [](const auto& w, uint64_t index) { return w.first < index; });
         for (; it != wakes_.end() && it->first == i; ++it) {
-          if (ValidTid(it->second) && it->second != t) {
-            clocks_.Release(t, threads_[it->second].wake, obj, false);
-          }
+          int64_t woken = Dense(it->second);
+          if (woken >= 0 && woken != t) clocks_.Release(t, threads_[woken].wake, obj, false);
         }
         break;
       }
@@ -567,8 +583,8 @@ class Analyzer {
       c.first = cand;
       c.second = index;
       c.obj = touch.obj;
-      c.first_tid = other.tid;
-      c.second_tid = t;
+      c.first_tid = real_[other.tid];
+      c.second_tid = real_[t];
       c.first_kind = write ? other.last_kind : other.last_write_kind;
       c.second_kind = kind;
       c.first_access = cand_access;
@@ -597,20 +613,20 @@ class Analyzer {
   }
 
   void Step(uint64_t i, const Event& e) {
-    uint32_t t = e.tid;
+    uint32_t t = dense_[e.tid];
     clocks_.Tick(t, i);
     Touch touches[2];
-    int n = Acquire(e, touches);
+    int n = Acquire(t, e, touches);
     for (int k = 0; k < n; ++k) Pairs(i, t, e.kind, touches[k], -1);
     for (int k = 0; k < n; ++k) Record(i, t, e.kind, touches[k]);
-    Release(i, e);
+    Release(i, t, e);
   }
 
   // The pending operation of a thread blocked at the end of the trace, as the access it
   // would make; it synchronizes with nothing (it never ran).
   void Pending(size_t b) {
     const format::BlockedThread& blocked = trace_.outcome.blocked[b];
-    uint32_t t = blocked.tid;
+    uint32_t t = dense_[blocked.tid];
     const ThreadState& ts = threads_[t];
     uint32_t obj = blocked.obj;
     Touch touches[2];
@@ -644,6 +660,8 @@ class Analyzer {
   }
 
   const format::Trace& trace_;
+  std::vector<uint32_t> dense_;  // tid → dense number (kNoThread: no events)
+  std::vector<uint32_t> real_;   // dense number → tid
   size_t thread_count_;
   Clocks clocks_;
   std::vector<ObjectState> objects_;

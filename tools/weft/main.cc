@@ -15,17 +15,17 @@ weft makes race conditions reproducible: it runs a program with its threads unde
 control, records the schedule, replays it exactly, and searches for failing ones.
 
 commands:
-  record   run a program once under control and write its trace
-  replay   run a recorded trace again and check that it reproduces
-  explore  search schedules until the program fails; save the failing trace
-  show     print a trace as a timeline (or JSON)
+  record     run a program once under control and write its trace
+  replay     run a recorded trace again and check that it reproduces
+  explore    search schedules until the program fails; save the failing trace
+  show       print a trace as a timeline (or JSON)
   conflicts  list the conflicting event pairs of a trace, with stacks
-  permute  replay a trace up to an event, let another thread go first there
-  minimize shrink a failing trace to its fewest preemptions
+  permute    replay a trace up to an event, let another thread go first there
+  minimize   shrink a failing trace to its fewest preemptions
 
 Run `weft COMMAND --help` for a command's options. Example:
-  weft explore -- ./tests/programs/withdraw_racy
-  weft replay weft-explore/withdraw_racy-seed3.weft
+  weft explore -- build/examples/bank
+  weft replay weft-explore/bank-seed1.weft
 )";
 
 }  // namespace
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   if (command == "conflicts") return weft::cli::RunConflicts(args);
   if (command == "permute") return weft::cli::RunPermute(args);
   if (command == "minimize") return weft::cli::RunMinimize(args);
-  std::fprintf(stderr, "weft: unknown command '%s' (commands: record, replay, explore, show; "
-               "see weft --help)\n", command.c_str());
+  std::fprintf(stderr, "weft: unknown command '%s' (commands: record, replay, explore, show, "
+               "conflicts, permute, minimize; see weft --help)\n", command.c_str());
   return weft::cli::kExitUsage;
 }

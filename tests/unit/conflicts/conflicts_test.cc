@@ -477,7 +477,20 @@ TEST(Conflicts, EmptyAndMalformedTraces) {
   b.Add(7, K::kThreadJoin, 42, 1000);
   b.Add(7, K::kCondWait, 41, 9999);
   b.Wake(100, 3);
-  EXPECT_EQ(Pairs(FindConflicts(b.trace)), (std::vector<Pair>{{0, 1, 40}}));
+  std::vector<Conflict> c = FindConflicts(b.trace);
+  EXPECT_EQ(Pairs(c), (std::vector<Pair>{{0, 1, 40}}));
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].first_tid, 5u);
+  EXPECT_EQ(c[0].second_tid, 7u);
+  // Sparse, large tids cost clocks only for the threads that have events.
+  Builder sparse(1);
+  uint32_t m = sparse.Object(ObjectKind::kMutex);
+  sparse.Add(60000, K::kMutexUnlock, m);
+  sparse.Add(3, K::kMutexLock, m);
+  c = FindConflicts(sparse.trace);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].first_tid, 60000u);
+  EXPECT_EQ(c[0].second_tid, 3u);
 }
 
 // ---- brute force ----
