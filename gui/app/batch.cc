@@ -9,7 +9,6 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
-
 #include <cstdio>
 
 #include "code_views.h"
@@ -81,13 +80,15 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the replay timed out");
   }
   if (steps.stop_at_selected) {
-    if (!window.StopAtSelected()) return Fail("cannot run to the selected event: " + window.last_error());
+    if (!window.StopAtSelected())
+      return Fail("cannot run to the selected event: " + window.last_error());
     if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the stop-at replay timed out");
   }
   if (steps.permute) {
     if (!window.PermuteSelectedConflict()) return Fail("cannot permute: " + window.last_error());
     if (!WaitIdle(window, steps.timeout_seconds)) return Fail("the permuted run timed out");
-    if (window.runs().size() < 2) return Fail("the permuted run did not open: " + window.last_error());
+    if (window.runs().size() < 2)
+      return Fail("the permuted run did not open: " + window.last_error());
   }
   if (steps.permute_until_pass) {
     if (!need_run()) return Fail("--permute-until-pass needs a trace");

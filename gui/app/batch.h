@@ -5,7 +5,6 @@
 
 #include <QSize>
 #include <QString>
-
 #include <cstdint>
 
 namespace weft::gui {
@@ -14,21 +13,21 @@ class MainWindow;
 
 // What to do before the screenshot. Negative numbers mean "not asked for".
 struct BatchSteps {
-  QString trace;          // the trace to open
-  QString screenshot;     // PNG to write ("" = none)
-  QSize size{1600, 1000}; // window size
+  QString trace;           // the trace to open
+  QString screenshot;      // PNG to write ("" = none)
+  QSize size{1600, 1000};  // window size
   int64_t select_event = -1;
   int64_t select_conflict = -1;
-  int frame = -1;         // stack row of the selection to click
-  QString tab;            // "source" or "disassembly": the code tab to show
-  QString dock;           // dock to raise: conflicts, events, threads, search, stop
+  int frame = -1;  // stack row of the selection to click
+  QString tab;     // "source" or "disassembly": the code tab to show
+  QString dock;    // dock to raise: conflicts, events, threads, search, stop
   double zoom_first = -1, zoom_last = -1;  // events to show
   bool replay = false;
   bool stop_at_selected = false;
   bool permute = false;
   // Reverse the conflicts one by one until a permuted run passes; that one stays open.
   bool permute_until_pass = false;
-  int explore_runs = 0;   // > 0: run a search with this budget
+  int explore_runs = 0;          // > 0: run a search with this budget
   double timeout_seconds = 120;  // for the CLI steps
 };
 

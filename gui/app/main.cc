@@ -3,7 +3,6 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
-
 #include <cstdio>
 
 #include "batch.h"
@@ -18,9 +17,10 @@ int main(int argc, char** argv) {
       QStringLiteral("weft-gui: see a recorded run, step through it, and permute it."));
   parser.addHelpOption();
   parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("a weft trace to open"));
-  QCommandLineOption screenshot(QStringLiteral("screenshot"),
-                                QStringLiteral("render the window with FILE open to OUT.png and exit"),
-                                QStringLiteral("OUT.png"));
+  QCommandLineOption screenshot(
+      QStringLiteral("screenshot"),
+      QStringLiteral("render the window with FILE open to OUT.png and exit"),
+      QStringLiteral("OUT.png"));
   QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size (default 1600x1000)"),
                           QStringLiteral("WxH"));
   QCommandLineOption select(QStringLiteral("select"), QStringLiteral("select event N"),
@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
   QCommandLineOption conflict(QStringLiteral("conflict"),
                               QStringLiteral("select conflict N of the list"), QStringLiteral("N"));
   QCommandLineOption frame(QStringLiteral("frame"),
-                           QStringLiteral("click stack frame N of the selection"), QStringLiteral("N"));
-  QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("show the source or disassembly tab"),
+                           QStringLiteral("click stack frame N of the selection"),
+                           QStringLiteral("N"));
+  QCommandLineOption tab(QStringLiteral("tab"),
+                         QStringLiteral("show the source or disassembly tab"),
                          QStringLiteral("source|disassembly"));
   QCommandLineOption dock(QStringLiteral("dock"),
                           QStringLiteral("raise a panel: conflicts, search, stop, details"),
@@ -39,8 +41,9 @@ int main(int argc, char** argv) {
   QCommandLineOption replay(QStringLiteral("replay"), QStringLiteral("replay the trace first"));
   QCommandLineOption stop(QStringLiteral("stop-at-selected"),
                           QStringLiteral("replay up to the selected event and show the threads"));
-  QCommandLineOption permute(QStringLiteral("permute"),
-                             QStringLiteral("let the other thread of the selected conflict go first"));
+  QCommandLineOption permute(
+      QStringLiteral("permute"),
+      QStringLiteral("let the other thread of the selected conflict go first"));
   QCommandLineOption explore(QStringLiteral("explore"),
                              QStringLiteral("search RUNS schedules of the trace's program"),
                              QStringLiteral("RUNS"));

@@ -26,7 +26,6 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
-
 #include <cstdio>
 
 #include "code_views.h"
@@ -83,11 +82,11 @@ MainWindow::MainWindow(bool batch, QWidget* parent) : QMainWindow(parent), batch
 
   runs_splitter_ = new QSplitter(Qt::Vertical, this);
   runs_splitter_->setChildrenCollapsible(false);
-  placeholder_ = new QLabel(
-      tr("Open a weft trace: File ▸ Open, a recent file, or drop a .weft file here.\n\n"
-         "Record one with  weft record -- ./program  or find a failing one with\n"
-         "weft explore -- ./program  (or the Search panel)."),
-      runs_splitter_);
+  placeholder_ =
+      new QLabel(tr("Open a weft trace: File ▸ Open, a recent file, or drop a .weft file here.\n\n"
+                    "Record one with  weft record -- ./program  or find a failing one with\n"
+                    "weft explore -- ./program  (or the Search panel)."),
+                 runs_splitter_);
   placeholder_->setAlignment(Qt::AlignCenter);
   runs_splitter_->addWidget(placeholder_);
   setCentralWidget(runs_splitter_);
@@ -261,10 +260,10 @@ void MainWindow::BuildDocks() {
           [this](const QModelIndex& current) {
             if (!current.isValid() || !blocked_data_) return;
             const format::BlockedThread& b = blocked_data_->trace.outcome.blocked[current.row()];
-            stop_details_->ShowStack(
-                tr("%1 at %2").arg(blocked_data_->ThreadLabel(b.tid),
-                                   QString::fromLatin1(format::EventKindName(b.kind))),
-                b.stack);
+            stop_details_->ShowStack(tr("%1 at %2")
+                                         .arg(blocked_data_->ThreadLabel(b.tid),
+                                              QString::fromLatin1(format::EventKindName(b.kind))),
+                                     b.stack);
           });
   auto* blocked_dock = new QDockWidget(tr("Threads at Stop"), this);
   blocked_dock->setObjectName(QStringLiteral("stop_dock"));
@@ -300,7 +299,8 @@ void MainWindow::OpenFile(const QString& path) {
   QFileInfo info(path);
   if (!info.exists()) {
     ShowError(tr("cannot open trace '%1': no such file (check the path; `weft record` writes "
-                 "traces)").arg(path));
+                 "traces)")
+                  .arg(path));
     return;
   }
   statusBar()->showMessage(tr("Loading %1…").arg(path));
@@ -331,8 +331,8 @@ void MainWindow::OnOriginalLoaded(std::shared_ptr<const TraceData> data) {
   }
   explore_->SetProgram(argv, QString::fromStdString(data->trace.header.cwd));
   setWindowTitle(tr("weft — %1").arg(QFileInfo(data->path).fileName()));
-  statusBar()->showMessage(tr("Opened %1 in %2 s").arg(data->path).arg(data->load_seconds, 0, 'f', 2),
-                           8000);
+  statusBar()->showMessage(
+      tr("Opened %1 in %2 s").arg(data->path).arg(data->load_seconds, 0, 'f', 2), 8000);
   emit TraceOpened(data->path);
   CheckIdle();
 }
@@ -457,7 +457,8 @@ bool MainWindow::StopAtSelected() {
     return false;
   }
   const QString& path = current_->trace_data()->path;
-  QString out = TempPath(QStringLiteral("%1-stop-%2.weft").arg(QFileInfo(path).baseName()).arg(index));
+  QString out =
+      TempPath(QStringLiteral("%1-stop-%2.weft").arg(QFileInfo(path).baseName()).arg(index));
   job_kind_ = QStringLiteral("stop");
   job_run_ = current_;
   pending_stop_ = index;
@@ -476,7 +477,8 @@ bool MainWindow::Permute(uint32_t at, uint32_t tid) {
       QStringLiteral("%1-at-%2-t%3.weft").arg(QFileInfo(path).baseName()).arg(at).arg(tid));
   job_kind_ = QStringLiteral("permute");
   job_run_ = current_;
-  pending_title_ = tr("T%1 first at event #%2 of %3").arg(tid).arg(at).arg(QFileInfo(path).fileName());
+  pending_title_ =
+      tr("T%1 first at event #%2 of %3").arg(tid).arg(at).arg(QFileInfo(path).fileName());
   statusBar()->showMessage(tr("Running T%1 at event %2…").arg(tid).arg(at));
   job_->Start({QStringLiteral("permute"), path, QStringLiteral("--at"), QString::number(at),
                QStringLiteral("--thread"), QString::number(tid), QStringLiteral("-o"), out,
@@ -512,15 +514,14 @@ void MainWindow::OnJobFinished(const CliReport& report) {
   const QJsonObject& j = report.json;
   if (kind == QStringLiteral("replay")) {
     bool reproduced = j.value(QStringLiteral("reproduced")).toBool();
-    QString note =
-        reproduced
-            ? tr("replay: reproduced — same %1 events, the program %2")
-                  .arg(j.value(QStringLiteral("events")).toVariant().toULongLong())
-                  .arg(j.value(QStringLiteral("outcome")).toString())
-            : tr("replay: NOT reproduced — %1 (the program %2)")
-                  .arg(j.value(QStringLiteral("divergence")).toString(
-                           tr("same events, different outcome")),
-                       j.value(QStringLiteral("outcome")).toString());
+    QString note = reproduced
+                       ? tr("replay: reproduced — same %1 events, the program %2")
+                             .arg(j.value(QStringLiteral("events")).toVariant().toULongLong())
+                             .arg(j.value(QStringLiteral("outcome")).toString())
+                       : tr("replay: NOT reproduced — %1 (the program %2)")
+                             .arg(j.value(QStringLiteral("divergence"))
+                                      .toString(tr("same events, different outcome")),
+                                  j.value(QStringLiteral("outcome")).toString());
     if (run) run->banner()->SetNote(note);
     statusBar()->showMessage(note, 10000);
   } else if (kind == QStringLiteral("stop")) {
@@ -565,8 +566,10 @@ void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
     if (job_run_) job_run_->timeline()->SetStopMarker(pending_stop_);
     ShowBlocked(data, pending_title_);
     RaiseDockOf(stop_details_);
-    statusBar()->showMessage(tr("Replay %1: %2 threads shown").arg(pending_title_)
-                                 .arg(data->trace.outcome.blocked.size()), 10000);
+    statusBar()->showMessage(tr("Replay %1: %2 threads shown")
+                                 .arg(pending_title_)
+                                 .arg(data->trace.outcome.blocked.size()),
+                             10000);
   }
   UpdateActions();
   CheckIdle();
@@ -576,11 +579,12 @@ void MainWindow::ShowBlocked(std::shared_ptr<const TraceData> data, const QStrin
   blocked_data_ = data;
   blocked_model_->SetTraceData(data);
   stop_details_->SetTraceData(data);
-  blocked_title_->setText(QStringLiteral("<b>%1</b> — %2").arg(title.toHtmlEscaped(),
-                                                               data->path.toHtmlEscaped()));
+  blocked_title_->setText(
+      QStringLiteral("<b>%1</b> — %2").arg(title.toHtmlEscaped(), data->path.toHtmlEscaped()));
   if (blocked_model_->rowCount() > 0) {
     blocked_view_->selectionModel()->setCurrentIndex(
-        blocked_model_->index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        blocked_model_->index(0, 0),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
   }
 }
 

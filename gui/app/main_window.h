@@ -7,7 +7,6 @@
 #include <QMainWindow>
 #include <QPointer>
 #include <QTemporaryDir>
-
 #include <cstdint>
 #include <memory>
 
@@ -115,9 +114,9 @@ class MainWindow : public QMainWindow {
   TraceLoader* side_loader_ = nullptr;
   CliJob* job_ = nullptr;
   QTemporaryDir temp_;
-  QString job_kind_;                   // "replay", "stop", "permute" while job_ runs
-  QPointer<RunView> job_run_;          // the run the job is about
-  Pending pending_ = Pending::kNone;    // what side_loader_ is loading for
+  QString job_kind_;                  // "replay", "stop", "permute" while job_ runs
+  QPointer<RunView> job_run_;         // the run the job is about
+  Pending pending_ = Pending::kNone;  // what side_loader_ is loading for
   QString pending_title_;
   QString pending_output_;
   QString pending_note_;

@@ -21,8 +21,8 @@ QString FindWeftExecutable() {
 }
 
 bool ParseExploreProgress(const QString& line, ExploreProgress* out) {
-  static const QRegularExpression kLine(QStringLiteral(
-      R"(weft: run (\d+)/(\d+) \(seed (\d+)\) ([0-9.]+) runs/s(: FAILED)?\s*$)"));
+  static const QRegularExpression kLine(
+      QStringLiteral(R"(weft: run (\d+)/(\d+) \(seed (\d+)\) ([0-9.]+) runs/s(: FAILED)?\s*$)"));
   QRegularExpressionMatch m = kLine.match(line);
   if (!m.hasMatch()) return false;
   ExploreProgress p;
@@ -36,29 +36,46 @@ bool ParseExploreProgress(const QString& line, ExploreProgress* out) {
 }
 
 QStringList ParseStrategies(const QString& help) {
-  QStringList lines = help.split(QLatin1Char('\n'));
-  QString text;
-  for (int i = 0; i < lines.size(); ++i) {
-    QString line = lines[i].trimmed();
-    if (!line.startsWith(QStringLiteral("--strategy"))) continue;
-    // "--strategy NAME   random (default), pct" and any continuation lines that are not
-    // options themselves.
-    text = line.section(QRegularExpression(QStringLiteral("\\s{2,}")), 1);
-    for (int j = i + 1; j < lines.size(); ++j) {
-      QString next = lines[j];
-      if (!next.startsWith(QStringLiteral("        ")) || next.trimmed().startsWith('-')) break;
-      text += QLatin1Char(' ') + next.trimmed();
-    }
-    break;
-  }
+  // Two shapes: "--strategy NAME   random (default), pct" (a list), or one strategy per
+  // description line, "name: what it does" / "name (default): ...", on the --strategy line
+  // and the lines after it (also under the options that belong to one strategy).
+  static const QRegularExpression kOption(QStringLiteral("^\\s*-[^ ]*( [A-Z]+)?\\s{2,}(.*)$"));
+  static const QRegularExpression kEntry(
+      QStringLiteral("^([a-z][a-z0-9_-]*)( \\(default\\))?(:|$)"));
+  static const QRegularExpression kName(QStringLiteral("^[a-z][a-z0-9_-]*$"));
   QStringList names;
-  text.remove(QRegularExpression(QStringLiteral("\\([^)]*\\)")));
-  for (const QString& part : text.split(QRegularExpression(QStringLiteral("[,|/ ]+")),
-                                        Qt::SkipEmptyParts)) {
-    static const QRegularExpression kName(QStringLiteral("^[a-z][a-z0-9_-]*$"));
-    if (kName.match(part).hasMatch() && part != QStringLiteral("or") &&
-        part != QStringLiteral("default") && !names.contains(part)) {
-      names << part;
+  QString list;
+  bool in_strategies = false;
+  for (const QString& line : help.split(QLatin1Char('\n'))) {
+    if (line.trimmed().isEmpty()) {
+      if (in_strategies) break;
+      continue;
+    }
+    QString description;
+    QRegularExpressionMatch option = kOption.match(line);
+    if (option.hasMatch()) {
+      description = option.captured(2).trimmed();
+      if (line.trimmed().startsWith(QStringLiteral("--strategy"))) {
+        in_strategies = true;
+        list = description;
+      }
+    } else if (line.startsWith(QStringLiteral("    "))) {
+      description = line.trimmed();
+    } else if (in_strategies) {
+      break;
+    }
+    if (!in_strategies) continue;
+    QRegularExpressionMatch entry = kEntry.match(description);
+    if (entry.hasMatch() && !names.contains(entry.captured(1))) names << entry.captured(1);
+  }
+  if (names.size() <= 1 && list.contains(QLatin1Char(','))) {
+    names.clear();
+    list.remove(QRegularExpression(QStringLiteral("\\([^)]*\\)")));
+    for (const QString& part : list.split(QRegularExpression(QStringLiteral("[,|/ ]+")),
+                                          Qt::SkipEmptyParts)) {
+      if (kName.match(part).hasMatch() && part != QStringLiteral("or") && !names.contains(part)) {
+        names << part;
+      }
     }
   }
   return names;
@@ -104,10 +121,11 @@ bool CliJob::Start(const QStringList& args, bool expect_json, const QString& wor
     done_ = true;
     CliReport report;
     report.command = command_;
-    report.error = QStringLiteral(
-        "cannot run `%1`: the weft executable was not found next to weft-gui or on PATH "
-        "(build it, or set WEFT_CLI to its path)")
-                       .arg(command_);
+    report.error =
+        QStringLiteral(
+            "cannot run `%1`: the weft executable was not found next to weft-gui or on PATH "
+            "(build it, or set WEFT_CLI to its path)")
+            .arg(command_);
     QTimer::singleShot(0, this, [this, report] { emit Finished(report); });
     return true;
   }

@@ -9,7 +9,6 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
-
 #include <cstdint>
 
 namespace weft::gui {

@@ -22,7 +22,8 @@ std::string Hex(uint64_t value) {
 // Bytes [offset, offset + size) of `path`, fewer at its end.
 Result<std::string> ReadBytes(const std::string& path, uint64_t offset, uint64_t size) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return MakeError("cannot open module '" + path + "' to disassemble (is it still on disk?)");
+  if (!in)
+    return MakeError("cannot open module '" + path + "' to disassemble (is it still on disk?)");
   in.seekg(static_cast<std::streamoff>(offset));
   std::string out(size, '\0');
   in.read(out.data(), static_cast<std::streamsize>(size));
@@ -42,8 +43,8 @@ struct CapstoneHandle {
 size_t Decode(csh handle, const std::string& code, uint64_t address, size_t max,
               std::vector<Instruction>* out) {
   cs_insn* insn = nullptr;
-  size_t n = cs_disasm(handle, reinterpret_cast<const uint8_t*>(code.data()), code.size(),
-                       address, max, &insn);
+  size_t n = cs_disasm(handle, reinterpret_cast<const uint8_t*>(code.data()), code.size(), address,
+                       max, &insn);
   size_t consumed = 0;
   for (size_t i = 0; i < n; ++i) {
     Instruction ins;
@@ -64,8 +65,7 @@ size_t Decode(csh handle, const std::string& code, uint64_t address, size_t max,
 
 }  // namespace
 
-Result<ModuleLocation> LocateAddress(const std::vector<format::Module>& modules,
-                                     uint64_t address) {
+Result<ModuleLocation> LocateAddress(const std::vector<format::Module>& modules, uint64_t address) {
   const format::Module* best = nullptr;
   for (const format::Module& m : modules) {
     if (address >= m.base && (m.size == 0 || address - m.base < m.size) &&
@@ -117,16 +117,15 @@ Result<ModuleLocation> LocateAddress(const std::vector<format::Module>& modules,
                    "' (was the file rebuilt since the recording?)");
 }
 
-Result<Disassembly> DisassembleAround(const std::vector<format::Module>& modules,
-                                      uint64_t address, bool return_address, int before,
-                                      int after) {
+Result<Disassembly> DisassembleAround(const std::vector<format::Module>& modules, uint64_t address,
+                                      bool return_address, int before, int after) {
   Result<ModuleLocation> loc = LocateAddress(modules, address);
   if (!loc.ok()) return loc.error();
-  constexpr uint64_t kBackBytes = 96;   // enough for `before` instructions of ~4-8 bytes
+  constexpr uint64_t kBackBytes = 96;  // enough for `before` instructions of ~4-8 bytes
   constexpr uint64_t kForwardBytes = 15 * 16;
   uint64_t back = std::min(kBackBytes, loc->file_offset - loc->segment_offset);
-  uint64_t forward = std::min(kForwardBytes, loc->segment_offset + loc->segment_size -
-                                                 loc->file_offset);
+  uint64_t forward =
+      std::min(kForwardBytes, loc->segment_offset + loc->segment_size - loc->file_offset);
   Result<std::string> code = ReadBytes(loc->path, loc->file_offset - back, back + forward);
   if (!code.ok()) return code.error();
   if (code->size() < back) {

@@ -55,11 +55,9 @@ QVariant ThreadModel::data(const QModelIndex& index, int role) const {
       return QStringLiteral("T%1").arg(lane.tid);
     case kName:
       if (!thread) return QString();
-      return QString::fromStdString(!thread->name.empty() ? thread->name
-                                                          : thread->start_function);
+      return QString::fromStdString(!thread->name.empty() ? thread->name : thread->start_function);
     case kParent:
-      return thread && thread->parent >= 0 ? QStringLiteral("T%1").arg(thread->parent)
-                                           : QString();
+      return thread && thread->parent >= 0 ? QStringLiteral("T%1").arg(thread->parent) : QString();
     case kEvents:
       return static_cast<qulonglong>(lane.events.size());
   }
@@ -118,7 +116,7 @@ QVariant EventModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant EventModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  static const char* const kNames[] = {"#", "Virtual time (s)", "Thread", "Event", "Object",
+  static const char* const kNames[] = {"#",     "Virtual time (s)", "Thread", "Event", "Object",
                                        "Flags", "Location"};
   return Header(kNames, kColumnCount, section, orientation, role);
 }
@@ -174,8 +172,7 @@ QVariant ConflictModel::headerData(int section, Qt::Orientation orientation, int
 
 StackModel::StackModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-void StackModel::SetFrames(std::shared_ptr<const TraceData> data,
-                           std::vector<uint32_t> frame_ids) {
+void StackModel::SetFrames(std::shared_ptr<const TraceData> data, std::vector<uint32_t> frame_ids) {
   beginResetModel();
   data_ = std::move(data);
   frames_ = data_ ? std::move(frame_ids) : std::vector<uint32_t>();
@@ -212,8 +209,7 @@ QVariant StackModel::data(const QModelIndex& index, int role) const {
   if (!frame) frame = &unknown;
   if (role == Qt::ToolTipRole) {
     if (index.column() == kLocation && !frame->file.empty()) {
-      return QString::fromStdString(frame->file) + QLatin1Char(':') +
-             QString::number(frame->line);
+      return QString::fromStdString(frame->file) + QLatin1Char(':') + QString::number(frame->line);
     }
     if (index.column() == kModule) return QString::fromStdString(frame->module);
     return {};
@@ -287,8 +283,7 @@ QVariant BlockedModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant BlockedModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  static const char* const kNames[] = {"Thread", "Pending operation", "Object", "Held by",
-                                       "Where"};
+  static const char* const kNames[] = {"Thread", "Pending operation", "Object", "Held by", "Where"};
   return Header(kNames, kColumnCount, section, orientation, role);
 }
 

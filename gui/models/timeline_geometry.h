@@ -78,9 +78,7 @@ struct LaneLayout {
   // Lane under y, or -1 (ruler, gaps, below the last of `lanes` lanes).
   int LaneAt(double y, int lanes) const;
   // Height that shows `lanes` lanes and `extra` more pixels below them.
-  double TotalHeight(int lanes, double extra) const {
-    return LaneTop(lanes) + extra;
-  }
+  double TotalHeight(int lanes, double extra) const { return LaneTop(lanes) + extra; }
 
   bool operator==(const LaneLayout&) const = default;
 };

@@ -2,7 +2,6 @@
 #include "trace_data.h"
 
 #include <QElapsedTimer>
-
 #include <algorithm>
 
 #include "weft/render.h"

@@ -6,7 +6,6 @@
 
 #include <QString>
 #include <QStringList>
-
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -24,14 +23,14 @@ using Conflict = replay::Conflict;
 // Groups of event kinds that share a colour on the timeline. The order is the priority when
 // several groups meet in one pixel column: a later group wins.
 enum class EventCategory : uint8_t {
-  kOther = 0,    // yield, fork, detach
-  kSleep = 1,    // sleep, sleep_done
-  kUnlock = 2,   // mutex/rwlock/spin unlock
-  kLock = 3,     // mutex/rwlock/spin lock
-  kSem = 4,      // semaphores, barriers, once
-  kFutex = 5,    // futex wait/woken/wake
-  kCond = 6,     // condition wait/wake/signal/broadcast
-  kThread = 7,   // thread start/exit/create/join
+  kOther = 0,   // yield, fork, detach
+  kSleep = 1,   // sleep, sleep_done
+  kUnlock = 2,  // mutex/rwlock/spin unlock
+  kLock = 3,    // mutex/rwlock/spin lock
+  kSem = 4,     // semaphores, barriers, once
+  kFutex = 5,   // futex wait/woken/wake
+  kCond = 6,    // condition wait/wake/signal/broadcast
+  kThread = 7,  // thread start/exit/create/join
 };
 // Number of EventCategory values.
 inline constexpr int kEventCategoryCount = 8;
@@ -42,8 +41,8 @@ EventCategory CategoryOf(format::EventKind kind);
 // One thread's row on the timeline.
 struct Lane {
   uint32_t tid = 0;
-  QString label;                  // "T1 teller": tid and name, or start function
-  std::vector<uint32_t> events;   // global indexes of the thread's events, ascending
+  QString label;                 // "T1 teller": tid and name, or start function
+  std::vector<uint32_t> events;  // global indexes of the thread's events, ascending
   // Level of detail: masks[0][b] has bit c set when the thread has an event of category c
   // with index in [b * kLodBlock, (b + 1) * kLodBlock); masks[k + 1][i] = masks[k][2i] |
   // masks[k][2i + 1].
@@ -55,15 +54,15 @@ inline constexpr uint32_t kLodBlock = 64;
 
 // A trace loaded for display. Immutable once built.
 struct TraceData {
-  QString path;                   // the file it was read from
+  QString path;  // the file it was read from
   format::Trace trace;
-  std::vector<Lane> lanes;        // one per thread, lanes[i].tid == i
-  std::vector<uint32_t> switches; // indexes i > 0 whose thread differs from event i - 1's
+  std::vector<Lane> lanes;          // one per thread, lanes[i].tid == i
+  std::vector<uint32_t> switches;   // indexes i > 0 whose thread differs from event i - 1's
   std::vector<Conflict> conflicts;  // replay::FindConflicts(trace), sorted by first
   uint64_t max_conflict_span = 0;   // largest second - first of the conflicts
-  QString outcome;                // format::DescribeOutcome, one line
-  bool failed = false;            // the outcome is a failure (non-zero exit, signal, ...)
-  double load_seconds = 0;        // time spent reading and deriving
+  QString outcome;                  // format::DescribeOutcome, one line
+  bool failed = false;              // the outcome is a failure (non-zero exit, signal, ...)
+  double load_seconds = 0;          // time spent reading and deriving
 
   // Number of events of lane `lane` with index in [lo, hi).
   uint32_t CountInRange(size_t lane, uint64_t lo, uint64_t hi) const;

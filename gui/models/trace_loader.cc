@@ -2,7 +2,6 @@
 #include "trace_loader.h"
 
 #include <QThread>
-
 #include <algorithm>
 
 namespace weft::gui {

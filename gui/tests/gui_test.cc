@@ -72,8 +72,8 @@ class GuiTest : public QObject {
     QStringList traces = out.entryList({"*.weft"}, QDir::Files);
     if (explore.exitCode() != 1 || traces.isEmpty()) {
       skip_ = "weft explore found no failing schedule here (exit " +
-              QString::number(explore.exitCode()) + "): " +
-              QString::fromLocal8Bit(explore.readAllStandardError()).right(300);
+              QString::number(explore.exitCode()) +
+              "): " + QString::fromLocal8Bit(explore.readAllStandardError()).right(300);
       return;
     }
     trace_ = out.filePath(traces.first());
@@ -100,7 +100,8 @@ class GuiTest : public QObject {
     QCOMPARE(window.conflict_model()->rowCount(), static_cast<int>(data->conflicts.size()));
     // The failed outcome, with the program's own words saved by explore.
     QString banner = run->banner()->text();
-    QVERIFY2(banner.contains("FAILED") && banner.contains("exited with code 1"), qPrintable(banner));
+    QVERIFY2(banner.contains("FAILED") && banner.contains("exited with code 1"),
+             qPrintable(banner));
     QVERIFY2(banner.contains("balance = -70"), qPrintable(banner));
   }
 
@@ -130,7 +131,8 @@ class GuiTest : public QObject {
     QVERIFY(window.details()->stack_model()->rowCount() > 0);
     // The program's frame is picked: its source with the line of the lock call highlighted.
     SourceView* source = window.details()->source_view();
-    QVERIFY2(source->shown_file().endsWith("withdraw_racy.c"), qPrintable(source->toPlainText().left(200)));
+    QVERIFY2(source->shown_file().endsWith("withdraw_racy.c"),
+             qPrintable(source->toPlainText().left(200)));
     QVERIFY2(source->HighlightedText().contains("pthread_mutex_lock"),
              qPrintable(source->HighlightedText()));
     // And the call instruction in the disassembly.
@@ -159,15 +161,16 @@ class GuiTest : public QObject {
     QCOMPARE(timeline->geometry().span(), full / 2);
     QTest::keyClick(timeline, Qt::Key_Plus);
     double start = timeline->geometry().start();
-    QPoint from(timeline->layout().gutter + 300, static_cast<int>(timeline->layout().LaneCenter(1)));
+    QPoint from(timeline->layout().gutter + 300,
+                static_cast<int>(timeline->layout().LaneCenter(1)));
     QTest::mousePress(timeline, Qt::LeftButton, {}, from);
     QTest::mouseMove(timeline, from + QPoint(-40, 0));
     QTest::mouseMove(timeline, from + QPoint(-120, 0));
     QTest::mouseRelease(timeline, Qt::LeftButton, {}, from + QPoint(-120, 0));
     QVERIFY(timeline->geometry().start() > start);  // dragging left shows later events
-    QWheelEvent wheel(QPointF(timeline->layout().gutter + 10, 60), timeline->mapToGlobal(QPoint(0, 0)),
-                      QPoint(), QPoint(0, -240), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
-                      false);
+    QWheelEvent wheel(QPointF(timeline->layout().gutter + 10, 60),
+                      timeline->mapToGlobal(QPoint(0, 0)), QPoint(), QPoint(0, -240), Qt::NoButton,
+                      Qt::NoModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(timeline, &wheel);
     QVERIFY(timeline->geometry().span() > full / 4);
     QTest::keyClick(timeline, Qt::Key_0);
@@ -276,7 +279,8 @@ class GuiTest : public QObject {
     QListWidget* list = panel->failures();
     QString path = list->item(0)->data(Qt::UserRole).toString();
     QSignalSpy opened(&window, &MainWindow::TraceOpened);
-    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, list->visualItemRect(list->item(0)).center());
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                      list->visualItemRect(list->item(0)).center());
     QVERIFY(opened.wait(20000));
     QCOMPARE(opened.at(0).at(0).toString(), QFileInfo(path).absoluteFilePath());
   }

@@ -1,14 +1,13 @@
 // models_test.cc — the window-free part of weft-gui: TraceData's derived tables and level of
 // detail, the item models (under QAbstractItemModelTester), the CLI output parsers, the
 // disassembler, the worker-thread loader.
+#include <dlfcn.h>
+#include <link.h>
+
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <dlfcn.h>
-#include <link.h>
-
 #include <random>
 
 #include "cli_job.h"
@@ -120,8 +119,7 @@ class ModelsTest : public QObject {
     BlockedModel blocked;
     QAbstractItemModelTester t1(&threads, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t2(&events, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester t3(&conflicts,
-                                QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t3(&conflicts, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t4(&stack, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t5(&blocked, QAbstractItemModelTester::FailureReportingMode::QtTest);
     threads.SetTraceData(data);
@@ -130,24 +128,30 @@ class ModelsTest : public QObject {
     stack.SetStack(data, 1);
     blocked.SetTraceData(deadlock);
     QCOMPARE(threads.rowCount(), 3);
-    QCOMPARE(threads.data(threads.index(2, ThreadModel::kName)).toString(), QStringLiteral("second"));
+    QCOMPARE(threads.data(threads.index(2, ThreadModel::kName)).toString(),
+             QStringLiteral("second"));
     QCOMPARE(threads.data(threads.index(1, ThreadModel::kEvents)).toULongLong(), 6ull);
     QCOMPARE(events.rowCount(), 16);
-    QCOMPARE(events.data(events.index(4, EventModel::kKind)).toString(), QStringLiteral("mutex_lock"));
+    QCOMPARE(events.data(events.index(4, EventModel::kKind)).toString(),
+             QStringLiteral("mutex_lock"));
     QCOMPARE(events.data(events.index(4, EventModel::kObject)).toString(),
              QStringLiteral("mutex#3 account_lock"));
-    QCOMPARE(events.data(events.index(4, EventModel::kTime)).toString(), QStringLiteral("0.000005000"));
+    QCOMPARE(events.data(events.index(4, EventModel::kTime)).toString(),
+             QStringLiteral("0.000005000"));
     QCOMPARE(events.data(events.index(4, EventModel::kLocation)).toString(),
              QStringLiteral("teller (withdraw.c:19)"));
     QCOMPARE(events.data(events.index(9, 0), kKeyRole).toULongLong(), 9ull);
     QCOMPARE(conflicts.rowCount(), static_cast<int>(data->conflicts.size()));
     QVERIFY(conflicts.data(conflicts.index(0, ConflictModel::kThreads)).toString().contains("→"));
     QCOMPARE(stack.rowCount(), 2);
-    QCOMPARE(stack.data(stack.index(0, StackModel::kLocation)).toString(), QStringLiteral("withdraw.c:19"));
-    QCOMPARE(stack.data(stack.index(0, StackModel::kAddress)).toString(), QStringLiteral("0x401136"));
+    QCOMPARE(stack.data(stack.index(0, StackModel::kLocation)).toString(),
+             QStringLiteral("withdraw.c:19"));
+    QCOMPARE(stack.data(stack.index(0, StackModel::kAddress)).toString(),
+             QStringLiteral("0x401136"));
     QCOMPARE(stack.FrameAt(1)->function, std::string("start_thread"));
     QCOMPARE(blocked.rowCount(), 2);
-    QCOMPARE(blocked.data(blocked.index(0, BlockedModel::kHolder)).toString(), QStringLiteral("T2"));
+    QCOMPARE(blocked.data(blocked.index(0, BlockedModel::kHolder)).toString(),
+             QStringLiteral("T2"));
     QCOMPARE(blocked.StackAt(1), 1u);
     // Swapping the data under the testers resets cleanly; so does clearing it.
     events.SetTraceData(deadlock);
@@ -174,7 +178,8 @@ class ModelsTest : public QObject {
                             << 100ull << 9ull << 12.0 << true;
     QTest::newRow("terminal") << "\r\x1b[Kweft: run 1/2 (seed 1) 0 runs/s" << true << 1ull << 2ull
                               << 1ull << 0.0 << false;
-    QTest::newRow("other") << "weft: saved: x.weft" << false << 0ull << 0ull << 0ull << 0.0 << false;
+    QTest::newRow("other") << "weft: saved: x.weft" << false << 0ull << 0ull << 0ull << 0.0
+                           << false;
   }
   void ExploreProgressLines() {
     QFETCH(QString, line);
@@ -195,11 +200,23 @@ class ModelsTest : public QObject {
     QTest::newRow("one") << "options:\n  --runs N   at most\n  --strategy NAME   random (default)\n"
                             "  --keep-going   do not stop\n"
                          << QStringList{"random"};
-    QTest::newRow("several") << "  --strategy NAME   random (default), pct, bounded or\n"
-                                "                    conflicts\n  --seed S   first seed\n"
-                             << QStringList{"random", "pct", "bounded", "conflicts"};
-    QTest::newRow("slashes") << "  --strategy NAME   random|pct (default: random)\n"
-                             << QStringList{"random", "pct"};
+    QTest::newRow("list") << "  --strategy NAME   random (default), pct, bounded or conflicts\n"
+                             "  --seed S   first seed\n"
+                          << QStringList{"random", "pct", "bounded", "conflicts"};
+    QTest::newRow("one per line")
+        << "options:\n  --runs N          at most N runs (default 100)\n"
+           "  --strategy NAME   random (default): uniform among the threads that can run\n"
+           "                    pct: PCT (random priorities, d-1 priority change points); finds a\n"
+           "                    bug of depth <= d with probability >= 1/(n*k^(d-1)) per run\n"
+           "  --depth D         pct: cover bugs of depth 1..D (default 3)\n"
+           "                    bounded: depth-first search over every schedule with at most\n"
+           "                    --preemptions C preemptions (default 2); stops and says so\n"
+           "                    conflicts: from a first run (seed S, or --from TRACE), reverse\n"
+           "  --preemptions C   bounded: the preemption bound (default 2)\n"
+           "  -j, --jobs N      runs side by side (default: number of CPUs)\n"
+           "  --keep-going      do not stop at the first failure\n"
+           "\nThe program's output is discarded.\n"
+        << QStringList{"random", "pct", "bounded", "conflicts"};
     QTest::newRow("none") << "usage: weft explore\n" << QStringList{};
   }
   void StrategiesFromHelp() {
@@ -209,8 +226,8 @@ class ModelsTest : public QObject {
 
   void JsonReportIsTheLastObjectLine() {
     QString error;
-    QJsonObject j = ParseJsonReport("balance = 0\n{\"outcome\": \"exited with code 0\", \"failed\": false}\n",
-                                    &error);
+    QJsonObject j = ParseJsonReport(
+        "balance = 0\n{\"outcome\": \"exited with code 0\", \"failed\": false}\n", &error);
     QCOMPARE(j.value("outcome").toString(), QStringLiteral("exited with code 0"));
     QVERIFY(ParseJsonReport("no json here\n", &error).isEmpty());
     QCOMPARE(error, QStringLiteral("it printed no JSON report"));

@@ -106,9 +106,9 @@ inline format::Trace RandomTrace(size_t events, uint32_t threads, uint32_t seed)
   }
   std::mt19937 rng(seed);
   static const format::EventKind kKinds[] = {
-      format::EventKind::kMutexLock, format::EventKind::kMutexUnlock,
-      format::EventKind::kCondSignal, format::EventKind::kSleep, format::EventKind::kYield,
-      format::EventKind::kFutexWake};
+      format::EventKind::kMutexLock,  format::EventKind::kMutexUnlock,
+      format::EventKind::kCondSignal, format::EventKind::kSleep,
+      format::EventKind::kYield,      format::EventKind::kFutexWake};
   t.events.reserve(events);
   for (size_t i = 0; i < events; ++i) {
     Add(t, rng() % threads, kKinds[rng() % 6], 1 + rng() % 3);

@@ -56,9 +56,9 @@ bool SourceView::ShowFile(const QString& file, int line, const QString& cwd) {
     return false;
   }
   if (f.size() > kMaxSourceBytes || !f.open(QIODevice::ReadOnly)) {
-    ShowMessage(tr("Cannot show %1: %2").arg(path, f.size() > kMaxSourceBytes
-                                                        ? tr("file too large")
-                                                        : f.errorString()));
+    ShowMessage(
+        tr("Cannot show %1: %2")
+            .arg(path, f.size() > kMaxSourceBytes ? tr("file too large") : f.errorString()));
     return false;
   }
   QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'));

@@ -4,7 +4,6 @@
 
 #include <QPlainTextEdit>
 #include <QString>
-
 #include <cstdint>
 #include <vector>
 

@@ -231,10 +231,12 @@ void DetailsPane::ShowEvent(int64_t index) {
   rows << tr("virtual time: %1 s").arg(FormatVirtualTime(e.vtime));
   QString flags = QString::fromStdString(format::DescribeFlags(e.flags));
   QString extra = flags;
-  if (e.arg != 0) extra += (extra.isEmpty() ? QString() : QStringLiteral(", ")) +
-                           QStringLiteral("arg %1").arg(e.arg);
-  if (e.enabled > 1) extra += (extra.isEmpty() ? QString() : QStringLiteral(", ")) +
-                              tr("%1 threads could run").arg(e.enabled);
+  if (e.arg != 0)
+    extra +=
+        (extra.isEmpty() ? QString() : QStringLiteral(", ")) + QStringLiteral("arg %1").arg(e.arg);
+  if (e.enabled > 1)
+    extra += (extra.isEmpty() ? QString() : QStringLiteral(", ")) +
+             tr("%1 threads could run").arg(e.enabled);
   if (!extra.isEmpty()) rows << Escape(extra);
   header_->setText(rows.join(QStringLiteral("<br>")));
   stack_model_->SetStack(data_, e.stack);
@@ -398,9 +400,8 @@ ExplorePanel::ExplorePanel(QWidget* parent) : QWidget(parent) {
   connect(cancel_, &QPushButton::clicked, this, &ExplorePanel::Cancel);
   connect(job_, &CliJob::StderrLine, this, &ExplorePanel::OnProgressLine);
   connect(job_, &CliJob::Finished, this, &ExplorePanel::OnFinished);
-  connect(failures_, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
-    emit OpenTrace(item->data(Qt::UserRole).toString());
-  });
+  connect(failures_, &QListWidget::itemClicked, this,
+          [this](QListWidgetItem* item) { emit OpenTrace(item->data(Qt::UserRole).toString()); });
   strategy_->addItems(FallbackStrategies());
 }
 
@@ -437,13 +438,20 @@ bool ExplorePanel::Start() {
     return false;
   }
   static int counter = 0;
-  out_dir_ = QDir::temp().filePath(
-      QStringLiteral("weft-gui-explore-%1-%2").arg(QCoreApplication::applicationPid()).arg(++counter));
-  QStringList args{QStringLiteral("explore"), QStringLiteral("--json"),
+  out_dir_ = temp_.isValid() ? temp_.filePath(QStringLiteral("search-%1").arg(++counter))
+                             : QDir::temp().filePath(QStringLiteral("weft-gui-search-%1-%2")
+                                                         .arg(QCoreApplication::applicationPid())
+                                                         .arg(++counter));
+  QStringList args{QStringLiteral("explore"),
+                   QStringLiteral("--json"),
                    QStringLiteral("--keep-going"),
-                   QStringLiteral("--strategy"), strategy_->currentText(),
-                   QStringLiteral("--runs"), QString::number(runs_->value()),
-                   QStringLiteral("-o"), out_dir_, QStringLiteral("--")};
+                   QStringLiteral("--strategy"),
+                   strategy_->currentText(),
+                   QStringLiteral("--runs"),
+                   QString::number(runs_->value()),
+                   QStringLiteral("-o"),
+                   out_dir_,
+                   QStringLiteral("--")};
   args += program;
   failures_->clear();
   progress_->setRange(0, runs_->value());
@@ -489,10 +497,11 @@ void ExplorePanel::OnFinished(const CliReport& report) {
   for (const QJsonValue& v : failures) {
     QJsonObject f = v.toObject();
     QString trace = f.value(QStringLiteral("trace")).toString();
-    auto* item = new QListWidgetItem(
-        tr("seed %1: %2").arg(f.value(QStringLiteral("seed")).toVariant().toULongLong())
-            .arg(f.value(QStringLiteral("outcome")).toString()),
-        failures_);
+    auto* item =
+        new QListWidgetItem(tr("seed %1: %2")
+                                .arg(f.value(QStringLiteral("seed")).toVariant().toULongLong())
+                                .arg(f.value(QStringLiteral("outcome")).toString()),
+                            failures_);
     item->setData(Qt::UserRole, trace);
     item->setToolTip(trace);
   }

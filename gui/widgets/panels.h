@@ -3,8 +3,8 @@
 #pragma once
 
 #include <QFrame>
+#include <QTemporaryDir>
 #include <QWidget>
-
 #include <cstdint>
 #include <memory>
 
@@ -168,6 +168,7 @@ class ExplorePanel : public QWidget {
   QLabel* status_ = nullptr;
   QListWidget* failures_ = nullptr;
   CliJob* job_ = nullptr;
+  QTemporaryDir temp_;  // the searches' traces live here until the panel goes
   QString out_dir_;
 };
 

@@ -11,7 +11,6 @@
 #include <QPainterPath>
 #include <QToolTip>
 #include <QWheelEvent>
-
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
@@ -22,9 +21,9 @@
 namespace weft::gui {
 namespace {
 
-constexpr double kEventPad = 5;        // vertical padding of event boxes inside a lane
-constexpr double kDetailedMaxIpp = 0.5;  // at most this many events per pixel: one box each
-constexpr size_t kMaxArcs = 3000;      // curved arcs drawn per paint at most (zoomed in)
+constexpr double kEventPad = 5;             // vertical padding of event boxes inside a lane
+constexpr double kDetailedMaxIpp = 0.5;     // at most this many events per pixel: one box each
+constexpr size_t kMaxArcs = 3000;           // curved arcs drawn per paint at most (zoomed in)
 constexpr size_t kMaxArcsAggregated = 600;  // ... when events share pixel columns
 
 QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
@@ -56,7 +55,9 @@ EventCategory TopCategory(uint8_t mask) {
 
 QRgb Blend(QColor color, QColor background, double amount) {
   amount = std::clamp(amount, 0.0, 1.0);
-  auto mix = [&](int a, int b) { return static_cast<int>(std::lround(a * amount + b * (1 - amount))); };
+  auto mix = [&](int a, int b) {
+    return static_cast<int>(std::lround(a * amount + b * (1 - amount)));
+  };
   return qRgb(mix(color.red(), background.red()), mix(color.green(), background.green()),
               mix(color.blue(), background.blue()));
 }
@@ -155,8 +156,8 @@ void TimelineView::ZoomAt(double x, double factor) {
 }
 
 void TimelineView::ZoomIn() {
-  double x = selected_event_ >= 0 ? X(selected_event_ + 0.5)
-                                  : layout_.gutter + geometry_.width() / 2;
+  double x =
+      selected_event_ >= 0 ? X(selected_event_ + 0.5) : layout_.gutter + geometry_.width() / 2;
   ZoomAt(x, 2.0);
 }
 
@@ -264,6 +265,23 @@ void TimelineView::PaintLanes(QPainter& p) {
                                           static_cast<int>(label.width())));
   }
   p.setFont(font());
+  // Legend: the colours of the event groups, and what arcs and connectors mean.
+  static const std::pair<EventCategory, const char*> kLegend[] = {
+      {EventCategory::kLock, "lock"},      {EventCategory::kUnlock, "unlock"},
+      {EventCategory::kCond, "condition"}, {EventCategory::kSem, "sem/barrier/once"},
+      {EventCategory::kFutex, "futex"},    {EventCategory::kThread, "thread"},
+      {EventCategory::kSleep, "sleep"},    {EventCategory::kOther, "other"}};
+  double x = layout_.gutter + 4, y = layout_.LaneTop(lanes) + 4;
+  p.setPen(QColor(0x50, 0x55, 0x60));
+  for (const auto& [category, name] : kLegend) {
+    p.fillRect(QRectF(x, y + 3, 10, 10), CategoryColor(category));
+    p.drawText(QPointF(x + 14, y + 12), tr(name));
+    x += 22 + p.fontMetrics().horizontalAdvance(tr(name));
+  }
+  p.setPen(QPen(QColor(0xff, 0x8c, 0x00), 2));
+  p.drawLine(QPointF(x, y + 8), QPointF(x + 16, y + 8));
+  p.setPen(QColor(0x50, 0x55, 0x60));
+  p.drawText(QPointF(x + 20, y + 12), tr("conflicting pair"));
   p.setPen(QColor(0xc8, 0xcc, 0xd2));
   p.drawLine(QPointF(layout_.gutter - 0.5, layout_.ruler_height),
              QPointF(layout_.gutter - 0.5, height()));
@@ -288,7 +306,8 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
     p.drawLine(QPointF(x, area.bottom() - 7), QPointF(x, area.bottom()));
     QString label = QString::number(static_cast<qulonglong>(tick));
     if (tick < events) {
-      label += QStringLiteral("  ") + CompactTime(data_->trace.events[static_cast<size_t>(tick)].vtime);
+      label +=
+          QStringLiteral("  ") + CompactTime(data_->trace.events[static_cast<size_t>(tick)].vtime);
     }
     p.setPen(QColor(0x30, 0x33, 0x3a));
     p.drawText(QPointF(x + 3, area.bottom() - 10), label);
@@ -302,8 +321,8 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
       uint32_t n = data_->SwitchesInRange(lo, hi);
       if (n == 0) continue;
       double density = std::min(1.0, static_cast<double>(n) / static_cast<double>(hi - lo));
-      p.setPen(QColor::fromRgb(Blend(QColor(0x30, 0x30, 0x40), QColor(0xe4, 0xe7, 0xeb),
-                                     0.25 + 0.75 * density)));
+      p.setPen(QColor::fromRgb(
+          Blend(QColor(0x30, 0x30, 0x40), QColor(0xe4, 0xe7, 0xeb), 0.25 + 0.75 * density)));
       p.drawLine(QPointF(layout_.gutter + c + 0.5, area.bottom() - 4),
                  QPointF(layout_.gutter + c + 0.5, area.bottom() - 1));
     }
@@ -315,7 +334,7 @@ void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t las
   const std::vector<format::Event>& events = data_->trace.events;
   double w = X(1) - X(0);
   // Context switches: a connector from the lane that held the turn to the one that takes it.
-  QPen switch_pen(QColor(0x70, 0x78, 0x88, 170), 1.2, Qt::DashLine);
+  QPen switch_pen(QColor(0x70, 0x78, 0x88, 150), 1);
   p.setPen(switch_pen);
   for (uint64_t i = std::max<uint64_t>(first, 1); i < last; ++i) {
     if (events[i].tid == events[i - 1].tid) continue;
@@ -402,7 +421,8 @@ void TimelineView::PaintConflicts(QPainter& p) {
   bool ticks = geometry_.IndexesPerPixel() > 1;
   std::vector<bool> short_seen(static_cast<size_t>(width_px) * lanes * lanes, false);
   std::unordered_set<uint64_t> long_seen;
-  size_t max_arcs = ticks ? kMaxArcsAggregated : kMaxArcs;
+  bool fine = geometry_.IndexesPerPixel() <= 0.25;  // events at least 4 pixels wide
+  size_t max_arcs = fine ? kMaxArcs : kMaxArcsAggregated;
   std::vector<QLineF> short_lines;
   QPainterPath long_arcs;
   size_t drawn = 0;
@@ -446,8 +466,8 @@ void TimelineView::PaintConflicts(QPainter& p) {
     p.drawLines(short_lines.data(), static_cast<int>(short_lines.size()));
   }
   // Antialiasing only while few events are on screen: it is what makes many arcs slow.
-  p.setRenderHint(QPainter::Antialiasing, !ticks);
-  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, 150), ticks ? 1 : 1.6));
+  p.setRenderHint(QPainter::Antialiasing, fine);
+  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, 150), fine ? 1.6 : 1));
   p.drawPath(long_arcs);
   p.setRenderHint(QPainter::Antialiasing, true);
   if (selected_conflict_ >= 0) {
@@ -472,7 +492,6 @@ void TimelineView::PaintOutcome(QPainter& p) {
   const format::Trace& t = data_->trace;
   double n = static_cast<double>(t.events.size());
   double x = X(n + 0.5);
-  double slot = std::max(10.0, X(n + 1) - X(n));
   p.setRenderHint(QPainter::Antialiasing, true);
   if (t.outcome.diverged && t.outcome.divergence_index <= t.events.size()) {
     double dx = X(static_cast<double>(t.outcome.divergence_index));
@@ -491,34 +510,43 @@ void TimelineView::PaintOutcome(QPainter& p) {
   const format::Outcome& o = t.outcome;
   if (o.kind == K::kDeadlock || o.kind == K::kStopped) {
     QColor color = o.kind == K::kDeadlock ? QColor(0xd0, 0x10, 0x10) : QColor(0xe0, 0x8a, 0x00);
-    // The wait-for edges: waiter → holder, drawn as arrows between lanes at the end.
+    // Each thread's pending operation in a box in the end zone (two slots after the last
+    // event), and the wait-for edges waiter → holder as arrows on the right of the boxes.
+    double left = X(n) + 4;
+    double right = std::max(left + 14, X(n + 2) - 30);
     for (const format::BlockedThread& b : o.blocked) {
       if (b.tid >= data_->lanes.size()) continue;
       double y = layout_.LaneCenter(static_cast<int>(b.tid));
-      QRectF box(x - slot / 2, y - 9, slot, 18);
+      QRectF box(left, y - 10, right - left, 20);
       p.setPen(QPen(color, 2));
       p.setBrush(color.lighter(170));
       p.drawRoundedRect(box, 4, 4);
+      QString label = QString::fromLatin1(format::EventKindName(b.kind));
+      if (b.obj != 0) label += QLatin1Char(' ') + data_->ObjectLabel(b.obj);
+      if (box.width() > 30) {
+        p.setPen(color.darker(170));
+        p.drawText(
+            box.adjusted(4, 0, -4, 0), Qt::AlignVCenter | Qt::AlignLeft,
+            p.fontMetrics().elidedText(label, Qt::ElideRight, static_cast<int>(box.width() - 8)));
+      }
       if (o.kind == K::kDeadlock && b.holder >= 0 &&
-          static_cast<size_t>(b.holder) < data_->lanes.size() && b.holder != static_cast<int32_t>(b.tid)) {
+          static_cast<size_t>(b.holder) < data_->lanes.size() &&
+          b.holder != static_cast<int32_t>(b.tid)) {
         double hy = layout_.LaneCenter(b.holder);
-        double bend = x + slot / 2 + 18 + 8 * (b.tid % 3);
-        QPainterPath path(QPointF(x + slot / 2, y));
-        path.cubicTo(QPointF(bend, y), QPointF(bend, hy), QPointF(x + slot / 2 + 2, hy));
+        double bend = right + 10 + 6 * (b.tid % 3);
+        QPainterPath path(QPointF(right, y));
+        path.cubicTo(QPointF(bend, y), QPointF(bend, hy), QPointF(right + 2, hy));
         p.setBrush(Qt::NoBrush);
         p.setPen(QPen(color, 2));
         p.drawPath(path);
-        QPointF tip(x + slot / 2 + 2, hy);
-        QPolygonF head({tip, tip + QPointF(8, -5), tip + QPointF(8, 5)});
+        QPointF tip(right + 2, hy);
+        QPolygonF head({tip, tip + QPointF(7, -4), tip + QPointF(7, 4)});
         p.setBrush(color);
         p.drawPolygon(head);
       }
-      p.setPen(color.darker(150));
-      QString label = QString::fromLatin1(format::EventKindName(b.kind));
-      if (b.obj != 0) label += QLatin1Char(' ') + data_->ObjectLabel(b.obj);
-      p.drawText(QPointF(x + slot / 2 + 44, y + 4), label);
     }
-  } else if (o.crash && o.crash->tid >= 0 && static_cast<size_t>(o.crash->tid) < data_->lanes.size()) {
+  } else if (o.crash && o.crash->tid >= 0 &&
+             static_cast<size_t>(o.crash->tid) < data_->lanes.size()) {
     double y = layout_.LaneCenter(o.crash->tid);
     p.setPen(QPen(QColor(0xd0, 0x10, 0x10), 3));
     p.drawLine(QPointF(x - 7, y - 7), QPointF(x + 7, y + 7));
@@ -626,12 +654,12 @@ void TimelineView::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Left:
       if (n == 0) return;
       SelectAndNotify((event->modifiers() & Qt::ControlModifier) ? same_thread(-1)
-                                                                  : std::max<int64_t>(0, sel - 1));
+                                                                 : std::max<int64_t>(0, sel - 1));
       return;
     case Qt::Key_Right:
       if (n == 0) return;
       SelectAndNotify((event->modifiers() & Qt::ControlModifier) ? same_thread(+1)
-                                                                  : std::min(n - 1, sel + 1));
+                                                                 : std::min(n - 1, sel + 1));
       return;
     case Qt::Key_Home:
       if (n > 0) SelectAndNotify(0);
@@ -661,8 +689,10 @@ bool TimelineView::event(QEvent* event) {
       return true;
     }
     const format::Event& e = data_->trace.events[index];
-    QString text = QStringLiteral("#%1  %2  %3").arg(index).arg(data_->ThreadLabel(e.tid),
-                                                            QString::fromLatin1(format::EventKindName(e.kind)));
+    QString text =
+        QStringLiteral("#%1  %2  %3")
+            .arg(index)
+            .arg(data_->ThreadLabel(e.tid), QString::fromLatin1(format::EventKindName(e.kind)));
     if (e.obj != 0) text += QStringLiteral("  ") + data_->ObjectLabel(e.obj);
     text += QStringLiteral("\nvirtual time %1 s").arg(FormatVirtualTime(e.vtime));
     QString where = data_->EventLocation(static_cast<uint64_t>(index));

@@ -7,7 +7,6 @@
 
 #include <QColor>
 #include <QWidget>
-
 #include <cstdint>
 #include <memory>
 

@@ -583,6 +583,28 @@ class Supervisor {
   Clock::time_point forward_due_[kNumInterruptSignals];
 };
 
+// Keeps the calling thread on one CPU until destroyed, then restores its affinity.
+class TracerPin {
+ public:
+  explicit TracerPin(int cpu) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return;
+    if (sched_getaffinity(0, sizeof(saved_), &saved_) != 0 || !CPU_ISSET(cpu, &saved_)) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    pinned_ = sched_setaffinity(0, sizeof(one), &one) == 0;
+  }
+  ~TracerPin() {
+    if (pinned_) sched_setaffinity(0, sizeof(saved_), &saved_);
+  }
+  TracerPin(const TracerPin&) = delete;
+  TracerPin& operator=(const TracerPin&) = delete;
+
+ private:
+  cpu_set_t saved_;
+  bool pinned_ = false;
+};
+
 // Kills and reaps a spawned child that no Supervisor looks after yet.
 struct ChildGuard {
   pid_t pid;
@@ -638,6 +660,8 @@ Result<RunResult> Run(const SpawnOptions& options) {
   // NB: the child runs on child_stack, in this frame: until the Supervisor owns it, any way
   // out of here (an error, an exception) kills and reaps it first.
   ChildGuard guard{pid};
+  // NB: after the clone, so that the program starts with the caller's affinity.
+  TracerPin pin(options.tracer_cpu);
   if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(kTraceOptions)) != 0) {
     int err = errno;
     return MakeError("cannot trace '" + options.executable +

@@ -73,6 +73,12 @@ struct SpawnOptions {
   // Where the program's stdout/stderr go: -1 = inherit, else an fd to dup onto them.
   int stdout_fd = -1;
   int stderr_fd = -1;
+  // >= 0: while Run is active, the calling thread (the tracer) runs on this CPU only; its
+  // previous affinity is restored when Run returns. Pass the CPU the program pins itself
+  // to: every ptrace stop then hands the CPU over locally instead of waking another CPU,
+  // and several Runs at once (weft explore -j N) do not share CPUs. The program starts with
+  // the caller's affinity, not this one. A CPU the thread may not use is ignored.
+  int tracer_cpu = -1;
   // Called about every millisecond while the program runs (to drain the event ring), and
   // once at the root process's exit stop, while its memory is still readable. Called on
   // the thread that called Run; it must not call Run.
