@@ -30,8 +30,8 @@ shot() {  # shot NAME ARGS...: one screenshot in a real X window
 
 shot 01-failing-trace "$trace"
 shot 02-conflict-selected "$trace" --conflict 1
-shot 03-source-line "$trace" --conflict 1 --frame 0 --tab source
-shot 04-disassembly "$trace" --conflict 1 --frame 0 --tab disassembly
+shot 03-source-line "$trace" --select 8 --frame 0 --tab source
+shot 04-disassembly "$trace" --select 8 --frame 0 --tab disassembly
 shot 05-permuted-passes "$trace" --permute-until-pass
 shot 06-replay-reproduced "$trace" --replay
 shot 07-stopped-threads "$trace" --conflict 1 --stop-at-selected --dock stop

@@ -43,10 +43,17 @@ bool WaitIdle(MainWindow& window, double seconds) {
 }  // namespace
 
 int RunBatch(MainWindow& window, const BatchSteps& steps) {
+  QElapsedTimer timer;
+  timer.start();
+  bool timing = qEnvironmentVariableIsSet("WEFT_GUI_TIMING");
+  auto lap = [&](const char* what) {
+    if (timing) std::fprintf(stderr, "weft-gui: %s at %.3f s\n", what, timer.nsecsElapsed() * 1e-9);
+  };
   window.resize(steps.size);
   if (!steps.trace.isEmpty()) {
     window.OpenFile(steps.trace);
     if (!WaitIdle(window, steps.timeout_seconds)) return Fail("timed out loading " + steps.trace);
+    lap("trace shown");
     if (!window.current_run()) {
       return Fail(QStringLiteral("cannot show '%1': %2").arg(steps.trace, window.last_error()));
     }
@@ -109,6 +116,7 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     // Show the reversed pair on the original beside the passing run.
     QApplication::processEvents();
   }
+  if (steps.explore_runs > 0 || steps.dock == QStringLiteral("search")) window.LoadStrategies();
   if (steps.explore_runs > 0) {
     window.explore_panel()->runs_box()->setValue(steps.explore_runs);
     window.RaiseDockOf(window.explore_panel());
@@ -127,11 +135,13 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
   if (!steps.screenshot.isEmpty()) {
     QApplication::processEvents();
     QPixmap shot = window.grab();
+    lap("window grabbed");
     if (!shot.save(steps.screenshot, "PNG")) {
       return Fail(QStringLiteral("cannot write the screenshot '%1' (is the directory writable?)")
                       .arg(steps.screenshot));
     }
   }
+  lap("done");
   if (!window.last_error().isEmpty() && steps.screenshot.isEmpty()) return 1;
   return 0;
 }

@@ -97,9 +97,13 @@ MainWindow::MainWindow(bool batch, QWidget* parent) : QMainWindow(parent), batch
   statusBar()->addPermanentWidget(status_label_);
   resize(1500, 950);
   UpdateActions();
+  // The search panel offers what this weft's explore knows (a quick `weft explore --help`).
+  if (!batch_) QTimer::singleShot(0, this, &MainWindow::LoadStrategies);
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::LoadStrategies() { explore_->LoadStrategies(); }
 
 RunView* MainWindow::current_run() const { return current_.data(); }
 
@@ -330,6 +334,8 @@ void MainWindow::OnOriginalLoaded(std::shared_ptr<const TraceData> data) {
     argv[0] = QString::fromStdString(data->trace.header.executable);
   }
   explore_->SetProgram(argv, QString::fromStdString(data->trace.header.cwd));
+  explore_->SetTrace(data->path);
+  if (data->trace.outcome.kind == format::Outcome::Kind::kDeadlock) RaiseDockOf(stop_details_);
   setWindowTitle(tr("weft — %1").arg(QFileInfo(data->path).fileName()));
   statusBar()->showMessage(
       tr("Opened %1 in %2 s").arg(data->path).arg(data->load_seconds, 0, 'f', 2), 8000);

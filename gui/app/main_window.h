@@ -37,6 +37,9 @@ class MainWindow : public QMainWindow {
   // An empty window. In batch mode (screenshots, tests) errors are not shown in dialogs but
   // printed to stderr and kept in last_error().
   explicit MainWindow(bool batch = false, QWidget* parent = nullptr);
+  // Fills the search panel's strategies from `weft explore --help` (done at start-up
+  // unless in batch mode).
+  void LoadStrategies();
   ~MainWindow() override;
 
   // Opens `path` in place of the runs shown (loads on a worker thread).

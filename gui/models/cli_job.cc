@@ -39,7 +39,8 @@ QStringList ParseStrategies(const QString& help) {
   // Two shapes: "--strategy NAME   random (default), pct" (a list), or one strategy per
   // description line, "name: what it does" / "name (default): ...", on the --strategy line
   // and the lines after it (also under the options that belong to one strategy).
-  static const QRegularExpression kOption(QStringLiteral("^\\s*-[^ ]*( [A-Z]+)?\\s{2,}(.*)$"));
+  static const QRegularExpression kOption(
+      QStringLiteral("^\\s*-\\S*(, -\\S+)?( [A-Z]+)?\\s{2,}(.*)$"));
   static const QRegularExpression kEntry(
       QStringLiteral("^([a-z][a-z0-9_-]*)( \\(default\\))?(:|$)"));
   static const QRegularExpression kName(QStringLiteral("^[a-z][a-z0-9_-]*$"));
@@ -54,7 +55,7 @@ QStringList ParseStrategies(const QString& help) {
     QString description;
     QRegularExpressionMatch option = kOption.match(line);
     if (option.hasMatch()) {
-      description = option.captured(2).trimmed();
+      description = option.captured(3).trimmed();
       if (line.trimmed().startsWith(QStringLiteral("--strategy"))) {
         in_strategies = true;
         list = description;
@@ -71,8 +72,8 @@ QStringList ParseStrategies(const QString& help) {
   if (names.size() <= 1 && list.contains(QLatin1Char(','))) {
     names.clear();
     list.remove(QRegularExpression(QStringLiteral("\\([^)]*\\)")));
-    for (const QString& part : list.split(QRegularExpression(QStringLiteral("[,|/ ]+")),
-                                          Qt::SkipEmptyParts)) {
+    for (const QString& part :
+         list.split(QRegularExpression(QStringLiteral("[,|/ ]+")), Qt::SkipEmptyParts)) {
       if (kName.match(part).hasMatch() && part != QStringLiteral("or") && !names.contains(part)) {
         names << part;
       }

@@ -268,7 +268,7 @@ class GuiTest : public QObject {
     window.show();
     QVERIFY(Open(window, trace_));
     ExplorePanel* panel = window.explore_panel();
-    panel->LoadStrategies();
+    window.LoadStrategies();
     QVERIFY(panel->strategy_box()->findText("random") >= 0);
     panel->runs_box()->setValue(40);
     QVERIFY(panel->Start());

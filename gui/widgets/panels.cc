@@ -442,16 +442,14 @@ bool ExplorePanel::Start() {
                              : QDir::temp().filePath(QStringLiteral("weft-gui-search-%1-%2")
                                                          .arg(QCoreApplication::applicationPid())
                                                          .arg(++counter));
-  QStringList args{QStringLiteral("explore"),
-                   QStringLiteral("--json"),
-                   QStringLiteral("--keep-going"),
-                   QStringLiteral("--strategy"),
-                   strategy_->currentText(),
-                   QStringLiteral("--runs"),
-                   QString::number(runs_->value()),
-                   QStringLiteral("-o"),
-                   out_dir_,
-                   QStringLiteral("--")};
+  QStringList args{
+      QStringLiteral("explore"),       QStringLiteral("--json"), QStringLiteral("--keep-going"),
+      QStringLiteral("--strategy"),    strategy_->currentText(), QStringLiteral("--runs"),
+      QString::number(runs_->value()), QStringLiteral("-o"),     out_dir_};
+  if (strategy_->currentText() == QStringLiteral("conflicts") && !trace_.isEmpty()) {
+    args << QStringLiteral("--from") << trace_;
+  }
+  args << QStringLiteral("--");
   args += program;
   failures_->clear();
   progress_->setRange(0, runs_->value());

@@ -133,6 +133,8 @@ class ExplorePanel : public QWidget {
   // The program to explore, from a trace's header: argv (argv[0] replaced by the resolved
   // executable) and the working directory.
   void SetProgram(const QStringList& argv, const QString& cwd);
+  // The trace a conflict-directed search starts from (`--from`), "" for none.
+  void SetTrace(const QString& path) { trace_ = path; }
   // Fills the strategy box from `weft explore --help` (falls back to a fixed list).
   void LoadStrategies();
   // Starts exploring with the panel's settings; false if already running.
@@ -160,6 +162,7 @@ class ExplorePanel : public QWidget {
 
   QLineEdit* program_ = nullptr;
   QString cwd_;
+  QString trace_;
   QComboBox* strategy_ = nullptr;
   QSpinBox* runs_ = nullptr;
   QPushButton* start_ = nullptr;
