@@ -50,30 +50,30 @@ enum weft_event_kind {
   WEFT_EV_THREAD_CREATE = 3, /* arg = created weft tid (or -errno) */
   WEFT_EV_THREAD_JOIN = 4,   /* obj = joined thread's handle object; arg = joined tid */
   WEFT_EV_THREAD_DETACH = 5,
-  WEFT_EV_MUTEX_LOCK = 6,    /* flags: TRY/TIMED; result in arg (0 or errno) */
+  WEFT_EV_MUTEX_LOCK = 6, /* flags: TRY/TIMED; result in arg (0 or errno) */
   WEFT_EV_MUTEX_UNLOCK = 7,
   WEFT_EV_RWLOCK_RDLOCK = 8,
   WEFT_EV_RWLOCK_WRLOCK = 9,
   WEFT_EV_RWLOCK_UNLOCK = 10,
-  WEFT_EV_COND_WAIT = 11,    /* releases the mutex (arg = mutex object id), starts waiting */
-  WEFT_EV_COND_WAKE = 12,    /* reacquired the mutex; arg = 0 or ETIMEDOUT (flag TIMEDOUT) */
-  WEFT_EV_COND_SIGNAL = 13,  /* arg = woken tid, or -1 if there was no waiter */
+  WEFT_EV_COND_WAIT = 11,      /* releases the mutex (arg = mutex object id), starts waiting */
+  WEFT_EV_COND_WAKE = 12,      /* reacquired the mutex; arg = 0 or ETIMEDOUT (flag TIMEDOUT) */
+  WEFT_EV_COND_SIGNAL = 13,    /* arg = woken tid, or -1 if there was no waiter */
   WEFT_EV_COND_BROADCAST = 14, /* arg = number of waiters woken */
   WEFT_EV_SEM_WAIT = 15,
   WEFT_EV_SEM_POST = 16,
-  WEFT_EV_BARRIER_WAIT = 17, /* arrival; arg = arrivals so far */
+  WEFT_EV_BARRIER_WAIT = 17,  /* arrival; arg = arrivals so far */
   WEFT_EV_BARRIER_LEAVE = 18, /* arg = 1 for the serial thread */
-  WEFT_EV_ONCE = 19,         /* arg = 1 if this call ran the init routine */
+  WEFT_EV_ONCE = 19,          /* arg = 1 if this call ran the init routine */
   WEFT_EV_SPIN_LOCK = 20,
   WEFT_EV_SPIN_UNLOCK = 21,
-  WEFT_EV_FUTEX_WAIT = 22,   /* arg = 0 waiting, or -EAGAIN when the word differed */
-  WEFT_EV_FUTEX_WOKEN = 23,  /* flag TIMEDOUT if the deadline fired */
-  WEFT_EV_FUTEX_WAKE = 24,   /* arg = number woken; woken tids follow as WAKE records */
-  WEFT_EV_SLEEP = 25,        /* arrival; arg = requested ns */
+  WEFT_EV_FUTEX_WAIT = 22,  /* arg = 0 waiting, or -EAGAIN when the word differed */
+  WEFT_EV_FUTEX_WOKEN = 23, /* flag TIMEDOUT if the deadline fired */
+  WEFT_EV_FUTEX_WAKE = 24,  /* arg = number woken; woken tids follow as WAKE records */
+  WEFT_EV_SLEEP = 25,       /* arrival; arg = requested ns */
   WEFT_EV_SLEEP_DONE = 26,
   WEFT_EV_YIELD = 27,
-  WEFT_EV_FORK = 28,         /* arg = child pid (runs uncontrolled; differs between runs) */
-  WEFT_EV_ONCE_DONE = 29,    /* the init routine of a pthread_once returned */
+  WEFT_EV_FORK = 28,      /* arg = child pid (runs uncontrolled; differs between runs) */
+  WEFT_EV_ONCE_DONE = 29, /* the init routine of a pthread_once returned */
   WEFT_EV_KIND_COUNT = 30
 };
 
@@ -100,13 +100,13 @@ enum weft_object_kind {
 
 /* Ring record types. Every record is one or more 32-byte slots. */
 enum weft_record_type {
-  WEFT_REC_EVENT = 1,   /* struct weft_event_record */
-  WEFT_REC_OBJECT = 2,  /* struct weft_object_record: first use of an object */
-  WEFT_REC_THREAD = 3,  /* struct weft_thread_record: a thread was created */
-  WEFT_REC_STACK = 4,   /* struct weft_stack_record + ceil(depth/4) slots of uint64 IPs */
-  WEFT_REC_WAKE = 5,    /* struct weft_wake_record: one waiter chosen by a wake */
-  WEFT_REC_BLOCKED = 6, /* struct weft_blocked_record: deadlock report, one per thread */
-  WEFT_REC_NAME = 7,    /* struct weft_name_record: thread name (pthread_setname_np) */
+  WEFT_REC_EVENT = 1,    /* struct weft_event_record */
+  WEFT_REC_OBJECT = 2,   /* struct weft_object_record: first use of an object */
+  WEFT_REC_THREAD = 3,   /* struct weft_thread_record: a thread was created */
+  WEFT_REC_STACK = 4,    /* struct weft_stack_record + ceil(depth/4) slots of uint64 IPs */
+  WEFT_REC_WAKE = 5,     /* struct weft_wake_record: one waiter chosen by a wake */
+  WEFT_REC_BLOCKED = 6,  /* struct weft_blocked_record: deadlock report, one per thread */
+  WEFT_REC_NAME = 7,     /* struct weft_name_record: thread name (pthread_setname_np) */
   WEFT_REC_DECISION = 8, /* struct weft_decision_record: the enabled set of a decision */
 };
 
@@ -130,8 +130,8 @@ struct weft_object_record { /* 32 bytes */
   uint8_t kind;             /* weft_object_kind */
   uint16_t reserved0;
   uint32_t id;
-  uint64_t address;         /* address in the target (stable: ASLR is off) */
-  uint64_t aux;             /* kind-specific (barrier count, semaphore initial value) */
+  uint64_t address; /* address in the target (stable: ASLR is off) */
+  uint64_t aux;     /* kind-specific (barrier count, semaphore initial value) */
   uint64_t reserved1;
 };
 
@@ -141,25 +141,25 @@ struct weft_thread_record { /* 32 bytes */
   uint16_t tid;
   uint16_t parent;
   uint16_t reserved1;
-  uint32_t handle_obj;      /* object id of its pthread_t handle */
-  uint32_t os_tid;          /* kernel tid (informational: differs between runs) */
-  uint64_t start_routine;   /* address of the start function */
+  uint32_t handle_obj;    /* object id of its pthread_t handle */
+  uint32_t os_tid;        /* kernel tid (informational: differs between runs) */
+  uint64_t start_routine; /* address of the start function */
   uint64_t reserved2;
 };
 
 struct weft_stack_record { /* 32 bytes header; IPs follow in the next slots */
   uint8_t type;            /* WEFT_REC_STACK */
   uint8_t reserved0;
-  uint16_t depth;          /* number of IPs, <= WEFT_MAX_STACK_DEPTH */
-  uint32_t id;             /* stack id, > 0 */
+  uint16_t depth; /* number of IPs, <= WEFT_MAX_STACK_DEPTH */
+  uint32_t id;    /* stack id, > 0 */
   uint64_t reserved1[3];
 };
 
 struct weft_wake_record { /* 32 bytes */
   uint8_t type;           /* WEFT_REC_WAKE */
   uint8_t reserved0;
-  uint16_t waker;         /* tid of the thread that woke */
-  uint16_t woken;         /* tid of the chosen waiter */
+  uint16_t waker; /* tid of the thread that woke */
+  uint16_t woken; /* tid of the chosen waiter */
   uint16_t reserved1;
   uint32_t obj;
   uint64_t reserved2[3];
@@ -169,9 +169,9 @@ struct weft_blocked_record { /* 32 bytes */
   uint8_t type;              /* WEFT_REC_BLOCKED */
   uint8_t kind;              /* the operation the thread waits in (weft_event_kind) */
   uint16_t tid;
-  uint32_t obj;              /* object waited on, 0 = none */
-  int32_t holder;            /* tid holding obj, -1 = none/unknown */
-  uint32_t stack;            /* stack of the waiting operation */
+  uint32_t obj;   /* object waited on, 0 = none */
+  int32_t holder; /* tid holding obj, -1 = none/unknown */
+  uint32_t stack; /* stack of the waiting operation */
   uint64_t reserved1[2];
 };
 
@@ -179,15 +179,15 @@ struct weft_name_record { /* 32 bytes */
   uint8_t type;           /* WEFT_REC_NAME */
   uint8_t reserved0;
   uint16_t tid;
-  char name[28];          /* NUL-padded */
+  char name[28]; /* NUL-padded */
 };
 
 struct weft_decision_record { /* 32 bytes; follows its event when record_decisions is on */
   uint8_t type;               /* WEFT_REC_DECISION */
   uint8_t reserved0;
-  uint16_t current;           /* the thread that reached the schedule point */
+  uint16_t current; /* the thread that reached the schedule point */
   uint16_t reserved1[2];
-  uint64_t enabled[3];        /* bit t set: thread t was enabled (threads 0..191) */
+  uint64_t enabled[3]; /* bit t set: thread t was enabled (threads 0..191) */
 };
 
 /* The script for WEFT_STRATEGY_REPLAY: one entry per recorded event, in order. */
@@ -210,49 +210,49 @@ struct weft_script_entry { /* 16 bytes */
  * the shim fills the status. Offsets are from the start of the region. */
 struct weft_session {
   /* identity */
-  uint64_t magic;            /* WEFT_SESSION_MAGIC */
-  uint32_t protocol;         /* WEFT_SHIM_PROTOCOL_VERSION */
+  uint64_t magic;    /* WEFT_SESSION_MAGIC */
+  uint32_t protocol; /* WEFT_SHIM_PROTOCOL_VERSION */
   uint32_t reserved0;
-  uint64_t size;             /* bytes of the whole region */
+  uint64_t size; /* bytes of the whole region */
 
   /* configuration (supervisor → shim) */
-  uint32_t mode;             /* weft_mode */
-  uint32_t strategy;         /* weft_strategy_kind */
+  uint32_t mode;     /* weft_mode */
+  uint32_t strategy; /* weft_strategy_kind */
   uint64_t seed;
-  uint32_t capture_stacks;   /* 0 = none, else max depth */
-  int32_t cpu;               /* CPU to pin the controlled process to, -1 = do not pin */
-  uint64_t realtime_base_ns; /* CLOCK_REALTIME at virtual time 0 */
-  uint64_t monotonic_base_ns;/* CLOCK_MONOTONIC at virtual time 0 */
-  uint64_t max_steps;        /* 0 = unlimited */
-  uint64_t script_offset;    /* weft_script_entry[script_count] */
+  uint32_t capture_stacks;    /* 0 = none, else max depth */
+  int32_t cpu;                /* CPU to pin the controlled process to, -1 = do not pin */
+  uint64_t realtime_base_ns;  /* CLOCK_REALTIME at virtual time 0 */
+  uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at virtual time 0 */
+  uint64_t max_steps;         /* 0 = unlimited */
+  uint64_t script_offset;     /* weft_script_entry[script_count] */
   uint64_t script_count;
-  uint64_t wakes_offset;     /* uint16_t[wakes_count]: recorded woken tids, in order */
+  uint64_t wakes_offset; /* uint16_t[wakes_count]: recorded woken tids, in order */
   uint64_t wakes_count;
-  uint32_t tail_policy;      /* weft_tail_policy, after the script */
-  uint32_t script_strict;    /* 1: each entry's kind and object must match (replay) */
-  int32_t forced_tid;        /* >= 0: the thread to run at decision script_count */
-  uint32_t stop_enabled;     /* 1: stop before event stop_before, reporting every thread */
+  uint32_t tail_policy;   /* weft_tail_policy, after the script */
+  uint32_t script_strict; /* 1: each entry's kind and object must match (replay) */
+  int32_t forced_tid;     /* >= 0: the thread to run at decision script_count */
+  uint32_t stop_enabled;  /* 1: stop before event stop_before, reporting every thread */
   uint64_t stop_before;
-  uint32_t record_decisions; /* 1: a DECISION record follows every event */
-  uint32_t script_plan;      /* 1: the script is a plan of deviations from the tail policy:
-                                entry (tid = thread to run, arg = current thread, obj = the
-                                current thread's events so far) */
+  uint32_t record_decisions;  /* 1: a DECISION record follows every event */
+  uint32_t script_plan;       /* 1: the script is a plan of deviations from the tail policy:
+                                 entry (tid = thread to run, arg = current thread, obj = the
+                                 current thread's events so far) */
   uint64_t strategy_param[4]; /* strategy-specific parameters (PCT depth, ...) */
 
   /* status (shim → supervisor) */
-  uint32_t claimed_pid;      /* the process under control */
-  uint32_t status;           /* WEFT_STATUS_* */
-  uint64_t events;           /* events emitted */
-  uint64_t vtime;            /* virtual time now */
-  uint64_t divergence_index; /* index of the first divergent event */
+  uint32_t claimed_pid;                       /* the process under control */
+  uint32_t status;                            /* WEFT_STATUS_* */
+  uint64_t events;                            /* events emitted */
+  uint64_t vtime;                             /* virtual time now */
+  uint64_t divergence_index;                  /* index of the first divergent event */
   struct weft_script_entry divergence_actual; /* what the program did instead */
-  uint32_t threads;          /* threads created so far, main included */
+  uint32_t threads;                           /* threads created so far, main included */
   uint32_t reserved1;
-  char error[256];           /* shim error message, NUL-terminated */
+  char error[256]; /* shim error message, NUL-terminated */
 
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;
-  uint64_t ring_slots;       /* power of two */
+  uint64_t ring_slots; /* power of two */
   uint8_t pad0[48];
   volatile uint64_t ring_head; /* next slot the shim writes (own cache line) */
   uint8_t pad1[56];

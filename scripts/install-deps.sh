@@ -9,7 +9,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libgtest-dev
   qt6-base-dev
-  python3
+  python3 clang-format
 )
 
 missing=()

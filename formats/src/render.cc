@@ -409,8 +409,8 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
       text = "weft's shim failed: " + (outcome.message.empty() ? "no message" : outcome.message);
       break;
     case Outcome::Kind::kMaxSteps:
-      text = "livelock? stopped at the step limit after " + std::to_string(outcome.events) +
-             " events";
+      text =
+          "livelock? stopped at the step limit after " + std::to_string(outcome.events) + " events";
       break;
     case Outcome::Kind::kStopped:
       text = "stopped before event " + std::to_string(outcome.events) + " (--stop-at)";
@@ -459,8 +459,8 @@ std::string OutcomeSection(const Trace& trace) {
                            : "  cycle: " + cycle + "\n";
     }
     for (const BlockedThread& b : outcome.blocked) {
-      std::string line = "  " + ThreadName(b.tid) + (stopped ? " at " : " blocked in ") +
-                         EventKindName(b.kind);
+      std::string line =
+          "  " + ThreadName(b.tid) + (stopped ? " at " : " blocked in ") + EventKindName(b.kind);
       if (b.obj != 0) line += " on " + DescribeObject(trace, b.obj);
       if (b.holder >= 0) {
         line += b.kind == EventKind::kThreadJoin

@@ -116,7 +116,7 @@ int CondWait(pthread_cond_t* c, pthread_mutex_t* m, bool timed, clockid_t clock,
   Schedule(self, op);
   bool timed_out = !self->woken;
   self->woken = false;
-  self->op.kind = WEFT_EV_NONE;  // no longer a waiter
+  self->op.kind = WEFT_EV_NONE;   // no longer a waiter
   real.pthread_mutex_trylock(m);  // enabled means the mutex is free
   rc = timed_out ? ETIMEDOUT : 0;
   Emit(self, WEFT_EV_COND_WAKE, ResultFlags(op.flags, rc), op.obj, rc);
@@ -196,7 +196,8 @@ WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespe
 WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock,
                                         const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_mutex_clocklock(m, clock, abs);
+  if (!Controlled(guard) || !IsVirtualClock(clock))
+    return real.pthread_mutex_clocklock(m, clock, abs);
   return MutexLock(m, WEFT_F_TIMED, clock, abs);
 }
 
@@ -240,7 +241,8 @@ WEFT_EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const struct ti
 WEFT_EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t* rw, clockid_t clock,
                                            const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_rwlock_clockrdlock(rw, clock, abs);
+  if (!Controlled(guard) || !IsVirtualClock(clock))
+    return real.pthread_rwlock_clockrdlock(rw, clock, abs);
   return RwLock(rw, false, WEFT_F_TIMED, clock, abs);
 }
 
@@ -265,7 +267,8 @@ WEFT_EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const struct ti
 WEFT_EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t* rw, clockid_t clock,
                                            const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_rwlock_clockwrlock(rw, clock, abs);
+  if (!Controlled(guard) || !IsVirtualClock(clock))
+    return real.pthread_rwlock_clockwrlock(rw, clock, abs);
   return RwLock(rw, true, WEFT_F_TIMED, clock, abs);
 }
 
@@ -320,7 +323,8 @@ WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m,
 WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                                        const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.pthread_cond_clockwait(c, m, clock, abs);
+  if (!Controlled(guard) || !IsVirtualClock(clock))
+    return real.pthread_cond_clockwait(c, m, clock, abs);
   return CondWait(c, m, true, clock, abs);
 }
 

@@ -128,8 +128,8 @@ WEFT_EXPORT int pthread_timedjoin_np(pthread_t thread, void** retval,
   Guard guard;
   if (!Controlled(guard)) return real.pthread_timedjoin_np(thread, retval, abstime);
   // A null abstime means "no timeout", as in glibc.
-  int rc = JoinCommon(thread, retval, abstime != nullptr ? WEFT_F_TIMED : 0, CLOCK_REALTIME,
-                      abstime);
+  int rc =
+      JoinCommon(thread, retval, abstime != nullptr ? WEFT_F_TIMED : 0, CLOCK_REALTIME, abstime);
   return rc == -1 ? real.pthread_timedjoin_np(thread, retval, abstime) : rc;
 }
 

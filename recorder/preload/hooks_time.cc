@@ -172,7 +172,8 @@ WEFT_EXPORT unsigned sleep(unsigned seconds) {
 WEFT_EXPORT int usleep(useconds_t usec) {
   Guard guard;
   if (!Controlled(guard)) return real.usleep(usec);
-  struct timespec req = {static_cast<time_t>(usec / 1000000), static_cast<long>(usec % 1000000) * 1000};
+  struct timespec req = {static_cast<time_t>(usec / 1000000),
+                         static_cast<long>(usec % 1000000) * 1000};
   Sleep(DeadlineFromRel(&req), Nanos(&req));
   return 0;
 }

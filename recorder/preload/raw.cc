@@ -20,8 +20,8 @@ long RawSyscall(long n, long a, long b, long c, long d, long e, long f) {
 }
 
 int FutexWait(volatile uint32_t* word, uint32_t expected) {
-  return static_cast<int>(RawSyscall(SYS_futex, reinterpret_cast<long>(word),
-                                     FUTEX_WAIT_PRIVATE, expected, 0, 0, 0));
+  return static_cast<int>(
+      RawSyscall(SYS_futex, reinterpret_cast<long>(word), FUTEX_WAIT_PRIVATE, expected, 0, 0, 0));
 }
 
 void FutexWake(volatile uint32_t* word, int count) {
@@ -36,7 +36,9 @@ size_t StrLen(const char* s) {
   return n;
 }
 
-void WriteStderr(const char* text) { RawSyscall(SYS_write, 2, reinterpret_cast<long>(text), StrLen(text)); }
+void WriteStderr(const char* text) {
+  RawSyscall(SYS_write, 2, reinterpret_cast<long>(text), StrLen(text));
+}
 
 void Die(const char* text) {
   WriteStderr("weft shim: ");

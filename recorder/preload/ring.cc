@@ -3,11 +3,12 @@
 // release store only after the record's slots are written, so the supervisor never reads
 // a half-written record, even when the target crashes right after.
 #define UNW_LOCAL_ONLY
+#include "ring.h"
+
 #include <libunwind.h>
 #include <sys/syscall.h>
 #include <time.h>
 
-#include "ring.h"
 #include "shim.h"
 
 namespace weft::shim {
@@ -40,8 +41,9 @@ void RingInit() {
   g_slots = reinterpret_cast<uint8_t*>(s) + s->ring_offset;
   g_mask = s->ring_slots - 1;
   if (s->capture_stacks != 0) {
-    long p = RawSyscall(SYS_mmap, 0, kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t)),
-                        3 /*PROT_READ|PROT_WRITE*/, 0x22 | 0x4000 /*PRIVATE|ANON|NORESERVE*/, -1, 0);
+    long p =
+        RawSyscall(SYS_mmap, 0, kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t)),
+                   3 /*PROT_READ|PROT_WRITE*/, 0x22 | 0x4000 /*PRIVATE|ANON|NORESERVE*/, -1, 0);
     if (p < 0 && p > -4096) Die("cannot map the stack table");
     g_stack_keys = reinterpret_cast<uint64_t*>(p);
     g_stack_ids = reinterpret_cast<uint32_t*>(g_stack_keys + kStackCapacity);

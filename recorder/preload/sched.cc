@@ -51,7 +51,7 @@ uint64_t g_script_count = 0;
 const uint16_t* g_script_wakes = nullptr;
 uint64_t g_script_wakes_count = 0;
 uint64_t g_wake_cursor = 0;
-bool g_diverged = false;     // left the script: the tail policy decides from here
+bool g_diverged = false;  // left the script: the tail policy decides from here
 bool g_script_strict = false;
 uint32_t g_tail = WEFT_TAIL_RANDOM;
 int32_t g_forced_tid = -1;
@@ -205,8 +205,9 @@ void Start() {
   auto* s = reinterpret_cast<weft_session*>(p);
   if (s->magic != WEFT_SESSION_MAGIC) return;
   if (s->protocol != WEFT_SHIM_PROTOCOL_VERSION) {
-    WriteStderr("weft shim: session protocol mismatch between weft and libweft_preload.so; "
-                "reinstall weft\n");
+    WriteStderr(
+        "weft shim: session protocol mismatch between weft and libweft_preload.so; "
+        "reinstall weft\n");
     return;
   }
   uint32_t pid = static_cast<uint32_t>(RawSyscall(SYS_getpid));
@@ -403,8 +404,7 @@ uint32_t ChooseTail(const uint16_t* enabled, uint32_t count, uint16_t current, u
 // Fair scheduling (as in CHESS): a thread that yields lets the others run first, so a
 // spin-and-yield loop cannot starve the thread it waits for. Returns the index into
 // enabled[] of the choice made among the others.
-uint32_t ChooseTailFair(const uint16_t* enabled, uint32_t count, uint16_t current,
-                        uint64_t step) {
+uint32_t ChooseTailFair(const uint16_t* enabled, uint32_t count, uint16_t current, uint64_t step) {
   const Thread* cur = &g_threads[current];
   if (count < 2 || cur->state != SlotState::kLive || cur->op.kind != WEFT_EV_YIELD) {
     return ChooseTail(enabled, count, current, step);

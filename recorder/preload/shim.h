@@ -117,11 +117,11 @@ enum class SlotState : uint8_t { kFree, kLive, kExited };
 
 // The operation a thread waits to perform at its schedule point.
 struct Op {
-  uint8_t kind = WEFT_EV_NONE;  // weft_event_kind
-  uint16_t flags = 0;           // WEFT_F_*
-  void* addr = nullptr;         // the object
-  void* addr2 = nullptr;        // the mutex of a condition wait
-  uint32_t obj = 0;             // object id of addr
+  uint8_t kind = WEFT_EV_NONE;      // weft_event_kind
+  uint16_t flags = 0;               // WEFT_F_*
+  void* addr = nullptr;             // the object
+  void* addr2 = nullptr;            // the mutex of a condition wait
+  uint32_t obj = 0;                 // object id of addr
   uint64_t deadline = kNoDeadline;  // virtual ns
   int64_t arg = 0;
 };
@@ -129,9 +129,9 @@ struct Op {
 struct Thread {
   uint16_t tid;
   SlotState state;
-  bool woken;           // a condition/futex wait was chosen by a wake-up
+  bool woken;  // a condition/futex wait was chosen by a wake-up
   bool detached;
-  volatile uint32_t go; // futex word: set to 1 when this thread is given the turn
+  volatile uint32_t go;  // futex word: set to 1 when this thread is given the turn
   pid_t os_tid;
   pthread_t handle;
   uint32_t handle_obj;
@@ -139,7 +139,7 @@ struct Thread {
   uint16_t picked_current;  // the thread that reached that decision
   uint64_t picked_mask[3];  // the enabled set of that decision (record_decisions only)
   Op op;
-  uint32_t op_stack;    // stack of the pending operation
+  uint32_t op_stack;  // stack of the pending operation
   void* (*start_routine)(void*);
   void* start_arg;
   uint64_t wait_generation;  // barrier generation at arrival
@@ -179,15 +179,15 @@ int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t
 
 // ---- objects (objects.cc) ----
 struct Object {
-  uint64_t addr;       // 0 = empty, 1 = tombstone
+  uint64_t addr;  // 0 = empty, 1 = tombstone
   uint32_t id;
-  uint8_t kind;        // weft_object_kind
-  uint8_t once_state;  // pthread_once: 0 new, 1 running, 2 done
-  int16_t owner;       // rwlock writer / spinlock owner / once runner, kNoThread if none
-  uint32_t readers;    // rwlock readers
-  uint32_t count;      // barrier: threads needed
-  uint32_t arrived;    // barrier: threads arrived in this generation
-  uint32_t generation; // barrier generation
+  uint8_t kind;         // weft_object_kind
+  uint8_t once_state;   // pthread_once: 0 new, 1 running, 2 done
+  int16_t owner;        // rwlock writer / spinlock owner / once runner, kNoThread if none
+  uint32_t readers;     // rwlock readers
+  uint32_t count;       // barrier: threads needed
+  uint32_t arrived;     // barrier: threads arrived in this generation
+  uint32_t generation;  // barrier generation
 };
 // The object at `addr`, created (with a new id, recorded in the ring) on first use.
 Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);

@@ -1,12 +1,12 @@
 #include "weft/minimize.h"
 
-#include "weft/trace_io.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <optional>
+
+#include "weft/trace_io.h"
 
 namespace weft::replay {
 namespace {
@@ -181,8 +181,9 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   ++result.runs;
   if (!written.ok()) return written.error();
   if (!SameFailure(written->outcome, trace->outcome)) {
-    return MakeError("the minimized schedule did not fail the same way when written out "
-                     "(nondeterminism outside weft's control?)");
+    return MakeError(
+        "the minimized schedule did not fail the same way when written out "
+        "(nondeterminism outside weft's control?)");
   }
   result.preemptions_after = CountPreemptions(written->decisions);
   result.switches_after = CountSwitches(written->decisions);

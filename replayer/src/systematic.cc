@@ -199,8 +199,8 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
   } cleanup{tmp_dir, tmp_trace};
 
   // Each run is written (without stacks) to find its conflicts.
-  auto run_traced = [&](recorder::RunConfig config)
-      -> Result<std::pair<recorder::RunReport, format::Trace>> {
+  auto run_traced =
+      [&](recorder::RunConfig config) -> Result<std::pair<recorder::RunReport, format::Trace>> {
     config.trace_path = tmp_trace;
     Result<recorder::RunReport> r = search.Run(config);
     if (!r.ok()) return r.error();

@@ -23,13 +23,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define CHECK0(call)                                                                   \
-  do {                                                                                 \
-    int rc_ = (call);                                                                  \
-    if (rc_ != 0) {                                                                    \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_));    \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK0(call)                                                                \
+  do {                                                                              \
+    int rc_ = (call);                                                               \
+    if (rc_ != 0) {                                                                 \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_)); \
+      exit(2);                                                                      \
+    }                                                                               \
   } while (0)
 
 typedef struct {

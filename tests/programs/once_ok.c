@@ -14,13 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK0(call)                                                                   \
-  do {                                                                                 \
-    int rc_ = (call);                                                                  \
-    if (rc_ != 0) {                                                                    \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_));    \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK0(call)                                                                \
+  do {                                                                              \
+    int rc_ = (call);                                                               \
+    if (rc_ != 0) {                                                                 \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_)); \
+      exit(2);                                                                      \
+    }                                                                               \
   } while (0)
 
 enum { kThreads = 4 };
@@ -51,7 +51,6 @@ int main(void) {
   pthread_t t[kThreads];
   for (int i = 0; i < kThreads; i++) CHECK0(pthread_create(&t[i], NULL, reader, NULL));
   for (int i = 0; i < kThreads; i++) CHECK0(pthread_join(t[i], NULL));
-  printf("once ok: init ran %d time, %d readers saw %d\n", init_runs, readers_ok,
-         config_value);
+  printf("once ok: init ran %d time, %d readers saw %d\n", init_runs, readers_ok, config_value);
   return init_runs == 1 && readers_ok == kThreads ? 0 : 1;
 }

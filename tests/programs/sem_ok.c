@@ -23,27 +23,27 @@
 #include <string.h>
 #include <time.h>
 
-#define CHECK0(call)                                                                   \
-  do {                                                                                 \
-    int rc_ = (call);                                                                  \
-    if (rc_ != 0) {                                                                    \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_));    \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK0(call)                                                                \
+  do {                                                                              \
+    int rc_ = (call);                                                               \
+    if (rc_ != 0) {                                                                 \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_)); \
+      exit(2);                                                                      \
+    }                                                                               \
   } while (0)
-#define CHECK_ERRNO(call)                                                              \
-  do {                                                                                 \
-    if ((call) != 0) {                                                                 \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(errno));  \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK_ERRNO(call)                                                             \
+  do {                                                                                \
+    if ((call) != 0) {                                                                \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(errno)); \
+      exit(2);                                                                        \
+    }                                                                                 \
   } while (0)
-#define EXPECT(cond)                                                                   \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
-      printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                  \
-      exit(1);                                                                         \
-    }                                                                                  \
+#define EXPECT(cond)                                                  \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      exit(1);                                                        \
+    }                                                                 \
   } while (0)
 
 enum { kSlots = 4, kPerThread = 10 };

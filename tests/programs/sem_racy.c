@@ -16,20 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK0(call)                                                                   \
-  do {                                                                                 \
-    int rc_ = (call);                                                                  \
-    if (rc_ != 0) {                                                                    \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_));    \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK0(call)                                                                \
+  do {                                                                              \
+    int rc_ = (call);                                                               \
+    if (rc_ != 0) {                                                                 \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_)); \
+      exit(2);                                                                      \
+    }                                                                               \
   } while (0)
-#define CHECK_ERRNO(call)                                                              \
-  do {                                                                                 \
-    if ((call) != 0) {                                                                 \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(errno));  \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK_ERRNO(call)                                                             \
+  do {                                                                                \
+    if ((call) != 0) {                                                                \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(errno)); \
+      exit(2);                                                                        \
+    }                                                                                 \
   } while (0)
 
 static sem_t account_sem;

@@ -22,13 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK0(call)                                                                   \
-  do {                                                                                 \
-    int rc_ = (call);                                                                  \
-    if (rc_ != 0) {                                                                    \
-      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_));    \
-      exit(2);                                                                         \
-    }                                                                                  \
+#define CHECK0(call)                                                                \
+  do {                                                                              \
+    int rc_ = (call);                                                               \
+    if (rc_ != 0) {                                                                 \
+      fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, strerror(rc_)); \
+      exit(2);                                                                      \
+    }                                                                               \
   } while (0)
 
 static const int64_t kMs = 1000000;

@@ -170,8 +170,8 @@ Result<recorder::RunConfig> ConfigForTrace(const format::Trace& trace, const std
   const format::Header& h = trace.header;
   if (h.argv.empty()) return MakeError("the trace '" + path + "' names no program");
   Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
-  if (!program.ok()) return MakeError("cannot run the program of '" + path + "': " +
-                                      program.error().message);
+  if (!program.ok())
+    return MakeError("cannot run the program of '" + path + "': " + program.error().message);
   Result<std::string> shim = FindShim();
   if (!shim.ok()) return shim.error();
   if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
@@ -214,8 +214,8 @@ std::string HumanBytes(uint64_t bytes) {
 std::string ShellQuote(const std::string& arg) {
   bool plain = !arg.empty();
   for (char c : arg) {
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' ||
-          c == '_' || c == '=' || c == ':' || c == '+' || c == ',')) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' || c == '_' ||
+          c == '=' || c == ':' || c == '+' || c == ',')) {
       plain = false;
     }
   }

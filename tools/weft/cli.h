@@ -14,8 +14,8 @@ namespace weft::cli {
 
 // Exit codes of weft itself.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFound = 1;   // explore found a failure / replay did not reproduce
-inline constexpr int kExitUsage = 2;   // bad command line or input
+inline constexpr int kExitFound = 1;  // explore found a failure / replay did not reproduce
+inline constexpr int kExitUsage = 2;  // bad command line or input
 
 // Command-line arguments of one subcommand: options first, then `--` (optional when the
 // program does not start with '-') and the program with its arguments.
@@ -39,7 +39,7 @@ class Args {
   const std::string& error() const { return error_; }
 
  private:
-  std::vector<std::string> options_;     // arguments before the program, not yet consumed
+  std::vector<std::string> options_;  // arguments before the program, not yet consumed
   std::vector<bool> used_;
   std::vector<std::string> positional_;
   std::vector<std::string> program_;

@@ -1,19 +1,18 @@
 // weft explore — search schedules for a failing one and save it as a replayable trace.
 #include <unistd.h>
 
-#include <cstdio>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 
 #include "cli.h"
 #include "weft/explorer.h"
 #include "weft/json.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
-
-#include <optional>
 
 namespace weft::cli {
 namespace {
@@ -95,13 +94,20 @@ PctBound ComputePctBound(uint32_t depth, uint32_t threads, uint64_t steps, uint6
 std::string KindName(const format::Outcome& o) {
   using K = format::Outcome::Kind;
   switch (o.kind) {
-    case K::kExited: return "exit code " + std::to_string(o.exit_code);
-    case K::kSignaled: return format::DescribeSignal(o.signal);
-    case K::kDeadlock: return "deadlock";
-    case K::kTimeout: return "timeout";
-    case K::kMaxSteps: return "livelock? (step limit)";
-    case K::kShimError: return "shim error";
-    case K::kStopped: return "stopped";
+    case K::kExited:
+      return "exit code " + std::to_string(o.exit_code);
+    case K::kSignaled:
+      return format::DescribeSignal(o.signal);
+    case K::kDeadlock:
+      return "deadlock";
+    case K::kTimeout:
+      return "timeout";
+    case K::kMaxSteps:
+      return "livelock? (step limit)";
+    case K::kShimError:
+      return "shim error";
+    case K::kStopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -145,8 +151,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
   if (strategy != "random" && strategy != "pct" && strategy != "bounded" &&
       strategy != "conflicts") {
-    return Fail("explore", "unknown strategy '" + strategy +
-                               "' (known: random, pct, bounded, conflicts)");
+    return Fail("explore",
+                "unknown strategy '" + strategy + "' (known: random, pct, bounded, conflicts)");
   }
   if (!from_path.empty() && strategy != "conflicts") {
     return Fail("explore", "--from goes with --strategy conflicts");
@@ -174,9 +180,9 @@ int RunExplore(const std::vector<std::string>& argv) {
   double start = Now(), last_print = 0;
   if (!json) {
     Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
-        " runs, strategy " + strategy + (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") +
-        ", seeds " + std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) +
-        " at a time");
+        " runs, strategy " + strategy +
+        (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") + ", seeds " +
+        std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) + " at a time");
   }
   auto progress = [&](uint64_t run, uint64_t seed, const recorder::RunReport& report) {
     double now = Now();
@@ -214,8 +220,10 @@ int RunExplore(const std::vector<std::string>& argv) {
     json::Writer w;
     w.BeginObject();
     w.Field("runs", r.runs);
-    if (r.first_failure_run != 0) w.Field("first_failure_run", r.first_failure_run);
-    else w.NullField("first_failure_run");
+    if (r.first_failure_run != 0)
+      w.Field("first_failure_run", r.first_failure_run);
+    else
+      w.NullField("first_failure_run");
     w.Key("failures").BeginArray();
     for (const replay::Failure& f : r.failures) {
       w.BeginObject();
@@ -223,8 +231,14 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("seed", f.seed);
       w.Field("trace", f.trace);
       const format::Outcome& o = f.outcome;
-      if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
-      if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+      if (o.kind == K::kExited)
+        w.Field("exit_code", o.exit_code);
+      else
+        w.NullField("exit_code");
+      if (o.kind == K::kSignaled)
+        w.Field("signal", o.signal);
+      else
+        w.NullField("signal");
       w.Field("deadlock", o.kind == K::kDeadlock);
       w.Field("timeout", o.kind == K::kTimeout);
       w.Field("livelock", o.kind == K::kMaxSteps);
@@ -260,7 +274,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
 
   char summary[200];
-  std::snprintf(summary, sizeof(summary), "%llu runs in %.2f s (%.0f runs/s), %llu distinct schedules",
+  std::snprintf(summary, sizeof(summary),
+                "%llu runs in %.2f s (%.0f runs/s), %llu distinct schedules",
                 static_cast<unsigned long long>(r.runs), r.wall_seconds, rate,
                 static_cast<unsigned long long>(r.distinct_schedules));
   Say(summary);
@@ -277,7 +292,8 @@ int RunExplore(const std::vector<std::string>& argv) {
     Say(r.complete ? "complete: all " + std::to_string(r.runs) + " schedules with at most " +
                          std::to_string(preemptions) + " preemptions were run"
                    : "not complete: the search stopped before covering every schedule with at "
-                     "most " + std::to_string(preemptions) + " preemptions");
+                     "most " +
+                         std::to_string(preemptions) + " preemptions");
   }
   if (r.failures.empty()) {
     Say("no failure found in " + std::to_string(r.runs) + " runs");
@@ -296,8 +312,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
   Say("failures by kind: " + kinds);
   for (const replay::Failure& f : r.failures) {
-    Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) + ") FAILED: " +
-        format::DescribeOutcome(f.outcome));
+    Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) +
+        ") FAILED: " + format::DescribeOutcome(f.outcome));
     std::string tail = LastLines(f.output, 5);
     if (!tail.empty()) {
       std::fprintf(stderr, "      its last output:\n");
@@ -309,8 +325,9 @@ int RunExplore(const std::vector<std::string>& argv) {
         pos = nl + 1;
       }
     }
-    if (!f.reproduced) Say("warning: re-running seed " + std::to_string(f.seed) +
-                           " to save it did not fail the same way (nondeterminism outside weft's control?)");
+    if (!f.reproduced)
+      Say("warning: re-running seed " + std::to_string(f.seed) +
+          " to save it did not fail the same way (nondeterminism outside weft's control?)");
     Say("saved: " + f.trace);
     Say("replay it with: weft replay " + ShellQuote(f.trace));
   }

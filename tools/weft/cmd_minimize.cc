@@ -73,7 +73,8 @@ int RunMinimize(const std::vector<std::string>& argv) {
                  static_cast<unsigned long long>(runs),
                  static_cast<unsigned long long>(preemptions));
   };
-  if (!json) Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");
+  if (!json)
+    Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");
   Result<replay::MinimizeResult> r = replay::Minimize(options, progress);
   if (tty && !json) std::fputs("\r\033[K", stderr);
   if (!r.ok()) return Fail("minimize", r.error().message);
@@ -99,8 +100,8 @@ int RunMinimize(const std::vector<std::string>& argv) {
       std::to_string(r->switches_before) + " context switches, " +
       std::to_string(r->events_before) + " events");
   Say("after:  " + std::to_string(r->preemptions_after) + " preemptions, " +
-      std::to_string(r->switches_after) + " context switches, " +
-      std::to_string(r->events_after) + " events (" + std::to_string(r->runs) + " runs)");
+      std::to_string(r->switches_after) + " context switches, " + std::to_string(r->events_after) +
+      " events (" + std::to_string(r->runs) + " runs)");
   Say("outcome: " + format::DescribeOutcome(r->outcome));
   Say(std::string(r->verified ? "replays exactly: " : "WARNING: did not replay exactly: ") +
       "weft replay " + ShellQuote(r->trace));

@@ -77,8 +77,8 @@ int RunPermute(const std::vector<std::string>& argv) {
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("permute", trace.error().message);
   if (at >= trace->events.size()) {
-    return Fail("permute", "--at " + std::to_string(at) + " is past the end of '" + path +
-                               "' (" + std::to_string(trace->events.size()) + " events)");
+    return Fail("permute", "--at " + std::to_string(at) + " is past the end of '" + path + "' (" +
+                               std::to_string(trace->events.size()) + " events)");
   }
   if (static_cast<size_t>(tid) >= trace->threads.size()) {
     return Fail("permute", "'" + path + "' has no thread T" + std::to_string(tid));
@@ -125,8 +125,14 @@ int RunPermute(const std::vector<std::string>& argv) {
     if (!forced) w.Field("divergence", report->divergence);
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
-    if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
-    if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+    if (o.kind == K::kExited)
+      w.Field("exit_code", o.exit_code);
+    else
+      w.NullField("exit_code");
+    if (o.kind == K::kSignaled)
+      w.Field("signal", o.signal);
+    else
+      w.NullField("signal");
     w.Field("deadlock", o.kind == K::kDeadlock);
     w.Field("events", report->events);
     w.Field("output", ReadFile(output_path));
@@ -135,8 +141,8 @@ int RunPermute(const std::vector<std::string>& argv) {
     return kExitOk;
   }
   if (!forced) {
-    Say("T" + std::to_string(tid) + " could not run at event " + std::to_string(at) +
-        " (" + report->divergence + "); the run went on without the change");
+    Say("T" + std::to_string(tid) + " could not run at event " + std::to_string(at) + " (" +
+        report->divergence + "); the run went on without the change");
   }
   Say("outcome: " + outcome + (report->failed() ? ": FAILED" : ""));
   Say("permuted trace written to " + output + " (weft show " + ShellQuote(output) + ")");

@@ -37,8 +37,9 @@ and 2 when it could not record.
 }  // namespace
 
 int RunRecord(const std::vector<std::string>& argv) {
-  Args args(argv, true,
-            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--stack-depth"});
+  Args args(
+      argv, true,
+      {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--stack-depth"});
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -102,8 +103,14 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("bytes", report->trace_bytes);
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
-    if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
-    if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+    if (o.kind == K::kExited)
+      w.Field("exit_code", o.exit_code);
+    else
+      w.NullField("exit_code");
+    if (o.kind == K::kSignaled)
+      w.Field("signal", o.signal);
+    else
+      w.NullField("signal");
     w.Field("deadlock", o.kind == K::kDeadlock);
     w.Field("wall_seconds", report->wall_seconds);
     char digest[32];

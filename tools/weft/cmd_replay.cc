@@ -128,11 +128,11 @@ int RunReplay(const std::vector<std::string>& argv) {
       if (devnull != nullptr) std::fclose(devnull);
       return Fail("replay", report.error().message);
     }
-    bool same = !report->diverged &&
-                (stopping ? report->events == stop_at
-                          : report->event_digest == expected_digest &&
-                                (!trace->has_outcome ||
-                                 SameOutcome(report->outcome, trace->outcome)));
+    bool same =
+        !report->diverged &&
+        (stopping ? report->events == stop_at
+                  : report->event_digest == expected_digest &&
+                        (!trace->has_outcome || SameOutcome(report->outcome, trace->outcome)));
     if (same) {
       ++reproduced_count;
     } else if (first_problem.empty()) {
@@ -141,9 +141,9 @@ int RunReplay(const std::vector<std::string>& argv) {
       } else if (report->event_digest != expected_digest) {
         first_problem = "same length but a different event stream";
       } else {
-        first_problem = "same events but a different outcome: " +
-                        format::DescribeOutcome(report->outcome) + " (recorded: " +
-                        format::DescribeOutcome(trace->outcome) + ")";
+        first_problem =
+            "same events but a different outcome: " + format::DescribeOutcome(report->outcome) +
+            " (recorded: " + format::DescribeOutcome(trace->outcome) + ")";
       }
     }
     last = std::move(report.value());
@@ -159,18 +159,28 @@ int RunReplay(const std::vector<std::string>& argv) {
     w.Field("reproduced", all);
     w.Field("replays", times);
     w.Field("reproduced_count", reproduced_count);
-    if (o.kind == K::kExited) w.Field("exit_code", o.exit_code); else w.NullField("exit_code");
-    if (o.kind == K::kSignaled) w.Field("signal", o.signal); else w.NullField("signal");
+    if (o.kind == K::kExited)
+      w.Field("exit_code", o.exit_code);
+    else
+      w.NullField("exit_code");
+    if (o.kind == K::kSignaled)
+      w.Field("signal", o.signal);
+    else
+      w.NullField("signal");
     w.Field("deadlock", o.kind == K::kDeadlock);
     w.Field("stopped", o.kind == K::kStopped);
     w.Field("events", last.events);
     w.Field("recorded_events", static_cast<uint64_t>(trace->events.size()));
     w.Field("diverged", last.diverged);
-    if (last.diverged) w.Field("divergence", last.divergence); else w.NullField("divergence");
+    if (last.diverged)
+      w.Field("divergence", last.divergence);
+    else
+      w.NullField("divergence");
     if (last.diverged) w.Field("divergence_index", last.divergence_index);
     w.Field("outcome", format::DescribeOutcome(o));
     char digest[32];
-    std::snprintf(digest, sizeof(digest), "%016llx", static_cast<unsigned long long>(last.event_digest));
+    std::snprintf(digest, sizeof(digest), "%016llx",
+                  static_cast<unsigned long long>(last.event_digest));
     w.Field("event_digest", digest);
     if (!output.empty()) w.Field("trace", output);
     w.EndObject();
@@ -179,14 +189,15 @@ int RunReplay(const std::vector<std::string>& argv) {
   }
   Say("outcome: " + format::DescribeOutcome(last.outcome));
   if (stopping && all) {
-    Say("stopped before event " + std::to_string(stop_at) + "; every thread's pending "
-        "operation and stack are in " + output + " (weft show " + ShellQuote(output) + ")");
+    Say("stopped before event " + std::to_string(stop_at) +
+        "; every thread's pending "
+        "operation and stack are in " +
+        output + " (weft show " + ShellQuote(output) + ")");
     return kExitOk;
   }
   if (all) {
-    Say(std::string("reproduced: ") + (times > 1 ? std::to_string(times) + " of " +
-                                                         std::to_string(times) + " replays, "
-                                                   : "") +
+    Say(std::string("reproduced: ") +
+        (times > 1 ? std::to_string(times) + " of " + std::to_string(times) + " replays, " : "") +
         "same " + std::to_string(last.events) + " events and same outcome as " + path);
   } else {
     Say("NOT reproduced (" + std::to_string(reproduced_count) + " of " + std::to_string(times) +

@@ -34,7 +34,8 @@ int RunShow(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) return Fail("show", "give exactly one trace file");
   Result<format::Trace> trace = format::ReadTrace(args.positional()[0]);
   if (!trace.ok()) return Fail("show", trace.error().message);
-  std::string text = json ? format::RenderTraceJson(trace.value()) : format::RenderTimeline(trace.value());
+  std::string text =
+      json ? format::RenderTraceJson(trace.value()) : format::RenderTimeline(trace.value());
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }

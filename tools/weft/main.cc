@@ -49,7 +49,9 @@ int main(int argc, char** argv) {
   if (command == "conflicts") return weft::cli::RunConflicts(args);
   if (command == "permute") return weft::cli::RunPermute(args);
   if (command == "minimize") return weft::cli::RunMinimize(args);
-  std::fprintf(stderr, "weft: unknown command '%s' (commands: record, replay, explore, show, "
-               "conflicts, permute, minimize; see weft --help)\n", command.c_str());
+  std::fprintf(stderr,
+               "weft: unknown command '%s' (commands: record, replay, explore, show, "
+               "conflicts, permute, minimize; see weft --help)\n",
+               command.c_str());
   return weft::cli::kExitUsage;
 }

@@ -19,7 +19,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return data_.index() == 0; }
@@ -76,11 +76,11 @@ inline Error MakeError(std::string message) { return Error{std::move(message)}; 
 }  // namespace weft
 
 // Always-on invariant check: a broken invariant is a bug in weft, never a user error.
-#define WEFT_CHECK(cond)                                                               \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
+#define WEFT_CHECK(cond)                                                                  \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
       std::fprintf(stderr, "weft: internal error: check failed at %s:%d: %s\n", __FILE__, \
-                   __LINE__, #cond);                                                   \
-      std::abort();                                                                    \
-    }                                                                                  \
+                   __LINE__, #cond);                                                      \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (0)

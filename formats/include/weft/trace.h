@@ -82,21 +82,21 @@ enum class Mode : uint32_t { kControlled = 1 };
 
 struct Header {
   uint32_t format_major = kFormatMajor;
-  std::string weft_version;          // version of the weft that wrote the trace
-  uint32_t shim_protocol = 0;        // WEFT_SHIM_PROTOCOL_VERSION of the shim
-  std::vector<std::string> argv;     // argv[0] as given by the user
-  std::string executable;            // resolved absolute path of argv[0]
-  std::string cwd;                   // working directory of the run
+  std::string weft_version;                              // version of the weft that wrote the trace
+  uint32_t shim_protocol = 0;                            // WEFT_SHIM_PROTOCOL_VERSION of the shim
+  std::vector<std::string> argv;                         // argv[0] as given by the user
+  std::string executable;                                // resolved absolute path of argv[0]
+  std::string cwd;                                       // working directory of the run
   std::vector<std::pair<std::string, std::string>> env;  // the program's environment
   Mode mode = Mode::kControlled;
-  std::string strategy;              // "random", "replay", ...
+  std::string strategy;  // "random", "replay", ...
   uint64_t seed = 0;
-  uint64_t realtime_base_ns = 0;     // virtual CLOCK_REALTIME at virtual time 0
-  uint64_t monotonic_base_ns = 0;    // virtual CLOCK_MONOTONIC at virtual time 0
-  uint64_t created_unix_ns = 0;      // wall-clock time the recording started
-  std::string replayed_from;         // for replays: the trace that was replayed
-  double timeout_seconds = 0;        // real-time limit of the run (--timeout), 0 = none
-  uint64_t max_steps = 0;            // decision limit of the run (--max-steps), 0 = none
+  uint64_t realtime_base_ns = 0;   // virtual CLOCK_REALTIME at virtual time 0
+  uint64_t monotonic_base_ns = 0;  // virtual CLOCK_MONOTONIC at virtual time 0
+  uint64_t created_unix_ns = 0;    // wall-clock time the recording started
+  std::string replayed_from;       // for replays: the trace that was replayed
+  double timeout_seconds = 0;      // real-time limit of the run (--timeout), 0 = none
+  uint64_t max_steps = 0;          // decision limit of the run (--max-steps), 0 = none
 
   bool operator==(const Header&) const = default;
 };
@@ -117,27 +117,27 @@ struct Frame {
   std::string function;  // demangled, empty if unknown
   std::string file;      // source file, empty if unknown
   uint32_t line = 0;
-  std::string module;    // module path
+  std::string module;  // module path
 
   bool operator==(const Frame&) const = default;
 };
 
 struct Thread {
-  uint32_t tid = 0;              // weft tid: 0 = main, then creation order
-  int32_t parent = -1;           // creating thread, -1 for main
+  uint32_t tid = 0;     // weft tid: 0 = main, then creation order
+  int32_t parent = -1;  // creating thread, -1 for main
   uint64_t start_routine = 0;
-  std::string start_function;    // symbolized start routine ("main" for tid 0)
-  std::string name;              // pthread_setname_np name, if set
+  std::string start_function;  // symbolized start routine ("main" for tid 0)
+  std::string name;            // pthread_setname_np name, if set
   uint32_t handle_obj = 0;
 
   bool operator==(const Thread&) const = default;
 };
 
 struct Object {
-  uint32_t id = 0;               // > 0, first-use order
+  uint32_t id = 0;  // > 0, first-use order
   ObjectKind kind = ObjectKind::kNone;
   uint64_t address = 0;
-  std::string symbol;            // "g_lock" when the object is a global, else empty
+  std::string symbol;  // "g_lock" when the object is a global, else empty
   uint64_t aux = 0;
 
   bool operator==(const Object&) const = default;
@@ -147,10 +147,10 @@ struct Event {
   uint32_t tid = 0;
   EventKind kind = EventKind::kNone;
   uint32_t flags = 0;
-  uint32_t obj = 0;    // 0 = none
-  uint32_t stack = 0;  // 0 = none
+  uint32_t obj = 0;      // 0 = none
+  uint32_t stack = 0;    // 0 = none
   uint32_t enabled = 0;  // threads enabled at the decision that ran this event
-  uint64_t vtime = 0;  // virtual ns
+  uint64_t vtime = 0;    // virtual ns
   int64_t arg = 0;
 
   bool operator==(const Event&) const = default;
@@ -178,11 +178,11 @@ struct BlockedThread {
 struct Crash {
   int signal = 0;
   uint32_t os_tid = 0;
-  int32_t tid = -1;             // weft tid of the faulting thread, -1 if unknown
-  uint64_t fault_address = 0;   // si_addr
+  int32_t tid = -1;            // weft tid of the faulting thread, -1 if unknown
+  uint64_t fault_address = 0;  // si_addr
   uint64_t ip = 0;
-  std::string instruction;      // "mov dword ptr [rax], 1"
-  std::vector<uint32_t> frames; // frame ids, innermost first (unwound over ptrace)
+  std::string instruction;       // "mov dword ptr [rax], 1"
+  std::vector<uint32_t> frames;  // frame ids, innermost first (unwound over ptrace)
 
   bool operator==(const Crash&) const = default;
 };
@@ -198,15 +198,15 @@ struct Outcome {
     kStopped = 7,  // replay --stop-at: stopped before an event; `blocked` holds every thread
   };
   Kind kind = Kind::kExited;
-  int exit_code = 0;             // valid for kExited
-  int signal = 0;                // valid for kSignaled
+  int exit_code = 0;                   // valid for kExited
+  int signal = 0;                      // valid for kSignaled
   std::vector<BlockedThread> blocked;  // kDeadlock
-  std::optional<Crash> crash;    // kSignaled by a fault
-  bool diverged = false;         // replay only: the run left the script
+  std::optional<Crash> crash;          // kSignaled by a fault
+  bool diverged = false;               // replay only: the run left the script
   uint64_t divergence_index = 0;
-  std::string divergence;        // "event 12: expected T1 mutex_lock #3, got T2 ..."
-  std::string message;           // shim error text, timeout note, ...
-  uint64_t events = 0;           // events in the trace
+  std::string divergence;  // "event 12: expected T1 mutex_lock #3, got T2 ..."
+  std::string message;     // shim error text, timeout note, ...
+  uint64_t events = 0;     // events in the trace
   double wall_seconds = 0;
 
   bool operator==(const Outcome&) const = default;
@@ -220,10 +220,10 @@ const char* OutcomeKindName(Outcome::Kind kind);
 struct Trace {
   Header header;
   std::vector<Module> modules;
-  std::vector<Thread> threads;               // indexed by tid
-  std::vector<Object> objects;               // indexed by id; [0] unused
-  std::vector<std::vector<uint32_t>> stacks; // indexed by id; [0] empty
-  std::vector<Frame> frames;                 // indexed by id; [0] unused
+  std::vector<Thread> threads;                // indexed by tid
+  std::vector<Object> objects;                // indexed by id; [0] unused
+  std::vector<std::vector<uint32_t>> stacks;  // indexed by id; [0] empty
+  std::vector<Frame> frames;                  // indexed by id; [0] unused
   std::vector<Event> events;
   std::vector<Wake> wakes;
   Outcome outcome;

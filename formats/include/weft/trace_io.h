@@ -20,13 +20,12 @@ namespace weft::format {
 class TraceWriter {
  public:
   // Creates (truncates) `path`, writes the magic and the header packet.
-  static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path,
-                                                     const Header& header);
+  static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path, const Header& header);
   ~TraceWriter();
 
   Status WriteModule(const Module& module);
-  Status WriteThread(const Thread& thread);       // again later to update name/function
-  Status WriteObject(const Object& object);       // again later to add a symbol
+  Status WriteThread(const Thread& thread);  // again later to update name/function
+  Status WriteObject(const Object& object);  // again later to add a symbol
   // Frames are interned by id (> 0); a frame may be written before it is symbolized and
   // written again with its symbols: the last definition wins.
   Status WriteFrame(uint32_t id, const Frame& frame);

@@ -189,8 +189,7 @@ void RunSignals::ResetInChild() {
     RawSyscall(SYS_rt_sigaction, sig, reinterpret_cast<long>(&reset), 0, kKernelSigsetBytes);
   }
   unsigned long none = 0;
-  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&none), 0,
-             kKernelSigsetBytes);
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&none), 0, kKernelSigsetBytes);
 }
 
 }  // namespace weft::launcher::internal

@@ -64,8 +64,8 @@ void BuildScript(const format::Trace& trace, uint64_t prefix, SessionLayout& lay
 
 std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32_t kind,
                                 uint32_t obj) {
-  std::string s = "T" + std::to_string(tid) + " " +
-                  format::EventKindName(static_cast<format::EventKind>(kind));
+  std::string s =
+      "T" + std::to_string(tid) + " " + format::EventKindName(static_cast<format::EventKind>(kind));
   if (obj != 0) {
     s += " #" + std::to_string(obj);
     if (trace != nullptr && obj < trace->objects.size() && !trace->objects[obj].symbol.empty()) {
@@ -297,8 +297,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
       locations[id] = symbolizer.SymbolizeCode(exact ? ips[id] : ips[id] - 1);
     }
     for (format::Thread& t : reader.threads()) {
-      t.start_function =
-          t.tid == 0 ? "main" : symbolizer.SymbolizeCode(t.start_routine).function;
+      t.start_function = t.tid == 0 ? "main" : symbolizer.SymbolizeCode(t.start_routine).function;
       if (t.start_function.empty()) {
         // A start routine without a symbol (std::thread's lives in libstdc++): name the
         // thread by the outermost frame of the program's own code in its first stack.
@@ -307,8 +306,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
           const std::vector<uint32_t>& frames = reader.Stack(first->second);
           for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
             const launcher::Symbolizer::Location& loc = locations[*it];
-            bool library_code = loc.function.rfind("std::", 0) == 0 ||
-                                loc.function.rfind("__", 0) == 0;
+            bool library_code =
+                loc.function.rfind("std::", 0) == 0 || loc.function.rfind("__", 0) == 0;
             if (loc.module == config.executable && !loc.function.empty() && !library_code) {
               t.start_function = loc.function;
               break;
@@ -320,8 +319,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     }
     for (uint32_t id = 1; id < ips.size(); ++id) {
       const launcher::Symbolizer::Location& loc = locations[id];
-      (void)writer->WriteFrame(id, format::Frame{ips[id], loc.function, loc.file, loc.line,
-                                                 loc.module});
+      (void)writer->WriteFrame(
+          id, format::Frame{ips[id], loc.function, loc.file, loc.line, loc.module});
     }
     for (format::Object& o : reader.objects()) {
       if (o.id == 0 || o.kind == format::ObjectKind::kThread) continue;

@@ -14,25 +14,25 @@
 namespace weft::replay {
 
 struct ExploreOptions {
-  recorder::RunConfig base;   // program, environment, shim; strategy/seed/trace are set per run
+  recorder::RunConfig base;  // program, environment, shim; strategy/seed/trace are set per run
   std::string strategy = "random";  // "random" or "pct"
   uint32_t pct_depth = 3;
   uint64_t runs = 100;
   uint64_t first_seed = 1;
   bool keep_going = false;
-  std::string out_dir = ".";  // where failing traces go
-  uint32_t stack_depth = 32;  // for the saved traces of failing runs
-  uint32_t jobs = 1;          // runs side by side; results are the same for any value
-  uint32_t preemption_bound = 2;             // bounded: at most this many preemptions
-  const format::Trace* from = nullptr;       // conflicts: start from this run (else seed S)
+  std::string out_dir = ".";            // where failing traces go
+  uint32_t stack_depth = 32;            // for the saved traces of failing runs
+  uint32_t jobs = 1;                    // runs side by side; results are the same for any value
+  uint32_t preemption_bound = 2;        // bounded: at most this many preemptions
+  const format::Trace* from = nullptr;  // conflicts: start from this run (else seed S)
   std::string from_path;
 };
 
 struct Failure {
-  uint64_t run = 0;   // 1-based
+  uint64_t run = 0;  // 1-based
   uint64_t seed = 0;
-  std::string trace;  // saved trace
-  std::string output; // the program's stdout+stderr of the saved run
+  std::string trace;   // saved trace
+  std::string output;  // the program's stdout+stderr of the saved run
   format::Outcome outcome;
   bool reproduced = true;  // the saving re-run failed the same way as the search run
 };
@@ -51,8 +51,8 @@ struct ExploreResult {
 
 // Called after every run (from the worker that ran it, one call at a time) with the number
 // of runs finished so far, the run's seed and its report.
-using ExploreProgress = std::function<void(uint64_t done, uint64_t seed,
-                                           const recorder::RunReport& report)>;
+using ExploreProgress =
+    std::function<void(uint64_t done, uint64_t seed, const recorder::RunReport& report)>;
 
 // Random walk or PCT over seeds S, S+1, ... (options.strategy), `jobs` runs at a time.
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);

@@ -15,8 +15,8 @@ namespace weft::replay {
 struct MinimizeOptions {
   // The recorded program (from the trace's header), with replay_of set to the trace.
   recorder::RunConfig base;
-  std::string output;        // the minimized trace
-  uint64_t max_runs = 300;   // candidate schedules to try at most
+  std::string output;       // the minimized trace
+  uint64_t max_runs = 300;  // candidate schedules to try at most
 };
 
 struct MinimizeResult {
@@ -26,10 +26,10 @@ struct MinimizeResult {
   uint64_t switches_after = 0;
   uint64_t events_before = 0;
   uint64_t events_after = 0;
-  uint64_t runs = 0;             // candidate runs made
-  format::Outcome outcome;       // of the minimized schedule
-  std::string trace;             // where it was written
-  bool verified = false;         // a strict replay of the written trace reproduced it
+  uint64_t runs = 0;        // candidate runs made
+  format::Outcome outcome;  // of the minimized schedule
+  std::string trace;        // where it was written
+  bool verified = false;    // a strict replay of the written trace reproduced it
 };
 
 // Called after each candidate run: runs so far, current best preemption count.

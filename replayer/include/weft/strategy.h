@@ -73,8 +73,8 @@ class PctStrategy {
     depth_ = 1 + rng_.Below(depth);
     change_points_ = depth_ - 1;
     for (uint32_t i = 0; i < change_points_; ++i) {
-      points_[i] = 1 + static_cast<uint64_t>(
-                           (static_cast<unsigned __int128>(rng_.Next()) * k) >> 64);
+      points_[i] =
+          1 + static_cast<uint64_t>((static_cast<unsigned __int128>(rng_.Next()) * k) >> 64);
     }
     for (uint32_t i = 1; i < change_points_; ++i) {  // insertion sort, tiny array
       uint64_t v = points_[i];

@@ -1,11 +1,11 @@
 // Unit tests for the scheduling strategies shared by the shim and the explorer.
+#include "weft/strategy.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <set>
 #include <vector>
-
-#include "weft/strategy.h"
 
 namespace weft::strategy {
 namespace {

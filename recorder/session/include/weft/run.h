@@ -23,8 +23,8 @@ struct PlanStep {
 
 // One scheduling decision of a run (recorded when RunConfig::record_decisions is set).
 struct Decision {
-  uint16_t tid = 0;       // the thread that ran
-  uint16_t current = 0;   // the thread that reached the schedule point
+  uint16_t tid = 0;                 // the thread that ran
+  uint16_t current = 0;             // the thread that reached the schedule point
   uint64_t enabled[3] = {0, 0, 0};  // threads that could have run (0..191)
   int32_t signal_woken = -1;        // a condition signal's chosen waiter, -1 if none
   bool IsEnabled(uint32_t t) const { return t < 192 && (enabled[t / 64] >> (t % 64)) & 1; }
@@ -33,36 +33,36 @@ struct Decision {
 };
 
 struct RunConfig {
-  std::vector<std::string> argv;       // as the program sees it
-  std::string executable;              // resolved path (launcher::ResolveProgram)
-  std::vector<std::string> env;        // the program's environment, "K=V" (without weft's)
-  std::string shim_path;               // libweft_preload.so
+  std::vector<std::string> argv;  // as the program sees it
+  std::string executable;         // resolved path (launcher::ResolveProgram)
+  std::vector<std::string> env;   // the program's environment, "K=V" (without weft's)
+  std::string shim_path;          // libweft_preload.so
   // "random": seeded random walk. "replay": follow replay_of exactly; anything else is a
   // divergence. "guided": follow a schedule (replay_of's first `prefix` events, checked, or
   // the thread list `schedule`, unchecked), then run `forced_tid` once if set, then the
   // `tail` policy ("nonpreemptive" or "random").
-  std::string strategy = "random";   // also "pct": see pct_depth, pct_steps
+  std::string strategy = "random";  // also "pct": see pct_depth, pct_steps
   uint64_t seed = 0;
-  uint32_t pct_depth = 3;              // pct: bugs of depth 1..pct_depth
-  uint64_t pct_steps = 1000;           // pct: expected steps per run (k)
-  uint64_t prefix = UINT64_MAX;        // guided with replay_of: events to follow
-  std::vector<Decision> schedule;      // guided without replay_of: the decisions to follow
-  std::vector<PlanStep> plan;          // guided: deviations instead of a schedule (if set)
+  uint32_t pct_depth = 3;          // pct: bugs of depth 1..pct_depth
+  uint64_t pct_steps = 1000;       // pct: expected steps per run (k)
+  uint64_t prefix = UINT64_MAX;    // guided with replay_of: events to follow
+  std::vector<Decision> schedule;  // guided without replay_of: the decisions to follow
+  std::vector<PlanStep> plan;      // guided: deviations instead of a schedule (if set)
   int forced_tid = -1;
   std::string tail = "nonpreemptive";
-  int64_t stop_before = -1;            // >= 0: stop before this event, report every thread
-  bool record_decisions = false;       // fill RunReport::decisions
-  uint32_t stack_depth = 32;           // 0 = no stacks
-  double timeout_seconds = 0;          // 0 = none
-  uint64_t max_steps = 0;              // 0 = unlimited
-  int cpu = -1;                        // CPU to pin the controlled process to
-  int stdout_fd = -1;                  // -1 = inherit
+  int64_t stop_before = -1;       // >= 0: stop before this event, report every thread
+  bool record_decisions = false;  // fill RunReport::decisions
+  uint32_t stack_depth = 32;      // 0 = no stacks
+  double timeout_seconds = 0;     // 0 = none
+  uint64_t max_steps = 0;         // 0 = unlimited
+  int cpu = -1;                   // CPU to pin the controlled process to
+  int stdout_fd = -1;             // -1 = inherit
   int stderr_fd = -1;
-  std::string trace_path;              // "" = keep no trace (explore's fast runs)
+  std::string trace_path;                    // "" = keep no trace (explore's fast runs)
   const format::Trace* replay_of = nullptr;  // the trace to follow (replay, guided)
-  std::string replay_path;             // its file name (recorded in the new header)
-  uint64_t realtime_base_ns = 0;       // 0 = now
-  uint64_t monotonic_base_ns = 0;      // 0 = now
+  std::string replay_path;                   // its file name (recorded in the new header)
+  uint64_t realtime_base_ns = 0;             // 0 = now
+  uint64_t monotonic_base_ns = 0;            // 0 = now
 };
 
 struct RunReport {
@@ -71,8 +71,8 @@ struct RunReport {
   uint64_t event_digest = 0;  // hash of the event stream: equal streams, equal digests
   bool diverged = false;
   uint64_t divergence_index = 0;
-  std::string divergence;     // human-readable first divergence
-  std::string trace_path;     // where the trace was written, "" if none
+  std::string divergence;  // human-readable first divergence
+  std::string trace_path;  // where the trace was written, "" if none
   uint64_t trace_bytes = 0;
   double wall_seconds = 0;
   std::vector<Decision> decisions;  // one per event, if RunConfig::record_decisions
