@@ -193,7 +193,8 @@ WEFT_EXPORT int sched_yield(void) {
 // Every controlled thread reads the same virtual clocks. Reads are not schedule points.
 WEFT_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock) || ts == nullptr) {
+  // A null `ts` gets the real function's EFAULT, not a crash here.
+  if (!Controlled(guard) || !IsVirtualClock(clock) || IsNull(ts)) {
     return real.clock_gettime(clock, ts);
   }
   VirtualClock(clock, ts);
@@ -203,7 +204,7 @@ WEFT_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
 WEFT_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
   Guard guard;
   if (!Controlled(guard)) return real.gettimeofday(tv, tz);
-  if (tv != nullptr) {
+  if (!IsNull(tv)) {
     struct timespec ts;
     VirtualClock(CLOCK_REALTIME, &ts);
     tv->tv_sec = ts.tv_sec;

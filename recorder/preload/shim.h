@@ -32,6 +32,12 @@ void WriteStderr(const char* text);
 void CopyBytes(void* dst, const void* src, size_t n);
 void ZeroBytes(void* dst, size_t n);
 size_t StrLen(const char* s);
+// `p == nullptr` for a parameter glibc declares nonnull: the empty asm hides the pointer's
+// provenance, so the compiler cannot drop the check (programs do pass null by mistake).
+inline bool IsNull(const void* p) {
+  asm("" : "+r"(p));
+  return p == nullptr;
+}
 
 // ---- the real functions, resolved with dlsym(RTLD_NEXT) at start-up ----
 struct RealFunctions {

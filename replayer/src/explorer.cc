@@ -138,13 +138,14 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   std::atomic<uint64_t> next{0};
   std::atomic<uint64_t> stop_after{UINT64_MAX};  // index of the first failure (no keep-going)
   std::atomic<uint64_t> finished{0};
-  std::mutex mu;  // guards slots[*] writes visibility, progress calls
+  std::atomic<int> interrupted{0};  // a signal that stopped the search (Ctrl-C)
+  std::mutex mu;                    // guards slots[*] writes visibility, progress calls
 
   auto worker = [&](uint32_t w) {
     int cpu = cpus[w % cpus.size()];
     for (;;) {
       uint64_t i = next.fetch_add(1);
-      if (i >= options.runs || i > stop_after.load()) return;
+      if (i >= options.runs || i > stop_after.load() || interrupted.load() != 0) return;
       recorder::RunConfig config = base;
       config.seed = options.first_seed + i;
       config.cpu = cpu;
@@ -156,6 +157,13 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
         slot.error = "weft's shim never took control of '" + config.executable +
                      "' (did it drop LD_PRELOAD, or is it a script that starts the real "
                      "program?); exploring it would only rerun it uncontrolled";
+      } else if (report->interrupted_by != 0) {
+        // The user stopped the search: this run was cut short, it is no result.
+        interrupted.store(report->interrupted_by);
+        uint64_t cur = stop_after.load();
+        while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {
+        }
+        return;
       } else {
         slot.report = std::move(report.value());
         if (slot.report.failed()) {
@@ -195,7 +203,10 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
 
   // NB: results are read in seed order, so they are the same whatever -j was.
   std::unordered_set<uint64_t> schedules;
-  for (uint64_t i = 0; i < options.runs; ++i) {
+  result.interrupted_by = interrupted.load();
+  result.executed = finished.load();
+  uint64_t i = 0;
+  for (; i < options.runs; ++i) {
     Slot& slot = slots[i];
     if (!slot.done) break;
     if (!slot.error.empty()) return MakeError(slot.error);
@@ -207,6 +218,14 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       if (result.first_failure_run == 0) result.first_failure_run = i + 1;
       result.failures.push_back(std::move(*slot.failure));
       if (!options.keep_going) break;
+    }
+  }
+  // Other workers may have saved failures past the first one: -j 1 would not have run
+  // those seeds, so they are not results; remove their traces.
+  for (++i; i < options.runs; ++i) {
+    if (slots[i].failure) {
+      unlink(slots[i].failure->trace.c_str());
+      unlink((slots[i].failure->trace + ".out").c_str());
     }
   }
   result.distinct_schedules = schedules.size();

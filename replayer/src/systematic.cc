@@ -62,11 +62,16 @@ class Searcher {
 
   bool budget_left() const { return result_.runs < options_.runs; }
   bool stop() const { return !options_.keep_going && !result_.failures.empty(); }
+  bool interrupted() const { return result_.interrupted_by != 0; }
 
   // Runs `config`; records it, saves it if it failed. Returns the report.
   Result<recorder::RunReport> Run(recorder::RunConfig config) {
     Result<recorder::RunReport> report = recorder::RunProgram(config);
     if (!report.ok()) return report;
+    if (report->interrupted_by != 0) {
+      result_.interrupted_by = report->interrupted_by;
+      return MakeError("interrupted");
+    }
     if (result_.runs == 0 && !report->controlled) {
       return MakeError("weft's shim never took control of '" + config.executable + "'");
     }
@@ -99,6 +104,7 @@ class Searcher {
 
   ExploreResult Finish() {
     result_.distinct_schedules = schedules_.size();
+    result_.executed = result_.runs;
     result_.wall_seconds = Now() - start_;
     return result_;
   }
@@ -131,7 +137,8 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
   first.replay_of = nullptr;
   first.tail = "nonpreemptive";
   Result<recorder::RunReport> root = search.Run(first);
-  if (!root.ok()) return root.error();
+  if (!root.ok())
+    return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
 
   // Depth-first over the tree of deviations: a node is a run; its children change one
   // decision at or after the node's own deviation (earlier ones belong to other branches),
@@ -161,7 +168,8 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
         std::vector<recorder::Decision> prefix(node.decisions.begin(),
                                                node.decisions.begin() + static_cast<long>(i));
         Result<recorder::RunReport> r = search.Run(search.Guided(prefix, t));
-        if (!r.ok()) return r.error();
+        if (!r.ok())
+          return search.interrupted() ? Result<ExploreResult>(search.Finish()) : r.error();
         if (search.stop()) break;
         children.push_back({std::move(r->decisions), i + 1});
       }
@@ -219,7 +227,8 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
     first.seed = options.first_seed;
   }
   auto root = run_traced(first);
-  if (!root.ok()) return root.error();
+  if (!root.ok())
+    return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
 
   struct Pending {
     std::vector<recorder::Decision> decisions;
@@ -256,7 +265,8 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
         std::vector<recorder::Decision> prefix(run.decisions.begin(),
                                                run.decisions.begin() + static_cast<long>(at));
         auto next = run_traced(search.Guided(prefix, choice));
-        if (!next.ok()) return next.error();
+        if (!next.ok())
+          return search.interrupted() ? Result<ExploreResult>(search.Finish()) : next.error();
         queue.push_back({std::move(next->first.decisions), std::move(next->second)});
       }
     }

@@ -30,13 +30,13 @@ options:
   --strategy NAME   random (default): uniform among the threads that can run
                     pct: PCT (random priorities, d-1 priority change points); finds a
                     bug of depth <= d with probability >= 1/(n*k^(d-1)) per run
-  --depth D         pct: cover bugs of depth 1..D (default 3)
                     bounded: depth-first search over every schedule with at most
-                    --preemptions C preemptions (default 2); stops and says so when the
-                    whole space is covered ("complete")
+                    --preemptions C preemptions; stops and says so when the whole
+                    space is covered ("complete")
                     conflicts: from a first run (seed S, or --from TRACE), reverse each
                     conflicting pair (replay the prefix, let the other thread go
-                    first), recursively, never running a schedule twice
+                    first), recursively, never trying the same reversal twice
+  --depth D         pct: cover bugs of depth 1..D (default 3)
   --preemptions C   bounded: the preemption bound (default 2)
   --from TRACE      conflicts: start from this recorded run
   -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
@@ -209,7 +209,10 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (tty && !json) std::fputc('\r', stderr);
   if (!result.ok()) return Fail("explore", result.error().message);
   const replay::ExploreResult& r = result.value();
-  double rate = r.runs / std::max(r.wall_seconds, 1e-9);
+  double rate = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
+  auto plural = [](uint64_t n, const char* word) {
+    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+  };
 
   std::map<std::string, uint64_t> by_kind;
   for (const replay::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
@@ -254,6 +257,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("strategy", strategy);
     w.Field("first_seed", options.first_seed);
     w.Field("complete", r.complete);
+    w.Field("interrupted", r.interrupted_by != 0);
     if (strategy == "bounded") w.Field("preemption_bound", preemptions);
     w.Field("jobs", static_cast<uint64_t>(options.jobs));
     w.Key("failures_by_kind").BeginObject();
@@ -270,15 +274,17 @@ int RunExplore(const std::vector<std::string>& argv) {
     }
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());
+    if (r.interrupted_by != 0) return 128 + r.interrupted_by;
     return r.failures.empty() ? kExitOk : kExitFound;
   }
 
   char summary[200];
-  std::snprintf(summary, sizeof(summary),
-                "%llu runs in %.2f s (%.0f runs/s), %llu distinct schedules",
-                static_cast<unsigned long long>(r.runs), r.wall_seconds, rate,
-                static_cast<unsigned long long>(r.distinct_schedules));
-  Say(summary);
+  std::snprintf(summary, sizeof(summary), " in %.2f s (%.0f runs/s), ", r.wall_seconds, rate);
+  Say(plural(r.runs, "run") + summary + plural(r.distinct_schedules, "distinct schedule"));
+  if (r.interrupted_by != 0) {
+    Say("interrupted by " + format::DescribeSignal(r.interrupted_by) + " after " +
+        plural(r.runs, "complete run") + (r.failures.empty() ? ", no failure found" : ""));
+  }
   if (strategy == "pct") {
     char line[300];
     std::snprintf(line, sizeof(line),
@@ -288,6 +294,9 @@ int RunExplore(const std::vector<std::string>& argv) {
                   bound.per_run);
     Say(line);
   }
+  if (strategy == "conflicts" && r.complete) {
+    Say("complete: every reversal of every conflicting pair was tried");
+  }
   if (strategy == "bounded") {
     Say(r.complete ? "complete: all " + std::to_string(r.runs) + " schedules with at most " +
                          std::to_string(preemptions) + " preemptions were run"
@@ -296,7 +305,8 @@ int RunExplore(const std::vector<std::string>& argv) {
                          std::to_string(preemptions) + " preemptions");
   }
   if (r.failures.empty()) {
-    Say("no failure found in " + std::to_string(r.runs) + " runs");
+    if (r.interrupted_by != 0) return 128 + r.interrupted_by;
+    Say("no failure found in " + plural(r.runs, "run"));
     if (strategy == "pct") {
       char line[200];
       std::snprintf(line, sizeof(line),

@@ -128,6 +128,12 @@ int RunReplay(const std::vector<std::string>& argv) {
       if (devnull != nullptr) std::fclose(devnull);
       return Fail("replay", report.error().message);
     }
+    if (report->interrupted_by != 0 && i + 1 < times) {
+      Say("interrupted by " + format::DescribeSignal(report->interrupted_by) + " during replay " +
+          std::to_string(i + 1) + " of " + std::to_string(times) + "; stopping");
+      if (devnull != nullptr) std::fclose(devnull);
+      return 128 + report->interrupted_by;
+    }
     bool same =
         !report->diverged &&
         (stopping ? report->events == stop_at

@@ -66,6 +66,11 @@ bool LoadBias(const Mapping& m, uint64_t* bias) {
           want) {
         for (const Elf64_Phdr& ph : phdrs) {
           if (ph.p_type != PT_LOAD) continue;
+          // NB: segments can share a page (Rust binaries: a read-only segment ends in the
+          // page where the code starts), so an executable mapping is matched against the
+          // executable segments only.
+          bool mapping_x = m.perms.size() > 2 && m.perms[2] == 'x';
+          if (mapping_x != ((ph.p_flags & PF_X) != 0)) continue;
           uint64_t first = ph.p_offset & ~(kPageSize - 1);
           if (m.offset >= first && m.offset < ph.p_offset + std::max<uint64_t>(ph.p_filesz, 1)) {
             *bias = m.start - m.offset - (ph.p_vaddr - ph.p_offset);

@@ -282,6 +282,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.wall_seconds = rr.wall_seconds;
   report.controlled = status->claimed_pid != 0;
   report.threads = status->threads;
+  report.interrupted_by = rr.interrupted_by;
   report.decisions = std::move(reader.decisions());
 
   if (writer != nullptr) {

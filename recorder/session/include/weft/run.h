@@ -77,6 +77,7 @@ struct RunReport {
   double wall_seconds = 0;
   std::vector<Decision> decisions;  // one per event, if RunConfig::record_decisions
   uint32_t threads = 0;             // threads the run created, main included
+  int interrupted_by = 0;           // SIGINT/SIGTERM/SIGHUP weft received during the run
   // False when the shim never took control (the program dropped LD_PRELOAD, or it is a
   // script whose children do the work): the run was not scheduled by weft.
   bool controlled = false;
