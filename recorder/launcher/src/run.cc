@@ -89,9 +89,19 @@ struct ChildPlan {
 // no more of its own code). The child uses well under a page of it.
 constexpr size_t kChildStackBytes = 16 * 1024;
 
+// Returns once the parent has seized the child (it kills the child if it cannot).
+void WaitUntilSeized(ChildPlan& plan) {
+  while (plan.go.load(std::memory_order_acquire) == 0) {
+    internal::RawSyscall(SYS_futex, reinterpret_cast<long>(&plan.go), FUTEX_WAIT_PRIVATE, 0, 0);
+  }
+}
+
 [[noreturn]] void ChildFail(ChildPlan& plan, int stage, long ret, int detail) {
   plan.failure = {stage, static_cast<int>(-ret), detail};
   plan.failed.store(true, std::memory_order_release);
+  // NB: exit only once seized: a child already gone when the parent calls PTRACE_SEIZE
+  // would turn its own failure into a ptrace error.
+  WaitUntilSeized(plan);
   for (;;) internal::RawSyscall(SYS_exit_group, 127);
 }
 
@@ -132,10 +142,8 @@ int ChildMain(void* arg) {
     }
   }
   // NB: exec only once the parent has seized us, so that the exec event and every clone of
-  // the program are traced. The parent kills us if it cannot seize.
-  while (plan.go.load(std::memory_order_acquire) == 0) {
-    internal::RawSyscall(SYS_futex, reinterpret_cast<long>(&plan.go), FUTEX_WAIT_PRIVATE, 0, 0);
-  }
+  // the program are traced.
+  WaitUntilSeized(plan);
   r = internal::RawSyscall(SYS_execve, reinterpret_cast<long>(plan.executable),
                            reinterpret_cast<long>(plan.argv), reinterpret_cast<long>(plan.envp));
   ChildFail(plan, kStageExec, r, 0);
@@ -145,10 +153,10 @@ int ChildMain(void* arg) {
 // or -errno.
 //
 // NB: why clone(CLONE_VM) and not fork: fork copies weft's page tables and write-protects
-// every private page, so each later write of any weft thread takes a copy-on-write fault
-// and a TLB shootdown (an IPI to every CPU running another weft thread, e.g. the other
-// explore workers), and the child's exec then tears the copy down again. Measured on a
-// 2-CPU VM: about 0.75 ms of system time per fork of weft, doubling with two workers.
+// its private pages (copy-on-write faults follow in every weft thread), and the child's exec
+// tears the copy down again, all to run a few system calls. Measured in `weft explore` on
+// the 2-vCPU dev VM: fork took 0.33 ms of the calling thread per run, this clone 0.07 ms;
+// page-table work is also what scales worst when several Runs are active at once.
 //
 // NB: why not CLONE_VFORK too (as posix_spawn does): vfork suspends the calling thread until
 // the child execs, but that thread must PTRACE_SEIZE the child before the exec (the tracer
@@ -653,9 +661,8 @@ Result<RunResult> Run(const SpawnOptions& options) {
   Clock::time_point start = Clock::now();
   pid_t pid = SpawnChild(&plan, child_stack + sizeof(child_stack));
   if (pid < 0) {
-    return MakeError("cannot start '" + options.executable +
-                     "': clone failed: " + std::strerror(-pid) +
-                     " (too many processes? see ulimit -u)");
+    return MakeError("cannot start '" + options.executable + "': clone failed: " +
+                     std::strerror(-pid) + " (too many processes? see ulimit -u)");
   }
   // NB: the child runs on child_stack, in this frame: until the Supervisor owns it, any way
   // out of here (an error, an exception) kills and reaps it first.

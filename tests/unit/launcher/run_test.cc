@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +10,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -391,6 +394,108 @@ TEST(Run, DefaultDispositionsAreRestored) {
   sigaction(SIGINT, nullptr, &int_after);
   EXPECT_EQ(chld_after.sa_handler, chld_before.sa_handler);
   EXPECT_EQ(int_after.sa_handler, int_before.sa_handler);
+}
+
+// A "Key:\tvalue" line of a /proc status text, "" if absent.
+std::string StatusLine(const std::string& status, const std::string& key) {
+  size_t at = status.find("\n" + key + ":");
+  if (at == std::string::npos) return "";
+  size_t end = status.find('\n', at + 1);
+  return status.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+}
+
+// A signal mask line of /proc/PID/status ("SigIgn:\t0000000000000800"): bit N-1 = signal N.
+uint64_t StatusMask(const std::string& status, const std::string& key) {
+  std::string line = StatusLine(status, key);
+  if (line.empty()) return ~0ull;
+  return std::strtoull(line.substr(line.find('\t') + 1).c_str(), nullptr, 16);
+}
+
+bool HasSignal(uint64_t mask, int sig) { return (mask >> (sig - 1)) & 1; }
+
+void OnUsr1(int) {}
+
+// The program starts as after fork + exec: what the caller handles is SIG_DFL, what it
+// ignores stays ignored, nothing is blocked. The caller's own mask and handlers are kept.
+TEST(Run, ProgramStartsWithDefaultHandlersAndNothingBlocked) {
+  TempDir dir;
+  std::string out_path = dir.path() + "/status";
+  int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(out, 0);
+  struct sigaction handled = {}, ignored = {}, old_usr1, old_usr2;
+  handled.sa_handler = &OnUsr1;
+  ignored.sa_handler = SIG_IGN;
+  sigaction(SIGUSR1, &handled, &old_usr1);
+  sigaction(SIGUSR2, &ignored, &old_usr2);
+  sigset_t block, old_mask, mask_after;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+
+  SpawnOptions options = OptionsFor("/bin/cat", {"/proc/self/status"});
+  options.stdout_fd = out;
+  RunResult r = MustRun(options);
+  close(out);
+  pthread_sigmask(SIG_SETMASK, &old_mask, &mask_after);
+  struct sigaction usr1_after, usr2_after;
+  sigaction(SIGUSR1, &old_usr1, &usr1_after);
+  sigaction(SIGUSR2, &old_usr2, &usr2_after);
+
+  EXPECT_EQ(r.exit_code, 0);
+  std::string status = ReadFile(out_path);
+  EXPECT_EQ(StatusMask(status, "SigBlk"), 0u) << status;
+  uint64_t ignored_in_program = StatusMask(status, "SigIgn");
+  EXPECT_TRUE(HasSignal(ignored_in_program, SIGUSR2)) << StatusLine(status, "SigIgn");
+  EXPECT_FALSE(HasSignal(ignored_in_program, SIGUSR1)) << StatusLine(status, "SigIgn");
+  EXPECT_TRUE(sigismember(&mask_after, SIGUSR1) && sigismember(&mask_after, SIGTERM))
+      << "the caller's signal mask must be as it was";
+  EXPECT_EQ(usr1_after.sa_handler, &OnUsr1);
+  EXPECT_EQ(usr2_after.sa_handler, SIG_IGN);
+}
+
+TEST(Run, TracerCpuPinsTheTracerOnlyWhileRunning) {
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(before), &before), 0);
+  if (CPU_COUNT(&before) < 2) GTEST_SKIP() << "needs a thread allowed on two CPUs";
+  int cpu = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &before)) cpu = c;
+  }
+  TempDir dir;
+  std::string out_path = dir.path() + "/status";
+  int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(out, 0);
+  SpawnOptions options = OptionsFor("/bin/cat", {"/proc/self/status"});
+  options.stdout_fd = out;
+  options.tracer_cpu = cpu;
+  int polls = 0, pinned_polls = 0;
+  options.poll = [&] {
+    cpu_set_t now;
+    ++polls;
+    if (sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_COUNT(&now) == 1 &&
+        CPU_ISSET(cpu, &now)) {
+      ++pinned_polls;
+    }
+  };
+  RunResult r = MustRun(options);
+  close(out);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_GT(polls, 0);
+  EXPECT_EQ(pinned_polls, polls) << "the tracer runs on CPU " << cpu << " while Run is active";
+  cpu_set_t after;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&before, &after)) << "the caller's affinity must be restored";
+  EXPECT_EQ(StatusLine(ReadFile(out_path), "Cpus_allowed_list"),
+            StatusLine(ReadFile("/proc/thread-self/status"), "Cpus_allowed_list"))
+      << "the program must start with the caller's affinity";
+
+  // A CPU the thread may not use is ignored.
+  SpawnOptions elsewhere = OptionsFor("/bin/true");
+  elsewhere.tracer_cpu = CPU_SETSIZE + 1;
+  EXPECT_EQ(MustRun(elsewhere).exit_code, 0);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(after), &after), 0);
+  EXPECT_TRUE(CPU_EQUAL(&before, &after));
 }
 
 TEST(Run, LeavesOtherChildrenAlone) {
