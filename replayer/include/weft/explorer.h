@@ -46,9 +46,9 @@ struct ExploreResult {
   uint64_t distinct_schedules = 0;
   double wall_seconds = 0;
   uint64_t total_events = 0;
-  bool complete = false;  // bounded: every schedule within the bound was run
-  int interrupted_by = 0; // the search was stopped by this signal (Ctrl-C): runs is partial
-  uint64_t executed = 0;  // runs actually made (with -j, some past the first failure)
+  bool complete = false;   // bounded: every schedule within the bound was run
+  int interrupted_by = 0;  // the search was stopped by this signal (Ctrl-C): runs is partial
+  uint64_t executed = 0;   // runs actually made (with -j, some past the first failure)
 };
 
 // Called after every run (from the worker that ran it, one call at a time) with the number
