@@ -199,6 +199,21 @@ int PickCpu() {
   return cpu < 0 ? -1 : cpu;
 }
 
+void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {
+  using K = format::Outcome::Kind;
+  if (o.kind == K::kExited) {
+    w.Field("exit_code", o.exit_code);
+  } else {
+    w.NullField("exit_code");
+  }
+  if (o.kind == K::kSignaled) {
+    w.Field("signal", o.signal);
+  } else {
+    w.NullField("signal");
+  }
+  w.Field("deadlock", o.kind == K::kDeadlock);
+}
+
 std::string HumanBytes(uint64_t bytes) {
   char buf[32];
   if (bytes < 1024) {

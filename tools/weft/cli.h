@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/json.h"
 #include "weft/result.h"
 #include "weft/run.h"
 #include "weft/trace.h"
@@ -69,6 +70,10 @@ Result<recorder::RunConfig> ConfigForTrace(const format::Trace& trace, const std
 
 // The CPU to pin a controlled run to: the one weft runs on now.
 int PickCpu();
+
+// The outcome fields every --json output shares: exit_code (int or null), signal (int or
+// null), deadlock (bool).
+void WriteOutcomeFields(json::Writer& w, const format::Outcome& outcome);
 
 // "1.2 KiB"
 std::string HumanBytes(uint64_t bytes);

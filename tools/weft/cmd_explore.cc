@@ -234,15 +234,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("seed", f.seed);
       w.Field("trace", f.trace);
       const format::Outcome& o = f.outcome;
-      if (o.kind == K::kExited)
-        w.Field("exit_code", o.exit_code);
-      else
-        w.NullField("exit_code");
-      if (o.kind == K::kSignaled)
-        w.Field("signal", o.signal);
-      else
-        w.NullField("signal");
-      w.Field("deadlock", o.kind == K::kDeadlock);
+      WriteOutcomeFields(w, o);
       w.Field("timeout", o.kind == K::kTimeout);
       w.Field("livelock", o.kind == K::kMaxSteps);
       w.Field("outcome", format::DescribeOutcome(o));

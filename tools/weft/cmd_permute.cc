@@ -114,7 +114,6 @@ int RunPermute(const std::vector<std::string>& argv) {
   std::string outcome = format::DescribeOutcome(report->outcome);
 
   if (json) {
-    using K = format::Outcome::Kind;
     const format::Outcome& o = report->outcome;
     json::Writer w;
     w.BeginObject();
@@ -125,15 +124,7 @@ int RunPermute(const std::vector<std::string>& argv) {
     if (!forced) w.Field("divergence", report->divergence);
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
-    if (o.kind == K::kExited)
-      w.Field("exit_code", o.exit_code);
-    else
-      w.NullField("exit_code");
-    if (o.kind == K::kSignaled)
-      w.Field("signal", o.signal);
-    else
-      w.NullField("signal");
-    w.Field("deadlock", o.kind == K::kDeadlock);
+    WriteOutcomeFields(w, o);
     w.Field("events", report->events);
     w.Field("output", ReadFile(output_path));
     w.EndObject();

@@ -93,7 +93,6 @@ int RunRecord(const std::vector<std::string>& argv) {
 
   std::string outcome = format::DescribeOutcome(report->outcome);
   if (json) {
-    using K = format::Outcome::Kind;
     const format::Outcome& o = report->outcome;
     json::Writer w;
     w.BeginObject();
@@ -103,15 +102,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("bytes", report->trace_bytes);
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
-    if (o.kind == K::kExited)
-      w.Field("exit_code", o.exit_code);
-    else
-      w.NullField("exit_code");
-    if (o.kind == K::kSignaled)
-      w.Field("signal", o.signal);
-    else
-      w.NullField("signal");
-    w.Field("deadlock", o.kind == K::kDeadlock);
+    WriteOutcomeFields(w, o);
     w.Field("wall_seconds", report->wall_seconds);
     char digest[32];
     std::snprintf(digest, sizeof(digest), "%016llx",

@@ -165,15 +165,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     w.Field("reproduced", all);
     w.Field("replays", times);
     w.Field("reproduced_count", reproduced_count);
-    if (o.kind == K::kExited)
-      w.Field("exit_code", o.exit_code);
-    else
-      w.NullField("exit_code");
-    if (o.kind == K::kSignaled)
-      w.Field("signal", o.signal);
-    else
-      w.NullField("signal");
-    w.Field("deadlock", o.kind == K::kDeadlock);
+    WriteOutcomeFields(w, o);
     w.Field("stopped", o.kind == K::kStopped);
     w.Field("events", last.events);
     w.Field("recorded_events", static_cast<uint64_t>(trace->events.size()));
