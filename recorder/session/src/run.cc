@@ -75,6 +75,22 @@ std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32
   return s;
 }
 
+// Where an address is in the program's own source: when library code (a libstdc++ header
+// such as std::mutex::lock) is inlined there, the line of the program that called it.
+launcher::Symbolizer::Location SourceLevelLocation(launcher::Symbolizer& symbolizer,
+                                                   uint64_t address) {
+  std::vector<launcher::Symbolizer::Location> chain = symbolizer.SymbolizeInlined(address);
+  if (chain.empty()) return symbolizer.SymbolizeCode(address);
+  for (const launcher::Symbolizer::Location& loc : chain) {
+    if (!loc.file.empty() && loc.file.rfind("/usr/", 0) != 0) {
+      launcher::Symbolizer::Location out = loc;
+      if (out.module.empty()) out.module = chain.back().module;
+      return out;
+    }
+  }
+  return chain.front();
+}
+
 }  // namespace
 
 bool RunReport::failed() const {
@@ -295,7 +311,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     std::vector<launcher::Symbolizer::Location> locations(ips.size());
     for (uint32_t id = 1; id < ips.size(); ++id) {
       bool exact = exact_frames.count(id) != 0;
-      locations[id] = symbolizer.SymbolizeCode(exact ? ips[id] : ips[id] - 1);
+      locations[id] = SourceLevelLocation(symbolizer, exact ? ips[id] : ips[id] - 1);
     }
     for (format::Thread& t : reader.threads()) {
       t.start_function = t.tid == 0 ? "main" : symbolizer.SymbolizeCode(t.start_routine).function;
