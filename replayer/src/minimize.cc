@@ -76,7 +76,14 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   if (!trace->has_outcome) {
     return MakeError("the trace has no outcome (an interrupted recording): nothing to keep");
   }
-  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  // Every run's output goes to /dev/null; the fd lives until Minimize returns.
+  struct DevNull {
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ~DevNull() {
+      if (fd >= 0) close(fd);
+    }
+  } null_out;
+  int devnull = null_out.fd;
   recorder::RunConfig quiet = options.base;
   quiet.stdout_fd = devnull;
   quiet.stderr_fd = devnull;
@@ -90,18 +97,13 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   first.strategy = "replay";
   Result<recorder::RunReport> start = recorder::RunProgram(first);
   ++result.runs;
-  if (!start.ok()) {
-    close(devnull);
-    return start.error();
-  }
+  if (!start.ok()) return start.error();
   if (start->diverged || !SameFailure(start->outcome, trace->outcome)) {
-    close(devnull);
     return MakeError("the trace does not replay to its recorded outcome (" +
                      (start->diverged ? start->divergence : std::string("different outcome")) +
                      "); nothing to minimize against");
   }
   if (!start->failed()) {
-    close(devnull);
     return MakeError("the recorded run did not fail: there is no failure to keep");
   }
   std::vector<recorder::Decision> best = std::move(start->decisions);
@@ -116,7 +118,6 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   auto try_plan = [&](const std::vector<recorder::PlanStep>& plan)
       -> std::optional<std::vector<recorder::Decision>> {
     guided.plan = plan;
-    guided.schedule.clear();
     guided.schedule.clear();
     Result<recorder::RunReport> r = recorder::RunProgram(guided);
     ++result.runs;
@@ -160,7 +161,6 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
       }
     }
   }
-  close(devnull);
 
   // Write the result: the best schedule again, with stacks and a trace.
   recorder::RunConfig final_run = options.base;
@@ -173,11 +173,9 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   final_run.stack_depth = 32;
   final_run.trace_path = options.output;
   final_run.record_decisions = true;
-  int null1 = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  final_run.stdout_fd = null1;
-  final_run.stderr_fd = null1;
+  final_run.stdout_fd = devnull;
+  final_run.stderr_fd = devnull;
   Result<recorder::RunReport> written = recorder::RunProgram(final_run);
-  close(null1);
   ++result.runs;
   if (!written.ok()) return written.error();
   if (!SameFailure(written->outcome, trace->outcome)) {
@@ -198,11 +196,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   check.strategy = "replay";
   check.replay_of = &out.value();
   check.record_decisions = false;
-  int null2 = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  check.stdout_fd = null2;
-  check.stderr_fd = null2;
   Result<recorder::RunReport> replayed = recorder::RunProgram(check);
-  close(null2);
   ++result.runs;
   if (!replayed.ok()) return replayed.error();
   result.verified = !replayed->diverged && replayed->event_digest == written->event_digest &&
