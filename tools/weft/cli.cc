@@ -214,6 +214,13 @@ void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {
   w.Field("deadlock", o.kind == K::kDeadlock);
 }
 
+std::string TraceStem(const std::string& path) {
+  const std::string suffix = ".weft";
+  bool has = path.size() > suffix.size() &&
+             path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return has ? path.substr(0, path.size() - suffix.size()) : path;
+}
+
 std::string HumanBytes(uint64_t bytes) {
   char buf[32];
   if (bytes < 1024) {

@@ -75,6 +75,9 @@ int PickCpu();
 // null), deadlock (bool).
 void WriteOutcomeFields(json::Writer& w, const format::Outcome& outcome);
 
+// A trace path without its ".weft" suffix, to name files derived from it.
+std::string TraceStem(const std::string& path);
+
 // "1.2 KiB"
 std::string HumanBytes(uint64_t bytes);
 

@@ -51,9 +51,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) return Fail("minimize", "give exactly one trace file");
   const std::string& path = args.positional()[0];
   if (output.empty()) {
-    std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
-                           ? path.substr(0, path.size() - 5)
-                           : path;
+    std::string base = TraceStem(path);
     output = base + "-min.weft";
   }
   Result<format::Trace> trace = format::ReadTrace(path);

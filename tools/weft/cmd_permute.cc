@@ -86,9 +86,7 @@ int RunPermute(const std::vector<std::string>& argv) {
   Result<recorder::RunConfig> prepared = ConfigForTrace(trace.value(), path);
   if (!prepared.ok()) return Fail("permute", prepared.error().message);
   if (output.empty()) {
-    std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
-                           ? path.substr(0, path.size() - 5)
-                           : path;
+    std::string base = TraceStem(path);
     output = base + "-at-" + std::to_string(at) + "-t" + std::to_string(tid) + ".weft";
   }
   recorder::RunConfig config = std::move(prepared.value());

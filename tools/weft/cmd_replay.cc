@@ -81,9 +81,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (stopping) {
     times = 1;
     if (output.empty()) {
-      std::string base = path.size() > 5 && path.substr(path.size() - 5) == ".weft"
-                             ? path.substr(0, path.size() - 5)
-                             : path;
+      std::string base = TraceStem(path);
       output = base + "-stop-" + std::to_string(stop_at) + ".weft";
     }
   }
