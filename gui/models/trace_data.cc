@@ -195,7 +195,7 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
       lane.masks.push_back(std::move(above));
     }
   }
-  data->conflicts = replay::FindConflicts(t);
+  data->conflicts = analysis::FindConflicts(t);
   for (const Conflict& c : data->conflicts) {
     data->max_conflict_span = std::max(data->max_conflict_span, c.second - c.first);
   }

@@ -16,9 +16,9 @@
 
 namespace weft::gui {
 
-// A conflicting pair (replayer/conflicts.h): its events, object, and the decision that
+// A conflicting pair (analysis/conflicts.h): its events, object, and the decision that
 // reverses it.
-using Conflict = replay::Conflict;
+using Conflict = analysis::Conflict;
 
 // Groups of event kinds that share a colour on the timeline. The order is the priority when
 // several groups meet in one pixel column: a later group wins.
@@ -58,7 +58,7 @@ struct TraceData {
   format::Trace trace;
   std::vector<Lane> lanes;          // one per thread, lanes[i].tid == i
   std::vector<uint32_t> switches;   // indexes i > 0 whose thread differs from event i - 1's
-  std::vector<Conflict> conflicts;  // replay::FindConflicts(trace), sorted by first
+  std::vector<Conflict> conflicts;  // analysis::FindConflicts(trace), sorted by first
   uint64_t max_conflict_span = 0;   // largest second - first of the conflicts
   QString outcome;                  // format::DescribeOutcome, one line
   bool failed = false;              // the outcome is a failure (non-zero exit, signal, ...)

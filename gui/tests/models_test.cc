@@ -50,7 +50,7 @@ class ModelsTest : public QObject {
   void ConflictsAreTheLockPairs() {
     auto data = BuildTraceData(BankTrace(), "bank.weft");
     // The mutex pairs of the two-withdrawals schedule, reversible at the lock of the first
-    // critical section (replayer/conflicts.h).
+    // critical section (analysis/conflicts.h).
     std::vector<std::pair<uint64_t, uint64_t>> on_mutex;
     for (const Conflict& c : data->conflicts) {
       if (c.obj == 3) on_mutex.emplace_back(c.first, c.second);

@@ -43,8 +43,8 @@ uint64_t g_events = 0;
 // after the first divergence, so the run still ends and its outcome can be reported.
 // NB: every global here must be constant-initialized: the hooks can run (and start the
 // shim) before this library's dynamic initializers would, which would then wipe state.
-constinit strategy::RandomStrategy g_random(0);
-constinit strategy::PctStrategy g_pct;
+constinit sched::RandomStrategy g_random(0);
+constinit sched::PctStrategy g_pct;
 bool g_use_pct = false;
 const weft_script_entry* g_script = nullptr;
 uint64_t g_script_count = 0;
@@ -225,7 +225,7 @@ void Start() {
 
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
   RingInit();
-  g_random = strategy::RandomStrategy(s->seed);
+  g_random = sched::RandomStrategy(s->seed);
   g_tail = WEFT_TAIL_RANDOM;
   if (s->strategy == WEFT_STRATEGY_PCT) {
     g_use_pct = true;
@@ -395,7 +395,7 @@ uint32_t ChooseTail(const uint16_t* enabled, uint32_t count, uint16_t current, u
       if (!g_diverged) Diverge(step, &g_threads[enabled[0]]);
       return 0;
     default: {
-      strategy::Point point{enabled, count, current, step};
+      sched::Point point{enabled, count, current, step};
       return g_use_pct ? g_pct.PickThread(point) : g_random.PickThread(point);
     }
   }

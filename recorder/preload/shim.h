@@ -9,7 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "shim_abi.h"
+#include "weft/shim_abi.h"
 
 // The shim must not use libc's memcpy & co. through the PLT in places where the target
 // might have interposed them; use the local helpers below.

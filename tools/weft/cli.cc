@@ -151,13 +151,13 @@ std::vector<std::string> CurrentEnvironment() {
   return env;
 }
 
-Result<recorder::RunConfig> ConfigForProgram(const std::vector<std::string>& argv) {
+Result<session::RunConfig> ConfigForProgram(const std::vector<std::string>& argv) {
   if (argv.empty()) return MakeError("no program given (put it after --)");
   Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(argv[0]);
   if (!program.ok()) return program.error();
   Result<std::string> shim = FindShim();
   if (!shim.ok()) return shim.error();
-  recorder::RunConfig config;
+  session::RunConfig config;
   config.argv = argv;
   config.executable = program->path;
   config.env = CurrentEnvironment();
@@ -166,7 +166,7 @@ Result<recorder::RunConfig> ConfigForProgram(const std::vector<std::string>& arg
   return config;
 }
 
-Result<recorder::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path) {
+Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path) {
   const format::Header& h = trace.header;
   if (h.argv.empty()) return MakeError("the trace '" + path + "' names no program");
   Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
@@ -177,7 +177,7 @@ Result<recorder::RunConfig> ConfigForTrace(const format::Trace& trace, const std
   if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
     Say("note: the recorded working directory " + h.cwd + " is gone; running in the current one");
   }
-  recorder::RunConfig config;
+  session::RunConfig config;
   config.argv = h.argv;
   config.executable = program->path;
   for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);

@@ -61,12 +61,12 @@ std::vector<std::string> CurrentEnvironment();
 
 // A RunConfig for the program in `argv` (resolved and checked), with this process's
 // environment and the shim; strategy and seed are left to the caller.
-Result<recorder::RunConfig> ConfigForProgram(const std::vector<std::string>& argv);
+Result<session::RunConfig> ConfigForProgram(const std::vector<std::string>& argv);
 
 // A RunConfig that runs the program of a recorded trace again as it was recorded: same
 // executable, arguments, environment, working directory (this process chdirs there),
 // virtual clock bases and limits. The strategy is left to the caller.
-Result<recorder::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path);
+Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path);
 
 // The CPU to pin a controlled run to: the one weft runs on now.
 int PickCpu();

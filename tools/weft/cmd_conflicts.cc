@@ -74,16 +74,16 @@ struct Side {
   uint32_t obj = 0;  // the operation's own object
   uint32_t flags = 0;
   uint32_t stack = 0;
-  replay::Access access = replay::Access::kNone;
+  analysis::Access access = analysis::Access::kNone;
   int32_t blocked = -1;  // pending: its index in Outcome::blocked
 };
 
-Side FirstSide(const format::Trace& trace, const replay::Conflict& c) {
+Side FirstSide(const format::Trace& trace, const analysis::Conflict& c) {
   const format::Event& e = trace.events[c.first];
   return Side{false, c.first, e.tid, e.kind, e.obj, e.flags, e.stack, c.first_access};
 }
 
-Side SecondSide(const format::Trace& trace, const replay::Conflict& c) {
+Side SecondSide(const format::Trace& trace, const analysis::Conflict& c) {
   if (c.blocked >= 0) {
     const format::BlockedThread& b = trace.outcome.blocked[static_cast<size_t>(c.blocked)];
     return Side{true, c.second, b.tid, b.kind, b.obj, 0, b.stack, c.second_access, c.blocked};
@@ -136,7 +136,7 @@ void SideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
   w.Field("kind", format::EventKindName(s.kind));
   w.Field("obj", s.obj);
   w.Field("object", format::DescribeObject(trace, s.obj));
-  w.Field("access", replay::AccessName(s.access));
+  w.Field("access", analysis::AccessName(s.access));
   w.Key("flags").BeginArray();
   std::string flags = format::DescribeFlags(s.flags);
   for (size_t start = 0; !flags.empty() && start <= flags.size();) {
@@ -179,7 +179,7 @@ int RunConflicts(const std::vector<std::string>& argv) {
   Result<format::Trace> read = format::ReadTrace(path);
   if (!read.ok()) return Fail("conflicts", read.error().message);
   const format::Trace& trace = read.value();
-  std::vector<replay::Conflict> conflicts = replay::FindConflicts(trace);
+  std::vector<analysis::Conflict> conflicts = analysis::FindConflicts(trace);
   size_t shown = conflicts.size();
   size_t max_shown = have_limit ? limit : (json ? 0 : kTextLimit);
   if (max_shown != 0 && shown > max_shown) shown = max_shown;
@@ -189,7 +189,7 @@ int RunConflicts(const std::vector<std::string>& argv) {
     w.BeginObject();
     w.Key("conflicts").BeginArray();
     for (size_t i = 0; i < shown; ++i) {
-      const replay::Conflict& c = conflicts[i];
+      const analysis::Conflict& c = conflicts[i];
       w.BeginObject();
       w.Field("obj", c.obj);
       w.Field("object", format::DescribeObject(trace, c.obj));
@@ -219,7 +219,7 @@ int RunConflicts(const std::vector<std::string>& argv) {
           std::to_string(trace.events.size()) + " events)\n";
   }
   for (size_t i = 0; i < shown; ++i) {
-    const replay::Conflict& c = conflicts[i];
+    const analysis::Conflict& c = conflicts[i];
     Side first = FirstSide(trace, c);
     Side second = SecondSide(trace, c);
     out += "\n" + SideLine(trace, first, c.obj) + "\n";

@@ -122,7 +122,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  replay::ExploreOptions options;
+  search::ExploreOptions options;
   std::string strategy = "random";
   options.out_dir = "weft-explore";
   double timeout = 10;
@@ -170,7 +170,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.strategy = strategy;
   options.pct_depth = static_cast<uint32_t>(depth);
   options.jobs = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(jobs, 64)));
-  Result<recorder::RunConfig> config = ConfigForProgram(args.program());
+  Result<session::RunConfig> config = ConfigForProgram(args.program());
   if (!config.ok()) return Fail("explore", config.error().message);
   config->timeout_seconds = timeout;
   config->max_steps = max_steps;
@@ -184,7 +184,7 @@ int RunExplore(const std::vector<std::string>& argv) {
         (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") + ", seeds " +
         std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) + " at a time");
   }
-  auto progress = [&](uint64_t run, uint64_t seed, const recorder::RunReport& report) {
+  auto progress = [&](uint64_t run, uint64_t seed, const session::RunReport& report) {
     double now = Now();
     bool failed = report.failed();
     if (!failed && now - last_print < (tty ? 0.1 : 2.0) && run != options.runs) return;
@@ -202,20 +202,20 @@ int RunExplore(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "weft: %s\n", line);
     }
   };
-  Result<replay::ExploreResult> result =
-      strategy == "bounded"     ? replay::ExploreBounded(options, progress)
-      : strategy == "conflicts" ? replay::ExploreConflicts(options, progress)
-                                : replay::Explore(options, progress);
+  Result<search::ExploreResult> result =
+      strategy == "bounded"     ? search::ExploreBounded(options, progress)
+      : strategy == "conflicts" ? search::ExploreConflicts(options, progress)
+                                : search::Explore(options, progress);
   if (tty && !json) std::fputc('\r', stderr);
   if (!result.ok()) return Fail("explore", result.error().message);
-  const replay::ExploreResult& r = result.value();
+  const search::ExploreResult& r = result.value();
   double rate = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
   auto plural = [](uint64_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
   };
 
   std::map<std::string, uint64_t> by_kind;
-  for (const replay::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
+  for (const search::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
   PctBound bound = ComputePctBound(options.pct_depth, r.max_threads, r.pct_steps, r.runs);
 
   if (json) {
@@ -228,7 +228,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     else
       w.NullField("first_failure_run");
     w.Key("failures").BeginArray();
-    for (const replay::Failure& f : r.failures) {
+    for (const search::Failure& f : r.failures) {
       w.BeginObject();
       w.Field("run", f.run);
       w.Field("seed", f.seed);
@@ -313,7 +313,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     kinds += (kinds.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
   }
   Say("failures by kind: " + kinds);
-  for (const replay::Failure& f : r.failures) {
+  for (const search::Failure& f : r.failures) {
     Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) +
         ") FAILED: " + format::DescribeOutcome(f.outcome));
     std::string tail = LastLines(f.output, 5);

@@ -56,11 +56,11 @@ int RunMinimize(const std::vector<std::string>& argv) {
   }
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("minimize", trace.error().message);
-  Result<recorder::RunConfig> config = ConfigForTrace(trace.value(), path);
+  Result<session::RunConfig> config = ConfigForTrace(trace.value(), path);
   if (!config.ok()) return Fail("minimize", config.error().message);
   if (have_timeout || config->timeout_seconds == 0) config->timeout_seconds = timeout;
 
-  replay::MinimizeOptions options;
+  search::MinimizeOptions options;
   options.base = config.value();
   options.output = output;
   options.max_runs = max_runs;
@@ -73,7 +73,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
   };
   if (!json)
     Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");
-  Result<replay::MinimizeResult> r = replay::Minimize(options, progress);
+  Result<search::MinimizeResult> r = search::Minimize(options, progress);
   if (tty && !json) std::fputs("\r\033[K", stderr);
   if (!r.ok()) return Fail("minimize", r.error().message);
 

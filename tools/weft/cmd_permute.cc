@@ -83,13 +83,13 @@ int RunPermute(const std::vector<std::string>& argv) {
   if (static_cast<size_t>(tid) >= trace->threads.size()) {
     return Fail("permute", "'" + path + "' has no thread T" + std::to_string(tid));
   }
-  Result<recorder::RunConfig> prepared = ConfigForTrace(trace.value(), path);
+  Result<session::RunConfig> prepared = ConfigForTrace(trace.value(), path);
   if (!prepared.ok()) return Fail("permute", prepared.error().message);
   if (output.empty()) {
     std::string base = TraceStem(path);
     output = base + "-at-" + std::to_string(at) + "-t" + std::to_string(tid) + ".weft";
   }
-  recorder::RunConfig config = std::move(prepared.value());
+  session::RunConfig config = std::move(prepared.value());
   config.strategy = "guided";
   config.prefix = at;
   config.forced_tid = static_cast<int>(tid);
@@ -104,7 +104,7 @@ int RunPermute(const std::vector<std::string>& argv) {
     config.stdout_fd = out_fd;
     config.stderr_fd = out_fd;
   }
-  Result<recorder::RunReport> report = recorder::RunProgram(config);
+  Result<session::RunReport> report = session::RunProgram(config);
   if (out_fd >= 0) close(out_fd);
   if (!report.ok()) return Fail("permute", report.error().message);
   // The forced decision happened unless the run left the script at or before it.

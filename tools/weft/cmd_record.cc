@@ -69,7 +69,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     seed = (static_cast<uint64_t>(ts.tv_nsec) ^ static_cast<uint64_t>(getpid()) << 16) % 1000000;
   }
 
-  Result<recorder::RunConfig> config = ConfigForProgram(args.program());
+  Result<session::RunConfig> config = ConfigForProgram(args.program());
   if (!config.ok()) return Fail("record", config.error().message);
   config->strategy = strategy;
   config->seed = seed;
@@ -88,7 +88,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     Say("recording " + ShellQuote(args.program()[0]) + " (strategy " + strategy + ", seed " +
         std::to_string(seed) + ")");
   }
-  Result<recorder::RunReport> report = recorder::RunProgram(config.value());
+  Result<session::RunReport> report = session::RunProgram(config.value());
   if (!report.ok()) return Fail("record", report.error().message);
 
   std::string outcome = format::DescribeOutcome(report->outcome);

@@ -92,9 +92,9 @@ int RunReplay(const std::vector<std::string>& argv) {
     Say("note: " + path + " was interrupted before the run ended; replaying the " +
         std::to_string(trace->events.size()) + " recorded events");
   }
-  Result<recorder::RunConfig> prepared = ConfigForTrace(trace.value(), path);
+  Result<session::RunConfig> prepared = ConfigForTrace(trace.value(), path);
   if (!prepared.ok()) return Fail("replay", prepared.error().message);
-  recorder::RunConfig config = std::move(prepared.value());
+  session::RunConfig config = std::move(prepared.value());
   config.strategy = "replay";
   // The recorded limits hold in the replay too (a run that timed out times out again),
   // unless --timeout says otherwise.
@@ -114,14 +114,14 @@ int RunReplay(const std::vector<std::string>& argv) {
 
   uint64_t expected_digest = DigestOf(trace.value());
   uint64_t reproduced_count = 0;
-  recorder::RunReport last;
+  session::RunReport last;
   std::string first_problem;
   for (uint64_t i = 0; i < times; ++i) {
     // Only the last replay writes a trace (with stacks) when asked to.
     bool keep = !output.empty() && i + 1 == times;
     config.trace_path = keep ? output : "";
     config.stack_depth = keep ? 32 : 0;
-    Result<recorder::RunReport> report = recorder::RunProgram(config);
+    Result<session::RunReport> report = session::RunProgram(config);
     if (!report.ok()) {
       if (devnull != nullptr) std::fclose(devnull);
       return Fail("replay", report.error().message);

@@ -1,5 +1,5 @@
 // render.h — a trace for people and for scripts: the timeline `weft show` prints, the JSON
-// of `weft show --json`, and one-line descriptions reused by the CLI, the replayer's
+// of `weft show --json`, and one-line descriptions reused by the CLI, the searches'
 // messages and the GUI. Everything here is deterministic: same trace, same bytes.
 #pragma once
 

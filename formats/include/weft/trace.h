@@ -1,6 +1,6 @@
 // trace.h — the in-memory model of a weft trace: plain value structs, no protobuf.
 // formats/ turns it into weft_trace.proto packets and back (trace_io.h); everything else
-// (supervisor, replayer, CLI, GUI) works on these structs. Every struct compares with ==
+// (supervisor, searches, CLI, GUI) works on these structs. Every struct compares with ==
 // (memberwise, defaulted).
 #pragma once
 
@@ -17,7 +17,7 @@ inline constexpr uint32_t kFormatMajor = 1;
 // First bytes of every trace file, followed by the major version as 4 little-endian bytes.
 inline constexpr char kMagic[8] = {'W', 'E', 'F', 'T', 'T', 'R', 'C', '\n'};
 
-// Event kinds: same numbers as weft_event_kind in recorder/shim_abi.h.
+// Event kinds: same numbers as weft_event_kind in abi/include/weft/shim_abi.h.
 enum class EventKind : uint32_t {
   kNone = 0,
   kThreadStart = 1,
@@ -54,7 +54,7 @@ enum class EventKind : uint32_t {
 // Short lower-case name ("mutex_lock"), "unknown" for numbers this build does not know.
 const char* EventKindName(EventKind kind);
 
-// Event flags: same bits as WEFT_F_* in recorder/shim_abi.h.
+// Event flags: same bits as WEFT_F_* in abi/include/weft/shim_abi.h.
 inline constexpr uint32_t kFlagTry = 0x1;
 inline constexpr uint32_t kFlagTimed = 0x2;
 inline constexpr uint32_t kFlagTimedOut = 0x4;

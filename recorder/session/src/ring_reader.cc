@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-namespace weft::recorder {
+namespace weft::session {
 RingReader::RingReader(weft_session* session, const uint8_t* ring, format::TraceWriter* writer)
     : session_(session), ring_(ring), writer_(writer) {}
 
@@ -173,4 +173,4 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
   }
 }
 
-}  // namespace weft::recorder
+}  // namespace weft::session

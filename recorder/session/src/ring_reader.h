@@ -7,13 +7,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "shim_abi.h"
+#include "weft/shim_abi.h"
 #include "weft/digest.h"
 #include "weft/run.h"
 #include "weft/trace.h"
 #include "weft/trace_io.h"
 
-namespace weft::recorder {
+namespace weft::session {
 
 class RingReader {
  public:
@@ -68,4 +68,4 @@ class RingReader {
   int32_t last_signal_woken_ = -1;
 };
 
-}  // namespace weft::recorder
+}  // namespace weft::session

@@ -18,7 +18,7 @@
 #include "weft/trace_io.h"
 #include "weft/version.h"
 
-namespace weft::recorder {
+namespace weft::session {
 namespace {
 
 uint64_t ClockNs(clockid_t clock) {
@@ -357,4 +357,4 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   return report;
 }
 
-}  // namespace weft::recorder
+}  // namespace weft::session

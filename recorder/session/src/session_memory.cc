@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-namespace weft::recorder {
+namespace weft::session {
 namespace {
 
 uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
@@ -87,4 +87,4 @@ const uint8_t* SessionMemory::ring() const {
   return reinterpret_cast<const uint8_t*>(header_) + header_->ring_offset;
 }
 
-}  // namespace weft::recorder
+}  // namespace weft::session

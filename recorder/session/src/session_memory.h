@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "shim_abi.h"
+#include "weft/shim_abi.h"
 #include "weft/result.h"
 
-namespace weft::recorder {
+namespace weft::session {
 
 struct SessionLayout {
   uint32_t strategy = WEFT_STRATEGY_RANDOM;
@@ -52,4 +52,4 @@ class SessionMemory {
   uint64_t size_ = 0;
 };
 
-}  // namespace weft::recorder
+}  // namespace weft::session

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "shim_abi.h"
+#include "weft/shim_abi.h"
 #include "weft/result.h"
 #include "weft/trace.h"
 
-namespace weft::recorder {
+namespace weft::session {
 
 // A deviation from the non-preemptive default: when thread `current` reaches a schedule
 // point after `done` events of its own, run `tid` (if it can run).
@@ -94,4 +94,4 @@ Result<RunReport> RunProgram(const RunConfig& config);
 std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
                                             const std::string& shim_path, int session_fd);
 
-}  // namespace weft::recorder
+}  // namespace weft::session

@@ -8,7 +8,7 @@
 
 #include "weft/trace_io.h"
 
-namespace weft::replay {
+namespace weft::search {
 namespace {
 
 bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
@@ -17,7 +17,7 @@ bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
 
 // The thread the non-preemptive default runs at decision d: the current one if it can run,
 // else the lowest enabled.
-uint16_t DefaultChoice(const recorder::Decision& d) {
+uint16_t DefaultChoice(const session::Decision& d) {
   if (d.IsEnabled(d.current)) return d.current;
   for (uint16_t t = 0; t < 192; ++t) {
     if (d.IsEnabled(t)) return t;
@@ -25,17 +25,17 @@ uint16_t DefaultChoice(const recorder::Decision& d) {
   return d.tid;
 }
 
-int EnabledCount(const recorder::Decision& d) {
+int EnabledCount(const session::Decision& d) {
   return __builtin_popcountll(d.enabled[0]) + __builtin_popcountll(d.enabled[1]) +
          __builtin_popcountll(d.enabled[2]);
 }
 
 // The decisions as a plan: deviations from the default (or every real choice).
-std::vector<recorder::PlanStep> PlanOf(const std::vector<recorder::Decision>& decisions,
+std::vector<session::PlanStep> PlanOf(const std::vector<session::Decision>& decisions,
                                        bool every_choice) {
-  std::vector<recorder::PlanStep> plan;
+  std::vector<session::PlanStep> plan;
   std::vector<uint64_t> done(256, 0);
-  for (const recorder::Decision& d : decisions) {
+  for (const session::Decision& d : decisions) {
     bool keep = every_choice ? EnabledCount(d) > 1 : d.tid != DefaultChoice(d);
     if (keep) plan.push_back({d.current, done[d.current % 256], d.tid});
     ++done[d.tid % 256];
@@ -44,10 +44,10 @@ std::vector<recorder::PlanStep> PlanOf(const std::vector<recorder::Decision>& de
 }
 
 // Whether a plan step is a preemption in the run `decisions` (its thread could go on).
-bool IsPreemption(const std::vector<recorder::Decision>& decisions,
-                  const recorder::PlanStep& step) {
+bool IsPreemption(const std::vector<session::Decision>& decisions,
+                  const session::PlanStep& step) {
   std::vector<uint64_t> done(256, 0);
-  for (const recorder::Decision& d : decisions) {
+  for (const session::Decision& d : decisions) {
     if (d.current == step.current && done[d.current % 256] == step.done) {
       return d.preemption();
     }
@@ -58,15 +58,15 @@ bool IsPreemption(const std::vector<recorder::Decision>& decisions,
 
 }  // namespace
 
-uint64_t CountPreemptions(const std::vector<recorder::Decision>& decisions) {
+uint64_t CountPreemptions(const std::vector<session::Decision>& decisions) {
   uint64_t n = 0;
-  for (const recorder::Decision& d : decisions) n += d.preemption() ? 1 : 0;
+  for (const session::Decision& d : decisions) n += d.preemption() ? 1 : 0;
   return n;
 }
 
-uint64_t CountSwitches(const std::vector<recorder::Decision>& decisions) {
+uint64_t CountSwitches(const std::vector<session::Decision>& decisions) {
   uint64_t n = 0;
-  for (const recorder::Decision& d : decisions) n += d.tid != d.current ? 1 : 0;
+  for (const session::Decision& d : decisions) n += d.tid != d.current ? 1 : 0;
   return n;
 }
 
@@ -84,7 +84,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
     }
   } null_out;
   int devnull = null_out.fd;
-  recorder::RunConfig quiet = options.base;
+  session::RunConfig quiet = options.base;
   quiet.stdout_fd = devnull;
   quiet.stderr_fd = devnull;
   quiet.stack_depth = 0;
@@ -93,9 +93,9 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
 
   MinimizeResult result;
   // The starting point: the recorded schedule, replayed exactly, with its decisions.
-  recorder::RunConfig first = quiet;
+  session::RunConfig first = quiet;
   first.strategy = "replay";
-  Result<recorder::RunReport> start = recorder::RunProgram(first);
+  Result<session::RunReport> start = session::RunProgram(first);
   ++result.runs;
   if (!start.ok()) return start.error();
   if (start->diverged || !SameFailure(start->outcome, trace->outcome)) {
@@ -106,20 +106,20 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   if (!start->failed()) {
     return MakeError("the recorded run did not fail: there is no failure to keep");
   }
-  std::vector<recorder::Decision> best = std::move(start->decisions);
+  std::vector<session::Decision> best = std::move(start->decisions);
   result.preemptions_before = CountPreemptions(best);
   result.switches_before = CountSwitches(best);
   result.events_before = best.size();
 
-  recorder::RunConfig guided = quiet;
+  session::RunConfig guided = quiet;
   guided.strategy = "guided";
   guided.replay_of = nullptr;
   guided.tail = "nonpreemptive";
-  auto try_plan = [&](const std::vector<recorder::PlanStep>& plan)
-      -> std::optional<std::vector<recorder::Decision>> {
+  auto try_plan = [&](const std::vector<session::PlanStep>& plan)
+      -> std::optional<std::vector<session::Decision>> {
     guided.plan = plan;
     guided.schedule.clear();
-    Result<recorder::RunReport> r = recorder::RunProgram(guided);
+    Result<session::RunReport> r = session::RunProgram(guided);
     ++result.runs;
     if (!r.ok() || !SameFailure(r->outcome, trace->outcome)) return std::nullopt;
     return std::move(r->decisions);
@@ -129,8 +129,8 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   // each named by the thread that reached it and how far that thread had got. If that
   // does not reproduce the failure (a yield or a wake-up choice the default reads
   // differently), every real choice goes into the plan.
-  std::vector<recorder::PlanStep> plan = PlanOf(best, false);
-  std::optional<std::vector<recorder::Decision>> again = try_plan(plan);
+  std::vector<session::PlanStep> plan = PlanOf(best, false);
+  std::optional<std::vector<session::Decision>> again = try_plan(plan);
   if (!again) {
     plan = PlanOf(best, true);
     again = try_plan(plan);
@@ -148,9 +148,9 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
                             [&](size_t i) { return IsPreemption(best, plan[i]); });
       for (size_t i : order) {
         if (result.runs >= options.max_runs) break;
-        std::vector<recorder::PlanStep> candidate = plan;
+        std::vector<session::PlanStep> candidate = plan;
         candidate.erase(candidate.begin() + static_cast<long>(i));
-        std::optional<std::vector<recorder::Decision>> r = try_plan(candidate);
+        std::optional<std::vector<session::Decision>> r = try_plan(candidate);
         if (progress) progress(result.runs, CountPreemptions(best));
         if (r && CountPreemptions(*r) < CountPreemptions(best)) {
           plan = std::move(candidate);
@@ -163,7 +163,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   }
 
   // Write the result: the best schedule again, with stacks and a trace.
-  recorder::RunConfig final_run = options.base;
+  session::RunConfig final_run = options.base;
   final_run.strategy = "guided";
   final_run.replay_of = nullptr;
   final_run.tail = "nonpreemptive";
@@ -175,7 +175,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   final_run.record_decisions = true;
   final_run.stdout_fd = devnull;
   final_run.stderr_fd = devnull;
-  Result<recorder::RunReport> written = recorder::RunProgram(final_run);
+  Result<session::RunReport> written = session::RunProgram(final_run);
   ++result.runs;
   if (!written.ok()) return written.error();
   if (!SameFailure(written->outcome, trace->outcome)) {
@@ -192,11 +192,11 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   // Replayable: a strict replay of the written trace gives the same events and outcome.
   Result<format::Trace> out = format::ReadTrace(options.output);
   if (!out.ok()) return out.error();
-  recorder::RunConfig check = quiet;
+  session::RunConfig check = quiet;
   check.strategy = "replay";
   check.replay_of = &out.value();
   check.record_decisions = false;
-  Result<recorder::RunReport> replayed = recorder::RunProgram(check);
+  Result<session::RunReport> replayed = session::RunProgram(check);
   ++result.runs;
   if (!replayed.ok()) return replayed.error();
   result.verified = !replayed->diverged && replayed->event_digest == written->event_digest &&
@@ -204,4 +204,4 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   return result;
 }
 
-}  // namespace weft::replay
+}  // namespace weft::search

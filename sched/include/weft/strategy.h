@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace weft::strategy {
+namespace weft::sched {
 
 // SplitMix64: small, fast, and good enough for schedule choices; the whole run is a
 // function of the seed.
@@ -130,4 +130,4 @@ class PctStrategy {
   uint64_t priority_[kMaxThreads] = {};
 };
 
-}  // namespace weft::strategy
+}  // namespace weft::sched

@@ -17,7 +17,7 @@
 #include <thread>
 #include <unordered_set>
 
-namespace weft::replay {
+namespace weft::search {
 namespace {
 
 double Now() {
@@ -57,15 +57,15 @@ std::vector<int> AllowedCpus() {
 
 struct Slot {
   bool done = false;
-  recorder::RunReport report;
+  session::RunReport report;
   std::optional<Failure> failure;
   std::string error;
 };
 
 }  // namespace
 
-Result<Failure> SaveFailure(const ExploreOptions& options, recorder::RunConfig config,
-                            const recorder::RunReport& found, uint64_t run,
+Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig config,
+                            const session::RunReport& found, uint64_t run,
                             const std::string& name) {
   Failure failure;
   failure.run = run;
@@ -81,7 +81,7 @@ Result<Failure> SaveFailure(const ExploreOptions& options, recorder::RunConfig c
   config.stdout_fd = out;
   config.stderr_fd = out;
   config.record_decisions = false;
-  Result<recorder::RunReport> saved = recorder::RunProgram(config);
+  Result<session::RunReport> saved = session::RunProgram(config);
   close(out);
   if (!saved.ok()) return saved.error();
   failure.outcome = saved->outcome;
@@ -105,7 +105,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   ExploreResult result;
   double start = Now();
 
-  recorder::RunConfig base = options.base;
+  session::RunConfig base = options.base;
   base.stack_depth = 0;  // fast search runs: no stacks, no trace
   base.trace_path.clear();
   base.stdout_fd = devnull;
@@ -113,11 +113,11 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   if (options.strategy == "pct") {
     // PCT needs k, the number of steps of a run: learned from one calibration run (the
     // first seed under a random walk), so that results do not depend on -j.
-    recorder::RunConfig calibration = base;
+    session::RunConfig calibration = base;
     calibration.strategy = "random";
     calibration.seed = options.first_seed;
     calibration.cpu = cpus[0];
-    Result<recorder::RunReport> r = recorder::RunProgram(calibration);
+    Result<session::RunReport> r = session::RunProgram(calibration);
     if (!r.ok()) {
       close(devnull);
       return r.error();
@@ -146,11 +146,11 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     for (;;) {
       uint64_t i = next.fetch_add(1);
       if (i >= options.runs || i > stop_after.load() || interrupted.load() != 0) return;
-      recorder::RunConfig config = base;
+      session::RunConfig config = base;
       config.seed = options.first_seed + i;
       config.cpu = cpu;
       Slot slot;
-      Result<recorder::RunReport> report = recorder::RunProgram(config);
+      Result<session::RunReport> report = session::RunProgram(config);
       if (!report.ok()) {
         slot.error = report.error().message;
       } else if (i == 0 && !report->controlled) {
@@ -233,4 +233,4 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   return result;
 }
 
-}  // namespace weft::replay
+}  // namespace weft::search

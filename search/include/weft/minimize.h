@@ -10,11 +10,11 @@
 #include "weft/run.h"
 #include "weft/trace.h"
 
-namespace weft::replay {
+namespace weft::search {
 
 struct MinimizeOptions {
   // The recorded program (from the trace's header), with replay_of set to the trace.
-  recorder::RunConfig base;
+  session::RunConfig base;
   std::string output;       // the minimized trace
   uint64_t max_runs = 300;  // candidate schedules to try at most
 };
@@ -36,9 +36,9 @@ struct MinimizeResult {
 using MinimizeProgress = std::function<void(uint64_t runs, uint64_t preemptions)>;
 
 // Counts preemptions and context switches of a run's decisions.
-uint64_t CountPreemptions(const std::vector<recorder::Decision>& decisions);
-uint64_t CountSwitches(const std::vector<recorder::Decision>& decisions);
+uint64_t CountPreemptions(const std::vector<session::Decision>& decisions);
+uint64_t CountSwitches(const std::vector<session::Decision>& decisions);
 
 Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizeProgress& progress);
 
-}  // namespace weft::replay
+}  // namespace weft::search

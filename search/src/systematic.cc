@@ -19,7 +19,7 @@
 #include "weft/explorer.h"
 #include "weft/trace_io.h"
 
-namespace weft::replay {
+namespace weft::search {
 namespace {
 
 double Now() {
@@ -28,7 +28,7 @@ double Now() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-uint64_t PreemptionsIn(const std::vector<recorder::Decision>& d, size_t end) {
+uint64_t PreemptionsIn(const std::vector<session::Decision>& d, size_t end) {
   uint64_t n = 0;
   for (size_t i = 0; i < end && i < d.size(); ++i) n += d[i].preemption() ? 1 : 0;
   return n;
@@ -65,8 +65,8 @@ class Searcher {
   bool interrupted() const { return result_.interrupted_by != 0; }
 
   // Runs `config`; records it, saves it if it failed. Returns the report.
-  Result<recorder::RunReport> Run(recorder::RunConfig config) {
-    Result<recorder::RunReport> report = recorder::RunProgram(config);
+  Result<session::RunReport> Run(session::RunConfig config) {
+    Result<session::RunReport> report = session::RunProgram(config);
     if (!report.ok()) return report;
     if (report->interrupted_by != 0) {
       result_.interrupted_by = report->interrupted_by;
@@ -90,13 +90,13 @@ class Searcher {
     return report;
   }
 
-  recorder::RunConfig Guided(const std::vector<recorder::Decision>& prefix, uint16_t choice) {
-    recorder::RunConfig c = base_;
+  session::RunConfig Guided(const std::vector<session::Decision>& prefix, uint16_t choice) {
+    session::RunConfig c = base_;
     c.strategy = "guided";
     c.replay_of = nullptr;
     c.tail = "nonpreemptive";
     c.schedule = prefix;
-    recorder::Decision d;
+    session::Decision d;
     d.tid = choice;
     c.schedule.push_back(d);
     return c;
@@ -109,14 +109,14 @@ class Searcher {
     return result_;
   }
 
-  const recorder::RunConfig& base() const { return base_; }
+  const session::RunConfig& base() const { return base_; }
   ExploreResult& result() { return result_; }
 
  private:
   const ExploreOptions& options_;
   const ExploreProgress& progress_;
   std::string label_;
-  recorder::RunConfig base_;
+  session::RunConfig base_;
   ExploreResult result_;
   std::unordered_set<uint64_t> schedules_;
   int devnull_ = -1;
@@ -132,11 +132,11 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
   if (!st.ok()) return st.error();
 
   // The first schedule: no preemptions at all.
-  recorder::RunConfig first = search.base();
+  session::RunConfig first = search.base();
   first.strategy = "guided";
   first.replay_of = nullptr;
   first.tail = "nonpreemptive";
-  Result<recorder::RunReport> root = search.Run(first);
+  Result<session::RunReport> root = search.Run(first);
   if (!root.ok())
     return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
 
@@ -144,7 +144,7 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
   // decision at or after the node's own deviation (earlier ones belong to other branches),
   // so every schedule within the bound is run exactly once.
   struct Node {
-    std::vector<recorder::Decision> decisions;
+    std::vector<session::Decision> decisions;
     size_t from = 0;  // first decision this node may change
   };
   std::vector<Node> stack;
@@ -155,7 +155,7 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
     stack.pop_back();
     std::vector<Node> children;
     for (size_t i = node.from; i < node.decisions.size() && !search.stop(); ++i) {
-      const recorder::Decision& d = node.decisions[i];
+      const session::Decision& d = node.decisions[i];
       uint64_t before = PreemptionsIn(node.decisions, i);
       for (uint16_t t = 0; t < 192; ++t) {
         if (!d.IsEnabled(t) || t == d.tid) continue;
@@ -165,9 +165,9 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
           exhausted = true;
           break;
         }
-        std::vector<recorder::Decision> prefix(node.decisions.begin(),
+        std::vector<session::Decision> prefix(node.decisions.begin(),
                                                node.decisions.begin() + static_cast<long>(i));
-        Result<recorder::RunReport> r = search.Run(search.Guided(prefix, t));
+        Result<session::RunReport> r = search.Run(search.Guided(prefix, t));
         if (!r.ok())
           return search.interrupted() ? Result<ExploreResult>(search.Finish()) : r.error();
         if (search.stop()) break;
@@ -208,16 +208,16 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
 
   // Each run is written (without stacks) to find its conflicts.
   auto run_traced =
-      [&](recorder::RunConfig config) -> Result<std::pair<recorder::RunReport, format::Trace>> {
+      [&](session::RunConfig config) -> Result<std::pair<session::RunReport, format::Trace>> {
     config.trace_path = tmp_trace;
-    Result<recorder::RunReport> r = search.Run(config);
+    Result<session::RunReport> r = search.Run(config);
     if (!r.ok()) return r.error();
     Result<format::Trace> t = format::ReadTrace(tmp_trace);
     if (!t.ok()) return t.error();
     return std::make_pair(std::move(r.value()), std::move(t.value()));
   };
 
-  recorder::RunConfig first = search.base();
+  session::RunConfig first = search.base();
   if (options.from != nullptr) {
     first.strategy = "replay";
     first.replay_of = options.from;
@@ -231,7 +231,7 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
     return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
 
   struct Pending {
-    std::vector<recorder::Decision> decisions;
+    std::vector<session::Decision> decisions;
     format::Trace trace;
   };
   std::deque<Pending> queue;
@@ -240,11 +240,11 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
   while (!queue.empty() && search.budget_left() && !search.stop()) {
     Pending run = std::move(queue.front());
     queue.pop_front();
-    for (const Conflict& c : FindConflicts(run.trace)) {
+    for (const analysis::Conflict& c : analysis::FindConflicts(run.trace)) {
       if (!search.budget_left() || search.stop()) break;
       uint64_t at = c.reversal;
       if (at >= run.decisions.size()) continue;
-      const recorder::Decision& d = run.decisions[at];
+      const session::Decision& d = run.decisions[at];
       uint16_t other = static_cast<uint16_t>(c.second_tid);
       if (d.tid == other) continue;
       // DPOR: if the other thread cannot run there, any enabled thread might lead to it.
@@ -262,7 +262,7 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
         key.reserve(at);
         for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
         if (!tried.insert({key, choice}).second) continue;  // never the same schedule twice
-        std::vector<recorder::Decision> prefix(run.decisions.begin(),
+        std::vector<session::Decision> prefix(run.decisions.begin(),
                                                run.decisions.begin() + static_cast<long>(at));
         auto next = run_traced(search.Guided(prefix, choice));
         if (!next.ok())
@@ -276,4 +276,4 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
   return result;
 }
 
-}  // namespace weft::replay
+}  // namespace weft::search

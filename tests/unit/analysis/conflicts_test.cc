@@ -22,7 +22,7 @@
 
 extern char** environ;
 
-namespace weft::replay {
+namespace weft::analysis {
 namespace {
 
 using format::EventKind;
@@ -720,7 +720,7 @@ bool Record(const std::string& name, uint64_t seed, format::Trace* trace) {
   std::string path = (std::filesystem::temp_directory_path() /
                       ("weft-conflicts-" + std::to_string(getpid()) + "-" + name + ".weft"))
                          .string();
-  recorder::RunConfig config;
+  session::RunConfig config;
   config.argv = {program};
   config.executable = program;
   for (char** e = environ; *e != nullptr; ++e) config.env.emplace_back(*e);
@@ -731,7 +731,7 @@ bool Record(const std::string& name, uint64_t seed, format::Trace* trace) {
   config.trace_path = path;
   int null_fd = open("/dev/null", O_WRONLY);
   config.stdout_fd = null_fd;
-  Result<recorder::RunReport> report = recorder::RunProgram(config);
+  Result<session::RunReport> report = session::RunProgram(config);
   if (null_fd >= 0) close(null_fd);
   if (!report.ok() || !report->controlled) {
     std::remove(path.c_str());
@@ -814,4 +814,4 @@ TEST(Conflicts, RecordedLockOrderDeadlock) {
 }
 
 }  // namespace
-}  // namespace weft::replay
+}  // namespace weft::analysis

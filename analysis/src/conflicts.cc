@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-namespace weft::replay {
+namespace weft::analysis {
 namespace {
 
 using format::Event;
@@ -687,4 +687,4 @@ const char* AccessName(Access access) {
 
 std::vector<Conflict> FindConflicts(const format::Trace& trace) { return Analyzer(trace).Run(); }
 
-}  // namespace weft::replay
+}  // namespace weft::analysis

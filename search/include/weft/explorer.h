@@ -11,10 +11,10 @@
 #include "weft/result.h"
 #include "weft/run.h"
 
-namespace weft::replay {
+namespace weft::search {
 
 struct ExploreOptions {
-  recorder::RunConfig base;  // program, environment, shim; strategy/seed/trace are set per run
+  session::RunConfig base;  // program, environment, shim; strategy/seed/trace are set per run
   std::string strategy = "random";  // "random" or "pct"
   uint32_t pct_depth = 3;
   uint64_t runs = 100;
@@ -54,7 +54,7 @@ struct ExploreResult {
 // Called after every run (from the worker that ran it, one call at a time) with the number
 // of runs finished so far, the run's seed and its report.
 using ExploreProgress =
-    std::function<void(uint64_t done, uint64_t seed, const recorder::RunReport& report)>;
+    std::function<void(uint64_t done, uint64_t seed, const session::RunReport& report)>;
 
 // Random walk or PCT over seeds S, S+1, ... (options.strategy), `jobs` runs at a time.
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);
@@ -75,8 +75,8 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
 
 // Runs a failing configuration again with stacks and a trace in options.out_dir, named
 // `<program>-<name>.weft`, with its output beside it (.out).
-Result<Failure> SaveFailure(const ExploreOptions& options, recorder::RunConfig config,
-                            const recorder::RunReport& found, uint64_t run,
+Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig config,
+                            const session::RunReport& found, uint64_t run,
                             const std::string& name);
 
-}  // namespace weft::replay
+}  // namespace weft::search

@@ -7,7 +7,7 @@
 #include <set>
 #include <vector>
 
-namespace weft::strategy {
+namespace weft::sched {
 namespace {
 
 std::vector<uint32_t> Picks(uint64_t seed, uint32_t count, int n) {
@@ -68,4 +68,4 @@ TEST(Rng, BelowIsUnbiasedEnoughForSmallRanges) {
 }
 
 }  // namespace
-}  // namespace weft::strategy
+}  // namespace weft::sched

@@ -63,7 +63,7 @@
 
 #include "weft/trace.h"
 
-namespace weft::replay {
+namespace weft::analysis {
 
 // How an operation touches an object. Two accesses conflict when at least one writes.
 enum class Access : uint8_t { kNone = 0, kRead = 1, kWrite = 2 };
@@ -102,4 +102,4 @@ struct Conflict {
 // thread table, unmatched wake-ups): they only lose edges.
 std::vector<Conflict> FindConflicts(const format::Trace& trace);
 
-}  // namespace weft::replay
+}  // namespace weft::analysis
