@@ -32,7 +32,7 @@ int EnabledCount(const session::Decision& d) {
 
 // The decisions as a plan: deviations from the default (or every real choice).
 std::vector<session::PlanStep> PlanOf(const std::vector<session::Decision>& decisions,
-                                       bool every_choice) {
+                                      bool every_choice) {
   std::vector<session::PlanStep> plan;
   std::vector<uint64_t> done(256, 0);
   for (const session::Decision& d : decisions) {
@@ -44,8 +44,7 @@ std::vector<session::PlanStep> PlanOf(const std::vector<session::Decision>& deci
 }
 
 // Whether a plan step is a preemption in the run `decisions` (its thread could go on).
-bool IsPreemption(const std::vector<session::Decision>& decisions,
-                  const session::PlanStep& step) {
+bool IsPreemption(const std::vector<session::Decision>& decisions, const session::PlanStep& step) {
   std::vector<uint64_t> done(256, 0);
   for (const session::Decision& d : decisions) {
     if (d.current == step.current && done[d.current % 256] == step.done) {

@@ -166,7 +166,7 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
           break;
         }
         std::vector<session::Decision> prefix(node.decisions.begin(),
-                                               node.decisions.begin() + static_cast<long>(i));
+                                              node.decisions.begin() + static_cast<long>(i));
         Result<session::RunReport> r = search.Run(search.Guided(prefix, t));
         if (!r.ok())
           return search.interrupted() ? Result<ExploreResult>(search.Finish()) : r.error();
@@ -263,7 +263,7 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
         for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
         if (!tried.insert({key, choice}).second) continue;  // never the same schedule twice
         std::vector<session::Decision> prefix(run.decisions.begin(),
-                                               run.decisions.begin() + static_cast<long>(at));
+                                              run.decisions.begin() + static_cast<long>(at));
         auto next = run_traced(search.Guided(prefix, choice));
         if (!next.ok())
           return search.interrupted() ? Result<ExploreResult>(search.Finish()) : next.error();

@@ -7,9 +7,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "weft/shim_abi.h"
 #include "weft/digest.h"
 #include "weft/run.h"
+#include "weft/shim_abi.h"
 #include "weft/trace.h"
 #include "weft/trace_io.h"
 

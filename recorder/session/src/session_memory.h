@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "weft/shim_abi.h"
 #include "weft/result.h"
+#include "weft/shim_abi.h"
 
 namespace weft::session {
 

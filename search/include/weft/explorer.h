@@ -76,7 +76,6 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
 // Runs a failing configuration again with stacks and a trace in options.out_dir, named
 // `<program>-<name>.weft`, with its output beside it (.out).
 Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig config,
-                            const session::RunReport& found, uint64_t run,
-                            const std::string& name);
+                            const session::RunReport& found, uint64_t run, const std::string& name);
 
 }  // namespace weft::search

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "weft/shim_abi.h"
 #include "weft/result.h"
+#include "weft/shim_abi.h"
 #include "weft/trace.h"
 
 namespace weft::session {
