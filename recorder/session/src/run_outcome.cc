@@ -1,0 +1,101 @@
+// run_outcome.cc — how a run ended, from the shim's status flags and the launcher's result.
+#include <string.h>
+
+#include <cstdio>
+#include <string>
+
+#include "run_steps.h"
+
+namespace weft::session::internal {
+namespace {
+
+std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32_t kind,
+                                uint32_t obj) {
+  std::string s =
+      "T" + std::to_string(tid) + " " + format::EventKindName(static_cast<format::EventKind>(kind));
+  if (obj != 0) {
+    s += " #" + std::to_string(obj);
+    if (trace != nullptr && obj < trace->objects.size() && !trace->objects[obj].symbol.empty()) {
+      s += " (" + trace->objects[obj].symbol + ")";
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
+                            const launcher::RunResult& run, RingReader& reader,
+                            std::set<uint32_t>* exact_frames) {
+  bool replay = config.strategy == "replay";
+    format::Outcome outcome;
+  using K = format::Outcome::Kind;
+  const launcher::RunResult& rr = run;
+  uint32_t flags = __atomic_load_n(&status->status, __ATOMIC_ACQUIRE);
+  if (flags & WEFT_STATUS_DEADLOCK) {
+    outcome.kind = K::kDeadlock;
+    outcome.blocked = reader.blocked();
+  } else if (flags & WEFT_STATUS_STOPPED) {
+    outcome.kind = K::kStopped;
+    outcome.blocked = reader.blocked();
+  } else if (flags & WEFT_STATUS_MAX_STEPS) {
+    outcome.kind = K::kMaxSteps;
+    outcome.message = std::to_string(config.max_steps) + " steps; livelock?";
+  } else if (flags & WEFT_STATUS_SHIM_ERROR) {
+    outcome.kind = K::kShimError;
+    outcome.message.assign(status->error, strnlen(status->error, sizeof(status->error)));
+  } else if (rr.kind == launcher::RunResult::Kind::kTimeout) {
+    outcome.kind = K::kTimeout;
+    char buf[64];
+    snprintf(buf, sizeof(buf), "killed after %g s (--timeout)", config.timeout_seconds);
+    outcome.message = buf;
+  } else if (rr.kind == launcher::RunResult::Kind::kSignaled) {
+    outcome.kind = K::kSignaled;
+    outcome.signal = rr.signal;
+  } else {
+    outcome.kind = K::kExited;
+    outcome.exit_code = rr.exit_code;
+  }
+    if (rr.crash.has_value() && outcome.kind == K::kSignaled) {
+    format::Crash crash;
+    crash.signal = rr.crash->signal;
+    crash.os_tid = rr.crash->os_tid;
+    crash.tid = reader.TidOfOsTid(rr.crash->os_tid);
+    crash.fault_address = rr.crash->fault_address;
+    crash.ip = rr.crash->ip;
+    crash.instruction = rr.crash->instruction;
+    for (size_t i = 0; i < rr.crash->stack.size(); ++i) {
+      uint32_t id = reader.FrameFor(rr.crash->stack[i]);
+      if (i == 0) exact_frames->insert(id);
+      crash.frames.push_back(id);
+    }
+    outcome.crash = crash;
+  }
+  if (flags & WEFT_STATUS_DIVERGED) {
+    outcome.diverged = true;
+    outcome.divergence_index = status->divergence_index;
+    const weft_script_entry& got = status->divergence_actual;
+    std::string expected = "the end of the recorded run";
+    if (replay && status->divergence_index < config.replay_of->events.size()) {
+      const format::Event& e = config.replay_of->events[status->divergence_index];
+      expected = DescribeScriptEntry(config.replay_of, e.tid, static_cast<uint32_t>(e.kind), e.obj);
+    }
+    outcome.divergence = "event " + std::to_string(status->divergence_index) + ": expected " +
+                         expected + ", the program did " +
+                         DescribeScriptEntry(config.replay_of, got.tid, got.kind, got.obj);
+  } else if (replay && !(flags & WEFT_STATUS_STOPPED) &&
+             reader.events() != config.replay_of->events.size()) {
+    // The program ended before (or after) the recorded run did.
+    outcome.diverged = true;
+    outcome.divergence_index = reader.events();
+    outcome.divergence = "the program ended after " + std::to_string(reader.events()) +
+                         " events; the trace has " +
+                         std::to_string(config.replay_of->events.size());
+  }
+  outcome.events = reader.events();
+  outcome.wall_seconds = rr.wall_seconds;
+
+  return outcome;
+}
+
+}  // namespace weft::session::internal

@@ -1,0 +1,158 @@
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "run_steps.h"
+#include "weft/launcher.h"
+#include "weft/run.h"
+#include "weft/trace_io.h"
+#include "weft/version.h"
+
+namespace weft::session {
+namespace {
+
+uint64_t ClockNs(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string Cwd() {
+  char buf[4096];
+  return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
+}
+
+std::vector<std::pair<std::string, std::string>> SplitEnv(const std::vector<std::string>& env) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& kv : env) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool RunReport::failed() const {
+  return outcome.kind != format::Outcome::Kind::kExited || outcome.exit_code != 0;
+}
+
+std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
+                                            const std::string& shim_path, int session_fd) {
+  std::vector<std::string> out;
+  std::string preload = shim_path;
+  for (const std::string& kv : env) {
+    if (kv.rfind("LD_PRELOAD=", 0) == 0) {
+      if (kv.size() > 11) preload += ":" + kv.substr(11);  // the user's preloads come after
+      continue;
+    }
+    if (kv.rfind(WEFT_ENV_SESSION_FD "=", 0) == 0 || kv.rfind(WEFT_ENV_MARKER "=", 0) == 0) {
+      continue;
+    }
+    out.push_back(kv);
+  }
+  out.push_back("LD_PRELOAD=" + preload);
+  out.push_back(std::string(WEFT_ENV_SESSION_FD "=") + std::to_string(session_fd));
+  out.push_back(WEFT_ENV_MARKER "=1");
+  return out;
+}
+
+Result<RunReport> RunProgram(const RunConfig& config) {
+  SessionLayout layout;
+  if (Status s = internal::FillSchedule(config, &layout); !s.ok()) return s.error();
+  layout.record_decisions = config.record_decisions;
+  if (config.stop_before >= 0) {
+    layout.stop_enabled = true;
+    layout.stop_before = static_cast<uint64_t>(config.stop_before);
+  }
+  layout.seed = config.seed;
+  layout.stack_depth = config.stack_depth;
+  layout.cpu = config.cpu;
+  layout.max_steps = config.max_steps;
+  layout.realtime_base_ns =
+      config.realtime_base_ns != 0 ? config.realtime_base_ns : ClockNs(CLOCK_REALTIME);
+  layout.monotonic_base_ns =
+      config.monotonic_base_ns != 0 ? config.monotonic_base_ns : ClockNs(CLOCK_MONOTONIC);
+
+  Result<SessionMemory> session = SessionMemory::Create(layout);
+  if (!session.ok()) return session.error();
+
+  format::Header header;
+  header.weft_version = kWeftVersion;
+  header.shim_protocol = WEFT_SHIM_PROTOCOL_VERSION;
+  header.argv = config.argv;
+  header.executable = config.executable;
+  header.cwd = Cwd();
+  header.env = SplitEnv(config.env);
+  header.strategy = config.strategy;
+  header.seed = config.seed;
+  header.realtime_base_ns = layout.realtime_base_ns;
+  header.monotonic_base_ns = layout.monotonic_base_ns;
+  header.created_unix_ns = ClockNs(CLOCK_REALTIME);
+  header.replayed_from = config.replay_path;
+  header.timeout_seconds = config.timeout_seconds;
+  header.max_steps = config.max_steps;
+
+  std::unique_ptr<format::TraceWriter> writer;
+  if (!config.trace_path.empty()) {
+    auto w = format::TraceWriter::Create(config.trace_path, header);
+    if (!w.ok()) return w.error();
+    writer = std::move(w.value());
+  }
+
+  RingReader reader(session->header(), session->ring(), writer.get());
+
+  launcher::SpawnOptions spawn;
+  spawn.argv = config.argv;
+  spawn.executable = config.executable;
+  spawn.env = ProgramEnvironment(config.env, config.shim_path, session->fd());
+  spawn.keep_fds = {session->fd()};
+  spawn.timeout_seconds = config.timeout_seconds;
+  spawn.stdout_fd = config.stdout_fd;
+  spawn.stderr_fd = config.stderr_fd;
+  spawn.poll = [&reader] { reader.Drain(); };
+
+  Result<launcher::RunResult> run = launcher::Run(spawn);
+  if (!run.ok()) return run.error();
+  reader.Drain();
+
+  RunReport report;
+  std::set<uint32_t> exact_frames;  // frames whose IP is not a return address
+  report.outcome =
+      internal::MakeOutcome(config, session->header(), run.value(), reader, &exact_frames);
+  const format::Outcome& outcome = report.outcome;
+  const launcher::RunResult& rr = run.value();
+  const weft_session* status = session->header();
+  report.events = reader.events();
+  report.event_digest = reader.digest();
+  report.diverged = outcome.diverged;
+  report.divergence_index = outcome.divergence_index;
+  report.divergence = outcome.divergence;
+  report.wall_seconds = rr.wall_seconds;
+  report.controlled = status->claimed_pid != 0;
+  report.threads = status->threads;
+  report.interrupted_by = rr.interrupted_by;
+  report.decisions = std::move(reader.decisions());
+
+  if (writer != nullptr) {
+    Status s = internal::FinishTrace(config, rr, outcome, exact_frames, reader, writer.get());
+    if (!s.ok()) return s.error();
+    report.trace_path = config.trace_path;
+    report.trace_bytes = writer->bytes_written();
+  }
+  if (!reader.error().empty()) {
+    return MakeError("the event ring of the run is corrupt: " + reader.error());
+  }
+  return report;
+}
+
+}  // namespace weft::session
