@@ -19,22 +19,25 @@ ALLOWED = {
     "abi": [],
     "sched": ["abi"],
     "common": [],
-    "formats": ["common"],
-    "analysis": ["formats", "common"],
+    # The trace format takes its event and object kinds from the ABI's event table.
+    "formats": ["common", "abi"],
+    "analysis": ["formats", "common", "abi"],
+    # `weft show`: the timeline and JSON renderings of a trace (uses analysis).
+    "render": ["analysis", "formats", "common", "abi"],
     # The shim runs inside the target: the ABI and the choosers, nothing with the STL.
     "recorder/preload": ["abi", "sched"],
     "recorder/launcher": ["common"],
     "recorder/session": ["abi", "sched", "common", "formats", "analysis", "recorder/launcher"],
     "search": ["abi", "sched", "common", "formats", "analysis", "recorder/session",
                "recorder/launcher"],
-    "api": ["abi", "sched", "common", "formats", "analysis", "recorder/session",
+    "api": ["abi", "sched", "common", "formats", "analysis", "render", "recorder/session",
             "recorder/launcher", "search"],
-    "tools": ["abi", "sched", "common", "formats", "analysis", "recorder/session",
+    "tools": ["abi", "sched", "common", "formats", "analysis", "render", "recorder/session",
               "recorder/launcher", "search", "api"],
     # The GUI's models read traces; they never run programs themselves (they drive the CLI).
-    "gui/models": ["common", "formats", "analysis"],
-    "gui/widgets": ["common", "formats", "analysis", "gui/models"],
-    "gui/app": ["common", "formats", "analysis", "gui/models", "gui/widgets"],
+    "gui/models": ["common", "formats", "analysis", "abi"],
+    "gui/widgets": ["common", "formats", "analysis", "abi", "gui/models"],
+    "gui/app": ["common", "formats", "analysis", "abi", "gui/models", "gui/widgets"],
 }
 # Tests, benchmarks and examples sit above everything and may use any layer.
 TOP = ["tests", "gui/tests", "bench", "examples", "python", "scripts"]
