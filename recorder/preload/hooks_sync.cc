@@ -8,6 +8,9 @@
 
 #include "shim.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 using namespace weft::shim;
 
 namespace {
@@ -64,12 +67,12 @@ int MutexUnlock(pthread_mutex_t* m) {
 
 // ---- rwlock ----
 
-int RwLock(pthread_rwlock_t* rw, bool write, uint16_t flags, clockid_t clock,
+int RwLock(pthread_rwlock_t* rw, bool exclusive, uint16_t flags, clockid_t clock,
            const struct timespec* abs) {
   Thread* self = Self();
   if ((flags & WEFT_F_TIMED) && BadTimespec(abs)) return EINVAL;
-  uint8_t kind = write ? WEFT_EV_RWLOCK_WRLOCK : WEFT_EV_RWLOCK_RDLOCK;
-  if (!write) flags |= WEFT_F_READ;
+  uint8_t kind = exclusive ? WEFT_EV_RWLOCK_WRLOCK : WEFT_EV_RWLOCK_RDLOCK;
+  if (!exclusive) flags |= WEFT_F_READ;
   Op op = MakeOp(kind, rw, WEFT_OBJ_RWLOCK, flags);
   if (flags & WEFT_F_TIMED) op.deadline = DeadlineFromAbs(clock, abs);
   Schedule(self, op);
@@ -77,10 +80,10 @@ int RwLock(pthread_rwlock_t* rw, bool write, uint16_t flags, clockid_t clock,
   int rc;
   if (o->owner == self->tid) {
     rc = EDEADLK;
-  } else if (o->owner == kNoThread && (!write || o->readers == 0)) {
-    rc = write ? real.pthread_rwlock_trywrlock(rw) : real.pthread_rwlock_tryrdlock(rw);
+  } else if (o->owner == kNoThread && (!exclusive || o->readers == 0)) {
+    rc = exclusive ? real.pthread_rwlock_trywrlock(rw) : real.pthread_rwlock_tryrdlock(rw);
     if (rc == 0) {
-      if (write) {
+      if (exclusive) {
         o->owner = static_cast<int16_t>(self->tid);
       } else {
         ++o->readers;

@@ -6,6 +6,9 @@
 
 #include "shim.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 using namespace weft::shim;
 
 namespace {

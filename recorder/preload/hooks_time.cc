@@ -10,6 +10,9 @@
 
 #include "shim.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 using namespace weft::shim;
 
 namespace {

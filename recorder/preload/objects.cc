@@ -8,6 +8,9 @@
 #include "ring.h"
 #include "shim.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 namespace weft::shim {
 namespace {
 

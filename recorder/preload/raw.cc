@@ -5,6 +5,9 @@
 
 #include "shim.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 namespace weft::shim {
 
 long RawSyscall(long n, long a, long b, long c, long d, long e, long f) {

@@ -11,6 +11,9 @@
 
 #include "shim.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 namespace weft::shim {
 namespace {
 

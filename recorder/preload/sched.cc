@@ -20,6 +20,9 @@
 #include "shim.h"
 #include "weft/strategy.h"
 
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
 namespace weft::shim {
 
 RealFunctions real;
