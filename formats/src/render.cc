@@ -492,6 +492,18 @@ std::string DescribeSignal(int signal) {
   return text;
 }
 
+std::string DescribeSchedule(const ScheduleSpec& spec) {
+  std::string text = ScheduleKindName(spec.kind);
+  if (text == "unknown") text = "kind " + std::to_string(static_cast<uint32_t>(spec.kind));
+  if (spec.seed != 0) text += ", seed " + std::to_string(spec.seed);
+  if (spec.pct_depth != 0) text += ", depth " + std::to_string(spec.pct_depth);
+  if (spec.pct_steps != 0) text += ", steps " + std::to_string(spec.pct_steps);
+  if (spec.prefix != 0) text += ", prefix " + std::to_string(spec.prefix);
+  if (spec.forced_tid >= 0) text += ", forced " + ThreadName(spec.forced_tid);
+  if (!spec.tail.empty()) text += ", tail " + spec.tail;
+  return text;
+}
+
 std::string DescribeFlags(uint32_t flags) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
       {kFlagTry, "try"},       {kFlagTimed, "timed"}, {kFlagTimedOut, "timed_out"},
@@ -565,6 +577,9 @@ std::string RenderTimeline(const Trace& trace) {
   info.push_back({"schedule", mode + ", strategy " +
                                   (header.strategy.empty() ? "?" : header.strategy) + ", seed " +
                                   std::to_string(header.seed)});
+  if (header.schedule.kind != ScheduleSpec::Kind::kUnspecified) {
+    info.push_back({"spec", DescribeSchedule(header.schedule)});
+  }
   if (!header.replayed_from.empty()) info.push_back({"replay of", header.replayed_from});
   if (header.created_unix_ns != 0)
     info.push_back({"recorded", CreatedTime(header.created_unix_ns)});
@@ -651,6 +666,20 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   w.Field("monotonic_base_ns", header.monotonic_base_ns);
   w.Field("created_unix_ns", header.created_unix_ns);
   w.Field("replayed_from", header.replayed_from);
+  const ScheduleSpec& spec = header.schedule;
+  w.Key("schedule")
+      .BeginObject()
+      .Field("kind", ScheduleKindName(spec.kind))
+      .Field("seed", spec.seed)
+      .Field("pct_depth", spec.pct_depth)
+      .Field("pct_steps", spec.pct_steps)
+      .Field("tail", spec.tail);
+  if (spec.forced_tid >= 0) {
+    w.Field("forced_tid", spec.forced_tid);
+  } else {
+    w.NullField("forced_tid");
+  }
+  w.Field("prefix", spec.prefix).EndObject();
 
   w.Key("modules").BeginArray();
   for (const Module& m : trace.modules) {

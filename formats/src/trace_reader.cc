@@ -213,6 +213,21 @@ class Reader {
     header.replayed_from = h.replayed_from();
     header.timeout_seconds = h.timeout_seconds();
     header.max_steps = h.max_steps();
+    if (h.has_schedule()) {
+      // Absent in traces of older writers: the default spec (kUnspecified) stands for them.
+      const pb::Schedule& s = h.schedule();
+      ScheduleSpec& spec = header.schedule;
+      if (s.kind() < 0 || s.kind() > UINT8_MAX) {
+        return Corrupt("schedule kind " + std::to_string(s.kind()) + " is out of range");
+      }
+      spec.kind = static_cast<ScheduleSpec::Kind>(s.kind());
+      spec.seed = s.seed();
+      spec.pct_depth = s.pct_depth();
+      spec.pct_steps = s.pct_steps();
+      spec.tail = s.tail();
+      spec.forced_tid = s.forced_tid();
+      spec.prefix = s.prefix();
+    }
     return Status::Ok();
   }
 

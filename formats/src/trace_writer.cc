@@ -45,6 +45,15 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_replayed_from(header.replayed_from);
   out->set_timeout_seconds(header.timeout_seconds);
   out->set_max_steps(header.max_steps);
+  const ScheduleSpec& spec = header.schedule;
+  pb::Schedule* schedule = out->mutable_schedule();
+  schedule->set_kind(static_cast<pb::Schedule::Kind>(spec.kind));
+  schedule->set_seed(spec.seed);
+  schedule->set_pct_depth(spec.pct_depth);
+  schedule->set_pct_steps(spec.pct_steps);
+  schedule->set_tail(spec.tail);
+  schedule->set_forced_tid(spec.forced_tid);
+  schedule->set_prefix(spec.prefix);
 }
 
 void FillOutcome(const Outcome& outcome, pb::Outcome* out) {

@@ -38,6 +38,10 @@ std::string DescribeLocation(const Trace& trace, uint32_t stack);
 // A frame: "main (racy.c:12)", "__lll_lock_wait (libc.so.6)", "0x401136".
 std::string DescribeFrame(const Frame& frame);
 
+// A schedule spec in one line, its kind and the parameters that are set:
+// "pct, seed 7, depth 3, steps 120", "guided, prefix 12, forced T1, tail random".
+std::string DescribeSchedule(const ScheduleSpec& spec);
+
 // Event flag bits as words: "try,timed_out" ("" for 0; unknown bits as "0x40").
 std::string DescribeFlags(uint32_t flags);
 

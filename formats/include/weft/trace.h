@@ -80,6 +80,23 @@ const char* ObjectKindName(ObjectKind kind);
 // How the run was scheduled.
 enum class Mode : uint32_t { kControlled = 1 };
 
+// How a run was scheduled, with every parameter needed to run it again.
+struct ScheduleSpec {
+  enum class Kind : uint8_t { kUnspecified, kRandom, kPct, kReplay, kGuided, kPlan };
+  Kind kind = Kind::kUnspecified;
+  uint64_t seed = 0;
+  uint32_t pct_depth = 0;
+  uint64_t pct_steps = 0;
+  std::string tail;
+  int32_t forced_tid = -1;
+  uint64_t prefix = 0;
+  bool operator==(const ScheduleSpec&) const = default;
+};
+
+// Short lower-case name of a schedule kind ("pct"), "unknown" for numbers this build does
+// not know.
+const char* ScheduleKindName(ScheduleSpec::Kind kind);
+
 struct Header {
   uint32_t format_major = kFormatMajor;
   std::string weft_version;                              // version of the weft that wrote the trace
@@ -97,6 +114,7 @@ struct Header {
   std::string replayed_from;       // for replays: the trace that was replayed
   double timeout_seconds = 0;      // real-time limit of the run (--timeout), 0 = none
   uint64_t max_steps = 0;          // decision limit of the run (--max-steps), 0 = none
+  ScheduleSpec schedule;           // the typed schedule; kind kUnspecified in older traces
 
   bool operator==(const Header&) const = default;
 };

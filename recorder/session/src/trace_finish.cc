@@ -1,6 +1,6 @@
 // trace_finish.cc — the end of a trace: what can only be known once the program is gone.
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "run_steps.h"
 

@@ -159,6 +159,49 @@ TEST(Describe, ObjectsLocationsFlagsSignals) {
   EXPECT_EQ(DescribeSignal(1000), "signal 1000");
 }
 
+TEST(Describe, ScheduleSpecsNameTheirKindAndEveryParameterSet) {
+  ScheduleSpec spec;
+  EXPECT_EQ(DescribeSchedule(spec), "unspecified");
+  spec.kind = ScheduleSpec::Kind::kPct;
+  spec.seed = 7;
+  spec.pct_depth = 3;
+  spec.pct_steps = 120;
+  EXPECT_EQ(DescribeSchedule(spec), "pct, seed 7, depth 3, steps 120");
+  ScheduleSpec guided;
+  guided.kind = ScheduleSpec::Kind::kGuided;
+  guided.prefix = 12;
+  guided.forced_tid = 0;
+  guided.tail = "random";
+  EXPECT_EQ(DescribeSchedule(guided), "guided, prefix 12, forced T0, tail random");
+  guided.kind = static_cast<ScheduleSpec::Kind>(9);
+  guided.forced_tid = -1;
+  EXPECT_EQ(DescribeSchedule(guided), "kind 9, prefix 12, tail random");
+}
+
+TEST(RenderTimeline, ShowsTheScheduleSpecOnlyWhenTheTraceHasOne) {
+  Trace trace = MakeDeadlockTrace();
+  trace.header.schedule.kind = ScheduleSpec::Kind::kPct;
+  trace.header.schedule.pct_depth = 2;
+  trace.header.schedule.pct_steps = 40;
+  EXPECT_THAT(RenderTimeline(trace), HasSubstr("  spec        pct, seed 42, depth 2, steps 40\n"));
+  trace.header.schedule = ScheduleSpec{};
+  EXPECT_THAT(RenderTimeline(trace), Not(HasSubstr("  spec  ")));
+}
+
+TEST(RenderTraceJson, HoldsTheScheduleSpec) {
+  Trace trace = MakeCrashTrace();
+  trace.header.schedule.kind = ScheduleSpec::Kind::kGuided;
+  trace.header.schedule.forced_tid = 1;
+  trace.header.schedule.prefix = 3;
+  trace.header.schedule.tail = "nonpreemptive";
+  EXPECT_THAT(RenderTraceJson(trace),
+              HasSubstr(R"("schedule":{"kind":"guided","seed":0,"pct_depth":0,"pct_steps":0,)"
+                        R"("tail":"nonpreemptive","forced_tid":1,"prefix":3})"));
+  trace.header.schedule = ScheduleSpec{};
+  EXPECT_THAT(RenderTraceJson(trace), HasSubstr(R"("kind":"unspecified")"));
+  EXPECT_THAT(RenderTraceJson(trace), HasSubstr(R"("forced_tid":null)"));
+}
+
 TEST(RenderTraceJson, MatchesGolden) {
   ExpectGolden("format/trace_deadlock.json", RenderTraceJson(MakeDeadlockTrace(), 2));
 }

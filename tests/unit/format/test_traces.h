@@ -83,6 +83,8 @@ inline Trace MakeDeadlockTrace() {
   const std::string shim = "/work/build/lib/weft/libweft_preload.so";
   Trace t;
   t.header = MakeHeader({"./abba", "--iterations", "3", "two words"}, exe);
+  t.header.schedule.kind = ScheduleSpec::Kind::kRandom;
+  t.header.schedule.seed = 42;
   t.modules = {{exe, "3f1c0ffee", 0x400000, 0x5000}, {libc, "", 0x7ffff7c00000, 0x1d0000}};
   t.threads = {MakeThread(0, -1, 0x401280, "main", 0), MakeThread(1, 0, 0x4011d0, "worker_a", 1),
                MakeThread(2, 0, 0x401230, "worker_b", 2, "b-side")};
@@ -144,6 +146,7 @@ inline Trace MakeCrashTrace() {
   t.header = MakeHeader({"./racy"}, exe);
   t.header.strategy = "replay";
   t.header.replayed_from = "racy-failure.weft";
+  t.header.schedule.kind = ScheduleSpec::Kind::kReplay;
   t.threads = {MakeThread(0, -1, 0x401200, "main", 0), MakeThread(1, 0, 0x401120, "", 1)};
   t.objects = {Object{}, MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
                MakeObject(2, ObjectKind::kMutex, 0x7ffff7dd0010)};

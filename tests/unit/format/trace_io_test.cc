@@ -90,6 +90,7 @@ std::string FramedPacket(int field, const std::string& message) {
 }
 
 // Packet field numbers (weft_trace.proto).
+constexpr int kPacketHeader = 1;
 constexpr int kPacketObject = 4;
 constexpr int kPacketFrame = 5;
 constexpr int kPacketStack = 6;
@@ -120,6 +121,13 @@ Trace MakeRichTrace() {
   t.header.argv.push_back("");
   t.header.env.push_back({"WEIRD", "a=b=c\n"});
   t.header.replayed_from = "/tmp/first.weft";
+  t.header.schedule.kind = ScheduleSpec::Kind::kGuided;
+  t.header.schedule.seed = std::numeric_limits<uint64_t>::max();
+  t.header.schedule.pct_depth = 3;
+  t.header.schedule.pct_steps = 1234567;
+  t.header.schedule.tail = "random";
+  t.header.schedule.forced_tid = 2;
+  t.header.schedule.prefix = 77;
   t.threads[1].name = "worker\xe2\x80\xa8one";
   // Enough events for several batches, with every field moving in both directions.
   std::mt19937_64 rng(7);
@@ -234,6 +242,37 @@ TEST(TraceIo, WriteTraceThenReadTraceIsIdentity) {
     ASSERT_TRUE(actual.ok()) << actual.error().message;
     ExpectSameTrace(expected, *actual);
   }
+}
+
+TEST(TraceIo, EveryScheduleSpecSurvivesARoundTrip) {
+  // forced_tid 0 and -1 differ only in whether protobuf writes the field at all.
+  for (int32_t forced : {-1, 0, 5}) {
+    for (auto kind :
+         {ScheduleSpec::Kind::kUnspecified, ScheduleSpec::Kind::kRandom, ScheduleSpec::Kind::kPct,
+          ScheduleSpec::Kind::kReplay, ScheduleSpec::Kind::kGuided, ScheduleSpec::Kind::kPlan}) {
+      Trace expected;
+      expected.header = MakeHeader({"./p"}, "/p");
+      expected.header.schedule.kind = kind;
+      expected.header.schedule.seed = 9;
+      expected.header.schedule.forced_tid = forced;
+      Result<Trace> actual = ParseTrace(Serialize(expected), "mem");
+      ASSERT_TRUE(actual.ok()) << actual.error().message;
+      EXPECT_EQ(actual->header.schedule, expected.header.schedule)
+          << ScheduleKindName(kind) << ", forced " << forced;
+    }
+  }
+}
+
+TEST(TraceIo, AHeaderWithoutAScheduleReadsAsUnspecified) {
+  // What a writer from before the Schedule message produced: argv only.
+  std::string bytes = std::string(kMagic, 8) + std::string("\x01\0\0\0", 4) +
+                      FramedPacket(kPacketHeader, BytesField(3, "./old"));
+  Result<Trace> trace = ParseTrace(bytes, "old");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  EXPECT_EQ(trace->header.argv, std::vector<std::string>{"./old"});
+  EXPECT_EQ(trace->header.schedule.kind, ScheduleSpec::Kind::kUnspecified);
+  EXPECT_EQ(trace->header.schedule.forced_tid, -1);
+  EXPECT_EQ(trace->header.schedule, ScheduleSpec{});
 }
 
 TEST(TraceIo, EmptyTraceHasTheDocumentedTables) {
