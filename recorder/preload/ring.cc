@@ -2,10 +2,12 @@
 // table. Records are copied into fixed 32-byte slots; the head index is published with a
 // release store only after the record's slots are written, so the supervisor never reads
 // a half-written record, even when the target crashes right after.
-#define UNW_LOCAL_ONLY
+// The unwinder (libunwind, and liblzma behind it) is loaded with dlopen only when the run
+// captures stacks, so a run without stacks maps nothing into the target but the shim.
 #include "ring.h"
 
-#include <libunwind.h>
+#include <dlfcn.h>
+#include <stddef.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -13,6 +15,10 @@
 
 // Last, after every other header: the libc names the shim must not call.
 #include "poison.h"
+
+#ifndef WEFT_UNWIND_SONAME
+#error "WEFT_UNWIND_SONAME (the unwinder's soname, e.g. libunwind.so.8) comes from CMake"
+#endif
 
 namespace weft::shim {
 namespace {
@@ -29,6 +35,39 @@ uint64_t* g_stack_keys = nullptr;  // 0 = empty
 uint32_t* g_stack_ids = nullptr;
 uint32_t g_next_stack = 1;
 uint32_t g_stacks_used = 0;
+
+// libunwind's unw_backtrace, resolved at start-up when stacks are on.
+int (*g_backtrace)(void**, int) = nullptr;
+
+// NB: the capture buffers are global, not on the target's stack: only the thread holding
+// the turn captures (CaptureStack is called from Schedule), and a nested hook never does.
+void* g_raw_ips[WEFT_MAX_STACK_DEPTH + 16];
+// Slot 0 holds the record header; IPs follow, four to a slot.
+uint64_t g_stack_record[4 + WEFT_MAX_STACK_DEPTH + 4];
+
+// Appends `text` to the NUL-terminated string in buf[0..size).
+void Append(char* buf, size_t size, const char* text) {
+  size_t n = StrLen(buf);
+  for (; *text != '\0' && n + 1 < size; ++text) buf[n++] = *text;
+  buf[n] = '\0';
+}
+
+// Loads the unwinder. Runs at start-up, before control starts (hooks called meanwhile by
+// the loader or the library's constructors go to the real functions).
+void LoadUnwinder() {
+  static char why[192];
+  void* lib = dlopen(WEFT_UNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+  void* fn = lib != nullptr ? dlsym(lib, "unw_backtrace") : nullptr;
+  if (fn != nullptr) {
+    __builtin_memcpy(&g_backtrace, &fn, sizeof(g_backtrace));
+    return;
+  }
+  const char* error = dlerror();
+  Append(why, sizeof(why), "cannot load the unwinder " WEFT_UNWIND_SONAME " for event stacks (");
+  Append(why, sizeof(why), error != nullptr ? error : "unw_backtrace not found");
+  Append(why, sizeof(why), "); install libunwind, or record without stacks (--no-stacks)");
+  Die(why);
+}
 
 void WaitForRoom(weft_session* s, uint64_t head, uint32_t slots) {
   while (head + slots - __atomic_load_n(&s->ring_tail, __ATOMIC_ACQUIRE) > s->ring_slots) {
@@ -50,6 +89,7 @@ void RingInit() {
     if (p < 0 && p > -4096) Die("cannot map the stack table");
     g_stack_keys = reinterpret_cast<uint64_t*>(p);
     g_stack_ids = reinterpret_cast<uint32_t*>(g_stack_keys + kStackCapacity);
+    LoadUnwinder();
   }
 }
 
@@ -76,14 +116,13 @@ void SetShimRange(uint64_t lo, uint64_t hi) {
 
 uint32_t CaptureStack() {
   weft_session* s = Session();
-  if (s->capture_stacks == 0 || g_stack_keys == nullptr) return 0;
+  if (s->capture_stacks == 0 || g_backtrace == nullptr) return 0;
   uint32_t max_depth = s->capture_stacks;
   if (max_depth > WEFT_MAX_STACK_DEPTH) max_depth = WEFT_MAX_STACK_DEPTH;
 
-  void* raw[WEFT_MAX_STACK_DEPTH + 16];
-  int n = unw_backtrace(raw, static_cast<int>(max_depth + 16));
-  // Slot 0 holds the record header; IPs follow, four to a slot.
-  uint64_t buf[4 + WEFT_MAX_STACK_DEPTH + 4];
+  void** raw = g_raw_ips;
+  int n = g_backtrace(raw, static_cast<int>(max_depth + 16));
+  uint64_t* buf = g_stack_record;
   uint64_t* ips = buf + 4;
   uint32_t depth = 0;
   for (int i = 0; i < n && depth < max_depth; ++i) {
