@@ -1,7 +1,7 @@
 // raw_syscall.h — system calls that bypass libc, for the spawned child before its exec.
 //
 // The child shares weft's memory, and the calling thread's TLS, until it execs (see
-// SpawnChild in run.cc): libc's wrappers would write errno, in the parent thread's TLS, while
+// SpawnChild in spawn.cc): libc's wrappers would write errno, in the parent thread's TLS, while
 // that thread runs. These return -errno instead and touch nothing but their arguments.
 #pragma once
 

@@ -1,4 +1,4 @@
-// run_signals.h — process-wide signal handling while at least one Run is active: SIGCHLD
+// signals.h — process-wide signal handling while at least one Run is active: SIGCHLD
 // wakes the supervisors' waits; SIGINT/SIGTERM/SIGHUP are counted instead of killing weft.
 #pragma once
 

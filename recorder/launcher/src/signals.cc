@@ -1,5 +1,5 @@
-// run_signals.cc — see run_signals.h.
-#include "run_signals.h"
+// signals.cc — see signals.h.
+#include "signals.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>

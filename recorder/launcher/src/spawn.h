@@ -1,0 +1,63 @@
+// spawn.h — the spawned child, from clone to execve: it shares weft's memory, makes raw
+// system calls only, and execs the program once the tracer has seized it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace weft::launcher::internal {
+
+// Why the child could not get to the program.
+enum ChildStage : int {
+  kStagePersonality = 1,
+  kStageStdout = 2,
+  kStageStderr = 3,
+  kStageKeepFd = 4,
+  kStageExec = 5,
+};
+struct ChildFailure {
+  int stage;
+  int error;
+  int detail;  // the fd for kStageKeepFd
+};
+
+// Everything the spawned child needs, prepared before the clone: the child shares our
+// memory and may only make raw system calls (raw_syscall.h), so nothing is allocated, locked
+// or looked up in it. Lives in Run's frame, which outlives the child's use of it.
+struct ChildPlan {
+  const char* executable;
+  char* const* argv;
+  char* const* envp;
+  const int* keep_fds;
+  size_t num_keep_fds;
+  int stdout_fd;
+  int stderr_fd;
+  bool disable_aslr;
+  // Futex word: 0 until the parent has seized the child, then 1 (exec).
+  std::atomic<uint32_t> go{0};
+  // Written by the child before it exits when it cannot exec; read once it is reaped.
+  ChildFailure failure = {};
+  std::atomic<bool> failed{false};
+};
+
+// The child's stack. NB: in Run's frame, not the heap: it must stay mapped until the child
+// has exec'd or is dead, and Run returns only then (or after SIGKILL, when the child runs
+// no more of its own code). The child uses well under a page of it.
+constexpr size_t kChildStackBytes = 16 * 1024;
+
+// Starts the child on `stack_top` (the top of kChildStackBytes in the caller's frame); it
+// prepares its process and then waits until ReleaseChild. Returns its pid, or -errno.
+pid_t SpawnChild(ChildPlan* plan, char* stack_top);
+
+// Lets the child exec the program. NB: only once the child has been seized, so that the
+// exec event and every clone of the program are traced.
+void ReleaseChild(ChildPlan* plan);
+
+// The error for a child that could not get to the program (plan->failed is set).
+std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe);
+
+}  // namespace weft::launcher::internal

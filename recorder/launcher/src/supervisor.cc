@@ -1,0 +1,374 @@
+// supervisor.cc — see supervisor.h.
+#include "supervisor.h"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "crash.h"
+
+namespace weft::launcher::internal {
+namespace {
+
+using Clock = Supervisor::Clock;
+
+constexpr auto kPollInterval = std::chrono::milliseconds(1);
+// A signal sent to weft alone is forwarded to the root unless the root got it too within
+// this window (then it was sent to the whole group, e.g. by `timeout` or systemd).
+constexpr auto kForwardGrace = std::chrono::milliseconds(20);
+constexpr auto kDetachDeadline = std::chrono::seconds(2);
+constexpr auto kKillDeadline = std::chrono::seconds(10);
+constexpr uint32_t kInterruptsBeforeKill = 3;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+bool IsStopSignal(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan* plan,
+           RunSignals* signals, Clock::time_point start)
+    : options_(options),
+      root_(root),
+      plan_(plan),
+      signals_(signals),
+      start_(start),
+      last_poll_(start) {
+  tracees_.push_back({root, root});
+  result_.root_pid = static_cast<uint32_t>(root);
+  seen_interrupts_ = RunSignals::Counts();
+  if (options.timeout_seconds > 0) {
+    deadline_ = start + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(options.timeout_seconds));
+    has_deadline_ = true;
+  }
+  for (auto& t : root_signal_seen_) t = Clock::time_point::min();
+  for (auto& t : forward_due_) t = Clock::time_point::max();
+}
+
+Supervisor::~Supervisor() {
+  if (!finished_) {
+    cleaning_up_ = true;  // NB: before anything that may call poll: it may be what threw
+    KillAll(/*call_poll=*/false);
+    auto limit = Clock::now() + kKillDeadline;
+    while (!root_done_ && Clock::now() < limit) {
+      signals_->ClearWakeups();
+      if (!Sweep()) signals_->Wait(kPollInterval);
+    }
+    DetachRest();
+  }
+}
+
+Result<RunResult> Supervisor::Loop() {
+  for (;;) {
+    // NB: clear wakeups before sweeping: a SIGCHLD after the sweep must end the Wait.
+    signals_->ClearWakeups();
+    bool progressed = Sweep();
+    if (root_done_) break;
+    Clock::time_point now = Clock::now();
+    CheckInterrupts(now);
+    if (has_deadline_ && now >= deadline_ && !killed_) {
+      timed_out_ = true;
+      KillAll(/*call_poll=*/true);
+    }
+    if (killed_ && now - killed_at_ > kKillDeadline) {
+      finished_ = true;
+      DetachRest();
+      return MakeError("the program '" + options_.executable + "' (pid " + std::to_string(root_) +
+                       ") did not end " + std::to_string(kKillDeadline.count()) +
+                       " s after SIGKILL; it may be stuck in the kernel (D state)");
+    }
+    if (now - last_poll_ >= kPollInterval) CallPoll();
+    if (progressed) continue;
+    Clock::time_point wake = last_poll_ + kPollInterval;
+    if (has_deadline_ && !killed_) wake = std::min(wake, deadline_);
+    for (auto due : forward_due_) wake = std::min(wake, due);
+    signals_->Wait(wake - Clock::now());
+  }
+  finished_ = true;
+  DetachRest();
+  result_.wall_seconds = Seconds(Clock::now() - start_);
+
+  // NB: the root has been reaped: whatever the child wrote is complete.
+  if (!root_exec_seen_ && plan_->failed.load(std::memory_order_acquire)) {
+    return MakeError(DescribeChildFailure(plan_->failure, options_.executable));
+  }
+  if (timed_out_) {
+    result_.kind = RunResult::Kind::kTimeout;
+    result_.signal = SIGKILL;
+    result_.exit_code = 0;
+  }
+  return std::move(result_);
+}
+
+// Waits (without blocking) on every tracee once. True if anything was reported.
+bool Supervisor::Sweep() {
+  bool progressed = false;
+  for (size_t i = 0; i < tracees_.size(); ++i) {
+    if (tracees_[i].gone) continue;
+    int status = 0;
+    pid_t r = waitpid(tracees_[i].tid, &status, __WALL | WNOHANG);
+    if (r == 0) continue;
+    if (r < 0) {
+      if (errno == EINTR) {
+        --i;
+        continue;
+      }
+      // ECHILD: the thread vanished without a report (replaced by an exec in another
+      // thread of its process).
+      tracees_[i].gone = true;
+      progressed = true;
+      continue;
+    }
+    progressed = true;
+    Handle(tracees_[i], status);
+  }
+  MergeNew();
+  return progressed;
+}
+
+// NB: tracees found during a sweep are appended after it, so that references into
+// tracees_ stay valid while a status is handled.
+void Supervisor::MergeNew() {
+  tracees_.erase(
+      std::remove_if(tracees_.begin(), tracees_.end(), [](const Tracee& t) { return t.gone; }),
+      tracees_.end());
+  for (const Tracee& t : new_tracees_) tracees_.push_back(t);
+  new_tracees_.clear();
+}
+
+void Supervisor::Handle(Tracee& t, int status) {
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    t.gone = true;
+    if (t.tid == root_) {
+      root_done_ = true;
+      if (WIFEXITED(status)) {
+        result_.kind = RunResult::Kind::kExited;
+        result_.exit_code = WEXITSTATUS(status);
+      } else {
+        result_.kind = RunResult::Kind::kSignaled;
+        result_.signal = WTERMSIG(status);
+      }
+    }
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  int sig = WSTOPSIG(status);
+  int event = status >> 16;
+  if (event != 0) {
+    HandleEvent(t, event, sig);
+    return;
+  }
+  // Signal-delivery-stop: the signal is delivered unchanged (the program may handle it).
+  if (t.tgid == root_) {
+    for (int i = 0; i < kNumInterruptSignals; ++i) {
+      if (kInterruptSignals[i] == sig) root_signal_seen_[i] = Clock::now();
+    }
+    if (IsCrashSignal(sig)) {
+      auto maps = ReadMaps(t.tid);
+      if (maps.ok() && !maps->empty()) result_.maps = *maps;
+      result_.crash = CaptureCrash(t.tid, sig, result_.maps);
+    }
+  }
+  Resume(t.tid, sig);
+}
+
+void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
+  unsigned long msg = 0;
+  switch (event) {
+    case PTRACE_EVENT_CLONE:
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK: {
+      ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+      pid_t child = static_cast<pid_t>(msg);
+      if (child > 0) {
+        // A clone is a thread of the parent's process iff tgkill finds it there.
+        pid_t tgid = child;
+        if (event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, t.tgid, child, 0) == 0) {
+          tgid = t.tgid;
+        }
+        new_tracees_.push_back({child, tgid});
+      }
+      Resume(t.tid, 0);
+      return;
+    }
+    case PTRACE_EVENT_EXEC: {
+      // The exec'ing thread now has the process's pid; its former tid is gone.
+      ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+      pid_t former = static_cast<pid_t>(msg);
+      if (former != t.tid) {
+        for (Tracee& other : tracees_) {
+          if (other.tid == former) other.gone = true;
+        }
+      }
+      t.exiting = false;
+      if (t.tgid == root_) root_exec_seen_ = true;
+      Resume(t.tid, 0);
+      return;
+    }
+    case PTRACE_EVENT_EXIT:
+      if (t.tgid == root_) OnRootThreadExit(t);
+      t.exiting = true;
+      Resume(t.tid, 0);
+      return;
+    case PTRACE_EVENT_STOP:
+      if (IsStopSignal(sig)) {
+        // Group-stop (SIGSTOP/SIGTSTP/...): stay stopped, but let SIGCONT wake the
+        // tracee without us: PTRACE_LISTEN. Resuming here would defeat the stop.
+        if (ptrace(PTRACE_LISTEN, t.tid, nullptr, nullptr) != 0 && errno != ESRCH) {
+          Resume(t.tid, 0);
+        }
+      } else {
+        // A new tracee's first stop, or the re-trap after a group-stop ended.
+        Resume(t.tid, 0);
+      }
+      return;
+    default:
+      Resume(t.tid, 0);
+      return;
+  }
+}
+
+// A thread of the root process is about to exit and its memory is still readable. If
+// the process is ending (the main thread, the last thread, or a group exit with a
+// nonzero status or a signal), drain the ring and snapshot the address space.
+void Supervisor::OnRootThreadExit(const Tracee& t) {
+  unsigned long status = 0;
+  ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &status);
+  bool others_alive = false;
+  for (const auto* list : {&tracees_, &new_tracees_}) {
+    for (const Tracee& o : *list) {
+      if (o.tgid == root_ && o.tid != t.tid && !o.gone && !o.exiting) others_alive = true;
+    }
+  }
+  bool group_exit = status != 0;
+  if (t.tid == root_ || !others_alive || (group_exit && !group_exit_snapshot_)) {
+    CallPoll();
+    // NB: /proc/TID/maps of the exiting thread: after a main-thread pthread_exit the
+    // leader has no mm any more and /proc/PID/maps would be empty.
+    auto maps = ReadMaps(t.tid);
+    if (maps.ok() && !maps->empty()) result_.maps = std::move(*maps);
+    if (group_exit) group_exit_snapshot_ = true;
+  }
+}
+
+void Supervisor::Resume(pid_t tid, int sig) {
+  ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(sig)));
+}
+
+void Supervisor::CallPoll() {
+  last_poll_ = Clock::now();
+  if (options_.poll && !cleaning_up_) options_.poll();
+}
+
+void Supervisor::CheckInterrupts(Clock::time_point now) {
+  InterruptCounts counts = RunSignals::Counts();
+  for (int i = 0; i < kNumInterruptSignals; ++i) {
+    uint32_t fresh = counts.total[i] - seen_interrupts_.total[i];
+    uint32_t from_process = counts.from_process[i] - seen_interrupts_.from_process[i];
+    if (fresh > 0) {
+      result_.interrupted_by = kInterruptSignals[i];
+      interrupts_ += fresh;
+    }
+    if (from_process > 0 && !killed_) {
+      forward_since_[i] = now;
+      forward_due_[i] = now + kForwardGrace;
+    }
+  }
+  seen_interrupts_ = counts;
+  if (interrupts_ >= kInterruptsBeforeKill && !killed_) {
+    result_.warnings.push_back("weft received " + std::to_string(interrupts_) +
+                               " interrupt signals; the program's tree was killed");
+    KillAll(/*call_poll=*/true);
+  }
+  for (int i = 0; i < kNumInterruptSignals; ++i) {
+    if (now < forward_due_[i]) continue;
+    forward_due_[i] = Clock::time_point::max();
+    if (killed_) continue;
+    // Forward only if the root did not get the same signal around the same time.
+    if (root_signal_seen_[i] < forward_since_[i] - kForwardGrace) {
+      kill(root_, kInterruptSignals[i]);
+    }
+  }
+}
+
+// Kills every traced process with SIGKILL, after a last poll and maps snapshot.
+void Supervisor::KillAll(bool call_poll) {
+  if (killed_) return;
+  killed_ = true;
+  killed_at_ = Clock::now();
+  MergeNew();
+  if (call_poll) CallPoll();
+  for (const Tracee& t : tracees_) {
+    if (t.tgid != root_ || t.gone) continue;
+    auto maps = ReadMaps(t.tid);
+    if (maps.ok() && !maps->empty()) {
+      result_.maps = std::move(*maps);
+      break;
+    }
+  }
+  std::set<pid_t> processes;
+  for (const Tracee& t : tracees_) processes.insert(t.tgid);
+  for (pid_t p : processes) kill(p, SIGKILL);
+}
+
+// Detaches every remaining tracee (other processes of the tree) so it runs on untraced.
+// NB: PTRACE_DETACH needs the tracee in a ptrace-stop: interrupt all first, then
+// detach each at its next stop (whatever stop it is), all in parallel, so that a vfork
+// parent waiting for its child does not block the others.
+void Supervisor::DetachRest() {
+  MergeNew();
+  for (const Tracee& t : tracees_) ptrace(PTRACE_INTERRUPT, t.tid, nullptr, nullptr);
+  auto limit = Clock::now() + kDetachDeadline;
+  while (!tracees_.empty() && Clock::now() < limit) {
+    signals_->ClearWakeups();
+    bool progressed = false;
+    for (Tracee& t : tracees_) {
+      int status = 0;
+      pid_t r = waitpid(t.tid, &status, __WALL | WNOHANG);
+      if (r == 0) continue;
+      progressed = true;
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+        t.gone = true;
+        continue;
+      }
+      if (!WIFSTOPPED(status)) continue;
+      int event = status >> 16;
+      int sig = WSTOPSIG(status);
+      if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
+          event == PTRACE_EVENT_VFORK) {
+        unsigned long msg = 0;
+        ptrace(PTRACE_GETEVENTMSG, t.tid, nullptr, &msg);
+        // The new tracee is auto-attached; it stops by itself at its first stop.
+        if (msg != 0) new_tracees_.push_back({static_cast<pid_t>(msg), 0});
+      }
+      // A signal-delivery-stop's signal is passed on; a group-stop stays in effect.
+      int pass = event == 0 ? sig : 0;
+      ptrace(PTRACE_DETACH, t.tid, nullptr, reinterpret_cast<void*>(static_cast<intptr_t>(pass)));
+      t.gone = true;
+    }
+    MergeNew();
+    if (!progressed && !tracees_.empty()) signals_->Wait(kPollInterval);
+  }
+  for (const Tracee& t : tracees_) {
+    result_.warnings.push_back("could not detach thread " + std::to_string(t.tid) +
+                               " of process " + std::to_string(t.tgid) + " within " +
+                               std::to_string(kDetachDeadline.count()) +
+                               " s; it stays traced and is killed when weft exits");
+  }
+  tracees_.clear();
+}
+
+}  // namespace weft::launcher::internal

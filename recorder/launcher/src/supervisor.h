@@ -1,0 +1,93 @@
+// supervisor.h — the ptrace side of Run: follows the seized program's process tree until
+// its root process ends, captures crashes, enforces the timeout, forwards interrupt signals,
+// and kills or detaches what is left.
+//
+// The supervisor waits on each tracee by pid (waitpid(tid, __WALL | WNOHANG)), never on
+// -1, so that the caller's other children are not reaped here. Every tracee of the tree
+// is known before it can report anything: a new thread or process stays in its first
+// stop until we wait for it, and we learn its pid from its parent's clone/fork event.
+// Sleeping between sweeps is a ppoll on an eventfd that the SIGCHLD handler writes
+// (signals.h), with a 1 ms cap so `poll` keeps its cadence.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "signals.h"
+#include "spawn.h"
+#include "weft/launcher.h"
+#include "weft/result.h"
+
+namespace weft::launcher::internal {
+
+// One traced thread.
+struct Tracee {
+  pid_t tid = 0;
+  pid_t tgid = 0;        // process (thread group) of the tracee
+  bool exiting = false;  // reported PTRACE_EVENT_EXIT
+  bool gone = false;     // reaped or vanished; dropped after the sweep
+};
+
+// Supervises one seized root process (the spawned child of `plan`) for Run.
+class Supervisor {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // `root` is seized and not yet released (ReleaseChild); `start` is when it was spawned.
+  Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan* plan,
+             RunSignals* signals, Clock::time_point start);
+  // NB: whatever way Run leaves (including a poll callback that throws), the tree is
+  // killed and reaped or detached: tracees must never stay stopped under a tracer that
+  // stopped listening.
+  ~Supervisor();
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Runs until the root process has ended; the RunResult, or weft's own failure (the child
+  // could not exec, the tree did not die after SIGKILL).
+  Result<RunResult> Loop();
+
+ private:
+  bool Sweep();
+  void MergeNew();
+  void Handle(Tracee& t, int status);
+  void HandleEvent(Tracee& t, int event, int sig);
+  void OnRootThreadExit(const Tracee& t);
+  void Resume(pid_t tid, int sig);
+  void CallPoll();
+  void CheckInterrupts(Clock::time_point now);
+  void KillAll(bool call_poll);
+  void DetachRest();
+
+  const SpawnOptions& options_;
+  const pid_t root_;
+  const ChildPlan* plan_;
+  RunSignals* signals_;
+  const Clock::time_point start_;
+  Clock::time_point last_poll_;
+  Clock::time_point deadline_;
+  bool has_deadline_ = false;
+
+  std::vector<Tracee> tracees_;
+  std::vector<Tracee> new_tracees_;
+  RunResult result_;
+  bool root_done_ = false;
+  bool root_exec_seen_ = false;
+  bool group_exit_snapshot_ = false;
+  bool timed_out_ = false;
+  bool killed_ = false;
+  bool finished_ = false;
+  bool cleaning_up_ = false;  // leaving Run through an exception: no more poll calls
+  Clock::time_point killed_at_;
+
+  InterruptCounts seen_interrupts_;
+  uint32_t interrupts_ = 0;
+  Clock::time_point root_signal_seen_[kNumInterruptSignals];
+  Clock::time_point forward_since_[kNumInterruptSignals];
+  Clock::time_point forward_due_[kNumInterruptSignals];
+};
+
+}  // namespace weft::launcher::internal
