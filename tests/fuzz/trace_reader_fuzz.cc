@@ -5,6 +5,7 @@
 //
 //   cmake -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DWEFT_FUZZ=ON ...
 //   ./trace_reader_fuzz -max_len=65536 tests/fuzz/corpus
+// Every build also links it into trace_reader_fuzz_smoke (smoke_main.cc), without libFuzzer.
 #include <unistd.h>
 
 #include <cmath>
@@ -32,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const std::string path = "/tmp/weft_fuzz_" + std::to_string(getpid()) + ".weft";
     if (!WriteTrace(path, *trace).ok()) continue;  // e.g. a thread table WriteTrace rejects
     weft::Result<Trace> again = ReadTrace(path);
+    unlink(path.c_str());
     if (!again.ok()) {
       std::fprintf(stderr, "re-read failed: %s\n", again.error().message.c_str());
       std::abort();

@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "capability.h"
 #include "weft/run.h"
 #include "weft/trace_io.h"
 
@@ -712,11 +713,10 @@ TEST(Conflicts, LargeTraceIsLinear) {
 
 // ---- real recordings ----
 
-// Records tests/programs/NAME with the random strategy; false (and a skip) where the
-// machine cannot run a controlled program.
-bool Record(const std::string& name, uint64_t seed, format::Trace* trace) {
+// Records tests/programs/NAME with the random strategy. The caller has checked
+// CannotSupervise(): every failure here is weft's, and says what was tried.
+::testing::AssertionResult Record(const std::string& name, uint64_t seed, format::Trace* trace) {
   std::string program = std::string(WEFT_CONFLICTS_PROGRAMS) + "/" + name;
-  if (access(program.c_str(), X_OK) != 0 || access(WEFT_CONFLICTS_SHIM, R_OK) != 0) return false;
   std::string path = (std::filesystem::temp_directory_path() /
                       ("weft-conflicts-" + std::to_string(getpid()) + "-" + name + ".weft"))
                          .string();
@@ -733,21 +733,27 @@ bool Record(const std::string& name, uint64_t seed, format::Trace* trace) {
   config.stdout_fd = null_fd;
   Result<session::RunReport> report = session::RunProgram(config);
   if (null_fd >= 0) close(null_fd);
-  if (!report.ok() || !report->controlled) {
+  const std::string what = "recording " + program + " (seed " + std::to_string(seed) + ")";
+  if (!report.ok()) {
     std::remove(path.c_str());
-    return false;
+    return ::testing::AssertionFailure() << what << ": " << report.error().message;
+  }
+  if (!report->controlled) {
+    std::remove(path.c_str());
+    return ::testing::AssertionFailure() << what << ": the program ran without the shim's control";
   }
   Result<format::Trace> read = format::ReadTrace(path);
   std::remove(path.c_str());
-  if (!read.ok()) return false;
+  if (!read.ok()) return ::testing::AssertionFailure() << what << ": " << read.error().message;
   *trace = std::move(read.value());
-  return true;
+  return ::testing::AssertionSuccess();
 }
 
 TEST(Conflicts, RecordedWithdrawRacy) {
+  if (!weft::testing::CannotSupervise().empty()) GTEST_SKIP() << weft::testing::CannotSupervise();
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     format::Trace trace;
-    if (!Record("withdraw_racy", seed, &trace)) GTEST_SKIP() << "cannot record here";
+    ASSERT_TRUE(Record("withdraw_racy", seed, &trace));
     std::vector<Conflict> c = FindConflicts(trace);
     // The mutex's accesses, in order: a pair wherever the next access is by another thread.
     uint32_t mutex = 0;
@@ -788,13 +794,14 @@ TEST(Conflicts, RecordedWithdrawRacy) {
 }
 
 TEST(Conflicts, RecordedLockOrderDeadlock) {
+  if (!weft::testing::CannotSupervise().empty()) GTEST_SKIP() << weft::testing::CannotSupervise();
   format::Trace trace;
   bool deadlocked = false;
   for (uint64_t seed = 1; seed <= 40 && !deadlocked; ++seed) {
-    if (!Record("lock_order_racy", seed, &trace)) GTEST_SKIP() << "cannot record here";
+    ASSERT_TRUE(Record("lock_order_racy", seed, &trace));
     deadlocked = trace.outcome.kind == format::Outcome::Kind::kDeadlock;
   }
-  if (!deadlocked) GTEST_SKIP() << "no seed in 1..40 deadlocked";
+  ASSERT_TRUE(deadlocked) << "no seed in 1..40 made lock_order_racy deadlock under the random walk";
   std::vector<Conflict> c = FindConflicts(trace);
   // Each worker's lock of its first mutex pairs with the other's blocked lock of it.
   std::vector<Conflict> pending;

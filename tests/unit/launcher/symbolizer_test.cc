@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -202,25 +201,24 @@ TEST(Symbolizer, OddMappingsAreSkipped) {
   EXPECT_TRUE(empty.Modules().empty());
 }
 
-TEST(Symbolizer, ThousandsOfAddressesAreFast) {
+// Many addresses in libc and in this binary (perf_test.cc times the same lookups).
+TEST(Symbolizer, ThousandsOfAddressesAreNamedAndCached) {
   Symbolizer symbolizer(SelfMaps());
   auto libc_base = reinterpret_cast<uint64_t>(&getpid) & ~uint64_t{0xfffff};
   auto self_base = reinterpret_cast<uint64_t>(&weft_test::KnownFunction) & ~uint64_t{0xffff};
   std::vector<uint64_t> addresses;
   for (uint64_t i = 0; i < 3000; ++i) addresses.push_back(libc_base + 0x28000 + i * 97);
   for (uint64_t i = 0; i < 2000; ++i) addresses.push_back(self_base + i * 13);
-  auto start = std::chrono::steady_clock::now();
+  std::vector<Symbolizer::Location> first;
+  for (uint64_t a : addresses) first.push_back(symbolizer.SymbolizeCode(a));
   int named = 0;
-  for (uint64_t a : addresses) named += !symbolizer.SymbolizeCode(a).function.empty();
-  double first = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  start = std::chrono::steady_clock::now();
-  for (uint64_t a : addresses) symbolizer.SymbolizeCode(a);
-  double cached = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("[ info ] 5000 addresses: %.1f ms first, %.2f ms cached (%d named)\n", first * 1e3,
-              cached * 1e3, named);
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    named += !first[i].function.empty();
+    Symbolizer::Location again = symbolizer.SymbolizeCode(addresses[i]);
+    ASSERT_EQ(again.function, first[i].function) << std::hex << addresses[i];
+    ASSERT_EQ(again.line, first[i].line) << std::hex << addresses[i];
+  }
   EXPECT_GT(named, 2500);
-  EXPECT_LT(first, 2.0);
-  EXPECT_LT(cached, first);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Run: exit codes, crashes, timeouts, process trees, signals to weft, and no leaks.
+// Run: exit codes, crashes, timeouts, process trees, signals to weft, and no leaks. How long
+// it takes is perf_test.cc's (label perf).
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,9 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -176,13 +175,12 @@ TEST(Run, ForkedChildIsDetachedAndKeepsRunning) {
   close(out);
   EXPECT_EQ(r.kind, RunResult::Kind::kExited);
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_LT(r.wall_seconds, 0.7) << "Run must not wait for the child's 1 s sleep";
 
   pid_t child = atoi(ReadFile(out_path).c_str());
   ASSERT_GT(child, 0);
   EXPECT_EQ(testing::ProcStatusField(child, "TracerPid"), "0");
   std::string state = testing::ProcStatusField(child, "State");
-  EXPECT_FALSE(state.empty()) << "the child must still be alive";
+  EXPECT_FALSE(state.empty()) << "the child must still be alive: Run must not wait for its end";
   EXPECT_TRUE(state.rfind("S", 0) == 0 || state.rfind("R", 0) == 0) << state;
   kill(child, SIGKILL);
 }
@@ -192,8 +190,7 @@ TEST(Run, TimeoutKillsTheProgram) {
   RunResult r = MustRun(options);
   EXPECT_EQ(r.kind, RunResult::Kind::kTimeout);
   EXPECT_EQ(r.signal, SIGKILL);
-  EXPECT_GE(r.wall_seconds, 0.3);
-  EXPECT_LT(r.wall_seconds, 2.0);
+  EXPECT_GE(r.wall_seconds, 0.3) << "not before the timeout";
   EXPECT_TRUE(MapsHold(r.maps, "sleep_forever"));
 }
 
@@ -224,8 +221,7 @@ TEST(Run, SubprocessesThroughSystem) {
 TEST(Run, StopAndContinueDoNotHang) {
   RunResult r = MustRun(OptionsFor(Program("stop_cont"), {}, 10));
   EXPECT_EQ(r.kind, RunResult::Kind::kExited);
-  EXPECT_EQ(r.exit_code, 7);
-  EXPECT_LT(r.wall_seconds, 5);
+  EXPECT_EQ(r.exit_code, 7) << "a hang would have been a timeout after 10 s";
 }
 
 TEST(Run, ExecFailureIsAnError) {
@@ -378,7 +374,6 @@ TEST(Run, ThirdInterruptKillsTheTree) {
   EXPECT_EQ(r.kind, RunResult::Kind::kSignaled);
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_EQ(r.interrupted_by, SIGINT);
-  EXPECT_LT(r.wall_seconds, 0.3 + 0.25);
   ASSERT_FALSE(r.warnings.empty());
   EXPECT_THAT(r.warnings[0], HasSubstr("killed"));
 }
@@ -539,49 +534,14 @@ TEST(Run, TwoHundredRunsLeakNothing) {
   // Warm up once: the first Run may open files that stay open (e.g. libc's caches).
   MustRun(OptionsFor(Program("two_threads")));
   int fds_before = CountOpenFds();
-  auto start = std::chrono::steady_clock::now();
   int failures = 0;
   for (int i = 0; i < 200; ++i) {
     auto r = launcher::Run(OptionsFor(Program("two_threads")));
     if (!r.ok() || r->exit_code != 0) ++failures;
   }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(CountOpenFds(), fds_before);
   EXPECT_THAT(Children(), ::testing::IsEmpty()) << "no zombies left";
-  std::printf("[ info ] 200 runs of two_threads: %.1f runs/s\n", 200 / seconds);
-  // weft explore wants >= 100 runs/s on an idle machine; this bound only catches a fixed
-  // sleep per run, so that a loaded CI machine does not fail it.
-  EXPECT_GT(200 / seconds, 20);
-}
-
-double MedianSeconds(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-TEST(Run, CostOfOneRunComparedToForkExec) {
-  std::vector<double> plain, traced;
-  for (int i = 0; i < 20; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    pid_t pid = fork();
-    if (pid == 0) {
-      execl("/bin/true", "true", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    auto t1 = std::chrono::steady_clock::now();
-    auto r = launcher::Run(OptionsFor("/bin/true"));
-    auto t2 = std::chrono::steady_clock::now();
-    ASSERT_TRUE(r.ok());
-    plain.push_back(std::chrono::duration<double>(t1 - t0).count());
-    traced.push_back(std::chrono::duration<double>(t2 - t1).count());
-  }
-  double p = MedianSeconds(plain), t = MedianSeconds(traced);
-  std::printf("[ info ] /bin/true median: fork+exec+wait %.3f ms, Run %.3f ms (x%.2f)\n", p * 1e3,
-              t * 1e3, t / p);
-  EXPECT_LT(t, p * 4 + 0.002);
 }
 
 }  // namespace
