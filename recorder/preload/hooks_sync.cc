@@ -6,6 +6,7 @@
 // one, so which waiter a signal wakes is the strategy's choice.
 #include <errno.h>
 
+#include "glibc_layout.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -43,8 +44,7 @@ int MutexLock(pthread_mutex_t* m, uint16_t flags, clockid_t clock, const struct 
   Schedule(self, op);
   int rc;
   if (MutexAvailable(m, self)) {
-    if (m->__data.__lock != 0 && (m->__data.__kind & 3) == PTHREAD_MUTEX_ERRORCHECK &&
-        !(flags & WEFT_F_TRY)) {
+    if (MutexLocked(m) && MutexType(m) == PTHREAD_MUTEX_ERRORCHECK && !(flags & WEFT_F_TRY)) {
       rc = EDEADLK;  // relock by the owner of an error-checking mutex
     } else {
       rc = real.pthread_mutex_trylock(m);
@@ -135,11 +135,6 @@ int CondWake(pthread_cond_t* c, bool all) {
   int woken = WakeCondWaiters(self, c, op.obj, all, &woken_tid);
   Emit(self, kind, 0, op.obj, all ? woken : woken_tid);
   return 0;
-}
-
-clockid_t CondClock(pthread_cond_t* c) {
-  // glibc keeps the clock in bit 0 of __wrefs (set by pthread_cond_init from the attr).
-  return (c->__data.__wrefs & 1) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 }
 
 // ---- semaphore ----
@@ -417,9 +412,8 @@ WEFT_EXPORT int pthread_barrier_wait(pthread_barrier_t* b) {
   Thread* self = Self();
   Object* o = FindObject(b);
   if (o == nullptr) {
-    // Initialized before control started: glibc keeps the count at offset 8.
-    uint32_t count = reinterpret_cast<const uint32_t*>(b)[2];
-    o = ObjectFor(b, WEFT_OBJ_BARRIER, count);
+    // Initialized before control started: the count is in glibc's barrier.
+    o = ObjectFor(b, WEFT_OBJ_BARRIER, BarrierCount(b));
   }
   Op op = MakeOp(WEFT_EV_BARRIER_WAIT, b, WEFT_OBJ_BARRIER);
   Schedule(self, op);
@@ -448,8 +442,7 @@ WEFT_EXPORT int pthread_once(pthread_once_t* once, void (*init)(void)) {
     if (!Controlled(guard)) return real.pthread_once(once, init);
     self = Self();
     o = ObjectFor(once, WEFT_OBJ_ONCE);
-    // glibc marks a finished once control with bit 1 (__PTHREAD_ONCE_DONE).
-    if (o->once_state == 0 && (*reinterpret_cast<volatile int*>(once) & 2) != 0) o->once_state = 2;
+    if (o->once_state == 0 && OnceDone(once)) o->once_state = 2;
     op = MakeOp(WEFT_EV_ONCE, once, WEFT_OBJ_ONCE);
     Schedule(self, op);
     if (o->once_state == 2) {

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "glibc_layout.h"
 #include "ring.h"
 #include "shim.h"
 #include "weft/strategy.h"
@@ -224,6 +225,7 @@ void Start() {
   }
   if (s->mode != WEFT_MODE_CONTROLLED) return;
   g_session = s;
+  RequireGlibcLayout();
   g_state = ShimState::kStarting;
 
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
@@ -795,14 +797,14 @@ uint64_t DeadlineFromRel(const struct timespec* rel) {
 
 // ---- real mutex state (glibc's struct __pthread_mutex_s) ----
 int16_t MutexHolder(pthread_mutex_t* m) {
-  if (m->__data.__lock == 0) return kNoThread;
-  return TidOfOsTid(m->__data.__owner);
+  if (!MutexLocked(m)) return kNoThread;
+  return TidOfOsTid(MutexOwnerTid(m));
 }
 
 bool MutexAvailable(pthread_mutex_t* m, const Thread* self) {
-  if (m->__data.__lock == 0) return true;
-  if (m->__data.__owner == self->os_tid) {
-    int kind = m->__data.__kind & 3;
+  if (!MutexLocked(m)) return true;
+  if (MutexOwnerTid(m) == self->os_tid) {
+    int kind = MutexType(m);
     // A recursive relock succeeds and an error-checking one fails at once (EDEADLK);
     // a normal mutex relocked by its owner blocks forever: a self-deadlock.
     return kind == PTHREAD_MUTEX_RECURSIVE || kind == PTHREAD_MUTEX_ERRORCHECK;

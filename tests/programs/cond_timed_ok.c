@@ -9,6 +9,9 @@
  * 4. Same with clockwait and a signaller sleeping 30 ms.
  * 5. The waiter polls with 5 ms clockwait deadlines while the signaller sleeps 40 ms:
  *    at least one poll times out, then the flag is seen.
+ * 6. A condition created with pthread_condattr_setclock(CLOCK_MONOTONIC): timedwait takes
+ *    a CLOCK_MONOTONIC deadline (+50 ms, nobody signals: ETIMEDOUT once the monotonic
+ *    clock reached it), and with a 10 s deadline it wakes by the signal.
  *
  * Expected outcome: "cond timed ok", exit 0. Any failed check prints it and exits 1.
  * Families: pthread_cond_timedwait/clockwait/signal, mutex, nanosleep, clock_gettime.
@@ -115,12 +118,47 @@ static void expect_polls(void) {
   EXPECT(timeouts >= 1);
 }
 
+static void expect_monotonic_condition(void) {
+  pthread_condattr_t attr;
+  pthread_cond_t cond;
+  CHECK0(pthread_condattr_init(&attr));
+  CHECK0(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
+  CHECK0(pthread_cond_init(&cond, &attr));
+  CHECK0(pthread_condattr_destroy(&attr));
+  struct timespec deadline = deadline_in(CLOCK_MONOTONIC, 50 * 1000000L);
+  CHECK0(pthread_mutex_lock(&lock));
+  int rc;
+  do {
+    rc = pthread_cond_timedwait(&cond, &lock, &deadline);
+  } while (rc == 0);
+  CHECK0(pthread_mutex_unlock(&lock));
+  EXPECT(rc == ETIMEDOUT);
+  EXPECT(now_ns(CLOCK_MONOTONIC) >= ts_ns(deadline));
+  CHECK0(pthread_cond_destroy(&cond));
+
+  /* The signaller signals flag_cond: wait on a monotonic flag_cond for this part. */
+  CHECK0(pthread_condattr_init(&attr));
+  CHECK0(pthread_condattr_setclock(&attr, CLOCK_MONOTONIC));
+  CHECK0(pthread_cond_destroy(&flag_cond));
+  CHECK0(pthread_cond_init(&flag_cond, &attr));
+  CHECK0(pthread_condattr_destroy(&attr));
+  flag = 0;
+  pthread_t s;
+  CHECK0(pthread_create(&s, NULL, signaller, (void*)(intptr_t)20));
+  deadline = deadline_in(CLOCK_MONOTONIC, 10LL * 1000000000);
+  CHECK0(pthread_mutex_lock(&lock));
+  while (!flag) EXPECT(pthread_cond_timedwait(&flag_cond, &lock, &deadline) == 0);
+  CHECK0(pthread_mutex_unlock(&lock));
+  CHECK0(pthread_join(s, NULL));
+}
+
 int main(void) {
   expect_timeout(0);
   expect_timeout(1);
   expect_signal(0, 20);
   expect_signal(1, 30);
   expect_polls();
+  expect_monotonic_condition();
   printf("cond timed ok\n");
   return 0;
 }

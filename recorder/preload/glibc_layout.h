@@ -1,0 +1,98 @@
+// glibc_layout.h — every field of glibc's private structures that the shim reads, in one
+// place, and the start-up check that the running glibc lays them out as weft was built for.
+// The shim reads these fields only through the accessors below.
+#pragma once
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+namespace weft::shim {
+
+// Byte offsets (and one bit) of what the shim reads inside glibc's public types.
+struct GlibcLayout {
+  size_t mutex_lock;     // pthread_mutex_t __data.__lock: int, 0 = unlocked
+  size_t mutex_owner;    // pthread_mutex_t __data.__owner: int, kernel tid of the holder
+  size_t mutex_kind;     // pthread_mutex_t __data.__kind: int, low 2 bits = PTHREAD_MUTEX_*
+  size_t cond_wrefs;     // pthread_cond_t __data.__wrefs: unsigned, holds the clock bit
+  unsigned cond_clock;   // the bit of __wrefs set for a CLOCK_MONOTONIC condition
+  size_t barrier_count;  // pthread_barrier_t (struct pthread_barrier): unsigned count
+  int once_done;         // pthread_once_t: the bit glibc sets when the routine finished
+};
+
+// The layout of the glibc weft is built against (Debian 12: glibc 2.36).
+inline constexpr GlibcLayout kGlibcLayout = {
+    offsetof(pthread_mutex_t, __data.__lock),
+    offsetof(pthread_mutex_t, __data.__owner),
+    offsetof(pthread_mutex_t, __data.__kind),
+    offsetof(pthread_cond_t, __data.__wrefs),
+    2,  // __PTHREAD_COND_CLOCK_MONOTONIC_MASK (bit 0, 1, is the process-shared bit)
+    8,  // nptl's struct pthread_barrier: in, current_round, count, shared, out
+    2,  // __PTHREAD_ONCE_DONE
+};
+
+// The mutex type bits of __kind (PTHREAD_MUTEX_NORMAL, _RECURSIVE, _ERRORCHECK).
+inline constexpr int kGlibcMutexTypeMask = 3;
+
+namespace glibc_detail {
+inline int ReadInt(const void* object, size_t offset) {
+  return *reinterpret_cast<const int*>(static_cast<const char*>(object) + offset);
+}
+}  // namespace glibc_detail
+
+// Whether the real mutex is locked (by anyone).
+inline bool MutexLocked(const pthread_mutex_t* m) {
+  return glibc_detail::ReadInt(m, kGlibcLayout.mutex_lock) != 0;
+}
+// The kernel tid glibc recorded as the holder (0 when unlocked).
+inline pid_t MutexOwnerTid(const pthread_mutex_t* m) {
+  return glibc_detail::ReadInt(m, kGlibcLayout.mutex_owner);
+}
+// PTHREAD_MUTEX_NORMAL, _RECURSIVE or _ERRORCHECK.
+inline int MutexType(const pthread_mutex_t* m) {
+  return glibc_detail::ReadInt(m, kGlibcLayout.mutex_kind) & kGlibcMutexTypeMask;
+}
+// The clock of a condition variable (set by pthread_cond_init from its attributes).
+inline clockid_t CondClock(const pthread_cond_t* c) {
+  unsigned wrefs = static_cast<unsigned>(glibc_detail::ReadInt(c, kGlibcLayout.cond_wrefs));
+  return (wrefs & kGlibcLayout.cond_clock) != 0 ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+}
+// The thread count a barrier was initialized with.
+inline uint32_t BarrierCount(const pthread_barrier_t* b) {
+  return static_cast<uint32_t>(glibc_detail::ReadInt(b, kGlibcLayout.barrier_count));
+}
+// Whether glibc has finished this once control's routine.
+inline bool OnceDone(const pthread_once_t* once) {
+  return (*reinterpret_cast<const volatile int*>(once) & kGlibcLayout.once_done) != 0;
+}
+
+// The real glibc functions the check runs (never the shim's hooks).
+struct GlibcFunctions {
+  int (*mutex_init)(pthread_mutex_t*, const pthread_mutexattr_t*);
+  int (*mutex_lock)(pthread_mutex_t*);
+  int (*mutex_unlock)(pthread_mutex_t*);
+  int (*mutex_destroy)(pthread_mutex_t*);
+  int (*cond_init)(pthread_cond_t*, const pthread_condattr_t*);
+  int (*cond_destroy)(pthread_cond_t*);
+  int (*barrier_init)(pthread_barrier_t*, const pthread_barrierattr_t*, unsigned);
+  int (*barrier_destroy)(pthread_barrier_t*);
+  int (*once)(pthread_once_t*, void (*)(void));
+};
+
+// Checks `layout` against the running glibc: initializes and locks private objects of each
+// kind the shim reads (normal, recursive and error-checking mutexes, condition variables on
+// both clocks, barriers, a once control) with `fns` and reads them back through `layout`.
+// `tid` is the calling thread's kernel tid. Returns true when every field says what the
+// shim expects (why = ""); otherwise false with a NUL-terminated reason in why[0..why_size)
+// that names the field and says what to do.
+bool CheckGlibcLayout(const GlibcLayout& layout, const GlibcFunctions& fns, pid_t tid, char* why,
+                      size_t why_size);
+
+// Start-up (glibc_check.cc): checks kGlibcLayout with the real functions. On a mismatch the
+// shim never takes control: the reason goes to stderr and the session's error field
+// (WEFT_STATUS_SHIM_ERROR) and the process ends, so the run is reported as a shim error.
+// NB: call it after the session is mapped and the real functions are resolved.
+void RequireGlibcLayout();
+
+}  // namespace weft::shim
