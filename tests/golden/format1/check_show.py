@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Diffs today's `weft show` of the checked-in format-1 traces against what the release
+that recorded them printed (README.md). Exit 0 = same, 1 = a difference (printed)."""
+import argparse
+import difflib
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Keys today's `weft show --json` has and the format-1 release's did not, by JSON path
+# ("." = the top-level object), each with why it was added. Nothing else may differ.
+ADDED_KEYS = {
+    ".schedule": "the typed schedule spec of format 2; a format-1 trace has none, so its "
+                 "kind is 'unspecified' (strategy and seed stay where they were)",
+}
+
+
+def compare(old, new, path, problems):
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old:
+            sub = (path if path != "." else "") + "." + key
+            if key not in new:
+                problems.append(f"{sub}: missing from today's output")
+            else:
+                compare(old[key], new[key], sub, problems)
+        for key in new:
+            sub = (path if path != "." else "") + "." + key
+            if key not in old and sub not in ADDED_KEYS:
+                problems.append(f"{sub}: new key, not explained in ADDED_KEYS")
+        if list(k for k in new if k in old) != list(old):
+            problems.append(f"{path}: keys are in another order")
+    elif isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            problems.append(f"{path}: {len(old)} entries before, {len(new)} now")
+        for i, (a, b) in enumerate(zip(old, new)):
+            compare(a, b, f"{path}[{i}]", problems)
+    elif old != new or type(old) != type(new):
+        problems.append(f"{path}: was {old!r}, is {new!r}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--weft", required=True)
+    args = parser.parse_args()
+    weft = os.path.abspath(args.weft)
+    traces = sorted(f for f in os.listdir(HERE) if f.endswith(".weft"))
+    if not traces:
+        print(f"no .weft files in {HERE}")
+        return 1
+    failed = False
+    for trace in traces:
+        name = trace[: -len(".weft")]
+
+        def show(*extra):
+            done = subprocess.run([weft, "show", *extra, trace], cwd=HERE,
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"weft show {' '.join(extra)} {trace} failed "
+                                 f"({done.returncode}): {done.stderr.strip()}")
+            return done.stdout
+
+        with open(os.path.join(HERE, name + ".show.expected")) as f:
+            expected_text = f.read()
+        text = show()
+        if text != expected_text:
+            failed = True
+            print(f"{trace}: `weft show` differs from {name}.show.expected:")
+            sys.stdout.writelines(difflib.unified_diff(
+                expected_text.splitlines(True), text.splitlines(True),
+                f"{name}.show.expected", "today"))
+        with open(os.path.join(HERE, name + ".json.expected")) as f:
+            expected_json = json.load(f)
+        problems = []
+        compare(expected_json, json.loads(show("--json")), ".", problems)
+        if problems:
+            failed = True
+            print(f"{trace}: `weft show --json` differs from {name}.json.expected:")
+            for p in problems:
+                print("  " + p)
+        if not failed:
+            print(f"{trace}: same as the format-1 release")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
