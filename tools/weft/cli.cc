@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -174,10 +175,15 @@ Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std:
     return MakeError("cannot run the program of '" + path + "': " + program.error().message);
   Result<std::string> shim = FindShim();
   if (!shim.ok()) return shim.error();
-  if (!h.cwd.empty() && chdir(h.cwd.c_str()) != 0) {
-    Say("note: the recorded working directory " + h.cwd + " is gone; running in the current one");
-  }
   session::RunConfig config;
+  if (!h.cwd.empty()) {
+    struct stat st;
+    if (stat(h.cwd.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      config.cwd = h.cwd;
+    } else {
+      Say("note: the recorded working directory " + h.cwd + " is gone; running in the current one");
+    }
+  }
   config.argv = h.argv;
   config.executable = program->path;
   for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);

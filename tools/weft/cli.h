@@ -64,7 +64,7 @@ std::vector<std::string> CurrentEnvironment();
 Result<session::RunConfig> ConfigForProgram(const std::vector<std::string>& argv);
 
 // A RunConfig that runs the program of a recorded trace again as it was recorded: same
-// executable, arguments, environment, working directory (this process chdirs there),
+// executable, arguments, environment, working directory (the program's, not weft's),
 // virtual clock bases and limits. The strategy is left to the caller.
 Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path);
 

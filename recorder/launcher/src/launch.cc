@@ -82,6 +82,7 @@ Result<RunResult> Run(const SpawnOptions& options) {
   internal::RunSignals signals;
   internal::ChildPlan plan;
   plan.executable = options.executable.c_str();
+  plan.cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.keep_fds = options.keep_fds.data();

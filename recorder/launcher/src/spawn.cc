@@ -70,6 +70,11 @@ int ChildMain(void* arg) {
       ChildFail(plan, kStageKeepFd, r, plan.keep_fds[i]);
     }
   }
+  // Without CLONE_FS the child has its own working directory: this leaves weft's alone.
+  if (plan.cwd != nullptr &&
+      (r = internal::RawSyscall(SYS_chdir, reinterpret_cast<long>(plan.cwd))) < 0) {
+    ChildFail(plan, kStageCwd, r, 0);
+  }
   // NB: exec only once the parent has seized us, so that the exec event and every clone of
   // the program are traced.
   WaitUntilSeized(plan);
@@ -114,7 +119,8 @@ void ReleaseChild(ChildPlan* plan) {
   syscall(SYS_futex, &plan->go, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
-std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe) {
+std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,
+                                 const std::string& cwd) {
   std::string why = std::strerror(f.error);
   switch (f.stage) {
     case kStagePersonality:
@@ -133,6 +139,9 @@ std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe) 
     case kStageKeepFd:
       return "cannot start '" + exe + "': cannot pass fd " + std::to_string(f.detail) +
              " to it: " + why + " (is the fd open?)";
+    case kStageCwd:
+      return "cannot start '" + exe + "': cannot change into its working directory '" + cwd +
+             "': " + why + " (does the directory still exist?)";
     case kStageExec: {
       std::string hint;
       if (f.error == ENOENT) hint = " (the file or its ELF interpreter is missing)";

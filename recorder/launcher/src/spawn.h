@@ -18,6 +18,7 @@ enum ChildStage : int {
   kStageStderr = 3,
   kStageKeepFd = 4,
   kStageExec = 5,
+  kStageCwd = 6,
 };
 struct ChildFailure {
   int stage;
@@ -30,6 +31,7 @@ struct ChildFailure {
 // or looked up in it. Lives in Run's frame, which outlives the child's use of it.
 struct ChildPlan {
   const char* executable;
+  const char* cwd;  // nullptr = stay in the caller's working directory
   char* const* argv;
   char* const* envp;
   const int* keep_fds;
@@ -58,6 +60,7 @@ pid_t SpawnChild(ChildPlan* plan, char* stack_top);
 void ReleaseChild(ChildPlan* plan);
 
 // The error for a child that could not get to the program (plan->failed is set).
-std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe);
+std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,
+                                 const std::string& cwd);
 
 }  // namespace weft::launcher::internal

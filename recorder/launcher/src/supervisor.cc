@@ -102,7 +102,7 @@ Result<RunResult> Supervisor::Loop() {
 
   // NB: the root has been reaped: whatever the child wrote is complete.
   if (!root_exec_seen_ && plan_->failed.load(std::memory_order_acquire)) {
-    return MakeError(DescribeChildFailure(plan_->failure, options_.executable));
+    return MakeError(DescribeChildFailure(plan_->failure, options_.executable, options_.cwd));
   }
   if (timed_out_) {
     result_.kind = RunResult::Kind::kTimeout;

@@ -91,7 +91,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.shim_protocol = WEFT_SHIM_PROTOCOL_VERSION;
   header.argv = config.argv;
   header.executable = config.executable;
-  header.cwd = Cwd();
+  header.cwd = config.cwd.empty() ? Cwd() : config.cwd;
   header.env = SplitEnv(config.env);
   header.strategy = config.strategy;
   header.seed = config.seed;
@@ -116,6 +116,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   spawn.executable = config.executable;
   spawn.env = ProgramEnvironment(config.env, config.shim_path, session->fd());
   spawn.keep_fds = {session->fd()};
+  spawn.cwd = config.cwd;
   spawn.timeout_seconds = config.timeout_seconds;
   spawn.stdout_fd = config.stdout_fd;
   spawn.stderr_fd = config.stderr_fd;

@@ -37,6 +37,7 @@ struct RunConfig {
   std::string executable;         // resolved path (launcher::ResolveProgram)
   std::vector<std::string> env;   // the program's environment, "K=V" (without weft's)
   std::string shim_path;          // libweft_preload.so
+  std::string cwd;                // the program's working directory ("" = weft's own)
   // "random": seeded random walk. "replay": follow replay_of exactly; anything else is a
   // divergence. "guided": follow a schedule (replay_of's first `prefix` events, checked, or
   // the thread list `schedule`, unchecked), then run `forced_tid` once if set, then the
