@@ -97,7 +97,7 @@ MainWindow::MainWindow(bool batch, QWidget* parent) : QMainWindow(parent), batch
   statusBar()->addPermanentWidget(status_label_);
   resize(1500, 950);
   UpdateActions();
-  // The search panel offers what this weft's explore knows (a quick `weft explore --help`).
+  // The search panel offers what this weft's explore knows (`--list-strategies --json`).
   if (!batch_) QTimer::singleShot(0, this, &MainWindow::LoadStrategies);
 }
 
@@ -450,7 +450,7 @@ bool MainWindow::Replay() {
   job_run_ = current_;
   current_->banner()->SetNote(tr("replaying…"));
   job_->Start({QStringLiteral("replay"), current_->trace_data()->path, QStringLiteral("--json")},
-              true);
+              QLatin1String(kReplaySchema));
   UpdateActions();
   return true;
 }
@@ -471,7 +471,7 @@ bool MainWindow::StopAtSelected() {
   current_->banner()->SetNote(tr("replaying up to event %1…").arg(index));
   job_->Start({QStringLiteral("replay"), path, QStringLiteral("--stop-at"), QString::number(index),
                QStringLiteral("-o"), out, QStringLiteral("--json")},
-              true);
+              QLatin1String(kReplaySchema));
   UpdateActions();
   return true;
 }
@@ -489,7 +489,7 @@ bool MainWindow::Permute(uint32_t at, uint32_t tid) {
   job_->Start({QStringLiteral("permute"), path, QStringLiteral("--at"), QString::number(at),
                QStringLiteral("--thread"), QString::number(tid), QStringLiteral("-o"), out,
                QStringLiteral("--json")},
-              true);
+              QLatin1String(kPermuteSchema));
   UpdateActions();
   return true;
 }
@@ -543,12 +543,7 @@ void MainWindow::OnJobFinished(const CliReport& report) {
   } else if (kind == QStringLiteral("permute")) {
     QString trace = j.value(QStringLiteral("trace")).toString();
     pending_output_ = j.value(QStringLiteral("output")).toString();
-    if (pending_output_.isEmpty()) {
-      // The JSON is the last line of stdout; anything before it is the program's.
-      QString out = QString::fromUtf8(report.out);
-      pending_output_ = out.left(std::max<qsizetype>(0, out.trimmed().lastIndexOf('\n')));
-    }
-    pending_note_ = j.value(QStringLiteral("forced")).toBool(true)
+    pending_note_ = j.value(QStringLiteral("forced")).toBool()
                         ? QString()
                         : tr("the thread could not run there (%1); the run went on unchanged")
                               .arg(j.value(QStringLiteral("divergence")).toString());

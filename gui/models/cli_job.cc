@@ -4,8 +4,8 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
-#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -20,81 +20,106 @@ QString FindWeftExecutable() {
   return QStandardPaths::findExecutable(QStringLiteral("weft"));
 }
 
-bool ParseExploreProgress(const QString& line, ExploreProgress* out) {
-  static const QRegularExpression kLine(
-      QStringLiteral(R"(weft: run (\d+)/(\d+) \(seed (\d+)\) ([0-9.]+) runs/s(: FAILED)?\s*$)"));
-  QRegularExpressionMatch m = kLine.match(line);
-  if (!m.hasMatch()) return false;
+namespace {
+
+// "an older or newer weft" hint for a document of an unexpected schema.
+QString SchemaMismatch(const QString& what, const QString& got, const QString& want) {
+  return QStringLiteral(
+             "%1 is a '%2' document, but this weft-gui reads '%3' (an older or newer weft? "
+             "use the weft built with this weft-gui, or set WEFT_CLI to it)")
+      .arg(what, got.isEmpty() ? QStringLiteral("(no schema)") : got, want);
+}
+
+uint64_t UintOf(const QJsonValue& v) { return v.toVariant().toULongLong(); }
+
+}  // namespace
+
+bool ParseProgressLine(const QString& line, ExploreProgress* out, QString* error) {
+  QString trimmed = line.trimmed();
+  if (!trimmed.startsWith(QLatin1Char('{'))) return false;
+  QJsonParseError parse_error;
+  QJsonDocument doc = QJsonDocument::fromJson(trimmed.toUtf8(), &parse_error);
+  if (!doc.isObject()) return false;
+  QJsonObject j = doc.object();
+  QString schema = j.value(QStringLiteral("schema")).toString();
+  if (schema != QLatin1String(kProgressSchema)) {
+    if (error) {
+      *error =
+          SchemaMismatch(QStringLiteral("a progress line"), schema, QLatin1String(kProgressSchema));
+    }
+    return false;
+  }
   ExploreProgress p;
-  p.run = m.captured(1).toULongLong();
-  p.runs = m.captured(2).toULongLong();
-  p.seed = m.captured(3).toULongLong();
-  p.runs_per_second = m.captured(4).toDouble();
-  p.failed = !m.captured(5).isEmpty();
+  p.command = j.value(QStringLiteral("command")).toString();
+  p.run = UintOf(j.value(QStringLiteral("run")));
+  p.runs = UintOf(j.value(QStringLiteral("runs")));
+  QJsonValue seed = j.value(QStringLiteral("seed"));
+  p.seed = seed.isDouble() ? seed.toVariant().toLongLong() : -1;
+  p.runs_per_second = j.value(QStringLiteral("runs_per_second")).toDouble();
+  p.failed = j.value(QStringLiteral("failed")).toBool(false);
+  p.failures = UintOf(j.value(QStringLiteral("failures")));
   *out = p;
   return true;
 }
 
-QStringList ParseStrategies(const QString& help) {
-  // Two shapes: "--strategy NAME   random (default), pct" (a list), or one strategy per
-  // description line, "name: what it does" / "name (default): ...", on the --strategy line
-  // and the lines after it (also under the options that belong to one strategy).
-  static const QRegularExpression kOption(
-      QStringLiteral("^\\s*-\\S*(, -\\S+)?( [A-Z]+)?\\s{2,}(.*)$"));
-  static const QRegularExpression kEntry(
-      QStringLiteral("^([a-z][a-z0-9_-]*)( \\(default\\))?(:|$)"));
-  static const QRegularExpression kName(QStringLiteral("^[a-z][a-z0-9_-]*$"));
-  QStringList names;
-  QString list;
-  bool in_strategies = false;
-  for (const QString& line : help.split(QLatin1Char('\n'))) {
-    if (line.trimmed().isEmpty()) {
-      if (in_strategies) break;
-      continue;
-    }
-    QString description;
-    QRegularExpressionMatch option = kOption.match(line);
-    if (option.hasMatch()) {
-      description = option.captured(3).trimmed();
-      if (line.trimmed().startsWith(QStringLiteral("--strategy"))) {
-        in_strategies = true;
-        list = description;
-      }
-    } else if (line.startsWith(QStringLiteral("    "))) {
-      description = line.trimmed();
-    } else if (in_strategies) {
-      break;
-    }
-    if (!in_strategies) continue;
-    QRegularExpressionMatch entry = kEntry.match(description);
-    if (entry.hasMatch() && !names.contains(entry.captured(1))) names << entry.captured(1);
+QList<StrategyInfo> ParseStrategyList(const QByteArray& json, QString* error) {
+  QJsonParseError parse_error;
+  QJsonDocument doc = QJsonDocument::fromJson(json.trimmed(), &parse_error);
+  if (!doc.isObject()) {
+    if (error) *error = QStringLiteral("the strategy list is not a JSON object");
+    return {};
   }
-  if (names.size() <= 1 && list.contains(QLatin1Char(','))) {
-    names.clear();
-    list.remove(QRegularExpression(QStringLiteral("\\([^)]*\\)")));
-    for (const QString& part :
-         list.split(QRegularExpression(QStringLiteral("[,|/ ]+")), Qt::SkipEmptyParts)) {
-      if (kName.match(part).hasMatch() && part != QStringLiteral("or") && !names.contains(part)) {
-        names << part;
-      }
+  QJsonObject j = doc.object();
+  QString schema = j.value(QStringLiteral("schema")).toString();
+  if (schema != QLatin1String(kStrategiesSchema)) {
+    if (error) {
+      *error = SchemaMismatch(QStringLiteral("the strategy list"), schema,
+                              QLatin1String(kStrategiesSchema));
     }
+    return {};
   }
-  return names;
+  QList<StrategyInfo> list;
+  for (const QJsonValue& v : j.value(QStringLiteral("strategies")).toArray()) {
+    QJsonObject o = v.toObject();
+    StrategyInfo info;
+    info.name = o.value(QStringLiteral("name")).toString();
+    if (info.name.isEmpty()) continue;
+    info.is_default = o.value(QStringLiteral("default")).toBool(false);
+    info.description = o.value(QStringLiteral("description")).toString();
+    for (const QJsonValue& pv : o.value(QStringLiteral("parameters")).toArray()) {
+      QJsonObject po = pv.toObject();
+      info.parameters.push_back({po.value(QStringLiteral("name")).toString(),
+                                 po.value(QStringLiteral("type")).toString(),
+                                 po.value(QStringLiteral("default")).toString(),
+                                 po.value(QStringLiteral("help")).toString()});
+    }
+    list.push_back(info);
+  }
+  if (list.isEmpty() && error) *error = QStringLiteral("the strategy list names no strategy");
+  return list;
 }
 
-QStringList FallbackStrategies() { return {QStringLiteral("random")}; }
+QStringList FallbackStrategies() {
+  return {QStringLiteral("random"), QStringLiteral("pct"), QStringLiteral("bounded"),
+          QStringLiteral("conflicts")};
+}
 
-QJsonObject ParseJsonReport(const QByteArray& out, QString* error) {
+QJsonObject ParseJsonReport(const QByteArray& out, const QString& schema, QString* error) {
   QList<QByteArray> lines = out.split('\n');
-  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
-    QByteArray line = it->trimmed();
-    if (!line.startsWith('{')) continue;
-    QJsonParseError parse_error;
-    QJsonDocument doc = QJsonDocument::fromJson(line, &parse_error);
-    if (doc.isObject()) return doc.object();
+  while (!lines.isEmpty() && lines.back().trimmed().isEmpty()) lines.pop_back();
+  QJsonDocument doc;
+  if (!lines.isEmpty()) doc = QJsonDocument::fromJson(lines.back().trimmed());
+  if (!doc.isObject()) {
+    if (error) *error = QStringLiteral("it printed no JSON document");
+    return {};
   }
-  if (error) *error = QStringLiteral("it printed no JSON report");
-  return {};
+  QJsonObject j = doc.object();
+  QString got = j.value(QStringLiteral("schema")).toString();
+  if (got != schema) {
+    if (error) *error = SchemaMismatch(QStringLiteral("its output"), got, schema);
+    return {};
+  }
+  return j;
 }
 
 CliJob::CliJob(QObject* parent) : QObject(parent) {}
@@ -109,11 +134,11 @@ CliJob::~CliJob() {
 
 bool CliJob::running() const { return !done_; }
 
-bool CliJob::Start(const QStringList& args, bool expect_json, const QString& working_dir) {
+bool CliJob::Start(const QStringList& args, const QString& schema, const QString& working_dir) {
   if (!done_) return false;
   done_ = false;
   canceled_ = false;
-  expect_json_ = expect_json;
+  schema_ = schema;
   err_buffer_.clear();
   err_all_.clear();
   QString weft = FindWeftExecutable();
@@ -189,18 +214,21 @@ void CliJob::OnFinished(int exit_code, QProcess::ExitStatus status) {
   report.out = process_->readAllStandardOutput();
   report.err = err_all_;
   QString json_error;
-  if (expect_json_) report.json = ParseJsonReport(report.out, &json_error);
+  if (!schema_.isEmpty()) report.json = ParseJsonReport(report.out, schema_, &json_error);
   if (canceled_) {
     report.error = QStringLiteral("`%1` was canceled").arg(command_);
   } else if (status != QProcess::NormalExit) {
     report.error = QStringLiteral("`%1` crashed").arg(command_);
-  } else if (expect_json_ && report.json.isEmpty()) {
-    QString said = err_all_.trimmed();
+  } else if (!schema_.isEmpty() && report.json.isEmpty()) {
+    // weft's own error (on stderr) says more than the missing document, unless the
+    // document was there but of another schema.
+    QString said =
+        json_error.startsWith(QStringLiteral("its output")) ? QString() : err_all_.trimmed();
     report.error = QStringLiteral("`%1` failed (exit status %2): %3")
                        .arg(command_)
                        .arg(exit_code)
                        .arg(said.isEmpty() ? json_error : said);
-  } else if (!expect_json_ && exit_code == 2) {
+  } else if (schema_.isEmpty() && exit_code == 2) {
     report.error = QStringLiteral("`%1` failed: %2").arg(command_, err_all_.trimmed());
   }
   emit Finished(report);

@@ -1,10 +1,13 @@
 // cli_job.h — running the weft CLI from the GUI (replay, replay --stop-at, permute,
-// explore) with QProcess, and reading what it prints: the one JSON object of --json on
-// stdout, explore's progress lines on stderr, the strategies of `weft explore --help`.
+// explore) with QProcess, and reading its machine protocol (docs/JSON.md) and nothing else:
+// the one --json document on stdout, the weft.progress/1 lines of --progress=jsonl on
+// stderr, the weft.strategies/1 list of `weft explore --list-strategies --json`. Every
+// document's "schema" is checked; an unexpected one is an error that says so.
 #pragma once
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QList>
 #include <QObject>
 #include <QProcess>
 #include <QString>
@@ -17,31 +20,55 @@ namespace weft::gui {
 // install tree alike), else `weft` on PATH; empty if none is found.
 QString FindWeftExecutable();
 
-// One progress line of `weft explore`: "weft: run 37/200 (seed 37) 95 runs/s[: FAILED]".
+// The schemas this GUI reads (docs/JSON.md).
+inline constexpr char kReplaySchema[] = "weft.replay/1";
+inline constexpr char kPermuteSchema[] = "weft.permute/1";
+inline constexpr char kExploreSchema[] = "weft.explore/1";
+inline constexpr char kProgressSchema[] = "weft.progress/1";
+inline constexpr char kStrategiesSchema[] = "weft.strategies/1";
+
+// One weft.progress/1 line of a long command (`--progress=jsonl`).
 struct ExploreProgress {
+  QString command;  // "explore", "replay", "minimize"
   uint64_t run = 0;
   uint64_t runs = 0;
-  uint64_t seed = 0;
+  int64_t seed = -1;  // -1 when the line has none (null)
   double runs_per_second = 0;
-  bool failed = false;
+  bool failed = false;  // false also when null
+  uint64_t failures = 0;
 
   bool operator==(const ExploreProgress&) const = default;
 };
 
-// Parses a progress line (a terminal's "\r\033[K" prefix is tolerated); false otherwise.
-bool ParseExploreProgress(const QString& line, ExploreProgress* out);
+// Parses a stderr line as weft.progress/1. False for a line that is no JSON object (weft's
+// other messages); false with *error set for an object of another schema.
+bool ParseProgressLine(const QString& line, ExploreProgress* out, QString* error);
 
-// The strategy names listed by `weft explore --help` on its "--strategy NAME" line and the
-// lines continuing it ("random (default), pct, bounded" → random, pct, bounded); empty if
-// the help has no such line.
-QStringList ParseStrategies(const QString& help);
+// One strategy of `weft explore --list-strategies --json`.
+struct StrategyInfo {
+  QString name;
+  bool is_default = false;
+  QString description;
+  struct Parameter {
+    QString name, type, default_value, help;
+    bool operator==(const Parameter&) const = default;
+  };
+  QList<Parameter> parameters;
 
-// The strategies to offer when the help cannot be read.
+  bool operator==(const StrategyInfo&) const = default;
+};
+
+// Parses a weft.strategies/1 document; empty list and *error set when `json` is not one.
+QList<StrategyInfo> ParseStrategyList(const QByteArray& json, QString* error);
+
+// The strategies to offer when the list cannot be read (those of the weft this GUI was
+// built with).
 QStringList FallbackStrategies();
 
-// The JSON object a --json command printed: the last line of `out` that parses as an
-// object. Empty object (and *error set) when there is none.
-QJsonObject ParseJsonReport(const QByteArray& out, QString* error);
+// The --json document a command printed: its last non-empty stdout line, an object whose
+// "schema" is `schema`. Empty object and *error set otherwise (no document, or another
+// schema: an older or newer weft).
+QJsonObject ParseJsonReport(const QByteArray& out, const QString& schema, QString* error);
 
 // What a finished command left.
 struct CliReport {
@@ -50,7 +77,7 @@ struct CliReport {
   bool canceled = false;  // Cancel() stopped it
   QByteArray out;         // its stdout
   QString err;            // its stderr
-  QJsonObject json;       // its --json object, if any
+  QJsonObject json;       // its --json document, if any (of the expected schema)
   QString error;          // why it failed, for the user; empty on success
 };
 
@@ -66,8 +93,9 @@ class CliJob : public QObject {
 
   // Runs `weft` (FindWeftExecutable()) with `args` in `working_dir` ("" = current). A job
   // runs one command at a time: Start() while running() is ignored and returns false.
-  // `expect_json`: the report's json is parsed from stdout and its absence is an error.
-  bool Start(const QStringList& args, bool expect_json, const QString& working_dir = {});
+  // `schema` non-empty: the report's json is the --json document of that schema, and its
+  // absence (or another schema) is an error.
+  bool Start(const QStringList& args, const QString& schema, const QString& working_dir = {});
   // Stops the running command (SIGTERM, then SIGKILL); Finished reports canceled.
   void Cancel();
   // Whether a command is running.
@@ -88,7 +116,7 @@ class CliJob : public QObject {
   QString command_;
   QByteArray err_buffer_;
   QString err_all_;
-  bool expect_json_ = false;
+  QString schema_;
   bool canceled_ = false;
   bool done_ = true;
 };

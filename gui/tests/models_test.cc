@@ -164,73 +164,108 @@ class ModelsTest : public QObject {
     QCOMPARE(events.rowCount(), 0);
   }
 
-  void ExploreProgressLines_data() {
+  void ProgressLines_data() {
     QTest::addColumn<QString>("line");
     QTest::addColumn<bool>("ok");
+    QTest::addColumn<bool>("mismatch");
     QTest::addColumn<qulonglong>("run");
     QTest::addColumn<qulonglong>("runs");
-    QTest::addColumn<qulonglong>("seed");
+    QTest::addColumn<qlonglong>("seed");
     QTest::addColumn<double>("rate");
     QTest::addColumn<bool>("failed");
-    QTest::newRow("plain") << "weft: run 37/200 (seed 37) 95 runs/s" << true << 37ull << 200ull
-                           << 37ull << 95.0 << false;
-    QTest::newRow("failed") << "weft: run 3/100 (seed 9) 12 runs/s: FAILED" << true << 3ull
-                            << 100ull << 9ull << 12.0 << true;
-    QTest::newRow("terminal") << "\r\x1b[Kweft: run 1/2 (seed 1) 0 runs/s" << true << 1ull << 2ull
-                              << 1ull << 0.0 << false;
-    QTest::newRow("other") << "weft: saved: x.weft" << false << 0ull << 0ull << 0ull << 0.0
-                           << false;
+    QTest::newRow("explore")
+        << R"({"schema":"weft.progress/1","command":"explore","run":37,"runs":200,"seed":37,)"
+           R"("elapsed_seconds":0.39,"runs_per_second":95,"failed":false,"failures":0,)"
+           R"("preemptions":null})"
+        << true << false << 37ull << 200ull << 37ll << 95.0 << false;
+    QTest::newRow("failed")
+        << R"({"schema":"weft.progress/1","command":"explore","run":3,"runs":100,"seed":9,)"
+           R"("elapsed_seconds":0.25,"runs_per_second":12,"failed":true,"failures":1,)"
+           R"("preemptions":null})"
+        << true << false << 3ull << 100ull << 9ll << 12.0 << true;
+    QTest::newRow("minimize, nulls")
+        << R"({"schema":"weft.progress/1","command":"minimize","run":4,"runs":300,"seed":null,)"
+           R"("elapsed_seconds":1,"runs_per_second":4,"failed":null,"failures":0,)"
+           R"("preemptions":2})"
+        << true << false << 4ull << 300ull << -1ll << 4.0 << false;
+    QTest::newRow("newer weft")
+        << R"({"schema":"weft.progress/2","command":"explore","run":1,"runs":2})" << false << true
+        << 0ull << 0ull << 0ll << 0.0 << false;
+    QTest::newRow("no schema") << R"({"run":1,"runs":2})" << false << true << 0ull << 0ull << 0ll
+                               << 0.0 << false;
+    QTest::newRow("human line") << "weft: run 37/200 (seed 37) 95 runs/s" << false << false << 0ull
+                                << 0ull << 0ll << 0.0 << false;
+    QTest::newRow("message") << "weft: saved: x.weft" << false << false << 0ull << 0ull << 0ll
+                             << 0.0 << false;
   }
-  void ExploreProgressLines() {
+  void ProgressLines() {
     QFETCH(QString, line);
     QFETCH(bool, ok);
+    QFETCH(bool, mismatch);
     ExploreProgress p;
-    QCOMPARE(ParseExploreProgress(line, &p), ok);
+    QString error;
+    QCOMPARE(ParseProgressLine(line, &p, &error), ok);
+    QCOMPARE(!error.isEmpty(), mismatch);
+    if (mismatch) QVERIFY2(error.contains("weft.progress/1"), qPrintable(error));
     if (!ok) return;
     QTEST(static_cast<qulonglong>(p.run), "run");
     QTEST(static_cast<qulonglong>(p.runs), "runs");
-    QTEST(static_cast<qulonglong>(p.seed), "seed");
+    QTEST(static_cast<qlonglong>(p.seed), "seed");
     QTEST(p.runs_per_second, "rate");
     QTEST(p.failed, "failed");
   }
 
-  void StrategiesFromHelp_data() {
-    QTest::addColumn<QString>("help");
-    QTest::addColumn<QStringList>("names");
-    QTest::newRow("one") << "options:\n  --runs N   at most\n  --strategy NAME   random (default)\n"
-                            "  --keep-going   do not stop\n"
-                         << QStringList{"random"};
-    QTest::newRow("list") << "  --strategy NAME   random (default), pct, bounded or conflicts\n"
-                             "  --seed S   first seed\n"
-                          << QStringList{"random", "pct", "bounded", "conflicts"};
-    QTest::newRow("one per line")
-        << "options:\n  --runs N          at most N runs (default 100)\n"
-           "  --strategy NAME   random (default): uniform among the threads that can run\n"
-           "                    pct: PCT (random priorities, d-1 priority change points); finds a\n"
-           "                    bug of depth <= d with probability >= 1/(n*k^(d-1)) per run\n"
-           "  --depth D         pct: cover bugs of depth 1..D (default 3)\n"
-           "                    bounded: depth-first search over every schedule with at most\n"
-           "                    --preemptions C preemptions (default 2); stops and says so\n"
-           "                    conflicts: from a first run (seed S, or --from TRACE), reverse\n"
-           "  --preemptions C   bounded: the preemption bound (default 2)\n"
-           "  -j, --jobs N      runs side by side (default: number of CPUs)\n"
-           "  --keep-going      do not stop at the first failure\n"
-           "\nThe program's output is discarded.\n"
-        << QStringList{"random", "pct", "bounded", "conflicts"};
-    QTest::newRow("none") << "usage: weft explore\n" << QStringList{};
-  }
-  void StrategiesFromHelp() {
-    QFETCH(QString, help);
-    QTEST(ParseStrategies(help), "names");
+  void StrategyList() {
+    // The shape of `weft explore --list-strategies --json` (docs/JSON.md).
+    QByteArray json = R"({"schema":"weft.strategies/1","strategies":[
+      {"name":"random","default":true,"description":"uniform among the threads that can run",
+       "parameters":[]},
+      {"name":"pct","default":false,"description":"PCT: random priorities",
+       "parameters":[{"name":"depth","type":"uint","default":"3","help":"bugs of depth 1..D"}]}
+    ]})";
+    QString error;
+    QList<StrategyInfo> list = ParseStrategyList(json, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(list.size(), 2);
+    QCOMPARE(list[0].name, QStringLiteral("random"));
+    QVERIFY(list[0].is_default);
+    QCOMPARE(list[0].description, QStringLiteral("uniform among the threads that can run"));
+    QVERIFY(list[0].parameters.isEmpty());
+    QCOMPARE(list[1].name, QStringLiteral("pct"));
+    QVERIFY(!list[1].is_default);
+    QCOMPARE(list[1].parameters.size(), 1);
+    StrategyInfo::Parameter depth{"depth", "uint", "3", "bugs of depth 1..D"};
+    QCOMPARE(list[1].parameters[0], depth);
   }
 
-  void JsonReportIsTheLastObjectLine() {
+  void StrategyListOfAnotherSchemaIsRefused() {
+    QString error;
+    QVERIFY(
+        ParseStrategyList(R"({"schema":"weft.strategies/2","strategies":[{"name":"x"}]})", &error)
+            .isEmpty());
+    QVERIFY2(error.contains("weft.strategies/2") && error.contains("weft.strategies/1"),
+             qPrintable(error));
+    QVERIFY(ParseStrategyList("usage: weft explore\n", &error).isEmpty());
+    QVERIFY(!error.isEmpty());
+    QVERIFY(FallbackStrategies().contains("random"));
+  }
+
+  void JsonReportIsTheLastLine() {
     QString error;
     QJsonObject j = ParseJsonReport(
-        "balance = 0\n{\"outcome\": \"exited with code 0\", \"failed\": false}\n", &error);
+        "balance = 0\n{\"schema\":\"weft.replay/1\",\"outcome\":\"exited with code 0\"}\n",
+        "weft.replay/1", &error);
     QCOMPARE(j.value("outcome").toString(), QStringLiteral("exited with code 0"));
-    QVERIFY(ParseJsonReport("no json here\n", &error).isEmpty());
-    QCOMPARE(error, QStringLiteral("it printed no JSON report"));
+    QVERIFY(ParseJsonReport("no json here\n", "weft.replay/1", &error).isEmpty());
+    QCOMPARE(error, QStringLiteral("it printed no JSON document"));
+    // The program printed an object after weft's document would have been: not weft's.
+    QVERIFY(ParseJsonReport("{\"schema\":\"weft.replay/1\"}\n{\"x\":1}\n", "weft.replay/1", &error)
+                .isEmpty());
+    // Another version of the document is refused with both schemas named.
+    QVERIFY(ParseJsonReport("{\"schema\":\"weft.replay/2\"}\n", "weft.replay/1", &error).isEmpty());
+    QVERIFY2(error.contains("weft.replay/2") && error.contains("weft.replay/1") &&
+                 error.contains("older or newer weft"),
+             qPrintable(error));
   }
 
   void DisassemblesThisProcess() {

@@ -412,22 +412,45 @@ void ExplorePanel::SetProgram(const QStringList& argv, const QString& cwd) {
 }
 
 void ExplorePanel::LoadStrategies() {
-  QProcess help;
+  QProcess list;
   QString weft = FindWeftExecutable();
-  if (weft.isEmpty()) return;
-  help.start(weft, {QStringLiteral("explore"), QStringLiteral("--help")});
-  if (!help.waitForFinished(3000)) {
-    help.kill();
-    help.waitForFinished(1000);
+  if (weft.isEmpty()) {
+    strategy_note_ = tr("weft was not found; offering the built-in strategies");
     return;
   }
-  QStringList names = ParseStrategies(QString::fromUtf8(help.readAllStandardOutput()));
-  if (names.isEmpty()) return;
+  list.start(weft, {QStringLiteral("explore"), QStringLiteral("--list-strategies"),
+                    QStringLiteral("--json")});
+  if (!list.waitForFinished(3000)) {
+    list.kill();
+    list.waitForFinished(1000);
+    strategy_note_ =
+        tr("`weft explore --list-strategies --json` did not answer in 3 s; "
+           "offering the built-in strategies");
+    return;
+  }
+  if (list.exitStatus() != QProcess::NormalExit || list.exitCode() != 0) {
+    strategy_note_ = tr("this weft cannot list its strategies (%1); offering the built-in ones")
+                         .arg(QString::fromUtf8(list.readAllStandardError()).trimmed());
+    return;
+  }
+  QString error;
+  QList<StrategyInfo> strategies = ParseStrategyList(list.readAllStandardOutput(), &error);
+  if (strategies.isEmpty()) {
+    strategy_note_ = tr("%1; offering the built-in strategies").arg(error);
+    status_->setText(strategy_note_);
+    return;
+  }
+  strategy_note_.clear();
   QString current = strategy_->currentText();
   strategy_->clear();
-  strategy_->addItems(names);
+  int default_index = 0;
+  for (const StrategyInfo& s : strategies) {
+    if (s.is_default) default_index = strategy_->count();
+    strategy_->addItem(s.name);
+    strategy_->setItemData(strategy_->count() - 1, s.description, Qt::ToolTipRole);
+  }
   int keep = strategy_->findText(current);
-  if (keep >= 0) strategy_->setCurrentIndex(keep);
+  strategy_->setCurrentIndex(keep >= 0 ? keep : default_index);
 }
 
 bool ExplorePanel::Start() {
@@ -442,10 +465,16 @@ bool ExplorePanel::Start() {
                              : QDir::temp().filePath(QStringLiteral("weft-gui-search-%1-%2")
                                                          .arg(QCoreApplication::applicationPid())
                                                          .arg(++counter));
-  QStringList args{
-      QStringLiteral("explore"),       QStringLiteral("--json"), QStringLiteral("--keep-going"),
-      QStringLiteral("--strategy"),    strategy_->currentText(), QStringLiteral("--runs"),
-      QString::number(runs_->value()), QStringLiteral("-o"),     out_dir_};
+  QStringList args{QStringLiteral("explore"),
+                   QStringLiteral("--json"),
+                   QStringLiteral("--progress=jsonl"),
+                   QStringLiteral("--keep-going"),
+                   QStringLiteral("--strategy"),
+                   strategy_->currentText(),
+                   QStringLiteral("--runs"),
+                   QString::number(runs_->value()),
+                   QStringLiteral("-o"),
+                   out_dir_};
   if (strategy_->currentText() == QStringLiteral("conflicts") && !trace_.isEmpty()) {
     args << QStringLiteral("--from") << trace_;
   }
@@ -457,7 +486,8 @@ bool ExplorePanel::Start() {
   status_->setText(tr("Starting %1…").arg(JoinCommandLine(program)));
   start_->setEnabled(false);
   cancel_->setEnabled(true);
-  job_->Start(args, /*expect_json=*/true, cwd_);
+  progress_error_.clear();
+  job_->Start(args, QLatin1String(kExploreSchema), cwd_);
   return true;
 }
 
@@ -465,7 +495,15 @@ void ExplorePanel::Cancel() { job_->Cancel(); }
 
 void ExplorePanel::OnProgressLine(const QString& line) {
   ExploreProgress p;
-  if (ParseExploreProgress(line, &p)) {
+  QString error;
+  if (!ParseProgressLine(line, &p, &error)) {
+    if (!error.isEmpty() && progress_error_.isEmpty()) {
+      progress_error_ = error;
+      status_->setText(error);
+    }
+    return;
+  }
+  if (progress_error_.isEmpty()) {
     progress_->setRange(0, static_cast<int>(std::min<uint64_t>(p.runs, INT32_MAX)));
     progress_->setValue(static_cast<int>(std::min<uint64_t>(p.run, INT32_MAX)));
     status_->setText(tr("run %1/%2 (seed %3), %4 runs/s%5")

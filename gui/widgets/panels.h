@@ -122,8 +122,9 @@ class RunView : public QFrame {
   TimelineView* timeline_ = nullptr;
 };
 
-// The search panel: `weft explore --json` with a strategy and a budget, progress from its
-// stderr, cancel, and the failing traces found, each one click from being opened.
+// The search panel: `weft explore --json --progress=jsonl` with a strategy and a budget,
+// progress from its weft.progress/1 lines, cancel, and the failing traces found, each one
+// click from being opened.
 class ExplorePanel : public QWidget {
   Q_OBJECT
 
@@ -135,7 +136,8 @@ class ExplorePanel : public QWidget {
   void SetProgram(const QStringList& argv, const QString& cwd);
   // The trace a conflict-directed search starts from (`--from`), "" for none.
   void SetTrace(const QString& path) { trace_ = path; }
-  // Fills the strategy box from `weft explore --help` (falls back to a fixed list).
+  // Fills the strategy box from `weft explore --list-strategies --json` (falls back to
+  // FallbackStrategies() when that cannot be read, and says why in strategy_note()).
   void LoadStrategies();
   // Starts exploring with the panel's settings; false if already running.
   bool Start();
@@ -148,6 +150,8 @@ class ExplorePanel : public QWidget {
   QListWidget* failures() const { return failures_; }
   QProgressBar* progress() const { return progress_; }
   QLabel* status() const { return status_; }
+  // Why the strategy list is the built-in one ("" when it came from weft).
+  const QString& strategy_note() const { return strategy_note_; }
   bool running() const { return job_->running(); }
 
  signals:
@@ -171,7 +175,9 @@ class ExplorePanel : public QWidget {
   QLabel* status_ = nullptr;
   QListWidget* failures_ = nullptr;
   CliJob* job_ = nullptr;
-  QTemporaryDir temp_;  // the searches' traces live here until the panel goes
+  QString strategy_note_;
+  QString progress_error_;  // the first progress line of an unexpected schema
+  QTemporaryDir temp_;      // the searches' traces live here until the panel goes
   QString out_dir_;
 };
 

@@ -8,7 +8,6 @@ every thread, and a yield-polling livelock is reported as such.
 usage: search_test.py --weft build/bin/weft --programs build/tests/programs [--slow] [-v]
 """
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -17,21 +16,32 @@ import sys
 import tempfile
 import unittest
 
+import weft_protocol
+
 ARGS = None
 
 
-def weft(*argv, timeout=300, check_json=True):
-    """Runs weft; returns (exit code, parsed JSON on stdout or None, stderr)."""
+class ProtocolError(AssertionError):
+    """weft printed something other than its documented --json document."""
+
+
+def weft(*argv, timeout=300):
+    """Runs `weft COMMAND ... --json`; returns (exit code, its document, stderr). The
+    document must be exactly the command's documented shape (docs/JSON.md), else this
+    raises ProtocolError (a test failure) with what differs."""
     cmd = [ARGS.weft] + [str(a) for a in argv]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           timeout=timeout)
-    data = None
-    if check_json:
-        for line in reversed(proc.stdout.splitlines()):
-            line = line.strip()
-            if line.startswith("{"):
-                data = json.loads(line)
-                break
+    command = str(argv[0])
+    try:
+        data = weft_protocol.last_line_document(proc.stdout)
+    except ValueError as e:
+        raise ProtocolError("%s printed no JSON document (%s); stderr: %s"
+                            % (" ".join(cmd), e, proc.stderr))
+    errors = weft_protocol.shape_errors(data, command)
+    if errors:
+        raise ProtocolError("%s: not a %s document: %s"
+                            % (" ".join(cmd), weft_protocol.DOCUMENTS[command][0], errors))
     return proc.returncode, data, proc.stderr
 
 
@@ -51,7 +61,6 @@ class SearchTest(unittest.TestCase):
         code, data, err = weft("explore", "--strategy", strategy, "--runs", runs, "--seed", seed,
                                "-o", out, "--json", "--timeout", 20, *extra, "--",
                                program(name), timeout=600)
-        self.assertIsNotNone(data, "explore printed no JSON: " + err)
         self.assertIn(code, (0, 1), err)
         return data
 
@@ -62,7 +71,7 @@ class SearchTest(unittest.TestCase):
         self.assertLessEqual(first, budget)
         failure = data["failures"][0]
         if kind == "deadlock":
-            self.assertTrue(failure["deadlock"], failure)
+            self.assertIs(failure["deadlock"], True, failure)
         else:
             self.assertEqual(failure["exit_code"], 1, failure)
         # The saved schedule fails the same way on replay.
@@ -210,6 +219,10 @@ def main():
         if not os.access(path, os.X_OK):
             print("search_test: %s is missing: build weft first" % path, file=sys.stderr)
             return 1
+    problem = weft_protocol.capability_problem()
+    if problem:
+        print("search_test: skipped: %s" % problem, file=sys.stderr)
+        return weft_protocol.SKIP_EXIT_CODE
     loader = unittest.TestLoader()
     if ARGS.slow:
         suite = loader.loadTestsFromName("test_correct_programs_never_fail_under_pct",

@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "weft/launcher.h"
 
@@ -218,6 +219,55 @@ void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {
     w.NullField("signal");
   }
   w.Field("deadlock", o.kind == K::kDeadlock);
+  w.Field("timeout", o.kind == K::kTimeout);
+  w.Field("livelock", o.kind == K::kMaxSteps);
+}
+
+Result<ProgressFormat> ProgressOption(Args& args) {
+  std::string value = "text";
+  args.Value("--progress", &value);
+  if (value == "text") return ProgressFormat::kText;
+  if (value == "jsonl") return ProgressFormat::kJsonl;
+  return MakeError("--progress takes text or jsonl, not '" + value + "'");
+}
+
+void PrintProgressJsonl(const ProgressLine& line) {
+  json::Writer w;
+  w.BeginObject();
+  w.Field("schema", kSchemaProgress);
+  w.Field("command", line.command);
+  w.Field("run", line.run);
+  w.Field("runs", line.runs);
+  if (line.seed >= 0) {
+    w.Field("seed", line.seed);
+  } else {
+    w.NullField("seed");
+  }
+  w.Field("elapsed_seconds", line.elapsed_seconds);
+  w.Field("runs_per_second",
+          line.elapsed_seconds > 0 ? static_cast<double>(line.run) / line.elapsed_seconds : 0.0);
+  if (line.failed >= 0) {
+    w.Field("failed", line.failed != 0);
+  } else {
+    w.NullField("failed");
+  }
+  w.Field("failures", line.failures);
+  if (line.preemptions >= 0) {
+    w.Field("preemptions", line.preemptions);
+  } else {
+    w.NullField("preemptions");
+  }
+  w.EndObject();
+  std::string text = w.TakeString() + "\n";
+  // One write per line, so that lines of concurrent writers never interleave.
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+double MonotonicSeconds() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 std::string TraceStem(const std::string& path) {

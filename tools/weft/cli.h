@@ -18,6 +18,17 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFound = 1;  // explore found a failure / replay did not reproduce
 inline constexpr int kExitUsage = 2;  // bad command line or input
 
+// The "schema" of each --json document and progress line (docs/JSON.md). A change that
+// removes, renames or retypes a field bumps the number; adding a field does not.
+inline constexpr const char* kSchemaRecord = "weft.record/1";
+inline constexpr const char* kSchemaReplay = "weft.replay/1";
+inline constexpr const char* kSchemaExplore = "weft.explore/1";
+inline constexpr const char* kSchemaShow = "weft.show/1";
+inline constexpr const char* kSchemaConflicts = "weft.conflicts/1";
+inline constexpr const char* kSchemaPermute = "weft.permute/1";
+inline constexpr const char* kSchemaMinimize = "weft.minimize/1";
+inline constexpr const char* kSchemaProgress = "weft.progress/1";
+
 // Command-line arguments of one subcommand: options first, then `--` (optional when the
 // program does not start with '-') and the program with its arguments.
 class Args {
@@ -72,11 +83,38 @@ Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std:
 int PickCpu();
 
 // The outcome fields every --json output shares: exit_code (int or null), signal (int or
-// null), deadlock (bool).
+// null), deadlock, timeout, livelock (bools).
 void WriteOutcomeFields(json::Writer& w, const format::Outcome& outcome);
 
 // A trace path without its ".weft" suffix, to name files derived from it.
 std::string TraceStem(const std::string& path);
+
+// How a long command (explore, replay --times, minimize) reports its progress on stderr.
+enum class ProgressFormat {
+  kText,   // the human progress line (the default)
+  kJsonl,  // one weft.progress/1 object per line
+};
+
+// Reads `--progress=text|jsonl` (or `--progress FORMAT`); an error names the bad value.
+Result<ProgressFormat> ProgressOption(Args& args);
+
+// One weft.progress/1 line (docs/JSON.md): where a long command is.
+struct ProgressLine {
+  const char* command = "";  // "explore", "replay" or "minimize"
+  uint64_t run = 0;          // runs finished so far
+  uint64_t runs = 0;         // runs planned at most
+  int64_t seed = -1;         // the seed of the run just finished; -1 = none (null)
+  double elapsed_seconds = 0;
+  int failed = -1;           // the run just finished failed (1) or not (0); -1 = n/a (null)
+  uint64_t failures = 0;     // failing runs so far
+  int64_t preemptions = -1;  // minimize: preemptions of the best schedule; -1 = null
+};
+
+// Prints `line` as one JSON object and a newline on stderr.
+void PrintProgressJsonl(const ProgressLine& line);
+
+// Seconds on the monotonic clock (for rates and elapsed times).
+double MonotonicSeconds();
 
 // "1.2 KiB"
 std::string HumanBytes(uint64_t bytes);

@@ -38,9 +38,10 @@ wake-up (a wait that found another value reads); thread create, exit, join,
 detach.
 
 options:
-  --json      print {"conflicts":[{"object":..., "first":{...}, "second":{...},
-              "reversal":{...}}], "count":N} (events with index, tid, kind,
-              obj, object, access, flags, location, stack of frames)
+  --json      print {"schema":"weft.conflicts/1", "conflicts":[{"object":...,
+              "first":{...}, "second":{...}, "reversal":{...}}], "count":N,
+              "shown":N} (events with index, tid, kind, obj, object, access,
+              flags, location, stack of frames; see docs/JSON.md)
   --limit N   show at most N pairs (default: 50 as text, all as JSON; 0 = all)
   -h, --help  show this help
 )";
@@ -131,7 +132,10 @@ void SideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
     w.Field("index", s.index);
   }
   w.Field("pending", s.pending);
-  if (s.pending) w.Field("blocked", s.blocked);
+  if (s.pending)
+    w.Field("blocked", s.blocked);
+  else
+    w.NullField("blocked");
   w.Field("tid", s.tid);
   w.Field("kind", format::EventKindName(s.kind));
   w.Field("obj", s.obj);
@@ -187,6 +191,7 @@ int RunConflicts(const std::vector<std::string>& argv) {
   if (json) {
     json::Writer w;
     w.BeginObject();
+    w.Field("schema", kSchemaConflicts);
     w.Key("conflicts").BeginArray();
     for (size_t i = 0; i < shown; ++i) {
       const analysis::Conflict& c = conflicts[i];

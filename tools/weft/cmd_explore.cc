@@ -44,21 +44,18 @@ options:
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
   --max-steps N     a run with more than N decisions fails as "livelock?" (default 1000000)
-  --json            print one JSON object on stdout: runs, first_failure_run,
-                    failures [{run, seed, trace, exit_code, signal, deadlock, ...}],
-                    distinct_schedules, runs_per_second, wall_seconds
+  --json            print one JSON object on stdout (weft.explore/1, see
+                    docs/JSON.md): runs, first_failure_run, failures [{run, seed,
+                    trace, exit_code, signal, deadlock, ...}], distinct_schedules,
+                    runs_per_second, wall_seconds
+  --progress FORMAT text (default): a progress line on stderr, or jsonl: one
+                    weft.progress/1 object per line instead
   -h, --help        show this help
 
 The program's output is discarded during the search; the output of each failing run
 is saved next to its trace (TRACE.out). Exit status: 1 when a failure was found,
 0 when none was, 2 on errors.
 )";
-
-double Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 std::string LastLines(const std::string& text, int n) {
   size_t pos = text.size();
@@ -117,7 +114,7 @@ std::string KindName(const format::Outcome& o) {
 int RunExplore(const std::vector<std::string>& argv) {
   Args args(argv, true,
             {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--runs",
-             "--depth", "-j", "--jobs", "--preemptions", "--from"});
+             "--depth", "-j", "--jobs", "--preemptions", "--from", "--progress"});
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -144,8 +141,11 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
   bool json = args.Flag("--json");
+  Result<ProgressFormat> progress_format = ProgressOption(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("explore", st.error().message + " (see weft explore --help)");
+  if (!progress_format.ok()) return Fail("explore", progress_format.error().message);
+  bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
   }
@@ -177,7 +177,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.base = config.value();
 
   bool tty = isatty(STDERR_FILENO) != 0;
-  double start = Now(), last_print = 0;
+  double start = MonotonicSeconds(), last_print = 0;
+  uint64_t failures_so_far = 0;
   if (!json) {
     Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
         " runs, strategy " + strategy +
@@ -185,10 +186,24 @@ int RunExplore(const std::vector<std::string>& argv) {
         std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) + " at a time");
   }
   auto progress = [&](uint64_t run, uint64_t seed, const session::RunReport& report) {
-    double now = Now();
+    double now = MonotonicSeconds();
     bool failed = report.failed();
-    if (!failed && now - last_print < (tty ? 0.1 : 2.0) && run != options.runs) return;
+    if (failed) ++failures_so_far;
+    double interval = jsonl ? 0.1 : tty ? 0.1 : 2.0;
+    if (!failed && now - last_print < interval && run != options.runs) return;
     last_print = now;
+    if (jsonl) {
+      ProgressLine line;
+      line.command = "explore";
+      line.run = run;
+      line.runs = options.runs;
+      line.seed = static_cast<int64_t>(seed);
+      line.elapsed_seconds = now - start;
+      line.failed = failed ? 1 : 0;
+      line.failures = failures_so_far;
+      PrintProgressJsonl(line);
+      return;
+    }
     char line[200];
     std::snprintf(line, sizeof(line), "run %llu/%llu (seed %llu) %.0f runs/s%s",
                   static_cast<unsigned long long>(run),
@@ -206,7 +221,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       strategy == "bounded"     ? search::ExploreBounded(options, progress)
       : strategy == "conflicts" ? search::ExploreConflicts(options, progress)
                                 : search::Explore(options, progress);
-  if (tty && !json) std::fputc('\r', stderr);
+  if (tty && !json && !jsonl) std::fputc('\r', stderr);
   if (!result.ok()) return Fail("explore", result.error().message);
   const search::ExploreResult& r = result.value();
   double rate = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
@@ -219,9 +234,9 @@ int RunExplore(const std::vector<std::string>& argv) {
   PctBound bound = ComputePctBound(options.pct_depth, r.max_threads, r.pct_steps, r.runs);
 
   if (json) {
-    using K = format::Outcome::Kind;
     json::Writer w;
     w.BeginObject();
+    w.Field("schema", kSchemaExplore);
     w.Field("runs", r.runs);
     if (r.first_failure_run != 0)
       w.Field("first_failure_run", r.first_failure_run);
@@ -235,8 +250,6 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("trace", f.trace);
       const format::Outcome& o = f.outcome;
       WriteOutcomeFields(w, o);
-      w.Field("timeout", o.kind == K::kTimeout);
-      w.Field("livelock", o.kind == K::kMaxSteps);
       w.Field("outcome", format::DescribeOutcome(o));
       w.Field("reproduced", f.reproduced);
       w.Field("replay_command", "weft replay " + ShellQuote(f.trace));
@@ -250,7 +263,10 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("first_seed", options.first_seed);
     w.Field("complete", r.complete);
     w.Field("interrupted", r.interrupted_by != 0);
-    if (strategy == "bounded") w.Field("preemption_bound", preemptions);
+    if (strategy == "bounded")
+      w.Field("preemption_bound", preemptions);
+    else
+      w.NullField("preemption_bound");
     w.Field("jobs", static_cast<uint64_t>(options.jobs));
     w.Key("failures_by_kind").BeginObject();
     for (const auto& [kind, count] : by_kind) w.Field(kind, count);
@@ -263,6 +279,8 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("per_run_probability", bound.per_run);
       w.Field("missed_probability", r.failures.empty() ? bound.missed : 0.0);
       w.EndObject();
+    } else {
+      w.NullField("pct");
     }
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());

@@ -25,9 +25,12 @@ options:
   --max-runs N       candidate schedules to try at most (default 300)
   --timeout S        kill a run after S seconds of real time (default: the recorded
                      run's limit, or 10)
-  --json             print one JSON object on stdout: preemptions_before,
-                     preemptions_after, switches_before, switches_after, events_before,
-                     events_after, runs, outcome, trace, verified
+  --json             print one JSON object on stdout (weft.minimize/1, see
+                     docs/JSON.md): preemptions_before, preemptions_after,
+                     switches_before, switches_after, events_before, events_after,
+                     runs, outcome, trace, verified
+  --progress FORMAT  text (default: a line on a terminal), or jsonl: one
+                     weft.progress/1 object per candidate run on stderr
   -h, --help         show this help
 )";
 
@@ -46,8 +49,11 @@ int RunMinimize(const std::vector<std::string>& argv) {
   args.Uint("--max-runs", &max_runs);
   bool have_timeout = args.Double("--timeout", &timeout);
   bool json = args.Flag("--json");
+  Result<ProgressFormat> progress_format = ProgressOption(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("minimize", st.error().message + " (see weft minimize --help)");
+  if (!progress_format.ok()) return Fail("minimize", progress_format.error().message);
+  bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (args.positional().size() != 1) return Fail("minimize", "give exactly one trace file");
   const std::string& path = args.positional()[0];
   if (output.empty()) {
@@ -64,8 +70,19 @@ int RunMinimize(const std::vector<std::string>& argv) {
   options.base = config.value();
   options.output = output;
   options.max_runs = max_runs;
-  bool tty = isatty(STDERR_FILENO) != 0;
+  bool tty = isatty(STDERR_FILENO) != 0 && !jsonl;
+  double start = MonotonicSeconds();
   auto progress = [&](uint64_t runs, uint64_t preemptions) {
+    if (jsonl) {
+      ProgressLine line;
+      line.command = "minimize";
+      line.run = runs;
+      line.runs = max_runs;
+      line.elapsed_seconds = MonotonicSeconds() - start;
+      line.preemptions = static_cast<int64_t>(preemptions);
+      PrintProgressJsonl(line);
+      return;
+    }
     if (json || !tty) return;
     std::fprintf(stderr, "\r\033[Kweft: %llu runs, %llu preemptions left",
                  static_cast<unsigned long long>(runs),
@@ -80,6 +97,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
   if (json) {
     json::Writer w;
     w.BeginObject();
+    w.Field("schema", kSchemaMinimize);
     w.Field("preemptions_before", r->preemptions_before);
     w.Field("preemptions_after", r->preemptions_after);
     w.Field("switches_before", r->switches_before);

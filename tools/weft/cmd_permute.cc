@@ -30,9 +30,10 @@ options:
   -o, --output FILE  the new trace (default: TRACE-at-N-tT.weft)
   --timeout S        kill the run after S seconds of real time (default: the
                      recorded run's limit, or 10)
-  --json             print one JSON object on stdout: outcome, failed, exit_code,
-                     signal, deadlock, events, trace, output (the program's output),
-                     forced (whether thread T could run at N)
+  --json             print one JSON object on stdout (weft.permute/1, see
+                     docs/JSON.md): outcome, failed, exit_code, signal, deadlock,
+                     events, trace, output (the program's output), forced
+                     (whether thread T could run at N)
   -h, --help         show this help
 
 Exit status: 0 when the permuted run was written, 2 on errors.
@@ -115,11 +116,15 @@ int RunPermute(const std::vector<std::string>& argv) {
     const format::Outcome& o = report->outcome;
     json::Writer w;
     w.BeginObject();
+    w.Field("schema", kSchemaPermute);
     w.Field("trace", output);
     w.Field("at", at);
     w.Field("thread", static_cast<int64_t>(tid));
     w.Field("forced", forced);
-    if (!forced) w.Field("divergence", report->divergence);
+    if (!forced)
+      w.Field("divergence", report->divergence);
+    else
+      w.NullField("divergence");
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
     WriteOutcomeFields(w, o);

@@ -26,7 +26,8 @@ options:
   --max-steps N        stop the program after N scheduling decisions (default: none)
   --no-stacks          do not record a stack per event (faster, smaller traces)
   --stack-depth N      frames per recorded stack (default 32)
-  --json               print the result as one JSON object on stdout
+  --json               print the result as one JSON object on stdout (weft.record/1,
+                       see docs/JSON.md)
   -h, --help           show this help
 
 weft's own messages go to stderr; the program's output is untouched. weft exits 0
@@ -96,6 +97,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     const format::Outcome& o = report->outcome;
     json::Writer w;
     w.BeginObject();
+    w.Field("schema", kSchemaRecord);
     w.Field("trace", output);
     w.Field("seed", seed);
     w.Field("events", report->events);
@@ -103,6 +105,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
     WriteOutcomeFields(w, o);
+    w.Field("controlled", report->controlled);
     w.Field("wall_seconds", report->wall_seconds);
     char digest[32];
     std::snprintf(digest, sizeof(digest), "%016llx",

@@ -29,9 +29,12 @@ options:
   --timeout S        kill a replay after S seconds of real time (default: the
                      recorded run's --timeout, if it had one)
   --quiet            send the program's output to /dev/null
-  --json             print one JSON object on stdout: reproduced, exit_code,
-                     signal, deadlock, events, diverged, divergence, outcome,
-                     event_digest, replays, reproduced_count
+  --json             print one JSON object on stdout (weft.replay/1, see
+                     docs/JSON.md): reproduced, exit_code, signal, deadlock,
+                     events, diverged, divergence, outcome, event_digest,
+                     replays, reproduced_count
+  --progress FORMAT  text (default: nothing), or jsonl: one weft.progress/1
+                     object per replay on stderr
   -h, --help         show this help
 
 Exit status: 0 when every replay reproduced, 1 when one did not, 2 on errors.
@@ -73,8 +76,10 @@ int RunReplay(const std::vector<std::string>& argv) {
   bool stopping = args.Uint("--stop-at", &stop_at);
   bool quiet = args.Flag("--quiet");
   bool json = args.Flag("--json");
+  Result<ProgressFormat> progress = ProgressOption(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("replay", st.error().message + " (see weft replay --help)");
+  if (!progress.ok()) return Fail("replay", progress.error().message);
   if (args.positional().size() != 1) return Fail("replay", "give exactly one trace file");
   if (times == 0) times = 1;
   const std::string& path = args.positional()[0];
@@ -116,6 +121,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   uint64_t reproduced_count = 0;
   session::RunReport last;
   std::string first_problem;
+  double start = MonotonicSeconds();
   for (uint64_t i = 0; i < times; ++i) {
     // Only the last replay writes a trace (with stacks) when asked to.
     bool keep = !output.empty() && i + 1 == times;
@@ -150,6 +156,17 @@ int RunReplay(const std::vector<std::string>& argv) {
             " (recorded: " + format::DescribeOutcome(trace->outcome) + ")";
       }
     }
+    if (progress.value() == ProgressFormat::kJsonl) {
+      ProgressLine line;
+      line.command = "replay";
+      line.run = i + 1;
+      line.runs = times;
+      line.seed = static_cast<int64_t>(trace->header.seed);
+      line.elapsed_seconds = MonotonicSeconds() - start;
+      line.failed = same ? 0 : 1;
+      line.failures = i + 1 - reproduced_count;
+      PrintProgressJsonl(line);
+    }
     last = std::move(report.value());
   }
   if (devnull != nullptr) std::fclose(devnull);
@@ -160,6 +177,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     const format::Outcome& o = last.outcome;
     json::Writer w;
     w.BeginObject();
+    w.Field("schema", kSchemaReplay);
     w.Field("reproduced", all);
     w.Field("replays", times);
     w.Field("reproduced_count", reproduced_count);
@@ -172,13 +190,19 @@ int RunReplay(const std::vector<std::string>& argv) {
       w.Field("divergence", last.divergence);
     else
       w.NullField("divergence");
-    if (last.diverged) w.Field("divergence_index", last.divergence_index);
+    if (last.diverged)
+      w.Field("divergence_index", last.divergence_index);
+    else
+      w.NullField("divergence_index");
     w.Field("outcome", format::DescribeOutcome(o));
     char digest[32];
     std::snprintf(digest, sizeof(digest), "%016llx",
                   static_cast<unsigned long long>(last.event_digest));
     w.Field("event_digest", digest);
-    if (!output.empty()) w.Field("trace", output);
+    if (!output.empty())
+      w.Field("trace", output);
+    else
+      w.NullField("trace");
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());
     return all ? kExitOk : kExitFound;

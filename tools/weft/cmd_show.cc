@@ -16,7 +16,8 @@ how many threads could have run instead, source location) and the outcome with
 the crash site or the deadlock's wait-for cycle.
 
 options:
-  --json      print the whole trace as one JSON object instead
+  --json      print the whole trace as one JSON object instead (weft.show/1, see
+              docs/JSON.md)
   -h, --help  show this help
 )";
 
@@ -34,8 +35,16 @@ int RunShow(const std::vector<std::string>& argv) {
   if (args.positional().size() != 1) return Fail("show", "give exactly one trace file");
   Result<format::Trace> trace = format::ReadTrace(args.positional()[0]);
   if (!trace.ok()) return Fail("show", trace.error().message);
-  std::string text =
-      json ? format::RenderTraceJson(trace.value()) : format::RenderTimeline(trace.value());
+  std::string text;
+  if (json) {
+    // The renderer writes the trace; the schema says which document this is.
+    std::string body = format::RenderTraceJson(trace.value());
+    WEFT_CHECK(!body.empty() && body[0] == '{');
+    text = std::string("{\"schema\":\"") + kSchemaShow + "\"" + (body[1] == '}' ? "" : ",") +
+           body.substr(1);
+  } else {
+    text = format::RenderTimeline(trace.value());
+  }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }
