@@ -52,6 +52,8 @@ SHOW = {
     "env": [{"name": "string", "value": "string"}], "mode": "string", "strategy": "string",
     "seed": "int", "realtime_base_ns": "int", "monotonic_base_ns": "int",
     "created_unix_ns": "int", "replayed_from": "string",
+    "schedule": {"kind": "string", "seed": "int", "pct_depth": "int", "pct_steps": "int",
+                 "tail": "string", "forced_tid": "int?", "prefix": "int"},
     "modules": [{"path": "string", "build_id": "string", "base": "int", "size": "int"}],
     "threads": [{"tid": "int", "parent": "int?", "start_routine": "int",
                  "start_function": "string", "name": "string", "handle_obj": "int"}],
