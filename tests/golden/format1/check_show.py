@@ -13,6 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Keys today's `weft show --json` has and the format-1 release's did not, by JSON path
 # ("." = the top-level object), each with why it was added. Nothing else may differ.
 ADDED_KEYS = {
+    ".schema": "the machine protocol's document name (docs/JSON.md), 'weft.show/1'",
     ".schedule": "the typed schedule spec of format 2; a format-1 trace has none, so its "
                  "kind is 'unspecified' (strategy and seed stay where they were)",
 }
