@@ -103,15 +103,16 @@ class Checker {
     int kind = Int(m, layout_.mutex_kind) & kGlibcMutexTypeMask;
     if (kind != type) return Fail(label_, layout_.mutex_kind, ExpectedType(type), kind);
     if (Int(m, layout_.mutex_lock) != 0) {
-      return Fail("pthread_mutex_t.__data.__lock", layout_.mutex_lock,
-                  "be 0 for an unlocked mutex", Int(m, layout_.mutex_lock));
+      return Fail("pthread_mutex_t.__data.__lock", layout_.mutex_lock, "be 0 for an unlocked mutex",
+                  Int(m, layout_.mutex_lock));
     }
     if (!Setup("pthread_mutex_lock", fns_.mutex_lock(m))) return false;
     bool ok = true;
     if (Int(m, layout_.mutex_lock) == 0) {
       ok = Fail("pthread_mutex_t.__data.__lock", layout_.mutex_lock, "be non-zero once locked", 0);
     } else if (Int(m, layout_.mutex_owner) != tid_) {
-      Text(label_, sizeof(label_)) << "hold the locking thread's tid " << static_cast<uint64_t>(tid_);
+      Text(label_, sizeof(label_))
+          << "hold the locking thread's tid " << static_cast<uint64_t>(tid_);
       ok = Fail("pthread_mutex_t.__data.__owner", layout_.mutex_owner, label_,
                 Int(m, layout_.mutex_owner));
     } else if ((Int(m, layout_.mutex_kind) & kGlibcMutexTypeMask) != type) {
@@ -151,8 +152,9 @@ class Checker {
       fns_.cond_destroy(&c);
       int want = clock == CLOCK_MONOTONIC ? 1 : 0;
       if (bit != want) {
-        Text(label_, sizeof(label_)) << "the clock bit (" << static_cast<uint64_t>(layout_.cond_clock)
-                                     << ") of pthread_cond_t.__data.__wrefs";
+        Text(label_, sizeof(label_))
+            << "the clock bit (" << static_cast<uint64_t>(layout_.cond_clock)
+            << ") of pthread_cond_t.__data.__wrefs";
         return Fail(label_, layout_.cond_wrefs,
                     want ? "be set for a CLOCK_MONOTONIC condition variable"
                          : "be clear for a CLOCK_REALTIME condition variable",
@@ -170,8 +172,8 @@ class Checker {
       int seen = Int(&b, layout_.barrier_count);
       fns_.barrier_destroy(&b);
       if (seen != static_cast<int>(count)) {
-        Text(label_, sizeof(label_)) << "hold the count " << static_cast<uint64_t>(count)
-                                     << " it was initialized with";
+        Text(label_, sizeof(label_))
+            << "hold the count " << static_cast<uint64_t>(count) << " it was initialized with";
         return Fail("the count of pthread_barrier_t", layout_.barrier_count, label_, seen);
       }
     }
@@ -183,7 +185,8 @@ class Checker {
   bool Once() {
     pthread_once_t once = PTHREAD_ONCE_INIT;
     if ((once & layout_.once_done) != 0) {
-      return Fail("the done bit of pthread_once_t", kNoOffset, "be clear before pthread_once", once);
+      return Fail("the done bit of pthread_once_t", kNoOffset, "be clear before pthread_once",
+                  once);
     }
     if (!Setup("pthread_once", fns_.once(&once, Nothing))) return false;
     if ((*reinterpret_cast<volatile int*>(&once) & layout_.once_done) == 0) {
