@@ -19,7 +19,7 @@
 namespace weft::shim {
 
 inline constexpr uint64_t kNoDeadline = ~0ull;
-inline constexpr int kMaxThreads = 1024;
+inline constexpr uint32_t kMaxThreads = WEFT_MAX_THREADS;  // the ABI's one thread limit
 inline constexpr int16_t kNoThread = -1;
 
 // ---- raw system calls (never re-enter libc or the shim) ----
@@ -142,8 +142,6 @@ struct Thread {
   pthread_t handle;
   uint32_t handle_obj;
   uint16_t picked_enabled;  // enabled count of the decision that picked this thread
-  uint16_t picked_current;  // the thread that reached that decision
-  uint64_t picked_mask[3];  // the enabled set of that decision (record_decisions only)
   Op op;
   uint32_t op_stack;  // stack of the pending operation
   void* (*start_routine)(void*);
@@ -152,7 +150,7 @@ struct Thread {
   uint64_t events_done;      // events this thread has performed
 };
 
-// ---- the scheduler (sched.cc) ----
+// ---- controlled mode (control.h lists the files) ----
 // True when the calling thread is controlled (session active, thread registered, not
 // nested in the shim). Does the lazy start-up.
 bool Controlled(const Guard& guard);
@@ -202,7 +200,7 @@ Object* FindObject(const void* addr);
 // Forget the object (on destroy/init): the next use gets a new id.
 void ForgetObject(const void* addr);
 
-// ---- virtual time (sched.cc) ----
+// ---- virtual time (virtual_time.cc) ----
 uint64_t VirtualNow();
 // Converts an absolute timespec on `clock` to a virtual deadline; kNoDeadline if null.
 uint64_t DeadlineFromAbs(clockid_t clock, const struct timespec* abs);
@@ -210,7 +208,7 @@ uint64_t DeadlineFromRel(const struct timespec* rel);
 bool IsVirtualClock(clockid_t clock);
 void VirtualClock(clockid_t clock, struct timespec* ts);
 
-// ---- session (sched.cc) ----
+// ---- session (control_start.cc; glibc_mutex.cc) ----
 weft_session* Session();
 void MarkProcessUncontrolled();  // in a fork child
 // The real-glibc owner of a mutex as a weft tid, kNoThread if unlocked/unknown.

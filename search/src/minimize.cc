@@ -19,38 +19,33 @@ bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
 // else the lowest enabled.
 uint16_t DefaultChoice(const session::Decision& d) {
   if (d.IsEnabled(d.current)) return d.current;
-  for (uint16_t t = 0; t < 192; ++t) {
-    if (d.IsEnabled(t)) return t;
+  for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
+    if (d.IsEnabled(t)) return static_cast<uint16_t>(t);
   }
   return d.tid;
-}
-
-int EnabledCount(const session::Decision& d) {
-  return __builtin_popcountll(d.enabled[0]) + __builtin_popcountll(d.enabled[1]) +
-         __builtin_popcountll(d.enabled[2]);
 }
 
 // The decisions as a plan: deviations from the default (or every real choice).
 std::vector<session::PlanStep> PlanOf(const std::vector<session::Decision>& decisions,
                                       bool every_choice) {
   std::vector<session::PlanStep> plan;
-  std::vector<uint64_t> done(256, 0);
+  std::vector<uint64_t> done(WEFT_MAX_THREADS, 0);
   for (const session::Decision& d : decisions) {
-    bool keep = every_choice ? EnabledCount(d) > 1 : d.tid != DefaultChoice(d);
-    if (keep) plan.push_back({d.current, done[d.current % 256], d.tid});
-    ++done[d.tid % 256];
+    bool keep = every_choice ? d.EnabledCount() > 1 : d.tid != DefaultChoice(d);
+    if (keep) plan.push_back({d.current, done[d.current], d.tid});
+    ++done[d.tid];
   }
   return plan;
 }
 
 // Whether a plan step is a preemption in the run `decisions` (its thread could go on).
 bool IsPreemption(const std::vector<session::Decision>& decisions, const session::PlanStep& step) {
-  std::vector<uint64_t> done(256, 0);
+  std::vector<uint64_t> done(WEFT_MAX_THREADS, 0);
   for (const session::Decision& d : decisions) {
-    if (d.current == step.current && done[d.current % 256] == step.done) {
+    if (d.current == step.current && done[d.current] == step.done) {
       return d.preemption();
     }
-    ++done[d.tid % 256];
+    ++done[d.tid];
   }
   return false;
 }

@@ -157,7 +157,7 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
     for (size_t i = node.from; i < node.decisions.size() && !search.stop(); ++i) {
       const session::Decision& d = node.decisions[i];
       uint64_t before = PreemptionsIn(node.decisions, i);
-      for (uint16_t t = 0; t < 192; ++t) {
+      for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
         if (!d.IsEnabled(t) || t == d.tid) continue;
         bool preempts = d.IsEnabled(d.current) && t != d.current;
         if (before + (preempts ? 1 : 0) > options.preemption_bound) continue;
@@ -167,7 +167,7 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
         }
         std::vector<session::Decision> prefix(node.decisions.begin(),
                                               node.decisions.begin() + static_cast<long>(i));
-        Result<session::RunReport> r = search.Run(search.Guided(prefix, t));
+        Result<session::RunReport> r = search.Run(search.Guided(prefix, static_cast<uint16_t>(t)));
         if (!r.ok())
           return search.interrupted() ? Result<ExploreResult>(search.Finish()) : r.error();
         if (search.stop()) break;
@@ -252,8 +252,8 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
       if (d.IsEnabled(other)) {
         choices.push_back(other);
       } else {
-        for (uint16_t t = 0; t < 192; ++t) {
-          if (d.IsEnabled(t) && t != d.tid) choices.push_back(t);
+        for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
+          if (d.IsEnabled(t) && t != d.tid) choices.push_back(static_cast<uint16_t>(t));
         }
       }
       for (uint16_t choice : choices) {

@@ -1,7 +1,8 @@
 /* shim_abi.h — the only header shared by libweft_preload.so (the shim, inside the target)
  * and the supervisor (weft). It describes the session: one shared-memory region created by
  * the supervisor, handed to the target through the environment, holding the run's
- * configuration, the shim's status, the replay script and the event ring.
+ * configuration (with the schedule to follow), the shim's status, the scripts and the event
+ * ring.
  *
  * Plain C, fixed-width fields, no pointers: both sides map the same bytes.
  * Any change to a layout here bumps WEFT_SHIM_PROTOCOL_VERSION (it is copied into traces).
@@ -15,7 +16,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 2u
+#define WEFT_SHIM_PROTOCOL_VERSION 3u
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -28,18 +29,64 @@ extern "C" {
 
 enum weft_mode { WEFT_MODE_CONTROLLED = 1 };
 
-enum weft_strategy_kind {
-  WEFT_STRATEGY_RANDOM = 1, /* seeded, uniform among enabled threads */
-  WEFT_STRATEGY_REPLAY = 2, /* follow the script; report the first divergence */
-  WEFT_STRATEGY_PCT = 3,    /* reserved for the search issue */
-  WEFT_STRATEGY_GUIDED = 4, /* follow the script's threads, then the tail policy */
+/* The one limit on threads: a run may create at most this many (the main thread included).
+ * The shim ends a run that creates more with a shim error naming the limit; every table
+ * indexed by weft tid (the shim's threads, PCT's priorities, the decision records' enabled
+ * sets, the supervisor's decisions) holds exactly this many. */
+#define WEFT_MAX_THREADS 1024u
+
+/* ---- the schedule a run follows: a kind and a tagged union (weft_schedule_spec) ---- */
+
+enum weft_schedule_kind {
+  WEFT_SCHEDULE_SEARCH = 1, /* the strategy makes every decision */
+  WEFT_SCHEDULE_REPLAY = 2, /* follow the script, checked; the first divergence is reported */
+  WEFT_SCHEDULE_GUIDED = 3, /* follow a script (a prefix), run forced_tid once, then the strategy */
+  WEFT_SCHEDULE_PLAN = 4,   /* the strategy, except at the plan's deviations */
 };
 
-/* What the scheduler does once the script is used up (or left). */
-enum weft_tail_policy {
-  WEFT_TAIL_DIVERGE = 0,       /* replay: running past the script is a divergence */
-  WEFT_TAIL_NONPREEMPTIVE = 1, /* keep the current thread while it is enabled, else lowest tid */
-  WEFT_TAIL_RANDOM = 2,        /* seeded random walk */
+/* A search strategy: one of the choosers of the scheduling layer (sched/, listed in
+ * weft/strategies.h with their numbers) and its parameters. `params` holds that chooser's
+ * own `Params` struct, byte for byte; only that chooser reads it, and the shim refuses a
+ * spec whose params_size is not sizeof its Params. */
+struct weft_strategy_spec { /* 64 bytes */
+  uint32_t kind;            /* the chooser's number in WEFT_SCHED_STRATEGIES */
+  uint32_t params_size;     /* sizeof the chooser's Params */
+  uint64_t params[7];
+};
+
+/* Where an array of records lies in the session region. */
+struct weft_span { /* 16 bytes */
+  uint64_t offset; /* from the start of the region */
+  uint64_t count;  /* records */
+};
+
+struct weft_replay_spec {  /* WEFT_SCHEDULE_REPLAY */
+  struct weft_span script; /* weft_script_entry: one per recorded event */
+  struct weft_span wakes;  /* uint16_t: the futex waiters woken, in order */
+};
+
+struct weft_guided_spec {  /* WEFT_SCHEDULE_GUIDED */
+  struct weft_span script; /* weft_script_entry: the decisions to follow first */
+  struct weft_span wakes;  /* uint16_t: the futex waiters woken within the script */
+  uint32_t strict;         /* 1: each entry's kind and object must match (a trace's prefix) */
+  int32_t forced_tid;      /* >= 0: the thread to run at the decision after the script */
+};
+
+struct weft_plan_spec {  /* WEFT_SCHEDULE_PLAN */
+  struct weft_span plan; /* weft_plan_entry: deviations from the strategy */
+};
+
+struct weft_schedule_spec {
+  uint32_t kind; /* weft_schedule_kind: which member of `u` holds */
+  uint32_t reserved0;
+  /* SEARCH: the strategy; GUIDED and PLAN: the strategy after (and around) the script;
+   * REPLAY: unused (running past the script is a divergence). */
+  struct weft_strategy_spec strategy;
+  union {
+    struct weft_replay_spec replay;
+    struct weft_guided_spec guided;
+    struct weft_plan_spec plan;
+  } u;
 };
 
 /* Event kinds. Numbers are part of the trace format too (formats/FORMAT.md): never reuse. */
@@ -182,21 +229,36 @@ struct weft_name_record { /* 32 bytes */
   char name[28]; /* NUL-padded */
 };
 
-struct weft_decision_record { /* 32 bytes; follows its event when record_decisions is on */
+/* The enabled set of a decision; follows its event when record_decisions is on. Threads
+ * 0..191 are in the record itself; `extra_slots` slots of 4 more words each follow it
+ * (threads 192..447, 448..703, ...) when a thread above 191 was enabled: the record carries
+ * every enabled thread up to WEFT_MAX_THREADS. */
+struct weft_decision_record { /* 32 bytes, then extra_slots * 32 bytes */
   uint8_t type;               /* WEFT_REC_DECISION */
-  uint8_t reserved0;
+  uint8_t extra_slots;
   uint16_t current; /* the thread that reached the schedule point */
   uint16_t reserved1[2];
-  uint64_t enabled[3]; /* bit t set: thread t was enabled (threads 0..191) */
+  uint64_t enabled[3]; /* bit t set: thread t was enabled */
+};
+#define WEFT_DECISION_INLINE_THREADS 192u
+#define WEFT_DECISION_SLOT_THREADS 256u
+
+/* A script entry (replay, guided): one per decision to follow, in order. */
+struct weft_script_entry { /* 16 bytes */
+  uint16_t tid;            /* the thread to run */
+  uint8_t kind;            /* its event (checked when strict) */
+  uint8_t reserved0;
+  uint32_t obj; /* its object (checked when strict) */
+  int64_t arg;  /* for COND_SIGNAL: the woken tid (-1: not scripted); otherwise 0 */
 };
 
-/* The script for WEFT_STRATEGY_REPLAY: one entry per recorded event, in order. */
-struct weft_script_entry { /* 16 bytes */
+/* A plan entry: when thread `current` reaches a schedule point after `done` events of its
+ * own, run `tid` (if it can run; else the strategy decides). */
+struct weft_plan_entry { /* 16 bytes */
+  uint16_t current;
   uint16_t tid;
-  uint8_t kind;
-  uint8_t reserved0;
-  uint32_t obj;
-  int64_t arg; /* for COND_SIGNAL: the woken tid; otherwise unused */
+  uint32_t reserved0;
+  uint64_t done;
 };
 
 /* Outcome flags the shim raises in the session status. */
@@ -216,28 +278,17 @@ struct weft_session {
   uint64_t size; /* bytes of the whole region */
 
   /* configuration (supervisor → shim) */
-  uint32_t mode;     /* weft_mode */
-  uint32_t strategy; /* weft_strategy_kind */
-  uint64_t seed;
+  uint32_t mode;              /* weft_mode */
   uint32_t capture_stacks;    /* 0 = none, else max depth */
-  int32_t cpu;                /* CPU to pin the controlled process to, -1 = do not pin */
   uint64_t realtime_base_ns;  /* CLOCK_REALTIME at virtual time 0 */
   uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at virtual time 0 */
   uint64_t max_steps;         /* 0 = unlimited */
-  uint64_t script_offset;     /* weft_script_entry[script_count] */
-  uint64_t script_count;
-  uint64_t wakes_offset; /* uint16_t[wakes_count]: recorded woken tids, in order */
-  uint64_t wakes_count;
-  uint32_t tail_policy;   /* weft_tail_policy, after the script */
-  uint32_t script_strict; /* 1: each entry's kind and object must match (replay) */
-  int32_t forced_tid;     /* >= 0: the thread to run at decision script_count */
-  uint32_t stop_enabled;  /* 1: stop before event stop_before, reporting every thread */
+  int32_t cpu;                /* CPU to pin the controlled process to, -1 = do not pin */
+  uint32_t stop_enabled;      /* 1: stop before event stop_before, reporting every thread */
   uint64_t stop_before;
-  uint32_t record_decisions;  /* 1: a DECISION record follows every event */
-  uint32_t script_plan;       /* 1: the script is a plan of deviations from the tail policy:
-                                 entry (tid = thread to run, arg = current thread, obj = the
-                                 current thread's events so far) */
-  uint64_t strategy_param[4]; /* strategy-specific parameters (PCT depth, ...) */
+  uint32_t record_decisions; /* 1: a DECISION record follows every event */
+  uint32_t reserved2;
+  struct weft_schedule_spec schedule;
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */

@@ -65,6 +65,26 @@ bool RingReader::Drain() {
       }
       if (writer_ != nullptr) Write(writer_->WriteStack(rec.id, frames));
       stacks_[rec.id] = std::move(frames);
+    } else if (slot[0] == WEFT_REC_DECISION) {
+      weft_decision_record rec;
+      std::memcpy(&rec, slot, sizeof(rec));
+      used = 1 + rec.extra_slots;
+      if (tail + used > head) break;  // cannot happen: the shim publishes whole records
+      Decision d;
+      d.tid = last_tid_;
+      d.signal_woken = last_signal_woken_;
+      d.current = rec.current;
+      const uint32_t inline_words = WEFT_DECISION_INLINE_THREADS / 64;
+      const uint32_t slot_words = WEFT_DECISION_SLOT_THREADS / 64;
+      d.enabled.assign(rec.enabled, rec.enabled + inline_words);
+      for (uint32_t i = 0; i < rec.extra_slots * slot_words; ++i) {
+        uint64_t s = tail + 1 + i / slot_words;
+        uint64_t word;
+        std::memcpy(&word, ring_ + (s & mask) * WEFT_SLOT_BYTES + (i % slot_words) * 8, 8);
+        d.enabled.push_back(word);
+      }
+      while (!d.enabled.empty() && d.enabled.back() == 0) d.enabled.pop_back();
+      decisions_.push_back(std::move(d));
     } else {
       OnRecord(slot, tail);
       if (!error_.empty()) return false;
@@ -142,17 +162,6 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       w.woken = r.woken;
       digest_.AddWake(r.woken);
       if (writer_ != nullptr) Write(writer_->WriteWake(w));
-      break;
-    }
-    case WEFT_REC_DECISION: {
-      weft_decision_record r;
-      std::memcpy(&r, slot, sizeof(r));
-      Decision d;
-      d.tid = last_tid_;
-      d.signal_woken = last_signal_woken_;
-      d.current = r.current;
-      for (int i = 0; i < 3; ++i) d.enabled[i] = r.enabled[i];
-      decisions_.push_back(d);
       break;
     }
     case WEFT_REC_BLOCKED: {

@@ -74,7 +74,6 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     layout.stop_enabled = true;
     layout.stop_before = static_cast<uint64_t>(config.stop_before);
   }
-  layout.seed = config.seed;
   layout.stack_depth = config.stack_depth;
   layout.cpu = config.cpu;
   layout.max_steps = config.max_steps;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "run_steps.h"
+#include "weft/sched/strategies.h"
 
 namespace weft::session::internal {
 namespace {
@@ -32,25 +33,36 @@ void BuildScript(const format::Trace& trace, uint64_t prefix, SessionLayout* lay
 }  // namespace
 
 Status FillSchedule(const RunConfig& config, SessionLayout* layout) {
-  bool replay = config.strategy == "replay";
-  if (replay) {
+  weft_schedule_spec& spec = layout->schedule;
+  spec = weft_schedule_spec{};
+  auto tail = [&]() -> Status {
+    if (config.tail == "random") {
+      spec.strategy = sched::MakeStrategySpec<sched::RandomChooser>({config.seed});
+    } else if (config.tail == "nonpreemptive") {
+      spec.strategy = sched::MakeStrategySpec<sched::NonpreemptiveChooser>({});
+    } else {
+      return MakeError("unknown tail policy '" + config.tail + "' (known: nonpreemptive, random)");
+    }
+    return Status::Ok();
+  };
+  if (config.strategy == "replay") {
     if (config.replay_of == nullptr) return MakeError("replay needs a trace to follow");
-    layout->strategy = WEFT_STRATEGY_REPLAY;
-    layout->script_strict = true;
+    spec.kind = WEFT_SCHEDULE_REPLAY;
     BuildScript(*config.replay_of, UINT64_MAX, layout);
+  } else if (config.strategy == "guided" && !config.plan.empty()) {
+    spec.kind = WEFT_SCHEDULE_PLAN;
+    for (const PlanStep& p : config.plan) {
+      weft_plan_entry e{};
+      e.current = p.current;
+      e.tid = p.tid;
+      e.done = p.done;
+      layout->plan.push_back(e);
+    }
+    if (Status s = tail(); !s.ok()) return s;
   } else if (config.strategy == "guided") {
-    layout->strategy = WEFT_STRATEGY_GUIDED;
-    if (!config.plan.empty()) {
-      layout->script_plan = true;
-      for (const PlanStep& p : config.plan) {
-        weft_script_entry e{};
-        e.tid = p.tid;
-        e.arg = p.current;
-        e.obj = static_cast<uint32_t>(p.done);
-        layout->script.push_back(e);
-      }
-    } else if (config.replay_of != nullptr) {
-      layout->script_strict = true;
+    spec.kind = WEFT_SCHEDULE_GUIDED;
+    if (config.replay_of != nullptr) {
+      spec.u.guided.strict = 1;
       BuildScript(*config.replay_of, config.prefix, layout);
     } else {
       for (const Decision& d : config.schedule) {
@@ -60,20 +72,18 @@ Status FillSchedule(const RunConfig& config, SessionLayout* layout) {
         layout->script.push_back(e);
       }
     }
-    layout->forced_tid = config.forced_tid;
-    if (config.tail == "random") {
-      layout->tail_policy = WEFT_TAIL_RANDOM;
-    } else if (config.tail == "nonpreemptive") {
-      layout->tail_policy = WEFT_TAIL_NONPREEMPTIVE;
-    } else {
-      return MakeError("unknown tail policy '" + config.tail + "' (known: nonpreemptive, random)");
-    }
+    spec.u.guided.forced_tid = config.forced_tid;
+    if (Status s = tail(); !s.ok()) return s;
   } else if (config.strategy == "random") {
-    layout->strategy = WEFT_STRATEGY_RANDOM;
+    spec.kind = WEFT_SCHEDULE_SEARCH;
+    spec.strategy = sched::MakeStrategySpec<sched::RandomChooser>({config.seed});
   } else if (config.strategy == "pct") {
-    layout->strategy = WEFT_STRATEGY_PCT;
-    layout->strategy_param[0] = config.pct_depth;
-    layout->strategy_param[1] = config.pct_steps;
+    spec.kind = WEFT_SCHEDULE_SEARCH;
+    sched::PctChooser::Params pct;
+    pct.seed = config.seed;
+    pct.depth = config.pct_depth;
+    pct.steps = config.pct_steps;
+    spec.strategy = sched::MakeStrategySpec<sched::PctChooser>(pct);
   } else {
     return MakeError("unknown strategy '" + config.strategy + "' (known: random, pct, replay)");
   }

@@ -20,7 +20,9 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   uint64_t script_bytes = layout.script.size() * sizeof(weft_script_entry);
   uint64_t wakes_offset = AlignUp(script_offset + script_bytes, 64);
   uint64_t wakes_bytes = layout.wakes.size() * sizeof(uint16_t);
-  uint64_t ring_offset = AlignUp(wakes_offset + wakes_bytes, page);
+  uint64_t plan_offset = AlignUp(wakes_offset + wakes_bytes, 64);
+  uint64_t plan_bytes = layout.plan.size() * sizeof(weft_plan_entry);
+  uint64_t ring_offset = AlignUp(plan_offset + plan_bytes, page);
   uint64_t size = ring_offset + layout.ring_slots * WEFT_SLOT_BYTES;
 
   SessionMemory s;
@@ -44,30 +46,38 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->protocol = WEFT_SHIM_PROTOCOL_VERSION;
   h->size = size;
   h->mode = WEFT_MODE_CONTROLLED;
-  h->strategy = layout.strategy;
-  h->seed = layout.seed;
   h->capture_stacks = layout.stack_depth;
   h->cpu = layout.cpu;
   h->realtime_base_ns = layout.realtime_base_ns;
   h->monotonic_base_ns = layout.monotonic_base_ns;
   h->max_steps = layout.max_steps;
-  h->tail_policy = layout.tail_policy;
-  h->script_strict = layout.script_strict ? 1 : 0;
-  h->forced_tid = layout.forced_tid;
   h->stop_enabled = layout.stop_enabled ? 1 : 0;
   h->stop_before = layout.stop_before;
   h->record_decisions = layout.record_decisions ? 1 : 0;
-  h->script_plan = layout.script_plan ? 1 : 0;
-  for (int i = 0; i < 4; ++i) h->strategy_param[i] = layout.strategy_param[i];
-  h->script_offset = script_offset;
-  h->script_count = layout.script.size();
-  h->wakes_offset = wakes_offset;
-  h->wakes_count = layout.wakes.size();
+  h->schedule = layout.schedule;
+  const weft_span script{script_offset, layout.script.size()};
+  const weft_span wakes{wakes_offset, layout.wakes.size()};
+  switch (layout.schedule.kind) {
+    case WEFT_SCHEDULE_REPLAY:
+      h->schedule.u.replay.script = script;
+      h->schedule.u.replay.wakes = wakes;
+      break;
+    case WEFT_SCHEDULE_GUIDED:
+      h->schedule.u.guided.script = script;
+      h->schedule.u.guided.wakes = wakes;
+      break;
+    case WEFT_SCHEDULE_PLAN:
+      h->schedule.u.plan.plan = weft_span{plan_offset, layout.plan.size()};
+      break;
+    default:
+      break;
+  }
   h->ring_offset = ring_offset;
   h->ring_slots = layout.ring_slots;
   auto* base = reinterpret_cast<uint8_t*>(h);
   if (script_bytes != 0) std::memcpy(base + script_offset, layout.script.data(), script_bytes);
   if (wakes_bytes != 0) std::memcpy(base + wakes_offset, layout.wakes.data(), wakes_bytes);
+  if (plan_bytes != 0) std::memcpy(base + plan_offset, layout.plan.data(), plan_bytes);
   return s;
 }
 

@@ -11,24 +11,21 @@
 namespace weft::session {
 
 struct SessionLayout {
-  uint32_t strategy = WEFT_STRATEGY_RANDOM;
-  uint64_t seed = 0;
+  // The schedule: kind, strategy and the union member of that kind. Create fills in the
+  // spans (where script, wakes and plan lie in the region).
+  weft_schedule_spec schedule{};
   uint32_t stack_depth = 0;
   int cpu = -1;
   uint64_t max_steps = 0;
   uint64_t realtime_base_ns = 0;
   uint64_t monotonic_base_ns = 0;
-  uint32_t tail_policy = WEFT_TAIL_RANDOM;
-  bool script_strict = false;
-  int forced_tid = -1;
   bool stop_enabled = false;
   uint64_t stop_before = 0;
   bool record_decisions = false;
-  bool script_plan = false;
-  uint64_t strategy_param[4] = {0, 0, 0, 0};
-  uint64_t ring_slots = 1u << 18;  // 8 MiB of 32-byte slots
-  std::vector<weft_script_entry> script;
-  std::vector<uint16_t> wakes;
+  uint64_t ring_slots = 1u << 18;         // 8 MiB of 32-byte slots
+  std::vector<weft_script_entry> script;  // replay, guided
+  std::vector<uint16_t> wakes;            // replay, guided: futex waiters woken, in order
+  std::vector<weft_plan_entry> plan;      // plan
 };
 
 class SessionMemory {

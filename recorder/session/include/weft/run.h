@@ -23,11 +23,27 @@ struct PlanStep {
 
 // One scheduling decision of a run (recorded when RunConfig::record_decisions is set).
 struct Decision {
-  uint16_t tid = 0;                 // the thread that ran
-  uint16_t current = 0;             // the thread that reached the schedule point
-  uint64_t enabled[3] = {0, 0, 0};  // threads that could have run (0..191)
-  int32_t signal_woken = -1;        // a condition signal's chosen waiter, -1 if none
-  bool IsEnabled(uint32_t t) const { return t < 192 && (enabled[t / 64] >> (t % 64)) & 1; }
+  uint16_t tid = 0;               // the thread that ran
+  uint16_t current = 0;           // the thread that reached the schedule point
+  std::vector<uint64_t> enabled;  // bit t: thread t could have run (every thread, up to
+                                  // WEFT_MAX_THREADS; words past the last enabled one omitted)
+  int32_t signal_woken = -1;      // a condition signal's chosen waiter, -1 if none
+  bool IsEnabled(uint32_t t) const {
+    return t / 64 < enabled.size() && (enabled[t / 64] >> (t % 64)) & 1;
+  }
+  // Marks thread t as enabled.
+  void SetEnabled(uint32_t t) {
+    if (t / 64 >= enabled.size()) enabled.resize(t / 64 + 1, 0);
+    enabled[t / 64] |= 1ull << (t % 64);
+  }
+  // How many threads could have run.
+  uint32_t EnabledCount() const {
+    uint32_t n = 0;
+    for (uint64_t w : enabled) n += static_cast<uint32_t>(__builtin_popcountll(w));
+    return n;
+  }
+  // Upper bound (exclusive) of the enabled tids, for loops over them.
+  uint32_t EnabledEnd() const { return static_cast<uint32_t>(enabled.size() * 64); }
   // Running another thread while the current one could have gone on.
   bool preemption() const { return IsEnabled(current) && tid != current; }
 };

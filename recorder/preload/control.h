@@ -1,0 +1,43 @@
+// control.h — the state of controlled mode shared by the files that implement it:
+//   control_start.cc   start-up (session, real functions, pinning, the chooser), the guard
+//   thread_table.cc    the thread table and the live set
+//   schedule_point.cc  Pick (enabled set, the chooser), the turn hand-off, wake-ups, events
+//   virtual_time.cc    virtual clocks and deadlines
+//   glibc_mutex.cc     reading the state of glibc's mutexes
+// Only the thread holding the turn reads or writes any of it (after start-up).
+#pragma once
+
+#include "shim.h"
+#include "weft/sched/chooser.h"
+
+namespace weft::shim {
+
+inline constexpr uint64_t kTickNs = 1000;  // virtual time per decision
+
+enum class ShimState : int { kUninit, kOff, kStarting, kOn };
+
+// NB: every global here must be constant-initialized: the hooks can run (and start the
+// shim) before this library's dynamic initializers would, which would then wipe state.
+WEFT_HIDDEN extern ShimState g_state;
+WEFT_HIDDEN extern weft_session* g_session;
+WEFT_HIDDEN extern Thread g_threads[kMaxThreads];
+WEFT_HIDDEN extern uint32_t g_thread_count;   // slots ever used (tids are never reused)
+WEFT_HIDDEN extern uint16_t g_live[kMaxThreads];  // live tids, ascending
+WEFT_HIDDEN extern uint32_t g_live_count;
+WEFT_HIDDEN extern uint64_t g_vnow;    // virtual time now
+WEFT_HIDDEN extern uint64_t g_events;  // events emitted
+WEFT_HIDDEN extern sched::Chooser g_chooser;
+extern __thread Thread* t_self __attribute__((tls_model("initial-exec")));
+
+// Adds `tid` to the live set (kept ascending).
+void AddLive(uint16_t tid);
+// Removes `tid` from the live set.
+void RemoveLive(uint16_t tid);
+// The weft tid of a kernel tid, kNoThread if it is none of ours.
+int16_t TidOfOsTid(pid_t os_tid);
+// Publishes the event count and virtual time in the session status.
+void UpdateStatus();
+// Sets up the main thread as tid 0 (start-up).
+void RegisterMainThread();
+
+}  // namespace weft::shim

@@ -1,0 +1,219 @@
+// control_start.cc — starting controlled mode: find the session the supervisor handed over,
+// claim it for this process, resolve the real functions, pin the process, build the chooser
+// from the session's schedule spec, register the main thread. Also the recursion guard and
+// the check every hook makes first (Controlled).
+#include <dlfcn.h>
+#include <link.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "glibc_layout.h"
+#include "ring.h"
+
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
+namespace weft::shim {
+
+RealFunctions real;
+constinit ShimState g_state = ShimState::kUninit;
+constinit weft_session* g_session = nullptr;
+constinit sched::Chooser g_chooser;
+namespace {
+
+__thread int t_depth __attribute__((tls_model("initial-exec"))) = 0;
+
+cpu_set_t g_original_affinity;
+bool g_pinned = false;
+
+template <typename P>
+void Resolve(P& slot, const char* name) {
+  void* sym = dlsym(RTLD_NEXT, name);
+  __builtin_memcpy(&slot, &sym, sizeof(slot));
+}
+
+void ResolveReal() {
+#define WEFT_RESOLVE(name) Resolve(real.name, #name)
+  WEFT_RESOLVE(pthread_create);
+  WEFT_RESOLVE(pthread_join);
+  WEFT_RESOLVE(pthread_tryjoin_np);
+  WEFT_RESOLVE(pthread_timedjoin_np);
+  WEFT_RESOLVE(pthread_clockjoin_np);
+  WEFT_RESOLVE(pthread_detach);
+  WEFT_RESOLVE(pthread_exit);
+  WEFT_RESOLVE(pthread_setname_np);
+  WEFT_RESOLVE(pthread_mutex_init);
+  WEFT_RESOLVE(pthread_mutex_destroy);
+  WEFT_RESOLVE(pthread_mutex_lock);
+  WEFT_RESOLVE(pthread_mutex_trylock);
+  WEFT_RESOLVE(pthread_mutex_timedlock);
+  WEFT_RESOLVE(pthread_mutex_clocklock);
+  WEFT_RESOLVE(pthread_mutex_unlock);
+  WEFT_RESOLVE(pthread_rwlock_init);
+  WEFT_RESOLVE(pthread_rwlock_destroy);
+  WEFT_RESOLVE(pthread_rwlock_rdlock);
+  WEFT_RESOLVE(pthread_rwlock_tryrdlock);
+  WEFT_RESOLVE(pthread_rwlock_timedrdlock);
+  WEFT_RESOLVE(pthread_rwlock_clockrdlock);
+  WEFT_RESOLVE(pthread_rwlock_wrlock);
+  WEFT_RESOLVE(pthread_rwlock_trywrlock);
+  WEFT_RESOLVE(pthread_rwlock_timedwrlock);
+  WEFT_RESOLVE(pthread_rwlock_clockwrlock);
+  WEFT_RESOLVE(pthread_rwlock_unlock);
+  WEFT_RESOLVE(pthread_cond_init);
+  WEFT_RESOLVE(pthread_cond_destroy);
+  WEFT_RESOLVE(pthread_cond_wait);
+  WEFT_RESOLVE(pthread_cond_timedwait);
+  WEFT_RESOLVE(pthread_cond_clockwait);
+  WEFT_RESOLVE(pthread_cond_signal);
+  WEFT_RESOLVE(pthread_cond_broadcast);
+  WEFT_RESOLVE(sem_init);
+  WEFT_RESOLVE(sem_destroy);
+  WEFT_RESOLVE(sem_wait);
+  WEFT_RESOLVE(sem_trywait);
+  WEFT_RESOLVE(sem_timedwait);
+  WEFT_RESOLVE(sem_clockwait);
+  WEFT_RESOLVE(sem_post);
+  WEFT_RESOLVE(sem_getvalue);
+  WEFT_RESOLVE(pthread_barrier_init);
+  WEFT_RESOLVE(pthread_barrier_destroy);
+  WEFT_RESOLVE(pthread_barrier_wait);
+  WEFT_RESOLVE(pthread_once);
+  WEFT_RESOLVE(pthread_spin_init);
+  WEFT_RESOLVE(pthread_spin_destroy);
+  WEFT_RESOLVE(pthread_spin_lock);
+  WEFT_RESOLVE(pthread_spin_trylock);
+  WEFT_RESOLVE(pthread_spin_unlock);
+  WEFT_RESOLVE(sleep);
+  WEFT_RESOLVE(usleep);
+  WEFT_RESOLVE(nanosleep);
+  WEFT_RESOLVE(clock_nanosleep);
+  WEFT_RESOLVE(sched_yield);
+  WEFT_RESOLVE(clock_gettime);
+  WEFT_RESOLVE(gettimeofday);
+  WEFT_RESOLVE(time);
+  WEFT_RESOLVE(fork);
+#undef WEFT_RESOLVE
+}
+
+int FindShimRange(struct dl_phdr_info* info, size_t, void* data) {
+  uint64_t self = reinterpret_cast<uint64_t>(data);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+    uint64_t lo = info->dlpi_addr + ph.p_vaddr;
+    uint64_t hi = lo + ph.p_memsz;
+    if (self >= lo && self < hi) {
+      SetShimRange(lo, hi);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+long ParseFd(const char* s) {
+  long v = 0;
+  if (s == nullptr || *s == '\0') return -1;
+  for (; *s != '\0'; ++s) {
+    if (*s < '0' || *s > '9') return -1;
+    v = v * 10 + (*s - '0');
+    if (v > 1 << 20) return -1;
+  }
+  return v;
+}
+
+void PinToCpu(int cpu) {
+  if (cpu < 0) return;
+  if (RawSyscall(SYS_sched_getaffinity, 0, sizeof(g_original_affinity),
+                 reinterpret_cast<long>(&g_original_affinity)) < 0) {
+    return;
+  }
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  if (RawSyscall(SYS_sched_setaffinity, 0, sizeof(one), reinterpret_cast<long>(&one)) == 0) {
+    g_pinned = true;
+  }
+}
+
+// Starts controlled mode if this process is the one the session is for. Runs on the main
+// thread before other threads exist (from the constructor or the first hook).
+void Start() {
+  g_state = ShimState::kOff;
+  ResolveReal();
+  long fd = ParseFd(getenv(WEFT_ENV_SESSION_FD));
+  if (fd < 0) return;
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return;
+  if (static_cast<uint64_t>(st.st_size) < sizeof(weft_session)) return;
+  long p = RawSyscall(SYS_mmap, 0, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p < 0 && p > -4096) return;
+  auto* s = reinterpret_cast<weft_session*>(p);
+  if (s->magic != WEFT_SESSION_MAGIC) return;
+  if (s->protocol != WEFT_SHIM_PROTOCOL_VERSION) {
+    WriteStderr(
+        "weft shim: session protocol mismatch between weft and libweft_preload.so; "
+        "reinstall weft\n");
+    return;
+  }
+  uint32_t pid = static_cast<uint32_t>(RawSyscall(SYS_getpid));
+  // Only the first process of the session is controlled; its children run uncontrolled.
+  // The same pid again means the controlled process called exec: it keeps control.
+  uint32_t expected = 0;
+  if (!__atomic_compare_exchange_n(&s->claimed_pid, &expected, pid, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE) &&
+      expected != pid) {
+    return;
+  }
+  if (s->mode != WEFT_MODE_CONTROLLED) return;
+  g_session = s;
+  RequireGlibcLayout();
+  g_state = ShimState::kStarting;
+
+  dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
+  RingInit();
+  if (const char* error = g_chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s),
+                                         s->size)) {
+    Die(error);
+  }
+  g_vnow = s->vtime;  // 0 on a fresh start; continues across an exec
+  PinToCpu(s->cpu);
+
+  RegisterMainThread();
+  g_state = ShimState::kOn;
+}
+
+}  // namespace
+
+// ---- guard ----
+Guard::Guard() : outermost_(t_depth++ == 0) {}
+Guard::~Guard() { --t_depth; }
+
+bool Controlled(const Guard& guard) {
+  if (g_state == ShimState::kUninit) Start();
+  return g_state == ShimState::kOn && guard.outermost() && t_self != nullptr &&
+         t_self->state == SlotState::kLive;
+}
+
+weft_session* Session() { return g_session; }
+
+void MarkProcessUncontrolled() {
+  g_state = ShimState::kOff;
+  if (g_pinned) {
+    RawSyscall(SYS_sched_setaffinity, 0, sizeof(g_original_affinity),
+               reinterpret_cast<long>(&g_original_affinity));
+  }
+}
+
+}  // namespace weft::shim
+
+// Start control as early as possible, before the program's own constructors run threads.
+__attribute__((constructor)) static void WeftShimConstructor() {
+  weft::shim::Guard guard;
+  weft::shim::Controlled(guard);
+}

@@ -1,0 +1,377 @@
+// schedule_point.cc — the schedule point: which threads are enabled, what the chooser picks
+// among them (weft/sched/chooser.h, built at start-up from the session's schedule spec), the
+// hand-off of the turn, the wake-ups whose waiter is a decision too, and the event records.
+// Blocking is modelled: a thread whose operation cannot complete (lock held, no signal yet,
+// join target alive, deadline in the future) is simply not enabled. With no thread enabled,
+// virtual time jumps to the earliest deadline; with no deadline either, that is a deadlock,
+// reported with the wait-for relation and each blocked thread's stack.
+#include <semaphore.h>
+#include <sys/syscall.h>
+
+#include "control.h"
+#include "ring.h"
+
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
+namespace weft::shim {
+
+constinit uint64_t g_vnow = 0;
+constinit uint64_t g_events = 0;
+
+namespace {
+
+// NB: static per-process scratch instead of arrays on the target's stack: only the thread
+// holding the turn decides, so one set of each is enough.
+constinit uint16_t g_enabled[kMaxThreads] = {};
+constinit uint16_t g_waiters[kMaxThreads] = {};
+constinit uint16_t g_chosen[kMaxThreads] = {};
+
+// The enabled set of the last decision, for its DECISION record (record_decisions): the
+// thread picked is the next to emit an event, before any other decision is made.
+constexpr uint32_t kDecisionWords = kMaxThreads / 64;
+constexpr uint32_t kInlineWords = WEFT_DECISION_INLINE_THREADS / 64;
+constexpr uint32_t kSlotWords = WEFT_DECISION_SLOT_THREADS / 64;
+constinit uint64_t g_decision_mask[kDecisionWords] = {};
+constinit uint32_t g_decision_words = 0;  // words of g_decision_mask in use
+constinit uint16_t g_decision_current = 0;
+// The DECISION record and its extra slots, assembled before one RingWrite.
+constinit uint64_t g_decision_slots[(1 + (kDecisionWords - kInlineWords + kSlotWords - 1) /
+                                         kSlotWords) *
+                                    (WEFT_SLOT_BYTES / 8)] = {};
+
+constinit bool g_divergence_reported = false;
+
+// The thread a blocked thread waits for, if the model knows it.
+int16_t HolderOf(const Thread* t) {
+  const Op& op = t->op;
+  switch (op.kind) {
+    case WEFT_EV_MUTEX_LOCK:
+      return MutexHolder(static_cast<pthread_mutex_t*>(op.addr));
+    case WEFT_EV_COND_WAKE:
+      return t->woken ? MutexHolder(static_cast<pthread_mutex_t*>(op.addr2)) : kNoThread;
+    case WEFT_EV_THREAD_JOIN:
+      return static_cast<int16_t>(op.arg);
+    case WEFT_EV_RWLOCK_RDLOCK:
+    case WEFT_EV_RWLOCK_WRLOCK:
+    case WEFT_EV_SPIN_LOCK:
+    case WEFT_EV_ONCE: {
+      Object* o = FindObject(op.addr);
+      return o != nullptr ? o->owner : kNoThread;
+    }
+    default:
+      return kNoThread;
+  }
+}
+
+// Reports every live thread's pending operation (BLOCKED records), raises `status` and
+// ends the process: a deadlock, or a stop requested with --stop-at.
+[[noreturn]] void ReportThreadsAndExit(uint32_t status) {
+  for (uint32_t i = 0; i < g_live_count; ++i) {
+    const Thread* t = &g_threads[g_live[i]];
+    weft_blocked_record rec{};
+    rec.type = WEFT_REC_BLOCKED;
+    rec.kind = t->op.kind;
+    rec.tid = t->tid;
+    rec.obj = t->op.obj;
+    rec.holder = HolderOf(t);
+    rec.stack = t->op_stack;
+    RingWrite(&rec, 1);
+  }
+  UpdateStatus();
+  __atomic_or_fetch(&g_session->status, status, __ATOMIC_RELEASE);
+  RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
+  __builtin_unreachable();
+}
+
+bool DeadlinePassed(const Op& op) { return op.deadline != kNoDeadline && op.deadline <= g_vnow; }
+
+bool SemAvailable(sem_t* sem) {
+  int value = 0;
+  real.sem_getvalue(sem, &value);
+  return value > 0;
+}
+
+// Whether `t`'s pending operation can complete now (or time out now).
+bool Enabled(const Thread* t) {
+  const Op& op = t->op;
+  bool try_op = (op.flags & WEFT_F_TRY) != 0;
+  switch (op.kind) {
+    case WEFT_EV_MUTEX_LOCK:
+      return try_op || MutexAvailable(static_cast<pthread_mutex_t*>(op.addr), t) ||
+             DeadlinePassed(op);
+    case WEFT_EV_RWLOCK_RDLOCK: {
+      Object* o = FindObject(op.addr);
+      return try_op || o == nullptr || o->owner == kNoThread || o->owner == t->tid ||
+             DeadlinePassed(op);
+    }
+    case WEFT_EV_RWLOCK_WRLOCK: {
+      Object* o = FindObject(op.addr);
+      return try_op || o == nullptr || (o->owner == kNoThread && o->readers == 0) ||
+             o->owner == t->tid || DeadlinePassed(op);
+    }
+    case WEFT_EV_COND_WAKE:
+      return (t->woken || DeadlinePassed(op)) &&
+             MutexAvailable(static_cast<pthread_mutex_t*>(op.addr2), t);
+    case WEFT_EV_SEM_WAIT:
+      return try_op || SemAvailable(static_cast<sem_t*>(op.addr)) || DeadlinePassed(op);
+    case WEFT_EV_BARRIER_LEAVE: {
+      Object* o = FindObject(op.addr);
+      return o == nullptr || o->generation != t->wait_generation;
+    }
+    case WEFT_EV_ONCE: {
+      Object* o = FindObject(op.addr);
+      return o == nullptr || o->once_state != 1;
+    }
+    case WEFT_EV_SPIN_LOCK: {
+      Object* o = FindObject(op.addr);
+      return try_op || o == nullptr || o->owner == kNoThread;
+    }
+    case WEFT_EV_THREAD_JOIN:
+      return try_op || g_threads[op.arg].state == SlotState::kExited || DeadlinePassed(op);
+    case WEFT_EV_FUTEX_WOKEN:
+      return t->woken || DeadlinePassed(op);
+    case WEFT_EV_SLEEP:
+      return DeadlinePassed(op) || op.deadline == kNoDeadline;
+    default:
+      return true;
+  }
+}
+
+// Publishes the chooser's divergence in the session status, once.
+void ReportDivergence() {
+  if (g_divergence_reported || !g_chooser.divergence().happened) return;
+  g_divergence_reported = true;
+  const sched::Divergence& d = g_chooser.divergence();
+  const Thread* actual = &g_threads[d.tid];
+  g_session->divergence_index = d.step;
+  g_session->divergence_actual.tid = actual->tid;
+  g_session->divergence_actual.kind = actual->op.kind;
+  g_session->divergence_actual.obj = actual->op.obj;
+  __atomic_or_fetch(&g_session->status, WEFT_STATUS_DIVERGED, __ATOMIC_RELEASE);
+}
+
+sched::Pending PendingOf(const void*, uint16_t tid) {
+  const Op& op = g_threads[tid].op;
+  return sched::Pending{op.kind, op.obj};
+}
+
+void RememberDecision(uint16_t current, const uint16_t* enabled, uint32_t count) {
+  for (uint32_t i = 0; i < g_decision_words; ++i) g_decision_mask[i] = 0;
+  uint32_t words = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t w = enabled[i] / 64;
+    g_decision_mask[w] |= 1ull << (enabled[i] % 64);
+    if (w + 1 > words) words = w + 1;
+  }
+  g_decision_words = words;
+  g_decision_current = current;
+}
+
+void WriteDecision() {
+  uint32_t extra = g_decision_words <= kInlineWords
+                       ? 0
+                       : (g_decision_words - kInlineWords + kSlotWords - 1) / kSlotWords;
+  uint32_t words = kInlineWords + extra * kSlotWords;
+  weft_decision_record d{};
+  d.type = WEFT_REC_DECISION;
+  d.extra_slots = static_cast<uint8_t>(extra);
+  d.current = g_decision_current;
+  CopyBytes(g_decision_slots, &d, sizeof(d));
+  uint64_t* mask = g_decision_slots + (sizeof(d) - sizeof(d.enabled)) / 8;
+  for (uint32_t i = 0; i < words; ++i) mask[i] = i < g_decision_words ? g_decision_mask[i] : 0;
+  RingWrite(g_decision_slots, 1 + extra);
+}
+
+// Picks the next thread to run. The caller holds the turn.
+Thread* Pick(uint16_t current) {
+  uint16_t* enabled = g_enabled;
+  uint32_t count = 0;
+  for (;;) {
+    uint64_t earliest = kNoDeadline;
+    count = 0;
+    for (uint32_t i = 0; i < g_live_count; ++i) {
+      Thread* t = &g_threads[g_live[i]];
+      if (Enabled(t)) {
+        enabled[count++] = t->tid;
+      } else if (t->op.deadline < earliest) {
+        earliest = t->op.deadline;
+      }
+    }
+    if (count > 0) break;
+    if (earliest == kNoDeadline) ReportThreadsAndExit(WEFT_STATUS_DEADLOCK);
+    g_vnow = earliest;  // nothing can run before the earliest deadline: jump there
+  }
+  uint64_t step = g_events;
+  if (g_session->stop_enabled != 0 && step >= g_session->stop_before) {
+    ReportThreadsAndExit(WEFT_STATUS_STOPPED);
+  }
+  if (g_session->max_steps != 0 && step >= g_session->max_steps) {
+    UpdateStatus();
+    __atomic_or_fetch(&g_session->status, WEFT_STATUS_MAX_STEPS, __ATOMIC_RELEASE);
+    RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
+  }
+  const Thread* cur = &g_threads[current];
+  sched::Point point;
+  point.enabled = enabled;
+  point.count = count;
+  point.current = current;
+  point.current_yields = cur->state == SlotState::kLive && cur->op.kind == WEFT_EV_YIELD;
+  point.current_done = cur->events_done;
+  point.step = step;
+  point.pending = PendingOf;
+  Thread* next = &g_threads[enabled[g_chooser.PickThread(point)]];
+  ReportDivergence();
+  next->picked_enabled = static_cast<uint16_t>(count);
+  if (g_session->record_decisions != 0) RememberDecision(current, enabled, count);
+  g_vnow += kTickNs;
+  return next;
+}
+
+// The waiter a wake-up releases, index into waiters[0..count).
+uint32_t PickWaiter(const uint16_t* waiters, uint32_t count, sched::WakeKind kind) {
+  sched::WaitPoint wait;
+  wait.waiters = waiters;
+  wait.count = count;
+  wait.step = g_events;
+  wait.kind = kind;
+  uint32_t i = g_chooser.PickWaiter(wait);
+  ReportDivergence();
+  return i;
+}
+
+void GiveTurn(Thread* next) {
+  // NB: `go` is written last: once it is 1, `next` may run and this thread must not touch
+  // scheduler state until its own `go` is set again.
+  __atomic_store_n(&next->go, 1, __ATOMIC_RELEASE);
+  FutexWake(&next->go, 1);
+}
+
+void WaitTurn(Thread* self) {
+  while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) FutexWait(&self->go, 0);
+  self->go = 0;
+}
+
+}  // namespace
+
+void UpdateStatus() {
+  g_session->events = g_events;
+  g_session->vtime = g_vnow;
+}
+
+void Schedule(Thread* self, const Op& op) {
+  self->op = op;
+  self->op_stack = CaptureStack();
+  Thread* next = Pick(self->tid);
+  if (next != self) {
+    GiveTurn(next);
+    WaitTurn(self);
+  }
+}
+
+void LeaveControl(Thread* self) {
+  self->state = SlotState::kExited;
+  RemoveLive(self->tid);
+  t_self = nullptr;
+  UpdateStatus();
+  if (g_live_count == 0) return;
+  GiveTurn(Pick(self->tid));
+}
+
+void WaitFirstTurn(Thread* self) {
+  t_self = self;
+  self->os_tid = Gettid();
+  WaitTurn(self);
+}
+
+uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg) {
+  weft_event_record rec{};
+  rec.type = WEFT_REC_EVENT;
+  rec.kind = kind;
+  rec.flags = flags;
+  rec.tid = self->tid;
+  rec.enabled = self->picked_enabled;
+  rec.obj = obj;
+  rec.stack = self->op_stack;
+  rec.vtime = g_vnow;
+  rec.arg = arg;
+  RingWrite(&rec, 1);
+  if (g_session->record_decisions != 0) WriteDecision();
+  uint64_t index = g_events++;
+  ++self->events_done;
+  if ((index & 63) == 0) UpdateStatus();
+  return index;
+}
+
+void EmitThreadRecord(const Thread* t, uint16_t parent) {
+  weft_thread_record rec{};
+  rec.type = WEFT_REC_THREAD;
+  rec.tid = t->tid;
+  rec.parent = parent;
+  rec.handle_obj = t->handle_obj;
+  rec.os_tid = static_cast<uint32_t>(t->os_tid);
+  rec.start_routine = reinterpret_cast<uint64_t>(t->start_routine);
+  RingWrite(&rec, 1);
+}
+
+void EmitName(uint16_t tid, const char* name) {
+  weft_name_record rec{};
+  rec.type = WEFT_REC_NAME;
+  rec.tid = tid;
+  for (size_t i = 0; i + 1 < sizeof(rec.name) && name[i] != '\0'; ++i) rec.name[i] = name[i];
+  RingWrite(&rec, 1);
+}
+
+int WakeCondWaiters(Thread* self, void* cond, uint32_t obj, bool all, int16_t* woken_tid) {
+  uint16_t* waiters = g_waiters;
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < g_live_count; ++i) {
+    Thread* t = &g_threads[g_live[i]];
+    if (t->op.kind == WEFT_EV_COND_WAKE && t->op.addr == cond && !t->woken) {
+      waiters[count++] = t->tid;
+    }
+  }
+  *woken_tid = kNoThread;
+  if (count == 0) return 0;
+  if (all) {
+    for (uint32_t i = 0; i < count; ++i) g_threads[waiters[i]].woken = true;
+    return static_cast<int>(count);
+  }
+  uint16_t chosen = waiters[PickWaiter(waiters, count, sched::WakeKind::kCondSignal)];
+  g_threads[chosen].woken = true;
+  *woken_tid = static_cast<int16_t>(chosen);
+  return 1;
+}
+
+int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t bitset) {
+  uint16_t* waiters = g_waiters;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < g_live_count; ++i) {
+    Thread* t = &g_threads[g_live[i]];
+    if (t->op.kind == WEFT_EV_FUTEX_WOKEN && t->op.addr == word && !t->woken &&
+        (static_cast<uint32_t>(t->op.arg) & bitset) != 0) {
+      waiters[n++] = t->tid;
+    }
+  }
+  uint16_t* chosen = g_chosen;
+  int woken = 0;
+  while (n > 0 && woken < count) {
+    uint32_t i = PickWaiter(waiters, n, sched::WakeKind::kFutexWake);
+    chosen[woken++] = waiters[i];
+    g_threads[waiters[i]].woken = true;
+    for (uint32_t j = i + 1; j < n; ++j) waiters[j - 1] = waiters[j];
+    --n;
+  }
+  Emit(self, WEFT_EV_FUTEX_WAKE, 0, obj, woken);
+  for (int i = 0; i < woken; ++i) {
+    weft_wake_record rec{};
+    rec.type = WEFT_REC_WAKE;
+    rec.waker = self->tid;
+    rec.woken = chosen[i];
+    rec.obj = obj;
+    RingWrite(&rec, 1);
+  }
+  return woken;
+}
+
+}  // namespace weft::shim

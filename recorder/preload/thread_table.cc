@@ -1,0 +1,119 @@
+// thread_table.cc — the controlled threads: one slot per thread ever created (tids count up
+// from 0 = main and are never reused), and the live set, the threads a decision chooses
+// among. At most WEFT_MAX_THREADS threads per run.
+#include "control.h"
+#include "ring.h"
+
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
+namespace weft::shim {
+
+constinit Thread g_threads[kMaxThreads] = {};
+constinit uint32_t g_thread_count = 0;
+constinit uint16_t g_live[kMaxThreads] = {};
+constinit uint32_t g_live_count = 0;
+__thread Thread* t_self __attribute__((tls_model("initial-exec"))) = nullptr;
+
+namespace {
+
+// "a run may create at most N threads ...": the message names the ABI's limit.
+constinit char g_limit_message[160] = {};
+
+const char* ThreadLimitMessage() {
+  static constexpr char kHead[] = "too many threads: a run under weft may create at most ";
+  static constexpr char kTail[] =
+      " threads (WEFT_MAX_THREADS, the main thread included); this program creates more";
+  size_t n = 0;
+  for (size_t i = 0; kHead[i] != '\0'; ++i) g_limit_message[n++] = kHead[i];
+  char digits[12];
+  size_t d = 0;
+  for (uint32_t v = WEFT_MAX_THREADS; v != 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
+  while (d > 0) g_limit_message[n++] = digits[--d];
+  for (size_t i = 0; kTail[i] != '\0'; ++i) g_limit_message[n++] = kTail[i];
+  g_limit_message[n] = '\0';
+  return g_limit_message;
+}
+
+}  // namespace
+
+void AddLive(uint16_t tid) {
+  uint32_t i = g_live_count++;
+  while (i > 0 && g_live[i - 1] > tid) {
+    g_live[i] = g_live[i - 1];
+    --i;
+  }
+  g_live[i] = tid;
+}
+
+void RemoveLive(uint16_t tid) {
+  uint32_t j = 0;
+  for (uint32_t i = 0; i < g_live_count; ++i) {
+    if (g_live[i] != tid) g_live[j++] = g_live[i];
+  }
+  g_live_count = j;
+}
+
+void RegisterMainThread() {
+  Thread* main = &g_threads[0];
+  ZeroBytes(main, sizeof(*main));
+  main->tid = 0;
+  main->state = SlotState::kLive;
+  main->os_tid = Gettid();
+  main->handle = pthread_self();
+  g_thread_count = 1;
+  g_live_count = 0;
+  AddLive(0);
+  t_self = main;
+  g_session->threads = 1;
+  main->handle_obj = ObjectFor(reinterpret_cast<void*>(main->handle), WEFT_OBJ_THREAD)->id;
+  EmitThreadRecord(main, 0xffff);
+}
+
+Thread* Self() { return t_self; }
+
+Thread* ThreadByTid(int tid) {
+  if (tid < 0 || static_cast<uint32_t>(tid) >= g_thread_count) return nullptr;
+  return &g_threads[tid];
+}
+
+Thread* ThreadByHandle(pthread_t handle) {
+  // NB: newest first: glibc reuses the pthread_t of a joined (or exited detached) thread.
+  for (uint32_t i = g_thread_count; i-- > 0;) {
+    if (g_threads[i].state != SlotState::kFree && pthread_equal(g_threads[i].handle, handle)) {
+      return &g_threads[i];
+    }
+  }
+  return nullptr;
+}
+
+void SetHandle(Thread* t, pthread_t handle) {
+  // An older thread with the same pthread_t is gone for good: forget its handle.
+  for (uint32_t i = 0; i < g_thread_count; ++i) {
+    if (&g_threads[i] != t && pthread_equal(g_threads[i].handle, handle)) {
+      g_threads[i].handle = 0;
+    }
+  }
+  t->handle = handle;
+}
+
+Thread* RegisterThread(uint16_t parent) {
+  if (g_thread_count >= kMaxThreads) Die(ThreadLimitMessage());
+  Thread* t = &g_threads[g_thread_count];
+  ZeroBytes(t, sizeof(*t));
+  t->tid = static_cast<uint16_t>(g_thread_count++);
+  t->state = SlotState::kLive;
+  t->op.kind = WEFT_EV_THREAD_START;
+  t->op.deadline = kNoDeadline;
+  t->op.arg = parent;
+  AddLive(t->tid);
+  g_session->threads = g_thread_count;
+  return t;
+}
+
+void UnregisterThread(Thread* t) {
+  RemoveLive(t->tid);
+  t->state = SlotState::kExited;
+}
+
+}  // namespace weft::shim

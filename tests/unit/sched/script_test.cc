@@ -1,0 +1,209 @@
+// The script, forced-thread and plan choosers alone.
+#include "weft/sched/script.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "sched_test_util.h"
+
+namespace weft::sched {
+namespace {
+
+using testing::At;
+using testing::Tid;
+using testing::Wake;
+
+weft_script_entry Entry(uint16_t tid, uint8_t kind = WEFT_EV_MUTEX_LOCK, uint32_t obj = 0,
+                        int64_t arg = 0) {
+  weft_script_entry e{};
+  e.tid = tid;
+  e.kind = kind;
+  e.obj = obj;
+  e.arg = arg;
+  return e;
+}
+
+// The pending operations of threads 0..3 for strict checks: thread t locks object t + 1.
+Pending LockOfOwnObject(const void*, uint16_t tid) {
+  return Pending{WEFT_EV_MUTEX_LOCK, static_cast<uint32_t>(tid + 1)};
+}
+
+Point Strict(const std::vector<uint16_t>& enabled, uint64_t step) {
+  Point p = At(enabled, step);
+  p.pending = LockOfOwnObject;
+  return p;
+}
+
+TEST(ScriptChooser, FollowsTheScriptThenDefers) {
+  std::vector<weft_script_entry> script = {Entry(1), Entry(0), Entry(2), Entry(1)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, false);
+  std::vector<uint16_t> enabled = {0, 1, 2};
+  Divergence d;
+  for (uint64_t step = 0; step < script.size(); ++step) {
+    uint32_t i = c.PickThread(At(enabled, step), &d);
+    ASSERT_NE(i, kDefer);
+    EXPECT_EQ(Tid(enabled, i), script[step].tid);
+  }
+  EXPECT_EQ(c.PickThread(At(enabled, script.size()), &d), kDefer);
+  EXPECT_FALSE(d.happened);
+}
+
+TEST(ScriptChooser, ReportsTheFirstDivergenceWhenTheThreadCannotRun) {
+  std::vector<weft_script_entry> script = {Entry(0), Entry(2), Entry(1)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, false);
+  Divergence d;
+  EXPECT_EQ(c.PickThread(At({0, 1}, 0), &d), 0u);
+  EXPECT_EQ(c.PickThread(At({0, 1}, 1), &d), kDefer);  // T2 is not enabled
+  ASSERT_TRUE(d.happened);
+  EXPECT_EQ(d.step, 1u);
+  EXPECT_EQ(d.tid, 0u);  // what ran instead: the lowest enabled thread
+  // Once left, the script defers for good; the first divergence stays the one reported.
+  EXPECT_EQ(c.PickThread(At({0, 1}, 2), &d), kDefer);
+  EXPECT_EQ(d.step, 1u);
+}
+
+TEST(ScriptChooser, StrictChecksKindAndObject) {
+  // Thread t's pending op is MUTEX_LOCK on object t+1: the entry for T1 at step 1 names
+  // object 7, which is a divergence in a strict script only.
+  std::vector<weft_script_entry> script = {Entry(0, WEFT_EV_MUTEX_LOCK, 1),
+                                           Entry(1, WEFT_EV_MUTEX_LOCK, 7)};
+  {
+    ScriptChooser c;
+    c.Init(script.data(), script.size(), nullptr, 0, true);
+    Divergence d;
+    EXPECT_EQ(c.PickThread(Strict({0, 1}, 0), &d), 0u);
+    EXPECT_FALSE(d.happened);
+    EXPECT_EQ(c.PickThread(Strict({0, 1}, 1), &d), kDefer);
+    ASSERT_TRUE(d.happened);
+    EXPECT_EQ(d.step, 1u);
+    EXPECT_EQ(d.tid, 1u);  // the scripted thread, waiting for something else
+  }
+  {
+    ScriptChooser c;
+    c.Init(script.data(), script.size(), nullptr, 0, false);
+    Divergence d;
+    EXPECT_EQ(c.PickThread(Strict({0, 1}, 1), &d), 1u);
+    EXPECT_FALSE(d.happened);
+  }
+  {
+    std::vector<weft_script_entry> wrong_kind = {Entry(0, WEFT_EV_MUTEX_UNLOCK, 1)};
+    ScriptChooser c;
+    c.Init(wrong_kind.data(), wrong_kind.size(), nullptr, 0, true);
+    Divergence d;
+    EXPECT_EQ(c.PickThread(Strict({0, 1}, 0), &d), kDefer);
+    EXPECT_TRUE(d.happened);
+  }
+}
+
+TEST(ScriptChooser, ConditionSignalWakesTheScriptedWaiter) {
+  std::vector<weft_script_entry> script = {Entry(0), Entry(0, WEFT_EV_COND_SIGNAL, 3, 5)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, true);
+  Divergence d;
+  std::vector<uint16_t> waiters = {2, 5, 6};
+  EXPECT_EQ(c.PickWaiter(Wake(waiters, 1), &d), 1u);
+  EXPECT_FALSE(d.happened);
+  // A strict script naming a thread that does not wait diverges.
+  std::vector<uint16_t> others = {2, 6};
+  EXPECT_EQ(c.PickWaiter(Wake(others, 1), &d), kDefer);
+  ASSERT_TRUE(d.happened);
+  EXPECT_EQ(d.step, 1u);
+  EXPECT_EQ(d.tid, 2u);
+}
+
+TEST(ScriptChooser, LooseScriptWithoutAWaiterLeavesTheChoiceOpen) {
+  std::vector<weft_script_entry> script = {Entry(0, WEFT_EV_NONE, 0, -1)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, false);
+  Divergence d;
+  EXPECT_EQ(c.PickWaiter(Wake({1, 2}, 0), &d), kDefer);
+  EXPECT_FALSE(d.happened);
+}
+
+TEST(ScriptChooser, FutexWakesFollowTheRecordedWaitersInOrder) {
+  std::vector<weft_script_entry> script(10, Entry(0));
+  std::vector<uint16_t> wakes = {3, 1, 2};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), wakes.data(), wakes.size(), true);
+  Divergence d;
+  std::vector<uint16_t> waiters = {1, 2, 3};
+  EXPECT_EQ(c.PickWaiter(Wake(waiters, 4, WakeKind::kFutexWake), &d), 2u);
+  EXPECT_EQ(c.PickWaiter(Wake(waiters, 4, WakeKind::kFutexWake), &d), 0u);
+  EXPECT_EQ(c.PickWaiter(Wake(waiters, 6, WakeKind::kFutexWake), &d), 1u);
+  EXPECT_FALSE(d.happened);
+  // A fourth wake-up was never recorded: a strict script diverges.
+  EXPECT_EQ(c.PickWaiter(Wake(waiters, 7, WakeKind::kFutexWake), &d), kDefer);
+  EXPECT_TRUE(d.happened);
+  EXPECT_EQ(d.step, 7u);
+}
+
+TEST(ForcedChooser, ForcesItsThreadOnceAtItsDecision) {
+  ForcedChooser c;
+  c.Init(2, 5);
+  Divergence d;
+  std::vector<uint16_t> enabled = {0, 1, 2};
+  EXPECT_EQ(c.PickThread(At(enabled, 4), &d), kDefer);
+  EXPECT_EQ(c.PickThread(At(enabled, 5), &d), 2u);
+  EXPECT_EQ(c.PickThread(At(enabled, 6), &d), kDefer);
+  EXPECT_FALSE(d.happened);
+}
+
+TEST(ForcedChooser, AThreadThatCannotRunThereIsADivergence) {
+  ForcedChooser c;
+  c.Init(3, 1);
+  Divergence d;
+  EXPECT_EQ(c.PickThread(At({0, 1}, 1), &d), kDefer);
+  ASSERT_TRUE(d.happened);
+  EXPECT_EQ(d.step, 1u);
+}
+
+TEST(ForcedChooser, NoThreadForcesNothing) {
+  ForcedChooser c;
+  c.Init(-1, 0);
+  Divergence d;
+  EXPECT_EQ(c.PickThread(At({0, 1}, 0), &d), kDefer);
+  EXPECT_FALSE(d.happened);
+}
+
+weft_plan_entry Deviation(uint16_t current, uint64_t done, uint16_t tid) {
+  weft_plan_entry e{};
+  e.current = current;
+  e.done = done;
+  e.tid = tid;
+  return e;
+}
+
+TEST(PlanChooser, DeviatesWhereTheThreadHasDoneThatManyEvents) {
+  std::vector<weft_plan_entry> plan = {Deviation(0, 3, 2), Deviation(2, 1, 1)};
+  PlanChooser c;
+  c.Init(plan.data(), plan.size());
+  std::vector<uint16_t> enabled = {0, 1, 2};
+  Point p = At(enabled, 10, 0);
+  p.current_done = 2;
+  EXPECT_EQ(c.PickThread(p), kDefer);
+  p.current_done = 3;
+  EXPECT_EQ(Tid(enabled, c.PickThread(p)), 2);
+  // Keyed by the thread and its own count, not by the global step.
+  p = At(enabled, 99, 2);
+  p.current_done = 1;
+  EXPECT_EQ(Tid(enabled, c.PickThread(p)), 1);
+  p.current = 1;
+  EXPECT_EQ(c.PickThread(p), kDefer);
+}
+
+TEST(PlanChooser, APlannedThreadThatCannotRunDefers) {
+  std::vector<weft_plan_entry> plan = {Deviation(0, 0, 2), Deviation(0, 0, 1)};
+  PlanChooser c;
+  c.Init(plan.data(), plan.size());
+  std::vector<uint16_t> both = {0, 1}, one = {0};
+  Point p = At(both, 0, 0);
+  EXPECT_EQ(c.PickThread(p), 1u);  // T2 cannot run; the next entry for (T0, 0) can
+  Point q = At(one, 0, 0);
+  EXPECT_EQ(c.PickThread(q), kDefer);
+}
+
+}  // namespace
+}  // namespace weft::sched
