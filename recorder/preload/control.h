@@ -21,7 +21,7 @@ enum class ShimState : int { kUninit, kOff, kStarting, kOn };
 WEFT_HIDDEN extern ShimState g_state;
 WEFT_HIDDEN extern weft_session* g_session;
 WEFT_HIDDEN extern Thread g_threads[kMaxThreads];
-WEFT_HIDDEN extern uint32_t g_thread_count;   // slots ever used (tids are never reused)
+WEFT_HIDDEN extern uint32_t g_thread_count;       // slots ever used (tids are never reused)
 WEFT_HIDDEN extern uint16_t g_live[kMaxThreads];  // live tids, ascending
 WEFT_HIDDEN extern uint32_t g_live_count;
 WEFT_HIDDEN extern uint64_t g_vnow;    // virtual time now

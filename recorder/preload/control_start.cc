@@ -177,8 +177,8 @@ void Start() {
 
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
   RingInit();
-  if (const char* error = g_chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s),
-                                         s->size)) {
+  if (const char* error =
+          g_chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
     Die(error);
   }
   g_vnow = s->vtime;  // 0 on a fresh start; continues across an exec

@@ -36,9 +36,9 @@ constinit uint64_t g_decision_mask[kDecisionWords] = {};
 constinit uint32_t g_decision_words = 0;  // words of g_decision_mask in use
 constinit uint16_t g_decision_current = 0;
 // The DECISION record and its extra slots, assembled before one RingWrite.
-constinit uint64_t g_decision_slots[(1 + (kDecisionWords - kInlineWords + kSlotWords - 1) /
-                                         kSlotWords) *
-                                    (WEFT_SLOT_BYTES / 8)] = {};
+constinit uint64_t
+    g_decision_slots[(1 + (kDecisionWords - kInlineWords + kSlotWords - 1) / kSlotWords) *
+                     (WEFT_SLOT_BYTES / 8)] = {};
 
 constinit bool g_divergence_reported = false;
 

@@ -28,7 +28,8 @@ const char* ThreadLimitMessage() {
   for (size_t i = 0; kHead[i] != '\0'; ++i) g_limit_message[n++] = kHead[i];
   char digits[12];
   size_t d = 0;
-  for (uint32_t v = WEFT_MAX_THREADS; v != 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
+  for (uint32_t v = WEFT_MAX_THREADS; v != 0; v /= 10)
+    digits[d++] = static_cast<char>('0' + v % 10);
   while (d > 0) g_limit_message[n++] = digits[--d];
   for (size_t i = 0; kTail[i] != '\0'; ++i) g_limit_message[n++] = kTail[i];
   g_limit_message[n] = '\0';

@@ -23,7 +23,8 @@ struct Region {
   weft_span span{};
   explicit Region(const std::vector<T>& records) {
     bytes.assign(64 + records.size() * sizeof(T), 0);
-    if (!records.empty()) std::memcpy(bytes.data() + 64, records.data(), records.size() * sizeof(T));
+    if (!records.empty())
+      std::memcpy(bytes.data() + 64, records.data(), records.size() * sizeof(T));
     span = {64, records.size()};
   }
 };

@@ -16,11 +16,12 @@ using testing::Tid;
 
 // The threads PCT runs at steps 0..n-1 with all of `enabled` runnable throughout.
 std::vector<uint16_t> RunPct(const PctChooser::Params& params, const std::vector<uint16_t>& enabled,
-                          uint64_t n, PctChooser* out = nullptr) {
+                             uint64_t n, PctChooser* out = nullptr) {
   PctChooser c;
   c.Init(params);
   std::vector<uint16_t> ran;
-  for (uint64_t step = 0; step < n; ++step) ran.push_back(Tid(enabled, c.PickThread(At(enabled, step))));
+  for (uint64_t step = 0; step < n; ++step)
+    ran.push_back(Tid(enabled, c.PickThread(At(enabled, step))));
   if (out != nullptr) *out = c;
   return ran;
 }
@@ -43,7 +44,8 @@ TEST(PctChooser, SameSeedSameSchedule) {
 TEST(PctChooser, SeedsGiveDifferentSchedules) {
   std::vector<uint16_t> enabled = {0, 1, 2, 3};
   std::set<std::vector<uint16_t>> schedules;
-  for (uint64_t seed = 1; seed <= 40; ++seed) schedules.insert(RunPct(Params(seed, 3, 30), enabled, 30));
+  for (uint64_t seed = 1; seed <= 40; ++seed)
+    schedules.insert(RunPct(Params(seed, 3, 30), enabled, 30));
   EXPECT_GT(schedules.size(), 20u);
 }
 

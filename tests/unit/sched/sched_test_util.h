@@ -30,6 +30,8 @@ inline WaitPoint Wake(const std::vector<uint16_t>& waiters, uint64_t step,
 }
 
 // The tid chosen by `pick` (an index into enabled).
-inline uint16_t Tid(const std::vector<uint16_t>& enabled, uint32_t pick) { return enabled.at(pick); }
+inline uint16_t Tid(const std::vector<uint16_t>& enabled, uint32_t pick) {
+  return enabled.at(pick);
+}
 
 }  // namespace weft::sched::testing

@@ -98,8 +98,7 @@ class Chooser {
 
  private:
   static bool Fits(const weft_span& span, uint64_t record, uint64_t size) {
-    return span.count == 0 ||
-           (span.offset <= size && span.count <= (size - span.offset) / record);
+    return span.count == 0 || (span.offset <= size && span.count <= (size - span.offset) / record);
   }
 
   // The decision past the script: the strategy's, or for a replay the divergence itself.

@@ -17,9 +17,9 @@ class PctChooser {
   // Parameters in the schedule spec.
   struct Params {
     uint64_t seed = 0;
-    uint32_t depth = 3;   // bugs of depth 1..depth (at most kMaxChangePoints + 1)
+    uint32_t depth = 3;  // bugs of depth 1..depth (at most kMaxChangePoints + 1)
     uint32_t reserved = 0;
-    uint64_t steps = 1;   // k: expected number of steps of a run (learned from earlier runs)
+    uint64_t steps = 1;  // k: expected number of steps of a run (learned from earlier runs)
   };
 
   constexpr PctChooser() = default;
@@ -67,7 +67,9 @@ class PctChooser {
   }
 
   // Index into wait.waiters.
-  uint32_t PickWaiter(const WaitPoint& wait) { return wait.count == 1 ? 0 : rng_.Below(wait.count); }
+  uint32_t PickWaiter(const WaitPoint& wait) {
+    return wait.count == 1 ? 0 : rng_.Below(wait.count);
+  }
 
  private:
   // Tids are below kMaxThreads: the shim ends a run that would create more.

@@ -20,7 +20,9 @@ class RandomChooser {
   // Index into point.enabled.
   uint32_t PickThread(const Point& point) { return point.count == 1 ? 0 : rng_.Below(point.count); }
   // Index into wait.waiters.
-  uint32_t PickWaiter(const WaitPoint& wait) { return wait.count == 1 ? 0 : rng_.Below(wait.count); }
+  uint32_t PickWaiter(const WaitPoint& wait) {
+    return wait.count == 1 ? 0 : rng_.Below(wait.count);
+  }
 
  private:
   Rng rng_;

@@ -9,9 +9,9 @@
 #include "weft/sched/random.h"
 
 // X(number, Name, ChooserType)
-#define WEFT_SCHED_STRATEGIES(X)           \
-  X(1, Random, RandomChooser)              \
-  X(2, Pct, PctChooser)                    \
+#define WEFT_SCHED_STRATEGIES(X) \
+  X(1, Random, RandomChooser)    \
+  X(2, Pct, PctChooser)          \
   X(3, Nonpreemptive, NonpreemptiveChooser)
 
 namespace weft::sched {
@@ -27,8 +27,8 @@ enum class StrategyKind : uint32_t {
 template <typename C>
 struct KindOf;
 #define WEFT_SCHED_KIND_OF(number, name, type)                   \
-  template <>                                                   \
-  struct KindOf<type> {                                         \
+  template <>                                                    \
+  struct KindOf<type> {                                          \
     static constexpr StrategyKind value = StrategyKind::k##name; \
   };
 WEFT_SCHED_STRATEGIES(WEFT_SCHED_KIND_OF)
