@@ -1,0 +1,203 @@
+// main_window_jobs.cc — what the window runs through the weft CLI (replay, run to an
+// event, permute) and what it does with the answers: new runs, the threads at a stop.
+#include "main_window.h"
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <cstdio>
+
+#include "code_views.h"
+#include "panels.h"
+#include "timeline_view.h"
+#include "trace_loader.h"
+
+namespace weft::gui {
+
+QString MainWindow::TempPath(const QString& name) const {
+  return temp_.isValid() ? temp_.filePath(name) : QDir::temp().filePath(name);
+}
+
+bool MainWindow::Replay() {
+  if (!current_ || job_->running()) return false;
+  job_kind_ = QStringLiteral("replay");
+  job_run_ = current_;
+  current_->banner()->SetNote(tr("replaying…"));
+  job_->Start({QStringLiteral("replay"), current_->trace_data()->path, QStringLiteral("--json")},
+              QLatin1String(kReplaySchema));
+  UpdateActions();
+  return true;
+}
+
+bool MainWindow::StopAtSelected() {
+  if (!current_ || job_->running()) return false;
+  int64_t index = current_->timeline()->selected_event();
+  if (index < 0) {
+    ShowError(tr("Select the event to stop at first (click it on the timeline)."));
+    return false;
+  }
+  const QString& path = current_->trace_data()->path;
+  QString out =
+      TempPath(QStringLiteral("%1-stop-%2.weft").arg(QFileInfo(path).baseName()).arg(index));
+  job_kind_ = QStringLiteral("stop");
+  job_run_ = current_;
+  pending_stop_ = index;
+  current_->banner()->SetNote(tr("replaying up to event %1…").arg(index));
+  job_->Start({QStringLiteral("replay"), path, QStringLiteral("--stop-at"), QString::number(index),
+               QStringLiteral("-o"), out, QStringLiteral("--json")},
+              QLatin1String(kReplaySchema));
+  UpdateActions();
+  return true;
+}
+
+bool MainWindow::Permute(uint32_t at, uint32_t tid) {
+  if (!current_ || job_->running()) return false;
+  const QString& path = current_->trace_data()->path;
+  QString out = TempPath(
+      QStringLiteral("%1-at-%2-t%3.weft").arg(QFileInfo(path).baseName()).arg(at).arg(tid));
+  job_kind_ = QStringLiteral("permute");
+  job_run_ = current_;
+  pending_title_ =
+      tr("T%1 first at event #%2 of %3").arg(tid).arg(at).arg(QFileInfo(path).fileName());
+  statusBar()->showMessage(tr("Running T%1 at event %2…").arg(tid).arg(at));
+  job_->Start({QStringLiteral("permute"), path, QStringLiteral("--at"), QString::number(at),
+               QStringLiteral("--thread"), QString::number(tid), QStringLiteral("-o"), out,
+               QStringLiteral("--json")},
+              QLatin1String(kPermuteSchema));
+  UpdateActions();
+  return true;
+}
+
+bool MainWindow::PermuteSelectedConflict() {
+  if (!current_) return false;
+  int64_t row = current_->timeline()->selected_conflict();
+  const auto& data = current_->trace_data();
+  if (row < 0 || static_cast<size_t>(row) >= data->conflicts.size()) {
+    ShowError(tr("Select a conflicting pair first (the Conflicts list)."));
+    return false;
+  }
+  const Conflict& c = data->conflicts[row];
+  return Permute(static_cast<uint32_t>(c.reversal), c.second_tid);
+}
+
+void MainWindow::OnJobFinished(const CliReport& report) {
+  QString kind = job_kind_;
+  job_kind_.clear();
+  RunView* run = job_run_;
+  if (!report.error.isEmpty()) {
+    if (run) run->banner()->SetNote(QString());
+    ShowError(report.error);
+    UpdateActions();
+    CheckIdle();
+    return;
+  }
+  const QJsonObject& j = report.json;
+  if (kind == QStringLiteral("replay")) {
+    bool reproduced = j.value(QStringLiteral("reproduced")).toBool();
+    QString note = reproduced
+                       ? tr("replay: reproduced — same %1 events, the program %2")
+                             .arg(j.value(QStringLiteral("events")).toVariant().toULongLong())
+                             .arg(j.value(QStringLiteral("outcome")).toString())
+                       : tr("replay: NOT reproduced — %1 (the program %2)")
+                             .arg(j.value(QStringLiteral("divergence"))
+                                      .toString(tr("same events, different outcome")),
+                                  j.value(QStringLiteral("outcome")).toString());
+    if (run) run->banner()->SetNote(note);
+    statusBar()->showMessage(note, 10000);
+  } else if (kind == QStringLiteral("stop")) {
+    QString trace = j.value(QStringLiteral("trace")).toString();
+    if (run) run->banner()->SetNote(QString());
+    if (trace.isEmpty()) {
+      ShowError(tr("`%1` wrote no trace").arg(report.command));
+    } else {
+      pending_ = Pending::kStopped;
+      pending_title_ = tr("stopped before event %1").arg(pending_stop_);
+      side_loader_->Load(trace);
+    }
+  } else if (kind == QStringLiteral("permute")) {
+    QString trace = j.value(QStringLiteral("trace")).toString();
+    pending_output_ = j.value(QStringLiteral("output")).toString();
+    pending_note_ = j.value(QStringLiteral("forced")).toBool()
+                        ? QString()
+                        : tr("the thread could not run there (%1); the run went on unchanged")
+                              .arg(j.value(QStringLiteral("divergence")).toString());
+    pending_ = Pending::kPermuted;
+    side_loader_->Load(trace);
+  }
+  UpdateActions();
+  CheckIdle();
+}
+
+void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
+  Pending what = pending_;
+  pending_ = Pending::kNone;
+  if (what == Pending::kPermuted) {
+    RunView* view = AddRun(data, pending_title_ + QStringLiteral(" — ") + data->path, true);
+    view->banner()->SetProgramOutput(pending_output_);
+    view->banner()->SetNote(pending_note_);
+    SetCurrent(view);
+    statusBar()->showMessage(tr("%1: the program %2").arg(pending_title_, data->outcome), 10000);
+  } else if (what == Pending::kStopped) {
+    if (job_run_) job_run_->timeline()->SetStopMarker(pending_stop_);
+    ShowBlocked(data, pending_title_);
+    RaiseDockOf(stop_details_);
+    statusBar()->showMessage(tr("Replay %1: %2 threads shown")
+                                 .arg(pending_title_)
+                                 .arg(data->trace.outcome.blocked.size()),
+                             10000);
+  }
+  UpdateActions();
+  CheckIdle();
+}
+
+void MainWindow::ShowBlocked(std::shared_ptr<const TraceData> data, const QString& title) {
+  blocked_data_ = data;
+  blocked_model_->SetTraceData(data);
+  stop_details_->SetTraceData(data);
+  blocked_title_->setText(
+      QStringLiteral("<b>%1</b> — %2").arg(title.toHtmlEscaped(), data->path.toHtmlEscaped()));
+  if (blocked_model_->rowCount() > 0) {
+    blocked_view_->selectionModel()->setCurrentIndex(
+        blocked_model_->index(0, 0),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+  }
+}
+
+void MainWindow::ShowEventMenu(qint64 index, const QPoint& global) {
+  if (!current_) return;
+  const auto& data = current_->trace_data();
+  QMenu menu(this);
+  menu.addAction(tr("Run to here (stop before event %1)").arg(index), this,
+                 [this] { StopAtSelected(); });
+  for (const Lane& lane : data->lanes) {
+    if (lane.tid == data->trace.events[index].tid) continue;
+    uint32_t tid = lane.tid;
+    menu.addAction(tr("Run %1 here instead").arg(lane.label), this,
+                   [this, index, tid] { Permute(static_cast<uint32_t>(index), tid); });
+  }
+  for (QAction* action : menu.actions()) action->setEnabled(!job_->running());
+  menu.exec(global);
+}
+
+}  // namespace weft::gui

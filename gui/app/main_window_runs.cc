@@ -1,0 +1,237 @@
+// main_window_runs.cc — opening traces and the runs shown as tabs: loading, adding,
+// switching, closing, selecting an event or a conflict; recent files, drops, closing.
+#include "main_window.h"
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <cstdio>
+
+#include "code_views.h"
+#include "panels.h"
+#include "timeline_view.h"
+#include "trace_loader.h"
+
+namespace weft::gui {
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+// The last line the program printed, saved by `weft explore` next to a failing trace.
+QString SavedProgramOutput(const QString& trace_path) {
+  QFile f(trace_path + QStringLiteral(".out"));
+  if (!f.open(QIODevice::ReadOnly)) return QString();
+  return QString::fromUtf8(f.read(1 << 20));
+}
+
+}  // namespace
+
+void MainWindow::OpenFile(const QString& path) {
+  QFileInfo info(path);
+  if (!info.exists()) {
+    ShowError(tr("cannot open trace '%1': no such file (check the path; `weft record` writes "
+                 "traces)")
+                  .arg(path));
+    return;
+  }
+  statusBar()->showMessage(tr("Loading %1…").arg(path));
+  original_loader_->Load(info.absoluteFilePath());
+  UpdateActions();
+}
+
+void MainWindow::OnOriginalLoaded(std::shared_ptr<const TraceData> data) {
+  for (RunView* run : runs()) {
+    run->hide();
+    run->deleteLater();
+  }
+  current_ = nullptr;
+  placeholder_->hide();
+  QString title = tr("%1 — %2 events, %3 threads, %4 conflicts")
+                      .arg(data->path)
+                      .arg(data->trace.events.size())
+                      .arg(data->lanes.size())
+                      .arg(data->conflicts.size());
+  RunView* view = AddRun(data, title, false);
+  view->banner()->SetProgramOutput(SavedProgramOutput(data->path));
+  SetCurrent(view);
+  AddRecent(data->path);
+  QStringList argv;
+  for (const std::string& a : data->trace.header.argv) argv << QString::fromStdString(a);
+  if (!argv.isEmpty() && !data->trace.header.executable.empty()) {
+    argv[0] = QString::fromStdString(data->trace.header.executable);
+  }
+  explore_->SetProgram(argv, QString::fromStdString(data->trace.header.cwd));
+  explore_->SetTrace(data->path);
+  if (data->trace.outcome.kind == format::Outcome::Kind::kDeadlock) RaiseDockOf(stop_details_);
+  setWindowTitle(tr("weft — %1").arg(QFileInfo(data->path).fileName()));
+  statusBar()->showMessage(
+      tr("Opened %1 in %2 s").arg(data->path).arg(data->load_seconds, 0, 'f', 2), 8000);
+  emit TraceOpened(data->path);
+  CheckIdle();
+}
+
+RunView* MainWindow::AddRun(std::shared_ptr<const TraceData> data, const QString& title,
+                            bool closable) {
+  auto* view = new RunView(std::move(data), title, closable, runs_splitter_);
+  runs_splitter_->addWidget(view);
+  connect(view, &RunView::Activated, this, &MainWindow::SetCurrent);
+  connect(view, &RunView::CloseRequested, this, &MainWindow::CloseRun);
+  TimelineView* timeline = view->timeline();
+  connect(timeline, &TimelineView::EventSelected, this, [this, view](qint64 index) {
+    if (current_ != view) SetCurrent(view);
+    SelectEvent(index);
+  });
+  connect(timeline, &TimelineView::EventContextMenu, this, &MainWindow::ShowEventMenu);
+  connect(timeline, &TimelineView::ViewChanged, this, &MainWindow::UpdateStatus);
+  QList<int> sizes;
+  for (int i = 0; i < runs_splitter_->count(); ++i) sizes << 1000;
+  runs_splitter_->setSizes(sizes);
+  return view;
+}
+
+QList<RunView*> MainWindow::runs() const {
+  QList<RunView*> out;
+  for (int i = 0; i < runs_splitter_->count(); ++i) {
+    auto* view = qobject_cast<RunView*>(runs_splitter_->widget(i));
+    if (view && !view->isHidden()) out << view;
+  }
+  return out;
+}
+
+void MainWindow::SetCurrent(RunView* view) {
+  if (current_ == view) return;
+  for (RunView* run : runs()) run->SetCurrent(run == view);
+  current_ = view;
+  std::shared_ptr<const TraceData> data = view ? view->trace_data() : nullptr;
+  conflict_model_->SetTraceData(data);
+  event_model_->SetTraceData(data);
+  thread_model_->SetTraceData(data);
+  details_->SetTraceData(data);
+  if (data && (data->trace.outcome.kind == format::Outcome::Kind::kDeadlock ||
+               data->trace.outcome.kind == format::Outcome::Kind::kStopped)) {
+    ShowBlocked(data, data->outcome);
+  }
+  if (view) SelectEvent(view->timeline()->selected_event());
+  UpdateActions();
+  UpdateStatus();
+}
+
+void MainWindow::CloseRun(RunView* view) {
+  if (!view || runs().size() <= 1) return;
+  bool was_current = current_ == view;
+  view->hide();
+  view->deleteLater();
+  if (was_current) {
+    current_ = nullptr;
+    QList<RunView*> rest = runs();
+    rest.removeAll(view);
+    if (!rest.isEmpty()) SetCurrent(rest.first());
+  }
+}
+
+void MainWindow::SelectEvent(int64_t index) {
+  if (!current_) return;
+  const auto& data = current_->trace_data();
+  if (index >= static_cast<int64_t>(data->trace.events.size())) index = -1;
+  if (current_->timeline()->selected_event() != index) {
+    current_->timeline()->SetSelectedEvent(index);
+  }
+  details_->ShowEvent(index);
+  if (index >= 0) {
+    QModelIndex row = event_model_->index(static_cast<int>(index), 0);
+    event_view_->selectionModel()->setCurrentIndex(
+        row, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    event_view_->scrollTo(row);
+  }
+  UpdateActions();
+}
+
+void MainWindow::SelectConflict(int64_t row) {
+  if (!current_) return;
+  const auto& data = current_->trace_data();
+  if (row < 0 || static_cast<size_t>(row) >= data->conflicts.size()) row = -1;
+  current_->timeline()->SetSelectedConflict(row);
+  if (row >= 0) {
+    QModelIndex index = conflict_model_->index(static_cast<int>(row), 0);
+    if (conflict_view_->currentIndex().row() != row) {
+      conflict_view_->selectionModel()->setCurrentIndex(
+          index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+    conflict_view_->scrollTo(index);
+    const Conflict& c = data->conflicts[row];
+    current_->timeline()->SetSelectedEvent(static_cast<int64_t>(c.first));
+    details_->ShowEvent(static_cast<int64_t>(c.first));
+  }
+  UpdateActions();
+}
+
+void MainWindow::AddRecent(const QString& path) {
+  if (batch_) return;
+  QSettings settings(QStringLiteral("weft"), QStringLiteral("weft-gui"));
+  QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  settings.setValue(QStringLiteral("recent"), recent);
+  RebuildRecentMenu();
+}
+
+void MainWindow::RebuildRecentMenu() {
+  recent_menu_->clear();
+  QSettings settings(QStringLiteral("weft"), QStringLiteral("weft-gui"));
+  QStringList recent = settings.value(QStringLiteral("recent")).toStringList();
+  for (const QString& path : recent) {
+    recent_menu_->addAction(path, this, [this, path] { OpenFile(path); });
+  }
+  recent_menu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) {
+    for (const QUrl& url : event->mimeData()->urls()) {
+      if (url.isLocalFile()) {
+        event->acceptProposedAction();
+        return;
+      }
+    }
+  }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls()) {
+    if (url.isLocalFile()) {
+      OpenFile(url.toLocalFile());
+      event->acceptProposedAction();
+      return;
+    }
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  job_->Cancel();
+  explore_->Cancel();
+  QMainWindow::closeEvent(event);
+}
+
+}  // namespace weft::gui
