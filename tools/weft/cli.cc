@@ -1,7 +1,6 @@
 #include "cli.h"
 
 #include <sched.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -9,25 +8,10 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "weft/launcher.h"
-
-extern char** environ;
-
 namespace weft::cli {
 namespace {
 
 bool IsOption(const std::string& a) { return a.size() > 1 && a[0] == '-'; }
-
-bool FileExists(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
-
-std::string SelfDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return ".";
-  std::string path(buf, static_cast<size_t>(n));
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
 
 }  // namespace
 
@@ -128,77 +112,11 @@ int Fail(const std::string& command, const std::string& message) {
   return kExitUsage;
 }
 
-Result<std::string> FindShim() {
-  const char* env = std::getenv("WEFT_PRELOAD");
-  if (env != nullptr && *env != '\0') {
-    if (FileExists(env)) return std::string(env);
-    return MakeError(std::string("WEFT_PRELOAD points to '") + env + "', which does not exist");
-  }
-  std::string dir = SelfDir();
-  const std::vector<std::string> candidates = {
-      dir + "/../lib/weft/libweft_preload.so",
-      dir + "/../" WEFT_INSTALL_LIBDIR "/weft/libweft_preload.so",
-  };
-  for (const std::string& c : candidates) {
-    char real[PATH_MAX];
-    if (FileExists(c) && realpath(c.c_str(), real) != nullptr) return std::string(real);
-  }
-  return MakeError("cannot find libweft_preload.so (looked in " + candidates[0] + " and " +
-                   candidates[1] + "); rebuild weft or set WEFT_PRELOAD");
-}
-
-std::vector<std::string> CurrentEnvironment() {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  return env;
-}
-
-Result<session::RunConfig> ConfigForProgram(const std::vector<std::string>& argv) {
-  if (argv.empty()) return MakeError("no program given (put it after --)");
-  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(argv[0]);
-  if (!program.ok()) return program.error();
-  Result<std::string> shim = FindShim();
-  if (!shim.ok()) return shim.error();
-  session::RunConfig config;
-  config.argv = argv;
-  config.executable = program->path;
-  config.env = CurrentEnvironment();
-  config.shim_path = shim.value();
-  config.cpu = PickCpu();
-  return config;
-}
-
-Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path) {
-  const format::Header& h = trace.header;
-  if (h.argv.empty()) return MakeError("the trace '" + path + "' names no program");
-  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
-  if (!program.ok())
-    return MakeError("cannot run the program of '" + path + "': " + program.error().message);
-  Result<std::string> shim = FindShim();
-  if (!shim.ok()) return shim.error();
-  session::RunConfig config;
-  if (!h.cwd.empty()) {
-    struct stat st;
-    if (stat(h.cwd.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      config.cwd = h.cwd;
-    } else {
-      Say("note: the recorded working directory " + h.cwd + " is gone; running in the current one");
-    }
-  }
-  config.argv = h.argv;
-  config.executable = program->path;
-  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
-  config.shim_path = shim.value();
-  config.seed = h.seed;
-  config.replay_of = &trace;
-  config.replay_path = path;
-  config.realtime_base_ns = h.realtime_base_ns;
-  config.monotonic_base_ns = h.monotonic_base_ns;
-  config.timeout_seconds = h.timeout_seconds;
-  config.max_steps = h.max_steps;
-  config.cpu = PickCpu();
-  config.stack_depth = 0;
-  return config;
+api::Host CliHost() {
+  api::Host host;
+  host.cpu = PickCpu();
+  host.note = [](const std::string& text) { Say(text); };
+  return host;
 }
 
 int PickCpu() {

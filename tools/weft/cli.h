@@ -1,11 +1,12 @@
-// cli.h — what the weft subcommands share: argument parsing, finding the shim, preparing
-// a program to run, messages.
+// cli.h — what the weft subcommands share: argument parsing, the host they give weft::api,
+// the protocol's schemas and progress lines, messages. The work itself is weft::api's.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "weft/api.h"
 #include "weft/json.h"
 #include "weft/result.h"
 #include "weft/run.h"
@@ -63,21 +64,9 @@ void Say(const std::string& message);
 // Prints "weft <command>: error: <message>" to stderr and returns kExitUsage.
 int Fail(const std::string& command, const std::string& message);
 
-// Path of libweft_preload.so next to this weft (build tree or installed), or an error
-// saying where it was looked for. WEFT_PRELOAD overrides.
-Result<std::string> FindShim();
-
-// The environment of this process as "K=V" strings.
-std::vector<std::string> CurrentEnvironment();
-
-// A RunConfig for the program in `argv` (resolved and checked), with this process's
-// environment and the shim; strategy and seed are left to the caller.
-Result<session::RunConfig> ConfigForProgram(const std::vector<std::string>& argv);
-
-// A RunConfig that runs the program of a recorded trace again as it was recorded: same
-// executable, arguments, environment, working directory (the program's, not weft's),
-// virtual clock bases and limits. The strategy is left to the caller.
-Result<session::RunConfig> ConfigForTrace(const format::Trace& trace, const std::string& path);
+// The host of a command: the shim found next to weft (api::FindShim), the program pinned to
+// the CPU weft runs on, notes said on stderr ("weft: note: ...").
+api::Host CliHost();
 
 // The CPU to pin a controlled run to: the one weft runs on now.
 int PickCpu();

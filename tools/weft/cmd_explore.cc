@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <map>
@@ -70,22 +69,6 @@ std::string LastLines(const std::string& text, int n) {
     --n;
   }
   return text.substr(pos == 0 ? 0 : pos + 1);
-}
-
-// PCT's guarantee for this search: per run, a bug of depth <= d is hit with probability at
-// least p = 1/(d·n·k^(d-1)) (each run draws its depth in 1..d); after R clean runs the
-// chance that such a bug was missed is at most (1-p)^R.
-struct PctBound {
-  double per_run = 0;
-  double missed = 1;
-};
-PctBound ComputePctBound(uint32_t depth, uint32_t threads, uint64_t steps, uint64_t runs) {
-  PctBound b;
-  double n = std::max<uint32_t>(threads, 1);
-  double k = static_cast<double>(std::max<uint64_t>(steps, 1));
-  b.per_run = 1.0 / (depth * n * std::pow(k, depth - 1.0));
-  b.missed = std::pow(1.0 - b.per_run, static_cast<double>(runs));
-  return b;
 }
 
 std::string KindName(const format::Outcome& o) {
@@ -170,21 +153,21 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.strategy = strategy;
   options.pct_depth = static_cast<uint32_t>(depth);
   options.jobs = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(jobs, 64)));
-  Result<session::RunConfig> config = ConfigForProgram(args.program());
-  if (!config.ok()) return Fail("explore", config.error().message);
-  config->timeout_seconds = timeout;
-  config->max_steps = max_steps;
-  options.base = config.value();
 
   bool tty = isatty(STDERR_FILENO) != 0;
   double start = MonotonicSeconds(), last_print = 0;
   uint64_t failures_so_far = 0;
-  if (!json) {
-    Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
-        " runs, strategy " + strategy +
-        (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") + ", seeds " +
-        std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) + " at a time");
-  }
+  api::Host host = CliHost();
+  host.started = [&] {
+    start = MonotonicSeconds();
+    if (!json) {
+      Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
+          " runs, strategy " + strategy +
+          (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") + ", seeds " +
+          std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) +
+          " at a time");
+    }
+  };
   auto progress = [&](uint64_t run, uint64_t seed, const session::RunReport& report) {
     double now = MonotonicSeconds();
     bool failed = report.failed();
@@ -217,21 +200,24 @@ int RunExplore(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "weft: %s\n", line);
     }
   };
-  Result<search::ExploreResult> result =
-      strategy == "bounded"     ? search::ExploreBounded(options, progress)
-      : strategy == "conflicts" ? search::ExploreConflicts(options, progress)
-                                : search::Explore(options, progress);
+  api::ExploreOptions request;
+  request.argv = args.program();
+  request.env = api::CurrentEnvironment();
+  request.timeout_seconds = timeout;
+  request.max_steps = max_steps;
+  request.search = options;
+  Result<api::ExploreSummary> result = api::Explore(request, host, progress);
   if (tty && !json && !jsonl) std::fputc('\r', stderr);
   if (!result.ok()) return Fail("explore", result.error().message);
-  const search::ExploreResult& r = result.value();
-  double rate = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
+  const search::ExploreResult& r = result->result;
+  double rate = result->runs_per_second;
   auto plural = [](uint64_t n, const char* word) {
     return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
   };
 
   std::map<std::string, uint64_t> by_kind;
   for (const search::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
-  PctBound bound = ComputePctBound(options.pct_depth, r.max_threads, r.pct_steps, r.runs);
+  const api::PctBound& bound = result->pct;
 
   if (json) {
     json::Writer w;

@@ -62,14 +62,10 @@ int RunMinimize(const std::vector<std::string>& argv) {
   }
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("minimize", trace.error().message);
-  Result<session::RunConfig> config = ConfigForTrace(trace.value(), path);
-  if (!config.ok()) return Fail("minimize", config.error().message);
-  if (have_timeout || config->timeout_seconds == 0) config->timeout_seconds = timeout;
-
-  search::MinimizeOptions options;
-  options.base = config.value();
+  api::MinimizeOptions options;
   options.output = output;
   options.max_runs = max_runs;
+  if (have_timeout) options.timeout_seconds = timeout;
   bool tty = isatty(STDERR_FILENO) != 0 && !jsonl;
   double start = MonotonicSeconds();
   auto progress = [&](uint64_t runs, uint64_t preemptions) {
@@ -88,9 +84,12 @@ int RunMinimize(const std::vector<std::string>& argv) {
                  static_cast<unsigned long long>(runs),
                  static_cast<unsigned long long>(preemptions));
   };
-  if (!json)
-    Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");
-  Result<search::MinimizeResult> r = search::Minimize(options, progress);
+  api::Host host = CliHost();
+  host.started = [&] {
+    if (!json)
+      Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");
+  };
+  Result<search::MinimizeResult> r = api::Minimize(trace.value(), path, options, host, progress);
   if (tty && !json) std::fputs("\r\033[K", stderr);
   if (!r.ok()) return Fail("minimize", r.error().message);
 

@@ -1,15 +1,12 @@
 // weft permute — "what if another thread had gone first?": replay a trace up to a decision,
 // run a different thread there, and see how the program ends.
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <climits>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "cli.h"
 #include "weft/json.h"
-#include "weft/launcher.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
 
@@ -77,39 +74,24 @@ int RunPermute(const std::vector<std::string>& argv) {
   const std::string& path = args.positional()[0];
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("permute", trace.error().message);
-  if (at >= trace->events.size()) {
-    return Fail("permute", "--at " + std::to_string(at) + " is past the end of '" + path + "' (" +
-                               std::to_string(trace->events.size()) + " events)");
-  }
-  if (static_cast<size_t>(tid) >= trace->threads.size()) {
+  if (static_cast<unsigned long>(tid) > UINT32_MAX) {
     return Fail("permute", "'" + path + "' has no thread T" + std::to_string(tid));
   }
-  Result<session::RunConfig> prepared = ConfigForTrace(trace.value(), path);
-  if (!prepared.ok()) return Fail("permute", prepared.error().message);
   if (output.empty()) {
     std::string base = TraceStem(path);
     output = base + "-at-" + std::to_string(at) + "-t" + std::to_string(tid) + ".weft";
   }
-  session::RunConfig config = std::move(prepared.value());
-  config.strategy = "guided";
-  config.prefix = at;
-  config.forced_tid = static_cast<int>(tid);
-  config.tail = "nonpreemptive";
-  if (have_timeout || config.timeout_seconds == 0) config.timeout_seconds = timeout;
-  config.stack_depth = 32;
-  config.trace_path = output;
   std::string output_path = output + ".out";
-  int out_fd = -1;
-  if (json) {
-    out_fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    config.stdout_fd = out_fd;
-    config.stderr_fd = out_fd;
-  }
-  Result<session::RunReport> report = session::RunProgram(config);
-  if (out_fd >= 0) close(out_fd);
-  if (!report.ok()) return Fail("permute", report.error().message);
-  // The forced decision happened unless the run left the script at or before it.
-  bool forced = !report->diverged || report->divergence_index > at;
+  api::PermuteOptions options;
+  options.at = at;
+  options.thread = static_cast<uint32_t>(tid);
+  options.output = output;
+  if (have_timeout) options.timeout_seconds = timeout;
+  if (json) options.output_file = output_path;
+  Result<api::PermuteResult> permuted = api::Permute(trace.value(), path, options, CliHost());
+  if (!permuted.ok()) return Fail("permute", permuted.error().message);
+  const session::RunReport* report = &permuted->report;
+  bool forced = permuted->forced;
   std::string outcome = format::DescribeOutcome(report->outcome);
 
   if (json) {

@@ -70,26 +70,28 @@ int RunRecord(const std::vector<std::string>& argv) {
     seed = (static_cast<uint64_t>(ts.tv_nsec) ^ static_cast<uint64_t>(getpid()) << 16) % 1000000;
   }
 
-  Result<session::RunConfig> config = ConfigForProgram(args.program());
-  if (!config.ok()) return Fail("record", config.error().message);
-  config->strategy = strategy;
-  config->seed = seed;
-  config->stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
-  config->timeout_seconds = timeout;
-  config->max_steps = max_steps;
   if (output.empty()) {
     std::string name = args.program()[0];
     size_t slash = name.rfind('/');
     if (slash != std::string::npos) name = name.substr(slash + 1);
     output = name + "-" + std::to_string(seed) + ".weft";
   }
-  config->trace_path = output;
-
-  if (!json) {
-    Say("recording " + ShellQuote(args.program()[0]) + " (strategy " + strategy + ", seed " +
-        std::to_string(seed) + ")");
-  }
-  Result<session::RunReport> report = session::RunProgram(config.value());
+  api::RecordOptions options;
+  options.argv = args.program();
+  options.env = api::CurrentEnvironment();
+  options.trace_path = output;
+  options.seed = seed;
+  options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
+  options.timeout_seconds = timeout;
+  options.max_steps = max_steps;
+  api::Host host = CliHost();
+  host.started = [&] {
+    if (!json) {
+      Say("recording " + ShellQuote(args.program()[0]) + " (strategy " + strategy + ", seed " +
+          std::to_string(seed) + ")");
+    }
+  };
+  Result<session::RunReport> report = api::Record(options, host);
   if (!report.ok()) return Fail("record", report.error().message);
 
   std::string outcome = format::DescribeOutcome(report->outcome);

@@ -4,9 +4,7 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "weft/digest.h"
 #include "weft/json.h"
-#include "weft/launcher.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
 
@@ -39,24 +37,6 @@ options:
 
 Exit status: 0 when every replay reproduced, 1 when one did not, 2 on errors.
 )";
-
-uint64_t DigestOf(const format::Trace& trace) {
-  EventDigest digest;
-  size_t w = 0;
-  for (size_t i = 0; i < trace.events.size(); ++i) {
-    const format::Event& e = trace.events[i];
-    digest.AddEvent(e.tid, static_cast<uint32_t>(e.kind), e.flags, e.enabled, e.obj, e.arg,
-                    e.vtime);
-    for (; w < trace.wakes.size() && trace.wakes[w].event_index == i; ++w) {
-      digest.AddWake(trace.wakes[w].woken);
-    }
-  }
-  return digest.value();
-}
-
-bool SameOutcome(const format::Outcome& a, const format::Outcome& b) {
-  return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
-}
 
 }  // namespace
 
@@ -97,80 +77,43 @@ int RunReplay(const std::vector<std::string>& argv) {
     Say("note: " + path + " was interrupted before the run ended; replaying the " +
         std::to_string(trace->events.size()) + " recorded events");
   }
-  Result<session::RunConfig> prepared = ConfigForTrace(trace.value(), path);
-  if (!prepared.ok()) return Fail("replay", prepared.error().message);
-  session::RunConfig config = std::move(prepared.value());
-  config.strategy = "replay";
-  // The recorded limits hold in the replay too (a run that timed out times out again),
-  // unless --timeout says otherwise.
-  if (have_timeout) config.timeout_seconds = timeout;
-  if (stopping) {
-    if (stop_at > trace->events.size()) {
-      return Fail("replay", "--stop-at " + std::to_string(stop_at) + " is past the end of '" +
-                                path + "' (" + std::to_string(trace->events.size()) + " events)");
-    }
-    config.stop_before = static_cast<int64_t>(stop_at);
-  }
+  api::ReplayOptions options;
+  options.times = times;
+  options.output = output;
+  if (have_timeout) options.timeout_seconds = timeout;
+  if (stopping) options.stop_at = stop_at;
   FILE* devnull = quiet || json ? std::fopen("/dev/null", "w") : nullptr;
   if (devnull != nullptr) {
-    config.stdout_fd = fileno(devnull);
-    config.stderr_fd = fileno(devnull);
+    options.stdout_fd = fileno(devnull);
+    options.stderr_fd = fileno(devnull);
   }
-
-  uint64_t expected_digest = DigestOf(trace.value());
-  uint64_t reproduced_count = 0;
-  session::RunReport last;
-  std::string first_problem;
   double start = MonotonicSeconds();
-  for (uint64_t i = 0; i < times; ++i) {
-    // Only the last replay writes a trace (with stacks) when asked to.
-    bool keep = !output.empty() && i + 1 == times;
-    config.trace_path = keep ? output : "";
-    config.stack_depth = keep ? 32 : 0;
-    Result<session::RunReport> report = session::RunProgram(config);
-    if (!report.ok()) {
-      if (devnull != nullptr) std::fclose(devnull);
-      return Fail("replay", report.error().message);
-    }
-    if (report->interrupted_by != 0 && i + 1 < times) {
-      Say("interrupted by " + format::DescribeSignal(report->interrupted_by) + " during replay " +
-          std::to_string(i + 1) + " of " + std::to_string(times) + "; stopping");
-      if (devnull != nullptr) std::fclose(devnull);
-      return 128 + report->interrupted_by;
-    }
-    bool same =
-        !report->diverged &&
-        (stopping ? report->events == stop_at
-                  : report->event_digest == expected_digest &&
-                        (!trace->has_outcome || SameOutcome(report->outcome, trace->outcome)));
-    if (same) {
-      ++reproduced_count;
-    } else if (first_problem.empty()) {
-      if (report->diverged) {
-        first_problem = "diverged at " + report->divergence;
-      } else if (report->event_digest != expected_digest) {
-        first_problem = "same length but a different event stream";
-      } else {
-        first_problem =
-            "same events but a different outcome: " + format::DescribeOutcome(report->outcome) +
-            " (recorded: " + format::DescribeOutcome(trace->outcome) + ")";
-      }
-    }
-    if (progress.value() == ProgressFormat::kJsonl) {
-      ProgressLine line;
-      line.command = "replay";
-      line.run = i + 1;
-      line.runs = times;
-      line.seed = static_cast<int64_t>(trace->header.seed);
-      line.elapsed_seconds = MonotonicSeconds() - start;
-      line.failed = same ? 0 : 1;
-      line.failures = i + 1 - reproduced_count;
-      PrintProgressJsonl(line);
-    }
-    last = std::move(report.value());
-  }
+  auto print_progress = [&](uint64_t replay, bool reproduced, uint64_t not_reproduced) {
+    if (progress.value() != ProgressFormat::kJsonl) return;
+    ProgressLine line;
+    line.command = "replay";
+    line.run = replay;
+    line.runs = times;
+    line.seed = static_cast<int64_t>(trace->header.seed);
+    line.elapsed_seconds = MonotonicSeconds() - start;
+    line.failed = reproduced ? 0 : 1;
+    line.failures = not_reproduced;
+    PrintProgressJsonl(line);
+  };
+  Result<api::ReplayResult> replayed =
+      api::Replay(trace.value(), path, options, CliHost(), print_progress);
   if (devnull != nullptr) std::fclose(devnull);
-  bool all = reproduced_count == times;
+  if (!replayed.ok()) return Fail("replay", replayed.error().message);
+  const api::ReplayResult& result = replayed.value();
+  if (result.interrupted_by != 0) {
+    Say("interrupted by " + format::DescribeSignal(result.interrupted_by) + " during replay " +
+        std::to_string(result.replays + 1) + " of " + std::to_string(times) + "; stopping");
+    return 128 + result.interrupted_by;
+  }
+  const session::RunReport& last = result.last;
+  const uint64_t reproduced_count = result.reproduced_count;
+  const std::string& first_problem = result.first_problem;
+  bool all = result.reproduced;
 
   if (json) {
     using K = format::Outcome::Kind;

@@ -1,0 +1,180 @@
+// api.h — weft as a library: typed options and results for record, replay, explore,
+// permute and minimize; what the CLI computes before it prints. Printing (text or JSON) is
+// the caller's.
+//
+// No process-global side effects: nothing here changes the caller's working directory (a
+// recorded program runs in its own through the launcher), installs signal handlers of its
+// own, or changes CPU affinity, unless an option asks (Host::cpu pins the *program*). What
+// the launcher does while a program runs is documented at launcher::Run.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weft/explorer.h"
+#include "weft/minimize.h"
+#include "weft/result.h"
+#include "weft/run.h"
+#include "weft/trace.h"
+
+namespace weft::api {
+
+// What every command needs from its host.
+struct Host {
+  std::string shim_path;  // libweft_preload.so; "" = FindShim()
+  // >= 0: pin the controlled program to this CPU (the CLI passes the CPU it runs on);
+  // -1: leave the program's affinity alone.
+  int cpu = -1;
+  // Receives what the user should know that is not an error (one sentence each, e.g. "the
+  // recorded working directory /x is gone; running in the current one"); may be empty.
+  std::function<void(const std::string&)> note;
+  // Called once the program is prepared (resolved, shim found), before its first run; may
+  // be empty. (The CLI says "recording …" there, after any error in preparing it.)
+  std::function<void()> started;
+};
+
+// Path of libweft_preload.so: $WEFT_PRELOAD if set, else next to the running executable
+// (`../lib/weft/`, the build and install trees); an error says where it looked.
+Result<std::string> FindShim();
+
+// The environment of this process as "K=V" strings.
+std::vector<std::string> CurrentEnvironment();
+
+// A RunConfig for the program `argv` (resolved and checked) with the environment `env`
+// ("K=V"), the shim and the host's CPU; strategy and seed are left to the caller.
+Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
+                                         std::vector<std::string> env, const Host& host);
+
+// A RunConfig that runs the program of a recorded trace again as it was recorded: same
+// executable, arguments, environment, working directory (the program's: weft's own is left
+// alone), virtual clock bases and limits, replay_of = `trace`. The strategy is left to the
+// caller. `trace` must outlive the config.
+Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::string& path,
+                                       const Host& host);
+
+// Calls host.started if set.
+void Started(const Host& host);
+
+// weft record ------------------------------------------------------------------------------
+
+struct RecordOptions {
+  std::vector<std::string> argv;  // the program and its arguments
+  std::vector<std::string> env;   // its environment, "K=V"
+  std::string cwd;                // its working directory ("" = the caller's)
+  std::string trace_path;         // where the trace goes
+  uint64_t seed = 0;              // of the random walk
+  uint32_t stack_depth = 32;      // frames per event; 0 = no stacks
+  double timeout_seconds = 0;     // 0 = none
+  uint64_t max_steps = 0;         // 0 = unlimited
+  int stdout_fd = -1;             // the program's output: -1 = inherit
+  int stderr_fd = -1;
+};
+
+// One controlled run written as a trace. Errors are weft's (cannot start, cannot write);
+// what the program did is the report.
+Result<session::RunReport> Record(const RecordOptions& options, const Host& host);
+
+// weft replay ------------------------------------------------------------------------------
+
+struct ReplayOptions {
+  uint64_t times = 1;                     // replays to run and check (at least 1)
+  std::string output;                     // "" = none; else the last replay's trace
+  std::optional<double> timeout_seconds;  // default: the recorded run's limit
+  std::optional<uint64_t> stop_at;        // stop before this event (times is then 1)
+  int stdout_fd = -1;                     // the program's output: -1 = inherit
+  int stderr_fd = -1;
+};
+
+// After each replay: its number (1-based), whether it reproduced, and the replays so far
+// that did not.
+using ReplayProgress =
+    std::function<void(uint64_t replay, bool reproduced, uint64_t not_reproduced)>;
+
+struct ReplayResult {
+  uint64_t replays = 0;           // replays run (fewer than asked when interrupted)
+  uint64_t reproduced_count = 0;  // of those, how many reproduced
+  bool reproduced = false;        // every asked replay ran and reproduced
+  // The first replay that did not reproduce, for a human: "diverged at …", "same length but
+  // a different event stream", "same events but a different outcome: …"; "" if none.
+  std::string first_problem;
+  session::RunReport last;  // the last replay
+  std::string output;       // the trace written ("" if none)
+  int interrupted_by = 0;   // a signal stopped the replays before the last (0 = none)
+};
+
+// Replays `trace` (read from `path`) and checks every event and the outcome against it.
+Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
+                            const ReplayOptions& options, const Host& host,
+                            const ReplayProgress& progress = {});
+
+// weft explore -----------------------------------------------------------------------------
+
+// PCT's guarantee for a search: per run, a bug of depth <= d is hit with probability at
+// least 1/(d·n·k^(d-1)); after R clean runs the chance that it was missed is at most
+// (1-p)^R.
+struct PctBound {
+  double per_run = 0;
+  double missed = 1;
+};
+PctBound ComputePctBound(uint32_t depth, uint32_t threads, uint64_t steps, uint64_t runs);
+
+struct ExploreOptions {
+  std::vector<std::string> argv;  // the program and its arguments
+  std::vector<std::string> env;   // its environment, "K=V"
+  double timeout_seconds = 10;    // per run
+  uint64_t max_steps = 1000000;   // per run; more is a "livelock?" failure
+  // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
+  search::ExploreOptions search;
+};
+
+struct ExploreSummary {
+  search::ExploreResult result;
+  double runs_per_second = 0;  // executed runs per second of wall time
+  PctBound pct;                // pct: the bound of this search
+};
+
+// Runs the search named by options.search.strategy ("random", "pct", "bounded",
+// "conflicts"); `progress` is called after every run.
+Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
+                               const search::ExploreProgress& progress = {});
+
+// weft permute -----------------------------------------------------------------------------
+
+struct PermuteOptions {
+  uint64_t at = 0;                        // the decision to change (an event index)
+  uint32_t thread = 0;                    // the thread to run there
+  std::string output;                     // the new trace
+  std::optional<double> timeout_seconds;  // default: the recorded limit, or 10
+  // Where the program's stdout and stderr go: "" = inherited, else this file (created or
+  // truncated once the options are checked).
+  std::string output_file;
+};
+
+struct PermuteResult {
+  session::RunReport report;
+  bool forced = false;  // the thread could run at `at` (else the run went on unchanged)
+};
+
+// Replays the first `at` events of `trace`, runs `thread` at decision `at`, then continues
+// without preemptions, writing options.output.
+Result<PermuteResult> Permute(const format::Trace& trace, const std::string& path,
+                              const PermuteOptions& options, const Host& host);
+
+// weft minimize ----------------------------------------------------------------------------
+
+struct MinimizeOptions {
+  std::string output;                     // the minimized trace
+  uint64_t max_runs = 300;                // candidate schedules at most
+  std::optional<double> timeout_seconds;  // default: the recorded limit, or 10
+};
+
+// Shrinks the failing schedule of `trace` to the fewest preemptions that still fail the
+// same way.
+Result<search::MinimizeResult> Minimize(const format::Trace& trace, const std::string& path,
+                                        const MinimizeOptions& options, const Host& host,
+                                        const search::MinimizeProgress& progress = {});
+
+}  // namespace weft::api

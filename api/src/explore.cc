@@ -1,0 +1,41 @@
+// explore.cc — api::Explore: a search over schedules of a new program.
+#include <algorithm>
+#include <cmath>
+
+#include "weft/api.h"
+
+namespace weft::api {
+
+PctBound ComputePctBound(uint32_t depth, uint32_t threads, uint64_t steps, uint64_t runs) {
+  PctBound b;
+  double n = std::max<uint32_t>(threads, 1);
+  double k = static_cast<double>(std::max<uint64_t>(steps, 1));
+  b.per_run = 1.0 / (depth * n * std::pow(k, depth - 1.0));
+  b.missed = std::pow(1.0 - b.per_run, static_cast<double>(runs));
+  return b;
+}
+
+Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
+                               const search::ExploreProgress& progress) {
+  Result<session::RunConfig> config = ProgramConfig(options.argv, options.env, host);
+  if (!config.ok()) return config.error();
+  config->timeout_seconds = options.timeout_seconds;
+  config->max_steps = options.max_steps;
+  search::ExploreOptions search = options.search;
+  search.base = config.value();
+  const std::string& strategy = search.strategy;
+  Started(host);
+  Result<search::ExploreResult> result =
+      strategy == "bounded"     ? search::ExploreBounded(search, progress)
+      : strategy == "conflicts" ? search::ExploreConflicts(search, progress)
+                                : search::Explore(search, progress);
+  if (!result.ok()) return result.error();
+  ExploreSummary summary;
+  summary.result = std::move(result.value());
+  const search::ExploreResult& r = summary.result;
+  summary.runs_per_second = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
+  summary.pct = ComputePctBound(search.pct_depth, r.max_threads, r.pct_steps, r.runs);
+  return summary;
+}
+
+}  // namespace weft::api
