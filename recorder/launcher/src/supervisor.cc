@@ -38,7 +38,7 @@ bool IsStopSignal(int sig) {
 }  // namespace
 
 Supervisor::Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan* plan,
-           RunSignals* signals, Clock::time_point start)
+                       RunSignals* signals, Clock::time_point start)
     : options_(options),
       root_(root),
       plan_(plan),
@@ -363,8 +363,8 @@ void Supervisor::DetachRest() {
     if (!progressed && !tracees_.empty()) signals_->Wait(kPollInterval);
   }
   for (const Tracee& t : tracees_) {
-    result_.warnings.push_back("could not detach thread " + std::to_string(t.tid) +
-                               " of process " + std::to_string(t.tgid) + " within " +
+    result_.warnings.push_back("could not detach thread " + std::to_string(t.tid) + " of process " +
+                               std::to_string(t.tgid) + " within " +
                                std::to_string(kDetachDeadline.count()) +
                                " s; it stays traced and is killed when weft exits");
   }

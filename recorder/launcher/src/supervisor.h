@@ -37,8 +37,8 @@ class Supervisor {
   using Clock = std::chrono::steady_clock;
 
   // `root` is seized and not yet released (ReleaseChild); `start` is when it was spawned.
-  Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan* plan,
-             RunSignals* signals, Clock::time_point start);
+  Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan* plan, RunSignals* signals,
+             Clock::time_point start);
   // NB: whatever way Run leaves (including a poll callback that throws), the tree is
   // killed and reaped or detached: tracees must never stay stopped under a tracer that
   // stopped listening.

@@ -19,7 +19,7 @@ namespace weft::testing {
 // child must accept PTRACE_SEIZE (containers without CAP_SYS_PTRACE, Yama's ptrace_scope,
 // seccomp) and personality(ADDR_NO_RANDOMIZE). Probed once per process.
 inline const std::string& CannotSupervise() {
-  static const std::string reason = [] () -> std::string {
+  static const std::string reason = []() -> std::string {
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) return std::string("probe: pipe failed: ") + std::strerror(errno);
     pid_t pid = fork();
