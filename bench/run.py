@@ -9,6 +9,8 @@ with BUILD_DIR/bin/weft:
   (b) `weft explore` runs per second on a small correct two-thread program
   (c) trace bytes per event, with and without stacks
   (d) wall time of a small multithreaded program, native against `weft record`
+With --baseline OTHER_BUILD_DIR it measures (a) and (b) instead for both builds side by side,
+runs of the two alternating in one loop, and prints each median and their ratio.
 Every number is the median of --reps repetitions; a ratio compares medians measured in the
 same loop, native and weft runs alternating.
 """
@@ -256,12 +258,50 @@ class Bench:
                  % self.events_in(small), fmt="{:.3f}")
 
 
+def side_by_side(bench, baseline_weft, quick):
+    """(a) and (b) for this build and a baseline build, alternating run by run."""
+    n = 5000 if quick else 20000
+    runs = 50 if quick else 200
+    wefts = {"this": bench.weft, "baseline": baseline_weft}
+    rates = {k: {"points": [], "switches": [], "explore": []} for k in wefts}
+    trace = os.path.join(bench.dir, "side.weft")
+    outdir = os.path.join(bench.dir, "side-explore")
+    for rep in range(bench.reps):
+        for name, weft in wefts.items():
+            bench.weft = weft
+            wall = bench.record(bench.p["pingpong"], [n], trace, seed=rep + 1, stacks=False)
+            evs = bench.show(trace)["events"]
+            switches = sum(1 for a, b in zip(evs, evs[1:]) if a.get("tid") != b.get("tid"))
+            rates[name]["points"].append(len(evs) / wall)
+            rates[name]["switches"].append(switches / wall)
+            cmd = [weft, "explore", "--runs", str(runs), "--seed", str(1 + rep * runs), "-j",
+                   "1", "-o", outdir, "--json", "--", bench.p["two_threads"]]
+            wall, proc = run(cmd)
+            check(proc, cmd)
+            rates[name]["explore"].append(runs / wall)
+    bench.weft = wefts["this"]
+    table = []
+    for key, label in (("points", "(a) schedule points/s"), ("switches", "(a) thread switches/s"),
+                       ("explore", "(b) explore runs/s, -j 1")):
+        this = statistics.median(rates["this"][key])
+        base = statistics.median(rates["baseline"][key])
+        bench.results["%s_this" % key] = this
+        bench.results["%s_baseline" % key] = base
+        table.append([label, "{:,.0f}".format(this), "{:,.0f}".format(base),
+                      "{:.3f}".format(this / base)])
+    bench.tables.append(("side by side with the baseline %s (pingpong 2x%d, explore of "
+                         "two_threads %d runs; alternating)" % (baseline_weft, n, runs),
+                         ["metric", "this build", "baseline", "this/baseline"], table))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="weft benchmarks")
     parser.add_argument("build_dir", help="cmake build directory holding bin/weft")
     parser.add_argument("--reps", type=int, default=5, help="repetitions (default 5)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    parser.add_argument("--baseline", metavar="BUILD_DIR",
+                        help="measure (a) and (b) side by side with this build's bin/weft")
     args = parser.parse_args(argv)
 
     weft = os.path.abspath(os.path.join(args.build_dir, "bin", "weft"))
@@ -269,15 +309,26 @@ def main(argv=None):
         print("bench: weft not found at %s: build it first (cmake --build %s)"
               % (weft, args.build_dir), file=sys.stderr)
         return 2
+    baseline = None
+    if args.baseline:
+        baseline = os.path.abspath(os.path.join(args.baseline, "bin", "weft"))
+        if not os.access(baseline, os.X_OK):
+            print("bench: baseline weft not found at %s: build it first (cmake --build %s)"
+                  % (baseline, args.baseline), file=sys.stderr)
+            return 2
     workdir = tempfile.mkdtemp(prefix="weft-bench-")
     try:
         bench = Bench(weft, compile_programs(workdir), workdir, args.reps, args.quick)
-        bench.schedule_points()
-        bench.explore_rate()
-        bench.parallel_speedup()
-        bench.bytes_per_event()
-        bench.slowdown()
-        bench.runs_to_failure(os.path.join(os.path.abspath(args.build_dir), "tests", "programs"))
+        if baseline:
+            side_by_side(bench, baseline, args.quick)
+        else:
+            bench.schedule_points()
+            bench.explore_rate()
+            bench.parallel_speedup()
+            bench.bytes_per_event()
+            bench.slowdown()
+            bench.runs_to_failure(os.path.join(os.path.abspath(args.build_dir), "tests",
+                                               "programs"))
     except BenchError as e:
         print("bench: %s" % e, file=sys.stderr)
         return 1
@@ -287,12 +338,13 @@ def main(argv=None):
     print("weft benchmarks: %s, %d CPUs, %s; median of %d repetitions%s" % (
         weft, os.cpu_count() or 0, platform.platform(terse=True), args.reps,
         " (--quick sizes)" if args.quick else ""))
-    widths = [max(len(r[i]) for r in bench.rows) for i in range(4)]
-    print("%-*s  %*s %-*s  %s" % (widths[0], "metric", widths[1], "value", widths[2], "",
-                                  "detail"))
-    for metric, value, unit, detail in bench.rows:
-        print("%-*s  %*s %-*s  %s" % (widths[0], metric, widths[1], value, widths[2], unit,
-                                      detail))
+    if bench.rows:
+        widths = [max(len(r[i]) for r in bench.rows) for i in range(4)]
+        print("%-*s  %*s %-*s  %s" % (widths[0], "metric", widths[1], "value", widths[2], "",
+                                      "detail"))
+        for metric, value, unit, detail in bench.rows:
+            print("%-*s  %*s %-*s  %s" % (widths[0], metric, widths[1], value, widths[2], unit,
+                                          detail))
     for title, header, table in bench.tables:
         print()
         print(title)

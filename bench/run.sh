@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs weft's benchmarks and prints a table; see bench/README.md.
-# usage: bash bench/run.sh BUILD_DIR [--reps N] [--quick] [--json]
+# usage: bash bench/run.sh BUILD_DIR [--reps N] [--quick] [--json] [--baseline OTHER_BUILD_DIR]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ $# -lt 1 ]; then
