@@ -9,9 +9,15 @@
 #error "weft's launcher supports x86-64 only (raw system calls of the spawned child)"
 #endif
 
+// Marks a function that the spawned child runs before its exec: no sanitizer
+// instrumentation (WEFT_SANITIZE), whose checks and reports would use the runtime state of
+// weft from another process, on a stack the runtime does not know. NB: on every function the
+// child calls, since a sanitized callee is not inlined into an unsanitized caller.
+#define WEFT_CHILD_CODE __attribute__((no_sanitize("address", "undefined")))
+
 namespace weft::launcher::internal {
 
-inline long RawSyscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) {
+WEFT_CHILD_CODE inline long RawSyscall(long n, long a = 0, long b = 0, long c = 0, long d = 0) {
   long ret;
   register long r10 asm("r10") = d;
   asm volatile("syscall"

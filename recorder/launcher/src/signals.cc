@@ -174,7 +174,7 @@ InterruptCounts RunSignals::Counts() {
   return counts;
 }
 
-void RunSignals::ResetInChild() {
+WEFT_CHILD_CODE void RunSignals::ResetInChild() {
   bool chld_ignored = !(g_old_chld.sa_flags & SA_SIGINFO) && g_old_chld.sa_handler == SIG_IGN;
   for (int sig = 1; sig <= kMaxSignal; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;

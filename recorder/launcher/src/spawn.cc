@@ -19,13 +19,13 @@ namespace weft::launcher::internal {
 namespace {
 
 // Returns once the parent has seized the child (it kills the child if it cannot).
-void WaitUntilSeized(ChildPlan& plan) {
+WEFT_CHILD_CODE void WaitUntilSeized(ChildPlan& plan) {
   while (plan.go.load(std::memory_order_acquire) == 0) {
     RawSyscall(SYS_futex, reinterpret_cast<long>(&plan.go), FUTEX_WAIT_PRIVATE, 0, 0);
   }
 }
 
-[[noreturn]] void ChildFail(ChildPlan& plan, int stage, long ret, int detail) {
+[[noreturn]] WEFT_CHILD_CODE void ChildFail(ChildPlan& plan, int stage, long ret, int detail) {
   plan.failure = {stage, static_cast<int>(-ret), detail};
   plan.failed.store(true, std::memory_order_release);
   // NB: exit only once seized: a child already gone when the parent calls PTRACE_SEIZE
@@ -34,13 +34,13 @@ void WaitUntilSeized(ChildPlan& plan) {
   for (;;) RawSyscall(SYS_exit_group, 127);
 }
 
-long ClearCloexec(int fd) {
+WEFT_CHILD_CODE long ClearCloexec(int fd) {
   long flags = RawSyscall(SYS_fcntl, fd, F_GETFD);
   if (flags < 0) return flags;
   return RawSyscall(SYS_fcntl, fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-long RedirectTo(int fd, int target) {
+WEFT_CHILD_CODE long RedirectTo(int fd, int target) {
   if (fd == target) return ClearCloexec(fd);  // dup2(fd, fd) would keep FD_CLOEXEC
   long r = RawSyscall(SYS_dup2, fd, target);
   return r < 0 ? r : 0;
@@ -48,14 +48,13 @@ long RedirectTo(int fd, int target) {
 
 // The spawned child, from clone to execve, on its own stack in our memory: raw system calls
 // only, no errno, no libc (see raw_syscall.h).
-int ChildMain(void* arg) {
+WEFT_CHILD_CODE int ChildMain(void* arg) {
   ChildPlan& plan = *static_cast<ChildPlan*>(arg);
   RunSignals::ResetInChild();
   if (plan.disable_aslr) {
     long persona = RawSyscall(SYS_personality, 0xffffffff);
     if (persona < 0) ChildFail(plan, kStagePersonality, persona, 0);
-    long r = RawSyscall(SYS_personality,
-                                  static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE);
+    long r = RawSyscall(SYS_personality, static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE);
     if (r < 0) ChildFail(plan, kStagePersonality, r, 0);
   }
   long r = 0;
@@ -79,7 +78,7 @@ int ChildMain(void* arg) {
   // the program are traced.
   WaitUntilSeized(plan);
   r = RawSyscall(SYS_execve, reinterpret_cast<long>(plan.executable),
-                           reinterpret_cast<long>(plan.argv), reinterpret_cast<long>(plan.envp));
+                 reinterpret_cast<long>(plan.argv), reinterpret_cast<long>(plan.envp));
   ChildFail(plan, kStageExec, r, 0);
 }
 
@@ -106,11 +105,10 @@ int ChildMain(void* arg) {
 pid_t SpawnChild(ChildPlan* plan, char* stack_top) {
   unsigned long all = ~0ul, old = 0;
   RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
-                       reinterpret_cast<long>(&old), kKernelSigsetBytes);
+             reinterpret_cast<long>(&old), kKernelSigsetBytes);
   pid_t pid = clone(&ChildMain, stack_top, CLONE_VM | SIGCHLD, plan);
   int err = errno;
-  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0,
-                       kKernelSigsetBytes);
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0, kKernelSigsetBytes);
   return pid >= 0 ? pid : -err;
 }
 
