@@ -638,6 +638,21 @@ std::string RenderTimeline(const Trace& trace) {
     out += Table(rows, {true, true, false, false, false, false, false, false}, 32, "  ");
   }
 
+  for (auto [name, output] :
+       {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr}}) {
+    if (output->data.empty() && !output->truncated) continue;
+    out +=
+        "\n" + std::string(name) + " (" + std::to_string(output->total_bytes) + " bytes" +
+        (output->truncated ? ", the first " + std::to_string(output->data.size()) + " kept" : "") +
+        "):\n";
+    for (size_t start = 0; start < output->data.size();) {
+      size_t end = output->data.find('\n', start);
+      if (end == std::string::npos) end = output->data.size();
+      out += "  " + output->data.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+  }
+
   out += "\n" + OutcomeSection(trace);
   return out;
 }
@@ -681,10 +696,26 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   }
   w.Field("prefix", spec.prefix).EndObject();
 
+  w.Key("processes").BeginArray();
+  for (const Process& p : trace.processes) {
+    w.BeginObject().Field("pid", p.pid);
+    if (p.parent >= 0) {
+      w.Field("parent", p.parent);
+    } else {
+      w.NullField("parent");
+    }
+    w.Field("executable", p.executable).Key("argv").BeginArray();
+    for (const std::string& arg : p.argv) w.String(arg);
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+
   w.Key("modules").BeginArray();
   for (const Module& m : trace.modules) {
     w.BeginObject()
         .Field("path", m.path)
+        .Field("id", m.id)
+        .Field("pid", m.pid)
         .Field("build_id", m.build_id)
         .Field("base", m.base)
         .Field("size", m.size)
@@ -704,6 +735,7 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
         .Field("start_function", t.start_function)
         .Field("name", t.name)
         .Field("handle_obj", t.handle_obj)
+        .Field("pid", t.pid)
         .EndObject();
   }
   w.EndArray();
@@ -732,6 +764,8 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
         .Field("file", f.file)
         .Field("line", f.line)
         .Field("module", f.module)
+        .Field("module_id", f.module_id)
+        .Field("offset", f.offset)
         .EndObject();
   }
   w.EndArray();
@@ -794,6 +828,25 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
     w.BeginObject().Field("event_index", wake.event_index).Field("woken", wake.woken).EndObject();
   }
   w.EndArray();
+
+  w.Key("enabled_sets").BeginArray();
+  for (const EnabledSet& set : trace.enabled_sets) {
+    w.BeginObject().Field("current", set.current).Key("enabled").BeginArray();
+    for (uint32_t t = 0; t < 64 * set.words.size(); ++t) {
+      if (set.Has(t)) w.Uint(t);
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray();
+  for (auto [key, output] :
+       {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr}}) {
+    w.Key(key)
+        .BeginObject()
+        .Field("data", output->data)
+        .Field("truncated", output->truncated)
+        .Field("total_bytes", output->total_bytes)
+        .EndObject();
+  }
 
   // Every key is always present (null, false or empty when it does not apply), so that
   // scripts can index without checking.

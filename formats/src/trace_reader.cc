@@ -110,11 +110,12 @@ class Reader {
       return Fail("format version " + std::to_string(major) + " is newer than this weft (" +
                   std::to_string(kFormatMajor) + "); read it with a newer weft");
     }
-    if (major < kFormatMajor) {
+    if (major < kOldestFormatMajor) {
       return Fail("format version " + std::to_string(major) +
-                  " is not supported by this weft (it reads version " +
-                  std::to_string(kFormatMajor) + ")");
+                  " is not supported by this weft (it reads versions " +
+                  std::to_string(kOldestFormatMajor) + " to " + std::to_string(kFormatMajor) + ")");
     }
+    major_ = major;
     trace_.header.format_major = major;
     return Status::Ok();
   }
@@ -167,11 +168,14 @@ class Reader {
     switch (packet.packet_case()) {
       case pb::Packet::kHeader:
         return HandleHeader(packet.header());
-      case pb::Packet::kModule: {
-        const pb::Module& m = packet.module();
-        trace_.modules.push_back(Module{m.path(), m.build_id(), m.base(), m.size()});
-        return Status::Ok();
-      }
+      case pb::Packet::kModule:
+        return HandleModule(packet.module());
+      case pb::Packet::kProcess:
+        return HandleProcess(packet.process());
+      case pb::Packet::kFrameSymbols:
+        return HandleSymbols(packet.frame_symbols());
+      case pb::Packet::kOutput:
+        return HandleOutput(packet.output());
       case pb::Packet::kThread:
         return HandleThread(packet.thread());
       case pb::Packet::kObject:
@@ -231,6 +235,83 @@ class Reader {
     return Status::Ok();
   }
 
+  Status HandleProcess(const pb::Process& p) {
+    for (const Process& known : trace_.processes) {
+      if (known.pid == p.pid()) {
+        return Corrupt("process " + std::to_string(p.pid()) + " is defined twice");
+      }
+    }
+    if (p.parent() < -1) return Corrupt("process parent " + std::to_string(p.parent()));
+    Process process;
+    process.pid = p.pid();
+    process.parent = p.parent();
+    process.executable = p.executable();
+    process.argv.assign(p.argv().begin(), p.argv().end());
+    trace_.processes.push_back(std::move(process));
+    return Status::Ok();
+  }
+
+  Status HandleModule(const pb::Module& m) {
+    Module module;
+    module.path = m.path();
+    module.build_id = m.build_id();
+    module.base = m.base();
+    module.size = m.size();
+    if (major_ == 1) {
+      // Format 1 has no module ids: number them in file order.
+      module.id = static_cast<uint32_t>(trace_.modules.size() + 1);
+    } else {
+      if (Status s = CheckDefinedId(m.id(), "module"); !s.ok()) return s;
+      if (module_defined_.size() <= m.id()) module_defined_.resize(m.id() + 1);
+      if (module_defined_[m.id()])
+        return Corrupt("module " + std::to_string(m.id()) + " is defined twice");
+      module_defined_[m.id()] = true;
+      module.id = m.id();
+      module.pid = m.pid();
+    }
+    trace_.modules.push_back(std::move(module));
+    return Status::Ok();
+  }
+
+  Status HandleSymbols(const pb::FrameSymbols& f) {
+    if (Status s = CheckDefinedId(f.frame_id(), "frame"); !s.ok()) return s;
+    uint32_t id = f.frame_id();
+    if (id >= frame_defined_.size() || !frame_defined_[id]) {
+      return Corrupt("symbols for frame " + std::to_string(id) +
+                     ", which is not defined before them");
+    }
+    Frame symbols;
+    if (Status s = LookUpString(f.function_sid(), id, &symbols.function); !s.ok()) return s;
+    if (Status s = LookUpString(f.file_sid(), id, &symbols.file); !s.ok()) return s;
+    symbols.line = f.line();
+    if (symbols_defined_.size() <= id) symbols_defined_.resize(id + 1);
+    Frame& frame = trace_.frames[id];
+    if (symbols_defined_[id]) {
+      if (frame.function != symbols.function || frame.file != symbols.file ||
+          frame.line != symbols.line) {
+        return Corrupt("the symbols of frame " + std::to_string(id) +
+                       " are redefined with other values");
+      }
+      return Status::Ok();
+    }
+    symbols_defined_[id] = true;
+    frame.function = std::move(symbols.function);
+    frame.file = std::move(symbols.file);
+    frame.line = symbols.line;
+    return Status::Ok();
+  }
+
+  Status HandleOutput(const pb::ProgramOutput& o) {
+    ProgramOutput* out = nullptr;
+    if (o.stream() == pb::ProgramOutput::STDOUT) out = &trace_.program_stdout;
+    if (o.stream() == pb::ProgramOutput::STDERR) out = &trace_.program_stderr;
+    if (out == nullptr) return Status::Ok();  // a stream added by a newer writer
+    out->data += o.data();
+    out->truncated = out->truncated || o.truncated();
+    out->total_bytes = std::max<uint64_t>({out->total_bytes, o.total_bytes(), out->data.size()});
+    return Status::Ok();
+  }
+
   Status HandleThread(const pb::ThreadInfo& t) {
     if (Status s = CheckId(t.tid(), "thread"); !s.ok()) return s;
     if (t.parent() < -1) return Corrupt("thread parent " + std::to_string(t.parent()));
@@ -246,6 +327,7 @@ class Reader {
     thread.start_function = t.start_function();
     thread.name = t.name();
     thread.handle_obj = t.handle_obj();
+    thread.pid = t.pid();
     return Status::Ok();
   }
 
@@ -292,6 +374,7 @@ class Reader {
 
   Status HandleFrame(const pb::Frame& f) {
     if (Status s = CheckDefinedId(f.id(), "frame"); !s.ok()) return s;
+    if (major_ >= 2) return HandleImmutableFrame(f);
     Frame frame;
     frame.ip = f.ip();
     frame.line = f.line();
@@ -299,7 +382,30 @@ class Reader {
     if (Status s = LookUpString(f.file_sid(), f.id(), &frame.file); !s.ok()) return s;
     if (Status s = LookUpString(f.module_sid(), f.id(), &frame.module); !s.ok()) return s;
     if (trace_.frames.size() <= f.id()) trace_.frames.resize(f.id() + 1);
-    trace_.frames[f.id()] = std::move(frame);  // the last definition wins
+    trace_.frames[f.id()] = std::move(frame);  // format 1: the last definition wins
+    return Status::Ok();
+  }
+
+  // A format-2 frame: (module, offset), defined once.
+  Status HandleImmutableFrame(const pb::Frame& f) {
+    uint32_t id = f.id();
+    if (f.module_id() != 0 &&
+        (f.module_id() >= module_defined_.size() || !module_defined_[f.module_id()])) {
+      return Corrupt("frame " + std::to_string(id) + " refers to module " +
+                     std::to_string(f.module_id()) + ", which is not defined before it");
+    }
+    if (frame_defined_.size() <= id) frame_defined_.resize(id + 1);
+    if (trace_.frames.size() <= id) trace_.frames.resize(id + 1);
+    Frame& frame = trace_.frames[id];
+    if (frame_defined_[id]) {
+      if (frame.module_id != f.module_id() || frame.offset != f.rel_pc()) {
+        return Corrupt("frame " + std::to_string(id) + " is redefined with another location");
+      }
+      return Status::Ok();
+    }
+    frame_defined_[id] = true;
+    frame.module_id = f.module_id();
+    frame.offset = f.rel_pc();
     return Status::Ok();
   }
 
@@ -358,6 +464,19 @@ class Reader {
     if (Status s = CheckColumn(batch.stack_delta(), n, "stack_delta"); !s.ok()) return s;
     if (Status s = CheckColumn(batch.enabled(), n, "enabled"); !s.ok()) return s;
     if (Status s = CheckColumn(batch.arg(), n, "arg"); !s.ok()) return s;
+    const uint64_t words = batch.enabled_set_words();
+    const bool has_sets = words != 0 || batch.decision_current_size() != 0;
+    if (has_sets) {
+      if (words > 64) return Corrupt("an enabled set of " + std::to_string(words) + " words");
+      if (batch.decision_current_size() != n ||
+          static_cast<uint64_t>(batch.enabled_set_size()) != words * static_cast<uint64_t>(n)) {
+        return Corrupt("event batch enabled-set columns have " +
+                       std::to_string(batch.decision_current_size()) + " and " +
+                       std::to_string(batch.enabled_set_size()) + " entries for " +
+                       std::to_string(n) + " rows of " + std::to_string(words) + " words");
+      }
+      trace_.enabled_sets.resize(trace_.events.size());
+    }
     // An empty column stands for all zeros.
     auto at = [](const auto& column, int i) {
       using T = std::decay_t<decltype(column.Get(0))>;
@@ -384,6 +503,17 @@ class Reader {
       e.enabled = at(batch.enabled(), i);
       e.arg = at(batch.arg(), i);
       trace_.events.push_back(e);
+      if (has_sets) {
+        EnabledSet set;
+        set.current = batch.decision_current(i);
+        if (Status s = CheckId(set.current, "thread"); !s.ok()) return s;
+        for (uint64_t w = 0; w < words; ++w) {
+          set.words.push_back(batch.enabled_set(static_cast<int>(i * words + w)));
+        }
+        // Canonical form: a batch pads every set to its widest; the model does not.
+        while (!set.words.empty() && set.words.back() == 0) set.words.pop_back();
+        trace_.enabled_sets.push_back(std::move(set));
+      }
     }
     return Status::Ok();
   }
@@ -469,9 +599,41 @@ class Reader {
     }
   }
 
+  // Fills each frame's derived fields (ip, module path) from its module. Format 1 had
+  // absolute ips and module paths: find the module that holds the ip.
+  void PlaceFrames() {
+    for (Frame& frame : trace_.frames) {
+      if (major_ == 1) {
+        frame.module_id = 0;
+        frame.offset = frame.ip;
+        if (frame.module.empty()) continue;
+        for (const Module& m : trace_.modules) {
+          if (m.path == frame.module && frame.ip >= m.base &&
+              frame.ip - m.base < std::max<uint64_t>(m.size, 1)) {
+            frame.module_id = m.id;
+            frame.offset = frame.ip - m.base;
+            break;
+          }
+        }
+        continue;
+      }
+      const Module* m = FindModule(trace_, frame.module_id);
+      frame.ip = m ? m->base + frame.offset : frame.offset;
+      frame.module = m ? m->path : std::string();
+    }
+  }
+
   // Pads the tables so that every id referred to is a valid index (all ids were bounded by
-  // CheckId when they were read).
+  // CheckId when they were read), and converts a format-1 trace to the current model.
   void Finish() {
+    if (major_ == 1) {
+      // Format 1 recorded one process, described by the header.
+      Process root;
+      root.executable = trace_.header.executable;
+      root.argv = trace_.header.argv;
+      trace_.processes.push_back(std::move(root));
+    }
+    if (!trace_.enabled_sets.empty()) trace_.enabled_sets.resize(trace_.events.size());
     uint64_t max_obj = 0, max_stack = 0, max_frame = 0;
     int64_t max_tid = -1;
     auto thread = [&](int64_t tid) { max_tid = std::max(max_tid, tid); };
@@ -504,6 +666,7 @@ class Reader {
     if (trace_.objects.size() <= max_obj) trace_.objects.resize(max_obj + 1);
     if (trace_.stacks.size() <= max_stack) trace_.stacks.resize(max_stack + 1);
     if (trace_.frames.size() <= max_frame) trace_.frames.resize(max_frame + 1);
+    PlaceFrames();
   }
 
   const std::string& bytes_;
@@ -515,6 +678,10 @@ class Reader {
   Trace trace_;
   bool saw_header_ = false;
   bool saw_outcome_ = false;
+  uint32_t major_ = kFormatMajor;
+  std::vector<bool> module_defined_;  // format 2, by module id
+  std::vector<bool> frame_defined_;   // format 2, by frame id
+  std::vector<bool> symbols_defined_;
   std::vector<std::string> strings_;  // interned strings by id
   std::vector<bool> string_defined_;
   std::vector<bool> stack_defined_;

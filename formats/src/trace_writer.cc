@@ -4,6 +4,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -224,6 +225,20 @@ struct TraceWriter::Impl {
       PutColumn(stack, batch->mutable_stack_delta());
       PutColumn(enabled, batch->mutable_enabled());
       PutColumn(arg, batch->mutable_arg());
+      if (!sets.empty()) {
+        sets.resize(n);
+        size_t words = 0;
+        for (const EnabledSet& set : sets) words = std::max(words, set.words.size());
+        batch->set_enabled_set_words(static_cast<uint32_t>(words));
+        batch->mutable_enabled_set()->Reserve(static_cast<int>(n * words));
+        for (const EnabledSet& set : sets) {
+          batch->add_decision_current(set.current);
+          for (size_t w = 0; w < words; ++w) {
+            batch->add_enabled_set(w < set.words.size() ? set.words[w] : 0);
+          }
+        }
+        sets.clear();
+      }
       batch_first_index += n;
       events.clear();
       Status status = AppendPacket();
@@ -249,13 +264,16 @@ struct TraceWriter::Impl {
   std::string path;
   int fd = -1;
   uint64_t* bytes_written;
-  std::string out;            // framed packets not yet written to fd
-  pb::Packet packet;          // reused for every packet
-  std::vector<Event> events;  // pending, not yet in a batch
-  std::vector<Wake> wakes;    // pending, not yet in a batch
+  std::string out;               // framed packets not yet written to fd
+  pb::Packet packet;             // reused for every packet
+  std::vector<Event> events;     // pending, not yet in a batch
+  std::vector<EnabledSet> sets;  // enabled sets of `events` (shorter: the rest have none)
+  std::vector<Wake> wakes;       // pending, not yet in a batch
   uint64_t batch_first_index = 0;
   std::unordered_map<std::string, uint32_t> strings;
-  std::optional<Error> error;  // first failure; sticky
+  std::vector<bool> frame_defined;    // by frame id
+  std::vector<bool> symbols_defined;  // by frame id
+  std::optional<Error> error;         // first failure; sticky
   bool outcome_written = false;
   bool closed = false;
 };
@@ -288,13 +306,26 @@ TraceWriter::~TraceWriter() {
   if (impl_ && !impl_->closed) (void)Close();
 }
 
+Status TraceWriter::WriteProcess(const Process& process) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  pb::Process* p = impl_->packet.mutable_process();
+  p->set_pid(process.pid);
+  p->set_parent(process.parent);
+  p->set_executable(process.executable);
+  for (const std::string& arg : process.argv) p->add_argv(arg);
+  return impl_->AppendPacket();
+}
+
 Status TraceWriter::WriteModule(const Module& module) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (module.id == 0) return impl_->WriteError("module id 0 is reserved (ids start at 1)");
   pb::Module* m = impl_->packet.mutable_module();
   m->set_path(module.path);
   m->set_build_id(module.build_id);
   m->set_base(module.base);
   m->set_size(module.size);
+  m->set_id(module.id);
+  m->set_pid(module.pid);
   return impl_->AppendPacket();
 }
 
@@ -307,6 +338,7 @@ Status TraceWriter::WriteThread(const Thread& thread) {
   t->set_start_function(thread.start_function);
   t->set_name(thread.name);
   t->set_handle_obj(thread.handle_obj);
+  t->set_pid(thread.pid);
   return impl_->AppendPacket();
 }
 
@@ -322,22 +354,55 @@ Status TraceWriter::WriteObject(const Object& object) {
   return impl_->AppendPacket();
 }
 
-Status TraceWriter::WriteFrame(uint32_t id, const Frame& frame) {
+// Marks `id` in `defined`; false if it was already.
+static bool Define(std::vector<bool>* defined, uint32_t id) {
+  if (defined->size() <= id) defined->resize(id + 1);
+  if ((*defined)[id]) return false;
+  (*defined)[id] = true;
+  return true;
+}
+
+Status TraceWriter::WriteFrame(uint32_t id, uint32_t module_id, uint64_t offset) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (id == 0) return impl_->WriteError("frame id 0 is reserved (ids start at 1)");
-  Result<uint32_t> function = impl_->Intern(frame.function);
-  if (!function.ok()) return function.error();
-  Result<uint32_t> file = impl_->Intern(frame.file);
-  if (!file.ok()) return file.error();
-  Result<uint32_t> module = impl_->Intern(frame.module);
-  if (!module.ok()) return module.error();
+  if (!Define(&impl_->frame_defined, id)) {
+    return impl_->WriteError("frame " + std::to_string(id) +
+                             " is written twice (frames are immutable)");
+  }
   pb::Frame* f = impl_->packet.mutable_frame();
   f->set_id(id);
-  f->set_ip(frame.ip);
-  f->set_function_sid(*function);
-  f->set_file_sid(*file);
-  f->set_line(frame.line);
-  f->set_module_sid(*module);
+  f->set_module_id(module_id);
+  f->set_rel_pc(offset);
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteFrameSymbols(uint32_t id, const std::string& function,
+                                      const std::string& file, uint32_t line) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (id == 0) return impl_->WriteError("frame id 0 is reserved (ids start at 1)");
+  if (!Define(&impl_->symbols_defined, id)) {
+    return impl_->WriteError("the symbols of frame " + std::to_string(id) + " are written twice");
+  }
+  Result<uint32_t> function_sid = impl_->Intern(function);
+  if (!function_sid.ok()) return function_sid.error();
+  Result<uint32_t> file_sid = impl_->Intern(file);
+  if (!file_sid.ok()) return file_sid.error();
+  pb::FrameSymbols* f = impl_->packet.mutable_frame_symbols();
+  f->set_frame_id(id);
+  f->set_function_sid(*function_sid);
+  f->set_file_sid(*file_sid);
+  f->set_line(line);
+  return impl_->AppendPacket();
+}
+
+Status TraceWriter::WriteOutput(OutputStream stream, const ProgramOutput& output) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  pb::ProgramOutput* o = impl_->packet.mutable_output();
+  o->set_stream(stream == OutputStream::kStdout ? pb::ProgramOutput::STDOUT
+                                                : pb::ProgramOutput::STDERR);
+  o->set_data(output.data);
+  o->set_truncated(output.truncated);
+  o->set_total_bytes(std::max<uint64_t>(output.total_bytes, output.data.size()));
   return impl_->AppendPacket();
 }
 
@@ -356,9 +421,23 @@ Status TraceWriter::WriteEvent(const Event& event) {
     return impl_->WriteError("event " + std::to_string(events_written_) +
                              " has no kind (kind 0 is not an event)");
   }
+  // NB: a full batch goes out only when the next event comes, so that WriteEnabledSet and
+  // WriteWake can still refer to the last event of a batch.
+  if (impl_->events.size() >= kEventsPerBatch) {
+    if (Status s = impl_->FlushBatches(); !s.ok()) return s;
+  }
   impl_->events.push_back(event);
   ++events_written_;
-  if (impl_->events.size() >= kEventsPerBatch) return impl_->FlushBatches();
+  return Status::Ok();
+}
+
+Status TraceWriter::WriteEnabledSet(const EnabledSet& set) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (impl_->events.empty()) {
+    return impl_->WriteError("an enabled set must follow its event (write the event first)");
+  }
+  impl_->sets.resize(impl_->events.size());
+  impl_->sets.back() = set;
   return Status::Ok();
 }
 
@@ -412,6 +491,9 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
   if (!created.ok()) return created.error();
   TraceWriter& writer = **created;
 
+  for (const Process& process : trace.processes) {
+    if (Status s = writer.WriteProcess(process); !s.ok()) return s;
+  }
   for (const Module& module : trace.modules) {
     if (Status s = writer.WriteModule(module); !s.ok()) return s;
   }
@@ -432,8 +514,13 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
     if (Status s = writer.WriteObject(object); !s.ok()) return s;
   }
   for (size_t id = 1; id < trace.frames.size(); ++id) {
-    if (Status s = writer.WriteFrame(static_cast<uint32_t>(id), trace.frames[id]); !s.ok()) {
-      return s;
+    const Frame& f = trace.frames[id];
+    auto frame_id = static_cast<uint32_t>(id);
+    if (Status s = writer.WriteFrame(frame_id, f.module_id, f.offset); !s.ok()) return s;
+    if (!f.function.empty() || !f.file.empty() || f.line != 0) {
+      if (Status s = writer.WriteFrameSymbols(frame_id, f.function, f.file, f.line); !s.ok()) {
+        return s;
+      }
     }
   }
   for (size_t id = 1; id < trace.stacks.size(); ++id) {
@@ -443,8 +530,15 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
   }
   // Wakes go right after their event, as a recording writes them.
   size_t next_wake = 0;
+  if (!trace.enabled_sets.empty() && trace.enabled_sets.size() != trace.events.size()) {
+    return inconsistent(std::to_string(trace.enabled_sets.size()) + " enabled sets for " +
+                        std::to_string(trace.events.size()) + " events");
+  }
   for (size_t i = 0; i < trace.events.size(); ++i) {
     if (Status s = writer.WriteEvent(trace.events[i]); !s.ok()) return s;
+    if (!trace.enabled_sets.empty()) {
+      if (Status s = writer.WriteEnabledSet(trace.enabled_sets[i]); !s.ok()) return s;
+    }
     while (next_wake < trace.wakes.size() && trace.wakes[next_wake].event_index <= i) {
       if (Status s = writer.WriteWake(trace.wakes[next_wake]); !s.ok()) return s;
       ++next_wake;
@@ -452,6 +546,11 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
   }
   for (; next_wake < trace.wakes.size(); ++next_wake) {
     if (Status s = writer.WriteWake(trace.wakes[next_wake]); !s.ok()) return s;
+  }
+  for (auto [stream, output] : {std::pair{OutputStream::kStdout, &trace.program_stdout},
+                                std::pair{OutputStream::kStderr, &trace.program_stderr}}) {
+    if (output->data.empty() && output->total_bytes == 0 && !output->truncated) continue;
+    if (Status s = writer.WriteOutput(stream, *output); !s.ok()) return s;
   }
   if (trace.has_outcome) {
     if (Status s = writer.WriteOutcome(trace.outcome); !s.ok()) return s;

@@ -47,8 +47,14 @@ inline format::Trace BankTrace() {
   t.objects[3].symbol = "account_lock";
   t.objects[3].address = 0x4040;
   t.frames.resize(3);
-  t.frames[1] = {0x401136, "teller", "/nonexistent/withdraw.c", 19, "/nonexistent/withdraw"};
-  t.frames[2] = {0x7fff0000, "start_thread", "", 0, "/usr/lib/x86_64-linux-gnu/libc.so.6"};
+  t.frames[1] = {.function = "teller",
+                 .file = "/nonexistent/withdraw.c",
+                 .line = 19,
+                 .ip = 0x401136,
+                 .module = "/nonexistent/withdraw"};
+  t.frames[2] = {.function = "start_thread",
+                 .ip = 0x7fff0000,
+                 .module = "/usr/lib/x86_64-linux-gnu/libc.so.6"};
   t.stacks = {{}, {1, 2}};
   Add(t, 0, K::kThreadCreate, 1, 1);
   Add(t, 1, K::kThreadStart, 1, 0);

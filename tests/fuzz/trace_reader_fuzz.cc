@@ -39,6 +39,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     }
     trace->truncated_at_byte = 0;
+    if (trace->header.format_major != kFormatMajor) {
+      // An older major is converted when read and written as the current one; a format-1
+      // frame's module path is kept only when the trace lists that module.
+      trace->header.format_major = kFormatMajor;
+      for (Frame& frame : trace->frames) {
+        if (frame.module_id == 0) frame.module.clear();
+      }
+    }
     if (std::isnan(trace->outcome.wall_seconds)) {  // NaN != NaN
       trace->outcome.wall_seconds = 0;
       again->outcome.wall_seconds = 0;

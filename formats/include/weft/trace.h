@@ -12,8 +12,11 @@
 
 namespace weft::format {
 
-// Major version of the file format. A reader rejects other majors.
-inline constexpr uint32_t kFormatMajor = 1;
+// Major version of the file format that TraceWriter writes. ReadTrace reads this major and
+// every major from kOldestFormatMajor on, converting older ones to this model.
+inline constexpr uint32_t kFormatMajor = 2;
+// Oldest major version ReadTrace still reads.
+inline constexpr uint32_t kOldestFormatMajor = 1;
 // First bytes of every trace file, followed by the major version as 4 little-endian bytes.
 inline constexpr char kMagic[8] = {'W', 'E', 'F', 'T', 'T', 'R', 'C', '\n'};
 
@@ -119,8 +122,21 @@ struct Header {
   bool operator==(const Header&) const = default;
 };
 
-// A loaded ELF module of the target.
+// A process of the run. Only the process weft starts is recorded today; the format holds
+// a tree (children name their parent).
+struct Process {
+  uint32_t pid = 0;        // OS pid; 0 = not recorded (format-1 traces)
+  int32_t parent = -1;     // pid of the parent process in the trace, -1 = none
+  std::string executable;  // resolved absolute path of what it runs
+  std::vector<std::string> argv;
+
+  bool operator==(const Process&) const = default;
+};
+
+// A loaded ELF module of one process.
 struct Module {
+  uint32_t id = 0;   // > 0, unique in the trace; frames refer to it
+  uint32_t pid = 0;  // the process it is mapped in (0 = the only process of a format-1 trace)
   std::string path;
   std::string build_id;  // lower-case hex, empty if the module has none
   uint64_t base = 0;     // load address (bias applied to the module's addresses)
@@ -129,18 +145,24 @@ struct Module {
   bool operator==(const Module&) const = default;
 };
 
-// One code location, symbolized outside the target.
+// One code location: an offset in a module (immutable), and its symbols (symbolized
+// outside the target, possibly again later).
 struct Frame {
-  uint64_t ip = 0;
-  std::string function;  // demangled, empty if unknown
-  std::string file;      // source file, empty if unknown
+  uint32_t module_id = 0;  // Module::id; 0 = in no known module (offset is then absolute)
+  uint64_t offset = 0;     // address - module base
+  std::string function;    // demangled, empty if unknown
+  std::string file;        // source file, empty if unknown
   uint32_t line = 0;
-  std::string module;  // module path
+  // Filled by ReadTrace from the module (ignored by the writer): the absolute address
+  // (base + offset) and the module's path.
+  uint64_t ip = 0;
+  std::string module;
 
   bool operator==(const Frame&) const = default;
 };
 
 struct Thread {
+  uint32_t pid = 0;     // process of the thread (Process::pid)
   uint32_t tid = 0;     // weft tid: 0 = main, then creation order
   int32_t parent = -1;  // creating thread, -1 for main
   uint64_t start_routine = 0;
@@ -172,6 +194,28 @@ struct Event {
   int64_t arg = 0;
 
   bool operator==(const Event&) const = default;
+};
+
+// The threads that could run at a decision (recorded with RunConfig::record_decisions).
+struct EnabledSet {
+  uint32_t current = 0;         // the thread that reached the schedule point
+  std::vector<uint64_t> words;  // bit t % 64 of words[t / 64]: thread t was enabled; no
+                                // trailing zero words after ReadTrace
+
+  // Whether thread `tid` was enabled.
+  bool Has(uint32_t tid) const {
+    return tid / 64 < words.size() && (words[tid / 64] >> (tid % 64)) & 1;
+  }
+  bool operator==(const EnabledSet&) const = default;
+};
+
+// What the program wrote to one of its standard streams, up to the recorder's cap.
+struct ProgramOutput {
+  std::string data;
+  bool truncated = false;    // the program wrote more than `data` holds
+  uint64_t total_bytes = 0;  // bytes the program wrote (>= data.size())
+
+  bool operator==(const ProgramOutput&) const = default;
 };
 
 // A waiter chosen by a wake-up (futex wake); COND_SIGNAL carries its choice in arg.
@@ -237,13 +281,18 @@ const char* OutcomeKindName(Outcome::Kind kind);
 // A whole trace. Stacks are lists of frame ids (innermost first); id 0 is unused.
 struct Trace {
   Header header;
-  std::vector<Module> modules;
+  std::vector<Process> processes;             // the root process first
+  std::vector<Module> modules;                // in file order; ids unique
   std::vector<Thread> threads;                // indexed by tid
   std::vector<Object> objects;                // indexed by id; [0] unused
   std::vector<std::vector<uint32_t>> stacks;  // indexed by id; [0] empty
   std::vector<Frame> frames;                  // indexed by id; [0] unused
   std::vector<Event> events;
   std::vector<Wake> wakes;
+  // One per event when the run recorded its decisions, else empty.
+  std::vector<EnabledSet> enabled_sets;
+  ProgramOutput program_stdout;  // empty when the recorder did not capture it
+  ProgramOutput program_stderr;
   Outcome outcome;
   bool has_outcome = false;  // false when the file ended before the trailer
   // ReadOptions::accept_truncated: byte offset of the incomplete last packet that was
@@ -252,5 +301,8 @@ struct Trace {
 
   bool operator==(const Trace&) const = default;
 };
+
+// The module with Module::id `id`, nullptr if the trace has none.
+const Module* FindModule(const Trace& trace, uint32_t id);
 
 }  // namespace weft::format

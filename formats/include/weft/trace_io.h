@@ -15,23 +15,36 @@
 
 namespace weft::format {
 
-// Appends packets to a trace file. Methods may be called in any order after Create(),
-// except that WriteOutcome() is the last packet. Not thread-safe.
+// The program's standard streams, as captured in a trace.
+enum class OutputStream { kStdout, kStderr };
+
+// Appends packets to a trace file (always the current major, kFormatMajor). Methods may be called
+// in any order after Create(), except that WriteOutcome() is the last packet. Not thread-safe.
 class TraceWriter {
  public:
   // Creates (truncates) `path`, writes the magic and the header packet.
   static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path, const Header& header);
   ~TraceWriter();
 
+  // A process of the run, before its threads and modules.
+  Status WriteProcess(const Process& process);
+  // A module (id > 0, unique), before the frames that refer to it.
   Status WriteModule(const Module& module);
   Status WriteThread(const Thread& thread);  // again later to update name/function
   Status WriteObject(const Object& object);  // again later to add a symbol
-  // Frames are interned by id (> 0); a frame may be written before it is symbolized and
-  // written again with its symbols: the last definition wins.
-  Status WriteFrame(uint32_t id, const Frame& frame);
+  // A frame (id > 0): an offset in module `module_id` (0 = none: `offset` is absolute).
+  // Written once, before the stacks that use it.
+  Status WriteFrame(uint32_t id, uint32_t module_id, uint64_t offset);
+  // The symbols of frame `id`, at most once, at any time after the frame.
+  Status WriteFrameSymbols(uint32_t id, const std::string& function, const std::string& file,
+                           uint32_t line);
   Status WriteStack(uint32_t id, const std::vector<uint32_t>& frame_ids);
   // Events are buffered and written in batches; Flush() forces a batch out.
   Status WriteEvent(const Event& event);
+  // The enabled set of the decision that ran the last event written.
+  Status WriteEnabledSet(const EnabledSet& set);
+  // What the program wrote to `stream` (may be called again: the data concatenates).
+  Status WriteOutput(OutputStream stream, const ProgramOutput& output);
   Status WriteWake(const Wake& wake);
   Status Flush();
   // The trailer. Flushes pending events first. Nothing may follow it.

@@ -11,14 +11,72 @@ void RingReader::Write(Status s) {
   if (!s.ok() && status_.ok()) status_ = s;
 }
 
+void RingReader::WriteProcess() {
+  if (process_written_) return;
+  root_.pid = session_->claimed_pid;
+  if (root_.pid == 0) return;  // not claimed yet
+  process_written_ = true;
+  if (writer_ != nullptr) Write(writer_->WriteProcess(root_));
+}
+
+void RingReader::AddModules(const std::vector<launcher::Mapping>& maps) {
+  launcher::Symbolizer symbolizer(maps);
+  for (const launcher::Symbolizer::ModuleInfo& info : symbolizer.Modules()) {
+    bool known = false;
+    for (const format::Module& m : modules_)
+      known = known || (m.path == info.path && m.base == info.base);
+    if (known) continue;
+    format::Module m;
+    m.id = static_cast<uint32_t>(modules_.size() + 1);
+    m.pid = root_.pid;
+    m.path = info.path;
+    m.build_id = info.build_id;
+    m.base = info.base;
+    m.size = info.size;
+    if (writer_ != nullptr) Write(writer_->WriteModule(m));
+    modules_.push_back(std::move(m));
+  }
+}
+
+uint32_t RingReader::ModuleFor(uint64_t ip) {
+  auto find = [&]() -> uint32_t {
+    for (const format::Module& m : modules_) {
+      if (ip >= m.base && ip - m.base < m.size) return m.id;
+    }
+    return 0;
+  };
+  if (uint32_t id = find(); id != 0) return id;
+  constexpr int kMaxMapsReads = 16;
+  if (maps_reads_ >= kMaxMapsReads) return 0;
+  ++maps_reads_;
+  WriteProcess();
+  if (!final_maps_.empty()) {
+    AddModules(final_maps_);
+  } else if (root_.pid != 0) {
+    Result<std::vector<launcher::Mapping>> maps = launcher::ReadMaps(static_cast<pid_t>(root_.pid));
+    if (maps.ok()) AddModules(*maps);
+  }
+  return find();
+}
+
+void RingReader::WriteRemainingModules() {
+  WriteProcess();
+  if (!process_written_ && writer_ != nullptr) {
+    process_written_ = true;  // the shim never claimed the process: pid unknown
+    Write(writer_->WriteProcess(root_));
+  }
+  if (!final_maps_.empty()) AddModules(final_maps_);
+}
+
 uint32_t RingReader::FrameFor(uint64_t ip) {
   auto [it, inserted] = frame_ids_.emplace(ip, static_cast<uint32_t>(frame_ips_.size()));
   if (inserted) {
     frame_ips_.push_back(ip);
     if (writer_ != nullptr) {
-      format::Frame f;
-      f.ip = ip;
-      Write(writer_->WriteFrame(it->second, f));
+      uint32_t module = ModuleFor(ip);
+      uint64_t base = 0;
+      if (module != 0) base = modules_[module - 1].base;
+      Write(writer_->WriteFrame(it->second, module, ip - base));
     }
   }
   return it->second;
@@ -37,6 +95,7 @@ int32_t RingReader::TidOfOsTid(uint32_t os_tid) const {
 
 bool RingReader::Drain() {
   if (!error_.empty()) return false;
+  WriteProcess();  // NB: before the threads and modules that name its pid
   const uint64_t slots = session_->ring_slots;
   const uint64_t mask = slots - 1;
   // NB: acquire pairs with the shim's release store of ring_head: every slot below head
@@ -84,6 +143,12 @@ bool RingReader::Drain() {
         d.enabled.push_back(word);
       }
       while (!d.enabled.empty() && d.enabled.back() == 0) d.enabled.pop_back();
+      if (writer_ != nullptr) {
+        format::EnabledSet set;
+        set.current = d.current;
+        set.words = d.enabled;
+        Write(writer_->WriteEnabledSet(set));
+      }
       decisions_.push_back(std::move(d));
     } else {
       OnRecord(slot, tail);
@@ -140,6 +205,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       t.parent = r.parent == 0xffff ? -1 : r.parent;
       if (r.start_routine != 0) t.start_routine = r.start_routine;
       t.handle_obj = r.handle_obj;
+      t.pid = root_.pid;
       if (r.os_tid != 0) os_tids_[r.os_tid] = r.tid;
       if (writer_ != nullptr) Write(writer_->WriteThread(t));
       break;
@@ -150,6 +216,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
       format::Thread& t = threads_[r.tid];
       t.tid = r.tid;
+      t.pid = root_.pid;
       t.name.assign(r.name, strnlen(r.name, sizeof(r.name)));
       if (writer_ != nullptr) Write(writer_->WriteThread(t));
       break;

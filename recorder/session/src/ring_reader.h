@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "weft/digest.h"
+#include "weft/launcher.h"
 #include "weft/run.h"
 #include "weft/shim_abi.h"
 #include "weft/trace.h"
@@ -30,8 +31,18 @@ class RingReader {
   const std::string& error() const { return error_; }
   // Frames seen so far: frame id -> IP (id 0 unused).
   const std::vector<uint64_t>& frame_ips() const { return frame_ips_; }
-  // Interns a code address as a frame (crash stacks use it too).
+  // Interns a code address as a frame (crash stacks use it too), written at once as an
+  // offset in its module (the module's packet first, read from the process's maps).
   uint32_t FrameFor(uint64_t ip);
+  // The process the run starts; its packet is written once its pid is known (the shim's
+  // claim), before any thread or module. Call before the first Drain().
+  void SetRootProcess(format::Process process) { root_ = std::move(process); }
+  // The maps snapshot taken at the root's exit: modules of frames interned after the
+  // process is gone (crash stacks) come from it.
+  void SetFinalMaps(std::vector<launcher::Mapping> maps) { final_maps_ = std::move(maps); }
+  // Writes the root process (if not yet written) and the modules of the final maps that no
+  // frame needed. Called once the run is over.
+  void WriteRemainingModules();
   std::vector<format::Thread>& threads() { return threads_; }
   std::vector<format::Object>& objects() { return objects_; }
   // Frame ids of a stack (innermost first); empty if unknown.
@@ -47,6 +58,12 @@ class RingReader {
  private:
   void OnRecord(const uint8_t* slot, uint64_t index);
   void Write(Status s);
+  // Writes the root process's packet once its pid is known.
+  void WriteProcess();
+  // The id of the module holding `ip` (0 = none), reading the maps again on a miss.
+  uint32_t ModuleFor(uint64_t ip);
+  // Adds (and writes) the modules of `maps` not known yet.
+  void AddModules(const std::vector<launcher::Mapping>& maps);
 
   weft_session* session_;
   const uint8_t* ring_;
@@ -57,6 +74,11 @@ class RingReader {
   std::vector<format::Thread> threads_;
   std::vector<format::Object> objects_;
   std::vector<uint64_t> frame_ips_{0};
+  format::Process root_;
+  bool process_written_ = false;
+  std::vector<format::Module> modules_;  // written so far, ids 1, 2, ...
+  std::vector<launcher::Mapping> final_maps_;
+  int maps_reads_ = 0;  // bounded: an address in no module must not re-read maps forever
   std::unordered_map<uint64_t, uint32_t> frame_ids_;
   std::unordered_map<uint32_t, uint32_t> os_tids_;  // os tid -> weft tid
   std::unordered_map<uint32_t, std::vector<uint32_t>> stacks_;

@@ -109,6 +109,10 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   }
 
   RingReader reader(session->header(), session->ring(), writer.get());
+  format::Process root;
+  root.executable = config.executable;
+  root.argv = config.argv;
+  reader.SetRootProcess(std::move(root));
 
   launcher::SpawnOptions spawn;
   spawn.argv = config.argv;
@@ -123,6 +127,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
 
   Result<launcher::RunResult> run = launcher::Run(spawn);
   if (!run.ok()) return run.error();
+  reader.SetFinalMaps(run->maps);
   reader.Drain();
 
   RunReport report;

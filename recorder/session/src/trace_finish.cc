@@ -30,10 +30,7 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
                    RingReader& reader, format::TraceWriter* writer) {
   if (writer != nullptr) {
     launcher::Symbolizer symbolizer(run.maps);
-    for (const auto& m : symbolizer.Modules()) {
-      format::Module mod{m.path, m.build_id, m.base, m.size};
-      (void)writer->WriteModule(mod);
-    }
+    reader.WriteRemainingModules();
     const std::vector<uint64_t>& ips = reader.frame_ips();
     std::vector<launcher::Symbolizer::Location> locations(ips.size());
     for (uint32_t id = 1; id < ips.size(); ++id) {
@@ -63,8 +60,8 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
     }
     for (uint32_t id = 1; id < ips.size(); ++id) {
       const launcher::Symbolizer::Location& loc = locations[id];
-      (void)writer->WriteFrame(
-          id, format::Frame{ips[id], loc.function, loc.file, loc.line, loc.module});
+      if (loc.function.empty() && loc.file.empty() && loc.line == 0) continue;
+      (void)writer->WriteFrameSymbols(id, loc.function, loc.file, loc.line);
     }
     for (format::Object& o : reader.objects()) {
       if (o.id == 0 || o.kind == format::ObjectKind::kThread) continue;

@@ -59,6 +59,34 @@ inline Thread MakeThread(uint32_t tid, int32_t parent, uint64_t start_routine,
   return t;
 }
 
+// Gives every frame its module (module_id, offset) from the module path and ip it was made
+// with, adding a module for each path the trace does not list, as a recorder would.
+inline void PlaceFrames(Trace* t, uint32_t pid) {
+  for (Frame& f : t->frames) {
+    if (f.module.empty()) {
+      f.module_id = 0;
+      f.offset = f.ip;
+      continue;
+    }
+    const Module* found = nullptr;
+    for (const Module& m : t->modules) {
+      if (m.path == f.module && f.ip >= m.base && f.ip - m.base < m.size) found = &m;
+    }
+    if (found == nullptr) {
+      Module m;
+      m.id = static_cast<uint32_t>(t->modules.size() + 1);
+      m.pid = pid;
+      m.path = f.module;
+      m.base = f.ip & ~uint64_t{0xfffff};
+      m.size = 0x100000;
+      t->modules.push_back(m);
+      found = &t->modules.back();
+    }
+    f.module_id = found->id;
+    f.offset = f.ip - found->base;
+  }
+}
+
 inline Header MakeHeader(std::vector<std::string> argv, std::string executable) {
   Header h;
   h.weft_version = "0.1.0";
@@ -85,9 +113,12 @@ inline Trace MakeDeadlockTrace() {
   t.header = MakeHeader({"./abba", "--iterations", "3", "two words"}, exe);
   t.header.schedule.kind = ScheduleSpec::Kind::kRandom;
   t.header.schedule.seed = 42;
-  t.modules = {{exe, "3f1c0ffee", 0x400000, 0x5000}, {libc, "", 0x7ffff7c00000, 0x1d0000}};
+  t.processes = {Process{4321, -1, exe, t.header.argv}};
+  t.modules = {{1, 4321, exe, "3f1c0ffee", 0x400000, 0x5000},
+               {2, 4321, libc, "", 0x7ffff7c00000, 0x1d0000}};
   t.threads = {MakeThread(0, -1, 0x401280, "main", 0), MakeThread(1, 0, 0x4011d0, "worker_a", 1),
                MakeThread(2, 0, 0x401230, "worker_b", 2, "b-side")};
+  for (Thread& thread : t.threads) thread.pid = 4321;
   t.objects = {Object{},
                MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
                MakeObject(2, ObjectKind::kThread, 0x7fffffffe3b0),
@@ -105,6 +136,7 @@ inline Trace MakeDeadlockTrace() {
       MakeFrame(0x4012a0, "main", "/work/tests/programs/abba.c", 41, exe),
       MakeFrame(0x401300, "", "", 0, exe),
       MakeFrame(0x7ffff7c91111, "__futex_abstimed_wait_common", "", 0, libc)};
+  PlaceFrames(&t, 4321);
   t.stacks = {{}, {1, 2, 3, 4}, {1, 5, 4}, {6}, {1, 7}, {1, 8, 5, 4}};
   using K = EventKind;
   t.events = {
@@ -153,6 +185,8 @@ inline Trace MakeCrashTrace() {
   t.frames = {Frame{}, MakeFrame(0x7ffff7d9e8f5, "__strlen_avx2", "", 0, libc),
               MakeFrame(0x40113a, "worker", "/work/tests/programs/racy.c", 12, exe),
               MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc)};
+  PlaceFrames(&t, 0);
+  t.processes = {Process{0, -1, exe, t.header.argv}};
   t.stacks = {{}, {2, 3}};
   using K = EventKind;
   t.events = {MakeEvent(0, K::kThreadStart, 0, 0, -1), MakeEvent(0, K::kThreadCreate, 1, 100, 1),

@@ -97,6 +97,7 @@ constexpr int kPacketStack = 6;
 constexpr int kPacketEventBatch = 7;
 constexpr int kPacketOutcome = 9;
 constexpr int kPacketString = 10;
+constexpr int kPacketSymbols = 12;
 
 // The bytes of `trace` as WriteTrace writes them.
 std::string Serialize(const Trace& trace) {
@@ -150,6 +151,18 @@ Trace MakeRichTrace() {
                                std::numeric_limits<uint32_t>::max(), 0xffffffff));
   t.events.push_back(MakeEvent(2, EventKind::kYield, 1, 0, std::numeric_limits<int64_t>::max()));
   for (uint64_t i = 20; i < t.events.size(); i += 997) t.wakes.push_back({i, 1});
+  // Enabled sets of one to three words; thread 130 only in some.
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    EnabledSet set;
+    set.current = static_cast<uint32_t>(i % 3);
+    set.words.assign(1 + i % 3, 0);
+    set.words[0] = rng();
+    if (set.words.size() == 3) set.words[2] = rng() & 0xff;
+    t.enabled_sets.push_back(set);
+  }
+  t.program_stdout = {"balance = -70\n\xff\0end", true, 1u << 20};
+  t.program_stdout.data.resize(15);
+  t.program_stderr = {"warning\n", false, 8};
   t.wakes.push_back({t.events.size() - 1, 2});
   t.outcome.crash = MakeCrashTrace().outcome.crash;
   t.outcome.crash->frames = {8, 5, 4};
@@ -175,9 +188,24 @@ void ExpectSameTrace(const Trace& expected, const Trace& actual) {
     ASSERT_EQ(expected.events[i], actual.events[i]) << "event " << i;
   }
   EXPECT_EQ(expected.wakes, actual.wakes);
+  EXPECT_EQ(expected.processes, actual.processes);
+  ASSERT_EQ(expected.enabled_sets.size(), actual.enabled_sets.size());
+  for (size_t i = 0; i < expected.enabled_sets.size(); ++i) {
+    // A batch pads its sets to its widest one with zero words.
+    const EnabledSet& e = expected.enabled_sets[i];
+    const EnabledSet& a = actual.enabled_sets[i];
+    ASSERT_EQ(e.current, a.current) << "enabled set " << i;
+    for (uint32_t t = 0; t < 64 * std::max(e.words.size(), a.words.size()); ++t) {
+      ASSERT_EQ(e.Has(t), a.Has(t)) << "enabled set " << i << ", thread " << t;
+    }
+  }
+  EXPECT_EQ(expected.program_stdout, actual.program_stdout);
+  EXPECT_EQ(expected.program_stderr, actual.program_stderr);
   EXPECT_EQ(expected.outcome, actual.outcome);
   EXPECT_EQ(expected.has_outcome, actual.has_outcome);
-  EXPECT_EQ(expected, actual);
+  Trace padded = actual;
+  padded.enabled_sets = expected.enabled_sets;
+  EXPECT_EQ(expected, padded);
 }
 
 TEST(TraceIo, StreamedTraceKeepsEveryField) {
@@ -187,6 +215,7 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
   auto writer = TraceWriter::Create(path, expected.header);
   ASSERT_TRUE(writer.ok()) << writer.error().message;
   TraceWriter& w = **writer;
+  for (const Process& p : expected.processes) ASSERT_TRUE(w.WriteProcess(p).ok());
   for (const Module& m : expected.modules) ASSERT_TRUE(w.WriteModule(m).ok());
   // Threads and objects first appear without their names, as a recording learns them.
   for (Thread t : expected.threads) {
@@ -198,11 +227,10 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
     o.symbol.clear();
     ASSERT_TRUE(w.WriteObject(o).ok());
   }
-  // Frames first unsymbolized, as the supervisor writes them when it sees a stack.
+  // Frames as locations, as the supervisor writes them when it sees a stack.
   for (size_t id = 1; id < expected.frames.size(); ++id) {
-    Frame unsymbolized;
-    unsymbolized.ip = expected.frames[id].ip;
-    ASSERT_TRUE(w.WriteFrame(static_cast<uint32_t>(id), unsymbolized).ok());
+    const Frame& f = expected.frames[id];
+    ASSERT_TRUE(w.WriteFrame(static_cast<uint32_t>(id), f.module_id, f.offset).ok());
   }
   for (size_t id = 1; id < expected.stacks.size(); ++id) {
     ASSERT_TRUE(w.WriteStack(static_cast<uint32_t>(id), expected.stacks[id]).ok());
@@ -210,6 +238,7 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
   size_t next_wake = 0;
   for (size_t i = 0; i < expected.events.size(); ++i) {
     ASSERT_TRUE(w.WriteEvent(expected.events[i]).ok());
+    ASSERT_TRUE(w.WriteEnabledSet(expected.enabled_sets[i]).ok());
     while (next_wake < expected.wakes.size() && expected.wakes[next_wake].event_index == i) {
       ASSERT_TRUE(w.WriteWake(expected.wakes[next_wake++]).ok());
     }
@@ -221,9 +250,19 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
   for (size_t id = 1; id < expected.objects.size(); ++id) {
     ASSERT_TRUE(w.WriteObject(expected.objects[id]).ok());
   }
+  // Symbols once the run is over.
   for (size_t id = 1; id < expected.frames.size(); ++id) {
-    ASSERT_TRUE(w.WriteFrame(static_cast<uint32_t>(id), expected.frames[id]).ok());
+    const Frame& f = expected.frames[id];
+    ASSERT_TRUE(w.WriteFrameSymbols(static_cast<uint32_t>(id), f.function, f.file, f.line).ok());
   }
+  // Output in two pieces: they concatenate.
+  ProgramOutput first = expected.program_stdout;
+  first.data.resize(3);
+  ProgramOutput rest = expected.program_stdout;
+  rest.data.erase(0, 3);
+  ASSERT_TRUE(w.WriteOutput(OutputStream::kStdout, first).ok());
+  ASSERT_TRUE(w.WriteOutput(OutputStream::kStdout, rest).ok());
+  ASSERT_TRUE(w.WriteOutput(OutputStream::kStderr, expected.program_stderr).ok());
   ASSERT_TRUE(w.WriteOutcome(expected.outcome).ok());
   ASSERT_TRUE(w.Close().ok());
   EXPECT_EQ(w.events_written(), expected.events.size());
@@ -292,30 +331,91 @@ TEST(TraceIo, FileStartsWithMagicAndLittleEndianMajor) {
   std::string bytes = HeaderOnly();
   ASSERT_GE(bytes.size(), 12u);
   EXPECT_EQ(bytes.substr(0, 8), "WEFTTRC\n");
-  EXPECT_EQ(bytes.substr(8, 4), std::string("\x01\x00\x00\x00", 4));
+  EXPECT_EQ(bytes.substr(8, 4), std::string("\x02\x00\x00\x00", 4));
 }
 
-TEST(TraceIo, TheLastDefinitionOfAFrameWins) {
+TEST(TraceIo, FramesAreImmutableOffsetsWithSymbolsApart) {
   TempDir dir;
   std::string path = dir.File("frames.weft");
   {
     auto writer = TraceWriter::Create(path, MakeHeader({"./p"}, "/p"));
     ASSERT_TRUE(writer.ok());
     TraceWriter& w = **writer;
-    ASSERT_TRUE(w.WriteFrame(1, MakeFrame(0x401000, "", "", 0, "")).ok());
-    ASSERT_TRUE(w.WriteFrame(2, MakeFrame(0x402000, "old", "a.c", 1, "/p")).ok());
+    ASSERT_TRUE(w.WriteModule(Module{1, 7, "/p", "ab12", 0x400000, 0x3000}).ok());
+    ASSERT_TRUE(w.WriteFrame(1, 1, 0x1000).ok());
+    ASSERT_TRUE(w.WriteFrame(2, 0, 0x7fff0000).ok());  // in no module
+    Status again = w.WriteFrame(1, 1, 0x2000);
+    ASSERT_FALSE(again.ok());
+    EXPECT_THAT(again.error().message, HasSubstr("frame 1 is written twice"));
     ASSERT_TRUE(w.WriteStack(1, {1, 2}).ok());
     ASSERT_TRUE(w.WriteEvent(MakeEvent(0, EventKind::kMutexLock, 0, 0, 0, 1)).ok());
-    ASSERT_TRUE(w.WriteFrame(1, MakeFrame(0x401000, "main", "/src/p.c", 7, "/p")).ok());
-    ASSERT_TRUE(w.WriteFrame(2, MakeFrame(0x402000, "", "", 0, "")).ok());
-    ASSERT_TRUE(w.Close().ok());
+    ASSERT_TRUE(w.WriteFrameSymbols(1, "main", "/src/p.c", 7).ok());
+    EXPECT_FALSE(w.WriteFrameSymbols(1, "main", "/src/p.c", 8).ok());
   }
   Result<Trace> trace = ReadTrace(path);
   ASSERT_TRUE(trace.ok()) << trace.error().message;
   ASSERT_EQ(trace->frames.size(), 3u);
-  EXPECT_EQ(trace->frames[1], MakeFrame(0x401000, "main", "/src/p.c", 7, "/p"));
-  EXPECT_EQ(trace->frames[2], MakeFrame(0x402000, "", "", 0, ""));
+  Frame main = MakeFrame(0x401000, "main", "/src/p.c", 7, "/p");
+  main.module_id = 1;
+  main.offset = 0x1000;
+  EXPECT_EQ(trace->frames[1], main);
+  Frame nowhere = MakeFrame(0x7fff0000, "", "", 0, "");
+  nowhere.offset = 0x7fff0000;
+  EXPECT_EQ(trace->frames[2], nowhere);
   EXPECT_EQ(trace->stacks[1], (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(trace->modules, (std::vector<Module>{{1, 7, "/p", "ab12", 0x400000, 0x3000}}));
+
+  // By hand: a frame defined again elsewhere, a frame in an undefined module, symbols
+  // of an undefined frame.
+  std::string frame = FramedPacket(kPacketFrame, VarintField(1, 1) + VarintField(8, 0x10));
+  std::string moved = FramedPacket(kPacketFrame, VarintField(1, 1) + VarintField(8, 0x20));
+  Result<Trace> redefined = ParseTrace(HeaderOnly() + frame + frame + moved, "r");
+  ASSERT_FALSE(redefined.ok());
+  EXPECT_THAT(redefined.error().message, HasSubstr("frame 1 is redefined with another location"));
+  std::string orphan = FramedPacket(kPacketFrame, VarintField(1, 1) + VarintField(7, 3));
+  Result<Trace> no_module = ParseTrace(HeaderOnly() + orphan, "m");
+  ASSERT_FALSE(no_module.ok());
+  EXPECT_THAT(no_module.error().message, HasSubstr("refers to module 3, which is not defined"));
+  std::string symbols = FramedPacket(kPacketSymbols, VarintField(1, 4) + VarintField(4, 9));
+  Result<Trace> no_frame = ParseTrace(HeaderOnly() + symbols, "s");
+  ASSERT_FALSE(no_frame.ok());
+  EXPECT_THAT(no_frame.error().message, HasSubstr("symbols for frame 4, which is not defined"));
+}
+
+TEST(TraceIo, AFormat1TraceIsConvertedToTheCurrentModel) {
+  // Format 1, as the previous release wrote it: a module without id, a frame with an
+  // absolute ip and its module's path, sent first bare and then symbolized.
+  std::string bytes = std::string(kMagic, 8) + std::string("\x01\0\0\0", 4);
+  bytes += FramedPacket(kPacketHeader, BytesField(3, "./old") + BytesField(4, "/bin/old"));
+  bytes += FramedPacket(kPacketFrame, VarintField(1, 1) + VarintField(2, 0x401234));
+  bytes += FramedPacket(
+      2, BytesField(1, "/lib/libc.so.6") + VarintField(3, 0x7000000) + VarintField(4, 0x1000));
+  bytes += FramedPacket(
+      2, BytesField(1, "/bin/old") + VarintField(3, 0x400000) + VarintField(4, 0x3000));
+  bytes += FramedPacket(kPacketString, VarintField(1, 1) + BytesField(2, "main"));
+  bytes += FramedPacket(kPacketString, VarintField(1, 2) + BytesField(2, "/bin/old"));
+  bytes +=
+      FramedPacket(kPacketFrame, VarintField(1, 1) + VarintField(2, 0x401234) + VarintField(3, 1) +
+                                     VarintField(5, 12) + VarintField(6, 2));
+  bytes += FramedPacket(kPacketFrame, VarintField(1, 2) + VarintField(2, 0x999));
+  Result<Trace> trace = ParseTrace(bytes, "old");
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  EXPECT_EQ(trace->header.format_major, 1u);
+  ASSERT_EQ(trace->modules.size(), 2u);
+  EXPECT_EQ(trace->modules[0].id, 1u);
+  EXPECT_EQ(trace->modules[1].id, 2u);
+  EXPECT_EQ(trace->modules[1].pid, 0u);
+  ASSERT_EQ(trace->frames.size(), 3u);
+  EXPECT_EQ(trace->frames[1].module_id, 2u);
+  EXPECT_EQ(trace->frames[1].offset, 0x1234u);
+  EXPECT_EQ(trace->frames[1].ip, 0x401234u);
+  EXPECT_EQ(trace->frames[1].module, "/bin/old");
+  EXPECT_EQ(trace->frames[1].function, "main");
+  EXPECT_EQ(trace->frames[2].module_id, 0u);
+  EXPECT_EQ(trace->frames[2].offset, 0x999u);
+  ASSERT_EQ(trace->processes.size(), 1u);
+  EXPECT_EQ(trace->processes[0], (Process{0, -1, "/bin/old", {"./old"}}));
+  EXPECT_TRUE(trace->enabled_sets.empty());
 }
 
 TEST(TraceIo, AThreadOrObjectSentAgainIsUpdated) {
@@ -384,8 +484,9 @@ TEST(TraceIo, IdZeroIsRejected) {
 }
 
 TEST(TraceIo, AFrameMayNotUseAnUndefinedString) {
-  std::string frame = VarintField(1, 1) + VarintField(3, 5);
-  Result<Trace> trace = ParseTrace(HeaderOnly() + FramedPacket(kPacketFrame, frame), "x");
+  std::string frame = FramedPacket(kPacketFrame, VarintField(1, 1));
+  std::string symbols = FramedPacket(kPacketSymbols, VarintField(1, 1) + VarintField(2, 5));
+  Result<Trace> trace = ParseTrace(HeaderOnly() + frame + symbols, "x");
   ASSERT_FALSE(trace.ok());
   EXPECT_THAT(trace.error().message, HasSubstr("frame 1 refers to string 5"));
 }
@@ -395,7 +496,7 @@ TEST(TraceIo, WriterRefusesIdZeroAndWakesBeforeTheirEvent) {
   auto writer = TraceWriter::Create(dir.File("w.weft"), MakeHeader({"./p"}, "/p"));
   ASSERT_TRUE(writer.ok());
   TraceWriter& w = **writer;
-  EXPECT_THAT(w.WriteFrame(0, Frame{}).error().message, HasSubstr("frame id 0 is reserved"));
+  EXPECT_THAT(w.WriteFrame(0, 0, 0).error().message, HasSubstr("frame id 0 is reserved"));
   EXPECT_THAT(w.WriteStack(0, {}).error().message, HasSubstr("stack id 0 is reserved"));
   EXPECT_THAT(w.WriteObject(Object{}).error().message, HasSubstr("object id 0 is reserved"));
   EXPECT_THAT(w.WriteEvent(Event{}).error().message, HasSubstr("has no kind"));
@@ -522,11 +623,11 @@ TEST(TraceIo, MissingFilesAndDirectoriesAreExplained) {
 
 TEST(TraceIo, OtherMajorVersionsAreRejected) {
   std::string bytes = HeaderOnly();
-  bytes[8] = 2;
+  bytes[8] = 3;
   Result<Trace> newer = ParseTrace(bytes, "new.weft");
   ASSERT_FALSE(newer.ok());
   EXPECT_EQ(newer.error().message,
-            "cannot read trace 'new.weft': format version 2 is newer than this weft (1); "
+            "cannot read trace 'new.weft': format version 3 is newer than this weft (2); "
             "read it with a newer weft");
   bytes[8] = 0;
   bytes[11] = 1;  // little-endian: 0x01000000
@@ -536,7 +637,9 @@ TEST(TraceIo, OtherMajorVersionsAreRejected) {
   bytes[11] = 0;
   Result<Trace> older = ParseTrace(bytes, "old.weft");
   ASSERT_FALSE(older.ok());
-  EXPECT_THAT(older.error().message, HasSubstr("format version 0 is not supported"));
+  EXPECT_THAT(older.error().message,
+              HasSubstr("format version 0 is not supported by this weft (it reads versions 1 "
+                        "to 2)"));
 }
 
 TEST(TraceIo, CorruptPacketsAreReportedWithTheirOffset) {

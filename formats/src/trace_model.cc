@@ -1,5 +1,5 @@
-// schedule_spec.cc — printable names of ScheduleSpec::Kind (kept apart from names.cc, whose
-// event and object names come from the ABI's event table).
+// trace_model.cc — helpers of the model of trace.h (kept apart from names.cc, whose event
+// and object names come from the ABI's event table).
 #include "weft/trace.h"
 
 namespace weft::format {
@@ -20,6 +20,16 @@ const char* ScheduleKindName(ScheduleSpec::Kind kind) {
       return "plan";
   }
   return "unknown";
+}
+
+const Module* FindModule(const Trace& trace, uint32_t id) {
+  if (id == 0) return nullptr;
+  // Writers number modules 1, 2, ... in file order: try that position first.
+  if (id <= trace.modules.size() && trace.modules[id - 1].id == id) return &trace.modules[id - 1];
+  for (const Module& m : trace.modules) {
+    if (m.id == id) return &m;
+  }
+  return nullptr;
 }
 
 }  // namespace weft::format
