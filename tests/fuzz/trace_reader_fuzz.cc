@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "weft/render.h"
+#include "weft/show.h"
 #include "weft/trace_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (trace.error().message.rfind("cannot read trace 'fuzz': ", 0) != 0) std::abort();
       continue;
     }
-    (void)RenderTimeline(*trace);
-    (void)RenderTraceJson(*trace);
+    (void)weft::render::RenderTimeline(*trace);
+    (void)weft::render::RenderTraceJson(*trace);
 
     // Round trip: what was read must be written and read back identically.
     static const std::string path = "/tmp/weft_fuzz_" + std::to_string(getpid()) + ".weft";

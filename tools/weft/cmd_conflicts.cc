@@ -49,19 +49,13 @@ options:
 constexpr size_t kTextLimit = 50;
 constexpr size_t kShownFrames = 4;
 
-bool IsWeftFrame(const format::Frame& frame) {
-  size_t slash = frame.module.rfind('/');
-  std::string base = slash == std::string::npos ? frame.module : frame.module.substr(slash + 1);
-  return base.rfind("libweft_preload", 0) == 0;
-}
-
 // Frames of a stack without weft's own.
-std::vector<const format::Frame*> StackFrames(const format::Trace& trace, uint32_t stack) {
+std::vector<const format::Frame*> ProgramFrames(const format::Trace& trace, uint32_t stack) {
   std::vector<const format::Frame*> frames;
   if (stack == 0 || stack >= trace.stacks.size()) return frames;
   for (uint32_t id : trace.stacks[stack]) {
     if (id == 0 || id >= trace.frames.size()) continue;
-    if (!IsWeftFrame(trace.frames[id])) frames.push_back(&trace.frames[id]);
+    if (!format::IsWeftFrame(trace.frames[id])) frames.push_back(&trace.frames[id]);
   }
   return frames;
 }
@@ -111,7 +105,7 @@ std::string SideLine(const format::Trace& trace, const Side& s, uint32_t conflic
 }
 
 std::string StackText(const format::Trace& trace, const Side& s) {
-  std::vector<const format::Frame*> frames = StackFrames(trace, s.stack);
+  std::vector<const format::Frame*> frames = ProgramFrames(trace, s.stack);
   std::string out = "    T" + std::to_string(s.tid) +
                     (s.pending ? " pending" : " at #" + std::to_string(s.index)) + ":\n";
   if (frames.empty()) return out + "      (no stack recorded)\n";
@@ -152,7 +146,7 @@ void SideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
   w.EndArray();
   w.Field("location", format::DescribeLocation(trace, s.stack));
   w.Key("stack").BeginArray();
-  for (const format::Frame* f : StackFrames(trace, s.stack)) {
+  for (const format::Frame* f : ProgramFrames(trace, s.stack)) {
     w.BeginObject()
         .Field("function", f->function)
         .Field("file", f->file)

@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "weft/render.h"
+#include "weft/show.h"
 #include "weft/trace_io.h"
 
 namespace weft::cli {
@@ -38,12 +38,12 @@ int RunShow(const std::vector<std::string>& argv) {
   std::string text;
   if (json) {
     // The renderer writes the trace; the schema says which document this is.
-    std::string body = format::RenderTraceJson(trace.value());
+    std::string body = render::RenderTraceJson(trace.value());
     WEFT_CHECK(!body.empty() && body[0] == '{');
     text = std::string("{\"schema\":\"") + kSchemaShow + "\"" + (body[1] == '}' ? "" : ",") +
            body.substr(1);
   } else {
-    text = format::RenderTimeline(trace.value());
+    text = render::RenderTimeline(trace.value());
   }
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;

@@ -1,24 +1,15 @@
-// render.h — a trace for people and for scripts: the timeline `weft show` prints, the JSON
-// of `weft show --json`, and one-line descriptions reused by the CLI, the searches'
-// messages and the GUI. Everything here is deterministic: same trace, same bytes.
+// render.h — one-line descriptions of a trace's values, reused by the CLI, the searches'
+// messages, the GUI models and `weft show` (render/, weft/show.h). Deterministic: same
+// trace, same bytes.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "weft/trace.h"
 
 namespace weft::format {
-
-// The human-readable timeline: header (program, strategy, seed, events), threads, one line
-// per event (index, virtual time, thread, kind, object, details, decision, source location)
-// and the outcome with its crash site or deadlock cycle and stacks.
-std::string RenderTimeline(const Trace& trace);
-
-// The whole trace as one JSON object (header, modules, threads, objects, frames, stacks,
-// events with their locations, wakes, outcome), followed by a newline. indent 0 writes it
-// on one line; n > 0 indents it by n spaces per level.
-std::string RenderTraceJson(const Trace& trace, int indent = 0);
 
 // How the run ended, in one line: "exited with code 1", "killed by SIGSEGV (Segmentation
 // fault) at 0x401136 in main (racy.c:12)", "deadlock: 2 threads blocked", "timed out after
@@ -47,5 +38,20 @@ std::string DescribeFlags(uint32_t flags);
 
 // A signal as "SIGSEGV (Segmentation fault)"; "signal 77" for numbers without a name.
 std::string DescribeSignal(int signal);
+
+// Whether a module path is part of the system (/lib, /usr/lib...) rather than the program.
+bool IsSystemModule(const std::string& module);
+
+// Whether a frame is in weft's own shim.
+bool IsWeftFrame(const Frame& frame);
+
+// The index in `frame_ids` of the frame most worth showing: the first with source
+// information outside system libraries, else the first with source information, else the
+// first in the program's executable, else the first with a function name, else the first.
+// weft's own frames never count. -1 if there is none.
+int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids);
+
+// The frame ids of stack `id`; empty for 0 or an unknown id.
+const std::vector<uint32_t>& StackFrames(const Trace& trace, uint32_t id);
 
 }  // namespace weft::format

@@ -1,5 +1,5 @@
-// render_test.cc — the timeline of `weft show` against golden files, its JSON form and the
-// one-line outcome descriptions.
+// render_test.cc — the timeline of `weft show` (render/) against golden files, its JSON form
+// and the one-line descriptions (formats' render.h).
 //
 // To update a golden file after an intended change, run the test with WEFT_UPDATE_GOLDEN=1
 // and review the diff like code.
@@ -16,11 +16,15 @@
 #include <string>
 
 #include "test_traces.h"
+#include "weft/show.h"
 #include "weft/trace_io.h"
+#include "weft/wait_for.h"
 
 namespace weft::format {
 namespace {
 
+using render::RenderTimeline;
+using render::RenderTraceJson;
 using ::testing::HasSubstr;
 using testing::MakeCrashTrace;
 using testing::MakeDeadlockTrace;
@@ -200,6 +204,25 @@ TEST(RenderTraceJson, HoldsTheScheduleSpec) {
   trace.header.schedule = ScheduleSpec{};
   EXPECT_THAT(RenderTraceJson(trace), HasSubstr(R"("kind":"unspecified")"));
   EXPECT_THAT(RenderTraceJson(trace), HasSubstr(R"("forced_tid":null)"));
+}
+
+TEST(WaitForCycle, IsTheCycleFromItsLowestTidAndNothingWithoutOne) {
+  using K = EventKind;
+  // T0 joins T3 (not in the cycle); T3 -> T1 -> T2 -> T3 over mutexes.
+  std::vector<BlockedThread> blocked = {{0, K::kThreadJoin, 1, 3, 0},
+                                        {2, K::kMutexLock, 5, 3, 0},
+                                        {3, K::kMutexLock, 6, 1, 0},
+                                        {1, K::kMutexLock, 4, 2, 0}};
+  std::vector<BlockedThread> cycle = analysis::WaitForCycle(blocked);
+  ASSERT_EQ(cycle.size(), 3u);
+  EXPECT_EQ(cycle[0].tid, 1u);
+  EXPECT_EQ(cycle[1].tid, 2u);
+  EXPECT_EQ(cycle[2].tid, 3u);
+  EXPECT_EQ(cycle[0].obj, 4u);
+  // A chain that ends at a running thread is no cycle.
+  blocked[2].holder = 7;
+  EXPECT_TRUE(analysis::WaitForCycle(blocked).empty());
+  EXPECT_TRUE(analysis::WaitForCycle({}).empty());
 }
 
 TEST(RenderTraceJson, MatchesGolden) {

@@ -1,0 +1,248 @@
+// describe.cc — the one-line descriptions of trace.h values (render.h), shared by the CLI,
+// the searches' messages, the GUI models and the `weft show` renderer (render/).
+// NB: output must not depend on anything but the trace (no locale, no clock, no time zone,
+// no environment): golden tests compare it byte for byte.
+#include <string.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "weft/render.h"
+
+namespace weft::format {
+namespace {
+
+// Frames looked at per stack: real stacks have at most WEFT_MAX_STACK_DEPTH (64); the bound
+// keeps a corrupt trace with a huge stack from making this quadratic.
+constexpr size_t kMaxShownFrames = 256;
+
+std::string Printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Printf(const char* format, ...) {
+  char buffer[256];
+  va_list args;
+  va_start(args, format);
+  int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
+  va_end(args);
+  if (n < 0) return "";
+  if (static_cast<size_t>(n) < sizeof(buffer)) return std::string(buffer, n);
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  va_start(args, format);
+  std::vsnprintf(out.data(), out.size(), format, args);
+  va_end(args);
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string Hex(uint64_t value) { return Printf("0x%" PRIx64, value); }
+
+// `value` with `digits` significant digits, like %g but independent of the locale (a GUI
+// may have called setlocale(LC_ALL, "")).
+std::string General(double value, int digits) {
+  char buffer[64];
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::general, digits);
+  return ec == std::errc() ? std::string(buffer, end) : "?";
+}
+
+std::string Basename(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+std::string ThreadName(int64_t tid) { return "T" + std::to_string(tid); }
+
+const Frame* FrameById(const Trace& trace, uint32_t id) {
+  return id < trace.frames.size() ? &trace.frames[id] : nullptr;
+}
+
+std::string CrashSite(const Trace* trace, const Crash& crash) {
+  std::string text = " at " + Hex(crash.ip);
+  if (!trace || crash.frames.empty()) return text;
+  const Frame* innermost = FrameById(*trace, crash.frames[0]);
+  if (!innermost) return text;
+  if (!innermost->function.empty() || !innermost->file.empty()) {
+    text += " in " + DescribeFrame(*innermost);
+  }
+  if (innermost->file.empty() || IsSystemModule(innermost->module)) {
+    // Crashed inside a system library: name the program's code that called it.
+    for (size_t i = 1; i < std::min(crash.frames.size(), kMaxShownFrames); ++i) {
+      const Frame* frame = FrameById(*trace, crash.frames[i]);
+      if (frame && !frame->file.empty() && !IsWeftFrame(*frame) && !IsSystemModule(frame->module)) {
+        text += ", called from " + DescribeFrame(*frame);
+        break;
+      }
+    }
+  }
+  return text;
+}
+
+std::string Describe(const Outcome& outcome, const Trace* trace) {
+  std::string text;
+  switch (outcome.kind) {
+    case Outcome::Kind::kExited:
+      text = "exited with code " + std::to_string(outcome.exit_code);
+      break;
+    case Outcome::Kind::kSignaled:
+      text = "killed by " + DescribeSignal(outcome.signal);
+      if (outcome.crash) text += CrashSite(trace, *outcome.crash);
+      break;
+    case Outcome::Kind::kDeadlock: {
+      size_t n = outcome.blocked.size();
+      text = "deadlock: " + std::to_string(n) + (n == 1 ? " thread" : " threads") + " blocked";
+      break;
+    }
+    case Outcome::Kind::kTimeout:
+      text = "timed out after " + General(outcome.wall_seconds, 3) + " s";
+      break;
+    case Outcome::Kind::kShimError:
+      text = "weft's shim failed: " + (outcome.message.empty() ? "no message" : outcome.message);
+      break;
+    case Outcome::Kind::kMaxSteps:
+      text =
+          "livelock? stopped at the step limit after " + std::to_string(outcome.events) + " events";
+      break;
+    case Outcome::Kind::kStopped:
+      text = "stopped before event " + std::to_string(outcome.events) + " (--stop-at)";
+      break;
+    default:
+      text = "unknown outcome " + std::to_string(static_cast<uint32_t>(outcome.kind));
+  }
+  if (outcome.diverged) {
+    text += "; replay diverged at event " + std::to_string(outcome.divergence_index);
+  }
+  return text;
+}
+
+std::string Interrupted(const Trace& trace) {
+  std::string text = "interrupted: the recording has no outcome (" +
+                     std::to_string(trace.events.size()) + " events";
+  if (trace.truncated_at_byte != 0) {
+    text += ", file cut inside a packet at byte " + std::to_string(trace.truncated_at_byte);
+  }
+  return text + ")";
+}
+
+}  // namespace
+
+bool IsWeftFrame(const Frame& frame) {
+  return Basename(frame.module).rfind("libweft_preload", 0) == 0;
+}
+
+// Whether a module is part of the system (libc, libstdc++, the dynamic loader...) rather
+// than the program: its frames are where the program called in, not what it was doing.
+bool IsSystemModule(const std::string& module) {
+  for (const char* prefix : {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"}) {
+    if (module.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// The frame of `frame_ids` most worth showing: the first with source information outside
+// system libraries, else the first with source information (system libraries may have
+// debug info installed), else the first in the program's executable, else the first with
+// a function name, else the first. weft's own frames never count. -1 if there is none.
+int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids) {
+  auto find = [&](auto&& good) -> int {
+    for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
+      const Frame* frame = FrameById(trace, frame_ids[i]);
+      if (frame && !IsWeftFrame(*frame) && good(*frame)) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  const std::string& executable = trace.header.executable;
+  for (int i : {find([](const Frame& f) { return !f.file.empty() && !IsSystemModule(f.module); }),
+                find([](const Frame& f) { return !f.file.empty(); }),
+                find([&](const Frame& f) { return !executable.empty() && f.module == executable; }),
+                find([](const Frame& f) { return !f.function.empty(); }),
+                find([](const Frame&) { return true; })}) {
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+const std::vector<uint32_t>& StackFrames(const Trace& trace, uint32_t id) {
+  static const std::vector<uint32_t> kEmpty;
+  return id != 0 && id < trace.stacks.size() ? trace.stacks[id] : kEmpty;
+}
+
+std::string DescribeSignal(int signal) {
+  const char* abbrev = signal > 0 ? sigabbrev_np(signal) : nullptr;
+  const char* description = signal > 0 ? sigdescr_np(signal) : nullptr;
+  if (!abbrev) return "signal " + std::to_string(signal);
+  std::string text = std::string("SIG") + abbrev;
+  if (description) text += std::string(" (") + description + ")";
+  return text;
+}
+
+std::string DescribeSchedule(const ScheduleSpec& spec) {
+  std::string text = ScheduleKindName(spec.kind);
+  if (text == "unknown") text = "kind " + std::to_string(static_cast<uint32_t>(spec.kind));
+  if (spec.seed != 0) text += ", seed " + std::to_string(spec.seed);
+  if (spec.pct_depth != 0) text += ", depth " + std::to_string(spec.pct_depth);
+  if (spec.pct_steps != 0) text += ", steps " + std::to_string(spec.pct_steps);
+  if (spec.prefix != 0) text += ", prefix " + std::to_string(spec.prefix);
+  if (spec.forced_tid >= 0) text += ", forced " + ThreadName(spec.forced_tid);
+  if (!spec.tail.empty()) text += ", tail " + spec.tail;
+  return text;
+}
+
+std::string DescribeFlags(uint32_t flags) {
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {kFlagTry, "try"},       {kFlagTimed, "timed"}, {kFlagTimedOut, "timed_out"},
+      {kFlagFailed, "failed"}, {kFlagRead, "read"},
+  };
+  std::string out;
+  uint32_t known = 0;
+  for (const auto& [bit, name] : kNames) {
+    known |= bit;
+    if (flags & bit) out += (out.empty() ? "" : ",") + std::string(name);
+  }
+  if (flags & ~known) out += (out.empty() ? "" : ",") + Hex(flags & ~known);
+  return out;
+}
+
+std::string DescribeFrame(const Frame& frame) {
+  std::string text = frame.function.empty() ? Hex(frame.ip) : frame.function;
+  if (IsWeftFrame(frame)) {
+    text += " (weft shim)";  // where weft intercepted the call; its source is not the user's
+  } else if (!frame.file.empty()) {
+    text += " (" + Basename(frame.file);
+    if (frame.line != 0) text += ":" + std::to_string(frame.line);
+    text += ")";
+  } else if (!frame.module.empty()) {
+    text += " (" + Basename(frame.module) + ")";
+  }
+  return text;
+}
+
+std::string DescribeObject(const Trace& trace, uint32_t obj) {
+  if (obj == 0) return "";
+  if (obj >= trace.objects.size() || trace.objects[obj].id == 0) {
+    return "#" + std::to_string(obj);
+  }
+  const Object& object = trace.objects[obj];
+  std::string text = std::string(ObjectKindName(object.kind)) + "#" + std::to_string(obj);
+  if (!object.symbol.empty()) text += " " + object.symbol;
+  return text;
+}
+
+std::string DescribeLocation(const Trace& trace, uint32_t stack) {
+  const std::vector<uint32_t>& frame_ids = StackFrames(trace, stack);
+  int i = MeaningfulFrame(trace, frame_ids);
+  if (i < 0) return "";
+  return DescribeFrame(trace.frames[frame_ids[static_cast<size_t>(i)]]);
+}
+
+std::string DescribeOutcome(const Outcome& outcome) { return Describe(outcome, nullptr); }
+
+std::string DescribeOutcome(const Trace& trace) {
+  if (!trace.has_outcome) return Interrupted(trace);
+  return Describe(trace.outcome, &trace);
+}
+
+}  // namespace weft::format

@@ -1,0 +1,257 @@
+// text.cc — text helpers of the `weft show` renderer.
+// NB: output must not depend on anything but the trace (no locale, no clock, no time zone,
+// no environment): golden tests compare it byte for byte.
+#include "text.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+
+#include "weft/render.h"
+
+namespace weft::render::internal {
+
+using namespace ::weft::format;
+
+std::string Printf(const char* format, ...) {
+  char buffer[256];
+  va_list args;
+  va_start(args, format);
+  int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
+  va_end(args);
+  if (n < 0) return "";
+  if (static_cast<size_t>(n) < sizeof(buffer)) return std::string(buffer, n);
+  std::string out(static_cast<size_t>(n) + 1, '\0');
+  va_start(args, format);
+  std::vsnprintf(out.data(), out.size(), format, args);
+  va_end(args);
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+std::string Hex(uint64_t value) { return Printf("0x%" PRIx64, value); }
+
+std::string General(double value, int digits) {
+  char buffer[64];
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::general, digits);
+  return ec == std::errc() ? std::string(buffer, end) : "?";
+}
+
+std::string ThreadName(int64_t tid) { return "T" + std::to_string(tid); }
+
+std::string ErrnoName(int64_t value) {
+  if (value > 0 && value < 4096) {
+    if (const char* name = strerrorname_np(static_cast<int>(value))) return name;
+  }
+  return "errno " + std::to_string(value);
+}
+
+std::string Duration(int64_t ns) {
+  if (ns < 0) return std::to_string(ns) + " ns";
+  struct Unit {
+    double scale;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{1e9, "s"}, {1e6, "ms"}, {1e3, "us"}};
+  for (const Unit& unit : kUnits) {
+    if (static_cast<double>(ns) >= unit.scale) {
+      return General(static_cast<double>(ns) / unit.scale, 4) + " " + unit.name;
+    }
+  }
+  return std::to_string(ns) + " ns";
+}
+
+std::string VirtualTime(uint64_t ns) {
+  return Printf("%" PRIu64 ".%09" PRIu64, ns / 1000000000u, ns % 1000000000u);
+}
+
+std::string ShellQuote(const std::string& arg) {
+  if (!arg.empty() &&
+      arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                            "_@%+=:,./-") == std::string::npos) {
+    return arg;
+  }
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string CreatedTime(uint64_t unix_ns) {
+  time_t seconds = static_cast<time_t>(unix_ns / 1000000000u);
+  struct tm tm {};
+  if (gmtime_r(&seconds, &tm) == nullptr) return std::to_string(unix_ns) + " ns";
+  char buffer[64];
+  strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buffer;
+}
+
+const Frame* FrameById(const Trace& trace, uint32_t id) {
+  return id < trace.frames.size() ? &trace.frames[id] : nullptr;
+}
+
+std::string Table(const std::vector<std::vector<std::string>>& rows,
+                  const std::vector<bool>& right_aligned, size_t cap, const std::string& indent) {
+  if (rows.empty()) return "";
+  size_t columns = rows[0].size();
+  std::vector<size_t> width(columns, 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < columns; ++c) {
+      if (row[c].size() <= cap) width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  std::vector<bool> used(columns, false);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < columns; ++c) used[c] = used[c] || !row[c].empty();
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line = indent;
+    bool first = true;
+    for (size_t c = 0; c < columns; ++c) {
+      if (!used[c]) continue;
+      if (!first) line += "  ";
+      first = false;
+      size_t pad = row[c].size() < width[c] ? width[c] - row[c].size() : 0;
+      if (right_aligned[c]) line.append(pad, ' ');
+      line += row[c];
+      if (!right_aligned[c]) line.append(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string StackLines(const Trace& trace, const std::vector<uint32_t>& frame_ids,
+                       const std::string& indent) {
+  if (frame_ids.empty()) return indent + "(no stack recorded)\n";
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
+    const Frame* frame = FrameById(trace, frame_ids[i]);
+    Frame unknown;
+    if (!frame) frame = &unknown;
+    std::string where = frame->function.empty() && frame->file.empty() && frame->module.empty()
+                            ? "?"
+                            : DescribeFrame(*frame);
+    rows.push_back({"#" + std::to_string(i), Hex(frame->ip), where});
+  }
+  std::string out = Table(rows, {false, true, false}, 64, indent);
+  if (frame_ids.size() > kMaxShownFrames) {
+    out += indent + "... " + std::to_string(frame_ids.size() - kMaxShownFrames) + " more frames\n";
+  }
+  return out;
+}
+
+std::string EventDetails(const Trace& trace, const Event& e, const std::vector<uint32_t>& woken) {
+  std::vector<std::string> parts;
+  if (e.flags & kFlagTry) parts.push_back("try");
+  bool timed_out = e.flags & kFlagTimedOut;
+  if ((e.flags & kFlagTimed) && !timed_out) parts.push_back("timed");
+  if ((e.flags & kFlagRead) && e.kind != EventKind::kRwlockRdlock) parts.push_back("read");
+  if (uint32_t unknown = e.flags & ~0x1fu) parts.push_back("flags " + Hex(unknown));
+  if (timed_out) parts.push_back("timed out");
+  bool failed = e.flags & kFlagFailed;
+  // Kinds whose arg is a result: 0 or an errno.
+  bool result_kind = false;
+  switch (e.kind) {
+    case EventKind::kThreadStart:
+      if (e.arg >= 0) parts.push_back("started by " + ThreadName(e.arg));
+      break;
+    case EventKind::kThreadCreate:
+      if (e.arg >= 0) {
+        parts.push_back("creates " + ThreadName(e.arg));
+      } else {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      }
+      break;
+    case EventKind::kThreadJoin:
+      if (failed) {
+        result_kind = true;
+      } else {
+        parts.push_back("joins " + ThreadName(e.arg));
+      }
+      break;
+    case EventKind::kCondWait:
+      if (failed) {
+        result_kind = true;
+      } else if (e.arg > 0) {
+        parts.push_back("releases " + DescribeObject(trace, static_cast<uint32_t>(e.arg)));
+      }
+      break;
+    case EventKind::kCondSignal:
+      parts.push_back(e.arg >= 0 ? "wakes " + ThreadName(e.arg) : std::string("no waiter"));
+      break;
+    case EventKind::kCondBroadcast:
+      parts.push_back(e.arg == 0   ? std::string("no waiter")
+                      : e.arg == 1 ? std::string("wakes 1 waiter")
+                                   : "wakes " + std::to_string(e.arg) + " waiters");
+      break;
+    case EventKind::kBarrierWait:
+      parts.push_back("arrival " + std::to_string(e.arg));
+      break;
+    case EventKind::kBarrierLeave:
+      if (e.arg == 1) parts.push_back("serial thread");
+      break;
+    case EventKind::kOnce:
+      if (e.arg == 1) parts.push_back("runs the init routine");
+      break;
+    case EventKind::kFutexWait:
+      if (e.arg == -EAGAIN) {
+        parts.push_back("value changed (EAGAIN)");
+      } else if (e.arg != 0) {
+        parts.push_back("returns " + ErrnoName(e.arg < 0 ? -e.arg : e.arg));
+      }
+      break;
+    case EventKind::kFutexWake: {
+      if (failed) {
+        result_kind = true;
+        break;
+      }
+      std::string text = e.arg == 0 ? "no waiter" : "wakes " + std::to_string(e.arg);
+      for (size_t i = 0; i < woken.size(); ++i) {
+        text += (i == 0 ? ": " : ", ") + ThreadName(woken[i]);
+      }
+      parts.push_back(text);
+      break;
+    }
+    case EventKind::kSleep:
+      parts.push_back("for " + Duration(e.arg));
+      break;
+    case EventKind::kFork:
+      parts.push_back("child pid " + std::to_string(e.arg));
+      break;
+    case EventKind::kThreadExit:
+    case EventKind::kSleepDone:
+    case EventKind::kYield:
+    case EventKind::kOnceDone:
+    case EventKind::kFutexWoken:
+      if (e.arg != 0) parts.push_back("arg " + std::to_string(e.arg));
+      break;
+    default:
+      result_kind = true;
+  }
+  if (result_kind && e.arg != 0 && !(timed_out && e.arg == ETIMEDOUT)) {
+    parts.push_back((failed ? "failed: " : "returns ") + ErrnoName(e.arg < 0 ? -e.arg : e.arg));
+  } else if (failed && !(result_kind && e.arg != 0)) {
+    parts.push_back("failed");
+  }
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : ", ") + part;
+  return out;
+}
+
+}  // namespace weft::render::internal

@@ -1,0 +1,198 @@
+// timeline.cc — the human-readable timeline of `weft show`.
+// NB: output must not depend on anything but the trace (no locale, no clock, no time zone,
+// no environment): golden tests compare it byte for byte.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "text.h"
+#include "weft/render.h"
+#include "weft/show.h"
+#include "weft/wait_for.h"
+
+namespace weft::render {
+namespace {
+
+using namespace ::weft::format;
+using namespace internal;
+
+// "mutex#2 (m_b)" — the deadlock cycle's way of naming an object.
+std::string ObjectInParens(const Trace& trace, uint32_t obj) {
+  if (obj == 0) return "nothing";
+  std::string text = DescribeObject(trace, obj);
+  size_t space = text.find(' ');
+  if (space == std::string::npos) return text;
+  return text.substr(0, space) + " (" + text.substr(space + 1) + ")";
+}
+
+// The waits of a deadlock as one sentence:
+// "T1 waits for mutex#2 (m_b) held by T2; T2 waits for mutex#1 (m_a) held by T1".
+// Empty if the blocked threads form no cycle.
+std::string WaitForCycle(const Trace& trace, const Outcome& outcome) {
+  std::string text;
+  for (const BlockedThread& b : analysis::WaitForCycle(outcome.blocked)) {
+    if (!text.empty()) text += "; ";
+    if (b.kind == EventKind::kThreadJoin) {
+      text += ThreadName(b.tid) + " waits for " + ThreadName(b.holder) + " to exit";
+    } else {
+      text += ThreadName(b.tid) + " waits for " + ObjectInParens(trace, b.obj) + " held by " +
+              ThreadName(b.holder);
+    }
+  }
+  return text;
+}
+
+std::string OutcomeSection(const Trace& trace) {
+  std::string out = "outcome: " + DescribeOutcome(trace) + "\n";
+  if (!trace.has_outcome) return out;
+  const Outcome& outcome = trace.outcome;
+  if (outcome.crash) {
+    const Crash& crash = *outcome.crash;
+    std::vector<std::vector<std::string>> rows;
+    std::string thread = crash.tid >= 0 ? ThreadName(crash.tid) : std::string("unknown thread");
+    if (crash.os_tid != 0) thread += " (os tid " + std::to_string(crash.os_tid) + ")";
+    rows.push_back({"thread", thread});
+    if (crash.signal != outcome.signal || outcome.kind != Outcome::Kind::kSignaled) {
+      rows.push_back({"signal", DescribeSignal(crash.signal)});
+    }
+    rows.push_back({"fault address", Hex(crash.fault_address)});
+    rows.push_back({"instruction", crash.instruction.empty() ? "?" : crash.instruction});
+    out += Table(rows, {false, false}, 64, "  ");
+    out += "  stack:\n" + StackLines(trace, crash.frames, "    ");
+  }
+  bool stopped = outcome.kind == Outcome::Kind::kStopped;
+  if (outcome.kind == Outcome::Kind::kDeadlock || stopped) {
+    if (!stopped) {
+      std::string cycle = WaitForCycle(trace, outcome);
+      out += cycle.empty() ? "  no wait-for cycle among the blocked threads\n"
+                           : "  cycle: " + cycle + "\n";
+    }
+    for (const BlockedThread& b : outcome.blocked) {
+      std::string line =
+          "  " + ThreadName(b.tid) + (stopped ? " at " : " blocked in ") + EventKindName(b.kind);
+      if (b.obj != 0) line += " on " + DescribeObject(trace, b.obj);
+      if (b.holder >= 0) {
+        line += b.kind == EventKind::kThreadJoin
+                    ? ", waiting for " + ThreadName(b.holder) + " to exit"
+                    : ", held by " + ThreadName(b.holder);
+      }
+      out += line + "\n" + StackLines(trace, format::StackFrames(trace, b.stack), "    ");
+    }
+  }
+  if (outcome.diverged) {
+    out += outcome.divergence.empty()
+               ? "  replay diverged at event " + std::to_string(outcome.divergence_index) + "\n"
+               : "  replay diverged: " + outcome.divergence + "\n";
+  }
+  if (!outcome.message.empty() && outcome.kind != Outcome::Kind::kShimError) {
+    out += "  note: " + outcome.message + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string internal::CycleText(const Trace& trace, const Outcome& outcome) {
+  return WaitForCycle(trace, outcome);
+}
+
+std::string RenderTimeline(const Trace& trace) {
+  const Header& header = trace.header;
+  std::string out;
+
+  // Header.
+  std::string command;
+  for (const std::string& arg : header.argv)
+    command += (command.empty() ? "" : " ") + ShellQuote(arg);
+  out += "trace:\n";
+  std::vector<std::vector<std::string>> info;
+  info.push_back({"program", command.empty() ? std::string("(no argv)") : command});
+  if (!header.executable.empty()) info.push_back({"executable", header.executable});
+  if (!header.cwd.empty()) info.push_back({"cwd", header.cwd});
+  std::string mode = header.mode == Mode::kControlled
+                         ? "controlled"
+                         : "mode " + std::to_string(static_cast<uint32_t>(header.mode));
+  info.push_back({"schedule", mode + ", strategy " +
+                                  (header.strategy.empty() ? "?" : header.strategy) + ", seed " +
+                                  std::to_string(header.seed)});
+  if (header.schedule.kind != ScheduleSpec::Kind::kUnspecified) {
+    info.push_back({"spec", DescribeSchedule(header.schedule)});
+  }
+  if (!header.replayed_from.empty()) info.push_back({"replay of", header.replayed_from});
+  if (header.created_unix_ns != 0)
+    info.push_back({"recorded", CreatedTime(header.created_unix_ns)});
+  info.push_back({"weft", (header.weft_version.empty() ? "?" : header.weft_version) +
+                              " (shim protocol " + std::to_string(header.shim_protocol) +
+                              ", format " + std::to_string(header.format_major) + ")"});
+  info.push_back({"events", std::to_string(trace.events.size())});
+  out += Table(info, {false, false}, 64, "  ");
+
+  // Threads.
+  out += "\nthreads:\n";
+  std::vector<std::vector<std::string>> threads;
+  for (const Thread& t : trace.threads) {
+    std::string start = !t.start_function.empty() ? t.start_function
+                        : t.start_routine != 0    ? Hex(t.start_routine)
+                                                  : "?";
+    std::string origin = t.parent >= 0 ? "created by " + ThreadName(t.parent) : "";
+    std::string name = t.name.empty() ? "" : "named \"" + t.name + "\"";
+    threads.push_back({ThreadName(t.tid), start, origin, name});
+  }
+  out += threads.empty() ? "  (none recorded)\n"
+                         : Table(threads, {false, false, false, false}, 40, "  ");
+
+  // Events.
+  out += "\nevents:\n";
+  std::map<uint64_t, std::vector<uint32_t>> woken_by_event;
+  for (const Wake& wake : trace.wakes) woken_by_event[wake.event_index].push_back(wake.woken);
+  static const std::vector<uint32_t> kNoWakes;
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(trace.events.size() + 1);
+  rows.push_back(
+      {"#", "vtime (s)", "thread", "event", "object", "details", "decision", "location"});
+  for (size_t i = 0; i < trace.events.size(); ++i) {
+    const Event& e = trace.events[i];
+    auto woken = woken_by_event.find(i);
+    rows.push_back({
+        std::to_string(i),
+        VirtualTime(e.vtime),
+        ThreadName(e.tid),
+        EventKindName(e.kind),
+        DescribeObject(trace, e.obj),
+        EventDetails(trace, e, woken == woken_by_event.end() ? kNoWakes : woken->second),
+        e.enabled > 1 ? "[" + std::to_string(e.enabled) + " enabled]" : "",
+        DescribeLocation(trace, e.stack),
+    });
+  }
+  if (trace.events.empty()) {
+    out += "  (none recorded)\n";
+  } else {
+    // Drop the titles of columns that no event fills.
+    for (size_t c = 4; c < rows[0].size(); ++c) {
+      bool used = false;
+      for (size_t r = 1; r < rows.size() && !used; ++r) used = !rows[r][c].empty();
+      if (!used) rows[0][c].clear();
+    }
+    out += Table(rows, {true, true, false, false, false, false, false, false}, 32, "  ");
+  }
+
+  for (auto [name, output] :
+       {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr}}) {
+    if (output->data.empty() && !output->truncated) continue;
+    out +=
+        "\n" + std::string(name) + " (" + std::to_string(output->total_bytes) + " bytes" +
+        (output->truncated ? ", the first " + std::to_string(output->data.size()) + " kept" : "") +
+        "):\n";
+    for (size_t start = 0; start < output->data.size();) {
+      size_t end = output->data.find('\n', start);
+      if (end == std::string::npos) end = output->data.size();
+      out += "  " + output->data.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+  }
+
+  out += "\n" + OutcomeSection(trace);
+  return out;
+}
+
+}  // namespace weft::render
