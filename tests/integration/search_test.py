@@ -105,6 +105,46 @@ class SearchTest(unittest.TestCase):
         self.assertIsNone(data["first_failure_run"], "a random walk should not get 60 steps ahead")
         self.assertEqual(data["runs"], 500)
 
+    def test_a_pct_failure_reruns_from_its_trace_with_weft_record(self):
+        # The failing run's trace holds PCT's seed, depth and k; `weft record --strategy pct`
+        # with them runs the very same schedule (same event digest as replaying the trace).
+        data = self.explore("order_deep_racy", "pct", 300, seed=5, extra=("-j", 1))
+        self.assertTrue(data["failures"], "pct found nothing to rerun")
+        trace = data["failures"][0]["trace"]
+        _, shown, _ = weft("show", "--json", trace)
+        spec = shown["schedule"]
+        self.assertEqual(spec["kind"], "pct")
+        self.assertEqual(spec["seed"], data["failures"][0]["seed"])
+        self.assertEqual(spec["pct_depth"], 3)
+        self.assertEqual(spec["pct_steps"], data["pct"]["steps"])
+        _, replayed, _ = weft("replay", "--json", trace)
+        self.assertTrue(replayed["reproduced"])
+        _, recorded, err = weft("record", "--json", "--strategy", "pct", "--seed", spec["seed"],
+                                "--depth", spec["pct_depth"], "--steps", spec["pct_steps"],
+                                "-o", os.path.join(self.dir, "rerun.weft"), "--",
+                                program("order_deep_racy"))
+        self.assertTrue(recorded["failed"], err)
+        self.assertEqual(recorded["event_digest"], replayed["event_digest"])
+
+    def test_list_strategies_prints_the_registry(self):
+        proc = subprocess.run([ARGS.weft, "explore", "--list-strategies", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        data = weft_protocol.last_line_document(proc.stdout)
+        self.assertEqual(weft_protocol.shape_errors(data, "strategies"), [])
+        names = [s["name"] for s in data["strategies"]]
+        self.assertEqual(names, ["random", "pct", "bounded", "conflicts"])
+        self.assertEqual([s["name"] for s in data["strategies"] if s["default"]], ["random"])
+        pct = data["strategies"][1]
+        self.assertIn({"name": "depth", "type": "uint", "default": "3",
+                       "help": "pct: cover bugs of depth 1..D (1 to 17)"}, pct["parameters"])
+        # The help text is generated from the same registry.
+        help_text = subprocess.run([ARGS.weft, "explore", "--help"], stdout=subprocess.PIPE,
+                                   text=True, timeout=60).stdout
+        for s in data["strategies"]:
+            self.assertIn(s["name"] + (" (default)" if s["default"] else "") + ": ", help_text)
+
     def test_pct_reports_its_bound_after_a_clean_search(self):
         data = self.explore("withdraw_ok", "pct", 50)
         self.assertIsNone(data["first_failure_run"])

@@ -11,6 +11,7 @@
 #include "weft/explorer.h"
 #include "weft/json.h"
 #include "weft/render.h"
+#include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
 
 namespace weft::cli {
@@ -26,19 +27,10 @@ the command to replay it.
 options:
   --runs N          at most N runs (default 100)
   --seed S          first seed (default 1)
-  --strategy NAME   random (default): uniform among the threads that can run
-                    pct: PCT (random priorities, d-1 priority change points); finds a
-                    bug of depth <= d with probability >= 1/(n*k^(d-1)) per run
-                    bounded: depth-first search over every schedule with at most
-                    --preemptions C preemptions; stops and says so when the whole
-                    space is covered ("complete")
-                    conflicts: from a first run (seed S, or --from TRACE), reverse each
-                    conflicting pair (replay the prefix, let the other thread go
-                    first), recursively, never trying the same reversal twice
-  --depth D         pct: cover bugs of depth 1..D (default 3)
-  --preemptions C   bounded: the preemption bound (default 2)
-  --from TRACE      conflicts: start from this recorded run
-  -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
+)";
+
+constexpr const char* kUsageTail =
+    R"(  -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
   --keep-going      do not stop at the first failure; save every failing run
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
@@ -55,6 +47,85 @@ The program's output is discarded during the search; the output of each failing 
 is saved next to its trace (TRACE.out). Exit status: 1 when a failure was found,
 0 when none was, 2 on errors.
 )";
+
+// The --strategy block and the strategies' own options, from the registry.
+std::string StrategyHelp() {
+  std::string out;
+  // Wraps `text` at 88 columns, continuation lines indented like the first.
+  auto line = [&out](const std::string& option, const std::string& text) {
+    std::string o = "  " + option;
+    if (o.size() < 20) o.resize(20, ' ');
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t end = text.size();
+      if (end - pos > 68) {
+        end = text.rfind(' ', pos + 68);
+        if (end == std::string::npos || end <= pos) end = pos + 68;
+      }
+      out += o + text.substr(pos, end - pos) + "\n";
+      o.assign(20, ' ');
+      pos = end < text.size() && text[end] == ' ' ? end + 1 : end;
+    }
+  };
+  bool first = true;
+  for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+    line(first ? "--strategy NAME" : "",
+         s.name + (s.is_default ? " (default)" : "") + ": " + s.description);
+    first = false;
+  }
+  std::vector<std::string> seen = {"seed"};  // --seed is a common option
+  for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+    for (const search::StrategyParameter& p : s.parameters) {
+      if (std::find(seen.begin(), seen.end(), p.name) != seen.end()) continue;
+      seen.push_back(p.name);
+      line("--" + p.name + " " + p.metavar,
+           p.help + (p.default_value.empty() ? "" : " (default " + p.default_value + ")"));
+    }
+  }
+  line("--list-strategies", "print the strategies, their parameters and what a clean search");
+  line("", "with each one claims, then exit (--json: weft.strategies/1)");
+  return out;
+}
+
+// `weft explore --list-strategies [--json]`.
+int ListStrategies(bool json) {
+  if (json) {
+    json::Writer w;
+    w.BeginObject();
+    w.Field("schema", "weft.strategies/1");
+    w.Key("strategies").BeginArray();
+    for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+      w.BeginObject();
+      w.Field("name", s.name);
+      w.Field("default", s.is_default);
+      w.Field("description", s.description);
+      w.Key("parameters").BeginArray();
+      for (const search::StrategyParameter& p : s.parameters) {
+        w.BeginObject();
+        w.Field("name", p.name);
+        w.Field("type", p.type);
+        w.Field("default", p.default_value);
+        w.Field("help", p.help);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::printf("%s\n", w.TakeString().c_str());
+    return kExitOk;
+  }
+  for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+    std::printf("%s%s\n  %s\n  completeness: %s\n", s.name.c_str(),
+                s.is_default ? " (default)" : "", s.description.c_str(), s.completeness.c_str());
+    for (const search::StrategyParameter& p : s.parameters) {
+      std::printf("  --%-12s %-5s %-8s %s\n", p.name.c_str(), p.type.c_str(),
+                  p.default_value.empty() ? "-" : p.default_value.c_str(), p.help.c_str());
+    }
+  }
+  return kExitOk;
+}
 
 std::string LastLines(const std::string& text, int n) {
   size_t pos = text.size();
@@ -95,13 +166,20 @@ std::string KindName(const format::Outcome& o) {
 }  // namespace
 
 int RunExplore(const std::vector<std::string>& argv) {
-  Args args(argv, true,
-            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--runs",
-             "--depth", "-j", "--jobs", "--preemptions", "--from", "--progress"});
+  std::vector<std::string> value_options = {"-o",        "--output",    "--strategy", "--seed",
+                                            "--timeout", "--max-steps", "--runs",     "-j",
+                                            "--jobs",    "--progress"};
+  for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+    for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
+  }
+  Args args(argv, true, value_options);
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
+    std::fputs(StrategyHelp().c_str(), stdout);
+    std::fputs(kUsageTail, stdout);
     return kExitOk;
   }
+  if (args.Flag("--list-strategies")) return ListStrategies(args.Flag("--json"));
   search::ExploreOptions options;
   std::string strategy = "random";
   options.out_dir = "weft-explore";
@@ -132,10 +210,9 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
   }
-  if (strategy != "random" && strategy != "pct" && strategy != "bounded" &&
-      strategy != "conflicts") {
-    return Fail("explore",
-                "unknown strategy '" + strategy + "' (known: random, pct, bounded, conflicts)");
+  if (search::FindStrategy(strategy) == nullptr) {
+    return Fail("explore", "unknown strategy '" + strategy + "' (known: " +
+                               search::StrategyNames() + "; see weft explore --list-strategies)");
   }
   if (!from_path.empty() && strategy != "conflicts") {
     return Fail("explore", "--from goes with --strategy conflicts");

@@ -2,6 +2,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli.h"
@@ -20,8 +21,13 @@ that `weft replay` reproduces exactly.
 
 options:
   -o, --output FILE    where to write the trace (default: PROGRAM-SEED.weft)
-  --strategy NAME      how threads are scheduled: random (default)
+  --strategy NAME      how threads are scheduled: random (default) or pct (as
+                       `weft explore --strategy pct` runs its seed N)
   --seed N             seed of the strategy (default: drawn from the clock; printed)
+  --depth D            pct: cover bugs of depth 1..D (default 3)
+  --steps K            pct: expected steps per run (default: learned from a random-walk
+                       run with the same seed, as explore's first seed does); explore
+                       --json prints its k as pct.steps, a trace's header holds it
   --timeout S          kill the program after S seconds of real time (default: none)
   --max-steps N        stop the program after N scheduling decisions (default: none)
   --no-stacks          do not record a stack per event (faster, smaller traces)
@@ -38,9 +44,9 @@ and 2 when it could not record.
 }  // namespace
 
 int RunRecord(const std::vector<std::string>& argv) {
-  Args args(
-      argv, true,
-      {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--stack-depth"});
+  Args args(argv, true,
+            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--stack-depth",
+             "--depth", "--steps"});
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -51,6 +57,9 @@ int RunRecord(const std::vector<std::string>& argv) {
   bool have_seed = args.Uint("--seed", &seed);
   args.Value("--output", &output, "-o");
   args.Value("--strategy", &strategy);
+  uint64_t pct_depth = 3, pct_steps = 0;
+  bool have_depth = args.Uint("--depth", &pct_depth);
+  bool have_steps = args.Uint("--steps", &pct_steps);
   args.Double("--timeout", &timeout);
   args.Uint("--max-steps", &max_steps);
   args.Uint("--stack-depth", &depth);
@@ -61,9 +70,14 @@ int RunRecord(const std::vector<std::string>& argv) {
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
   }
-  if (strategy != "random") {
-    return Fail("record", "unknown strategy '" + strategy + "' (record supports: random)");
+  if (strategy != "random" && strategy != "pct") {
+    return Fail("record", "unknown strategy '" + strategy + "' (record supports: random, pct)");
   }
+  if ((have_depth || have_steps) && strategy != "pct") {
+    return Fail("record", "--depth and --steps go with --strategy pct");
+  }
+  if (pct_depth < 1 || pct_depth > 17) return Fail("record", "--depth must be between 1 and 17");
+  if (have_steps && pct_steps == 0) return Fail("record", "--steps must be at least 1");
   if (!have_seed) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -81,6 +95,9 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.env = api::CurrentEnvironment();
   options.trace_path = output;
   options.seed = seed;
+  options.pct = strategy == "pct";
+  options.pct_depth = static_cast<uint32_t>(pct_depth);
+  options.pct_steps = have_steps ? pct_steps : 0;
   options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
   options.timeout_seconds = timeout;
   options.max_steps = max_steps;
@@ -88,7 +105,11 @@ int RunRecord(const std::vector<std::string>& argv) {
   host.started = [&] {
     if (!json) {
       Say("recording " + ShellQuote(args.program()[0]) + " (strategy " + strategy + ", seed " +
-          std::to_string(seed) + ")");
+          std::to_string(seed) +
+          (strategy == "pct" ? ", depth " + std::to_string(pct_depth) +
+                                   (have_steps ? ", k = " + std::to_string(pct_steps) : "")
+                             : "") +
+          ")");
     }
   };
   Result<session::RunReport> report = api::Record(options, host);

@@ -65,7 +65,11 @@ struct RecordOptions {
   std::vector<std::string> env;   // its environment, "K=V"
   std::string cwd;                // its working directory ("" = the caller's)
   std::string trace_path;         // where the trace goes
-  uint64_t seed = 0;              // of the random walk
+  uint64_t seed = 0;              // of the strategy
+  bool pct = false;               // PCT instead of the random walk
+  uint32_t pct_depth = 3;         // pct: bugs of depth 1..pct_depth
+  uint64_t pct_steps = 0;         // pct: k; 0 = learned from a random walk with `seed` (as
+                                  // explore learns it from its first seed)
   uint32_t stack_depth = 32;      // frames per event; 0 = no stacks
   double timeout_seconds = 0;     // 0 = none
   uint64_t max_steps = 0;         // 0 = unlimited

@@ -94,6 +94,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.env = SplitEnv(config.env);
   header.strategy = config.strategy;
   header.seed = config.seed;
+  header.schedule = internal::HeaderSchedule(config);
   header.realtime_base_ns = layout.realtime_base_ns;
   header.monotonic_base_ns = layout.monotonic_base_ns;
   header.created_unix_ns = ClockNs(CLOCK_REALTIME);

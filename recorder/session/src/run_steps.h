@@ -20,6 +20,10 @@ namespace weft::session::internal {
 // Fills the strategy, script and tail policy of `layout` from `config`.
 Status FillSchedule(const RunConfig& config, SessionLayout* layout);
 
+// The schedule as the trace header records it: kind and every parameter needed to run it
+// again (a PCT seed reruns from its trace).
+format::ScheduleSpec HeaderSchedule(const RunConfig& config);
+
 // How the run ended. `exact_frames` receives the frames whose IP is not a return address
 // (the crash site), which the symbolizer must not step back from.
 format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,

@@ -90,4 +90,32 @@ Status FillSchedule(const RunConfig& config, SessionLayout* layout) {
   return Status::Ok();
 }
 
+format::ScheduleSpec HeaderSchedule(const RunConfig& config) {
+  using K = format::ScheduleSpec::Kind;
+  // NB: fields a kind does not use stay 0 (formats/FORMAT.md).
+  format::ScheduleSpec spec;
+  if (config.strategy == "random") {
+    spec.kind = K::kRandom;
+    spec.seed = config.seed;
+  } else if (config.strategy == "pct") {
+    spec.kind = K::kPct;
+    spec.seed = config.seed;
+    spec.pct_depth = config.pct_depth;
+    spec.pct_steps = config.pct_steps;
+  } else if (config.strategy == "replay") {
+    spec.kind = K::kReplay;
+  } else if (config.strategy == "guided") {
+    spec.kind = config.plan.empty() ? K::kGuided : K::kPlan;
+    spec.tail = config.tail;
+    if (config.tail == "random") spec.seed = config.seed;
+    if (config.plan.empty()) {
+      spec.forced_tid = config.forced_tid;
+      spec.prefix = config.replay_of != nullptr
+                        ? std::min<uint64_t>(config.prefix, config.replay_of->events.size())
+                        : config.schedule.size();
+    }
+  }
+  return spec;
+}
+
 }  // namespace weft::session::internal
