@@ -2,30 +2,10 @@
 // against the trace.
 #include "weft/api.h"
 #include "weft/digest.h"
+#include "weft/outcome.h"
 #include "weft/render.h"
 
 namespace weft::api {
-namespace {
-
-uint64_t DigestOf(const format::Trace& trace) {
-  EventDigest digest;
-  size_t w = 0;
-  for (size_t i = 0; i < trace.events.size(); ++i) {
-    const format::Event& e = trace.events[i];
-    digest.AddEvent(e.tid, static_cast<uint32_t>(e.kind), e.flags, e.enabled, e.obj, e.arg,
-                    e.vtime);
-    for (; w < trace.wakes.size() && trace.wakes[w].event_index == i; ++w) {
-      digest.AddWake(trace.wakes[w].woken);
-    }
-  }
-  return digest.value();
-}
-
-bool SameOutcome(const format::Outcome& a, const format::Outcome& b) {
-  return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
-}
-
-}  // namespace
 
 Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
                             const ReplayOptions& options, const Host& host,
@@ -41,9 +21,8 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
   if (options.timeout_seconds) config.timeout_seconds = *options.timeout_seconds;
   if (stopping) {
     if (*options.stop_at > trace.events.size()) {
-      return MakeError("--stop-at " + std::to_string(*options.stop_at) +
-                       " is past the end of '" + path + "' (" +
-                       std::to_string(trace.events.size()) + " events)");
+      return MakeError("--stop-at " + std::to_string(*options.stop_at) + " is past the end of '" +
+                       path + "' (" + std::to_string(trace.events.size()) + " events)");
     }
     config.stop_before = static_cast<int64_t>(*options.stop_at);
   }
@@ -51,7 +30,7 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
   config.stderr_fd = options.stderr_fd;
 
   Started(host);
-  const uint64_t expected_digest = DigestOf(trace);
+  const uint64_t expected_digest = analysis::DigestOf(trace);
   ReplayResult result;
   result.output = options.output;
   for (uint64_t i = 0; i < times; ++i) {
@@ -69,7 +48,8 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
     bool same = !report->diverged &&
                 (stopping ? report->events == *options.stop_at
                           : report->event_digest == expected_digest &&
-                                (!trace.has_outcome || SameOutcome(report->outcome, trace.outcome)));
+                                (!trace.has_outcome ||
+                                 analysis::SameFailure(report->outcome, trace.outcome)));
     ++result.replays;
     if (same) {
       ++result.reproduced_count;

@@ -1,29 +1,40 @@
-// names.cc — printable names of the enums of trace.h.
+// names.cc — printable names of the enums of trace.h and event_kinds.h (event and object
+// kinds from the ABI's event table).
 #include <array>
 
+#include "weft/event_kinds.h"
 #include "weft/trace.h"
 
 namespace weft::format {
+namespace {
 
-const char* EventKindName(EventKind kind) {
-  static constexpr std::array<const char*, 30> kNames = {
-      "none",          "thread_start", "thread_exit",  "thread_create", "thread_join",
-      "thread_detach", "mutex_lock",   "mutex_unlock", "rwlock_rdlock", "rwlock_wrlock",
-      "rwlock_unlock", "cond_wait",    "cond_wake",    "cond_signal",   "cond_broadcast",
-      "sem_wait",      "sem_post",     "barrier_wait", "barrier_leave", "once",
-      "spin_lock",     "spin_unlock",  "futex_wait",   "futex_woken",   "futex_wake",
-      "sleep",         "sleep_done",   "yield",        "fork",          "once_done",
-  };
-  auto index = static_cast<uint32_t>(kind);
-  return index < kNames.size() ? kNames[index] : "unknown";
-}
+#define WEFT_NAMES_ENTRY_(NAME, Camel, num, name) t[num] = name;
+constexpr auto kObjectKindNames = [] {
+  std::array<const char*, WEFT_OBJ_COUNT> t{};
+  WEFT_OBJECT_KINDS(WEFT_NAMES_ENTRY_)
+  return t;
+}();
+constexpr auto kCategoryNames = [] {
+  std::array<const char*, kEventCategoryCount> t{};
+  WEFT_EVENT_CATEGORIES(WEFT_NAMES_ENTRY_)
+  return t;
+}();
+#undef WEFT_NAMES_ENTRY_
+
+}  // namespace
+
+const char* EventKindName(EventKind kind) { return InfoOf(kind).name; }
 
 const char* ObjectKindName(ObjectKind kind) {
-  static constexpr std::array<const char*, 10> kNames = {
-      "none", "thread", "mutex", "rwlock", "cond", "sem", "barrier", "once", "spin", "futex",
-  };
   auto index = static_cast<uint32_t>(kind);
-  return index < kNames.size() ? kNames[index] : "unknown";
+  return index < kObjectKindNames.size() && kObjectKindNames[index] != nullptr
+             ? kObjectKindNames[index]
+             : "unknown";
+}
+
+const char* EventCategoryName(EventCategory category) {
+  auto index = static_cast<uint32_t>(category);
+  return index < kCategoryNames.size() ? kCategoryNames[index] : "unknown";
 }
 
 const char* OutcomeKindName(Outcome::Kind kind) {

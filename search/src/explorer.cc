@@ -17,6 +17,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "weft/outcome.h"
+
 namespace weft::search {
 namespace {
 
@@ -36,10 +38,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
-  return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
 }
 
 // The CPUs this process may run on, in order: worker i pins its runs to the i-th.
@@ -85,8 +83,8 @@ Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig co
   close(out);
   if (!saved.ok()) return saved.error();
   failure.outcome = saved->outcome;
-  failure.reproduced =
-      SameFailure(saved->outcome, found.outcome) && saved->event_digest == found.event_digest;
+  failure.reproduced = analysis::SameFailure(saved->outcome, found.outcome) &&
+                       saved->event_digest == found.event_digest;
   failure.output = ReadFile(output_path);
   return failure;
 }

@@ -6,14 +6,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "weft/outcome.h"
+#include "weft/schedule_stats.h"
 #include "weft/trace_io.h"
 
 namespace weft::search {
 namespace {
-
-bool SameFailure(const format::Outcome& a, const format::Outcome& b) {
-  return a.kind == b.kind && a.exit_code == b.exit_code && a.signal == b.signal;
-}
 
 // The thread the non-preemptive default runs at decision d: the current one if it can run,
 // else the lowest enabled.
@@ -52,18 +50,6 @@ bool IsPreemption(const std::vector<session::Decision>& decisions, const session
 
 }  // namespace
 
-uint64_t CountPreemptions(const std::vector<session::Decision>& decisions) {
-  uint64_t n = 0;
-  for (const session::Decision& d : decisions) n += d.preemption() ? 1 : 0;
-  return n;
-}
-
-uint64_t CountSwitches(const std::vector<session::Decision>& decisions) {
-  uint64_t n = 0;
-  for (const session::Decision& d : decisions) n += d.tid != d.current ? 1 : 0;
-  return n;
-}
-
 Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizeProgress& progress) {
   const format::Trace* trace = options.base.replay_of;
   if (trace == nullptr) return MakeError("minimize needs the trace to shrink");
@@ -92,7 +78,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   Result<session::RunReport> start = session::RunProgram(first);
   ++result.runs;
   if (!start.ok()) return start.error();
-  if (start->diverged || !SameFailure(start->outcome, trace->outcome)) {
+  if (start->diverged || !analysis::SameFailure(start->outcome, trace->outcome)) {
     return MakeError("the trace does not replay to its recorded outcome (" +
                      (start->diverged ? start->divergence : std::string("different outcome")) +
                      "); nothing to minimize against");
@@ -101,8 +87,8 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
     return MakeError("the recorded run did not fail: there is no failure to keep");
   }
   std::vector<session::Decision> best = std::move(start->decisions);
-  result.preemptions_before = CountPreemptions(best);
-  result.switches_before = CountSwitches(best);
+  result.preemptions_before = analysis::CountPreemptions(best);
+  result.switches_before = analysis::CountSwitches(best);
   result.events_before = best.size();
 
   session::RunConfig guided = quiet;
@@ -115,7 +101,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
     guided.schedule.clear();
     Result<session::RunReport> r = session::RunProgram(guided);
     ++result.runs;
-    if (!r.ok() || !SameFailure(r->outcome, trace->outcome)) return std::nullopt;
+    if (!r.ok() || !analysis::SameFailure(r->outcome, trace->outcome)) return std::nullopt;
     return std::move(r->decisions);
   };
 
@@ -134,7 +120,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
     // Greedy: take plan steps out one at a time, preemptions first; keep a removal when
     // the program still fails the same way with fewer preemptions, and start over.
     bool improved = true;
-    while (improved && result.runs < options.max_runs && CountPreemptions(best) > 0) {
+    while (improved && result.runs < options.max_runs && analysis::CountPreemptions(best) > 0) {
       improved = false;
       std::vector<size_t> order(plan.size());
       for (size_t i = 0; i < plan.size(); ++i) order[i] = i;
@@ -145,8 +131,8 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
         std::vector<session::PlanStep> candidate = plan;
         candidate.erase(candidate.begin() + static_cast<long>(i));
         std::optional<std::vector<session::Decision>> r = try_plan(candidate);
-        if (progress) progress(result.runs, CountPreemptions(best));
-        if (r && CountPreemptions(*r) < CountPreemptions(best)) {
+        if (progress) progress(result.runs, analysis::CountPreemptions(best));
+        if (r && analysis::CountPreemptions(*r) < analysis::CountPreemptions(best)) {
           plan = std::move(candidate);
           best = std::move(*r);
           improved = true;
@@ -172,13 +158,13 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   Result<session::RunReport> written = session::RunProgram(final_run);
   ++result.runs;
   if (!written.ok()) return written.error();
-  if (!SameFailure(written->outcome, trace->outcome)) {
+  if (!analysis::SameFailure(written->outcome, trace->outcome)) {
     return MakeError(
         "the minimized schedule did not fail the same way when written out "
         "(nondeterminism outside weft's control?)");
   }
-  result.preemptions_after = CountPreemptions(written->decisions);
-  result.switches_after = CountSwitches(written->decisions);
+  result.preemptions_after = analysis::CountPreemptions(written->decisions);
+  result.switches_after = analysis::CountSwitches(written->decisions);
   result.events_after = written->events;
   result.outcome = written->outcome;
   result.trace = options.output;
@@ -194,7 +180,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   ++result.runs;
   if (!replayed.ok()) return replayed.error();
   result.verified = !replayed->diverged && replayed->event_digest == written->event_digest &&
-                    SameFailure(replayed->outcome, written->outcome);
+                    analysis::SameFailure(replayed->outcome, written->outcome);
   return result;
 }
 

@@ -17,6 +17,7 @@
 
 #include "weft/conflicts.h"
 #include "weft/explorer.h"
+#include "weft/schedule_stats.h"
 #include "weft/trace_io.h"
 
 namespace weft::search {
@@ -26,12 +27,6 @@ double Now() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-uint64_t PreemptionsIn(const std::vector<session::Decision>& d, size_t end) {
-  uint64_t n = 0;
-  for (size_t i = 0; i < end && i < d.size(); ++i) n += d[i].preemption() ? 1 : 0;
-  return n;
 }
 
 // Runs guided schedules for a search and keeps its bookkeeping.
@@ -156,10 +151,10 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
     std::vector<Node> children;
     for (size_t i = node.from; i < node.decisions.size() && !search.stop(); ++i) {
       const session::Decision& d = node.decisions[i];
-      uint64_t before = PreemptionsIn(node.decisions, i);
+      uint64_t before = analysis::CountPreemptions(node.decisions, i);
       for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
         if (!d.IsEnabled(t) || t == d.tid) continue;
-        bool preempts = d.IsEnabled(d.current) && t != d.current;
+        bool preempts = analysis::IsPreemption(d.current, t, d.IsEnabled(d.current));
         if (before + (preempts ? 1 : 0) > options.preemption_bound) continue;
         if (!search.budget_left()) {
           exhausted = true;

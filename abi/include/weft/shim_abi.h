@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "weft/event_table.h" /* event kinds, event flags, object kinds */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -89,62 +91,6 @@ struct weft_schedule_spec {
   } u;
 };
 
-/* Event kinds. Numbers are part of the trace format too (formats/FORMAT.md): never reuse. */
-enum weft_event_kind {
-  WEFT_EV_NONE = 0,
-  WEFT_EV_THREAD_START = 1,  /* obj = thread handle object; arg = parent tid */
-  WEFT_EV_THREAD_EXIT = 2,   /* arg = 0 */
-  WEFT_EV_THREAD_CREATE = 3, /* arg = created weft tid (or -errno) */
-  WEFT_EV_THREAD_JOIN = 4,   /* obj = joined thread's handle object; arg = joined tid */
-  WEFT_EV_THREAD_DETACH = 5,
-  WEFT_EV_MUTEX_LOCK = 6, /* flags: TRY/TIMED; result in arg (0 or errno) */
-  WEFT_EV_MUTEX_UNLOCK = 7,
-  WEFT_EV_RWLOCK_RDLOCK = 8,
-  WEFT_EV_RWLOCK_WRLOCK = 9,
-  WEFT_EV_RWLOCK_UNLOCK = 10,
-  WEFT_EV_COND_WAIT = 11,      /* releases the mutex (arg = mutex object id), starts waiting */
-  WEFT_EV_COND_WAKE = 12,      /* reacquired the mutex; arg = 0 or ETIMEDOUT (flag TIMEDOUT) */
-  WEFT_EV_COND_SIGNAL = 13,    /* arg = woken tid, or -1 if there was no waiter */
-  WEFT_EV_COND_BROADCAST = 14, /* arg = number of waiters woken */
-  WEFT_EV_SEM_WAIT = 15,
-  WEFT_EV_SEM_POST = 16,
-  WEFT_EV_BARRIER_WAIT = 17,  /* arrival; arg = arrivals so far */
-  WEFT_EV_BARRIER_LEAVE = 18, /* arg = 1 for the serial thread */
-  WEFT_EV_ONCE = 19,          /* arg = 1 if this call ran the init routine */
-  WEFT_EV_SPIN_LOCK = 20,
-  WEFT_EV_SPIN_UNLOCK = 21,
-  WEFT_EV_FUTEX_WAIT = 22,  /* arg = 0 waiting, or -EAGAIN when the word differed */
-  WEFT_EV_FUTEX_WOKEN = 23, /* flag TIMEDOUT if the deadline fired */
-  WEFT_EV_FUTEX_WAKE = 24,  /* arg = number woken; woken tids follow as WAKE records */
-  WEFT_EV_SLEEP = 25,       /* arrival; arg = requested ns */
-  WEFT_EV_SLEEP_DONE = 26,
-  WEFT_EV_YIELD = 27,
-  WEFT_EV_FORK = 28,      /* arg = child pid (runs uncontrolled; differs between runs) */
-  WEFT_EV_ONCE_DONE = 29, /* the init routine of a pthread_once returned */
-  WEFT_EV_KIND_COUNT = 30
-};
-
-/* Event flags. */
-#define WEFT_F_TRY 0x1u      /* try-variant: never blocks */
-#define WEFT_F_TIMED 0x2u    /* has a deadline */
-#define WEFT_F_TIMEDOUT 0x4u /* the deadline fired (result ETIMEDOUT) */
-#define WEFT_F_FAILED 0x8u   /* the operation returned an error (errno in arg) */
-#define WEFT_F_READ 0x10u    /* rwlock read side */
-
-/* Object kinds (for WEFT_REC_OBJECT). */
-enum weft_object_kind {
-  WEFT_OBJ_NONE = 0,
-  WEFT_OBJ_THREAD = 1,
-  WEFT_OBJ_MUTEX = 2,
-  WEFT_OBJ_RWLOCK = 3,
-  WEFT_OBJ_COND = 4,
-  WEFT_OBJ_SEM = 5,
-  WEFT_OBJ_BARRIER = 6,
-  WEFT_OBJ_ONCE = 7,
-  WEFT_OBJ_SPIN = 8,
-  WEFT_OBJ_FUTEX = 9,
-};
-
 /* Ring record types. Every record is one or more 32-byte slots. */
 enum weft_record_type {
   WEFT_REC_EVENT = 1,    /* struct weft_event_record */
@@ -209,7 +155,8 @@ struct weft_wake_record { /* 32 bytes */
   uint16_t woken; /* tid of the chosen waiter */
   uint16_t reserved1;
   uint32_t obj;
-  uint64_t reserved2[3];
+  uint32_t reserved2;
+  uint64_t reserved3[2];
 };
 
 struct weft_blocked_record { /* 32 bytes */
@@ -260,6 +207,23 @@ struct weft_plan_entry { /* 16 bytes */
   uint32_t reserved0;
   uint64_t done;
 };
+
+/* Every record is a whole number of slots; these sizes are part of the protocol. */
+#ifdef __cplusplus
+#define WEFT_ABI_ASSERT_SIZE(type, bytes) static_assert(sizeof(type) == (bytes), #type " size")
+#else
+#define WEFT_ABI_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " size")
+#endif
+WEFT_ABI_ASSERT_SIZE(struct weft_event_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_object_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_thread_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_stack_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_wake_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_blocked_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_name_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_decision_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_script_entry, 16);
+WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 
 /* Outcome flags the shim raises in the session status. */
 #define WEFT_STATUS_DEADLOCK 0x1u

@@ -6,8 +6,10 @@
 // through that object: when deciding whether a pair on object o is ordered, every
 // synchronization edge of o is left out; edges of other objects and program order count.
 //
-// Accesses, per event kind, on the event's object (failed operations — F_FAILED: a trylock
-// that found the lock taken, a timed-out lock or join, sem_trywait on zero — only read):
+// Accesses, per event kind, on the event's object (access.h; the access and section columns
+// of abi/include/weft/event_table.h, where UPDATE means that failed operations — F_FAILED: a
+// trylock that found the lock taken, a timed-out lock or join, sem_trywait on zero — only
+// read):
 //   mutex, spinlock   lock: write; unlock: write.
 //   rwlock            wrlock: write; unlock of a write lock: write. rdlock and the unlock of
 //                     a read lock: read (read-side operations commute with each other).
@@ -61,15 +63,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "weft/access.h"
 #include "weft/trace.h"
 
 namespace weft::analysis {
-
-// How an operation touches an object. Two accesses conflict when at least one writes.
-enum class Access : uint8_t { kNone = 0, kRead = 1, kWrite = 2 };
-
-// "none", "read", "write".
-const char* AccessName(Access access);
 
 // A conflicting pair: first < second. Indexes are into Trace::events, except a `second`
 // that equals events.size(): the pending operation of a thread blocked at the end.

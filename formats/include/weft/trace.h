@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "weft/event_table.h"
+
 namespace weft::format {
 
 // Major version of the file format that TraceWriter writes. ReadTrace reads this major and
@@ -20,63 +22,28 @@ inline constexpr uint32_t kOldestFormatMajor = 1;
 // First bytes of every trace file, followed by the major version as 4 little-endian bytes.
 inline constexpr char kMagic[8] = {'W', 'E', 'F', 'T', 'T', 'R', 'C', '\n'};
 
-// Event kinds: same numbers as weft_event_kind in abi/include/weft/shim_abi.h.
+// Event kinds: the rows of WEFT_EVENT_KINDS and WEFT_RETIRED_EVENT_KINDS
+// (abi/include/weft/event_table.h), same numbers; kSleepDone is retired (only in old traces).
+#define WEFT_FORMAT_EVENT_KIND_(NAME, Camel, num, ...) k##Camel = num,
 enum class EventKind : uint32_t {
-  kNone = 0,
-  kThreadStart = 1,
-  kThreadExit = 2,
-  kThreadCreate = 3,
-  kThreadJoin = 4,
-  kThreadDetach = 5,
-  kMutexLock = 6,
-  kMutexUnlock = 7,
-  kRwlockRdlock = 8,
-  kRwlockWrlock = 9,
-  kRwlockUnlock = 10,
-  kCondWait = 11,
-  kCondWake = 12,
-  kCondSignal = 13,
-  kCondBroadcast = 14,
-  kSemWait = 15,
-  kSemPost = 16,
-  kBarrierWait = 17,
-  kBarrierLeave = 18,
-  kOnce = 19,
-  kSpinLock = 20,
-  kSpinUnlock = 21,
-  kFutexWait = 22,
-  kFutexWoken = 23,
-  kFutexWake = 24,
-  kSleep = 25,
-  kSleepDone = 26,
-  kYield = 27,
-  kFork = 28,
-  kOnceDone = 29,
+  WEFT_EVENT_KINDS(WEFT_FORMAT_EVENT_KIND_) WEFT_RETIRED_EVENT_KINDS(WEFT_FORMAT_EVENT_KIND_)
 };
+#undef WEFT_FORMAT_EVENT_KIND_
 
 // Short lower-case name ("mutex_lock"), "unknown" for numbers this build does not know.
 const char* EventKindName(EventKind kind);
 
-// Event flags: same bits as WEFT_F_* in abi/include/weft/shim_abi.h.
-inline constexpr uint32_t kFlagTry = 0x1;
-inline constexpr uint32_t kFlagTimed = 0x2;
-inline constexpr uint32_t kFlagTimedOut = 0x4;
-inline constexpr uint32_t kFlagFailed = 0x8;
-inline constexpr uint32_t kFlagRead = 0x10;
+// Event flags: the bits WEFT_F_* of abi/include/weft/event_table.h.
+inline constexpr uint32_t kFlagTry = WEFT_F_TRY;
+inline constexpr uint32_t kFlagTimed = WEFT_F_TIMED;
+inline constexpr uint32_t kFlagTimedOut = WEFT_F_TIMEDOUT;
+inline constexpr uint32_t kFlagFailed = WEFT_F_FAILED;
+inline constexpr uint32_t kFlagRead = WEFT_F_READ;
 
-// Object kinds: same numbers as weft_object_kind.
-enum class ObjectKind : uint32_t {
-  kNone = 0,
-  kThread = 1,
-  kMutex = 2,
-  kRwlock = 3,
-  kCond = 4,
-  kSem = 5,
-  kBarrier = 6,
-  kOnce = 7,
-  kSpin = 8,
-  kFutex = 9,
-};
+// Object kinds: the rows of WEFT_OBJECT_KINDS, same numbers as weft_object_kind.
+#define WEFT_FORMAT_OBJECT_KIND_(NAME, Camel, num, name) k##Camel = num,
+enum class ObjectKind : uint32_t { WEFT_OBJECT_KINDS(WEFT_FORMAT_OBJECT_KIND_) };
+#undef WEFT_FORMAT_OBJECT_KIND_
 // Short lower-case name ("mutex"), "unknown" for numbers this build does not know.
 const char* ObjectKindName(ObjectKind kind);
 

@@ -69,7 +69,7 @@ class RingReader {
   const uint8_t* ring_;
   format::TraceWriter* writer_;
   uint64_t events_ = 0;
-  EventDigest digest_;
+  analysis::EventDigest digest_;
   std::vector<format::BlockedThread> blocked_;
   std::vector<format::Thread> threads_;
   std::vector<format::Object> objects_;

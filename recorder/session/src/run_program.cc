@@ -12,6 +12,7 @@
 
 #include "run_steps.h"
 #include "weft/launcher.h"
+#include "weft/outcome.h"
 #include "weft/run.h"
 #include "weft/trace_io.h"
 #include "weft/version.h"
@@ -42,9 +43,7 @@ std::vector<std::pair<std::string, std::string>> SplitEnv(const std::vector<std:
 
 }  // namespace
 
-bool RunReport::failed() const {
-  return outcome.kind != format::Outcome::Kind::kExited || outcome.exit_code != 0;
-}
+bool RunReport::failed() const { return analysis::IsFailure(outcome); }
 
 std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
                                             const std::string& shim_path, int session_fd) {

@@ -35,10 +35,6 @@ struct MinimizeResult {
 // Called after each candidate run: runs so far, current best preemption count.
 using MinimizeProgress = std::function<void(uint64_t runs, uint64_t preemptions)>;
 
-// Counts preemptions and context switches of a run's decisions.
-uint64_t CountPreemptions(const std::vector<session::Decision>& decisions);
-uint64_t CountSwitches(const std::vector<session::Decision>& decisions);
-
 Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizeProgress& progress);
 
 }  // namespace weft::search

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "weft/result.h"
+#include "weft/schedule_stats.h"
 #include "weft/shim_abi.h"
 #include "weft/trace.h"
 
@@ -45,7 +46,7 @@ struct Decision {
   // Upper bound (exclusive) of the enabled tids, for loops over them.
   uint32_t EnabledEnd() const { return static_cast<uint32_t>(enabled.size() * 64); }
   // Running another thread while the current one could have gone on.
-  bool preemption() const { return IsEnabled(current) && tid != current; }
+  bool preemption() const { return analysis::IsPreemption(current, tid, IsEnabled(current)); }
 };
 
 struct RunConfig {
@@ -98,8 +99,8 @@ struct RunReport {
   // False when the shim never took control (the program dropped LD_PRELOAD, or it is a
   // script whose children do the work): the run was not scheduled by weft.
   bool controlled = false;
-  // True when the program failed: non-zero exit, fatal signal, deadlock, timeout,
-  // step limit, or a shim error.
+  // True when the program failed (analysis::IsFailure): non-zero exit, fatal signal,
+  // deadlock, timeout, step limit, or a shim error.
   bool failed() const;
 };
 

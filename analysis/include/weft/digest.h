@@ -1,0 +1,45 @@
+// digest.h — a hash of a run's event stream (every decision's thread, kind, flags, enabled
+// count, object, argument and virtual time, and every chosen waiter). Two runs with equal
+// digests made the same schedule; replays are compared with it. An argument the event table
+// marks nondeterministic (a fork's child pid) is left out: it differs between runs of one
+// schedule.
+#pragma once
+
+#include <cstdint>
+
+#include "weft/event_kinds.h"
+#include "weft/trace.h"
+
+namespace weft::analysis {
+
+// Accumulates the digest event by event, as the recorder drains them or from a trace.
+class EventDigest {
+ public:
+  // One event, in stream order.
+  void AddEvent(uint32_t tid, uint32_t kind, uint32_t flags, uint32_t enabled, uint32_t obj,
+                int64_t arg, uint64_t vtime) {
+    Mix((uint64_t{tid} << 48) ^ (uint64_t{kind} << 40) ^ (uint64_t{flags} << 24) ^ enabled);
+    Mix(obj);
+    if (!format::InfoOf(static_cast<format::EventKind>(kind)).arg_nondeterministic) {
+      Mix(static_cast<uint64_t>(arg));
+    }
+    Mix(vtime);
+  }
+  // A waiter chosen by the latest event (a futex wake).
+  void AddWake(uint32_t woken) { Mix(0x57414b45ull ^ woken); }
+  // The digest so far.
+  uint64_t value() const { return h_; }
+
+ private:
+  void Mix(uint64_t v) {
+    h_ ^= v;
+    h_ *= 0x100000001b3ull;
+    h_ ^= h_ >> 32;
+  }
+  uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+// The digest of a trace's events and wakes: the recorder's digest of the run that wrote it.
+uint64_t DigestOf(const format::Trace& trace);
+
+}  // namespace weft::analysis
