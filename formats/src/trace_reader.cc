@@ -306,6 +306,7 @@ class Reader {
     if (o.stream() == pb::ProgramOutput::STDOUT) out = &trace_.program_stdout;
     if (o.stream() == pb::ProgramOutput::STDERR) out = &trace_.program_stderr;
     if (out == nullptr) return Status::Ok();  // a stream added by a newer writer
+    out->captured = true;
     out->data += o.data();
     out->truncated = out->truncated || o.truncated();
     out->total_bytes = std::max<uint64_t>({out->total_bytes, o.total_bytes(), out->data.size()});

@@ -549,7 +549,7 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
   }
   for (auto [stream, output] : {std::pair{OutputStream::kStdout, &trace.program_stdout},
                                 std::pair{OutputStream::kStderr, &trace.program_stderr}}) {
-    if (output->data.empty() && output->total_bytes == 0 && !output->truncated) continue;
+    if (!output->captured) continue;
     if (Status s = writer.WriteOutput(stream, *output); !s.ok()) return s;
   }
   if (trace.has_outcome) {

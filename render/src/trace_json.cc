@@ -198,6 +198,7 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
        {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr}}) {
     w.Key(key)
         .BeginObject()
+        .Field("captured", output->captured)
         .Field("data", output->data)
         .Field("truncated", output->truncated)
         .Field("total_bytes", output->total_bytes)

@@ -635,6 +635,31 @@ class RecordReplayGroup(WeftTestCase):
             with self.subTest(program=e["name"]):
                 self.record_and_replay(e)
 
+    def test_program_output_is_in_the_trace(self):
+        # The user's view and the trace's agree: stdout through a pipe (as here) and into a
+        # file are kept in the trace byte for byte; the program's own output is unchanged.
+        prog = self.program("withdraw_racy")
+        trace = self.path("output-pipe.weft")
+        ran = self.weft.record(prog, trace, seed=self.SEED)
+        self.assertRegex(ran.stdout, r"^balance = -?\d+\n$", "the program's output changed")
+        out = self.weft.show_json(trace)["stdout"]
+        self.assertEqual((out["captured"], out["data"], out["truncated"], out["total_bytes"]),
+                         (True, ran.stdout, False, len(ran.stdout.encode())))
+        trace = self.path("output-file.weft")
+        with open(self.path("stdout.txt"), "wb") as f:
+            f.write(b"before weft\n")
+            f.flush()
+            done = subprocess.run([CONFIG.weft, "record", "-o", trace, "--seed", str(self.SEED),
+                                   "--", prog], stdout=f, stderr=subprocess.DEVNULL,
+                                  timeout=COMMAND_TIMEOUT_S, cwd=self.tmp)
+        self.assertEqual(done.returncode, 0)
+        with open(self.path("stdout.txt")) as f:
+            written = f.read()
+        out = self.weft.show_json(trace)["stdout"]
+        self.assertTrue(out["captured"])
+        self.assertEqual("before weft\n" + out["data"], written,
+                         "the trace must hold exactly what the program added to the file")
+
     def test_same_seed_same_run(self):
         for name in ("withdraw_racy", "cond_timed_ok", "sem_ok", "futex_ok",
                      "cpp_atomic_wait_ok"):

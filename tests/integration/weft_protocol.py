@@ -71,8 +71,8 @@ SHOW = {
                 "stack": "int?", "location": LOCATION}],
     "wakes": [{"event_index": "int", "woken": "int"}],
     "enabled_sets": [{"current": "int", "enabled": ["int"]}],
-    "stdout": {"data": "string", "truncated": "bool", "total_bytes": "int"},
-    "stderr": {"data": "string", "truncated": "bool", "total_bytes": "int"},
+    "stdout": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
+    "stderr": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
     "outcome": {
         "recorded": "bool", "kind": "string", "description": "string", "exit_code": "int?",
         "signal": "int?", "signal_name": "string?", "deadlock": "bool",

@@ -178,6 +178,7 @@ struct EnabledSet {
 
 // What the program wrote to one of its standard streams, up to the recorder's cap.
 struct ProgramOutput {
+  bool captured = false;  // the recorder kept this stream (not when it was a terminal)
   std::string data;
   bool truncated = false;    // the program wrote more than `data` holds
   uint64_t total_bytes = 0;  // bytes the program wrote (>= data.size())

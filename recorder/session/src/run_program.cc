@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "output_capture.h"
 #include "run_steps.h"
 #include "weft/launcher.h"
 #include "weft/outcome.h"
@@ -123,10 +124,32 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   spawn.timeout_seconds = config.timeout_seconds;
   spawn.stdout_fd = config.stdout_fd;
   spawn.stderr_fd = config.stderr_fd;
+  // The program's output goes into the trace too (only when a trace is kept: explore's fast
+  // runs stay as cheap as they were).
+  std::unique_ptr<internal::OutputCapture> captures[2];
+  if (writer != nullptr) {
+    int* fds[2] = {&spawn.stdout_fd, &spawn.stderr_fd};
+    for (int i = 0; i < 2; ++i) {
+      int destination = *fds[i] >= 0 ? *fds[i] : (i == 0 ? STDOUT_FILENO : STDERR_FILENO);
+      auto c = internal::OutputCapture::Start(destination, config.output_cap);
+      if (!c.ok()) return c.error();
+      captures[i] = std::move(c.value());
+      if (captures[i]->program_fd() != destination) *fds[i] = captures[i]->program_fd();
+    }
+  }
   spawn.poll = [&reader] { reader.Drain(); };
 
   Result<launcher::RunResult> run = launcher::Run(spawn);
   if (!run.ok()) return run.error();
+  if (writer != nullptr) {
+    for (int i = 0; i < 2; ++i) {
+      format::ProgramOutput output = captures[i]->Finish();
+      if (!output.captured) continue;
+      (void)writer->WriteOutput(i == 0 ? format::OutputStream::kStdout
+                                       : format::OutputStream::kStderr,
+                                output);
+    }
+  }
   reader.SetFinalMaps(run->maps);
   reader.Drain();
 

@@ -160,9 +160,9 @@ Trace MakeRichTrace() {
     if (set.words.size() == 3) set.words[2] = rng() & 0xff;
     t.enabled_sets.push_back(set);
   }
-  t.program_stdout = {"balance = -70\n\xff\0end", true, 1u << 20};
+  t.program_stdout = {true, "balance = -70\n\xff\0end", true, 1u << 20};
   t.program_stdout.data.resize(15);
-  t.program_stderr = {"warning\n", false, 8};
+  t.program_stderr = {true, "warning\n", false, 8};
   t.wakes.push_back({t.events.size() - 1, 2});
   t.outcome.crash = MakeCrashTrace().outcome.crash;
   t.outcome.crash->frames = {8, 5, 4};

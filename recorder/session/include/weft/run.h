@@ -76,6 +76,9 @@ struct RunConfig {
   int cpu = -1;                   // CPU to pin the controlled process to
   int stdout_fd = -1;             // -1 = inherit
   int stderr_fd = -1;
+  // With a trace: the bytes of stdout and of stderr kept in it (each), when the stream is a
+  // file, a pipe or a socket (a terminal is left to the program and not captured).
+  uint64_t output_cap = 1u << 20;
   std::string trace_path;                    // "" = keep no trace (explore's fast runs)
   const format::Trace* replay_of = nullptr;  // the trace to follow (replay, guided)
   std::string replay_path;                   // its file name (recorded in the new header)
