@@ -39,6 +39,10 @@ using testing::LineOf;
 using testing::OptionsFor;
 using testing::Program;
 
+// This file, by absolute path: __FILE__ is relative to the compiler's directory under ccache's
+// CCACHE_BASEDIR, so the test would depend on the directory it is started from.
+const std::string kThisSource = testing::ProgramSource("../symbolizer_test.cc");
+
 std::string SelfExe() {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
@@ -79,7 +83,7 @@ TEST(Symbolizer, FunctionFileAndLineInThisProgram) {
   EXPECT_EQ(loc.function, "weft_test::KnownFunction(int)");
   EXPECT_EQ(loc.function_offset, 0u);
   EXPECT_TRUE(loc.file.ends_with("symbolizer_test.cc")) << loc.file;
-  int known_line = LineOf(__FILE__, "KNOWN_LINE");
+  int known_line = LineOf(kThisSource, "KNOWN_LINE");
   EXPECT_GE(static_cast<int>(loc.line), known_line - 2);
   EXPECT_LE(static_cast<int>(loc.line), known_line);
   EXPECT_EQ(loc.module, SelfExe());
@@ -95,9 +99,9 @@ TEST(Symbolizer, InlinedFrames) {
   std::vector<Symbolizer::Location> frames = symbolizer.SymbolizeInlined(pc);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_THAT(frames[0].function, HasSubstr("InlinedHelper"));
-  EXPECT_EQ(frames[0].line, static_cast<uint32_t>(LineOf(__FILE__, "INLINED_LINE")));
+  EXPECT_EQ(frames[0].line, static_cast<uint32_t>(LineOf(kThisSource, "INLINED_LINE")));
   EXPECT_EQ(frames[1].function, "weft_test::CallsInlined()");
-  EXPECT_EQ(frames[1].line, static_cast<uint32_t>(LineOf(__FILE__, "CALL_LINE")));
+  EXPECT_EQ(frames[1].line, static_cast<uint32_t>(LineOf(kThisSource, "CALL_LINE")));
   EXPECT_TRUE(frames[1].file.ends_with("symbolizer_test.cc")) << frames[1].file;
   // SymbolizeCode names the out-of-line function, with the inlined code's line.
   Symbolizer::Location flat = symbolizer.SymbolizeCode(pc);
