@@ -12,8 +12,8 @@ namespace weft::api {
 Result<PermuteResult> Permute(const format::Trace& trace, const std::string& path,
                               const PermuteOptions& options, const Host& host) {
   if (options.at >= trace.events.size()) {
-    return MakeError("--at " + std::to_string(options.at) + " is past the end of '" + path +
-                     "' (" + std::to_string(trace.events.size()) + " events)");
+    return MakeError("--at " + std::to_string(options.at) + " is past the end of '" + path + "' (" +
+                     std::to_string(trace.events.size()) + " events)");
   }
   if (options.thread >= trace.threads.size()) {
     return MakeError("'" + path + "' has no thread T" + std::to_string(options.thread));

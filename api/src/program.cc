@@ -39,9 +39,7 @@ void Started(const Host& host) {
   if (host.started) host.started();
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::string> FindShim() {
   const char* env = std::getenv("WEFT_PRELOAD");

@@ -1,6 +1,5 @@
 // main_window_jobs.cc — what the window runs through the weft CLI (replay, run to an
 // event, permute) and what it does with the answers: new runs, the threads at a stop.
-#include "main_window.h"
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -29,6 +28,7 @@
 #include <cstdio>
 
 #include "code_views.h"
+#include "main_window.h"
 #include "panels.h"
 #include "timeline_view.h"
 #include "trace_loader.h"

@@ -1,6 +1,5 @@
 // main_window_runs.cc — opening traces and the runs shown as tabs: loading, adding,
 // switching, closing, selecting an event or a conflict; recent files, drops, closing.
-#include "main_window.h"
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -29,6 +28,7 @@
 #include <cstdio>
 
 #include "code_views.h"
+#include "main_window.h"
 #include "panels.h"
 #include "timeline_view.h"
 #include "trace_loader.h"

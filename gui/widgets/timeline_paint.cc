@@ -1,7 +1,5 @@
 // timeline_paint.cc — painting the timeline: lanes, ruler, events (one box each, or
 // aggregated per pixel column when zoomed out), conflict arcs, outcome, selection.
-#include "timeline_view.h"
-
 #include <QContextMenuEvent>
 #include <QElapsedTimer>
 #include <QHelpEvent>
@@ -17,6 +15,7 @@
 #include <unordered_set>
 
 #include "item_models.h"
+#include "timeline_view.h"
 #include "weft/render.h"
 
 namespace weft::gui {

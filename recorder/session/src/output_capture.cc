@@ -110,8 +110,8 @@ format::ProgramOutput OutputCapture::Finish() {
     // A file opened write-only (explore's TRACE.out) is read through a second description.
     int read_fd = destination_;
     if (flags >= 0 && (flags & O_ACCMODE) == O_WRONLY) {
-      read_fd = open(("/proc/self/fd/" + std::to_string(destination_)).c_str(),
-                     O_RDONLY | O_CLOEXEC);
+      read_fd =
+          open(("/proc/self/fd/" + std::to_string(destination_)).c_str(), O_RDONLY | O_CLOEXEC);
     }
     size_t got = 0;
     while (read_fd >= 0 && got < out.data.size()) {

@@ -28,7 +28,7 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
                             const launcher::RunResult& run, RingReader& reader,
                             std::set<uint32_t>* exact_frames) {
   bool replay = config.strategy == "replay";
-    format::Outcome outcome;
+  format::Outcome outcome;
   using K = format::Outcome::Kind;
   const launcher::RunResult& rr = run;
   uint32_t flags = __atomic_load_n(&status->status, __ATOMIC_ACQUIRE);
@@ -56,7 +56,7 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.kind = K::kExited;
     outcome.exit_code = rr.exit_code;
   }
-    if (rr.crash.has_value() && outcome.kind == K::kSignaled) {
+  if (rr.crash.has_value() && outcome.kind == K::kSignaled) {
     format::Crash crash;
     crash.signal = rr.crash->signal;
     crash.os_tid = rr.crash->os_tid;

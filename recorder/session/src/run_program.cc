@@ -145,9 +145,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     for (int i = 0; i < 2; ++i) {
       format::ProgramOutput output = captures[i]->Finish();
       if (!output.captured) continue;
-      (void)writer->WriteOutput(i == 0 ? format::OutputStream::kStdout
-                                       : format::OutputStream::kStderr,
-                                output);
+      (void)writer->WriteOutput(
+          i == 0 ? format::OutputStream::kStdout : format::OutputStream::kStderr, output);
     }
   }
   reader.SetFinalMaps(run->maps);

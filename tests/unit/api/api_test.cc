@@ -1,6 +1,8 @@
 // api_test.cc — weft::api on real programs: a replay runs the program in its recorded
 // directory and leaves the caller's working directory, signal dispositions and CPU affinity
 // as they were; results say what the CLI prints; bad requests are refused with the reason.
+#include "weft/api.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -14,7 +16,6 @@
 #include <string>
 
 #include "capability.h"
-#include "weft/api.h"
 #include "weft/trace_io.h"
 
 namespace weft::api {
