@@ -1,5 +1,6 @@
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,13 @@ std::vector<std::pair<std::string, std::string>> SplitEnv(const std::vector<std:
     out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   return out;
+}
+
+// Whether two fds lead to the same file, pipe or terminal.
+bool SameFile(int a, int b) {
+  struct stat sa, sb;
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
 }
 
 }  // namespace
@@ -129,8 +137,13 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   std::unique_ptr<internal::OutputCapture> captures[2];
   if (writer != nullptr) {
     int* fds[2] = {&spawn.stdout_fd, &spawn.stderr_fd};
+    int destinations[2] = {config.stdout_fd >= 0 ? config.stdout_fd : STDOUT_FILENO,
+                           config.stderr_fd >= 0 ? config.stderr_fd : STDERR_FILENO};
     for (int i = 0; i < 2; ++i) {
-      int destination = *fds[i] >= 0 ? *fds[i] : (i == 0 ? STDOUT_FILENO : STDERR_FILENO);
+      int destination = destinations[i];
+      // NB: stderr sent where stdout goes (2>&1, explore's TRACE.out) is captured once, as
+      // stdout: capturing both would store the same bytes twice.
+      if (i == 1 && SameFile(destinations[0], destinations[1])) break;
       auto c = internal::OutputCapture::Start(destination, config.output_cap);
       if (!c.ok()) return c.error();
       captures[i] = std::move(c.value());
@@ -142,7 +155,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   Result<launcher::RunResult> run = launcher::Run(spawn);
   if (!run.ok()) return run.error();
   if (writer != nullptr) {
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 2 && captures[i] != nullptr; ++i) {
       format::ProgramOutput output = captures[i]->Finish();
       if (!output.captured) continue;
       (void)writer->WriteOutput(
