@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "weft/render.h"
+#include "weft/text_format.h"
 
 namespace weft::format {
 namespace {
@@ -21,33 +22,9 @@ namespace {
 // keeps a corrupt trace with a huge stack from making this quadratic.
 constexpr size_t kMaxShownFrames = 256;
 
-std::string Printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string Printf(const char* format, ...) {
-  char buffer[256];
-  va_list args;
-  va_start(args, format);
-  int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
-  va_end(args);
-  if (n < 0) return "";
-  if (static_cast<size_t>(n) < sizeof(buffer)) return std::string(buffer, n);
-  std::string out(static_cast<size_t>(n) + 1, '\0');
-  va_start(args, format);
-  std::vsnprintf(out.data(), out.size(), format, args);
-  va_end(args);
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string Hex(uint64_t value) { return Printf("0x%" PRIx64, value); }
-
-// `value` with `digits` significant digits, like %g but independent of the locale (a GUI
-// may have called setlocale(LC_ALL, "")).
-std::string General(double value, int digits) {
-  char buffer[64];
-  auto [end, ec] =
-      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::general, digits);
-  return ec == std::errc() ? std::string(buffer, end) : "?";
-}
+using text::General;
+using text::Hex;
+using text::Printf;
 
 std::string Basename(std::string_view path) {
   size_t slash = path.rfind('/');

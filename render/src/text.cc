@@ -19,31 +19,6 @@ namespace weft::render::internal {
 
 using namespace ::weft::format;
 
-std::string Printf(const char* format, ...) {
-  char buffer[256];
-  va_list args;
-  va_start(args, format);
-  int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
-  va_end(args);
-  if (n < 0) return "";
-  if (static_cast<size_t>(n) < sizeof(buffer)) return std::string(buffer, n);
-  std::string out(static_cast<size_t>(n) + 1, '\0');
-  va_start(args, format);
-  std::vsnprintf(out.data(), out.size(), format, args);
-  va_end(args);
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string Hex(uint64_t value) { return Printf("0x%" PRIx64, value); }
-
-std::string General(double value, int digits) {
-  char buffer[64];
-  auto [end, ec] =
-      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::general, digits);
-  return ec == std::errc() ? std::string(buffer, end) : "?";
-}
-
 std::string ThreadName(int64_t tid) { return "T" + std::to_string(tid); }
 
 std::string ErrnoName(int64_t value) {

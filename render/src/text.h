@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weft/text_format.h"
 #include "weft/trace.h"
 
 namespace weft::render::internal {
@@ -15,12 +16,9 @@ namespace weft::render::internal {
 // the bound keeps a corrupt trace with a huge stack from making the renderer quadratic.
 inline constexpr size_t kMaxShownFrames = 256;
 
-// printf into a std::string.
-std::string Printf(const char* format, ...) __attribute__((format(printf, 1, 2)));
-// "0x401136".
-std::string Hex(uint64_t value);
-// `value` with `digits` significant digits, like %g but independent of the locale.
-std::string General(double value, int digits);
+using text::General;  // weft/text_format.h, shared with formats' descriptions
+using text::Hex;
+using text::Printf;
 // "T3".
 std::string ThreadName(int64_t tid);
 // "EBUSY" for an errno value; "errno 1234" when glibc has no name for it.
