@@ -28,19 +28,15 @@ using testing::Children;
 using testing::CountOpenFds;
 using ::testing::HasSubstr;
 using testing::LineOf;
+using testing::MustRun;
 using testing::OptionsFor;
 using testing::Program;
 using testing::ProgramSource;
 using testing::ReadFile;
+using testing::RunWithThreeInterrupts;
 using testing::TempDir;
 
 constexpr uint64_t kPieBase = 0x555555554000;  // where a PIE loads with ASLR off
-
-RunResult MustRun(const SpawnOptions& options) {
-  auto r = launcher::Run(options);
-  EXPECT_TRUE(r.ok()) << r.error().message;
-  return r.ok() ? *r : RunResult{};
-}
 
 bool MapsHold(const std::vector<Mapping>& maps, const std::string& path_part) {
   return std::any_of(maps.begin(), maps.end(),
@@ -353,24 +349,7 @@ TEST(Run, SignalSentToTheGroupIsNotDoubled) {
 }
 
 TEST(Run, ThirdInterruptKillsTheTree) {
-  int ready[2];
-  ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
-  // count_sigint handles SIGINT and lives 300 ms after the first one.
-  SpawnOptions options = OptionsFor(Program("count_sigint"), {}, 10);
-  options.stdout_fd = ready[1];
-  std::thread sender([&] {
-    char buf[16];
-    ssize_t n = read(ready[0], buf, sizeof(buf));
-    (void)n;
-    for (int i = 0; i < 3; ++i) {
-      kill(getpid(), SIGINT);
-      usleep(30 * 1000);
-    }
-  });
-  RunResult r = MustRun(options);
-  sender.join();
-  close(ready[0]);
-  close(ready[1]);
+  RunResult r = RunWithThreeInterrupts();
   EXPECT_EQ(r.kind, RunResult::Kind::kSignaled);
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_EQ(r.interrupted_by, SIGINT);

@@ -22,9 +22,11 @@
 namespace weft::launcher {
 namespace {
 
+using testing::MustRun;
 using testing::OptionsFor;
 using testing::Program;
 using testing::ReadFile;
+using testing::RunWithThreeInterrupts;
 using testing::TempDir;
 
 double Since(std::chrono::steady_clock::time_point start) {
@@ -34,12 +36,6 @@ double Since(std::chrono::steady_clock::time_point start) {
 double MedianSeconds(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
-}
-
-RunResult MustRun(const SpawnOptions& options) {
-  auto r = launcher::Run(options);
-  EXPECT_TRUE(r.ok()) << r.error().message;
-  return r.ok() ? *r : RunResult{};
 }
 
 // The root exits at once and leaves a forked child sleeping: Run returns without waiting for
@@ -76,23 +72,7 @@ TEST(RunPerf, StopAndContinueCostTheirLength) {
 
 // The third interrupt signal kills the tree at once (count_sigint would live 300 ms more).
 TEST(RunPerf, ThirdInterruptKillsAtOnce) {
-  int ready[2];
-  ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
-  SpawnOptions options = OptionsFor(Program("count_sigint"), {}, 10);
-  options.stdout_fd = ready[1];
-  std::thread sender([&] {
-    char buf[16];
-    ssize_t n = read(ready[0], buf, sizeof(buf));
-    (void)n;
-    for (int i = 0; i < 3; ++i) {
-      kill(getpid(), SIGINT);
-      usleep(30 * 1000);
-    }
-  });
-  RunResult r = MustRun(options);
-  sender.join();
-  close(ready[0]);
-  close(ready[1]);
+  RunResult r = RunWithThreeInterrupts();
   EXPECT_EQ(r.signal, SIGKILL);
   EXPECT_LT(r.wall_seconds, 0.3 + 0.25);
 }

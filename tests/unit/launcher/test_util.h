@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "weft/launcher.h"
@@ -45,6 +48,36 @@ inline SpawnOptions OptionsFor(const std::string& path, std::vector<std::string>
   options.env = CurrentEnv();
   options.timeout_seconds = timeout_seconds;
   return options;
+}
+
+// Runs `options`; a failure of Run itself fails the test (the result is then empty).
+inline RunResult MustRun(const SpawnOptions& options) {
+  auto r = launcher::Run(options);
+  EXPECT_TRUE(r.ok()) << r.error().message;
+  return r.ok() ? *r : RunResult{};
+}
+
+// Runs count_sigint (it handles SIGINT and lives 300 ms after the first one) and, once it is
+// ready, sends weft three SIGINTs 30 ms apart: the third must kill the program's tree.
+inline RunResult RunWithThreeInterrupts() {
+  int ready[2];
+  EXPECT_EQ(pipe2(ready, O_CLOEXEC), 0);
+  SpawnOptions options = OptionsFor(Program("count_sigint"), {}, 10);
+  options.stdout_fd = ready[1];
+  std::thread sender([&] {
+    char buf[16];
+    ssize_t n = read(ready[0], buf, sizeof(buf));
+    (void)n;
+    for (int i = 0; i < 3; ++i) {
+      kill(getpid(), SIGINT);
+      usleep(30 * 1000);
+    }
+  });
+  RunResult r = MustRun(options);
+  sender.join();
+  close(ready[0]);
+  close(ready[1]);
+  return r;
 }
 
 // A fresh directory, removed with its contents at the end of the test.
