@@ -199,7 +199,9 @@ def shape_errors(doc, document):
 def last_line_document(stdout):
     """The --json document: the last non-empty line of stdout, parsed. (The program under
     weft may print before it.) Raises ValueError when that line is not a JSON object."""
-    lines = [l for l in stdout.splitlines() if l.strip()]
+    # Split on "\n" only: str.splitlines() also splits on characters such as U+2028 and
+    # \x1c, which JSON allows unescaped inside strings (a captured binary stdout has them).
+    lines = [l for l in stdout.split("\n") if l.strip()]
     if not lines:
         raise ValueError("stdout is empty")
     doc = json.loads(lines[-1])
