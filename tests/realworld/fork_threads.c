@@ -45,7 +45,8 @@ int main(void) {
     if (read(fds[c][0], &total, sizeof total) != sizeof total) total = -1;
     int status = 0;
     waitpid(pids[c], &status, 0);
-    printf("child %d: total %ld, exit %d\n", c, total, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    printf("child %d: total %ld, exit %d\n", c, total,
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   }
   return 0;
 }

@@ -48,13 +48,14 @@ int main(int argc, char** argv) {
   remove(g_path);
   sqlite3* db;
   if (sqlite3_open(g_path, &db) != SQLITE_OK) return 1;
-  if (Exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(worker INTEGER, value INTEGER);"))
-    return 1;
+  if (Exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(worker INTEGER, value INTEGER);")) return 1;
   pthread_t threads[kThreads];
   for (long i = 0; i < kThreads; i++) pthread_create(&threads[i], NULL, Worker, (void*)i);
   for (int i = 0; i < kThreads; i++) pthread_join(threads[i], NULL);
-  sqlite3_exec(db, "SELECT worker, count(*) AS rows, sum(value) AS total FROM t GROUP BY worker "
-               "ORDER BY worker;", Print, NULL, NULL);
+  sqlite3_exec(db,
+               "SELECT worker, count(*) AS rows, sum(value) AS total FROM t GROUP BY worker "
+               "ORDER BY worker;",
+               Print, NULL, NULL);
   sqlite3_close(db);
   return 0;
 }
