@@ -27,6 +27,8 @@ ALLOWED = {
     # The shim runs inside the target: the ABI and the choosers, nothing with the STL.
     "recorder/preload": ["abi", "sched"],
     "recorder/launcher": ["common"],
+    # The runtime of instrumented builds, inside the target beside the shim: the ABI only.
+    "recorder/instrument": ["abi"],
     "recorder/session": ["abi", "sched", "common", "formats", "analysis", "recorder/launcher"],
     "search": ["abi", "sched", "common", "formats", "analysis", "recorder/session",
                "recorder/launcher"],

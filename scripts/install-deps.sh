@@ -10,6 +10,8 @@ packages=(
   libgtest-dev
   qt6-base-dev
   python3 clang-format
+  # weft cc with either compiler (tests/instrument)
+  clang
   # tests/realworld: real multi-threaded programs run under weft
   pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev
 )

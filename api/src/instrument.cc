@@ -1,0 +1,143 @@
+// instrument.cc — the compiler commands of instrumented builds (weft/instrument.h).
+#include "weft/instrument.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "weft/api.h"
+
+extern char** environ;
+
+namespace weft::api {
+namespace {
+
+bool IsFile(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+
+// The first few KiB of `compiler --version`'s stdout; false when it cannot be run or fails.
+bool VersionText(const std::string& compiler, std::string* text) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::string arg0 = compiler, arg1 = "--version";
+  char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  pid_t pid;
+  int rc = posix_spawnp(&pid, compiler.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc == 0) {
+    char buf[512];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0)
+      if (text->size() < 4096) text->append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  if (rc != 0) return false;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 && !text->empty();
+}
+
+// Options after which the compiler does not link.
+bool StopsBeforeLinking(const std::string& arg) {
+  return arg == "-c" || arg == "-S" || arg == "-E" || arg == "-M" || arg == "-MM" ||
+         arg == "-fsyntax-only";
+}
+
+}  // namespace
+
+Result<std::string> FindRuntimeDir() {
+  const char* env = std::getenv("WEFT_RUNTIME_DIR");
+  if (env != nullptr && *env != '\0') {
+    if (IsFile(std::string(env) + "/libweft_rt.so")) return std::string(env);
+    return MakeError(std::string("WEFT_RUNTIME_DIR is '") + env +
+                     "', which holds no libweft_rt.so");
+  }
+  Result<std::string> shim = FindShim();
+  if (!shim.ok()) return MakeError(shim.error().message);
+  std::string dir = shim.value().substr(0, shim.value().rfind('/'));
+  if (!IsFile(dir + "/libweft_rt.so"))
+    return MakeError("cannot find libweft_rt.so beside " + shim.value() +
+                     " (rebuild weft, or set WEFT_RUNTIME_DIR)");
+  return dir;
+}
+
+Result<Toolchain> ToolchainFor(const std::string& compiler) {
+  std::string version;
+  if (!VersionText(compiler, &version))
+    return MakeError("cannot run the compiler '" + compiler + "' (" + compiler +
+                     " --version failed; is it installed and on PATH?)");
+  Result<std::string> dir = FindRuntimeDir();
+  if (!dir.ok()) return MakeError(dir.error().message);
+  Toolchain t;
+  t.compiler = compiler;
+  t.runtime_dir = dir.value();
+  if (version.find("clang") != std::string::npos) {
+    t.family = CompilerFamily::kClang;
+  } else if (version.find("GCC") != std::string::npos ||
+             version.find("Free Software Foundation") != std::string::npos) {
+    t.family = CompilerFamily::kGcc;
+  } else {
+    return MakeError("'" + compiler + "' is neither gcc nor clang (its --version says: " +
+                     version.substr(0, version.find('\n')) + "); weft cc supports these two");
+  }
+  return t;
+}
+
+Result<Toolchain> FindToolchain(bool cxx) {
+  const char* var = cxx ? "WEFT_CXX" : "WEFT_CC";
+  const char* env = std::getenv(var);
+  std::string compiler = env != nullptr && *env != '\0' ? env : (cxx ? "g++" : "gcc");
+  Result<Toolchain> t = ToolchainFor(compiler);
+  if (!t.ok() && env != nullptr && *env != '\0')
+    return MakeError(t.error().message + " (from $" + var + ")");
+  return t;
+}
+
+std::vector<std::string> InstrumentCompileFlags(const Toolchain&) { return {"-fsanitize=thread"}; }
+
+std::vector<std::string> InstrumentLinkFlags(const Toolchain& t) {
+  std::vector<std::string> flags = {"-fsanitize=thread"};
+  if (t.family == CompilerFamily::kClang) {
+    // Keep clang's own runtime out; name ours by path so no library search can miss it.
+    flags.push_back("-fno-sanitize-link-runtime");
+    flags.push_back("-Wl,--push-state,--no-as-needed");
+    flags.push_back(t.runtime_dir + "/libweft_rt.so");
+    flags.push_back("-Wl,--pop-state");
+  } else {
+    // gcc adds `-ltsan` itself: this directory's libtsan.so is libweft_rt.so.
+    flags.push_back("-L" + t.runtime_dir + "/gcc");
+  }
+  flags.push_back("-Wl,-rpath," + t.runtime_dir);
+  return flags;
+}
+
+Result<std::vector<std::string>> CompilerCommand(const Toolchain& t,
+                                                 const std::vector<std::string>& args) {
+  bool links = true;
+  for (const std::string& a : args) {
+    if (a == "-static" || a == "-static-pie")
+      return MakeError(a +
+                       " is not supported: weft's runtime (libweft_rt.so) and its shim "
+                       "are shared libraries, and weft runs dynamically linked programs");
+    if (StopsBeforeLinking(a)) links = false;
+  }
+  std::vector<std::string> command = {t.compiler};
+  command.insert(command.end(), args.begin(), args.end());
+  for (const std::string& f : InstrumentCompileFlags(t)) command.push_back(f);
+  if (links) {
+    for (const std::string& f : InstrumentLinkFlags(t))
+      if (f != "-fsanitize=thread") command.push_back(f);
+  }
+  return command;
+}
+
+}  // namespace weft::api
