@@ -27,7 +27,8 @@ struct ThreadNumbers {
   int64_t Dense(int64_t tid) const {
     if (tid < 0 || static_cast<uint64_t>(tid) >= dense.size()) return -1;
     uint32_t d = dense[static_cast<size_t>(tid)];
-    return d == kNoThread ? -1 : d;
+    // NB: both arms int64_t: `d == kNoThread ? -1 : d` is unsigned and gives 4294967295.
+    return d == kNoThread ? int64_t{-1} : int64_t{d};
   }
   size_t count() const { return real.size(); }
 };

@@ -23,18 +23,18 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   config->max_steps = options.max_steps;
   search::ExploreOptions search = options.search;
   search.base = config.value();
-  const std::string& strategy = search.strategy;
   Started(host);
-  Result<search::ExploreResult> result =
-      strategy == "bounded"     ? search::ExploreBounded(search, progress)
-      : strategy == "conflicts" ? search::ExploreConflicts(search, progress)
-                                : search::Explore(search, progress);
+  Result<search::ExploreResult> result = search::Search(search, progress);
   if (!result.ok()) return result.error();
   ExploreSummary summary;
   summary.result = std::move(result.value());
   const search::ExploreResult& r = summary.result;
   summary.runs_per_second = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
-  summary.pct = ComputePctBound(search.pct_depth, r.max_threads, r.pct_steps, r.runs);
+  auto depth = r.args.find("depth"), steps = r.args.find("steps");
+  if (depth != r.args.end() && steps != r.args.end()) {
+    summary.pct =
+        ComputePctBound(static_cast<uint32_t>(depth->second), r.max_threads, steps->second, r.runs);
+  }
   return summary;
 }
 

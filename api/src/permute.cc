@@ -21,10 +21,8 @@ Result<PermuteResult> Permute(const format::Trace& trace, const std::string& pat
   Result<session::RunConfig> prepared = TraceConfig(trace, path, host);
   if (!prepared.ok()) return prepared.error();
   session::RunConfig config = std::move(prepared.value());
-  config.strategy = "guided";
-  config.prefix = options.at;
-  config.forced_tid = static_cast<int>(options.thread);
-  config.tail = "nonpreemptive";
+  config.schedule = session::Schedule::GuidedByTrace(
+      &trace, options.at, static_cast<int>(options.thread), search::Nonpreemptive());
   if (options.timeout_seconds) {
     config.timeout_seconds = *options.timeout_seconds;
   } else if (config.timeout_seconds == 0) {

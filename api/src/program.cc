@@ -79,6 +79,7 @@ Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
   config.env = std::move(env);
   config.shim_path = shim.value();
   config.cpu = host.cpu;
+  config.handle_signals = host.handle_signals;
   return config;
 }
 
@@ -105,14 +106,14 @@ Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::st
   config.executable = program->path;
   for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
   config.shim_path = shim.value();
-  config.seed = h.seed;
-  config.replay_of = &trace;
+  config.schedule = session::Schedule::Replay(&trace);
   config.replay_path = path;
   config.realtime_base_ns = h.realtime_base_ns;
   config.monotonic_base_ns = h.monotonic_base_ns;
   config.timeout_seconds = h.timeout_seconds;
   config.max_steps = h.max_steps;
   config.cpu = host.cpu;
+  config.handle_signals = host.handle_signals;
   config.stack_depth = 0;
   return config;
 }

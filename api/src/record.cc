@@ -9,33 +9,35 @@ namespace weft::api {
 Result<session::RunReport> Record(const RecordOptions& options, const Host& host) {
   Result<session::RunConfig> config = ProgramConfig(options.argv, options.env, host);
   if (!config.ok()) return config.error();
-  config->strategy = "random";
-  config->seed = options.seed;
-  if (options.pct) {
-    uint64_t steps = options.pct_steps;
-    if (steps == 0) {
-      // As explore does: k is the length of a random walk with the (first) seed.
-      session::RunConfig calibration = config.value();
-      calibration.stack_depth = 0;
-      calibration.timeout_seconds = options.timeout_seconds;
-      calibration.max_steps = options.max_steps;
-      calibration.cwd = options.cwd;
-      FILE* devnull = std::fopen("/dev/null", "w");
-      if (devnull != nullptr) {
-        calibration.stdout_fd = fileno(devnull);
-        calibration.stderr_fd = fileno(devnull);
-      }
-      Result<session::RunReport> r = session::RunProgram(calibration);
-      if (devnull != nullptr) std::fclose(devnull);
-      if (!r.ok()) {
-        return MakeError("the random-walk run that learns pct's k failed: " + r.error().message);
-      }
-      steps = std::max<uint64_t>(r->events, 1);
-    }
-    config->strategy = "pct";
-    config->pct_depth = options.pct_depth;
-    config->pct_steps = steps;
+  const search::StrategyInfo& strategy =
+      options.strategy != nullptr ? *options.strategy : search::DefaultStrategy();
+  if (strategy.chooser == nullptr) {
+    return MakeError("strategy " + strategy.name + " is a search, not a schedule for one run");
   }
+  if (Status s = search::CheckArgs(strategy, options.args); !s.ok()) return s.error();
+  search::StrategyArgs args = search::WithDefaults(strategy, options.args);
+  if (!strategy.calibrated.empty() && args.count(strategy.calibrated) == 0) {
+    // As explore does: learned from the length of a random walk with the (first) seed.
+    session::RunConfig calibration = config.value();
+    calibration.schedule = session::Schedule::Search(search::RandomWalk(options.seed));
+    calibration.stack_depth = 0;
+    calibration.timeout_seconds = options.timeout_seconds;
+    calibration.max_steps = options.max_steps;
+    calibration.cwd = options.cwd;
+    FILE* devnull = std::fopen("/dev/null", "w");
+    if (devnull != nullptr) {
+      calibration.stdout_fd = fileno(devnull);
+      calibration.stderr_fd = fileno(devnull);
+    }
+    Result<session::RunReport> r = session::RunProgram(calibration);
+    if (devnull != nullptr) std::fclose(devnull);
+    if (!r.ok()) {
+      return MakeError("the random-walk run that learns " + strategy.name + "'s " +
+                       strategy.calibrated + " failed: " + r.error().message);
+    }
+    args[strategy.calibrated] = std::max<uint64_t>(r->events, 1);
+  }
+  config->schedule = session::Schedule::Search(strategy.chooser(args, options.seed));
   config->stack_depth = options.stack_depth;
   config->timeout_seconds = options.timeout_seconds;
   config->max_steps = options.max_steps;

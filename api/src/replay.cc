@@ -15,7 +15,7 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
   Result<session::RunConfig> prepared = TraceConfig(trace, path, host);
   if (!prepared.ok()) return prepared.error();
   session::RunConfig config = std::move(prepared.value());
-  config.strategy = "replay";
+  config.schedule = session::Schedule::Replay(&trace);
   // The recorded limits hold in the replay too (a run that timed out times out again),
   // unless the caller says otherwise.
   if (options.timeout_seconds) config.timeout_seconds = *options.timeout_seconds;

@@ -165,6 +165,8 @@ std::string DescribeSchedule(const ScheduleSpec& spec) {
   if (spec.prefix != 0) text += ", prefix " + std::to_string(spec.prefix);
   if (spec.forced_tid >= 0) text += ", forced " + ThreadName(spec.forced_tid);
   if (!spec.tail.empty()) text += ", tail " + spec.tail;
+  for (const auto& [name, value] : spec.parameters)
+    text += ", " + name + " " + std::to_string(value);
   return text;
 }
 

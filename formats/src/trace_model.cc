@@ -18,6 +18,8 @@ const char* ScheduleKindName(ScheduleSpec::Kind kind) {
       return "guided";
     case ScheduleSpec::Kind::kPlan:
       return "plan";
+    case ScheduleSpec::Kind::kSearch:
+      return "search";
   }
   return "unknown";
 }

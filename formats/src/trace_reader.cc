@@ -231,6 +231,9 @@ class Reader {
       spec.tail = s.tail();
       spec.forced_tid = s.forced_tid();
       spec.prefix = s.prefix();
+      for (const pb::Schedule::Parameter& p : s.parameters()) {
+        spec.parameters.emplace_back(p.name(), p.value());
+      }
     }
     return Status::Ok();
   }

@@ -55,6 +55,11 @@ void FillHeader(const Header& header, pb::Header* out) {
   schedule->set_tail(spec.tail);
   schedule->set_forced_tid(spec.forced_tid);
   schedule->set_prefix(spec.prefix);
+  for (const auto& [name, value] : spec.parameters) {
+    pb::Schedule::Parameter* p = schedule->add_parameters();
+    p->set_name(name);
+    p->set_value(value);
+  }
 }
 
 void FillOutcome(const Outcome& outcome, pb::Outcome* out) {

@@ -50,7 +50,10 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   } else {
     w.NullField("forced_tid");
   }
-  w.Field("prefix", spec.prefix).EndObject();
+  w.Field("prefix", spec.prefix);
+  w.Key("parameters").BeginObject();
+  for (const auto& [name, value] : spec.parameters) w.Field(name, value);
+  w.EndObject().EndObject();
 
   w.Key("processes").BeginArray();
   for (const Process& p : trace.processes) {

@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "weft/outcome.h"
+#include "weft/strategy_registry.h"
 
 namespace weft::search {
 namespace {
@@ -67,7 +68,7 @@ Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig co
                             const std::string& name) {
   Failure failure;
   failure.run = run;
-  failure.seed = config.seed;
+  failure.seed = config.schedule.strategy.header.seed;
   failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-" + name + ".weft";
   std::string output_path = failure.trace + ".out";
   int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -89,13 +90,22 @@ Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig co
   return failure;
 }
 
+Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgress& progress) {
+  const StrategyInfo& strategy =
+      options.strategy != nullptr ? *options.strategy : DefaultStrategy();
+  if (Status s = CheckArgs(strategy, options.args); !s.ok()) return s.error();
+  return strategy.search(options, progress);
+}
+
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress) {
   if (mkdir(options.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
     return MakeError("cannot create the output directory '" + options.out_dir +
                      "': " + std::strerror(errno));
   }
-  if (options.strategy != "random" && options.strategy != "pct") {
-    return MakeError("unknown strategy '" + options.strategy + "' for explore");
+  const StrategyInfo& strategy =
+      options.strategy != nullptr ? *options.strategy : DefaultStrategy();
+  if (strategy.chooser == nullptr) {
+    return MakeError("strategy " + strategy.name + " is not a seeded search");
   }
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   if (devnull < 0) return MakeError("cannot open /dev/null");
@@ -108,12 +118,12 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   base.trace_path.clear();
   base.stdout_fd = devnull;
   base.stderr_fd = devnull;
-  if (options.strategy == "pct") {
-    // PCT needs k, the number of steps of a run: learned from one calibration run (the
-    // first seed under a random walk), so that results do not depend on -j.
+  result.args = WithDefaults(strategy, options.args);
+  if (!strategy.calibrated.empty() && result.args.count(strategy.calibrated) == 0) {
+    // A parameter learned from the length of one run (pct's k): from one calibration run
+    // (the first seed under a random walk), so that results do not depend on -j.
     session::RunConfig calibration = base;
-    calibration.strategy = "random";
-    calibration.seed = options.first_seed;
+    calibration.schedule = session::Schedule::Search(RandomWalk(options.first_seed));
     calibration.cpu = cpus[0];
     Result<session::RunReport> r = session::RunProgram(calibration);
     if (!r.ok()) {
@@ -124,12 +134,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       close(devnull);
       return MakeError("weft's shim never took control of '" + base.executable + "'");
     }
-    result.pct_steps = std::max<uint64_t>(r->events, 1);
-    base.strategy = "pct";
-    base.pct_depth = options.pct_depth;
-    base.pct_steps = result.pct_steps;
-  } else {
-    base.strategy = "random";
+    result.args[strategy.calibrated] = std::max<uint64_t>(r->events, 1);
   }
 
   std::vector<Slot> slots(options.runs);
@@ -145,7 +150,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       uint64_t i = next.fetch_add(1);
       if (i >= options.runs || i > stop_after.load() || interrupted.load() != 0) return;
       session::RunConfig config = base;
-      config.seed = options.first_seed + i;
+      const uint64_t seed = options.first_seed + i;
+      config.schedule = session::Schedule::Search(strategy.chooser(result.args, seed));
       config.cpu = cpu;
       Slot slot;
       Result<session::RunReport> report = session::RunProgram(config);
@@ -165,8 +171,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       } else {
         slot.report = std::move(report.value());
         if (slot.report.failed()) {
-          Result<Failure> saved = SaveFailure(options, config, slot.report, i + 1,
-                                              "seed" + std::to_string(config.seed));
+          Result<Failure> saved =
+              SaveFailure(options, config, slot.report, i + 1, "seed" + std::to_string(seed));
           if (!saved.ok()) {
             slot.error = saved.error().message;
           } else {
@@ -187,7 +193,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       std::lock_guard<std::mutex> lock(mu);
       slot.done = true;
       uint64_t done = finished.fetch_add(1) + 1;
-      if (progress && slot.error.empty()) progress(done, config.seed, slot.report);
+      if (progress && slot.error.empty()) progress(done, seed, slot.report);
       slots[i] = std::move(slot);
     }
   };

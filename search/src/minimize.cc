@@ -8,6 +8,7 @@
 
 #include "weft/outcome.h"
 #include "weft/schedule_stats.h"
+#include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
 
 namespace weft::search {
@@ -51,7 +52,7 @@ bool IsPreemption(const std::vector<session::Decision>& decisions, const session
 }  // namespace
 
 Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizeProgress& progress) {
-  const format::Trace* trace = options.base.replay_of;
+  const format::Trace* trace = options.base.schedule.trace;
   if (trace == nullptr) return MakeError("minimize needs the trace to shrink");
   if (!trace->has_outcome) {
     return MakeError("the trace has no outcome (an interrupted recording): nothing to keep");
@@ -74,7 +75,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   MinimizeResult result;
   // The starting point: the recorded schedule, replayed exactly, with its decisions.
   session::RunConfig first = quiet;
-  first.strategy = "replay";
+  first.schedule = session::Schedule::Replay(trace);
   Result<session::RunReport> start = session::RunProgram(first);
   ++result.runs;
   if (!start.ok()) return start.error();
@@ -92,13 +93,9 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   result.events_before = best.size();
 
   session::RunConfig guided = quiet;
-  guided.strategy = "guided";
-  guided.replay_of = nullptr;
-  guided.tail = "nonpreemptive";
   auto try_plan = [&](const std::vector<session::PlanStep>& plan)
       -> std::optional<std::vector<session::Decision>> {
-    guided.plan = plan;
-    guided.schedule.clear();
+    guided.schedule = session::Schedule::Plan(plan, Nonpreemptive());
     Result<session::RunReport> r = session::RunProgram(guided);
     ++result.runs;
     if (!r.ok() || !analysis::SameFailure(r->outcome, trace->outcome)) return std::nullopt;
@@ -144,12 +141,9 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
 
   // Write the result: the best schedule again, with stacks and a trace.
   session::RunConfig final_run = options.base;
-  final_run.strategy = "guided";
-  final_run.replay_of = nullptr;
-  final_run.tail = "nonpreemptive";
-  final_run.plan = plan;
-  final_run.schedule.clear();
-  if (!again) final_run.schedule = best;  // the plan never reproduced: keep the original
+  // The plan; if it never reproduced, the original decisions.
+  final_run.schedule = again ? session::Schedule::Plan(plan, Nonpreemptive())
+                             : session::Schedule::Guided(best, Nonpreemptive());
   final_run.stack_depth = 32;
   final_run.trace_path = options.output;
   final_run.record_decisions = true;
@@ -173,8 +167,7 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   Result<format::Trace> out = format::ReadTrace(options.output);
   if (!out.ok()) return out.error();
   session::RunConfig check = quiet;
-  check.strategy = "replay";
-  check.replay_of = &out.value();
+  check.schedule = session::Schedule::Replay(&out.value());
   check.record_decisions = false;
   Result<session::RunReport> replayed = session::RunProgram(check);
   ++result.runs;

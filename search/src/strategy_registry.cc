@@ -1,6 +1,53 @@
 #include "weft/strategy_registry.h"
 
+#include <algorithm>
+
+#include "weft/sched/strategies.h"
+
 namespace weft::search {
+namespace {
+
+using K = format::ScheduleSpec::Kind;
+
+uint64_t ArgOf(const StrategyArgs& args, const std::string& name) {
+  auto it = args.find(name);
+  return it == args.end() ? 0 : it->second;
+}
+
+session::Strategy Random(const StrategyArgs&, uint64_t seed) { return RandomWalk(seed); }
+
+session::Strategy Pct(const StrategyArgs& args, uint64_t seed) {
+  sched::PctChooser::Params p;
+  p.seed = seed;
+  p.depth = static_cast<uint32_t>(ArgOf(args, "depth"));
+  p.steps = ArgOf(args, "steps");
+  session::Strategy s;
+  s.name = "pct";
+  s.spec = sched::MakeStrategySpec<sched::PctChooser>(p);
+  s.header.kind = K::kPct;
+  s.header.seed = seed;
+  s.header.pct_depth = p.depth;
+  s.header.pct_steps = p.steps;
+  return s;
+}
+
+}  // namespace
+
+session::Strategy Nonpreemptive() {
+  session::Strategy s;
+  s.name = "nonpreemptive";
+  s.spec = sched::MakeStrategySpec<sched::NonpreemptiveChooser>({});
+  return s;
+}
+
+session::Strategy RandomWalk(uint64_t seed) {
+  session::Strategy s;
+  s.name = "random";
+  s.spec = sched::MakeStrategySpec<sched::RandomChooser>({seed});
+  s.header.kind = K::kRandom;
+  s.header.seed = seed;
+  return s;
+}
 
 const std::vector<StrategyInfo>& StrategyRegistry() {
   static const std::vector<StrategyInfo> kStrategies = {
@@ -8,19 +55,31 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        true,
        "uniform among the threads that can run, at every decision",
        "none: a clean search only says that these seeds did not fail",
-       {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"}}},
+       {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"}},
+       Explore,
+       Random,
+       ""},
       {"pct",
        false,
        "PCT: random thread priorities, d-1 priority change points (finds a bug of depth <= d "
        "with probability >= 1/(n*k^(d-1)) per run)",
        "probabilistic: after a clean search, the chance that a bug of depth <= d was missed",
        {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"},
-        {"depth", "uint", "3", "pct: cover bugs of depth 1..D (1 to 17)", "D"}}},
+        {"depth", "uint", "3", "pct: cover bugs of depth 1..D (1 to 17)", "D", 1, 17},
+        {"steps", "uint", "",
+         "pct: k, the steps of a run (default: learned from a random walk with the first seed)",
+         "K", 1}},
+       Explore,
+       Pct,
+       "steps"},
       {"bounded",
        false,
        "depth-first search over every schedule with at most C preemptions",
        "complete: every schedule with at most C preemptions was run (said only when it is true)",
-       {{"preemptions", "uint", "2", "bounded: the preemption bound", "C"}}},
+       {{"preemptions", "uint", "2", "bounded: the preemption bound", "C"}},
+       ExploreBounded,
+       nullptr,
+       ""},
       {"conflicts",
        false,
        "from a first run, reverse each conflicting pair (replay the prefix, let the other "
@@ -28,9 +87,19 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        "complete: every reversal of every conflicting pair reachable from the first run was "
        "tried",
        {{"seed", "uint", "1", "conflicts: seed of the first run (without --from)", "S"},
-        {"from", "path", "", "conflicts: start from this recorded run", "TRACE"}}},
+        {"from", "path", "", "conflicts: start from this recorded run", "TRACE"}},
+       ExploreConflicts,
+       nullptr,
+       ""},
   };
   return kStrategies;
+}
+
+const StrategyInfo& DefaultStrategy() {
+  for (const StrategyInfo& s : StrategyRegistry()) {
+    if (s.is_default) return s;
+  }
+  return StrategyRegistry().front();
 }
 
 const StrategyInfo* FindStrategy(const std::string& name) {
@@ -44,6 +113,32 @@ std::string StrategyNames() {
   std::string names;
   for (const StrategyInfo& s : StrategyRegistry()) names += (names.empty() ? "" : ", ") + s.name;
   return names;
+}
+
+StrategyArgs WithDefaults(const StrategyInfo& strategy, StrategyArgs args) {
+  for (const StrategyParameter& p : strategy.parameters) {
+    if (p.type != "uint" || p.default_value.empty() || args.count(p.name) != 0) continue;
+    args[p.name] = std::stoull(p.default_value);
+  }
+  return args;
+}
+
+Status CheckArgs(const StrategyInfo& strategy, const StrategyArgs& args) {
+  for (const auto& [name, value] : args) {
+    auto p = std::find_if(strategy.parameters.begin(), strategy.parameters.end(),
+                          [&](const StrategyParameter& q) { return q.name == name; });
+    if (p == strategy.parameters.end() || p->type != "uint") {
+      return MakeError("--" + name + " is not a parameter of strategy " + strategy.name);
+    }
+    if (value < p->min || value > p->max) {
+      if (p->max == UINT64_MAX) {
+        return MakeError("--" + name + " must be at least " + std::to_string(p->min));
+      }
+      return MakeError("--" + name + " must be between " + std::to_string(p->min) + " and " +
+                       std::to_string(p->max));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace weft::search

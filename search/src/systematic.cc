@@ -18,6 +18,7 @@
 #include "weft/conflicts.h"
 #include "weft/explorer.h"
 #include "weft/schedule_stats.h"
+#include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
 
 namespace weft::search {
@@ -74,7 +75,7 @@ class Searcher {
     result_.total_events += report->events;
     result_.max_threads = std::max(result_.max_threads, report->threads);
     schedules_.insert(report->event_digest);
-    if (progress_) progress_(result_.runs, config.seed, report.value());
+    if (progress_) progress_(result_.runs, config.schedule.strategy.header.seed, report.value());
     if (report->failed()) {
       Result<Failure> saved = SaveFailure(options_, config, report.value(), result_.runs,
                                           label_ + "-run" + std::to_string(result_.runs));
@@ -87,13 +88,11 @@ class Searcher {
 
   session::RunConfig Guided(const std::vector<session::Decision>& prefix, uint16_t choice) {
     session::RunConfig c = base_;
-    c.strategy = "guided";
-    c.replay_of = nullptr;
-    c.tail = "nonpreemptive";
-    c.schedule = prefix;
+    std::vector<session::Decision> script = prefix;
     session::Decision d;
     d.tid = choice;
-    c.schedule.push_back(d);
+    script.push_back(d);
+    c.schedule = session::Schedule::Guided(std::move(script), Nonpreemptive());
     return c;
   }
 
@@ -127,10 +126,10 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
   if (!st.ok()) return st.error();
 
   // The first schedule: no preemptions at all.
+  const uint64_t bound = WithDefaults(*FindStrategy("bounded"), options.args)["preemptions"];
+  search.result().args = {{"preemptions", bound}};
   session::RunConfig first = search.base();
-  first.strategy = "guided";
-  first.replay_of = nullptr;
-  first.tail = "nonpreemptive";
+  first.schedule = session::Schedule::Guided({}, Nonpreemptive());
   Result<session::RunReport> root = search.Run(first);
   if (!root.ok())
     return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
@@ -155,7 +154,7 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
       for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
         if (!d.IsEnabled(t) || t == d.tid) continue;
         bool preempts = analysis::IsPreemption(d.current, t, d.IsEnabled(d.current));
-        if (before + (preempts ? 1 : 0) > options.preemption_bound) continue;
+        if (before + (preempts ? 1 : 0) > bound) continue;
         if (!search.budget_left()) {
           exhausted = true;
           break;
@@ -214,12 +213,10 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
 
   session::RunConfig first = search.base();
   if (options.from != nullptr) {
-    first.strategy = "replay";
-    first.replay_of = options.from;
+    first.schedule = session::Schedule::Replay(options.from);
     first.replay_path = options.from_path;
   } else {
-    first.strategy = "random";
-    first.seed = options.first_seed;
+    first.schedule = session::Schedule::Search(RandomWalk(options.first_seed));
   }
   auto root = run_traced(first);
   if (!root.ok())
@@ -232,11 +229,30 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
   std::deque<Pending> queue;
   queue.push_back({std::move(root->first.decisions), std::move(root->second)});
   std::set<std::pair<std::vector<uint16_t>, uint16_t>> tried;  // (prefix threads, choice)
+  bool skipped = false;  // a reversal was left untried for want of budget
   while (!queue.empty() && search.budget_left() && !search.stop()) {
     Pending run = std::move(queue.front());
     queue.pop_front();
+    // Runs the run's first `at` decisions, then `choice`, unless that schedule was tried.
+    auto reverse = [&](uint64_t at, uint16_t choice) -> Status {
+      std::vector<uint16_t> key;
+      key.reserve(at);
+      for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
+      if (tried.count({key, choice}) != 0) return Status::Ok();  // never the same twice
+      if (!search.budget_left()) {
+        skipped = true;  // a reversal left untried: the search is not complete
+        return Status::Ok();
+      }
+      tried.insert({key, choice});
+      std::vector<session::Decision> prefix(run.decisions.begin(),
+                                            run.decisions.begin() + static_cast<long>(at));
+      auto next = run_traced(search.Guided(prefix, choice));
+      if (!next.ok()) return next.error();
+      queue.push_back({std::move(next->first.decisions), std::move(next->second)});
+      return Status::Ok();
+    };
     for (const analysis::Conflict& c : analysis::FindConflicts(run.trace)) {
-      if (!search.budget_left() || search.stop()) break;
+      if (search.stop()) break;
       uint64_t at = c.reversal;
       if (at >= run.decisions.size()) continue;
       const session::Decision& d = run.decisions[at];
@@ -252,22 +268,37 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
         }
       }
       for (uint16_t choice : choices) {
-        if (!search.budget_left() || search.stop()) break;
-        std::vector<uint16_t> key;
-        key.reserve(at);
-        for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
-        if (!tried.insert({key, choice}).second) continue;  // never the same schedule twice
-        std::vector<session::Decision> prefix(run.decisions.begin(),
-                                              run.decisions.begin() + static_cast<long>(at));
-        auto next = run_traced(search.Guided(prefix, choice));
-        if (!next.ok())
-          return search.interrupted() ? Result<ExploreResult>(search.Finish()) : next.error();
-        queue.push_back({std::move(next->first.decisions), std::move(next->second)});
+        if (search.stop()) break;
+        if (Status st = reverse(at, choice); !st.ok()) {
+          if (search.interrupted()) return search.Finish();
+          return st.error();
+        }
+      }
+    }
+    // A thread that could run at a decision but whose next operation never ran before the
+    // run ended (it never started, or the program exited first): that operation is not in
+    // the trace, so no pair names it, and it may conflict with anything after. Run it at
+    // the first decision where it waited with it; its events then pair in that run.
+    uint32_t threads = 0;
+    for (const session::Decision& d : run.decisions) threads = std::max(threads, d.EnabledEnd());
+    std::vector<int64_t> last(threads, -1);
+    for (uint64_t i = 0; i < run.decisions.size(); ++i) {
+      if (run.decisions[i].tid < threads) last[run.decisions[i].tid] = static_cast<int64_t>(i);
+    }
+    for (uint32_t u = 0; u < threads && !search.stop(); ++u) {
+      for (uint64_t i = static_cast<uint64_t>(last[u] + 1); i < run.decisions.size(); ++i) {
+        if (!run.decisions[i].IsEnabled(u)) continue;
+        if (Status st = reverse(i, static_cast<uint16_t>(u)); !st.ok()) {
+          if (search.interrupted()) return search.Finish();
+          return st.error();
+        }
+        break;
       }
     }
   }
   ExploreResult result = search.Finish();
-  result.complete = queue.empty() && result.failures.empty();
+  // NB: complete only if every candidate of every run was run (none skipped for budget).
+  result.complete = queue.empty() && !skipped && result.failures.empty();
   return result;
 }
 

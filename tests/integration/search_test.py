@@ -94,6 +94,49 @@ class SearchTest(unittest.TestCase):
             with self.subTest(program=name):
                 self.check_found(name, "conflicts", 30, kind)
 
+    def unstarted_trace(self):
+        """A recorded run of unstarted_racy in which the reader (T1, created first) never
+        ran and the counter (T2, created after it) did: PCT of depth 1 keeps the
+        lowest-priority thread waiting while the others can run."""
+        for seed in range(1, 200):
+            path = os.path.join(self.dir, "unstarted-%d.weft" % seed)
+            code, rec, err = weft("record", "--json", "--strategy", "pct", "--depth", 1,
+                                  "--seed", seed, "-o", path, "--", program("unstarted_racy"))
+            self.assertEqual(code, 0, err)
+            if rec["exit_code"] != 0:
+                continue
+            _, shown, err = weft("show", "--json", path)
+            tids = {e["tid"] for e in shown["events"]}
+            if 1 not in tids and 2 in tids:
+                return path
+        self.fail("no seed of pct depth 1 left the reader unstarted and ran the counter")
+
+    def test_conflicts_of_a_trace_with_an_unstarted_thread(self):
+        # An earlier-created thread without events before one with events: weft conflicts
+        # once crashed with SIGSEGV on such a trace.
+        trace = self.unstarted_trace()
+        code, data, err = weft("conflicts", "--json", trace)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(data["count"], len(data["conflicts"]))
+        self.assertTrue(all(c["first"]["tid"] != 1 and c["second"]["tid"] != 1
+                            for c in data["conflicts"]), data)
+
+    def test_conflicts_search_tries_a_pending_operation(self):
+        # The reader's first operation never ran in the recorded run, so no pair names it:
+        # the search must still try it, and find the bug a random walk finds, rather than
+        # call the search complete.
+        random = self.explore("unstarted_racy", "random", 100)
+        self.assertIsNotNone(random["first_failure_run"], "random found nothing in 100 runs")
+        trace = self.unstarted_trace()
+        out = os.path.join(self.dir, "unstarted-conflicts")
+        code, data, err = weft("explore", "--strategy", "conflicts", "--from", trace,
+                               "--runs", 100, "-o", out, "--json", "--timeout", 20, "--",
+                               program("unstarted_racy"), timeout=600)
+        self.assertEqual(code, 1, err)
+        self.assertFalse(data["complete"], data)
+        self.assertIsNotNone(data["first_failure_run"], data)
+        self.assertIn("reader saw no config", open(data["failures"][0]["trace"] + ".out").read())
+
     def test_pct_beats_random_on_the_deep_ordering_bug(self):
         firsts = []
         for seed in (1, 11, 21, 31, 41):

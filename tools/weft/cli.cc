@@ -115,6 +115,7 @@ int Fail(const std::string& command, const std::string& message) {
 api::Host CliHost() {
   api::Host host;
   host.cpu = PickCpu();
+  host.handle_signals = true;  // Ctrl-C ends a search after its current run
   host.note = [](const std::string& text) { Say(text); };
   return host;
 }

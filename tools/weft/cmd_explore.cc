@@ -181,7 +181,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
   if (args.Flag("--list-strategies")) return ListStrategies(args.Flag("--json"));
   search::ExploreOptions options;
-  std::string strategy = "random";
+  std::string strategy = search::DefaultStrategy().name;
   options.out_dir = "weft-explore";
   double timeout = 10;
   uint64_t max_steps = 1000000;
@@ -191,13 +191,19 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--output", &options.out_dir, "-o");
   args.Double("--timeout", &timeout);
   args.Uint("--max-steps", &max_steps);
-  uint64_t depth = 3;
-  args.Uint("--depth", &depth);
+  // Every uint parameter of the registry but the common --seed, as given.
+  search::StrategyArgs given;
+  for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+    for (const search::StrategyParameter& p : s.parameters) {
+      uint64_t value = 0;
+      if (p.type == "uint" && p.name != "seed" && args.Uint("--" + p.name, &value)) {
+        given[p.name] = value;
+      }
+    }
+  }
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t jobs = ncpu > 0 ? static_cast<uint64_t>(ncpu) : 1;
   args.Uint("--jobs", &jobs, "-j");
-  uint64_t preemptions = 2;
-  args.Uint("--preemptions", &preemptions);
   std::string from_path;
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
@@ -210,14 +216,31 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
   }
-  if (search::FindStrategy(strategy) == nullptr) {
+  const search::StrategyInfo* info = search::FindStrategy(strategy);
+  if (info == nullptr) {
     return Fail("explore", "unknown strategy '" + strategy + "' (known: " +
                                search::StrategyNames() + "; see weft explore --list-strategies)");
   }
-  if (!from_path.empty() && strategy != "conflicts") {
-    return Fail("explore", "--from goes with --strategy conflicts");
+  auto has = [](const search::StrategyInfo& s, const std::string& name) {
+    return std::any_of(s.parameters.begin(), s.parameters.end(),
+                       [&](const search::StrategyParameter& p) { return p.name == name; });
+  };
+  // A parameter of another strategy is a mistake: say which strategies take it.
+  for (const std::string& name : [&] {
+         std::vector<std::string> names;
+         for (const auto& [n, v] : given) names.push_back(n);
+         if (!from_path.empty()) names.push_back("from");
+         return names;
+       }()) {
+    if (has(*info, name)) continue;
+    std::string takers;
+    for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+      if (has(s, name)) takers += (takers.empty() ? "" : " or ") + s.name;
+    }
+    return Fail("explore", "--" + name + " goes with --strategy " + takers);
   }
-  options.preemption_bound = static_cast<uint32_t>(preemptions);
+  if (Status s = search::CheckArgs(*info, given); !s.ok())
+    return Fail("explore", s.error().message);
   std::optional<format::Trace> from;
   if (!from_path.empty()) {
     Result<format::Trace> t = format::ReadTrace(from_path);
@@ -226,9 +249,13 @@ int RunExplore(const std::vector<std::string>& argv) {
     options.from = &*from;
     options.from_path = from_path;
   }
-  if (depth < 1 || depth > 17) return Fail("explore", "--depth must be between 1 and 17");
-  options.strategy = strategy;
-  options.pct_depth = static_cast<uint32_t>(depth);
+  options.strategy = info;
+  options.args = given;
+  const search::StrategyArgs with_defaults = search::WithDefaults(*info, given);
+  auto arg = [&](const char* name) -> uint64_t {
+    auto it = with_defaults.find(name);
+    return it == with_defaults.end() ? 0 : it->second;
+  };
   options.jobs = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(jobs, 64)));
 
   bool tty = isatty(STDERR_FILENO) != 0;
@@ -240,7 +267,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     if (!json) {
       Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
           " runs, strategy " + strategy +
-          (strategy == "pct" ? " (depth " + std::to_string(depth) + ")" : "") + ", seeds " +
+          (strategy == "pct" ? " (depth " + std::to_string(arg("depth")) + ")" : "") + ", seeds " +
           std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) +
           " at a time");
     }
@@ -327,7 +354,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("complete", r.complete);
     w.Field("interrupted", r.interrupted_by != 0);
     if (strategy == "bounded")
-      w.Field("preemption_bound", preemptions);
+      w.Field("preemption_bound", arg("preemptions"));
     else
       w.NullField("preemption_bound");
     w.Field("jobs", static_cast<uint64_t>(options.jobs));
@@ -336,8 +363,8 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.EndObject();
     if (strategy == "pct") {
       w.Key("pct").BeginObject();
-      w.Field("depth", static_cast<uint64_t>(options.pct_depth));
-      w.Field("steps", r.pct_steps);
+      w.Field("depth", arg("depth"));
+      w.Field("steps", r.args.count("steps") != 0 ? r.args.at("steps") : 0);
       w.Field("threads", static_cast<uint64_t>(r.max_threads));
       w.Field("per_run_probability", bound.per_run);
       w.Field("missed_probability", r.failures.empty() ? bound.missed : 0.0);
@@ -361,10 +388,11 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (strategy == "pct") {
     char line[300];
     std::snprintf(line, sizeof(line),
-                  "pct: n = %u threads, k = %llu steps, depth <= %u: each run hits a given bug of "
-                  "that depth with probability >= %.3g",
-                  r.max_threads, static_cast<unsigned long long>(r.pct_steps), options.pct_depth,
-                  bound.per_run);
+                  "pct: n = %u threads, k = %llu steps, depth <= %llu: each run hits a given bug "
+                  "of that depth with probability >= %.3g",
+                  r.max_threads,
+                  static_cast<unsigned long long>(r.args.count("steps") ? r.args.at("steps") : 0),
+                  static_cast<unsigned long long>(arg("depth")), bound.per_run);
     Say(line);
   }
   if (strategy == "conflicts" && r.complete) {
@@ -372,10 +400,10 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
   if (strategy == "bounded") {
     Say(r.complete ? "complete: all " + std::to_string(r.runs) + " schedules with at most " +
-                         std::to_string(preemptions) + " preemptions were run"
+                         std::to_string(arg("preemptions")) + " preemptions were run"
                    : "not complete: the search stopped before covering every schedule with at "
                      "most " +
-                         std::to_string(preemptions) + " preemptions");
+                         std::to_string(arg("preemptions")) + " preemptions");
   }
   if (r.failures.empty()) {
     if (r.interrupted_by != 0) return 128 + r.interrupted_by;
@@ -383,8 +411,9 @@ int RunExplore(const std::vector<std::string>& argv) {
     if (strategy == "pct") {
       char line[200];
       std::snprintf(line, sizeof(line),
-                    "a bug of depth <= %u was missed by all %llu runs with probability <= %.3g",
-                    options.pct_depth, static_cast<unsigned long long>(r.runs), bound.missed);
+                    "a bug of depth <= %llu was missed by all %llu runs with probability <= %.3g",
+                    static_cast<unsigned long long>(arg("depth")),
+                    static_cast<unsigned long long>(r.runs), bound.missed);
       Say(line);
     }
     return kExitOk;

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "weft/json.h"
 #include "weft/render.h"
+#include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
 
 namespace weft::cli {
@@ -44,9 +45,20 @@ and 2 when it could not record.
 }  // namespace
 
 int RunRecord(const std::vector<std::string>& argv) {
-  Args args(argv, true,
-            {"-o", "--output", "--strategy", "--seed", "--timeout", "--max-steps", "--stack-depth",
-             "--depth", "--steps"});
+  std::vector<std::string> value_options = {"-o",        "--output",    "--strategy",   "--seed",
+                                            "--timeout", "--max-steps", "--stack-depth"};
+  // The parameters of the strategies a single run can follow (the registry's choosers).
+  std::vector<std::string> parameters;
+  for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+    if (s.chooser == nullptr) continue;
+    for (const search::StrategyParameter& p : s.parameters) {
+      if (p.type != "uint" || p.name == "seed") continue;
+      if (std::find(parameters.begin(), parameters.end(), p.name) != parameters.end()) continue;
+      parameters.push_back(p.name);
+      value_options.push_back("--" + p.name);
+    }
+  }
+  Args args(argv, true, value_options);
   if (args.Flag("--help") || args.Flag("-h")) {
     std::fputs(kUsage, stdout);
     return kExitOk;
@@ -57,9 +69,11 @@ int RunRecord(const std::vector<std::string>& argv) {
   bool have_seed = args.Uint("--seed", &seed);
   args.Value("--output", &output, "-o");
   args.Value("--strategy", &strategy);
-  uint64_t pct_depth = 3, pct_steps = 0;
-  bool have_depth = args.Uint("--depth", &pct_depth);
-  bool have_steps = args.Uint("--steps", &pct_steps);
+  search::StrategyArgs strategy_args;
+  for (const std::string& name : parameters) {
+    uint64_t value = 0;
+    if (args.Uint("--" + name, &value)) strategy_args[name] = value;
+  }
   args.Double("--timeout", &timeout);
   args.Uint("--max-steps", &max_steps);
   args.Uint("--stack-depth", &depth);
@@ -70,14 +84,17 @@ int RunRecord(const std::vector<std::string>& argv) {
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
   }
-  if (strategy != "random" && strategy != "pct") {
-    return Fail("record", "unknown strategy '" + strategy + "' (record supports: random, pct)");
+  const search::StrategyInfo* info = search::FindStrategy(strategy);
+  if (info == nullptr || info->chooser == nullptr) {
+    std::string seeded;
+    for (const search::StrategyInfo& s : search::StrategyRegistry()) {
+      if (s.chooser != nullptr) seeded += (seeded.empty() ? "" : ", ") + s.name;
+    }
+    return Fail("record", "unknown strategy '" + strategy + "' (record supports: " + seeded + ")");
   }
-  if ((have_depth || have_steps) && strategy != "pct") {
-    return Fail("record", "--depth and --steps go with --strategy pct");
+  if (Status s = search::CheckArgs(*info, strategy_args); !s.ok()) {
+    return Fail("record", s.error().message);
   }
-  if (pct_depth < 1 || pct_depth > 17) return Fail("record", "--depth must be between 1 and 17");
-  if (have_steps && pct_steps == 0) return Fail("record", "--steps must be at least 1");
   if (!have_seed) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -95,21 +112,20 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.env = api::CurrentEnvironment();
   options.trace_path = output;
   options.seed = seed;
-  options.pct = strategy == "pct";
-  options.pct_depth = static_cast<uint32_t>(pct_depth);
-  options.pct_steps = have_steps ? pct_steps : 0;
+  options.strategy = info;
+  options.args = strategy_args;
   options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
   options.timeout_seconds = timeout;
   options.max_steps = max_steps;
   api::Host host = CliHost();
   host.started = [&] {
     if (!json) {
+      std::string given;
+      for (const auto& [name, value] : search::WithDefaults(*info, strategy_args)) {
+        if (name != "seed") given += ", " + name + " " + std::to_string(value);
+      }
       Say("recording " + ShellQuote(args.program()[0]) + " (strategy " + strategy + ", seed " +
-          std::to_string(seed) +
-          (strategy == "pct" ? ", depth " + std::to_string(pct_depth) +
-                                   (have_steps ? ", k = " + std::to_string(pct_steps) : "")
-                             : "") +
-          ")");
+          std::to_string(seed) + given + ")");
     }
   };
   Result<session::RunReport> report = api::Record(options, host);

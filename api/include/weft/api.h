@@ -4,8 +4,9 @@
 //
 // No process-global side effects: nothing here changes the caller's working directory (a
 // recorded program runs in its own through the launcher), installs signal handlers of its
-// own, or changes CPU affinity, unless an option asks (Host::cpu pins the *program*). What
-// the launcher does while a program runs is documented at launcher::Run.
+// own, or changes CPU affinity, unless an option asks (Host::cpu pins the *program*;
+// Host::handle_signals installs the launcher's handlers during each run). What the
+// launcher does while a program runs is documented at launcher::Run.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "weft/minimize.h"
 #include "weft/result.h"
 #include "weft/run.h"
+#include "weft/strategy_registry.h"
 #include "weft/trace.h"
 
 namespace weft::api {
@@ -28,6 +30,12 @@ struct Host {
   // >= 0: pin the controlled program to this CPU (the CLI passes the CPU it runs on);
   // -1: leave the program's affinity alone.
   int cpu = -1;
+  // true: during each run of a program, the launcher's SIGCHLD/SIGINT/SIGTERM/SIGHUP
+  // handlers are installed (a Ctrl-C stops the search after the current run, the previous
+  // dispositions come back after it; see launcher::Run). false (the default): no
+  // disposition is touched; signals are the caller's to handle (SIGCHLD must not be
+  // SIG_IGN), and RunReport::interrupted_by stays 0.
+  bool handle_signals = false;
   // Receives what the user should know that is not an error (one sentence each, e.g. "the
   // recorded working directory /x is gone; running in the current one"); may be empty.
   std::function<void(const std::string&)> note;
@@ -44,14 +52,14 @@ Result<std::string> FindShim();
 std::vector<std::string> CurrentEnvironment();
 
 // A RunConfig for the program `argv` (resolved and checked) with the environment `env`
-// ("K=V"), the shim and the host's CPU; strategy and seed are left to the caller.
+// ("K=V"), the shim and the host's CPU; the schedule is left to the caller.
 Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
                                          std::vector<std::string> env, const Host& host);
 
 // A RunConfig that runs the program of a recorded trace again as it was recorded: same
 // executable, arguments, environment, working directory (the program's: weft's own is left
-// alone), virtual clock bases and limits, replay_of = `trace`. The strategy is left to the
-// caller. `trace` must outlive the config.
+// alone), virtual clock bases and limits, and a schedule that replays `trace` (callers
+// that change the schedule set their own). `trace` must outlive the config.
 Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::string& path,
                                        const Host& host);
 
@@ -66,14 +74,15 @@ struct RecordOptions {
   std::string cwd;                // its working directory ("" = the caller's)
   std::string trace_path;         // where the trace goes
   uint64_t seed = 0;              // of the strategy
-  bool pct = false;               // PCT instead of the random walk
-  uint32_t pct_depth = 3;         // pct: bugs of depth 1..pct_depth
-  uint64_t pct_steps = 0;         // pct: k; 0 = learned from a random walk with `seed` (as
-                                  // explore learns it from its first seed)
-  uint32_t stack_depth = 32;      // frames per event; 0 = no stacks
-  double timeout_seconds = 0;     // 0 = none
-  uint64_t max_steps = 0;         // 0 = unlimited
-  int stdout_fd = -1;             // the program's output: -1 = inherit
+  // A seeded strategy of the registry (one with a chooser); nullptr = the default (random).
+  const search::StrategyInfo* strategy = nullptr;
+  // Its parameters; one it learns (pct's "steps", k) is learned, when absent, from a random
+  // walk with `seed`, as explore learns it from its first seed.
+  search::StrategyArgs args;
+  uint32_t stack_depth = 32;   // frames per event; 0 = no stacks
+  double timeout_seconds = 0;  // 0 = none
+  uint64_t max_steps = 0;      // 0 = unlimited
+  int stdout_fd = -1;          // the program's output: -1 = inherit
   int stderr_fd = -1;
 };
 
@@ -140,8 +149,8 @@ struct ExploreSummary {
   PctBound pct;                // pct: the bound of this search
 };
 
-// Runs the search named by options.search.strategy ("random", "pct", "bounded",
-// "conflicts"); `progress` is called after every run.
+// Runs the search of options.search.strategy (the registry's default when null);
+// `progress` is called after every run.
 Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
                                const search::ExploreProgress& progress = {});
 

@@ -52,7 +52,7 @@ enum class Mode : uint32_t { kControlled = 1 };
 
 // How a run was scheduled, with every parameter needed to run it again.
 struct ScheduleSpec {
-  enum class Kind : uint8_t { kUnspecified, kRandom, kPct, kReplay, kGuided, kPlan };
+  enum class Kind : uint8_t { kUnspecified, kRandom, kPct, kReplay, kGuided, kPlan, kSearch };
   Kind kind = Kind::kUnspecified;
   uint64_t seed = 0;
   uint32_t pct_depth = 0;
@@ -60,6 +60,9 @@ struct ScheduleSpec {
   std::string tail;
   int32_t forced_tid = -1;
   uint64_t prefix = 0;
+  // kSearch (and a tail without fields of its own): the strategy's parameters by name, in
+  // the order the strategy lists them (the seed is `seed`).
+  std::vector<std::pair<std::string, uint64_t>> parameters;
   bool operator==(const ScheduleSpec&) const = default;
 };
 

@@ -79,7 +79,17 @@ Result<RunResult> Run(const SpawnOptions& options) {
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(options.env);
 
-  internal::RunSignals signals;
+  if (!options.handle_signals) {
+    struct sigaction chld = {};
+    if (sigaction(SIGCHLD, nullptr, &chld) == 0 && !(chld.sa_flags & SA_SIGINFO) &&
+        chld.sa_handler == SIG_IGN) {
+      return MakeError("cannot run '" + options.executable +
+                       "': SIGCHLD is ignored (SIG_IGN), so the kernel would reap the program "
+                       "before weft sees how it ended; set SIGCHLD to SIG_DFL or a handler, or "
+                       "let weft handle signals during the run");
+    }
+  }
+  internal::RunSignals signals(options.handle_signals);
   internal::ChildPlan plan;
   plan.executable = options.executable.c_str();
   plan.cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();

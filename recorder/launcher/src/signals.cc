@@ -23,6 +23,8 @@ int g_active = 0;
 struct sigaction g_old_chld;
 struct sigaction g_old_interrupt[kNumInterruptSignals];
 bool g_interrupt_installed[kNumInterruptSignals];
+// SIGCHLD was SIG_IGN before weft's handler replaced it (read by children before exec).
+std::atomic<bool> g_chld_was_ignored{false};
 
 // eventfd + 1 of each active Run (0 = free slot).
 std::atomic<int> g_wake_fds[kMaxActiveRuns];
@@ -91,6 +93,7 @@ struct sigaction MakeAction(void (*handler)(int, siginfo_t*, void*)) {
 void Install() {
   struct sigaction chld = MakeAction(&OnSigchld);
   sigaction(SIGCHLD, &chld, &g_old_chld);
+  g_chld_was_ignored.store(!(g_old_chld.sa_flags & SA_SIGINFO) && g_old_chld.sa_handler == SIG_IGN);
   for (int i = 0; i < kNumInterruptSignals; ++i) {
     struct sigaction old = {};
     sigaction(kInterruptSignals[i], nullptr, &old);
@@ -106,6 +109,7 @@ void Install() {
 
 void Restore() {
   sigaction(SIGCHLD, &g_old_chld, nullptr);
+  g_chld_was_ignored.store(false);
   for (int i = 0; i < kNumInterruptSignals; ++i) {
     if (g_interrupt_installed[i]) sigaction(kInterruptSignals[i], &g_old_interrupt[i], nullptr);
   }
@@ -113,7 +117,7 @@ void Restore() {
 
 }  // namespace
 
-RunSignals::RunSignals() {
+RunSignals::RunSignals(bool install) : installed_(install) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   std::lock_guard<std::mutex> lock(g_mu);
   if (wake_fd_ >= 0) {
@@ -127,13 +131,13 @@ RunSignals::RunSignals() {
   }
   // NB: the eventfd is registered before the handler is installed, and the handler is
   // installed before the child exists: no SIGCHLD of this Run can be missed.
-  if (g_active++ == 0) Install();
+  if (installed_ && g_active++ == 0) Install();
 }
 
 RunSignals::~RunSignals() {
   {
     std::lock_guard<std::mutex> lock(g_mu);
-    if (--g_active == 0) Restore();
+    if (installed_ && --g_active == 0) Restore();
     if (slot_ >= 0) g_wake_fds[slot_].store(0, std::memory_order_release);
   }
   // NB: the slot is cleared before waiting for in-flight handlers and closing, so no
@@ -175,7 +179,7 @@ InterruptCounts RunSignals::Counts() {
 }
 
 WEFT_CHILD_CODE void RunSignals::ResetInChild() {
-  bool chld_ignored = !(g_old_chld.sa_flags & SA_SIGINFO) && g_old_chld.sa_handler == SIG_IGN;
+  bool chld_ignored = g_chld_was_ignored.load(std::memory_order_relaxed);
   for (int sig = 1; sig <= kMaxSignal; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     KernelSigaction old = {};

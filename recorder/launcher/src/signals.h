@@ -19,11 +19,13 @@ struct InterruptCounts {
   uint32_t from_process[kNumInterruptSignals] = {};  // sent by kill(), not by a terminal
 };
 
-// RAII: one per active Run. The first installs the handlers, the last restores the
-// previous dispositions. Each instance owns an eventfd that SIGCHLD makes readable.
+// RAII: one per active Run. The first that installs them installs the handlers, the last
+// restores the previous dispositions. Each instance owns an eventfd that SIGCHLD makes
+// readable (while some Run's handler is installed; else Wait ends by its timeout).
 class RunSignals {
  public:
-  RunSignals();
+  // install = false: leave every disposition to the caller (SpawnOptions::handle_signals).
+  explicit RunSignals(bool install);
   ~RunSignals();
   RunSignals(const RunSignals&) = delete;
   RunSignals& operator=(const RunSignals&) = delete;
@@ -46,6 +48,7 @@ class RunSignals {
  private:
   int wake_fd_ = -1;
   int slot_ = -1;
+  bool installed_ = false;
 };
 
 }  // namespace weft::launcher::internal

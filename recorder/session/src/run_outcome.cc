@@ -27,7 +27,7 @@ std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32
 format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
                             const launcher::RunResult& run, RingReader& reader,
                             std::set<uint32_t>* exact_frames) {
-  bool replay = config.strategy == "replay";
+  bool replay = config.schedule.kind == WEFT_SCHEDULE_REPLAY;
   format::Outcome outcome;
   using K = format::Outcome::Kind;
   const launcher::RunResult& rr = run;
@@ -76,21 +76,22 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.divergence_index = status->divergence_index;
     const weft_script_entry& got = status->divergence_actual;
     std::string expected = "the end of the recorded run";
-    if (replay && status->divergence_index < config.replay_of->events.size()) {
-      const format::Event& e = config.replay_of->events[status->divergence_index];
-      expected = DescribeScriptEntry(config.replay_of, e.tid, static_cast<uint32_t>(e.kind), e.obj);
+    if (replay && status->divergence_index < config.schedule.trace->events.size()) {
+      const format::Event& e = config.schedule.trace->events[status->divergence_index];
+      expected =
+          DescribeScriptEntry(config.schedule.trace, e.tid, static_cast<uint32_t>(e.kind), e.obj);
     }
     outcome.divergence = "event " + std::to_string(status->divergence_index) + ": expected " +
                          expected + ", the program did " +
-                         DescribeScriptEntry(config.replay_of, got.tid, got.kind, got.obj);
+                         DescribeScriptEntry(config.schedule.trace, got.tid, got.kind, got.obj);
   } else if (replay && !(flags & WEFT_STATUS_STOPPED) &&
-             reader.events() != config.replay_of->events.size()) {
+             reader.events() != config.schedule.trace->events.size()) {
     // The program ended before (or after) the recorded run did.
     outcome.diverged = true;
     outcome.divergence_index = reader.events();
     outcome.divergence = "the program ended after " + std::to_string(reader.events()) +
                          " events; the trace has " +
-                         std::to_string(config.replay_of->events.size());
+                         std::to_string(config.schedule.trace->events.size());
   }
   outcome.events = reader.events();
   outcome.wall_seconds = rr.wall_seconds;

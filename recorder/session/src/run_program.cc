@@ -76,7 +76,7 @@ std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
 
 Result<RunReport> RunProgram(const RunConfig& config) {
   SessionLayout layout;
-  if (Status s = internal::FillSchedule(config, &layout); !s.ok()) return s.error();
+  if (Status s = internal::FillSchedule(config.schedule, &layout); !s.ok()) return s.error();
   layout.record_decisions = config.record_decisions;
   if (config.stop_before >= 0) {
     layout.stop_enabled = true;
@@ -100,9 +100,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.executable = config.executable;
   header.cwd = config.cwd.empty() ? Cwd() : config.cwd;
   header.env = SplitEnv(config.env);
-  header.strategy = config.strategy;
-  header.seed = config.seed;
-  header.schedule = internal::HeaderSchedule(config);
+  header.strategy = internal::HeaderStrategy(config.schedule);
+  header.schedule = internal::HeaderSchedule(config.schedule);
+  // A run that follows a trace keeps that trace's seed.
+  header.seed =
+      config.schedule.trace != nullptr ? config.schedule.trace->header.seed : header.schedule.seed;
   header.realtime_base_ns = layout.realtime_base_ns;
   header.monotonic_base_ns = layout.monotonic_base_ns;
   header.created_unix_ns = ClockNs(CLOCK_REALTIME);
@@ -130,6 +132,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   spawn.keep_fds = {session->fd()};
   spawn.cwd = config.cwd;
   spawn.timeout_seconds = config.timeout_seconds;
+  spawn.handle_signals = config.handle_signals;
   spawn.stdout_fd = config.stdout_fd;
   spawn.stderr_fd = config.stderr_fd;
   // The program's output goes into the trace too (only when a trace is kept: explore's fast

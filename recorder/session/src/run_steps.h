@@ -17,12 +17,15 @@
 
 namespace weft::session::internal {
 
-// Fills the strategy, script and tail policy of `layout` from `config`.
-Status FillSchedule(const RunConfig& config, SessionLayout* layout);
+// Fills the schedule spec, script and plan of `layout` from `schedule`.
+Status FillSchedule(const Schedule& schedule, SessionLayout* layout);
 
 // The schedule as the trace header records it: kind and every parameter needed to run it
 // again (a PCT seed reruns from its trace).
-format::ScheduleSpec HeaderSchedule(const RunConfig& config);
+format::ScheduleSpec HeaderSchedule(const Schedule& schedule);
+
+// Header.strategy: the strategy's name for a search, else "replay" or "guided".
+const char* HeaderStrategy(const Schedule& schedule);
 
 // How the run ended. `exact_frames` receives the frames whose IP is not a return address
 // (the crash site), which the symbolizer must not step back from.

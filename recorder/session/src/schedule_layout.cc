@@ -5,7 +5,6 @@
 #include <string>
 
 #include "run_steps.h"
-#include "weft/sched/strategies.h"
 
 namespace weft::session::internal {
 namespace {
@@ -32,90 +31,134 @@ void BuildScript(const format::Trace& trace, uint64_t prefix, SessionLayout* lay
 
 }  // namespace
 
-Status FillSchedule(const RunConfig& config, SessionLayout* layout) {
+Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
   weft_schedule_spec& spec = layout->schedule;
   spec = weft_schedule_spec{};
-  auto tail = [&]() -> Status {
-    if (config.tail == "random") {
-      spec.strategy = sched::MakeStrategySpec<sched::RandomChooser>({config.seed});
-    } else if (config.tail == "nonpreemptive") {
-      spec.strategy = sched::MakeStrategySpec<sched::NonpreemptiveChooser>({});
-    } else {
-      return MakeError("unknown tail policy '" + config.tail + "' (known: nonpreemptive, random)");
-    }
-    return Status::Ok();
-  };
-  if (config.strategy == "replay") {
-    if (config.replay_of == nullptr) return MakeError("replay needs a trace to follow");
-    spec.kind = WEFT_SCHEDULE_REPLAY;
-    BuildScript(*config.replay_of, UINT64_MAX, layout);
-  } else if (config.strategy == "guided" && !config.plan.empty()) {
-    spec.kind = WEFT_SCHEDULE_PLAN;
-    for (const PlanStep& p : config.plan) {
-      weft_plan_entry e{};
-      e.current = p.current;
-      e.tid = p.tid;
-      e.done = p.done;
-      layout->plan.push_back(e);
-    }
-    if (Status s = tail(); !s.ok()) return s;
-  } else if (config.strategy == "guided") {
-    spec.kind = WEFT_SCHEDULE_GUIDED;
-    if (config.replay_of != nullptr) {
-      spec.u.guided.strict = 1;
-      BuildScript(*config.replay_of, config.prefix, layout);
-    } else {
-      for (const Decision& d : config.schedule) {
-        weft_script_entry e{};
-        e.tid = d.tid;
-        e.arg = d.signal_woken;
-        layout->script.push_back(e);
+  spec.kind = schedule.kind;
+  if (schedule.kind != WEFT_SCHEDULE_REPLAY) {
+    if (schedule.strategy.spec.kind == 0) return MakeError("the schedule names no strategy");
+    spec.strategy = schedule.strategy.spec;
+  }
+  switch (schedule.kind) {
+    case WEFT_SCHEDULE_SEARCH:
+      break;
+    case WEFT_SCHEDULE_REPLAY:
+      if (schedule.trace == nullptr) return MakeError("replay needs a trace to follow");
+      BuildScript(*schedule.trace, UINT64_MAX, layout);
+      break;
+    case WEFT_SCHEDULE_GUIDED:
+      if (schedule.trace != nullptr) {
+        spec.u.guided.strict = 1;
+        BuildScript(*schedule.trace, schedule.prefix, layout);
+      } else {
+        for (const Decision& d : schedule.script) {
+          weft_script_entry e{};
+          e.tid = d.tid;
+          e.arg = d.signal_woken;
+          layout->script.push_back(e);
+        }
       }
-    }
-    spec.u.guided.forced_tid = config.forced_tid;
-    if (Status s = tail(); !s.ok()) return s;
-  } else if (config.strategy == "random") {
-    spec.kind = WEFT_SCHEDULE_SEARCH;
-    spec.strategy = sched::MakeStrategySpec<sched::RandomChooser>({config.seed});
-  } else if (config.strategy == "pct") {
-    spec.kind = WEFT_SCHEDULE_SEARCH;
-    sched::PctChooser::Params pct;
-    pct.seed = config.seed;
-    pct.depth = config.pct_depth;
-    pct.steps = config.pct_steps;
-    spec.strategy = sched::MakeStrategySpec<sched::PctChooser>(pct);
-  } else {
-    return MakeError("unknown strategy '" + config.strategy + "' (known: random, pct, replay)");
+      spec.u.guided.forced_tid = schedule.forced_tid;
+      break;
+    case WEFT_SCHEDULE_PLAN:
+      for (const PlanStep& p : schedule.plan) {
+        weft_plan_entry e{};
+        e.current = p.current;
+        e.tid = p.tid;
+        e.done = p.done;
+        layout->plan.push_back(e);
+      }
+      break;
+    default:
+      return MakeError("unknown schedule kind " + std::to_string(schedule.kind));
   }
   return Status::Ok();
 }
 
-format::ScheduleSpec HeaderSchedule(const RunConfig& config) {
+format::ScheduleSpec HeaderSchedule(const Schedule& schedule) {
   using K = format::ScheduleSpec::Kind;
   // NB: fields a kind does not use stay 0 (formats/FORMAT.md).
   format::ScheduleSpec spec;
-  if (config.strategy == "random") {
-    spec.kind = K::kRandom;
-    spec.seed = config.seed;
-  } else if (config.strategy == "pct") {
-    spec.kind = K::kPct;
-    spec.seed = config.seed;
-    spec.pct_depth = config.pct_depth;
-    spec.pct_steps = config.pct_steps;
-  } else if (config.strategy == "replay") {
-    spec.kind = K::kReplay;
-  } else if (config.strategy == "guided") {
-    spec.kind = config.plan.empty() ? K::kGuided : K::kPlan;
-    spec.tail = config.tail;
-    if (config.tail == "random") spec.seed = config.seed;
-    if (config.plan.empty()) {
-      spec.forced_tid = config.forced_tid;
-      spec.prefix = config.replay_of != nullptr
-                        ? std::min<uint64_t>(config.prefix, config.replay_of->events.size())
-                        : config.schedule.size();
-    }
+  switch (schedule.kind) {
+    case WEFT_SCHEDULE_SEARCH:
+      spec = schedule.strategy.header;
+      break;
+    case WEFT_SCHEDULE_REPLAY:
+      spec.kind = K::kReplay;
+      break;
+    case WEFT_SCHEDULE_GUIDED:
+    case WEFT_SCHEDULE_PLAN:
+      // The tail's parameters, under the guided or plan kind.
+      spec = schedule.strategy.header;
+      spec.kind = schedule.kind == WEFT_SCHEDULE_GUIDED ? K::kGuided : K::kPlan;
+      spec.tail = schedule.strategy.name;
+      if (schedule.kind == WEFT_SCHEDULE_GUIDED) {
+        spec.forced_tid = schedule.forced_tid;
+        spec.prefix = schedule.trace != nullptr
+                          ? std::min<uint64_t>(schedule.prefix, schedule.trace->events.size())
+                          : schedule.script.size();
+      }
+      break;
+    default:
+      break;
   }
   return spec;
 }
 
+const char* HeaderStrategy(const Schedule& schedule) {
+  switch (schedule.kind) {
+    case WEFT_SCHEDULE_SEARCH:
+      return schedule.strategy.name.c_str();
+    case WEFT_SCHEDULE_REPLAY:
+      return "replay";
+    default:
+      return "guided";
+  }
+}
+
 }  // namespace weft::session::internal
+
+namespace weft::session {
+
+Schedule Schedule::Search(Strategy strategy) {
+  Schedule s;
+  s.kind = WEFT_SCHEDULE_SEARCH;
+  s.strategy = std::move(strategy);
+  return s;
+}
+
+Schedule Schedule::Replay(const format::Trace* trace) {
+  Schedule s;
+  s.kind = WEFT_SCHEDULE_REPLAY;
+  s.trace = trace;
+  return s;
+}
+
+Schedule Schedule::GuidedByTrace(const format::Trace* trace, uint64_t prefix, int forced_tid,
+                                 Strategy tail) {
+  Schedule s;
+  s.kind = WEFT_SCHEDULE_GUIDED;
+  s.trace = trace;
+  s.prefix = prefix;
+  s.forced_tid = forced_tid;
+  s.strategy = std::move(tail);
+  return s;
+}
+
+Schedule Schedule::Guided(std::vector<Decision> script, Strategy tail) {
+  Schedule s;
+  s.kind = WEFT_SCHEDULE_GUIDED;
+  s.script = std::move(script);
+  s.strategy = std::move(tail);
+  return s;
+}
+
+Schedule Schedule::Plan(std::vector<PlanStep> plan, Strategy tail) {
+  Schedule s;
+  s.kind = WEFT_SCHEDULE_PLAN;
+  s.plan = std::move(plan);
+  s.strategy = std::move(tail);
+  return s;
+}
+
+}  // namespace weft::session

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,17 +14,22 @@
 
 namespace weft::search {
 
+struct StrategyInfo;  // weft/strategy_registry.h
+
+// Values of a strategy's uint parameters by name ("depth" → 3); a parameter not given
+// takes the registry's default.
+using StrategyArgs = std::map<std::string, uint64_t>;
+
 struct ExploreOptions {
-  session::RunConfig base;  // program, environment, shim; strategy/seed/trace are set per run
-  std::string strategy = "random";  // "random" or "pct"
-  uint32_t pct_depth = 3;
+  session::RunConfig base;  // program, environment, shim; schedule and trace are set per run
+  const StrategyInfo* strategy = nullptr;  // nullptr = the registry's default (random)
+  StrategyArgs args;                       // the strategy's parameters (--depth, --preemptions)
   uint64_t runs = 100;
   uint64_t first_seed = 1;
   bool keep_going = false;
   std::string out_dir = ".";            // where failing traces go
   uint32_t stack_depth = 32;            // for the saved traces of failing runs
   uint32_t jobs = 1;                    // runs side by side; results are the same for any value
-  uint32_t preemption_bound = 2;        // bounded: at most this many preemptions
   const format::Trace* from = nullptr;  // conflicts: start from this run (else seed S)
   std::string from_path;
 };
@@ -39,7 +45,8 @@ struct Failure {
 
 struct ExploreResult {
   uint64_t runs = 0;
-  uint64_t pct_steps = 0;          // pct: k, learned from a calibration run
+  StrategyArgs args;               // the parameters the search ran with, learned ones (pct's
+                                   // k, "steps") and defaults included
   uint32_t max_threads = 0;        // most threads seen in one run (n)
   uint64_t first_failure_run = 0;  // 0 = none
   std::vector<Failure> failures;
@@ -56,10 +63,14 @@ struct ExploreResult {
 using ExploreProgress =
     std::function<void(uint64_t done, uint64_t seed, const session::RunReport& report)>;
 
-// Random walk or PCT over seeds S, S+1, ... (options.strategy), `jobs` runs at a time.
+// Runs the search of options.strategy (its StrategyInfo::search).
+Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgress& progress);
+
+// A seeded search: runs i = 0, 1, … under the strategy's chooser with seed S+i, `jobs`
+// runs at a time (random, pct).
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);
 
-// Systematic depth-first search over the schedules with at most options.preemption_bound
+// Systematic depth-first search over the schedules with at most args["preemptions"]
 // preemptions (each schedule is a prefix of an earlier run plus one different choice, then
 // no more preemptions). `complete` says whether the whole space was covered within
 // options.runs runs.

@@ -1,11 +1,22 @@
 // strategy_registry.h — the search strategies by name: the only place strategy names live
 // (the CLI's --strategy, its help text and `weft explore --list-strategies` come from here).
-// Each entry says what the strategy does, its parameters, and what its completeness claim
-// covers.
+// Each entry says what the strategy does, its parameters, how a search with it runs, the
+// chooser it builds, and what its completeness claim covers.
+//
+// Adding a strategy: its chooser in sched/ (one line in weft/sched/strategies.h), one entry
+// here (strategy_registry.cc), its tests. Nothing in session/, explore's dispatch or the
+// trace header changes.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include "weft/explorer.h"
+#include "weft/result.h"
+#include "weft/run.h"
+#include "weft/sched/strategies.h"
 
 namespace weft::search {
 
@@ -16,7 +27,17 @@ struct StrategyParameter {
   std::string default_value;  // as text, "" = none
   std::string help;           // one line
   std::string metavar;        // the value's name in help texts: "D"
+  uint64_t min = 0;           // uint: the smallest value allowed
+  uint64_t max = UINT64_MAX;  // uint: the largest value allowed
 };
+
+// The chooser a seeded search runs with `args` (every uint parameter, defaults filled in)
+// and `seed`: what the shim builds and how the trace header records it.
+using MakeChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t seed);
+
+// A search: runs schedules of options.base until a failure, the budget or completeness.
+using SearchFunction = Result<ExploreResult> (*)(const ExploreOptions& options,
+                                                 const ExploreProgress& progress);
 
 // A strategy `weft explore --strategy NAME` runs.
 struct StrategyInfo {
@@ -25,15 +46,54 @@ struct StrategyInfo {
   std::string description;   // one line: how it picks
   std::string completeness;  // one line: what a clean search with it says
   std::vector<StrategyParameter> parameters;
+  // How the search runs: Explore (seeds S, S+1, … under `chooser`) or a search of its own.
+  SearchFunction search = nullptr;
+  // A seeded chooser (random, pct; also what `weft record --strategy` runs); nullptr for
+  // searches that build each schedule from earlier runs.
+  MakeChooser chooser = nullptr;
+  // A uint parameter learned, when not given, from the length (events) of one random-walk
+  // run with the first seed: pct's "steps" (k). "" = none.
+  std::string calibrated;
 };
 
 // Every strategy, the default first.
 const std::vector<StrategyInfo>& StrategyRegistry();
+
+// The default strategy (random).
+const StrategyInfo& DefaultStrategy();
 
 // The strategy called `name`, nullptr if there is none.
 const StrategyInfo* FindStrategy(const std::string& name);
 
 // "random, pct, bounded, conflicts": for error messages.
 std::string StrategyNames();
+
+// `args` with every uint parameter of `strategy` that it lacks set to its default.
+StrategyArgs WithDefaults(const StrategyInfo& strategy, StrategyArgs args);
+
+// Checks each given value against its parameter's range: "--depth must be between 1 and
+// 17". Names that are not parameters of `strategy` are errors too.
+Status CheckArgs(const StrategyInfo& strategy, const StrategyArgs& args);
+
+// What a strategy's MakeChooser returns: chooser C of sched/ with `params`, recorded in the
+// trace header as a SEARCH schedule named `name` with `seed` and the rest of `args`.
+template <typename C>
+session::Strategy ChooserStrategy(const std::string& name, const typename C::Params& params,
+                                  uint64_t seed, const StrategyArgs& args) {
+  session::Strategy s;
+  s.name = name;
+  s.spec = sched::MakeStrategySpec<C>(params);
+  s.header.kind = format::ScheduleSpec::Kind::kSearch;
+  s.header.seed = seed;
+  for (const auto& [key, value] : args) {
+    if (key != "seed") s.header.parameters.emplace_back(key, value);
+  }
+  return s;
+}
+
+// The choosers the searches use beside the registry's: the non-preemptive tail of guided
+// and planned runs, and a random walk (the first run of a conflicts search, calibration).
+session::Strategy Nonpreemptive();
+session::Strategy RandomWalk(uint64_t seed);
 
 }  // namespace weft::search

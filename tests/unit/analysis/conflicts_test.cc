@@ -19,6 +19,7 @@
 
 #include "capability.h"
 #include "weft/run.h"
+#include "weft/sched/strategies.h"
 #include "weft/trace_io.h"
 
 extern char** environ;
@@ -131,6 +132,34 @@ TEST(Conflicts, TwoWithdrawals) {
   EXPECT_EQ(c[0].blocked, -1);
   EXPECT_EQ(c[1].first_tid, 2u);
   EXPECT_EQ(c[1].second_tid, 1u);
+}
+
+// T1 is created first but never runs; T2, created after it, has events (a main that
+// returns without joining T1). Thread numbers skip T1: creating it must not index a thread
+// that has no number (it crashed once: the "no number" -1 came back as 4294967295).
+TEST(Conflicts, AThreadWithoutEventsBeforeOneWithEvents) {
+  Builder b(3);
+  uint32_t h1 = b.Object(ObjectKind::kThread);
+  uint32_t h2 = b.Object(ObjectKind::kThread);
+  uint32_t m = b.Object(ObjectKind::kMutex, "config_lock");
+  b.Add(0, K::kThreadCreate, h1, 1);  // 0
+  b.Add(0, K::kThreadCreate, h2, 2);  // 1
+  b.Add(2, K::kThreadStart, h2, 0);   // 2
+  b.Add(2, K::kMutexLock, m);         // 3
+  b.Add(2, K::kMutexUnlock, m);       // 4
+  b.Add(2, K::kThreadExit, h2);       // 5
+  b.Add(0, K::kThreadJoin, h2, 2);    // 6
+  b.Add(0, K::kMutexLock, m);         // 7
+  b.Add(0, K::kMutexUnlock, m);       // 8
+  std::vector<Conflict> conflicts = FindConflicts(b.trace);
+  // T2's section happens after its creation and before the join: ordered; only its exit
+  // and the join pair (on T2's handle).
+  EXPECT_EQ(Pairs(conflicts), (std::vector<Pair>{{5, 6, h2}}));
+  // Without the join, T2's section (its unlock) and main's lock race.
+  b.trace.events[6].kind = K::kYield;
+  b.trace.events[6].obj = 0;
+  b.trace.events[6].arg = 0;
+  EXPECT_EQ(Pairs(FindConflicts(b.trace)), (std::vector<Pair>{{4, 7, m}}));
 }
 
 TEST(Conflicts, OrderedThroughAnotherObjectIsNoConflict) {
@@ -725,8 +754,10 @@ TEST(Conflicts, LargeTraceIsLinear) {
   config.executable = program;
   for (char** e = environ; *e != nullptr; ++e) config.env.emplace_back(*e);
   config.shim_path = WEFT_CONFLICTS_SHIM;
-  config.strategy = "random";
-  config.seed = seed;
+  session::Strategy random;
+  random.name = "random";
+  random.spec = sched::MakeStrategySpec<sched::RandomChooser>({seed});
+  config.schedule = session::Schedule::Search(random);
   config.timeout_seconds = 20;
   config.trace_path = path;
   int null_fd = open("/dev/null", O_WRONLY);

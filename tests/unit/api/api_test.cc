@@ -149,6 +149,61 @@ TEST_F(ApiTest, ReplayOfAGoneDirectoryRunsHereAndSaysSo) {
                        " is gone; running in the current one\n");
 }
 
+volatile sig_atomic_t g_sigterms = 0;
+void CountSigterm(int) { g_sigterms = g_sigterms + 1; }
+
+// Records tests/unit/api/programs/signal_parent (it sends SIGTERM to us) with `host`, while
+// our own SIGTERM handler counts; returns the report and how often our handler ran.
+void RecordSignalParent(const Host& host, session::RunReport* report, int* handled) {
+  struct sigaction counting = {}, before = {}, after = {};
+  counting.sa_handler = CountSigterm;
+  sigemptyset(&counting.sa_mask);
+  ASSERT_EQ(sigaction(SIGTERM, &counting, &before), 0);
+  g_sigterms = 0;
+  RecordOptions record;
+  record.argv = {WEFT_API_SIGNAL_PARENT};
+  record.env = CurrentEnvironment();
+  Result<session::RunReport> r = Record(record, host);
+  *handled = g_sigterms;
+  ASSERT_EQ(sigaction(SIGTERM, &before, &after), 0);
+  EXPECT_EQ(after.sa_handler, &CountSigterm) << "the run left another SIGTERM disposition";
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  *report = std::move(r.value());
+}
+
+TEST_F(ApiTest, SignalsAreTheCallersUnlessTheHostAsks) {
+  session::RunReport report;
+  int handled = 0;
+  // By default the api installs nothing: the program's SIGTERM reaches our handler alone,
+  // and the run is not "interrupted".
+  RecordSignalParent(TestHost(), &report, &handled);
+  EXPECT_EQ(handled, 1);
+  EXPECT_EQ(report.interrupted_by, 0);
+  EXPECT_EQ(report.outcome.kind, format::Outcome::Kind::kExited);
+  EXPECT_EQ(report.outcome.exit_code, 0);
+
+  // Asked to (the CLI does), the launcher's handler sees it: the run reports the
+  // interruption, and our handler is still called.
+  Host host = TestHost();
+  host.handle_signals = true;
+  RecordSignalParent(host, &report, &handled);
+  EXPECT_EQ(handled, 1);
+  EXPECT_EQ(report.interrupted_by, SIGTERM);
+}
+
+TEST_F(ApiTest, LeavingSignalsToTheCallerRefusesAnIgnoredSigchld) {
+  struct sigaction ignore = {}, before = {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGCHLD, &ignore, &before), 0);
+  RecordOptions record;
+  record.argv = {Program("withdraw_ok")};
+  record.env = CurrentEnvironment();
+  Result<session::RunReport> r = Record(record, TestHost());
+  ASSERT_EQ(sigaction(SIGCHLD, &before, nullptr), 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("SIGCHLD is ignored"), std::string::npos) << r.error().message;
+}
+
 TEST(ApiRequests, PermutePastTheEndIsRefused) {
   format::Trace trace;
   trace.header.argv = {"/bin/true"};

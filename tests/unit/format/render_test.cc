@@ -177,6 +177,11 @@ TEST(Describe, ScheduleSpecsNameTheirKindAndEveryParameterSet) {
   guided.forced_tid = 0;
   guided.tail = "random";
   EXPECT_EQ(DescribeSchedule(guided), "guided, prefix 12, forced T0, tail random");
+  ScheduleSpec search;
+  search.kind = ScheduleSpec::Kind::kSearch;
+  search.seed = 4;
+  search.parameters = {{"bias", 2}, {"window", 10}};
+  EXPECT_EQ(DescribeSchedule(search), "search, seed 4, bias 2, window 10");
   guided.kind = static_cast<ScheduleSpec::Kind>(9);
   guided.forced_tid = -1;
   EXPECT_EQ(DescribeSchedule(guided), "kind 9, prefix 12, tail random");
@@ -200,7 +205,7 @@ TEST(RenderTraceJson, HoldsTheScheduleSpec) {
   trace.header.schedule.tail = "nonpreemptive";
   EXPECT_THAT(RenderTraceJson(trace),
               HasSubstr(R"("schedule":{"kind":"guided","seed":0,"pct_depth":0,"pct_steps":0,)"
-                        R"("tail":"nonpreemptive","forced_tid":1,"prefix":3})"));
+                        R"("tail":"nonpreemptive","forced_tid":1,"prefix":3,"parameters":{}})"));
   trace.header.schedule = ScheduleSpec{};
   EXPECT_THAT(RenderTraceJson(trace), HasSubstr(R"("kind":"unspecified")"));
   EXPECT_THAT(RenderTraceJson(trace), HasSubstr(R"("forced_tid":null)"));

@@ -129,6 +129,7 @@ Trace MakeRichTrace() {
   t.header.schedule.tail = "random";
   t.header.schedule.forced_tid = 2;
   t.header.schedule.prefix = 77;
+  t.header.schedule.parameters = {{"bias", 3}, {"", 0}, {"max", UINT64_MAX}};
   t.threads[1].name = "worker\xe2\x80\xa8one";
   // Enough events for several batches, with every field moving in both directions.
   std::mt19937_64 rng(7);

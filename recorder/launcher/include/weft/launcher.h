@@ -80,6 +80,12 @@ struct SpawnOptions {
   // and several Runs at once (weft explore -j N) do not share CPUs. The program starts with
   // the caller's affinity, not this one. A CPU the thread may not use is ignored.
   int tracer_cpu = -1;
+  // true: Run installs its SIGCHLD, SIGINT, SIGTERM and SIGHUP handlers while it is active
+  // (see Run). false: it touches no disposition; the caller handles signals (a Ctrl-C then
+  // does what the caller's disposition says, RunResult::interrupted_by stays 0, and each
+  // ptrace stop is noticed up to 1 ms late unless another Run's handler is installed).
+  // SIGCHLD must not be SIG_IGN then (the kernel would reap the program): that is an error.
+  bool handle_signals = true;
   // Called about every millisecond while the program runs (to drain the event ring), and
   // once at the root process's exit stop, while its memory is still readable. Called on
   // the thread that called Run; it must not call Run.
@@ -108,7 +114,8 @@ struct RunResult {
 // detached and left running when the root ends. Errors are about weft's own failures
 // (fork, ptrace, exec), not the program's: a crash of the program is a RunResult.
 //
-// Ownership and side effects, while Run is active:
+// Ownership and side effects, while Run is active (the signal handlers only with
+// SpawnOptions::handle_signals, the default):
 //  * The calling thread is the tracer: poll runs on it, and Run must return on it.
 //  * Run waits only for the processes and threads it traces (waitpid on each pid), never
 //    waitpid(-1): the caller's other children are left alone. Several Runs may be active

@@ -49,41 +49,71 @@ struct Decision {
   bool preemption() const { return analysis::IsPreemption(current, tid, IsEnabled(current)); }
 };
 
+// A chooser of the scheduling layer (sched/) with its parameters: what the shim builds,
+// and how the trace header records it. Made at the edge, from the strategy registry
+// (search/); the session only passes it on.
+struct Strategy {
+  std::string name;           // "random": Header.strategy, or the tail of a guided run
+  weft_strategy_spec spec{};  // sched::MakeStrategySpec<Chooser>(params)
+  // The strategy's part of the header's schedule: kind (for a search), seed and every
+  // parameter needed to run it again.
+  format::ScheduleSpec header;
+};
+
+// How one run is scheduled: a kind of the ABI's weft_schedule_spec and what that kind
+// needs. Build it with the functions below.
+struct Schedule {
+  weft_schedule_kind kind = WEFT_SCHEDULE_SEARCH;
+  // SEARCH: makes every decision. GUIDED, PLAN: decides past the script and around the
+  // plan. REPLAY: unused.
+  Strategy strategy;
+  // REPLAY: the trace to follow exactly (anything else is a divergence). GUIDED: a trace
+  // whose first `prefix` events are followed, checked (else `script`, unchecked).
+  const format::Trace* trace = nullptr;
+  uint64_t prefix = UINT64_MAX;
+  std::vector<Decision> script;  // GUIDED without a trace: the decisions to follow
+  int forced_tid = -1;           // GUIDED: run this thread once after the script
+  std::vector<PlanStep> plan;    // PLAN: the deviations
+
+  // The strategy makes every decision.
+  static Schedule Search(Strategy strategy);
+  // Follow `trace` exactly.
+  static Schedule Replay(const format::Trace* trace);
+  // Follow the first `prefix` events of `trace` (checked), run `forced_tid` once if >= 0,
+  // then `tail`.
+  static Schedule GuidedByTrace(const format::Trace* trace, uint64_t prefix, int forced_tid,
+                                Strategy tail);
+  // Follow `script` (threads and wake-ups, unchecked), then `tail`.
+  static Schedule Guided(std::vector<Decision> script, Strategy tail);
+  // `tail`, except at the plan's deviations.
+  static Schedule Plan(std::vector<PlanStep> plan, Strategy tail);
+};
+
 struct RunConfig {
   std::vector<std::string> argv;  // as the program sees it
   std::string executable;         // resolved path (launcher::ResolveProgram)
   std::vector<std::string> env;   // the program's environment, "K=V" (without weft's)
   std::string shim_path;          // libweft_preload.so
   std::string cwd;                // the program's working directory ("" = weft's own)
-  // "random": seeded random walk. "replay": follow replay_of exactly; anything else is a
-  // divergence. "guided": follow a schedule (replay_of's first `prefix` events, checked, or
-  // the thread list `schedule`, unchecked), then run `forced_tid` once if set, then the
-  // `tail` policy ("nonpreemptive" or "random").
-  std::string strategy = "random";  // also "pct": see pct_depth, pct_steps
-  uint64_t seed = 0;
-  uint32_t pct_depth = 3;          // pct: bugs of depth 1..pct_depth
-  uint64_t pct_steps = 1000;       // pct: expected steps per run (k)
-  uint64_t prefix = UINT64_MAX;    // guided with replay_of: events to follow
-  std::vector<Decision> schedule;  // guided without replay_of: the decisions to follow
-  std::vector<PlanStep> plan;      // guided: deviations instead of a schedule (if set)
-  int forced_tid = -1;
-  std::string tail = "nonpreemptive";
+  Schedule schedule;              // how the run is scheduled (no default strategy: set it)
   int64_t stop_before = -1;       // >= 0: stop before this event, report every thread
   bool record_decisions = false;  // fill RunReport::decisions
   uint32_t stack_depth = 32;      // 0 = no stacks
   double timeout_seconds = 0;     // 0 = none
   uint64_t max_steps = 0;         // 0 = unlimited
   int cpu = -1;                   // CPU to pin the controlled process to
-  int stdout_fd = -1;             // -1 = inherit
+  // true: the launcher's SIGCHLD/SIGINT/SIGTERM/SIGHUP handlers are installed during the run
+  // (launcher::SpawnOptions::handle_signals); false: signal handling is the caller's.
+  bool handle_signals = true;
+  int stdout_fd = -1;  // -1 = inherit
   int stderr_fd = -1;
   // With a trace: the bytes of stdout and of stderr kept in it (each), when the stream is a
   // file, a pipe or a socket (a terminal is left to the program and not captured).
   uint64_t output_cap = 1u << 20;
-  std::string trace_path;                    // "" = keep no trace (explore's fast runs)
-  const format::Trace* replay_of = nullptr;  // the trace to follow (replay, guided)
-  std::string replay_path;                   // its file name (recorded in the new header)
-  uint64_t realtime_base_ns = 0;             // 0 = now
-  uint64_t monotonic_base_ns = 0;            // 0 = now
+  std::string trace_path;          // "" = keep no trace (explore's fast runs)
+  std::string replay_path;         // the file of schedule.trace (recorded in the new header)
+  uint64_t realtime_base_ns = 0;   // 0 = now
+  uint64_t monotonic_base_ns = 0;  // 0 = now
 };
 
 struct RunReport {
