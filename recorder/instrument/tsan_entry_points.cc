@@ -38,7 +38,7 @@ inline void Report(const volatile void* addr, uint32_t size, uint32_t flags, con
 }
 
 inline uint32_t AtomicFlags(uint32_t op, int order) {
-  return op | WEFT_ACCESS_ATOMIC | (static_cast<uint32_t>(order & 7) << WEFT_ACCESS_ORDER_SHIFT);
+  return op | WEFT_MEM_ATOMIC | (static_cast<uint32_t>(order & 7) << WEFT_MEM_ORDER_SHIFT);
 }
 
 #define CALLER_PC __builtin_return_address(0)
@@ -75,40 +75,38 @@ WEFT_RT_EXPORT uint32_t weft_rt_abi_version() { return WEFT_INSTRUMENT_ABI_VERSI
 
 // ---- plain accesses -------------------------------------------------------------------
 
-#define WEFT_ACCESS_ENTRY_POINTS(N)                                                            \
-  WEFT_RT_EXPORT void __tsan_read##N(void* a) { Report(a, N, WEFT_ACCESS_READ, CALLER_PC); }   \
-  WEFT_RT_EXPORT void __tsan_write##N(void* a) { Report(a, N, WEFT_ACCESS_WRITE, CALLER_PC); } \
-  WEFT_RT_EXPORT void __tsan_read##N##_pc(void* a, void* pc) {                                 \
-    Report(a, N, WEFT_ACCESS_READ, pc);                                                        \
-  }                                                                                            \
-  WEFT_RT_EXPORT void __tsan_write##N##_pc(void* a, void* pc) {                                \
-    Report(a, N, WEFT_ACCESS_WRITE, pc);                                                       \
-  }                                                                                            \
-  WEFT_RT_EXPORT void __tsan_read_write##N(void* a) {                                          \
-    Report(a, N, WEFT_ACCESS_READ_WRITE, CALLER_PC);                                           \
-  }                                                                                            \
-  WEFT_RT_EXPORT void __tsan_volatile_read##N(void* a) {                                       \
-    Report(a, N, WEFT_ACCESS_READ | WEFT_ACCESS_VOLATILE, CALLER_PC);                          \
-  }                                                                                            \
-  WEFT_RT_EXPORT void __tsan_volatile_write##N(void* a) {                                      \
-    Report(a, N, WEFT_ACCESS_WRITE | WEFT_ACCESS_VOLATILE, CALLER_PC);                         \
+#define WEFT_ACCESS_ENTRY_POINTS(N)                                                               \
+  WEFT_RT_EXPORT void __tsan_read##N(void* a) { Report(a, N, WEFT_MEM_READ, CALLER_PC); }         \
+  WEFT_RT_EXPORT void __tsan_write##N(void* a) { Report(a, N, WEFT_MEM_WRITE, CALLER_PC); }       \
+  WEFT_RT_EXPORT void __tsan_read##N##_pc(void* a, void* pc) { Report(a, N, WEFT_MEM_READ, pc); } \
+  WEFT_RT_EXPORT void __tsan_write##N##_pc(void* a, void* pc) {                                   \
+    Report(a, N, WEFT_MEM_WRITE, pc);                                                             \
+  }                                                                                               \
+  WEFT_RT_EXPORT void __tsan_read_write##N(void* a) {                                             \
+    Report(a, N, WEFT_MEM_READ_WRITE, CALLER_PC);                                                 \
+  }                                                                                               \
+  WEFT_RT_EXPORT void __tsan_volatile_read##N(void* a) {                                          \
+    Report(a, N, WEFT_MEM_READ | WEFT_MEM_VOLATILE, CALLER_PC);                                   \
+  }                                                                                               \
+  WEFT_RT_EXPORT void __tsan_volatile_write##N(void* a) {                                         \
+    Report(a, N, WEFT_MEM_WRITE | WEFT_MEM_VOLATILE, CALLER_PC);                                  \
   }
 
 #define WEFT_UNALIGNED_ENTRY_POINTS(N)                                   \
   WEFT_RT_EXPORT void __tsan_unaligned_read##N(const void* a) {          \
-    Report(a, N, WEFT_ACCESS_READ, CALLER_PC);                           \
+    Report(a, N, WEFT_MEM_READ, CALLER_PC);                              \
   }                                                                      \
   WEFT_RT_EXPORT void __tsan_unaligned_write##N(void* a) {               \
-    Report(a, N, WEFT_ACCESS_WRITE, CALLER_PC);                          \
+    Report(a, N, WEFT_MEM_WRITE, CALLER_PC);                             \
   }                                                                      \
   WEFT_RT_EXPORT void __tsan_unaligned_read_write##N(void* a) {          \
-    Report(a, N, WEFT_ACCESS_READ_WRITE, CALLER_PC);                     \
+    Report(a, N, WEFT_MEM_READ_WRITE, CALLER_PC);                        \
   }                                                                      \
   WEFT_RT_EXPORT void __tsan_unaligned_volatile_read##N(const void* a) { \
-    Report(a, N, WEFT_ACCESS_READ | WEFT_ACCESS_VOLATILE, CALLER_PC);    \
+    Report(a, N, WEFT_MEM_READ | WEFT_MEM_VOLATILE, CALLER_PC);          \
   }                                                                      \
   WEFT_RT_EXPORT void __tsan_unaligned_volatile_write##N(void* a) {      \
-    Report(a, N, WEFT_ACCESS_WRITE | WEFT_ACCESS_VOLATILE, CALLER_PC);   \
+    Report(a, N, WEFT_MEM_WRITE | WEFT_MEM_VOLATILE, CALLER_PC);         \
   }
 
 WEFT_ACCESS_ENTRY_POINTS(1)
@@ -124,10 +122,10 @@ WEFT_UNALIGNED_ENTRY_POINTS(16)
 
 // C++ virtual pointers: an update is a write of the object's first word, a read a read.
 WEFT_RT_EXPORT void __tsan_vptr_update(void** vptr_p, void* new_val) {
-  if (*vptr_p != new_val) Report(vptr_p, sizeof(void*), WEFT_ACCESS_WRITE, CALLER_PC);
+  if (*vptr_p != new_val) Report(vptr_p, sizeof(void*), WEFT_MEM_WRITE, CALLER_PC);
 }
 WEFT_RT_EXPORT void __tsan_vptr_read(void** vptr_p) {
-  Report(vptr_p, sizeof(void*), WEFT_ACCESS_READ, CALLER_PC);
+  Report(vptr_p, sizeof(void*), WEFT_MEM_READ, CALLER_PC);
 }
 
 // ---- ranges ---------------------------------------------------------------------------
@@ -139,35 +137,35 @@ inline uint32_t RangeSize(unsigned long size) {
 }  // namespace
 
 WEFT_RT_EXPORT void __tsan_read_range(void* a, unsigned long size) {
-  if (size) Report(a, RangeSize(size), WEFT_ACCESS_READ | WEFT_ACCESS_RANGE, CALLER_PC);
+  if (size) Report(a, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, CALLER_PC);
 }
 WEFT_RT_EXPORT void __tsan_write_range(void* a, unsigned long size) {
-  if (size) Report(a, RangeSize(size), WEFT_ACCESS_WRITE | WEFT_ACCESS_RANGE, CALLER_PC);
+  if (size) Report(a, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, CALLER_PC);
 }
 WEFT_RT_EXPORT void __tsan_read_range_pc(void* a, unsigned long size, void* pc) {
-  if (size) Report(a, RangeSize(size), WEFT_ACCESS_READ | WEFT_ACCESS_RANGE, pc);
+  if (size) Report(a, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, pc);
 }
 WEFT_RT_EXPORT void __tsan_write_range_pc(void* a, unsigned long size, void* pc) {
-  if (size) Report(a, RangeSize(size), WEFT_ACCESS_WRITE | WEFT_ACCESS_RANGE, pc);
+  if (size) Report(a, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, pc);
 }
 
 // Newer clang lowers memory intrinsics to these; they perform the operation.
 WEFT_RT_EXPORT void* __tsan_memcpy(void* dst, const void* src, unsigned long size) {
   if (size) {
-    Report(src, RangeSize(size), WEFT_ACCESS_READ | WEFT_ACCESS_RANGE, CALLER_PC);
-    Report(dst, RangeSize(size), WEFT_ACCESS_WRITE | WEFT_ACCESS_RANGE, CALLER_PC);
+    Report(src, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, CALLER_PC);
+    Report(dst, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, CALLER_PC);
   }
   return memcpy(dst, src, size);
 }
 WEFT_RT_EXPORT void* __tsan_memmove(void* dst, const void* src, unsigned long size) {
   if (size) {
-    Report(src, RangeSize(size), WEFT_ACCESS_READ | WEFT_ACCESS_RANGE, CALLER_PC);
-    Report(dst, RangeSize(size), WEFT_ACCESS_WRITE | WEFT_ACCESS_RANGE, CALLER_PC);
+    Report(src, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, CALLER_PC);
+    Report(dst, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, CALLER_PC);
   }
   return memmove(dst, src, size);
 }
 WEFT_RT_EXPORT void* __tsan_memset(void* dst, int c, unsigned long size) {
-  if (size) Report(dst, RangeSize(size), WEFT_ACCESS_WRITE | WEFT_ACCESS_RANGE, CALLER_PC);
+  if (size) Report(dst, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, CALLER_PC);
   return memset(dst, c, size);
 }
 
@@ -233,57 +231,57 @@ inline T FetchApply(volatile T* a, F apply) {
 
 #define WEFT_ATOMIC_ENTRY_POINTS(BITS, T)                                                          \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_load(const volatile T* a, int mo) {                       \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ, mo), CALLER_PC);                            \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ, mo), CALLER_PC);                               \
     return Load(a);                                                                                \
   }                                                                                                \
   WEFT_RT_EXPORT void __tsan_atomic##BITS##_store(volatile T* a, T v, int mo) {                    \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_WRITE, mo), CALLER_PC);                           \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_WRITE, mo), CALLER_PC);                              \
     Store(a, v);                                                                                   \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_exchange(volatile T* a, T v, int mo) {                    \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return Exchange(a, v);                                                                         \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_fetch_add(volatile T* a, T v, int mo) {                   \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return FetchApply(a, [v](T old) { return static_cast<T>(old + v); });                          \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_fetch_sub(volatile T* a, T v, int mo) {                   \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return FetchApply(a, [v](T old) { return static_cast<T>(old - v); });                          \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_fetch_and(volatile T* a, T v, int mo) {                   \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return FetchApply(a, [v](T old) { return static_cast<T>(old & v); });                          \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_fetch_or(volatile T* a, T v, int mo) {                    \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return FetchApply(a, [v](T old) { return static_cast<T>(old | v); });                          \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_fetch_xor(volatile T* a, T v, int mo) {                   \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return FetchApply(a, [v](T old) { return static_cast<T>(old ^ v); });                          \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_fetch_nand(volatile T* a, T v, int mo) {                  \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return FetchApply(a, [v](T old) { return static_cast<T>(~(old & v)); });                       \
   }                                                                                                \
   WEFT_RT_EXPORT int __tsan_atomic##BITS##_compare_exchange_strong(volatile T* a, T* c, T v,       \
                                                                    int mo, int fmo) {              \
     (void)fmo;                                                                                     \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return CompareExchange(a, c, v);                                                               \
   }                                                                                                \
   WEFT_RT_EXPORT int __tsan_atomic##BITS##_compare_exchange_weak(volatile T* a, T* c, T v, int mo, \
                                                                  int fmo) {                        \
     (void)fmo;                                                                                     \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     return CompareExchange(a, c, v);                                                               \
   }                                                                                                \
   WEFT_RT_EXPORT T __tsan_atomic##BITS##_compare_exchange_val(volatile T* a, T c, T v, int mo,     \
                                                               int fmo) {                           \
     (void)fmo;                                                                                     \
-    Report(a, sizeof(T), AtomicFlags(WEFT_ACCESS_READ_WRITE, mo), CALLER_PC);                      \
+    Report(a, sizeof(T), AtomicFlags(WEFT_MEM_READ_WRITE, mo), CALLER_PC);                         \
     CompareExchange(a, &c, v);                                                                     \
     return c;                                                                                      \
   }
@@ -295,7 +293,7 @@ WEFT_ATOMIC_ENTRY_POINTS(64, uint64_t)
 WEFT_ATOMIC_ENTRY_POINTS(128, u128)
 
 WEFT_RT_EXPORT void __tsan_atomic_thread_fence(int mo) {
-  Report(nullptr, 0, AtomicFlags(WEFT_ACCESS_FENCE, mo), CALLER_PC);
+  Report(nullptr, 0, AtomicFlags(WEFT_MEM_FENCE, mo), CALLER_PC);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 WEFT_RT_EXPORT void __tsan_atomic_signal_fence(int mo) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "weft/instrument_abi.h"
+#include "weft/shim_abi.h"  // the shim includes both: their names must not collide
 
 static const char* g_begin;
 static const char* g_end;
@@ -22,12 +23,12 @@ __attribute__((visibility("default"))) void weft_shim_access(const void* addr, u
   (void)pc;
   const char* p = addr;
   if (p < g_begin || p >= g_end) return;
-  const char* op = (flags & WEFT_ACCESS_OP_MASK) == WEFT_ACCESS_READ    ? "read"
-                   : (flags & WEFT_ACCESS_OP_MASK) == WEFT_ACCESS_WRITE ? "write"
-                                                                        : "rmw";
+  const char* op = (flags & WEFT_MEM_OP_MASK) == WEFT_MEM_READ    ? "read"
+                   : (flags & WEFT_MEM_OP_MASK) == WEFT_MEM_WRITE ? "write"
+                                                                  : "rmw";
   int n = snprintf(g_log + g_used, sizeof g_log - g_used, "%s%s %u +%ld order=%u\n",
-                   flags & WEFT_ACCESS_ATOMIC ? "atomic " : "", op, size, (long)(p - g_begin),
-                   (flags >> WEFT_ACCESS_ORDER_SHIFT) & 7);
+                   flags & WEFT_MEM_ATOMIC ? "atomic " : "", op, size, (long)(p - g_begin),
+                   (flags >> WEFT_MEM_ORDER_SHIFT) & 7);
   if (n > 0 && (size_t)n < sizeof g_log - g_used) g_used += (size_t)n;
   const void* pcs[16];
   uint32_t depth = weft_rt_shadow_stack(pcs, 16);

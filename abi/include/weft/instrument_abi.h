@@ -22,17 +22,17 @@ extern "C" {
 #define WEFT_INSTRUMENT_ABI_VERSION 1u
 
 /* What an access does: one of the three operations, with modifiers. */
-enum weft_access_flags {
-  WEFT_ACCESS_READ = 1u,
-  WEFT_ACCESS_WRITE = 2u,
-  WEFT_ACCESS_READ_WRITE = 3u, /* a compound read-modify-write (x++ as one access) */
-  WEFT_ACCESS_OP_MASK = 3u,
-  WEFT_ACCESS_ATOMIC = 1u << 2,   /* an atomic operation (performed by the runtime) */
-  WEFT_ACCESS_VOLATILE = 1u << 3, /* a volatile access */
-  WEFT_ACCESS_RANGE = 1u << 4,    /* a range (memcpy/memset, size up to 2^32 - 1) */
-  WEFT_ACCESS_FENCE = 1u << 5,    /* an atomic fence: addr and size are 0 */
+enum weft_mem_flags {
+  WEFT_MEM_READ = 1u,
+  WEFT_MEM_WRITE = 2u,
+  WEFT_MEM_READ_WRITE = 3u, /* a compound read-modify-write (x++ as one access) */
+  WEFT_MEM_OP_MASK = 3u,
+  WEFT_MEM_ATOMIC = 1u << 2,   /* an atomic operation (performed by the runtime) */
+  WEFT_MEM_VOLATILE = 1u << 3, /* a volatile access */
+  WEFT_MEM_RANGE = 1u << 4,    /* a range (memcpy/memset, size up to 2^32 - 1) */
+  WEFT_MEM_FENCE = 1u << 5,    /* an atomic fence: addr and size are 0 */
   /* bits 8..10: the C11 memory order of an atomic (0 relaxed .. 5 seq_cst) */
-  WEFT_ACCESS_ORDER_SHIFT = 8u,
+  WEFT_MEM_ORDER_SHIFT = 8u,
 };
 
 /* Called by the runtime before every instrumented access, from the accessing thread, when
