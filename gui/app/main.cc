@@ -2,16 +2,42 @@
 // shows the window or runs batch steps (batch.h) and exits.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QTimer>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 
 #include "batch.h"
 #include "main_window.h"
 
+namespace {
+
+// -h, --help or --help-all before any `--`: the help needs no window, so no display.
+bool AsksForHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) return false;
+    if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0 ||
+        std::strcmp(argv[i], "--help-all") == 0 || std::strcmp(argv[i], "-?") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
-  QApplication::setApplicationName(QStringLiteral("weft-gui"));
-  QApplication::setOrganizationName(QStringLiteral("weft"));
+  // NB: QApplication needs a Qt platform (a display, or QT_QPA_PLATFORM=offscreen) and
+  // aborts without one; the help is printed by a QCoreApplication, which needs neither.
+  std::unique_ptr<QCoreApplication> app;
+  if (AsksForHelp(argc, argv)) {
+    app = std::make_unique<QCoreApplication>(argc, argv);
+  } else {
+    app = std::make_unique<QApplication>(argc, argv);
+  }
+  QCoreApplication::setApplicationName(QStringLiteral("weft-gui"));
+  QCoreApplication::setOrganizationName(QStringLiteral("weft"));
   QCommandLineParser parser;
   parser.setApplicationDescription(
       QStringLiteral("weft-gui: see a recorded run, step through it, and permute it."));
@@ -52,7 +78,7 @@ int main(int argc, char** argv) {
       QStringLiteral("reverse conflicts one by one until the program passes; keep that run"));
   parser.addOptions({screenshot, size, select, conflict, frame, tab, dock, zoom, replay, stop,
                      permute, permute_until_pass, explore});
-  parser.process(app);
+  parser.process(*app);  // prints the help (or an error) and exits when asked
 
   const QStringList files = parser.positionalArguments();
   bool batch = parser.isSet(screenshot);
@@ -60,7 +86,7 @@ int main(int argc, char** argv) {
   if (!batch) {
     window.show();
     if (!files.isEmpty()) window.OpenFile(files.first());
-    return app.exec();
+    return app->exec();
   }
   weft::gui::BatchSteps steps;
   steps.trace = files.isEmpty() ? QString() : files.first();

@@ -116,10 +116,10 @@ void MainWindow::OnJobFinished(const CliReport& report) {
   if (kind == QStringLiteral("replay")) {
     bool reproduced = j.value(QStringLiteral("reproduced")).toBool();
     QString note = reproduced
-                       ? tr("replay: reproduced — same %1 events, the program %2")
+                       ? tr("replay: reproduced — same %1 events; outcome: %2")
                              .arg(j.value(QStringLiteral("events")).toVariant().toULongLong())
                              .arg(j.value(QStringLiteral("outcome")).toString())
-                       : tr("replay: NOT reproduced — %1 (the program %2)")
+                       : tr("replay: NOT reproduced — %1 (outcome: %2)")
                              .arg(j.value(QStringLiteral("divergence"))
                                       .toString(tr("same events, different outcome")),
                                   j.value(QStringLiteral("outcome")).toString());
@@ -157,7 +157,7 @@ void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
     view->banner()->SetProgramOutput(pending_output_);
     view->banner()->SetNote(pending_note_);
     SetCurrent(view);
-    statusBar()->showMessage(tr("%1: the program %2").arg(pending_title_, data->outcome), 10000);
+    statusBar()->showMessage(tr("%1 — outcome: %2").arg(pending_title_, data->outcome), 10000);
   } else if (what == Pending::kStopped) {
     if (job_run_) job_run_->timeline()->SetStopMarker(pending_stop_);
     ShowBlocked(data, pending_title_);

@@ -139,10 +139,10 @@ void OutcomeBanner::Refresh() {
   QString out = output_.trimmed();
   if (!out.isEmpty()) {
     QString last = out.section(QLatin1Char('\n'), -1);
-    head = QStringLiteral("<b>%1: %2</b> — the program %3")
+    head = QStringLiteral("<b>%1: %2</b> — outcome: %3")
                .arg(Escape(last), verdict, Escape(data_->outcome));
   } else {
-    head = QStringLiteral("<b>%1</b> — the program %2").arg(verdict, Escape(data_->outcome));
+    head = QStringLiteral("<b>%1</b> — outcome: %2").arg(verdict, Escape(data_->outcome));
   }
   QStringList lines{head};
   for (const QString& line : OutcomeDetails(*data_)) lines << Escape(line);

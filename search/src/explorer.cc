@@ -63,6 +63,22 @@ struct Slot {
 
 }  // namespace
 
+Status CreateDirectories(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string prefix = dir.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) {
+      return MakeError("cannot create the output directory '" + prefix +
+                       "': " + std::strerror(errno));
+    }
+  }
+  struct stat st;
+  if (!dir.empty() && (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+    return MakeError("cannot use '" + dir + "' as the output directory: it is not a directory");
+  }
+  return Status::Ok();
+}
+
 Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig config,
                             const session::RunReport& found, uint64_t run,
                             const std::string& name) {
@@ -94,14 +110,15 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
   const StrategyInfo& strategy =
       options.strategy != nullptr ? *options.strategy : DefaultStrategy();
   if (Status s = CheckArgs(strategy, options.args); !s.ok()) return s.error();
-  return strategy.search(options, progress);
+  Result<ExploreResult> result = strategy.search(options, progress);
+  if (!result.ok()) return result;
+  result->coverage = Coverage(strategy, WithDefaults(strategy, result->args));
+  if (!strategy.exhaustive) result->complete = false;  // no claim to make
+  return result;
 }
 
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress) {
-  if (mkdir(options.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
-    return MakeError("cannot create the output directory '" + options.out_dir +
-                     "': " + std::strerror(errno));
-  }
+  if (Status s = CreateDirectories(options.out_dir); !s.ok()) return s.error();
   const StrategyInfo& strategy =
       options.strategy != nullptr ? *options.strategy : DefaultStrategy();
   if (strategy.chooser == nullptr) {

@@ -31,7 +31,35 @@ session::Strategy Pct(const StrategyArgs& args, uint64_t seed) {
   return s;
 }
 
+std::string RandomScope(const StrategyArgs&) {
+  return "only the schedules of the seeds that were run, at synchronization calls";
+}
+
+std::string PctScope(const StrategyArgs& args) {
+  return "bugs of depth <= " + std::to_string(ArgOf(args, "depth")) +
+         " in the order of synchronization calls";
+}
+
+std::string BoundedScope(const StrategyArgs& args) {
+  return "every schedule with at most " + Plural(ArgOf(args, "preemptions"), "preemption") +
+         " at synchronization calls";
+}
+
+std::string ConflictsScope(const StrategyArgs&) {
+  return "every reversal of two conflicting synchronization calls, and every call left "
+         "pending, reachable from the first run";
+}
+
 }  // namespace
+
+std::string Plural(uint64_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args) {
+  std::string scope = strategy.scope != nullptr ? strategy.scope(args) : "its runs";
+  return scope + "; " + kCoverageCaveat;
+}
 
 session::Strategy Nonpreemptive() {
   session::Strategy s;
@@ -54,16 +82,21 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
       {"random",
        true,
        "uniform among the threads that can run, at every decision",
-       "none: a clean search only says that these seeds did not fail",
+       "none: a clean search only says that these seeds did not fail (threads switch at "
+       "synchronization calls only)",
        {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"}},
        Explore,
        Random,
-       ""},
+       "",
+       RandomScope,
+       false},
       {"pct",
        false,
        "PCT: random thread priorities, d-1 priority change points (finds a bug of depth <= d "
        "with probability >= 1/(n*k^(d-1)) per run)",
-       "probabilistic: after a clean search, the chance that a bug of depth <= d was missed",
+       "probabilistic: after a clean search, the chance that a bug of depth <= d in the order of "
+       "synchronization calls was missed (plain memory accesses between them are not "
+       "interleaved)",
        {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"},
         {"depth", "uint", "3", "pct: cover bugs of depth 1..D (1 to 17)", "D", 1, 17},
         {"steps", "uint", "",
@@ -71,26 +104,34 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
          "K", 1}},
        Explore,
        Pct,
-       "steps"},
+       "steps",
+       PctScope,
+       false},
       {"bounded",
        false,
        "depth-first search over every schedule with at most C preemptions",
-       "complete: every schedule with at most C preemptions was run (said only when it is true)",
+       "complete: every schedule with at most C preemptions at synchronization calls was run "
+       "(said only when it is true); plain memory accesses between them were not interleaved",
        {{"preemptions", "uint", "2", "bounded: the preemption bound", "C"}},
        ExploreBounded,
        nullptr,
-       ""},
+       "",
+       BoundedScope,
+       true},
       {"conflicts",
        false,
        "from a first run, reverse each conflicting pair (replay the prefix, let the other "
        "thread go first), recursively",
-       "complete: every reversal of every conflicting pair reachable from the first run was "
-       "tried",
+       "complete: every reversal of every conflicting pair of synchronization calls, and every "
+       "call left pending, reachable from the first run was tried; plain memory accesses "
+       "between them were not interleaved",
        {{"seed", "uint", "1", "conflicts: seed of the first run (without --from)", "S"},
         {"from", "path", "", "conflicts: start from this recorded run", "TRACE"}},
        ExploreConflicts,
        nullptr,
-       ""},
+       "",
+       ConflictsScope,
+       true},
   };
   return kStrategies;
 }

@@ -37,10 +37,7 @@ class Searcher {
       : options_(options), progress_(progress), label_(std::move(label)) {}
 
   Status Init() {
-    if (mkdir(options_.out_dir.c_str(), 0777) != 0 && errno != EEXIST) {
-      return MakeError("cannot create the output directory '" + options_.out_dir +
-                       "': " + std::strerror(errno));
-    }
+    if (Status s = CreateDirectories(options_.out_dir); !s.ok()) return s;
     devnull_ = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if (devnull_ < 0) return MakeError("cannot open /dev/null");
     base_ = options_.base;

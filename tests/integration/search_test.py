@@ -209,6 +209,54 @@ class SearchTest(unittest.TestCase):
                 # Every run of a systematic search is a different schedule.
                 self.assertEqual(data["distinct_schedules"], data["runs"])
 
+    CAVEAT = "plain memory accesses between them were not interleaved"
+
+    def explore_text(self, name, strategy, runs, extra=()):
+        """`weft explore` without --json: (exit code, stderr)."""
+        out = os.path.join(self.dir, "text-%s-%s" % (name, strategy))
+        proc = subprocess.run([ARGS.weft, "explore", "--strategy", strategy, "--runs", str(runs),
+                               "-o", out] + [str(a) for a in extra] + ["--", program(name)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=600)
+        return proc.returncode, proc.stderr
+
+    def test_every_claim_says_what_it_covers(self):
+        # bounded: complete, and only at synchronization calls.
+        data = self.explore("withdraw_ok", "bounded", 5000, extra=("--preemptions", 2))
+        self.assertTrue(data["complete"], data)
+        self.assertEqual(data["coverage"], "every schedule with at most 2 preemptions at "
+                         "synchronization calls; " + self.CAVEAT)
+        code, text = self.explore_text("withdraw_ok", "bounded", 5000, ("--preemptions", 1))
+        self.assertEqual(code, 0, text)
+        self.assertIn("complete: ran every schedule with at most 1 preemption at "
+                      "synchronization calls (", text)
+        self.assertIn(self.CAVEAT, text)
+        # conflicts: complete over the reversals, pending calls included.
+        data = self.explore("withdraw_ok", "conflicts", 300)
+        self.assertTrue(data["complete"], data)
+        self.assertIn("synchronization calls", data["coverage"])
+        self.assertIn("pending", data["coverage"])
+        self.assertTrue(data["coverage"].endswith(self.CAVEAT), data)
+        code, text = self.explore_text("withdraw_ok", "conflicts", 300)
+        self.assertIn("complete: ran every reversal", text)
+        self.assertIn(self.CAVEAT, text)
+        # pct: the miss bound says what a depth is and what was not interleaved.
+        data = self.explore("withdraw_ok", "pct", 20, extra=("--depth", 2))
+        self.assertIn("bugs of depth <= 2 in the order of synchronization calls",
+                      data["coverage"])
+        code, text = self.explore_text("withdraw_ok", "pct", 20, ("--depth", 2))
+        missed = [l for l in text.splitlines() if "missed by all 20 runs" in l]
+        self.assertEqual(len(missed), 1, text)
+        self.assertIn("depth <= 2 in the order of synchronization calls", missed[0])
+        self.assertIn(self.CAVEAT, missed[0])
+        # random claims nothing beyond its seeds, and says so.
+        data = self.explore("withdraw_ok", "random", 5)
+        self.assertFalse(data["complete"])
+        self.assertIn("only the schedules of the seeds that were run", data["coverage"])
+        # A search that stopped short claims no completeness.
+        data = self.explore("withdraw_ok", "conflicts", 2)
+        self.assertFalse(data["complete"], data)
+
     def test_bounded_search_says_when_it_is_not_complete(self):
         data = self.explore("withdraw_ok", "bounded", 3, extra=("--preemptions", 2))
         self.assertFalse(data["complete"])

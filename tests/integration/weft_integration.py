@@ -1247,6 +1247,93 @@ class ProtocolGroup(WeftTestCase):
         self.assertIn("--progress takes text or jsonl, not 'xml'", ran.stderr)
 
 
+class CliGroup(WeftTestCase):
+    """The command line as a new user meets it: a count of 0 is an error with a hint, -o
+    creates the directories it names, and numbers agree with their nouns."""
+
+    def check_usage_error(self, ran, option, what):
+        where = "%s:%s" % (what, ran.describe())
+        self.assertEqual(ran.returncode, 2, "not refused: " + where)
+        lines = [l for l in ran.stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, "stderr must be one line: " + where)
+        self.assertIn("option %s must be at least 1, not 0 (" % option, lines[0], where)
+        # The hint says what the count is and how to give one.
+        self.assertRegex(lines[0], r"\((the|runs|how|candidate).*(e\.g\.|leave it out)", where)
+
+    def test_zero_counts_are_errors_with_a_hint(self):
+        prog = self.program("withdraw_ok")
+        for argv, option in ((["explore", "--runs", 0], "--runs"),
+                             (["explore", "-j", 0], "-j"),
+                             (["explore", "--jobs=0"], "--jobs")):
+            ran = self.weft.cmd(*(argv + ["--", prog]), timeout=60)
+            self.check_usage_error(ran, option, " ".join(map(str, argv)))
+        trace = self.path("zero.weft")
+        self.weft.record(prog, trace, seed=1)
+        for argv, option in ((["replay", "--times", 0], "--times"),
+                             (["replay", "-n", 0], "-n"),
+                             (["minimize", "--max-runs", 0], "--max-runs")):
+            ran = self.weft.cmd(*(argv + [trace]), timeout=60)
+            self.check_usage_error(ran, option, " ".join(map(str, argv)))
+
+    def test_output_creates_parent_directories(self):
+        racy = self.program("withdraw_racy")
+        recorded = self.path("r", "e", "c", "rec.weft")
+        ran = self.weft.cmd("record", "--seed", 1, "-o", recorded, "--", racy)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertTrue(os.path.isfile(recorded), ran.describe())
+
+        replayed = self.path("rep", "lay", "again.weft")
+        ran = self.weft.cmd("replay", "-o", replayed, recorded)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertTrue(os.path.isfile(replayed), ran.describe())
+
+        outdir = self.path("ex", "plo", "re")
+        ran, data = self.weft.explore(racy, 200, 1, outdir)
+        self.assertEqual(ran.returncode, 1, ran.describe())
+        failing = data["failures"][0]["trace"]
+        self.assertTrue(failing.startswith(outdir) and os.path.isfile(failing), data)
+
+        permuted = self.path("per", "mute", "p.weft")
+        ran = self.weft.cmd("permute", failing, "--at", 2, "--thread", 1, "-o", permuted)
+        self.assertIn(ran.returncode, (0, 1), ran.describe())
+        self.assertTrue(os.path.isfile(permuted), ran.describe())
+
+        minimized = self.path("mini", "mize", "m.weft")
+        ran = self.weft.cmd("minimize", failing, "-o", minimized)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertTrue(os.path.isfile(minimized), ran.describe())
+
+        # A file where a directory must go is still an error that says so.
+        blocker = self.path("blocker")
+        open(blocker, "w").close()
+        ran = self.weft.cmd("record", "-o", os.path.join(blocker, "x.weft"), "--", racy)
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn(blocker, ran.stderr)
+
+    SINGULAR_SLIPS = re.compile(r"(?<![\d.])1 (runs|preemptions|schedules|events|threads|replays|"
+                                r"failures|conflicts|switches)\b(?!/)")
+
+    def test_one_of_a_thing_is_singular(self):
+        ok = self.program("withdraw_ok")
+        outputs = []
+        ran = self.weft.cmd("explore", "--strategy", "bounded", "--preemptions", 1, "--runs",
+                            500, "-o", self.path("b1"), "--", ok, timeout=COMMAND_TIMEOUT_S)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertIn("at most 1 preemption at synchronization calls", ran.stderr)
+        outputs.append(ran)
+        ran = self.weft.cmd("explore", "--runs", 1, "-o", self.path("r1"), "--", ok)
+        self.assertIn("1 run in", ran.stderr)
+        self.assertIn("1 distinct schedule", ran.stderr)
+        outputs.append(ran)
+        trace = self.path("one.weft")
+        self.weft.record(ok, trace, seed=1)
+        outputs.append(self.weft.cmd("replay", "--times", 1, trace))
+        outputs.append(self.weft.cmd("show", trace))
+        outputs.append(self.weft.cmd("conflicts", trace))
+        for ran in outputs:
+            self.assertIsNone(self.SINGULAR_SLIPS.search(ran.stdout + ran.stderr), ran.describe())
+
+
 # RustGroup borrows these methods; they look up SEED/RUNS on self.
 RustGroup.SEED = ExploreFindsBugsGroup.SEED
 RustGroup.RUNS = CORRECT_RUNS
@@ -1266,6 +1353,7 @@ GROUPS = {
     "timeout": TimeoutGroup,
     "rust": RustGroup,
     "protocol": ProtocolGroup,
+    "cli": CliGroup,
     "explore_correct_slow": ExploreCorrectSlowGroup,
     "explore_seeds_slow": ExploreSeedsSlowGroup,
 }

@@ -38,6 +38,7 @@ EXPLORE = {
     "schema": "string", "runs": "int", "first_failure_run": "int?",
     "failures": [EXPLORE_FAILURE], "distinct_schedules": "int", "runs_per_second": "number",
     "wall_seconds": "number", "strategy": "string", "first_seed": "int", "complete": "bool",
+    "coverage": "string",
     "interrupted": "bool", "preemption_bound": "int?", "jobs": "int",
     "failures_by_kind": {"*": "int"},
     "pct": ("?", {"depth": "int", "steps": "int", "threads": "int",

@@ -1,11 +1,14 @@
 #include "cli.h"
 
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 
 namespace weft::cli {
@@ -57,10 +60,12 @@ bool Args::Value(const std::string& name, std::string* out, const std::string& s
         return false;
       }
       used_[i + 1] = true;
+      spelled_ = a;
       *out = options_[++i];
       found = true;
     } else if (a.rfind(name + "=", 0) == 0) {
       used_[i] = true;
+      spelled_ = name;
       *out = a.substr(name.size() + 1);
       found = true;
     }
@@ -75,7 +80,19 @@ bool Args::Uint(const std::string& name, uint64_t* out, const std::string& short
   errno = 0;
   unsigned long long n = std::strtoull(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0' || errno != 0 || v[0] == '-') {
-    error_ = "option " + name + " needs a non-negative integer, not '" + v + "'";
+    error_ = "option " + spelled_ + " needs a non-negative integer, not '" + v + "'";
+    return false;
+  }
+  *out = n;
+  return true;
+}
+
+bool Args::Positive(const std::string& name, uint64_t* out, const std::string& short_name,
+                    const std::string& hint) {
+  uint64_t n = 0;
+  if (!Uint(name, &n, short_name)) return false;
+  if (n == 0) {
+    if (error_.empty()) error_ = "option " + spelled_ + " must be at least 1, not 0 (" + hint + ")";
     return false;
   }
   *out = n;
@@ -101,6 +118,28 @@ Status Args::Finish() {
     if (used_[i]) continue;
     if (IsOption(options_[i])) return MakeError("unknown option '" + options_[i] + "'");
     positional_.push_back(options_[i]);
+  }
+  return Status::Ok();
+}
+
+std::string Plural(uint64_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+Status CreateParentDirectories(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return Status::Ok();
+  std::string dir = path.substr(0, slash);
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string prefix = dir.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) {
+      return MakeError("cannot create the directory '" + prefix + "': " + std::strerror(errno));
+    }
+  }
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return MakeError("cannot write into '" + dir + "': it is not a directory");
   }
   return Status::Ok();
 }

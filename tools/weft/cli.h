@@ -45,6 +45,10 @@ class Args {
   bool Value(const std::string& name, std::string* out, const std::string& short_name = "");
   bool Uint(const std::string& name, uint64_t* out, const std::string& short_name = "");
   bool Double(const std::string& name, double* out);
+  // Uint for a count that must be at least 1: 0 is an error that names the option as typed
+  // and ends with `hint` ("the number of runs to make, e.g. --runs 100").
+  bool Positive(const std::string& name, uint64_t* out, const std::string& short_name,
+                const std::string& hint);
   // After all options were taken: errors for unknown options; the positional arguments.
   Status Finish();
   const std::vector<std::string>& positional() const { return positional_; }
@@ -57,7 +61,15 @@ class Args {
   std::vector<std::string> positional_;
   std::vector<std::string> program_;
   std::string error_;
+  std::string spelled_;  // the option as typed, of the last Value found
 };
+
+// "1 run", "2 runs".
+std::string Plural(uint64_t n, const std::string& word);
+
+// Creates the directories above file `path` that do not exist yet (as `mkdir -p`); an
+// error says which one could not be made and why.
+Status CreateParentDirectories(const std::string& path);
 
 // Prints "weft: <message>" to stderr.
 void Say(const std::string& message);

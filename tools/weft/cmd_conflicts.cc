@@ -210,12 +210,12 @@ int RunConflicts(const std::vector<std::string>& argv) {
 
   std::string out;
   if (conflicts.empty()) {
-    out = "no conflicting pairs in " + path + " (" + std::to_string(trace.events.size()) +
-          " events): every two operations of different threads on one object are ordered\n";
+    out = "no conflicting pairs in " + path + " (" + Plural(trace.events.size(), "event") +
+          "): every two operations of different threads on one object are ordered\n";
   } else {
     out = std::to_string(conflicts.size()) + " conflicting pair" +
           (conflicts.size() == 1 ? "" : "s") + " in " + path + " (" +
-          std::to_string(trace.events.size()) + " events)\n";
+          Plural(trace.events.size(), "event") + ")\n";
   }
   for (size_t i = 0; i < shown; ++i) {
     const analysis::Conflict& c = conflicts[i];

@@ -185,7 +185,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.out_dir = "weft-explore";
   double timeout = 10;
   uint64_t max_steps = 1000000;
-  args.Uint("--runs", &options.runs);
+  args.Positive("--runs", &options.runs, "", "the most runs to make, e.g. --runs 100");
   args.Uint("--seed", &options.first_seed);
   args.Value("--strategy", &strategy);
   args.Value("--output", &options.out_dir, "-o");
@@ -203,7 +203,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   uint64_t jobs = ncpu > 0 ? static_cast<uint64_t>(ncpu) : 1;
-  args.Uint("--jobs", &jobs, "-j");
+  args.Positive("--jobs", &jobs, "-j",
+                "runs side by side; leave it out for one per CPU, or give -j 1");
   std::string from_path;
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
@@ -265,8 +266,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   host.started = [&] {
     start = MonotonicSeconds();
     if (!json) {
-      Say("exploring " + ShellQuote(args.program()[0]) + ": up to " + std::to_string(options.runs) +
-          " runs, strategy " + strategy +
+      Say("exploring " + ShellQuote(args.program()[0]) + ": up to " +
+          search::Plural(options.runs, "run") + ", strategy " + strategy +
           (strategy == "pct" ? " (depth " + std::to_string(arg("depth")) + ")" : "") + ", seeds " +
           std::to_string(options.first_seed) + "..., " + std::to_string(options.jobs) +
           " at a time");
@@ -315,9 +316,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (!result.ok()) return Fail("explore", result.error().message);
   const search::ExploreResult& r = result->result;
   double rate = result->runs_per_second;
-  auto plural = [](uint64_t n, const char* word) {
-    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-  };
+  auto plural = [](uint64_t n, const char* word) { return search::Plural(n, word); };
 
   std::map<std::string, uint64_t> by_kind;
   for (const search::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
@@ -352,6 +351,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("strategy", strategy);
     w.Field("first_seed", options.first_seed);
     w.Field("complete", r.complete);
+    w.Field("coverage", r.coverage);
     w.Field("interrupted", r.interrupted_by != 0);
     if (strategy == "bounded")
       w.Field("preemption_bound", arg("preemptions"));
@@ -395,26 +395,24 @@ int RunExplore(const std::vector<std::string>& argv) {
                   static_cast<unsigned long long>(arg("depth")), bound.per_run);
     Say(line);
   }
-  if (strategy == "conflicts" && r.complete) {
-    Say("complete: every reversal of every conflicting pair was tried");
-  }
-  if (strategy == "bounded") {
-    Say(r.complete ? "complete: all " + std::to_string(r.runs) + " schedules with at most " +
-                         std::to_string(arg("preemptions")) + " preemptions were run"
-                   : "not complete: the search stopped before covering every schedule with at "
-                     "most " +
-                         std::to_string(arg("preemptions")) + " preemptions");
+  // What the claims below cover (the registry's scope of this strategy).
+  const std::string scope =
+      info->scope != nullptr ? info->scope(search::WithDefaults(*info, r.args)) : "its runs";
+  if (info->exhaustive && r.complete) {
+    Say("complete: ran " + scope + " (" + plural(r.runs, "run") + "); " + search::kCoverageCaveat);
+  } else if (info->exhaustive && r.failures.empty() && r.interrupted_by == 0) {
+    Say("not complete: the search stopped before it ran " + scope + " (raise --runs)");
   }
   if (r.failures.empty()) {
     if (r.interrupted_by != 0) return 128 + r.interrupted_by;
     Say("no failure found in " + plural(r.runs, "run"));
     if (strategy == "pct") {
       char line[200];
-      std::snprintf(line, sizeof(line),
-                    "a bug of depth <= %llu was missed by all %llu runs with probability <= %.3g",
-                    static_cast<unsigned long long>(arg("depth")),
+      std::snprintf(line, sizeof(line), "missed by all %llu runs with probability <= %.3g: ",
                     static_cast<unsigned long long>(r.runs), bound.missed);
-      Say(line);
+      Say(line + scope + "; " + search::kCoverageCaveat);
+    } else if (!info->exhaustive) {
+      Say("covered: " + r.coverage);
     }
     return kExitOk;
   }

@@ -34,6 +34,11 @@ options:
   -h, --help         show this help
 )";
 
+// "1 context switch", "2 context switches".
+std::string Switches(uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " context switch" : " context switches");
+}
+
 }  // namespace
 
 int RunMinimize(const std::vector<std::string>& argv) {
@@ -46,7 +51,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
   uint64_t max_runs = 300;
   double timeout = 10;
   args.Value("--output", &output, "-o");
-  args.Uint("--max-runs", &max_runs);
+  args.Positive("--max-runs", &max_runs, "", "candidate schedules to try, e.g. --max-runs 300");
   bool have_timeout = args.Double("--timeout", &timeout);
   bool json = args.Flag("--json");
   Result<ProgressFormat> progress_format = ProgressOption(args);
@@ -60,6 +65,8 @@ int RunMinimize(const std::vector<std::string>& argv) {
     std::string base = TraceStem(path);
     output = base + "-min.weft";
   }
+  if (Status s = CreateParentDirectories(output); !s.ok())
+    return Fail("minimize", s.error().message);
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("minimize", trace.error().message);
   api::MinimizeOptions options;
@@ -80,9 +87,8 @@ int RunMinimize(const std::vector<std::string>& argv) {
       return;
     }
     if (json || !tty) return;
-    std::fprintf(stderr, "\r\033[Kweft: %llu runs, %llu preemptions left",
-                 static_cast<unsigned long long>(runs),
-                 static_cast<unsigned long long>(preemptions));
+    std::fprintf(stderr, "\r\033[Kweft: %s, %s left", Plural(runs, "run").c_str(),
+                 Plural(preemptions, "preemption").c_str());
   };
   api::Host host = CliHost();
   host.started = [&] {
@@ -111,12 +117,10 @@ int RunMinimize(const std::vector<std::string>& argv) {
     std::printf("%s\n", w.TakeString().c_str());
     return r->verified ? kExitOk : kExitFound;
   }
-  Say("before: " + std::to_string(r->preemptions_before) + " preemptions, " +
-      std::to_string(r->switches_before) + " context switches, " +
-      std::to_string(r->events_before) + " events");
-  Say("after:  " + std::to_string(r->preemptions_after) + " preemptions, " +
-      std::to_string(r->switches_after) + " context switches, " + std::to_string(r->events_after) +
-      " events (" + std::to_string(r->runs) + " runs)");
+  Say("before: " + Plural(r->preemptions_before, "preemption") + ", " +
+      Switches(r->switches_before) + ", " + Plural(r->events_before, "event"));
+  Say("after:  " + Plural(r->preemptions_after, "preemption") + ", " + Switches(r->switches_after) +
+      ", " + Plural(r->events_after, "event") + " (" + Plural(r->runs, "run") + ")");
   Say("outcome: " + format::DescribeOutcome(r->outcome));
   Say(std::string(r->verified ? "replays exactly: " : "WARNING: did not replay exactly: ") +
       "weft replay " + ShellQuote(r->trace));

@@ -81,6 +81,8 @@ int RunPermute(const std::vector<std::string>& argv) {
     std::string base = TraceStem(path);
     output = base + "-at-" + std::to_string(at) + "-t" + std::to_string(tid) + ".weft";
   }
+  if (Status s = CreateParentDirectories(output); !s.ok())
+    return Fail("permute", s.error().message);
   std::string output_path = output + ".out";
   api::PermuteOptions options;
   options.at = at;

@@ -107,6 +107,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     if (slash != std::string::npos) name = name.substr(slash + 1);
     output = name + "-" + std::to_string(seed) + ".weft";
   }
+  if (Status s = CreateParentDirectories(output); !s.ok()) return Fail("record", s.error().message);
   api::RecordOptions options;
   options.argv = args.program();
   options.env = api::CurrentEnvironment();
@@ -159,7 +160,7 @@ int RunRecord(const std::vector<std::string>& argv) {
         "is it a script that starts the real program?); its threads were not scheduled");
   }
   Say("outcome: " + outcome);
-  Say("trace written to " + output + " (" + std::to_string(report->events) + " events, " +
+  Say("trace written to " + output + " (" + Plural(report->events, "event") + ", " +
       HumanBytes(report->trace_bytes) + ")");
   Say("replay it with: weft replay " + ShellQuote(output));
   return kExitOk;

@@ -49,7 +49,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   uint64_t times = 1;
   double timeout = 0;
   std::string output;
-  args.Uint("--times", &times, "-n");
+  args.Positive("--times", &times, "-n", "how many replays to run and check, e.g. --times 3");
   args.Value("--output", &output, "-o");
   bool have_timeout = args.Double("--timeout", &timeout);
   uint64_t stop_at = 0;
@@ -61,7 +61,6 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (!st.ok()) return Fail("replay", st.error().message + " (see weft replay --help)");
   if (!progress.ok()) return Fail("replay", progress.error().message);
   if (args.positional().size() != 1) return Fail("replay", "give exactly one trace file");
-  if (times == 0) times = 1;
   const std::string& path = args.positional()[0];
   if (stopping) {
     times = 1;
@@ -71,6 +70,11 @@ int RunReplay(const std::vector<std::string>& argv) {
     }
   }
 
+  if (!output.empty()) {
+    if (Status s = CreateParentDirectories(output); !s.ok()) {
+      return Fail("replay", s.error().message);
+    }
+  }
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("replay", trace.error().message);
   if (!trace->has_outcome) {
@@ -161,7 +165,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (all) {
     Say(std::string("reproduced: ") +
         (times > 1 ? std::to_string(times) + " of " + std::to_string(times) + " replays, " : "") +
-        "same " + std::to_string(last.events) + " events and same outcome as " + path);
+        "same " + Plural(last.events, "event") + " and same outcome as " + path);
   } else {
     Say("NOT reproduced (" + std::to_string(reproduced_count) + " of " + std::to_string(times) +
         " replays matched): " + first_problem);

@@ -53,7 +53,8 @@ struct ExploreResult {
   uint64_t distinct_schedules = 0;
   double wall_seconds = 0;
   uint64_t total_events = 0;
-  bool complete = false;   // bounded: every schedule within the bound was run
+  bool complete = false;   // an exhaustive strategy ran all of `coverage`
+  std::string coverage;    // what the search covers (Coverage of the registry)
   int interrupted_by = 0;  // the search was stopped by this signal (Ctrl-C): runs is partial
   uint64_t executed = 0;   // runs actually made (with -j, some past the first failure)
 };
@@ -83,6 +84,9 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
 // schedule twice.
 Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
                                        const ExploreProgress& progress);
+
+// Creates `dir` and the directories above it that do not exist yet (as `mkdir -p`).
+Status CreateDirectories(const std::string& dir);
 
 // Runs a failing configuration again with stacks and a trace in options.out_dir, named
 // `<program>-<name>.weft`, with its output beside it (.out).

@@ -35,6 +35,11 @@ struct StrategyParameter {
 // and `seed`: what the shim builds and how the trace header records it.
 using MakeChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t seed);
 
+// What a search with `args` (defaults and learned values filled in) covers, as a noun
+// phrase that names the switch points: "every schedule with at most 2 preemptions at
+// synchronization calls".
+using ScopeFunction = std::string (*)(const StrategyArgs& args);
+
 // A search: runs schedules of options.base until a failure, the budget or completeness.
 using SearchFunction = Result<ExploreResult> (*)(const ExploreOptions& options,
                                                  const ExploreProgress& progress);
@@ -44,7 +49,7 @@ struct StrategyInfo {
   std::string name;
   bool is_default = false;
   std::string description;   // one line: how it picks
-  std::string completeness;  // one line: what a clean search with it says
+  std::string completeness;  // one line: what a clean search with it says, and what not
   std::vector<StrategyParameter> parameters;
   // How the search runs: Explore (seeds S, S+1, … under `chooser`) or a search of its own.
   SearchFunction search = nullptr;
@@ -54,7 +59,23 @@ struct StrategyInfo {
   // A uint parameter learned, when not given, from the length (events) of one random-walk
   // run with the first seed: pct's "steps" (k). "" = none.
   std::string calibrated;
+  // What the search covers (Coverage). A search that is `exhaustive` says `complete` when
+  // it ran all of it; the others make no completeness claim.
+  ScopeFunction scope = nullptr;
+  bool exhaustive = false;
 };
+
+// Said of every claim: weft switches threads only at synchronization calls.
+inline constexpr const char* kCoverageCaveat =
+    "plain memory accesses between them were not interleaved";
+
+// What a search with `strategy` and `args` covers, in full: its scope and the caveat, e.g.
+// "every schedule with at most 2 preemptions at synchronization calls; plain memory
+// accesses between them were not interleaved" (ExploreResult::coverage, JSON `coverage`).
+std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args);
+
+// "1 preemption", "2 preemptions".
+std::string Plural(uint64_t n, const std::string& word);
 
 // Every strategy, the default first.
 const std::vector<StrategyInfo>& StrategyRegistry();
