@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcapstone-dev libunwind-dev libdw-dev libelf-dev
   libprotobuf-dev protobuf-compiler
+  libssl-dev
   libgtest-dev
   qt6-base-dev
   python3 clang-format

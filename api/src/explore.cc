@@ -21,6 +21,8 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   if (!config.ok()) return config.error();
   config->timeout_seconds = options.timeout_seconds;
   config->max_steps = options.max_steps;
+  config->keep_env = options.keep_env;
+  config->redact_env = options.redact_env;
   search::ExploreOptions search = options.search;
   search.base = config.value();
   Started(host);

@@ -6,7 +6,7 @@ namespace weft::api {
 Result<search::MinimizeResult> Minimize(const format::Trace& trace, const std::string& path,
                                         const MinimizeOptions& options, const Host& host,
                                         const search::MinimizeProgress& progress) {
-  Result<session::RunConfig> config = TraceConfig(trace, path, host);
+  Result<session::RunConfig> config = TraceConfig(trace, path, host, options.trust);
   if (!config.ok()) return config.error();
   if (options.timeout_seconds) {
     config->timeout_seconds = *options.timeout_seconds;

@@ -18,7 +18,7 @@ Result<PermuteResult> Permute(const format::Trace& trace, const std::string& pat
   if (options.thread >= trace.threads.size()) {
     return MakeError("'" + path + "' has no thread T" + std::to_string(options.thread));
   }
-  Result<session::RunConfig> prepared = TraceConfig(trace, path, host);
+  Result<session::RunConfig> prepared = TraceConfig(trace, path, host, options.trust);
   if (!prepared.ok()) return prepared.error();
   session::RunConfig config = std::move(prepared.value());
   config.schedule = session::Schedule::GuidedByTrace(
@@ -32,7 +32,7 @@ Result<PermuteResult> Permute(const format::Trace& trace, const std::string& pat
   config.trace_path = options.output;
   int out_fd = -1;
   if (!options.output_file.empty()) {
-    out_fd = open(options.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    out_fd = open(options.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out_fd < 0) {
       return MakeError("cannot write the program's output to '" + options.output_file +
                        "': " + std::strerror(errno));

@@ -84,27 +84,57 @@ Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
 }
 
 Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::string& path,
-                                       const Host& host) {
+                                       const Host& host, const TraceTrust& trust) {
   const format::Header& h = trace.header;
-  if (h.argv.empty()) return MakeError("the trace '" + path + "' names no program");
-  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
-  if (!program.ok())
-    return MakeError("cannot run the program of '" + path + "': " + program.error().message);
+  // NB: every check comes before anything runs: a refused trace starts no process.
+  Result<TraceCommand> command = CheckTraceCommand(trace, path, CurrentEnvironment());
+  if (!command.ok()) return command.error();
+  if (Status allowed = AllowTraceCommand(*command, path, trust); !allowed.ok()) {
+    return allowed.error();
+  }
   Result<std::string> shim = ShimOf(host);
   if (!shim.ok()) return shim.error();
   session::RunConfig config;
   if (!h.cwd.empty()) {
-    struct stat st;
-    if (stat(h.cwd.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (!command->cwd_gone) {
       config.cwd = h.cwd;
     } else {
       Note(host, "note: the recorded working directory " + h.cwd +
                      " is gone; running in the current one");
     }
   }
+  if (!command->program_changed.empty()) {
+    Note(host, "note: " + command->program_changed + "; running it anyway (" +
+                   (trust.force ? "--force" : "--trust") + ")");
+  } else if (command->program_unchecked) {
+    Note(host, "note: " + path + " does not record which build of " + command->executable +
+                   " it ran (an older weft wrote it); not checked");
+  }
+  if (!command->redacted_missing.empty()) {
+    std::string names;
+    for (const std::string& n : command->redacted_missing) names += (names.empty() ? "" : ", ") + n;
+    Note(host, "note: " + names + (command->redacted_missing.size() == 1 ? " is" : " are") +
+                   " not in the trace (secret) and not set here: the program runs without " +
+                   (command->redacted_missing.size() == 1 ? "it; set it" : "them; set them") +
+                   " to the recorded value to replay as recorded");
+  }
+  if (!command->redacted_differs.empty()) {
+    std::string names;
+    for (const std::string& n : command->redacted_differs) names += (names.empty() ? "" : ", ") + n;
+    Note(host, "note: " + names + (command->redacted_differs.size() == 1 ? " differs" : " differ") +
+                   " from the recorded value (the digest in the trace does not match)");
+  }
+  if (command->redacted_unchecked) {
+    Note(host,
+         "note: the trace's digests of its secret variables use a scheme this weft does "
+         "not know: their values were not checked");
+  }
+  if (host.command) host.command(*command);
   config.argv = h.argv;
-  config.executable = program->path;
-  for (const auto& [k, v] : h.env) config.env.push_back(k + "=" + v);
+  config.executable = command->executable;
+  config.env = command->env;
+  config.keep_env = command->keep_env;
+  config.redact_env = command->redact_env;
   config.shim_path = shim.value();
   config.schedule = session::Schedule::Replay(&trace);
   config.replay_path = path;

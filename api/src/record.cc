@@ -45,6 +45,8 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   config->cwd = options.cwd;
   config->stdout_fd = options.stdout_fd;
   config->stderr_fd = options.stderr_fd;
+  config->keep_env = options.keep_env;
+  config->redact_env = options.redact_env;
   Started(host);
   return session::RunProgram(config.value());
 }

@@ -12,7 +12,7 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
                             const ReplayProgress& progress) {
   const bool stopping = options.stop_at.has_value();
   const uint64_t times = stopping ? 1 : std::max<uint64_t>(options.times, 1);
-  Result<session::RunConfig> prepared = TraceConfig(trace, path, host);
+  Result<session::RunConfig> prepared = TraceConfig(trace, path, host, options.trust);
   if (!prepared.ok()) return prepared.error();
   session::RunConfig config = std::move(prepared.value());
   config.schedule = session::Schedule::Replay(&trace);

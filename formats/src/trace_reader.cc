@@ -207,7 +207,19 @@ class Reader {
     header.argv.assign(h.argv().begin(), h.argv().end());
     header.executable = h.executable();
     header.cwd = h.cwd();
-    for (const pb::EnvVar& var : h.env()) header.env.emplace_back(var.name(), var.value());
+    for (const pb::EnvVar& var : h.env()) {
+      if (!var.digest().empty()) {
+        header.env_redacted.push_back({header.env.size(), var.digest()});
+        header.env.emplace_back(var.name(), std::string());
+      } else {
+        header.env.emplace_back(var.name(), var.value());
+      }
+    }
+    header.env_salt = h.env_salt();
+    header.env_digest_scheme = h.env_digest_scheme();
+    header.env_kept.assign(h.env_kept().begin(), h.env_kept().end());
+    header.executable_build_id = h.executable_build_id();
+    header.executable_sha256 = h.executable_sha256();
     header.mode = static_cast<Mode>(h.mode());
     header.strategy = h.strategy();
     header.seed = h.seed();

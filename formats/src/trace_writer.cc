@@ -2,6 +2,7 @@
 // packets, framed as FORMAT.md describes.
 #include <fcntl.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,11 +33,22 @@ void FillHeader(const Header& header, pb::Header* out) {
   for (const std::string& arg : header.argv) out->add_argv(arg);
   out->set_executable(header.executable);
   out->set_cwd(header.cwd);
-  for (const auto& [name, value] : header.env) {
+  for (size_t i = 0; i < header.env.size(); ++i) {
     pb::EnvVar* var = out->add_env();
-    var->set_name(name);
-    var->set_value(value);
+    var->set_name(header.env[i].first);
+    bool redacted = false;
+    for (const RedactedEnv& r : header.env_redacted) {
+      if (r.index != i) continue;
+      var->set_digest(r.digest);
+      redacted = true;  // NB: the value never reaches the file, whatever the caller left in env
+    }
+    if (!redacted) var->set_value(header.env[i].second);
   }
+  out->set_env_salt(header.env_salt);
+  out->set_env_digest_scheme(header.env_digest_scheme);
+  for (const std::string& name : header.env_kept) out->add_env_kept(name);
+  out->set_executable_build_id(header.executable_build_id);
+  out->set_executable_sha256(header.executable_sha256);
   out->set_mode(static_cast<pb::Mode>(header.mode));
   out->set_strategy(header.strategy);
   out->set_seed(header.seed);
@@ -285,13 +297,23 @@ struct TraceWriter::Impl {
 
 Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(const std::string& path,
                                                          const Header& header) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // A trace holds the program's arguments, environment, output and file names: readable by
+  // its owner only. NB: fchmod too, since O_CREAT's mode does not apply to a file that exists.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     int saved = errno;
     std::string why = std::strerror(saved);
     if (saved == ENOENT) why += " (does the directory exist?)";
     if (saved == EACCES) why += " (choose a writable location)";
     return MakeError("cannot create trace '" + path + "': " + why);
+  }
+  struct stat st;
+  // (only a regular file: never chmod a device such as /dev/null or /dev/stdout)
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::fchmod(fd, 0600) != 0) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    return MakeError("cannot make trace '" + path + "' readable by its owner only: " + why +
+                     " (remove the file or choose another name)");
   }
   std::unique_ptr<TraceWriter> writer(new TraceWriter());
   writer->impl_ = std::make_unique<Impl>(path, fd, &writer->bytes_written_);

@@ -109,6 +109,20 @@ std::string RenderTimeline(const Trace& trace) {
   info.push_back({"program", command.empty() ? std::string("(no argv)") : command});
   if (!header.executable.empty()) info.push_back({"executable", header.executable});
   if (!header.cwd.empty()) info.push_back({"cwd", header.cwd});
+  if (!header.env_redacted.empty()) {
+    std::string names;
+    for (const RedactedEnv& r : header.env_redacted) {
+      if (r.index < header.env.size())
+        names += (names.empty() ? "" : ", ") + header.env[r.index].first;
+    }
+    info.push_back({"redacted", names + " (name and digest only: replay takes the values from "
+                                        "its own environment)"});
+  }
+  if (!header.env_kept.empty()) {
+    std::string names;
+    for (const std::string& n : header.env_kept) names += (names.empty() ? "" : ", ") + n;
+    info.push_back({"kept", names + " (look secret, stored in clear: --keep-env)"});
+  }
   std::string mode = header.mode == Mode::kControlled
                          ? "controlled"
                          : "mode " + std::to_string(static_cast<uint32_t>(header.mode));

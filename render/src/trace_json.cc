@@ -26,10 +26,17 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   w.Field("executable", header.executable);
   w.Field("cwd", header.cwd);
   w.Key("env").BeginArray();
-  for (const auto& [name, value] : header.env) {
-    w.BeginObject().Field("name", name).Field("value", value).EndObject();
+  for (size_t i = 0; i < header.env.size(); ++i) {
+    const auto& [name, value] = header.env[i];
+    w.BeginObject().Field("name", name).Field("value", value);
+    w.Field("redacted", header.IsRedacted(i)).EndObject();
   }
   w.EndArray();
+  w.Key("env_kept").BeginArray();
+  for (const std::string& name : header.env_kept) w.String(name);
+  w.EndArray();
+  w.Field("executable_build_id", header.executable_build_id);
+  w.Field("executable_sha256", header.executable_sha256);
   w.Field("mode", header.mode == Mode::kControlled ? "controlled" : "unknown");
   w.Field("strategy", header.strategy);
   w.Field("seed", header.seed);

@@ -87,7 +87,7 @@ Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig co
   failure.seed = config.schedule.strategy.header.seed;
   failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-" + name + ".weft";
   std::string output_path = failure.trace + ".out";
-  int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (out < 0) {
     return MakeError("cannot write '" + output_path + "': " + std::strerror(errno));
   }

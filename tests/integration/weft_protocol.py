@@ -50,7 +50,9 @@ LOCATION = ("?", {"function": "string", "file": "string", "line": "int", "ip": "
 SHOW = {
     "schema": "string", "format_major": "int", "weft_version": "string",
     "shim_protocol": "int", "argv": ["string"], "executable": "string", "cwd": "string",
-    "env": [{"name": "string", "value": "string"}], "mode": "string", "strategy": "string",
+    "env": [{"name": "string", "value": "string", "redacted": "bool"}],
+    "env_kept": ["string"], "executable_build_id": "string", "executable_sha256": "string",
+    "mode": "string", "strategy": "string",
     "seed": "int", "realtime_base_ns": "int", "monotonic_base_ns": "int",
     "created_unix_ns": "int", "replayed_from": "string",
     "schedule": {"kind": "string", "seed": "int", "pct_depth": "int", "pct_steps": "int",
@@ -122,6 +124,16 @@ PROGRESS = {
     "failures": "int", "preemptions": "int?",
 }
 
+# `weft replay --dry-run --json`: what a replay would run, checked without running it.
+REPLAY_CHECK = {
+    "schema": "string", "trace": "string", "executable": "string", "argv": ["string"],
+    "command_line": "string", "cwd": "string", "cwd_gone": "bool",
+    "env_differences": [{"name": "string", "change": "string", "value": "string?"}],
+    "redacted": ["string"], "redacted_missing": ["string"], "redacted_differs": ["string"],
+    "loader_variables": ["string"], "program_changed": "string?", "program_checked": "bool",
+    "allowed": "bool", "refusal": "string?",
+}
+
 # `weft explore --list-strategies --json` (the registry's document).
 STRATEGIES = {
     "schema": "string",
@@ -134,6 +146,7 @@ STRATEGIES = {
 DOCUMENTS = {
     "record": ("weft.record/1", RECORD),
     "replay": ("weft.replay/1", REPLAY),
+    "replay-check": ("weft.replay-check/1", REPLAY_CHECK),
     "explore": ("weft.explore/1", EXPLORE),
     "show": ("weft.show/1", SHOW),
     "conflicts": ("weft.conflicts/1", CONFLICTS),

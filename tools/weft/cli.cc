@@ -73,6 +73,27 @@ bool Args::Value(const std::string& name, std::string* out, const std::string& s
   return found;
 }
 
+std::vector<std::string> Args::Values(const std::string& name) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < options_.size(); ++i) {
+    if (used_[i]) continue;
+    const std::string& a = options_[i];
+    if (a == name) {
+      used_[i] = true;
+      if (i + 1 >= options_.size()) {
+        error_ = "option " + a + " needs a value";
+        break;
+      }
+      used_[i + 1] = true;
+      out.push_back(options_[++i]);
+    } else if (a.rfind(name + "=", 0) == 0) {
+      used_[i] = true;
+      out.push_back(a.substr(name.size() + 1));
+    }
+  }
+  return out;
+}
+
 bool Args::Uint(const std::string& name, uint64_t* out, const std::string& short_name) {
   std::string v;
   if (!Value(name, &v, short_name)) return false;

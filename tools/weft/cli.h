@@ -43,6 +43,8 @@ class Args {
   bool Flag(const std::string& name);
   // The value of `--name VALUE` or `--name=VALUE` (or the short form), if present.
   bool Value(const std::string& name, std::string* out, const std::string& short_name = "");
+  // Every value of a repeatable `--name VALUE` / `--name=VALUE`, in order.
+  std::vector<std::string> Values(const std::string& name);
   bool Uint(const std::string& name, uint64_t* out, const std::string& short_name = "");
   bool Double(const std::string& name, double* out);
   // Uint for a count that must be at least 1: 0 is an error that names the option as typed

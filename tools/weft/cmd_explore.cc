@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cli.h"
+#include "trace_trust.h"
 #include "weft/explorer.h"
 #include "weft/json.h"
 #include "weft/render.h"
@@ -35,6 +36,9 @@ constexpr const char* kUsageTail =
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
   --max-steps N     a run with more than N decisions fails as "livelock?" (default 1000000)
+  --keep-env NAME   store NAME's value in the traces after all (it looks secret)
+  --redact-env NAME store only NAME's digest in the traces (as for names with KEY,
+                    TOKEN, SECRET, PASSWORD, AUTH, …); both repeatable
   --json            print one JSON object on stdout (weft.explore/1, see
                     docs/JSON.md): runs, first_failure_run, failures [{run, seed,
                     trace, exit_code, signal, deadlock, ...}], distinct_schedules,
@@ -166,9 +170,9 @@ std::string KindName(const format::Outcome& o) {
 }  // namespace
 
 int RunExplore(const std::vector<std::string>& argv) {
-  std::vector<std::string> value_options = {"-o",        "--output",    "--strategy", "--seed",
-                                            "--timeout", "--max-steps", "--runs",     "-j",
-                                            "--jobs",    "--progress"};
+  std::vector<std::string> value_options = {
+      "-o",     "--output", "--strategy", "--seed",     "--timeout",  "--max-steps",
+      "--runs", "-j",       "--jobs",     "--progress", "--keep-env", "--redact-env"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -209,6 +213,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
   bool json = args.Flag("--json");
+  std::vector<std::string> keep_env, redact_env;
+  EnvOptions(args, &keep_env, &redact_env);
   Result<ProgressFormat> progress_format = ProgressOption(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("explore", st.error().message + " (see weft explore --help)");
@@ -310,6 +316,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   request.env = api::CurrentEnvironment();
   request.timeout_seconds = timeout;
   request.max_steps = max_steps;
+  request.keep_env = keep_env;
+  request.redact_env = redact_env;
   request.search = options;
   Result<api::ExploreSummary> result = api::Explore(request, host, progress);
   if (tty && !json && !jsonl) std::fputc('\r', stderr);

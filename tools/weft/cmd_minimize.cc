@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "trace_trust.h"
 #include "weft/json.h"
 #include "weft/minimize.h"
 #include "weft/render.h"
@@ -31,6 +32,9 @@ options:
                      runs, outcome, trace, verified
   --progress FORMAT  text (default: a line on a terminal), or jsonl: one
                      weft.progress/1 object per candidate run on stderr
+  --force            run the program even if it changed since the recording
+  --trust            run what the trace says even when its environment sets
+                     loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …)
   -h, --help         show this help
 )";
 
@@ -54,6 +58,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
   args.Positive("--max-runs", &max_runs, "", "candidate schedules to try, e.g. --max-runs 300");
   bool have_timeout = args.Double("--timeout", &timeout);
   bool json = args.Flag("--json");
+  api::TraceTrust trust = TrustOptions(args);
   Result<ProgressFormat> progress_format = ProgressOption(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("minimize", st.error().message + " (see weft minimize --help)");
@@ -72,6 +77,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
   api::MinimizeOptions options;
   options.output = output;
   options.max_runs = max_runs;
+  options.trust = trust;
   if (have_timeout) options.timeout_seconds = timeout;
   bool tty = isatty(STDERR_FILENO) != 0 && !jsonl;
   double start = MonotonicSeconds();
@@ -91,6 +97,7 @@ int RunMinimize(const std::vector<std::string>& argv) {
                  Plural(preemptions, "preemption").c_str());
   };
   api::Host host = CliHost();
+  host.command = PrintTraceCommand;
   host.started = [&] {
     if (!json)
       Say("minimizing " + path + " (outcome: " + format::DescribeOutcome(trace.value()) + ")");

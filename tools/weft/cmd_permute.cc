@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "trace_trust.h"
 #include "weft/json.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
@@ -31,6 +32,9 @@ options:
                      docs/JSON.md): outcome, failed, exit_code, signal, deadlock,
                      events, trace, output (the program's output), forced
                      (whether thread T could run at N)
+  --force            run the program even if it changed since the recording
+  --trust            run what the trace says even when its environment sets
+                     loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …)
   -h, --help         show this help
 
 Exit status: 0 when the permuted run was written, 2 on errors.
@@ -59,6 +63,7 @@ int RunPermute(const std::vector<std::string>& argv) {
   args.Value("--output", &output, "-o");
   bool have_timeout = args.Double("--timeout", &timeout);
   bool json = args.Flag("--json");
+  api::TraceTrust trust = TrustOptions(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("permute", st.error().message + " (see weft permute --help)");
   if (args.positional().size() != 1) return Fail("permute", "give exactly one trace file");
@@ -88,9 +93,12 @@ int RunPermute(const std::vector<std::string>& argv) {
   options.at = at;
   options.thread = static_cast<uint32_t>(tid);
   options.output = output;
+  options.trust = trust;
   if (have_timeout) options.timeout_seconds = timeout;
   if (json) options.output_file = output_path;
-  Result<api::PermuteResult> permuted = api::Permute(trace.value(), path, options, CliHost());
+  api::Host host = CliHost();
+  host.command = PrintTraceCommand;
+  Result<api::PermuteResult> permuted = api::Permute(trace.value(), path, options, host);
   if (!permuted.ok()) return Fail("permute", permuted.error().message);
   const session::RunReport* report = &permuted->report;
   bool forced = permuted->forced;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "trace_trust.h"
 #include "weft/json.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
@@ -33,6 +34,11 @@ options:
   --max-steps N        stop the program after N scheduling decisions (default: none)
   --no-stacks          do not record a stack per event (faster, smaller traces)
   --stack-depth N      frames per recorded stack (default 32)
+  --keep-env NAME      store NAME's value in the trace after all (it looks secret);
+                       repeatable
+  --redact-env NAME    store only NAME's digest in the trace, not its value (done by
+                       default for names with KEY, TOKEN, SECRET, PASSWORD, AUTH,
+                       COOKIE, PRIVATE, …); repeatable. weft show lists them
   --json               print the result as one JSON object on stdout (weft.record/1,
                        see docs/JSON.md)
   -h, --help           show this help
@@ -46,7 +52,8 @@ and 2 when it could not record.
 
 int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {"-o",        "--output",    "--strategy",   "--seed",
-                                            "--timeout", "--max-steps", "--stack-depth"};
+                                            "--timeout", "--max-steps", "--stack-depth",
+                                            "--keep-env",  "--redact-env"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
@@ -79,6 +86,8 @@ int RunRecord(const std::vector<std::string>& argv) {
   args.Uint("--stack-depth", &depth);
   bool no_stacks = args.Flag("--no-stacks");
   bool json = args.Flag("--json");
+  std::vector<std::string> keep_env, redact_env;
+  EnvOptions(args, &keep_env, &redact_env);
   Status st = args.Finish();
   if (!st.ok()) return Fail("record", st.error().message + " (see weft record --help)");
   if (!args.positional().empty() || args.program().empty()) {
@@ -118,6 +127,8 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
   options.timeout_seconds = timeout;
   options.max_steps = max_steps;
+  options.keep_env = keep_env;
+  options.redact_env = redact_env;
   api::Host host = CliHost();
   host.started = [&] {
     if (!json) {

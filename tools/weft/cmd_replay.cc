@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "trace_trust.h"
 #include "weft/json.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
@@ -27,6 +28,13 @@ options:
   --timeout S        kill a replay after S seconds of real time (default: the
                      recorded run's --timeout, if it had one)
   --quiet            send the program's output to /dev/null
+  --dry-run          run nothing: say what would run (program, arguments,
+                     directory, how the environment differs from yours) and
+                     whether it is allowed; with --json: weft.replay-check/1
+  --force            run the program even if it changed since the recording
+                     (its build-id is not the recorded one)
+  --trust            run what the trace says even when its environment sets
+                     loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …)
   --json             print one JSON object on stdout (weft.replay/1, see
                      docs/JSON.md): reproduced, exit_code, signal, deadlock,
                      events, diverged, divergence, outcome, event_digest,
@@ -56,6 +64,8 @@ int RunReplay(const std::vector<std::string>& argv) {
   bool stopping = args.Uint("--stop-at", &stop_at);
   bool quiet = args.Flag("--quiet");
   bool json = args.Flag("--json");
+  bool dry_run = args.Flag("--dry-run");
+  api::TraceTrust trust = TrustOptions(args);
   Result<ProgressFormat> progress = ProgressOption(args);
   Status st = args.Finish();
   if (!st.ok()) return Fail("replay", st.error().message + " (see weft replay --help)");
@@ -77,12 +87,14 @@ int RunReplay(const std::vector<std::string>& argv) {
   }
   Result<format::Trace> trace = format::ReadTrace(path);
   if (!trace.ok()) return Fail("replay", trace.error().message);
+  if (dry_run) return ReplayDryRun(trace.value(), path, trust, json);
   if (!trace->has_outcome) {
     Say("note: " + path + " was interrupted before the run ended; replaying the " +
         std::to_string(trace->events.size()) + " recorded events");
   }
   api::ReplayOptions options;
   options.times = times;
+  options.trust = trust;
   options.output = output;
   if (have_timeout) options.timeout_seconds = timeout;
   if (stopping) options.stop_at = stop_at;
@@ -104,8 +116,10 @@ int RunReplay(const std::vector<std::string>& argv) {
     line.failures = not_reproduced;
     PrintProgressJsonl(line);
   };
+  api::Host host = CliHost();
+  host.command = PrintTraceCommand;
   Result<api::ReplayResult> replayed =
-      api::Replay(trace.value(), path, options, CliHost(), print_progress);
+      api::Replay(trace.value(), path, options, host, print_progress);
   if (devnull != nullptr) std::fclose(devnull);
   if (!replayed.ok()) return Fail("replay", replayed.error().message);
   const api::ReplayResult& result = replayed.value();

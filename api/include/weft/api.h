@@ -24,6 +24,60 @@
 
 namespace weft::api {
 
+// Running the program a trace names (replay, permute, minimize) -----------------------------
+
+// What the user allows beyond the checks of CheckTraceCommand.
+struct TraceTrust {
+  bool force = false;  // --force: run the program even if it changed since the recording
+  bool trust = false;  // --trust: run what the trace says (loader variables, another program)
+};
+
+// One way the environment of a trace's program differs from the current one.
+struct EnvDifference {
+  enum class Kind { kAdded, kChanged, kRemoved };
+  Kind kind = Kind::kAdded;
+  std::string name;
+  std::string value;  // what the program gets (kAdded, kChanged)
+};
+
+// What running a trace's program would do, found before anything runs
+// (api/src/trace_check.cc). Nothing here executes the program.
+struct TraceCommand {
+  std::string executable;  // the file that would run
+  std::vector<std::string> argv;
+  std::string cwd;        // the working directory it would run in
+  bool cwd_gone = false;  // the recorded one does not exist: it runs in the current one
+  std::vector<EnvDifference> env_differences;
+  std::vector<std::string> redacted;          // variables stored as digests only
+  std::vector<std::string> redacted_missing;  // of those, not set here (left unset)
+  std::vector<std::string> redacted_differs;  // set here to another value than recorded
+  bool redacted_unchecked = false;            // the digests use a scheme this weft lacks
+  // Loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …, and the code-loading
+  // variables of common interpreters) the trace sets or changes from the current values.
+  std::vector<std::string> loader_variables;
+  // "" or why the file at `executable` is not the recorded one ("the program changed since
+  // the recording: …").
+  std::string program_changed;
+  // The trace does not say which build it recorded (an older writer): nothing was compared.
+  bool program_unchecked = false;
+  // The environment the program would get, "K=V", and what a trace of the run redacts.
+  std::vector<std::string> env;
+  std::vector<std::string> keep_env, redact_env;
+};
+
+// Checks what the program of `trace` (read from `path`) would be run as: the executable
+// (resolved, with the recorded build-id compared), arguments, working directory, the
+// environment (redacted values from `current_env`, "K=V") and how it differs from
+// `current_env`.
+Result<TraceCommand> CheckTraceCommand(const format::Trace& trace, const std::string& path,
+                                       const std::vector<std::string>& current_env);
+
+// Why `command` must not run without more trust (an error naming the problem and the option
+// that overrides it), or Ok: a loader variable without trust.trust; a changed program without
+// trust.force or trust.trust.
+Status AllowTraceCommand(const TraceCommand& command, const std::string& path,
+                         const TraceTrust& trust);
+
 // What every command needs from its host.
 struct Host {
   std::string shim_path;  // libweft_preload.so; "" = FindShim()
@@ -42,6 +96,9 @@ struct Host {
   // Called once the program is prepared (resolved, shim found), before its first run; may
   // be empty. (The CLI says "recording …" there, after any error in preparing it.)
   std::function<void()> started;
+  // Called with the command a trace's program will run (replay, permute, minimize), after
+  // the checks passed and before it runs; may be empty.
+  std::function<void(const TraceCommand&)> command;
 };
 
 // Path of libweft_preload.so: $WEFT_PRELOAD if set, else next to the running executable
@@ -60,8 +117,10 @@ Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
 // executable, arguments, environment, working directory (the program's: weft's own is left
 // alone), virtual clock bases and limits, and a schedule that replays `trace` (callers
 // that change the schedule set their own). `trace` must outlive the config.
+// Checks the command first (CheckTraceCommand, AllowTraceCommand with `trust`) and hands it
+// to host.command; says through host.note which redacted variables are missing or differ.
 Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::string& path,
-                                       const Host& host);
+                                       const Host& host, const TraceTrust& trust = {});
 
 // Calls host.started if set.
 void Started(const Host& host);
@@ -84,6 +143,8 @@ struct RecordOptions {
   uint64_t max_steps = 0;      // 0 = unlimited
   int stdout_fd = -1;          // the program's output: -1 = inherit
   int stderr_fd = -1;
+  std::vector<std::string> keep_env;    // --keep-env: names stored in clear after all
+  std::vector<std::string> redact_env;  // --redact-env: more names stored as digests
 };
 
 // One controlled run written as a trace. Errors are weft's (cannot start, cannot write);
@@ -97,6 +158,7 @@ struct ReplayOptions {
   std::string output;                     // "" = none; else the last replay's trace
   std::optional<double> timeout_seconds;  // default: the recorded run's limit
   std::optional<uint64_t> stop_at;        // stop before this event (times is then 1)
+  TraceTrust trust;                       // --force, --trust
   int stdout_fd = -1;                     // the program's output: -1 = inherit
   int stderr_fd = -1;
 };
@@ -135,10 +197,12 @@ struct PctBound {
 PctBound ComputePctBound(uint32_t depth, uint32_t threads, uint64_t steps, uint64_t runs);
 
 struct ExploreOptions {
-  std::vector<std::string> argv;  // the program and its arguments
-  std::vector<std::string> env;   // its environment, "K=V"
-  double timeout_seconds = 10;    // per run
-  uint64_t max_steps = 1000000;   // per run; more is a "livelock?" failure
+  std::vector<std::string> argv;        // the program and its arguments
+  std::vector<std::string> env;         // its environment, "K=V"
+  double timeout_seconds = 10;          // per run
+  uint64_t max_steps = 1000000;         // per run; more is a "livelock?" failure
+  std::vector<std::string> keep_env;    // --keep-env: names stored in clear after all
+  std::vector<std::string> redact_env;  // --redact-env: more names stored as digests
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
 };
@@ -164,6 +228,7 @@ struct PermuteOptions {
   // Where the program's stdout and stderr go: "" = inherited, else this file (created or
   // truncated once the options are checked).
   std::string output_file;
+  TraceTrust trust;  // --force, --trust
 };
 
 struct PermuteResult {
@@ -182,6 +247,7 @@ struct MinimizeOptions {
   std::string output;                     // the minimized trace
   uint64_t max_runs = 300;                // candidate schedules at most
   std::optional<double> timeout_seconds;  // default: the recorded limit, or 10
+  TraceTrust trust;                       // --force, --trust
 };
 
 // Shrinks the failing schedule of `trace` to the fewest preemptions that still fail the

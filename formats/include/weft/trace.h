@@ -70,6 +70,13 @@ struct ScheduleSpec {
 // not know.
 const char* ScheduleKindName(ScheduleSpec::Kind kind);
 
+// An environment variable stored as its name and a digest of its value (trace.h Header).
+struct RedactedEnv {
+  size_t index = 0;    // into Header::env
+  std::string digest;  // hex, under Header::env_salt and env_digest_scheme
+  bool operator==(const RedactedEnv&) const = default;
+};
+
 struct Header {
   uint32_t format_major = kFormatMajor;
   std::string weft_version;                              // version of the weft that wrote the trace
@@ -88,7 +95,23 @@ struct Header {
   double timeout_seconds = 0;      // real-time limit of the run (--timeout), 0 = none
   uint64_t max_steps = 0;          // decision limit of the run (--max-steps), 0 = none
   ScheduleSpec schedule;           // the typed schedule; kind kUnspecified in older traces
+  // Entries of `env` whose value is not in the trace (a name that looks secret): their
+  // value in `env` is empty; replay takes it from its own environment and checks `digest`.
+  std::vector<RedactedEnv> env_redacted;  // in the order of `env`
+  std::string env_salt;                   // hex; the digests' salt
+  std::string env_digest_scheme;          // "scrypt-n16384-r8-p1"; "" = nothing redacted
+  std::vector<std::string> env_kept;      // names the rule matches, kept in clear (--keep-env)
+  // The executable at the recording: its GNU build-id, or (none) the SHA-256 of the file;
+  // both "" in traces of older writers.
+  std::string executable_build_id;
+  std::string executable_sha256;
 
+  // Whether env[index] is redacted.
+  bool IsRedacted(size_t index) const {
+    for (const RedactedEnv& r : env_redacted)
+      if (r.index == index) return true;
+    return false;
+  }
   bool operator==(const Header&) const = default;
 };
 

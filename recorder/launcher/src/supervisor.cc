@@ -270,6 +270,10 @@ void Supervisor::Resume(pid_t tid, int sig) {
 void Supervisor::CallPoll() {
   last_poll_ = Clock::now();
   if (options_.poll && !cleaning_up_) options_.poll();
+  if (options_.should_stop && !killed_ && !cleaning_up_ && options_.should_stop()) {
+    result_.stopped = true;
+    KillAll(/*call_poll=*/false);
+  }
 }
 
 void Supervisor::CheckInterrupts(Clock::time_point now) {

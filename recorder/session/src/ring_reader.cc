@@ -1,11 +1,80 @@
 #include "ring_reader.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
 namespace weft::session {
-RingReader::RingReader(weft_session* session, const uint8_t* ring, format::TraceWriter* writer)
-    : session_(session), ring_(ring), writer_(writer) {}
+namespace {
+
+// Bounds on what the reader keeps, so that a ring full of garbage cannot make weft allocate
+// without limit: far above what a real run reaches (the shim's own tables are smaller).
+constexpr size_t kMaxStacks = 1u << 22;
+constexpr size_t kMaxFrames = 1u << 22;
+constexpr size_t kMaxObjects = 1u << 26;
+constexpr size_t kMaxBlocked = 4 * WEFT_MAX_THREADS;
+// Extra slots of a decision record: the words of threads WEFT_DECISION_INLINE_THREADS up.
+constexpr uint32_t kMaxDecisionExtraSlots =
+    (WEFT_MAX_THREADS - WEFT_DECISION_INLINE_THREADS + WEFT_DECISION_SLOT_THREADS - 1) /
+    WEFT_DECISION_SLOT_THREADS;
+
+bool KnownEventKind(uint8_t kind) {
+  switch (kind) {
+#define WEFT_RING_KIND_CASE_(NAME, Camel, num, ...) case num:
+    WEFT_EVENT_KINDS(WEFT_RING_KIND_CASE_)
+#undef WEFT_RING_KIND_CASE_
+    return true;
+    default:
+      return false;
+  }
+}
+
+bool KnownObjectKind(uint8_t kind) {
+  switch (kind) {
+#define WEFT_RING_OBJECT_CASE_(NAME, Camel, num, name) case num:
+    WEFT_OBJECT_KINDS(WEFT_RING_OBJECT_CASE_)
+#undef WEFT_RING_OBJECT_CASE_
+    return true;
+    default:
+      return false;
+  }
+}
+
+bool ValidTid(uint32_t tid) { return tid < WEFT_MAX_THREADS; }
+
+}  // namespace
+
+RingReader::RingReader(weft_session* session, const uint8_t* ring, uint64_t ring_slots,
+                       format::TraceWriter* writer)
+    : session_(session), ring_(ring), ring_slots_(ring_slots), writer_(writer) {}
+
+void RingReader::SetCorrupt(const std::string& where) {
+  if (error_.empty()) error_ = "the program overwrote weft's session memory at " + where;
+}
+
+void RingReader::BadRecord(uint64_t index, const std::string& why) {
+  SetCorrupt("slot " + std::to_string(index) + " of the event ring: " + why);
+}
+
+void RingReader::CheckStatus() {
+  uint32_t pid = __atomic_load_n(&session_->claimed_pid, __ATOMIC_ACQUIRE);
+  if (pid != 0) {
+    if (claimed_pid_ == 0) {
+      claimed_pid_ = pid;
+    } else if (pid != claimed_pid_) {
+      SetCorrupt("offset " + std::to_string(offsetof(weft_session, claimed_pid)) +
+                 " (the claimed pid changed from " + std::to_string(claimed_pid_) + " to " +
+                 std::to_string(pid) + ")");
+    }
+  }
+  uint32_t threads = __atomic_load_n(&session_->threads, __ATOMIC_RELAXED);
+  if (threads > WEFT_MAX_THREADS) {
+    SetCorrupt("offset " + std::to_string(offsetof(weft_session, threads)) + " (" +
+               std::to_string(threads) + " threads; at most " + std::to_string(WEFT_MAX_THREADS) +
+               ")");
+  }
+}
 
 void RingReader::Write(Status s) {
   if (!s.ok() && status_.ok()) status_ = s;
@@ -13,7 +82,7 @@ void RingReader::Write(Status s) {
 
 void RingReader::WriteProcess() {
   if (process_written_) return;
-  root_.pid = session_->claimed_pid;
+  root_.pid = claimed_pid_;
   if (root_.pid == 0) return;  // not claimed yet
   process_written_ = true;
   if (writer_ != nullptr) Write(writer_->WriteProcess(root_));
@@ -69,6 +138,12 @@ void RingReader::WriteRemainingModules() {
 }
 
 uint32_t RingReader::FrameFor(uint64_t ip) {
+  if (frame_ips_.size() >= kMaxFrames) {
+    auto known = frame_ids_.find(ip);
+    if (known != frame_ids_.end()) return known->second;
+    SetCorrupt("the event ring: more than " + std::to_string(kMaxFrames) + " distinct frames");
+    return 0;
+  }
   auto [it, inserted] = frame_ids_.emplace(ip, static_cast<uint32_t>(frame_ips_.size()));
   if (inserted) {
     frame_ips_.push_back(ip);
@@ -94,41 +169,71 @@ int32_t RingReader::TidOfOsTid(uint32_t os_tid) const {
 }
 
 bool RingReader::Drain() {
+  CheckStatus();
   if (!error_.empty()) return false;
   WriteProcess();  // NB: before the threads and modules that name its pid
-  const uint64_t slots = session_->ring_slots;
+  const uint64_t slots = ring_slots_;
   const uint64_t mask = slots - 1;
   // NB: acquire pairs with the shim's release store of ring_head: every slot below head
-  // is fully written.
+  // is fully written (when the program left the session alone).
   uint64_t head = __atomic_load_n(&session_->ring_head, __ATOMIC_ACQUIRE);
-  uint64_t tail = session_->ring_tail;
+  uint64_t tail = tail_;
+  if (__atomic_load_n(&session_->ring_tail, __ATOMIC_RELAXED) != tail) {
+    SetCorrupt("offset " + std::to_string(offsetof(weft_session, ring_tail)) +
+               " (the ring's read position, which only weft writes)");
+    return false;
+  }
+  if (head < tail || head - tail > slots) {
+    SetCorrupt("offset " + std::to_string(offsetof(weft_session, ring_head)) +
+               " (the ring's write position " + std::to_string(head) + " with " +
+               std::to_string(tail) + " slots read and " + std::to_string(slots) + " in the ring)");
+    return false;
+  }
+  auto slot_at = [&](uint64_t s) { return ring_ + (s & mask) * WEFT_SLOT_BYTES; };
   while (tail < head) {
-    const uint8_t* slot = ring_ + (tail & mask) * WEFT_SLOT_BYTES;
+    const uint8_t* slot = slot_at(tail);
     uint64_t used = 1;
     if (slot[0] == WEFT_REC_STACK) {
       weft_stack_record rec;
       std::memcpy(&rec, slot, sizeof(rec));
       if (rec.depth == 0 || rec.depth > WEFT_MAX_STACK_DEPTH || rec.id == 0) {
-        error_ = "corrupt stack record in the event ring";
+        BadRecord(tail, "a stack record of depth " + std::to_string(rec.depth) + " and id " +
+                            std::to_string(rec.id) + " (depth 1.." +
+                            std::to_string(WEFT_MAX_STACK_DEPTH) + ", id > 0)");
         return false;
       }
       used = 1 + (rec.depth + 3u) / 4u;
-      if (tail + used > head) break;  // cannot happen: the shim publishes whole records
+      if (used > head - tail) {
+        BadRecord(tail, "a stack record longer than what the shim published");
+        return false;
+      }
+      if (stacks_.size() >= kMaxStacks && stacks_.count(rec.id) == 0) {
+        BadRecord(tail, "more than " + std::to_string(kMaxStacks) + " distinct stacks");
+        return false;
+      }
       std::vector<uint32_t> frames;
       frames.reserve(rec.depth);
       for (uint32_t i = 0; i < rec.depth; ++i) {
-        uint64_t s = tail + 1 + i / 4;
         uint64_t ip;
-        std::memcpy(&ip, ring_ + (s & mask) * WEFT_SLOT_BYTES + (i % 4) * 8, 8);
+        std::memcpy(&ip, slot_at(tail + 1 + i / 4) + (i % 4) * 8, 8);
         frames.push_back(FrameFor(ip));
       }
+      if (!error_.empty()) return false;
       if (writer_ != nullptr) Write(writer_->WriteStack(rec.id, frames));
       stacks_[rec.id] = std::move(frames);
     } else if (slot[0] == WEFT_REC_DECISION) {
       weft_decision_record rec;
       std::memcpy(&rec, slot, sizeof(rec));
+      if (rec.extra_slots > kMaxDecisionExtraSlots || !ValidTid(rec.current)) {
+        BadRecord(tail, "a decision record with " + std::to_string(rec.extra_slots) +
+                            " extra slots for thread " + std::to_string(rec.current));
+        return false;
+      }
       used = 1 + rec.extra_slots;
-      if (tail + used > head) break;  // cannot happen: the shim publishes whole records
+      if (used > head - tail) {
+        BadRecord(tail, "a decision record longer than what the shim published");
+        return false;
+      }
       Decision d;
       d.tid = last_tid_;
       d.signal_woken = last_signal_woken_;
@@ -137,11 +242,12 @@ bool RingReader::Drain() {
       const uint32_t slot_words = WEFT_DECISION_SLOT_THREADS / 64;
       d.enabled.assign(rec.enabled, rec.enabled + inline_words);
       for (uint32_t i = 0; i < rec.extra_slots * slot_words; ++i) {
-        uint64_t s = tail + 1 + i / slot_words;
         uint64_t word;
-        std::memcpy(&word, ring_ + (s & mask) * WEFT_SLOT_BYTES + (i % slot_words) * 8, 8);
+        std::memcpy(&word, slot_at(tail + 1 + i / slot_words) + (i % slot_words) * 8, 8);
         d.enabled.push_back(word);
       }
+      // Threads past the limit cannot be enabled.
+      if (d.enabled.size() > WEFT_MAX_THREADS / 64) d.enabled.resize(WEFT_MAX_THREADS / 64);
       while (!d.enabled.empty() && d.enabled.back() == 0) d.enabled.pop_back();
       if (writer_ != nullptr) {
         format::EnabledSet set;
@@ -156,6 +262,7 @@ bool RingReader::Drain() {
     }
     tail += used;
   }
+  tail_ = tail;
   // NB: release: the shim may overwrite these slots as soon as it sees the new tail.
   __atomic_store_n(&session_->ring_tail, tail, __ATOMIC_RELEASE);
   return true;
@@ -166,6 +273,13 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     case WEFT_REC_EVENT: {
       weft_event_record r;
       std::memcpy(&r, slot, sizeof(r));
+      if (!ValidTid(r.tid) || !KnownEventKind(r.kind) || (r.flags & ~WEFT_F_ALL) != 0 ||
+          r.enabled > WEFT_MAX_THREADS) {
+        BadRecord(index, "an event record of thread " + std::to_string(r.tid) + ", kind " +
+                             std::to_string(r.kind) + ", flags " + std::to_string(r.flags) + ", " +
+                             std::to_string(r.enabled) + " enabled");
+        return;
+      }
       format::Event e;
       e.tid = r.tid;
       e.kind = static_cast<format::EventKind>(r.kind);
@@ -186,6 +300,13 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     case WEFT_REC_OBJECT: {
       weft_object_record r;
       std::memcpy(&r, slot, sizeof(r));
+      // Objects get ids 1, 2, … in first-use order: a record names a known id or the next.
+      const size_t next = std::max<size_t>(objects_.size(), 1);
+      if (r.id == 0 || r.id > next || r.id >= kMaxObjects || !KnownObjectKind(r.kind)) {
+        BadRecord(index, "an object record with id " + std::to_string(r.id) + " (next: " +
+                             std::to_string(next) + ") and kind " + std::to_string(r.kind));
+        return;
+      }
       format::Object o;
       o.id = r.id;
       o.kind = static_cast<format::ObjectKind>(r.kind);
@@ -199,6 +320,11 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     case WEFT_REC_THREAD: {
       weft_thread_record r;
       std::memcpy(&r, slot, sizeof(r));
+      if (!ValidTid(r.tid) || (r.parent != 0xffff && !ValidTid(r.parent))) {
+        BadRecord(index, "a thread record of thread " + std::to_string(r.tid) + ", parent " +
+                             std::to_string(r.parent));
+        return;
+      }
       if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
       format::Thread& t = threads_[r.tid];
       t.tid = r.tid;
@@ -213,6 +339,10 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     case WEFT_REC_NAME: {
       weft_name_record r;
       std::memcpy(&r, slot, sizeof(r));
+      if (!ValidTid(r.tid)) {
+        BadRecord(index, "a thread name record of thread " + std::to_string(r.tid));
+        return;
+      }
       if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
       format::Thread& t = threads_[r.tid];
       t.tid = r.tid;
@@ -224,6 +354,10 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     case WEFT_REC_WAKE: {
       weft_wake_record r;
       std::memcpy(&r, slot, sizeof(r));
+      if (!ValidTid(r.woken) || !ValidTid(r.waker)) {
+        BadRecord(index, "a wake record of thread " + std::to_string(r.woken));
+        return;
+      }
       format::Wake w;
       w.event_index = events_ == 0 ? 0 : events_ - 1;
       w.woken = r.woken;
@@ -234,6 +368,12 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     case WEFT_REC_BLOCKED: {
       weft_blocked_record r;
       std::memcpy(&r, slot, sizeof(r));
+      if (!ValidTid(r.tid) || !KnownEventKind(r.kind) || blocked_.size() >= kMaxBlocked ||
+          (r.holder != -1 && (r.holder < 0 || !ValidTid(static_cast<uint32_t>(r.holder))))) {
+        BadRecord(index, "a blocked-thread record of thread " + std::to_string(r.tid) + ", kind " +
+                             std::to_string(r.kind) + ", holder " + std::to_string(r.holder));
+        return;
+      }
       format::BlockedThread b;
       b.tid = r.tid;
       b.kind = static_cast<format::EventKind>(r.kind);
@@ -244,8 +384,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       break;
     }
     default:
-      error_ = "corrupt record (type " + std::to_string(slot[0]) + ") at slot " +
-               std::to_string(index) + " of the event ring";
+      BadRecord(index, "a record of unknown type " + std::to_string(slot[0]));
   }
 }
 

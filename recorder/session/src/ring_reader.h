@@ -18,12 +18,26 @@ namespace weft::session {
 
 class RingReader {
  public:
-  // `writer` may be null (no trace kept); the summary is kept either way.
-  RingReader(weft_session* session, const uint8_t* ring, format::TraceWriter* writer);
+  // `writer` may be null (no trace kept); the summary is kept either way. `ring_slots` is
+  // weft's own copy of the ring's size (a power of two), never the session's.
+  //
+  // NB: the session is mapped writable in the program, and a racy program may scribble
+  // over it: everything read from it is untrusted. Every record is checked (type, length,
+  // thread ids, object ids, counts) before it is used; the first bad one makes the reader
+  // corrupt() and it reads nothing more. Memory stays bounded whatever the ring holds.
+  RingReader(weft_session* session, const uint8_t* ring, uint64_t ring_slots,
+             format::TraceWriter* writer);
 
-  // Consumes every complete record the shim has published. Returns false on a corrupt
-  // record (the rest of the ring is skipped and `error()` says why).
+  // Consumes every complete record the shim has published. Returns false once the session
+  // is corrupt (`error()` says where and why: "the program overwrote weft's session memory
+  // at slot 12 of the event ring: …").
   bool Drain();
+  // Marks the session corrupt (`where`: "offset 24 (the run's configuration)").
+  void SetCorrupt(const std::string& where);
+  bool corrupt() const { return !error_.empty(); }
+  // Reads the shim's status fields that the reader relies on (claimed pid, thread count)
+  // and marks the session corrupt when they cannot be true. Drain calls it.
+  void CheckStatus();
 
   uint64_t events() const { return events_; }
   uint64_t digest() const { return digest_.value(); }
@@ -57,6 +71,8 @@ class RingReader {
 
  private:
   void OnRecord(const uint8_t* slot, uint64_t index);
+  // Marks the session corrupt at ring slot `index`.
+  void BadRecord(uint64_t index, const std::string& why);
   void Write(Status s);
   // Writes the root process's packet once its pid is known.
   void WriteProcess();
@@ -67,6 +83,9 @@ class RingReader {
 
   weft_session* session_;
   const uint8_t* ring_;
+  uint64_t ring_slots_;
+  uint64_t tail_ = 0;         // weft's own read position (the session's copy is the shim's)
+  uint32_t claimed_pid_ = 0;  // the first pid the shim claimed with; it never changes
   format::TraceWriter* writer_;
   uint64_t events_ = 0;
   analysis::EventDigest digest_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "weft/launcher.h"
 #include "weft/outcome.h"
 #include "weft/run.h"
+#include "weft/trace_env.h"
 #include "weft/trace_io.h"
 #include "weft/version.h"
 
@@ -33,21 +35,24 @@ std::string Cwd() {
   return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
 }
 
-std::vector<std::pair<std::string, std::string>> SplitEnv(const std::vector<std::string>& env) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& kv : env) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos) continue;
-    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return out;
-}
-
 // Whether two fds lead to the same file, pipe or terminal.
 bool SameFile(int a, int b) {
   struct stat sa, sb;
   return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
          sa.st_ino == sb.st_ino;
+}
+
+// Where the session is mapped in the program, for the message about a corrupt session.
+std::string SessionAddress(const std::vector<launcher::Mapping>& maps) {
+  for (const launcher::Mapping& m : maps) {
+    if (m.path.find("weft-session") != std::string::npos) {
+      char buf[64];
+      snprintf(buf, sizeof(buf), " (the session is mapped at 0x%llx in the program)",
+               static_cast<unsigned long long>(m.start));
+      return buf;
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -99,7 +104,15 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.argv = config.argv;
   header.executable = config.executable;
   header.cwd = config.cwd.empty() ? Cwd() : config.cwd;
-  header.env = SplitEnv(config.env);
+  if (!config.trace_path.empty()) {  // (explore's runs without a trace skip the digests)
+    Status redacted =
+        RedactEnvironment(config.env, EnvPolicy{config.keep_env, config.redact_env}, &header);
+    if (!redacted.ok()) return redacted.error();
+    Result<ExecutableIdentity> id = IdentifyExecutable(config.executable);
+    if (!id.ok()) return id.error();
+    header.executable_build_id = id->build_id;
+    header.executable_sha256 = id->sha256;
+  }
   header.strategy = internal::HeaderStrategy(config.schedule);
   header.schedule = internal::HeaderSchedule(config.schedule);
   // A run that follows a trace keeps that trace's seed.
@@ -119,7 +132,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     writer = std::move(w.value());
   }
 
-  RingReader reader(session->header(), session->ring(), writer.get());
+  RingReader reader(session->header(), session->ring(), session->ring_slots(), writer.get());
   format::Process root;
   root.executable = config.executable;
   root.argv = config.argv;
@@ -153,7 +166,19 @@ Result<RunReport> RunProgram(const RunConfig& config) {
       if (captures[i]->program_fd() != destination) *fds[i] = captures[i]->program_fd();
     }
   }
-  spawn.poll = [&reader] { reader.Drain(); };
+  // NB: the program can write over the session: each poll checks what weft wrote there
+  // (the script now and then: it can be long), and a corrupt session ends the run.
+  uint64_t polls = 0;
+  auto check_session = [&](bool with_script) {
+    if (reader.corrupt()) return;
+    std::string where = session->CheckUnchanged(with_script);
+    if (!where.empty()) reader.SetCorrupt(where);
+  };
+  spawn.poll = [&] {
+    check_session(++polls % 256 == 0);
+    reader.Drain();
+  };
+  spawn.should_stop = [&reader] { return reader.corrupt(); };
 
   Result<launcher::RunResult> run = launcher::Run(spawn);
   if (!run.ok()) return run.error();
@@ -166,12 +191,23 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     }
   }
   reader.SetFinalMaps(run->maps);
+  check_session(true);
   reader.Drain();
 
   RunReport report;
   std::set<uint32_t> exact_frames;  // frames whose IP is not a return address
   report.outcome =
       internal::MakeOutcome(config, session->header(), run.value(), reader, &exact_frames);
+  std::string corruption;
+  if (reader.corrupt()) {
+    // The shim's status cannot be believed either: the outcome says what happened.
+    corruption = reader.error() + SessionAddress(run->maps);
+    report.outcome = format::Outcome();
+    report.outcome.kind = format::Outcome::Kind::kShimError;
+    report.outcome.message = corruption;
+    report.outcome.events = reader.events();
+    report.outcome.wall_seconds = run->wall_seconds;
+  }
   const format::Outcome& outcome = report.outcome;
   const launcher::RunResult& rr = run.value();
   const weft_session* status = session->header();
@@ -182,7 +218,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.divergence = outcome.divergence;
   report.wall_seconds = rr.wall_seconds;
   report.controlled = status->claimed_pid != 0;
-  report.threads = status->threads;
+  report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
   report.decisions = std::move(reader.decisions());
 
@@ -192,8 +228,10 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     report.trace_path = config.trace_path;
     report.trace_bytes = writer->bytes_written();
   }
-  if (!reader.error().empty()) {
-    return MakeError("the event ring of the run is corrupt: " + reader.error());
+  if (!corruption.empty()) {
+    return MakeError(corruption + (writer != nullptr ? "; the trace " + config.trace_path +
+                                                           " holds the run up to there"
+                                                     : std::string()));
   }
   return report;
 }

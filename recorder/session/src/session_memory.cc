@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -78,11 +79,79 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   if (script_bytes != 0) std::memcpy(base + script_offset, layout.script.data(), script_bytes);
   if (wakes_bytes != 0) std::memcpy(base + wakes_offset, layout.wakes.data(), wakes_bytes);
   if (plan_bytes != 0) std::memcpy(base + plan_offset, layout.plan.data(), plan_bytes);
+  s.ring_offset_ = ring_offset;
+  s.ring_slots_ = layout.ring_slots;
+  s.written_ = *h;
+  s.script_offset_ = script_offset;
+  s.script_copy_.assign(base + script_offset, base + ring_offset);
   return s;
 }
 
+namespace {
+
+// The fields of weft_session that only weft writes, with a name for messages.
+struct ConfigField {
+  size_t offset;
+  size_t size;
+  const char* name;
+};
+#define WEFT_CONFIG_FIELD_(field, what) \
+  ConfigField { offsetof(weft_session, field), sizeof(weft_session::field), what }
+const ConfigField kConfigFields[] = {
+    WEFT_CONFIG_FIELD_(magic, "the session's identity"),
+    WEFT_CONFIG_FIELD_(protocol, "the session's identity"),
+    WEFT_CONFIG_FIELD_(size, "the session's identity"),
+    WEFT_CONFIG_FIELD_(mode, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(capture_stacks, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(realtime_base_ns, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(monotonic_base_ns, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(max_steps, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(cpu, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(stop_enabled, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(stop_before, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(record_decisions, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(schedule, "the run's schedule"),
+    WEFT_CONFIG_FIELD_(ring_offset, "the event ring's geometry"),
+    WEFT_CONFIG_FIELD_(ring_slots, "the event ring's geometry"),
+};
+#undef WEFT_CONFIG_FIELD_
+
+}  // namespace
+
+std::string SessionMemory::CheckUnchanged(bool with_script) const {
+  const auto* now = reinterpret_cast<const uint8_t*>(header_);
+  const auto* then = reinterpret_cast<const uint8_t*>(&written_);
+  for (const ConfigField& f : kConfigFields) {
+    for (size_t i = 0; i < f.size; ++i) {
+      // NB: volatile-free plain reads are enough: a torn read of a changing field is still a
+      // difference.
+      if (now[f.offset + i] != then[f.offset + i]) {
+        return "offset " + std::to_string(f.offset + i) + " (" + f.name + ")";
+      }
+    }
+  }
+  if (with_script && !script_copy_.empty()) {
+    const uint8_t* script = now + script_offset_;
+    if (std::memcmp(script, script_copy_.data(), script_copy_.size()) != 0) {
+      for (size_t i = 0; i < script_copy_.size(); ++i) {
+        if (script[i] != script_copy_[i]) {
+          return "offset " + std::to_string(script_offset_ + i) + " (the replay script)";
+        }
+      }
+    }
+  }
+  return "";
+}
+
 SessionMemory::SessionMemory(SessionMemory&& other) noexcept
-    : fd_(other.fd_), header_(other.header_), size_(other.size_) {
+    : fd_(other.fd_),
+      header_(other.header_),
+      size_(other.size_),
+      ring_offset_(other.ring_offset_),
+      ring_slots_(other.ring_slots_),
+      written_(other.written_),
+      script_copy_(std::move(other.script_copy_)),
+      script_offset_(other.script_offset_) {
   other.fd_ = -1;
   other.header_ = nullptr;
   other.size_ = 0;
@@ -94,7 +163,7 @@ SessionMemory::~SessionMemory() {
 }
 
 const uint8_t* SessionMemory::ring() const {
-  return reinterpret_cast<const uint8_t*>(header_) + header_->ring_offset;
+  return reinterpret_cast<const uint8_t*>(header_) + ring_offset_;
 }
 
 }  // namespace weft::session

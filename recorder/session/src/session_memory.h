@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "weft/result.h"
@@ -39,14 +40,29 @@ class SessionMemory {
   ~SessionMemory();
 
   int fd() const { return fd_; }
+  // NB: the program can write anywhere in the region (it is mapped writable in it): every
+  // value read from it is untrusted. The geometry below is weft's own copy.
   weft_session* header() const { return header_; }
   const uint8_t* ring() const;
+  uint64_t ring_slots() const { return ring_slots_; }
+  uint64_t size() const { return size_; }
+
+  // "" while the configuration weft wrote (identity, configuration, ring geometry) and the
+  // script, wakes and plan are as written; else which bytes changed, for a message
+  // ("offset 24 (the run's configuration)"). `with_script` also compares the script region
+  // (costly for long replays: callers do it now and then, and at the end).
+  std::string CheckUnchanged(bool with_script) const;
 
  private:
   SessionMemory() = default;
   int fd_ = -1;
   weft_session* header_ = nullptr;
   uint64_t size_ = 0;
+  uint64_t ring_offset_ = 0;
+  uint64_t ring_slots_ = 0;
+  weft_session written_{};            // the header as weft wrote it
+  std::vector<uint8_t> script_copy_;  // script, wakes and plan as written
+  uint64_t script_offset_ = 0;
 };
 
 }  // namespace weft::session

@@ -90,6 +90,10 @@ struct SpawnOptions {
   // once at the root process's exit stop, while its memory is still readable. Called on
   // the thread that called Run; it must not call Run.
   std::function<void()> poll;
+  // Checked after each poll: when it returns true, every traced process is killed with
+  // SIGKILL (as on a timeout, without RunResult::Kind::kTimeout) and RunResult::stopped is
+  // set. For a caller that can no longer supervise the run (its session is corrupt).
+  std::function<bool()> should_stop;
 };
 
 // How the root process ended, and what was captured on the way.
@@ -108,6 +112,8 @@ struct RunResult {
   // Things the user should know that are not errors, one sentence each (e.g. a process
   // of the tree that could not be detached).
   std::vector<std::string> warnings;
+  // The run was ended because SpawnOptions::should_stop said so.
+  bool stopped = false;
 };
 
 // Runs the program to the end of its root process. Other processes of the tree are

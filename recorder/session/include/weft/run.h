@@ -93,6 +93,10 @@ struct RunConfig {
   std::vector<std::string> argv;  // as the program sees it
   std::string executable;         // resolved path (launcher::ResolveProgram)
   std::vector<std::string> env;   // the program's environment, "K=V" (without weft's)
+  // Which variables the trace stores as name and digest only (weft/trace_env.h): the
+  // secret-looking ones, less `keep_env`, plus `redact_env`. The program gets every value.
+  std::vector<std::string> keep_env;
+  std::vector<std::string> redact_env;
   std::string shim_path;          // libweft_preload.so
   std::string cwd;                // the program's working directory ("" = weft's own)
   Schedule schedule;              // how the run is scheduled (no default strategy: set it)
