@@ -29,6 +29,12 @@ ADDED_KEYS = {
                      "format 1)",
     ".stdout": "format 2: the program's captured stdout (empty in format 1)",
     ".stderr": "format 2: the program's captured stderr (empty in format 1)",
+    ".env[].redacted": "secret-looking variables are stored as digests since format 2's "
+                       "header gained them; nothing in a format-1 trace is redacted",
+    ".env_kept": "names kept in clear by --keep-env (none in format 1)",
+    ".executable_build_id": "the executable's build-id in the header (\"\" in format 1; "
+                            "replay falls back to the module table)",
+    ".executable_sha256": "the digest of an executable without build-id (\"\" in format 1)",
 }
 
 
