@@ -15,13 +15,13 @@ namespace {
 // Variables that make the dynamic loader, glibc or a common interpreter load code or
 // configuration of the value's choosing.
 bool IsLoaderVariable(const std::string& name) {
-  if (name.rfind("LD_", 0) == 0) return true;  // LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …
+  if (name.rfind("LD_", 0) == 0) return true;         // LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …
   if (name.rfind("GIT_CONFIG", 0) == 0) return true;  // core.sshCommand, core.pager, …
   static const char* const kNames[] = {
-      "GCONV_PATH",       "BASH_ENV",    "ENV",           "PYTHONPATH",   "PYTHONHOME",
-      "PYTHONSTARTUP",    "PERL5LIB",    "PERL5OPT",      "PERLLIB",      "RUBYOPT",
-      "RUBYLIB",          "NODE_OPTIONS", "NODE_PATH",    "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
-      "JDK_JAVA_OPTIONS", "LUA_INIT",    "LUA_PATH",      "LUA_CPATH",    "PROMPT_COMMAND"};
+      "GCONV_PATH",       "BASH_ENV",     "ENV",       "PYTHONPATH",        "PYTHONHOME",
+      "PYTHONSTARTUP",    "PERL5LIB",     "PERL5OPT",  "PERLLIB",           "RUBYOPT",
+      "RUBYLIB",          "NODE_OPTIONS", "NODE_PATH", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS",
+      "JDK_JAVA_OPTIONS", "LUA_INIT",     "LUA_PATH",  "LUA_CPATH",         "PROMPT_COMMAND"};
   for (const char* n : kNames) {
     if (name == n) return true;
   }
@@ -78,8 +78,8 @@ Result<TraceCommand> CheckTraceCommand(const format::Trace& trace, const std::st
     command.program_unchecked = true;
   } else {
     Result<session::ExecutableIdentity> now = session::IdentifyExecutable(command.executable);
-    if (!now.ok()) return MakeError("cannot check the program of '" + path + "': " +
-                                    now.error().message);
+    if (!now.ok())
+      return MakeError("cannot check the program of '" + path + "': " + now.error().message);
     if (!recorded_build_id.empty() && now->build_id != recorded_build_id) {
       command.program_changed =
           "the program changed since the recording: " + command.executable +

@@ -4,6 +4,7 @@
 // line); replay, stop-at and permute through the weft CLI.
 #pragma once
 
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
 #include <QTemporaryDir>
@@ -110,8 +111,14 @@ class MainWindow : public QMainWindow {
   void ShowEventMenu(qint64 index, const QPoint& global);
   void CheckIdle();
   QString TempPath(const QString& name) const;
+  // Before the first command that runs the program of trace `path` (replay, stop, permute):
+  // shows what will run (`weft replay --dry-run`) and asks. False when the user declines;
+  // `extra` receives the options the user agreed to (--trust, --force) for every command on
+  // that trace. In batch mode the command line asked for the replay: no question.
+  bool ConfirmRun(const QString& path, QStringList* extra);
 
   bool batch_ = false;
+  QHash<QString, QStringList> confirmed_;  // traces the user agreed to run, with their options
   QString last_error_;
   TraceLoader* original_loader_ = nullptr;
   TraceLoader* side_loader_ = nullptr;

@@ -39,12 +39,50 @@ QString MainWindow::TempPath(const QString& name) const {
   return temp_.isValid() ? temp_.filePath(name) : QDir::temp().filePath(name);
 }
 
+bool MainWindow::ConfirmRun(const QString& path, QStringList* extra) {
+  auto known = confirmed_.constFind(path);
+  if (known != confirmed_.constEnd()) {
+    *extra = known.value();
+    return true;
+  }
+  if (batch_) return true;
+  ReplayCheck check;
+  QString error;
+  if (!RunReplayCheck(path, &check, &error)) {
+    ShowError(tr("Cannot check what replaying %1 would run: %2").arg(path, error));
+    return false;
+  }
+  QMessageBox box(this);
+  box.setWindowTitle(tr("Run the program of this trace?"));
+  box.setIcon(check.allowed ? QMessageBox::Question : QMessageBox::Warning);
+  box.setText(DescribeReplayCheck(check));
+  QPushButton* run =
+      box.addButton(check.allowed ? tr("Run") : tr("Run anyway"),
+                    check.allowed ? QMessageBox::AcceptRole : QMessageBox::DestructiveRole);
+  QPushButton* cancel = box.addButton(QMessageBox::Cancel);
+  box.setDefaultButton(check.allowed ? run : cancel);
+  box.exec();
+  if (box.clickedButton() != run) return false;
+  QStringList options;
+  if (!check.allowed) {
+    if (!check.loader_variables.isEmpty()) options << QStringLiteral("--trust");
+    if (!check.program_changed.isEmpty()) options << QStringLiteral("--force");
+  }
+  confirmed_.insert(path, options);
+  *extra = options;
+  return true;
+}
+
 bool MainWindow::Replay() {
   if (!current_ || job_->running()) return false;
+  QStringList extra;
+  if (!ConfirmRun(current_->trace_data()->path, &extra)) return false;
   job_kind_ = QStringLiteral("replay");
   job_run_ = current_;
   current_->banner()->SetNote(tr("replaying…"));
-  job_->Start({QStringLiteral("replay"), current_->trace_data()->path, QStringLiteral("--json")},
+  job_->Start(QStringList{QStringLiteral("replay"), current_->trace_data()->path,
+                          QStringLiteral("--json")} +
+                  extra,
               QLatin1String(kReplaySchema));
   UpdateActions();
   return true;
@@ -58,15 +96,20 @@ bool MainWindow::StopAtSelected() {
     return false;
   }
   const QString& path = current_->trace_data()->path;
+  QStringList extra;
+  if (!ConfirmRun(path, &extra)) return false;
   QString out =
       TempPath(QStringLiteral("%1-stop-%2.weft").arg(QFileInfo(path).baseName()).arg(index));
+  confirmed_.insert(out, extra);
   job_kind_ = QStringLiteral("stop");
   job_run_ = current_;
   pending_stop_ = index;
   current_->banner()->SetNote(tr("replaying up to event %1…").arg(index));
-  job_->Start({QStringLiteral("replay"), path, QStringLiteral("--stop-at"), QString::number(index),
-               QStringLiteral("-o"), out, QStringLiteral("--json")},
-              QLatin1String(kReplaySchema));
+  job_->Start(
+      QStringList{QStringLiteral("replay"), path, QStringLiteral("--stop-at"),
+                  QString::number(index), QStringLiteral("-o"), out, QStringLiteral("--json")} +
+          extra,
+      QLatin1String(kReplaySchema));
   UpdateActions();
   return true;
 }
@@ -74,16 +117,20 @@ bool MainWindow::StopAtSelected() {
 bool MainWindow::Permute(uint32_t at, uint32_t tid) {
   if (!current_ || job_->running()) return false;
   const QString& path = current_->trace_data()->path;
+  QStringList extra;
+  if (!ConfirmRun(path, &extra)) return false;
   QString out = TempPath(
       QStringLiteral("%1-at-%2-t%3.weft").arg(QFileInfo(path).baseName()).arg(at).arg(tid));
+  confirmed_.insert(out, extra);  // weft's own trace of the program the user agreed to run
   job_kind_ = QStringLiteral("permute");
   job_run_ = current_;
   pending_title_ =
       tr("T%1 first at event #%2 of %3").arg(tid).arg(at).arg(QFileInfo(path).fileName());
   statusBar()->showMessage(tr("Running T%1 at event %2…").arg(tid).arg(at));
-  job_->Start({QStringLiteral("permute"), path, QStringLiteral("--at"), QString::number(at),
-               QStringLiteral("--thread"), QString::number(tid), QStringLiteral("-o"), out,
-               QStringLiteral("--json")},
+  job_->Start(QStringList{QStringLiteral("permute"), path, QStringLiteral("--at"),
+                          QString::number(at), QStringLiteral("--thread"), QString::number(tid),
+                          QStringLiteral("-o"), out, QStringLiteral("--json")} +
+                  extra,
               QLatin1String(kPermuteSchema));
   UpdateActions();
   return true;

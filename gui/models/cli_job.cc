@@ -122,6 +122,96 @@ QJsonObject ParseJsonReport(const QByteArray& out, const QString& schema, QStrin
   return j;
 }
 
+bool ParseReplayCheck(const QByteArray& out, ReplayCheck* check, QString* error) {
+  QJsonObject j = ParseJsonReport(out, QLatin1String(kReplayCheckSchema), error);
+  if (j.isEmpty()) return false;
+  auto strings = [&](const char* key) {
+    QStringList list;
+    for (const QJsonValue& v : j.value(QLatin1String(key)).toArray()) list << v.toString();
+    return list;
+  };
+  ReplayCheck c;
+  c.command_line = j.value(QStringLiteral("command_line")).toString();
+  c.cwd = j.value(QStringLiteral("cwd")).toString();
+  c.cwd_gone = j.value(QStringLiteral("cwd_gone")).toBool();
+  for (const QJsonValue& v : j.value(QStringLiteral("env_differences")).toArray()) {
+    QJsonObject d = v.toObject();
+    QString name = d.value(QStringLiteral("name")).toString();
+    QString change = d.value(QStringLiteral("change")).toString();
+    QString value = d.value(QStringLiteral("value")).toString();
+    if (value.size() > 60) value = value.left(60) + QStringLiteral("…");
+    if (change == QStringLiteral("removed")) {
+      c.env_changes << QStringLiteral("%1 (unset)").arg(name);
+    } else {
+      c.env_changes << QStringLiteral("%1=%2 (%3)")
+                           .arg(name, value,
+                                change == QStringLiteral("added")
+                                    ? QStringLiteral("set by the trace")
+                                    : QStringLiteral("changed"));
+    }
+  }
+  c.redacted = strings("redacted");
+  c.redacted_missing = strings("redacted_missing");
+  c.loader_variables = strings("loader_variables");
+  c.program_changed = j.value(QStringLiteral("program_changed")).toString();
+  c.allowed = j.value(QStringLiteral("allowed")).toBool();
+  c.refusal = j.value(QStringLiteral("refusal")).toString();
+  *check = c;
+  return true;
+}
+
+QString DescribeReplayCheck(const ReplayCheck& c, int max_env) {
+  QString text =
+      QStringLiteral("Replaying this trace runs:\n\n    %1\n\nin %2")
+          .arg(c.command_line, c.cwd_gone
+                                   ? QStringLiteral("the current directory (%1 is gone)").arg(c.cwd)
+                                   : c.cwd);
+  if (c.env_changes.isEmpty()) {
+    text += QStringLiteral("\nwith your environment.");
+  } else {
+    text += QStringLiteral("\nwith your environment, except:\n");
+    for (int i = 0; i < c.env_changes.size() && i < max_env; ++i) {
+      text += QStringLiteral("    %1\n").arg(c.env_changes[i]);
+    }
+    if (c.env_changes.size() > max_env) {
+      text += QStringLiteral("    … and %1 more\n").arg(c.env_changes.size() - max_env);
+    }
+  }
+  if (!c.redacted.isEmpty()) {
+    text += QStringLiteral("\nSecret variables, from your environment: %1")
+                .arg(c.redacted.join(QStringLiteral(", ")));
+    if (!c.redacted_missing.isEmpty()) {
+      text += QStringLiteral(" (not set: %1)").arg(c.redacted_missing.join(QStringLiteral(", ")));
+    }
+    text += QLatin1Char('\n');
+  }
+  if (!c.allowed) text += QStringLiteral("\nweft refuses to run it: %1\n").arg(c.refusal);
+  return text;
+}
+
+bool RunReplayCheck(const QString& trace, ReplayCheck* check, QString* error) {
+  QString weft = FindWeftExecutable();
+  if (weft.isEmpty()) {
+    if (error) *error = QStringLiteral("cannot find the weft program (set WEFT_CLI)");
+    return false;
+  }
+  QProcess p;
+  p.start(weft,
+          {QStringLiteral("replay"), QStringLiteral("--dry-run"), QStringLiteral("--json"), trace});
+  if (!p.waitForFinished(30000)) {
+    p.kill();
+    if (error) *error = QStringLiteral("weft replay --dry-run did not answer");
+    return false;
+  }
+  QString why;
+  if (!ParseReplayCheck(p.readAllStandardOutput(), check, &why)) {
+    QString err = QString::fromUtf8(p.readAllStandardError()).trimmed();
+    if (error) *error = err.isEmpty() ? QStringLiteral("weft replay --dry-run: ") + why : err;
+    return false;
+  }
+  return true;
+}
+
 CliJob::CliJob(QObject* parent) : QObject(parent) {}
 
 CliJob::~CliJob() {

@@ -26,6 +26,7 @@ inline constexpr char kPermuteSchema[] = "weft.permute/1";
 inline constexpr char kExploreSchema[] = "weft.explore/1";
 inline constexpr char kProgressSchema[] = "weft.progress/1";
 inline constexpr char kStrategiesSchema[] = "weft.strategies/1";
+inline constexpr char kReplayCheckSchema[] = "weft.replay-check/1";
 
 // One weft.progress/1 line of a long command (`--progress=jsonl`).
 struct ExploreProgress {
@@ -69,6 +70,32 @@ QStringList FallbackStrategies();
 // "schema" is `schema`. Empty object and *error set otherwise (no document, or another
 // schema: an older or newer weft).
 QJsonObject ParseJsonReport(const QByteArray& out, const QString& schema, QString* error);
+
+// What replaying a trace would run (`weft replay --dry-run --json`, weft.replay-check/1):
+// shown to the user before the GUI's first replay of a trace.
+struct ReplayCheck {
+  QString command_line;  // shell-quoted
+  QString cwd;
+  bool cwd_gone = false;
+  QStringList env_changes;  // "FOO=bar (set by the trace)", "HOME (unset)", …
+  QStringList redacted;     // secret variables taken from the GUI's environment
+  QStringList redacted_missing;
+  QStringList loader_variables;
+  QString program_changed;  // "" when the program is the recorded one
+  bool allowed = false;
+  QString refusal;  // why not, when !allowed
+};
+
+// Parses a weft.replay-check/1 document; false and *error set when `out` holds none.
+bool ParseReplayCheck(const QByteArray& out, ReplayCheck* check, QString* error);
+
+// The text of the confirmation: the command, where it runs, how its environment differs
+// (at most `max_env` variables), and what stops it.
+QString DescribeReplayCheck(const ReplayCheck& check, int max_env = 12);
+
+// Runs `weft replay --dry-run --json TRACE` (which starts nothing of the trace) and waits
+// for it; false and *error set when it fails.
+bool RunReplayCheck(const QString& trace, ReplayCheck* check, QString* error);
 
 // What a finished command left.
 struct CliReport {

@@ -191,6 +191,16 @@ class GuiTest : public QObject {
     QVERIFY(c.first >= g.start() && c.second + 1 <= g.start() + g.span());
   }
 
+  void ReplayCheckRunsNothing() {
+    ReplayCheck check;
+    QString error;
+    QVERIFY2(RunReplayCheck(trace_, &check, &error), qPrintable(error));
+    QVERIFY(check.allowed);
+    QVERIFY2(check.command_line.contains(
+                 QFileInfo(qEnvironmentVariable("WEFT_TEST_PROGRAM")).fileName()),
+             qPrintable(check.command_line));
+  }
+
   void ReplayReproducesTheFailure() {
     MainWindow window(true);
     window.show();

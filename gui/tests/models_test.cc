@@ -268,6 +268,30 @@ class ModelsTest : public QObject {
              qPrintable(error));
   }
 
+  void ReplayCheckIsShownBeforeRunning() {
+    QByteArray doc =
+        "{\"schema\":\"weft.replay-check/1\",\"trace\":\"t.weft\",\"executable\":\"/bin/prog\","
+        "\"argv\":[\"./prog\",\"a b\"],\"command_line\":\"./prog 'a b'\",\"cwd\":\"/work\","
+        "\"cwd_gone\":false,\"env_differences\":[{\"name\":\"LD_PRELOAD\",\"change\":\"added\","
+        "\"value\":\"/tmp/evil.so\"},{\"name\":\"HOME\",\"change\":\"removed\",\"value\":null}],"
+        "\"redacted\":[\"MY_TOKEN\"],\"redacted_missing\":[\"MY_TOKEN\"],\"redacted_differs\":[],"
+        "\"loader_variables\":[\"LD_PRELOAD\"],\"program_changed\":null,\"program_checked\":true,"
+        "\"allowed\":false,\"refusal\":\"refusing to run the program of 't.weft': ...\"}\n";
+    ReplayCheck check;
+    QString error;
+    QVERIFY2(ParseReplayCheck(doc, &check, &error), qPrintable(error));
+    QCOMPARE(check.command_line, QStringLiteral("./prog 'a b'"));
+    QCOMPARE(check.loader_variables, QStringList{"LD_PRELOAD"});
+    QVERIFY(!check.allowed);
+    QString text = DescribeReplayCheck(check);
+    for (const char* part :
+         {"./prog 'a b'", "in /work", "LD_PRELOAD=/tmp/evil.so (set by the trace)", "HOME (unset)",
+          "MY_TOKEN (not set: MY_TOKEN)", "weft refuses"}) {
+      QVERIFY2(text.contains(QString::fromUtf8(part)), qPrintable(text + " lacks " + part));
+    }
+    QVERIFY(!ParseReplayCheck("{\"schema\":\"weft.replay/1\"}\n", &check, &error));
+  }
+
   void DisassemblesThisProcess() {
     // Map this test binary the way a trace does: path and load bias.
     Dl_info info{};

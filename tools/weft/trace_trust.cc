@@ -69,9 +69,9 @@ std::vector<std::string> DescribeTraceCommand(const api::TraceCommand& command, 
       std::string* list = d.kind == api::EnvDifference::Kind::kAdded     ? &added
                           : d.kind == api::EnvDifference::Kind::kChanged ? &changed
                                                                          : &removed;
-      *list += (list->empty() ? "" : ", ") +
-               (d.kind == api::EnvDifference::Kind::kRemoved ? d.name
-                                                             : d.name + "=" + Shorten(d.value));
+      *list +=
+          (list->empty() ? "" : ", ") +
+          (d.kind == api::EnvDifference::Kind::kRemoved ? d.name : d.name + "=" + Shorten(d.value));
     }
     std::string text = "  environment: yours, except";
     if (!added.empty()) text += " set by the trace: " + added + ";";
@@ -141,7 +141,8 @@ void WriteTraceCommandJson(json::Writer& w, const api::TraceCommand& command,
 
 int ReplayDryRun(const format::Trace& trace, const std::string& path, const api::TraceTrust& trust,
                  bool json) {
-  Result<api::TraceCommand> command = api::CheckTraceCommand(trace, path, api::CurrentEnvironment());
+  Result<api::TraceCommand> command =
+      api::CheckTraceCommand(trace, path, api::CurrentEnvironment());
   if (!command.ok()) return Fail("replay", command.error().message);
   Status allowed = api::AllowTraceCommand(*command, path, trust);
   if (json) {

@@ -66,8 +66,10 @@ const std::string& ProcessSalt() {
     size_t got = 0;
     while (got < sizeof(bytes)) {
       ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
-      if (n > 0) got += static_cast<size_t>(n);
-      else if (errno != EINTR) break;
+      if (n > 0)
+        got += static_cast<size_t>(n);
+      else if (errno != EINTR)
+        break;
     }
     if (got < sizeof(bytes)) {
       // No getrandom: the salt is then predictable, the digest still slow.
@@ -92,7 +94,7 @@ bool LooksSecret(const std::string& name, const std::string& value) {
   if (EndsWith(n, "_SOCK") || EndsWith(n, "_FILE") || EndsWith(n, "_PATH") || EndsWith(n, "_DIR")) {
     return false;
   }
-  static const char* const kWords[] = {"KEY",        "TOKEN", "SECRET", "PASSWORD", "PASSWD",
+  static const char* const kWords[] = {"KEY",        "TOKEN",      "SECRET", "PASSWORD", "PASSWD",
                                        "PASSPHRASE", "CREDENTIAL", "COOKIE", "PRIVATE"};
   for (const char* w : kWords) {
     if (n.find(w) != std::string::npos) return true;
@@ -120,8 +122,9 @@ Result<std::string> EnvDigest(const std::string& scheme, const std::string& salt
   salt += name;
   unsigned char out[32];
   // NB: maxmem must cover 128 * r * N = 16 MiB plus OpenSSL's own overhead.
-  if (EVP_PBE_scrypt(value.data(), value.size(), reinterpret_cast<const unsigned char*>(salt.data()),
-                     salt.size(), 16384, 8, 1, 64ull << 20, out, sizeof(out)) != 1) {
+  if (EVP_PBE_scrypt(value.data(), value.size(),
+                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), 16384, 8, 1,
+                     64ull << 20, out, sizeof(out)) != 1) {
     return MakeError("cannot compute the digest of the environment variable " + name +
                      " (scrypt failed: out of memory?)");
   }
@@ -197,8 +200,7 @@ RestoredEnvironment RestoreEnvironment(const format::Header& header,
       continue;
     }
     out.env.push_back(name + "=" + mine);
-    Result<std::string> digest =
-        EnvDigest(header.env_digest_scheme, header.env_salt, name, mine);
+    Result<std::string> digest = EnvDigest(header.env_digest_scheme, header.env_salt, name, mine);
     if (!digest.ok()) {
       out.unknown_scheme = true;
     } else if (digest.value() != redacted->digest && !Contains(out.differs, name)) {

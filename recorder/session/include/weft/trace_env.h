@@ -42,12 +42,12 @@ Result<std::string> EnvDigest(const std::string& scheme, const std::string& salt
 // The environment of a run of `header`'s program: the recorded one, with each redacted
 // variable's value taken from `current` ("K=V") and checked against its digest.
 struct RestoredEnvironment {
-  std::vector<std::string> env;      // "K=V", in the recorded order
-  std::vector<std::string> missing;  // redacted names not set in `current` (left unset)
-  std::vector<std::string> differs;  // redacted names set to another value than recorded
+  std::vector<std::string> env;       // "K=V", in the recorded order
+  std::vector<std::string> missing;   // redacted names not set in `current` (left unset)
+  std::vector<std::string> differs;   // redacted names set to another value than recorded
   std::vector<std::string> redacted;  // every redacted name
   bool unknown_scheme = false;        // the digests could not be checked
-  EnvPolicy policy;  // for a trace of this run: the same names redacted and kept
+  EnvPolicy policy;                   // for a trace of this run: the same names redacted and kept
 };
 RestoredEnvironment RestoreEnvironment(const format::Header& header,
                                        const std::vector<std::string>& current);
