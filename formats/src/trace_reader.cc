@@ -642,8 +642,11 @@ class Reader {
   // Pads the tables so that every id referred to is a valid index (all ids were bounded by
   // CheckId when they were read), and converts a format-1 trace to the current model.
   void Finish() {
-    if (major_ == 1) {
-      // Format 1 recorded one process, described by the header.
+    bool has_root = false;
+    for (const Process& p : trace_.processes) has_root = has_root || p.pid == 0;
+    if (major_ == 1 && !has_root) {
+      // Format 1 recorded one process, described by the header (unless the file, format 1
+      // in name only, defines one itself: it would be defined twice).
       Process root;
       root.executable = trace_.header.executable;
       root.argv = trace_.header.argv;

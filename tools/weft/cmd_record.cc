@@ -51,9 +51,9 @@ and 2 when it could not record.
 }  // namespace
 
 int RunRecord(const std::vector<std::string>& argv) {
-  std::vector<std::string> value_options = {"-o",        "--output",    "--strategy",   "--seed",
-                                            "--timeout", "--max-steps", "--stack-depth",
-                                            "--keep-env",  "--redact-env"};
+  std::vector<std::string> value_options = {
+      "-o",          "--output",      "--strategy", "--seed",      "--timeout",
+      "--max-steps", "--stack-depth", "--keep-env", "--redact-env"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
