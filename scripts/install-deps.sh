@@ -15,6 +15,8 @@ packages=(
   clang
   # tests/realworld: real multi-threaded programs run under weft
   pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev
+  # tests/integration real_waits: threads in sigwait (pbzip2, lbzip2) and epoll_wait
+  memcached
 )
 
 missing=()

@@ -70,6 +70,11 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
       break;
     case Outcome::Kind::kDeadlock: {
       size_t n = outcome.blocked.size();
+      // A deadlock found outside the controlled process (a fork child) has only its message.
+      if (n == 0 && !outcome.message.empty()) {
+        text = "deadlock: " + outcome.message;
+        break;
+      }
       text = "deadlock: " + std::to_string(n) + (n == 1 ? " thread" : " threads") + " blocked";
       break;
     }
@@ -80,6 +85,12 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
       text = "weft's shim failed: " + (outcome.message.empty() ? "no message" : outcome.message);
       break;
     case Outcome::Kind::kMaxSteps:
+      // The progress judgement (the shim's progress window) says what it saw.
+      if (outcome.message.rfind("no progress", 0) == 0) {
+        text = "livelock? " + outcome.message + ", after " + std::to_string(outcome.events) +
+               " events";
+        break;
+      }
       text =
           "livelock? stopped at the step limit after " + std::to_string(outcome.events) + " events";
       break;

@@ -29,6 +29,21 @@ WEFT_HIDDEN extern uint64_t g_events;  // events emitted
 WEFT_HIDDEN extern sched::Chooser g_chooser;
 extern __thread Thread* t_self __attribute__((tls_model("initial-exec")));
 
+// Waits on the outside (wait_model.cc). The real-time slice a thread deciding waits, and a
+// parked signal waiter sleeps, before looking again.
+inline constexpr uint64_t kOutsideSliceNs = 2000000;
+// Whether `t`'s pending operation waits for a signal or a descriptor (blocking).
+bool WaitsOutside(const Thread* t);
+// Whether the descriptors `t` polls are ready (a zero-timeout probe by the thread deciding).
+bool PollReady(const Thread* t);
+// Whether a signal ended `t`'s signal wait.
+bool SignalWaitReady(const Thread* t);
+// The thread deciding found no thread enabled and some waiting on the outside: waits in real
+// time, at most `max_ns` (one slice), for a descriptor any of them polls.
+void WaitOutside(uint64_t max_ns);
+// Parks a signal waiter until it gets the turn, probing its own pending signals meanwhile.
+void WaitTurnProbing(Thread* self);
+
 // Adds `tid` to the live set (kept ascending).
 void AddLive(uint16_t tid);
 // Removes `tid` from the live set.

@@ -98,6 +98,28 @@ void ResolveReal() {
   WEFT_RESOLVE(gettimeofday);
   WEFT_RESOLVE(time);
   WEFT_RESOLVE(fork);
+  Resolve(real.exit_fn, "exit");
+  Resolve(real._exit_fn, "_exit");
+  WEFT_RESOLVE(__libc_start_main);
+  WEFT_RESOLVE(poll);
+  WEFT_RESOLVE(ppoll);
+  WEFT_RESOLVE(select);
+  WEFT_RESOLVE(pselect);
+  WEFT_RESOLVE(epoll_wait);
+  WEFT_RESOLVE(epoll_pwait);
+  WEFT_RESOLVE(sigwait);
+  WEFT_RESOLVE(sigwaitinfo);
+  WEFT_RESOLVE(sigtimedwait);
+  WEFT_RESOLVE(sigsuspend);
+  WEFT_RESOLVE(pause);
+  WEFT_RESOLVE(pthread_kill);
+  Resolve(real.kill_fn, "kill");
+  Resolve(real.read_fn, "read");
+  WEFT_RESOLVE(recv);
+  WEFT_RESOLVE(recvfrom);
+  WEFT_RESOLVE(recvmsg);
+  WEFT_RESOLVE(accept);
+  WEFT_RESOLVE(accept4);
 #undef WEFT_RESOLVE
 }
 
@@ -202,8 +224,15 @@ bool Controlled(const Guard& guard) {
 
 weft_session* Session() { return g_session; }
 
+namespace {
+constinit bool g_fork_child = false;
+}  // namespace
+
+bool InForkChild() { return g_fork_child; }
+
 void MarkProcessUncontrolled() {
   g_state = ShimState::kOff;
+  g_fork_child = true;
   if (g_pinned) {
     RawSyscall(SYS_sched_setaffinity, 0, sizeof(g_original_affinity),
                reinterpret_cast<long>(&g_original_affinity));

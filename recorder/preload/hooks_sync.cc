@@ -5,7 +5,9 @@
 // and barriers are modelled entirely: a controlled thread never sleeps in the kernel on
 // one, so which waiter a signal wakes is the strategy's choice.
 #include <errno.h>
+#include <sys/syscall.h>
 
+#include "control.h"
 #include "glibc_layout.h"
 #include "shim.h"
 
@@ -43,7 +45,7 @@ int MutexLock(pthread_mutex_t* m, uint16_t flags, clockid_t clock, const struct 
   if (flags & WEFT_F_TIMED) op.deadline = DeadlineFromAbs(clock, abs);
   Schedule(self, op);
   int rc;
-  if (MutexAvailable(m, self)) {
+  if (MutexAvailable(m, self) && !self->expired) {
     if (MutexLocked(m) && MutexType(m) == PTHREAD_MUTEX_ERRORCHECK && !(flags & WEFT_F_TRY)) {
       rc = EDEADLK;  // relock by the owner of an error-checking mutex
     } else {
@@ -54,6 +56,70 @@ int MutexLock(pthread_mutex_t* m, uint16_t flags, clockid_t clock, const struct 
   }
   Emit(self, WEFT_EV_MUTEX_LOCK, ResultFlags(flags, rc), op.obj, rc);
   return rc;
+}
+
+// ---- a fork child ----
+
+char* Append(char* p, const char* text) {
+  while (*text != '\0') *p++ = *text++;
+  return p;
+}
+
+char* AppendNumber(char* p, uint64_t v, unsigned base) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v != 0);
+  while (n > 0) *p++ = digits[--n];
+  return p;
+}
+
+// A fork child locks a mutex another thread of its parent held at the fork: that thread
+// does not exist here, so nobody will ever unlock it. The run ends as a deadlock.
+[[noreturn]] void ReportForkDeadlock(pthread_mutex_t* m, pid_t owner) {
+  weft_session* s = Session();
+  char text[200];
+  char* p = Append(text, "a forked child (pid ");
+  p = AppendNumber(p, static_cast<uint64_t>(RawSyscall(SYS_getpid)), 10);
+  p = Append(p, ") waits for the mutex at 0x");
+  p = AppendNumber(p, reinterpret_cast<uint64_t>(m), 16);
+  p = Append(p, ", held by ");
+  int16_t tid = TidOfOsTid(owner);
+  if (tid >= 0) {
+    p = Append(p, "T");
+    p = AppendNumber(p, static_cast<uint64_t>(tid), 10);
+    p = Append(p, " (os tid ");
+  } else {
+    p = Append(p, "os tid ");
+  }
+  p = AppendNumber(p, static_cast<uint64_t>(owner), 10);
+  p = Append(p, tid >= 0 ? ")" : "");
+  p = Append(p,
+             " of the parent, a thread that does not exist in the child (fork copies a lock "
+             "held, not its holder)");
+  *p = '\0';
+  WriteStderr("weft: deadlock: ");
+  WriteStderr(text);
+  WriteStderr("\n");
+  if (s != nullptr) {
+    CopyBytes(s->error, text, static_cast<size_t>(p - text) + 1);
+    __atomic_or_fetch(&s->status, WEFT_STATUS_DEADLOCK | WEFT_STATUS_FORK_DEADLOCK,
+                      __ATOMIC_RELEASE);
+    if (s->claimed_pid != 0) RawSyscall(SYS_kill, s->claimed_pid, SIGKILL);
+  }
+  RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
+  __builtin_unreachable();
+}
+
+void CheckForkDeadlock(pthread_mutex_t* m) {
+  if (!MutexLocked(m)) return;
+  pid_t owner = MutexOwnerTid(m);
+  if (owner <= 0 || owner == Gettid()) return;
+  long pid = RawSyscall(SYS_getpid);
+  if (RawSyscall(SYS_tgkill, pid, owner, 0) != -ESRCH) return;
+  ReportForkDeadlock(m, owner);
 }
 
 int MutexUnlock(pthread_mutex_t* m) {
@@ -80,7 +146,7 @@ int RwLock(pthread_rwlock_t* rw, bool exclusive, uint16_t flags, clockid_t clock
   int rc;
   if (o->owner == self->tid) {
     rc = EDEADLK;
-  } else if (o->owner == kNoThread && (!exclusive || o->readers == 0)) {
+  } else if (o->owner == kNoThread && (!exclusive || o->readers == 0) && !self->expired) {
     rc = exclusive ? real.pthread_rwlock_trywrlock(rw) : real.pthread_rwlock_tryrdlock(rw);
     if (rc == 0) {
       if (exclusive) {
@@ -149,7 +215,7 @@ int SemWait(sem_t* sem, uint16_t flags, clockid_t clock, const struct timespec* 
   if (flags & WEFT_F_TIMED) op.deadline = DeadlineFromAbs(clock, abs);
   Schedule(self, op);
   int rc = 0;
-  if (real.sem_trywait(sem) != 0) rc = (flags & WEFT_F_TRY) ? EAGAIN : ETIMEDOUT;
+  if (self->expired || real.sem_trywait(sem) != 0) rc = (flags & WEFT_F_TRY) ? EAGAIN : ETIMEDOUT;
   Emit(self, WEFT_EV_SEM_WAIT, ResultFlags(flags, rc), op.obj, rc);
   if (rc != 0) {
     errno = rc;
@@ -175,7 +241,10 @@ WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t* m) {
 
 WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_mutex_lock(m);
+  if (!Controlled(guard)) {
+    if (InForkChild() && !IsNull(m)) CheckForkDeadlock(m);
+    return real.pthread_mutex_lock(m);
+  }
   return MutexLock(m, 0, CLOCK_REALTIME, nullptr);
 }
 

@@ -61,7 +61,7 @@ int JoinCommon(pthread_t thread, void** retval, uint16_t flags, clockid_t clock,
   Schedule(self, op);
   int rc;
   uint16_t out_flags = flags;
-  if (target->state == SlotState::kExited) {
+  if (target->state == SlotState::kExited && !self->expired) {
     // The target left control; the real join waits only for its kernel thread to end,
     // which needs nothing from the controlled threads.
     rc = real.pthread_join(thread, retval);

@@ -18,6 +18,7 @@ namespace weft::shim {
 
 constinit uint64_t g_vnow = 0;
 constinit uint64_t g_events = 0;
+constinit uint64_t g_progress_at = 0;
 
 namespace {
 
@@ -26,6 +27,8 @@ namespace {
 constinit uint16_t g_enabled[kMaxThreads] = {};
 constinit uint16_t g_waiters[kMaxThreads] = {};
 constinit uint16_t g_chosen[kMaxThreads] = {};
+constinit uint16_t g_timed[kMaxThreads] = {};    // not enabled, with a deadline
+constinit uint64_t g_wait_ns[kMaxThreads] = {};  // the Point's wait_ns
 
 // The enabled set of the last decision, for its DECISION record (record_decisions): the
 // thread picked is the next to emit an event, before any other decision is made.
@@ -41,6 +44,17 @@ constinit uint64_t
                      (WEFT_SLOT_BYTES / 8)] = {};
 
 constinit bool g_divergence_reported = false;
+
+// Real-time slices a replay waits for an outside event its script says came (~10 s).
+constexpr uint32_t kReplayOutsideSlices = 5000;
+
+// Position of `tid` in list[0..count), kMaxThreads if absent.
+uint32_t IndexOf(const uint16_t* list, uint32_t count, uint16_t tid) {
+  for (uint32_t i = 0; i < count; ++i) {
+    if (list[i] == tid) return i;
+  }
+  return kMaxThreads;
+}
 
 // The thread a blocked thread waits for, if the model knows it.
 int16_t HolderOf(const Thread* t) {
@@ -133,10 +147,39 @@ bool Enabled(const Thread* t) {
       return t->woken || DeadlinePassed(op);
     case WEFT_EV_SLEEP:
       return DeadlinePassed(op) || op.deadline == kNoDeadline;
+    case WEFT_EV_SIGNAL_WAIT:
+      return try_op || SignalWaitReady(t) || DeadlinePassed(op);
+    case WEFT_EV_POLL:
+      return try_op || DeadlinePassed(op) || PollReady(t);
     default:
       return true;
   }
 }
+
+// Whether an event moved the program on, for the livelock judgement (progress_window):
+// everything but yields, sleeps, the start of a wait (its end is what counts), timeouts,
+// failed tries, futex waits on a changed word and probes that found nothing. NB: a loop
+// of these alone, in every thread, is what a livelock looks like from the schedule
+// points; a loop of successful locks is not caught.
+bool MakesProgress(uint8_t kind, uint16_t flags, int64_t arg) {
+  if (kind == WEFT_EV_YIELD || kind == WEFT_EV_SLEEP) return false;
+  if (kind == WEFT_EV_COND_WAIT || kind == WEFT_EV_FUTEX_WAIT) return false;
+  if (flags & WEFT_F_TIMEDOUT) return false;
+  if ((flags & (WEFT_F_TRY | WEFT_F_FAILED)) == (WEFT_F_TRY | WEFT_F_FAILED)) return false;
+  if (kind == WEFT_EV_FUTEX_WAIT && (flags & WEFT_F_FAILED)) return false;
+  if (kind == WEFT_EV_POLL && (flags & WEFT_F_TRY) && arg == 0) return false;
+  return true;
+}
+
+// The thread whose deadline last fired early (as a decision), -1 once another thread has
+// made progress since (MakesProgress: a timed-out wait or the start of the next one is
+// none). NB: one early deadline at a time, and none again before real progress: timed
+// waits that time out in turn (two threads waiting for CPython's GIL; the first one's
+// jump lets the second's deadline pass) would otherwise starve the thread that can run.
+constinit int32_t g_early_fired = -1;
+
+// Whether a deadline may fire as a decision while other threads can run.
+bool MayFireEarly() { return g_early_fired < 0; }
 
 // Publishes the chooser's divergence in the session status, once.
 void ReportDivergence() {
@@ -153,7 +196,11 @@ void ReportDivergence() {
 
 sched::Pending PendingOf(const void*, uint16_t tid) {
   const Op& op = g_threads[tid].op;
-  return sched::Pending{op.kind, op.obj};
+  sched::Pending p{op.kind, op.obj};
+  // A readiness wait is no event: the thread's next operation is not known yet (strict
+  // replay checks it at the thread's next schedule point).
+  p.unknown = op.kind == WEFT_EV_POLL;
+  return p;
 }
 
 void RememberDecision(uint16_t current, const uint16_t* enabled, uint32_t count) {
@@ -187,18 +234,65 @@ void WriteDecision() {
 Thread* Pick(uint16_t current) {
   uint16_t* enabled = g_enabled;
   uint32_t count = 0;
+  uint32_t timed = 0;
+  bool waited = false;  // waited in real time for the outside
+  uint32_t replay_waits = 0;
   for (;;) {
     uint64_t earliest = kNoDeadline;
+    bool outside = false;     // a thread waits for a signal or a descriptor
+    bool outside_fd = false;  // ... for a descriptor (another process may make it ready)
     count = 0;
+    timed = 0;
     for (uint32_t i = 0; i < g_live_count; ++i) {
       Thread* t = &g_threads[g_live[i]];
+      if (!t->expired && t->op.deadline != kNoDeadline && t->op.deadline <= g_vnow) {
+        uint64_t deadline = t->op.deadline;
+        t->op.deadline = kNoDeadline;
+        t->expired = !Enabled(t);  // it could not complete when the deadline came
+        t->op.deadline = deadline;
+      }
       if (Enabled(t)) {
         enabled[count++] = t->tid;
-      } else if (t->op.deadline < earliest) {
-        earliest = t->op.deadline;
+        if (waited && WaitsOutside(t)) t->external = true;
+      } else {
+        // NB: a deadline already passed (a timed wait for a lock still held) is no reason
+        // to move time, which never goes back.
+        if (t->op.deadline != kNoDeadline && t->op.deadline > g_vnow) {
+          g_timed[timed++] = t->tid;
+          if (t->op.deadline < earliest) earliest = t->op.deadline;
+        }
+        if (WaitsOutside(t)) {
+          outside = true;
+          if (t->op.kind == WEFT_EV_POLL) outside_fd = true;
+        }
+      }
+    }
+    if (count > 0 && outside && replay_waits < kReplayOutsideSlices) {
+      // A replay whose next thread waits on the outside that is not there yet: what it
+      // waited for came later this time; wait for it rather than diverge.
+      int32_t want = g_chooser.ScriptedThread(g_events);
+      if (want >= 0 && static_cast<uint32_t>(want) < g_thread_count &&
+          IndexOf(enabled, count, static_cast<uint16_t>(want)) == kMaxThreads &&
+          WaitsOutside(&g_threads[want]) && g_threads[want].state == SlotState::kLive) {
+        ++replay_waits;
+        WaitOutside(kOutsideSliceNs);
+        waited = true;
+        continue;
       }
     }
     if (count > 0) break;
+    if (outside) {
+      // Something outside (another process, a signal, a descriptor) may still end a wait:
+      // wait for it in real time, no longer than the earliest deadline is away.
+      // Only descriptors hold virtual time back (a pipe from a child process fills in real
+      // time); a signal from outside is waited for only when nothing else can happen.
+      uint64_t gap = earliest == kNoDeadline ? kOutsideSliceNs : earliest - g_vnow;
+      if (earliest == kNoDeadline || (!waited && outside_fd)) {
+        WaitOutside(gap);
+        waited = true;
+        if (earliest == kNoDeadline || gap > kOutsideSliceNs) continue;
+      }
+    }
     if (earliest == kNoDeadline) ReportThreadsAndExit(WEFT_STATUS_DEADLOCK);
     g_vnow = earliest;  // nothing can run before the earliest deadline: jump there
   }
@@ -206,25 +300,54 @@ Thread* Pick(uint16_t current) {
   if (g_session->stop_enabled != 0 && step >= g_session->stop_before) {
     ReportThreadsAndExit(WEFT_STATUS_STOPPED);
   }
+  if (g_session->progress_window != 0 && step - g_progress_at >= g_session->progress_window) {
+    UpdateStatus();
+    __atomic_or_fetch(&g_session->status, WEFT_STATUS_NO_PROGRESS, __ATOMIC_RELEASE);
+    RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
+  }
   if (g_session->max_steps != 0 && step >= g_session->max_steps) {
     UpdateStatus();
     __atomic_or_fetch(&g_session->status, WEFT_STATUS_MAX_STEPS, __ATOMIC_RELEASE);
     RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
   }
+  // Time passing is a decision too: a thread whose deadline would let it run is a choice
+  // beside the threads that can run now (after them in `enabled`).
+  uint32_t ready = count;
+  for (uint32_t i = 0; i < timed; ++i) {
+    Thread* t = &g_threads[g_timed[i]];
+    if (!MayFireEarly()) break;
+    uint64_t now = g_vnow;
+    g_vnow = t->op.deadline;
+    bool at_deadline = Enabled(t);
+    g_vnow = now;
+    if (!at_deadline || sched::TimeWeight(t->op.deadline - now) == 0) continue;
+    g_wait_ns[count - ready] = t->op.deadline - now;
+    enabled[count++] = t->tid;
+  }
   const Thread* cur = &g_threads[current];
   sched::Point point;
   point.enabled = enabled;
   point.count = count;
+  point.timed = count - ready;
+  point.wait_ns = g_wait_ns;
   point.current = current;
   point.current_yields = cur->state == SlotState::kLive && cur->op.kind == WEFT_EV_YIELD;
   point.current_done = cur->events_done;
   point.step = step;
   point.pending = PendingOf;
-  Thread* next = &g_threads[enabled[g_chooser.PickThread(point)]];
+  uint32_t chosen = g_chooser.PickThread(point);
+  Thread* next = &g_threads[enabled[chosen]];
   ReportDivergence();
+  if (chosen >= ready) {
+    // Its deadline fires now, before anything else would have made it run.
+    g_vnow = next->op.deadline;
+    g_early_fired = next->tid;
+  }
   next->picked_enabled = static_cast<uint16_t>(count);
   if (g_session->record_decisions != 0) RememberDecision(current, enabled, count);
-  g_vnow += kTickNs;
+  // NB: resuming a thread parked in a readiness wait (no event) is no tick: a replay may
+  // find that thread already at its next operation, and virtual time must not depend on it.
+  if (next->op.kind != WEFT_EV_POLL) g_vnow += kTickNs;
   return next;
 }
 
@@ -248,6 +371,10 @@ void GiveTurn(Thread* next) {
 }
 
 void WaitTurn(Thread* self) {
+  if (self->op.kind == WEFT_EV_SIGNAL_WAIT) {
+    WaitTurnProbing(self);
+    return;
+  }
   while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) FutexWait(&self->go, 0);
   self->go = 0;
 }
@@ -261,6 +388,7 @@ void UpdateStatus() {
 
 void Schedule(Thread* self, const Op& op) {
   self->op = op;
+  self->expired = false;
   self->op_stack = CaptureStack();
   Thread* next = Pick(self->tid);
   if (next != self) {
@@ -295,10 +423,16 @@ uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t 
   rec.stack = self->op_stack;
   rec.vtime = g_vnow;
   rec.arg = arg;
+  if (self->external) rec.flags |= WEFT_F_EXTERNAL;  // it waited for the outside before
+  self->external = false;
   RingWrite(&rec, 1);
   if (g_session->record_decisions != 0) WriteDecision();
   uint64_t index = g_events++;
   ++self->events_done;
+  if (MakesProgress(kind, flags, arg)) {
+    g_progress_at = g_events;
+    if (g_early_fired >= 0 && self->tid != g_early_fired) g_early_fired = -1;
+  }
   if ((index & 63) == 0) UpdateStatus();
   return index;
 }
@@ -327,7 +461,7 @@ int WakeCondWaiters(Thread* self, void* cond, uint32_t obj, bool all, int16_t* w
   uint32_t count = 0;
   for (uint32_t i = 0; i < g_live_count; ++i) {
     Thread* t = &g_threads[g_live[i]];
-    if (t->op.kind == WEFT_EV_COND_WAKE && t->op.addr == cond && !t->woken) {
+    if (t->op.kind == WEFT_EV_COND_WAKE && t->op.addr == cond && !t->woken && !t->expired) {
       waiters[count++] = t->tid;
     }
   }
@@ -348,7 +482,7 @@ int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t
   uint32_t n = 0;
   for (uint32_t i = 0; i < g_live_count; ++i) {
     Thread* t = &g_threads[g_live[i]];
-    if (t->op.kind == WEFT_EV_FUTEX_WOKEN && t->op.addr == word && !t->woken &&
+    if (t->op.kind == WEFT_EV_FUTEX_WOKEN && t->op.addr == word && !t->woken && !t->expired &&
         (static_cast<uint32_t>(t->op.arg) & bitset) != 0) {
       waiters[n++] = t->tid;
     }

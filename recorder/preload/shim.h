@@ -3,9 +3,14 @@
 // could re-enter the shim. Only shim_abi.h is shared with the supervisor.
 #pragma once
 
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -101,6 +106,30 @@ struct RealFunctions {
   int (*gettimeofday)(struct timeval*, void*);
   time_t (*time)(time_t*);
   pid_t (*fork)(void);
+  // Names poison.h reserves get a _fn suffix (the shim defines hooks by those names).
+  void (*exit_fn)(int) __attribute__((noreturn));
+  void (*_exit_fn)(int) __attribute__((noreturn));
+  int (*__libc_start_main)(int (*)(int, char**, char**), int, char**, void (*)(void),
+                           void (*)(void), void (*)(void), void*);
+  int (*poll)(struct pollfd*, nfds_t, int);
+  int (*ppoll)(struct pollfd*, nfds_t, const struct timespec*, const sigset_t*);
+  int (*select)(int, fd_set*, fd_set*, fd_set*, struct timeval*);
+  int (*pselect)(int, fd_set*, fd_set*, fd_set*, const struct timespec*, const sigset_t*);
+  int (*epoll_wait)(int, struct epoll_event*, int, int);
+  int (*epoll_pwait)(int, struct epoll_event*, int, int, const sigset_t*);
+  int (*sigwait)(const sigset_t*, int*);
+  int (*sigwaitinfo)(const sigset_t*, siginfo_t*);
+  int (*sigtimedwait)(const sigset_t*, siginfo_t*, const struct timespec*);
+  int (*sigsuspend)(const sigset_t*);
+  int (*pause)(void);
+  int (*pthread_kill)(pthread_t, int);
+  int (*kill_fn)(pid_t, int);
+  ssize_t (*read_fn)(int, void*, size_t);
+  ssize_t (*recv)(int, void*, size_t, int);
+  ssize_t (*recvfrom)(int, void*, size_t, int, struct sockaddr*, socklen_t*);
+  ssize_t (*recvmsg)(int, struct msghdr*, int);
+  int (*accept)(int, struct sockaddr*, socklen_t*);
+  int (*accept4)(int, struct sockaddr*, socklen_t*, int);
 };
 WEFT_HIDDEN extern RealFunctions real;
 
@@ -130,7 +159,19 @@ struct Op {
   uint32_t obj = 0;                 // object id of addr
   uint64_t deadline = kNoDeadline;  // virtual ns
   int64_t arg = 0;
+  // Waits (SIGNAL_WAIT, POLL): what the thread waits for. POLL: `wait` is a WaitKind,
+  // addr the pollfds (poll) or the read set (select), addr2 / addr3 the write / except
+  // sets, arg the count (nfds) or the epoll fd. SIGNAL_WAIT: `mask` the signals that end
+  // the wait (kernel sigset bits).
+  uint8_t wait = 0;
+  void* addr3 = nullptr;
+  uint64_t mask = 0;
 };
+
+// What a POLL operation waits in.
+// kWaitFd: one descriptor (arg) for the poll events in `mask`: a blocking read, recv,
+// accept whose descriptor had nothing ready.
+enum WaitKind : uint8_t { kWaitPoll = 1, kWaitSelect = 2, kWaitEpoll = 3, kWaitFd = 4 };
 
 struct Thread {
   uint16_t tid;
@@ -148,6 +189,16 @@ struct Thread {
   void* start_arg;
   uint64_t wait_generation;  // barrier generation at arrival
   uint64_t events_done;      // events this thread has performed
+  // Signal waits: set to 1 (by the thread itself, parked, or by a controlled sender) when a
+  // signal of op.mask is pending for it; read by the thread deciding.
+  volatile uint32_t signalled;
+  // The wait ended because of something outside the controlled threads: the event gets
+  // WEFT_F_EXTERNAL.
+  bool external;
+  // The deadline of the pending operation passed while it could not complete: it has timed
+  // out, whatever happens before the thread runs (a signal, an unlock, a join target's
+  // exit no longer counts). Set by Pick, cleared at the next schedule point.
+  bool expired;
 };
 
 // ---- controlled mode (control.h lists the files) ----
@@ -171,6 +222,14 @@ void Schedule(Thread* self, const Op& op);
 // The calling thread has finished: record nothing more, pick the next thread, hand over.
 // Does not wait; the thread continues uncontrolled (to its real end).
 void LeaveControl(Thread* self);
+
+// Signal waits: whether a signal of `mask` is pending for the calling thread (or the
+// process). The kernel sigset of a glibc sigset_t.
+bool SignalPending(uint64_t mask);
+uint64_t KernelSet(const sigset_t* set);
+// A controlled thread sent `sig` to thread `target` (nullptr: to the process): the signal
+// waiters it can end are marked signalled, so the next decision sees them (determinism).
+void NoteSignalSent(Thread* target, int sig);
 
 // Emit the event of `self`'s op (after Schedule returned). Returns the event index.
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg);
@@ -211,6 +270,8 @@ void VirtualClock(clockid_t clock, struct timespec* ts);
 // ---- session (control_start.cc; glibc_mutex.cc) ----
 weft_session* Session();
 void MarkProcessUncontrolled();  // in a fork child
+// True in a process forked from the controlled one (it runs uncontrolled).
+bool InForkChild();
 // The real-glibc owner of a mutex as a weft tid, kNoThread if unlocked/unknown.
 int16_t MutexHolder(pthread_mutex_t* m);
 bool MutexAvailable(pthread_mutex_t* m, const Thread* self);

@@ -62,7 +62,7 @@ std::string OutcomeSection(const Trace& trace) {
   }
   bool stopped = outcome.kind == Outcome::Kind::kStopped;
   if (outcome.kind == Outcome::Kind::kDeadlock || stopped) {
-    if (!stopped) {
+    if (!stopped && !(outcome.blocked.empty() && !outcome.message.empty())) {
       std::string cycle = WaitForCycle(trace, outcome);
       out += cycle.empty() ? "  no wait-for cycle among the blocked threads\n"
                            : "  cycle: " + cycle + "\n";

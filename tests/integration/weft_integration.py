@@ -1014,6 +1014,16 @@ class VirtualTimeGroup(WeftTestCase):
         self.assertIs(result["reproduced"], True, ran.describe())
         self.assertLess(ran.wall, self.LIMIT_S, "replay took %.2f s" % ran.wall)
 
+    def test_polling_the_clock_ends(self):
+        # 60 s of busy polling of clock_gettime: virtual time moves with each read.
+        trace = self.path("clock_poll.weft")
+        ran = self.weft.record(self.program("clock_poll_ok"), trace, seed=1)
+        self.assertLess(ran.wall, 10.0, "60 s of clock polling took %.1f s:%s"
+                        % (ran.wall, ran.describe()))
+        self.assertIn("waited 60 s by polling the clock", ran.output, ran.describe())
+        ran, result = self.weft.replay(trace)
+        self.assertIs(result["reproduced"], True, ran.describe())
+
     def test_virtual_time_is_seen_by_timed_waits(self):
         for name in ("cond_timed_ok", "mutex_timed_ok", "join_ok"):
             with self.subTest(program=name):
@@ -1041,6 +1051,212 @@ class ForkGroup(WeftTestCase):
         ran, result = self.weft.explore(self.program("fork_ok"), 20, 1, self.path("fx"))
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 20, ran.describe())
+
+
+class WaitsGroup(WeftTestCase):
+    """Waits do not hold the turn (a thread in a signal wait or a readiness wait lets the
+    others run, and the run replays); a deadlock in a fork child is reported as one;
+    livelock is judged by lack of progress, not by a step count."""
+
+    def record_modes(self, name, kind):
+        e = self.entry(name)
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("%s-%s.weft" % (name, mode))
+                ran = self.weft.record(self.program(name), trace, seed=3, args=[mode])
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                show = self.weft.show_json(trace)
+                self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+                if kind is not None:
+                    self.assertIn(kind, [ev["kind"] for ev in show["events"]],
+                                  "no %s event in the trace of %s %s" % (kind, name, mode))
+                self.check_replays(trace, show, times=5, label="%s-%s" % (name, mode))
+
+    def test_signal_waits(self):
+        self.record_modes("signal_wait_ok", "signal_wait")
+
+    def test_readiness_waits(self):
+        # A readiness wait is no event (the thread is just not runnable until it is ready).
+        self.record_modes("poll_pipe_ok", None)
+
+    def test_waits_under_search(self):
+        for name, mode in (("signal_wait_ok", "sigsuspend"), ("poll_pipe_ok", "epoll")):
+            with self.subTest(program=name):
+                ran, result = self.weft.explore(self.program(name), 30, 1,
+                                                self.path("x-" + name), args=[mode])
+                self.assertEqual(result["failures"], [], ran.describe())
+                self.assertEqual(result["runs"], 30, ran.describe())
+
+    def test_fork_child_deadlock(self):
+        trace = self.path("fork_locked.weft")
+        ran = self.weft.record(self.program("fork_locked_racy"), trace, seed=1)
+        self.assertLess(ran.wall, 10, "a fork-child deadlock must not wait for --timeout:"
+                        + ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("deadlock",), ran.describe())
+        message = show["outcome"].get("message", "")
+        self.assertIn("does not exist in the child", message, show["outcome"])
+        self.assertIn("held by T1", message, show["outcome"])
+        self.assertIn("does not exist in the child", self.weft.show_text(trace))
+
+    def test_livelock_is_lack_of_progress(self):
+        # No --max-steps: the yield-polling thread is judged by its lack of progress.
+        trace = self.path("yield_livelock.weft")
+        ran = self.weft.record(self.program("yield_livelock"), trace, seed=1)
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("livelock",), ran.describe())
+        self.assertIn("no progress", show["outcome"].get("message", ""), show["outcome"])
+        self.assertLess(len(show["events"]), 200000, "judged only after %d events"
+                        % len(show["events"]))
+        ran, result = self.weft.replay(trace)
+        self.assertIs(result["reproduced"], True, ran.describe())
+        self.assertIs(result["livelock"], True, ran.describe())
+
+    def test_long_correct_program_is_no_livelock(self):
+        # 2 M lock operations (more than the old default step limit), under explore's
+        # defaults: it passes.
+        e = self.entry("lock_counter_ok")
+        ran, result = self.weft.explore(self.program("lock_counter_ok"), 2, 1,
+                                        self.path("x-counter"), args=["500000"])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 2, ran.describe())
+
+
+class WaitsSlowGroup(WeftTestCase):
+    """The same at full size: 10 M lock operations pass under explore's defaults."""
+
+    def test_ten_million_lock_operations(self):
+        e = self.entry("lock_counter_ok")
+        ran, result = self.weft.explore(self.program("lock_counter_ok"), 1, 1,
+                                        self.path("x-counter10m"), extra=["--timeout", 600])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 1, ran.describe())
+
+
+class RealWaitsGroup(WeftTestCase):
+    """Real programs whose threads wait in sigwait or epoll_wait (scripts/install-deps.sh
+    installs them): pbzip2 -p4 and lbzip2 -n4 compress and decompress byte-identically and
+    replay; memcached starts, serves a client and ends on SIGTERM."""
+
+    def tool(self, name):
+        path = shutil.which(name)
+        if path is None:
+            self.skipTest("%s is not installed (scripts/install-deps.sh installs it)" % name)
+        return path
+
+    def data(self):
+        path = self.path("input.txt")
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                for i in range(60000):
+                    f.write("line %d of the input, %s\n" % (i, hashlib.sha1(str(i).encode())
+                                                            .hexdigest()))
+        return path
+
+    def record_to(self, argv, out_path, trace):
+        cmd = [CONFIG.weft, "record", "-o", trace, "--timeout", 60, "--"] + argv
+        with open(out_path, "wb") as out:
+            proc = subprocess.run([str(a) for a in cmd], stdout=out, stderr=subprocess.PIPE,
+                                  timeout=COMMAND_TIMEOUT_S, cwd=self.tmp)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        return proc.stderr.decode()
+
+    def check_tool(self, name, threads_flag):
+        tool = self.tool(name)
+        src = self.data()
+        native = subprocess.run([tool, threads_flag, "-c", src], stdout=subprocess.PIPE,
+                                check=True).stdout
+        packed = self.path("%s.bz2" % name)
+        err = self.record_to([tool, threads_flag, "-c", src], packed, self.path(name + "-c.weft"))
+        with open(packed, "rb") as f:
+            self.assertEqual(f.read(), native, "%s under weft wrote other bytes:%s" % (name, err))
+        unpacked = self.path("%s.out" % name)
+        err = self.record_to([tool, threads_flag, "-dc", packed], unpacked,
+                             self.path(name + "-d.weft"))
+        with open(unpacked, "rb") as f, open(src, "rb") as g:
+            self.assertEqual(f.read(), g.read(), "%s -d under weft:%s" % (name, err))
+        for trace in (name + "-c.weft", name + "-d.weft"):
+            ran = self.weft.cmd("replay", "--times", 3, trace)
+            self.assertEqual(ran.returncode, 0, ran.describe())
+            self.assertIn("reproduced: 3 of 3", ran.stderr, ran.describe())
+
+    def test_pbzip2(self):
+        self.check_tool("pbzip2", "-p4")
+
+    def test_lbzip2(self):
+        self.check_tool("lbzip2", "-n4")
+
+    def test_memcached_starts(self):
+        tool = self.tool("memcached")
+        import socket
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        pidfile = self.path("memcached.pid")
+        trace = self.path("memcached.weft")
+        proc = subprocess.Popen([CONFIG.weft, "record", "-o", trace, "--timeout", "60", "--",
+                                 tool, "-u", "root", "-l", "127.0.0.1", "-p", str(port), "-U",
+                                 "0", "-t", "4", "-P", pidfile], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=self.tmp)
+        try:
+            reply = b""
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+                        c.sendall(b"set k 0 0 5\r\nhello\r\nget k\r\n")
+                        while b"END" not in reply:
+                            chunk = c.recv(4096)
+                            if not chunk:
+                                break
+                            reply += chunk
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            self.assertIn(b"VALUE k 0 5\r\nhello", reply, "memcached under weft did not serve")
+            with open(pidfile) as f:
+                os.kill(int(f.read().strip()), signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err.decode())
+        self.assertTrue(os.path.isfile(trace), err.decode())
+
+
+class PythonThreadsGroup(WeftTestCase):
+    """CPython threads interleave under weft (the GIL changes hands when a waiting thread's
+    timed wait times out, a scheduling decision): a threading.Lock check-then-act across
+    two `with` blocks is found, and its fixed version never fails under pct (no false
+    livelock). Uses the system's python3."""
+    PYTHON = "/usr/bin/python3"
+    SCRIPT = os.path.join(HERE, os.pardir, "programs", "python", "bank.py")
+
+    def setUp(self):
+        super().setUp()
+        if not os.access(self.PYTHON, os.X_OK):
+            self.skipTest("%s is not installed" % self.PYTHON)
+
+    def test_bank_check_then_act_is_found(self):
+        outdir = self.path("x-bank")
+        ran, result = self.weft.explore(self.PYTHON, 300, 1, outdir, args=[self.SCRIPT])
+        self.assertIsNotNone(result["first_failure_run"], "not found in 300 runs:"
+                             + ran.describe())
+        failure = result["failures"][0]
+        self.assertEqual(outcome_of(failure), ("exit", 1), ran.describe())
+        trace = self.weft.failure_trace(failure, outdir)
+        # The failing run's own output, kept in its trace.
+        self.assertIn("balance = -60", self.weft.show_text(trace))
+        if CONFIG.verbose:
+            sys.stderr.write("  bank.py found at run %d\n" % result["first_failure_run"])
+
+    def test_fixed_bank_passes_under_pct(self):
+        ran, result = self.weft.explore(self.PYTHON, 60, 1, self.path("x-bank-fixed"),
+                                        args=[self.SCRIPT, "fixed"],
+                                        extra=["--strategy", "pct"])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 60, ran.describe())
 
 
 def processes_running(executable):
@@ -1354,6 +1570,10 @@ GROUPS = {
     "rust": RustGroup,
     "protocol": ProtocolGroup,
     "cli": CliGroup,
+    "waits": WaitsGroup,
+    "waits_slow": WaitsSlowGroup,
+    "real_waits": RealWaitsGroup,
+    "python_threads": PythonThreadsGroup,
     "explore_correct_slow": ExploreCorrectSlowGroup,
     "explore_seeds_slow": ExploreSeedsSlowGroup,
 }

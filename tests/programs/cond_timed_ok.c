@@ -7,8 +7,10 @@
  * 3. A signaller sleeps 20 ms then sets a flag and signals; the waiter loops on
  *    timedwait with a 10 s deadline: must wake by the signal, not time out.
  * 4. Same with clockwait and a signaller sleeping 30 ms.
- * 5. The waiter polls with 5 ms clockwait deadlines while the signaller sleeps 40 ms:
- *    at least one poll times out, then the flag is seen.
+ * 5. The waiter polls with 5 ms clockwait deadlines, the first before the signaller
+ *    exists (it must time out), then while the signaller sleeps 40 ms: the flag is seen.
+ *    (Under weft a sleep may end early as a scheduling decision: the first poll does not
+ *    depend on how fast the signaller is.)
  * 6. A condition created with pthread_condattr_setclock(CLOCK_MONOTONIC): timedwait takes
  *    a CLOCK_MONOTONIC deadline (+50 ms, nobody signals: ETIMEDOUT once the monotonic
  *    clock reached it), and with a 10 s deadline it wakes by the signal.
@@ -103,13 +105,18 @@ static void expect_signal(int use_clockwait, int signaller_delay_ms) {
 
 static void expect_polls(void) {
   flag = 0;
-  pthread_t s;
-  CHECK0(pthread_create(&s, NULL, signaller, (void*)(intptr_t)40));
   int timeouts = 0;
   CHECK0(pthread_mutex_lock(&lock));
+  /* The first poll: nobody can signal yet, it must time out. */
+  struct timespec first = deadline_in(CLOCK_MONOTONIC, 5 * 1000000L);
+  int rc = pthread_cond_clockwait(&flag_cond, &lock, CLOCK_MONOTONIC, &first);
+  EXPECT(rc == 0 || rc == ETIMEDOUT); /* 0: a spurious wake-up */
+  if (rc == ETIMEDOUT) timeouts++;
+  pthread_t s;
+  CHECK0(pthread_create(&s, NULL, signaller, (void*)(intptr_t)40));
   while (!flag) {
     struct timespec deadline = deadline_in(CLOCK_MONOTONIC, 5 * 1000000L);
-    int rc = pthread_cond_clockwait(&flag_cond, &lock, CLOCK_MONOTONIC, &deadline);
+    rc = pthread_cond_clockwait(&flag_cond, &lock, CLOCK_MONOTONIC, &deadline);
     EXPECT(rc == 0 || rc == ETIMEDOUT);
     if (rc == ETIMEDOUT) timeouts++;
   }

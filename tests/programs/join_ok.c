@@ -1,7 +1,9 @@
 /* join_ok.c — every way to wait for (or not wait for) a thread.
  *
- * - slow: sleeps 50 ms and returns 1. pthread_tryjoin_np right after creation -> EBUSY;
- *   pthread_timedjoin_np (+10 ms) -> ETIMEDOUT; pthread_timedjoin_np (+10 s) -> 0, value 1.
+ * - slow: waits for main's go (a semaphore), sleeps 50 ms and returns 1.
+ *   pthread_tryjoin_np right after creation -> EBUSY; pthread_timedjoin_np (+10 ms) ->
+ *   ETIMEDOUT; then main posts go; pthread_timedjoin_np (+10 s) -> 0, value 1. (The go
+ *   keeps the first two independent of timing: under weft a sleep may end early.)
  * - plain: returns 2; pthread_join -> 0, value 2.
  * - quick: returns 3; main polls pthread_tryjoin_np (sched_yield on EBUSY) -> 0, value 3.
  * - detached by pthread_detach, and one created with PTHREAD_CREATE_DETACHED: each
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +54,11 @@ static struct timespec deadline_in(int64_t ns) {
   return ts;
 }
 
+static sem_t go;
+
 static void* slow(void* arg) {
+  while (sem_wait(&go) != 0) {
+  }
   struct timespec d = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
   nanosleep(&d, NULL);
   return (void*)(intptr_t)1;
@@ -70,10 +77,12 @@ static void* detached(void* arg) {
 int main(void) {
   void* value = NULL;
   pthread_t t;
+  CHECK0(sem_init(&go, 0, 0));
   CHECK0(pthread_create(&t, NULL, slow, NULL));
   EXPECT(pthread_tryjoin_np(t, &value) == EBUSY);
   struct timespec d = deadline_in(10 * 1000000L);
   EXPECT(pthread_timedjoin_np(t, &value, &d) == ETIMEDOUT);
+  CHECK0(sem_post(&go));
   d = deadline_in(10LL * 1000000000);
   EXPECT(pthread_timedjoin_np(t, &value, &d) == 0);
   EXPECT((intptr_t)value == 1);

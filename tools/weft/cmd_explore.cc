@@ -35,7 +35,9 @@ constexpr const char* kUsageTail =
   --keep-going      do not stop at the first failure; save every failing run
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
-  --max-steps N     a run with more than N decisions fails as "livelock?" (default 1000000)
+  --max-steps N     a run with more than N decisions fails as "livelock?" (default: no
+                    limit; a run also fails as "livelock?" after 100000 events in a row
+                    without progress: only yields, sleeps, timeouts, failed tries)
   --keep-env NAME   store NAME's value in the traces after all (it looks secret)
   --redact-env NAME store only NAME's digest in the traces (as for names with KEY,
                     TOKEN, SECRET, PASSWORD, AUTH, …); both repeatable
@@ -158,7 +160,8 @@ std::string KindName(const format::Outcome& o) {
     case K::kTimeout:
       return "timeout";
     case K::kMaxSteps:
-      return "livelock? (step limit)";
+      return o.message.rfind("no progress", 0) == 0 ? "livelock? (no progress)"
+                                                    : "livelock? (step limit)";
     case K::kShimError:
       return "shim error";
     case K::kStopped:
@@ -188,7 +191,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   std::string strategy = search::DefaultStrategy().name;
   options.out_dir = "weft-explore";
   double timeout = 10;
-  uint64_t max_steps = 1000000;
+  uint64_t max_steps = 0;
   args.Positive("--runs", &options.runs, "", "the most runs to make, e.g. --runs 100");
   args.Uint("--seed", &options.first_seed);
   args.Value("--strategy", &strategy);

@@ -128,7 +128,15 @@ enum weft_section_role {
   X(FORK, Fork, 28, "fork", NONE, NONE, NONE, OTHER, 0, 1, \
     "0", "pid of the child (it runs uncontrolled), or -errno") \
   X(ONCE_DONE, OnceDone, 29, "once_done", ONCE, WRITE, RELEASE, SYNC, 0, 0, \
-    "the once control", "0 (the init routine returned)")
+    "the once control", "0 (the init routine returned)") \
+  X(SIGNAL_WAIT, SignalWait, 30, "signal_wait", NONE, NONE, NONE, TIME, 1, 0, \
+    "0", "the signal taken (sigwait family), -EINTR (sigsuspend, pause: a handler ran), " \
+    "-EAGAIN (F_TIMEDOUT)") \
+  X(POLL, Poll, 31, "poll", NONE, NONE, NONE, TIME, 1, 0, \
+    "0", "never an event: the operation of a thread blocked in a readiness wait (poll, " \
+    "select, epoll_wait families, a blocking read) in a deadlock or stop report") \
+  X(PROCESS_EXIT, ProcessExit, 32, "process_exit", NONE, NONE, NONE, THREAD, 0, 0, \
+    "0", "the exit status (exit, _exit, return from main)")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch
@@ -177,6 +185,10 @@ enum weft_event_category {
 #define WEFT_F_TIMEDOUT 0x4u /* the deadline fired (result ETIMEDOUT) */
 #define WEFT_F_FAILED 0x8u   /* the operation returned an error (errno in arg) */
 #define WEFT_F_READ 0x10u    /* rwlock read side */
-#define WEFT_F_ALL 0x1fu     /* every flag this table defines */
+/* The thread waited for something outside the controlled threads before this event (a
+ * signal, or a descriptor made ready by another process, after weft waited in real time):
+ * a replay may wait there too. */
+#define WEFT_F_EXTERNAL 0x20u
+#define WEFT_F_ALL 0x3fu /* every flag this table defines */
 
 #endif /* WEFT_EVENT_TABLE_H */

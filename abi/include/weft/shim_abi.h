@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 3u
+#define WEFT_SHIM_PROTOCOL_VERSION 4u
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -231,6 +231,10 @@ WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 #define WEFT_STATUS_SHIM_ERROR 0x4u
 #define WEFT_STATUS_MAX_STEPS 0x8u
 #define WEFT_STATUS_STOPPED 0x10u /* stopped before event stop_before (BLOCKED records follow) */
+#define WEFT_STATUS_NO_PROGRESS 0x20u /* progress_window events without progress: livelock */
+/* A process forked from the controlled one blocked on a lock held by a thread that does not
+ * exist in it (fork copies a held lock, not its holder): a deadlock; `error` says which. */
+#define WEFT_STATUS_FORK_DEADLOCK 0x40u
 
 /* The session region. The supervisor fills the configuration before it starts the program;
  * the shim fills the status. Offsets are from the start of the region. */
@@ -251,7 +255,9 @@ struct weft_session {
   uint32_t stop_enabled;      /* 1: stop before event stop_before, reporting every thread */
   uint64_t stop_before;
   uint32_t record_decisions; /* 1: a DECISION record follows every event */
-  uint32_t reserved2;
+  /* Livelock: a run ends with WEFT_STATUS_NO_PROGRESS after this many events in a row
+   * none of which made progress (yields, sleeps, timeouts, failed tries and probes); 0 = off */
+  uint32_t progress_window;
   struct weft_schedule_spec schedule;
 
   /* status (shim → supervisor) */

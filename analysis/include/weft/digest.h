@@ -18,7 +18,13 @@ class EventDigest {
   // One event, in stream order.
   void AddEvent(uint32_t tid, uint32_t kind, uint32_t flags, uint32_t enabled, uint32_t obj,
                 int64_t arg, uint64_t vtime) {
-    Mix((uint64_t{tid} << 48) ^ (uint64_t{kind} << 40) ^ (uint64_t{flags} << 24) ^ enabled);
+    // NB: WEFT_F_EXTERNAL says that the thread waited for another process, and `enabled`
+    // counts threads parked in readiness waits out: whether a descriptor another process
+    // feeds was ready yet is a matter of real time, not of the schedule, so the digest
+    // leaves both out.
+    flags &= ~uint32_t{WEFT_F_EXTERNAL};
+    (void)enabled;
+    Mix((uint64_t{tid} << 48) ^ (uint64_t{kind} << 40) ^ (uint64_t{flags} << 24));
     Mix(obj);
     if (!format::InfoOf(static_cast<format::EventKind>(kind)).arg_nondeterministic) {
       Mix(static_cast<uint64_t>(arg));

@@ -200,7 +200,9 @@ struct ExploreOptions {
   std::vector<std::string> argv;        // the program and its arguments
   std::vector<std::string> env;         // its environment, "K=V"
   double timeout_seconds = 10;          // per run
-  uint64_t max_steps = 1000000;         // per run; more is a "livelock?" failure
+  uint64_t max_steps = 0;               // per run, 0 = none; more is a "livelock?" failure
+                                        // (beside the progress judgement,
+                                        // session::RunConfig::progress_window)
   std::vector<std::string> keep_env;    // --keep-env: names stored in clear after all
   std::vector<std::string> redact_env;  // --redact-env: more names stored as digests
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).

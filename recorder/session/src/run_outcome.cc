@@ -35,9 +35,17 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
   if (flags & WEFT_STATUS_DEADLOCK) {
     outcome.kind = K::kDeadlock;
     outcome.blocked = reader.blocked();
+    if (flags & WEFT_STATUS_FORK_DEADLOCK) {
+      outcome.message.assign(status->error, strnlen(status->error, sizeof(status->error)));
+    }
   } else if (flags & WEFT_STATUS_STOPPED) {
     outcome.kind = K::kStopped;
     outcome.blocked = reader.blocked();
+  } else if (flags & WEFT_STATUS_NO_PROGRESS) {
+    outcome.kind = K::kMaxSteps;
+    outcome.message = "no progress in " + std::to_string(config.progress_window) +
+                      " events (every thread only yielded, slept, timed out or failed a "
+                      "try); livelock?";
   } else if (flags & WEFT_STATUS_MAX_STEPS) {
     outcome.kind = K::kMaxSteps;
     outcome.message = std::to_string(config.max_steps) + " steps; livelock?";

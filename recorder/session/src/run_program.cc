@@ -90,6 +90,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   layout.stack_depth = config.stack_depth;
   layout.cpu = config.cpu;
   layout.max_steps = config.max_steps;
+  layout.progress_window = config.progress_window;
   layout.realtime_base_ns =
       config.realtime_base_ns != 0 ? config.realtime_base_ns : ClockNs(CLOCK_REALTIME);
   layout.monotonic_base_ns =

@@ -52,6 +52,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->realtime_base_ns = layout.realtime_base_ns;
   h->monotonic_base_ns = layout.monotonic_base_ns;
   h->max_steps = layout.max_steps;
+  h->progress_window = layout.progress_window;
   h->stop_enabled = layout.stop_enabled ? 1 : 0;
   h->stop_before = layout.stop_before;
   h->record_decisions = layout.record_decisions ? 1 : 0;

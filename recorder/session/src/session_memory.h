@@ -18,6 +18,7 @@ struct SessionLayout {
   uint32_t stack_depth = 0;
   int cpu = -1;
   uint64_t max_steps = 0;
+  uint32_t progress_window = 0;
   uint64_t realtime_base_ns = 0;
   uint64_t monotonic_base_ns = 0;
   bool stop_enabled = false;

@@ -172,6 +172,8 @@ TEST(EventTable, Categories) {
       {EventKind::kFutexWake, C::kFutex},     {EventKind::kSleep, C::kTime},
       {EventKind::kSleepDone, C::kTime},      {EventKind::kYield, C::kOther},
       {EventKind::kFork, C::kOther},          {EventKind::kOnceDone, C::kSync},
+      {EventKind::kSignalWait, C::kTime},     {EventKind::kPoll, C::kTime},
+      {EventKind::kProcessExit, C::kThread},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {
@@ -187,7 +189,7 @@ TEST(EventTable, FlagsAreTheAbiBits) {
   EXPECT_EQ(format::kFlagTry, WEFT_F_TRY);
   EXPECT_EQ(format::kFlagFailed, WEFT_F_FAILED);
   EXPECT_EQ(format::kFlagTry | format::kFlagTimed | format::kFlagTimedOut | format::kFlagFailed |
-                format::kFlagRead,
+                format::kFlagRead | format::kFlagExternal,
             WEFT_F_ALL);
 }
 

@@ -41,7 +41,8 @@ const std::map<K, Expected>& Model() {
       {K::kFutexWoken, {W, W, false, false, W}},  {K::kFutexWake, {W, W, false, false, N}},
       {K::kSleep, {N, N, false, false, N}},       {K::kSleepDone, {N, N, false, false, N}},
       {K::kYield, {N, N, false, false, N}},       {K::kFork, {N, N, false, false, N}},
-      {K::kOnceDone, {W, W, false, true, N}},
+      {K::kOnceDone, {W, W, false, true, N}},     {K::kSignalWait, {N, N, false, false, N}},
+      {K::kPoll, {N, N, false, false, N}},        {K::kProcessExit, {N, N, false, false, N}},
   };
   return m;
 }

@@ -89,6 +89,9 @@ struct Schedule {
   static Schedule Plan(std::vector<PlanStep> plan, Strategy tail);
 };
 
+// Events without progress after which a run is judged a livelock (RunConfig::progress_window).
+inline constexpr uint32_t kDefaultProgressWindow = 100000;
+
 struct RunConfig {
   std::vector<std::string> argv;  // as the program sees it
   std::string executable;         // resolved path (launcher::ResolveProgram)
@@ -105,7 +108,10 @@ struct RunConfig {
   uint32_t stack_depth = 32;      // 0 = no stacks
   double timeout_seconds = 0;     // 0 = none
   uint64_t max_steps = 0;         // 0 = unlimited
-  int cpu = -1;                   // CPU to pin the controlled process to
+  // Livelock: the run fails after this many events in a row without progress (only yields,
+  // sleeps, timeouts, failed tries and empty probes, in every thread); 0 = never.
+  uint32_t progress_window = kDefaultProgressWindow;
+  int cpu = -1;  // CPU to pin the controlled process to
   // true: the launcher's SIGCHLD/SIGINT/SIGTERM/SIGHUP handlers are installed during the run
   // (launcher::SpawnOptions::handle_signals); false: signal handling is the caller's.
   bool handle_signals = true;

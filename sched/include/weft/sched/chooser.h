@@ -93,6 +93,14 @@ class Chooser {
     return kind_ == WEFT_SCHEDULE_REPLAY ? 0 : strategy_.PickWaiter(wait);
   }
 
+  // The thread the script names for decision `step`, -1 when no script decides it (no
+  // script, past its end, or after a divergence).
+  int32_t ScriptedThread(uint64_t step) const {
+    if (kind_ != WEFT_SCHEDULE_REPLAY && kind_ != WEFT_SCHEDULE_GUIDED) return -1;
+    if (divergence_.happened) return -1;
+    return script_.ThreadAt(step);
+  }
+
   // Whether (and where) the run left its script.
   const Divergence& divergence() const { return divergence_; }
 

@@ -15,9 +15,9 @@ class NonpreemptiveChooser {
   constexpr NonpreemptiveChooser() = default;
   // Nothing to set up.
   void Init(const Params&) {}
-  // Index into point.enabled.
+  // Index into point.enabled; never lets time pass while a thread can run.
   uint32_t PickThread(const Point& point) {
-    uint32_t i = IndexOf(point.enabled, point.count, point.current);
+    uint32_t i = IndexOf(point.enabled, point.count - point.timed, point.current);
     return i == kDefer ? 0 : i;
   }
   // Index into wait.waiters.

@@ -53,8 +53,13 @@ class PctChooser {
   // The i-th change point (a step number), i < depth() - 1.
   uint64_t change_point(uint32_t i) const { return points_[i]; }
 
-  // Index into point.enabled.
+  // Index into point.enabled. A timed entry (its deadline would fire) takes part with its
+  // thread's priority, admitted at this decision with the chance TimeWeight gives.
   uint32_t PickThread(const Point& point) {
+    for (uint32_t i = 0; i < point.timed; ++i) {
+      uint64_t w = TimeWeight(point.wait_ns[i]);
+      admitted_[i] = w >= kTimeWeight || (rng_.Next() >> 44) < w;  // 20 random bits
+    }
     uint32_t best = Highest(point);
     // NB: a change point lowers the thread that was about to run, then the choice is made
     // again: that is what lets a low-priority thread in at exactly this step.
@@ -76,7 +81,9 @@ class PctChooser {
   uint32_t Highest(const Point& point) {
     uint32_t best = 0;
     uint64_t best_priority = 0;
+    uint32_t ready = point.count - point.timed;
     for (uint32_t i = 0; i < point.count; ++i) {
+      if (i >= ready && !admitted_[i - ready]) continue;
       uint64_t& p = priority_[point.enabled[i]];
       if (p == 0) p = (rng_.Next() >> 1) | (1ull << 62);  // above every change-point value
       if (p > best_priority) {
@@ -93,6 +100,7 @@ class PctChooser {
   uint32_t next_point_ = 0;
   uint64_t points_[kMaxChangePoints] = {};
   uint64_t priority_[kMaxThreads] = {};
+  bool admitted_[kMaxThreads] = {};  // per decision: which timed entries may fire
 };
 
 }  // namespace weft::sched

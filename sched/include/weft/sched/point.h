@@ -20,15 +20,23 @@ inline constexpr uint32_t kDefer = ~0u;
 struct Pending {
   uint8_t kind = WEFT_EV_NONE;  // weft_event_kind
   uint32_t obj = 0;             // object id, 0 = none
+  // The thread waits in something that is no event (a readiness wait): its next operation
+  // is not known yet, and a strict script cannot check it here.
+  bool unknown = false;
 };
 
 // Looks up the pending operation of thread `tid` (the shim reads its thread table).
 using PendingFn = Pending (*)(const void* context, uint16_t tid);
 
-// A decision: which of the enabled threads runs next.
+// A decision: which of the enabled threads runs next. Time passing is one of the choices:
+// the last `timed` entries of `enabled` are threads that cannot run now but could once
+// their deadline fires (a sleep, a timed wait); choosing one moves virtual time on to its
+// deadline. wait_ns[i] is how far away the deadline of enabled[count - timed + i] is.
 struct Point {
-  const uint16_t* enabled = nullptr;  // enabled thread ids, ascending
+  const uint16_t* enabled = nullptr;  // thread ids: those that can run (ascending), then timed
   uint32_t count = 0;                 // > 0
+  uint32_t timed = 0;                 // < count: at least one thread can run now
+  const uint64_t* wait_ns = nullptr;  // `timed` entries
   uint16_t current = 0;               // the thread that reached the point (may not be enabled)
   bool current_yields = false;        // current is live and its pending op is a yield
   uint64_t current_done = 0;          // events current has performed so far
@@ -62,6 +70,21 @@ struct Divergence {
     tid = actual;
   }
 };
+
+// The weight of letting time pass by `wait_ns` against running a thread that can run now
+// (kTimeWeight): the same up to kTimeScaleNs, then falling with the wait — on a loaded
+// machine a thread is often late by some milliseconds, rarely by a second — and 0 beyond
+// kMaxEarlyNs: a deadline that far away (a timeout guarding a failure path) never fires
+// while a thread can run.
+inline constexpr uint64_t kTimeWeight = 1u << 20;
+inline constexpr uint64_t kTimeScaleNs = 100000000;  // 100 ms
+inline constexpr uint64_t kMaxEarlyNs = 2000000000;  // 2 s
+inline uint64_t TimeWeight(uint64_t wait_ns) {
+  if (wait_ns > kMaxEarlyNs) return 0;
+  if (wait_ns <= kTimeScaleNs) return kTimeWeight;
+  uint64_t w = kTimeWeight * kTimeScaleNs / wait_ns;
+  return w == 0 ? 1 : w;
+}
 
 // Position of `tid` in list[0..count), or kDefer.
 inline uint32_t IndexOf(const uint16_t* list, uint32_t count, uint32_t tid) {

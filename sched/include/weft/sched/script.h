@@ -27,6 +27,8 @@ class ScriptChooser {
 
   // Decisions the script holds.
   uint64_t count() const { return count_; }
+  // The thread entry `step` names, -1 past the end.
+  int32_t ThreadAt(uint64_t step) const { return step < count_ ? entries_[step].tid : -1; }
 
   // The script's thread for point.step (index into point.enabled), or kDefer once the
   // script is used up or was left. A decision where the script's thread cannot run, or
@@ -41,7 +43,7 @@ class ScriptChooser {
     }
     if (strict_) {
       Pending op = point.pending(point.context, want.tid);
-      if (op.kind != want.kind || op.obj != want.obj) {
+      if (!op.unknown && (op.kind != want.kind || op.obj != want.obj)) {
         divergence->Mark(point.step, want.tid);
         return kDefer;
       }

@@ -1,0 +1,482 @@
+// hooks_wait.cc — waits that would hold the turn while they block: readiness (poll, ppoll,
+// select, pselect, epoll_wait, epoll_pwait; a blocking read, recv or accept with nothing
+// ready), signals (sigwait, sigwaitinfo, sigtimedwait, sigsuspend, pause), and the process
+// exit (exit, _exit, return from main) as a schedule point.
+//
+// A wait is a schedule point whose operation is not enabled until what it waits for is
+// there (wait_model.cc probes it); once picked, the thread makes the real call with a zero
+// timeout, so the program sees what the kernel says. A blocking read on a ready descriptor
+// (a file, a full pipe) is no schedule point: it cannot block.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+
+#include "shim.h"
+
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
+// The hooks below define libc names poison.h reserves; the shim itself still calls none of
+// them (they reach the real functions through `real`).
+#undef read
+#undef kill
+#undef exit
+#undef _exit
+
+using namespace weft::shim;
+
+namespace {
+
+constexpr uint64_t kMsNs = 1000000;
+
+long SetErrno(long raw) {
+  if (raw < 0 && raw > -4096) {
+    errno = static_cast<int>(-raw);
+    return -1;
+  }
+  return raw;
+}
+
+// Deadlines of readiness waits: kNoDeadline for none, 0 for a zero timeout (a probe).
+uint64_t DeadlineFromMs(int timeout_ms) {
+  if (timeout_ms < 0) return kNoDeadline;
+  if (timeout_ms == 0) return 0;
+  return VirtualNow() + static_cast<uint64_t>(timeout_ms) * kMsNs;
+}
+
+bool Passed(uint64_t deadline) { return deadline != kNoDeadline && VirtualNow() >= deadline; }
+
+// A readiness wait. What is ready at once is returned at once (no schedule point: the
+// call does not block). Otherwise `self` is parked (not enabled, no event) until `op` is
+// ready or its deadline passed, then makes the real call `now()` (zero timeout) and goes on
+// to its next schedule point. Returns the raw result (-errno).
+// NB: the wait is no event of its own, so a trace does not depend on whether something
+// outside (a child process, the pipe weft tees) was faster or slower than in the recording:
+// a replay finds the thread either waiting or already at its next operation, and the
+// decision that names it works for both.
+template <typename Now, typename Restore, typename Expire>
+long ReadyWait(Op op, Now&& now, Restore&& restore, Expire&& expire) {
+  Thread* self = Self();
+  long r = now();
+  if (r != 0 || op.deadline == 0) return r;
+  restore();
+  op.kind = WEFT_EV_POLL;
+  if (op.deadline != kNoDeadline) op.flags |= WEFT_F_TIMED;
+  for (;;) {
+    Schedule(self, op);
+    // NB: a wait whose deadline came first has timed out, even if something is ready now.
+    bool expired = self->expired;
+    r = expired ? 0 : now();
+    if (expired) expire();
+    if (r != 0 || Passed(op.deadline)) {
+      self->op.kind = WEFT_EV_NONE;
+      return r;
+    }
+    // Ready when probed, gone when called (another process took it): wait again.
+    restore();
+  }
+}
+
+auto kNoRestore = [] {};
+
+long PollCommon(struct pollfd* fds, nfds_t nfds, uint64_t deadline, const sigset_t* sigmask) {
+  Op op;
+  op.wait = kWaitPoll;
+  op.addr = fds;
+  op.arg = static_cast<int64_t>(nfds);
+  op.deadline = deadline;
+  return ReadyWait(
+      op,
+      [&] {
+        struct timespec zero = {0, 0};
+        return RawSyscall(SYS_ppoll, reinterpret_cast<long>(fds), static_cast<long>(nfds),
+                          reinterpret_cast<long>(&zero), reinterpret_cast<long>(sigmask), 8);
+      },
+      kNoRestore, kNoRestore);
+}
+
+constexpr uint32_t kSelectWords = FD_SETSIZE / 64;
+
+long SelectCommon(int nfds, fd_set* r, fd_set* w, fd_set* e, uint64_t deadline,
+                  const sigset_t* sigmask) {
+  // The sets are in-out: a zero-timeout call that finds nothing clears them; keep the
+  // program's sets to ask again.
+  uint32_t words = nfds <= 0 ? 0 : static_cast<uint32_t>((nfds + 63) / 64);
+  uint64_t saved[3][kSelectWords];
+  fd_set* sets[3] = {r, w, e};
+  for (int i = 0; i < 3; ++i) {
+    if (sets[i] != nullptr) CopyBytes(saved[i], sets[i], words * 8);
+  }
+  Op op;
+  op.wait = kWaitSelect;
+  op.addr = r;
+  op.addr2 = w;
+  op.addr3 = e;
+  op.arg = nfds;
+  op.deadline = deadline;
+  return ReadyWait(
+      op,
+      [&] {
+        struct timespec zero = {0, 0};
+        struct {
+          const sigset_t* set;
+          size_t size;
+        } mask = {sigmask, 8};
+        return RawSyscall(SYS_pselect6, nfds, reinterpret_cast<long>(r), reinterpret_cast<long>(w),
+                          reinterpret_cast<long>(e), reinterpret_cast<long>(&zero),
+                          sigmask != nullptr ? reinterpret_cast<long>(&mask) : 0);
+      },
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          if (sets[i] != nullptr) CopyBytes(sets[i], saved[i], words * 8);
+        }
+      },
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          if (sets[i] != nullptr) ZeroBytes(sets[i], words * 8);
+        }
+      });
+}
+
+long EpollCommon(int epfd, struct epoll_event* events, int max, int timeout,
+                 const sigset_t* sigmask) {
+  Op op;
+  op.wait = kWaitEpoll;
+  op.arg = epfd;
+  op.deadline = DeadlineFromMs(timeout);
+  return ReadyWait(
+      op,
+      [&] {
+        return RawSyscall(SYS_epoll_pwait, epfd, reinterpret_cast<long>(events), max, 0,
+                          reinterpret_cast<long>(sigmask), 8);
+      },
+      kNoRestore, kNoRestore);
+}
+
+// A blocking call on one descriptor: when nothing is ready for `events` and the descriptor
+// blocks, waits for it (not holding the turn, no event); then the caller makes the call.
+void WaitForFd(int fd, short events, int call_flags) {
+  if (call_flags & MSG_DONTWAIT) return;
+  struct pollfd p = {fd, events, 0};
+  if (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) != 0) return;  // ready or error
+  long fl = RawSyscall(SYS_fcntl, fd, F_GETFL);
+  if (fl < 0 || (fl & O_NONBLOCK)) return;
+  Op op;
+  op.wait = kWaitFd;
+  op.arg = fd;
+  op.mask = static_cast<uint64_t>(static_cast<unsigned short>(events));
+  op.deadline = kNoDeadline;
+  ReadyWait(
+      op,
+      [&] {
+        struct pollfd q = {fd, events, 0};
+        return RawSyscall(SYS_poll, reinterpret_cast<long>(&q), 1, 0);
+      },
+      kNoRestore, kNoRestore);
+}
+
+// ---- signals ----
+
+constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+
+// sigwait, sigwaitinfo, sigtimedwait: the signal taken, or -errno.
+long SignalWaitCommon(const sigset_t* set, siginfo_t* info, uint64_t deadline, uint16_t flags) {
+  Thread* self = Self();
+  uint64_t kset = KernelSet(set);
+  for (;;) {
+    Op op;
+    op.kind = WEFT_EV_SIGNAL_WAIT;
+    op.flags = flags;
+    op.mask = kset;
+    op.deadline = deadline;
+    // NB: set before the schedule point, by the thread holding the turn: a signal already
+    // pending makes the wait enabled at once, in every run.
+    self->signalled = SignalPending(kset) ? 1 : 0;
+    Schedule(self, op);
+    struct timespec zero = {0, 0};
+    long r = self->expired
+                 ? -EAGAIN
+                 : RawSyscall(SYS_rt_sigtimedwait, reinterpret_cast<long>(&kset),
+                              reinterpret_cast<long>(info), reinterpret_cast<long>(&zero), 8);
+    if (r != -EAGAIN || Passed(deadline) || (flags & WEFT_F_TRY)) {
+      self->op.kind = WEFT_EV_NONE;
+      self->signalled = 0;
+      uint16_t out = flags;
+      if (r == -EAGAIN) out |= WEFT_F_TIMEDOUT | WEFT_F_FAILED;
+      if (r < 0 && r != -EAGAIN) out |= WEFT_F_FAILED;
+      Emit(self, WEFT_EV_SIGNAL_WAIT, out, 0, r);
+      return r;
+    }
+  }
+}
+
+// sigsuspend (`suspend` = its mask) and pause (`suspend` = nullptr: the current mask):
+// waits, every signal blocked, until one the wait would take is pending, then lets it in
+// (its handler runs on this thread, holding the turn). Returns -EINTR.
+long SuspendCommon(const sigset_t* suspend) {
+  Thread* self = Self();
+  uint64_t all = ~0ull, old = 0;
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
+             reinterpret_cast<long>(&old), 8);
+  uint64_t during = suspend != nullptr ? KernelSet(suspend) : old;
+  uint64_t wait = ~during & ~kUnblockable;
+  long r = -EINTR;
+  for (;;) {
+    Op op;
+    op.kind = WEFT_EV_SIGNAL_WAIT;
+    op.mask = wait;
+    self->signalled = SignalPending(wait) ? 1 : 0;
+    Schedule(self, op);
+    if (!SignalPending(wait)) continue;  // taken by another thread meanwhile
+    if (suspend != nullptr) {
+      r = RawSyscall(SYS_rt_sigsuspend, reinterpret_cast<long>(&during), 8);
+    }
+    break;
+  }
+  // pause: the pending signal is delivered when its mask is back, at this call's return.
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0, 8);
+  self->op.kind = WEFT_EV_NONE;
+  self->signalled = 0;
+  Emit(self, WEFT_EV_SIGNAL_WAIT, 0, 0, r);
+  return r;
+}
+
+// ---- process exit ----
+
+int (*g_main)(int, char**, char**) = nullptr;
+
+void ExitPoint(int status) {
+  Thread* self = Self();
+  Op op;
+  op.kind = WEFT_EV_PROCESS_EXIT;
+  op.arg = status;
+  Schedule(self, op);
+  self->op.kind = WEFT_EV_NONE;
+  Emit(self, WEFT_EV_PROCESS_EXIT, 0, 0, status);
+}
+
+int MainThenExitPoint(int argc, char** argv, char** envp) {
+  int rc = g_main(argc, argv, envp);
+  Guard guard;
+  if (Controlled(guard)) ExitPoint(rc);
+  return rc;
+}
+
+}  // namespace
+
+// ---- readiness ----
+WEFT_EXPORT int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
+  Guard guard;
+  if (!Controlled(guard)) return real.poll(fds, nfds, timeout);
+  return static_cast<int>(SetErrno(PollCommon(fds, nfds, DeadlineFromMs(timeout), nullptr)));
+}
+
+WEFT_EXPORT int ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout,
+                      const sigset_t* sigmask) {
+  Guard guard;
+  if (!Controlled(guard)) return real.ppoll(fds, nfds, timeout, sigmask);
+  if (timeout != nullptr && (timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)) {
+    errno = EINVAL;
+    return -1;
+  }
+  uint64_t deadline = DeadlineFromRel(timeout);
+  if (timeout != nullptr && timeout->tv_sec == 0 && timeout->tv_nsec == 0) deadline = 0;
+  return static_cast<int>(SetErrno(PollCommon(fds, nfds, deadline, sigmask)));
+}
+
+WEFT_EXPORT int select(int nfds, fd_set* r, fd_set* w, fd_set* e, struct timeval* timeout) {
+  Guard guard;
+  if (!Controlled(guard) || nfds > static_cast<int>(FD_SETSIZE)) {
+    return real.select(nfds, r, w, e, timeout);
+  }
+  if (timeout != nullptr && (timeout->tv_usec < 0 || timeout->tv_usec >= 1000000)) {
+    errno = EINVAL;
+    return -1;
+  }
+  uint64_t deadline = kNoDeadline;
+  if (timeout != nullptr) {
+    struct timespec rel = {timeout->tv_sec, timeout->tv_usec * 1000};
+    deadline = (rel.tv_sec == 0 && rel.tv_nsec == 0) ? 0 : DeadlineFromRel(&rel);
+  }
+  long rc = SelectCommon(nfds, r, w, e, deadline, nullptr);
+  if (timeout != nullptr && rc >= 0) *timeout = {0, 0};  // Linux: the time not slept
+  return static_cast<int>(SetErrno(rc));
+}
+
+WEFT_EXPORT int pselect(int nfds, fd_set* r, fd_set* w, fd_set* e, const struct timespec* timeout,
+                        const sigset_t* sigmask) {
+  Guard guard;
+  if (!Controlled(guard) || nfds > static_cast<int>(FD_SETSIZE)) {
+    return real.pselect(nfds, r, w, e, timeout, sigmask);
+  }
+  if (timeout != nullptr && (timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)) {
+    errno = EINVAL;
+    return -1;
+  }
+  uint64_t deadline = DeadlineFromRel(timeout);
+  if (timeout != nullptr && timeout->tv_sec == 0 && timeout->tv_nsec == 0) deadline = 0;
+  return static_cast<int>(SetErrno(SelectCommon(nfds, r, w, e, deadline, sigmask)));
+}
+
+WEFT_EXPORT int epoll_wait(int epfd, struct epoll_event* events, int max, int timeout) {
+  Guard guard;
+  if (!Controlled(guard)) return real.epoll_wait(epfd, events, max, timeout);
+  return static_cast<int>(SetErrno(EpollCommon(epfd, events, max, timeout, nullptr)));
+}
+
+WEFT_EXPORT int epoll_pwait(int epfd, struct epoll_event* events, int max, int timeout,
+                            const sigset_t* sigmask) {
+  Guard guard;
+  if (!Controlled(guard)) return real.epoll_pwait(epfd, events, max, timeout, sigmask);
+  return static_cast<int>(SetErrno(EpollCommon(epfd, events, max, timeout, sigmask)));
+}
+
+// ---- blocking calls on one descriptor ----
+WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
+  }
+  return real.read_fn(fd, buf, count);
+}
+
+WEFT_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLIN, flags);
+  }
+  return real.recv(fd, buf, len, flags);
+}
+
+WEFT_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* from,
+                             socklen_t* fromlen) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLIN, flags);
+  }
+  return real.recvfrom(fd, buf, len, flags, from, fromlen);
+}
+
+WEFT_EXPORT ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLIN, flags);
+  }
+  return real.recvmsg(fd, msg, flags);
+}
+
+WEFT_EXPORT int accept(int fd, struct sockaddr* addr, socklen_t* len) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
+  }
+  return real.accept(fd, addr, len);
+}
+
+WEFT_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
+  }
+  return real.accept4(fd, addr, len, flags);
+}
+
+// ---- signals ----
+WEFT_EXPORT int sigwait(const sigset_t* set, int* sig) {
+  Guard guard;
+  if (!Controlled(guard) || IsNull(set)) return real.sigwait(set, sig);
+  long r = SignalWaitCommon(set, nullptr, kNoDeadline, 0);
+  if (r < 0) return static_cast<int>(-r);
+  if (!IsNull(sig)) *sig = static_cast<int>(r);
+  return 0;
+}
+
+WEFT_EXPORT int sigwaitinfo(const sigset_t* set, siginfo_t* info) {
+  Guard guard;
+  if (!Controlled(guard) || IsNull(set)) return real.sigwaitinfo(set, info);
+  return static_cast<int>(SetErrno(SignalWaitCommon(set, info, kNoDeadline, 0)));
+}
+
+WEFT_EXPORT int sigtimedwait(const sigset_t* set, siginfo_t* info, const struct timespec* timeout) {
+  Guard guard;
+  if (!Controlled(guard) || IsNull(set)) return real.sigtimedwait(set, info, timeout);
+  if (timeout != nullptr && (timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)) {
+    errno = EINVAL;
+    return -1;
+  }
+  uint16_t flags = 0;
+  uint64_t deadline = kNoDeadline;
+  if (timeout != nullptr) {
+    if (timeout->tv_sec == 0 && timeout->tv_nsec == 0) {
+      flags = WEFT_F_TRY;
+    } else {
+      flags = WEFT_F_TIMED;
+      deadline = DeadlineFromRel(timeout);
+    }
+  }
+  return static_cast<int>(SetErrno(SignalWaitCommon(set, info, deadline, flags)));
+}
+
+WEFT_EXPORT int sigsuspend(const sigset_t* mask) {
+  Guard guard;
+  if (!Controlled(guard) || IsNull(mask)) return real.sigsuspend(mask);
+  return static_cast<int>(SetErrno(SuspendCommon(mask)));
+}
+
+WEFT_EXPORT int pause(void) {
+  Guard guard;
+  if (!Controlled(guard)) return real.pause();
+  return static_cast<int>(SetErrno(SuspendCommon(nullptr)));
+}
+
+WEFT_EXPORT int pthread_kill(pthread_t thread, int sig) {
+  Guard guard;
+  int rc = real.pthread_kill(thread, sig);
+  if (rc == 0 && sig != 0 && Controlled(guard)) {
+    Thread* target = ThreadByHandle(thread);
+    if (target != nullptr) NoteSignalSent(target, sig);
+  }
+  return rc;
+}
+
+WEFT_EXPORT int kill(pid_t pid, int sig) {
+  Guard guard;
+  int rc = real.kill_fn(pid, sig);
+  if (rc == 0 && sig != 0 && Controlled(guard)) {
+    long self_pid = RawSyscall(SYS_getpid);
+    if (pid == self_pid || pid == 0 || pid == -1) {
+      NoteSignalSent(nullptr, sig);
+    }
+  }
+  return rc;
+}
+
+// ---- process exit ----
+WEFT_EXPORT void exit(int status) {
+  {
+    Guard guard;
+    if (Controlled(guard)) ExitPoint(status);
+  }
+  real.exit_fn(status);
+}
+
+WEFT_EXPORT void _exit(int status) {
+  {
+    Guard guard;
+    if (Controlled(guard)) ExitPoint(status);
+  }
+  real._exit_fn(status);
+}
+
+// Wraps main, so that its return is a schedule point before exit (libc calls exit itself,
+// where no hook sees it).
+WEFT_EXPORT int __libc_start_main(int (*main)(int, char**, char**), int argc, char** argv,
+                                  void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+                                  void* stack_end) {
+  {
+    Guard guard;
+    Controlled(guard);  // resolves the real functions if no hook has yet
+  }
+  g_main = main;
+  return real.__libc_start_main(MainThenExitPoint, argc, argv, init, fini, rtld_fini, stack_end);
+}
