@@ -40,17 +40,21 @@ const Frame* FrameById(const Trace& trace, uint32_t id) {
 std::string CrashSite(const Trace* trace, const Crash& crash) {
   std::string text = " at " + Hex(crash.ip);
   if (!trace || crash.frames.empty()) return text;
-  const Frame* innermost = FrameById(*trace, crash.frames[0]);
-  if (!innermost) return text;
-  if (!innermost->function.empty() || !innermost->file.empty()) {
-    text += " in " + DescribeFrame(*innermost);
+  if (!FrameById(*trace, crash.frames[0])) return text;
+  std::vector<SourceFrame> frames = SourceFrames(*trace, crash.frames);
+  const SourceFrame& innermost = frames[0];
+  if (!innermost.function.empty() || !innermost.file.empty()) {
+    text += " in " + DescribeSourceFrame(innermost);
   }
-  if (innermost->file.empty() || IsSystemModule(innermost->module)) {
-    // Crashed inside a system library: name the program's code that called it.
-    for (size_t i = 1; i < std::min(crash.frames.size(), kMaxShownFrames); ++i) {
-      const Frame* frame = FrameById(*trace, crash.frames[i]);
-      if (frame && !frame->file.empty() && !IsWeftFrame(*frame) && !IsSystemModule(frame->module)) {
-        text += ", called from " + DescribeFrame(*frame);
+  if (innermost.file.empty() || IsSystemModule(innermost.frame->module) ||
+      IsToolchainSource(innermost.file)) {
+    // Crashed inside a system library or the toolchain's code: name the program's code that
+    // called it.
+    for (size_t i = 1; i < frames.size(); ++i) {
+      const SourceFrame& frame = frames[i];
+      if (!frame.file.empty() && !IsWeftFrame(*frame.frame) &&
+          !IsSystemModule(frame.frame->module) && !IsToolchainSource(frame.file)) {
+        text += ", called from " + DescribeSourceFrame(frame);
         break;
       }
     }
@@ -130,27 +134,62 @@ bool IsSystemModule(const std::string& module) {
   return false;
 }
 
-// The frame of `frame_ids` most worth showing: the first with source information outside
-// system libraries, else the first with source information (system libraries may have
-// debug info installed), else the first in the program's executable, else the first with
-// a function name, else the first. weft's own frames never count. -1 if there is none.
-int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids) {
-  auto find = [&](auto&& good) -> int {
-    for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
-      const Frame* frame = FrameById(trace, frame_ids[i]);
-      if (frame && !IsWeftFrame(*frame) && good(*frame)) return static_cast<int>(i);
+std::vector<SourceFrame> SourceFrames(const Trace& trace, const std::vector<uint32_t>& frame_ids) {
+  static const Frame kUnknown;
+  std::vector<SourceFrame> out;
+  for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
+    const Frame* frame = FrameById(trace, frame_ids[i]);
+    if (!frame) frame = &kUnknown;
+    out.push_back(
+        {frame, i, frame->function, frame->file, frame->line, !frame->inlined_callers.empty()});
+    for (size_t c = 0; c < frame->inlined_callers.size(); ++c) {
+      const InlinedCaller& caller = frame->inlined_callers[c];
+      out.push_back({frame, i, caller.function, caller.file, caller.line,
+                     c + 1 < frame->inlined_callers.size()});
     }
-    return -1;
+  }
+  return out;
+}
+
+// The source frame of `frame_ids` most worth showing: the first with source information in
+// the program's own code, else the first with source information outside system libraries
+// (system libraries may have debug info installed), else the first with source
+// information, else the first in the program's executable, else the first with a function
+// name, else the first. weft's own frames never count.
+std::optional<SourceFrame> MeaningfulSourceFrame(const Trace& trace,
+                                                 const std::vector<uint32_t>& frame_ids) {
+  std::vector<SourceFrame> frames = SourceFrames(trace, frame_ids);
+  auto find = [&](auto&& good) -> std::optional<SourceFrame> {
+    for (const SourceFrame& f : frames) {
+      if (!IsWeftFrame(*f.frame) && good(f)) return f;
+    }
+    return std::nullopt;
   };
   const std::string& executable = trace.header.executable;
-  for (int i : {find([](const Frame& f) { return !f.file.empty() && !IsSystemModule(f.module); }),
-                find([](const Frame& f) { return !f.file.empty(); }),
-                find([&](const Frame& f) { return !executable.empty() && f.module == executable; }),
-                find([](const Frame& f) { return !f.function.empty(); }),
-                find([](const Frame&) { return true; })}) {
-    if (i >= 0) return i;
-  }
-  return -1;
+  auto users = [](const SourceFrame& f) {
+    return !f.file.empty() && !IsSystemModule(f.frame->module) && !IsToolchainSource(f.file) &&
+           !IsLibraryFunction(f.function);
+  };
+  auto unsystem = [](const SourceFrame& f) {
+    return !f.file.empty() && !IsSystemModule(f.frame->module);
+  };
+  auto with_source = [](const SourceFrame& f) { return !f.file.empty(); };
+  auto in_executable = [&](const SourceFrame& f) {
+    return !executable.empty() && f.frame->module == executable;
+  };
+  auto named = [](const SourceFrame& f) { return !f.function.empty(); };
+  auto any = [](const SourceFrame&) { return true; };
+  if (auto f = find(users)) return f;
+  if (auto f = find(unsystem)) return f;
+  if (auto f = find(with_source)) return f;
+  if (auto f = find(in_executable)) return f;
+  if (auto f = find(named)) return f;
+  return find(any);
+}
+
+int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids) {
+  std::optional<SourceFrame> f = MeaningfulSourceFrame(trace, frame_ids);
+  return f ? static_cast<int>(f->index) : -1;
 }
 
 const std::vector<uint32_t>& StackFrames(const Trace& trace, uint32_t id) {
@@ -196,18 +235,32 @@ std::string DescribeFlags(uint32_t flags) {
   return out;
 }
 
-std::string DescribeFrame(const Frame& frame) {
-  std::string text = frame.function.empty() ? Hex(frame.ip) : frame.function;
+namespace {
+
+std::string DescribeAt(const Frame& frame, std::string_view function, std::string_view file,
+                       uint32_t line) {
+  std::string text = function.empty() ? Hex(frame.ip) : ShortName(function);
   if (IsWeftFrame(frame)) {
     text += " (weft shim)";  // where weft intercepted the call; its source is not the user's
-  } else if (!frame.file.empty()) {
-    text += " (" + Basename(frame.file);
-    if (frame.line != 0) text += ":" + std::to_string(frame.line);
+  } else if (!file.empty()) {
+    text += " (" + Basename(file);
+    if (line != 0) text += ":" + std::to_string(line);
     text += ")";
   } else if (!frame.module.empty()) {
     text += " (" + Basename(frame.module) + ")";
   }
   return text;
+}
+
+}  // namespace
+
+std::string DescribeFrame(const Frame& frame) {
+  return DescribeAt(frame, frame.function, frame.file, frame.line);
+}
+
+std::string DescribeSourceFrame(const SourceFrame& frame) {
+  static const Frame kUnknown;
+  return DescribeAt(frame.frame ? *frame.frame : kUnknown, frame.function, frame.file, frame.line);
 }
 
 std::string DescribeObject(const Trace& trace, uint32_t obj) {
@@ -217,15 +270,13 @@ std::string DescribeObject(const Trace& trace, uint32_t obj) {
   }
   const Object& object = trace.objects[obj];
   std::string text = std::string(ObjectKindName(object.kind)) + "#" + std::to_string(obj);
-  if (!object.symbol.empty()) text += " " + object.symbol;
+  if (!object.symbol.empty()) text += " " + ShortName(object.symbol, 60);
   return text;
 }
 
 std::string DescribeLocation(const Trace& trace, uint32_t stack) {
-  const std::vector<uint32_t>& frame_ids = StackFrames(trace, stack);
-  int i = MeaningfulFrame(trace, frame_ids);
-  if (i < 0) return "";
-  return DescribeFrame(trace.frames[frame_ids[static_cast<size_t>(i)]]);
+  std::optional<SourceFrame> f = MeaningfulSourceFrame(trace, StackFrames(trace, stack));
+  return f ? DescribeSourceFrame(*f) : "";
 }
 
 std::string DescribeOutcome(const Outcome& outcome) { return Describe(outcome, nullptr); }

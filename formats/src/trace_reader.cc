@@ -299,11 +299,17 @@ class Reader {
     if (Status s = LookUpString(f.function_sid(), id, &symbols.function); !s.ok()) return s;
     if (Status s = LookUpString(f.file_sid(), id, &symbols.file); !s.ok()) return s;
     symbols.line = f.line();
+    for (const pb::InlinedCaller& c : f.inlined_callers()) {
+      InlinedCaller& caller = symbols.inlined_callers.emplace_back();
+      if (Status s = LookUpString(c.function_sid(), id, &caller.function); !s.ok()) return s;
+      if (Status s = LookUpString(c.file_sid(), id, &caller.file); !s.ok()) return s;
+      caller.line = c.line();
+    }
     if (symbols_defined_.size() <= id) symbols_defined_.resize(id + 1);
     Frame& frame = trace_.frames[id];
     if (symbols_defined_[id]) {
       if (frame.function != symbols.function || frame.file != symbols.file ||
-          frame.line != symbols.line) {
+          frame.line != symbols.line || frame.inlined_callers != symbols.inlined_callers) {
         return Corrupt("the symbols of frame " + std::to_string(id) +
                        " are redefined with other values");
       }
@@ -313,6 +319,7 @@ class Reader {
     frame.function = std::move(symbols.function);
     frame.file = std::move(symbols.file);
     frame.line = symbols.line;
+    frame.inlined_callers = std::move(symbols.inlined_callers);
     return Status::Ok();
   }
 

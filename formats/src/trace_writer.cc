@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "format_internal.h"
@@ -404,7 +405,8 @@ Status TraceWriter::WriteFrame(uint32_t id, uint32_t module_id, uint64_t offset)
 }
 
 Status TraceWriter::WriteFrameSymbols(uint32_t id, const std::string& function,
-                                      const std::string& file, uint32_t line) {
+                                      const std::string& file, uint32_t line,
+                                      const std::vector<InlinedCaller>& inlined_callers) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (id == 0) return impl_->WriteError("frame id 0 is reserved (ids start at 1)");
   if (!Define(&impl_->symbols_defined, id)) {
@@ -414,11 +416,25 @@ Status TraceWriter::WriteFrameSymbols(uint32_t id, const std::string& function,
   if (!function_sid.ok()) return function_sid.error();
   Result<uint32_t> file_sid = impl_->Intern(file);
   if (!file_sid.ok()) return file_sid.error();
+  std::vector<std::pair<uint32_t, uint32_t>> caller_sids;  // NB: interned before the packet
+  for (const InlinedCaller& caller : inlined_callers) {
+    Result<uint32_t> caller_function = impl_->Intern(caller.function);
+    if (!caller_function.ok()) return caller_function.error();
+    Result<uint32_t> caller_file = impl_->Intern(caller.file);
+    if (!caller_file.ok()) return caller_file.error();
+    caller_sids.emplace_back(*caller_function, *caller_file);
+  }
   pb::FrameSymbols* f = impl_->packet.mutable_frame_symbols();
   f->set_frame_id(id);
   f->set_function_sid(*function_sid);
   f->set_file_sid(*file_sid);
   f->set_line(line);
+  for (size_t i = 0; i < inlined_callers.size(); ++i) {
+    pb::InlinedCaller* c = f->add_inlined_callers();
+    c->set_function_sid(caller_sids[i].first);
+    c->set_file_sid(caller_sids[i].second);
+    c->set_line(inlined_callers[i].line);
+  }
   return impl_->AppendPacket();
 }
 
@@ -544,8 +560,10 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
     const Frame& f = trace.frames[id];
     auto frame_id = static_cast<uint32_t>(id);
     if (Status s = writer.WriteFrame(frame_id, f.module_id, f.offset); !s.ok()) return s;
-    if (!f.function.empty() || !f.file.empty() || f.line != 0) {
-      if (Status s = writer.WriteFrameSymbols(frame_id, f.function, f.file, f.line); !s.ok()) {
+    if (!f.function.empty() || !f.file.empty() || f.line != 0 || !f.inlined_callers.empty()) {
+      if (Status s =
+              writer.WriteFrameSymbols(frame_id, f.function, f.file, f.line, f.inlined_callers);
+          !s.ok()) {
         return s;
       }
     }

@@ -47,15 +47,19 @@ QVariant ThreadModel::data(const QModelIndex& index, int role) const {
   if (!data_ || !index.isValid() || index.row() >= rowCount()) return {};
   const Lane& lane = data_->lanes[index.row()];
   if (role == kKeyRole) return QVariant::fromValue<qulonglong>(lane.tid);
-  if (role != Qt::DisplayRole) return {};
   const format::Thread* thread =
       lane.tid < data_->trace.threads.size() ? &data_->trace.threads[lane.tid] : nullptr;
+  if (role == Qt::ToolTipRole && index.column() == kName && thread) {
+    return QString::fromStdString(thread->start_function);  // the full name
+  }
+  if (role != Qt::DisplayRole) return {};
   switch (index.column()) {
     case kTid:
       return QStringLiteral("T%1").arg(lane.tid);
     case kName:
       if (!thread) return QString();
-      return QString::fromStdString(!thread->name.empty() ? thread->name : thread->start_function);
+      return QString::fromStdString(
+          !thread->name.empty() ? thread->name : format::ShortName(thread->start_function, 60));
     case kParent:
       return thread && thread->parent >= 0 ? QStringLiteral("T%1").arg(thread->parent) : QString();
     case kEvents:
@@ -176,6 +180,7 @@ void StackModel::SetFrames(std::shared_ptr<const TraceData> data, std::vector<ui
   beginResetModel();
   data_ = std::move(data);
   frames_ = data_ ? std::move(frame_ids) : std::vector<uint32_t>();
+  rows_ = data_ ? format::SourceFrames(data_->trace, frames_) : std::vector<format::SourceFrame>();
   endResetModel();
 }
 
@@ -187,14 +192,20 @@ void StackModel::SetStack(std::shared_ptr<const TraceData> data, uint32_t stack_
   SetFrames(std::move(data), std::move(frames));
 }
 
+const format::SourceFrame* StackModel::SourceAt(int row) const {
+  if (!data_ || row < 0 || row >= static_cast<int>(rows_.size())) return nullptr;
+  return &rows_[row];
+}
+
 const format::Frame* StackModel::FrameAt(int row) const {
-  if (!data_ || row < 0 || row >= static_cast<int>(frames_.size())) return nullptr;
-  uint32_t id = frames_[row];
+  const format::SourceFrame* source = SourceAt(row);
+  if (!source) return nullptr;
+  uint32_t id = frames_[source->index];
   return id < data_->trace.frames.size() ? &data_->trace.frames[id] : nullptr;
 }
 
 int StackModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : static_cast<int>(frames_.size());
+  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
 }
 
 int StackModel::columnCount(const QModelIndex& parent) const {
@@ -203,13 +214,20 @@ int StackModel::columnCount(const QModelIndex& parent) const {
 
 QVariant StackModel::data(const QModelIndex& index, int role) const {
   if (!data_ || !index.isValid() || index.row() >= rowCount()) return {};
-  if (role == kKeyRole) return QVariant::fromValue<qulonglong>(frames_[index.row()]);
+  const format::SourceFrame& source = rows_[index.row()];
+  if (role == kKeyRole) return QVariant::fromValue<qulonglong>(frames_[source.index]);
   const format::Frame* frame = FrameAt(index.row());
   format::Frame unknown;
   if (!frame) frame = &unknown;
+  auto text = [](std::string_view s) { return QString::fromUtf8(s.data(), s.size()); };
   if (role == Qt::ToolTipRole) {
-    if (index.column() == kLocation && !frame->file.empty()) {
-      return QString::fromStdString(frame->file) + QLatin1Char(':') + QString::number(frame->line);
+    if (index.column() == kFunction && !source.function.empty()) {
+      QString tip = text(source.function);
+      if (source.inlined) tip += tr("\n(inlined into the next frame)");
+      return tip;
+    }
+    if (index.column() == kLocation && !source.file.empty()) {
+      return text(source.file) + QLatin1Char(':') + QString::number(source.line);
     }
     if (index.column() == kModule) return QString::fromStdString(frame->module);
     return {};
@@ -218,13 +236,16 @@ QVariant StackModel::data(const QModelIndex& index, int role) const {
   switch (index.column()) {
     case kNumber:
       return QStringLiteral("#%1").arg(index.row());
-    case kFunction:
-      return frame->function.empty() ? QStringLiteral("?")
-                                     : QString::fromStdString(frame->function);
+    case kFunction: {
+      if (source.function.empty()) return QStringLiteral("?");
+      QString name = QString::fromStdString(format::ShortName(source.function));
+      if (source.inlined) name += tr(" [inlined]");
+      return name;
+    }
     case kLocation:
-      if (frame->file.empty()) return QString();
-      return QFileInfo(QString::fromStdString(frame->file)).fileName() + QLatin1Char(':') +
-             QString::number(frame->line);
+      if (source.file.empty()) return QString();
+      return QFileInfo(text(source.file)).fileName() + QLatin1Char(':') +
+             QString::number(source.line);
     case kModule:
       return QFileInfo(QString::fromStdString(frame->module)).fileName();
     case kAddress:

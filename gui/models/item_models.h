@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "trace_data.h"
+#include "weft/render.h"
 
 namespace weft::gui {
 
@@ -93,12 +94,16 @@ class StackModel : public QAbstractTableModel {
   // An empty model.
   explicit StackModel(QObject* parent = nullptr);
   // Shows the frames `frame_ids` (ids into data->trace.frames), e.g. a stack or a crash's
-  // frames; ids out of range show as unknown frames.
+  // frames, one row per source frame (format::SourceFrames: a call inlined at a frame has
+  // its own row); ids out of range show as unknown frames. Functions show shortened
+  // (format::ShortName), their full names in the tooltip.
   void SetFrames(std::shared_ptr<const TraceData> data, std::vector<uint32_t> frame_ids);
   // Shows stack `stack_id` of `data` (0: no frames).
   void SetStack(std::shared_ptr<const TraceData> data, uint32_t stack_id);
-  // The frame shown in `row`, or nullptr.
+  // The physical frame of `row` (inlined rows share it), or nullptr.
   const format::Frame* FrameAt(int row) const;
+  // The source frame of `row` (its function, file and line), or nullptr.
+  const format::SourceFrame* SourceAt(int row) const;
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
@@ -109,6 +114,7 @@ class StackModel : public QAbstractTableModel {
  private:
   std::shared_ptr<const TraceData> data_;
   std::vector<uint32_t> frames_;
+  std::vector<format::SourceFrame> rows_;  // views into data_->trace.frames
 };
 
 // The threads of a deadlock or of a stopped replay (Outcome::blocked): thread, operation,

@@ -53,7 +53,8 @@ EventCategory CategoryOf(EventKind kind) {
 
 QString ThreadLabel(const format::Thread& thread) {
   QString label = QStringLiteral("T%1").arg(thread.tid);
-  const std::string& name = !thread.name.empty() ? thread.name : thread.start_function;
+  std::string name =
+      !thread.name.empty() ? thread.name : format::ShortName(thread.start_function, 60);
   if (!name.empty()) label += QLatin1Char(' ') + QString::fromStdString(name);
   return label;
 }

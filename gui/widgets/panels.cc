@@ -49,9 +49,13 @@ int MeaningfulRow(const StackModel& model) {
   for (int pass = 0; pass < 3; ++pass) {
     for (int row = 0; row < model.rowCount(); ++row) {
       const format::Frame* f = model.FrameAt(row);
-      if (!f || IsWeftModule(f->module)) continue;
-      if (pass == 0 && !f->file.empty() && !IsSystemModule(f->module)) return row;
-      if (pass == 1 && !f->file.empty()) return row;
+      const format::SourceFrame* s = model.SourceAt(row);
+      if (!f || !s || IsWeftModule(f->module)) continue;
+      if (pass == 0 && !s->file.empty() && !IsSystemModule(f->module) &&
+          !format::IsToolchainSource(s->file)) {
+        return row;
+      }
+      if (pass == 1 && !s->file.empty()) return row;
       if (pass == 2) return row;
     }
   }
@@ -260,8 +264,10 @@ void DetailsPane::ShowStack(const QString& title, uint32_t stack) {
 
 void DetailsPane::SelectFrame(int row) {
   const format::Frame* frame = stack_model_->FrameAt(row);
-  if (!data_ || !frame) return;
-  source_->ShowFile(QString::fromStdString(frame->file), static_cast<int>(frame->line),
+  const format::SourceFrame* source = stack_model_->SourceAt(row);
+  if (!data_ || !frame || !source) return;
+  source_->ShowFile(QString::fromStdString(std::string(source->file)),
+                    static_cast<int>(source->line),
                     QString::fromStdString(data_->trace.header.cwd));
   if (frame->ip != 0) {
     // A stack frame's ip is where a call returns to: highlight the call itself.

@@ -114,14 +114,16 @@ std::string StackLines(const Trace& trace, const std::vector<uint32_t>& frame_id
                        const std::string& indent) {
   if (frame_ids.empty()) return indent + "(no stack recorded)\n";
   std::vector<std::vector<std::string>> rows;
-  for (size_t i = 0; i < std::min(frame_ids.size(), kMaxShownFrames); ++i) {
-    const Frame* frame = FrameById(trace, frame_ids[i]);
-    Frame unknown;
-    if (!frame) frame = &unknown;
-    std::string where = frame->function.empty() && frame->file.empty() && frame->module.empty()
+  // One line per source frame: a call the compiler inlined gets its own line, numbered like
+  // the others, at the address of the frame it was inlined into.
+  std::vector<SourceFrame> frames = SourceFrames(trace, frame_ids);
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const SourceFrame& f = frames[i];
+    std::string where = f.function.empty() && f.file.empty() && f.frame->module.empty()
                             ? "?"
-                            : DescribeFrame(*frame);
-    rows.push_back({"#" + std::to_string(i), Hex(frame->ip), where});
+                            : DescribeSourceFrame(f);
+    if (f.inlined) where += " [inlined]";
+    rows.push_back({"#" + std::to_string(i), Hex(f.frame->ip), where});
   }
   std::string out = Table(rows, {false, true, false}, 64, indent);
   if (frame_ids.size() > kMaxShownFrames) {

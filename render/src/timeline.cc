@@ -145,7 +145,7 @@ std::string RenderTimeline(const Trace& trace) {
   out += "\nthreads:\n";
   std::vector<std::vector<std::string>> threads;
   for (const Thread& t : trace.threads) {
-    std::string start = !t.start_function.empty() ? t.start_function
+    std::string start = !t.start_function.empty() ? ShortName(t.start_function, 60)
                         : t.start_routine != 0    ? Hex(t.start_routine)
                                                   : "?";
     std::string origin = t.parent >= 0 ? "created by " + ThreadName(t.parent) : "";

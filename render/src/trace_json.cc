@@ -1,4 +1,5 @@
 // trace_json.cc — `weft show --json`: the whole trace as one JSON object.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -132,7 +133,13 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
         .Field("module", f.module)
         .Field("module_id", f.module_id)
         .Field("offset", f.offset)
-        .EndObject();
+        .Key("inlined_callers")
+        .BeginArray();
+    for (const InlinedCaller& c : f.inlined_callers) {
+      w.BeginObject().Field("function", c.function).Field("file", c.file).Field("line", c.line);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
   }
   w.EndArray();
 
@@ -152,18 +159,17 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
     }
   };
   auto location_of_frames = [&](const std::vector<uint32_t>& frame_ids) {
-    int i = format::MeaningfulFrame(trace, frame_ids);
-    if (i < 0) {
+    std::optional<format::SourceFrame> f = format::MeaningfulSourceFrame(trace, frame_ids);
+    if (!f) {
       w.NullField("location");
       return;
     }
-    const Frame& f = trace.frames[frame_ids[static_cast<size_t>(i)]];
     w.Key("location")
         .BeginObject()
-        .Field("function", f.function)
-        .Field("file", f.file)
-        .Field("line", f.line)
-        .Field("ip", f.ip)
+        .Field("function", f->function)
+        .Field("file", f->file)
+        .Field("line", f->line)
+        .Field("ip", f->frame->ip)
         .EndObject();
   };
   auto location = [&](uint32_t stack) { location_of_frames(format::StackFrames(trace, stack)); };

@@ -68,7 +68,8 @@ SHOW = {
     "objects": [{"id": "int", "kind": "string", "address": "int", "symbol": "string",
                  "aux": "int"}],
     "frames": [{"id": "int", "ip": "int", "function": "string", "file": "string",
-                "line": "int", "module": "string", "module_id": "int", "offset": "int"}],
+                "line": "int", "module": "string", "module_id": "int", "offset": "int",
+                "inlined_callers": [{"function": "string", "file": "string", "line": "int"}]}],
     "stacks": [{"id": "int", "frames": ["int"]}],
     "events": [{"index": "int", "tid": "int", "kind": "string", "object": "int?",
                 "flags": ["string"], "arg": "int", "vtime": "int", "enabled": "int",
@@ -97,7 +98,7 @@ CONFLICT_SIDE = {
     "obj": "int", "object": "string", "access": "string", "flags": ["string"],
     "location": "string",
     "stack": [{"function": "string", "file": "string", "line": "int", "module": "string",
-               "ip": "int"}],
+               "ip": "int", "inlined": "bool"}],
 }
 
 CONFLICTS = {

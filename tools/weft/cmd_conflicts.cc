@@ -49,13 +49,14 @@ options:
 constexpr size_t kTextLimit = 50;
 constexpr size_t kShownFrames = 4;
 
-// Frames of a stack without weft's own.
-std::vector<const format::Frame*> ProgramFrames(const format::Trace& trace, uint32_t stack) {
-  std::vector<const format::Frame*> frames;
-  if (stack == 0 || stack >= trace.stacks.size()) return frames;
-  for (uint32_t id : trace.stacks[stack]) {
+// The source frames of a stack (inlined calls expanded) without weft's own.
+std::vector<format::SourceFrame> ProgramFrames(const format::Trace& trace, uint32_t stack) {
+  std::vector<format::SourceFrame> frames;
+  const std::vector<uint32_t>& ids = format::StackFrames(trace, stack);
+  for (const format::SourceFrame& f : format::SourceFrames(trace, ids)) {
+    uint32_t id = ids[f.index];
     if (id == 0 || id >= trace.frames.size()) continue;
-    if (!format::IsWeftFrame(trace.frames[id])) frames.push_back(&trace.frames[id]);
+    if (!format::IsWeftFrame(*f.frame)) frames.push_back(f);
   }
   return frames;
 }
@@ -105,12 +106,13 @@ std::string SideLine(const format::Trace& trace, const Side& s, uint32_t conflic
 }
 
 std::string StackText(const format::Trace& trace, const Side& s) {
-  std::vector<const format::Frame*> frames = ProgramFrames(trace, s.stack);
+  std::vector<format::SourceFrame> frames = ProgramFrames(trace, s.stack);
   std::string out = "    T" + std::to_string(s.tid) +
                     (s.pending ? " pending" : " at #" + std::to_string(s.index)) + ":\n";
   if (frames.empty()) return out + "      (no stack recorded)\n";
   for (size_t i = 0; i < frames.size() && i < kShownFrames; ++i) {
-    out += "      " + format::DescribeFrame(*frames[i]) + "\n";
+    out += "      " + format::DescribeSourceFrame(frames[i]) +
+           (frames[i].inlined ? " [inlined]" : "") + "\n";
   }
   if (frames.size() > kShownFrames) {
     out += "      ... " + std::to_string(frames.size() - kShownFrames) + " more frames\n";
@@ -146,13 +148,14 @@ void SideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
   w.EndArray();
   w.Field("location", format::DescribeLocation(trace, s.stack));
   w.Key("stack").BeginArray();
-  for (const format::Frame* f : ProgramFrames(trace, s.stack)) {
+  for (const format::SourceFrame& f : ProgramFrames(trace, s.stack)) {
     w.BeginObject()
-        .Field("function", f->function)
-        .Field("file", f->file)
-        .Field("line", f->line)
-        .Field("module", f->module)
-        .Field("ip", f->ip)
+        .Field("function", f.function)
+        .Field("file", f.file)
+        .Field("line", f.line)
+        .Field("module", f.frame->module)
+        .Field("ip", f.frame->ip)
+        .Field("inlined", f.inlined)
         .EndObject();
   }
   w.EndArray();

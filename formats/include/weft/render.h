@@ -3,8 +3,11 @@
 // trace, same bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/trace.h"
@@ -19,15 +22,59 @@ std::string DescribeOutcome(const Trace& trace);
 // Same, for an outcome without its trace: crash sites are shown by address only.
 std::string DescribeOutcome(const Outcome& outcome);
 
-// An object as the timeline names it: "mutex#3 g_lock", "cond#2", "#9" (undefined), "" for 0.
+// An object as the timeline names it: "mutex#3 g_lock", "cond#2", "#9" (undefined), "" for 0;
+// the symbol shortened (ShortName).
 std::string DescribeObject(const Trace& trace, uint32_t obj);
 
 // The innermost meaningful source location of a stack: "worker (racy.c:14)". Skips weft's
-// own frames and, where possible, frames without source information; "" for no stack.
+// own frames, the toolchain's code (libstdc++ headers, Rust's std) and, where possible,
+// frames without source information; "" for no stack. Names are shortened (ShortName).
 std::string DescribeLocation(const Trace& trace, uint32_t stack);
 
-// A frame: "main (racy.c:12)", "__lll_lock_wait (libc.so.6)", "0x401136".
+// A frame: "main (racy.c:12)", "__lll_lock_wait (libc.so.6)", "0x401136"; the function
+// shortened (ShortName). The innermost function only: SourceFrames has the inlined callers.
 std::string DescribeFrame(const Frame& frame);
+
+// One function of a stack as its source reads: a physical frame, or one of the functions
+// the compiler inlined calls into at that frame. Views into the trace's frames.
+struct SourceFrame {
+  const Frame* frame = nullptr;  // the physical frame: ip, module
+  size_t index = 0;              // the physical frame's position in the stack
+  std::string_view function;     // full demangled name, "" if unknown
+  std::string_view file;         // "" if unknown
+  uint32_t line = 0;
+  bool inlined = false;  // its code was inlined into the next source frame (same ip)
+};
+
+// The source frames of a stack, innermost first: each physical frame expands to its inlined
+// functions, then the function they were inlined into. Unknown frame ids give a frame
+// without symbols. At most 256 physical frames are looked at.
+std::vector<SourceFrame> SourceFrames(const Trace& trace, const std::vector<uint32_t>& frame_ids);
+
+// A source frame as DescribeFrame writes a frame: "a_to_b (bank.c:30)", short name.
+std::string DescribeSourceFrame(const SourceFrame& frame);
+
+// The source frame most worth showing for a stack (its "site"): the first with source
+// information in the program's own code (not a system library, not the toolchain's headers
+// or Rust's std, not a runtime's function (IsLibraryFunction), not weft), else as
+// MeaningfulFrame. nullopt for an empty stack.
+std::optional<SourceFrame> MeaningfulSourceFrame(const Trace& trace,
+                                                 const std::vector<uint32_t>& frame_ids);
+
+// A function name for a line of text (full names stay in JSON and tooltips): without the
+// return type of a template function, the signatures of enclosing functions and a
+// lambda's "::operator()() const", with std::string for its basic_string<…> spelling and
+// without "(anonymous namespace)::"; then, while longer than `cap` characters, template
+// arguments become "<…>", parameters "(…)", and finally the end is cut ("…").
+std::string ShortName(std::string_view function, size_t cap = 80);
+
+// Whether a source file is the toolchain's rather than the program's: the system and
+// compiler headers (/usr/include, libstdc++'s <thread>), Rust's standard library sources.
+bool IsToolchainSource(std::string_view file);
+
+// Whether a demangled function belongs to a language runtime (std::, core::, alloc::,
+// __gnu_cxx::, a reserved "__" name), whatever its return type or "<…>" qualification.
+bool IsLibraryFunction(std::string_view function);
 
 // A schedule spec in one line, its kind and the parameters that are set:
 // "pct, seed 7, depth 3, steps 120", "guided, prefix 12, forced T1, tail random".
@@ -45,10 +92,11 @@ bool IsSystemModule(const std::string& module);
 // Whether a frame is in weft's own shim.
 bool IsWeftFrame(const Frame& frame);
 
-// The index in `frame_ids` of the frame most worth showing: the first with source
-// information outside system libraries, else the first with source information, else the
-// first in the program's executable, else the first with a function name, else the first.
-// weft's own frames never count. -1 if there is none.
+// The index in `frame_ids` of the frame most worth showing: the one holding
+// MeaningfulSourceFrame (so, in order: the first with source information in the program's
+// own code, the first with source information outside system libraries, else the first with
+// source information, else the first in the program's executable, else the first with a
+// function name, else the first). weft's own frames never count. -1 if there is none.
 int MeaningfulFrame(const Trace& trace, const std::vector<uint32_t>& frame_ids);
 
 // The frame ids of stack `id`; empty for 0 or an unknown id.

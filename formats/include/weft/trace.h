@@ -139,6 +139,16 @@ struct Module {
   bool operator==(const Module&) const = default;
 };
 
+// A function that a frame's code was inlined into: the function and the line of the inlined
+// call in it.
+struct InlinedCaller {
+  std::string function;  // demangled, empty if unknown
+  std::string file;      // source file, empty if unknown
+  uint32_t line = 0;
+
+  bool operator==(const InlinedCaller&) const = default;
+};
+
 // One code location: an offset in a module (immutable), and its symbols (symbolized
 // outside the target, possibly again later).
 struct Frame {
@@ -147,6 +157,10 @@ struct Frame {
   std::string function;    // demangled, empty if unknown
   std::string file;        // source file, empty if unknown
   uint32_t line = 0;
+  // When calls were inlined at this address: function/file/line above are the innermost
+  // inlined function's, and these are the functions it was inlined into, innermost first
+  // (the last one is the out-of-line function). Empty when nothing is inlined there.
+  std::vector<InlinedCaller> inlined_callers;
   // Filled by ReadTrace from the module (ignored by the writer): the absolute address
   // (base + offset) and the module's path.
   uint64_t ip = 0;

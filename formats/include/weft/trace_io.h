@@ -35,9 +35,10 @@ class TraceWriter {
   // A frame (id > 0): an offset in module `module_id` (0 = none: `offset` is absolute).
   // Written once, before the stacks that use it.
   Status WriteFrame(uint32_t id, uint32_t module_id, uint64_t offset);
-  // The symbols of frame `id`, at most once, at any time after the frame.
+  // The symbols of frame `id`, at most once, at any time after the frame; `inlined_callers`
+  // as in Frame (innermost first).
   Status WriteFrameSymbols(uint32_t id, const std::string& function, const std::string& file,
-                           uint32_t line);
+                           uint32_t line, const std::vector<InlinedCaller>& inlined_callers = {});
   Status WriteStack(uint32_t id, const std::vector<uint32_t>& frame_ids);
   // Events are buffered and written in batches; Flush() forces a batch out.
   Status WriteEvent(const Event& event);

@@ -1,6 +1,5 @@
 // symbolizer.cc — Symbolizer: addresses of a finished run → functions, lines, globals, with
 // libdw's libdwfl over the run's maps snapshot.
-#include <cxxabi.h>
 #include <dwarf.h>
 #include <elf.h>
 #include <elfutils/libdw.h>
@@ -13,6 +12,7 @@
 #include <cstring>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -30,19 +30,19 @@ bool EndsWith(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
+// A symbol table name, demangled and without its version ("__libc_start_main@@GLIBC_2.34").
 std::string Demangle(const char* name) {
   if (name == nullptr) return "";
-  if (name[0] == '_' && name[1] == 'Z') {
-    int status = 0;
-    char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-    if (demangled != nullptr && status == 0) {
-      std::string out = demangled;
-      std::free(demangled);
-      return out;
-    }
-    std::free(demangled);
-  }
-  return name;
+  std::string_view symbol(name);
+  size_t at = symbol.find('@');
+  if (at != std::string_view::npos && at > 0) symbol = symbol.substr(0, at);
+  return launcher::Demangle(symbol);
+}
+
+// Whether a module is the system's (libc, libstdc++...), whose debug info is not read.
+bool IsSystemPath(const std::string& module) {
+  return module.rfind("/lib/", 0) == 0 || module.rfind("/usr/lib/", 0) == 0 ||
+         module.rfind("/lib64/", 0) == 0;
 }
 
 // The load bias of the ELF file mapped by `m` (a mapping of its code): address in the
@@ -85,9 +85,139 @@ bool LoadBias(const Mapping& m, uint64_t* bias) {
   return ok;
 }
 
+// DIEs that can hold code, or hold DIEs that do: where a walk for a pc goes down.
+bool HasCode(int tag) {
+  switch (tag) {
+    case DW_TAG_subprogram:
+    case DW_TAG_inlined_subroutine:
+    case DW_TAG_lexical_block:
+    case DW_TAG_try_block:
+    case DW_TAG_catch_block:
+    case DW_TAG_with_stmt:
+    case DW_TAG_entry_point:
+      return true;
+    default:
+      return false;
+  }
+}
+bool HoldsCode(int tag) {
+  switch (tag) {
+    case DW_TAG_namespace:
+    case DW_TAG_module:
+    case DW_TAG_structure_type:
+    case DW_TAG_class_type:
+    case DW_TAG_union_type:
+    case DW_TAG_interface_type:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Appends the DIEs under `parent` that contain `pc`, outermost first.
+void CodePath(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>* path, int depth) {
+  Dwarf_Die child;
+  if (depth > 256 || dwarf_child(parent, &child) != 0) return;
+  do {
+    int tag = dwarf_tag(&child);
+    if (HasCode(tag) && dwarf_haspc(&child, pc) == 1) {
+      path->push_back(child);
+      CodePath(&child, pc, path, depth + 1);
+      return;
+    }
+    if (HoldsCode(tag)) {
+      size_t before = path->size();
+      CodePath(&child, pc, path, depth + 1);
+      if (path->size() != before) return;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+// The scopes of `cu` containing `pc`, innermost first, as the DIE tree nests them (the
+// inlined calls, the subprogram, the CU). NB: not dwarf_getscopes: elfutils 0.188's finds
+// nothing in Rust's CUs, whose functions sit inside namespaces, and continues from an
+// inlined subroutine into its abstract definition rather than its caller.
+void ScopesAt(Dwarf_Die* cu, Dwarf_Addr pc, std::vector<Dwarf_Die>* scopes) {
+  std::vector<Dwarf_Die> path;
+  CodePath(cu, pc, &path, 0);
+  path.insert(path.begin(), *cu);
+  scopes->assign(path.rbegin(), path.rend());
+}
+
+// The scopes around `die`, innermost first, `die` itself included: DIE offsets are in
+// tree order, so the walk goes down into the last child at or before the target.
+void ScopesAround(Dwarf_Die* die, std::vector<Dwarf_Die>* scopes) {
+  Dwarf_Die cu;
+  if (dwarf_diecu(die, &cu, nullptr, nullptr) == nullptr) return;
+  Dwarf_Off target = dwarf_dieoffset(die);
+  std::vector<Dwarf_Die> path{cu};
+  for (int depth = 0; depth < 256 && dwarf_dieoffset(&path.back()) != target; ++depth) {
+    Dwarf_Die child;
+    if (dwarf_child(&path.back(), &child) != 0) return;
+    Dwarf_Die best = child;
+    bool found = false;
+    do {
+      if (dwarf_dieoffset(&child) > target) break;
+      best = child;
+      found = true;
+    } while (dwarf_siblingof(&child, &child) == 0);
+    if (!found) return;
+    path.push_back(best);
+  }
+  if (dwarf_dieoffset(&path.back()) != target) return;
+  scopes->assign(path.rbegin(), path.rend());
+}
+
+// The DIE that declares `die` where it sits in the source's scopes: an inlined
+// subroutine's abstract origin, a definition's declaration (DW_AT_specification).
+Dwarf_Die DeclaringDie(Dwarf_Die* die) {
+  Dwarf_Die current = *die;
+  for (int hops = 0; hops < 8; ++hops) {
+    Dwarf_Attribute attr;
+    Dwarf_Die next;
+    if ((dwarf_attr(&current, DW_AT_abstract_origin, &attr) == nullptr &&
+         dwarf_attr(&current, DW_AT_specification, &attr) == nullptr) ||
+        dwarf_formref_die(&attr, &next) == nullptr) {
+      break;
+    }
+    current = next;
+  }
+  return current;
+}
+
+std::string DieName(Dwarf_Die* die, int depth = 0);
+
+// A scope's part of a qualified name: "ns", "(anonymous namespace)", "Class",
+// "{lambda()}" (GCC names a lambda's class "<lambda()>"), a function's name; "" to leave out
+// (lexical blocks).
+std::string ScopeName(Dwarf_Die* scope, int depth) {
+  const char* name = dwarf_diename(scope);
+  switch (dwarf_tag(scope)) {
+    case DW_TAG_namespace:
+      return name != nullptr ? name : "(anonymous namespace)";
+    case DW_TAG_class_type:
+    case DW_TAG_structure_type:
+    case DW_TAG_union_type:
+    case DW_TAG_enumeration_type:
+      if (name == nullptr) return "{unnamed type}";
+      if (std::strncmp(name, "<lambda", 7) == 0) {
+        std::string lambda = name;
+        return "{" + lambda.substr(1, lambda.size() - 2) + "}";
+      }
+      return name;
+    case DW_TAG_subprogram:
+      return DieName(scope, depth + 1);
+    default:
+      return "";
+  }
+}
+
 // The name of a subprogram or inlined-subroutine DIE: the demangled linkage name (which
-// is qualified: "ns::Class::Method(int)"), else the plain DW_AT_name.
-std::string DieName(Dwarf_Die* die) {
+// is qualified: "ns::Class::Method(int)"), else DW_AT_name qualified by the scopes around
+// its declaration ("(anonymous namespace)::Start::{lambda()}::operator()": GCC gives
+// functions of anonymous namespaces and lambdas no linkage name; Rust's closures are
+// "crate::function::{closure#0}").
+std::string DieName(Dwarf_Die* die, int depth) {
   Dwarf_Attribute attr;
   for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
     if (dwarf_attr_integrate(die, at, &attr) != nullptr) {
@@ -96,7 +226,25 @@ std::string DieName(Dwarf_Die* die) {
     }
   }
   const char* name = dwarf_diename(die);
-  return name != nullptr ? name : "";
+  if (name == nullptr) return "";
+  std::string qualified = name;
+  if (depth >= 4) return qualified;
+  Dwarf_Die declaring = DeclaringDie(die);
+  std::vector<Dwarf_Die> scopes;
+  ScopesAround(&declaring, &scopes);
+  int n = static_cast<int>(scopes.size());
+  // scopes[0] is the DIE itself; the CU is last.
+  for (int i = 1; i < n; ++i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_compile_unit || tag == DW_TAG_partial_unit) break;
+    std::string part = ScopeName(&scopes[i], depth);
+    if (part.empty()) continue;
+    // GCC 12 leaves a lambda's class unnamed: the class of an operator() that is.
+    if (part == "{unnamed type}" && i == 1 && qualified == "operator()") part = "{lambda}";
+    qualified = part + "::" + qualified;
+    if (tag == DW_TAG_subprogram) break;  // its name is qualified already
+  }
+  return qualified;
 }
 
 // One symbol of a module's symbol table, at its address in the process.
@@ -239,9 +387,7 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
     }
     // NB: line tables of system libraries (libc's come from /usr/lib/debug) cost more to
     // load than the whole rest of a short run; their function names are enough.
-    bool system = loc.module.rfind("/lib/", 0) == 0 || loc.module.rfind("/usr/lib/", 0) == 0 ||
-                  loc.module.rfind("/lib64/", 0) == 0;
-    Dwfl_Line* line = system ? nullptr : dwfl_module_getsrc(mod, address);
+    Dwfl_Line* line = IsSystemPath(loc.module) ? nullptr : dwfl_module_getsrc(mod, address);
     if (line != nullptr) {
       int lineno = 0;
       const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
@@ -263,19 +409,15 @@ std::vector<Symbolizer::Location> Symbolizer::SymbolizeInlined(uint64_t address)
 
   Location physical = SymbolizeCode(address);
   std::vector<Location> frames;
-  Dwfl_Module* mod = impl_->dwfl != nullptr ? dwfl_addrmodule(impl_->dwfl, address) : nullptr;
+  // NB: as for line tables (SymbolizeCode), system libraries' DWARF is not read.
+  Dwfl_Module* mod = impl_->dwfl != nullptr && !IsSystemPath(physical.module)
+                         ? dwfl_addrmodule(impl_->dwfl, address)
+                         : nullptr;
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = mod != nullptr ? dwfl_module_addrdie(mod, address, &bias) : nullptr;
-  Dwarf_Die* scopes = nullptr;
-  int num_scopes = cu != nullptr ? dwarf_getscopes(cu, address - bias, &scopes) : 0;
-  if (num_scopes > 0) {
-    // NB: dwarf_getscopes continues from an inlined subroutine into the scopes of its
-    // abstract definition; the call chain is the DIE tree around the innermost scope.
-    Dwarf_Die innermost = scopes[0];
-    std::free(scopes);
-    scopes = nullptr;
-    num_scopes = dwarf_getscopes_die(&innermost, &scopes);
-  }
+  std::vector<Dwarf_Die> scopes;
+  if (cu != nullptr) ScopesAt(cu, address - bias, &scopes);
+  int num_scopes = static_cast<int>(scopes.size());
   Dwarf_Files* files = nullptr;
   size_t num_files = 0;
   if (num_scopes > 0 && dwarf_getsrcfiles(cu, &files, &num_files) != 0) files = nullptr;
@@ -311,7 +453,6 @@ std::vector<Symbolizer::Location> Symbolizer::SymbolizeInlined(uint64_t address)
       line = static_cast<uint32_t>(value);
     }
   }
-  std::free(scopes);
   if (frames.empty()) frames.push_back(physical);
   impl_->inlined_cache.emplace(address, frames);
   return frames;

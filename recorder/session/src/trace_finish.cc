@@ -3,24 +3,41 @@
 #include <vector>
 
 #include "run_steps.h"
+#include "weft/render.h"
 
 namespace weft::session::internal {
 namespace {
 
-// Where an address is in the program's own source: when library code (a libstdc++ header
-// such as std::mutex::lock) is inlined there, the line of the program that called it.
-launcher::Symbolizer::Location SourceLevelLocation(launcher::Symbolizer& symbolizer,
-                                                   uint64_t address) {
-  std::vector<launcher::Symbolizer::Location> chain = symbolizer.SymbolizeInlined(address);
-  if (chain.empty()) return symbolizer.SymbolizeCode(address);
-  for (const launcher::Symbolizer::Location& loc : chain) {
-    if (!loc.file.empty() && loc.file.rfind("/usr/", 0) != 0) {
-      launcher::Symbolizer::Location out = loc;
-      if (out.module.empty()) out.module = chain.back().module;
-      return out;
+using Location = launcher::Symbolizer::Location;
+
+bool IsWeftModule(const std::string& module) {
+  size_t slash = module.rfind('/');
+  return module.compare(slash == std::string::npos ? 0 : slash + 1, 15, "libweft_preload") == 0;
+}
+
+// Whether a source location is the program's own code: not a system library, not weft's
+// shim, not the toolchain's headers or a language runtime (libstdc++'s std::thread, Rust's
+// std), and named.
+bool IsUserCode(const Location& loc) {
+  return !loc.function.empty() && !format::IsSystemModule(loc.module) &&
+         !IsWeftModule(loc.module) && !format::IsLibraryFunction(loc.function) &&
+         (loc.file.empty() || !format::IsToolchainSource(loc.file));
+}
+
+// The function a thread was started to run, when its start routine is the runtime's
+// (std::thread's execute_native_thread_routine, Rust's thread_start): the outermost of the
+// program's own functions in the thread's first stack — for a lambda or a closure, itself,
+// whose name says which function encloses it.
+std::string CallableName(const std::vector<uint32_t>& frame_ids,
+                         const std::vector<std::vector<Location>>& chains) {
+  for (auto frame = frame_ids.rbegin(); frame != frame_ids.rend(); ++frame) {
+    if (*frame >= chains.size()) continue;
+    const std::vector<Location>& chain = chains[*frame];
+    for (auto loc = chain.rbegin(); loc != chain.rend(); ++loc) {
+      if (IsUserCode(*loc)) return loc->function;
     }
   }
-  return chain.front();
+  return "";
 }
 
 }  // namespace
@@ -28,40 +45,46 @@ launcher::Symbolizer::Location SourceLevelLocation(launcher::Symbolizer& symboli
 Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
                    const format::Outcome& outcome, const std::set<uint32_t>& exact_frames,
                    RingReader& reader, format::TraceWriter* writer) {
+  (void)config;
   if (writer != nullptr) {
     launcher::Symbolizer symbolizer(run.maps);
     reader.WriteRemainingModules();
     const std::vector<uint64_t>& ips = reader.frame_ips();
-    std::vector<launcher::Symbolizer::Location> locations(ips.size());
+    // Each frame's source-level chain, innermost first: the functions inlined at it, then
+    // the out-of-line function.
+    std::vector<std::vector<Location>> chains(ips.size());
     for (uint32_t id = 1; id < ips.size(); ++id) {
       bool exact = exact_frames.count(id) != 0;
-      locations[id] = SourceLevelLocation(symbolizer, exact ? ips[id] : ips[id] - 1);
+      chains[id] = symbolizer.SymbolizeInlined(exact ? ips[id] : ips[id] - 1);
     }
     for (format::Thread& t : reader.threads()) {
-      t.start_function = t.tid == 0 ? "main" : symbolizer.SymbolizeCode(t.start_routine).function;
-      if (t.start_function.empty()) {
-        // A start routine without a symbol (std::thread's lives in libstdc++): name the
-        // thread by the outermost frame of the program's own code in its first stack.
-        auto first = reader.first_stacks().find(t.tid);
-        if (first != reader.first_stacks().end()) {
-          const std::vector<uint32_t>& frames = reader.Stack(first->second);
-          for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
-            const launcher::Symbolizer::Location& loc = locations[*it];
-            bool library_code =
-                loc.function.rfind("std::", 0) == 0 || loc.function.rfind("__", 0) == 0;
-            if (loc.module == config.executable && !loc.function.empty() && !library_code) {
-              t.start_function = loc.function;
-              break;
-            }
+      if (t.tid == 0) {
+        t.start_function = "main";
+      } else {
+        Location start = symbolizer.SymbolizeCode(t.start_routine);
+        t.start_function = start.function;
+        if (!IsUserCode(start)) {
+          // std::thread and Rust's spawn start every thread in their own routine: name the
+          // thread by the callable it runs.
+          auto first = reader.first_stacks().find(t.tid);
+          if (first != reader.first_stacks().end()) {
+            std::string callable = CallableName(reader.Stack(first->second), chains);
+            if (!callable.empty()) t.start_function = std::move(callable);
           }
         }
       }
       (void)writer->WriteThread(t);
     }
     for (uint32_t id = 1; id < ips.size(); ++id) {
-      const launcher::Symbolizer::Location& loc = locations[id];
-      if (loc.function.empty() && loc.file.empty() && loc.line == 0) continue;
-      (void)writer->WriteFrameSymbols(id, loc.function, loc.file, loc.line);
+      const std::vector<Location>& chain = chains[id];
+      if (chain.empty()) continue;
+      const Location& loc = chain.front();
+      std::vector<format::InlinedCaller> callers;
+      for (size_t i = 1; i < chain.size(); ++i) {
+        callers.push_back({chain[i].function, chain[i].file, chain[i].line});
+      }
+      if (loc.function.empty() && loc.file.empty() && loc.line == 0 && callers.empty()) continue;
+      (void)writer->WriteFrameSymbols(id, loc.function, loc.file, loc.line, callers);
     }
     for (format::Object& o : reader.objects()) {
       if (o.id == 0 || o.kind == format::ObjectKind::kThread) continue;

@@ -25,6 +25,8 @@ ADDED_KEYS = {
     ".frames[].module_id": "format 2: a frame is (module id, offset); a format-1 frame is "
                            "placed in the module whose path and range hold its ip",
     ".frames[].offset": "format 2: the frame's address minus its module's base",
+    ".frames[].inlined_callers": "format 2: the functions a frame's code was inlined into "
+                                 "(none recorded in format 1: empty)",
     ".enabled_sets": "format 2: the enabled set of each decision when recorded (none in "
                      "format 1)",
     ".stdout": "format 2: the program's captured stdout (empty in format 1)",

@@ -131,6 +131,8 @@ Trace MakeRichTrace() {
   t.header.schedule.prefix = 77;
   t.header.schedule.parameters = {{"bias", 3}, {"", 0}, {"max", UINT64_MAX}};
   t.threads[1].name = "worker\xe2\x80\xa8one";
+  // A frame where two calls were inlined, one caller without a file.
+  t.frames[1].inlined_callers = {{"transfer", "/src/bank.c", 27}, {"a_to_b", "", 0}};
   // Enough events for several batches, with every field moving in both directions.
   std::mt19937_64 rng(7);
   uint64_t vtime = 2000000;
@@ -254,7 +256,9 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
   // Symbols once the run is over.
   for (size_t id = 1; id < expected.frames.size(); ++id) {
     const Frame& f = expected.frames[id];
-    ASSERT_TRUE(w.WriteFrameSymbols(static_cast<uint32_t>(id), f.function, f.file, f.line).ok());
+    ASSERT_TRUE(w.WriteFrameSymbols(static_cast<uint32_t>(id), f.function, f.file, f.line,
+                                    f.inlined_callers)
+                    .ok());
   }
   // Output in two pieces: they concatenate.
   ProgramOutput first = expected.program_stdout;
@@ -490,6 +494,44 @@ TEST(TraceIo, AFrameMayNotUseAnUndefinedString) {
   Result<Trace> trace = ParseTrace(HeaderOnly() + frame + symbols, "x");
   ASSERT_FALSE(trace.ok());
   EXPECT_THAT(trace.error().message, HasSubstr("frame 1 refers to string 5"));
+  // Nor may one of its inlined callers.
+  std::string caller = BytesField(5, VarintField(1, 6) + VarintField(3, 30));
+  std::string with_caller = FramedPacket(kPacketSymbols, VarintField(1, 1) + caller);
+  Result<Trace> bad_caller = ParseTrace(HeaderOnly() + frame + with_caller, "x");
+  ASSERT_FALSE(bad_caller.ok());
+  EXPECT_THAT(bad_caller.error().message, HasSubstr("frame 1 refers to string 6"));
+  // With no strings at all (function and file unknown) the caller reads, line and all.
+  std::string unnamed = BytesField(5, VarintField(3, 30));
+  Result<Trace> ok = ParseTrace(
+      HeaderOnly() + frame + FramedPacket(kPacketSymbols, VarintField(1, 1) + unnamed), "x");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->frames[1].inlined_callers, (std::vector<InlinedCaller>{{"", "", 30}}));
+}
+
+TEST(TraceIo, InlinedCallersRedefinedDifferentlyAreRejected) {
+  TempDir dir;
+  std::string path = dir.File("inl.weft");
+  auto writer = TraceWriter::Create(path, MakeHeader({"./p"}, "/p"));
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->WriteFrame(1, 0, 0x401000).ok());
+  ASSERT_TRUE(
+      (*writer)->WriteFrameSymbols(1, "transfer", "/s/b.c", 27, {{"a_to_b", "/s/b.c", 37}}).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  std::string bytes = ReadFile(path);
+  Result<Trace> once = ParseTrace(bytes, "x");
+  ASSERT_TRUE(once.ok()) << once.error().message;
+  EXPECT_EQ(once->frames[1].function, "transfer");
+  EXPECT_EQ(once->frames[1].inlined_callers,
+            (std::vector<InlinedCaller>{{"a_to_b", "/s/b.c", 37}}));
+  // The same symbols packet again, but with the caller's line changed (strings are
+  // interned: the caller's function is string 3 and its file string 2).
+  std::string other =
+      FramedPacket(kPacketSymbols,
+                   VarintField(1, 1) + VarintField(2, 1) + VarintField(3, 2) + VarintField(4, 27) +
+                       BytesField(5, VarintField(1, 3) + VarintField(2, 2) + VarintField(3, 38)));
+  Result<Trace> twice = ParseTrace(bytes + other, "x");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(twice.error().message, HasSubstr("symbols of frame 1 are redefined"));
 }
 
 TEST(TraceIo, WriterRefusesIdZeroAndWakesBeforeTheirEvent) {

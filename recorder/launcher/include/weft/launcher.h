@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -143,6 +144,12 @@ struct RunResult {
 //    is detached and keeps running.
 //  * The child gets an empty signal mask (weft's threads may block signals).
 Result<RunResult> Run(const SpawnOptions& options);
+
+// A symbol as its programmer wrote it: C++ (Itanium ABI: "ns::f(int)"), Rust v0
+// ("_RNv…" → "crate::module::f", generic arguments and closures included) and Rust legacy
+// ("_ZN…17h<hash>E" → "crate::module::f", without the hash). Anything else, or a name that
+// does not decode, comes back unchanged.
+std::string Demangle(std::string_view symbol);
 
 // Symbolizes addresses of a finished run from its maps snapshot, with libdw. Reports
 // every file-backed ELF that has an executable mapping; anonymous, [vdso], deleted and
