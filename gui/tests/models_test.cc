@@ -164,6 +164,41 @@ class ModelsTest : public QObject {
     QCOMPARE(events.rowCount(), 0);
   }
 
+  void StackRowsShowInlinedCallsAndShortNames() {
+    format::Trace trace = BankTrace();
+    trace.frames[1].function =
+        "(anonymous namespace)::Debit(std::__cxx11::basic_string<char, std::char_traits<char>, "
+        "std::allocator<char> > const&)";
+    trace.frames[1].inlined_callers = {{"teller", "/nonexistent/withdraw.c", 31}};
+    trace.threads[1].start_function =
+        "(anonymous namespace)::Start()::{lambda()#1}::operator()() const";
+    auto data = BuildTraceData(trace, "bank.weft");
+    StackModel stack;
+    QAbstractItemModelTester tester(&stack, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    stack.SetStack(data, 1);
+    QCOMPARE(stack.rowCount(), 3);  // Debit inlined into teller, then start_thread
+    QCOMPARE(stack.data(stack.index(0, StackModel::kFunction)).toString(),
+             QStringLiteral("Debit(std::string const&) [inlined]"));
+    QCOMPARE(stack.data(stack.index(0, StackModel::kFunction), Qt::ToolTipRole).toString(),
+             QString::fromStdString(trace.frames[1].function) +
+                 QStringLiteral("\n(inlined into the next frame)"));
+    QCOMPARE(stack.data(stack.index(1, StackModel::kFunction)).toString(),
+             QStringLiteral("teller"));
+    QCOMPARE(stack.data(stack.index(1, StackModel::kLocation)).toString(),
+             QStringLiteral("withdraw.c:31"));
+    QCOMPARE(stack.data(stack.index(1, StackModel::kAddress)).toString(),
+             QStringLiteral("0x401136"));  // the physical frame's address
+    QCOMPARE(stack.data(stack.index(1, 0), kKeyRole).toULongLong(), 1ull);
+    QCOMPARE(stack.FrameAt(1), stack.FrameAt(0));
+    QCOMPARE(stack.SourceAt(2)->function, std::string_view("start_thread"));
+    ThreadModel threads;
+    threads.SetTraceData(data);
+    QCOMPARE(threads.data(threads.index(1, ThreadModel::kName)).toString(),
+             QStringLiteral("Start::{lambda()#1}"));
+    QCOMPARE(threads.data(threads.index(1, ThreadModel::kName), Qt::ToolTipRole).toString(),
+             QString::fromStdString(trace.threads[1].start_function));
+  }
+
   void ProgressLines_data() {
     QTest::addColumn<QString>("line");
     QTest::addColumn<bool>("ok");

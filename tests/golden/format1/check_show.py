@@ -40,6 +40,16 @@ ADDED_KEYS = {
 }
 
 
+# Text today's `weft show` prints differently from the format-1 release, on purpose: (what
+# the release printed, what weft prints now, why). Applied to the expected text before the
+# diff; nothing else may differ.
+CHANGED_TEXT = [
+    ("(anonymous namespace)::Trampoline(void*) (weft shim)", "Trampoline(void*) (weft shim)",
+     "function names in text are shortened (render.h ShortName): no '(anonymous namespace)::'; "
+     "the JSON keeps the full name"),
+]
+
+
 def generic(path):
     """.frames[3].offset -> .frames[].offset: the path ADDED_KEYS names."""
     import re
@@ -92,6 +102,8 @@ def main():
 
         with open(os.path.join(HERE, name + ".show.expected")) as f:
             expected_text = f.read()
+        for before, now, _why in CHANGED_TEXT:
+            expected_text = expected_text.replace(before, now)
         text = show()
         if text != expected_text:
             failed = True
