@@ -190,6 +190,8 @@ class Reader {
         return HandleEvents(packet.event_batch());
       case pb::Packet::kWakeBatch:
         return HandleWakes(packet.wake_batch());
+      case pb::Packet::kPriorAccessBatch:
+        return HandlePriorAccesses(packet.prior_access_batch());
       case pb::Packet::kOutcome:
         return HandleOutcome(packet.outcome());
       case pb::Packet::PACKET_NOT_SET:
@@ -564,6 +566,43 @@ class Reader {
     return Status::Ok();
   }
 
+  Status HandlePriorAccesses(const pb::PriorAccessBatch& batch) {
+    for (const pb::PriorAccess& a : batch.accesses()) {
+      const uint64_t index = a.event_index();
+      if (index >= trace_.events.size()) {
+        return Corrupt("a prior access refers to event " + std::to_string(index) + ", but only " +
+                       std::to_string(trace_.events.size()) + " events precede it");
+      }
+      EventKind kind = trace_.events[index].kind;
+      if (kind != EventKind::kMemRead && kind != EventKind::kMemWrite) {
+        return Corrupt("a prior access refers to event " + std::to_string(index) + ", a " +
+                       EventKindName(kind) + ", not a memory access");
+      }
+      if (!trace_.prior_accesses.empty() && index < trace_.prior_accesses.back().event_index) {
+        return Corrupt("prior accesses out of order (event " + std::to_string(index) +
+                       " after event " + std::to_string(trace_.prior_accesses.back().event_index) +
+                       ")");
+      }
+      if (a.before_event() > index) {
+        return Corrupt("a prior access of event " + std::to_string(index) +
+                       " happened before event " + std::to_string(a.before_event()) +
+                       ", which is later");
+      }
+      if (Status s = CheckId(a.tid(), "thread"); !s.ok()) return s;
+      if (Status s = CheckId(a.stack(), "stack"); !s.ok()) return s;
+      PriorAccess access;
+      access.event_index = index;
+      access.tid = a.tid();
+      access.write = a.write();
+      access.flags = a.flags();
+      access.arg = a.arg();
+      access.stack = a.stack();
+      access.before_event = a.before_event();
+      trace_.prior_accesses.push_back(access);
+    }
+    return Status::Ok();
+  }
+
   Status HandleOutcome(const pb::Outcome& o) {
     if (o.kind() == pb::Outcome::KIND_UNSPECIFIED) return Corrupt("the outcome has no kind");
     Outcome& outcome = trace_.outcome;
@@ -673,6 +712,10 @@ class Reader {
       max_stack = std::max<uint64_t>(max_stack, e.stack);
     }
     for (const Wake& w : trace_.wakes) thread(w.woken);
+    for (const PriorAccess& a : trace_.prior_accesses) {
+      thread(a.tid);
+      max_stack = std::max<uint64_t>(max_stack, a.stack);
+    }
     for (const std::vector<uint32_t>& stack : trace_.stacks) {
       for (uint32_t frame : stack) max_frame = std::max<uint64_t>(max_frame, frame);
     }

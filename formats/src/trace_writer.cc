@@ -211,8 +211,9 @@ struct TraceWriter::Impl {
     return id;
   }
 
-  // Writes the pending events, then the pending wakes (NB: in this order: a wake refers to
-  // an event, and a reader rejects a wake whose event it has not seen yet).
+  // Writes the pending events, then the pending wakes and prior accesses (NB: in this
+  // order: both refer to an event, and a reader rejects a reference to an event it has not
+  // seen yet).
   Status FlushBatches() {
     if (!events.empty()) {
       pb::EventBatch* batch = packet.mutable_event_batch();
@@ -276,17 +277,35 @@ struct TraceWriter::Impl {
       Status status = AppendPacket();
       if (!status.ok()) return status;
     }
+    if (!priors.empty()) {
+      pb::PriorAccessBatch* batch = packet.mutable_prior_access_batch();
+      for (const PriorAccess& p : priors) {
+        pb::PriorAccess* a = batch->add_accesses();
+        a->set_event_index(p.event_index);
+        a->set_tid(p.tid);
+        a->set_write(p.write);
+        a->set_flags(p.flags);
+        a->set_arg(p.arg);
+        a->set_stack(p.stack);
+        a->set_before_event(p.before_event);
+      }
+      priors.clear();
+      Status status = AppendPacket();
+      if (!status.ok()) return status;
+    }
     return Status::Ok();
   }
 
   std::string path;
   int fd = -1;
   uint64_t* bytes_written;
-  std::string out;               // framed packets not yet written to fd
-  pb::Packet packet;             // reused for every packet
-  std::vector<Event> events;     // pending, not yet in a batch
-  std::vector<EnabledSet> sets;  // enabled sets of `events` (shorter: the rest have none)
-  std::vector<Wake> wakes;       // pending, not yet in a batch
+  std::string out;                  // framed packets not yet written to fd
+  pb::Packet packet;                // reused for every packet
+  std::vector<Event> events;        // pending, not yet in a batch
+  std::vector<EnabledSet> sets;     // enabled sets of `events` (shorter: the rest have none)
+  std::vector<Wake> wakes;          // pending, not yet in a batch
+  std::vector<PriorAccess> priors;  // pending, not yet in a batch
+  uint64_t last_prior_event = 0;    // event_index of the last prior access accepted
   uint64_t batch_first_index = 0;
   std::unordered_map<std::string, uint32_t> strings;
   std::vector<bool> frame_defined;    // by frame id
@@ -496,6 +515,22 @@ Status TraceWriter::WriteWake(const Wake& wake) {
   return Status::Ok();
 }
 
+Status TraceWriter::WritePriorAccess(const PriorAccess& access) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (access.event_index >= events_written_) {
+    return impl_->WriteError(
+        "a prior access refers to event " + std::to_string(access.event_index) + ", but only " +
+        std::to_string(events_written_) + " events were written (write the access event first)");
+  }
+  if (access.event_index < impl_->last_prior_event || access.before_event > access.event_index) {
+    return impl_->WriteError("prior accesses must come in event order, each before its event");
+  }
+  impl_->last_prior_event = access.event_index;
+  impl_->priors.push_back(access);
+  if (impl_->priors.size() >= kEventsPerBatch) return impl_->FlushBatches();
+  return Status::Ok();
+}
+
 Status TraceWriter::Flush() {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (Status s = impl_->FlushBatches(); !s.ok()) return s;
@@ -573,8 +608,8 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
       return s;
     }
   }
-  // Wakes go right after their event, as a recording writes them.
-  size_t next_wake = 0;
+  // Wakes and prior accesses go right after their event, as a recording writes them.
+  size_t next_wake = 0, next_prior = 0;
   if (!trace.enabled_sets.empty() && trace.enabled_sets.size() != trace.events.size()) {
     return inconsistent(std::to_string(trace.enabled_sets.size()) + " enabled sets for " +
                         std::to_string(trace.events.size()) + " events");
@@ -588,9 +623,19 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
       if (Status s = writer.WriteWake(trace.wakes[next_wake]); !s.ok()) return s;
       ++next_wake;
     }
+    while (next_prior < trace.prior_accesses.size() &&
+           trace.prior_accesses[next_prior].event_index <= i) {
+      if (Status s = writer.WritePriorAccess(trace.prior_accesses[next_prior]); !s.ok()) {
+        return s;
+      }
+      ++next_prior;
+    }
   }
   for (; next_wake < trace.wakes.size(); ++next_wake) {
     if (Status s = writer.WriteWake(trace.wakes[next_wake]); !s.ok()) return s;
+  }
+  for (; next_prior < trace.prior_accesses.size(); ++next_prior) {
+    if (Status s = writer.WritePriorAccess(trace.prior_accesses[next_prior]); !s.ok()) return s;
   }
   for (auto [stream, output] : {std::pair{OutputStream::kStdout, &trace.program_stdout},
                                 std::pair{OutputStream::kStderr, &trace.program_stderr}}) {

@@ -46,6 +46,8 @@ EventCategory CategoryOf(EventKind kind) {
     case EventKind::kSleep:
     case EventKind::kSleepDone:
       return EventCategory::kSleep;
+    case EventKind::kMemRead:  // the lowest priority: memory accesses are many
+    case EventKind::kMemWrite:
     default:
       return EventCategory::kOther;
   }

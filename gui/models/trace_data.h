@@ -23,7 +23,7 @@ using Conflict = analysis::Conflict;
 // Groups of event kinds that share a colour on the timeline. The order is the priority when
 // several groups meet in one pixel column: a later group wins.
 enum class EventCategory : uint8_t {
-  kOther = 0,   // yield, fork, detach
+  kOther = 0,   // yield, fork, detach, memory accesses
   kSleep = 1,   // sleep, sleep_done
   kUnlock = 2,  // mutex/rwlock/spin unlock
   kLock = 3,    // mutex/rwlock/spin lock

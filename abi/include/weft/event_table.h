@@ -23,7 +23,8 @@
   X(BARRIER, Barrier, 6, "barrier") \
   X(ONCE, Once, 7, "once")          \
   X(SPIN, Spin, 8, "spin")          \
-  X(FUTEX, Futex, 9, "futex")
+  X(FUTEX, Futex, 9, "futex")       \
+  X(MEMORY, Memory, 10, "memory")
 
 /* How an event touches its object `obj`, for conflicts (analysis/access.h): two accesses of
  * different threads to one object conflict when at least one writes. */
@@ -55,7 +56,8 @@ enum weft_section_role {
   X(SYNC, Sync, 4, "sync")       /* semaphores, barriers, once */ \
   X(FUTEX, Futex, 5, "futex")                              \
   X(COND, Cond, 6, "cond")                                 \
-  X(THREAD, Thread, 7, "thread")
+  X(THREAD, Thread, 7, "thread")                           \
+  X(MEMORY, Memory, 8, "memory") /* plain and atomic memory accesses */
 /* clang-format on */
 
 /* Event kinds, one row each:
@@ -136,7 +138,14 @@ enum weft_section_role {
     "0", "never an event: the operation of a thread blocked in a readiness wait (poll, " \
     "select, epoll_wait families, a blocking read) in a deadlock or stop report") \
   X(PROCESS_EXIT, ProcessExit, 32, "process_exit", NONE, NONE, NONE, THREAD, 0, 0, \
-    "0", "the exit status (exit, _exit, return from main)")
+    "0", "the exit status (exit, _exit, return from main)") \
+  X(MEM_READ, MemRead, 33, "mem_read", MEMORY, READ, NONE, MEMORY, 0, 0, \
+    "the 8-byte granule holding the first byte read", \
+    "WEFT_MEM_ARG: size, offset in the granule, memory order (F_ATOMIC)") \
+  X(MEM_WRITE, MemWrite, 34, "mem_write", MEMORY, WRITE, NONE, MEMORY, 0, 0, \
+    "the 8-byte granule holding the first byte written", \
+    "WEFT_MEM_ARG: size, offset in the granule, memory order (F_ATOMIC); F_READ: it also " \
+    "read (a compound access, an atomic read-modify-write)")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch
@@ -184,11 +193,22 @@ enum weft_event_category {
 #define WEFT_F_TIMED 0x2u    /* has a deadline */
 #define WEFT_F_TIMEDOUT 0x4u /* the deadline fired (result ETIMEDOUT) */
 #define WEFT_F_FAILED 0x8u   /* the operation returned an error (errno in arg) */
-#define WEFT_F_READ 0x10u    /* rwlock read side */
+#define WEFT_F_READ 0x10u    /* rwlock read side; MEM_WRITE: the access also read */
 /* The thread waited for something outside the controlled threads before this event (a
  * signal, or a descriptor made ready by another process, after weft waited in real time):
  * a replay may wait there too. */
 #define WEFT_F_EXTERNAL 0x20u
-#define WEFT_F_ALL 0x3fu /* every flag this table defines */
+#define WEFT_F_ATOMIC 0x40u /* MEM_READ, MEM_WRITE: an atomic access */
+#define WEFT_F_ALL 0x7fu    /* every flag this table defines */
+
+/* The arg of MEM_READ and MEM_WRITE: bits 0..31 the size in bytes (a range: its whole size),
+ * bits 32..34 the offset of the first byte in the granule (obj's address is the granule's,
+ * a multiple of 8), bits 40..42 the C11 memory order of an atomic access (0 relaxed ..
+ * 5 seq_cst; 0 for plain accesses). */
+#define WEFT_MEM_GRANULE_BYTES 8u
+#define WEFT_MEM_ARG(size, offset, order)                            \
+  ((long long)((unsigned long long)(unsigned)(size) |                \
+               ((unsigned long long)((unsigned)(offset)&7u) << 32) | \
+               ((unsigned long long)((unsigned)(order)&7u) << 40)))
 
 #endif /* WEFT_EVENT_TABLE_H */

@@ -101,6 +101,7 @@ enum weft_record_type {
   WEFT_REC_BLOCKED = 6,  /* struct weft_blocked_record: deadlock report, one per thread */
   WEFT_REC_NAME = 7,     /* struct weft_name_record: thread name (pthread_setname_np) */
   WEFT_REC_DECISION = 8, /* struct weft_decision_record: the enabled set of a decision */
+  WEFT_REC_PRIOR = 9,    /* struct weft_prior_record: an access no event logged */
 };
 
 #define WEFT_SLOT_BYTES 32u
@@ -190,6 +191,22 @@ struct weft_decision_record { /* 32 bytes, then extra_slots * 32 bytes */
 #define WEFT_DECISION_INLINE_THREADS 192u
 #define WEFT_DECISION_SLOT_THREADS 256u
 
+/* An access of a granule that only one thread had touched, which the shim did not log as an
+ * event; written when a second thread touches the granule, right after that thread's
+ * MEM_READ / MEM_WRITE event record (format::PriorAccess). */
+struct weft_prior_record { /* 32 bytes */
+  uint8_t type;            /* WEFT_REC_PRIOR */
+  uint8_t write;           /* 1: a write (else a read) */
+  uint16_t flags;          /* WEFT_F_* as on a MEM_* event (ATOMIC, READ) */
+  uint16_t tid;            /* the thread that performed it */
+  uint16_t reserved0;
+  uint32_t stack; /* stack id of the access, 0 = none */
+  uint32_t reserved1;
+  int64_t arg;           /* WEFT_MEM_ARG, as on a MEM_* event; the granule is its obj */
+  uint64_t before_event; /* events emitted before the access (its thread's last event is
+                          * the last of its own below this index) */
+};
+
 /* A script entry (replay, guided): one per decision to follow, in order. */
 struct weft_script_entry { /* 16 bytes */
   uint16_t tid;            /* the thread to run */
@@ -222,6 +239,7 @@ WEFT_ABI_ASSERT_SIZE(struct weft_wake_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_blocked_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_name_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_decision_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_prior_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_script_entry, 16);
 WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 

@@ -40,6 +40,7 @@ inline constexpr uint32_t kFlagTimedOut = WEFT_F_TIMEDOUT;
 inline constexpr uint32_t kFlagFailed = WEFT_F_FAILED;
 inline constexpr uint32_t kFlagRead = WEFT_F_READ;
 inline constexpr uint32_t kFlagExternal = WEFT_F_EXTERNAL;
+inline constexpr uint32_t kFlagAtomic = WEFT_F_ATOMIC;
 
 // Object kinds: the rows of WEFT_OBJECT_KINDS, same numbers as weft_object_kind.
 #define WEFT_FORMAT_OBJECT_KIND_(NAME, Camel, num, name) k##Camel = num,
@@ -235,6 +236,41 @@ struct Wake {
   bool operator==(const Wake&) const = default;
 };
 
+// A memory access's arg (MEM_READ, MEM_WRITE and PriorAccess), unpacked (WEFT_MEM_ARG).
+struct MemoryArg {
+  uint32_t size = 0;    // bytes (a range: its whole size)
+  uint32_t offset = 0;  // of the first byte in the granule (the object's address)
+  uint32_t order = 0;   // C11 memory order of an atomic access: 0 relaxed .. 5 seq_cst
+
+  bool operator==(const MemoryArg&) const = default;
+};
+inline constexpr uint64_t kMemoryGranuleBytes = WEFT_MEM_GRANULE_BYTES;
+inline MemoryArg DecodeMemoryArg(int64_t arg) {
+  auto bits = static_cast<uint64_t>(arg);
+  return {static_cast<uint32_t>(bits), static_cast<uint32_t>((bits >> 32) & 7),
+          static_cast<uint32_t>((bits >> 40) & 7)};
+}
+inline int64_t EncodeMemoryArg(const MemoryArg& a) {
+  return WEFT_MEM_ARG(a.size, a.offset, a.order);
+}
+
+// An access the recorder did not log as an event because only one thread had touched its
+// granule, reported when a second thread touched it (the shim keeps, per granule, the
+// first thread's last write and last read). It is attached to that second thread's access,
+// event `event_index`, and counts as performed by `tid` right after its last event with an
+// index below `before_event`.
+struct PriorAccess {
+  uint64_t event_index = 0;   // the MEM_READ / MEM_WRITE event it precedes
+  uint32_t tid = 0;           // the thread that performed it
+  bool write = false;         // a write (else a read)
+  uint32_t flags = 0;         // WEFT_F_* as on a MEM_* event (kFlagAtomic, kFlagRead)
+  int64_t arg = 0;            // as a MEM_* event's arg; the granule is the event's obj
+  uint32_t stack = 0;         // stack id of the access, 0 = none
+  uint64_t before_event = 0;  // events with a smaller index happened before the access
+
+  bool operator==(const PriorAccess&) const = default;
+};
+
 // A thread that could not proceed when a deadlock was detected.
 struct BlockedThread {
   uint32_t tid = 0;
@@ -298,6 +334,7 @@ struct Trace {
   std::vector<Frame> frames;                  // indexed by id; [0] unused
   std::vector<Event> events;
   std::vector<Wake> wakes;
+  std::vector<PriorAccess> prior_accesses;  // by event_index, ascending
   // One per event when the run recorded its decisions, else empty.
   std::vector<EnabledSet> enabled_sets;
   ProgramOutput program_stdout;  // empty when the recorder did not capture it

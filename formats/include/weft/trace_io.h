@@ -47,6 +47,9 @@ class TraceWriter {
   // What the program wrote to `stream` (may be called again: the data concatenates).
   Status WriteOutput(OutputStream stream, const ProgramOutput& output);
   Status WriteWake(const Wake& wake);
+  // An access no event logged, attached to the already written MEM_* event it precedes;
+  // in event order.
+  Status WritePriorAccess(const PriorAccess& access);
   Status Flush();
   // The trailer. Flushes pending events first. Nothing may follow it.
   Status WriteOutcome(const Outcome& outcome);

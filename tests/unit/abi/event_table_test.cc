@@ -173,7 +173,8 @@ TEST(EventTable, Categories) {
       {EventKind::kSleepDone, C::kTime},      {EventKind::kYield, C::kOther},
       {EventKind::kFork, C::kOther},          {EventKind::kOnceDone, C::kSync},
       {EventKind::kSignalWait, C::kTime},     {EventKind::kPoll, C::kTime},
-      {EventKind::kProcessExit, C::kThread},
+      {EventKind::kProcessExit, C::kThread},  {EventKind::kMemRead, C::kMemory},
+      {EventKind::kMemWrite, C::kMemory},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {
@@ -182,14 +183,14 @@ TEST(EventTable, Categories) {
   EXPECT_EQ(format::CategoryOf(static_cast<EventKind>(999)), C::kOther);
   EXPECT_STREQ(format::EventCategoryName(C::kLock), "lock");
   EXPECT_STREQ(format::EventCategoryName(C::kThread), "thread");
-  EXPECT_EQ(format::kEventCategoryCount, 8);
+  EXPECT_EQ(format::kEventCategoryCount, 9);
 }
 
 TEST(EventTable, FlagsAreTheAbiBits) {
   EXPECT_EQ(format::kFlagTry, WEFT_F_TRY);
   EXPECT_EQ(format::kFlagFailed, WEFT_F_FAILED);
   EXPECT_EQ(format::kFlagTry | format::kFlagTimed | format::kFlagTimedOut | format::kFlagFailed |
-                format::kFlagRead | format::kFlagExternal,
+                format::kFlagRead | format::kFlagExternal | format::kFlagAtomic,
             WEFT_F_ALL);
 }
 

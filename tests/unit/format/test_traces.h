@@ -213,4 +213,43 @@ inline Trace MakeCrashTrace() {
   return t;
 }
 
+// The lost update of `count++` from two workers, built with `weft cc`: worker_a ran its
+// loop alone (no event: only it had touched `count`'s granule), then worker_b read and
+// wrote `count`, which made the granule shared: its read carries worker_a's last write and
+// last read as prior accesses. worker_a's later accesses are events.
+inline Trace MakeMemoryTrace() {
+  const std::string exe = "/work/tests/programs/counter";
+  Trace t;
+  t.header = MakeHeader({"./counter"}, exe);
+  t.threads = {MakeThread(0, -1, 0x401300, "main", 0), MakeThread(1, 0, 0x401200, "worker_a", 1),
+               MakeThread(2, 0, 0x401200, "worker_b", 2)};
+  t.objects = {Object{}, MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
+               MakeObject(2, ObjectKind::kThread, 0x7fffffffe3b0),
+               MakeObject(3, ObjectKind::kMemory, 0x404040, "count")};
+  t.frames = {Frame{}, MakeFrame(0x401215, "worker", "/work/tests/programs/counter.c", 9, exe),
+              MakeFrame(0x401224, "worker", "/work/tests/programs/counter.c", 9, exe),
+              MakeFrame(0x401340, "main", "/work/tests/programs/counter.c", 20, exe)};
+  PlaceFrames(&t, 0);
+  t.processes = {Process{0, -1, exe, t.header.argv}};
+  t.stacks = {{}, {1}, {2}, {3}};
+  using K = EventKind;
+  const int64_t four = EncodeMemoryArg({4, 0, 0});
+  t.events = {
+      MakeEvent(0, K::kThreadStart, 0, 0, -1, 3),
+      MakeEvent(0, K::kThreadCreate, 1, 100, 1, 3),
+      MakeEvent(0, K::kThreadCreate, 2, 200, 2, 3, 2),
+      MakeEvent(1, K::kThreadStart, 1, 300, 0, 0, 3),
+      MakeEvent(2, K::kThreadStart, 2, 400, 0, 0, 3),
+      MakeEvent(2, K::kMemRead, 3, 500, four, 1, 3),
+      MakeEvent(2, K::kMemWrite, 3, 600, four, 2, 3),
+      MakeEvent(1, K::kMemWrite, 3, 700, EncodeMemoryArg({8, 0, 5}), 2, 3, kFlagAtomic | kFlagRead),
+      MakeEvent(0, K::kThreadJoin, 1, 800, 1, 3, 3)};
+  t.prior_accesses = {{5, 1, true, 0, four, 2, 4}, {5, 1, false, 0, four, 1, 4}};
+  t.has_outcome = true;
+  t.outcome.kind = Outcome::Kind::kExited;
+  t.outcome.exit_code = 1;
+  t.outcome.events = t.events.size();
+  return t;
+}
+
 }  // namespace weft::format::testing

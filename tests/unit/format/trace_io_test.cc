@@ -28,6 +28,7 @@ using testing::MakeDeadlockTrace;
 using testing::MakeEvent;
 using testing::MakeFrame;
 using testing::MakeHeader;
+using testing::MakeMemoryTrace;
 using testing::MakeObject;
 using testing::MakeThread;
 
@@ -191,6 +192,7 @@ void ExpectSameTrace(const Trace& expected, const Trace& actual) {
     ASSERT_EQ(expected.events[i], actual.events[i]) << "event " << i;
   }
   EXPECT_EQ(expected.wakes, actual.wakes);
+  EXPECT_EQ(expected.prior_accesses, actual.prior_accesses);
   EXPECT_EQ(expected.processes, actual.processes);
   ASSERT_EQ(expected.enabled_sets.size(), actual.enabled_sets.size());
   for (size_t i = 0; i < expected.enabled_sets.size(); ++i) {
@@ -281,10 +283,57 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
 }
 
 TEST(TraceIo, WriteTraceThenReadTraceIsIdentity) {
-  for (const Trace& expected : {MakeRichTrace(), MakeDeadlockTrace(), MakeCrashTrace()}) {
+  for (const Trace& expected :
+       {MakeRichTrace(), MakeDeadlockTrace(), MakeCrashTrace(), MakeMemoryTrace()}) {
     Result<Trace> actual = ParseTrace(Serialize(expected), "mem");
     ASSERT_TRUE(actual.ok()) << actual.error().message;
     ExpectSameTrace(expected, *actual);
+  }
+}
+
+TEST(TraceIo, MemoryAccessesKeepTheirArgAndPriorAccesses) {
+  Result<Trace> actual = ParseTrace(Serialize(MakeMemoryTrace()), "mem");
+  ASSERT_TRUE(actual.ok()) << actual.error().message;
+  ASSERT_EQ(actual->prior_accesses.size(), 2u);
+  const PriorAccess& last_write = actual->prior_accesses[0];
+  EXPECT_EQ(last_write.event_index, 5u);
+  EXPECT_EQ(last_write.tid, 1u);
+  EXPECT_TRUE(last_write.write);
+  EXPECT_EQ(last_write.before_event, 4u);
+  EXPECT_EQ(DecodeMemoryArg(last_write.arg), (MemoryArg{4, 0, 0}));
+  const Event& atomic = actual->events[7];
+  EXPECT_EQ(atomic.flags, kFlagAtomic | kFlagRead);
+  EXPECT_EQ(DecodeMemoryArg(atomic.arg), (MemoryArg{8, 0, 5}));
+  EXPECT_EQ(actual->objects[3].kind, ObjectKind::kMemory);
+}
+
+TEST(TraceIo, MemoryArgPacksSizeOffsetAndOrder) {
+  for (MemoryArg a : {MemoryArg{1, 7, 0}, MemoryArg{16, 0, 5}, MemoryArg{0xffffffffu, 3, 2}}) {
+    EXPECT_EQ(DecodeMemoryArg(EncodeMemoryArg(a)), a);
+  }
+  EXPECT_EQ(EncodeMemoryArg({4, 2, 0}), WEFT_MEM_ARG(4, 2, 0));
+  EXPECT_EQ(DecodeMemoryArg(WEFT_MEM_ARG(2, 6, 3)), (MemoryArg{2, 6, 3}));
+}
+
+TEST(TraceIo, APriorAccessOfAnEventThatIsNoMemoryAccessIsRejected) {
+  Trace t = MakeMemoryTrace();
+  t.prior_accesses[1].event_index = 8;  // the thread_join
+  Result<Trace> r = ParseTrace(Serialize(t), "damaged");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("refers to event 8, a thread_join, not a memory access"),
+            std::string::npos)
+      << r.error().message;
+}
+
+TEST(TraceIo, WriterRefusesPriorAccessesOutOfOrderOrAfterTheirEvent) {
+  TempDir dir;
+  for (int damage = 0; damage < 3; ++damage) {
+    Trace t = MakeMemoryTrace();
+    if (damage == 0) t.prior_accesses[0].before_event = 6;  // later than its event 5
+    if (damage == 1) t.prior_accesses = {{7, 2, true, 0, 4, 2, 7}, {5, 1, true, 0, 4, 2, 4}};
+    if (damage == 2) t.prior_accesses[0].event_index = 9;  // past the last event
+    Status s = WriteTrace(dir.File("t" + std::to_string(damage) + ".weft"), t);
+    EXPECT_FALSE(s.ok()) << "damage " << damage;
   }
 }
 
