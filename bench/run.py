@@ -39,7 +39,7 @@ def run(cmd, timeout=600):
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout)
+                              stdin=subprocess.DEVNULL, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BenchError("timed out after %d s: %s" % (timeout, " ".join(cmd)))
     return time.monotonic() - start, proc

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "weft/api.h"
+#include "weft/launcher.h"
 
 namespace weft::api {
 
@@ -23,7 +24,21 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   config->max_steps = options.max_steps;
   config->keep_env = options.keep_env;
   config->redact_env = options.redact_env;
+  config->stdin_data = options.stdin_data;
   search::ExploreOptions search = options.search;
+  if (options.isolate) {
+    Status can = launcher::CheckIsolation(config->cwd);
+    if (can.ok()) {
+      config->isolate = true;
+    } else {
+      // NB: runs side by side would share the files: one at a time is what stays correct.
+      if (host.note) {
+        host.note("note: runs cannot have private views of their files here (" +
+                  can.error().message + "); running them one at a time (-j 1)");
+      }
+      search.jobs = 1;
+    }
+  }
   search.base = config.value();
   Started(host);
   Result<search::ExploreResult> result = search::Search(search, progress);
@@ -32,6 +47,8 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   summary.result = std::move(result.value());
   const search::ExploreResult& r = summary.result;
   summary.runs_per_second = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
+  summary.jobs = search.jobs;
+  summary.isolated = search.base.isolate;
   auto depth = r.args.find("depth"), steps = r.args.find("steps");
   if (depth != r.args.end() && steps != r.args.end()) {
     summary.pct =

@@ -143,8 +143,33 @@ Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::st
   config.timeout_seconds = h.timeout_seconds;
   config.max_steps = h.max_steps;
   config.cpu = host.cpu;
+  if (trace.program_stdin.captured) {
+    config.stdin_data = std::make_shared<const std::string>(trace.program_stdin.data);
+  }
+  if (h.isolated) {
+    Status can = launcher::CheckIsolation(config.cwd);
+    if (can.ok()) {
+      config.isolate = true;
+    } else {
+      Note(host,
+           "note: the recording had a private view of its files, which this replay "
+           "cannot have (" +
+               can.error().message + "); it sees the real ones");
+    }
+  }
+  // NB: stacks as recorded, even when the replay keeps no trace: the unwinder the shim loads
+  // for them moves the program's later mappings (a large malloc lands elsewhere without it).
   config.handle_signals = host.handle_signals;
-  config.stack_depth = 0;
+  config.stack_depth = h.stack_depth;
+  if (config.stack_depth == 0) {
+    // Older writers did not record the depth: their stacks were 32 frames deep.
+    for (const format::Event& e : trace.events) {
+      if (e.stack != 0) {
+        config.stack_depth = 32;
+        break;
+      }
+    }
+  }
   return config;
 }
 

@@ -24,6 +24,8 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
     calibration.timeout_seconds = options.timeout_seconds;
     calibration.max_steps = options.max_steps;
     calibration.cwd = options.cwd;
+    calibration.stdin_data = options.stdin_data;
+    calibration.isolate = options.isolate;
     FILE* devnull = std::fopen("/dev/null", "w");
     if (devnull != nullptr) {
       calibration.stdout_fd = fileno(devnull);
@@ -47,6 +49,8 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   config->stderr_fd = options.stderr_fd;
   config->keep_env = options.keep_env;
   config->redact_env = options.redact_env;
+  config->stdin_data = options.stdin_data;
+  config->isolate = options.isolate;
   Started(host);
   return session::RunProgram(config.value());
 }

@@ -28,18 +28,30 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
   }
   config.stdout_fd = options.stdout_fd;
   config.stderr_fd = options.stderr_fd;
+  config.stop_on_divergence = !options.continue_after_divergence;
 
   Started(host);
   const uint64_t expected_digest = analysis::DigestOf(trace);
   ReplayResult result;
   result.output = options.output;
   for (uint64_t i = 0; i < times; ++i) {
-    // Only the last replay writes a trace (with stacks) when asked to.
+    // Only the last replay writes a trace when asked to; every replay captures stacks as
+    // the recording did (TraceConfig), so that each one sees the recorded memory layout.
     bool keep = !options.output.empty() && i + 1 == times;
     config.trace_path = keep ? options.output : "";
-    config.stack_depth = keep ? 32 : 0;
+    config.keep_trace = session::RunConfig::KeepTrace::kAlways;
+    const bool watch = !keep && !result.diverged && !options.divergence_output.empty();
+    if (watch) {
+      // Written while it runs, kept only if this replay diverges (to say where, with stacks).
+      config.trace_path = options.divergence_output;
+      config.keep_trace = session::RunConfig::KeepTrace::kIfDiverged;
+    }
     Result<session::RunReport> report = session::RunProgram(config);
     if (!report.ok()) return report.error();
+    if (report->diverged && !result.diverged) {
+      result.diverged = report.value();
+      result.divergence_trace = keep || watch ? config.trace_path : "";
+    }
     if (report->interrupted_by != 0 && i + 1 < times) {
       result.interrupted_by = report->interrupted_by;
       result.last = std::move(report.value());

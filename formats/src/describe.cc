@@ -84,6 +84,10 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
     }
     case Outcome::Kind::kTimeout:
       text = "timed out after " + General(outcome.wall_seconds, 3) + " s";
+      // What every thread was doing then (who held the turn, in which system call).
+      if (!outcome.message.empty() && outcome.message.rfind("killed after", 0) != 0) {
+        text += ": " + outcome.message;
+      }
       break;
     case Outcome::Kind::kShimError:
       text = "weft's shim failed: " + (outcome.message.empty() ? "no message" : outcome.message);
@@ -99,12 +103,14 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
           "livelock? stopped at the step limit after " + std::to_string(outcome.events) + " events";
       break;
     case Outcome::Kind::kStopped:
-      text = "stopped before event " + std::to_string(outcome.events) + " (--stop-at)";
+      text = outcome.diverged
+                 ? "stopped at event " + std::to_string(outcome.events) + ", where it diverged"
+                 : "stopped before event " + std::to_string(outcome.events) + " (--stop-at)";
       break;
     default:
       text = "unknown outcome " + std::to_string(static_cast<uint32_t>(outcome.kind));
   }
-  if (outcome.diverged) {
+  if (outcome.diverged && outcome.kind != Outcome::Kind::kStopped) {
     text += "; replay diverged at event " + std::to_string(outcome.divergence_index);
   }
   return text;

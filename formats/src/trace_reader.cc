@@ -55,6 +55,11 @@ class Reader {
           trace_.truncated_at_byte = offset;
           break;
         }
+        if (!saw_header_) {
+          return Fail("truncated: the file ends inside its header packet (at byte " +
+                      std::to_string(bytes_.size()) +
+                      "); nothing of the run is left (its writer was probably killed)");
+        }
         return Fail("truncated packet at byte " + std::to_string(offset) + " (the file has " +
                     std::to_string(bytes_.size()) +
                     " bytes; its writer was probably killed while writing)");
@@ -231,6 +236,8 @@ class Reader {
     header.replayed_from = h.replayed_from();
     header.timeout_seconds = h.timeout_seconds();
     header.max_steps = h.max_steps();
+    header.stack_depth = h.stack_depth();
+    header.isolated = h.isolated();
     if (h.has_schedule()) {
       // Absent in traces of older writers: the default spec (kUnspecified) stands for them.
       const pb::Schedule& s = h.schedule();
@@ -329,6 +336,7 @@ class Reader {
     ProgramOutput* out = nullptr;
     if (o.stream() == pb::ProgramOutput::STDOUT) out = &trace_.program_stdout;
     if (o.stream() == pb::ProgramOutput::STDERR) out = &trace_.program_stderr;
+    if (o.stream() == pb::ProgramOutput::STDIN) out = &trace_.program_stdin;
     if (out == nullptr) return Status::Ok();  // a stream added by a newer writer
     out->captured = true;
     out->data += o.data();

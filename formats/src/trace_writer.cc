@@ -59,6 +59,8 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_replayed_from(header.replayed_from);
   out->set_timeout_seconds(header.timeout_seconds);
   out->set_max_steps(header.max_steps);
+  out->set_stack_depth(header.stack_depth);
+  out->set_isolated(header.isolated);
   const ScheduleSpec& spec = header.schedule;
   pb::Schedule* schedule = out->mutable_schedule();
   schedule->set_kind(static_cast<pb::Schedule::Kind>(spec.kind));
@@ -460,8 +462,9 @@ Status TraceWriter::WriteFrameSymbols(uint32_t id, const std::string& function,
 Status TraceWriter::WriteOutput(OutputStream stream, const ProgramOutput& output) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   pb::ProgramOutput* o = impl_->packet.mutable_output();
-  o->set_stream(stream == OutputStream::kStdout ? pb::ProgramOutput::STDOUT
-                                                : pb::ProgramOutput::STDERR);
+  o->set_stream(stream == OutputStream::kStdout   ? pb::ProgramOutput::STDOUT
+                : stream == OutputStream::kStderr ? pb::ProgramOutput::STDERR
+                                                  : pb::ProgramOutput::STDIN);
   o->set_data(output.data);
   o->set_truncated(output.truncated);
   o->set_total_bytes(std::max<uint64_t>(output.total_bytes, output.data.size()));
@@ -637,7 +640,8 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
   for (; next_prior < trace.prior_accesses.size(); ++next_prior) {
     if (Status s = writer.WritePriorAccess(trace.prior_accesses[next_prior]); !s.ok()) return s;
   }
-  for (auto [stream, output] : {std::pair{OutputStream::kStdout, &trace.program_stdout},
+  for (auto [stream, output] : {std::pair{OutputStream::kStdin, &trace.program_stdin},
+                                std::pair{OutputStream::kStdout, &trace.program_stdout},
                                 std::pair{OutputStream::kStderr, &trace.program_stderr}}) {
     if (!output->captured) continue;
     if (Status s = writer.WriteOutput(stream, *output); !s.ok()) return s;

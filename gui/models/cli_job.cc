@@ -253,6 +253,8 @@ bool CliJob::Start(const QStringList& args, const QString& schema, const QString
   connect(process_, &QProcess::readyReadStandardError, this, &CliJob::OnStderr);
   connect(process_, &QProcess::finished, this, &CliJob::OnFinished);
   connect(process_, &QProcess::errorOccurred, this, &CliJob::OnError);
+  // NB: weft reads its stdin whole for the program it runs; a job has none to give.
+  process_->setStandardInputFile(QProcess::nullDevice());
   process_->start(weft, args);
   return true;
 }

@@ -211,7 +211,11 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
 Result<std::shared_ptr<const TraceData>> LoadTraceData(const QString& path) {
   QElapsedTimer timer;
   timer.start();
-  Result<format::Trace> trace = format::ReadTrace(path.toStdString());
+  // A trace cut inside a packet (its writer was killed) opens up to its last complete
+  // packet; its outcome line says so ("interrupted: … file cut inside a packet at byte N").
+  format::ReadOptions lenient;
+  lenient.accept_truncated = true;
+  Result<format::Trace> trace = format::ReadTrace(path.toStdString(), lenient);
   if (!trace.ok()) return trace.error();
   std::shared_ptr<TraceData> data = BuildTraceData(std::move(trace.value()), path);
   data->load_seconds = static_cast<double>(timer.nsecsElapsed()) * 1e-9;

@@ -369,6 +369,36 @@ class ModelsTest : public QObject {
     QVERIFY(QString::fromStdString(none.error().message).contains("none of the trace's modules"));
   }
 
+  void TruncatedTraceOpensUpToItsLastPacket() {
+    QTemporaryDir dir;
+    QString good = dir.filePath("bank.weft");
+    QVERIFY(format::WriteTrace(good.toStdString(), BankTrace()).ok());
+    QFile in(good);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QByteArray bytes = in.readAll();
+    in.close();
+    int opened = 0;
+    for (int cut : {bytes.size() - 1, bytes.size() * 3 / 4, bytes.size() / 2}) {
+      QString path = dir.filePath(QStringLiteral("cut-%1.weft").arg(cut));
+      QFile out(path);
+      QVERIFY(out.open(QIODevice::WriteOnly));
+      out.write(bytes.left(cut));
+      out.close();
+      Result<std::shared_ptr<const TraceData>> data = LoadTraceData(path);
+      if (!data.ok()) {
+        // Only a cut inside the header may be refused.
+        QVERIFY2(QString::fromStdString(data.error().message).contains("header"),
+                 data.error().message.c_str());
+        continue;
+      }
+      ++opened;
+      QVERIFY(!(*data)->trace.has_outcome);
+      QVERIFY((*data)->trace.events.size() <= size_t{16});
+      QVERIFY2((*data)->outcome.contains("interrupted"), qPrintable((*data)->outcome));
+    }
+    QVERIFY(opened >= 2);
+  }
+
   void LoaderDeliversOffTheGuiThread() {
     QTemporaryDir dir;
     QString good = dir.filePath("bank.weft");

@@ -173,7 +173,18 @@ void Start() {
   struct stat st;
   if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return;
   if (static_cast<uint64_t>(st.st_size) < sizeof(weft_session)) return;
-  long p = RawSyscall(SYS_mmap, 0, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  // NB: at a fixed address, away from where the kernel places mappings: the session's size
+  // depends on the schedule (a replay's script is in it), and a mapping the kernel placed
+  // would move every later mapping of the program (a 1 MiB malloc would land elsewhere in a
+  // replay than in its recording). Anywhere else only if that address is taken.
+  constexpr long kSessionAddress = 0x100000000000;  // 16 TiB, below the mmap area
+  constexpr long kFixedNoReplace = 0x100000;        // MAP_FIXED_NOREPLACE (Linux 4.17)
+  long p = RawSyscall(SYS_mmap, kSessionAddress, st.st_size, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | kFixedNoReplace, fd, 0);
+  if (p != kSessionAddress) {
+    if (p >= 0 || p <= -4096) RawSyscall(SYS_munmap, p, st.st_size);  // an old kernel's hint
+    p = RawSyscall(SYS_mmap, 0, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
   if (p < 0 && p > -4096) return;
   auto* s = reinterpret_cast<weft_session*>(p);
   if (s->magic != WEFT_SESSION_MAGIC) return;

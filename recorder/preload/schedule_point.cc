@@ -192,6 +192,9 @@ void ReportDivergence() {
   g_session->divergence_actual.kind = actual->op.kind;
   g_session->divergence_actual.obj = actual->op.obj;
   __atomic_or_fetch(&g_session->status, WEFT_STATUS_DIVERGED, __ATOMIC_RELEASE);
+  // The run left the recorded schedule: what follows is not the recorded run, so unless
+  // asked to go on, stop here with every thread's pending operation and stack.
+  if (g_session->stop_on_divergence != 0) ReportThreadsAndExit(WEFT_STATUS_DIVERGED);
 }
 
 sched::Pending PendingOf(const void*, uint16_t tid) {

@@ -211,7 +211,8 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   }
   w.EndArray();
   for (auto [key, output] :
-       {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr}}) {
+       {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr},
+        std::pair{"stdin", &trace.program_stdin}}) {
     w.Key(key)
         .BeginObject()
         .Field("captured", output->captured)

@@ -19,6 +19,8 @@
 
 #include "weft/outcome.h"
 #include "weft/strategy_registry.h"
+#include "weft/render.h"
+#include "weft/trace_io.h"
 
 namespace weft::search {
 namespace {
@@ -79,31 +81,124 @@ Status CreateDirectories(const std::string& dir) {
   return Status::Ok();
 }
 
-Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig config,
-                            const session::RunReport& found, uint64_t run,
-                            const std::string& name) {
-  Failure failure;
-  failure.run = run;
-  failure.seed = config.schedule.strategy.header.seed;
-  failure.trace = options.out_dir + "/" + ProgramName(config.executable) + "-" + name + ".weft";
-  std::string output_path = failure.trace + ".out";
-  int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
+                                             session::RunConfig config, uint64_t run,
+                                             const std::string& name,
+                                             std::optional<Failure>* failure) {
+  failure->reset();
+  std::string trace = options.out_dir + "/" + ProgramName(config.executable) + "-" + name + ".weft";
+  // NB: written under a name of its own while it runs (parallel runs never share one) and
+  // renamed only when the run failed, so a kept trace is always a complete failing run.
+  std::string part = trace + ".part";
+  std::string part_output = part + ".out";
+  int out = open(part_output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (out < 0) {
-    return MakeError("cannot write '" + output_path + "': " + std::strerror(errno));
+    return MakeError("cannot write '" + part_output + "': " + std::strerror(errno));
   }
+  // A caller that reads every run's trace (the conflicts search) names it; else the trace
+  // is kept only if the run fails.
+  const std::string wanted = config.trace_path;
   config.stack_depth = options.stack_depth;
-  config.trace_path = failure.trace;
+  config.trace_path = wanted.empty() ? part : wanted;
+  config.keep_trace = wanted.empty() ? session::RunConfig::KeepTrace::kIfFailedOrDiverged
+                                     : session::RunConfig::KeepTrace::kAlways;
   config.stdout_fd = out;
   config.stderr_fd = out;
-  config.record_decisions = false;
-  Result<session::RunReport> saved = session::RunProgram(config);
+  Result<session::RunReport> report = session::RunProgram(config);
   close(out);
-  if (!saved.ok()) return saved.error();
-  failure.outcome = saved->outcome;
-  failure.reproduced = analysis::SameFailure(saved->outcome, found.outcome) &&
-                       saved->event_digest == found.event_digest;
-  failure.output = ReadFile(output_path);
-  return failure;
+  if (!report.ok() || !report->failed() || report->interrupted_by != 0) {
+    if (wanted.empty()) unlink(part.c_str());
+    unlink(part_output.c_str());
+    return report;
+  }
+  if (!wanted.empty()) {
+    std::ifstream in(wanted, std::ios::binary);
+    std::ofstream copy(part, std::ios::binary | std::ios::trunc);
+    copy << in.rdbuf();
+    if (!copy.good()) {
+      return MakeError("cannot copy the failing run's trace to '" + part + "'");
+    }
+  }
+  std::string output_path = trace + ".out";
+  if (rename(part.c_str(), trace.c_str()) != 0 ||
+      rename(part_output.c_str(), output_path.c_str()) != 0) {
+    return MakeError("cannot keep the failing run's trace as '" + trace +
+                     "': " + std::strerror(errno));
+  }
+  report->trace_path = trace;
+  Failure f;
+  f.run = run;
+  f.seed = config.schedule.strategy.header.seed;
+  f.trace = trace;
+  f.outcome = report->outcome;
+  f.output = ReadFile(output_path);
+  Result<format::Trace> kept = format::ReadTrace(trace);
+  if (kept.ok()) {
+    f.outcome = kept->outcome;  // with the symbols FinishTrace added
+    f.signature = FailureSignature(kept.value());
+  } else {
+    f.signature = format::DescribeOutcome(report->outcome);
+  }
+  *failure = std::move(f);
+  return report;
+}
+
+std::string FailureSignature(const format::Trace& trace) {
+  using K = format::Outcome::Kind;
+  const format::Outcome& o = trace.outcome;
+  std::string text;
+  switch (o.kind) {
+    case K::kExited:
+      text = "exit code " + std::to_string(o.exit_code);
+      break;
+    case K::kSignaled:
+      text = "killed by " + format::DescribeSignal(o.signal);
+      break;
+    default:
+      text = format::OutcomeKindName(o.kind);
+      break;
+  }
+  if (o.crash) {
+    for (uint32_t id : o.crash->frames) {
+      if (id < trace.frames.size() && !trace.frames[id].function.empty()) {
+        text += " in " + format::DescribeFrame(trace.frames[id]);
+        break;
+      }
+    }
+  }
+  if (o.kind == K::kDeadlock) {
+    std::vector<std::string> waits;
+    for (const format::BlockedThread& b : o.blocked) {
+      std::string w =
+          std::string(format::EventKindName(b.kind)) + " " + format::DescribeObject(trace, b.obj);
+      std::string where = format::DescribeLocation(trace, b.stack);
+      if (!where.empty()) w += " at " + where;
+      waits.push_back(std::move(w));
+    }
+    // Thread numbers are left out: the same deadlock between threads created in another
+    // order is the same failure.
+    std::sort(waits.begin(), waits.end());
+    for (size_t i = 0; i < waits.size(); ++i) text += (i == 0 ? ": " : "; ") + waits[i];
+  }
+  return text;
+}
+
+std::vector<FailureGroup> GroupFailures(const std::vector<Failure>& failures) {
+  std::vector<FailureGroup> groups;
+  for (const Failure& f : failures) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const FailureGroup& g) { return g.signature == f.signature; });
+    if (it == groups.end()) {
+      FailureGroup g;
+      g.signature = f.signature;
+      g.trace = f.trace;
+      groups.push_back(std::move(g));
+      it = groups.end() - 1;
+    }
+    ++it->count;
+    it->runs.push_back(f.run);
+  }
+  return groups;
 }
 
 Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgress& progress) {
@@ -131,7 +226,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   double start = Now();
 
   session::RunConfig base = options.base;
-  base.stack_depth = 0;  // fast search runs: no stacks, no trace
+  base.stack_depth = 0;  // the calibration run: no stacks, no trace
   base.trace_path.clear();
   base.stdout_fd = devnull;
   base.stderr_fd = devnull;
@@ -171,7 +266,9 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       config.schedule = session::Schedule::Search(strategy.chooser(result.args, seed));
       config.cpu = cpu;
       Slot slot;
-      Result<session::RunReport> report = session::RunProgram(config);
+      // Every run writes its trace while it runs; a failing run's own trace is kept.
+      Result<session::RunReport> report = RunKeepingFailure(
+          options, config, i + 1, "seed" + std::to_string(seed), &slot.failure);
       if (!report.ok()) {
         slot.error = report.error().message;
       } else if (i == 0 && !report->controlled) {
@@ -187,18 +284,9 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
         return;
       } else {
         slot.report = std::move(report.value());
-        if (slot.report.failed()) {
-          Result<Failure> saved =
-              SaveFailure(options, config, slot.report, i + 1, "seed" + std::to_string(seed));
-          if (!saved.ok()) {
-            slot.error = saved.error().message;
-          } else {
-            slot.failure = std::move(saved.value());
-            if (!options.keep_going) {
-              uint64_t cur = stop_after.load();
-              while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {
-              }
-            }
+        if (slot.failure && !options.keep_going) {
+          uint64_t cur = stop_after.load();
+          while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {
           }
         }
       }
@@ -210,7 +298,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       std::lock_guard<std::mutex> lock(mu);
       slot.done = true;
       uint64_t done = finished.fetch_add(1) + 1;
-      if (progress && slot.error.empty()) progress(done, seed, slot.report);
+      if (progress && slot.error.empty()) progress(done, i + 1, seed, slot.report);
       slots[i] = std::move(slot);
     }
   };
@@ -241,14 +329,13 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       if (!options.keep_going) break;
     }
   }
-  // Other workers may have saved failures past the first one: -j 1 would not have run
-  // those seeds, so they are not results; remove their traces.
+  // Other workers may have failed past the first failure: -j 1 would not have run those
+  // seeds, so they are not results, but they happened (and progress said so): their traces
+  // are kept and listed apart.
   for (++i; i < options.runs; ++i) {
-    if (slots[i].failure) {
-      unlink(slots[i].failure->trace.c_str());
-      unlink((slots[i].failure->trace + ".out").c_str());
-    }
+    if (slots[i].failure) result.later_failures.push_back(std::move(*slots[i].failure));
   }
+  result.groups = GroupFailures(result.failures);
   result.distinct_schedules = schedules.size();
   result.wall_seconds = Now() - start;
   return result;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -59,7 +60,10 @@ class Searcher {
 
   // Runs `config`; records it, saves it if it failed. Returns the report.
   Result<session::RunReport> Run(session::RunConfig config) {
-    Result<session::RunReport> report = session::RunProgram(config);
+    std::optional<Failure> failure;
+    Result<session::RunReport> report =
+        RunKeepingFailure(options_, config, result_.runs + 1,
+                          label_ + "-run" + std::to_string(result_.runs + 1), &failure);
     if (!report.ok()) return report;
     if (report->interrupted_by != 0) {
       result_.interrupted_by = report->interrupted_by;
@@ -72,13 +76,12 @@ class Searcher {
     result_.total_events += report->events;
     result_.max_threads = std::max(result_.max_threads, report->threads);
     schedules_.insert(report->event_digest);
-    if (progress_) progress_(result_.runs, config.schedule.strategy.header.seed, report.value());
-    if (report->failed()) {
-      Result<Failure> saved = SaveFailure(options_, config, report.value(), result_.runs,
-                                          label_ + "-run" + std::to_string(result_.runs));
-      if (!saved.ok()) return saved.error();
+    if (progress_) {
+      progress_(result_.runs, result_.runs, config.schedule.strategy.header.seed, report.value());
+    }
+    if (failure) {
       if (result_.first_failure_run == 0) result_.first_failure_run = result_.runs;
-      result_.failures.push_back(std::move(saved.value()));
+      result_.failures.push_back(std::move(*failure));
     }
     return report;
   }
@@ -95,6 +98,7 @@ class Searcher {
 
   ExploreResult Finish() {
     result_.distinct_schedules = schedules_.size();
+    result_.groups = GroupFailures(result_.failures);
     result_.executed = result_.runs;
     result_.wall_seconds = Now() - start_;
     return result_;

@@ -31,10 +31,12 @@ def weft(*argv, timeout=300):
     raises ProtocolError (a test failure) with what differs."""
     cmd = [ARGS.weft] + [str(a) for a in argv]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          timeout=timeout)
+                          timeout=timeout, stdin=subprocess.DEVNULL)
     command = str(argv[0])
     try:
-        data = weft_protocol.last_line_document(proc.stdout)
+        # record leaves stdout to the program: its document is stderr's last line.
+        data = weft_protocol.last_line_document(
+            proc.stderr if command == "record" else proc.stdout)
     except ValueError as e:
         raise ProtocolError("%s printed no JSON document (%s); stderr: %s"
                             % (" ".join(cmd), e, proc.stderr))

@@ -29,18 +29,25 @@ RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int"
 REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reproduced_count="int", stopped="bool", events="int", recorded_events="int",
               diverged="bool", divergence="string?", divergence_index="int?",
+              reason="string?", divergence_thread="int?", divergence_trace="string?",
+              divergence_threads=[{"tid": "int", "kind": "string", "object": "string",
+                                   "location": "string", "diverged": "bool"}],
               event_digest="string", trace="string?")
 
 EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
-                       replay_command="string")
+                       signature="string", replay_command="string")
 
 EXPLORE = {
     "schema": "string", "runs": "int", "first_failure_run": "int?",
     "failures": [EXPLORE_FAILURE], "distinct_schedules": "int", "runs_per_second": "number",
     "wall_seconds": "number", "strategy": "string", "first_seed": "int", "complete": "bool",
     "coverage": "string",
-    "interrupted": "bool", "preemption_bound": "int?", "jobs": "int",
+    "interrupted": "bool", "preemption_bound": "int?", "jobs": "int", "isolated": "bool",
     "failures_by_kind": {"*": "int"},
+    "failure_groups": [{"signature": "string", "count": "int", "runs": ["int"],
+                        "trace": "string"}],
+    "later_failures": [{"run": "int", "seed": "int", "trace": "string", "outcome": "string",
+                        "signature": "string"}],
     "pct": ("?", {"depth": "int", "steps": "int", "threads": "int",
                   "per_run_probability": "number", "missed_probability": "number"}),
 }
@@ -78,6 +85,7 @@ SHOW = {
     "enabled_sets": [{"current": "int", "enabled": ["int"]}],
     "stdout": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
     "stderr": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
+    "stdin": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
     "outcome": {
         "recorded": "bool", "kind": "string", "description": "string", "exit_code": "int?",
         "signal": "int?", "signal_name": "string?", "deadlock": "bool",

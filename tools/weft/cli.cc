@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,6 +202,56 @@ void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {
   w.Field("deadlock", o.kind == K::kDeadlock);
   w.Field("timeout", o.kind == K::kTimeout);
   w.Field("livelock", o.kind == K::kMaxSteps);
+}
+
+Result<std::shared_ptr<const std::string>> ProgramStdin(Args& args, bool for_search) {
+  std::string file;
+  if (args.Value("--stdin", &file)) {
+    int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return MakeError("cannot read --stdin '" + file + "': " + std::strerror(errno));
+    }
+    std::string data;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        int err = errno;
+        close(fd);
+        return MakeError("cannot read --stdin '" + file + "': " + std::strerror(err));
+      }
+      data.append(buf, static_cast<size_t>(n));
+    }
+    close(fd);
+    return std::make_shared<const std::string>(std::move(data));
+  }
+  if (isatty(STDIN_FILENO)) {
+    return for_search ? std::make_shared<const std::string>() : nullptr;
+  }
+  struct stat st;
+  if (fstat(STDIN_FILENO, &st) != 0) return std::shared_ptr<const std::string>();  // closed
+  std::string data;
+  char buf[65536];
+  bool told = false;
+  for (;;) {
+    if (!told) {
+      struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+      int ready = poll(&p, 1, 2000);
+      if (ready == 0) {
+        Say("note: reading stdin to its end, to give it to the program (give --stdin FILE, "
+            "or </dev/null, when it has none)");
+        told = true;
+      }
+      if (ready < 0 && errno == EINTR) continue;
+    }
+    ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return MakeError(std::string("cannot read stdin: ") + std::strerror(errno));
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+  }
+  return std::make_shared<const std::string>(std::move(data));
 }
 
 Result<ProgressFormat> ProgressOption(Args& args) {

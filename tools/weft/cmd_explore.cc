@@ -32,7 +32,14 @@ options:
 
 constexpr const char* kUsageTail =
     R"(  -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
-  --keep-going      do not stop at the first failure; save every failing run
+  --keep-going      do not stop at the first failure; save every failing run, and
+                    group the failures by signature (outcome and site) with counts
+  --stdin FILE      every run's stdin (default: weft's own, read once, whole, unless
+                    it is a terminal: then runs get an empty stdin); in each trace
+  --no-isolation    let runs share the real working directory and /tmp (default:
+                    each run gets a private view of both, an overlay whose writes
+                    vanish with the run, so runs side by side never see each other's
+                    files; where weft cannot make one it says so and runs -j 1)
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
   --max-steps N     a run with more than N decisions fails as "livelock?" (default: no
@@ -175,7 +182,8 @@ std::string KindName(const format::Outcome& o) {
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
       "-o",     "--output", "--strategy", "--seed",     "--timeout",  "--max-steps",
-      "--runs", "-j",       "--jobs",     "--progress", "--keep-env", "--redact-env"};
+      "--runs", "-j",       "--jobs",     "--progress", "--keep-env", "--redact-env",
+      "--stdin"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -215,6 +223,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   std::string from_path;
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
+  bool no_isolation = args.Flag("--no-isolation");
+  Result<std::shared_ptr<const std::string>> input = ProgramStdin(args, true);
   bool json = args.Flag("--json");
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
@@ -222,6 +232,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   Status st = args.Finish();
   if (!st.ok()) return Fail("explore", st.error().message + " (see weft explore --help)");
   if (!progress_format.ok()) return Fail("explore", progress_format.error().message);
+  if (!input.ok()) return Fail("explore", input.error().message);
   bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
@@ -282,17 +293,18 @@ int RunExplore(const std::vector<std::string>& argv) {
           " at a time");
     }
   };
-  auto progress = [&](uint64_t run, uint64_t seed, const session::RunReport& report) {
+  auto progress = [&](uint64_t done, uint64_t run, uint64_t seed,
+                      const session::RunReport& report) {
     double now = MonotonicSeconds();
     bool failed = report.failed();
     if (failed) ++failures_so_far;
     double interval = jsonl ? 0.1 : tty ? 0.1 : 2.0;
-    if (!failed && now - last_print < interval && run != options.runs) return;
+    if (!failed && now - last_print < interval && done != options.runs) return;
     last_print = now;
     if (jsonl) {
       ProgressLine line;
       line.command = "explore";
-      line.run = run;
+      line.run = done;
       line.runs = options.runs;
       line.seed = static_cast<int64_t>(seed);
       line.elapsed_seconds = now - start;
@@ -301,17 +313,22 @@ int RunExplore(const std::vector<std::string>& argv) {
       PrintProgressJsonl(line);
       return;
     }
-    char line[200];
-    std::snprintf(line, sizeof(line), "run %llu/%llu (seed %llu) %.0f runs/s%s",
-                  static_cast<unsigned long long>(run),
-                  static_cast<unsigned long long>(options.runs),
-                  static_cast<unsigned long long>(seed), run / std::max(now - start, 1e-9),
-                  failed ? ": FAILED" : "");
+    // NB: `done` counts finished runs; with -j they finish out of order, so a failure is
+    // named by its own run number, as the summary names it.
+    char line[300];
+    std::snprintf(
+        line, sizeof(line), "%llu/%llu runs, %.0f runs/s", static_cast<unsigned long long>(done),
+        static_cast<unsigned long long>(options.runs), done / std::max(now - start, 1e-9));
+    std::string text = line;
+    if (failed) {
+      text += "; run " + std::to_string(run) + " (seed " + std::to_string(seed) +
+              ") FAILED: " + format::DescribeOutcome(report.outcome);
+    }
     if (tty) {
-      std::fprintf(stderr, "\r\033[Kweft: %s", line);
-      if (failed || run == options.runs) std::fputc('\n', stderr);
+      std::fprintf(stderr, "\r\033[Kweft: %s", text.c_str());
+      if (failed || done == options.runs) std::fputc('\n', stderr);
     } else {
-      std::fprintf(stderr, "weft: %s\n", line);
+      std::fprintf(stderr, "weft: %s\n", text.c_str());
     }
   };
   api::ExploreOptions request;
@@ -321,6 +338,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   request.max_steps = max_steps;
   request.keep_env = keep_env;
   request.redact_env = redact_env;
+  request.stdin_data = input.value();
+  request.isolate = !no_isolation;
   request.search = options;
   Result<api::ExploreSummary> result = api::Explore(request, host, progress);
   if (tty && !json && !jsonl) std::fputc('\r', stderr);
@@ -352,7 +371,31 @@ int RunExplore(const std::vector<std::string>& argv) {
       WriteOutcomeFields(w, o);
       w.Field("outcome", format::DescribeOutcome(o));
       w.Field("reproduced", f.reproduced);
+      w.Field("signature", f.signature);
       w.Field("replay_command", "weft replay " + ShellQuote(f.trace));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("failure_groups").BeginArray();
+    for (const search::FailureGroup& g : r.groups) {
+      w.BeginObject();
+      w.Field("signature", g.signature);
+      w.Field("count", g.count);
+      w.Key("runs").BeginArray();
+      for (uint64_t run : g.runs) w.Value(run);
+      w.EndArray();
+      w.Field("trace", g.trace);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("later_failures").BeginArray();
+    for (const search::Failure& f : r.later_failures) {
+      w.BeginObject();
+      w.Field("run", f.run);
+      w.Field("seed", f.seed);
+      w.Field("trace", f.trace);
+      w.Field("outcome", format::DescribeOutcome(f.outcome));
+      w.Field("signature", f.signature);
       w.EndObject();
     }
     w.EndArray();
@@ -368,7 +411,8 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("preemption_bound", arg("preemptions"));
     else
       w.NullField("preemption_bound");
-    w.Field("jobs", static_cast<uint64_t>(options.jobs));
+    w.Field("jobs", static_cast<uint64_t>(result->jobs));
+    w.Field("isolated", result->isolated);
     w.Key("failures_by_kind").BeginObject();
     for (const auto& [kind, count] : by_kind) w.Field(kind, count);
     w.EndObject();
@@ -432,6 +476,19 @@ int RunExplore(const std::vector<std::string>& argv) {
     kinds += (kinds.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
   }
   Say("failures by kind: " + kinds);
+  if (r.failures.size() > 1) {
+    Say(plural(r.failures.size(), "failing run") + ", " +
+        plural(r.groups.size(), "distinct failure") + ":");
+    for (const search::FailureGroup& g : r.groups) {
+      std::string runs;
+      for (size_t i = 0; i < g.runs.size() && i < 10; ++i) {
+        runs += (i == 0 ? "" : ", ") + std::to_string(g.runs[i]);
+      }
+      if (g.runs.size() > 10) runs += ", ...";
+      Say("  " + std::to_string(g.count) + " x " + g.signature + " (run" +
+          (g.runs.size() == 1 ? " " : "s ") + runs + "; first saved as " + g.trace + ")");
+    }
+  }
   for (const search::Failure& f : r.failures) {
     Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) +
         ") FAILED: " + format::DescribeOutcome(f.outcome));
@@ -446,11 +503,14 @@ int RunExplore(const std::vector<std::string>& argv) {
         pos = nl + 1;
       }
     }
-    if (!f.reproduced)
-      Say("warning: re-running seed " + std::to_string(f.seed) +
-          " to save it did not fail the same way (nondeterminism outside weft's control?)");
     Say("saved: " + f.trace);
     Say("replay it with: weft replay " + ShellQuote(f.trace));
+  }
+  for (const search::Failure& f : r.later_failures) {
+    Say("also failed while the search was stopping (-j " + std::to_string(result->jobs) +
+        " had it running; not counted): run " + std::to_string(f.run) + " (seed " +
+        std::to_string(f.seed) + "): " + format::DescribeOutcome(f.outcome) +
+        ", saved: " + f.trace);
   }
   return kExitFound;
 }

@@ -32,6 +32,9 @@ options:
                        --json prints its k as pct.steps, a trace's header holds it
   --timeout S          kill the program after S seconds of real time (default: none)
   --max-steps N        stop the program after N scheduling decisions (default: none)
+  --stdin FILE         the program's stdin (default: weft's own, read whole before the
+                       program starts unless it is a terminal); recorded in the trace,
+                       and a replay feeds it again
   --no-stacks          do not record a stack per event (faster, smaller traces)
   --stack-depth N      frames per recorded stack (default 32)
   --keep-env NAME      store NAME's value in the trace after all (it looks secret);
@@ -39,8 +42,10 @@ options:
   --redact-env NAME    store only NAME's digest in the trace, not its value (done by
                        default for names with KEY, TOKEN, SECRET, PASSWORD, AUTH,
                        COOKIE, PRIVATE, …); repeatable. weft show lists them
-  --json               print the result as one JSON object on stdout (weft.record/1,
-                       see docs/JSON.md)
+  --json               print the result as one JSON object (weft.record/1, see
+                       docs/JSON.md) as the last line of stderr: stdout is the
+                       program's alone (weft record --json -- pigz -c f > f.gz)
+  --json-file FILE     write that JSON object to FILE instead (implies --json)
   -h, --help           show this help
 
 weft's own messages go to stderr; the program's output is untouched. weft exits 0
@@ -53,7 +58,8 @@ and 2 when it could not record.
 int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
       "-o",          "--output",      "--strategy", "--seed",      "--timeout",
-      "--max-steps", "--stack-depth", "--keep-env", "--redact-env"};
+      "--max-steps", "--stack-depth", "--keep-env", "--redact-env", "--json-file",
+      "--stdin"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
@@ -88,8 +94,12 @@ int RunRecord(const std::vector<std::string>& argv) {
   bool json = args.Flag("--json");
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
+  std::string json_file;
+  if (args.Value("--json-file", &json_file)) json = true;
+  Result<std::shared_ptr<const std::string>> input = ProgramStdin(args, false);
   Status st = args.Finish();
   if (!st.ok()) return Fail("record", st.error().message + " (see weft record --help)");
+  if (!input.ok()) return Fail("record", input.error().message);
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
   }
@@ -129,6 +139,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.max_steps = max_steps;
   options.keep_env = keep_env;
   options.redact_env = redact_env;
+  options.stdin_data = input.value();
   api::Host host = CliHost();
   host.started = [&] {
     if (!json) {
@@ -163,7 +174,18 @@ int RunRecord(const std::vector<std::string>& argv) {
                   static_cast<unsigned long long>(report->event_digest));
     w.Field("event_digest", digest);
     w.EndObject();
-    std::printf("%s\n", w.TakeString().c_str());
+    // NB: never on stdout: the program's output goes there, and a user who redirects it
+    // (pigz -c f > f.gz) must get exactly what the program wrote.
+    std::string doc = w.TakeString() + "\n";
+    if (json_file.empty()) {
+      std::fflush(stderr);
+      std::fputs(doc.c_str(), stderr);
+      return kExitOk;
+    }
+    FILE* f = std::fopen(json_file.c_str(), "w");
+    if (f == nullptr || std::fputs(doc.c_str(), f) < 0 || std::fclose(f) != 0) {
+      return Fail("record", "cannot write the JSON result to '" + json_file + "'");
+    }
     return kExitOk;
   }
   if (!report->controlled) {

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "cli.h"
 #include "trace_trust.h"
@@ -27,6 +28,12 @@ options:
                      thread's pending operation and stack
   --timeout S        kill a replay after S seconds of real time (default: the
                      recorded run's --timeout, if it had one)
+  --continue-after-divergence
+                     let a replay that diverges go on, unscheduled by the trace
+                     (default: it stops at the divergence and weft reports where:
+                     event, expected and actual operation, every thread's pending
+                     operation and stack; that replay's trace is kept as
+                     TRACE-diverged.weft unless -o names one)
   --quiet            send the program's output to /dev/null
   --dry-run          run nothing: say what would run (program, arguments,
                      directory, how the environment differs from yours) and
@@ -37,8 +44,8 @@ options:
                      loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …)
   --json             print one JSON object on stdout (weft.replay/1, see
                      docs/JSON.md): reproduced, exit_code, signal, deadlock,
-                     events, diverged, divergence, outcome, event_digest,
-                     replays, reproduced_count
+                     events, diverged, divergence, outcome, reason,
+                     event_digest, replays, reproduced_count
   --progress FORMAT  text (default: nothing), or jsonl: one weft.progress/1
                      object per replay on stderr
   -h, --help         show this help
@@ -63,6 +70,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   uint64_t stop_at = 0;
   bool stopping = args.Uint("--stop-at", &stop_at);
   bool quiet = args.Flag("--quiet");
+  bool continue_after = args.Flag("--continue-after-divergence");
   bool json = args.Flag("--json");
   bool dry_run = args.Flag("--dry-run");
   api::TraceTrust trust = TrustOptions(args);
@@ -85,12 +93,26 @@ int RunReplay(const std::vector<std::string>& argv) {
       return Fail("replay", s.error().message);
     }
   }
-  Result<format::Trace> trace = format::ReadTrace(path);
+  // A trace cut inside a packet (its writer was killed) replays as the prefix it holds.
+  format::ReadOptions lenient;
+  lenient.accept_truncated = true;
+  Result<format::Trace> trace = format::ReadTrace(path, lenient);
   if (!trace.ok()) return Fail("replay", trace.error().message);
   if (dry_run) return ReplayDryRun(trace.value(), path, trust, json);
+  bool prefix = false;
   if (!trace->has_outcome) {
-    Say("note: " + path + " was interrupted before the run ended; replaying the " +
-        std::to_string(trace->events.size()) + " recorded events");
+    std::string why = trace->truncated_at_byte != 0 ? " is cut inside a packet at byte " +
+                                                          std::to_string(trace->truncated_at_byte) +
+                                                          " (its writer was probably killed)"
+                                                    : " was interrupted before the run ended";
+    Say("note: " + path + why + "; replaying it as a prefix: its " +
+        std::to_string(trace->events.size()) + " recorded events, checked, then the replay stops");
+    if (!stopping) {
+      prefix = true;
+      stopping = true;
+      stop_at = trace->events.size();
+      times = std::max<uint64_t>(times, 1);
+    }
   }
   api::ReplayOptions options;
   options.times = times;
@@ -98,6 +120,12 @@ int RunReplay(const std::vector<std::string>& argv) {
   options.output = output;
   if (have_timeout) options.timeout_seconds = timeout;
   if (stopping) options.stop_at = stop_at;
+  if (prefix) options.times = times;
+  options.continue_after_divergence = continue_after;
+  options.divergence_output = TraceStem(path) + "-diverged.weft";
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  if (access(dir.c_str(), W_OK) != 0) options.divergence_output.clear();
   FILE* devnull = quiet || json ? std::fopen("/dev/null", "w") : nullptr;
   if (devnull != nullptr) {
     options.stdout_fd = fileno(devnull);
@@ -133,6 +161,27 @@ int RunReplay(const std::vector<std::string>& argv) {
   const std::string& first_problem = result.first_problem;
   bool all = result.reproduced;
 
+  // Where the first diverging replay left the schedule, from its trace (with stacks).
+  std::optional<format::Trace> diverged_trace;
+  if (result.diverged && !result.divergence_trace.empty()) {
+    Result<format::Trace> t = format::ReadTrace(result.divergence_trace);
+    if (t.ok()) diverged_trace = std::move(t.value());
+  }
+  const int divergence_tid = result.diverged ? result.diverged->divergence_tid : -1;
+  auto thread_line = [&](const format::BlockedThread& b) {
+    const format::Trace& t = *diverged_trace;
+    std::string line = "T" + std::to_string(b.tid);
+    if (b.tid < t.threads.size() && !t.threads[b.tid].start_function.empty()) {
+      line += " (" + t.threads[b.tid].start_function + ")";
+    }
+    line += ": " + std::string(format::EventKindName(b.kind));
+    std::string object = format::DescribeObject(t, b.obj);
+    if (!object.empty()) line += " " + object;
+    std::string where = format::DescribeLocation(t, b.stack);
+    if (!where.empty()) line += " at " + where;
+    return line;
+  };
+
   if (json) {
     using K = format::Outcome::Kind;
     const format::Outcome& o = last.outcome;
@@ -156,6 +205,34 @@ int RunReplay(const std::vector<std::string>& argv) {
     else
       w.NullField("divergence_index");
     w.Field("outcome", format::DescribeOutcome(o));
+    // Why a replay did not reproduce (also when it did not diverge: a different outcome or
+    // event stream, or a divergence in an earlier replay of --times N); null when it did.
+    if (all)
+      w.NullField("reason");
+    else
+      w.Field("reason", first_problem.empty() ? std::string("not reproduced") : first_problem);
+    // The first diverging replay (also when a later one is `last`).
+    if (divergence_tid >= 0)
+      w.Field("divergence_thread", static_cast<int64_t>(divergence_tid));
+    else
+      w.NullField("divergence_thread");
+    if (diverged_trace)
+      w.Field("divergence_trace", result.divergence_trace);
+    else
+      w.NullField("divergence_trace");
+    w.Key("divergence_threads").BeginArray();
+    if (diverged_trace) {
+      for (const format::BlockedThread& b : diverged_trace->outcome.blocked) {
+        w.BeginObject();
+        w.Field("tid", static_cast<uint64_t>(b.tid));
+        w.Field("kind", format::EventKindName(b.kind));
+        w.Field("object", format::DescribeObject(*diverged_trace, b.obj));
+        w.Field("location", format::DescribeLocation(*diverged_trace, b.stack));
+        w.Field("diverged", static_cast<int>(b.tid) == divergence_tid);
+        w.EndObject();
+      }
+    }
+    w.EndArray();
     char digest[32];
     std::snprintf(digest, sizeof(digest), "%016llx",
                   static_cast<unsigned long long>(last.event_digest));
@@ -169,6 +246,12 @@ int RunReplay(const std::vector<std::string>& argv) {
     return all ? kExitOk : kExitFound;
   }
   Say("outcome: " + format::DescribeOutcome(last.outcome));
+  if (prefix && all) {
+    Say("reproduced the recorded prefix: same " + std::to_string(last.events) + " events as " +
+        path + " (the trace ends there)");
+    if (!output.empty()) Say("replay trace written to " + output);
+    return kExitOk;
+  }
   if (stopping && all) {
     Say("stopped before event " + std::to_string(stop_at) +
         "; every thread's pending "
@@ -183,6 +266,24 @@ int RunReplay(const std::vector<std::string>& argv) {
   } else {
     Say("NOT reproduced (" + std::to_string(reproduced_count) + " of " + std::to_string(times) +
         " replays matched): " + first_problem);
+  }
+  if (result.diverged) {
+    const session::RunReport& d = *result.diverged;
+    if (d.outcome.kind == format::Outcome::Kind::kStopped && !continue_after) {
+      Say("the replay stopped at event " + std::to_string(d.divergence_index) +
+          ", where it diverged (--continue-after-divergence lets it go on)" +
+          (diverged_trace ? "; its threads there:" : ""));
+    }
+    if (diverged_trace) {
+      for (const format::BlockedThread& b : diverged_trace->outcome.blocked) {
+        Say("  " + thread_line(b) +
+            (static_cast<int>(b.tid) == divergence_tid ? "   <- did not follow the trace" : ""));
+      }
+      if (result.divergence_trace != output) {
+        Say("the diverging replay's trace: " + result.divergence_trace + " (weft show " +
+            ShellQuote(result.divergence_trace) + ")");
+      }
+    }
   }
   if (!output.empty()) Say("replay trace written to " + output);
   return all ? kExitOk : kExitFound;

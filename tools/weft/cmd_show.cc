@@ -33,8 +33,21 @@ int RunShow(const std::vector<std::string>& argv) {
   Status st = args.Finish();
   if (!st.ok()) return Fail("show", st.error().message + " (see weft show --help)");
   if (args.positional().size() != 1) return Fail("show", "give exactly one trace file");
-  Result<format::Trace> trace = format::ReadTrace(args.positional()[0]);
+  // A trace whose writer was killed mid-packet shows up to its last complete packet.
+  format::ReadOptions lenient;
+  lenient.accept_truncated = true;
+  const std::string& path = args.positional()[0];
+  Result<format::Trace> trace = format::ReadTrace(path, lenient);
   if (!trace.ok()) return Fail("show", trace.error().message);
+  if (trace->truncated_at_byte != 0) {
+    Say("note: " + path + " is cut inside a packet at byte " +
+        std::to_string(trace->truncated_at_byte) +
+        " (its writer was probably killed); showing it up to its last complete packet: " +
+        std::to_string(trace->events.size()) + " events, no outcome");
+  } else if (!trace->has_outcome) {
+    Say("note: " + path + " ends before its outcome (the recording was interrupted); " +
+        "showing its " + std::to_string(trace->events.size()) + " events");
+  }
   std::string text;
   if (json) {
     // The renderer writes the trace; the schema says which document this is.

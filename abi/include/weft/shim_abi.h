@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 4u
+#define WEFT_SHIM_PROTOCOL_VERSION 5u
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -276,6 +276,8 @@ struct weft_session {
   /* Livelock: a run ends with WEFT_STATUS_NO_PROGRESS after this many events in a row
    * none of which made progress (yields, sleeps, timeouts, failed tries and probes); 0 = off */
   uint32_t progress_window;
+  uint32_t stop_on_divergence; /* 1: at the first divergence, report every thread and exit */
+  uint32_t reserved2;
   struct weft_schedule_spec schedule;
 
   /* status (shim → supervisor) */

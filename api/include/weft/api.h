@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,8 +116,10 @@ Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
 
 // A RunConfig that runs the program of a recorded trace again as it was recorded: same
 // executable, arguments, environment, working directory (the program's: weft's own is left
-// alone), virtual clock bases and limits, and a schedule that replays `trace` (callers
-// that change the schedule set their own). `trace` must outlive the config.
+// alone), virtual clock bases and limits, stack depth (as recorded: it shapes the memory
+// layout), stdin (as recorded), a private view of the files when the recording had one (a
+// note when it cannot be had here), and a schedule that replays `trace` (callers that
+// change the schedule set their own). `trace` must outlive the config.
 // Checks the command first (CheckTraceCommand, AllowTraceCommand with `trust`) and hands it
 // to host.command; says through host.note which redacted variables are missing or differ.
 Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::string& path,
@@ -145,6 +148,9 @@ struct RecordOptions {
   int stderr_fd = -1;
   std::vector<std::string> keep_env;    // --keep-env: names stored in clear after all
   std::vector<std::string> redact_env;  // --redact-env: more names stored as digests
+  // The program's stdin, whole (recorded in the trace); nullptr = inherit weft's.
+  std::shared_ptr<const std::string> stdin_data;
+  bool isolate = false;  // a private view of its files (see session::RunConfig::isolate)
 };
 
 // One controlled run written as a trace. Errors are weft's (cannot start, cannot write);
@@ -161,6 +167,13 @@ struct ReplayOptions {
   TraceTrust trust;                       // --force, --trust
   int stdout_fd = -1;                     // the program's output: -1 = inherit
   int stderr_fd = -1;
+  // false: a replay that diverges stops there, reporting every thread's pending operation
+  // and stack; true: the program goes on past the divergence, unscheduled by the trace.
+  bool continue_after_divergence = false;
+  // Where to keep the trace of the first replay that diverges, when it writes none to
+  // `output` ("" = nowhere). Replays write it while they run and drop it when they do not
+  // diverge.
+  std::string divergence_output;
 };
 
 // After each replay: its number (1-based), whether it reproduced, and the replays so far
@@ -178,6 +191,10 @@ struct ReplayResult {
   session::RunReport last;  // the last replay
   std::string output;       // the trace written ("" if none)
   int interrupted_by = 0;   // a signal stopped the replays before the last (0 = none)
+  // The first diverging replay: its report and its trace (`output` when that replay wrote
+  // it, else ReplayOptions::divergence_output; "" when none was kept).
+  std::optional<session::RunReport> diverged;
+  std::string divergence_trace;
 };
 
 // Replays `trace` (read from `path`) and checks every event and the outcome against it.
@@ -205,6 +222,13 @@ struct ExploreOptions {
                                         // session::RunConfig::progress_window)
   std::vector<std::string> keep_env;    // --keep-env: names stored in clear after all
   std::vector<std::string> redact_env;  // --redact-env: more names stored as digests
+  // The program's stdin, whole: every run reads the same bytes (recorded in each trace);
+  // nullptr = inherit weft's.
+  std::shared_ptr<const std::string> stdin_data;
+  // Give every run a private view of its working directory and /tmp, so that runs side by
+  // side never see each other's files. Where that is not possible, Explore says so
+  // (host.note) and runs one at a time without it.
+  bool isolate = true;
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
 };
@@ -213,6 +237,8 @@ struct ExploreSummary {
   search::ExploreResult result;
   double runs_per_second = 0;  // executed runs per second of wall time
   PctBound pct;                // pct: the bound of this search
+  uint32_t jobs = 1;           // runs side by side (1 when isolation was not possible)
+  bool isolated = false;       // the runs had private views of their files
 };
 
 // Runs the search of options.search.strategy (the registry's default when null);

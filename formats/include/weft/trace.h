@@ -107,6 +107,9 @@ struct Header {
   // both "" in traces of older writers.
   std::string executable_build_id;
   std::string executable_sha256;
+  // Frames per recorded stack, 0 = none (or not recorded: older writers left it out).
+  uint32_t stack_depth = 0;
+  bool isolated = false;  // the run had a private view of its cwd and /tmp
 
   // Whether env[index] is redacted.
   bool IsRedacted(size_t index) const {
@@ -339,6 +342,9 @@ struct Trace {
   std::vector<EnabledSet> enabled_sets;
   ProgramOutput program_stdout;  // empty when the recorder did not capture it
   ProgramOutput program_stderr;
+  // What weft fed the program on stdin (captured = it was recorded, whole: a replay feeds
+  // the same bytes); not captured when the program read weft's terminal or stdin itself.
+  ProgramOutput program_stdin;
   Outcome outcome;
   bool has_outcome = false;  // false when the file ended before the trailer
   // ReadOptions::accept_truncated: byte offset of the incomplete last packet that was

@@ -15,8 +15,8 @@
 
 namespace weft::format {
 
-// The program's standard streams, as captured in a trace.
-enum class OutputStream { kStdout, kStderr };
+// The program's standard streams, as captured in a trace (stdin: as weft fed it).
+enum class OutputStream { kStdout, kStderr, kStdin };
 
 // Appends packets to a trace file (always the current major, kFormatMajor). Methods may be called
 // in any order after Create(), except that WriteOutcome() is the last packet. Not thread-safe.

@@ -201,4 +201,9 @@ CrashCapture CaptureCrash(pid_t tid, int sig, const std::vector<Mapping>& maps) 
   return crash;
 }
 
+void UnwindStopped(pid_t tid, std::vector<uint64_t>* out) {
+  t_override.active = false;
+  Unwind(tid, out);
+}
+
 }  // namespace weft::launcher::internal

@@ -19,6 +19,10 @@ bool IsCrashSignal(int sig);
 // address, e.g. a call through a null function pointer, and unwind from the caller).
 CrashCapture CaptureCrash(pid_t tid, int sig, const std::vector<Mapping>& maps);
 
+// The return addresses of thread `tid` (innermost first, its ip first), which must be in a
+// ptrace-stop of this tracer.
+void UnwindStopped(pid_t tid, std::vector<uint64_t>* out);
+
 // Disassembles one x86-64 instruction (Intel syntax), "" if the bytes do not decode.
 std::string DisassembleOne(const uint8_t* bytes, size_t size, uint64_t address);
 

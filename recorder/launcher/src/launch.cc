@@ -1,16 +1,21 @@
 // launch.cc — Run: checks the options, spawns the program (spawn.h), seizes it, and hands
 // it to the Supervisor (supervisor.h) until the root process ends.
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "raw_syscall.h"
 #include "signals.h"
 #include "spawn.h"
 #include "supervisor.h"
@@ -57,6 +62,54 @@ struct ChildGuard {
   }
 };
 
+// The files of a private view: a scratch directory of weft's in /tmp (the child mounts a
+// tmpfs on it, in its own namespace) and the overlay options. Removes the directory when
+// destroyed.
+class PrivateView {
+ public:
+  // Prepares the view for a program in `cwd` (absolute).
+  Status Prepare(const std::string& cwd) {
+    if (cwd.empty() || cwd[0] != '/') return MakeError("its working directory is not known");
+    if (cwd == "/") return MakeError("its working directory is /, which an overlay cannot cover");
+    // NB: overlay options separate layers with ':' and options with ','.
+    if (cwd.find_first_of(",:\\") != std::string::npos) {
+      return MakeError("its working directory '" + cwd +
+                       "' has a ',', ':' or '\\', which overlay options cannot hold");
+    }
+    char scratch[] = "/tmp/weft-view-XXXXXX";
+    if (mkdtemp(scratch) == nullptr) {
+      return MakeError(std::string("cannot create a directory in /tmp: ") + std::strerror(errno));
+    }
+    scratch_ = scratch;
+    const char* names[4] = {"/cu", "/cw", "/tu", "/tw"};
+    for (int i = 0; i < 4; ++i) dirs_[i] = scratch_ + names[i];
+    bool under_tmp = cwd == "/tmp" || cwd.rfind("/tmp/", 0) == 0;
+    cwd_ = cwd;
+    cwd_options_ = "lowerdir=" + cwd + ",upperdir=" + dirs_[0] + ",workdir=" + dirs_[1];
+    tmp_options_ = "lowerdir=/tmp,upperdir=" + dirs_[2] + ",workdir=" + dirs_[3];
+    plan_.scratch = scratch_.c_str();
+    for (int i = 0; i < 4; ++i) plan_.dirs[i] = dirs_[i].c_str();
+    plan_.cwd = under_tmp ? nullptr : cwd_.c_str();  // the /tmp overlay covers it
+    plan_.cwd_options = cwd_options_.c_str();
+    plan_.tmp_options = tmp_options_.c_str();
+    return Status::Ok();
+  }
+  ~PrivateView() {
+    if (!scratch_.empty()) rmdir(scratch_.c_str());
+  }
+  const internal::IsolationPlan* plan() const { return &plan_; }
+
+ private:
+  std::string scratch_, cwd_, cwd_options_, tmp_options_;
+  std::string dirs_[4];
+  internal::IsolationPlan plan_;
+};
+
+std::string CurrentDirectory() {
+  char buf[4096];
+  return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
+}
+
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
@@ -79,6 +132,15 @@ Result<RunResult> Run(const SpawnOptions& options) {
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(options.env);
 
+  PrivateView view;
+  std::string cwd = options.cwd;
+  if (options.isolate) {
+    if (cwd.empty()) cwd = CurrentDirectory();
+    if (Status s = view.Prepare(cwd); !s.ok()) {
+      return MakeError("cannot give '" + options.executable +
+                       "' a private view of its files: " + s.error().message);
+    }
+  }
   if (!options.handle_signals) {
     struct sigaction chld = {};
     if (sigaction(SIGCHLD, nullptr, &chld) == 0 && !(chld.sa_flags & SA_SIGINFO) &&
@@ -92,7 +154,10 @@ Result<RunResult> Run(const SpawnOptions& options) {
   internal::RunSignals signals(options.handle_signals);
   internal::ChildPlan plan;
   plan.executable = options.executable.c_str();
-  plan.cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
+  // NB: an isolated child changes into its directory after mounting the overlay over it.
+  plan.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  plan.stdin_fd = options.stdin_fd;
+  plan.isolation = options.isolate ? view.plan() : nullptr;
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.keep_fds = options.keep_fds.data();
@@ -126,6 +191,42 @@ Result<RunResult> Run(const SpawnOptions& options) {
   // The child waits for this before exec (see ChildMain).
   internal::ReleaseChild(&plan);
   return supervisor.Loop();
+}
+
+Status CheckIsolation(const std::string& cwd_in) {
+  std::string cwd = cwd_in.empty() ? CurrentDirectory() : cwd_in;
+  PrivateView view;
+  if (Status s = view.Prepare(cwd); !s.ok()) return s;
+  int result[2] = {0, 0};  // the failed step and its errno, written by the probe child
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return MakeError(std::string("pipe failed: ") + std::strerror(errno));
+  }
+  // NB: a plain fork: the probe child only makes raw system calls, then exits; its mount
+  // namespace goes with it.
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return MakeError(std::string("fork failed: ") + std::strerror(errno));
+  }
+  if (pid == 0) {
+    int step = 0;
+    long r = internal::MountPrivateView(*view.plan(), &step);
+    int out[2] = {r < 0 ? step : 0, static_cast<int>(-r)};
+    internal::RawSyscall(SYS_write, pipe_fds[1], reinterpret_cast<long>(out), sizeof(out));
+    internal::RawSyscall(SYS_exit_group, 0);
+  }
+  close(pipe_fds[1]);
+  ssize_t n = read(pipe_fds[0], result, sizeof(result));
+  close(pipe_fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (n != static_cast<ssize_t>(sizeof(result))) return MakeError("the probe child died");
+  if (result[0] == 0) return Status::Ok();
+  internal::ChildFailure f{internal::kStageIsolate, result[1], result[0]};
+  return MakeError(internal::DescribeChildFailure(f, "the program", cwd));
 }
 
 }  // namespace weft::launcher

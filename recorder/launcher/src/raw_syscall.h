@@ -27,6 +27,18 @@ WEFT_CHILD_CODE inline long RawSyscall(long n, long a = 0, long b = 0, long c = 
   return ret;
 }
 
+// Five arguments (mount).
+WEFT_CHILD_CODE inline long RawSyscall5(long n, long a, long b, long c, long d, long e) {
+  long ret;
+  register long r10 asm("r10") = d;
+  register long r8 asm("r8") = e;
+  asm volatile("syscall"
+               : "=a"(ret)
+               : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+               : "rcx", "r11", "memory");
+  return ret;
+}
+
 // The kernel's struct sigaction on x86-64 (not libc's, which has a bigger sigset_t).
 struct KernelSigaction {
   void (*handler)(int);

@@ -5,6 +5,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -46,6 +47,47 @@ WEFT_CHILD_CODE long RedirectTo(int fd, int target) {
   return r < 0 ? r : 0;
 }
 
+}  // namespace
+
+WEFT_CHILD_CODE long MountPrivateView(const IsolationPlan& iso, int* step) {
+  long r;
+  *step = kIsoUnshare;
+  if ((r = RawSyscall(SYS_unshare, CLONE_NEWNS)) < 0) return r;
+  *step = kIsoPrivate;
+  if ((r = RawSyscall5(SYS_mount, 0, reinterpret_cast<long>("/"), 0, MS_REC | MS_PRIVATE, 0)) < 0) {
+    return r;
+  }
+  *step = kIsoScratch;
+  if ((r = RawSyscall5(SYS_mount, reinterpret_cast<long>("weft"),
+                       reinterpret_cast<long>(iso.scratch), reinterpret_cast<long>("tmpfs"), 0,
+                       reinterpret_cast<long>("mode=0700"))) < 0) {
+    return r;
+  }
+  *step = kIsoMkdir;
+  for (const char* dir : iso.dirs) {
+    if ((r = RawSyscall(SYS_mkdir, reinterpret_cast<long>(dir), 0700)) < 0) return r;
+  }
+  // NB: the working directory's overlay first: its layers are reached through /tmp, which
+  // the second overlay hides (an overlay does not show the mounts under its lower layer).
+  if (iso.cwd != nullptr) {
+    *step = kIsoCwd;
+    if ((r = RawSyscall5(SYS_mount, reinterpret_cast<long>("weft"), reinterpret_cast<long>(iso.cwd),
+                         reinterpret_cast<long>("overlay"), 0,
+                         reinterpret_cast<long>(iso.cwd_options))) < 0) {
+      return r;
+    }
+  }
+  *step = kIsoTmp;
+  if ((r = RawSyscall5(SYS_mount, reinterpret_cast<long>("weft"), reinterpret_cast<long>("/tmp"),
+                       reinterpret_cast<long>("overlay"), 0,
+                       reinterpret_cast<long>(iso.tmp_options))) < 0) {
+    return r;
+  }
+  return 0;
+}
+
+namespace {
+
 // The spawned child, from clone to execve, on its own stack in our memory: raw system calls
 // only, no errno, no libc (see raw_syscall.h).
 WEFT_CHILD_CODE int ChildMain(void* arg) {
@@ -63,6 +105,13 @@ WEFT_CHILD_CODE int ChildMain(void* arg) {
   }
   if (plan.stderr_fd >= 0 && (r = RedirectTo(plan.stderr_fd, STDERR_FILENO)) < 0) {
     ChildFail(plan, kStageStderr, r, plan.stderr_fd);
+  }
+  if (plan.stdin_fd >= 0 && (r = RedirectTo(plan.stdin_fd, STDIN_FILENO)) < 0) {
+    ChildFail(plan, kStageStdin, r, plan.stdin_fd);
+  }
+  if (plan.isolation != nullptr) {
+    int step = 0;
+    if ((r = MountPrivateView(*plan.isolation, &step)) < 0) ChildFail(plan, kStageIsolate, r, step);
   }
   for (size_t i = 0; i < plan.num_keep_fds; ++i) {
     if ((r = ClearCloexec(plan.keep_fds[i])) < 0) {
@@ -137,6 +186,21 @@ std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,
     case kStageKeepFd:
       return "cannot start '" + exe + "': cannot pass fd " + std::to_string(f.detail) +
              " to it: " + why + " (is the fd open?)";
+    case kStageStdin:
+      return "cannot start '" + exe + "': cannot give it fd " + std::to_string(f.detail) +
+             " as its stdin: " + why;
+    case kStageIsolate: {
+      static const char* const kSteps[] = {"",
+                                           "unshare(CLONE_NEWNS)",
+                                           "making its mounts private",
+                                           "mounting a tmpfs for the overlays",
+                                           "creating the overlays' directories",
+                                           "mounting an overlay over its working directory",
+                                           "mounting an overlay over /tmp"};
+      const char* step = f.detail >= 1 && f.detail <= 6 ? kSteps[f.detail] : "?";
+      return "cannot start '" + exe + "' with a private view of its files: " + step +
+             " failed: " + why + " (weft needs to be root, or run it without isolation)";
+    }
     case kStageCwd:
       return "cannot start '" + exe + "': cannot change into its working directory '" + cwd +
              "': " + why + " (does the directory still exist?)";

@@ -19,6 +19,28 @@ enum ChildStage : int {
   kStageKeepFd = 4,
   kStageExec = 5,
   kStageCwd = 6,
+  kStageStdin = 7,
+  kStageIsolate = 8,  // detail: the IsolationStep that failed
+};
+
+// The steps of a private view of the files (SpawnOptions::isolate), in order.
+enum IsolationStep : int {
+  kIsoUnshare = 1,  // a mount namespace of its own
+  kIsoPrivate = 2,  // mounts stop propagating to weft's namespace
+  kIsoScratch = 3,  // a tmpfs for the overlays' upper layers
+  kIsoMkdir = 4,    // the upper and work directories in it
+  kIsoCwd = 5,      // the overlay over the working directory
+  kIsoTmp = 6,      // the overlay over /tmp
+};
+
+// What the child mounts for a private view (paths and overlay options, prepared by the
+// parent: the child cannot allocate).
+struct IsolationPlan {
+  const char* scratch = nullptr;  // an empty directory of weft's; the child mounts a tmpfs on it
+  const char* dirs[4] = {};       // scratch/cu, cw, tu, tw
+  const char* cwd = nullptr;      // nullptr = the cwd is under /tmp: the /tmp overlay covers it
+  const char* cwd_options = nullptr;
+  const char* tmp_options = nullptr;
 };
 struct ChildFailure {
   int stage;
@@ -38,7 +60,9 @@ struct ChildPlan {
   size_t num_keep_fds;
   int stdout_fd;
   int stderr_fd;
+  int stdin_fd = -1;
   bool disable_aslr;
+  const IsolationPlan* isolation = nullptr;  // nullptr = the caller's view of the files
   // Futex word: 0 until the parent has seized the child, then 1 (exec).
   std::atomic<uint32_t> go{0};
   // Written by the child before it exits when it cannot exec; read once it is reaped.
@@ -58,6 +82,10 @@ pid_t SpawnChild(ChildPlan* plan, char* stack_top);
 // Lets the child exec the program. NB: only once the child has been seized, so that the
 // exec event and every clone of the program are traced.
 void ReleaseChild(ChildPlan* plan);
+
+// Mounts the private view of `iso` in a new mount namespace of the calling process (the
+// spawned child, or the probe's). Returns 0, or -errno with *step set.
+long MountPrivateView(const IsolationPlan& iso, int* step);
 
 // The error for a child that could not get to the program (plan->failed is set).
 std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,

@@ -1,6 +1,7 @@
 // supervisor.cc — see supervisor.h.
 #include "supervisor.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <utility>
@@ -80,6 +82,7 @@ Result<RunResult> Supervisor::Loop() {
     CheckInterrupts(now);
     if (has_deadline_ && now >= deadline_ && !killed_) {
       timed_out_ = true;
+      SnapshotThreads();
       KillAll(/*call_poll=*/true);
     }
     if (killed_ && now - killed_at_ > kKillDeadline) {
@@ -304,6 +307,123 @@ void Supervisor::CheckInterrupts(Clock::time_point now) {
     if (root_signal_seen_[i] < forward_since_[i] - kForwardGrace) {
       kill(root_, kInterruptSignals[i]);
     }
+  }
+}
+
+namespace {
+
+// The name of an x86-64 system call weft's users meet in a hang ("" for the others).
+const char* SyscallName(long nr) {
+  switch (nr) {
+    case SYS_read:
+      return "read";
+    case SYS_write:
+      return "write";
+    case SYS_poll:
+      return "poll";
+    case SYS_ppoll:
+      return "ppoll";
+    case SYS_select:
+      return "select";
+    case SYS_pselect6:
+      return "pselect6";
+    case SYS_epoll_wait:
+      return "epoll_wait";
+    case SYS_epoll_pwait:
+      return "epoll_pwait";
+    case SYS_futex:
+      return "futex";
+    case SYS_nanosleep:
+      return "nanosleep";
+    case SYS_clock_nanosleep:
+      return "clock_nanosleep";
+    case SYS_wait4:
+      return "wait4";
+    case SYS_waitid:
+      return "waitid";
+    case SYS_rt_sigsuspend:
+      return "rt_sigsuspend";
+    case SYS_rt_sigtimedwait:
+      return "rt_sigtimedwait";
+    case SYS_pause:
+      return "pause";
+    case SYS_accept:
+      return "accept";
+    case SYS_accept4:
+      return "accept4";
+    case SYS_connect:
+      return "connect";
+    case SYS_recvfrom:
+      return "recvfrom";
+    case SYS_recvmsg:
+      return "recvmsg";
+    case SYS_sendto:
+      return "sendto";
+    case SYS_sendmsg:
+      return "sendmsg";
+    case SYS_openat:
+      return "openat";
+    case SYS_flock:
+      return "flock";
+    case SYS_fcntl:
+      return "fcntl";
+    case SYS_sched_yield:
+      return "sched_yield";
+    case SYS_ioctl:
+      return "ioctl";
+    default:
+      return "";
+  }
+}
+
+std::string ReadSmallFile(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+// Catches every thread of the root process before a timeout's kill: state, system call and
+// stack, so that the timeout can say who held the turn and where each thread waited.
+void Supervisor::SnapshotThreads() {
+  MergeNew();
+  std::vector<const Tracee*> threads;
+  for (const Tracee& t : tracees_) {
+    if (t.tgid == root_ && !t.gone && !t.exiting) threads.push_back(&t);
+  }
+  for (const Tracee* t : threads) {
+    ThreadSnapshot snap;
+    snap.os_tid = static_cast<uint32_t>(t->tid);
+    std::string task = "/proc/" + std::to_string(root_) + "/task/" + std::to_string(t->tid);
+    // NB: the state before the interrupt stops it (then it is 't').
+    std::string stat = ReadSmallFile(task + "/stat");
+    size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && paren + 2 < stat.size()) snap.state = stat[paren + 2];
+    if (ptrace(PTRACE_INTERRUPT, t->tid, nullptr, nullptr) == 0) {
+      // Wait (bounded) for its stop; the kill follows, so other reports do not matter.
+      for (int i = 0; i < 200; ++i) {
+        int status = 0;
+        pid_t r = waitpid(t->tid, &status, __WALL | WNOHANG);
+        if (r == t->tid && WIFSTOPPED(status)) {
+          std::string sc = ReadSmallFile(task + "/syscall");
+          if (sc.rfind("running", 0) == 0) {
+            snap.syscall = -1;
+          } else if (!sc.empty()) {
+            snap.syscall = std::strtol(sc.c_str(), nullptr, 10);
+            if (snap.syscall >= 0) snap.syscall_name = SyscallName(snap.syscall);
+          }
+          UnwindStopped(t->tid, &snap.stack);
+          break;
+        }
+        if (r != 0) break;  // it exited, or another report: no stop to read it at
+        usleep(500);
+      }
+    }
+    result_.threads_at_timeout.push_back(std::move(snap));
   }
 }
 

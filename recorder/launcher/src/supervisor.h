@@ -59,6 +59,7 @@ class Supervisor {
   void Resume(pid_t tid, int sig);
   void CallPoll();
   void CheckInterrupts(Clock::time_point now);
+  void SnapshotThreads();
   void KillAll(bool call_poll);
   void DetachRest();
 

@@ -157,6 +157,14 @@ uint32_t RingReader::FrameFor(uint64_t ip) {
   return it->second;
 }
 
+uint32_t RingReader::AddStack(std::vector<uint32_t> frames) {
+  uint32_t id = 1;
+  for (const auto& [known, unused] : stacks_) id = std::max(id, known + 1);
+  if (writer_ != nullptr) Write(writer_->WriteStack(id, frames));
+  stacks_[id] = std::move(frames);
+  return id;
+}
+
 const std::vector<uint32_t>& RingReader::Stack(uint32_t id) const {
   static const std::vector<uint32_t> kEmpty;
   auto it = stacks_.find(id);

@@ -61,6 +61,9 @@ class RingReader {
   std::vector<format::Object>& objects() { return objects_; }
   // Frame ids of a stack (innermost first); empty if unknown.
   const std::vector<uint32_t>& Stack(uint32_t id) const;
+  // Interns (and writes) a stack the supervisor captured itself (a timeout's threads),
+  // once the shim writes no more: its id follows the shim's.
+  uint32_t AddStack(std::vector<uint32_t> frames);
   // The stack of the first event of each thread that has one (tid -> stack id).
   const std::unordered_map<uint32_t, uint32_t>& first_stacks() const { return first_stacks_; }
   // The weft tid of a kernel tid, -1 if unknown.

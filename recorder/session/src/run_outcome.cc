@@ -1,5 +1,6 @@
 // run_outcome.cc — how a run ended, from the shim's status flags and the launcher's result.
 #include <string.h>
+#include <sys/syscall.h>
 
 #include <cstdio>
 #include <string>
@@ -20,6 +21,60 @@ std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32
     }
   }
   return s;
+}
+
+bool IsShimModule(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return path.compare(slash == std::string::npos ? 0 : slash + 1, 15, "libweft_preload") == 0;
+}
+
+// What each thread was doing when the run timed out, one clause per thread ("T1 holds the
+// turn, in epoll_wait(), at worker (prog.c:12)"), and its stack in outcome->blocked.
+void DescribeTimeout(const launcher::RunResult& run, RingReader& reader,
+                     std::set<uint32_t>* exact_frames, format::Outcome* outcome) {
+  launcher::Symbolizer symbolizer(run.maps);
+  std::string text;
+  for (const launcher::ThreadSnapshot& snap : run.threads_at_timeout) {
+    int tid = reader.TidOfOsTid(snap.os_tid);
+    bool waits_turn = false;
+    std::string where;
+    for (size_t i = 0; i < snap.stack.size(); ++i) {
+      uint64_t ip = i == 0 ? snap.stack[i] : snap.stack[i] - 1;
+      launcher::Symbolizer::Location loc = symbolizer.SymbolizeCode(ip);
+      // NB: the shim waits for the turn with a raw futex call of its own; a futex the
+      // program's thread sleeps in inside libc (called by the shim or not) is not that.
+      if (i == 0 && snap.syscall == SYS_futex && IsShimModule(loc.module)) waits_turn = true;
+      if (!where.empty() || IsShimModule(loc.module) || loc.file.empty()) continue;
+      where = loc.function + " (" + loc.file.substr(loc.file.rfind('/') + 1) + ":" +
+              std::to_string(loc.line) + ")";
+    }
+    std::string state;
+    if (waits_turn) {
+      state = "waits for its turn (weft runs another thread)";
+    } else if (snap.syscall == -1 || (snap.syscall == -2 && snap.state == 'R')) {
+      state = "holds the turn, running its own code";
+    } else if (snap.syscall >= 0) {
+      std::string name = snap.syscall_name.empty() ? "system call " + std::to_string(snap.syscall)
+                                                   : snap.syscall_name + "()";
+      state = "holds the turn, blocked in " + name;
+    } else {
+      state = "holds the turn (state " + std::string(1, snap.state) + ")";
+    }
+    std::string who = tid >= 0 ? "T" + std::to_string(tid)
+                               : "thread " + std::to_string(snap.os_tid) + " (not started by weft)";
+    text += (text.empty() ? "" : "; ") + who + " " + state + (where.empty() ? "" : " at " + where);
+    format::BlockedThread b;
+    b.tid = tid >= 0 ? static_cast<uint32_t>(tid) : 0;
+    std::vector<uint32_t> frames;
+    for (size_t i = 0; i < snap.stack.size(); ++i) {
+      uint32_t id = reader.FrameFor(snap.stack[i]);
+      if (i == 0) exact_frames->insert(id);
+      frames.push_back(id);
+    }
+    if (!frames.empty()) b.stack = reader.AddStack(std::move(frames));
+    if (tid >= 0) outcome->blocked.push_back(b);
+  }
+  if (!text.empty()) outcome->message = text;
 }
 
 }  // namespace
@@ -46,6 +101,13 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.message = "no progress in " + std::to_string(config.progress_window) +
                       " events (every thread only yielded, slept, timed out or failed a "
                       "try); livelock?";
+  } else if ((flags & WEFT_STATUS_DIVERGED) && config.stop_on_divergence &&
+             rr.kind == launcher::RunResult::Kind::kExited && rr.exit_code == WEFT_SHIM_EXIT_CODE) {
+    // Stopped at the divergence (RunConfig::stop_on_divergence): every thread's pending
+    // operation and stack, as --stop-at gives them.
+    outcome.kind = K::kStopped;
+    outcome.blocked = reader.blocked();
+    outcome.message = "stopped at the divergence";
   } else if (flags & WEFT_STATUS_MAX_STEPS) {
     outcome.kind = K::kMaxSteps;
     outcome.message = std::to_string(config.max_steps) + " steps; livelock?";
@@ -57,6 +119,7 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     char buf[64];
     snprintf(buf, sizeof(buf), "killed after %g s (--timeout)", config.timeout_seconds);
     outcome.message = buf;
+    DescribeTimeout(rr, reader, exact_frames, &outcome);
   } else if (rr.kind == launcher::RunResult::Kind::kSignaled) {
     outcome.kind = K::kSignaled;
     outcome.signal = rr.signal;

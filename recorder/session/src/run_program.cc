@@ -1,5 +1,6 @@
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -87,6 +89,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     layout.stop_enabled = true;
     layout.stop_before = static_cast<uint64_t>(config.stop_before);
   }
+  layout.stop_on_divergence = config.stop_on_divergence;
   layout.stack_depth = config.stack_depth;
   layout.cpu = config.cpu;
   layout.max_steps = config.max_steps;
@@ -125,13 +128,49 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.replayed_from = config.replay_path;
   header.timeout_seconds = config.timeout_seconds;
   header.max_steps = config.max_steps;
+  header.stack_depth = config.stack_depth;
+  header.isolated = config.isolate;
 
   std::unique_ptr<format::TraceWriter> writer;
   if (!config.trace_path.empty()) {
     auto w = format::TraceWriter::Create(config.trace_path, header);
     if (!w.ok()) return w.error();
     writer = std::move(w.value());
+    if (config.stdin_data != nullptr) {
+      format::ProgramOutput input;
+      input.captured = true;
+      input.data = *config.stdin_data;
+      input.total_bytes = input.data.size();
+      if (Status s = writer->WriteOutput(format::OutputStream::kStdin, input); !s.ok()) {
+        return s.error();
+      }
+    }
   }
+  // The program reads its stdin from a file of its own: reads of a file are the same in
+  // every run (a pipe's could be cut differently), and each run starts at its first byte.
+  int stdin_fd = -1;
+  if (config.stdin_data != nullptr) {
+    stdin_fd = static_cast<int>(memfd_create("weft-stdin", MFD_CLOEXEC));
+    if (stdin_fd < 0)
+      return MakeError(std::string("cannot create the program's stdin: ") + std::strerror(errno));
+    const std::string& data = *config.stdin_data;
+    for (size_t off = 0; off < data.size();) {
+      ssize_t n = write(stdin_fd, data.data() + off, data.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(stdin_fd);
+        return MakeError(std::string("cannot write the program's stdin: ") + std::strerror(errno));
+      }
+      off += static_cast<size_t>(n);
+    }
+    lseek(stdin_fd, 0, SEEK_SET);
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd >= 0) close(fd);
+    }
+  } stdin_closer{stdin_fd};
 
   RingReader reader(session->header(), session->ring(), session->ring_slots(), writer.get());
   format::Process root;
@@ -149,6 +188,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   spawn.handle_signals = config.handle_signals;
   spawn.stdout_fd = config.stdout_fd;
   spawn.stderr_fd = config.stderr_fd;
+  spawn.stdin_fd = stdin_fd;
+  spawn.isolate = config.isolate;
   // The program's output goes into the trace too (only when a trace is kept: explore's fast
   // runs stay as cheap as they were).
   std::unique_ptr<internal::OutputCapture> captures[2];
@@ -217,13 +258,24 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.diverged = outcome.diverged;
   report.divergence_index = outcome.divergence_index;
   report.divergence = outcome.divergence;
+  if (__atomic_load_n(&session->header()->status, __ATOMIC_ACQUIRE) & WEFT_STATUS_DIVERGED) {
+    report.divergence_tid = session->header()->divergence_actual.tid;
+  }
   report.wall_seconds = rr.wall_seconds;
   report.controlled = status->claimed_pid != 0;
   report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
   report.decisions = std::move(reader.decisions());
 
-  if (writer != nullptr) {
+  using Keep = RunConfig::KeepTrace;
+  const bool keep = config.keep_trace == Keep::kAlways || report.diverged ||
+                    (config.keep_trace == Keep::kIfFailedOrDiverged && report.failed());
+  if (writer != nullptr && !keep) {
+    // NB: close before unlinking, and skip the symbols: a passing run of a search costs no
+    // more than writing its events.
+    writer.reset();
+    unlink(config.trace_path.c_str());
+  } else if (writer != nullptr) {
     Status s = internal::FinishTrace(config, rr, outcome, exact_frames, reader, writer.get());
     if (!s.ok()) return s.error();
     report.trace_path = config.trace_path;

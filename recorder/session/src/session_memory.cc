@@ -55,6 +55,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->progress_window = layout.progress_window;
   h->stop_enabled = layout.stop_enabled ? 1 : 0;
   h->stop_before = layout.stop_before;
+  h->stop_on_divergence = layout.stop_on_divergence ? 1 : 0;
   h->record_decisions = layout.record_decisions ? 1 : 0;
   h->schedule = layout.schedule;
   const weft_span script{script_offset, layout.script.size()};

@@ -23,6 +23,7 @@ struct SessionLayout {
   uint64_t monotonic_base_ns = 0;
   bool stop_enabled = false;
   uint64_t stop_before = 0;
+  bool stop_on_divergence = false;
   bool record_decisions = false;
   uint64_t ring_slots = 1u << 18;         // 8 MiB of 32-byte slots
   std::vector<weft_script_entry> script;  // replay, guided

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +38,22 @@ struct ExploreOptions {
 struct Failure {
   uint64_t run = 0;  // 1-based
   uint64_t seed = 0;
-  std::string trace;   // saved trace
-  std::string output;  // the program's stdout+stderr of the saved run
+  std::string trace;   // the failing run's own trace, written while it ran
+  std::string output;  // the program's stdout+stderr of that run
   format::Outcome outcome;
-  bool reproduced = true;  // the saving re-run failed the same way as the search run
+  // Always true: the trace is the failing run itself, never a re-run (kept for the JSON's
+  // `reproduced` field, which said whether a saving re-run failed the same way).
+  bool reproduced = true;
+  // What identifies the failure: the outcome and where it happened (FailureSignature).
+  std::string signature;
+};
+
+// Failures with one signature: how many runs failed that way, and the first of them.
+struct FailureGroup {
+  std::string signature;
+  uint64_t count = 0;
+  std::vector<uint64_t> runs;  // 1-based run numbers, in order
+  std::string trace;           // the first one's trace
 };
 
 struct ExploreResult {
@@ -50,6 +63,10 @@ struct ExploreResult {
   uint32_t max_threads = 0;        // most threads seen in one run (n)
   uint64_t first_failure_run = 0;  // 0 = none
   std::vector<Failure> failures;
+  std::vector<FailureGroup> groups;  // the failures grouped by signature, first seen first
+  // Runs past the first failure that failed too (made side by side with -j, without
+  // --keep-going): not results (-j 1 would not have made them), but their traces are kept.
+  std::vector<Failure> later_failures;
   uint64_t distinct_schedules = 0;
   double wall_seconds = 0;
   uint64_t total_events = 0;
@@ -60,9 +77,10 @@ struct ExploreResult {
 };
 
 // Called after every run (from the worker that ran it, one call at a time) with the number
-// of runs finished so far, the run's seed and its report.
-using ExploreProgress =
-    std::function<void(uint64_t done, uint64_t seed, const session::RunReport& report)>;
+// of runs finished so far, the run's own 1-based number (with -j, runs finish out of order),
+// its seed and its report.
+using ExploreProgress = std::function<void(uint64_t done, uint64_t run, uint64_t seed,
+                                           const session::RunReport& report)>;
 
 // Runs the search of options.strategy (its StrategyInfo::search).
 Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgress& progress);
@@ -88,9 +106,20 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
 // Creates `dir` and the directories above it that do not exist yet (as `mkdir -p`).
 Status CreateDirectories(const std::string& dir);
 
-// Runs a failing configuration again with stacks and a trace in options.out_dir, named
-// `<program>-<name>.weft`, with its output beside it (.out).
-Result<Failure> SaveFailure(const ExploreOptions& options, session::RunConfig config,
-                            const session::RunReport& found, uint64_t run, const std::string& name);
+// Runs `config` once with stacks, writing its trace (and its output) while it runs; when
+// the run fails, keeps them in options.out_dir as `<program>-<name>.weft` (and .weft.out)
+// and fills *failure; when it passes, removes them.
+Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
+                                             session::RunConfig config, uint64_t run,
+                                             const std::string& name,
+                                             std::optional<Failure>* failure);
+
+// What identifies a failure: its outcome (kind, exit code or signal) and its site — the
+// crash's innermost frame with a function, or each deadlocked thread's operation, object
+// and innermost frame. Runs that fail the same way at the same place share it.
+std::string FailureSignature(const format::Trace& trace);
+
+// Groups failures by signature, in order of first appearance.
+std::vector<FailureGroup> GroupFailures(const std::vector<Failure>& failures);
 
 }  // namespace weft::search

@@ -75,6 +75,12 @@ struct SpawnOptions {
   // Where the program's stdout/stderr go: -1 = inherit, else an fd to dup onto them.
   int stdout_fd = -1;
   int stderr_fd = -1;
+  int stdin_fd = -1;  // -1 = inherit, else an fd to dup onto its stdin
+  // A private view of the files: the program runs in a mount namespace of its own, with an
+  // overlay over its working directory and one over /tmp (writes go to a tmpfs that
+  // disappears with the run; it sees the files as they were when it started). Parallel runs
+  // then never see each other's files. Needs root (see CheckIsolation).
+  bool isolate = false;
   // >= 0: while Run is active, the calling thread (the tracer) runs on this CPU only; its
   // previous affinity is restored when Run returns. Pass the CPU the program pins itself
   // to: every ptrace stop then hands the CPU over locally instead of waking another CPU,
@@ -97,6 +103,16 @@ struct SpawnOptions {
   std::function<bool()> should_stop;
 };
 
+// One thread of the root process when its run timed out, caught just before the kill.
+struct ThreadSnapshot {
+  uint32_t os_tid = 0;
+  char state = '?';             // /proc/TID/stat: R running, S sleeping, D disk wait, t stopped
+  long syscall = -2;            // the system call it is in (/proc/TID/syscall); -1 = none
+                                // (running its own code), -2 = unknown
+  std::string syscall_name;     // "futex", "epoll_wait", ... ("" when none or unknown)
+  std::vector<uint64_t> stack;  // return addresses, innermost first (ip first)
+};
+
 // How the root process ended, and what was captured on the way.
 struct RunResult {
   enum class Kind { kExited, kSignaled, kTimeout };
@@ -106,6 +122,8 @@ struct RunResult {
   uint32_t root_pid = 0;
   std::optional<CrashCapture> crash;  // last synchronous fatal signal of the root process
   std::vector<Mapping> maps;          // root process, taken at its exit (or crash) stop
+  // kTimeout: every thread of the root process as it was when the time ran out.
+  std::vector<ThreadSnapshot> threads_at_timeout;
   double wall_seconds = 0;
   // SIGINT, SIGTERM or SIGHUP if weft itself received one while the program ran (0 if
   // not): the caller should finish writing what it has, then exit as if killed by it.
@@ -150,6 +168,10 @@ Result<RunResult> Run(const SpawnOptions& options);
 // ("_ZN…17h<hash>E" → "crate::module::f", without the hash). Anything else, or a name that
 // does not decode, comes back unchanged.
 std::string Demangle(std::string_view symbol);
+// Whether SpawnOptions::isolate works here for a program running in `cwd` ("" = the
+// caller's): tries it once in a short-lived child. The error says why not, e.g. "mounting an
+// overlay over its working directory failed: Operation not permitted".
+Status CheckIsolation(const std::string& cwd);
 
 // Symbolizes addresses of a finished run from its maps snapshot, with libdw. Reports
 // every file-backed ELF that has an executable mapping; anonymous, [vdso], deleted and

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,10 @@ struct RunConfig {
   std::string cwd;                // the program's working directory ("" = weft's own)
   Schedule schedule;              // how the run is scheduled (no default strategy: set it)
   int64_t stop_before = -1;       // >= 0: stop before this event, report every thread
+  // End the run at its first divergence, reporting every thread (outcome kStopped with
+  // `diverged`); false lets the program go on past it (weft replay sets it unless
+  // --continue-after-divergence).
+  bool stop_on_divergence = false;
   bool record_decisions = false;  // fill RunReport::decisions
   uint32_t stack_depth = 32;      // 0 = no stacks
   double timeout_seconds = 0;     // 0 = none
@@ -117,10 +122,26 @@ struct RunConfig {
   bool handle_signals = true;
   int stdout_fd = -1;  // -1 = inherit
   int stderr_fd = -1;
+  // The program's stdin, whole (recorded in the trace; each run reads it from the start);
+  // nullptr = inherit weft's (not recorded).
+  std::shared_ptr<const std::string> stdin_data;
+  // A private view of the files (launcher::SpawnOptions::isolate): an overlay over the
+  // working directory and /tmp, writes discarded with the run. Recorded in the header.
+  bool isolate = false;
   // With a trace: the bytes of stdout and of stderr kept in it (each), when the stream is a
   // file, a pipe or a socket (a terminal is left to the program and not captured).
   uint64_t output_cap = 1u << 20;
   std::string trace_path;          // "" = keep no trace (explore's fast runs)
+  // With a trace: which runs keep it. A trace not kept is removed at the end of the run
+  // without symbolizing it, so a run that drops its trace costs little more than writing
+  // its events (explore writes every run's trace while it runs and keeps the failing ones,
+  // never re-running them; replay keeps the trace of a replay that diverged).
+  enum class KeepTrace {
+    kAlways,
+    kIfFailedOrDiverged,  // analysis::IsFailure, or RunReport::diverged
+    kIfDiverged,
+  };
+  KeepTrace keep_trace = KeepTrace::kAlways;
   std::string replay_path;         // the file of schedule.trace (recorded in the new header)
   uint64_t realtime_base_ns = 0;   // 0 = now
   uint64_t monotonic_base_ns = 0;  // 0 = now
@@ -132,8 +153,9 @@ struct RunReport {
   uint64_t event_digest = 0;  // hash of the event stream: equal streams, equal digests
   bool diverged = false;
   uint64_t divergence_index = 0;
-  std::string divergence;  // human-readable first divergence
-  std::string trace_path;  // where the trace was written, "" if none
+  std::string divergence;   // human-readable first divergence
+  int divergence_tid = -1;  // the thread that did something else there, -1 = none/unknown
+  std::string trace_path;   // where the trace was written, "" if none
   uint64_t trace_bytes = 0;
   double wall_seconds = 0;
   std::vector<Decision> decisions;  // one per event, if RunConfig::record_decisions
