@@ -68,6 +68,8 @@ class GuiTest : public QObject {
     QVERIFY2(!program.isEmpty() && QFileInfo(program).isExecutable(),
              "WEFT_TEST_PROGRAM (tests/programs/withdraw_racy) is not built");
     QProcess explore;
+    // NB: weft reads its stdin whole for the program; QProcess's stays open.
+    explore.setStandardInputFile(QProcess::nullDevice());
     explore.start(weft, {"explore", "--runs", "300", "-o", dir_.path(), "--", program});
     QVERIFY(explore.waitForFinished(120000));
     QDir out(dir_.path());

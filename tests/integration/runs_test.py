@@ -177,7 +177,7 @@ class KeptFailuresGroup(WeftTestCase):
     def test_progress_and_summary_agree(self):
         prog = self.program("withdraw_racy")
         out = self.path("agree")
-        ran = self.weft.cmd("explore", "--runs", 60, "--seed", 1, "-j", 2, "-o", out,
+        ran = self.weft.cmd("explore", "--runs", 300, "--seed", 1, "-j", 2, "-o", out,
                             "--timeout", 20, "--", prog)
         self.assertEqual(ran.returncode, 1, ran.describe())
         said = re.findall(r"run (\d+) \(seed (\d+)\) FAILED", ran.stderr)

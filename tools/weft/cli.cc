@@ -204,9 +204,10 @@ void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {
   w.Field("livelock", o.kind == K::kMaxSteps);
 }
 
-Result<std::shared_ptr<const std::string>> ProgramStdin(Args& args, bool for_search) {
-  std::string file;
-  if (args.Value("--stdin", &file)) {
+Result<std::shared_ptr<const std::string>> ProgramStdin(const std::string* file_arg,
+                                                        bool for_search) {
+  if (file_arg != nullptr) {
+    const std::string& file = *file_arg;
     int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       return MakeError("cannot read --stdin '" + file + "': " + std::strerror(errno));

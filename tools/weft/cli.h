@@ -102,12 +102,13 @@ enum class ProgressFormat {
 // Reads `--progress=text|jsonl` (or `--progress FORMAT`); an error names the bad value.
 Result<ProgressFormat> ProgressOption(Args& args);
 
-// The program's stdin for a command that runs it (record, explore): the file of
-// `--stdin FILE`, else weft's own stdin read whole (once) when it is not a terminal. From a
-// terminal: nullptr (the program reads the terminal itself; nothing is recorded), or, when
-// `for_search`, an empty input (many runs cannot share one terminal). Says on stderr when
-// stdin gives nothing for a while (it is read to its end before the program starts).
-Result<std::shared_ptr<const std::string>> ProgramStdin(Args& args, bool for_search);
+// The program's stdin for a command that runs it (record, explore): the file `file` names
+// (`--stdin FILE`; nullptr = none), else weft's own stdin read whole (once) when it is not a
+// terminal. From a terminal: nullptr (the program reads the terminal itself; nothing is
+// recorded), or, when `for_search`, an empty input (many runs cannot share one terminal).
+// Says on stderr when stdin gives nothing for a while (it is read to its end before the
+// program starts). Call it once the command line is known to be good.
+Result<std::shared_ptr<const std::string>> ProgramStdin(const std::string* file, bool for_search);
 
 // One weft.progress/1 line (docs/JSON.md): where a long command is.
 struct ProgressLine {

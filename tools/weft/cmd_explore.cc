@@ -224,7 +224,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
   bool no_isolation = args.Flag("--no-isolation");
-  Result<std::shared_ptr<const std::string>> input = ProgramStdin(args, true);
+  std::string stdin_file;
+  bool have_stdin_file = args.Value("--stdin", &stdin_file);
   bool json = args.Flag("--json");
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
@@ -232,7 +233,6 @@ int RunExplore(const std::vector<std::string>& argv) {
   Status st = args.Finish();
   if (!st.ok()) return Fail("explore", st.error().message + " (see weft explore --help)");
   if (!progress_format.ok()) return Fail("explore", progress_format.error().message);
-  if (!input.ok()) return Fail("explore", input.error().message);
   bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
@@ -331,6 +331,9 @@ int RunExplore(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "weft: %s\n", text.c_str());
     }
   };
+  Result<std::shared_ptr<const std::string>> input =
+      ProgramStdin(have_stdin_file ? &stdin_file : nullptr, true);
+  if (!input.ok()) return Fail("explore", input.error().message);
   api::ExploreOptions request;
   request.argv = args.program();
   request.env = api::CurrentEnvironment();

@@ -96,10 +96,10 @@ int RunRecord(const std::vector<std::string>& argv) {
   EnvOptions(args, &keep_env, &redact_env);
   std::string json_file;
   if (args.Value("--json-file", &json_file)) json = true;
-  Result<std::shared_ptr<const std::string>> input = ProgramStdin(args, false);
+  std::string stdin_file;
+  bool have_stdin_file = args.Value("--stdin", &stdin_file);
   Status st = args.Finish();
   if (!st.ok()) return Fail("record", st.error().message + " (see weft record --help)");
-  if (!input.ok()) return Fail("record", input.error().message);
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
   }
@@ -127,6 +127,9 @@ int RunRecord(const std::vector<std::string>& argv) {
     output = name + "-" + std::to_string(seed) + ".weft";
   }
   if (Status s = CreateParentDirectories(output); !s.ok()) return Fail("record", s.error().message);
+  Result<std::shared_ptr<const std::string>> input =
+      ProgramStdin(have_stdin_file ? &stdin_file : nullptr, false);
+  if (!input.ok()) return Fail("record", input.error().message);
   api::RecordOptions options;
   options.argv = args.program();
   options.env = api::CurrentEnvironment();
