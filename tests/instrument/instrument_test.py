@@ -32,7 +32,7 @@ TIMEOUT_S = 120
 
 def run(argv, env=None, cwd=None):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=env, cwd=cwd, timeout=TIMEOUT_S)
+                          env=env, cwd=cwd, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
 
 
 def needed(path):
