@@ -169,8 +169,14 @@ std::string FailureSignature(const format::Trace& trace) {
   if (o.kind == K::kDeadlock) {
     std::vector<std::string> waits;
     for (const format::BlockedThread& b : o.blocked) {
-      std::string w =
-          std::string(format::EventKindName(b.kind)) + " " + format::DescribeObject(trace, b.obj);
+      // NB: objects by symbol (or kind), not by id: ids follow first use, which changes
+      // with the schedule.
+      std::string object;
+      if (b.obj != 0 && b.obj < trace.objects.size()) {
+        const format::Object& obj = trace.objects[b.obj];
+        object = obj.symbol.empty() ? format::ObjectKindName(obj.kind) : obj.symbol;
+      }
+      std::string w = std::string(format::EventKindName(b.kind)) + " " + object;
       std::string where = format::DescribeLocation(trace, b.stack);
       if (!where.empty()) w += " at " + where;
       waits.push_back(std::move(w));
