@@ -18,8 +18,8 @@
 #include <unordered_set>
 
 #include "weft/outcome.h"
-#include "weft/strategy_registry.h"
 #include "weft/render.h"
+#include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
 
 namespace weft::search {
@@ -273,8 +273,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       config.cpu = cpu;
       Slot slot;
       // Every run writes its trace while it runs; a failing run's own trace is kept.
-      Result<session::RunReport> report = RunKeepingFailure(
-          options, config, i + 1, "seed" + std::to_string(seed), &slot.failure);
+      Result<session::RunReport> report =
+          RunKeepingFailure(options, config, i + 1, "seed" + std::to_string(seed), &slot.failure);
       if (!report.ok()) {
         slot.error = report.error().message;
       } else if (i == 0 && !report->controlled) {

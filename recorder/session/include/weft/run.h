@@ -131,7 +131,7 @@ struct RunConfig {
   // With a trace: the bytes of stdout and of stderr kept in it (each), when the stream is a
   // file, a pipe or a socket (a terminal is left to the program and not captured).
   uint64_t output_cap = 1u << 20;
-  std::string trace_path;          // "" = keep no trace (explore's fast runs)
+  std::string trace_path;  // "" = keep no trace (explore's fast runs)
   // With a trace: which runs keep it. A trace not kept is removed at the end of the run
   // without symbolizing it, so a run that drops its trace costs little more than writing
   // its events (explore writes every run's trace while it runs and keeps the failing ones,
