@@ -317,7 +317,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     // named by its own run number, as the summary names it.
     char line[300];
     std::snprintf(
-        line, sizeof(line), "%llu/%llu runs, %.0f runs/s", static_cast<unsigned long long>(done),
+        line, sizeof(line), "%llu/%llu done, %.0f runs/s", static_cast<unsigned long long>(done),
         static_cast<unsigned long long>(options.runs), done / std::max(now - start, 1e-9));
     std::string text = line;
     if (failed) {
