@@ -236,6 +236,37 @@ class IsolationGroup(WeftTestCase):
         self.assertEqual(ran.returncode, 1, "runs sharing a cwd never collided:"
                          + ran.describe())
 
+    def test_every_run_starts_from_the_same_view(self):
+        # One worker runs one run after another; each must see the files as they were,
+        # not what the run before it left (weft reuses a worker's view only while clean).
+        prog = self.program("leaves_file_ok")
+        work = self.path("iso-leave")
+        os.makedirs(work, exist_ok=True)
+        marker = "/tmp/leaves_file_ok.mark"
+        if os.path.exists(marker):
+            os.unlink(marker)
+        ran = self.weft.cmd("explore", "--runs", 6, "-j", 1, "--json", "-o",
+                            self.path("iso-leave-out"), "--timeout", 20, "--", prog, cwd=work)
+        doc = wi.document(self, ran, "explore")
+        if not doc["isolated"]:
+            self.skipTest("no isolation here: " + ran.stderr)
+        self.assertEqual(ran.returncode, 0, "a run saw what an earlier one left:"
+                         + ran.describe())
+        self.assertEqual(doc["runs"], 6)
+        self.assertEqual(os.listdir(work), [], "a run's files leaked into the real cwd")
+        self.assertFalse(os.path.exists(marker), "a run's file leaked into the real /tmp")
+        # Without isolation the second run finds the first one's files.
+        ran = self.weft.cmd("explore", "--runs", 6, "-j", 1, "--no-isolation", "--json",
+                            "-o", self.path("noiso-leave-out"), "--timeout", 20, "--", prog,
+                            cwd=work)
+        doc = wi.document(self, ran, "explore")
+        try:
+            self.assertEqual(ran.returncode, 1, ran.describe())
+            self.assertEqual(doc["first_failure_run"], 2, ran.describe())
+        finally:
+            if os.path.exists(marker):
+                os.unlink(marker)
+
     def test_replay_of_isolated_run_is_isolated(self):
         prog = self.program("cwd_file_ok")
         work = self.path("iso-replay")

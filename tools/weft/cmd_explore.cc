@@ -39,12 +39,17 @@ constexpr const char* kUsageTail =
   --no-isolation    let runs share the real working directory and /tmp (default:
                     each run gets a private view of both, an overlay whose writes
                     vanish with the run, so runs side by side never see each other's
-                    files; where weft cannot make one it says so and runs -j 1)
+                    files and each run starts from the same files; where weft cannot
+                    make one it says so and runs -j 1)
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
   --max-steps N     a run with more than N decisions fails as "livelock?" (default: no
                     limit; a run also fails as "livelock?" after 100000 events in a row
                     without progress: only yields, sleeps, timeouts, failed tries)
+  --stack-depth N   record N frames of stack with every event of every run (default
+                    0: none; each run then takes about twice as long); a crash's
+                    stack, a timeout's threads and deadlocked threads' operations
+                    are in a kept trace either way
   --keep-env NAME   store NAME's value in the traces after all (it looks secret)
   --redact-env NAME store only NAME's digest in the traces (as for names with KEY,
                     TOKEN, SECRET, PASSWORD, AUTH, …); both repeatable
@@ -181,9 +186,8 @@ std::string KindName(const format::Outcome& o) {
 
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",     "--output", "--strategy", "--seed",     "--timeout",  "--max-steps",
-      "--runs", "-j",       "--jobs",     "--progress", "--keep-env", "--redact-env",
-      "--stdin"};
+      "-o", "--output", "--strategy", "--seed",     "--timeout",    "--max-steps", "--runs",
+      "-j", "--jobs",   "--progress", "--keep-env", "--redact-env", "--stdin",     "--stack-depth"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -206,6 +210,10 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--output", &options.out_dir, "-o");
   args.Double("--timeout", &timeout);
   args.Uint("--max-steps", &max_steps);
+  uint64_t stack_depth = 0;
+  if (args.Uint("--stack-depth", &stack_depth)) {
+    options.stack_depth = static_cast<uint32_t>(std::min<uint64_t>(stack_depth, 1000));
+  }
   // Every uint parameter of the registry but the common --seed, as given.
   search::StrategyArgs given;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {

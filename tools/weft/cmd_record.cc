@@ -57,9 +57,9 @@ and 2 when it could not record.
 
 int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",          "--output",      "--strategy", "--seed",      "--timeout",
-      "--max-steps", "--stack-depth", "--keep-env", "--redact-env", "--json-file",
-      "--stdin"};
+      "-o",           "--output",    "--strategy",    "--seed",
+      "--timeout",    "--max-steps", "--stack-depth", "--keep-env",
+      "--redact-env", "--json-file", "--stdin"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {

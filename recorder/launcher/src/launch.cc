@@ -94,8 +94,13 @@ class PrivateView {
     plan_.tmp_options = tmp_options_.c_str();
     return Status::Ok();
   }
-  ~PrivateView() {
+  PrivateView() = default;
+  PrivateView(const PrivateView&) = delete;  // plan_ points into the strings
+  PrivateView& operator=(const PrivateView&) = delete;
+  ~PrivateView() { Clear(); }
+  void Clear() {
     if (!scratch_.empty()) rmdir(scratch_.c_str());
+    scratch_.clear();
   }
   const internal::IsolationPlan* plan() const { return &plan_; }
 
@@ -104,6 +109,116 @@ class PrivateView {
   std::string dirs_[4];
   internal::IsolationPlan plan_;
 };
+
+// A worker's private view (SpawnOptions::isolate): a mount namespace with the overlays of
+// PrivateView, made once by a short-lived helper process and joined by every run of this
+// thread (setns) while it stays clean: the overlays' upper directories empty, i.e. no run
+// wrote, created or removed anything in the working directory or /tmp. A run that did makes
+// it dirty and the next run gets a fresh one, so every run starts from the same view (the
+// real files as they are now) at the cost of one namespace per worker, not one per run.
+class WorkerView {
+ public:
+  ~WorkerView() { Reset(); }
+
+  // The namespace to join for a run in `cwd` (absolute): the current one if it is for
+  // `cwd` and clean, else a new one.
+  Result<int> For(const std::string& cwd) {
+    if (ns_fd_ >= 0 && (cwd != cwd_ || Dirty())) Reset();
+    if (ns_fd_ >= 0) return ns_fd_;
+    if (Status s = view_.Prepare(cwd); !s.ok()) return s.error();
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+      return MakeError(std::string("pipe failed: ") + std::strerror(errno));
+    }
+    // NB: CLONE_FILES: the descriptors the helper opens (the namespace, the upper
+    // directories) are ours once it exits. No CLONE_VM: it only makes raw system calls on
+    // its copy of our memory, then exits.
+    long pid = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+      close(pipe_fds[0]);
+      close(pipe_fds[1]);
+      return MakeError(std::string("clone failed: ") + std::strerror(errno));
+    }
+    if (pid == 0) {
+      int step = 0;
+      int out[5] = {0, 0, -1, -1, -1};  // step, errno, namespace fd, upper fds
+      long r = internal::MountPrivateView(*view_.plan(), &step, &out[3]);
+      if (r >= 0) {
+        step = internal::kIsoSetns;
+        r = internal::RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/ns/mnt"),
+                                 O_RDONLY | O_CLOEXEC);
+        if (r >= 0) out[2] = static_cast<int>(r);
+      }
+      if (r < 0) {
+        out[0] = step;
+        out[1] = static_cast<int>(-r);
+      }
+      internal::RawSyscall(SYS_write, pipe_fds[1], reinterpret_cast<long>(out), sizeof(out));
+      internal::RawSyscall(SYS_exit_group, 0);
+    }
+    // NB: the descriptor table is shared: the pipe stays open until the helper is gone,
+    // then what it wrote (if anything) is read without blocking.
+    int status = 0;
+    while (waitpid(static_cast<pid_t>(pid), &status, __WALL) < 0 && errno == EINTR) {
+    }
+    int out[5] = {0, 0, -1, -1, -1};
+    close(pipe_fds[1]);
+    ssize_t n;
+    while ((n = read(pipe_fds[0], out, sizeof(out))) < 0 && errno == EINTR) {
+    }
+    close(pipe_fds[0]);
+    ns_fd_ = out[2];
+    upper_fds_[0] = out[3];
+    upper_fds_[1] = out[4];
+    cwd_ = cwd;
+    if (n != static_cast<ssize_t>(sizeof(out))) {
+      Reset();
+      return MakeError("the helper that mounts it died");
+    }
+    if (out[0] != 0 || ns_fd_ < 0) {
+      Reset();
+      internal::ChildFailure f{internal::kStageIsolate, out[1], out[0]};
+      return MakeError(internal::DescribeChildFailure(f, "the program", cwd));
+    }
+    return ns_fd_;
+  }
+
+  // Whether a run left anything in the upper directories.
+  bool Dirty() const {
+    for (int fd : upper_fds_) {
+      if (fd < 0) return true;
+      if (lseek(fd, 0, SEEK_SET) != 0) return true;
+      alignas(8) char buf[512];
+      long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+      if (n < 0) return true;
+      for (long off = 0; off < n;) {
+        // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name
+        unsigned short reclen;
+        std::memcpy(&reclen, buf + off + 16, sizeof(reclen));
+        const char* name = buf + off + 19;
+        if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) return true;
+        off += reclen;
+      }
+    }
+    return false;
+  }
+
+  void Reset() {
+    for (int* fd : {&ns_fd_, &upper_fds_[0], &upper_fds_[1]}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
+    view_.Clear();  // removes the scratch directory
+  }
+
+ private:
+  PrivateView view_;
+  std::string cwd_;
+  int ns_fd_ = -1;
+  int upper_fds_[2] = {-1, -1};
+};
+
+thread_local WorkerView t_view;
 
 std::string CurrentDirectory() {
   char buf[4096];
@@ -132,14 +247,16 @@ Result<RunResult> Run(const SpawnOptions& options) {
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(options.env);
 
-  PrivateView view;
   std::string cwd = options.cwd;
+  int mount_ns_fd = -1;
   if (options.isolate) {
     if (cwd.empty()) cwd = CurrentDirectory();
-    if (Status s = view.Prepare(cwd); !s.ok()) {
+    Result<int> ns = t_view.For(cwd);
+    if (!ns.ok()) {
       return MakeError("cannot give '" + options.executable +
-                       "' a private view of its files: " + s.error().message);
+                       "' a private view of its files: " + ns.error().message);
     }
+    mount_ns_fd = ns.value();
   }
   if (!options.handle_signals) {
     struct sigaction chld = {};
@@ -157,7 +274,7 @@ Result<RunResult> Run(const SpawnOptions& options) {
   // NB: an isolated child changes into its directory after mounting the overlay over it.
   plan.cwd = cwd.empty() ? nullptr : cwd.c_str();
   plan.stdin_fd = options.stdin_fd;
-  plan.isolation = options.isolate ? view.plan() : nullptr;
+  plan.mount_ns_fd = mount_ns_fd;
   plan.argv = argv.data();
   plan.envp = envp.data();
   plan.keep_fds = options.keep_fds.data();

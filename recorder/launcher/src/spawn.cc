@@ -49,7 +49,7 @@ WEFT_CHILD_CODE long RedirectTo(int fd, int target) {
 
 }  // namespace
 
-WEFT_CHILD_CODE long MountPrivateView(const IsolationPlan& iso, int* step) {
+WEFT_CHILD_CODE long MountPrivateView(const IsolationPlan& iso, int* step, int* upper_fds) {
   long r;
   *step = kIsoUnshare;
   if ((r = RawSyscall(SYS_unshare, CLONE_NEWNS)) < 0) return r;
@@ -66,6 +66,16 @@ WEFT_CHILD_CODE long MountPrivateView(const IsolationPlan& iso, int* step) {
   *step = kIsoMkdir;
   for (const char* dir : iso.dirs) {
     if ((r = RawSyscall(SYS_mkdir, reinterpret_cast<long>(dir), 0700)) < 0) return r;
+  }
+  if (upper_fds != nullptr) {
+    *step = kIsoOpen;
+    for (int i = 0; i < 2; ++i) {
+      if ((r = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(iso.dirs[2 * i]),
+                          O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        return r;
+      }
+      upper_fds[i] = static_cast<int>(r);
+    }
   }
   // NB: the working directory's overlay first: its layers are reached through /tmp, which
   // the second overlay hides (an overlay does not show the mounts under its lower layer).
@@ -109,9 +119,9 @@ WEFT_CHILD_CODE int ChildMain(void* arg) {
   if (plan.stdin_fd >= 0 && (r = RedirectTo(plan.stdin_fd, STDIN_FILENO)) < 0) {
     ChildFail(plan, kStageStdin, r, plan.stdin_fd);
   }
-  if (plan.isolation != nullptr) {
-    int step = 0;
-    if ((r = MountPrivateView(*plan.isolation, &step)) < 0) ChildFail(plan, kStageIsolate, r, step);
+  // NB: setns puts the child at the namespace's root: it changes into its directory below.
+  if (plan.mount_ns_fd >= 0 && (r = RawSyscall(SYS_setns, plan.mount_ns_fd, CLONE_NEWNS)) < 0) {
+    ChildFail(plan, kStageIsolate, r, kIsoSetns);
   }
   for (size_t i = 0; i < plan.num_keep_fds; ++i) {
     if ((r = ClearCloexec(plan.keep_fds[i])) < 0) {
@@ -196,8 +206,10 @@ std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,
                                            "mounting a tmpfs for the overlays",
                                            "creating the overlays' directories",
                                            "mounting an overlay over its working directory",
-                                           "mounting an overlay over /tmp"};
-      const char* step = f.detail >= 1 && f.detail <= 6 ? kSteps[f.detail] : "?";
+                                           "mounting an overlay over /tmp",
+                                           "joining its private view (setns)",
+                                           "opening the overlays' upper directories"};
+      const char* step = f.detail >= 1 && f.detail <= 8 ? kSteps[f.detail] : "?";
       return "cannot start '" + exe + "' with a private view of its files: " + step +
              " failed: " + why + " (weft needs to be root, or run it without isolation)";
     }

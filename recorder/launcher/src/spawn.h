@@ -31,6 +31,8 @@ enum IsolationStep : int {
   kIsoMkdir = 4,    // the upper and work directories in it
   kIsoCwd = 5,      // the overlay over the working directory
   kIsoTmp = 6,      // the overlay over /tmp
+  kIsoSetns = 7,    // joining the view weft made for this worker (setns)
+  kIsoOpen = 8,     // opening the overlays' upper directories (for the dirty check)
 };
 
 // What the child mounts for a private view (paths and overlay options, prepared by the
@@ -62,7 +64,9 @@ struct ChildPlan {
   int stderr_fd;
   int stdin_fd = -1;
   bool disable_aslr;
-  const IsolationPlan* isolation = nullptr;  // nullptr = the caller's view of the files
+  // >= 0: a mount namespace with a private view of the files (launch.cc's WorkerView) that
+  // the child joins before it changes into its directory; -1 = the caller's view.
+  int mount_ns_fd = -1;
   // Futex word: 0 until the parent has seized the child, then 1 (exec).
   std::atomic<uint32_t> go{0};
   // Written by the child before it exits when it cannot exec; read once it is reaped.
@@ -84,8 +88,10 @@ pid_t SpawnChild(ChildPlan* plan, char* stack_top);
 void ReleaseChild(ChildPlan* plan);
 
 // Mounts the private view of `iso` in a new mount namespace of the calling process (the
-// spawned child, or the probe's). Returns 0, or -errno with *step set.
-long MountPrivateView(const IsolationPlan& iso, int* step);
+// helper that makes a worker's view, or the probe's). Returns 0, or -errno with *step set.
+// With `upper_fds`: opens the upper directories of the cwd and /tmp overlays (O_CLOEXEC)
+// into upper_fds[0] and [1] on the way (afterwards the /tmp overlay hides them).
+long MountPrivateView(const IsolationPlan& iso, int* step, int* upper_fds = nullptr);
 
 // The error for a child that could not get to the program (plan->failed is set).
 std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,

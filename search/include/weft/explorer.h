@@ -28,8 +28,10 @@ struct ExploreOptions {
   uint64_t runs = 100;
   uint64_t first_seed = 1;
   bool keep_going = false;
-  std::string out_dir = ".";            // where failing traces go
-  uint32_t stack_depth = 32;            // for the saved traces of failing runs
+  std::string out_dir = ".";  // where failing traces go
+  // Frames per event in every run's trace (each run writes one; the failing ones are kept).
+  // 0 = none, the default: the shim's unwinder costs more than the rest of a short run.
+  uint32_t stack_depth = 0;
   uint32_t jobs = 1;                    // runs side by side; results are the same for any value
   const format::Trace* from = nullptr;  // conflicts: start from this run (else seed S)
   std::string from_path;

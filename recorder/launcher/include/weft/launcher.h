@@ -77,9 +77,11 @@ struct SpawnOptions {
   int stderr_fd = -1;
   int stdin_fd = -1;  // -1 = inherit, else an fd to dup onto its stdin
   // A private view of the files: the program runs in a mount namespace of its own, with an
-  // overlay over its working directory and one over /tmp (writes go to a tmpfs that
-  // disappears with the run; it sees the files as they were when it started). Parallel runs
-  // then never see each other's files. Needs root (see CheckIsolation).
+  // overlay over its working directory and one over /tmp (writes go to a tmpfs, never to
+  // the real files). The namespace is made once per calling thread and reused by its next
+  // run while no run wrote into it; after a run that did, the next gets a fresh one: every
+  // run starts from the files as they are, and parallel runs (one thread each) never see
+  // each other's files. Needs root (see CheckIsolation).
   bool isolate = false;
   // >= 0: while Run is active, the calling thread (the tracer) runs on this CPU only; its
   // previous affinity is restored when Run returns. Pass the CPU the program pins itself

@@ -101,10 +101,10 @@ struct RunConfig {
   // secret-looking ones, less `keep_env`, plus `redact_env`. The program gets every value.
   std::vector<std::string> keep_env;
   std::vector<std::string> redact_env;
-  std::string shim_path;          // libweft_preload.so
-  std::string cwd;                // the program's working directory ("" = weft's own)
-  Schedule schedule;              // how the run is scheduled (no default strategy: set it)
-  int64_t stop_before = -1;       // >= 0: stop before this event, report every thread
+  std::string shim_path;     // libweft_preload.so
+  std::string cwd;           // the program's working directory ("" = weft's own)
+  Schedule schedule;         // how the run is scheduled (no default strategy: set it)
+  int64_t stop_before = -1;  // >= 0: stop before this event, report every thread
   // End the run at its first divergence, reporting every thread (outcome kStopped with
   // `diverged`); false lets the program go on past it (weft replay sets it unless
   // --continue-after-divergence).
