@@ -70,7 +70,9 @@ class GuiTest : public QObject {
     QProcess explore;
     // NB: weft reads its stdin whole for the program; QProcess's stays open.
     explore.setStandardInputFile(QProcess::nullDevice());
-    explore.start(weft, {"explore", "--runs", "300", "-o", dir_.path(), "--", program});
+    // NB: with stacks (explore records none by default): the tests below click them.
+    explore.start(weft, {"explore", "--runs", "300", "--stack-depth", "32", "-o", dir_.path(), "--",
+                         program});
     QVERIFY(explore.waitForFinished(120000));
     QDir out(dir_.path());
     QStringList traces = out.entryList({"*.weft"}, QDir::Files);

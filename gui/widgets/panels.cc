@@ -471,16 +471,12 @@ bool ExplorePanel::Start() {
                              : QDir::temp().filePath(QStringLiteral("weft-gui-search-%1-%2")
                                                          .arg(QCoreApplication::applicationPid())
                                                          .arg(++counter));
-  QStringList args{QStringLiteral("explore"),
-                   QStringLiteral("--json"),
-                   QStringLiteral("--progress=jsonl"),
-                   QStringLiteral("--keep-going"),
-                   QStringLiteral("--strategy"),
-                   strategy_->currentText(),
-                   QStringLiteral("--runs"),
-                   QString::number(runs_->value()),
-                   QStringLiteral("-o"),
-                   out_dir_};
+  QStringList args{QStringLiteral("explore"), QStringLiteral("--json"),
+                   QStringLiteral("--progress=jsonl"), QStringLiteral("--keep-going"),
+                   // The traces found are for looking at: with a stack per event.
+                   QStringLiteral("--stack-depth"), QStringLiteral("32"),
+                   QStringLiteral("--strategy"), strategy_->currentText(), QStringLiteral("--runs"),
+                   QString::number(runs_->value()), QStringLiteral("-o"), out_dir_};
   if (strategy_->currentText() == QStringLiteral("conflicts") && !trace_.isEmpty()) {
     args << QStringLiteral("--from") << trace_;
   }
