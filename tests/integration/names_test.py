@@ -61,7 +61,10 @@ class NamesGroup(wi.WeftTestCase):
     def deadlocked_trace(self):
         e = self.entry("inline_transfer_racy")
         outdir = self.path("explore-inline")
-        ran, result = self.weft.explore(self.program(e["name"]), e["budget"], 1, outdir)
+        # NB: with stacks (explore records none by default): the tests read the blocked
+        # threads' stacks.
+        ran, result = self.weft.explore(self.program(e["name"]), e["budget"], 1, outdir,
+                                        extra=["--stack-depth", "32"])
         self.assertIsNotNone(result["first_failure_run"], "no deadlock in %d runs:%s"
                              % (e["budget"], ran.describe()))
         failure = result["failures"][0]

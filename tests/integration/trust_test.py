@@ -55,7 +55,10 @@ def weft(*argv, env=None, timeout=120, cwd=None):
 
 
 def document(ran, command):
-    data = weft_protocol.last_line_document(ran.stdout)
+    # NB: weft record --json prints its document as the last line of stderr (stdout is the
+    # program's alone).
+    text = ran.stderr if command == "record" else ran.stdout
+    data = weft_protocol.last_line_document(text)
     errors = weft_protocol.shape_errors(data, command)
     if errors:
         raise AssertionError("not a %s document: %s%s" % (command, errors, ran.describe()))
