@@ -896,6 +896,18 @@ class ExploreCorrectGroup(WeftTestCase):
             with self.subTest(program=e["name"]):
                 self.check_correct(e)
 
+    def test_spinning_threads_are_no_livelock_under_any_strategy(self):
+        # sem_ok's four threads retry sem_trywait with sched_yield: the strategies' tails
+        # once handed the turn between two spinning consumers forever (a "livelock" weft
+        # made itself), under conflicts within 100 runs.
+        for strategy in ("conflicts", "bounded", "pct"):
+            with self.subTest(strategy=strategy):
+                outdir = self.path("spin-%s" % strategy)
+                ran, result = self.weft.explore(self.program("sem_ok"), 150, self.SEED, outdir,
+                                                extra=["--strategy", strategy])
+                self.assertEqual(result["failures"], [],
+                                 "sem_ok failed under %s:%s" % (strategy, ran.describe()))
+
 
 class ExploreCorrectSlowGroup(ExploreCorrectGroup):
     """The same with 500 runs each (label slow)."""
