@@ -115,6 +115,11 @@ void ResolveReal() {
   WEFT_RESOLVE(pthread_kill);
   Resolve(real.kill_fn, "kill");
   Resolve(real.read_fn, "read");
+  Resolve(real.write_fn, "write");
+  WEFT_RESOLVE(writev);
+  WEFT_RESOLVE(send);
+  WEFT_RESOLVE(sendto);
+  WEFT_RESOLVE(sendmsg);
   WEFT_RESOLVE(recv);
   WEFT_RESOLVE(recvfrom);
   WEFT_RESOLVE(recvmsg);

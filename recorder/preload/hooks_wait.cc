@@ -1,7 +1,8 @@
 // hooks_wait.cc — waits that would hold the turn while they block: readiness (poll, ppoll,
 // select, pselect, epoll_wait, epoll_pwait; a blocking read, recv or accept with nothing
-// ready), signals (sigwait, sigwaitinfo, sigtimedwait, sigsuspend, pause), and the process
-// exit (exit, _exit, return from main) as a schedule point.
+// ready; a blocking write or send to a full pipe or socket), signals (sigwait, sigwaitinfo,
+// sigtimedwait, sigsuspend, pause), and the process exit (exit, _exit, return from main) as a
+// schedule point.
 //
 // A wait is a schedule point whose operation is not enabled until what it waits for is
 // there (wait_model.cc probes it); once picked, the thread makes the real call with a zero
@@ -9,7 +10,11 @@
 // (a file, a full pipe) is no schedule point: it cannot block.
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include "shim.h"
 
@@ -19,6 +24,7 @@
 // The hooks below define libc names poison.h reserves; the shim itself still calls none of
 // them (they reach the real functions through `real`).
 #undef read
+#undef write
 #undef kill
 #undef exit
 #undef _exit
@@ -173,6 +179,64 @@ void WaitForFd(int fd, short events, int call_flags) {
         return RawSyscall(SYS_poll, reinterpret_cast<long>(&q), 1, 0);
       },
       kNoRestore, kNoRestore);
+}
+
+// Where a blocking write could wait for a reader that is a controlled thread: a pipe, or
+// a stream socket (a datagram's boundaries must stay one call).
+enum class Sink { kOther, kPipe, kStream };
+
+Sink SinkOf(int fd) {
+  long fl = RawSyscall(SYS_fcntl, fd, F_GETFL);
+  if (fl < 0 || (fl & O_NONBLOCK)) return Sink::kOther;  // cannot block
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return Sink::kOther;
+  if (S_ISFIFO(st.st_mode)) return Sink::kPipe;
+  if (!S_ISSOCK(st.st_mode)) return Sink::kOther;  // files, terminals: no thread drains them
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (RawSyscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, reinterpret_cast<long>(&type),
+                 reinterpret_cast<long>(&len)) != 0) {
+    return Sink::kOther;
+  }
+  return type == SOCK_STREAM ? Sink::kStream : Sink::kOther;
+}
+
+// A blocking write of `iov` to a pipe or stream socket that may not fit: writes it in
+// pieces that cannot block, waiting for room between them without holding the turn (the
+// reader may be another controlled thread). Returns what the kernel's blocking write
+// would: the bytes written, or -errno when the first piece failed. Returns -ENOSYS when the
+// descriptor is none of those (the caller makes the real call).
+// NB: a pipe write of at most PIPE_BUF bytes never blocks once poll says the pipe has
+// room, and stays atomic; a stream socket takes what fits (MSG_DONTWAIT).
+long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags) {
+  Sink sink = SinkOf(fd);
+  if (sink == Sink::kOther) return -ENOSYS;
+  long done = 0;
+  for (int i = 0; i < iovcnt; ++i) {
+    const char* p = static_cast<const char*>(iov[i].iov_base);
+    size_t left = iov[i].iov_len;
+    while (left > 0) {
+      WaitForFd(fd, POLLOUT, 0);
+      size_t piece = sink == Sink::kPipe && left > PIPE_BUF ? PIPE_BUF : left;
+      long n = sink == Sink::kPipe
+                   ? RawSyscall(SYS_write, fd, reinterpret_cast<long>(p), static_cast<long>(piece))
+                   : RawSyscall(SYS_sendto, fd, reinterpret_cast<long>(p), static_cast<long>(piece),
+                                send_flags | MSG_DONTWAIT, 0, 0);
+      if (n == -EAGAIN) continue;  // the room went to someone else: wait again
+      if (n < 0) return done > 0 ? done : n;
+      done += n;
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+  }
+  return done;
+}
+
+// Whether a blocking write of `bytes` to fd could block: the descriptor has no room, or
+// the write is bigger than what room poll guarantees.
+bool MayBlockWriting(int fd, size_t bytes) {
+  struct pollfd p = {fd, POLLOUT, 0};
+  return RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) == 0 || bytes > PIPE_BUF;
 }
 
 // ---- signals ----
@@ -338,6 +402,63 @@ WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
     if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
   }
   return real.read_fn(fd, buf, count);
+}
+
+WEFT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
+  {
+    Guard guard;
+    if (Controlled(guard) && MayBlockWriting(fd, count)) {
+      struct iovec one = {const_cast<void*>(buf), count};
+      long n = WriteInPieces(fd, &one, 1, 0);
+      if (n != -ENOSYS) return SetErrno(n);
+    }
+  }
+  return real.write_fn(fd, buf, count);
+}
+
+WEFT_EXPORT ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
+  {
+    Guard guard;
+    if (Controlled(guard) && iovcnt > 0 && iovcnt <= IOV_MAX) {
+      size_t bytes = 0;
+      for (int i = 0; i < iovcnt; ++i) bytes += iov[i].iov_len;
+      if (MayBlockWriting(fd, bytes)) {
+        long n = WriteInPieces(fd, iov, iovcnt, 0);
+        if (n != -ENOSYS) return SetErrno(n);
+      }
+    }
+  }
+  return real.writev(fd, iov, iovcnt);
+}
+
+WEFT_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
+  {
+    Guard guard;
+    if (Controlled(guard) && !(flags & MSG_DONTWAIT) && MayBlockWriting(fd, len)) {
+      struct iovec one = {const_cast<void*>(buf), len};
+      long n = WriteInPieces(fd, &one, 1, flags);
+      if (n != -ENOSYS) return SetErrno(n);
+      WaitForFd(fd, POLLOUT, flags);  // a datagram: one call, once there is room
+    }
+  }
+  return real.send(fd, buf, len, flags);
+}
+
+WEFT_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+                           const struct sockaddr* to, socklen_t tolen) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLOUT, flags);
+  }
+  return real.sendto(fd, buf, len, flags, to, tolen);
+}
+
+WEFT_EXPORT ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForFd(fd, POLLOUT, flags);
+  }
+  return real.sendmsg(fd, msg, flags);
 }
 
 WEFT_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {

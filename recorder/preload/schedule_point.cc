@@ -233,6 +233,14 @@ void WriteDecision() {
   RingWrite(g_decision_slots, 1 + extra);
 }
 
+// Whether one of the `count` enabled threads is in a readiness wait (now over).
+bool AnyReadinessWait(const uint16_t* enabled, uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i) {
+    if (g_threads[enabled[i]].op.kind == WEFT_EV_POLL) return true;
+  }
+  return false;
+}
+
 // Picks the next thread to run. The caller holds the turn.
 Thread* Pick(uint16_t current) {
   uint16_t* enabled = g_enabled;
@@ -270,9 +278,13 @@ Thread* Pick(uint16_t current) {
         }
       }
     }
-    if (count > 0 && outside && replay_waits < kReplayOutsideSlices) {
+    if (count > 0 && outside && replay_waits < kReplayOutsideSlices &&
+        !AnyReadinessWait(enabled, count)) {
       // A replay whose next thread waits on the outside that is not there yet: what it
       // waited for came later this time; wait for it rather than diverge.
+      // NB: not while a thread whose readiness wait is over can run: it goes first (the
+      // script lets it, it is no event) and may be what the scripted thread waits for (a
+      // writer with room in the pipe the scripted reader waits on).
       int32_t want = g_chooser.ScriptedThread(g_events);
       if (want >= 0 && static_cast<uint32_t>(want) < g_thread_count &&
           IndexOf(enabled, count, static_cast<uint16_t>(want)) == kMaxThreads &&

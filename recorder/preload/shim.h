@@ -125,6 +125,11 @@ struct RealFunctions {
   int (*pthread_kill)(pthread_t, int);
   int (*kill_fn)(pid_t, int);
   ssize_t (*read_fn)(int, void*, size_t);
+  ssize_t (*write_fn)(int, const void*, size_t);
+  ssize_t (*writev)(int, const struct iovec*, int);
+  ssize_t (*send)(int, const void*, size_t, int);
+  ssize_t (*sendto)(int, const void*, size_t, int, const struct sockaddr*, socklen_t);
+  ssize_t (*sendmsg)(int, const struct msghdr*, int);
   ssize_t (*recv)(int, void*, size_t, int);
   ssize_t (*recvfrom)(int, void*, size_t, int, struct sockaddr*, socklen_t*);
   ssize_t (*recvmsg)(int, struct msghdr*, int);

@@ -1100,8 +1100,13 @@ class WaitsGroup(WeftTestCase):
         # A readiness wait is no event (the thread is just not runnable until it is ready).
         self.record_modes("poll_pipe_ok", None)
 
+    def test_writes_to_a_full_pipe_or_socket(self):
+        # The writer blocks until its own reader thread made room: it must not hold the turn.
+        self.record_modes("full_pipe_ok", None)
+
     def test_waits_under_search(self):
-        for name, mode in (("signal_wait_ok", "sigsuspend"), ("poll_pipe_ok", "epoll")):
+        for name, mode in (("signal_wait_ok", "sigsuspend"), ("poll_pipe_ok", "epoll"),
+                           ("full_pipe_ok", "send")):
             with self.subTest(program=name):
                 ran, result = self.weft.explore(self.program(name), 30, 1,
                                                 self.path("x-" + name), args=[mode])

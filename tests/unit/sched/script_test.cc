@@ -65,6 +65,37 @@ TEST(ScriptChooser, ReportsTheFirstDivergenceWhenTheThreadCannotRun) {
   EXPECT_EQ(d.step, 1u);
 }
 
+// Thread 2 waits for a descriptor (a readiness wait: no event); the others lock.
+Pending ThreadTwoPolls(const void*, uint16_t tid) {
+  if (tid == 2) return Pending{WEFT_EV_POLL, 0, true};
+  return Pending{WEFT_EV_MUTEX_LOCK, static_cast<uint32_t>(tid + 1)};
+}
+
+TEST(ScriptChooser, AReadyReadinessWaitRunsWhenTheScriptedThreadCannot) {
+  std::vector<weft_script_entry> script = {Entry(1, WEFT_EV_MUTEX_LOCK, 2)};
+  for (bool strict : {false, true}) {
+    ScriptChooser c;
+    c.Init(script.data(), script.size(), nullptr, 0, strict);
+    Divergence d;
+    // T1 is blocked until T2 (a writer waiting for room in a pipe) makes progress.
+    const std::vector<uint16_t> writer_only = {0, 2}, both = {0, 1, 2}, neither = {0};
+    Point p = At(writer_only, 0);
+    p.pending = ThreadTwoPolls;
+    EXPECT_EQ(c.PickThread(p, &d), 1u) << "strict " << strict;
+    EXPECT_FALSE(d.happened);
+    // Once T1 can run, the script goes on with it, ready waiters or not.
+    Point q = At(both, 0);
+    q.pending = ThreadTwoPolls;
+    EXPECT_EQ(c.PickThread(q, &d), 1u);
+    EXPECT_FALSE(d.happened);
+    // No thread in a readiness wait: the script was left.
+    Point r = At(neither, 0);
+    r.pending = ThreadTwoPolls;
+    EXPECT_EQ(c.PickThread(r, &d), kDefer);
+    EXPECT_TRUE(d.happened);
+  }
+}
+
 TEST(ScriptChooser, StrictChecksKindAndObject) {
   // Thread t's pending op is MUTEX_LOCK on object t+1: the entry for T1 at step 1 names
   // object 7, which is a divergence in a strict script only.

@@ -31,16 +31,22 @@ class ScriptChooser {
   int32_t ThreadAt(uint64_t step) const { return step < count_ ? entries_[step].tid : -1; }
 
   // The script's thread for point.step (index into point.enabled), or kDefer once the
-  // script is used up or was left. A decision where the script's thread cannot run, or
-  // (strict) waits for another operation, marks the divergence and defers.
+  // script is used up or was left. When the script's thread cannot run but a thread whose
+  // readiness wait is over can, that one goes: its wait is no event and takes no entry (a
+  // writer and a reader of a pipe hand the turn back and forth that way, as often as the
+  // pipe fills, with no event in the trace). Otherwise a decision where the script's
+  // thread cannot run, or (strict) waits for another operation, marks the divergence and
+  // defers.
   uint32_t PickThread(const Point& point, Divergence* divergence) {
     if (divergence->happened || point.step >= count_) return kDefer;
     const weft_script_entry& want = entries_[point.step];
     uint32_t i = IndexOf(point.enabled, point.count, want.tid);
+    if (i == kDefer) i = ReadyWaiter(point);
     if (i == kDefer) {
       divergence->Mark(point.step, point.enabled[0]);
       return kDefer;
     }
+    if (point.enabled[i] != want.tid) return i;
     if (strict_) {
       Pending op = point.pending(point.context, want.tid);
       if (!op.unknown && (op.kind != want.kind || op.obj != want.obj)) {
@@ -72,6 +78,16 @@ class ScriptChooser {
   }
 
  private:
+  // The first thread that can run now and is in a readiness wait (its next operation is
+  // not known), or kDefer.
+  static uint32_t ReadyWaiter(const Point& point) {
+    if (point.pending == nullptr) return kDefer;
+    for (uint32_t i = 0; i < point.count - point.timed; ++i) {
+      if (point.pending(point.context, point.enabled[i]).unknown) return i;
+    }
+    return kDefer;
+  }
+
   const weft_script_entry* entries_ = nullptr;
   uint64_t count_ = 0;
   const uint16_t* wakes_ = nullptr;
