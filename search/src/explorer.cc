@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "weft/digest.h"
 #include "weft/outcome.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
@@ -62,6 +63,50 @@ struct Slot {
   std::optional<Failure> failure;
   std::string error;
 };
+
+// A kept failure recorded without stacks, run again exactly (its schedule, clocks, stdin
+// and files) with stacks. When the replay reproduced it (the comparison of `weft replay`:
+// no divergence, the same event digest and the same outcome), its trace replaces the kept
+// one at `path` (the same events, now with stacks and symbols; its header names the
+// schedule that made them) and the result is true; else `path` is left as it was.
+Result<bool> ReplayWithStacks(const ExploreOptions& options, const session::RunConfig& run,
+                              const format::Trace& kept, const std::string& path) {
+  std::string part = path + ".stacks.part";
+  std::string part_output = part + ".out";
+  // NB: its output goes to a file, as the run's did, so that the trace captures it too.
+  int out = open(part_output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (out < 0) {
+    return MakeError("cannot write '" + part_output + "': " + std::strerror(errno));
+  }
+  session::RunConfig config = run;
+  config.schedule = session::Schedule::Replay(&kept);
+  config.schedule_header = &kept.header;
+  config.replay_path.clear();
+  config.stack_depth = options.failure_stack_depth;
+  config.stop_on_divergence = true;
+  config.record_decisions = false;
+  config.realtime_base_ns = kept.header.realtime_base_ns;
+  config.monotonic_base_ns = kept.header.monotonic_base_ns;
+  config.trace_path = part;
+  config.keep_trace = session::RunConfig::KeepTrace::kAlways;
+  config.stdout_fd = out;
+  config.stderr_fd = out;
+  Result<session::RunReport> report = session::RunProgram(config);
+  close(out);
+  unlink(part_output.c_str());
+  const bool same = report.ok() && report->interrupted_by == 0 && !report->diverged &&
+                    report->event_digest == analysis::DigestOf(kept) &&
+                    (!kept.has_outcome || analysis::SameFailure(report->outcome, kept.outcome));
+  if (!same) {
+    unlink(part.c_str());
+    return false;
+  }
+  if (rename(part.c_str(), path.c_str()) != 0) {
+    return MakeError("cannot keep the failing run's replay as '" + path +
+                     "': " + std::strerror(errno));
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -126,13 +171,28 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
                      "': " + std::strerror(errno));
   }
   report->trace_path = trace;
+  std::string stacks = config.stack_depth != 0            ? kStacksRecorded
+                       : options.failure_stack_depth == 0 ? kStacksNone
+                                                          : "";
+  Result<format::Trace> kept = format::ReadTrace(trace);
+  if (stacks.empty()) {
+    stacks = kStacksNotReproduced;
+    if (kept.ok()) {
+      Result<bool> again = ReplayWithStacks(options, config, kept.value(), trace);
+      if (!again.ok()) return again.error();
+      if (again.value()) {
+        stacks = kStacksReplayed;
+        kept = format::ReadTrace(trace);
+      }
+    }
+  }
   Failure f;
   f.run = run;
   f.seed = config.schedule.strategy.header.seed;
   f.trace = trace;
   f.outcome = report->outcome;
   f.output = ReadFile(output_path);
-  Result<format::Trace> kept = format::ReadTrace(trace);
+  f.stacks = stacks;
   if (kept.ok()) {
     f.outcome = kept->outcome;  // with the symbols FinishTrace added
     f.signature = FailureSignature(kept.value());

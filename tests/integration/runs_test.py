@@ -166,6 +166,11 @@ class KeptFailuresGroup(WeftTestCase):
             with open(trace + ".out") as o:
                 self.assertRegex(o.read(), r"^unlucky \d+$")
             self.assertEqual(f["signature"], "exit code 1")
+            # Its failure is not the schedule's: a replay with stacks may pass; then the
+            # run's own trace is kept as it is, and weft says so.
+            self.assertIn(f["stacks"], ("replayed", "not reproduced"), f)
+        if any(f["stacks"] == "not reproduced" for f in doc["failures"]):
+            self.assertIn("no stacks: a replay with stacks did not reproduce", ran.stderr)
         leftovers = [n for n in os.listdir(out) if n.endswith(".part") or ".part." in n]
         self.assertEqual(leftovers, [], "passing runs left traces behind")
         self.assertEqual(len(os.listdir(out)), 2 * len(doc["failures"]))
@@ -173,6 +178,37 @@ class KeptFailuresGroup(WeftTestCase):
         self.assertEqual([(g["signature"], g["count"]) for g in groups],
                          [("exit code 1", len(doc["failures"]))])
         self.assertEqual(groups[0]["runs"], [f["run"] for f in doc["failures"]])
+
+    def test_kept_failure_has_stacks_and_replays(self):
+        # Runs record no stacks (fast); the kept failure is an exact replay with them.
+        prog = self.program("withdraw_racy")
+        out = self.path("stacks")
+        ran, doc = self.weft.explore(prog, 300, 1, out)
+        self.assertEqual(ran.returncode, 1, ran.describe())
+        f = doc["failures"][0]
+        self.assertEqual(f["stacks"], "replayed", f)
+        self.assertNotIn("no stacks", ran.stderr, ran.describe())
+        trace = self.weft.failure_trace(f, out)
+        shown = self.weft.show_json(trace)
+        self.assertEqual((shown["strategy"], shown["seed"]), ("random", f["seed"]),
+                         "the kept trace's header does not name the schedule that made it")
+        sites = {(e["location"]["file"].rsplit("/", 1)[-1], e["location"]["line"])
+                 for e in shown["events"] if e["location"] and e["location"]["line"] > 0}
+        for line in (30, 37):  # has_funds's and debit's lock calls
+            self.assertIn(("withdraw_racy.c", line), sites,
+                          "no event at withdraw_racy.c:%d in the kept trace: %s" % (line, sites))
+        with open(trace + ".out") as o:
+            self.assertIn("balance = -", o.read())
+        replayed = self.weft.cmd("replay", trace, "--times", 5)
+        self.assertEqual(replayed.returncode, 0, replayed.describe())
+        self.assertIn("5 of 5 replays", replayed.stderr, replayed.describe())
+        # The opt-out keeps the run's own trace, without stacks.
+        ran, doc = self.weft.explore(prog, 300, 1, self.path("nostacks"),
+                                     extra=["--stack-depth", "0"])
+        self.assertEqual(doc["failures"][0]["stacks"], "none", ran.describe())
+        shown = self.weft.show_json(self.weft.failure_trace(doc["failures"][0],
+                                                            self.path("nostacks")))
+        self.assertEqual([e for e in shown["events"] if e["location"]], [])
 
     def test_progress_and_summary_agree(self):
         prog = self.program("withdraw_racy")

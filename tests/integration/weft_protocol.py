@@ -35,7 +35,7 @@ REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               event_digest="string", trace="string?")
 
 EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
-                       signature="string", replay_command="string")
+                       signature="string", stacks="string", replay_command="string")
 
 EXPLORE = {
     "schema": "string", "runs": "int", "first_failure_run": "int?",
@@ -47,7 +47,7 @@ EXPLORE = {
     "failure_groups": [{"signature": "string", "count": "int", "runs": ["int"],
                         "trace": "string"}],
     "later_failures": [{"run": "int", "seed": "int", "trace": "string", "outcome": "string",
-                        "signature": "string"}],
+                        "signature": "string", "stacks": "string"}],
     "pct": ("?", {"depth": "int", "steps": "int", "threads": "int",
                   "per_run_probability": "number", "missed_probability": "number"}),
 }

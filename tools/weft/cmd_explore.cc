@@ -46,10 +46,16 @@ constexpr const char* kUsageTail =
   --max-steps N     a run with more than N decisions fails as "livelock?" (default: no
                     limit; a run also fails as "livelock?" after 100000 events in a row
                     without progress: only yields, sleeps, timeouts, failed tries)
-  --stack-depth N   record N frames of stack with every event of every run (default
-                    0: none; each run then takes about twice as long); a crash's
+  --stack-depth N   record N frames of stack with every event of every run (each run
+                    then takes about twice as long). By default runs record none, and
+                    a failing run is replayed once with 32 frames per event (replays
+                    are exact: one more run per kept failure): the kept trace is that
+                    replay's, with every event's stack and source line. If the replay
+                    does not reproduce the run, its own trace is kept and weft says so
+  --stack-depth 0, --no-stacks
+                    no stacks at all, not even in a kept trace (no replay); a crash's
                     stack, a timeout's threads and deadlocked threads' operations
-                    are in a kept trace either way
+                    are in it either way
   --keep-env NAME   store NAME's value in the traces after all (it looks secret)
   --redact-env NAME store only NAME's digest in the traces (as for names with KEY,
                     TOKEN, SECRET, PASSWORD, AUTH, …); both repeatable
@@ -213,6 +219,11 @@ int RunExplore(const std::vector<std::string>& argv) {
   uint64_t stack_depth = 0;
   if (args.Uint("--stack-depth", &stack_depth)) {
     options.stack_depth = static_cast<uint32_t>(std::min<uint64_t>(stack_depth, 1000));
+    if (stack_depth == 0) options.failure_stack_depth = 0;  // the explicit opt-out
+  }
+  if (args.Flag("--no-stacks")) {
+    options.stack_depth = 0;
+    options.failure_stack_depth = 0;
   }
   // Every uint parameter of the registry but the common --seed, as given.
   search::StrategyArgs given;
@@ -363,6 +374,21 @@ int RunExplore(const std::vector<std::string>& argv) {
   for (const search::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
   const api::PctBound& bound = result->pct;
 
+  // Said once, whatever the output format: which kept traces lack the stacks asked for.
+  std::vector<std::string> without_stacks;
+  for (const auto* list : {&r.failures, &r.later_failures}) {
+    for (const search::Failure& f : *list) {
+      if (f.stacks == search::kStacksNotReproduced) without_stacks.push_back(f.trace);
+    }
+  }
+  if (!without_stacks.empty()) {
+    std::string which;
+    for (const std::string& t : without_stacks) which += (which.empty() ? "" : ", ") + t;
+    Say(std::string(without_stacks.size() == 1 ? "the trace has" : "the traces have") +
+        " no stacks: a replay with stacks did not reproduce the failure (" + which +
+        "; it replays as it is)");
+  }
+
   if (json) {
     json::Writer w;
     w.BeginObject();
@@ -383,6 +409,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("outcome", format::DescribeOutcome(o));
       w.Field("reproduced", f.reproduced);
       w.Field("signature", f.signature);
+      w.Field("stacks", f.stacks);
       w.Field("replay_command", "weft replay " + ShellQuote(f.trace));
       w.EndObject();
     }
@@ -407,6 +434,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("trace", f.trace);
       w.Field("outcome", format::DescribeOutcome(f.outcome));
       w.Field("signature", f.signature);
+      w.Field("stacks", f.stacks);
       w.EndObject();
     }
     w.EndArray();

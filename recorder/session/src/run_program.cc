@@ -122,6 +122,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   // A run that follows a trace keeps that trace's seed.
   header.seed =
       config.schedule.trace != nullptr ? config.schedule.trace->header.seed : header.schedule.seed;
+  if (config.schedule_header != nullptr) {
+    header.strategy = config.schedule_header->strategy;
+    header.schedule = config.schedule_header->schedule;
+    header.seed = config.schedule_header->seed;
+  }
   header.realtime_base_ns = layout.realtime_base_ns;
   header.monotonic_base_ns = layout.monotonic_base_ns;
   header.created_unix_ns = ClockNs(CLOCK_REALTIME);

@@ -32,6 +32,10 @@ struct ExploreOptions {
   // Frames per event in every run's trace (each run writes one; the failing ones are kept).
   // 0 = none, the default: the shim's unwinder costs more than the rest of a short run.
   uint32_t stack_depth = 0;
+  // A kept failure recorded without stacks (stack_depth 0) is replayed once with this many
+  // frames per event and the replay's trace kept instead, when it reproduced the run (same
+  // events, same outcome); 0 = keep the run's own trace as it is (`--stack-depth 0`).
+  uint32_t failure_stack_depth = 32;
   uint32_t jobs = 1;                    // runs side by side; results are the same for any value
   const format::Trace* from = nullptr;  // conflicts: start from this run (else seed S)
   std::string from_path;
@@ -48,7 +52,16 @@ struct Failure {
   bool reproduced = true;
   // What identifies the failure: the outcome and where it happened (FailureSignature).
   std::string signature;
+  // The trace's per-event stacks (kStacks* below): "recorded" (the run had them), "replayed"
+  // (the trace is an exact replay of the run, with stacks), "none" (not asked for) or "not
+  // reproduced" (a replay with stacks did not reproduce the run: its own trace, no stacks).
+  std::string stacks;
 };
+
+inline constexpr const char* kStacksRecorded = "recorded";
+inline constexpr const char* kStacksReplayed = "replayed";
+inline constexpr const char* kStacksNone = "none";
+inline constexpr const char* kStacksNotReproduced = "not reproduced";
 
 // Failures with one signature: how many runs failed that way, and the first of them.
 struct FailureGroup {
@@ -108,9 +121,11 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
 // Creates `dir` and the directories above it that do not exist yet (as `mkdir -p`).
 Status CreateDirectories(const std::string& dir);
 
-// Runs `config` once with stacks, writing its trace (and its output) while it runs; when
-// the run fails, keeps them in options.out_dir as `<program>-<name>.weft` (and .weft.out)
-// and fills *failure; when it passes, removes them.
+// Runs `config` once (options.stack_depth frames per event), writing its trace (and its
+// output) while it runs; when the run fails, keeps them in options.out_dir as
+// `<program>-<name>.weft` (and .weft.out) and fills *failure; when it passes, removes them.
+// A failing run without stacks is replayed once with options.failure_stack_depth frames;
+// when that replay reproduced it, the replay's trace is kept in its place.
 Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
                                              session::RunConfig config, uint64_t run,
                                              const std::string& name,

@@ -142,7 +142,11 @@ struct RunConfig {
     kIfDiverged,
   };
   KeepTrace keep_trace = KeepTrace::kAlways;
-  std::string replay_path;         // the file of schedule.trace (recorded in the new header)
+  std::string replay_path;  // the file of schedule.trace (recorded in the new header)
+  // A replay that stands in for the run it replays (explore's kept failure, run again with
+  // stacks): the new header keeps this header's strategy, schedule and seed, so it says what
+  // schedule made the events, not "replay". nullptr = the header describes `schedule`.
+  const format::Header* schedule_header = nullptr;
   uint64_t realtime_base_ns = 0;   // 0 = now
   uint64_t monotonic_base_ns = 0;  // 0 = now
 };
