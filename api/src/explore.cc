@@ -25,6 +25,7 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   config->keep_env = options.keep_env;
   config->redact_env = options.redact_env;
   config->stdin_data = options.stdin_data;
+  config->memory_sites = options.memory_sites;
   search::ExploreOptions search = options.search;
   if (options.isolate) {
     Status can = launcher::CheckIsolation(config->cwd);

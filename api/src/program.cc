@@ -142,6 +142,8 @@ Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::st
   config.monotonic_base_ns = h.monotonic_base_ns;
   config.timeout_seconds = h.timeout_seconds;
   config.max_steps = h.max_steps;
+  // The same memory access sites are schedule points, so the same decisions are made.
+  config.memory_sites = h.memory_sites;
   config.cpu = host.cpu;
   if (trace.program_stdin.captured) {
     config.stdin_data = std::make_shared<const std::string>(trace.program_stdin.data);

@@ -26,6 +26,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
     calibration.cwd = options.cwd;
     calibration.stdin_data = options.stdin_data;
     calibration.isolate = options.isolate;
+    calibration.memory_sites = options.memory_sites;
     FILE* devnull = std::fopen("/dev/null", "w");
     if (devnull != nullptr) {
       calibration.stdout_fd = fileno(devnull);
@@ -51,6 +52,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   config->redact_env = options.redact_env;
   config->stdin_data = options.stdin_data;
   config->isolate = options.isolate;
+  config->memory_sites = options.memory_sites;
   Started(host);
   return session::RunProgram(config.value());
 }

@@ -197,6 +197,11 @@ class Reader {
         return HandleWakes(packet.wake_batch());
       case pb::Packet::kPriorAccessBatch:
         return HandlePriorAccesses(packet.prior_access_batch());
+      case pb::Packet::kMemorySitesFound:
+        trace_.memory_sites_found.insert(trace_.memory_sites_found.end(),
+                                         packet.memory_sites_found().pcs().begin(),
+                                         packet.memory_sites_found().pcs().end());
+        return Status::Ok();
       case pb::Packet::kOutcome:
         return HandleOutcome(packet.outcome());
       case pb::Packet::PACKET_NOT_SET:
@@ -227,6 +232,7 @@ class Reader {
     header.env_kept.assign(h.env_kept().begin(), h.env_kept().end());
     header.executable_build_id = h.executable_build_id();
     header.executable_sha256 = h.executable_sha256();
+    header.memory_sites.assign(h.memory_sites().begin(), h.memory_sites().end());
     header.mode = static_cast<Mode>(h.mode());
     header.strategy = h.strategy();
     header.seed = h.seed();

@@ -50,6 +50,7 @@ void FillHeader(const Header& header, pb::Header* out) {
   for (const std::string& name : header.env_kept) out->add_env_kept(name);
   out->set_executable_build_id(header.executable_build_id);
   out->set_executable_sha256(header.executable_sha256);
+  for (uint64_t pc : header.memory_sites) out->add_memory_sites(pc);
   out->set_mode(static_cast<pb::Mode>(header.mode));
   out->set_strategy(header.strategy);
   out->set_seed(header.seed);
@@ -534,6 +535,14 @@ Status TraceWriter::WritePriorAccess(const PriorAccess& access) {
   return Status::Ok();
 }
 
+Status TraceWriter::WriteMemorySitesFound(const std::vector<uint64_t>& pcs) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (Status s = impl_->FlushBatches(); !s.ok()) return s;
+  pb::MemorySites* sites = impl_->packet.mutable_memory_sites_found();
+  for (uint64_t pc : pcs) sites->add_pcs(pc);
+  return impl_->AppendPacket();
+}
+
 Status TraceWriter::Flush() {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (Status s = impl_->FlushBatches(); !s.ok()) return s;
@@ -645,6 +654,9 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
                                 std::pair{OutputStream::kStderr, &trace.program_stderr}}) {
     if (!output->captured) continue;
     if (Status s = writer.WriteOutput(stream, *output); !s.ok()) return s;
+  }
+  if (!trace.memory_sites_found.empty()) {
+    if (Status s = writer.WriteMemorySitesFound(trace.memory_sites_found); !s.ok()) return s;
   }
   if (trace.has_outcome) {
     if (Status s = writer.WriteOutcome(trace.outcome); !s.ok()) return s;

@@ -28,6 +28,12 @@ WEFT_HIDDEN extern uint64_t g_vnow;    // virtual time now
 WEFT_HIDDEN extern uint64_t g_events;  // events emitted
 WEFT_HIDDEN extern sched::Chooser g_chooser;
 extern __thread Thread* t_self __attribute__((tls_model("initial-exec")));
+// Depth of shim frames on this thread (Guard); 0 outside the shim.
+extern __thread int t_depth __attribute__((tls_model("initial-exec")));
+
+// Memory accesses of instrumented builds (hooks_memory.cc): maps the granule and site
+// tables and reads the session's candidate sites. Start-up only.
+void MemoryInit();
 
 // Waits on the outside (wait_model.cc). The real-time slice a thread deciding waits, and a
 // parked signal waiter sleeps, before looking again.

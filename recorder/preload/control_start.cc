@@ -24,9 +24,9 @@ RealFunctions real;
 constinit ShimState g_state = ShimState::kUninit;
 constinit weft_session* g_session = nullptr;
 constinit sched::Chooser g_chooser;
-namespace {
-
 __thread int t_depth __attribute__((tls_model("initial-exec"))) = 0;
+
+namespace {
 
 cpu_set_t g_original_affinity;
 bool g_pinned = false;
@@ -215,6 +215,7 @@ void Start() {
 
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
   RingInit();
+  MemoryInit();
   if (const char* error =
           g_chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
     Die(error);

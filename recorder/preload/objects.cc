@@ -50,6 +50,12 @@ Object* FindObject(const void* addr) {
 }
 
 Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
+  Object* o = TryObjectFor(addr, kind, aux);
+  if (o == nullptr) Die("too many synchronization objects (object table full)");
+  return o;
+}
+
+Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   EnsureTable();
   uint64_t key = reinterpret_cast<uint64_t>(addr);
   Object* reuse = nullptr;
@@ -62,7 +68,8 @@ Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   }
   Object* o = reuse != nullptr ? reuse : &g_table[i];
   if (reuse == nullptr) {
-    if (++g_used > kCapacity * 3 / 4) Die("too many synchronization objects (object table full)");
+    if (g_used + 1 > kCapacity * 3 / 4) return nullptr;
+    ++g_used;
   }
   ZeroBytes(o, sizeof(*o));
   o->addr = key;

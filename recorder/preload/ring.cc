@@ -130,7 +130,17 @@ uint32_t CaptureStack() {
     if (ip >= g_shim_lo && ip < g_shim_hi) continue;  // the shim's own frames
     ips[depth++] = ip;
   }
-  if (depth == 0) return 0;
+  return InternStack(ips, depth);
+}
+
+uint32_t InternStack(const uint64_t* ips, uint32_t depth) {
+  if (g_stack_keys == nullptr || depth == 0) return 0;
+  if (depth > WEFT_MAX_STACK_DEPTH) depth = WEFT_MAX_STACK_DEPTH;
+  uint64_t* buf = g_stack_record;
+  if (ips != buf + 4) {
+    for (uint32_t i = 0; i < depth; ++i) buf[4 + i] = ips[i];
+    ips = buf + 4;
+  }
 
   uint64_t h = 0xcbf29ce484222325ull ^ depth;
   for (uint32_t i = 0; i < depth; ++i) {
@@ -156,7 +166,7 @@ uint32_t CaptureStack() {
   rec->depth = static_cast<uint16_t>(depth);
   rec->id = id;
   uint32_t ip_slots = (depth + 3) / 4;
-  for (uint32_t i = depth; i < ip_slots * 4; ++i) ips[i] = 0;
+  for (uint32_t i = depth; i < ip_slots * 4; ++i) buf[4 + i] = 0;
   RingWrite(buf, 1 + ip_slots);
   return id;
 }

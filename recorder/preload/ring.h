@@ -13,6 +13,10 @@ void RingWrite(const void* records, uint32_t slots);
 // Captures the calling thread's stack (user frames only) and returns its interned id,
 // writing a STACK record the first time. 0 when stacks are off.
 uint32_t CaptureStack();
+// Interns the stack `ips[0..depth)` (innermost first; at most WEFT_MAX_STACK_DEPTH are
+// kept) and returns its id, writing a STACK record the first time. 0 when stacks are off.
+// Only the thread holding the turn calls this.
+uint32_t InternStack(const uint64_t* ips, uint32_t depth);
 // Sets the address range of the shim itself, whose frames are left out of stacks.
 void SetShimRange(uint64_t lo, uint64_t hi);
 

@@ -401,10 +401,12 @@ void UpdateStatus() {
   g_session->vtime = g_vnow;
 }
 
-void Schedule(Thread* self, const Op& op) {
+void Schedule(Thread* self, const Op& op) { ScheduleWithStack(self, op, CaptureStack()); }
+
+void ScheduleWithStack(Thread* self, const Op& op, uint32_t stack) {
   self->op = op;
   self->expired = false;
-  self->op_stack = CaptureStack();
+  self->op_stack = stack;
   Thread* next = Pick(self->tid);
   if (next != self) {
     GiveTurn(next);

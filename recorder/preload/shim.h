@@ -224,6 +224,9 @@ void WaitFirstTurn(Thread* self);
 // The schedule point. Records the pending op, lets the strategy pick among the enabled
 // threads, hands the turn over, and returns when `self` is picked and its op is enabled.
 void Schedule(Thread* self, const Op& op);
+// The same with the operation's stack given (an instrumented access: its pc and the
+// runtime's shadow stack) instead of unwound.
+void ScheduleWithStack(Thread* self, const Op& op, uint32_t stack);
 // The calling thread has finished: record nothing more, pick the next thread, hand over.
 // Does not wait; the thread continues uncontrolled (to its real end).
 void LeaveControl(Thread* self);
@@ -259,6 +262,8 @@ struct Object {
 };
 // The object at `addr`, created (with a new id, recorded in the ring) on first use.
 Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);
+// The same, but nullptr instead of a fatal error when the table is full.
+Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);
 // The object at `addr` if it exists.
 Object* FindObject(const void* addr);
 // Forget the object (on destroy/init): the next use gets a new id.

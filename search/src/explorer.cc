@@ -9,8 +9,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -55,6 +58,16 @@ std::vector<int> AllowedCpus() {
   }
   if (cpus.empty()) cpus.push_back(-1);
   return cpus;
+}
+
+// Adds `more` to the ascending set `sites`.
+void AddSites(std::vector<uint64_t>* sites, const std::vector<uint64_t>& more) {
+  if (more.empty()) return;
+  std::vector<uint64_t> merged;
+  merged.reserve(sites->size() + more.size());
+  std::set_union(sites->begin(), sites->end(), more.begin(), more.end(),
+                 std::back_inserter(merged));
+  *sites = session::SortedSites(std::move(merged));
 }
 
 struct Slot {
@@ -109,6 +122,15 @@ Result<bool> ReplayWithStacks(const ExploreOptions& options, const session::RunC
 }
 
 }  // namespace
+
+uint64_t MemoryEpoch(uint64_t i) {
+  constexpr uint64_t kEpochRuns = 16;
+  if (i >= kEpochRuns) return i - i % kEpochRuns;
+  if (i == 0) return 0;
+  uint64_t start = 1;
+  while (start * 2 <= i) start *= 2;
+  return start;
+}
 
 Status CreateDirectories(const std::string& dir) {
   for (size_t pos = 1; pos <= dir.size(); ++pos) {
@@ -273,7 +295,8 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
   if (Status s = CheckArgs(strategy, options.args); !s.ok()) return s.error();
   Result<ExploreResult> result = strategy.search(options, progress);
   if (!result.ok()) return result;
-  result->coverage = Coverage(strategy, WithDefaults(strategy, result->args));
+  result->coverage = Coverage(strategy, WithDefaults(strategy, result->args),
+                              result->memory_events != 0, result->memory_sites.size());
   if (!strategy.exhaustive) result->complete = false;  // no claim to make
   return result;
 }
@@ -297,30 +320,54 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   base.stdout_fd = devnull;
   base.stderr_fd = devnull;
   result.args = WithDefaults(strategy, options.args);
+  std::vector<uint64_t> start_sites = session::SortedSites(base.memory_sites);
   if (!strategy.calibrated.empty() && result.args.count(strategy.calibrated) == 0) {
     // A parameter learned from the length of one run (pct's k): from one calibration run
-    // (the first seed under a random walk), so that results do not depend on -j.
-    session::RunConfig calibration = base;
-    calibration.schedule = session::Schedule::Search(RandomWalk(options.first_seed));
-    calibration.cpu = cpus[0];
-    Result<session::RunReport> r = session::RunProgram(calibration);
-    if (!r.ok()) {
-      close(devnull);
-      return r.error();
+    // (the first seed under a random walk), so that results do not depend on -j. When that
+    // run finds memory access sites, the length is taken from a second one that makes them
+    // schedule points, as the search's runs do.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      session::RunConfig calibration = base;
+      calibration.memory_sites = start_sites;
+      calibration.schedule = session::Schedule::Search(RandomWalk(options.first_seed));
+      calibration.cpu = cpus[0];
+      Result<session::RunReport> r = session::RunProgram(calibration);
+      if (!r.ok()) {
+        close(devnull);
+        return r.error();
+      }
+      if (!r->controlled) {
+        close(devnull);
+        return MakeError("weft's shim never took control of '" + base.executable + "'");
+      }
+      result.args[strategy.calibrated] = std::max<uint64_t>(r->events, 1);
+      size_t known = start_sites.size();
+      AddSites(&start_sites, r->memory_sites_found);
+      if (start_sites.size() == known) break;
     }
-    if (!r->controlled) {
-      close(devnull);
-      return MakeError("weft's shim never took control of '" + base.executable + "'");
-    }
-    result.args[strategy.calibrated] = std::max<uint64_t>(r->events, 1);
   }
 
   std::vector<Slot> slots(options.runs);
   std::atomic<uint64_t> next{0};
   std::atomic<uint64_t> stop_after{UINT64_MAX};  // index of the first failure (no keep-going)
   std::atomic<uint64_t> finished{0};
-  std::atomic<int> interrupted{0};  // a signal that stopped the search (Ctrl-C)
-  std::mutex mu;                    // guards slots[*] writes visibility, progress calls
+  std::atomic<int> interrupted{0};     // a signal that stopped the search (Ctrl-C)
+  std::mutex mu;                       // guards slots[*] writes visibility, progress calls
+  std::condition_variable epoch_done;  // signalled when a run finishes (mu)
+  uint64_t done_prefix = 0;            // runs 0..done_prefix-1 are done (mu)
+  // Memory access sites of each epoch's runs: the start sites and those found by every run
+  // before the epoch (mu), by the epoch's first run.
+  std::map<uint64_t, std::vector<uint64_t>> epoch_sites;
+  auto sites_for = [&](uint64_t i) -> std::vector<uint64_t> {
+    // NB: under mu, with every run before the epoch done.
+    uint64_t epoch = MemoryEpoch(i);
+    auto it = epoch_sites.find(epoch);
+    if (it != epoch_sites.end()) return it->second;
+    std::vector<uint64_t> sites = start_sites;
+    for (uint64_t j = 0; j < epoch; ++j) AddSites(&sites, slots[j].report.memory_sites_found);
+    epoch_sites[epoch] = sites;
+    return sites;
+  };
 
   auto worker = [&](uint32_t w) {
     int cpu = cpus[w % cpus.size()];
@@ -329,6 +376,15 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       if (i >= options.runs || i > stop_after.load() || interrupted.load() != 0) return;
       session::RunConfig config = base;
       const uint64_t seed = options.first_seed + i;
+      {
+        // The run's memory sites come from the runs before its epoch: wait for them.
+        std::unique_lock<std::mutex> lock(mu);
+        epoch_done.wait(lock, [&] {
+          return done_prefix >= MemoryEpoch(i) || i > stop_after.load() || interrupted.load() != 0;
+        });
+        if (i > stop_after.load() || interrupted.load() != 0) return;
+        config.memory_sites = sites_for(i);
+      }
       config.schedule = session::Schedule::Search(strategy.chooser(result.args, seed));
       config.cpu = cpu;
       Slot slot;
@@ -347,6 +403,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
         uint64_t cur = stop_after.load();
         while (i < cur && !stop_after.compare_exchange_weak(cur, i)) {
         }
+        std::lock_guard<std::mutex> lock(mu);
+        epoch_done.notify_all();
         return;
       } else {
         slot.report = std::move(report.value());
@@ -366,6 +424,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       uint64_t done = finished.fetch_add(1) + 1;
       if (progress && slot.error.empty()) progress(done, i + 1, seed, slot.report);
       slots[i] = std::move(slot);
+      while (done_prefix < options.runs && slots[done_prefix].done) ++done_prefix;
+      epoch_done.notify_all();
     }
   };
 
@@ -387,6 +447,9 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     if (!slot.error.empty()) return MakeError(slot.error);
     ++result.runs;
     result.total_events += slot.report.events;
+    result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;
+    result.memory_events += slot.report.memory_events;
+    AddSites(&start_sites, slot.report.memory_sites_found);
     result.max_threads = std::max(result.max_threads, slot.report.threads);
     schedules.insert(slot.report.event_digest);
     if (slot.failure) {
@@ -403,6 +466,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   }
   result.groups = GroupFailures(result.failures);
   result.distinct_schedules = schedules.size();
+  result.memory_sites = std::move(start_sites);
   result.wall_seconds = Now() - start;
   return result;
 }

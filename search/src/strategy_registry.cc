@@ -61,6 +61,15 @@ std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args) {
   return scope + "; " + kCoverageCaveat;
 }
 
+std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points,
+                     uint64_t memory_sites) {
+  if (!memory_points) return Coverage(strategy, args);
+  std::string scope = strategy.scope != nullptr ? strategy.scope(args) : "its runs";
+  return scope + "; memory accesses were schedule points at " + Plural(memory_sites, "site") +
+         " learned from shared memory and wherever two threads shared a granule; other plain "
+         "memory accesses were not interleaved";
+}
+
 session::Strategy Nonpreemptive() {
   session::Strategy s;
   s.name = "nonpreemptive";

@@ -22,9 +22,12 @@ SKIP_EXIT_CODE = 77
 OUTCOME = {"exit_code": "int?", "signal": "int?", "deadlock": "bool", "timeout": "bool",
            "livelock": "bool", "outcome": "string"}
 
+RUN_MEMORY = {"instrumented": "bool", "interleaved": "bool", "events": "int",
+              "sites_used": "int", "sites_found": "int", "table_full": "bool"}
+
 RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int",
               bytes="int", failed="bool", controlled="bool", wall_seconds="number",
-              event_digest="string")
+              event_digest="string", memory=RUN_MEMORY)
 
 REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reproduced_count="int", stopped="bool", events="int", recorded_events="int",
@@ -32,7 +35,7 @@ REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reason="string?", divergence_thread="int?", divergence_trace="string?",
               divergence_threads=[{"tid": "int", "kind": "string", "object": "string",
                                    "location": "string", "diverged": "bool"}],
-              event_digest="string", trace="string?")
+              event_digest="string", trace="string?", memory=RUN_MEMORY)
 
 EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
                        signature="string", stacks="string", replay_command="string")
@@ -42,6 +45,7 @@ EXPLORE = {
     "failures": [EXPLORE_FAILURE], "distinct_schedules": "int", "runs_per_second": "number",
     "wall_seconds": "number", "strategy": "string", "first_seed": "int", "complete": "bool",
     "coverage": "string",
+    "memory": {"instrumented": "bool", "interleaved": "bool", "events": "int", "sites": "int"},
     "interrupted": "bool", "preemption_bound": "int?", "jobs": "int", "isolated": "bool",
     "failures_by_kind": {"*": "int"},
     "failure_groups": [{"signature": "string", "count": "int", "runs": ["int"],

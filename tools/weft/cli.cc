@@ -187,6 +187,24 @@ int PickCpu() {
   return cpu < 0 ? -1 : cpu;
 }
 
+std::string MemoryNote(bool instrumented, uint64_t memory_events) {
+  if (memory_events != 0) return "";
+  if (!instrumented) return search::kMemoryNotInterleaved;
+  return "plain memory accesses were not interleaved: no memory location was shared by two "
+         "threads at a site known to weft";
+}
+
+void WriteMemoryField(json::Writer& w, const session::RunReport& r) {
+  w.Key("memory").BeginObject();
+  w.Field("instrumented", r.memory_instrumented);
+  w.Field("interleaved", r.memory_events != 0);
+  w.Field("events", r.memory_events);
+  w.Field("sites_used", r.memory_sites_used);
+  w.Field("sites_found", static_cast<uint64_t>(r.memory_sites_found.size()));
+  w.Field("table_full", r.memory_table_full);
+  w.EndObject();
+}
+
 void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {
   using K = format::Outcome::Kind;
   if (o.kind == K::kExited) {

@@ -89,6 +89,12 @@ int PickCpu();
 // The outcome fields every --json output shares: exit_code (int or null), signal (int or
 // null), deadlock, timeout, livelock (bools).
 void WriteOutcomeFields(json::Writer& w, const format::Outcome& outcome);
+// What a run did with memory accesses, said once after it: "" when some were schedule
+// points, else why plain memory accesses were not interleaved.
+std::string MemoryNote(bool instrumented, uint64_t memory_events);
+// The JSON "memory" object of a run (record, replay): instrumented, events (schedule
+// points), sites_used, sites_found, table_full, interleaved.
+void WriteMemoryField(json::Writer& w, const session::RunReport& report);
 
 // A trace path without its ".weft" suffix, to name files derived from it.
 std::string TraceStem(const std::string& path);

@@ -445,6 +445,12 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("first_seed", options.first_seed);
     w.Field("complete", r.complete);
     w.Field("coverage", r.coverage);
+    w.Key("memory").BeginObject();
+    w.Field("instrumented", r.memory_instrumented);
+    w.Field("interleaved", r.memory_events != 0);
+    w.Field("events", r.memory_events);
+    w.Field("sites", static_cast<uint64_t>(r.memory_sites.size()));
+    w.EndObject();
     w.Field("interrupted", r.interrupted_by != 0);
     if (strategy == "bounded")
       w.Field("preemption_bound", arg("preemptions"));
@@ -497,6 +503,9 @@ int RunExplore(const std::vector<std::string>& argv) {
   } else if (info->exhaustive && r.failures.empty() && r.interrupted_by == 0) {
     Say("not complete: the search stopped before it ran " + scope + " (raise --runs)");
   }
+  if (std::string note = MemoryNote(r.memory_instrumented, r.memory_events); !note.empty()) {
+    Say(note);
+  }
   if (r.failures.empty()) {
     if (r.interrupted_by != 0) return 128 + r.interrupted_by;
     Say("no failure found in " + plural(r.runs, "run"));
@@ -504,7 +513,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       char line[200];
       std::snprintf(line, sizeof(line), "missed by all %llu runs with probability <= %.3g: ",
                     static_cast<unsigned long long>(r.runs), bound.missed);
-      Say(line + scope + "; " + search::kCoverageCaveat);
+      Say(line + (r.memory_events != 0 ? r.coverage : scope + "; " + search::kCoverageCaveat));
     } else if (!info->exhaustive) {
       Say("covered: " + r.coverage);
     }

@@ -35,6 +35,9 @@ options:
   --stdin FILE         the program's stdin (default: weft's own, read whole before the
                        program starts unless it is a terminal); recorded in the trace,
                        and a replay feeds it again
+  --memory-sites TRACE make the memory access sites TRACE found and used schedule
+                       points (a build with weft cc; without it the run only learns
+                       the sites, and weft explore uses them from its second run on)
   --no-stacks          do not record a stack per event (faster, smaller traces)
   --stack-depth N      frames per recorded stack (default 32)
   --keep-env NAME      store NAME's value in the trace after all (it looks secret);
@@ -59,7 +62,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
       "-o",           "--output",    "--strategy",    "--seed",
       "--timeout",    "--max-steps", "--stack-depth", "--keep-env",
-      "--redact-env", "--json-file", "--stdin"};
+      "--redact-env", "--json-file", "--stdin",     "--memory-sites"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
@@ -76,12 +79,13 @@ int RunRecord(const std::vector<std::string>& argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  std::string output, strategy = "random";
+  std::string output, strategy = "random", memory_sites_from;
   uint64_t seed = 0, max_steps = 0, depth = 32;
   double timeout = 0;
   bool have_seed = args.Uint("--seed", &seed);
   args.Value("--output", &output, "-o");
   args.Value("--strategy", &strategy);
+  args.Value("--memory-sites", &memory_sites_from);
   search::StrategyArgs strategy_args;
   for (const std::string& name : parameters) {
     uint64_t value = 0;
@@ -131,6 +135,14 @@ int RunRecord(const std::vector<std::string>& argv) {
       ProgramStdin(have_stdin_file ? &stdin_file : nullptr, false);
   if (!input.ok()) return Fail("record", input.error().message);
   api::RecordOptions options;
+  if (!memory_sites_from.empty()) {
+    Result<format::Trace> from = format::ReadTrace(memory_sites_from);
+    if (!from.ok()) return Fail("record", "--memory-sites: " + from.error().message);
+    options.memory_sites = from->header.memory_sites;
+    options.memory_sites.insert(options.memory_sites.end(), from->memory_sites_found.begin(),
+                                from->memory_sites_found.end());
+    options.memory_sites = session::SortedSites(std::move(options.memory_sites));
+  }
   options.argv = args.program();
   options.env = api::CurrentEnvironment();
   options.trace_path = output;
@@ -171,6 +183,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("outcome", outcome);
     WriteOutcomeFields(w, o);
     w.Field("controlled", report->controlled);
+    WriteMemoryField(w, report.value());
     w.Field("wall_seconds", report->wall_seconds);
     char digest[32];
     std::snprintf(digest, sizeof(digest), "%016llx",
@@ -196,6 +209,17 @@ int RunRecord(const std::vector<std::string>& argv) {
         "is it a script that starts the real program?); its threads were not scheduled");
   }
   Say("outcome: " + outcome);
+  if (std::string note = MemoryNote(report->memory_instrumented, report->memory_events);
+      !note.empty()) {
+    Say(note);
+  }
+  if (report->memory_instrumented && report->memory_sites_used == 0 &&
+      !report->memory_sites_found.empty()) {
+    Say("learned " + Plural(report->memory_sites_found.size(), "memory access site") +
+        " that touched shared memory: weft explore makes such sites schedule points from its "
+        "second run on; weft record --memory-sites " +
+        ShellQuote(output) + " does here");
+  }
   Say("trace written to " + output + " (" + Plural(report->events, "event") + ", " +
       HumanBytes(report->trace_bytes) + ")");
   Say("replay it with: weft replay " + ShellQuote(output));

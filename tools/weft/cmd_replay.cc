@@ -237,6 +237,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     std::snprintf(digest, sizeof(digest), "%016llx",
                   static_cast<unsigned long long>(last.event_digest));
     w.Field("event_digest", digest);
+    WriteMemoryField(w, last);
     if (!output.empty())
       w.Field("trace", output);
     else
@@ -246,6 +247,9 @@ int RunReplay(const std::vector<std::string>& argv) {
     return all ? kExitOk : kExitFound;
   }
   Say("outcome: " + format::DescribeOutcome(last.outcome));
+  if (std::string note = MemoryNote(last.memory_instrumented, last.memory_events); !note.empty()) {
+    Say(note);
+  }
   if (prefix && all) {
     Say("reproduced the recorded prefix: same " + std::to_string(last.events) + " events as " +
         path + " (the trace ends there)");

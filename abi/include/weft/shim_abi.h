@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 5u
+#define WEFT_SHIM_PROTOCOL_VERSION 6u
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -102,6 +102,7 @@ enum weft_record_type {
   WEFT_REC_NAME = 7,     /* struct weft_name_record: thread name (pthread_setname_np) */
   WEFT_REC_DECISION = 8, /* struct weft_decision_record: the enabled set of a decision */
   WEFT_REC_PRIOR = 9,    /* struct weft_prior_record: an access no event logged */
+  WEFT_REC_SITE = 10,    /* struct weft_site_record: a site that accessed a shared granule */
 };
 
 #define WEFT_SLOT_BYTES 32u
@@ -207,6 +208,16 @@ struct weft_prior_record { /* 32 bytes */
                           * the last of its own below this index) */
 };
 
+/* A memory access site (the pc of an instrumented access, an absolute address: ASLR is off)
+ * that touched a shared granule in this run, reported once per run. The supervisor makes
+ * such sites schedule points of later runs (weft_session.memory_sites). */
+struct weft_site_record { /* 32 bytes */
+  uint8_t type;           /* WEFT_REC_SITE */
+  uint8_t reserved0[7];
+  uint64_t pc;
+  uint64_t reserved1[2];
+};
+
 /* A script entry (replay, guided): one per decision to follow, in order. */
 struct weft_script_entry { /* 16 bytes */
   uint16_t tid;            /* the thread to run */
@@ -240,6 +251,7 @@ WEFT_ABI_ASSERT_SIZE(struct weft_blocked_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_name_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_decision_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_prior_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_site_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_script_entry, 16);
 WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 
@@ -253,6 +265,11 @@ WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 /* A process forked from the controlled one blocked on a lock held by a thread that does not
  * exist in it (fork copies a held lock, not its holder): a deadlock; `error` says which. */
 #define WEFT_STATUS_FORK_DEADLOCK 0x40u
+
+/* What the shim saw of memory accesses (weft_session.memory). */
+#define WEFT_MEMORY_INSTRUMENTED 0x1u /* an instrumented access reached the shim (weft cc) */
+#define WEFT_MEMORY_TABLE_FULL 0x2u   /* the granule table filled: new granules untracked */
+#define WEFT_MAX_MEMORY_SITES 65536u  /* candidate sites one run takes */
 
 /* The session region. The supervisor fills the configuration before it starts the program;
  * the shim fills the status. Offsets are from the start of the region. */
@@ -279,6 +296,9 @@ struct weft_session {
   uint32_t stop_on_divergence; /* 1: at the first divergence, report every thread and exit */
   uint32_t reserved2;
   struct weft_schedule_spec schedule;
+  /* Memory access sites (uint64_t pcs, ascending, at most WEFT_MAX_MEMORY_SITES) whose
+   * accesses are schedule points: sites that touched shared granules in earlier runs. */
+  struct weft_span memory_sites;
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */
@@ -288,8 +308,8 @@ struct weft_session {
   uint64_t divergence_index;                  /* index of the first divergent event */
   struct weft_script_entry divergence_actual; /* what the program did instead */
   uint32_t threads;                           /* threads created so far, main included */
-  uint32_t reserved1;
-  char error[256]; /* shim error message, NUL-terminated */
+  uint32_t memory;                            /* WEFT_MEMORY_* */
+  char error[256];                            /* shim error message, NUL-terminated */
 
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;

@@ -151,6 +151,9 @@ struct RecordOptions {
   // The program's stdin, whole (recorded in the trace); nullptr = inherit weft's.
   std::shared_ptr<const std::string> stdin_data;
   bool isolate = false;  // a private view of its files (see session::RunConfig::isolate)
+  // Memory access sites (pcs) to make schedule points (--memory-sites TRACE: the sites a
+  // trace found and used); empty: the run only learns them.
+  std::vector<uint64_t> memory_sites;
 };
 
 // One controlled run written as a trace. Errors are weft's (cannot start, cannot write);
@@ -229,6 +232,7 @@ struct ExploreOptions {
   // side never see each other's files. Where that is not possible, Explore says so
   // (host.note) and runs one at a time without it.
   bool isolate = true;
+  std::vector<uint64_t> memory_sites;   // memory access sites known before the search
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
 };

@@ -110,6 +110,9 @@ struct Header {
   // Frames per recorded stack, 0 = none (or not recorded: older writers left it out).
   uint32_t stack_depth = 0;
   bool isolated = false;  // the run had a private view of its cwd and /tmp
+  // Memory access sites (absolute pcs, ascending) that were schedule points in this run; a
+  // replay makes exactly these points.
+  std::vector<uint64_t> memory_sites;
 
   // Whether env[index] is redacted.
   bool IsRedacted(size_t index) const {
@@ -338,6 +341,8 @@ struct Trace {
   std::vector<Event> events;
   std::vector<Wake> wakes;
   std::vector<PriorAccess> prior_accesses;  // by event_index, ascending
+  // Memory access sites (absolute pcs, ascending) that touched a granule two threads shared.
+  std::vector<uint64_t> memory_sites_found;
   // One per event when the run recorded its decisions, else empty.
   std::vector<EnabledSet> enabled_sets;
   ProgramOutput program_stdout;  // empty when the recorder did not capture it

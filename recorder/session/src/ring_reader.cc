@@ -14,6 +14,7 @@ constexpr size_t kMaxStacks = 1u << 22;
 constexpr size_t kMaxFrames = 1u << 22;
 constexpr size_t kMaxObjects = 1u << 26;
 constexpr size_t kMaxBlocked = 4 * WEFT_MAX_THREADS;
+constexpr size_t kMaxSitesFound = 1u << 17;  // the shim reports fewer
 // Extra slots of a decision record: the words of threads WEFT_DECISION_INLINE_THREADS up.
 constexpr uint32_t kMaxDecisionExtraSlots =
     (WEFT_MAX_THREADS - WEFT_DECISION_INLINE_THREADS + WEFT_DECISION_SLOT_THREADS - 1) /
@@ -302,6 +303,8 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       last_tid_ = r.tid;
       last_signal_woken_ = r.kind == WEFT_EV_COND_SIGNAL ? static_cast<int32_t>(r.arg) : -1;
       if (r.stack != 0) first_stacks_.emplace(r.tid, r.stack);
+      last_event_kind_ = r.kind;
+      if (r.kind == WEFT_EV_MEM_READ || r.kind == WEFT_EV_MEM_WRITE) ++memory_events_;
       if (writer_ != nullptr) Write(writer_->WriteEvent(e));
       break;
     }
@@ -371,6 +374,41 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       w.woken = r.woken;
       digest_.AddWake(r.woken);
       if (writer_ != nullptr) Write(writer_->WriteWake(w));
+      break;
+    }
+    case WEFT_REC_PRIOR: {
+      weft_prior_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      const bool after_access = events_ != 0 && (last_event_kind_ == WEFT_EV_MEM_READ ||
+                                                 last_event_kind_ == WEFT_EV_MEM_WRITE);
+      if (!after_access || !ValidTid(r.tid) || r.write > 1 ||
+          (r.flags & ~(WEFT_F_READ | WEFT_F_ATOMIC)) != 0 || r.before_event > events_ - 1) {
+        BadRecord(index, "a prior-access record of thread " + std::to_string(r.tid) +
+                             " before event " + std::to_string(r.before_event) + " (" +
+                             std::to_string(events_) + " events, the last " +
+                             (after_access ? "a memory access" : "no memory access") + ")");
+        return;
+      }
+      format::PriorAccess a;
+      a.event_index = events_ - 1;
+      a.tid = r.tid;
+      a.write = r.write != 0;
+      a.flags = r.flags;
+      a.arg = r.arg;
+      a.stack = r.stack;
+      a.before_event = r.before_event;
+      if (writer_ != nullptr) Write(writer_->WritePriorAccess(a));
+      break;
+    }
+    case WEFT_REC_SITE: {
+      weft_site_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      if (r.pc == 0 || memory_sites_found_.size() >= kMaxSitesFound) {
+        BadRecord(index, "a memory site record of pc " + std::to_string(r.pc) + " after " +
+                             std::to_string(memory_sites_found_.size()) + " sites");
+        return;
+      }
+      memory_sites_found_.push_back(r.pc);
       break;
     }
     case WEFT_REC_BLOCKED: {

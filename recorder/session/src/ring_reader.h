@@ -69,6 +69,10 @@ class RingReader {
   // The weft tid of a kernel tid, -1 if unknown.
   int32_t TidOfOsTid(uint32_t os_tid) const;
   Status writer_status() const { return status_; }
+  // MEM_READ / MEM_WRITE events so far.
+  uint64_t memory_events() const { return memory_events_; }
+  // Sites that touched shared granules (SITE records), in the order reported.
+  const std::vector<uint64_t>& memory_sites_found() const { return memory_sites_found_; }
   // Decisions (with RunConfig::record_decisions); moved out by the caller.
   std::vector<Decision>& decisions() { return decisions_; }
 
@@ -108,6 +112,9 @@ class RingReader {
   std::string error_;
   Status status_;
   std::vector<Decision> decisions_;
+  uint64_t memory_events_ = 0;
+  std::vector<uint64_t> memory_sites_found_;
+  uint64_t last_event_kind_ = 0;
   uint16_t last_tid_ = 0;
   int32_t last_signal_woken_ = -1;
 };

@@ -59,6 +59,14 @@ std::string SessionAddress(const std::vector<launcher::Mapping>& maps) {
 
 }  // namespace
 
+std::vector<uint64_t> SortedSites(std::vector<uint64_t> sites) {
+  std::sort(sites.begin(), sites.end());
+  sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
+  if (!sites.empty() && sites.front() == 0) sites.erase(sites.begin());
+  if (sites.size() > WEFT_MAX_MEMORY_SITES) sites.resize(WEFT_MAX_MEMORY_SITES);
+  return sites;
+}
+
 bool RunReport::failed() const { return analysis::IsFailure(outcome); }
 
 std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
@@ -93,6 +101,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   layout.stack_depth = config.stack_depth;
   layout.cpu = config.cpu;
   layout.max_steps = config.max_steps;
+  layout.memory_sites = SortedSites(config.memory_sites);
   layout.progress_window = config.progress_window;
   layout.realtime_base_ns =
       config.realtime_base_ns != 0 ? config.realtime_base_ns : ClockNs(CLOCK_REALTIME);
@@ -135,6 +144,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.max_steps = config.max_steps;
   header.stack_depth = config.stack_depth;
   header.isolated = config.isolate;
+  header.memory_sites = layout.memory_sites;
 
   std::unique_ptr<format::TraceWriter> writer;
   if (!config.trace_path.empty()) {
@@ -271,6 +281,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
   report.decisions = std::move(reader.decisions());
+  report.memory_instrumented = (status->memory & WEFT_MEMORY_INSTRUMENTED) != 0;
+  report.memory_table_full = (status->memory & WEFT_MEMORY_TABLE_FULL) != 0;
+  report.memory_events = reader.memory_events();
+  report.memory_sites_used = layout.memory_sites.size();
+  report.memory_sites_found = SortedSites(reader.memory_sites_found());
 
   using Keep = RunConfig::KeepTrace;
   const bool keep = config.keep_trace == Keep::kAlways || report.diverged ||

@@ -23,7 +23,9 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   uint64_t wakes_bytes = layout.wakes.size() * sizeof(uint16_t);
   uint64_t plan_offset = AlignUp(wakes_offset + wakes_bytes, 64);
   uint64_t plan_bytes = layout.plan.size() * sizeof(weft_plan_entry);
-  uint64_t ring_offset = AlignUp(plan_offset + plan_bytes, page);
+  uint64_t sites_offset = AlignUp(plan_offset + plan_bytes, 64);
+  uint64_t sites_bytes = layout.memory_sites.size() * sizeof(uint64_t);
+  uint64_t ring_offset = AlignUp(sites_offset + sites_bytes, page);
   uint64_t size = ring_offset + layout.ring_slots * WEFT_SLOT_BYTES;
 
   SessionMemory s;
@@ -75,12 +77,16 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
     default:
       break;
   }
+  h->memory_sites = weft_span{sites_offset, layout.memory_sites.size()};
   h->ring_offset = ring_offset;
   h->ring_slots = layout.ring_slots;
   auto* base = reinterpret_cast<uint8_t*>(h);
   if (script_bytes != 0) std::memcpy(base + script_offset, layout.script.data(), script_bytes);
   if (wakes_bytes != 0) std::memcpy(base + wakes_offset, layout.wakes.data(), wakes_bytes);
   if (plan_bytes != 0) std::memcpy(base + plan_offset, layout.plan.data(), plan_bytes);
+  if (sites_bytes != 0) {
+    std::memcpy(base + sites_offset, layout.memory_sites.data(), sites_bytes);
+  }
   s.ring_offset_ = ring_offset;
   s.ring_slots_ = layout.ring_slots;
   s.written_ = *h;
@@ -113,6 +119,7 @@ const ConfigField kConfigFields[] = {
     WEFT_CONFIG_FIELD_(stop_before, "the run's configuration"),
     WEFT_CONFIG_FIELD_(record_decisions, "the run's configuration"),
     WEFT_CONFIG_FIELD_(schedule, "the run's schedule"),
+    WEFT_CONFIG_FIELD_(memory_sites, "the run's memory access sites"),
     WEFT_CONFIG_FIELD_(ring_offset, "the event ring's geometry"),
     WEFT_CONFIG_FIELD_(ring_slots, "the event ring's geometry"),
 };
@@ -137,7 +144,8 @@ std::string SessionMemory::CheckUnchanged(bool with_script) const {
     if (std::memcmp(script, script_copy_.data(), script_copy_.size()) != 0) {
       for (size_t i = 0; i < script_copy_.size(); ++i) {
         if (script[i] != script_copy_[i]) {
-          return "offset " + std::to_string(script_offset_ + i) + " (the replay script)";
+          return "offset " + std::to_string(script_offset_ + i) +
+                 " (the replay script, plan or memory access sites)";
         }
       }
     }

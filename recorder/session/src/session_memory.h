@@ -29,6 +29,7 @@ struct SessionLayout {
   std::vector<weft_script_entry> script;  // replay, guided
   std::vector<uint16_t> wakes;            // replay, guided: futex waiters woken, in order
   std::vector<weft_plan_entry> plan;      // plan
+  std::vector<uint64_t> memory_sites;     // candidate memory access sites (pcs), ascending
 };
 
 class SessionMemory {

@@ -91,6 +91,9 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
       o.symbol = symbolizer.SymbolizeData(o.address);
       if (!o.symbol.empty()) (void)writer->WriteObject(o);
     }
+    if (!reader.memory_sites_found().empty()) {
+      (void)writer->WriteMemorySitesFound(SortedSites(reader.memory_sites_found()));
+    }
     Status s = writer->WriteOutcome(outcome);
     if (s.ok()) s = writer->Close();
     if (!s.ok()) return s;

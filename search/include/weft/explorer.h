@@ -89,6 +89,12 @@ struct ExploreResult {
   std::string coverage;    // what the search covers (Coverage of the registry)
   int interrupted_by = 0;  // the search was stopped by this signal (Ctrl-C): runs is partial
   uint64_t executed = 0;   // runs actually made (with -j, some past the first failure)
+  // Memory accesses (instrumented builds): whether any run's program reported accesses,
+  // the MEM_* events (schedule points) of all runs, and the candidate sites learned (the
+  // union of every run's memory_sites_found and the sites the search started with).
+  bool memory_instrumented = false;
+  uint64_t memory_events = 0;
+  std::vector<uint64_t> memory_sites;
 };
 
 // Called after every run (from the worker that ran it, one call at a time) with the number
@@ -101,7 +107,9 @@ using ExploreProgress = std::function<void(uint64_t done, uint64_t run, uint64_t
 Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgress& progress);
 
 // A seeded search: runs i = 0, 1, … under the strategy's chooser with seed S+i, `jobs`
-// runs at a time (random, pct).
+// runs at a time (random, pct). Memory access sites that touched shared memory become
+// schedule points of later runs: run i gets the sites of every run before MemoryEpoch(i)
+// (runs 1, 2, 4, 8, 16, then every 16 start an epoch), so results do not depend on -j.
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);
 
 // Systematic depth-first search over the schedules with at most args["preemptions"]
@@ -117,6 +125,9 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
 // schedule twice.
 Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
                                        const ExploreProgress& progress);
+
+// The first run of the epoch of run i (0-based): the runs before it gave run i its sites.
+uint64_t MemoryEpoch(uint64_t i);
 
 // Creates `dir` and the directories above it that do not exist yet (as `mkdir -p`).
 Status CreateDirectories(const std::string& dir);

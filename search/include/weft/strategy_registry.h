@@ -69,10 +69,18 @@ struct StrategyInfo {
 inline constexpr const char* kCoverageCaveat =
     "plain memory accesses between them were not interleaved";
 
+// Said once of a run or search in which no memory access was a schedule point.
+inline constexpr const char* kMemoryNotInterleaved =
+    "plain memory accesses were not interleaved: build with weft cc to search them";
+
 // What a search with `strategy` and `args` covers, in full: its scope and the caveat, e.g.
 // "every schedule with at most 2 preemptions at synchronization calls; plain memory
 // accesses between them were not interleaved" (ExploreResult::coverage, JSON `coverage`).
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args);
+// The same for a search whose runs made memory accesses schedule points (an instrumented
+// build, `memory_sites` sites learned): the caveat says which accesses were interleaved.
+std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points,
+                     uint64_t memory_sites);
 
 // "1 preemption", "2 preemptions".
 std::string Plural(uint64_t n, const std::string& word);

@@ -58,6 +58,61 @@ void ExpectCorrupt(Fake& f, RingReader& reader, const std::string& what) {
   (void)f;
 }
 
+weft_prior_record Prior(uint16_t tid, uint64_t before) {
+  weft_prior_record p{};
+  p.type = WEFT_REC_PRIOR;
+  p.write = 1;
+  p.tid = tid;
+  p.arg = WEFT_MEM_ARG(8, 0, 0);
+  p.before_event = before;
+  return p;
+}
+
+weft_site_record Site(uint64_t pc) {
+  weft_site_record r{};
+  r.type = WEFT_REC_SITE;
+  r.pc = pc;
+  return r;
+}
+
+TEST(RingReader, MemoryEventsPriorAccessesAndSites) {
+  Fake f;
+  RingReader reader(&f.header, f.ring, kSlots, nullptr);
+  f.Put(Event(0, WEFT_EV_THREAD_CREATE));
+  f.Put(Event(1, WEFT_EV_MEM_WRITE));
+  f.Put(Prior(0, 1));
+  f.Put(Site(0x401000));
+  f.Put(Site(0x401008));
+  f.Put(Event(1, WEFT_EV_MEM_READ));
+  EXPECT_TRUE(reader.Drain()) << reader.error();
+  EXPECT_EQ(reader.events(), 3u);
+  EXPECT_EQ(reader.memory_events(), 2u);
+  EXPECT_EQ(reader.memory_sites_found(), (std::vector<uint64_t>{0x401000, 0x401008}));
+}
+
+TEST(RingReader, PriorAccessNotAfterAMemoryEvent) {
+  Fake f;
+  RingReader reader(&f.header, f.ring, kSlots, nullptr);
+  f.Put(Event(0, WEFT_EV_MUTEX_LOCK));
+  f.Put(Prior(0, 0));
+  ExpectCorrupt(f, reader, "a prior-access record");
+}
+
+TEST(RingReader, PriorAccessAfterItsEvent) {
+  Fake f;
+  RingReader reader(&f.header, f.ring, kSlots, nullptr);
+  f.Put(Event(1, WEFT_EV_MEM_READ));
+  f.Put(Prior(0, 5));  // "happened before event 5" of a trace with one event
+  ExpectCorrupt(f, reader, "a prior-access record");
+}
+
+TEST(RingReader, SiteOfPcZero) {
+  Fake f;
+  RingReader reader(&f.header, f.ring, kSlots, nullptr);
+  f.Put(Site(0));
+  ExpectCorrupt(f, reader, "a memory site record");
+}
+
 TEST(RingReader, HeadBeyondTheRing) {
   Fake f;
   RingReader reader(&f.header, f.ring, kSlots, nullptr);

@@ -147,6 +147,10 @@ struct RunConfig {
   // stacks): the new header keeps this header's strategy, schedule and seed, so it says what
   // schedule made the events, not "replay". nullptr = the header describes `schedule`.
   const format::Header* schedule_header = nullptr;
+  // Memory access sites (absolute pcs) whose instrumented accesses are schedule points
+  // (weft cc builds): learned from the memory_sites_found of earlier runs, or a trace's
+  // Header::memory_sites to replay it. Sorted and capped at WEFT_MAX_MEMORY_SITES by the run.
+  std::vector<uint64_t> memory_sites;
   uint64_t realtime_base_ns = 0;   // 0 = now
   uint64_t monotonic_base_ns = 0;  // 0 = now
 };
@@ -168,6 +172,15 @@ struct RunReport {
   // False when the shim never took control (the program dropped LD_PRELOAD, or it is a
   // script whose children do the work): the run was not scheduled by weft.
   bool controlled = false;
+  // Memory accesses of an instrumented build (weft cc): whether any reached the shim, the
+  // MEM_READ / MEM_WRITE events (schedule points) of the run, the candidate sites it ran
+  // with, the sites that touched a granule two threads shared (ascending), and whether the
+  // shim's granule table filled up (memory first touched later was not tracked).
+  bool memory_instrumented = false;
+  uint64_t memory_events = 0;
+  uint64_t memory_sites_used = 0;
+  std::vector<uint64_t> memory_sites_found;
+  bool memory_table_full = false;
   // True when the program failed (analysis::IsFailure): non-zero exit, fatal signal,
   // deadlock, timeout, step limit, or a shim error.
   bool failed() const;
@@ -176,6 +189,10 @@ struct RunReport {
 // Runs the program once. Errors are weft's own failures (cannot create the session,
 // cannot start the program, cannot write the trace); what the program did is the report.
 Result<RunReport> RunProgram(const RunConfig& config);
+
+// Memory access sites as a run takes them: ascending, without duplicates or 0, at most
+// WEFT_MAX_MEMORY_SITES.
+std::vector<uint64_t> SortedSites(std::vector<uint64_t> sites);
 
 // The environment weft adds to the program's (LD_PRELOAD, session fd): exposed for tests.
 std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
