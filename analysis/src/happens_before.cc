@@ -11,6 +11,13 @@ using format::EventKind;
 
 bool Failed(const Event& e) { return (e.flags & format::kFlagFailed) != 0; }
 
+// C11 memory orders (WEFT_MEM_ARG bits 40..42): 0 relaxed, 1 consume, 2 acquire, 3 release,
+// 4 acq_rel, 5 seq_cst.
+bool Atomic(const Event& e) { return (e.flags & format::kFlagAtomic) != 0; }
+uint32_t Order(const Event& e) { return format::DecodeMemoryArg(e.arg).order; }
+bool AcquireOrder(uint32_t order) { return order == 1 || order == 2 || order == 4 || order == 5; }
+bool ReleaseOrder(uint32_t order) { return order >= 3 && order <= 5; }
+
 }  // namespace
 
 ThreadNumbers ThreadNumbers::Of(const format::Trace& trace) {
@@ -129,9 +136,20 @@ void HappensBefore::Acquire(uint32_t t, const Event& e) {
       clocks_.Acquire(t, ts.wake);
       clocks_.Reset(ts.wake);
       break;
+    case EventKind::kMemRead:
+    case EventKind::kMemWrite:
+      if (Atomic(e) && AcquireOrder(Order(e)) && obj != 0) {
+        clocks_.Acquire(t, Channel(&objects_[obj].channel));
+      }
+      break;
     default:
       break;
   }
+}
+
+void HappensBefore::ReleaseAtomic(uint32_t t, uint32_t obj, bool rmw) {
+  if (obj == 0 || obj >= objects_.size()) return;
+  clocks_.Release(t, Channel(&objects_[obj].channel), obj, rmw);
 }
 
 void HappensBefore::Release(uint64_t i, uint32_t t, const Event& e) {
@@ -198,6 +216,11 @@ void HappensBefore::Release(uint64_t i, uint32_t t, const Event& e) {
       break;
     case EventKind::kBarrierWait:
       if (obj != 0) Arrive(t, e);
+      break;
+    case EventKind::kMemWrite:
+      if (Atomic(e) && ReleaseOrder(Order(e))) {
+        ReleaseAtomic(t, obj, (e.flags & format::kFlagRead) != 0);
+      }
       break;
     case EventKind::kFutexWake: {
       auto it = std::lower_bound(wakes_.begin(), wakes_.end(), i,

@@ -53,6 +53,12 @@ class HappensBefore {
   uint32_t CondMutex(uint32_t t) const { return threads_[t].cond_mutex; }
   // Thread t's clock now, without object obj's edges.
   const Clock& Without(uint32_t t, uint32_t obj) const { return clocks_.Without(t, obj); }
+  // Thread t's clock now, every edge included.
+  const Clock& Now(uint32_t t) const { return clocks_.Without(t, 0); }
+  // An atomic access of thread t to memory granule `obj` releases (MEM_WRITE with a release
+  // order): a store replaces what the granule's atomics released, a read-modify-write
+  // (`rmw`) adds to it.
+  void ReleaseAtomic(uint32_t t, uint32_t obj, bool rmw);
 
  private:
   static constexpr uint32_t kNoChannel = std::numeric_limits<uint32_t>::max();

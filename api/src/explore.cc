@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "weft/api.h"
+#include "weft/instrument.h"
 #include "weft/launcher.h"
 
 namespace weft::api {
@@ -41,6 +42,7 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
     }
   }
   search.base = config.value();
+  search.check_races = options.check_races.value_or(LinksWeftRuntime(config->executable));
   Started(host);
   Result<search::ExploreResult> result = search::Search(search, progress);
   if (!result.ok()) return result.error();

@@ -1,6 +1,7 @@
 // instrument.cc — the compiler commands of instrumented builds (weft/instrument.h).
 #include "weft/instrument.h"
 
+#include <elf.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "weft/api.h"
 
@@ -138,6 +140,42 @@ Result<std::vector<std::string>> CompilerCommand(const Toolchain& t,
       if (f != "-fsanitize=thread") command.push_back(f);
   }
   return command;
+}
+
+bool LinksWeftRuntime(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  auto read_at = [fd](void* into, size_t size, uint64_t at) {
+    return pread(fd, into, size, static_cast<off_t>(at)) == static_cast<ssize_t>(size);
+  };
+  bool found = false;
+  Elf64_Ehdr eh;
+  if (read_at(&eh, sizeof(eh), 0) && std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+      eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_shentsize == sizeof(Elf64_Shdr) &&
+      eh.e_shnum < 4096) {
+    for (uint32_t i = 0; i < eh.e_shnum && !found; ++i) {
+      Elf64_Shdr dyn, str;
+      if (!read_at(&dyn, sizeof(dyn), eh.e_shoff + i * sizeof(Elf64_Shdr))) break;
+      if (dyn.sh_type != SHT_DYNAMIC || dyn.sh_link >= eh.e_shnum || dyn.sh_size > (1u << 20)) {
+        continue;
+      }
+      if (!read_at(&str, sizeof(str), eh.e_shoff + dyn.sh_link * sizeof(Elf64_Shdr))) break;
+      if (str.sh_size > (1u << 24)) continue;
+      std::vector<Elf64_Dyn> entries(dyn.sh_size / sizeof(Elf64_Dyn));
+      std::string names(str.sh_size, '\0');
+      if (!read_at(entries.data(), entries.size() * sizeof(Elf64_Dyn), dyn.sh_offset) ||
+          !read_at(names.data(), names.size(), str.sh_offset)) {
+        continue;
+      }
+      for (const Elf64_Dyn& d : entries) {
+        if (d.d_tag == DT_NULL) break;
+        if (d.d_tag != DT_NEEDED || d.d_un.d_val >= names.size()) continue;
+        if (std::strncmp(names.c_str() + d.d_un.d_val, "libweft_rt.so", 13) == 0) found = true;
+      }
+    }
+  }
+  close(fd);
+  return found;
 }
 
 }  // namespace weft::api

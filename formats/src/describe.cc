@@ -229,7 +229,7 @@ std::string DescribeSchedule(const ScheduleSpec& spec) {
 std::string DescribeFlags(uint32_t flags) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
       {kFlagTry, "try"},       {kFlagTimed, "timed"}, {kFlagTimedOut, "timed_out"},
-      {kFlagFailed, "failed"}, {kFlagRead, "read"},
+      {kFlagFailed, "failed"}, {kFlagRead, "read"},   {kFlagAtomic, "atomic"},
   };
   std::string out;
   uint32_t known = 0;

@@ -132,7 +132,33 @@ std::string StackLines(const Trace& trace, const std::vector<uint32_t>& frame_id
   return out;
 }
 
+namespace {
+
+// A memory access's details: "4 bytes at 0x404044", "read-modify-write", "atomic acquire".
+std::string MemoryDetails(const Trace& trace, const Event& e) {
+  static constexpr const char* kOrders[] = {"relaxed", "consume", "acquire",
+                                            "release", "acq_rel", "seq_cst"};
+  MemoryArg m = DecodeMemoryArg(e.arg);
+  uint64_t address = m.offset;
+  if (e.obj < trace.objects.size()) address += trace.objects[e.obj].address;
+  std::string out =
+      std::to_string(m.size) + (m.size == 1 ? " byte at " : " bytes at ") + Hex(address);
+  if (e.kind == EventKind::kMemWrite && (e.flags & kFlagRead)) out += ", read-modify-write";
+  if (e.flags & kFlagAtomic) {
+    out += std::string(", atomic ") + (m.order < 6 ? kOrders[m.order] : "order ?");
+  }
+  if (uint32_t unknown = e.flags & ~(kFlagRead | kFlagAtomic | kFlagExternal)) {
+    out += ", flags " + Hex(unknown);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string EventDetails(const Trace& trace, const Event& e, const std::vector<uint32_t>& woken) {
+  if (e.kind == EventKind::kMemRead || e.kind == EventKind::kMemWrite) {
+    return MemoryDetails(trace, e);
+  }
   std::vector<std::string> parts;
   if (e.flags & kFlagTry) parts.push_back("try");
   bool timed_out = e.flags & kFlagTimedOut;

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "text.h"
+#include "weft/race.h"
+#include "weft/race_report.h"
 #include "weft/render.h"
 #include "weft/show.h"
 #include "weft/wait_for.h"
@@ -203,6 +205,29 @@ std::string RenderTimeline(const Trace& trace) {
       out += "  " + output->data.substr(start, end - start) + "\n";
       start = end + 1;
     }
+  }
+
+  // Memory accesses of an instrumented build: the accesses the recorder logged late, and the
+  // data races (analysis/race.h) in ThreadSanitizer's shape.
+  if (analysis::HasMemoryAccesses(trace)) {
+    if (!trace.prior_accesses.empty()) {
+      out +=
+          "\nearlier accesses logged with a later event (the granule was one thread's "
+          "until then):\n";
+      std::vector<std::vector<std::string>> prior_rows;
+      for (const PriorAccess& p : trace.prior_accesses) {
+        MemoryArg m = DecodeMemoryArg(p.arg);
+        prior_rows.push_back(
+            {"#" + std::to_string(p.event_index), ThreadName(p.tid), p.write ? "write" : "read",
+             std::to_string(m.size) + " bytes" + ((p.flags & kFlagAtomic) ? ", atomic" : ""),
+             "before #" + std::to_string(p.before_event), DescribeLocation(trace, p.stack)});
+      }
+      out += Table(prior_rows, {true, false, false, false, false, false}, 40, "  ");
+    }
+    std::vector<analysis::Race> races = analysis::FindRaces(trace);
+    out += "\ndata races: " + (races.empty() ? std::string("none") : std::to_string(races.size())) +
+           "\n";
+    out += RaceReportsText(trace, races, "");
   }
 
   out += "\n" + OutcomeSection(trace);

@@ -6,6 +6,8 @@
 
 #include "text.h"
 #include "weft/json.h"
+#include "weft/race.h"
+#include "weft/race_report.h"
 #include "weft/render.h"
 #include "weft/show.h"
 
@@ -201,6 +203,23 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   }
   w.EndArray();
 
+  w.Key("prior_accesses").BeginArray();
+  for (const PriorAccess& p : trace.prior_accesses) {
+    MemoryArg m = DecodeMemoryArg(p.arg);
+    w.BeginObject()
+        .Field("event_index", p.event_index)
+        .Field("tid", p.tid)
+        .Field("kind", p.write ? "write" : "read")
+        .Field("atomic", (p.flags & kFlagAtomic) != 0)
+        .Field("flags", p.flags)
+        .Field("size", m.size)
+        .Field("offset", m.offset)
+        .Field("order", m.order);
+    object_or_null("stack", p.stack);
+    w.Field("before_event", p.before_event).EndObject();
+  }
+  w.EndArray();
+
   w.Key("enabled_sets").BeginArray();
   for (const EnabledSet& set : trace.enabled_sets) {
     w.BeginObject().Field("current", set.current).Key("enabled").BeginArray();
@@ -301,6 +320,10 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
     w.NullField("truncated_at_byte");
   }
   w.EndObject();
+
+  // The data races of the memory accesses (analysis/race.h); [] without any.
+  w.Key("races");
+  WriteRacesJson(w, trace, analysis::FindRaces(trace));
 
   w.EndObject();
   std::string text = w.TakeString();

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "weft/digest.h"
+#include "race_scan.h"
 #include "weft/outcome.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
@@ -74,6 +75,7 @@ struct Slot {
   bool done = false;
   session::RunReport report;
   std::optional<Failure> failure;
+  std::string race_trace;  // check_races: the run's kept trace when it raced
   std::string error;
 };
 
@@ -151,8 +153,10 @@ Status CreateDirectories(const std::string& dir) {
 Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
                                              session::RunConfig config, uint64_t run,
                                              const std::string& name,
-                                             std::optional<Failure>* failure) {
+                                             std::optional<Failure>* failure,
+                                             std::string* race_trace) {
   failure->reset();
+  if (race_trace != nullptr) race_trace->clear();
   std::string trace = options.out_dir + "/" + ProgramName(config.executable) + "-" + name + ".weft";
   // NB: written under a name of its own while it runs (parallel runs never share one) and
   // renamed only when the run failed, so a kept trace is always a complete failing run.
@@ -169,11 +173,41 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
   config.trace_path = wanted.empty() ? part : wanted;
   config.keep_trace = wanted.empty() ? session::RunConfig::KeepTrace::kIfFailedOrDiverged
                                      : session::RunConfig::KeepTrace::kAlways;
+  if (options.check_races) {
+    config.stack_depth = std::max(config.stack_depth, kRaceStackDepth);
+    if (wanted.empty()) config.keep_trace = session::RunConfig::KeepTrace::kIfFailedDivergedOrRaced;
+  }
   config.stdout_fd = out;
   config.stderr_fd = out;
   Result<session::RunReport> report = session::RunProgram(config);
   close(out);
-  if (!report.ok() || !report->failed() || report->interrupted_by != 0) {
+  if (report.ok() && options.check_races && !wanted.empty() && report->interrupted_by == 0) {
+    // The caller's trace is kept anyway: its races are read from it.
+    Result<format::Trace> t = format::ReadTrace(wanted, format::ReadOptions{true});
+    if (t.ok()) report->races = analysis::FindRaces(t.value()).size();
+  }
+  const bool race_failure = report.ok() && options.fail_on_race && report->races > 0;
+  if (report.ok() && !report->failed() && !race_failure && report->races > 0 &&
+      report->interrupted_by == 0 && race_trace != nullptr) {
+    // A passing run with a data race: its trace is kept for the race reports.
+    unlink(part_output.c_str());
+    std::string kept =
+        options.out_dir + "/" + ProgramName(config.executable) + "-race-" + name + ".weft";
+    if (wanted.empty()) {
+      if (rename(part.c_str(), kept.c_str()) != 0) {
+        return MakeError("cannot keep the racing run's trace as '" + kept +
+                         "': " + std::strerror(errno));
+      }
+    } else {
+      std::ifstream in(wanted, std::ios::binary);
+      std::ofstream copy(kept, std::ios::binary | std::ios::trunc);
+      copy << in.rdbuf();
+      if (!copy.good()) return MakeError("cannot copy the racing run's trace to '" + kept + "'");
+    }
+    *race_trace = kept;
+    return report;
+  }
+  if (!report.ok() || (!report->failed() && !race_failure) || report->interrupted_by != 0) {
     if (wanted.empty()) unlink(part.c_str());
     unlink(part_output.c_str());
     return report;
@@ -221,7 +255,10 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
   } else {
     f.signature = format::DescribeOutcome(report->outcome);
   }
+  f.race = race_failure && !report->failed();
+  if (f.race) f.signature = "data race";
   *failure = std::move(f);
+  if (race_trace != nullptr && report->races > 0) *race_trace = trace;
   return report;
 }
 
@@ -389,8 +426,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       config.cpu = cpu;
       Slot slot;
       // Every run writes its trace while it runs; a failing run's own trace is kept.
-      Result<session::RunReport> report =
-          RunKeepingFailure(options, config, i + 1, "seed" + std::to_string(seed), &slot.failure);
+      Result<session::RunReport> report = RunKeepingFailure(
+          options, config, i + 1, "seed" + std::to_string(seed), &slot.failure, &slot.race_trace);
       if (!report.ok()) {
         slot.error = report.error().message;
       } else if (i == 0 && !report->controlled) {
@@ -438,6 +475,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
 
   // NB: results are read in seed order, so they are the same whatever -j was.
   std::unordered_set<uint64_t> schedules;
+  internal::RaceLedger ledger;
+  result.races_checked = options.check_races;
   result.interrupted_by = interrupted.load();
   result.executed = finished.load();
   uint64_t i = 0;
@@ -452,6 +491,13 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     AddSites(&start_sites, slot.report.memory_sites_found);
     result.max_threads = std::max(result.max_threads, slot.report.threads);
     schedules.insert(slot.report.event_digest);
+    if (!slot.race_trace.empty()) {
+      bool is_failure = slot.failure && slot.failure->trace == slot.race_trace;
+      Result<uint64_t> added = ledger.Add(i + 1, options.first_seed + i, slot.race_trace, &result);
+      if (!added.ok()) return added.error();
+      // A passing run whose races were all reported by earlier runs: nothing to keep.
+      if (added.value() == 0 && !is_failure) unlink(slot.race_trace.c_str());
+    }
     if (slot.failure) {
       if (result.first_failure_run == 0) result.first_failure_run = i + 1;
       result.failures.push_back(std::move(*slot.failure));
@@ -463,6 +509,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   // are kept and listed apart.
   for (++i; i < options.runs; ++i) {
     if (slots[i].failure) result.later_failures.push_back(std::move(*slots[i].failure));
+    bool is_failure = slots[i].failure && slots[i].failure->trace == slots[i].race_trace;
+    if (!slots[i].race_trace.empty() && !is_failure) unlink(slots[i].race_trace.c_str());
   }
   result.groups = GroupFailures(result.failures);
   result.distinct_schedules = schedules.size();

@@ -16,6 +16,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "race_scan.h"
 #include "weft/conflicts.h"
 #include "weft/explorer.h"
 #include "weft/schedule_stats.h"
@@ -47,6 +48,7 @@ class Searcher {
     base_.stdout_fd = devnull_;
     base_.stderr_fd = devnull_;
     base_.record_decisions = true;
+    result_.races_checked = options_.check_races;
     start_ = Now();
     return Status::Ok();
   }
@@ -61,9 +63,10 @@ class Searcher {
   // Runs `config`; records it, saves it if it failed. Returns the report.
   Result<session::RunReport> Run(session::RunConfig config) {
     std::optional<Failure> failure;
-    Result<session::RunReport> report =
-        RunKeepingFailure(options_, config, result_.runs + 1,
-                          label_ + "-run" + std::to_string(result_.runs + 1), &failure);
+    std::string race_trace;
+    Result<session::RunReport> report = RunKeepingFailure(
+        options_, config, result_.runs + 1, label_ + "-run" + std::to_string(result_.runs + 1),
+        &failure, &race_trace);
     if (!report.ok()) return report;
     if (report->interrupted_by != 0) {
       result_.interrupted_by = report->interrupted_by;
@@ -78,6 +81,15 @@ class Searcher {
     schedules_.insert(report->event_digest);
     if (progress_) {
       progress_(result_.runs, result_.runs, config.schedule.strategy.header.seed, report.value());
+    }
+    if (!race_trace.empty()) {
+      Result<uint64_t> added =
+          ledger_.Add(result_.runs, config.schedule.strategy.header.seed, race_trace, &result_);
+      if (!added.ok()) return added.error();
+      // A passing run whose races were all reported by earlier runs: nothing to keep.
+      if (added.value() == 0 && !(failure && failure->trace == race_trace)) {
+        unlink(race_trace.c_str());
+      }
     }
     if (failure) {
       if (result_.first_failure_run == 0) result_.first_failure_run = result_.runs;
@@ -114,6 +126,7 @@ class Searcher {
   session::RunConfig base_;
   ExploreResult result_;
   std::unordered_set<uint64_t> schedules_;
+  internal::RaceLedger ledger_;
   int devnull_ = -1;
   double start_ = 0;
 };

@@ -19,6 +19,16 @@ SKIP_EXIT_CODE = 77
 # dict (an object with exactly these keys; {"*": spec} is a map with any keys), a list
 # [spec] (an array of spec), or ("?", spec) for an object or array that may be null.
 
+# A data race (docs/JSON.md, "Data races").
+RACE_ACCESS = {"tid": "int", "kind": "string", "atomic": "bool", "address": "int", "size": "int",
+               "pc": "int", "event": "int?", "after_event": "int?", "prior": "bool",
+               "stack": "int?",
+               "frames": [{"function": "string", "file": "string", "line": "int",
+                           "inlined": "bool", "module": "string", "offset": "int",
+                           "ip": "int"}]}
+RACE = {"address": "int", "size": "int", "occurrences": "int", "current": RACE_ACCESS,
+        "previous": RACE_ACCESS}
+
 OUTCOME = {"exit_code": "int?", "signal": "int?", "deadlock": "bool", "timeout": "bool",
            "livelock": "bool", "outcome": "string"}
 
@@ -27,7 +37,8 @@ RUN_MEMORY = {"instrumented": "bool", "interleaved": "bool", "events": "int",
 
 RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int",
               bytes="int", failed="bool", controlled="bool", wall_seconds="number",
-              event_digest="string", memory=RUN_MEMORY)
+              event_digest="string", races=[RACE], race_failure="bool",
+              memory=RUN_MEMORY)
 
 REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reproduced_count="int", stopped="bool", events="int", recorded_events="int",
@@ -35,10 +46,13 @@ REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reason="string?", divergence_thread="int?", divergence_trace="string?",
               divergence_threads=[{"tid": "int", "kind": "string", "object": "string",
                                    "location": "string", "diverged": "bool"}],
-              event_digest="string", trace="string?", memory=RUN_MEMORY)
+              event_digest="string", trace="string?", races=[RACE],
+              races_checked="bool", race_failure="bool",
+              memory=RUN_MEMORY)
 
 EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
-                       signature="string", stacks="string", replay_command="string")
+                       signature="string", stacks="string", replay_command="string",
+                       race="bool")
 
 EXPLORE = {
     "schema": "string", "runs": "int", "first_failure_run": "int?",
@@ -54,6 +68,8 @@ EXPLORE = {
                         "signature": "string", "stacks": "string"}],
     "pct": ("?", {"depth": "int", "steps": "int", "threads": "int",
                   "per_run_probability": "number", "missed_probability": "number"}),
+    "races_checked": "bool",
+    "races": [dict(RACE, run="int", seed="int", trace="string")],
 }
 
 LOCATION = ("?", {"function": "string", "file": "string", "line": "int", "ip": "int"})
@@ -86,6 +102,9 @@ SHOW = {
                 "flags": ["string"], "arg": "int", "vtime": "int", "enabled": "int",
                 "stack": "int?", "location": LOCATION}],
     "wakes": [{"event_index": "int", "woken": "int"}],
+    "prior_accesses": [{"event_index": "int", "tid": "int", "kind": "string", "atomic": "bool",
+                        "flags": "int", "size": "int", "offset": "int", "order": "int",
+                        "stack": "int?", "before_event": "int"}],
     "enabled_sets": [{"current": "int", "enabled": ["int"]}],
     "stdout": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
     "stderr": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
@@ -103,11 +122,13 @@ SHOW = {
         "message": "string", "events": "int", "wall_seconds": "number",
         "truncated_at_byte": "int?",
     },
+    "races": [RACE],
 }
 
 CONFLICT_SIDE = {
     "index": "int?", "pending": "bool", "blocked": "int?", "tid": "int", "kind": "string",
     "obj": "int", "object": "string", "access": "string", "flags": ["string"],
+    "memory": ("?", {"address": "int", "size": "int", "atomic": "bool"}),
     "location": "string",
     "stack": [{"function": "string", "file": "string", "line": "int", "module": "string",
                "ip": "int", "inlined": "bool"}],

@@ -16,7 +16,8 @@ constexpr const char* kUsage = R"(usage: weft conflicts [options] TRACE
 
 Lists the conflicting pairs of a recorded run: two operations of different
 threads on the same object (mutex, rwlock, spinlock, condition variable,
-semaphore, barrier, once, futex word, thread handle), at least one of which
+semaphore, barrier, once, futex word, thread handle, and in a program built
+with `weft cc` an 8-byte granule of memory), at least one of which
 changes it, that are not ordered by happens-before except through that object
 (lock/unlock, signal/wake-up, post/wait, create/start, exit/join... of other
 objects order them; the object's own edges do not). Each pair is a place where
@@ -35,13 +36,16 @@ wake-up, signal and broadcast (a wait also releases its mutex and a wake-up
 retakes it: such pairs are shown on the mutex); sem wait and post; barrier
 arrival; once (the call running the init, and its end); futex wake, wait and
 wake-up (a wait that found another value reads); thread create, exit, join,
-detach.
+detach; a memory write (a read-modify-write, an atomic store), not a memory
+read. Memory pairs show the bytes each side accessed; they are pairs of the
+granule, so two sides may touch different bytes of it (the data races among
+them are what `weft show` reports).
 
 options:
   --json      print {"schema":"weft.conflicts/1", "conflicts":[{"object":...,
               "first":{...}, "second":{...}, "reversal":{...}}], "count":N,
               "shown":N} (events with index, tid, kind, obj, object, access,
-              flags, location, stack of frames; see docs/JSON.md)
+              flags, memory, location, stack of frames; see docs/JSON.md)
   --limit N   show at most N pairs (default: 50 as text, all as JSON; 0 = all)
   -h, --help  show this help
 )";
@@ -59,6 +63,22 @@ std::vector<format::SourceFrame> ProgramFrames(const format::Trace& trace, uint3
     if (!format::IsWeftFrame(*f.frame)) frames.push_back(f);
   }
   return frames;
+}
+
+bool IsMemory(format::EventKind kind) {
+  return kind == format::EventKind::kMemRead || kind == format::EventKind::kMemWrite;
+}
+
+// The bytes a memory access touched: its address (granule + offset) and size.
+struct Bytes {
+  uint64_t address = 0;
+  uint32_t size = 0;
+  bool atomic = false;
+};
+Bytes BytesOf(const format::Trace& trace, const format::Event& e) {
+  format::MemoryArg m = format::DecodeMemoryArg(e.arg);
+  uint64_t base = e.obj < trace.objects.size() ? trace.objects[e.obj].address : 0;
+  return Bytes{base + m.offset, m.size, (e.flags & format::kFlagAtomic) != 0};
 }
 
 // The event (or pending operation) on one side of a pair.
@@ -100,6 +120,13 @@ std::string SideLine(const format::Trace& trace, const Side& s, uint32_t conflic
     line += " (" + std::string(how) + format::DescribeObject(trace, conflict_obj) + ")";
   }
   if (s.pending) line += " (blocked at the end of the run)";
+  if (!s.pending && IsMemory(s.kind)) {
+    Bytes b = BytesOf(trace, trace.events[s.index]);
+    char text[96];
+    std::snprintf(text, sizeof(text), " %u bytes at 0x%llx%s", b.size,
+                  static_cast<unsigned long long>(b.address), b.atomic ? " atomic" : "");
+    line += text;
+  }
   std::string where = format::DescribeLocation(trace, s.stack);
   if (!where.empty()) line += "  " + where;
   return line;
@@ -146,6 +173,14 @@ void SideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
     start = comma + 1;
   }
   w.EndArray();
+  if (!s.pending && IsMemory(s.kind)) {
+    Bytes b = BytesOf(trace, trace.events[s.index]);
+    w.Key("memory").BeginObject();
+    w.Field("address", b.address).Field("size", b.size).Field("atomic", b.atomic);
+    w.EndObject();
+  } else {
+    w.NullField("memory");
+  }
   w.Field("location", format::DescribeLocation(trace, s.stack));
   w.Key("stack").BeginArray();
   for (const format::SourceFrame& f : ProgramFrames(trace, s.stack)) {

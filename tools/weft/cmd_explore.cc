@@ -6,11 +6,14 @@
 #include <ctime>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "cli.h"
+#include "races.h"
 #include "trace_trust.h"
 #include "weft/explorer.h"
 #include "weft/json.h"
+#include "weft/race_report.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
@@ -41,6 +44,11 @@ constexpr const char* kUsageTail =
                     vanish with the run, so runs side by side never see each other's
                     files and each run starts from the same files; where weft cannot
                     make one it says so and runs -j 1)
+  --fail-on-race    a data race is a failure: the first run with one stops the search
+                    (with --keep-going: every such run is kept as a failing one)
+  --no-race-check   do not check the runs for data races (by default a program built
+                    with `weft cc` is: each new pair of racing sites is reported once,
+                    as ThreadSanitizer reports it, and the search goes on)
   -o, --output DIR  where to save failing traces (default: weft-explore)
   --timeout S       kill a run after S seconds of real time (default 10)
   --max-steps N     a run with more than N decisions fails as "livelock?" (default: no
@@ -61,7 +69,8 @@ constexpr const char* kUsageTail =
                     TOKEN, SECRET, PASSWORD, AUTH, …); both repeatable
   --json            print one JSON object on stdout (weft.explore/1, see
                     docs/JSON.md): runs, first_failure_run, failures [{run, seed,
-                    trace, exit_code, signal, deadlock, ...}], distinct_schedules,
+                    trace, exit_code, signal, deadlock, ...}], races [{run, seed,
+                    trace, address, size, current, previous}], distinct_schedules,
                     runs_per_second, wall_seconds
   --progress FORMAT text (default): a progress line on stderr, or jsonl: one
                     weft.progress/1 object per line instead
@@ -166,7 +175,9 @@ std::string LastLines(const std::string& text, int n) {
   return text.substr(pos == 0 ? 0 : pos + 1);
 }
 
-std::string KindName(const format::Outcome& o) {
+std::string KindName(const search::Failure& f) {
+  if (f.race) return "data race";
+  const format::Outcome& o = f.outcome;
   using K = format::Outcome::Kind;
   switch (o.kind) {
     case K::kExited:
@@ -245,6 +256,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   bool no_isolation = args.Flag("--no-isolation");
   std::string stdin_file;
   bool have_stdin_file = args.Value("--stdin", &stdin_file);
+  options.fail_on_race = args.Flag("--fail-on-race");
+  bool no_race_check = args.Flag("--no-race-check");
   bool json = args.Flag("--json");
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
@@ -363,6 +376,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   request.stdin_data = input.value();
   request.isolate = !no_isolation;
   request.search = options;
+  if (no_race_check) request.check_races = false;
+  if (options.fail_on_race && !no_race_check) request.check_races = true;
   Result<api::ExploreSummary> result = api::Explore(request, host, progress);
   if (tty && !json && !jsonl) std::fputc('\r', stderr);
   if (!result.ok()) return Fail("explore", result.error().message);
@@ -371,7 +386,15 @@ int RunExplore(const std::vector<std::string>& argv) {
   auto plural = [](uint64_t n, const char* word) { return search::Plural(n, word); };
 
   std::map<std::string, uint64_t> by_kind;
-  for (const search::Failure& f : r.failures) ++by_kind[KindName(f.outcome)];
+  for (const search::Failure& f : r.failures) ++by_kind[KindName(f)];
+  // The saved traces the race findings point into, read once each.
+  std::map<std::string, format::Trace> raced;
+  for (const search::RaceFinding& f : r.races) {
+    if (raced.count(f.trace) != 0) continue;
+    Result<format::Trace> t = format::ReadTrace(f.trace, format::ReadOptions{true});
+    if (!t.ok()) return Fail("explore", t.error().message);
+    raced[f.trace] = std::move(t.value());
+  }
   const api::PctBound& bound = result->pct;
 
   // Said once, whatever the output format: which kept traces lack the stacks asked for.
@@ -411,6 +434,18 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.Field("signature", f.signature);
       w.Field("stacks", f.stacks);
       w.Field("replay_command", "weft replay " + ShellQuote(f.trace));
+      w.Field("race", f.race);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Field("races_checked", r.races_checked);
+    w.Key("races").BeginArray();
+    for (const search::RaceFinding& f : r.races) {
+      w.BeginObject();
+      w.Field("run", f.run);
+      w.Field("seed", f.seed);
+      w.Field("trace", f.trace);
+      render::WriteRaceFields(w, raced[f.trace], f.race);
       w.EndObject();
     }
     w.EndArray();
@@ -506,6 +541,22 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (std::string note = MemoryNote(r.memory_instrumented, r.memory_events); !note.empty()) {
     Say(note);
   }
+  // Each new pair of racing sites once, in the order of the runs that found them.
+  for (const search::RaceFinding& f : r.races) {
+    std::string text = render::RaceReportText(raced[f.trace], f.race, f.trace);
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+  if (!r.races.empty()) {
+    std::map<std::string, uint64_t> runs_of;
+    for (const search::RaceFinding& f : r.races) runs_of[f.trace] = f.run;
+    Say(plural(r.races.size(), "data race") + " (distinct pairs of sites) in " +
+        plural(runs_of.size(), "run") + "; their runs are saved:");
+    for (const auto& [trace, run] : runs_of) {
+      Say("  run " + std::to_string(run) + ": weft replay " + ShellQuote(trace));
+    }
+  } else if (r.races_checked) {
+    Say("no data race in " + plural(r.runs, "run"));
+  }
   if (r.failures.empty()) {
     if (r.interrupted_by != 0) return 128 + r.interrupted_by;
     Say("no failure found in " + plural(r.runs, "run"));
@@ -539,7 +590,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   }
   for (const search::Failure& f : r.failures) {
     Say("run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) +
-        ") FAILED: " + format::DescribeOutcome(f.outcome));
+        ") FAILED: " + (f.race ? "a data race (--fail-on-race); the program " : "") +
+        format::DescribeOutcome(f.outcome));
     std::string tail = LastLines(f.output, 5);
     if (!tail.empty()) {
       std::fprintf(stderr, "      its last output:\n");

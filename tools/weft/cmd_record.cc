@@ -6,8 +6,11 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "races.h"
 #include "trace_trust.h"
+#include "weft/instrument.h"
 #include "weft/json.h"
+#include "weft/launcher.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
@@ -45,15 +48,18 @@ options:
   --redact-env NAME    store only NAME's digest in the trace, not its value (done by
                        default for names with KEY, TOKEN, SECRET, PASSWORD, AUTH,
                        COOKIE, PRIVATE, …); repeatable. weft show lists them
+  --fail-on-race       exit 1 when the run has a data race (the trace is kept)
   --json               print the result as one JSON object (weft.record/1, see
                        docs/JSON.md) as the last line of stderr: stdout is the
                        program's alone (weft record --json -- pigz -c f > f.gz)
   --json-file FILE     write that JSON object to FILE instead (implies --json)
   -h, --help           show this help
 
-weft's own messages go to stderr; the program's output is untouched. weft exits 0
-when the recording was written, whatever the program did (see the outcome line),
-and 2 when it could not record.
+weft's own messages go to stderr; the program's output is untouched. A program built
+with `weft cc` / `weft c++` has its memory accesses in the trace: the run's data races
+are printed on stderr as ThreadSanitizer prints them. weft exits 0 when the recording
+was written, whatever the program did (see the outcome line) — 1 with --fail-on-race
+when the run has a data race — and 2 when it could not record.
 )";
 
 }  // namespace
@@ -96,6 +102,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   args.Uint("--stack-depth", &depth);
   bool no_stacks = args.Flag("--no-stacks");
   bool json = args.Flag("--json");
+  bool fail_on_race = args.Flag("--fail-on-race");
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
   std::string json_file;
@@ -170,6 +177,17 @@ int RunRecord(const std::vector<std::string>& argv) {
   if (!report.ok()) return Fail("record", report.error().message);
 
   std::string outcome = format::DescribeOutcome(report->outcome);
+  // The run's data races, from the trace as written: a program built with `weft cc` has
+  // its memory accesses there (others have none; their trace is not read again).
+  format::Trace recorded;
+  std::vector<analysis::Race> races;
+  Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(args.program()[0]);
+  if (program.ok() && api::LinksWeftRuntime(program->path)) {
+    std::string unread;
+    races = RacesOfTraceFile(output, &recorded, &unread);
+    if (!unread.empty()) Say("warning: data races not checked: " + unread);
+  }
+  const int status = fail_on_race && !races.empty() ? kExitFound : kExitOk;
   if (json) {
     const format::Outcome& o = report->outcome;
     json::Writer w;
@@ -189,6 +207,8 @@ int RunRecord(const std::vector<std::string>& argv) {
     std::snprintf(digest, sizeof(digest), "%016llx",
                   static_cast<unsigned long long>(report->event_digest));
     w.Field("event_digest", digest);
+    WriteRacesField(w, recorded, races);
+    w.Field("race_failure", status != kExitOk);
     w.EndObject();
     // NB: never on stdout: the program's output goes there, and a user who redirects it
     // (pigz -c f > f.gz) must get exactly what the program wrote.
@@ -196,13 +216,13 @@ int RunRecord(const std::vector<std::string>& argv) {
     if (json_file.empty()) {
       std::fflush(stderr);
       std::fputs(doc.c_str(), stderr);
-      return kExitOk;
+      return status;
     }
     FILE* f = std::fopen(json_file.c_str(), "w");
     if (f == nullptr || std::fputs(doc.c_str(), f) < 0 || std::fclose(f) != 0) {
       return Fail("record", "cannot write the JSON result to '" + json_file + "'");
     }
-    return kExitOk;
+    return status;
   }
   if (!report->controlled) {
     Say("warning: weft's shim never took control of the program (did it drop LD_PRELOAD, or "
@@ -220,10 +240,12 @@ int RunRecord(const std::vector<std::string>& argv) {
         "second run on; weft record --memory-sites " +
         ShellQuote(output) + " does here");
   }
+  PrintRaces(recorded, races, output);
+  if (status != kExitOk) Say("failing: the run has a data race (--fail-on-race)");
   Say("trace written to " + output + " (" + Plural(report->events, "event") + ", " +
       HumanBytes(report->trace_bytes) + ")");
   Say("replay it with: weft replay " + ShellQuote(output));
-  return kExitOk;
+  return status;
 }
 
 }  // namespace weft::cli

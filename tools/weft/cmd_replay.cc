@@ -5,7 +5,9 @@
 #include <optional>
 
 #include "cli.h"
+#include "races.h"
 #include "trace_trust.h"
+#include "weft/instrument.h"
 #include "weft/json.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
@@ -42,15 +44,18 @@ options:
                      (its build-id is not the recorded one)
   --trust            run what the trace says even when its environment sets
                      loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …)
+  --fail-on-race     exit 1 when the run has a data race (a program built with
+                     `weft cc`; its reports are printed as ThreadSanitizer's)
   --json             print one JSON object on stdout (weft.replay/1, see
                      docs/JSON.md): reproduced, exit_code, signal, deadlock,
                      events, diverged, divergence, outcome, reason,
-                     event_digest, replays, reproduced_count
+                     event_digest, replays, reproduced_count, races
   --progress FORMAT  text (default: nothing), or jsonl: one weft.progress/1
                      object per replay on stderr
   -h, --help         show this help
 
-Exit status: 0 when every replay reproduced, 1 when one did not, 2 on errors.
+Exit status: 0 when every replay reproduced, 1 when one did not (or, with
+--fail-on-race, when the run has a data race), 2 on errors.
 )";
 
 }  // namespace
@@ -73,6 +78,7 @@ int RunReplay(const std::vector<std::string>& argv) {
   bool continue_after = args.Flag("--continue-after-divergence");
   bool json = args.Flag("--json");
   bool dry_run = args.Flag("--dry-run");
+  bool fail_on_race = args.Flag("--fail-on-race");
   api::TraceTrust trust = TrustOptions(args);
   Result<ProgressFormat> progress = ProgressOption(args);
   Status st = args.Finish();
@@ -160,6 +166,29 @@ int RunReplay(const std::vector<std::string>& argv) {
   const uint64_t reproduced_count = result.reproduced_count;
   const std::string& first_problem = result.first_problem;
   bool all = result.reproduced;
+  // The run's data races: of the replay's own trace when it was written, else of the
+  // recorded one when the replay reproduced it (the same events).
+  format::Trace raced;
+  std::vector<analysis::Race> races;
+  bool races_checked = false;
+  const bool instrumented =
+      api::LinksWeftRuntime(trace->header.executable) || analysis::HasMemoryAccesses(trace.value());
+  if (!instrumented || stopping) {
+    // nothing to check: the program has no memory accesses in its traces
+  } else if (!output.empty()) {
+    std::string unread;
+    races = RacesOfTraceFile(output, &raced, &unread);
+    races_checked = unread.empty();
+    if (!races_checked) Say("warning: data races not checked: " + unread);
+  } else if (all) {
+    races = analysis::FindRaces(trace.value());
+    races_checked = true;
+  }
+  if (!instrumented && !stopping) races_checked = true;  // no access, no race
+  const std::string& raced_name = output.empty() ? path : output;
+  const format::Trace& raced_trace = output.empty() ? trace.value() : raced;
+  const bool race_failure = fail_on_race && !races.empty();
+  const int status = !all || race_failure ? kExitFound : kExitOk;
 
   // Where the first diverging replay left the schedule, from its trace (with stacks).
   std::optional<format::Trace> diverged_trace;
@@ -242,9 +271,12 @@ int RunReplay(const std::vector<std::string>& argv) {
       w.Field("trace", output);
     else
       w.NullField("trace");
+    WriteRacesField(w, raced_trace, races);
+    w.Field("races_checked", races_checked);
+    w.Field("race_failure", race_failure);
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());
-    return all ? kExitOk : kExitFound;
+    return status;
   }
   Say("outcome: " + format::DescribeOutcome(last.outcome));
   if (std::string note = MemoryNote(last.memory_instrumented, last.memory_events); !note.empty()) {
@@ -289,8 +321,13 @@ int RunReplay(const std::vector<std::string>& argv) {
       }
     }
   }
+  PrintRaces(raced_trace, races, raced_name);
+  if (race_failure) Say("failing: the run has a data race (--fail-on-race)");
+  if (!races_checked && !stopping && fail_on_race) {
+    Say("data races not checked: the replay did not reproduce; give -o FILE to keep its trace");
+  }
   if (!output.empty()) Say("replay trace written to " + output);
-  return all ? kExitOk : kExitFound;
+  return status;
 }
 
 }  // namespace weft::cli

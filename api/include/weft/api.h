@@ -235,6 +235,9 @@ struct ExploreOptions {
   std::vector<uint64_t> memory_sites;   // memory access sites known before the search
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
+  // Whether runs are checked for data races (search.check_races): nullopt = when the
+  // program links weft's runtime (LinksWeftRuntime: built with `weft cc`).
+  std::optional<bool> check_races;
 };
 
 struct ExploreSummary {

@@ -45,4 +45,9 @@ std::vector<std::string> InstrumentLinkFlags(const Toolchain& toolchain);
 Result<std::vector<std::string>> CompilerCommand(const Toolchain& toolchain,
                                                  const std::vector<std::string>& args);
 
+// Whether the ELF file `path` links weft's runtime (its DT_NEEDED names libweft_rt.so): a
+// program built with `weft cc`, whose runs hold memory accesses to check for data races.
+// False for anything that cannot be read as a 64-bit ELF.
+bool LinksWeftRuntime(const std::string& path);
+
 }  // namespace weft::api

@@ -18,6 +18,7 @@
 #include "run_steps.h"
 #include "weft/launcher.h"
 #include "weft/outcome.h"
+#include "weft/race.h"
 #include "weft/run.h"
 #include "weft/trace_env.h"
 #include "weft/trace_io.h"
@@ -288,8 +289,17 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.memory_sites_found = SortedSites(reader.memory_sites_found());
 
   using Keep = RunConfig::KeepTrace;
+  if (writer != nullptr && config.keep_trace == Keep::kIfFailedDivergedOrRaced &&
+      writer->Flush().ok()) {
+    // The events so far are the whole run (the outcome is not written yet): its races.
+    Result<format::Trace> written = format::ReadTrace(config.trace_path, format::ReadOptions{true});
+    if (written.ok()) report.races = analysis::FindRaces(written.value()).size();
+  }
   const bool keep = config.keep_trace == Keep::kAlways || report.diverged ||
-                    (config.keep_trace == Keep::kIfFailedOrDiverged && report.failed());
+                    ((config.keep_trace == Keep::kIfFailedOrDiverged ||
+                      config.keep_trace == Keep::kIfFailedDivergedOrRaced) &&
+                     report.failed()) ||
+                    report.races > 0;
   if (writer != nullptr && !keep) {
     // NB: close before unlinking, and skip the symbols: a passing run of a search costs no
     // more than writing its events.

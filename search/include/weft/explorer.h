@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/race.h"
 #include "weft/result.h"
 #include "weft/run.h"
 
@@ -39,7 +40,17 @@ struct ExploreOptions {
   uint32_t jobs = 1;                    // runs side by side; results are the same for any value
   const format::Trace* from = nullptr;  // conflicts: start from this run (else seed S)
   std::string from_path;
+  // Data races (analysis/race.h; programs built with `weft cc`): every run's trace is
+  // checked before it is dropped (stacks of at least kRaceStackDepth frames: the reports
+  // need them); a run with a race keeps its trace, and the races at pairs of sites no
+  // earlier run raced at go to ExploreResult::races. The search goes on.
+  bool check_races = false;
+  // With check_races: a run with a data race is a failure (Failure::race).
+  bool fail_on_race = false;
 };
+
+// Frames per stack in a race-checked search's runs when options.stack_depth is less.
+inline constexpr uint32_t kRaceStackDepth = 16;
 
 struct Failure {
   uint64_t run = 0;  // 1-based
@@ -56,6 +67,15 @@ struct Failure {
   // (the trace is an exact replay of the run, with stacks), "none" (not asked for) or "not
   // reproduced" (a replay with stacks did not reproduce the run: its own trace, no stacks).
   std::string stacks;
+  bool race = false;  // a failure by ExploreOptions::fail_on_race: the run had a data race
+};
+
+// A data race one run of a search found at a pair of sites no earlier run raced at.
+struct RaceFinding {
+  uint64_t run = 0;  // 1-based
+  uint64_t seed = 0;
+  std::string trace;    // the run's own trace (the race's event indexes are its own)
+  analysis::Race race;  // as FindRaces reports it in `trace`
 };
 
 inline constexpr const char* kStacksRecorded = "recorded";
@@ -82,6 +102,9 @@ struct ExploreResult {
   // Runs past the first failure that failed too (made side by side with -j, without
   // --keep-going): not results (-j 1 would not have made them), but their traces are kept.
   std::vector<Failure> later_failures;
+  // ExploreOptions::check_races: each new pair of sites once, in the order of the runs.
+  std::vector<RaceFinding> races;
+  bool races_checked = false;  // check_races was on
   uint64_t distinct_schedules = 0;
   double wall_seconds = 0;
   uint64_t total_events = 0;
@@ -137,10 +160,14 @@ Status CreateDirectories(const std::string& dir);
 // `<program>-<name>.weft` (and .weft.out) and fills *failure; when it passes, removes them.
 // A failing run without stacks is replayed once with options.failure_stack_depth frames;
 // when that replay reproduced it, the replay's trace is kept in its place.
+// With options.check_races, a run that
+// passes with a data race keeps its trace as `<program>-race-<name>.weft` in *race_trace
+// (with fail_on_race it is a failure instead); RunReport::races counts the run's races.
 Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
                                              session::RunConfig config, uint64_t run,
                                              const std::string& name,
-                                             std::optional<Failure>* failure);
+                                             std::optional<Failure>* failure,
+                                             std::string* race_trace = nullptr);
 
 // What identifies a failure: its outcome (kind, exit code or signal) and its site — the
 // crash's innermost frame with a function, or each deadlocked thread's operation, object

@@ -38,6 +38,8 @@ ADDED_KEYS = {
     ".executable_build_id": "the executable's build-id in the header (\"\" in format 1; "
                             "replay falls back to the module table)",
     ".executable_sha256": "the digest of an executable without build-id (\"\" in format 1)",
+    ".prior_accesses": "memory accesses logged late by an instrumented build (none in format 1)",
+    ".races": "the data races of an instrumented build's memory accesses (none in format 1)",
 }
 
 

@@ -12,10 +12,15 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "test_traces.h"
+#include "weft/json.h"
+#include "weft/race.h"
+#include "weft/race_report.h"
 #include "weft/show.h"
 #include "weft/trace_io.h"
 #include "weft/wait_for.h"
@@ -254,6 +259,145 @@ TEST(RenderTraceJson, InterruptedTraceHasEveryOutcomeKey) {
     EXPECT_THAT(json, HasSubstr(std::string("\"") + key + "\":")) << key;
   }
   EXPECT_THAT(json, HasSubstr(R"("crash":null)"));
+}
+
+}  // namespace
+}  // namespace weft::format
+
+namespace weft::format {
+namespace {
+
+// Race reports (render/weft/race_report.h) -------------------------------------------------
+
+// What a CI log parser takes from a ThreadSanitizer data-race report, by the regular
+// expressions such parsers use: the two accesses (kind, size, thread, top frame) and the
+// SUMMARY line. Empty when `text` holds no complete report.
+struct ParsedReport {
+  std::vector<std::string> accesses;  // "Read 4 thread T2 worker file:line"
+  std::string summary;                // "file:line in worker"
+};
+std::vector<ParsedReport> ParseTsanReports(const std::string& text) {
+  static const std::regex kWarning(R"(^WARNING: ThreadSanitizer: data race \(.*\)$)");
+  static const std::regex kAccess(
+      R"(^  (Previous )?(atomic )?(Read|Write|read|write) of size (\d+) at 0x[0-9a-f]+ by )"
+      R"((main thread|thread T\d+)( \(mutexes: .*\))?:$)");
+  static const std::regex kFrame(R"(^    #(\d+) (\S+) (\S+) \(([^+ ]+)\+0x[0-9a-f]+\).*$)");
+  static const std::regex kThread(R"(^  Thread T\d+ \((tid=\d+, )?(running|finished)\) created by )"
+                                  R"((main thread|thread T\d+) at:$)");
+  static const std::regex kSummary(R"(^SUMMARY: ThreadSanitizer: data race (\S+) in (\S+)$)");
+  std::vector<ParsedReport> out;
+  std::istringstream in(text);
+  std::string line;
+  bool in_report = false, want_frame = false;
+  ParsedReport current;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, kWarning)) {
+      in_report = true;
+      current = ParsedReport();
+    } else if (in_report && std::regex_match(line, m, kAccess)) {
+      current.accesses.push_back(m[1].str() + m[2].str() + m[3].str() + " " + m[4].str() + " " +
+                                 m[5].str());
+      want_frame = true;
+    } else if (in_report && want_frame && std::regex_match(line, m, kFrame)) {
+      if (m[1] == "0") current.accesses.back() += " " + m[2].str() + " " + m[3].str();
+    } else if (in_report && std::regex_match(line, kThread)) {
+      want_frame = false;
+    } else if (in_report && std::regex_match(line, m, kSummary)) {
+      current.summary = m[1].str() + " in " + m[2].str();
+      if (current.accesses.size() == 2) out.push_back(current);
+      in_report = false;
+    }
+  }
+  return out;
+}
+
+std::string ReadGolden(const std::string& name) {
+  std::ifstream in(std::string(WEFT_GOLDEN_DIR) + "/" + name, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(RaceReport, MatchesGolden) {
+  Trace t = testing::MakeRaceTrace();
+  ExpectGolden("format/race_report.expected",
+               render::RaceReportsText(t, analysis::FindRaces(t), "counter-42.weft"));
+}
+
+TEST(RaceReport, JsonMatchesGolden) {
+  Trace t = testing::MakeRaceTrace();
+  json::Writer w(2);
+  w.BeginObject().Key("races");
+  render::WriteRacesJson(w, t, analysis::FindRaces(t));
+  w.EndObject();
+  ExpectGolden("format/races.json", w.TakeString() + "\n");
+}
+
+// The parser a CI log reader would use understands ThreadSanitizer's own reports (gcc 12's
+// libtsan and clang 14's runtime, recorded on this machine) and weft's alike.
+TEST(RaceReport, ReadByTheParserOfTsanReports) {
+  for (const char* name : {"format/tsan_counter_gcc12.txt", "format/tsan_counter_clang14.txt"}) {
+    std::vector<ParsedReport> tsan = ParseTsanReports(ReadGolden(name));
+    ASSERT_EQ(tsan.size(), 1u) << name;
+    EXPECT_THAT(tsan[0].accesses[1], HasSubstr("Previous write 4 thread T1 worker"));
+    EXPECT_THAT(tsan[0].summary, HasSubstr("counter.c:"));
+  }
+  Trace t = testing::MakeRaceTrace();
+  std::vector<ParsedReport> ours =
+      ParseTsanReports(render::RaceReportsText(t, analysis::FindRaces(t), "counter-42.weft"));
+  ASSERT_EQ(ours.size(), 2u);
+  EXPECT_EQ(ours[0].accesses[0], "Read 4 thread T2 worker /work/tests/programs/counter.c:12");
+  EXPECT_EQ(ours[0].accesses[1],
+            "Previous write 4 thread T1 worker /work/tests/programs/counter.c:12");
+  EXPECT_EQ(ours[0].summary, "/work/tests/programs/counter.c:12 in worker");
+  EXPECT_EQ(ours[1].accesses[0], "Write 4 thread T2 worker /work/tests/programs/counter.c:12");
+}
+
+TEST(RaceReport, NamesTheTraceTheEventsAndTheThreads) {
+  Trace t = testing::MakeRaceTrace();
+  std::vector<analysis::Race> races = analysis::FindRaces(t);
+  ASSERT_FALSE(races.empty());
+  std::string text = render::RaceReportText(t, races[0], "counter-42.weft");
+  EXPECT_THAT(text, HasSubstr("(weft: trace counter-42.weft, event #5 and an earlier access of "
+                              "T1 after event #3; seen 2 times)"));
+  EXPECT_THAT(text, HasSubstr("  Thread T2 (running) created by main thread at:\n"
+                              "    #0 main /work/tests/programs/counter.c:21 (counter+0x1262)\n"));
+  EXPECT_THAT(text, Not(HasSubstr("pthread_create")));  // weft's own frame is left out
+  EXPECT_THAT(text, HasSubstr("\n  Location is global 'count' at 0x404040 (counter+0x4040)\n"));
+  // After T1's exit it is finished; main is never described.
+  races[0].current.event = 13;
+  races[0].previous.tid = 0;
+  text = render::RaceReportText(t, races[0], "");
+  EXPECT_THAT(text, HasSubstr("  Thread T2 (finished) created by main thread at:"));
+  EXPECT_THAT(text, HasSubstr("by main thread:"));
+  EXPECT_THAT(text, Not(HasSubstr("Thread T0")));
+  EXPECT_THAT(text, HasSubstr("(weft: event #13 and an earlier access of T0"));
+  EXPECT_EQ(render::RaceReportsText(t, {}, "x.weft"), "");
+}
+
+}  // namespace
+}  // namespace weft::format
+
+namespace weft::format {
+namespace {
+
+TEST(RenderTimeline, RacesMatchGolden) {
+  std::string text = RenderTimeline(testing::MakeRaceTrace());
+  EXPECT_THAT(text, HasSubstr("data races: 2\n"));
+  EXPECT_THAT(text, HasSubstr("4 bytes at 0x404040"));
+  ExpectGolden("format/timeline_races.expected", text);
+  // A trace without memory accesses says nothing about races.
+  EXPECT_THAT(RenderTimeline(MakeDeadlockTrace()), Not(HasSubstr("data race")));
+}
+
+TEST(RenderTimeline, DescribesAtomicAccesses) {
+  Trace t = testing::MakeRaceTrace();
+  t.events[6].kind = EventKind::kMemWrite;
+  t.events[6].flags = kFlagAtomic | kFlagRead;
+  t.events[6].arg = WEFT_MEM_ARG(8, 0, 4);
+  EXPECT_THAT(RenderTimeline(t),
+              HasSubstr("8 bytes at 0x404040, read-modify-write, atomic acq_rel"));
 }
 
 }  // namespace

@@ -252,4 +252,67 @@ inline Trace MakeMemoryTrace() {
   return t;
 }
 
+// The lost update of a counter (`count++` from two workers, an instrumented build): T1 and
+// T2 each load and store `count` (a 4-byte global in the granule at 0x404040) twice, T2's
+// first load with T1's first store as a prior access (the recorder logged T1's accesses
+// only once T2 touched the granule); main joins both and reads it. Races: T2's load with
+// T1's store, and the two threads' stores.
+inline Trace MakeRaceTrace() {
+  const std::string exe = "/work/tests/programs/counter";
+  const std::string libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+  const std::string shim = "/work/build/lib/weft/libweft_preload.so";
+  Trace t;
+  t.header = MakeHeader({"./counter"}, exe);
+  t.header.schedule.kind = ScheduleSpec::Kind::kRandom;
+  t.processes = {Process{4321, -1, exe, t.header.argv}};
+  t.modules = {{1, 4321, exe, "c0ffee", 0x400000, 0x5000}};
+  t.threads = {MakeThread(0, -1, 0x401280, "main", 0), MakeThread(1, 0, 0x401180, "worker", 1),
+               MakeThread(2, 0, 0x401180, "worker", 2)};
+  for (Thread& thread : t.threads) thread.pid = 4321;
+  t.objects = {Object{}, MakeObject(1, ObjectKind::kThread, 0x7fffffffe3a8),
+               MakeObject(2, ObjectKind::kThread, 0x7fffffffe3b0),
+               MakeObject(3, ObjectKind::kMemory, 0x404040, "count")};
+  t.frames = {Frame{},
+              MakeFrame(0x401196, "worker", "/work/tests/programs/counter.c", 12, exe),  // load
+              MakeFrame(0x40119c, "worker", "/work/tests/programs/counter.c", 12, exe),  // store
+              MakeFrame(0x7ffff7fb1234, "pthread_create", "recorder/preload/hooks.c", 80, shim),
+              MakeFrame(0x401250, "main", "/work/tests/programs/counter.c", 20, exe),
+              MakeFrame(0x401262, "main", "/work/tests/programs/counter.c", 21, exe),
+              MakeFrame(0x7ffff7c8a0aa, "start_thread", "", 0, libc),
+              MakeFrame(0x4012c0, "main", "/work/tests/programs/counter.c", 25, exe)};
+  PlaceFrames(&t, 4321);
+  t.stacks = {{}, {1, 6}, {2, 6}, {3, 4}, {3, 5}, {7}};
+  using K = EventKind;
+  const int64_t four = WEFT_MEM_ARG(4, 0, 0);
+  t.events = {
+      MakeEvent(0, K::kThreadStart, 0, 0, -1),         // 0
+      MakeEvent(0, K::kThreadCreate, 1, 100, 1, 3),    // 1
+      MakeEvent(0, K::kThreadCreate, 2, 200, 2, 4),    // 2
+      MakeEvent(1, K::kThreadStart, 1, 300, 0, 0, 3),  // 3  T1 stores (prior)
+      MakeEvent(2, K::kThreadStart, 2, 400, 0, 0, 3),  // 4
+      MakeEvent(2, K::kMemRead, 3, 500, four, 1, 3),   // 5  T2 load
+      MakeEvent(1, K::kMemRead, 3, 600, four, 1, 3),   // 6  T1 load
+      MakeEvent(2, K::kMemWrite, 3, 700, four, 2, 3),  // 7  T2 store
+      MakeEvent(1, K::kMemWrite, 3, 800, four, 2, 3),  // 8  T1 store
+      MakeEvent(1, K::kThreadExit, 1, 900, 0, 0, 3),   // 9
+      MakeEvent(2, K::kThreadExit, 2, 1000, 0, 0, 2),  // 10
+      MakeEvent(0, K::kThreadJoin, 1, 1100, 1, 5, 1),  // 11
+      MakeEvent(0, K::kThreadJoin, 2, 1200, 2, 5, 1),  // 12
+      MakeEvent(0, K::kMemRead, 3, 1300, four, 5, 1),  // 13 main reads the total
+  };
+  PriorAccess prior;
+  prior.event_index = 5;
+  prior.tid = 1;
+  prior.write = true;
+  prior.arg = four;
+  prior.stack = 2;
+  prior.before_event = 4;
+  t.prior_accesses = {prior};
+  t.has_outcome = true;
+  t.outcome.kind = Outcome::Kind::kExited;
+  t.outcome.exit_code = 0;
+  t.outcome.events = t.events.size();
+  return t;
+}
+
 }  // namespace weft::format::testing

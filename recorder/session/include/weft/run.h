@@ -140,6 +140,9 @@ struct RunConfig {
     kAlways,
     kIfFailedOrDiverged,  // analysis::IsFailure, or RunReport::diverged
     kIfDiverged,
+    // As kIfFailedOrDiverged, and also when the run has a data race (analysis/race.h, read
+    // from the trace before the decision): RunReport::races.
+    kIfFailedDivergedOrRaced,
   };
   KeepTrace keep_trace = KeepTrace::kAlways;
   std::string replay_path;  // the file of schedule.trace (recorded in the new header)
@@ -181,6 +184,8 @@ struct RunReport {
   uint64_t memory_sites_used = 0;
   std::vector<uint64_t> memory_sites_found;
   bool memory_table_full = false;
+  // KeepTrace::kIfFailedDivergedOrRaced: the run's data races (pairs of sites); else 0.
+  uint64_t races = 0;
   // True when the program failed (analysis::IsFailure): non-zero exit, fatal signal,
   // deadlock, timeout, step limit, or a shim error.
   bool failed() const;

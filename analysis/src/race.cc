@@ -1,0 +1,270 @@
+// race.cc — FindRaces: one walk over the trace with conflicts.h's happens-before
+// (happens_before.h); memory accesses are checked against, then recorded in, a shadow of the
+// granules they touch (race.h).
+#include "weft/race.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+#include "happens_before.h"
+
+namespace weft::analysis {
+namespace {
+
+using format::Event;
+using format::EventKind;
+
+bool IsMemoryEvent(EventKind kind) {
+  return kind == EventKind::kMemRead || kind == EventKind::kMemWrite;
+}
+
+bool ReleaseOrder(uint32_t order) { return order >= 3 && order <= 5; }
+
+// A site: the pc; without a stack, the address (with the top bit set, so it never equals a pc).
+uint64_t SiteOf(const RaceAccess& a) { return a.pc != 0 ? a.pc : a.address | (uint64_t{1} << 63); }
+
+// One access as the shadow holds it, in one granule.
+struct Cell {
+  uint32_t thread = 0;  // dense
+  uint8_t mask = 0;     // the granule's bytes it touched (bit i: byte i)
+  bool write = false;
+  bool atomic = false;
+  // It happened before an access of a thread whose clock C has C[thread] > pos.
+  uint64_t pos = 0;
+  uint64_t id = 0;  // which access (AccessId)
+};
+
+// An access being checked.
+struct Access {
+  uint32_t thread = 0;  // dense
+  bool write = false;
+  bool atomic = false;
+  uint64_t address = 0;
+  uint32_t size = 0;
+  uint64_t pos = 0;
+  uint64_t id = 0;
+};
+
+// Accesses are named by one number: an event index, or events.size() + the prior access's
+// index.
+class Walker {
+ public:
+  explicit Walker(const format::Trace& trace)
+      : trace_(trace), threads_(ThreadNumbers::Of(trace)), hb_(trace, threads_, ObjectCount()) {}
+
+  std::vector<Race> Run();
+
+ private:
+  size_t ObjectCount() const {
+    size_t objects = trace_.objects.size();
+    for (const Event& e : trace_.events) objects = std::max<size_t>(objects, size_t{e.obj} + 1);
+    return objects;
+  }
+  // The first byte an access to granule object `obj` at `offset` touches; false when obj is
+  // no memory granule of the trace.
+  bool Address(uint32_t obj, uint32_t offset, uint64_t* address) const {
+    if (obj == 0 || obj >= trace_.objects.size()) return false;
+    const format::Object& o = trace_.objects[obj];
+    if (o.kind != format::ObjectKind::kMemory) return false;
+    *address = o.address + offset;
+    return true;
+  }
+  void Check(const Access& a);
+  RaceAccess Describe(uint64_t id) const;
+  void Prior(size_t index, int64_t point);
+
+  const format::Trace& trace_;
+  ThreadNumbers threads_;
+  HappensBefore hb_;
+  std::unordered_map<uint64_t, std::vector<Cell>> shadow_;  // granule address → cells
+  std::map<std::pair<uint64_t, uint64_t>, size_t> seen_;    // site pair → index in out_
+  std::vector<Race> out_;
+};
+
+RaceAccess Walker::Describe(uint64_t id) const {
+  RaceAccess a;
+  const size_t n = trace_.events.size();
+  uint32_t flags = 0, obj = 0;
+  int64_t arg = 0;
+  if (id < n) {
+    const Event& e = trace_.events[id];
+    a.tid = e.tid;
+    a.write = e.kind == EventKind::kMemWrite;
+    flags = e.flags;
+    arg = e.arg;
+    obj = e.obj;
+    a.stack = e.stack;
+    a.event = id;
+  } else {
+    const format::PriorAccess& p = trace_.prior_accesses[id - n];
+    a.tid = p.tid;
+    a.write = p.write;
+    flags = p.flags;
+    arg = p.arg;
+    obj = p.event_index < n ? trace_.events[p.event_index].obj : 0;
+    a.stack = p.stack;
+    a.prior = static_cast<int64_t>(id - n);
+    a.event = n;
+    // The thread's last event below before_event: the point the access came after.
+    uint64_t limit = std::min(p.before_event, p.event_index);
+    for (uint64_t i = limit; i-- > 0;) {
+      if (trace_.events[i].tid == p.tid) {
+        a.event = i;
+        break;
+      }
+    }
+  }
+  a.atomic = (flags & format::kFlagAtomic) != 0;
+  format::MemoryArg m = format::DecodeMemoryArg(arg);
+  a.size = m.size;
+  Address(obj, m.offset, &a.address);
+  const std::vector<uint32_t>* frames =
+      a.stack < trace_.stacks.size() ? &trace_.stacks[a.stack] : nullptr;
+  if (frames != nullptr && !frames->empty() && (*frames)[0] < trace_.frames.size()) {
+    const format::Frame& f = trace_.frames[(*frames)[0]];
+    a.pc = f.ip != 0 ? f.ip : f.offset;
+  }
+  return a;
+}
+
+void Walker::Check(const Access& a) {
+  if (a.size == 0) return;
+  const Clock& now = hb_.Now(a.thread);
+  uint64_t first = a.address & ~(format::kMemoryGranuleBytes - 1);
+  uint64_t end = a.address + a.size;
+  if (end < a.address) end = UINT64_MAX;  // wrapped: a corrupt size
+  uint64_t granules = (end - 1 - first) / format::kMemoryGranuleBytes + 1;
+  granules = std::min(granules, kMaxRangeGranules);
+  std::vector<uint64_t> reported;  // accesses this one was reported with already
+  for (uint64_t g = 0; g < granules; ++g) {
+    uint64_t base = first + g * format::kMemoryGranuleBytes;
+    uint64_t lo = std::max(base, a.address);
+    uint64_t hi = std::min(base + format::kMemoryGranuleBytes, end);
+    uint8_t mask = static_cast<uint8_t>(((1u << (hi - lo)) - 1) << (lo - base));
+    std::vector<Cell>& cells = shadow_[base];
+    for (const Cell& c : cells) {
+      if (c.thread == a.thread || (c.mask & mask) == 0) continue;
+      if (!c.write && !a.write) continue;
+      if (c.atomic && a.atomic) continue;
+      if (now[c.thread] > c.pos) continue;  // ordered
+      if (std::find(reported.begin(), reported.end(), c.id) != reported.end()) continue;
+      reported.push_back(c.id);
+      Race r;
+      r.current = Describe(a.id);
+      r.previous = Describe(c.id);
+      auto [it, fresh] = seen_.emplace(SitePair(r), out_.size());
+      if (fresh) {
+        out_.push_back(r);
+      } else {
+        ++out_[it->second].occurrences;
+      }
+    }
+    // Cells this access stands for from now on: covered bytes, ordered before it, and any
+    // access that races with the cell races with it too (it writes if the cell wrote, and an
+    // atomic one only stands for atomic cells).
+    std::erase_if(cells, [&](const Cell& c) {
+      bool ordered = c.thread == a.thread || now[c.thread] > c.pos;
+      return ordered && (c.mask & ~mask) == 0 && (a.write || !c.write) && (!a.atomic || c.atomic);
+    });
+    cells.push_back(Cell{a.thread, mask, a.write, a.atomic, a.pos, a.id});
+  }
+}
+
+// Prior access `index`, performed by its thread right after its event `point` (-1: before
+// its first event).
+void Walker::Prior(size_t index, int64_t point) {
+  const format::PriorAccess& p = trace_.prior_accesses[index];
+  if (p.event_index >= trace_.events.size()) return;
+  int64_t dense = threads_.Dense(p.tid);
+  if (dense < 0) return;
+  Access a;
+  a.thread = static_cast<uint32_t>(dense);
+  a.write = p.write;
+  a.atomic = (p.flags & format::kFlagAtomic) != 0;
+  format::MemoryArg m = format::DecodeMemoryArg(p.arg);
+  uint32_t obj = trace_.events[p.event_index].obj;
+  if (!Address(obj, m.offset, &a.address)) return;
+  a.size = m.size;
+  // After event `point`: ordered before another thread's access only through a later event
+  // of its thread (or a release among the prior accesses, which Run ticks past `point`).
+  a.pos = point < 0 ? 0 : static_cast<uint64_t>(point) + 1;
+  a.id = trace_.events.size() + index;
+  Check(a);
+  if (a.atomic && a.write && point >= 0 && ReleaseOrder(m.order)) {
+    hb_.ReleaseAtomic(a.thread, obj, (p.flags & format::kFlagRead) != 0);
+  }
+}
+
+std::vector<Race> Walker::Run() {
+  const std::vector<Event>& events = trace_.events;
+  // Each prior access's point: its thread's last event below min(before_event, event_index).
+  std::vector<std::vector<uint64_t>> by_thread(threads_.count());
+  for (uint64_t i = 0; i < events.size(); ++i)
+    by_thread[threads_.dense[events[i].tid]].push_back(i);
+  std::vector<std::pair<int64_t, size_t>> priors;  // (point, prior index), sorted
+  for (size_t k = 0; k < trace_.prior_accesses.size(); ++k) {
+    const format::PriorAccess& p = trace_.prior_accesses[k];
+    int64_t dense = threads_.Dense(p.tid);
+    if (dense < 0 || p.event_index >= events.size()) continue;
+    const std::vector<uint64_t>& mine = by_thread[static_cast<size_t>(dense)];
+    uint64_t limit = std::min(p.before_event, p.event_index);
+    auto it = std::lower_bound(mine.begin(), mine.end(), limit);
+    int64_t point = it == mine.begin() ? -1 : static_cast<int64_t>(*(it - 1));
+    priors.emplace_back(point, k);
+  }
+  std::sort(priors.begin(), priors.end());
+  size_t next = 0;
+  auto run_priors = [&](int64_t point) {
+    size_t from = next;
+    while (next < priors.size() && priors[next].first == point) ++next;
+    if (from == next || point < 0) {
+      for (size_t k = from; k < next; ++k) Prior(priors[k].second, point);
+      return;
+    }
+    // NB: a release among them must cover all of them (they are only known to come after
+    // `point`, in no known order), so the thread's clock moves just past `point` first.
+    const format::PriorAccess& first = trace_.prior_accesses[priors[from].second];
+    hb_.Tick(threads_.dense[first.tid], static_cast<uint64_t>(point) + 1);
+    for (size_t k = from; k < next; ++k) Prior(priors[k].second, point);
+  };
+  run_priors(-1);
+  for (uint64_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    uint32_t t = threads_.dense[e.tid];
+    hb_.Tick(t, i);
+    hb_.Acquire(t, e);
+    if (IsMemoryEvent(e.kind)) {
+      Access a;
+      a.thread = t;
+      a.write = e.kind == EventKind::kMemWrite;
+      a.atomic = (e.flags & format::kFlagAtomic) != 0;
+      format::MemoryArg m = format::DecodeMemoryArg(e.arg);
+      a.size = m.size;
+      a.pos = i;
+      a.id = i;
+      if (Address(e.obj, m.offset, &a.address)) Check(a);
+    }
+    hb_.Release(i, t, e);
+    run_priors(static_cast<int64_t>(i));
+  }
+  return std::move(out_);
+}
+
+}  // namespace
+
+std::vector<Race> FindRaces(const format::Trace& trace) { return Walker(trace).Run(); }
+
+std::pair<uint64_t, uint64_t> SitePair(const Race& race) {
+  uint64_t x = SiteOf(race.current), y = SiteOf(race.previous);
+  return {std::min(x, y), std::max(x, y)};
+}
+
+bool HasMemoryAccesses(const format::Trace& trace) {
+  if (!trace.prior_accesses.empty()) return true;
+  return std::any_of(trace.events.begin(), trace.events.end(),
+                     [](const Event& e) { return IsMemoryEvent(e.kind); });
+}
+
+}  // namespace weft::analysis
