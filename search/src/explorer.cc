@@ -20,8 +20,8 @@
 #include <thread>
 #include <unordered_set>
 
-#include "weft/digest.h"
 #include "race_scan.h"
+#include "weft/digest.h"
 #include "weft/outcome.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"

@@ -68,7 +68,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
       "-o",           "--output",    "--strategy",    "--seed",
       "--timeout",    "--max-steps", "--stack-depth", "--keep-env",
-      "--redact-env", "--json-file", "--stdin",     "--memory-sites"};
+      "--redact-env", "--json-file", "--stdin",       "--memory-sites"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {

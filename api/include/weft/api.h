@@ -232,7 +232,7 @@ struct ExploreOptions {
   // side never see each other's files. Where that is not possible, Explore says so
   // (host.note) and runs one at a time without it.
   bool isolate = true;
-  std::vector<uint64_t> memory_sites;   // memory access sites known before the search
+  std::vector<uint64_t> memory_sites;  // memory access sites known before the search
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
   // Whether runs are checked for data races (search.check_races): nullopt = when the
