@@ -61,7 +61,7 @@ def tsan_pairs(text, source):
     """The pairs of `source` lines each ThreadSanitizer report in `text` names."""
     pairs = []
     for report in text.split("WARNING: ThreadSanitizer: data race")[1:]:
-        blocks = re.split(r"\n  (?:Previous )?(?:atomic )?(?:Read|Write) of size", report)
+        blocks = re.split(r"\n  (?:Previous )?(?:atomic )?(?:[Rr]ead|[Ww]rite) of size", report)
         lines = []
         for block in blocks[1:3]:
             frames = re.findall(r"^    #\d+ .* (\S+?):(\d+)(?::\d+)? \(", block, re.M)
@@ -147,7 +147,7 @@ class Races(unittest.TestCase):
                     self.assertTrue(result["races_checked"])
                     self.assertEqual(result["races"], [], done.stderr)
                     self.assertEqual(result["failures"], [])
-                    self.assertIn("no data race in %s runs" % RUNS, run(
+                    self.assertIn("no data race in 5 runs", run(
                         [WEFT, "explore", "--runs", "5", "-o", self.work + "/x", "--",
                          program, "fixed"]).stderr)
 
