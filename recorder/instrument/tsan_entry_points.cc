@@ -150,18 +150,18 @@ WEFT_RT_EXPORT void __tsan_write_range_pc(void* a, unsigned long size, void* pc)
 }
 
 // Newer clang lowers memory intrinsics to these; they perform the operation.
+// A copy of `size` bytes: a range read of src, then a range write of dst, at the caller's pc.
+inline void ReportCopy(void* dst, const void* src, unsigned long size, const void* pc) {
+  if (size == 0) return;
+  Report(src, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, pc);
+  Report(dst, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, pc);
+}
 WEFT_RT_EXPORT void* __tsan_memcpy(void* dst, const void* src, unsigned long size) {
-  if (size) {
-    Report(src, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, CALLER_PC);
-    Report(dst, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, CALLER_PC);
-  }
+  ReportCopy(dst, src, size, CALLER_PC);
   return memcpy(dst, src, size);
 }
 WEFT_RT_EXPORT void* __tsan_memmove(void* dst, const void* src, unsigned long size) {
-  if (size) {
-    Report(src, RangeSize(size), WEFT_MEM_READ | WEFT_MEM_RANGE, CALLER_PC);
-    Report(dst, RangeSize(size), WEFT_MEM_WRITE | WEFT_MEM_RANGE, CALLER_PC);
-  }
+  ReportCopy(dst, src, size, CALLER_PC);
   return memmove(dst, src, size);
 }
 WEFT_RT_EXPORT void* __tsan_memset(void* dst, int c, unsigned long size) {
