@@ -331,6 +331,17 @@ struct Symbolizer::Impl {
     return it->second.Find(address);
   }
 
+  // The compile unit holding `address`. NB: elfutils 0.188 finds a unit only through
+  // .debug_aranges, which clang does not emit: then the units' own ranges are searched.
+  static Dwarf_Die* UnitAt(Dwfl_Module* mod, Dwarf_Addr address, Dwarf_Addr* bias) {
+    if (Dwarf_Die* cu = dwfl_module_addrdie(mod, address, bias)) return cu;
+    Dwarf_Die* cu = nullptr;
+    while ((cu = dwfl_module_nextcu(mod, cu, bias)) != nullptr) {
+      if (dwarf_haspc(cu, address - *bias) == 1) return cu;
+    }
+    return nullptr;
+  }
+
   // The path of the mapping holding `address`, for addresses outside every ELF module.
   std::string MappingName(uint64_t address) const {
     for (const Mapping& m : maps) {
@@ -387,11 +398,13 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
     }
     // NB: line tables of system libraries (libc's come from /usr/lib/debug) cost more to
     // load than the whole rest of a short run; their function names are enough.
-    Dwfl_Line* line = IsSystemPath(loc.module) ? nullptr : dwfl_module_getsrc(mod, address);
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = IsSystemPath(loc.module) ? nullptr : Impl::UnitAt(mod, address, &bias);
+    Dwarf_Line* line = cu != nullptr ? dwarf_getsrc_die(cu, address - bias) : nullptr;
     if (line != nullptr) {
       int lineno = 0;
-      const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr);
-      if (file != nullptr) {
+      const char* file = dwarf_linesrc(line, nullptr, nullptr);
+      if (file != nullptr && dwarf_lineno(line, &lineno) == 0) {
         loc.file = file;
         loc.line = lineno > 0 ? static_cast<uint32_t>(lineno) : 0;
       }
@@ -414,7 +427,7 @@ std::vector<Symbolizer::Location> Symbolizer::SymbolizeInlined(uint64_t address)
                          ? dwfl_addrmodule(impl_->dwfl, address)
                          : nullptr;
   Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = mod != nullptr ? dwfl_module_addrdie(mod, address, &bias) : nullptr;
+  Dwarf_Die* cu = mod != nullptr ? Impl::UnitAt(mod, address, &bias) : nullptr;
   std::vector<Dwarf_Die> scopes;
   if (cu != nullptr) ScopesAt(cu, address - bias, &scopes);
   int num_scopes = static_cast<int>(scopes.size());

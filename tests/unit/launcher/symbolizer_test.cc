@@ -161,6 +161,19 @@ TEST(Symbolizer, NoDebugInfoStillNamesFunctions) {
   EXPECT_EQ(loc.module, Program("crash_null_nodebug"));
 }
 
+// clang emits no .debug_aranges, through which libdw 0.188 finds a compile unit.
+TEST(Symbolizer, LinesWithoutAnAddressRangeTable) {
+  auto r = launcher::Run(OptionsFor(Program("crash_null_noaranges")));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->crash.has_value());
+  Symbolizer symbolizer(r->maps);
+  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
+  EXPECT_EQ(loc.function, "crash_here");
+  EXPECT_TRUE(loc.file.ends_with("crash_null.c")) << loc.file;
+  EXPECT_EQ(static_cast<int>(loc.line),
+            LineOf(testing::ProgramSource("crash_null.c"), "CRASH_LINE"));
+}
+
 TEST(Symbolizer, StrippedProgramDoesNotBreakIt) {
   auto r = launcher::Run(OptionsFor(Program("crash_null_stripped")));
   ASSERT_TRUE(r.ok()) << r.error().message;
