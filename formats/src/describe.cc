@@ -228,8 +228,9 @@ std::string DescribeSchedule(const ScheduleSpec& spec) {
 
 std::string DescribeFlags(uint32_t flags) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
-      {kFlagTry, "try"},       {kFlagTimed, "timed"}, {kFlagTimedOut, "timed_out"},
-      {kFlagFailed, "failed"}, {kFlagRead, "read"},   {kFlagAtomic, "atomic"},
+      {kFlagTry, "try"},           {kFlagTimed, "timed"}, {kFlagTimedOut, "timed_out"},
+      {kFlagFailed, "failed"},     {kFlagRead, "read"},   {kFlagAtomic, "atomic"},
+      {kFlagExternal, "external"},
   };
   std::string out;
   uint32_t known = 0;

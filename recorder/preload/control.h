@@ -42,6 +42,9 @@ inline constexpr uint64_t kOutsideSliceNs = 2000000;
 bool WaitsOutside(const Thread* t);
 // Whether the descriptors `t` polls are ready (a zero-timeout probe by the thread deciding).
 bool PollReady(const Thread* t);
+// Whether a kWaitChild operation has a child to report (or will fail at once): a
+// non-consuming waitid probe.
+bool ChildWaitReady(const Op& op);
 // Whether a signal ended `t`'s signal wait.
 bool SignalWaitReady(const Thread* t);
 // The thread deciding found no thread enabled and some waiting on the outside: waits in real

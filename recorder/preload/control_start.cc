@@ -125,6 +125,9 @@ void ResolveReal() {
   WEFT_RESOLVE(recvmsg);
   WEFT_RESOLVE(accept);
   WEFT_RESOLVE(accept4);
+  WEFT_RESOLVE(waitpid);
+  WEFT_RESOLVE(wait4);
+  WEFT_RESOLVE(waitid);
 #undef WEFT_RESOLVE
 }
 

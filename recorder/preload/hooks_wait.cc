@@ -1,6 +1,7 @@
 // hooks_wait.cc — waits that would hold the turn while they block: readiness (poll, ppoll,
 // select, pselect, epoll_wait, epoll_pwait; a blocking read, recv or accept with nothing
-// ready; a blocking write or send to a full pipe or socket), signals (sigwait, sigwaitinfo,
+// ready; a blocking write or send to a full pipe or socket), child processes (waitpid,
+// wait, wait4, waitid), signals (sigwait, sigwaitinfo,
 // sigtimedwait, sigsuspend, pause), and the process exit (exit, _exit, return from main) as a
 // schedule point.
 //
@@ -16,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include "control.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -237,6 +239,39 @@ long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags) 
 bool MayBlockWriting(int fd, size_t bytes) {
   struct pollfd p = {fd, POLLOUT, 0};
   return RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) == 0 || bytes > PIPE_BUF;
+}
+
+// ---- child processes ----
+
+// A blocking wait for a child (waitid's terms) that has none to report: waits without the
+// turn (no event) until one has, then the caller makes the real call. Children run outside
+// weft's control, so what they do meanwhile may need a thread of this process (a pipe it
+// writes, a signal it sends): holding the turn would deadlock them.
+void WaitForChild(idtype_t idtype, id_t id, int options) {
+  if (options & WNOHANG) return;
+  Op op;
+  op.wait = kWaitChild;
+  op.arg = idtype;
+  op.mask =
+      static_cast<uint64_t>(id) | (static_cast<uint64_t>(static_cast<uint32_t>(options)) << 32);
+  op.deadline = kNoDeadline;
+  ReadyWait(
+      op, [&] { return ChildWaitReady(op) ? 1L : 0L; }, kNoRestore, kNoRestore);
+}
+
+// waitpid's pid in waitid's terms (P_PGID 0: the caller's own group, Linux >= 5.4).
+void WaitForPid(pid_t pid, int options) {
+  // waitpid's options have waitid's values (WUNTRACED is WSTOPPED); it always waits for exits.
+  options |= WEXITED;
+  if (pid < -1) {
+    WaitForChild(P_PGID, static_cast<id_t>(-pid), options);
+  } else if (pid == -1) {
+    WaitForChild(P_ALL, 0, options);
+  } else if (pid == 0) {
+    WaitForChild(P_PGID, 0, options);
+  } else {
+    WaitForChild(P_PID, static_cast<id_t>(pid), options);
+  }
 }
 
 // ---- signals ----
@@ -500,6 +535,39 @@ WEFT_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags
     if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
   }
   return real.accept4(fd, addr, len, flags);
+}
+
+// ---- child processes ----
+WEFT_EXPORT pid_t waitpid(pid_t pid, int* status, int options) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForPid(pid, options);
+  }
+  return real.waitpid(pid, status, options);
+}
+
+WEFT_EXPORT pid_t wait(int* status) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForPid(-1, 0);
+  }
+  return real.wait4(-1, status, 0, nullptr);
+}
+
+WEFT_EXPORT pid_t wait4(pid_t pid, int* status, int options, struct rusage* usage) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForPid(pid, options);
+  }
+  return real.wait4(pid, status, options, usage);
+}
+
+WEFT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForChild(idtype, id, options);
+  }
+  return real.waitid(idtype, id, info, options);
 }
 
 // ---- signals ----

@@ -9,9 +9,11 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "weft/shim_abi.h"
@@ -135,6 +137,9 @@ struct RealFunctions {
   ssize_t (*recvmsg)(int, struct msghdr*, int);
   int (*accept)(int, struct sockaddr*, socklen_t*);
   int (*accept4)(int, struct sockaddr*, socklen_t*, int);
+  pid_t (*waitpid)(pid_t, int*, int);
+  pid_t (*wait4)(pid_t, int*, int, struct rusage*);
+  int (*waitid)(idtype_t, id_t, siginfo_t*, int);
 };
 WEFT_HIDDEN extern RealFunctions real;
 
@@ -176,7 +181,15 @@ struct Op {
 // What a POLL operation waits in.
 // kWaitFd: one descriptor (arg) for the poll events in `mask`: a blocking read, recv,
 // accept whose descriptor had nothing ready.
-enum WaitKind : uint8_t { kWaitPoll = 1, kWaitSelect = 2, kWaitEpoll = 3, kWaitFd = 4 };
+// kWaitChild: a wait for a child process (waitpid, wait4, waitid) that found none to reap:
+// waitid's idtype in `arg`, its id in the low 32 bits of `mask`, its options in the high 32.
+enum WaitKind : uint8_t {
+  kWaitPoll = 1,
+  kWaitSelect = 2,
+  kWaitEpoll = 3,
+  kWaitFd = 4,
+  kWaitChild = 5
+};
 
 struct Thread {
   uint16_t tid;

@@ -1,5 +1,6 @@
 // wait_model.cc — waits on the world outside the turn: signals (sigwait family, sigsuspend,
-// pause) and descriptors (poll, select, epoll_wait families, a blocking read or accept).
+// pause), descriptors (poll, select, epoll_wait families, a blocking read or accept) and
+// child processes (waitpid, wait4, waitid: children run outside weft's control).
 // A thread in such a wait does not hold the turn: it is not enabled until what it waits for
 // is there. Descriptors are probed by the thread deciding (a zero-timeout poll: descriptors
 // belong to the process, and poll never consumes what it reports; an epoll set is probed by
@@ -142,9 +143,20 @@ bool PollReady(const Thread* t) {
                          static_cast<short>(op.wait == kWaitEpoll ? POLLIN : op.mask), 0};
       return RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) != 0;
     }
+    case kWaitChild:
+      return ChildWaitReady(op);
     default:
       return true;
   }
+}
+
+bool ChildWaitReady(const Op& op) {
+  siginfo_t info;
+  info.si_pid = 0;
+  int options = static_cast<int>(op.mask >> 32) | WNOHANG | WNOWAIT;
+  long r = RawSyscall(SYS_waitid, op.arg, static_cast<long>(op.mask & 0xffffffffu),
+                      reinterpret_cast<long>(&info), options, 0);
+  return r < 0 || info.si_pid != 0;
 }
 
 void WaitOutside(uint64_t max_ns) {

@@ -49,7 +49,10 @@ void DescribeTimeout(const launcher::RunResult& run, RingReader& reader,
               std::to_string(loc.line) + ")";
     }
     std::string state;
-    if (waits_turn) {
+    if (waits_turn && tid < 0) {
+      // Created through weft, waiting for its first turn: its start is not in the ring yet.
+      state = "waits to start (weft runs another thread)";
+    } else if (waits_turn) {
       state = "waits for its turn (weft runs another thread)";
     } else if (snap.syscall == -1 || (snap.syscall == -2 && snap.state == 'R')) {
       state = "holds the turn, running its own code";
@@ -61,7 +64,9 @@ void DescribeTimeout(const launcher::RunResult& run, RingReader& reader,
       state = "holds the turn (state " + std::string(1, snap.state) + ")";
     }
     std::string who = tid >= 0 ? "T" + std::to_string(tid)
-                               : "thread " + std::to_string(snap.os_tid) + " (not started by weft)";
+                      : waits_turn
+                          ? "a new thread (os tid " + std::to_string(snap.os_tid) + ")"
+                          : "thread " + std::to_string(snap.os_tid) + " (not started by weft)";
     text += (text.empty() ? "" : "; ") + who + " " + state + (where.empty() ? "" : " at " + where);
     format::BlockedThread b;
     b.tid = tid >= 0 ? static_cast<uint32_t>(tid) : 0;
