@@ -1155,6 +1155,78 @@ class WaitsGroup(WeftTestCase):
         self.assertEqual(result["runs"], 2, ran.describe())
 
 
+class ExplainGroup(WeftTestCase):
+    """`weft explain` on a failing run names the pair of operations whose order decides it —
+    the lines marked in each program's source — and saves a failing and a passing run that
+    differ in that order only, each replaying to its outcome."""
+
+    SEED = 1
+
+    def marker(self, name, marker):
+        path = os.path.join(os.path.dirname(CONFIG.manifest_path), self.entry(name)["source"])
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if "// " + marker in line:
+                    return number
+        self.fail("no // %s in %s" % (marker, path))
+
+    def explain(self, name):
+        """Explores `name` until it fails, explains the failure: the weft.explain/1 document."""
+        e = self.entry(name)
+        ran, result = self.weft.explore(self.program(name), e["budget"], self.SEED,
+                                        self.path("x-" + name))
+        self.assertTrue(result["failures"], "no failure to explain:" + ran.describe())
+        trace = self.weft.failure_trace(result["failures"][0], self.path("x-" + name))
+        ran = self.weft.cmd("explain", "--json", "-o", self.path(name + "-why"), trace)
+        self.assertEqual(ran.returncode, 0, "weft explain found no critical pair:" + ran.describe())
+        doc = document(self, ran, "explain")
+        self.assertTrue(doc["found"], ran.describe())
+        # The two saved runs: the failing one fails as the program's bug does, the passing
+        # one passes, and each replays to its outcome.
+        for key, want in (("failing_trace", expected_outcome(e)), ("passing_trace", ("exit", 0))):
+            replayed, replay = self.weft.replay(doc[key])
+            self.assertIs(replay["reproduced"], True, replayed.describe())
+            self.assertEqual(outcome_of(replay), want, "%s of %s:%s" % (key, name, replayed.describe()))
+        return doc
+
+    def lines(self, doc):
+        critical = doc["critical"]
+        return tuple(None if side["location"] is None else side["location"]["line"]
+                     for side in (critical["first"], critical["second"]))
+
+    def test_atomicity_violation(self):
+        doc = self.explain("explain_bank_racy")
+        self.assertEqual(self.lines(doc), (self.marker("explain_bank_racy", "CHECK-LINE"),
+                                           self.marker("explain_bank_racy", "DEBIT-LINE")), doc)
+        self.assertIsNotNone(doc["critical"]["between"], "no 'between' side: %s" % doc)
+
+    def test_order_violation(self):
+        doc = self.explain("explain_order_racy")
+        first, second = doc["critical"]["first"], doc["critical"]["second"]
+        self.assertEqual(first["location"]["line"], self.marker("explain_order_racy", "USE-LINE"))
+        # The initialising thread had not run at all: its start is the second side.
+        self.assertTrue(second["pending"], doc)
+        self.assertIn("init_config", second["where"], doc)
+
+    def test_lost_wakeup(self):
+        doc = self.explain("explain_wakeup_racy")
+        self.assertEqual(self.lines(doc), (self.marker("explain_wakeup_racy", "SIGNAL-LINE"),
+                                           self.marker("explain_wakeup_racy", "WAIT-LINE")), doc)
+
+    def test_lock_order_deadlock(self):
+        doc = self.explain("explain_lockorder_racy")
+        m = lambda marker: self.marker("explain_lockorder_racy", marker)
+        self.assertIn(self.lines(doc), ((m("A-FIRST"), m("B-SECOND")),
+                                        (m("B-FIRST"), m("A-SECOND"))), doc)
+
+    def test_a_passing_trace_is_refused(self):
+        trace = self.path("ok.weft")
+        self.weft.record(self.program("join_ok"), trace, seed=1)
+        ran = self.weft.cmd("explain", trace)
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("did not fail", ran.stderr)
+
+
 class WaitsSlowGroup(WeftTestCase):
     """The same at full size: 10 M lock operations pass under explore's defaults."""
 
@@ -1596,6 +1668,7 @@ GROUPS = {
     "explore_finds_bugs": ExploreFindsBugsGroup,
     "explore_correct": ExploreCorrectGroup,
     "deadlock": DeadlockGroup,
+    "explain": ExplainGroup,
     "crash": CrashGroup,
     "virtual_time": VirtualTimeGroup,
     "fork": ForkGroup,

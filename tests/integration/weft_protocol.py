@@ -152,6 +152,24 @@ MINIMIZE = {
     "verified": "bool",
 }
 
+EXPLAIN_SIDE = {
+    "event": "int?", "pending": "bool", "tid": "int", "kind": "string", "obj": "int",
+    "object": "string",
+    "location": ("?", {"function": "string", "file": "string", "line": "int"}),
+    "where": "string",
+    "stack": [{"function": "string", "file": "string", "line": "int", "inlined": "bool"}],
+}
+
+EXPLAIN = {
+    "schema": "string", "trace": "string", "outcome": "string", "explained_trace": "string",
+    "minimized_trace": "string?", "found": "bool",
+    "critical": ("?", {"obj": "int", "object": "string", "first": EXPLAIN_SIDE,
+                       "second": EXPLAIN_SIDE, "between": ("?", EXPLAIN_SIDE),
+                       "reversal": {"at": "int", "thread": "int"}}),
+    "failing_trace": "string?", "passing_trace": "string?", "failing_outcome": "string?",
+    "passing_outcome": "string?", "runs": "int", "tried": "int", "candidates": "int",
+}
+
 PROGRESS = {
     "schema": "string", "command": "string", "run": "int", "runs": "int", "seed": "int?",
     "elapsed_seconds": "number", "runs_per_second": "number", "failed": "bool?",
@@ -186,6 +204,7 @@ DOCUMENTS = {
     "conflicts": ("weft.conflicts/1", CONFLICTS),
     "permute": ("weft.permute/1", PERMUTE),
     "minimize": ("weft.minimize/1", MINIMIZE),
+    "explain": ("weft.explain/1", EXPLAIN),
     "progress": ("weft.progress/1", PROGRESS),
     "strategies": ("weft.strategies/1", STRATEGIES),
 }

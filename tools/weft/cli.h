@@ -29,6 +29,7 @@ inline constexpr const char* kSchemaShow = "weft.show/1";
 inline constexpr const char* kSchemaConflicts = "weft.conflicts/1";
 inline constexpr const char* kSchemaPermute = "weft.permute/1";
 inline constexpr const char* kSchemaMinimize = "weft.minimize/1";
+inline constexpr const char* kSchemaExplain = "weft.explain/1";
 inline constexpr const char* kSchemaProgress = "weft.progress/1";
 
 // Command-line arguments of one subcommand: options first, then `--` (optional when the
@@ -118,7 +119,7 @@ Result<std::shared_ptr<const std::string>> ProgramStdin(const std::string* file,
 
 // One weft.progress/1 line (docs/JSON.md): where a long command is.
 struct ProgressLine {
-  const char* command = "";  // "explore", "replay" or "minimize"
+  const char* command = "";  // "explore", "replay", "minimize" or "explain"
   uint64_t run = 0;          // runs finished so far
   uint64_t runs = 0;         // runs planned at most
   int64_t seed = -1;         // the seed of the run just finished; -1 = none (null)
@@ -147,6 +148,7 @@ int RunShow(const std::vector<std::string>& args);
 int RunConflicts(const std::vector<std::string>& args);
 int RunPermute(const std::vector<std::string>& args);
 int RunMinimize(const std::vector<std::string>& args);
+int RunExplain(const std::vector<std::string>& args);
 // weft cc (cxx = false), weft c++ and weft flags: instrumented builds (cmd_cc.cc).
 int RunCompiler(const std::vector<std::string>& args, bool cxx);
 int RunFlags(const std::vector<std::string>& args);

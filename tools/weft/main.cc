@@ -22,6 +22,7 @@ commands:
   conflicts  list the conflicting event pairs of a trace, with stacks
   permute    replay a trace up to an event, let another thread go first there
   minimize   shrink a failing trace to its fewest preemptions
+  explain    name the pair of operations whose order makes a trace fail
   cc, c++    compile and link with weft's memory-access instrumentation
   flags      the compiler flags of an instrumented build, for build systems
 
@@ -51,12 +52,13 @@ int main(int argc, char** argv) {
   if (command == "conflicts") return weft::cli::RunConflicts(args);
   if (command == "permute") return weft::cli::RunPermute(args);
   if (command == "minimize") return weft::cli::RunMinimize(args);
+  if (command == "explain") return weft::cli::RunExplain(args);
   if (command == "cc") return weft::cli::RunCompiler(args, /*cxx=*/false);
   if (command == "c++") return weft::cli::RunCompiler(args, /*cxx=*/true);
   if (command == "flags") return weft::cli::RunFlags(args);
   std::fprintf(stderr,
                "weft: unknown command '%s' (commands: record, replay, explore, show, "
-               "conflicts, permute, minimize, cc, c++, flags; see weft --help)\n",
+               "conflicts, permute, minimize, explain, cc, c++, flags; see weft --help)\n",
                command.c_str());
   return weft::cli::kExitUsage;
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/explain.h"
 #include "weft/explorer.h"
 #include "weft/minimize.h"
 #include "weft/result.h"
@@ -290,5 +291,22 @@ struct MinimizeOptions {
 Result<search::MinimizeResult> Minimize(const format::Trace& trace, const std::string& path,
                                         const MinimizeOptions& options, const Host& host,
                                         const search::MinimizeProgress& progress = {});
+
+// weft explain -----------------------------------------------------------------------------
+
+struct ExplainOptions {
+  std::string control_output;             // the control run's trace (fails as recorded)
+  std::string passing_output;             // the reversal's trace (passes)
+  uint64_t max_runs = 80;                 // program runs at most
+  bool thread_pairs = false;              // also pairs on thread handles (create/exit/join)
+  std::optional<double> timeout_seconds;  // default: the recorded limit, or 10
+  TraceTrust trust;                       // --force, --trust
+};
+
+// The conflicting pair of `trace` (a failing run) whose order turns the failure into a pass
+// (search/include/weft/explain.h says how it is found and what it claims).
+Result<search::ExplainResult> Explain(const format::Trace& trace, const std::string& path,
+                                      const ExplainOptions& options, const Host& host,
+                                      const search::ExplainProgress& progress = {});
 
 }  // namespace weft::api

@@ -1,0 +1,153 @@
+// explain.cc — search::Explain: the conflicting pair whose order turns the failure into a pass.
+#include "weft/explain.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "weft/outcome.h"
+#include "weft/render.h"
+#include "weft/strategy_registry.h"
+
+namespace weft::search {
+namespace {
+
+// The candidates in the order they are tried: nearest the end of the run first (the
+// failure is at the end), one per decision to change.
+std::vector<analysis::Conflict> Candidates(const format::Trace& trace, bool thread_pairs) {
+  std::vector<analysis::Conflict> all = analysis::FindConflicts(trace);
+  std::vector<analysis::Conflict> out;
+  std::set<std::pair<uint64_t, uint32_t>> seen;  // (reversal, thread): the same two runs
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first > b.first;
+  });
+  for (const analysis::Conflict& c : all) {
+    bool on_thread =
+        c.obj < trace.objects.size() && trace.objects[c.obj].kind == format::ObjectKind::kThread;
+    if (on_thread && !thread_pairs) continue;
+    if (c.reversal >= trace.events.size()) continue;
+    if (!seen.insert({c.reversal, c.second_tid}).second) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Threads that never ran to their end and were not blocked at it: the failure may have come
+// before they could do their part (an order violation: a thread used what another had not
+// initialised yet). Each is tried at the last few decisions after its own last event,
+// nearest the end first, as a pair (that event, the thread's next operation: pending).
+constexpr uint64_t kLatePoints = 8;
+std::vector<analysis::Conflict> LateThreads(const format::Trace& trace) {
+  std::vector<analysis::Conflict> out;
+  uint64_t n = trace.events.size();
+  std::vector<int64_t> last(trace.threads.size(), -1);
+  std::vector<bool> done(trace.threads.size(), false);
+  std::vector<int64_t> created(trace.threads.size(), -1);
+  for (uint64_t i = 0; i < n; ++i) {
+    const format::Event& e = trace.events[i];
+    if (e.tid < last.size()) last[e.tid] = static_cast<int64_t>(i);
+    if (e.kind == format::EventKind::kThreadExit && e.tid < done.size()) done[e.tid] = true;
+    if (e.kind == format::EventKind::kThreadCreate) {
+      for (const format::Thread& t : trace.threads) {
+        if (t.handle_obj == e.obj && t.tid < created.size() && created[t.tid] < 0) {
+          created[t.tid] = static_cast<int64_t>(i);
+        }
+      }
+    }
+  }
+  for (const format::BlockedThread& b : trace.outcome.blocked) {
+    if (b.tid < done.size()) done[b.tid] = true;
+  }
+  for (uint32_t u = 1; u < trace.threads.size(); ++u) {
+    if (done[u] || created[u] < 0) continue;
+    int64_t from = std::max(last[u], created[u]) + 1;
+    uint64_t points = 0;
+    for (uint64_t i = n; i-- > static_cast<uint64_t>(from) && points < kLatePoints;) {
+      if (trace.events[i].tid == u) continue;
+      analysis::Conflict c;
+      c.first = i;
+      c.second = n;  // the thread's pending operation (blocked stays -1: it was not blocked)
+      c.obj = trace.events[i].obj;
+      c.first_tid = trace.events[i].tid;
+      c.second_tid = u;
+      c.first_kind = trace.events[i].kind;
+      c.reversal = i;
+      out.push_back(c);
+      ++points;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& options,
+                              const ExplainProgress& progress) {
+  if (!trace.has_outcome || !analysis::IsFailure(trace.outcome)) {
+    return MakeError("the trace's run did not fail (" + format::DescribeOutcome(trace.outcome) +
+                     "): explain needs a failing run (find one with weft explore)");
+  }
+  struct DevNull {
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ~DevNull() {
+      if (fd >= 0) close(fd);
+    }
+  } null_out;
+  session::RunConfig quiet = options.base;
+  quiet.stdout_fd = null_out.fd;
+  quiet.stderr_fd = null_out.fd;
+  quiet.stack_depth = 0;
+  quiet.trace_path.clear();
+
+  ExplainResult result;
+  std::vector<analysis::Conflict> candidates = Candidates(trace, options.thread_pairs);
+  for (const analysis::Conflict& c : LateThreads(trace)) candidates.push_back(c);
+  result.candidates = candidates.size();
+  // One run: the trace's decisions up to `at`, thread `tid` there, then no preemptions.
+  auto run = [&](uint64_t at, uint32_t tid, const std::string& save) -> Result<session::RunReport> {
+    session::RunConfig config = quiet;
+    config.schedule =
+        session::Schedule::GuidedByTrace(&trace, at, static_cast<int>(tid), Nonpreemptive());
+    if (!save.empty()) {
+      config.trace_path = save;
+      config.stack_depth = 32;
+    }
+    Result<session::RunReport> r = session::RunProgram(config);
+    ++result.runs;
+    if (progress) progress(result.runs, result.tried, result.candidates);
+    return r;
+  };
+  // Whether thread `tid` ran at decision `at` (the run did not leave the script before it).
+  auto forced = [](const session::RunReport& r, uint64_t at) {
+    return !r.diverged || r.divergence_index > at;
+  };
+
+  for (const analysis::Conflict& c : candidates) {
+    if (result.runs + 4 > options.max_runs) break;
+    ++result.tried;
+    Result<session::RunReport> reversed = run(c.reversal, c.second_tid, "");
+    if (!reversed.ok()) return reversed.error();
+    if (!forced(*reversed, c.reversal) || analysis::IsFailure(reversed->outcome)) continue;
+    uint32_t recorded = trace.events[c.reversal].tid;
+    Result<session::RunReport> control = run(c.reversal, recorded, "");
+    if (!control.ok()) return control.error();
+    if (!analysis::SameFailure(control->outcome, trace.outcome)) continue;
+    // Found: both runs again, saved with stacks (the same schedules, so the same runs).
+    Result<session::RunReport> saved_control = run(c.reversal, recorded, options.control_output);
+    if (!saved_control.ok()) return saved_control.error();
+    Result<session::RunReport> saved_pass = run(c.reversal, c.second_tid, options.passing_output);
+    if (!saved_pass.ok()) return saved_pass.error();
+    result.found = true;
+    result.critical = c;
+    result.control_outcome = saved_control->outcome;
+    result.passing_outcome = saved_pass->outcome;
+    break;
+  }
+  return result;
+}
+
+}  // namespace weft::search

@@ -1,0 +1,339 @@
+// weft explain — why a run failed: the pair of operations whose order turns the failure into
+// a pass, shown with both stacks and two saved runs that differ only in that order.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include "cli.h"
+#include "pair_text.h"
+#include "trace_trust.h"
+#include "weft/json.h"
+#include "weft/render.h"
+#include "weft/trace_io.h"
+
+namespace weft::cli {
+namespace {
+
+constexpr const char* kUsage = R"(usage: weft explain [options] TRACE
+
+Names the critical reordering of a failing run: the two conflicting operations
+(see weft conflicts) whose order decides the failure. For each conflicting pair,
+nearest the end of the run first, two runs replay TRACE exactly up to the pair
+and then go on without preemptions; they differ in one decision only: the
+control runs the thread the trace ran there, the reversal the pair's other
+thread. When the reversal passes and the control fails as TRACE did, that pair
+is reported ("fails when T2 runs has_funds (bank.c:19) before T1's debit
+(bank.c:26) ...; with T1's debit first it passes"), with both stacks, and both
+runs are saved (with stacks) so that `weft replay` and `weft show` compare them.
+
+What it claims: that this one choice flips the outcome, under the same prefix
+and the same non-preemptive rest; not that no other pair matters. Without
+stacks in TRACE, events are named by index only (explore keeps its failures
+with stacks).
+
+options:
+  -o, --output PREFIX  the saved runs: PREFIX-fail.weft (control) and
+                       PREFIX-pass.weft (reversal) (default: TRACE-explain)
+  --max-runs N         program runs at most (default 80)
+  --all                also try pairs on thread handles (create, exit, join)
+  --timeout S          kill a run after S seconds of real time (default: the
+                       recorded run's limit, or 10)
+  --json               print one JSON object on stdout (weft.explain/1, see
+                       docs/JSON.md): found, critical {object, first, second,
+                       between, reversal}, failing_trace, passing_trace,
+                       failing_outcome, passing_outcome, runs, tried, candidates
+  --progress FORMAT    text (default: a line on a terminal), or jsonl: one
+                       weft.progress/1 object per run on stderr
+  --force              run the program even if it changed since the recording
+  --trust              run what the trace says even when its environment sets
+                       loader variables (LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, …)
+  -h, --help           show this help
+
+Exit status: 0 when a critical pair was found, 1 when none was within
+--max-runs, 2 on errors (e.g. TRACE did not fail).
+)";
+
+// "has_funds (bank.c:19)", or "event #12" without a stack.
+std::string Where(const format::Trace& trace, const Side& s) {
+  std::string where = format::DescribeLocation(trace, s.stack);
+  if (!where.empty()) return where;
+  if (s.pending && s.kind == format::EventKind::kNone) {
+    // A late thread's next operation: the trace never saw it.
+    bool started = false;
+    for (const format::Event& e : trace.events) started = started || e.tid == s.tid;
+    std::string function =
+        s.tid < trace.threads.size() ? format::ShortName(trace.threads[s.tid].start_function) : "";
+    if (started) return "next operation";
+    return function.empty() ? "start" : "start (" + function + ")";
+  }
+  return s.pending ? "blocked operation" : "event #" + std::to_string(s.index);
+}
+
+// The latest operation of `tid` on `obj` before event `before` at a place other than
+// `not_at`: where the thread was when the other thread came in between.
+std::optional<Side> Between(const format::Trace& trace, uint32_t tid, uint32_t obj, uint64_t before,
+                            const std::string& not_at) {
+  for (uint64_t i = before; i-- > 0;) {
+    const format::Event& e = trace.events[i];
+    if (e.tid != tid || e.obj != obj) continue;
+    Side s{false, i, e.tid, e.kind, e.obj, e.flags, e.stack};
+    if (format::DescribeLocation(trace, e.stack) == not_at) continue;
+    return s;
+  }
+  return std::nullopt;
+}
+
+void LocationJson(json::Writer& w, const format::Trace& trace, const Side& s) {
+  std::optional<format::SourceFrame> site =
+      format::MeaningfulSourceFrame(trace, format::StackFrames(trace, s.stack));
+  if (!site) {
+    w.NullField("location");
+    return;
+  }
+  w.Key("location").BeginObject();
+  w.Field("function", site->function).Field("file", site->file).Field("line", site->line);
+  w.EndObject();
+}
+
+void ExplainSideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
+  w.BeginObject();
+  if (s.pending)
+    w.NullField("event");
+  else
+    w.Field("event", s.index);
+  w.Field("pending", s.pending);
+  w.Field("tid", s.tid);
+  w.Field("kind", format::EventKindName(s.kind));
+  w.Field("obj", s.obj);
+  w.Field("object", format::DescribeObject(trace, s.obj));
+  LocationJson(w, trace, s);
+  w.Field("where", Where(trace, s));
+  w.Key("stack").BeginArray();
+  for (const format::SourceFrame& f : ProgramFrames(trace, s.stack)) {
+    w.BeginObject()
+        .Field("function", f.function)
+        .Field("file", f.file)
+        .Field("line", f.line)
+        .Field("inlined", f.inlined)
+        .EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace
+
+int RunExplain(const std::vector<std::string>& argv) {
+  Args args(argv, false);
+  if (args.Flag("--help") || args.Flag("-h")) {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  std::string prefix;
+  uint64_t max_runs = 80;
+  double timeout = 10;
+  args.Value("--output", &prefix, "-o");
+  args.Positive("--max-runs", &max_runs, "", "program runs at most, e.g. --max-runs 80");
+  bool all = args.Flag("--all");
+  bool have_timeout = args.Double("--timeout", &timeout);
+  bool json = args.Flag("--json");
+  api::TraceTrust trust = TrustOptions(args);
+  Result<ProgressFormat> progress_format = ProgressOption(args);
+  Status st = args.Finish();
+  if (!st.ok()) return Fail("explain", st.error().message + " (see weft explain --help)");
+  if (!progress_format.ok()) return Fail("explain", progress_format.error().message);
+  bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
+  if (args.positional().size() != 1) return Fail("explain", "give exactly one trace file");
+  const std::string& path = args.positional()[0];
+  if (prefix.empty()) prefix = TraceStem(path) + "-explain";
+  if (Status s = CreateParentDirectories(prefix); !s.ok())
+    return Fail("explain", s.error().message);
+  Result<format::Trace> read = format::ReadTrace(path);
+  if (!read.ok()) return Fail("explain", read.error().message);
+
+  api::ExplainOptions options;
+  options.control_output = prefix + "-fail.weft";
+  options.passing_output = prefix + "-pass.weft";
+  options.max_runs = max_runs;
+  options.thread_pairs = all;
+  options.trust = trust;
+  if (have_timeout) options.timeout_seconds = timeout;
+  bool tty = isatty(STDERR_FILENO) != 0 && !jsonl;
+  double start = MonotonicSeconds();
+  auto progress = [&](uint64_t runs, uint64_t tried, uint64_t candidates) {
+    if (jsonl) {
+      ProgressLine line;
+      line.command = "explain";
+      line.run = runs;
+      line.runs = max_runs;
+      line.elapsed_seconds = MonotonicSeconds() - start;
+      PrintProgressJsonl(line);
+      return;
+    }
+    if (json || !tty) return;
+    std::fprintf(stderr, "\r\033[Kweft: %s, pair %llu of %llu", Plural(runs, "run").c_str(),
+                 static_cast<unsigned long long>(tried),
+                 static_cast<unsigned long long>(candidates));
+  };
+  api::Host host = CliHost();
+  host.command = PrintTraceCommand;
+  host.started = [&] {
+    if (!json) {
+      Say("explaining " + path + " (outcome: " + format::DescribeOutcome(read.value()) + ")");
+    }
+  };
+  // A quarter of the runs for the recorded schedule; if none of its pairs flips it, the rest
+  // for minimizing it and explaining the minimized run.
+  options.max_runs = std::min<uint64_t>(max_runs, std::max<uint64_t>(20, max_runs / 4));
+  Result<search::ExplainResult> r = api::Explain(read.value(), path, options, host, progress);
+  if (tty && !json) std::fputs("\r\033[K", stderr);
+  if (!r.ok()) return Fail("explain", r.error().message);
+  uint64_t runs = r->runs;
+  // No single reordering of the recorded schedule flips it (e.g. a counter that lost many
+  // updates): its minimized schedule (fewest preemptions, same failure) may have one.
+  std::string minimized_path;
+  format::Trace minimized;
+  if (!r->found && runs < max_runs) {
+    api::MinimizeOptions m;
+    m.output = prefix + "-min.weft";
+    m.max_runs = (max_runs - runs) / 2 + 1;
+    m.trust = trust;
+    if (have_timeout) m.timeout_seconds = timeout;
+    api::Host quiet = CliHost();
+    if (!json) Say("no single reordering of it passes; minimizing it first (" + m.output + ")");
+    Result<search::MinimizeResult> min = api::Minimize(read.value(), path, m, quiet);
+    if (min.ok()) runs += min->runs;
+    Result<format::Trace> again = min.ok() && min->verified ? format::ReadTrace(m.output)
+                                                            : Result<format::Trace>(min.error());
+    if (again.ok() && runs < max_runs) {
+      minimized = std::move(again.value());
+      api::ExplainOptions second = options;
+      second.max_runs = max_runs - runs;
+      Result<search::ExplainResult> r2 = api::Explain(minimized, m.output, second, quiet, progress);
+      if (tty && !json) std::fputs("\r\033[K", stderr);
+      if (r2.ok()) {
+        runs += r2->runs;
+        uint64_t tried = r->tried;
+        r = std::move(r2);
+        r->tried += tried;
+        minimized_path = m.output;
+      }
+    }
+  }
+  r->runs = runs;
+  // The trace the critical pair's event indexes refer to.
+  const format::Trace& trace = minimized_path.empty() ? read.value() : minimized;
+  const std::string& explained = minimized_path.empty() ? path : minimized_path;
+
+  const analysis::Conflict& c = r->critical;
+  Side first, second;
+  std::optional<Side> between;
+  // A late thread's next operation (search/include/weft/explain.h) was never recorded.
+  bool late = r->found && c.second >= trace.events.size() && c.blocked < 0;
+  if (r->found) {
+    first = FirstSide(trace, c);
+    // A pair whose first side ends a critical section (an unlock) is reversed at the
+    // section's start: that is the operation the other thread goes before.
+    if (c.reversal < c.first && trace.events[c.reversal].tid == c.first_tid) {
+      const format::Event& e = trace.events[c.reversal];
+      first = Side{false, c.reversal, e.tid, e.kind, e.obj, e.flags, e.stack};
+    }
+    second = late ? Side{true, c.second, c.second_tid} : SecondSide(trace, c);
+    if (!late) between = Between(trace, second.tid, c.obj, first.index, Where(trace, second));
+  }
+  std::string t1 = "T" + std::to_string(first.tid), t2 = "T" + std::to_string(second.tid);
+
+  if (json) {
+    json::Writer w;
+    w.BeginObject();
+    w.Field("schema", kSchemaExplain);
+    w.Field("trace", path);
+    w.Field("outcome", format::DescribeOutcome(read.value()));
+    // The critical pair's event indexes are into this trace: TRACE, or its minimized run.
+    w.Field("explained_trace", explained);
+    if (minimized_path.empty())
+      w.NullField("minimized_trace");
+    else
+      w.Field("minimized_trace", minimized_path);
+    w.Field("found", r->found);
+    if (r->found) {
+      w.Key("critical").BeginObject();
+      w.Field("obj", c.obj);
+      w.Field("object", format::DescribeObject(trace, c.obj));
+      w.Key("first");
+      ExplainSideJson(w, trace, first);
+      w.Key("second");
+      ExplainSideJson(w, trace, second);
+      if (between) {
+        w.Key("between");
+        ExplainSideJson(w, trace, *between);
+      } else {
+        w.NullField("between");
+      }
+      w.Key("reversal").BeginObject().Field("at", c.reversal).Field("thread", c.second_tid);
+      w.EndObject();
+      w.EndObject();
+      w.Field("failing_trace", options.control_output);
+      w.Field("passing_trace", options.passing_output);
+      w.Field("failing_outcome", format::DescribeOutcome(r->control_outcome));
+      w.Field("passing_outcome", format::DescribeOutcome(r->passing_outcome));
+    } else {
+      w.NullField("critical");
+      w.NullField("failing_trace");
+      w.NullField("passing_trace");
+      w.NullField("failing_outcome");
+      w.NullField("passing_outcome");
+    }
+    w.Field("runs", r->runs);
+    w.Field("tried", r->tried);
+    w.Field("candidates", r->candidates);
+    w.EndObject();
+    std::printf("%s\n", w.TakeString().c_str());
+    return r->found ? kExitOk : kExitFound;
+  }
+
+  if (!r->found) {
+    Say("no single reordering explains it: of " + Plural(r->candidates, "conflicting pair") + ", " +
+        std::to_string(r->tried) + " reversed in " + Plural(r->runs, "run") +
+        ", none passed while its control failed" +
+        (r->tried < r->candidates ? " (raise --max-runs to try the rest)" : "") +
+        (all ? "" : "; --all also tries thread create/exit/join pairs"));
+    return kExitFound;
+  }
+  std::string out = late ? "the failure happens before " + t2 + " gets to run:\n"
+                         : "the failure depends on the order of two operations on " +
+                               format::DescribeObject(trace, c.obj) + ":\n";
+  out += "  fails when " + t1 + " runs " + Where(trace, first) + " before " + t2 + "'s " +
+         Where(trace, second);
+  if (between) {
+    out += "\n  (between " + t2 + "'s " + Where(trace, *between) + " and " + Where(trace, second) +
+           ")";
+  }
+  out += ";\n  with " + t2 + "'s " + Where(trace, second) + " first, it passes.\n\n";
+  out += "  first:  " + SideLine(trace, first, c.obj) + "\n";
+  out += "  second: " +
+         (late ? t2 + "'s " + Where(trace, second) + " (it had not run yet)"
+               : SideLine(trace, second, c.obj)) +
+         "\n";
+  if (first.stack != 0) out += StackText(trace, first);
+  if (second.stack != 0) out += StackText(trace, second);
+  out += "\n  failing: " + options.control_output + " (" +
+         format::DescribeOutcome(r->control_outcome) + ")\n";
+  out += "  passing: " + options.passing_output + " (" +
+         format::DescribeOutcome(r->passing_outcome) + ")\n";
+  if (!minimized_path.empty()) {
+    out += "  (events of the minimized run " + minimized_path + ", which fails the same way)\n";
+  }
+  out += "  both replay " + explained + " up to event #" + std::to_string(c.reversal) +
+         ", then run without preemptions; at #" + std::to_string(c.reversal) +
+         " the failing run runs T" + std::to_string(trace.events[c.reversal].tid) +
+         ", the passing run " + t2 + "\n";
+  out += "  (" + Plural(r->runs, "run") + "; " + std::to_string(r->tried) + " of " +
+         Plural(r->candidates, "conflicting pair") + " tried)\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return kExitOk;
+}
+
+}  // namespace weft::cli
