@@ -7,7 +7,17 @@ those are the lines ThreadSanitizer itself names for the same program built with
 -fsanitize=thread and run natively. The fixed versions report no race. `--fail-on-race`
 turns the first race into a failure.
 
-  python3 race_test.py --weft build/bin/weft [-v] [-k PATTERN]
+The classic shapes (shape_*.c, shape_vector.cpp: the "reorder" setters, a work-stealing queue
+whose steal forgets the lock, lazy initialisation without a barrier, message passing without
+release/acquire, a non-atomic reference count, a counter under two different locks, an order
+violation, an atomicity violation made of atomics, a std::vector shared without a lock) are
+each explored with the strategy that finds them, the failure replayed 20 of 20 times with the
+same events, the pairs of racing lines compared with ThreadSanitizer's, and the fixed version
+explored 500 times with no failure and no race (`--quick`: the two fast shapes, 50 runs).
+A Rust program built with `-Zsanitizer=thread -Zexternal-clangrt` and linked with weft's
+runtime is found and replayed the same way (skipped when rustc cannot instrument).
+
+  python3 race_test.py --weft build/bin/weft [--quick] [-v] [-k PATTERN]
 
 Standard library only.
 """
@@ -36,6 +46,38 @@ PROGRAMS = {
 }
 
 
+# shape → (source, strategy that finds it within RUNS, arguments, fails: an observable failure
+# is expected (else only a race), the pairs of marker lines that race — every pair weft names
+# must be one of them, and weft and ThreadSanitizer must name one in common; []: no race)
+SHAPES = {
+    "reorder": ("shape_reorder.c", "random", (), True,
+                [("SET-A-LINE", "SET-A-LINE"), ("SET-B-LINE", "SET-B-LINE"),
+                 ("SET-A-LINE", "CHECK-A-LINE"), ("SET-B-LINE", "CHECK-B-LINE")]),
+    "steal": ("shape_steal.c", "conflicts", (), True,
+              [("POP-LINE", "STEAL-CHECK-LINE"), ("POP-CHECK-LINE", "STEAL-TAKE-LINE"),
+               ("STEAL-CHECK-LINE", "PUSH-LINE"), ("STEAL-READ-LINE", "PUSH-STORE-LINE")]),
+    "lazy_init": ("shape_lazy_init.c", "random", (), True,
+                  [("FILL-LINE", "USE-LINE"), ("FAST-CHECK-LINE", "SET-READY-LINE")]),
+    "message": ("shape_message.c", "random", (), False,
+                [("MESSAGE-WRITE-LINE", "MESSAGE-READ-LINE"),
+                 ("FLAG-WRITE-LINE", "FLAG-READ-LINE")]),
+    "message_relaxed": ("shape_message.c", "random", ("relaxed",), False,
+                        [("MESSAGE-WRITE-LINE", "MESSAGE-READ-LINE")]),
+    "refcount": ("shape_refcount.c", "random", (), True,
+                 [("DROP-LINE", "DROP-LINE"), ("RELEASE-READ-LINE", "WORK-WRITE-LINE")]),
+    "stats": ("shape_stats.c", "random", (), True, [("READ-STATS-LINE", "WRITE-STATS-LINE")]),
+    "order": ("shape_order.c", "random", (), True,
+              [("USE-LINE", "INIT-LINE"), ("USE-FIELD-LINE", "LOAD-FIELD-LINE")]),
+    "atomic_bank": ("shape_atomic_bank.c", "random", (), True, []),
+    "vector": ("shape_vector.cpp", "random", (), True,
+               [("PUSH-LINE", "SIZE-LINE"), ("PUSH-LINE", "SCAN-LINE")]),
+}
+QUICK_SHAPES = ("stats", "lazy_init")
+FIXED_RUNS = 500
+QUICK = False
+TSAN_TRIES = 10  # native ThreadSanitizer runs, until one names a pair
+
+
 def run(argv, env=None):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=env, timeout=TIMEOUT_S)
@@ -50,9 +92,10 @@ def marker_line(source, marker):
 
 
 def user_line(frames, source):
-    """The first frame in `source` of a stack: its line (frames: (file, line) pairs)."""
+    """The first frame in `source` of a stack with a line: its line (frames: (file, line)
+    pairs). A line 0 is code the compiler made without a line (clang's merged loads)."""
     for file, line in frames:
-        if file.endswith("/" + source):
+        if file.endswith("/" + source) and line > 0:
             return line
     return None
 
@@ -184,12 +227,145 @@ class Races(unittest.TestCase):
         self.assertTrue(os.path.exists(result["failures"][0]["trace"]))
 
 
+class Shapes(unittest.TestCase):
+    """Classic bug shapes, as a user checks them: found, replayed, the lines TSan names, fixed."""
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="weft-shapes-")
+
+    def tearDown(self):
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def build(self, family, source, tsan=False):
+        cxx = source.endswith(".cpp")
+        out = os.path.join(self.work, "%s-%s%s" % (source.split(".")[0], family,
+                                                    "-tsan" if tsan else ""))
+        if os.path.exists(out):
+            return out
+        compiler = COMPILERS[family][1 if cxx else 0]
+        argv = [compiler, "-fsanitize=thread"] if tsan else [WEFT, "c++" if cxx else "cc"]
+        env = dict(os.environ, WEFT_CC=COMPILERS[family][0], WEFT_CXX=COMPILERS[family][1])
+        done = run(argv + ["-g", "-O1", os.path.join(HERE, source), "-o", out, "-pthread"],
+                   env=env)
+        if tsan and done.returncode != 0:
+            return None  # no ThreadSanitizer runtime for this compiler here
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return out
+
+    def race_lines(self, source, pairs):
+        return {tuple(sorted((marker_line(source, a), marker_line(source, b)))) for a, b in pairs}
+
+    def check_shape(self, family, name):
+        source, strategy, args, fails, pairs = SHAPES[name]
+        program = self.build(family, source)
+        out = os.path.join(self.work, "explore-%s-%s" % (name, family))
+        done = run([WEFT, "explore", "--strategy", strategy, "--runs", RUNS, "--seed", "1",
+                    "-o", out, "--json", "--", program, *args])
+        self.assertIn(done.returncode, (0, 1), done.stderr)
+        result = json.loads(done.stdout)
+        self.assertTrue(result["races_checked"])
+        racing = self.race_lines(source, pairs)
+        ours = set(json_pairs(result["races"], source))
+        # Every pair of lines weft names races; none is missing when a race is expected.
+        self.assertLessEqual(ours, racing, "weft names lines that do not race")
+        self.assertEqual(bool(ours), bool(racing), result["races"])
+        if fails:
+            self.assertTrue(result["failures"], "not found in %s %s runs" % (RUNS, strategy))
+            trace = result["failures"][0]["trace"]
+        else:
+            self.assertEqual(result["failures"], [])
+            trace = result["races"][0]["trace"]
+        # The kept run replays 20 of 20 times, the same events.
+        replay = run([WEFT, "replay", "--times", "20", "--json", trace])
+        replayed = json.loads(replay.stdout)
+        self.assertEqual(replayed["reproduced_count"], 20, replay.stderr)
+        self.assertEqual(replayed["events"], replayed["recorded_events"])
+        if fails:
+            self.assertNotEqual((replayed["exit_code"], replayed["signal"]), (0, None))
+        # ThreadSanitizer, natively: the lines it names are lines weft names.
+        native = self.build(family, source, tsan=True)
+        if native is not None:
+            theirs = set()
+            for _ in range(TSAN_TRIES):
+                theirs |= set(tsan_pairs(run(["setarch", "-R", native, *args]).stderr, source))
+                if theirs & ours or not racing:
+                    break
+            if racing:
+                self.assertTrue(theirs & ours, "weft names %s, ThreadSanitizer %s" %
+                                (sorted(ours), sorted(theirs)))
+        # The fixed version: no failure, no race.
+        runs = "50" if QUICK else str(FIXED_RUNS)
+        fixed = run([WEFT, "explore", "--runs", runs, "--seed", "1", "-o", out + "-fixed",
+                     "--json", "--", program, "fixed"])
+        self.assertEqual(fixed.returncode, 0, fixed.stderr)
+        clean = json.loads(fixed.stdout)
+        self.assertEqual(clean["runs"], int(runs))
+        self.assertEqual(clean["failures"], [])
+        self.assertEqual(clean["races"], [], fixed.stderr)
+
+    def test_shapes(self):
+        for family in COMPILERS:
+            for name in (QUICK_SHAPES if QUICK else SHAPES):
+                with self.subTest(compiler=family, shape=name):
+                    self.check_shape(family, name)
+
+
+def rust_instrumented_build(source, out, ldflags):
+    """`source` built by rustc with ThreadSanitizer's instrumentation and weft's runtime, or
+    None when this rustc cannot instrument (no rustc, no -Zsanitizer=thread)."""
+    if shutil.which("rustc") is None:
+        return None, "no rustc"
+    link = ["-Clink-arg=" + f for f in ldflags.split() if not f.startswith("-f")]
+    argv = ["rustc", "--edition", "2021", "-g", "-O", "-Zsanitizer=thread", "-Zexternal-clangrt",
+            "-Cunsafe-allow-abi-mismatch=sanitizer", *link, source, "-o", out]
+    done = run(argv, env=dict(os.environ, RUSTC_BOOTSTRAP="1"))
+    if done.returncode != 0:
+        if "sanitizer" in done.stderr or "unknown unstable option" in done.stderr:
+            return None, "rustc cannot instrument: " + done.stderr[-300:]
+        raise AssertionError(done.stderr)
+    return out, None
+
+
+class Rust(unittest.TestCase):
+    def test_rust_instrumented_with_weft_runtime(self):
+        work = tempfile.mkdtemp(prefix="weft-rust-")
+        try:
+            ldflags = run([WEFT, "flags", "--ldflags", "--compiler", "clang"]).stdout
+            program, why = rust_instrumented_build(os.path.join(HERE, "race_rust.rs"),
+                                                   os.path.join(work, "race_rust"), ldflags)
+            if program is None:
+                self.skipTest(why)
+            self.assertEqual(run([program]).returncode, 0)  # outside weft it just runs
+            done = run([WEFT, "explore", "--runs", RUNS, "--seed", "1", "-o", work + "/x",
+                        "--json", "--", program])
+            result = json.loads(done.stdout)
+            self.assertTrue(result["memory"]["instrumented"])
+            self.assertTrue(result["failures"], done.stderr)
+            line = marker_line("race_rust.rs", "RACE-LINE")
+            self.assertIn((line, line), json_pairs(result["races"], "race_rust.rs"))
+            replay = json.loads(run([WEFT, "replay", "--times", "20", "--json",
+                                     result["failures"][0]["trace"]]).stdout)
+            self.assertEqual(replay["reproduced_count"], 20)
+            runs = "50" if QUICK else str(FIXED_RUNS)
+            clean = json.loads(run([WEFT, "explore", "--runs", runs, "--seed", "1", "-o",
+                                    work + "/f", "--json", "--", program, "fixed"]).stdout)
+            self.assertEqual((clean["runs"], clean["failures"], clean["races"]),
+                             (int(runs), [], []))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
-    global WEFT
+    global WEFT, QUICK
     parser = argparse.ArgumentParser()
     parser.add_argument("--weft", required=True)
+    parser.add_argument("--quick", action="store_true",
+                        help="only the shapes test, on its fast shapes, 50 fixed runs")
     args, rest = parser.parse_known_args()
     WEFT = os.path.abspath(args.weft)
+    QUICK = args.quick
+    if QUICK and not any(not a.startswith("-") for a in rest):
+        rest = rest + ["Shapes"]
     unittest.main(argv=[sys.argv[0]] + rest)
 
 
