@@ -11,6 +11,10 @@ packages=(
   libgtest-dev
   qt6-base-dev
   python3 clang-format
+  # the weft Python package (python/): venv + pip without a package index, its trace reader's
+  # protobuf runtime, its pytest plugin's tests (pytester, pytest-xdist)
+  python3-venv python3-pip python3-setuptools python3-protobuf python3-pytest
+  python3-pytest-xdist
   # weft cc with either compiler (tests/instrument)
   clang
   # tests/realworld: real multi-threaded programs run under weft

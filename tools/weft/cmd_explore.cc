@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cli.h"
+#include "junit.h"
 #include "races.h"
 #include "trace_trust.h"
 #include "weft/explorer.h"
@@ -74,11 +75,16 @@ constexpr const char* kUsageTail =
                     runs_per_second, wall_seconds
   --progress FORMAT text (default): a progress line on stderr, or jsonl: one
                     weft.progress/1 object per line instead
+  --junit FILE      also write the search as a JUnit XML report (one testcase for the
+                    program and strategy; a failure carries the outcome, the trace and
+                    the replay line; the trace path is a property; data races go to
+                    system-err), for CI test reporters (docs/ci.md)
   -h, --help        show this help
 
 The program's output is discarded during the search; the output of each failing run
-is saved next to its trace (TRACE.out). Exit status: 1 when a failure was found,
-0 when none was, 2 on errors.
+is saved next to its trace (TRACE.out). Exit status: 0 when no run failed, 1 when a
+failure was found, 2 on errors (bad options, a program that cannot be run), 128+N when
+signal N (Ctrl-C: 130) interrupted the search.
 )";
 
 // The --strategy block and the strategies' own options, from the registry.
@@ -203,8 +209,9 @@ std::string KindName(const search::Failure& f) {
 
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o", "--output", "--strategy", "--seed",     "--timeout",    "--max-steps", "--runs",
-      "-j", "--jobs",   "--progress", "--keep-env", "--redact-env", "--stdin",     "--stack-depth"};
+      "-o",          "--output",     "--strategy", "--seed",        "--timeout",
+      "--max-steps", "--runs",       "-j",         "--jobs",        "--progress",
+      "--keep-env",  "--redact-env", "--stdin",    "--stack-depth", "--junit"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -259,6 +266,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.fail_on_race = args.Flag("--fail-on-race");
   bool no_race_check = args.Flag("--no-race-check");
   bool json = args.Flag("--json");
+  std::string junit_path;
+  bool junit = args.Value("--junit", &junit_path);
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
   Result<ProgressFormat> progress_format = ProgressOption(args);
@@ -310,6 +319,16 @@ int RunExplore(const std::vector<std::string>& argv) {
     return it == with_defaults.end() ? 0 : it->second;
   };
   options.jobs = static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(jobs, 64)));
+  JUnitReport report;
+  if (junit) {
+    if (Status s = CheckJUnitPath(junit_path); !s.ok()) return Fail("explore", s.error().message);
+    report.program = args.program();
+    report.strategy = strategy;
+    report.first_seed = options.first_seed;
+    report.fail_on_race = options.fail_on_race;
+    report.command_line = "weft explore";
+    for (const std::string& a : argv) report.command_line += " " + ShellQuote(a);
+  }
 
   bool tty = isatty(STDERR_FILENO) != 0;
   double start = MonotonicSeconds(), last_print = 0;
@@ -380,7 +399,14 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (options.fail_on_race && !no_race_check) request.check_races = true;
   Result<api::ExploreSummary> result = api::Explore(request, host, progress);
   if (tty && !json && !jsonl) std::fputc('\r', stderr);
-  if (!result.ok()) return Fail("explore", result.error().message);
+  if (!result.ok()) {
+    if (junit) {
+      report.error = result.error().message;
+      report.wall_seconds = MonotonicSeconds() - start;
+      if (Status s = WriteJUnit(junit_path, report); !s.ok()) Fail("explore", s.error().message);
+    }
+    return Fail("explore", result.error().message);
+  }
   const search::ExploreResult& r = result->result;
   double rate = result->runs_per_second;
   auto plural = [](uint64_t n, const char* word) { return search::Plural(n, word); };
@@ -396,6 +422,14 @@ int RunExplore(const std::vector<std::string>& argv) {
     raced[f.trace] = std::move(t.value());
   }
   const api::PctBound& bound = result->pct;
+  if (junit) {
+    report.result = &r;
+    for (const search::RaceFinding& f : r.races) {
+      report.races += render::RaceReportText(raced[f.trace], f.race, f.trace);
+    }
+    if (Status s = WriteJUnit(junit_path, report); !s.ok())
+      return Fail("explore", s.error().message);
+  }
 
   // Said once, whatever the output format: which kept traces lack the stacks asked for.
   std::vector<std::string> without_stacks;
