@@ -19,10 +19,9 @@ FORMAT_MAJOR = 2  # the newest major version this package reads
 OLDEST_FORMAT_MAJOR = 1
 MAX_PACKET_BYTES = 64 << 20
 
-# WEFT_F_* (abi/include/weft/event_table.h), named as weft show names them.
+# WEFT_F_* (abi/include/weft/event_table.h), named as weft show names them (in this order).
 FLAG_NAMES = [(0x1, "try"), (0x2, "timed"), (0x4, "timed_out"), (0x8, "failed"),
-              (0x10, "read"), (0x40, "atomic")]
-FLAG_EXTERNAL = 0x20  # released by something outside the program (a descriptor, a signal)
+              (0x10, "read"), (0x40, "atomic"), (0x20, "external")]
 
 
 class TraceError(WeftError):
