@@ -23,6 +23,10 @@ def test_record_then_replay_reproduces(weft_exe, program, tmp_path):
     assert rep.reproduced and rep.replays == 1 and not rep.diverged
     assert rep.event_digest == rec.event_digest
     assert rep.exit_code == rec.exit_code
+    check = weft.replay_check(trace, weft=weft_exe)
+    assert isinstance(check, weft.ReplayCheck)
+    assert check.allowed and check.refusal is None
+    assert check.argv == [program("withdraw_racy")] and check.trace == str(trace)
 
 
 def test_explore_finds_the_bug_and_its_replay_line(weft_exe, program, tmp_path):
