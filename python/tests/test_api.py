@@ -76,6 +76,24 @@ def test_conflicts_permute_minimize(weft_exe, program, tmp_path):
     assert weft.replay(small.trace, weft=weft_exe).exit_code == 1
 
 
+def test_explain_names_the_critical_pair(weft_exe, program, tmp_path):
+    found = weft.explore([program("withdraw_racy")], runs=100, output_dir=tmp_path,
+                         weft=weft_exe)
+    why = weft.explain(found.failures[0].trace, output=tmp_path / "why", weft=weft_exe)
+    assert isinstance(why, weft.ExplainResult)
+    assert why.found and why.critical is not None
+    assert why.critical.first.tid != why.critical.second.tid
+    assert "account_lock" in why.critical.object
+    assert why.failing_trace == str(tmp_path / "why") + "-fail.weft"
+    assert weft.replay(why.failing_trace, weft=weft_exe).exit_code == 1
+    assert weft.replay(why.passing_trace, weft=weft_exe).exit_code == 0
+    with pytest.raises(weft.WeftError) as e:  # a run that did not fail
+        rec = weft.record([program("withdraw_ok")], output=tmp_path / "ok.weft", seed=1,
+                          weft=weft_exe)
+        weft.explain(rec.trace, weft=weft_exe)
+    assert e.value.exit_code == 2
+
+
 def test_weft_errors_carry_the_cli_message_and_status(weft_exe, program, tmp_path):
     with pytest.raises(weft.WeftError) as e:
         weft.replay(tmp_path / "missing.weft", weft=weft_exe)

@@ -11,9 +11,8 @@ weft.Trace.open reads a trace file itself (formats/FORMAT.md, through the .proto
     trace = weft.Trace.open(found.failures[0].trace)
     print(len(trace.events), [t.start_function for t in trace.threads])
 
-Functions: record, replay, replay_check, explore, permute, minimize, conflicts, show. There
-is no `explain`: the weft CLI has no such command, and this package runs only what the CLI
-does. weft's own failures (a bad option, an unreadable trace, a program that cannot start)
+Functions: record, replay, replay_check, explore, permute, minimize, explain, conflicts,
+show: each runs the CLI command of its name and nothing the CLI lacks. weft's own failures (a bad option, an unreadable trace, a program that cannot start)
 raise WeftError with the CLI's message and exit status; a failing program is a result.
 
 The weft executable is the `weft=` argument, else $WEFT, else `weft` on PATH. The pytest
@@ -22,10 +21,10 @@ plugin (weft.pytest_plugin, registered as a pytest11 entry point) gives tests th
 """
 
 from ._cli import WeftError, find_weft
-from .api import (conflicts, explore, minimize, permute, record, replay, replay_check,
-                  show)
-from .results import (Conflict, ConflictsResult, ExploreFailure, ExploreResult,
-                      MinimizeResult, PermuteResult, Race, RecordResult, ReplayCheck,
+from .api import (conflicts, explain, explore, minimize, permute, record, replay,
+                  replay_check, show)
+from .results import (Conflict, ConflictsResult, ExplainResult, ExploreFailure,
+                      ExploreResult, MinimizeResult, PermuteResult, Race, RecordResult, ReplayCheck,
                       ReplayResult)
 from .trace import Trace, TraceError
 
@@ -33,7 +32,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "WeftError", "TraceError", "Trace", "find_weft",
-    "record", "replay", "replay_check", "explore", "permute", "minimize", "conflicts", "show",
+    "record", "replay", "replay_check", "explore", "permute", "minimize", "explain",
+    "conflicts", "show",
     "RecordResult", "ReplayResult", "ReplayCheck", "ExploreResult", "ExploreFailure",
-    "PermuteResult", "MinimizeResult", "ConflictsResult", "Conflict", "Race",
+    "PermuteResult", "MinimizeResult", "ExplainResult", "ConflictsResult", "Conflict", "Race",
 ]

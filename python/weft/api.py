@@ -21,6 +21,7 @@ SCHEMA_SHOW = "weft.show/1"
 SCHEMA_CONFLICTS = "weft.conflicts/1"
 SCHEMA_PERMUTE = "weft.permute/1"
 SCHEMA_MINIMIZE = "weft.minimize/1"
+SCHEMA_EXPLAIN = "weft.explain/1"
 
 
 def _program(argv):
@@ -187,6 +188,26 @@ def minimize(trace, *, output=None, max_runs=None, run_timeout=None, extra_args=
     doc, _ = run_json(weft, "minimize", args, SCHEMA_MINIMIZE, ok_codes=(EXIT_OK, EXIT_FOUND),
                       cwd=cwd, env=env, timeout=timeout)
     return results.from_json(results.MinimizeResult, doc)
+
+
+def explain(trace, *, output=None, max_runs=None, all_pairs=False, run_timeout=None,
+            force=False, trust=False, extra_args=(), weft=None, cwd=None, env=None,
+            timeout=None):
+    """Names the critical reordering of a failing trace (`weft explain`): ExplainResult with
+    the pair whose reversal passes while a control run fails as recorded, and both runs
+    saved (`output` is their prefix: PREFIX-fail.weft, PREFIX-pass.weft). `found` False
+    when none was found within `max_runs`; a trace that did not fail is a WeftError."""
+    args = []
+    _opt(args, "--output", output)
+    _opt(args, "--max-runs", max_runs)
+    _flag(args, "--all", all_pairs)
+    _opt(args, "--timeout", run_timeout)
+    _flag(args, "--force", force)
+    _flag(args, "--trust", trust)
+    args += list(extra_args) + [os.fspath(trace)]
+    doc, _ = run_json(weft, "explain", args, SCHEMA_EXPLAIN, ok_codes=(EXIT_OK, EXIT_FOUND),
+                      cwd=cwd, env=env, timeout=timeout)
+    return results.from_json(results.ExplainResult, doc)
 
 
 def conflicts(trace, *, limit=None, weft=None, cwd=None, env=None, timeout=None):

@@ -436,3 +436,69 @@ class ConflictsResult:
     count: int
     shown: int
     raw: dict = _raw()
+
+
+# --- weft explain -------------------------------------------------------------------------
+
+
+@dataclass
+class ExplainLocation:
+    """The first frame in the program's own code."""
+    function: str
+    file: str
+    line: int
+
+
+@dataclass
+class ExplainFrame:
+    """A source-level frame of an explained operation's stack."""
+    function: str
+    file: str
+    line: int
+    inlined: bool
+
+
+@dataclass
+class ExplainSide:
+    """One operation of the critical pair (`event` None for a pending operation)."""
+    event: Optional[int]
+    pending: bool
+    tid: int
+    kind: str
+    obj: int
+    object: str
+    location: Optional[ExplainLocation]
+    where: str
+    stack: List[ExplainFrame]
+
+
+@dataclass
+class CriticalPair:
+    """The reordering that decides the failure: `first` goes before `second` in the failing
+    run; `reversal` is the decision at which the passing run runs the other thread."""
+    obj: int
+    object: str
+    first: ExplainSide
+    second: ExplainSide
+    between: Optional[ExplainSide]
+    reversal: Reversal
+
+
+@dataclass
+class ExplainResult:
+    """`weft explain --json` (weft.explain/1); `found` False is a result (exit status 1)."""
+    schema: str
+    trace: str
+    outcome: str
+    explained_trace: str
+    minimized_trace: Optional[str]
+    found: bool
+    critical: Optional[CriticalPair]
+    failing_trace: Optional[str]
+    passing_trace: Optional[str]
+    failing_outcome: Optional[str]
+    passing_outcome: Optional[str]
+    runs: int
+    tried: int
+    candidates: int
+    raw: dict = _raw()
