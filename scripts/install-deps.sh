@@ -21,6 +21,8 @@ packages=(
   pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev
   # tests/integration real_waits: threads in sigwait (pbzip2, lbzip2) and epoll_wait
   memcached
+  # Rust test programs (tests/programs/*.rs: std::sync::Mutex, atomic sites)
+  rustc
 )
 
 missing=()

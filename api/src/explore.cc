@@ -27,6 +27,7 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   config->redact_env = options.redact_env;
   config->stdin_data = options.stdin_data;
   config->memory_sites = options.memory_sites;
+  config->atomic_sites = options.atomic_sites;
   search::ExploreOptions search = options.search;
   if (options.isolate) {
     Status can = launcher::CheckIsolation(config->cwd);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "weft/api.h"
+#include "weft/atomic_scan.h"
 #include "weft/launcher.h"
 
 extern char** environ;
@@ -144,6 +145,25 @@ Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::st
   config.max_steps = h.max_steps;
   // The same memory access sites are schedule points, so the same decisions are made.
   config.memory_sites = h.memory_sites;
+  // The same atomic instructions are schedule points (or none, as recorded).
+  config.atomic_sites = h.atomic_sites;
+  if (h.atomic_sites) {
+    // The same program lists the same sites: say so when it does not (the replay may diverge).
+    Result<launcher::AtomicScan> scan = launcher::ScanAtomicSites(config.executable, config.env);
+    std::string recorded, now;
+    for (const format::Header::AtomicSitesModule& m : h.atomic_site_modules) {
+      recorded += (recorded.empty() ? "" : ", ") + std::to_string(m.sites) + " in " + m.path;
+    }
+    if (scan.ok()) {
+      for (const launcher::AtomicModule& m : scan->modules) {
+        now += (now.empty() ? "" : ", ") + std::to_string(m.sites.size()) + " in " + m.path;
+      }
+    }
+    if (scan.ok() && now != recorded) {
+      Note(host, "note: the program's atomic sites differ from the recording's (" + recorded +
+                     "; now " + (now.empty() ? "none" : now) + "): the replay may diverge");
+    }
+  }
   config.cpu = host.cpu;
   if (trace.program_stdin.captured) {
     config.stdin_data = std::make_shared<const std::string>(trace.program_stdin.data);

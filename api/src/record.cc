@@ -27,6 +27,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
     calibration.stdin_data = options.stdin_data;
     calibration.isolate = options.isolate;
     calibration.memory_sites = options.memory_sites;
+    calibration.atomic_sites = options.atomic_sites;
     FILE* devnull = std::fopen("/dev/null", "w");
     if (devnull != nullptr) {
       calibration.stdout_fd = fileno(devnull);
@@ -53,6 +54,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   config->stdin_data = options.stdin_data;
   config->isolate = options.isolate;
   config->memory_sites = options.memory_sites;
+  config->atomic_sites = options.atomic_sites;
   Started(host);
   return session::RunProgram(config.value());
 }

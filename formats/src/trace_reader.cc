@@ -233,6 +233,10 @@ class Reader {
     header.executable_build_id = h.executable_build_id();
     header.executable_sha256 = h.executable_sha256();
     header.memory_sites.assign(h.memory_sites().begin(), h.memory_sites().end());
+    header.atomic_sites = h.has_atomic_sites();
+    for (const pb::AtomicSites::Module& m : h.atomic_sites().modules()) {
+      header.atomic_site_modules.push_back({m.path(), m.sites()});
+    }
     header.mode = static_cast<Mode>(h.mode());
     header.strategy = h.strategy();
     header.seed = h.seed();

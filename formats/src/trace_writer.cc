@@ -51,6 +51,14 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_executable_build_id(header.executable_build_id);
   out->set_executable_sha256(header.executable_sha256);
   for (uint64_t pc : header.memory_sites) out->add_memory_sites(pc);
+  if (header.atomic_sites) {
+    pb::AtomicSites* atomic = out->mutable_atomic_sites();
+    for (const Header::AtomicSitesModule& m : header.atomic_site_modules) {
+      pb::AtomicSites::Module* mod = atomic->add_modules();
+      mod->set_path(m.path);
+      mod->set_sites(m.sites);
+    }
+  }
   out->set_mode(static_cast<pb::Mode>(header.mode));
   out->set_strategy(header.strategy);
   out->set_seed(header.seed);

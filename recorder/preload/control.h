@@ -34,6 +34,13 @@ extern __thread int t_depth __attribute__((tls_model("initial-exec")));
 // Memory accesses of instrumented builds (hooks_memory.cc): maps the granule and site
 // tables and reads the session's candidate sites. Start-up only.
 void MemoryInit();
+// An atomic read-modify-write (seq_cst) of `size` bytes at `addr` by the uninstrumented
+// instruction at `pc` (hooks_atomic_sites.cc's trampolines): the memory access path of
+// instrumented builds, raising WEFT_MEMORY_ATOMIC_SITES.
+void AtomicSiteAccess(const void* addr, uint32_t size, const void* pc);
+// Patches the session's atomic sites (hooks_atomic_sites.cc). Start-up only, with the main
+// thread alone, after MemoryInit.
+void AtomicSitesInit();
 
 // Waits on the outside (wait_model.cc). The real-time slice a thread deciding waits, and a
 // parked signal waiter sleeps, before looking again.

@@ -219,6 +219,7 @@ void Start() {
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
   RingInit();
   MemoryInit();
+  AtomicSitesInit();
   if (const char* error =
           g_chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
     Die(error);

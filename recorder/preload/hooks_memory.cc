@@ -67,7 +67,7 @@ constexpr uint32_t kFoundBits = 17;  // sites reported per run
 constexpr uint64_t kFoundSlots = 1ull << kFoundBits;
 
 constinit bool g_memory_on = false;
-constinit bool g_memory_seen = false;
+constinit uint32_t g_memory_seen = 0;  // the WEFT_MEMORY_* sources raised so far
 constinit bool g_table_full = false;
 constinit Granule* g_granules = nullptr;
 constinit uint64_t g_granules_used = 0;
@@ -253,19 +253,23 @@ void EmitPrior(Granule* g, bool is_write) {
   if (g != nullptr && g->shared) NoteSite(pc);
 }
 
-[[gnu::noinline]] void FirstAccess() {
-  g_memory_seen = true;
-  __atomic_or_fetch(&g_session->memory, WEFT_MEMORY_INSTRUMENTED, __ATOMIC_RELAXED);
+// `source`: WEFT_MEMORY_INSTRUMENTED (the runtime) or WEFT_MEMORY_ATOMIC_SITES (a patched
+// atomic instruction, hooks_atomic_sites.cc).
+[[gnu::noinline]] void FirstAccess(uint32_t source) {
+  g_memory_seen |= source;
+  __atomic_or_fetch(&g_session->memory, source, __ATOMIC_RELAXED);
 }
 
 inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_flags,
-                   const void* pc_ptr) {
+                   const void* pc_ptr, uint32_t source) {
   const uint64_t address = reinterpret_cast<uint64_t>(addr);
   const uint64_t key = address & ~7ull;
   if (key == 0) return;  // the null page: the access faults, weft reports the crash
   const uint64_t pc = reinterpret_cast<uint64_t>(pc_ptr);
   const uint64_t raw = Raw(address, size, mem_flags);
-  const bool candidate = IsCandidate(pc);
+  // An atomic site is always a point: its runs then depend on the seed alone (weft record
+  // --seed N makes explore's run N), not on the sites earlier runs learned.
+  const bool candidate = source == WEFT_MEMORY_ATOMIC_SITES || IsCandidate(pc);
   bool fresh = false;
   Granule* g = Probe(key, &fresh);
   if (g == nullptr) {
@@ -274,7 +278,7 @@ inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_f
   }
   if (fresh) {
     g->owner = self->tid;
-    if (!g_memory_seen) FirstAccess();
+    if ((g_memory_seen & source) == 0) FirstAccess(source);
   }
   if (!candidate && !g->shared && g->owner == self->tid) {
     Remember(g, IsWrite(mem_flags), pc, raw);  // the fast path
@@ -334,6 +338,20 @@ WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flag
   // NB: the depth marks the shim as running: a signal handler's access, or a hook the
   // slow path reaches, passes through.
   t_depth = 1;
-  Access(self, addr, size, flags, pc);
+  Access(self, addr, size, flags, pc, WEFT_MEMORY_INSTRUMENTED);
   t_depth = 0;
 }
+
+namespace weft::shim {
+
+void AtomicSiteAccess(const void* addr, uint32_t size, const void* pc) {
+  if (g_state != ShimState::kOn || t_depth != 0 || !g_memory_on) return;
+  Thread* self = t_self;
+  if (self == nullptr || self->state != SlotState::kLive) return;
+  t_depth = 1;
+  Access(self, addr, size, WEFT_MEM_READ_WRITE | WEFT_MEM_ATOMIC | 5u << WEFT_MEM_ORDER_SHIFT, pc,
+         WEFT_MEMORY_ATOMIC_SITES);
+  t_depth = 0;
+}
+
+}  // namespace weft::shim

@@ -332,8 +332,9 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
   if (Status s = CheckArgs(strategy, options.args); !s.ok()) return s.error();
   Result<ExploreResult> result = strategy.search(options, progress);
   if (!result.ok()) return result;
-  result->coverage = Coverage(strategy, WithDefaults(strategy, result->args),
-                              result->memory_events != 0, result->memory_sites.size());
+  result->coverage =
+      Coverage(strategy, WithDefaults(strategy, result->args), result->memory_events != 0,
+               result->memory_sites.size(), result->memory_instrumented);
   if (!strategy.exhaustive) result->complete = false;  // no claim to make
   return result;
 }
@@ -488,6 +489,11 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     result.total_events += slot.report.events;
     result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;
     result.memory_events += slot.report.memory_events;
+    if (!result.atomic.scanned || slot.report.atomic.reached) {
+      const bool reached = result.atomic.reached;
+      result.atomic = slot.report.atomic;
+      result.atomic.reached = reached || slot.report.atomic.reached;
+    }
     AddSites(&start_sites, slot.report.memory_sites_found);
     result.max_threads = std::max(result.max_threads, slot.report.threads);
     schedules.insert(slot.report.event_digest);

@@ -62,9 +62,14 @@ std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args) {
 }
 
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points,
-                     uint64_t memory_sites) {
+                     uint64_t memory_sites, bool instrumented) {
   if (!memory_points) return Coverage(strategy, args);
   std::string scope = strategy.scope != nullptr ? strategy.scope(args) : "its runs";
+  if (!instrumented) {
+    return scope +
+           "; the atomic instructions of the program's own code were schedule points too "
+           "(atomic sites); plain memory accesses were not interleaved";
+  }
   return scope + "; memory accesses were schedule points at " + Plural(memory_sites, "site") +
          " learned from shared memory and wherever two threads shared a granule; other plain "
          "memory accesses were not interleaved";

@@ -1471,6 +1471,136 @@ class RustGroup(WeftTestCase):
         self.assertIn("withdraw-70", text)
 
 
+class AtomicSitesGroup(WeftTestCase):
+    """Uninstrumented programs: the atomic read-modify-write instructions of the program's
+    own code are schedule points (atomic sites), so a check-then-act across two Rust
+    std::sync::Mutex lock() calls, or across two critical sections of a C spin lock of
+    __atomic exchanges, is found and replayed; --no-atomic-sites turns them off (and the
+    bug is then out of reach); a program with no atomics of its own runs as before."""
+
+    BUDGET = 200
+    OFF_RUNS = 100
+
+    def rust(self, name):
+        if "rustc" in CONFIG.without:
+            self.skipTest("this build was configured without rustc")
+        return self.program(name)
+
+    def find_and_replay(self, name):
+        e = self.entry(name)
+        self.assertLessEqual(e["budget"], self.BUDGET)
+        failure, trace = ExploreFindsBugsGroup.find_bug(self, e)
+        show = self.weft.show_json(trace)
+        self.check_replays(trace, show, times=1, label=name)
+        ran = self.weft.cmd("replay", trace, "--times", REPLAYS)
+        self.assertEqual(ran.returncode, 0, "replay --times %d failed:%s" % (REPLAYS, ran.describe()))
+        self.assertIn("reproduced: %d of %d replays" % (REPLAYS, REPLAYS), ran.output,
+                      "not every replay reproduced the failure:" + ran.describe())
+        self.assertIn(e["output"], ran.output, "replay does not show the program's output")
+        return trace
+
+    def check_off(self, name, program):
+        # The same search without atomic sites: the check-then-act has no schedule point.
+        outdir = self.path("off-%s" % name)
+        ran, result = self.weft.explore(program, self.OFF_RUNS, 1, outdir,
+                                        extra=["--no-atomic-sites"])
+        self.assertEqual(result["failures"], [], "%s failed without atomic sites: the test "
+                         "cannot tell whether they matter:%s" % (name, ran.describe()))
+        self.assertFalse(result["atomic_sites"]["scanned"], ran.describe())
+
+    def test_rust_mutex_check_then_act_is_found(self):
+        self.rust("rust_atomic_withdraw_racy")
+        self.find_and_replay("rust_atomic_withdraw_racy")
+
+    def test_rust_without_atomic_sites_is_not_found(self):
+        self.check_off("rust", self.rust("rust_atomic_withdraw_racy"))
+
+    def test_c_atomic_check_then_act_is_found(self):
+        self.find_and_replay("atomic_withdraw_racy")
+
+    def test_c_without_atomic_sites_is_not_found(self):
+        self.check_off("c", self.program("atomic_withdraw_racy"))
+
+    def test_record_says_what_was_patched(self):
+        program = self.rust("rust_atomic_withdraw_racy")
+        trace = self.path("said.weft")
+        ran, doc = self.weft.record_json(program, trace, seed=3)
+        atomic = doc["atomic_sites"]
+        self.assertTrue(atomic["scanned"], ran.describe())
+        self.assertFalse(atomic["instrumented"])
+        self.assertGreater(atomic["listed"], 0, "no atomic site listed in a Rust program")
+        self.assertEqual(atomic["patched"], atomic["listed"], ran.describe())
+        self.assertTrue(atomic["reached"], "no patched site ran:" + ran.describe())
+        self.assertEqual(atomic["modules"][0]["path"], os.path.realpath(program))
+        self.assertGreater(doc["memory"]["events"], 0, "no atomic access was an event")
+        self.assertFalse(doc["memory"]["instrumented"])
+        text = self.weft.record(program, self.path("said-text.weft"), seed=3)
+        m = re.search(r"atomic sites: (\d+) atomic instructions \((\d+) in "
+                      r"rust_atomic_withdraw_racy\) were schedule points", text.output)
+        self.assertIsNotNone(m, "record does not say which atomic sites were points:"
+                             + text.describe())
+        self.assertEqual(int(m.group(1)), atomic["patched"])
+        self.assertIn("plain memory accesses were not", text.output,
+                      "the honest-coverage note is missing:" + text.describe())
+        # Events on the Mutex's word are atomic read-modify-writes (mem_write, READ|ATOMIC).
+        show = self.weft.show_json(trace)
+        mem = [ev for ev in show["events"] if ev["kind"] == "mem_write"]
+        self.assertTrue(mem, "no mem_write event in the trace")
+        self.assertTrue(all("atomic" in ev["flags"] and "read" in ev["flags"] for ev in mem),
+                        "an atomic site's event is not READ|ATOMIC: %s" % mem[:3])
+
+    def test_no_atomic_sites_option(self):
+        program = self.rust("rust_atomic_withdraw_racy")
+        trace = self.path("off.weft")
+        ran = self.weft.record(program, trace, seed=3, extra=["--no-atomic-sites", "--json"])
+        doc = document(self, ran, "record")
+        self.assertFalse(doc["atomic_sites"]["scanned"])
+        self.assertEqual(doc["memory"]["events"], 0, ran.describe())
+        self.assertNotIn("atomic sites:", ran.output)
+        # The replay of a run without atomic sites runs without them too.
+        ran, rep = self.weft.replay(trace)
+        self.assertTrue(rep["reproduced"], ran.describe())
+        self.assertFalse(rep["atomic_sites"]["scanned"], ran.describe())
+        help_text = self.weft.cmd("record", "--help").output
+        self.assertIn("--no-atomic-sites", help_text)
+        self.assertIn("--no-atomic-sites", self.weft.cmd("explore", "--help").output)
+
+    def test_program_without_atomics_is_unaffected(self):
+        # withdraw_ok locks pthread mutexes: glibc's atomics are not the program's own.
+        program = self.program("withdraw_ok")
+        docs = []
+        for extra in ([], ["--no-atomic-sites"]):
+            trace = self.path("plain-%d.weft" % len(docs))
+            ran = self.weft.record(program, trace, seed=11, extra=extra + ["--json"])
+            docs.append(document(self, ran, "record"))
+        on, off = docs
+        self.assertTrue(on["atomic_sites"]["scanned"])
+        self.assertEqual(on["atomic_sites"]["listed"], 0, "withdraw_ok has no atomics of its own")
+        self.assertEqual(on["events"], off["events"])
+        self.assertEqual(on["event_digest"], off["event_digest"],
+                         "atomic sites changed the schedule of a program without atomics")
+        self.assertEqual(on["memory"]["events"], 0)
+
+
+class AtomicSitesSlowGroup(WeftTestCase):
+    """The fixed versions of the atomic-sites programs never fail in 500 runs (label slow)."""
+
+    def test_fixed_versions_are_clean(self):
+        for name in ("rust_atomic_withdraw_ok", "atomic_withdraw_ok"):
+            with self.subTest(program=name):
+                e = self.entry(name)
+                if "rustc" in e.get("requires", []) and "rustc" in CONFIG.without:
+                    self.skipTest("this build was configured without rustc")
+                outdir = self.path("clean-%s" % name)
+                ran, result = self.weft.explore(self.program(name), CORRECT_RUNS_SLOW, 7000,
+                                                outdir)
+                self.assertEqual(result["failures"], [], "%s failed:%s" % (name, ran.describe()))
+                self.assertEqual(result["runs"], CORRECT_RUNS_SLOW)
+                self.assertTrue(result["atomic_sites"]["reached"], ran.describe())
+                self.assertGreater(result["memory"]["events"], 0,
+                                   "no atomic access was a schedule point:" + ran.describe())
+
+
 class ProtocolGroup(WeftTestCase):
     """The machine protocol (docs/JSON.md): conflicts, permute and minimize print their one
     documented document; --progress=jsonl prints weft.progress/1 lines on stderr, and no
@@ -1659,6 +1789,7 @@ class CliGroup(WeftTestCase):
 RustGroup.SEED = ExploreFindsBugsGroup.SEED
 RustGroup.RUNS = CORRECT_RUNS
 RustGroup.find_bug = ExploreFindsBugsGroup.find_bug
+AtomicSitesGroup.SEED = ExploreFindsBugsGroup.SEED
 
 GROUPS = {
     "manifest": ManifestGroup,
@@ -1674,6 +1805,8 @@ GROUPS = {
     "fork": ForkGroup,
     "timeout": TimeoutGroup,
     "rust": RustGroup,
+    "atomic_sites": AtomicSitesGroup,
+    "atomic_sites_slow": AtomicSitesSlowGroup,
     "protocol": ProtocolGroup,
     "cli": CliGroup,
     "waits": WaitsGroup,

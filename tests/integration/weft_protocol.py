@@ -35,10 +35,18 @@ OUTCOME = {"exit_code": "int?", "signal": "int?", "deadlock": "bool", "timeout":
 RUN_MEMORY = {"instrumented": "bool", "interleaved": "bool", "events": "int",
               "sites_used": "int", "sites_found": "int", "table_full": "bool"}
 
+# The atomic instructions of an uninstrumented program as schedule points (docs/JSON.md,
+# "Atomic sites").
+ATOMIC_SITES = {"scanned": "bool", "instrumented": "bool", "listed": "int", "patched": "int",
+                "dropped": "int", "reached": "bool",
+                "modules": [{"path": "string", "atomics": "int", "thread_local": "int",
+                             "unpatchable": "int", "listed": "int"}],
+                "error": "string?"}
+
 RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int",
               bytes="int", failed="bool", controlled="bool", wall_seconds="number",
               event_digest="string", races=[RACE], race_failure="bool",
-              memory=RUN_MEMORY)
+              memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES)
 
 REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reproduced_count="int", stopped="bool", events="int", recorded_events="int",
@@ -48,7 +56,7 @@ REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
                                    "location": "string", "diverged": "bool"}],
               event_digest="string", trace="string?", races=[RACE],
               races_checked="bool", race_failure="bool",
-              memory=RUN_MEMORY)
+              memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES)
 
 EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
                        signature="string", stacks="string", replay_command="string",
@@ -60,6 +68,7 @@ EXPLORE = {
     "wall_seconds": "number", "strategy": "string", "first_seed": "int", "complete": "bool",
     "coverage": "string",
     "memory": {"instrumented": "bool", "interleaved": "bool", "events": "int", "sites": "int"},
+    "atomic_sites": ATOMIC_SITES,
     "interrupted": "bool", "preemption_bound": "int?", "jobs": "int", "isolated": "bool",
     "failures_by_kind": {"*": "int"},
     "failure_groups": [{"signature": "string", "count": "int", "runs": ["int"],

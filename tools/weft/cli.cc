@@ -13,6 +13,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "weft/shim_abi.h"
+
 namespace weft::cli {
 namespace {
 
@@ -188,10 +190,72 @@ int PickCpu() {
 }
 
 std::string MemoryNote(bool instrumented, uint64_t memory_events) {
+  if (memory_events != 0 && !instrumented) {
+    return "atomic instructions were interleaved (atomic sites), plain memory accesses were "
+           "not: build with weft cc to search them";
+  }
   if (memory_events != 0) return "";
   if (!instrumented) return search::kMemoryNotInterleaved;
   return "plain memory accesses were not interleaved: no memory location was shared by two "
          "threads at a site known to weft";
+}
+
+std::string AtomicNote(const session::AtomicSitesSummary& a) {
+  if (!a.error.empty()) return "note: atomic sites: " + a.error + "; none were schedule points";
+  if (!a.scanned) return "";
+  std::string where;
+  for (const session::AtomicModuleSummary& m : a.modules) {
+    if (m.listed == 0 && &m != &a.modules.front()) continue;
+    size_t slash = m.path.rfind('/');
+    std::string name = slash == std::string::npos ? m.path : m.path.substr(slash + 1);
+    where += (where.empty() ? "" : ", ") + std::to_string(m.listed) + " in " + name;
+  }
+  if (where.empty()) where = "none in the program";
+  uint64_t unpatchable = 0;
+  for (const session::AtomicModuleSummary& m : a.modules) unpatchable += m.unpatchable;
+  std::string text = "atomic sites: " + search::Plural(a.patched, "atomic instruction") + " (" +
+                     where + (a.patched == 1 ? ") was a schedule point" : ") were schedule points");
+  if (a.patched < a.listed) {
+    text += "; " + std::to_string(a.listed - a.patched) +
+            " listed were not patched (their module was not mapped at start-up, its bytes "
+            "differ from the file, or no room for trampolines near it)";
+  }
+  if (unpatchable != 0) {
+    text += "; " + std::to_string(unpatchable) +
+            " more could not be (a jump target or a call within 5 bytes)";
+  }
+  if (a.dropped != 0) {
+    text += "; " + std::to_string(a.dropped) + " did not fit weft's table of " +
+            std::to_string(WEFT_MAX_ATOMIC_SITES) + " and were not schedule points";
+  }
+  return text;
+}
+
+void WriteAtomicField(json::Writer& w, const session::AtomicSitesSummary& a) {
+  w.Key("atomic_sites").BeginObject();
+  w.Field("scanned", a.scanned);
+  w.Field("instrumented", a.instrumented);
+  w.Field("listed", a.listed);
+  w.Field("patched", a.patched);
+  w.Field("dropped", a.dropped);
+  w.Field("reached", a.reached);
+  w.Key("modules").BeginArray();
+  for (const session::AtomicModuleSummary& m : a.modules) {
+    w.BeginObject();
+    w.Field("path", m.path);
+    w.Field("atomics", m.atomics);
+    w.Field("thread_local", m.thread_local_);
+    w.Field("unpatchable", m.unpatchable);
+    w.Field("listed", m.listed);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (a.error.empty()) {
+    w.NullField("error");
+  } else {
+    w.Field("error", a.error);
+  }
+  w.EndObject();
 }
 
 void WriteMemoryField(json::Writer& w, const session::RunReport& r) {
@@ -203,6 +267,7 @@ void WriteMemoryField(json::Writer& w, const session::RunReport& r) {
   w.Field("sites_found", static_cast<uint64_t>(r.memory_sites_found.size()));
   w.Field("table_full", r.memory_table_full);
   w.EndObject();
+  WriteAtomicField(w, r.atomic);
 }
 
 void WriteOutcomeFields(json::Writer& w, const format::Outcome& o) {

@@ -93,6 +93,12 @@ void WriteOutcomeFields(json::Writer& w, const format::Outcome& outcome);
 // What a run did with memory accesses, said once after it: "" when some were schedule
 // points, else why plain memory accesses were not interleaved.
 std::string MemoryNote(bool instrumented, uint64_t memory_events);
+// What the run did with the atomic instructions of the program's own code (weft's atomic
+// sites): "atomic sites: 12 atomic instructions in prog were schedule points", what could
+// not be patched or did not fit; "" when they were not scanned (--no-atomic-sites, weft cc).
+std::string AtomicNote(const session::AtomicSitesSummary& atomic);
+// The JSON "atomic_sites" object of a run or a search (docs/JSON.md).
+void WriteAtomicField(json::Writer& w, const session::AtomicSitesSummary& atomic);
 // The JSON "memory" object of a run (record, replay): instrumented, events (schedule
 // points), sites_used, sites_found, table_full, interleaved.
 void WriteMemoryField(json::Writer& w, const session::RunReport& report);

@@ -61,6 +61,10 @@ constexpr const char* kUsageTail =
                     are exact: one more run per kept failure): the kept trace is that
                     replay's, with every event's stack and source line. If the replay
                     does not reproduce the run, its own trace is kept and weft says so
+  --no-atomic-sites leave the atomic instructions of the program's own code alone (by
+                    default each lock-prefixed instruction or xchg with memory in the
+                    executable and its non-system libraries is a schedule point: a
+                    Rust Mutex's lock and unlock are interleaved; README "Atomic sites")
   --stack-depth 0, --no-stacks
                     no stacks at all, not even in a kept trace (no replay); a crash's
                     stack, a timeout's threads and deadlocked threads' operations
@@ -261,6 +265,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   args.Value("--from", &from_path);
   options.keep_going = args.Flag("--keep-going");
   bool no_isolation = args.Flag("--no-isolation");
+  bool no_atomic_sites = args.Flag("--no-atomic-sites");
   std::string stdin_file;
   bool have_stdin_file = args.Value("--stdin", &stdin_file);
   options.fail_on_race = args.Flag("--fail-on-race");
@@ -394,6 +399,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   request.redact_env = redact_env;
   request.stdin_data = input.value();
   request.isolate = !no_isolation;
+  request.atomic_sites = !no_atomic_sites;
   request.search = options;
   if (no_race_check) request.check_races = false;
   if (options.fail_on_race && !no_race_check) request.check_races = true;
@@ -520,6 +526,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("events", r.memory_events);
     w.Field("sites", static_cast<uint64_t>(r.memory_sites.size()));
     w.EndObject();
+    WriteAtomicField(w, r.atomic);
     w.Field("interrupted", r.interrupted_by != 0);
     if (strategy == "bounded")
       w.Field("preemption_bound", arg("preemptions"));
@@ -572,6 +579,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   } else if (info->exhaustive && r.failures.empty() && r.interrupted_by == 0) {
     Say("not complete: the search stopped before it ran " + scope + " (raise --runs)");
   }
+  if (std::string note = AtomicNote(r.atomic); !note.empty()) Say(note);
   if (std::string note = MemoryNote(r.memory_instrumented, r.memory_events); !note.empty()) {
     Say(note);
   }

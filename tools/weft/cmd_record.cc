@@ -42,6 +42,11 @@ options:
                        points (a build with weft cc; without it the run only learns
                        the sites, and weft explore uses them from its second run on)
   --no-stacks          do not record a stack per event (faster, smaller traces)
+  --no-atomic-sites    leave the atomic instructions of the program's own code alone
+                       (by default each lock-prefixed instruction or xchg with memory
+                       in the executable and its non-system libraries is a schedule
+                       point, so uninstrumented atomics are interleaved: a Rust
+                       Mutex's lock and unlock; README "Atomic sites")
   --stack-depth N      frames per recorded stack (default 32)
   --keep-env NAME      store NAME's value in the trace after all (it looks secret);
                        repeatable
@@ -101,6 +106,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   args.Uint("--max-steps", &max_steps);
   args.Uint("--stack-depth", &depth);
   bool no_stacks = args.Flag("--no-stacks");
+  bool no_atomic_sites = args.Flag("--no-atomic-sites");
   bool json = args.Flag("--json");
   bool fail_on_race = args.Flag("--fail-on-race");
   std::vector<std::string> keep_env, redact_env;
@@ -157,6 +163,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.strategy = info;
   options.args = strategy_args;
   options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
+  options.atomic_sites = !no_atomic_sites;
   options.timeout_seconds = timeout;
   options.max_steps = max_steps;
   options.keep_env = keep_env;
@@ -229,6 +236,7 @@ int RunRecord(const std::vector<std::string>& argv) {
         "is it a script that starts the real program?); its threads were not scheduled");
   }
   Say("outcome: " + outcome);
+  if (std::string note = AtomicNote(report->atomic); !note.empty()) Say(note);
   if (std::string note = MemoryNote(report->memory_instrumented, report->memory_events);
       !note.empty()) {
     Say(note);

@@ -279,6 +279,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     return status;
   }
   Say("outcome: " + format::DescribeOutcome(last.outcome));
+  if (std::string note = AtomicNote(last.atomic); !note.empty()) Say(note);
   if (std::string note = MemoryNote(last.memory_instrumented, last.memory_events); !note.empty()) {
     Say(note);
   }

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 6u
+#define WEFT_SHIM_PROTOCOL_VERSION 7u
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -236,6 +236,63 @@ struct weft_plan_entry { /* 16 bytes */
   uint64_t done;
 };
 
+/* ---- atomic instructions of uninstrumented code (weft_session.atomic_*) ----
+ * The supervisor disassembles the program's own modules before the run and lists their
+ * atomic read-modify-write instructions (lock-prefixed with a memory operand, xchg with a
+ * memory operand). At start-up the shim replaces each with a jump to a trampoline of its own
+ * that makes the access a schedule point (a MEM_WRITE event, flags READ | ATOMIC) and then
+ * runs the displaced instructions, relocated, and jumps back. */
+#define WEFT_MAX_ATOMIC_MODULES 32u
+#define WEFT_MAX_ATOMIC_SITES 16384u
+#define WEFT_ATOMIC_CODE_BYTES 40u
+#define WEFT_ATOMIC_MAX_FIXUPS 3u
+#define WEFT_REG_RIP 16u   /* weft_atomic_site.base: RIP-relative (disp is the address) */
+#define WEFT_REG_NONE 255u /* no base or no index register */
+
+/* A module whose sites follow: the file the loader maps (the executable: the first object),
+ * matched by device and inode, or, in a run with a private view of its files (an overlay:
+ * other device numbers), by file name and size; the shim compares every site's bytes before
+ * patching. */
+struct weft_atomic_module { /* 256 bytes */
+  uint64_t dev;             /* st_dev of the file */
+  uint64_t ino;             /* st_ino of the file */
+  uint64_t first_site;      /* index of its first site in atomic_sites */
+  uint64_t sites;           /* its sites, consecutive, ascending offsets */
+  uint32_t main;            /* 1: the program's executable */
+  uint32_t reserved0;
+  uint64_t file_size; /* st_size of the file */
+  char path[208];     /* NUL-terminated */
+};
+
+/* A rel32 field of weft_atomic_site.code that must point at module base + target, relative to
+ * the end of its instruction (code + end). */
+struct weft_atomic_fixup { /* 16 bytes */
+  uint32_t at;             /* offset of the 4-byte field in code */
+  uint32_t end;            /* offset in code of the end of the instruction that holds it */
+  uint64_t target;         /* module-relative address */
+};
+
+/* One atomic instruction. Its memory operand is segment-free (fs/gs sites are not listed):
+ * address = base + index * scale + disp (registers in the x86 encoding order, 0 = rax ..
+ * 15 = r15), or for base WEFT_REG_RIP the module-relative address disp. */
+struct weft_atomic_site { /* 128 bytes */
+  uint64_t offset;        /* module-relative address of the instruction */
+  uint8_t patch_len;      /* bytes replaced at offset (5..16): it and the instructions after */
+  uint8_t size;           /* bytes the instruction accesses */
+  uint8_t base;           /* WEFT_REG_* or 0..15 */
+  uint8_t index;          /* WEFT_REG_NONE or 0..15 */
+  uint8_t scale;          /* 1, 2, 4 or 8 */
+  uint8_t code_len;       /* bytes of code */
+  uint8_t fixups;         /* entries of fixup in use */
+  uint8_t reserved0;
+  int64_t disp;
+  struct weft_atomic_fixup fixup[WEFT_ATOMIC_MAX_FIXUPS];
+  uint8_t original[16]; /* the patch_len bytes at offset, as the file has them */
+  /* The patch_len bytes' instructions relocated: run at the trampoline, they do what the
+   * originals did and fall through to offset + patch_len (the shim adds the jump). */
+  uint8_t code[WEFT_ATOMIC_CODE_BYTES];
+};
+
 /* Every record is a whole number of slots; these sizes are part of the protocol. */
 #ifdef __cplusplus
 #define WEFT_ABI_ASSERT_SIZE(type, bytes) static_assert(sizeof(type) == (bytes), #type " size")
@@ -254,6 +311,9 @@ WEFT_ABI_ASSERT_SIZE(struct weft_prior_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_site_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_script_entry, 16);
 WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
+WEFT_ABI_ASSERT_SIZE(struct weft_atomic_module, 256);
+WEFT_ABI_ASSERT_SIZE(struct weft_atomic_fixup, 16);
+WEFT_ABI_ASSERT_SIZE(struct weft_atomic_site, 128);
 
 /* Outcome flags the shim raises in the session status. */
 #define WEFT_STATUS_DEADLOCK 0x1u
@@ -269,6 +329,7 @@ WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 /* What the shim saw of memory accesses (weft_session.memory). */
 #define WEFT_MEMORY_INSTRUMENTED 0x1u /* an instrumented access reached the shim (weft cc) */
 #define WEFT_MEMORY_TABLE_FULL 0x2u   /* the granule table filled: new granules untracked */
+#define WEFT_MEMORY_ATOMIC_SITES 0x4u /* a patched atomic instruction reached the shim */
 #define WEFT_MAX_MEMORY_SITES 65536u  /* candidate sites one run takes */
 
 /* The session region. The supervisor fills the configuration before it starts the program;
@@ -299,6 +360,10 @@ struct weft_session {
   /* Memory access sites (uint64_t pcs, ascending, at most WEFT_MAX_MEMORY_SITES) whose
    * accesses are schedule points: sites that touched shared granules in earlier runs. */
   struct weft_span memory_sites;
+  /* Atomic instructions to make schedule points (weft_atomic_module, weft_atomic_site);
+   * empty when the run does not want them. */
+  struct weft_span atomic_modules;
+  struct weft_span atomic_sites;
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */
@@ -309,7 +374,9 @@ struct weft_session {
   struct weft_script_entry divergence_actual; /* what the program did instead */
   uint32_t threads;                           /* threads created so far, main included */
   uint32_t memory;                            /* WEFT_MEMORY_* */
-  char error[256];                            /* shim error message, NUL-terminated */
+  uint32_t atomic_patched;                    /* atomic sites the shim patched */
+  uint32_t atomic_unpatched; /* listed sites it left alone (module not mapped, bytes differ) */
+  char error[256];           /* shim error message, NUL-terminated */
 
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;

@@ -155,6 +155,9 @@ struct RecordOptions {
   // Memory access sites (pcs) to make schedule points (--memory-sites TRACE: the sites a
   // trace found and used); empty: the run only learns them.
   std::vector<uint64_t> memory_sites;
+  // The atomic instructions of the program's own code are schedule points
+  // (session::RunConfig::atomic_sites); false: --no-atomic-sites.
+  bool atomic_sites = true;
 };
 
 // One controlled run written as a trace. Errors are weft's (cannot start, cannot write);
@@ -234,6 +237,7 @@ struct ExploreOptions {
   // (host.note) and runs one at a time without it.
   bool isolate = true;
   std::vector<uint64_t> memory_sites;  // memory access sites known before the search
+  bool atomic_sites = true;            // session::RunConfig::atomic_sites (--no-atomic-sites)
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
   // Whether runs are checked for data races (search.check_races): nullopt = when the

@@ -113,6 +113,16 @@ struct Header {
   // Memory access sites (absolute pcs, ascending) that were schedule points in this run; a
   // replay makes exactly these points.
   std::vector<uint64_t> memory_sites;
+  // The atomic instructions of the program's own modules listed as schedule points (weft's
+  // atomic sites): per module its path and count. `atomic_sites` false: the run listed none
+  // (--no-atomic-sites, a weft cc build, an older writer).
+  struct AtomicSitesModule {
+    std::string path;
+    uint64_t sites = 0;
+    bool operator==(const AtomicSitesModule&) const = default;
+  };
+  bool atomic_sites = false;
+  std::vector<AtomicSitesModule> atomic_site_modules;
 
   // Whether env[index] is redacted.
   bool IsRedacted(size_t index) const {

@@ -302,7 +302,11 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       ++events_;
       last_tid_ = r.tid;
       last_signal_woken_ = r.kind == WEFT_EV_COND_SIGNAL ? static_cast<int32_t>(r.arg) : -1;
-      if (r.stack != 0) first_stacks_.emplace(r.tid, r.stack);
+      // NB: not a memory access's stack (an atomic site's is its pc alone): the thread's
+      // name comes from the callable its first synchronization call runs in.
+      if (r.stack != 0 && r.kind != WEFT_EV_MEM_READ && r.kind != WEFT_EV_MEM_WRITE) {
+        first_stacks_.emplace(r.tid, r.stack);
+      }
       last_event_kind_ = r.kind;
       if (r.kind == WEFT_EV_MEM_READ || r.kind == WEFT_EV_MEM_WRITE) ++memory_events_;
       if (writer_ != nullptr) Write(writer_->WriteEvent(e));

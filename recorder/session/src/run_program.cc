@@ -109,6 +109,19 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   layout.monotonic_base_ns =
       config.monotonic_base_ns != 0 ? config.monotonic_base_ns : ClockNs(CLOCK_MONOTONIC);
 
+  AtomicSitesSummary atomic;
+  if (config.atomic_sites) {
+    Result<launcher::AtomicScan> scan = launcher::ScanAtomicSites(config.executable, config.env);
+    if (!scan.ok()) {
+      atomic.error = scan.error().message;
+    } else if (scan->instrumented) {
+      atomic.instrumented = true;
+    } else {
+      atomic.scanned = true;
+      internal::FillAtomicSites(*scan, &layout, &atomic);
+    }
+  }
+
   Result<SessionMemory> session = SessionMemory::Create(layout);
   if (!session.ok()) return session.error();
 
@@ -146,6 +159,10 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.stack_depth = config.stack_depth;
   header.isolated = config.isolate;
   header.memory_sites = layout.memory_sites;
+  header.atomic_sites = atomic.scanned;
+  for (const AtomicModuleSummary& m : atomic.modules) {
+    header.atomic_site_modules.push_back({m.path, m.listed});
+  }
 
   std::unique_ptr<format::TraceWriter> writer;
   if (!config.trace_path.empty()) {
@@ -287,6 +304,9 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.memory_events = reader.memory_events();
   report.memory_sites_used = layout.memory_sites.size();
   report.memory_sites_found = SortedSites(reader.memory_sites_found());
+  atomic.patched = std::min<uint64_t>(status->atomic_patched, atomic.listed);
+  atomic.reached = (status->memory & WEFT_MEMORY_ATOMIC_SITES) != 0;
+  report.atomic = std::move(atomic);
 
   using Keep = RunConfig::KeepTrace;
   if (writer != nullptr && config.keep_trace == Keep::kIfFailedDivergedOrRaced &&

@@ -9,6 +9,7 @@
 
 #include "ring_reader.h"
 #include "session_memory.h"
+#include "weft/atomic_scan.h"
 #include "weft/launcher.h"
 #include "weft/result.h"
 #include "weft/run.h"
@@ -26,6 +27,12 @@ format::ScheduleSpec HeaderSchedule(const Schedule& schedule);
 
 // Header.strategy: the strategy's name for a search, else "replay" or "guided".
 const char* HeaderStrategy(const Schedule& schedule);
+
+// The atomic sites of `scan` → the session's tables (atomic_layout.cc): at most
+// WEFT_MAX_ATOMIC_MODULES modules and WEFT_MAX_ATOMIC_SITES sites, the executable's first.
+// Fills `summary` (modules, listed, dropped); returns the sites that did not fit.
+uint64_t FillAtomicSites(const launcher::AtomicScan& scan, SessionLayout* layout,
+                         AtomicSitesSummary* summary);
 
 // How the run ended. `exact_frames` receives the frames whose IP is not a return address
 // (the crash site), which the symbolizer must not step back from.

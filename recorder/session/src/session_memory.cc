@@ -25,7 +25,11 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   uint64_t plan_bytes = layout.plan.size() * sizeof(weft_plan_entry);
   uint64_t sites_offset = AlignUp(plan_offset + plan_bytes, 64);
   uint64_t sites_bytes = layout.memory_sites.size() * sizeof(uint64_t);
-  uint64_t ring_offset = AlignUp(sites_offset + sites_bytes, page);
+  uint64_t modules_offset = AlignUp(sites_offset + sites_bytes, 64);
+  uint64_t modules_bytes = layout.atomic_modules.size() * sizeof(weft_atomic_module);
+  uint64_t atomic_offset = AlignUp(modules_offset + modules_bytes, 64);
+  uint64_t atomic_bytes = layout.atomic_sites.size() * sizeof(weft_atomic_site);
+  uint64_t ring_offset = AlignUp(atomic_offset + atomic_bytes, page);
   uint64_t size = ring_offset + layout.ring_slots * WEFT_SLOT_BYTES;
 
   SessionMemory s;
@@ -78,6 +82,8 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
       break;
   }
   h->memory_sites = weft_span{sites_offset, layout.memory_sites.size()};
+  h->atomic_modules = weft_span{modules_offset, layout.atomic_modules.size()};
+  h->atomic_sites = weft_span{atomic_offset, layout.atomic_sites.size()};
   h->ring_offset = ring_offset;
   h->ring_slots = layout.ring_slots;
   auto* base = reinterpret_cast<uint8_t*>(h);
@@ -87,6 +93,11 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   if (sites_bytes != 0) {
     std::memcpy(base + sites_offset, layout.memory_sites.data(), sites_bytes);
   }
+  if (modules_bytes != 0) {
+    std::memcpy(base + modules_offset, layout.atomic_modules.data(), modules_bytes);
+  }
+  if (atomic_bytes != 0)
+    std::memcpy(base + atomic_offset, layout.atomic_sites.data(), atomic_bytes);
   s.ring_offset_ = ring_offset;
   s.ring_slots_ = layout.ring_slots;
   s.written_ = *h;
@@ -120,6 +131,8 @@ const ConfigField kConfigFields[] = {
     WEFT_CONFIG_FIELD_(record_decisions, "the run's configuration"),
     WEFT_CONFIG_FIELD_(schedule, "the run's schedule"),
     WEFT_CONFIG_FIELD_(memory_sites, "the run's memory access sites"),
+    WEFT_CONFIG_FIELD_(atomic_modules, "the run's atomic sites"),
+    WEFT_CONFIG_FIELD_(atomic_sites, "the run's atomic sites"),
     WEFT_CONFIG_FIELD_(ring_offset, "the event ring's geometry"),
     WEFT_CONFIG_FIELD_(ring_slots, "the event ring's geometry"),
 };
@@ -145,7 +158,7 @@ std::string SessionMemory::CheckUnchanged(bool with_script) const {
       for (size_t i = 0; i < script_copy_.size(); ++i) {
         if (script[i] != script_copy_[i]) {
           return "offset " + std::to_string(script_offset_ + i) +
-                 " (the replay script, plan or memory access sites)";
+                 " (the replay script, plan, memory access sites or atomic sites)";
         }
       }
     }

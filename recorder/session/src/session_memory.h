@@ -25,11 +25,13 @@ struct SessionLayout {
   uint64_t stop_before = 0;
   bool stop_on_divergence = false;
   bool record_decisions = false;
-  uint64_t ring_slots = 1u << 18;         // 8 MiB of 32-byte slots
-  std::vector<weft_script_entry> script;  // replay, guided
-  std::vector<uint16_t> wakes;            // replay, guided: futex waiters woken, in order
-  std::vector<weft_plan_entry> plan;      // plan
-  std::vector<uint64_t> memory_sites;     // candidate memory access sites (pcs), ascending
+  uint64_t ring_slots = 1u << 18;                  // 8 MiB of 32-byte slots
+  std::vector<weft_script_entry> script;           // replay, guided
+  std::vector<uint16_t> wakes;                     // replay, guided: futex waiters woken, in order
+  std::vector<weft_plan_entry> plan;               // plan
+  std::vector<uint64_t> memory_sites;              // candidate memory access sites (pcs), ascending
+  std::vector<weft_atomic_module> atomic_modules;  // atomic instructions to patch
+  std::vector<weft_atomic_site> atomic_sites;
 };
 
 class SessionMemory {

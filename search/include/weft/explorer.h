@@ -116,6 +116,8 @@ struct ExploreResult {
   // the MEM_* events (schedule points) of all runs, and the candidate sites learned (the
   // union of every run's memory_sites_found and the sites the search started with).
   bool memory_instrumented = false;
+  // The atomic sites of the runs (the first run's, `reached` if any run's were).
+  session::AtomicSitesSummary atomic;
   uint64_t memory_events = 0;
   std::vector<uint64_t> memory_sites;
 };

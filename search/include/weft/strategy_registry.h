@@ -79,8 +79,10 @@ inline constexpr const char* kMemoryNotInterleaved =
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args);
 // The same for a search whose runs made memory accesses schedule points (an instrumented
 // build, `memory_sites` sites learned): the caveat says which accesses were interleaved.
+// `instrumented` false: the points were atomic instructions of an uninstrumented program
+// (weft's atomic sites), and no plain access was interleaved.
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points,
-                     uint64_t memory_sites);
+                     uint64_t memory_sites, bool instrumented = true);
 
 // "1 preemption", "2 preemptions".
 std::string Plural(uint64_t n, const std::string& word);

@@ -131,6 +131,8 @@ Trace MakeRichTrace() {
   t.header.schedule.forced_tid = 2;
   t.header.schedule.prefix = 77;
   t.header.schedule.parameters = {{"bias", 3}, {"", 0}, {"max", UINT64_MAX}};
+  t.header.atomic_sites = true;
+  t.header.atomic_site_modules = {{"/p", 185}, {"/opt/lib/libq\xff.so", 0}};
   t.threads[1].name = "worker\xe2\x80\xa8one";
   // A frame where two calls were inlined, one caller without a file.
   t.frames[1].inlined_callers = {{"transfer", "/src/bank.c", 27}, {"a_to_b", "", 0}};

@@ -154,8 +154,33 @@ struct RunConfig {
   // (weft cc builds): learned from the memory_sites_found of earlier runs, or a trace's
   // Header::memory_sites to replay it. Sorted and capped at WEFT_MAX_MEMORY_SITES by the run.
   std::vector<uint64_t> memory_sites;
+  // Make the atomic read-modify-write instructions of the program's executable and its
+  // non-system libraries schedule points (launcher/atomic_scan.h; the shim patches them with
+  // jumps). Off: `weft record --no-atomic-sites`.
+  bool atomic_sites = true;
   uint64_t realtime_base_ns = 0;   // 0 = now
   uint64_t monotonic_base_ns = 0;  // 0 = now
+};
+
+// A module whose atomic instructions were looked at (launcher/atomic_scan.h).
+struct AtomicModuleSummary {
+  std::string path;
+  uint64_t atomics = 0;        // atomic read-modify-write instructions with a memory operand
+  uint64_t thread_local_ = 0;  // of those, fs/gs-relative: not listed (never shared)
+  uint64_t unpatchable = 0;    // of those, not patchable with a jump (not listed)
+  uint64_t listed = 0;         // sites the session listed for the shim
+};
+
+// Atomic instructions of uninstrumented code as schedule points (RunConfig::atomic_sites).
+struct AtomicSitesSummary {
+  bool scanned = false;       // the modules were scanned
+  bool instrumented = false;  // the program links libweft_rt.so: not scanned
+  std::vector<AtomicModuleSummary> modules;
+  uint64_t listed = 0;   // sites in the session
+  uint64_t dropped = 0;  // sites that did not fit the session's table
+  uint64_t patched = 0;  // sites the shim patched
+  bool reached = false;  // a patched site ran in a controlled thread
+  std::string error;     // why the scan failed, "" = it did not
 };
 
 struct RunReport {
@@ -184,6 +209,7 @@ struct RunReport {
   uint64_t memory_sites_used = 0;
   std::vector<uint64_t> memory_sites_found;
   bool memory_table_full = false;
+  AtomicSitesSummary atomic;
   // KeepTrace::kIfFailedDivergedOrRaced: the run's data races (pairs of sites); else 0.
   uint64_t races = 0;
   // True when the program failed (analysis::IsFailure): non-zero exit, fatal signal,
