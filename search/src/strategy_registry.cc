@@ -31,23 +31,22 @@ session::Strategy Pct(const StrategyArgs& args, uint64_t seed) {
   return s;
 }
 
-std::string RandomScope(const StrategyArgs&) {
-  return "only the schedules of the seeds that were run, at synchronization calls";
+std::string RandomScope(const StrategyArgs&, const std::string& points) {
+  return "only the schedules of the seeds that were run, at " + points;
 }
 
-std::string PctScope(const StrategyArgs& args) {
-  return "bugs of depth <= " + std::to_string(ArgOf(args, "depth")) +
-         " in the order of synchronization calls";
+std::string PctScope(const StrategyArgs& args, const std::string& points) {
+  return "bugs of depth <= " + std::to_string(ArgOf(args, "depth")) + " in the order of " + points;
 }
 
-std::string BoundedScope(const StrategyArgs& args) {
+std::string BoundedScope(const StrategyArgs& args, const std::string& points) {
   return "every schedule with at most " + Plural(ArgOf(args, "preemptions"), "preemption") +
-         " at synchronization calls";
+         " at " + points;
 }
 
-std::string ConflictsScope(const StrategyArgs&) {
-  return "every reversal of two conflicting synchronization calls, and every call left "
-         "pending, reachable from the first run";
+std::string ConflictsScope(const StrategyArgs&, const std::string& points) {
+  return "every reversal of two conflicting " + points +
+         ", and every call left pending, reachable from the first run";
 }
 
 }  // namespace
@@ -56,23 +55,31 @@ std::string Plural(uint64_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+std::string Scope(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points) {
+  if (strategy.scope == nullptr) return "its runs";
+  return strategy.scope(
+      args, memory_points ? "synchronization calls and memory accesses" : "synchronization calls");
+}
+
+std::string CoverageCaveat(bool memory_points, uint64_t memory_sites) {
+  if (!memory_points) return kCoverageCaveat;
+  return "memory accesses were schedule points at " + Plural(memory_sites, "site") +
+         " learned from shared memory and wherever two threads shared a granule; other plain "
+         "memory accesses were not interleaved";
+}
+
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args) {
-  std::string scope = strategy.scope != nullptr ? strategy.scope(args) : "its runs";
-  return scope + "; " + kCoverageCaveat;
+  return Coverage(strategy, args, false, 0);
 }
 
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points,
                      uint64_t memory_sites, bool instrumented) {
-  if (!memory_points) return Coverage(strategy, args);
-  std::string scope = strategy.scope != nullptr ? strategy.scope(args) : "its runs";
-  if (!instrumented) {
-    return scope +
-           "; the atomic instructions of the program's own code were schedule points too "
-           "(atomic sites); plain memory accesses were not interleaved";
+  if (memory_points && !instrumented) {
+    return Scope(strategy, args, true) +
+           "; the atomic instructions of the program's own code were schedule points (atomic "
+           "sites); plain memory accesses were not interleaved";
   }
-  return scope + "; memory accesses were schedule points at " + Plural(memory_sites, "site") +
-         " learned from shared memory and wherever two threads shared a granule; other plain "
-         "memory accesses were not interleaved";
+  return Scope(strategy, args, memory_points) + "; " + CoverageCaveat(memory_points, memory_sites);
 }
 
 session::Strategy Nonpreemptive() {
@@ -125,7 +132,9 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        false,
        "depth-first search over every schedule with at most C preemptions",
        "complete: every schedule with at most C preemptions at synchronization calls was run "
-       "(said only when it is true); plain memory accesses between them were not interleaved",
+       "(said only when it is true); plain memory accesses between them were not interleaved, "
+       "but for a weft cc build: then also at the memory accesses of the sites its runs learned "
+       "(it starts over whenever a run learns new ones)",
        {{"preemptions", "uint", "2", "bounded: the preemption bound", "C"}},
        ExploreBounded,
        nullptr,
@@ -138,7 +147,8 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        "thread go first), recursively",
        "complete: every reversal of every conflicting pair of synchronization calls, and every "
        "call left pending, reachable from the first run was tried; plain memory accesses "
-       "between them were not interleaved",
+       "between them were not interleaved, but for a weft cc build: then also pairs of memory "
+       "accesses at the sites its runs learned (it starts over whenever a run learns new ones)",
        {{"seed", "uint", "1", "conflicts: seed of the first run (without --from)", "S"},
         {"from", "path", "", "conflicts: start from this recorded run", "TRACE"}},
        ExploreConflicts,

@@ -2,6 +2,13 @@
 // (preemption-bounded depth-first search) and conflict-directed (reversal of conflicting
 // pairs). Both run guided schedules: a prefix of decisions copied from an earlier run, one
 // different choice, then the non-preemptive default.
+//
+// Memory access sites (weft cc builds): every run makes the sites learned so far schedule
+// points (RunConfig::memory_sites). A prefix of decisions means the same schedule only under
+// the same sites, so a run that finds new sites (sites of accesses to memory two threads
+// shared) ends the search's epoch: the sites join the set and the search starts over from
+// its first run. The runs, and so the result, follow from the runs before them alone (the
+// searches run one at a time); a complete search is one whose last epoch found no new site.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -48,6 +55,13 @@ class Searcher {
     base_.stdout_fd = devnull_;
     base_.stderr_fd = devnull_;
     base_.record_decisions = true;
+    sites_ = base_.memory_sites;
+    if (options_.from != nullptr) {
+      const std::vector<uint64_t>& recorded = options_.from->header.memory_sites;
+      sites_.insert(sites_.end(), recorded.begin(), recorded.end());
+    }
+    sites_ = session::SortedSites(std::move(sites_));
+    base_.memory_sites = sites_;
     result_.races_checked = options_.check_races;
     start_ = Now();
     return Status::Ok();
@@ -77,6 +91,11 @@ class Searcher {
     }
     ++result_.runs;
     result_.total_events += report->events;
+    result_.memory_instrumented = result_.memory_instrumented || report->memory_instrumented;
+    result_.memory_events += report->memory_events;
+    for (uint64_t pc : report->memory_sites_found) {
+      if (!std::binary_search(sites_.begin(), sites_.end(), pc)) learned_.insert(pc);
+    }
     result_.max_threads = std::max(result_.max_threads, report->threads);
     schedules_.insert(report->event_digest);
     if (progress_) {
@@ -108,11 +127,34 @@ class Searcher {
     return c;
   }
 
+  // A run under `schedule` with the sites learned so far.
+  session::RunConfig With(session::Schedule schedule) {
+    session::RunConfig c = base_;
+    c.schedule = std::move(schedule);
+    return c;
+  }
+
+  // Whether runs of this epoch found memory access sites it does not make points.
+  bool learned() const { return !learned_.empty(); }
+  // Starts a new epoch: the sites found join the set. False when none was found.
+  bool Adopt() {
+    if (learned_.empty()) return false;
+    std::vector<uint64_t> more(learned_.begin(), learned_.end());
+    learned_.clear();
+    sites_.insert(sites_.end(), more.begin(), more.end());
+    sites_ = session::SortedSites(std::move(sites_));
+    base_.memory_sites = sites_;
+    return true;
+  }
+
   ExploreResult Finish() {
     result_.distinct_schedules = schedules_.size();
     result_.groups = GroupFailures(result_.failures);
     result_.executed = result_.runs;
     result_.wall_seconds = Now() - start_;
+    result_.memory_sites = sites_;
+    result_.memory_sites.insert(result_.memory_sites.end(), learned_.begin(), learned_.end());
+    result_.memory_sites = session::SortedSites(std::move(result_.memory_sites));
     return result_;
   }
 
@@ -127,6 +169,8 @@ class Searcher {
   ExploreResult result_;
   std::unordered_set<uint64_t> schedules_;
   internal::RaceLedger ledger_;
+  std::vector<uint64_t> sites_;  // the memory access sites of this epoch's runs, ascending
+  std::set<uint64_t> learned_;   // sites found by this epoch's runs, not among sites_
   int devnull_ = -1;
   double start_ = 0;
 };
@@ -139,59 +183,71 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
   Status st = search.Init();
   if (!st.ok()) return st.error();
 
-  // The first schedule: no preemptions at all.
   const uint64_t bound = WithDefaults(*FindStrategy("bounded"), options.args)["preemptions"];
   search.result().args = {{"preemptions", bound}};
-  session::RunConfig first = search.base();
-  first.schedule = session::Schedule::Guided({}, Nonpreemptive());
-  Result<session::RunReport> root = search.Run(first);
-  if (!root.ok())
-    return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
-
-  // Depth-first over the tree of deviations: a node is a run; its children change one
-  // decision at or after the node's own deviation (earlier ones belong to other branches),
-  // so every schedule within the bound is run exactly once.
   struct Node {
     std::vector<session::Decision> decisions;
     size_t from = 0;  // first decision this node may change
   };
   std::vector<Node> stack;
-  stack.push_back({std::move(root->decisions), 0});
   bool exhausted = false;
-  while (!stack.empty() && !search.stop()) {
-    Node node = std::move(stack.back());
-    stack.pop_back();
-    std::vector<Node> children;
-    for (size_t i = node.from; i < node.decisions.size() && !search.stop(); ++i) {
-      const session::Decision& d = node.decisions[i];
-      uint64_t before = analysis::CountPreemptions(node.decisions, i);
-      for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
-        if (!d.IsEnabled(t) || t == d.tid) continue;
-        bool preempts = analysis::IsPreemption(d.current, t, d.IsEnabled(d.current));
-        if (before + (preempts ? 1 : 0) > bound) continue;
-        if (!search.budget_left()) {
-          exhausted = true;
-          break;
+  for (;;) {  // one epoch per set of memory access sites
+    stack.clear();
+    if (!search.budget_left()) {
+      exhausted = true;
+      break;
+    }
+    // The first schedule: no preemptions at all.
+    Result<session::RunReport> root =
+        search.Run(search.With(session::Schedule::Guided({}, Nonpreemptive())));
+    if (!root.ok())
+      return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
+    if (search.stop()) break;
+    if (search.Adopt()) continue;  // its accesses to shared memory are points from now on
+
+    // Depth-first over the tree of deviations: a node is a run; its children change one
+    // decision at or after the node's own deviation (earlier ones belong to other branches),
+    // so every schedule within the bound is run exactly once.
+    stack.push_back({std::move(root->decisions), 0});
+    while (!stack.empty() && !search.stop() && !search.learned()) {
+      Node node = std::move(stack.back());
+      stack.pop_back();
+      std::vector<Node> children;
+      for (size_t i = node.from; i < node.decisions.size() && !search.stop() && !search.learned();
+           ++i) {
+        const session::Decision& d = node.decisions[i];
+        uint64_t before = analysis::CountPreemptions(node.decisions, i);
+        for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
+          if (!d.IsEnabled(t) || t == d.tid) continue;
+          bool preempts = analysis::IsPreemption(d.current, t, d.IsEnabled(d.current));
+          if (before + (preempts ? 1 : 0) > bound) continue;
+          if (!search.budget_left()) {
+            exhausted = true;
+            break;
+          }
+          std::vector<session::Decision> prefix(node.decisions.begin(),
+                                                node.decisions.begin() + static_cast<long>(i));
+          Result<session::RunReport> r =
+              search.Run(search.Guided(prefix, static_cast<uint16_t>(t)));
+          if (!r.ok())
+            return search.interrupted() ? Result<ExploreResult>(search.Finish()) : r.error();
+          if (search.stop() || search.learned()) break;
+          children.push_back({std::move(r->decisions), i + 1});
         }
-        std::vector<session::Decision> prefix(node.decisions.begin(),
-                                              node.decisions.begin() + static_cast<long>(i));
-        Result<session::RunReport> r = search.Run(search.Guided(prefix, static_cast<uint16_t>(t)));
-        if (!r.ok())
-          return search.interrupted() ? Result<ExploreResult>(search.Finish()) : r.error();
-        if (search.stop()) break;
-        children.push_back({std::move(r->decisions), i + 1});
+        if (exhausted) break;
       }
       if (exhausted) break;
+      // NB: pushed in reverse so the earliest deviation is explored first (depth-first).
+      for (auto it = children.rbegin(); it != children.rend(); ++it)
+        stack.push_back(std::move(*it));
     }
-    if (exhausted) break;
-    // NB: pushed in reverse so the earliest deviation is explored first (depth-first).
-    for (auto it = children.rbegin(); it != children.rend(); ++it) stack.push_back(std::move(*it));
+    if (exhausted || search.stop() || !search.Adopt()) break;
+    // NB: a run found sites the epoch's tree did not have as points: its prefixes would
+    // mean other schedules under the new sites, so the search starts over with them.
   }
   ExploreResult result = search.Finish();
-  result.complete = !exhausted && stack.empty() && result.failures.empty();
-  if (!exhausted && stack.empty() && !result.failures.empty() && options.keep_going) {
-    result.complete = true;
-  }
+  const bool covered = !exhausted && stack.empty() && !search.learned();
+  result.complete = covered && (result.failures.empty() || options.keep_going);
   return result;
 }
 
@@ -225,94 +281,113 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
     return std::make_pair(std::move(r.value()), std::move(t.value()));
   };
 
-  session::RunConfig first = search.base();
-  if (options.from != nullptr) {
-    first.schedule = session::Schedule::Replay(options.from);
-    first.replay_path = options.from_path;
-  } else {
-    first.schedule = session::Schedule::Search(RandomWalk(options.first_seed));
-  }
-  auto root = run_traced(first);
-  if (!root.ok())
-    return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
-
   struct Pending {
     std::vector<session::Decision> decisions;
     format::Trace trace;
   };
   std::deque<Pending> queue;
-  queue.push_back({std::move(root->first.decisions), std::move(root->second)});
   std::set<std::pair<std::vector<uint16_t>, uint16_t>> tried;  // (prefix threads, choice)
-  bool skipped = false;  // a reversal was left untried for want of budget
-  while (!queue.empty() && search.budget_left() && !search.stop()) {
-    Pending run = std::move(queue.front());
-    queue.pop_front();
-    // Runs the run's first `at` decisions, then `choice`, unless that schedule was tried.
-    auto reverse = [&](uint64_t at, uint16_t choice) -> Status {
-      std::vector<uint16_t> key;
-      key.reserve(at);
-      for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
-      if (tried.count({key, choice}) != 0) return Status::Ok();  // never the same twice
-      if (!search.budget_left()) {
-        skipped = true;  // a reversal left untried: the search is not complete
+  bool skipped = false;   // a reversal was left untried for want of budget
+  bool replayed = false;  // the recorded run (--from) was the first run
+  for (;;) {              // one epoch per set of memory access sites
+    queue.clear();
+    tried.clear();
+    if (!search.budget_left()) {
+      skipped = true;
+      break;
+    }
+    session::RunConfig first =
+        search.With(session::Schedule::Search(RandomWalk(options.first_seed)));
+    if (options.from != nullptr && !replayed) {
+      // NB: the recorded run replays under its own sites; once the search learns more, its
+      // epochs start from the random walk (the recording's decisions would be other ones).
+      first.schedule = session::Schedule::Replay(options.from);
+      first.replay_path = options.from_path;
+      first.memory_sites = options.from->header.memory_sites;
+      replayed = true;
+    }
+    auto root = run_traced(first);
+    if (!root.ok())
+      return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
+    if (search.stop()) break;
+    if (search.Adopt()) continue;  // its accesses to shared memory are points from now on
+    queue.push_back({std::move(root->first.decisions), std::move(root->second)});
+    while (!queue.empty() && search.budget_left() && !search.stop() && !search.learned()) {
+      Pending run = std::move(queue.front());
+      queue.pop_front();
+      // Runs the run's first `at` decisions, then `choice`, unless that schedule was tried.
+      auto reverse = [&](uint64_t at, uint16_t choice) -> Status {
+        std::vector<uint16_t> key;
+        key.reserve(at);
+        for (uint64_t i = 0; i < at; ++i) key.push_back(run.decisions[i].tid);
+        if (search.learned()) return Status::Ok();                 // the epoch ends: it starts over
+        if (tried.count({key, choice}) != 0) return Status::Ok();  // never the same twice
+        if (!search.budget_left()) {
+          skipped = true;  // a reversal left untried: the search is not complete
+          return Status::Ok();
+        }
+        tried.insert({key, choice});
+        std::vector<session::Decision> prefix(run.decisions.begin(),
+                                              run.decisions.begin() + static_cast<long>(at));
+        auto next = run_traced(search.Guided(prefix, choice));
+        if (!next.ok()) return next.error();
+        queue.push_back({std::move(next->first.decisions), std::move(next->second)});
         return Status::Ok();
-      }
-      tried.insert({key, choice});
-      std::vector<session::Decision> prefix(run.decisions.begin(),
-                                            run.decisions.begin() + static_cast<long>(at));
-      auto next = run_traced(search.Guided(prefix, choice));
-      if (!next.ok()) return next.error();
-      queue.push_back({std::move(next->first.decisions), std::move(next->second)});
-      return Status::Ok();
-    };
-    for (const analysis::Conflict& c : analysis::FindConflicts(run.trace)) {
-      if (search.stop()) break;
-      uint64_t at = c.reversal;
-      if (at >= run.decisions.size()) continue;
-      const session::Decision& d = run.decisions[at];
-      uint16_t other = static_cast<uint16_t>(c.second_tid);
-      if (d.tid == other) continue;
-      // DPOR: if the other thread cannot run there, any enabled thread might lead to it.
-      std::vector<uint16_t> choices;
-      if (d.IsEnabled(other)) {
-        choices.push_back(other);
-      } else {
-        for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
-          if (d.IsEnabled(t) && t != d.tid) choices.push_back(static_cast<uint16_t>(t));
-        }
-      }
-      for (uint16_t choice : choices) {
+      };
+      for (const analysis::Conflict& c : analysis::FindConflicts(run.trace)) {
         if (search.stop()) break;
-        if (Status st = reverse(at, choice); !st.ok()) {
-          if (search.interrupted()) return search.Finish();
-          return st.error();
+        uint64_t at = c.reversal;
+        if (at >= run.decisions.size()) continue;
+        const session::Decision& d = run.decisions[at];
+        uint16_t other = static_cast<uint16_t>(c.second_tid);
+        if (d.tid == other) continue;
+        // DPOR: if the other thread cannot run there, any enabled thread might lead to it.
+        std::vector<uint16_t> choices;
+        if (d.IsEnabled(other)) {
+          choices.push_back(other);
+        } else {
+          for (uint32_t t = 0; t < d.EnabledEnd(); ++t) {
+            if (d.IsEnabled(t) && t != d.tid) choices.push_back(static_cast<uint16_t>(t));
+          }
+        }
+        for (uint16_t choice : choices) {
+          if (search.stop()) break;
+          if (Status st = reverse(at, choice); !st.ok()) {
+            if (search.interrupted()) return search.Finish();
+            return st.error();
+          }
+        }
+      }
+      // A thread that could run at a decision but whose next operation never ran before the
+      // run ended (it never started, or the program exited first): that operation is not in
+      // the trace, so no pair names it, and it may conflict with anything after. Run it at
+      // the first decision where it waited with it; its events then pair in that run.
+      uint32_t threads = 0;
+      for (const session::Decision& d : run.decisions) threads = std::max(threads, d.EnabledEnd());
+      std::vector<int64_t> last(threads, -1);
+      for (uint64_t i = 0; i < run.decisions.size(); ++i) {
+        if (run.decisions[i].tid < threads) last[run.decisions[i].tid] = static_cast<int64_t>(i);
+      }
+      for (uint32_t u = 0; u < threads && !search.stop(); ++u) {
+        for (uint64_t i = static_cast<uint64_t>(last[u] + 1); i < run.decisions.size(); ++i) {
+          if (!run.decisions[i].IsEnabled(u)) continue;
+          if (Status st = reverse(i, static_cast<uint16_t>(u)); !st.ok()) {
+            if (search.interrupted()) return search.Finish();
+            return st.error();
+          }
+          break;
         }
       }
     }
-    // A thread that could run at a decision but whose next operation never ran before the
-    // run ended (it never started, or the program exited first): that operation is not in
-    // the trace, so no pair names it, and it may conflict with anything after. Run it at
-    // the first decision where it waited with it; its events then pair in that run.
-    uint32_t threads = 0;
-    for (const session::Decision& d : run.decisions) threads = std::max(threads, d.EnabledEnd());
-    std::vector<int64_t> last(threads, -1);
-    for (uint64_t i = 0; i < run.decisions.size(); ++i) {
-      if (run.decisions[i].tid < threads) last[run.decisions[i].tid] = static_cast<int64_t>(i);
-    }
-    for (uint32_t u = 0; u < threads && !search.stop(); ++u) {
-      for (uint64_t i = static_cast<uint64_t>(last[u] + 1); i < run.decisions.size(); ++i) {
-        if (!run.decisions[i].IsEnabled(u)) continue;
-        if (Status st = reverse(i, static_cast<uint16_t>(u)); !st.ok()) {
-          if (search.interrupted()) return search.Finish();
-          return st.error();
-        }
-        break;
-      }
-    }
+    if (search.stop() || !search.Adopt()) break;
+    // NB: a run found sites this epoch did not have as points: the prefixes of its runs
+    // would mean other schedules under the new sites, so the search starts over with them.
+    skipped = false;
   }
   ExploreResult result = search.Finish();
-  // NB: complete only if every candidate of every run was run (none skipped for budget).
-  result.complete = queue.empty() && !skipped && result.failures.empty();
+  // NB: complete only if every candidate of every run was run (none skipped for budget)
+  // under the final set of sites.
+  result.complete = queue.empty() && !skipped && !search.learned() && result.failures.empty();
   return result;
 }
 

@@ -572,10 +572,12 @@ int RunExplore(const std::vector<std::string>& argv) {
     Say(line);
   }
   // What the claims below cover (the registry's scope of this strategy).
+  const bool memory_points = r.memory_events != 0;
   const std::string scope =
-      info->scope != nullptr ? info->scope(search::WithDefaults(*info, r.args)) : "its runs";
+      search::Scope(*info, search::WithDefaults(*info, r.args), memory_points);
+  const std::string caveat = search::CoverageCaveat(memory_points, r.memory_sites.size());
   if (info->exhaustive && r.complete) {
-    Say("complete: ran " + scope + " (" + plural(r.runs, "run") + "); " + search::kCoverageCaveat);
+    Say("complete: ran " + scope + " (" + plural(r.runs, "run") + "); " + caveat);
   } else if (info->exhaustive && r.failures.empty() && r.interrupted_by == 0) {
     Say("not complete: the search stopped before it ran " + scope + " (raise --runs)");
   }
@@ -606,7 +608,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       char line[200];
       std::snprintf(line, sizeof(line), "missed by all %llu runs with probability <= %.3g: ",
                     static_cast<unsigned long long>(r.runs), bound.missed);
-      Say(line + (r.memory_events != 0 ? r.coverage : scope + "; " + search::kCoverageCaveat));
+      Say(line + scope + "; " + caveat);
     } else if (!info->exhaustive) {
       Say("covered: " + r.coverage);
     }

@@ -38,7 +38,9 @@ using MakeChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t see
 // What a search with `args` (defaults and learned values filled in) covers, as a noun
 // phrase that names the switch points: "every schedule with at most 2 preemptions at
 // synchronization calls".
-using ScopeFunction = std::string (*)(const StrategyArgs& args);
+// `points` names the schedule points: "synchronization calls", or with memory points
+// "synchronization calls and memory accesses".
+using ScopeFunction = std::string (*)(const StrategyArgs& args, const std::string& points);
 
 // A search: runs schedules of options.base until a failure, the budget or completeness.
 using SearchFunction = Result<ExploreResult> (*)(const ExploreOptions& options,
@@ -83,6 +85,13 @@ std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args);
 // (weft's atomic sites), and no plain access was interleaved.
 std::string Coverage(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points,
                      uint64_t memory_sites, bool instrumented = true);
+
+// The scope of `strategy` alone (what it ran), its schedule points named ("its runs" when it
+// has no scope), e.g. "every schedule with at most 2 preemptions at synchronization calls".
+std::string Scope(const StrategyInfo& strategy, const StrategyArgs& args, bool memory_points);
+// What the scope leaves out: kCoverageCaveat, or with memory points which accesses were
+// points (`memory_sites` sites learned) and that the others were not interleaved.
+std::string CoverageCaveat(bool memory_points, uint64_t memory_sites);
 
 // "1 preemption", "2 preemptions".
 std::string Plural(uint64_t n, const std::string& word);
