@@ -14,7 +14,13 @@ the user + system time of the command and its children (weft, the program), whic
 machine inflates less than wall time.
 Then `weft explore` runs/s on the lost-update counter built with `weft cc -O0`: its fixed
 version (an atomic counter, 200 runs, all happen) and the racy one (runs until the first
-failure). Every figure is the median of --reps repetitions.
+failure). Then read-shared memory: tests/instrument/shared_table_ok.c (main fills a 64 KiB
+table, 4 threads read all of it 100 times: 3.3 million reads that cannot conflict) under
+`weft record --no-stacks`: its events and wall time, with this build and, side by side in
+the same loop, with --baseline BUILD_DIR (e.g. a build of the commit before), so both see the
+same machine load. Every figure is the median of --reps repetitions.
+
+  python3 bench/memory.py BUILD_DIR [--reps N] [--json] [--baseline OLD_BUILD_DIR]
 """
 
 import argparse
@@ -26,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -57,8 +64,12 @@ def main():
     parser.add_argument("build")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--baseline", help="another build: the read-shared table with it too")
     args = parser.parse_args()
     weft = os.path.join(os.path.abspath(args.build), "bin", "weft")
+    builds = {"this build": weft}
+    if args.baseline:
+        builds["baseline"] = os.path.join(os.path.abspath(args.baseline), "bin", "weft")
     work = tempfile.mkdtemp(prefix="weft-bench-memory-")
     try:
         src = os.path.join(HERE, "programs", "private_array.c")
@@ -99,6 +110,26 @@ def main():
                 firsts.append(doc["first_failure_run"] or 0)
             counters[name] = {"runs_per_second": statistics.median(rates),
                               "first_failure_run": statistics.median(firsts)}
+
+        table = os.path.join(work, "shared_table_ok")
+        subprocess.run([weft, "cc", "-O1", "-g", "-pthread",
+                        os.path.join(ROOT, "tests", "instrument", "shared_table_ok.c"), "-o",
+                        table], check=True)
+        shared = {b: {"events": [], "memory_events": [], "wall": []} for b in builds}
+        for _ in range(args.reps):
+            for build, exe in builds.items():  # NB: alternating: both see the same load
+                start = time.monotonic()
+                done = subprocess.run([exe, "record", "--json", "--no-stacks", "--seed", "1",
+                                       "-o", trace, "--", table], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, timeout=600)
+                wall = time.monotonic() - start
+                doc = json.loads(done.stderr.strip().splitlines()[-1])
+                if doc.get("exit_code") != 0:
+                    sys.exit("shared_table_ok failed under %s: %s" % (exe, done.stderr[-2000:]))
+                shared[build]["events"].append(doc["events"])
+                shared[build]["memory_events"].append(doc["memory"]["events"])
+                shared[build]["wall"].append(wall)
+        shared = {b: {k: statistics.median(v) for k, v in m.items()} for b, m in shared.items()}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -116,8 +147,15 @@ def main():
     for name, c in counters.items():
         print("| %s | %.0f | %s |" % (name, c["runs_per_second"],
                                       "-" if name.endswith("_ok") else "%g" % c["first_failure_run"]))
+    print()
+    print("| read-shared table (4 threads x 100 reads of 64 KiB, weft record --no-stacks) "
+          "| events | memory events | wall s |")
+    print("| --- | --- | --- | --- |")
+    for build, m in shared.items():
+        print("| %s (%s) | %d | %d | %.2f |" % (build, builds[build], m["events"],
+                                               m["memory_events"], m["wall"]))
     if args.json:
-        print(json.dumps({"ns_per_access": ns, "explore": counters}))
+        print(json.dumps({"ns_per_access": ns, "explore": counters, "read_shared": shared}))
 
 
 if __name__ == "__main__":

@@ -72,6 +72,7 @@ class Walker {
     return true;
   }
   void Check(const Access& a);
+  void Forget(uint64_t address, uint64_t size);
   RaceAccess Describe(uint64_t id) const;
   void Prior(size_t index, int64_t point);
 
@@ -172,6 +173,34 @@ void Walker::Check(const Access& a) {
   }
 }
 
+// The block [address, address + size) was freed: its bytes are new memory from now on (the
+// cells of earlier accesses go; the free's own too: only a prior access reports it again,
+// the free as the last write of a granule another thread touches before it is reused).
+void Walker::Forget(uint64_t address, uint64_t size) {
+  uint64_t end = address + size;
+  if (end < address) end = UINT64_MAX;
+  auto clear = [&](uint64_t base, std::vector<Cell>& cells) {
+    uint64_t lo = std::max(base, address);
+    uint64_t hi = std::min(base + format::kMemoryGranuleBytes, end);
+    if (hi <= lo) return;
+    uint8_t mask = static_cast<uint8_t>(((1u << (hi - lo)) - 1) << (lo - base));
+    for (Cell& c : cells) c.mask = static_cast<uint8_t>(c.mask & ~mask);
+    std::erase_if(cells, [](const Cell& c) { return c.mask == 0; });
+  };
+  const uint64_t first = address & ~(format::kMemoryGranuleBytes - 1);
+  const uint64_t granules = (end - 1 - first) / format::kMemoryGranuleBytes + 1;
+  if (granules <= shadow_.size()) {
+    for (uint64_t g = 0; g < granules; ++g) {
+      auto it = shadow_.find(first + g * format::kMemoryGranuleBytes);
+      if (it != shadow_.end()) clear(it->first, it->second);
+    }
+  } else {
+    for (auto& [base, cells] : shadow_) {
+      if (base + format::kMemoryGranuleBytes > address && base < end) clear(base, cells);
+    }
+  }
+}
+
 // Prior access `index`, performed by its thread right after its event `point` (-1: before
 // its first event).
 void Walker::Prior(size_t index, int64_t point) {
@@ -244,7 +273,10 @@ std::vector<Race> Walker::Run() {
       a.size = m.size;
       a.pos = i;
       a.id = i;
-      if (Address(e.obj, m.offset, &a.address)) Check(a);
+      if (Address(e.obj, m.offset, &a.address)) {
+        Check(a);
+        if ((e.flags & format::kFlagFree) != 0) Forget(a.address, a.size);
+      }
     }
     hb_.Release(i, t, e);
     run_priors(static_cast<int64_t>(i));

@@ -230,7 +230,7 @@ std::string DescribeFlags(uint32_t flags) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
       {kFlagTry, "try"},           {kFlagTimed, "timed"}, {kFlagTimedOut, "timed_out"},
       {kFlagFailed, "failed"},     {kFlagRead, "read"},   {kFlagAtomic, "atomic"},
-      {kFlagExternal, "external"},
+      {kFlagExternal, "external"}, {kFlagFree, "free"},
   };
   std::string out;
   uint32_t known = 0;

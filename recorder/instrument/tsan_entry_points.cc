@@ -8,9 +8,18 @@
 // is there only when weft preloads its shim) and, for atomics, performs the operation.
 // Without weft an access costs a test and a branch, and the program simply runs.
 //
+// It also defines malloc, calloc, realloc, free and the aligned allocators over glibc's own
+// (__libc_malloc & co., which glibc exports for this), and tells the shim of each block
+// allocated and freed (weft_shim_heap, weak too): the program links this library before
+// libc, so these are the program's allocator, its libraries' and C++'s new and delete.
+//
 // Rules: this code runs inside the target on every instrumented access, in any thread, in
 // signal handlers too: no allocation, no locks, no libc calls besides memcpy/memmove/memset
-// (which the memory entry points must perform), nothing that can fail.
+// (which the memory entry points must perform) and the allocator behind the allocation
+// functions, nothing that can fail.
+#include <errno.h>
+#include <malloc.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -20,6 +29,14 @@
 
 // Resolved by the dynamic loader: the shim's definition when the shim is loaded, else null.
 #pragma weak weft_shim_access
+#pragma weak weft_shim_heap
+
+// glibc's allocator under its own names (exported for allocators that wrap it).
+extern "C" void* __libc_malloc(size_t size);
+extern "C" void* __libc_calloc(size_t count, size_t size);
+extern "C" void* __libc_realloc(void* block, size_t size);
+extern "C" void* __libc_memalign(size_t alignment, size_t size);
+extern "C" void __libc_free(void* block);
 
 namespace {
 
@@ -299,4 +316,64 @@ WEFT_RT_EXPORT void __tsan_atomic_thread_fence(int mo) {
 WEFT_RT_EXPORT void __tsan_atomic_signal_fence(int mo) {
   (void)mo;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+// ---- the allocator ----------------------------------------------------------------------
+//
+// NB: a block is reported allocated after glibc handed it out and freed before glibc takes
+// it back: the shim's state for it (and the free's schedule point) is never that of a block
+// another thread already got.
+
+namespace {
+
+inline void* Allocated(void* block, const void* pc) {
+  if (block != nullptr && &weft_shim_heap != nullptr)
+    weft_shim_heap(WEFT_HEAP_ALLOC, block, malloc_usable_size(block), pc);
+  return block;
+}
+
+inline void Freeing(void* block, const void* pc) {
+  if (block != nullptr && &weft_shim_heap != nullptr)
+    weft_shim_heap(WEFT_HEAP_FREE, block, malloc_usable_size(block), pc);
+}
+
+inline bool PowerOfTwo(size_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+}  // namespace
+
+WEFT_RT_EXPORT void* malloc(size_t size) { return Allocated(__libc_malloc(size), CALLER_PC); }
+WEFT_RT_EXPORT void* calloc(size_t count, size_t size) {
+  return Allocated(__libc_calloc(count, size), CALLER_PC);
+}
+WEFT_RT_EXPORT void free(void* block) {
+  Freeing(block, CALLER_PC);
+  __libc_free(block);
+}
+// As a free of the old block and an allocation of the new one (ThreadSanitizer's model),
+// even when glibc grows the block in place.
+WEFT_RT_EXPORT void* realloc(void* block, size_t size) {
+  if (block == nullptr) return Allocated(__libc_malloc(size), CALLER_PC);
+  if (size == 0) {
+    Freeing(block, CALLER_PC);
+    __libc_free(block);
+    return nullptr;
+  }
+  Freeing(block, CALLER_PC);
+  void* moved = __libc_realloc(block, size);
+  // NB: when it failed the old block is still the program's: new memory to the shim too.
+  Allocated(moved != nullptr ? moved : block, CALLER_PC);
+  return moved;
+}
+WEFT_RT_EXPORT void* memalign(size_t alignment, size_t size) {
+  return Allocated(__libc_memalign(alignment, size), CALLER_PC);
+}
+WEFT_RT_EXPORT void* aligned_alloc(size_t alignment, size_t size) {
+  return Allocated(__libc_memalign(alignment, size), CALLER_PC);
+}
+WEFT_RT_EXPORT int posix_memalign(void** out, size_t alignment, size_t size) {
+  if (alignment % sizeof(void*) != 0 || !PowerOfTwo(alignment)) return EINVAL;
+  void* block = __libc_memalign(alignment, size);
+  if (block == nullptr) return ENOMEM;
+  *out = Allocated(block, CALLER_PC);
+  return 0;
 }

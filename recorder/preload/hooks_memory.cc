@@ -2,26 +2,40 @@
 // calls weft_shim_access before every instrumented access (abi/weft/instrument_abi.h).
 //
 // The shim keeps a table of 8-byte granules (open addressing in memory mapped once at
-// start-up, fixed capacity): per granule the first thread that touched it, whether a second
-// thread has touched it since (shared), and the first thread's last unlogged write and read
-// (pc, size and kind, event count). An access is one of:
-//   * the fast path: a granule only its first thread has touched, at a site that is no
-//     candidate: remembered in the table, nothing else (no event, no schedule point);
+// start-up, fixed capacity). A granule is in one of three states, as in FastTrack:
+//   * exclusive: only its first thread (the owner) has touched it. The table keeps the
+//     owner's last unlogged write and read (pc, size and kind, event count).
+//   * read-shared: other threads have read it, nobody has written it since. Reads are no
+//     schedule points and no events (a table many threads read stays cheap); the table
+//     keeps every thread's last unlogged read (the owner's in the granule, the others' in a
+//     list of reader cells), since a later write must race with the reads it is not
+//     ordered after.
+//   * write-shared: another thread touched it and somebody wrote it since it was shared:
+//     every access is a schedule point and an event.
+// An access is one of:
+//   * the fast path (no event, no schedule point): the owner's access to an exclusive
+//     granule, or a read of a read-shared one, at a site that is no candidate;
 //   * a schedule point followed by a MEM_READ / MEM_WRITE event: an access at a candidate
-//     site (weft_session.memory_sites: sites that touched shared granules in earlier runs,
-//     so that the first thread's accesses can be interleaved too), or any access to a
-//     shared granule. The decision comes before the access is performed, so the chooser can
-//     run another thread between a `count++`'s load and its store.
-// The first access by a second thread makes the granule shared: its event is followed by
-// the first thread's remembered accesses (PRIOR records). Sites of accesses to shared
-// granules are reported once per run (SITE records): the supervisor makes them the
-// candidates of later runs.
+//     site (weft_session.memory_sites: sites that met a conflict in earlier runs, so that
+//     the first thread's accesses can be interleaved too), any access to a write-shared
+//     granule, and each change of state (the first access of a second thread; the first
+//     write to a read-shared granule). The decision comes before the access is performed,
+//     so the chooser can run another thread between a `count++`'s load and its store.
+// A change of state is followed by the unlogged accesses the detector needs (PRIOR
+// records): the owner's, and at a write to a read-shared granule every reader's. Sites are
+// reported once per run (SITE records; the supervisor makes them the candidates of later
+// runs) when they meet a conflict: the accesses to a write-shared granule and the unlogged
+// accesses reported with it; on a read-shared one, the owner's write and the read that
+// shared it only when the write is not ordered before the reading thread's creation.
+// Which accesses are points follows from the candidate sites and the order of the accesses
+// alone, which the schedule decides: the same decisions make the same points (replay).
 //
 // Only the thread holding the turn runs controlled code, so the tables need no atomics.
 // Accesses of threads weft does not control, before control starts, in a fork child, from a
 // signal handler that interrupted the shim, or while the shim runs pass through untouched.
-// When the granule table is full the shim says so once and tracks no new granule (accesses
-// at candidate sites stay schedule points); it never fails the program.
+// When the granule table (or the reader cells) is full the shim says so once and tracks no
+// new granule (reader); accesses at candidate sites stay schedule points; it never fails the
+// program.
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -49,27 +63,46 @@ struct LastAccess {
   uint64_t raw;     // Raw(): size, offset in the granule, the runtime's WEFT_MEM_* flags
 };
 
-struct Granule {   // 64 bytes
-  uint64_t key;    // the granule's address, 0 = empty
-  uint32_t obj;    // its object id once an event named it
-  uint16_t owner;  // the first thread that touched it
-  uint8_t shared;  // a second thread has touched it
-  uint8_t reserved;
-  LastAccess last_write;
-  LastAccess last_read;
+enum GranuleState : uint8_t { kExclusive = 0, kReadShared = 1, kWriteShared = 2 };
+constexpr uint16_t kNoOwner = 0xffff;  // new memory: its next access makes its owner
+static_assert(WEFT_MAX_THREADS < kNoOwner, "thread ids stay below kNoOwner");
+constexpr uint8_t kLogged = 1;  // Granule::flags: an event named it since it was new
+
+struct Granule {          // 64 bytes
+  uint64_t key;           // the granule's address, 0 = empty
+  uint32_t obj;           // its object id once an event named it
+  uint16_t owner;         // the first thread that touched it
+  uint8_t state;          // GranuleState
+  uint8_t flags;          // kLogged
+  LastAccess last_write;  // the owner's
+  LastAccess last_read;   // the owner's
 };
 static_assert(sizeof(Granule) == 64, "a granule is one cache line");
+
+// The last unlogged read of a thread other than the owner, of a read-shared granule.
+struct Reader {   // 32 bytes
+  uint32_t next;  // the granule's next reader cell, 0 = none
+  uint16_t tid;
+  uint16_t reserved;
+  LastAccess last;
+};
+static_assert(sizeof(Reader) == 32, "a reader cell is half a cache line");
 
 constexpr uint32_t kGranuleBits = 21;  // 2 Mi slots, 128 MiB reserved, touched lazily
 constexpr uint64_t kGranuleSlots = 1ull << kGranuleBits;
 constexpr uint64_t kGranuleLimit = kGranuleSlots / 4 * 3;
-constexpr uint32_t kFoundBits = 17;  // sites reported per run
+constexpr uint64_t kReaderCells = 1ull << 20;  // 32 MiB reserved, touched lazily
+constexpr uint32_t kFoundBits = 17;            // sites reported per run
 constexpr uint64_t kFoundSlots = 1ull << kFoundBits;
 
 constinit bool g_memory_on = false;
 constinit uint32_t g_memory_seen = 0;  // the WEFT_MEMORY_* sources raised so far
 constinit bool g_table_full = false;
+constinit bool g_readers_full = false;
 constinit Granule* g_granules = nullptr;
+constinit uint32_t* g_reader_of = nullptr;  // per granule slot: its first reader cell, 0 = none
+constinit Reader* g_readers = nullptr;      // cell 0 unused
+constinit uint64_t g_readers_used = 1;
 constinit uint64_t g_granules_used = 0;
 constinit uint64_t* g_sites = nullptr;  // candidate sites, open addressing, 0 = empty
 constinit uint64_t g_site_mask = 0;     // slots - 1; 0 = no candidate site
@@ -135,6 +168,17 @@ inline Granule* Probe(uint64_t key, bool* fresh) {
   }
 }
 
+// The granule at `key` if the table has it.
+Granule* Find(uint64_t key) {
+  const uint64_t mask = kGranuleSlots - 1;
+  uint64_t start = (Mix(key >> 12) >> (64 - kGranuleBits + 9)) << 9 | ((key >> 3) & 511);
+  for (uint64_t i = start;; i = (i + 1) & mask) {
+    Granule* g = &g_granules[i];
+    if (g->key == key) return g;
+    if (g->key == 0) return nullptr;
+  }
+}
+
 // An access as the fast path keeps it: bits 0..31 the size, 32..34 the offset of its first
 // byte in the granule, 40..55 the runtime's WEFT_MEM_* flags.
 inline uint64_t Raw(uint64_t address, uint32_t size, uint32_t mem_flags) {
@@ -161,6 +205,58 @@ inline void Remember(Granule* g, bool is_write, uint64_t pc, uint64_t raw) {
   last.pc = pc;
   last.before = g_events;
   last.raw = raw;
+}
+
+[[gnu::noinline]] void ReadersFull() {
+  if (g_readers_full) return;
+  g_readers_full = true;
+  __atomic_or_fetch(&g_session->memory, WEFT_MEMORY_TABLE_FULL, __ATOMIC_RELAXED);
+  WriteStderr(
+      "weft shim: the table of readers of shared memory is full; reads of memory many threads "
+      "read are not all remembered from now on (a later write may not race with them)\n");
+}
+
+// Remembers a read of read-shared granule `g` by `tid`, not its owner.
+void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
+  uint32_t* head = &g_reader_of[g - g_granules];
+  for (uint32_t i = *head; i != 0; i = g_readers[i].next) {
+    if (g_readers[i].tid == tid) {
+      g_readers[i].last = LastAccess{pc, g_events, raw};
+      return;
+    }
+  }
+  if (g_readers_used >= kReaderCells) {
+    ReadersFull();
+    return;
+  }
+  uint32_t i = static_cast<uint32_t>(g_readers_used++);
+  g_readers[i].next = *head;
+  g_readers[i].tid = tid;
+  g_readers[i].last = LastAccess{pc, g_events, raw};
+  *head = i;
+}
+
+// Forgets `tid`'s unlogged read of `g` (an event logged a later one).
+void ForgetRead(Granule* g, uint16_t tid) {
+  if (g->owner == tid) {
+    g->last_read.pc = 0;
+    return;
+  }
+  for (uint32_t i = g_reader_of[g - g_granules]; i != 0; i = g_readers[i].next) {
+    if (g_readers[i].tid == tid) g_readers[i].last.pc = 0;
+  }
+}
+
+// Whether a write of `owner` `before` events were emitted happened before every access of
+// thread `tid`: `owner` created `tid` (or one of its creators) after it.
+bool BeforeCreation(uint16_t owner, uint64_t before, uint16_t tid) {
+  for (uint32_t hops = 0; hops < WEFT_MAX_THREADS; ++hops) {
+    Thread* t = ThreadByTid(tid);
+    if (t == nullptr || t->parent == tid) return false;  // the main thread: no creator
+    if (t->parent == owner) return before <= t->created_at;
+    tid = t->parent;
+  }
+  return false;
 }
 
 // Reports `pc` as a site that touched a shared granule, once per run.
@@ -197,20 +293,31 @@ uint32_t AccessStack(uint64_t pc, bool with_shadow) {
   return InternStack(g_access_ips, depth);
 }
 
-void EmitPrior(Granule* g, bool is_write) {
-  LastAccess& last = is_write ? g->last_write : g->last_read;
-  if (last.pc == 0) return;
+// Writes `last`, an unlogged access of thread `tid`, as a PRIOR record after the event just
+// emitted; `learn`: its site becomes a candidate.
+void EmitPrior(LastAccess* last, uint16_t tid, bool is_write, bool learn) {
+  if (last->pc == 0) return;
   weft_prior_record rec{};
   rec.type = WEFT_REC_PRIOR;
   SetPriorWrite(&rec, is_write);
-  rec.flags = EventFlags(last.raw);
-  rec.tid = g->owner;
-  rec.stack = AccessStack(last.pc, false);
-  rec.arg = EventArg(last.raw);
-  rec.before_event = last.before;
+  rec.flags = EventFlags(last->raw);
+  rec.tid = tid;
+  rec.stack = AccessStack(last->pc, false);
+  rec.arg = EventArg(last->raw);
+  rec.before_event = last->before;
   RingWrite(&rec, 1);
-  NoteSite(last.pc);
-  last.pc = 0;
+  if (learn) NoteSite(last->pc);
+  last->pc = 0;
+}
+
+// The reads of read-shared `g` by threads other than its owner, as PRIOR records; the
+// granule forgets its readers.
+void EmitReaders(Granule* g) {
+  uint32_t* head = &g_reader_of[g - g_granules];
+  for (uint32_t i = *head; i != 0; i = g_readers[i].next) {
+    EmitPrior(&g_readers[i].last, g_readers[i].tid, false, true);
+  }
+  *head = 0;  // NB: the cells are not reused: a run has room for kReaderCells readers
 }
 
 // The slow path: a schedule point, then the access's event (and its prior accesses).
@@ -233,24 +340,44 @@ void EmitPrior(Granule* g, bool is_write) {
   op.addr = reinterpret_cast<void*>(key);
   op.obj = obj;
   op.arg = arg;
+  // A change of state is made before the decision, so that the threads that run meanwhile
+  // see it: the other readers of a granule that is becoming read-shared take the fast path.
+  uint8_t from = kWriteShared;  // the state this access moves the granule from
+  bool learn_owner = true;      // the owner's unlogged accesses meet a conflict
+  if (g != nullptr) {
+    from = g->state;
+    if (g->owner != self->tid && g->state == kExclusive) {
+      g->state = is_write ? kWriteShared : kReadShared;
+      learn_owner = is_write || (g->last_write.pc != 0 &&
+                                 !BeforeCreation(g->owner, g->last_write.before, self->tid));
+    } else if (g->state == kReadShared && is_write) {
+      g->state = kWriteShared;
+    } else {
+      from = kWriteShared;  // no change
+    }
+  }
   ScheduleWithStack(self, op, AccessStack(pc, true));
   // NB: after the decision: the threads that ran meanwhile may have touched the granule.
-  bool now_shared = false;
-  if (g != nullptr) {
-    if (!g->shared && g->owner != self->tid) {
-      g->shared = 1;
-      now_shared = true;
-    } else if (!g->shared) {
-      // This event supersedes the unlogged access of its kind.
-      (is_write ? g->last_write : g->last_read).pc = 0;
+  if (g != nullptr && from == kWriteShared && g->state != kWriteShared) {
+    // This event supersedes the unlogged access of its kind.
+    if (is_write) {
+      if (g->owner == self->tid) g->last_write.pc = 0;
+    } else {
+      ForgetRead(g, self->tid);
     }
   }
   Emit(self, kind, flags, obj, arg);
-  if (now_shared) {
-    EmitPrior(g, true);
-    EmitPrior(g, false);
+  if (g != nullptr) g->flags |= kLogged;
+  if (from != kWriteShared) {
+    // What the threads that ran meanwhile did not report yet (EmitPrior skips what is
+    // gone). NB: in any order: the detector places each after its thread's last event
+    // before it.
+    EmitPrior(&g->last_write, g->owner, true, learn_owner);
+    EmitPrior(&g->last_read, g->owner, false, learn_owner);
+    if (from == kReadShared || g->state == kWriteShared) EmitReaders(g);
+    if (g->state == kReadShared && learn_owner) NoteSite(pc);
   }
-  if (g != nullptr && g->shared) NoteSite(pc);
+  if (g != nullptr && g->state == kWriteShared) NoteSite(pc);
 }
 
 // `source`: WEFT_MEMORY_INSTRUMENTED (the runtime) or WEFT_MEMORY_ATOMIC_SITES (a patched
@@ -279,12 +406,99 @@ inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_f
   if (fresh) {
     g->owner = self->tid;
     if ((g_memory_seen & source) == 0) FirstAccess(source);
+  } else if (g->owner == kNoOwner) {
+    g->owner = self->tid;  // memory the allocator handed out again
   }
-  if (!candidate && !g->shared && g->owner == self->tid) {
-    Remember(g, IsWrite(mem_flags), pc, raw);  // the fast path
-    return;
+  if (!candidate) {
+    const bool is_write = IsWrite(mem_flags);
+    if (g->state == kExclusive && g->owner == self->tid) {
+      Remember(g, is_write, pc, raw);  // the fast path
+      return;
+    }
+    if (g->state == kReadShared && !is_write) {
+      if (g->owner == self->tid) {
+        Remember(g, false, pc, raw);
+      } else {
+        RememberReader(g, self->tid, pc, raw);
+      }
+      return;
+    }
   }
   AccessPoint(self, g, key, raw, pc);
+}
+
+// Makes `g` memory only `owner` has touched, with `last_write` its last write (kNoOwner:
+// new memory).
+void Reset(Granule* g, uint16_t owner, const LastAccess& last_write) {
+  g->owner = owner;
+  g->state = kExclusive;
+  g->flags = 0;
+  g->last_write = last_write;
+  g->last_read.pc = 0;
+  g_reader_of[g - g_granules] = 0;
+}
+
+// The granules of [addr, addr + size), for each one the table has.
+template <typename F>
+void ForEachGranule(uint64_t addr, uint64_t size, F f) {
+  const uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
+  for (uint64_t key = addr & ~7ull; key < end && key != 0; key += 8) {
+    if (Granule* g = Find(key)) f(g);
+  }
+}
+
+// The allocator handed [addr, addr + size) out: new memory, whoever touched it before.
+void HeapAlloc(uint64_t addr, uint64_t size) {
+  ForEachGranule(addr, size, [](Granule* g) {
+    if (g->owner != kNoOwner) Reset(g, kNoOwner, LastAccess{});
+  });
+}
+
+// `self` frees [addr, addr + size): a write of the whole block. When the detector knows of
+// accesses to it (an event named one of its granules) or another thread touched it, the
+// free is a schedule point and a MEM_WRITE event with WEFT_F_FREE (the detector checks it,
+// then forgets the block's accesses), followed by the first granule's unlogged accesses
+// when another thread owned it. Then each granule is `self`'s with the free as its last
+// write: an access of another thread before the allocator hands the block out again is a
+// use after free, which races with the free unless ordered after it.
+void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
+  bool point = false;
+  ForEachGranule(addr, size, [&](Granule* g) {
+    point = point || (g->flags & kLogged) != 0 || g->state != kExclusive ||
+            (g->owner != self->tid && g->owner != kNoOwner);
+  });
+  const uint32_t bytes = size > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(size);
+  if (point) {
+    const uint64_t key = addr & ~7ull;
+    bool fresh = false;
+    Granule* g = Probe(key, &fresh);
+    if (g != nullptr && fresh) g->owner = kNoOwner;
+    uint32_t obj = g != nullptr ? g->obj : 0;
+    if (obj == 0) {
+      Object* o = TryObjectFor(reinterpret_cast<void*>(key), WEFT_OBJ_MEMORY);
+      if (o != nullptr) {
+        obj = o->id;
+        if (g != nullptr) g->obj = obj;
+      }
+    }
+    if (obj != 0) {
+      const int64_t arg = WEFT_MEM_ARG(bytes, addr & 7, 0);
+      Op op;
+      op.kind = WEFT_EV_MEM_WRITE;
+      op.flags = WEFT_F_FREE;
+      op.addr = reinterpret_cast<void*>(key);
+      op.obj = obj;
+      op.arg = arg;
+      ScheduleWithStack(self, op, AccessStack(pc, true));
+      Emit(self, WEFT_EV_MEM_WRITE, WEFT_F_FREE, obj, arg);
+      if (g != nullptr && g->owner != self->tid && g->owner != kNoOwner && g->state == kExclusive) {
+        EmitPrior(&g->last_write, g->owner, true, true);
+        EmitPrior(&g->last_read, g->owner, false, true);
+      }
+    }
+  }
+  const LastAccess freed{pc, g_events, Raw(addr & ~7ull, 8, WEFT_MEM_WRITE)};
+  ForEachGranule(addr, size, [&](Granule* g) { Reset(g, self->tid, freed); });
 }
 
 }  // namespace
@@ -293,7 +507,10 @@ void MemoryInit() {
   weft_session* s = g_session;
   g_granules = static_cast<Granule*>(MapTable(kGranuleSlots * sizeof(Granule)));
   g_found = static_cast<uint64_t*>(MapTable(kFoundSlots * sizeof(uint64_t)));
-  if (g_granules == nullptr || g_found == nullptr) {
+  g_reader_of = static_cast<uint32_t*>(MapTable(kGranuleSlots * sizeof(uint32_t)));
+  g_readers = static_cast<Reader*>(MapTable(kReaderCells * sizeof(Reader)));
+  if (g_granules == nullptr || g_found == nullptr || g_reader_of == nullptr ||
+      g_readers == nullptr) {
     WriteStderr(
         "weft shim: cannot map the memory granule table; memory accesses are not "
         "scheduled in this run\n");
@@ -339,6 +556,21 @@ WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flag
   // slow path reaches, passes through.
   t_depth = 1;
   Access(self, addr, size, flags, pc, WEFT_MEMORY_INSTRUMENTED);
+  t_depth = 0;
+}
+
+// Called by libweft_rt.so's allocation functions (instrument_abi.h).
+WEFT_EXPORT void weft_shim_heap(uint32_t op, const void* addr, uint64_t size, const void* pc) {
+  using namespace weft::shim;
+  if (g_state != ShimState::kOn || t_depth != 0 || !g_memory_on || g_granules_used == 0) return;
+  Thread* self = t_self;
+  if (self == nullptr || self->state != SlotState::kLive || addr == nullptr) return;
+  t_depth = 1;
+  if (op == WEFT_HEAP_ALLOC) {
+    HeapAlloc(reinterpret_cast<uint64_t>(addr), size);
+  } else if (op == WEFT_HEAP_FREE) {
+    HeapFree(self, reinterpret_cast<uint64_t>(addr), size, reinterpret_cast<uint64_t>(pc));
+  }
   t_depth = 0;
 }
 

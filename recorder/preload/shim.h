@@ -207,6 +207,8 @@ struct Thread {
   void* start_arg;
   uint64_t wait_generation;  // barrier generation at arrival
   uint64_t events_done;      // events this thread has performed
+  uint16_t parent;           // the thread that created it (itself for the main thread)
+  uint64_t created_at;       // events emitted when it was registered (before its creation)
   // Signal waits: set to 1 (by the thread itself, parked, or by a controlled sender) when a
   // signal of op.mask is pending for it; read by the thread deciding.
   volatile uint32_t signalled;

@@ -107,6 +107,8 @@ Thread* RegisterThread(uint16_t parent) {
   t->op.kind = WEFT_EV_THREAD_START;
   t->op.deadline = kNoDeadline;
   t->op.arg = parent;
+  t->parent = parent;
+  t->created_at = g_events;
   AddLive(t->tid);
   g_session->threads = g_thread_count;
   return t;

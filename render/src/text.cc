@@ -147,7 +147,8 @@ std::string MemoryDetails(const Trace& trace, const Event& e) {
   if (e.flags & kFlagAtomic) {
     out += std::string(", atomic ") + (m.order < 6 ? kOrders[m.order] : "order ?");
   }
-  if (uint32_t unknown = e.flags & ~(kFlagRead | kFlagAtomic | kFlagExternal)) {
+  if (e.flags & kFlagFree) out += ", freed";
+  if (uint32_t unknown = e.flags & ~(kFlagRead | kFlagAtomic | kFlagExternal | kFlagFree)) {
     out += ", flags " + Hex(unknown);
   }
   return out;

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """memory_test.py — plain memory accesses as schedule points, as a user meets them: a
 lost-update counter (2 threads x 1000 `count++`) built with `weft cc` (gcc and clang) is
-found by `weft explore` (random and pct) within 100 runs and its failing trace replays 20 of
-20 times with the same event stream; the fixed versions (an atomic counter, a mutex) never
-fail in 200 runs; `weft record` learns the sites and `--memory-sites` makes them points; an
+found by `weft explore` (random, pct, bounded and conflicts) within 100 runs and its failing
+trace replays 20 of 20 times with the same event stream; the fixed versions (an atomic
+counter, a mutex) never fail in 200 runs (bounded and conflicts: 100); a 64 KiB table four
+threads read 100 times makes one memory event per granule, not one per read, and a write
+racing with such reads is still found and reported; `weft record` learns the sites and `--memory-sites` makes them points; an
 uninstrumented build of the same program is told, once, that plain memory accesses were not
 interleaved.
 
@@ -30,6 +32,9 @@ COMPILERS = {"gcc": "gcc", "clang": "clang"}
 TIMEOUT_S = 300
 BUDGET = 100          # explore runs within which the lost update must be found
 CORRECT_RUNS = 200    # runs of a fixed version that must all pass
+SYSTEMATIC_RUNS = 100  # the same for bounded and conflicts (their runs are slower)
+TABLE_GRANULES = 65536 // 8
+HEAP_RUNS = 200       # runs of the heap hand-over that must report no race
 REPLAYS = 20
 NOT_INTERLEAVED = ("plain memory accesses were not interleaved: build with weft cc to "
                    "search them")
@@ -44,6 +49,18 @@ def run(argv, env=None):
 def doc_of(done, stream="stdout"):
     # NB: weft record --json prints its document as the last line of stderr.
     return weft_protocol.last_line_document(getattr(done, stream))
+
+
+def race_lines(doc):
+    """The races of an explore document as {(smaller line, larger line)} of their sites."""
+    pairs = set()
+    for race in doc["races"]:
+        lines = []
+        for side in ("current", "previous"):
+            frames = race[side]["frames"]
+            lines.append(frames[0].get("line") if frames else None)
+        pairs.add(tuple(sorted(lines, key=lambda l: (l is None, l))))
+    return pairs
 
 
 class Memory(unittest.TestCase):
@@ -87,7 +104,7 @@ class Memory(unittest.TestCase):
     def test_lost_update_is_found_and_replays_exactly(self):
         for family in COMPILERS:
             program = self.program("lost_update_racy.c", family)
-            for strategy in ("random", "pct"):
+            for strategy in ("random", "pct", "bounded", "conflicts"):
                 with self.subTest(compiler=family, strategy=strategy):
                     outdir = os.path.join(self.work, "found-%s-%s" % (family, strategy))
                     doc, done = self.explore(program, strategy, BUDGET, outdir)
@@ -120,13 +137,75 @@ class Memory(unittest.TestCase):
     def test_fixed_versions_never_fail(self):
         for source in ("lost_update_atomic_ok.c", "locked_counter.c"):
             program = self.program(source, "gcc")
-            for strategy in ("random", "pct"):
+            for strategy, runs in (("random", CORRECT_RUNS), ("pct", CORRECT_RUNS),
+                                   ("bounded", SYSTEMATIC_RUNS),
+                                   ("conflicts", SYSTEMATIC_RUNS)):
                 with self.subTest(source=source, strategy=strategy):
                     outdir = os.path.join(self.work, "ok-%s-%s" % (source, strategy))
-                    doc, done = self.explore(program, strategy, CORRECT_RUNS, outdir)
+                    doc, done = self.explore(program, strategy, runs, outdir)
                     self.assertEqual((done.returncode, doc["runs"], doc["failures"]),
-                                     (0, CORRECT_RUNS, []), done.stderr[-2000:])
+                                     (0, runs, []), done.stderr[-2000:])
                     self.assertTrue(doc["memory"]["interleaved"], doc["memory"])
+                    self.assertEqual(doc["races"], [])
+                    if strategy in ("bounded", "conflicts"):
+                        # Not complete within the budget, and the claim names the memory
+                        # accesses it made points.
+                        self.assertFalse(doc["complete"])
+                        self.assertIn("synchronization calls and memory accesses",
+                                      doc["coverage"])
+                        self.assertIn("memory accesses were schedule points at %d site"
+                                      % doc["memory"]["sites"], doc["coverage"])
+
+    def test_systematic_learning_does_not_depend_on_jobs(self):
+        program = self.program("lost_update_racy.c", "gcc")
+        for strategy in ("bounded", "conflicts"):
+            with self.subTest(strategy=strategy):
+                seen = []
+                for jobs in ("1", "2"):
+                    outdir = os.path.join(self.work, "jobs-%s-%s" % (strategy, jobs))
+                    done = run([WEFT, "explore", "--json", "--strategy", strategy, "-j", jobs,
+                                "--runs", str(BUDGET), "-o", outdir, "--", program])
+                    doc = doc_of(done)
+                    seen.append((doc["first_failure_run"], doc["memory"]["sites"],
+                                 doc["memory"]["events"]))
+                self.assertEqual(seen[0], seen[1])
+                self.assertIsNotNone(seen[0][0])
+
+    def test_read_shared_table_is_no_schedule_point(self):
+        program = self.program("shared_table_ok.c", "gcc")
+        trace = os.path.join(self.work, "table.weft")
+        done = run([WEFT, "record", "--json", "--no-stacks", "-o", trace, "--", program])
+        self.assertEqual(done.returncode, 0, done.stderr)
+        doc = doc_of(done, "stderr")
+        self.assertEqual(doc["exit_code"], 0, done.stdout)
+        # 8192 granules read by 4 threads 100 times (3.3 million reads): a point where a
+        # granule becomes shared, nothing more (the sums and the lock add a few).
+        self.assertGreater(doc["memory"]["events"], 0)
+        self.assertLess(doc["memory"]["events"], 2 * TABLE_GRANULES, doc["memory"])
+        # The next runs make none of the table's reads a point either.
+        outdir = os.path.join(self.work, "table-explore")
+        doc, done = self.explore(program, "random", 5, outdir)
+        self.assertEqual((done.returncode, doc["failures"], doc["races"]), (0, [], []),
+                         done.stderr[-2000:])
+        self.assertLess(doc["memory"]["events"], 5 * 2 * TABLE_GRANULES, doc["memory"])
+
+    def test_write_racing_with_read_shared_reads_is_found(self):
+        program = self.program("read_then_write_racy.c", "gcc")
+        outdir = os.path.join(self.work, "read-write")
+        doc, done = self.explore(program, "random", BUDGET, outdir)
+        self.assertEqual(done.returncode, 1, done.stderr[-2000:])
+        self.assertEqual(doc["failures"][0]["exit_code"], 1)
+        source = os.path.join(HERE, "read_then_write_racy.c")
+        with open(source) as f:
+            lines = f.read().splitlines()
+        write_line = 1 + next(i for i, l in enumerate(lines) if "ready = 0;" in l)
+        read_line = 1 + next(i for i, l in enumerate(lines) if "seen += ready" in l)
+        self.assertEqual(race_lines(doc), {(read_line, write_line)}, doc["races"])
+        text = run([WEFT, "explore", "--runs", str(BUDGET), "-o", outdir + "-text", "--",
+                    program])
+        self.assertIn("WARNING: ThreadSanitizer: data race", text.stderr)
+        self.assertIn("read_then_write_racy.c:%d" % write_line, text.stderr)
+        self.assertIn("read_then_write_racy.c:%d" % read_line, text.stderr)
 
     def test_record_learns_sites_and_memory_sites_uses_them(self):
         program = self.program("lost_update_racy.c", "gcc")
@@ -181,6 +260,30 @@ class Memory(unittest.TestCase):
         instrumented = self.program("lost_update_racy.c", "gcc")
         done = run([WEFT, "explore", "--runs", "3", "-o", outdir, "--", instrumented])
         self.assertNotIn(NOT_INTERLEAVED, done.stderr)
+
+    def test_reused_heap_blocks_are_new_memory(self):
+        program = self.program("heap_handoff_ok.c", "gcc")
+        outdir = os.path.join(self.work, "heap-handoff")
+        doc, done = self.explore(program, "random", HEAP_RUNS, outdir)
+        self.assertEqual((done.returncode, doc["runs"], doc["failures"]), (0, HEAP_RUNS, []),
+                         done.stderr[-2000:])
+        self.assertTrue(doc["memory"]["interleaved"], doc["memory"])
+        self.assertEqual(doc["races"], [], done.stderr[-3000:])
+
+    def test_use_after_free_race_is_reported(self):
+        program = self.program("use_after_free_racy.c", "gcc")
+        source = os.path.join(HERE, "use_after_free_racy.c")
+        with open(source) as f:
+            lines = f.read().splitlines()
+        free_line = 1 + next(i for i, l in enumerate(lines) if "free(buffer);" in l)
+        read_line = 1 + next(i for i, l in enumerate(lines) if "seen = buffer[3]" in l)
+        outdir = os.path.join(self.work, "uaf")
+        doc, done = self.explore(program, "random", BUDGET, outdir)
+        self.assertEqual(done.returncode, 0, done.stderr[-2000:])
+        self.assertGreater(len(doc["races"]), 0, done.stderr[-2000:])
+        # The read before the free (the free races with it) and the read of the freed
+        # block (it races with the free): one pair of sites, either way round.
+        self.assertEqual(race_lines(doc), {(read_line, free_line)}, doc["races"])
 
 
 def main():

@@ -199,7 +199,11 @@ enum weft_event_category {
  * a replay may wait there too. */
 #define WEFT_F_EXTERNAL 0x20u
 #define WEFT_F_ATOMIC 0x40u /* MEM_READ, MEM_WRITE: an atomic access */
-#define WEFT_F_ALL 0x7fu    /* every flag this table defines */
+/* MEM_WRITE: the range was freed (free, delete, realloc's old block): a write of every byte,
+ * after which the race detector forgets the accesses to it (the memory is new when the
+ * allocator hands it out again). */
+#define WEFT_F_FREE 0x80u
+#define WEFT_F_ALL 0xffu /* every flag this table defines */
 
 /* The arg of MEM_READ and MEM_WRITE: bits 0..31 the size in bytes (a range: its whole size),
  * bits 32..34 the offset of the first byte in the granule (obj's address is the granule's,

@@ -6,7 +6,10 @@
  * calls (__tsan_read4, __tsan_atomic32_fetch_add, ...). Before each access it calls the
  * shim's weft_shim_access when the shim is loaded (a weak reference: without weft the
  * program runs with the runtime alone, accesses cost a test and a branch, atomics are
- * performed). The shim reads the runtime's shadow stack with weft_rt_shadow_stack.
+ * performed). The shim reads the runtime's shadow stack with weft_rt_shadow_stack. The
+ * runtime also defines the allocation functions (over glibc's __libc_malloc & co.) and tells
+ * the shim of every block allocated and freed (weft_shim_heap), as ThreadSanitizer's
+ * runtime does: memory given back and handed out again is new memory.
  *
  * Plain C. A change here bumps WEFT_INSTRUMENT_ABI_VERSION.
  */
@@ -19,7 +22,7 @@
 extern "C" {
 #endif
 
-#define WEFT_INSTRUMENT_ABI_VERSION 1u
+#define WEFT_INSTRUMENT_ABI_VERSION 2u
 
 /* What an access does: one of the three operations, with modifiers. */
 enum weft_mem_flags {
@@ -39,6 +42,17 @@ enum weft_mem_flags {
  * the shim is loaded. `pc` is the instruction's caller address in the program. The shim
  * decides whether the access is a schedule point. Must not be called re-entrantly. */
 void weft_shim_access(const void* addr, uint32_t size, uint32_t flags, const void* pc);
+
+/* What weft_shim_heap reports. */
+enum weft_heap_op {
+  WEFT_HEAP_ALLOC = 1u, /* after the allocator returned the block: it is new memory */
+  WEFT_HEAP_FREE = 2u,  /* before the block is given back (free, realloc's old block) */
+};
+
+/* Called by the runtime's allocation functions (malloc, calloc, realloc, free, the aligned
+ * variants; C++'s new and delete reach them), from the calling thread, when the shim is
+ * loaded: the block [addr, addr + size) (its usable size) and the caller's pc. */
+void weft_shim_heap(uint32_t op, const void* addr, uint64_t size, const void* pc);
 
 /* The calling thread's shadow stack, kept by the runtime from __tsan_func_entry/exit:
  * writes up to `max` return addresses, innermost first, and returns how many it wrote. */

@@ -22,6 +22,13 @@
 // exactly one more than the point (a race between that event and an access that acquired
 // the release is not reported); nothing else is approximated.
 //
+// Heap memory: a MEM_WRITE with WEFT_F_FREE (the recorder's free, delete, realloc) is a write
+// of the whole block — it races with the accesses it is not ordered after — after which the
+// block's earlier accesses are forgotten: the allocator hands the memory out again, and no
+// happens-before weft sees orders the old owner's accesses before the new owner's. An access
+// after the free and before the block is handed out again (a use after free) is told by the
+// recorder: the free comes as the granule's prior write.
+//
 // Reports: every race is found when its later access runs; the earlier side is the most
 // recent conflicting access the detector still holds for those bytes (an access stands for
 // the earlier ones of its thread that it covers, as in ThreadSanitizer's shadow cells).

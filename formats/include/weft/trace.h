@@ -41,6 +41,7 @@ inline constexpr uint32_t kFlagFailed = WEFT_F_FAILED;
 inline constexpr uint32_t kFlagRead = WEFT_F_READ;
 inline constexpr uint32_t kFlagExternal = WEFT_F_EXTERNAL;
 inline constexpr uint32_t kFlagAtomic = WEFT_F_ATOMIC;
+inline constexpr uint32_t kFlagFree = WEFT_F_FREE;
 
 // Object kinds: the rows of WEFT_OBJECT_KINDS, same numbers as weft_object_kind.
 #define WEFT_FORMAT_OBJECT_KIND_(NAME, Camel, num, name) k##Camel = num,

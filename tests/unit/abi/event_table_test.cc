@@ -190,7 +190,7 @@ TEST(EventTable, FlagsAreTheAbiBits) {
   EXPECT_EQ(format::kFlagTry, WEFT_F_TRY);
   EXPECT_EQ(format::kFlagFailed, WEFT_F_FAILED);
   EXPECT_EQ(format::kFlagTry | format::kFlagTimed | format::kFlagTimedOut | format::kFlagFailed |
-                format::kFlagRead | format::kFlagExternal | format::kFlagAtomic,
+                format::kFlagRead | format::kFlagExternal | format::kFlagAtomic | format::kFlagFree,
             WEFT_F_ALL);
 }
 
