@@ -143,6 +143,49 @@ TEST(Races, UnorderedWriteAndReadRace) {
   EXPECT_TRUE(HasMemoryAccesses(b.trace));
 }
 
+// A freed block (MEM_WRITE with WEFT_F_FREE) is a write of all of it, then new memory.
+TEST(Races, FreeRacesWithUnorderedAccessesThenForgetsThem) {
+  Builder b(3);
+  constexpr uint64_t kBlock = 0x5000;
+  b.Read(1, kBlock + 8, 8);
+  uint64_t freed =
+      b.Add(2, K::kMemWrite, b.Granule(kBlock), Mem(64), format::kFlagFree, b.Site(0x403000));
+  std::vector<Race> races = FindRaces(b.trace);
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].current.event, freed);
+  EXPECT_TRUE(races[0].current.write);
+  EXPECT_EQ(races[0].current.size, 64u);
+  // T1 writes the block again after the allocator handed it out: no happens-before weft
+  // sees orders it after the free or the old read, and it races with neither.
+  b.Write(1, kBlock + 8, 8);
+  b.Write(1, kBlock + 16, 8);
+  EXPECT_EQ(FindRaces(b.trace).size(), 1u);
+}
+
+TEST(Races, WithoutFreeTheReusedBlockRaces) {
+  Builder b(3);
+  constexpr uint64_t kBlock = 0x5000;
+  b.Read(1, kBlock + 8, 8);
+  b.Add(2, K::kMemWrite, b.Granule(kBlock), Mem(64), 0, b.Site(0x403000));
+  b.Write(1, kBlock + 8, 8);
+  EXPECT_EQ(FindRaces(b.trace).size(), 2u);
+}
+
+TEST(Races, UseAfterFreeRacesWithTheFreeAsPriorWrite) {
+  Builder b(3);
+  constexpr uint64_t kBlock = 0x5000;
+  uint64_t freed =
+      b.Add(2, K::kMemWrite, b.Granule(kBlock), Mem(64), format::kFlagFree, b.Site(0x403000));
+  uint64_t read = b.Read(1, kBlock, 8);
+  b.Prior(read, 2, true, freed + 1);  // the free, right after T2's free event
+  std::vector<Race> races = FindRaces(b.trace);
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].current.event, read);
+  EXPECT_EQ(races[0].previous.tid, 2u);
+  EXPECT_TRUE(races[0].previous.write);
+  EXPECT_EQ(races[0].previous.prior, 0);
+}
+
 TEST(Races, TwoReadsDoNotRace) {
   Builder b(3);
   b.Read(1, kX);
