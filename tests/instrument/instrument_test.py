@@ -100,7 +100,7 @@ class Instrumented(unittest.TestCase):
                 lines = done.stderr.splitlines()
                 self.assertEqual(lines[1:], expected, done.stderr)
                 # main -> Outer -> Middle -> Inner: the shadow stack holds all four frames.
-                self.assertRegex(lines[0], r"^fake_shim: abi 1, max shadow depth [4-9]")
+                self.assertRegex(lines[0], r"^fake_shim: abi 2, max shadow depth [4-9]")
 
     def test_an_instrumented_program_records_and_replays(self):
         program = self.cc("gcc", "locked_counter.c", "-O1")
