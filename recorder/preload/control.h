@@ -16,17 +16,47 @@ inline constexpr uint64_t kTickNs = 1000;  // virtual time per decision
 
 enum class ShimState : int { kUninit, kOff, kStarting, kOn };
 
+// The controlled processes of the session: the first one, and those it forks.
+inline constexpr uint32_t kMaxProcesses = 64;
+enum class ProcessState : uint8_t { kFree, kLive, kExited };
+struct Process {
+  uint32_t pid;
+  ProcessState state;
+  uint16_t parent_tid;    // the thread that forked it (0xffff for the first process)
+  uint64_t refreshed_at;  // events emitted when it last refreshed its threads' enabled bits
+};
+
+// The scheduler's state, one for the whole session: a MAP_SHARED mapping the first process
+// makes at start-up, which every process it forks inherits (a forked child is controlled by
+// the same scheduler; its threads are session-wide tids). Only the thread holding the turn
+// reads or writes it, whatever process it is in. NB: no pointer into process-private memory
+// may live here (the session's own mapping is at the same address in every process).
+struct SchedState {
+  Thread threads[kMaxThreads];
+  uint32_t thread_count;       // slots ever used (tids are never reused)
+  uint16_t live[kMaxThreads];  // live tids, ascending
+  uint32_t live_count;
+  uint64_t vnow;         // virtual time now
+  uint64_t events;       // events emitted
+  uint64_t progress_at;  // events emitted at the last one that made progress
+  int32_t early_fired;   // see MayFireEarly
+  bool divergence_reported;
+  sched::Chooser chooser;
+  Process processes[kMaxProcesses];
+  uint32_t process_count;
+  uint32_t next_object_id;  // objects.cc
+  uint64_t objects_used;
+  uint32_t next_stack;  // ring.cc's stack table
+  uint32_t stacks_used;
+};
+
 // NB: every global here must be constant-initialized: the hooks can run (and start the
 // shim) before this library's dynamic initializers would, which would then wipe state.
 WEFT_HIDDEN extern ShimState g_state;
 WEFT_HIDDEN extern weft_session* g_session;
-WEFT_HIDDEN extern Thread g_threads[kMaxThreads];
-WEFT_HIDDEN extern uint32_t g_thread_count;       // slots ever used (tids are never reused)
-WEFT_HIDDEN extern uint16_t g_live[kMaxThreads];  // live tids, ascending
-WEFT_HIDDEN extern uint32_t g_live_count;
-WEFT_HIDDEN extern uint64_t g_vnow;    // virtual time now
-WEFT_HIDDEN extern uint64_t g_events;  // events emitted
-WEFT_HIDDEN extern sched::Chooser g_chooser;
+WEFT_HIDDEN extern SchedState* g_sched;
+// This process's index in g_sched->processes (0 = the first process).
+WEFT_HIDDEN extern uint16_t g_process;
 extern __thread Thread* t_self __attribute__((tls_model("initial-exec")));
 // Depth of shim frames on this thread (Guard); 0 outside the shim.
 extern __thread int t_depth __attribute__((tls_model("initial-exec")));
@@ -70,5 +100,33 @@ int16_t TidOfOsTid(pid_t os_tid);
 void UpdateStatus();
 // Sets up the main thread as tid 0 (start-up).
 void RegisterMainThread();
+
+// ---- processes (fork) ----
+// Registers the main thread of the process `parent` is about to fork: a new process slot,
+// the thread pending THREAD_START. nullptr when the process table is full (the child then
+// runs uncontrolled).
+Thread* RegisterProcess(Thread* parent);
+// The fork failed.
+void UnregisterProcess(Thread* main);
+// The index of the controlled process with kernel pid `pid`, -1 if none.
+int16_t ProcessOfPid(pid_t pid);
+// In the child of a fork: becomes process `main->process`, with `main` its thread; returns
+// when that thread is first picked.
+void BecomeForkedProcess(Thread* main);
+// This process ends (exit, _exit, return from main, exec in a forked process): its threads
+// end with it; the turn goes to another process's thread. Only if another process has live
+// threads (the last process keeps the turn to its real end, as a single process always did).
+void LeaveProcess(Thread* self);
+// Whether threads of other processes are live.
+bool OtherProcessesLive();
+// A controlled thread killed process `index` with SIGKILL: its threads are gone.
+void ProcessKilled(uint16_t index);
+// Ends the whole run now (deadlock, a stop, livelock): the other controlled processes are
+// killed, this one exits with WEFT_SHIM_EXIT_CODE after `status` is raised.
+[[noreturn]] void EndRun(uint32_t status);
+// Kills every other live controlled process (the run ends).
+void KillOtherProcesses();
+// This process's kernel pid, as the session's process table has it.
+uint32_t OwnPid();
 
 }  // namespace weft::shim

@@ -11,6 +11,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <new>
+
 #include "control.h"
 #include "glibc_layout.h"
 #include "ring.h"
@@ -23,7 +25,8 @@ namespace weft::shim {
 RealFunctions real;
 constinit ShimState g_state = ShimState::kUninit;
 constinit weft_session* g_session = nullptr;
-constinit sched::Chooser g_chooser;
+constinit SchedState* g_sched = nullptr;
+constinit uint16_t g_process = 0;
 __thread int t_depth __attribute__((tls_model("initial-exec"))) = 0;
 
 namespace {
@@ -128,6 +131,11 @@ void ResolveReal() {
   WEFT_RESOLVE(waitpid);
   WEFT_RESOLVE(wait4);
   WEFT_RESOLVE(waitid);
+  WEFT_RESOLVE(execve);
+  WEFT_RESOLVE(execv);
+  WEFT_RESOLVE(execvp);
+  WEFT_RESOLVE(execvpe);
+  WEFT_RESOLVE(fexecve);
 #undef WEFT_RESOLVE
 }
 
@@ -169,6 +177,24 @@ void PinToCpu(int cpu) {
   if (RawSyscall(SYS_sched_setaffinity, 0, sizeof(one), reinterpret_cast<long>(&one)) == 0) {
     g_pinned = true;
   }
+}
+
+// The scheduler's state, shared with the processes this one forks (control.h). Zeroed by
+// the kernel; the first process is process 0, its main thread tid 0.
+void MapSchedState(uint32_t pid) {
+  long p = RawSyscall(SYS_mmap, 0, sizeof(SchedState), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (p < 0 && p > -4096) Die("cannot map the scheduler's state");
+  g_sched = reinterpret_cast<SchedState*>(p);
+  new (&g_sched->chooser) sched::Chooser();  // NB: in place: it is too big for the stack
+  g_sched->early_fired = -1;
+  g_sched->next_object_id = 1;
+  g_sched->next_stack = 1;
+  g_sched->processes[0].pid = pid;
+  g_sched->processes[0].state = ProcessState::kLive;
+  g_sched->processes[0].parent_tid = 0xffff;
+  g_sched->process_count = 1;
+  g_process = 0;
 }
 
 // Starts controlled mode if this process is the one the session is for. Runs on the main
@@ -214,6 +240,7 @@ void Start() {
   if (s->mode != WEFT_MODE_CONTROLLED) return;
   g_session = s;
   RequireGlibcLayout();
+  MapSchedState(static_cast<uint32_t>(pid));
   g_state = ShimState::kStarting;
 
   dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
@@ -221,10 +248,10 @@ void Start() {
   MemoryInit();
   AtomicSitesInit();
   if (const char* error =
-          g_chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
+          g_sched->chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
     Die(error);
   }
-  g_vnow = s->vtime;  // 0 on a fresh start; continues across an exec
+  g_sched->vnow = s->vtime;  // 0 on a fresh start; continues across an exec
   PinToCpu(s->cpu);
 
   RegisterMainThread();
@@ -250,6 +277,17 @@ constinit bool g_fork_child = false;
 }  // namespace
 
 bool InForkChild() { return g_fork_child; }
+
+uint32_t OwnPid() { return g_sched->processes[g_process].pid; }
+
+void MarkProcessLeft() { g_state = ShimState::kOff; }
+
+void BecomeForkedProcess(Thread* main) {
+  g_process = main->process;
+  g_sched->processes[g_process].pid = static_cast<uint32_t>(RawSyscall(SYS_getpid));
+  main->handle = pthread_self();
+  WaitFirstTurn(main);
+}
 
 void MarkProcessUncontrolled() {
   g_state = ShimState::kOff;

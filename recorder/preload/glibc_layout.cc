@@ -52,7 +52,8 @@ class Checker {
 
   bool Run() {
     return Mutex(PTHREAD_MUTEX_NORMAL, "normal") && Mutex(PTHREAD_MUTEX_RECURSIVE, "recursive") &&
-           Mutex(PTHREAD_MUTEX_ERRORCHECK, "error-checking") && Cond() && Barrier() && Once();
+           Mutex(PTHREAD_MUTEX_ERRORCHECK, "error-checking") && PsharedBit() && Cond() &&
+           Barrier() && Once();
   }
 
  private:
@@ -96,6 +97,29 @@ class Checker {
     bool ok = MutexFields(&m, type, name);
     fns_.mutex_destroy(&m);
     return ok;
+  }
+
+  // The process-shared bit of __kind: clear for a private mutex, set for a shared one.
+  bool PsharedBit() {
+    for (int shared = 0; shared < 2; ++shared) {
+      pthread_mutexattr_t attr;
+      if (!Setup("pthread_mutexattr_init", pthread_mutexattr_init(&attr))) return false;
+      int rc = pthread_mutexattr_setpshared(
+          &attr, shared != 0 ? PTHREAD_PROCESS_SHARED : PTHREAD_PROCESS_PRIVATE);
+      pthread_mutex_t m;
+      if (rc == 0) rc = fns_.mutex_init(&m, &attr);
+      pthread_mutexattr_destroy(&attr);
+      if (!Setup("pthread_mutex_init", rc)) return false;
+      int kind = Int(&m, layout_.mutex_kind);
+      fns_.mutex_destroy(&m);
+      if (((kind & kGlibcMutexPsharedBit) != 0) != (shared != 0)) {
+        return Fail("pthread_mutex_t.__data.__kind", layout_.mutex_kind,
+                    shared != 0 ? "have bit 128 set for a process-shared mutex"
+                                : "have bit 128 clear for a private mutex",
+                    kind);
+      }
+    }
+    return true;
   }
 
   bool MutexFields(pthread_mutex_t* m, int type, const char* name) {

@@ -34,6 +34,8 @@ inline constexpr GlibcLayout kGlibcLayout = {
 
 // The mutex type bits of __kind (PTHREAD_MUTEX_NORMAL, _RECURSIVE, _ERRORCHECK).
 inline constexpr int kGlibcMutexTypeMask = 3;
+// The bit of __kind glibc sets for a PTHREAD_PROCESS_SHARED mutex (PTHREAD_MUTEX_PSHARED_BIT).
+inline constexpr int kGlibcMutexPsharedBit = 128;
 
 namespace glibc_detail {
 inline int ReadInt(const void* object, size_t offset) {
@@ -52,6 +54,10 @@ inline pid_t MutexOwnerTid(const pthread_mutex_t* m) {
 // PTHREAD_MUTEX_NORMAL, _RECURSIVE or _ERRORCHECK.
 inline int MutexType(const pthread_mutex_t* m) {
   return glibc_detail::ReadInt(m, kGlibcLayout.mutex_kind) & kGlibcMutexTypeMask;
+}
+// Whether the mutex is process-shared (its holder may be a thread of another process).
+inline bool MutexProcessShared(const pthread_mutex_t* m) {
+  return (glibc_detail::ReadInt(m, kGlibcLayout.mutex_kind) & kGlibcMutexPsharedBit) != 0;
 }
 // The clock of a condition variable (set by pthread_cond_init from its attributes).
 inline clockid_t CondClock(const pthread_cond_t* c) {

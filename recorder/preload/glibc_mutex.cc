@@ -9,8 +9,8 @@
 namespace weft::shim {
 
 int16_t TidOfOsTid(pid_t os_tid) {
-  for (uint32_t i = 0; i < g_thread_count; ++i) {
-    if (g_threads[i].os_tid == os_tid && g_threads[i].state != SlotState::kFree) {
+  for (uint32_t i = 0; i < g_sched->thread_count; ++i) {
+    if (g_sched->threads[i].os_tid == os_tid && g_sched->threads[i].state != SlotState::kFree) {
       return static_cast<int16_t>(i);
     }
   }

@@ -203,7 +203,7 @@ inline bool IsWrite(uint32_t mem_flags) { return (mem_flags & WEFT_MEM_OP_MASK) 
 inline void Remember(Granule* g, bool is_write, uint64_t pc, uint64_t raw) {
   LastAccess& last = is_write ? g->last_write : g->last_read;
   last.pc = pc;
-  last.before = g_events;
+  last.before = g_sched->events;
   last.raw = raw;
 }
 
@@ -221,7 +221,7 @@ void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
   uint32_t* head = &g_reader_of[g - g_granules];
   for (uint32_t i = *head; i != 0; i = g_readers[i].next) {
     if (g_readers[i].tid == tid) {
-      g_readers[i].last = LastAccess{pc, g_events, raw};
+      g_readers[i].last = LastAccess{pc, g_sched->events, raw};
       return;
     }
   }
@@ -232,7 +232,7 @@ void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
   uint32_t i = static_cast<uint32_t>(g_readers_used++);
   g_readers[i].next = *head;
   g_readers[i].tid = tid;
-  g_readers[i].last = LastAccess{pc, g_events, raw};
+  g_readers[i].last = LastAccess{pc, g_sched->events, raw};
   *head = i;
 }
 
@@ -497,7 +497,7 @@ void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
       }
     }
   }
-  const LastAccess freed{pc, g_events, Raw(addr & ~7ull, 8, WEFT_MEM_WRITE)};
+  const LastAccess freed{pc, g_sched->events, Raw(addr & ~7ull, 8, WEFT_MEM_WRITE)};
   ForEachGranule(addr, size, [&](Granule* g) { Reset(g, self->tid, freed); });
 }
 

@@ -107,6 +107,7 @@ char* AppendNumber(char* p, uint64_t v, unsigned base) {
     CopyBytes(s->error, text, static_cast<size_t>(p - text) + 1);
     __atomic_or_fetch(&s->status, WEFT_STATUS_DEADLOCK | WEFT_STATUS_FORK_DEADLOCK,
                       __ATOMIC_RELEASE);
+    if (g_sched != nullptr) KillOtherProcesses();  // the session's other processes
     if (s->claimed_pid != 0) RawSyscall(SYS_kill, s->claimed_pid, SIGKILL);
   }
   RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
@@ -114,7 +115,8 @@ char* AppendNumber(char* p, uint64_t v, unsigned base) {
 }
 
 void CheckForkDeadlock(pthread_mutex_t* m) {
-  if (!MutexLocked(m)) return;
+  // A process-shared mutex may be held by another process: it is released there.
+  if (!MutexLocked(m) || MutexProcessShared(m)) return;
   pid_t owner = MutexOwnerTid(m);
   if (owner <= 0 || owner == Gettid()) return;
   long pid = RawSyscall(SYS_getpid);
@@ -245,6 +247,8 @@ WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
     if (InForkChild() && !IsNull(m)) CheckForkDeadlock(m);
     return real.pthread_mutex_lock(m);
   }
+  // A forked process: a lock held at the fork by a thread that is not in this process.
+  if (g_process != 0 && !IsNull(m)) CheckForkDeadlock(m);
   return MutexLock(m, 0, CLOCK_REALTIME, nullptr);
 }
 

@@ -4,6 +4,7 @@
 // already left control, or a fork child).
 #include <errno.h>
 
+#include "control.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -174,13 +175,32 @@ WEFT_EXPORT pid_t fork(void) {
   if (!Controlled(guard)) return real.fork();
   Thread* self = Self();
   Schedule(self, MakeOp(WEFT_EV_FORK));
+  // The child is a process of the session: its one thread (a copy of this one) gets a tid
+  // and waits to be picked like a new thread; the scheduler's state is shared (control.h).
+  Thread* child = RegisterProcess(self);
   pid_t pid = real.fork();
   if (pid == 0) {
-    // The child runs uncontrolled: only this thread exists in it, and the session's
-    // threads belong to the parent.
-    MarkProcessUncontrolled();
+    if (child == nullptr) {  // the process table is full: the child runs uncontrolled
+      MarkProcessUncontrolled();
+      return 0;
+    }
+    BecomeForkedProcess(child);
+    Emit(child, WEFT_EV_THREAD_START, 0, 0, self->tid);
     return 0;
   }
-  Emit(self, WEFT_EV_FORK, pid < 0 ? WEFT_F_FAILED : 0, 0, pid < 0 ? -errno : pid);
+  if (pid < 0) {
+    int error = errno;
+    if (child != nullptr) UnregisterProcess(child);
+    Emit(self, WEFT_EV_FORK, WEFT_F_FAILED, 0, -error);
+    errno = error;
+    return pid;
+  }
+  if (child != nullptr) {
+    // NB: the same values the child writes for itself; it cannot run before it is picked.
+    child->os_tid = pid;
+    g_sched->processes[child->process].pid = static_cast<uint32_t>(pid);
+    EmitThreadRecord(child, self->tid);
+  }
+  Emit(self, WEFT_EV_FORK, 0, 0, pid);
   return pid;
 }

@@ -345,6 +345,8 @@ long SuspendCommon(const sigset_t* suspend) {
 int (*g_main)(int, char**, char**) = nullptr;
 
 void ExitPoint(int status) {
+  // A vfork child runs on its parent's memory and thread: it is not this process's thread.
+  if (static_cast<uint32_t>(RawSyscall(SYS_getpid)) != OwnPid()) return;
   Thread* self = Self();
   Op op;
   op.kind = WEFT_EV_PROCESS_EXIT;
@@ -352,6 +354,8 @@ void ExitPoint(int status) {
   Schedule(self, op);
   self->op.kind = WEFT_EV_NONE;
   Emit(self, WEFT_EV_PROCESS_EXIT, 0, 0, status);
+  // Other processes of the session go on: this one's threads end here, the turn goes on.
+  LeaveProcess(self);
 }
 
 int MainThenExitPoint(int argc, char** argv, char** envp) {
@@ -635,6 +639,14 @@ WEFT_EXPORT int kill(pid_t pid, int sig) {
     long self_pid = RawSyscall(SYS_getpid);
     if (pid == self_pid || pid == 0 || pid == -1) {
       NoteSignalSent(nullptr, sig);
+    } else if (int16_t p = pid > 0 ? ProcessOfPid(pid) : -1; p >= 0) {
+      // Another process of the session: SIGKILL ends its threads now (they wait for the
+      // turn, which this thread holds); another signal may end its signal waits.
+      if (sig == SIGKILL) {
+        ProcessKilled(static_cast<uint16_t>(p));
+      } else {
+        NoteSignalSentToProcess(static_cast<uint16_t>(p), sig);
+      }
     }
   }
   return rc;

@@ -5,8 +5,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "control.h"
 #include "ring.h"
-#include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
 #include "poison.h"
@@ -18,9 +18,15 @@ constexpr uint64_t kCapacity = 1u << 20;  // objects alive at once; ~40 MiB rese
 constexpr uint64_t kEmpty = 0;
 constexpr uint64_t kTombstone = 1;
 
+// NB: a shared mapping (a forked child inherits it: object ids are session-wide); the ids
+// and the count of slots used (live + tombstones) are in g_sched.
 Object* g_table = nullptr;
-uint32_t g_next_id = 1;
-uint64_t g_used = 0;  // live + tombstones
+
+// An object's key: its address in this process (the same address in another process of the
+// session is another object), the process index above the 47 bits of user addresses.
+uint64_t KeyOf(const void* addr) {
+  return reinterpret_cast<uint64_t>(addr) | (static_cast<uint64_t>(g_process) << 48);
+}
 
 uint64_t Hash(uint64_t addr) {
   addr ^= addr >> 33;
@@ -32,7 +38,7 @@ uint64_t Hash(uint64_t addr) {
 void EnsureTable() {
   if (g_table != nullptr) return;
   long p = RawSyscall(SYS_mmap, 0, kCapacity * sizeof(Object), PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p < 0 && p > -4096) Die("cannot map the object table");
   g_table = reinterpret_cast<Object*>(p);
 }
@@ -41,7 +47,7 @@ void EnsureTable() {
 
 Object* FindObject(const void* addr) {
   EnsureTable();
-  uint64_t key = reinterpret_cast<uint64_t>(addr);
+  uint64_t key = KeyOf(addr);
   for (uint64_t i = Hash(key) & (kCapacity - 1);; i = (i + 1) & (kCapacity - 1)) {
     Object* o = &g_table[i];
     if (o->addr == kEmpty) return nullptr;
@@ -57,7 +63,7 @@ Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
 
 Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   EnsureTable();
-  uint64_t key = reinterpret_cast<uint64_t>(addr);
+  uint64_t key = KeyOf(addr);
   Object* reuse = nullptr;
   uint64_t i = Hash(key) & (kCapacity - 1);
   for (;; i = (i + 1) & (kCapacity - 1)) {
@@ -68,12 +74,12 @@ Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   }
   Object* o = reuse != nullptr ? reuse : &g_table[i];
   if (reuse == nullptr) {
-    if (g_used + 1 > kCapacity * 3 / 4) return nullptr;
-    ++g_used;
+    if (g_sched->objects_used + 1 > kCapacity * 3 / 4) return nullptr;
+    ++g_sched->objects_used;
   }
   ZeroBytes(o, sizeof(*o));
   o->addr = key;
-  o->id = g_next_id++;
+  o->id = g_sched->next_object_id++;
   o->kind = kind;
   o->owner = kNoThread;
   o->count = static_cast<uint32_t>(aux);
@@ -82,7 +88,7 @@ Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   rec.type = WEFT_REC_OBJECT;
   rec.kind = kind;
   rec.id = o->id;
-  rec.address = key;
+  rec.address = reinterpret_cast<uint64_t>(addr);
   rec.aux = aux;
   RingWrite(&rec, 1);
   return o;

@@ -22,13 +22,15 @@ long RawSyscall(long n, long a, long b, long c, long d, long e, long f) {
   return ret;
 }
 
+// NB: shared futexes (not _PRIVATE): the turn's words are in the scheduler's state, which
+// forked processes share.
 int FutexWait(volatile uint32_t* word, uint32_t expected) {
   return static_cast<int>(
-      RawSyscall(SYS_futex, reinterpret_cast<long>(word), FUTEX_WAIT_PRIVATE, expected, 0, 0, 0));
+      RawSyscall(SYS_futex, reinterpret_cast<long>(word), FUTEX_WAIT, expected, 0, 0, 0));
 }
 
 void FutexWake(volatile uint32_t* word, int count) {
-  RawSyscall(SYS_futex, reinterpret_cast<long>(word), FUTEX_WAKE_PRIVATE, count, 0, 0, 0);
+  RawSyscall(SYS_futex, reinterpret_cast<long>(word), FUTEX_WAKE, count, 0, 0, 0);
 }
 
 pid_t Gettid() { return static_cast<pid_t>(RawSyscall(SYS_gettid)); }

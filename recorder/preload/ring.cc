@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "control.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -33,8 +34,6 @@ uint64_t g_shim_hi = 0;
 constexpr uint32_t kStackCapacity = 1u << 18;
 uint64_t* g_stack_keys = nullptr;  // 0 = empty
 uint32_t* g_stack_ids = nullptr;
-uint32_t g_next_stack = 1;
-uint32_t g_stacks_used = 0;
 
 // libunwind's unw_backtrace, resolved at start-up when stacks are on.
 int (*g_backtrace)(void**, int) = nullptr;
@@ -83,9 +82,9 @@ void RingInit() {
   g_slots = reinterpret_cast<uint8_t*>(s) + s->ring_offset;
   g_mask = s->ring_slots - 1;
   if (s->capture_stacks != 0) {
-    long p =
-        RawSyscall(SYS_mmap, 0, kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t)),
-                   3 /*PROT_READ|PROT_WRITE*/, 0x22 | 0x4000 /*PRIVATE|ANON|NORESERVE*/, -1, 0);
+    long p = RawSyscall(SYS_mmap, 0, kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t)),
+                        3 /*PROT_READ|PROT_WRITE*/,
+                        0x21 | 0x4000 /*SHARED|ANON|NORESERVE: a forked child shares it*/, -1, 0);
     if (p < 0 && p > -4096) Die("cannot map the stack table");
     g_stack_keys = reinterpret_cast<uint64_t*>(p);
     g_stack_ids = reinterpret_cast<uint32_t*>(g_stack_keys + kStackCapacity);
@@ -154,10 +153,10 @@ uint32_t InternStack(const uint64_t* ips, uint32_t depth) {
     if (g_stack_keys[slot] == h) return g_stack_ids[slot];
     if (g_stack_keys[slot] == 0) break;
   }
-  if (g_stacks_used + 1 > kStackCapacity * 3 / 4) return 0;  // table full: stop interning
-  ++g_stacks_used;
+  if (g_sched->stacks_used + 1 > kStackCapacity * 3 / 4) return 0;  // table full: stop interning
+  ++g_sched->stacks_used;
   g_stack_keys[slot] = h;
-  uint32_t id = g_next_stack++;
+  uint32_t id = g_sched->next_stack++;
   g_stack_ids[slot] = id;
 
   auto* rec = reinterpret_cast<weft_stack_record*>(buf);

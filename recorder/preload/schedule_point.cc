@@ -16,10 +16,6 @@
 
 namespace weft::shim {
 
-constinit uint64_t g_vnow = 0;
-constinit uint64_t g_events = 0;
-constinit uint64_t g_progress_at = 0;
-
 namespace {
 
 // NB: static per-process scratch instead of arrays on the target's stack: only the thread
@@ -43,8 +39,6 @@ constinit uint64_t
     g_decision_slots[(1 + (kDecisionWords - kInlineWords + kSlotWords - 1) / kSlotWords) *
                      (WEFT_SLOT_BYTES / 8)] = {};
 
-constinit bool g_divergence_reported = false;
-
 // Real-time slices a replay waits for an outside event its script says came (~10 s).
 constexpr uint32_t kReplayOutsideSlices = 5000;
 
@@ -59,6 +53,8 @@ uint32_t IndexOf(const uint16_t* list, uint32_t count, uint16_t tid) {
 // The thread a blocked thread waits for, if the model knows it.
 int16_t HolderOf(const Thread* t) {
   const Op& op = t->op;
+  // Another process's objects are in memory this process cannot read.
+  if (t->process != g_process && op.kind != WEFT_EV_THREAD_JOIN) return kNoThread;
   switch (op.kind) {
     case WEFT_EV_MUTEX_LOCK:
       return MutexHolder(static_cast<pthread_mutex_t*>(op.addr));
@@ -81,8 +77,8 @@ int16_t HolderOf(const Thread* t) {
 // Reports every live thread's pending operation (BLOCKED records), raises `status` and
 // ends the process: a deadlock, or a stop requested with --stop-at.
 [[noreturn]] void ReportThreadsAndExit(uint32_t status) {
-  for (uint32_t i = 0; i < g_live_count; ++i) {
-    const Thread* t = &g_threads[g_live[i]];
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    const Thread* t = &g_sched->threads[g_sched->live[i]];
     weft_blocked_record rec{};
     rec.type = WEFT_REC_BLOCKED;
     rec.kind = t->op.kind;
@@ -92,13 +88,12 @@ int16_t HolderOf(const Thread* t) {
     rec.stack = t->op_stack;
     RingWrite(&rec, 1);
   }
-  UpdateStatus();
-  __atomic_or_fetch(&g_session->status, status, __ATOMIC_RELEASE);
-  RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
-  __builtin_unreachable();
+  EndRun(status);
 }
 
-bool DeadlinePassed(const Op& op) { return op.deadline != kNoDeadline && op.deadline <= g_vnow; }
+bool DeadlinePassed(const Op& op) {
+  return op.deadline != kNoDeadline && op.deadline <= g_sched->vnow;
+}
 
 bool SemAvailable(sem_t* sem) {
   int value = 0;
@@ -142,7 +137,7 @@ bool Enabled(const Thread* t) {
       return try_op || o == nullptr || o->owner == kNoThread;
     }
     case WEFT_EV_THREAD_JOIN:
-      return try_op || g_threads[op.arg].state == SlotState::kExited || DeadlinePassed(op);
+      return try_op || g_sched->threads[op.arg].state == SlotState::kExited || DeadlinePassed(op);
     case WEFT_EV_FUTEX_WOKEN:
       return t->woken || DeadlinePassed(op);
     case WEFT_EV_SLEEP:
@@ -154,6 +149,39 @@ bool Enabled(const Thread* t) {
     default:
       return true;
   }
+}
+
+// Whether `t`'s pending operation can complete now, for a thread of any process: a thread
+// of this process is judged afresh; another process's memory, descriptors and signals are
+// not this process's, so its threads are judged by what their process last published
+// (PublishEnabled), their deadlines by the shared clock.
+bool EnabledAny(const Thread* t) {
+  if (t->process == g_process) return Enabled(t);
+  return t->enabled_cached || (DeadlinePassed(t->op) && t->enabled_at_deadline_cached);
+}
+
+// Whether `t` could complete once its deadline has come.
+bool EnabledAtDeadline(const Thread* t) {
+  uint64_t now = g_sched->vnow;
+  g_sched->vnow = t->op.deadline;
+  bool enabled = Enabled(t);
+  g_sched->vnow = now;
+  return enabled;
+}
+
+// A thread of another process to hand the turn to so that its process judges its own
+// threads afresh: nothing can run by what this process sees, and that process has not looked
+// since the last event (or, with `outside_too`, one of its threads waits on the outside).
+// nullptr if there is none. NB: the order is deterministic (lowest tid first), and a process
+// looks at most once per event unless something outside may have changed.
+Thread* RefreshTarget(bool outside_too) {
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process == g_process) continue;
+    const Process& p = g_sched->processes[t->process];
+    if (p.refreshed_at != g_sched->events || (outside_too && WaitsOutside(t))) return t;
+  }
+  return nullptr;
 }
 
 // Whether an event moved the program on, for the livelock judgement (progress_window):
@@ -176,17 +204,16 @@ bool MakesProgress(uint8_t kind, uint16_t flags, int64_t arg) {
 // none). NB: one early deadline at a time, and none again before real progress: timed
 // waits that time out in turn (two threads waiting for CPython's GIL; the first one's
 // jump lets the second's deadline pass) would otherwise starve the thread that can run.
-constinit int32_t g_early_fired = -1;
 
 // Whether a deadline may fire as a decision while other threads can run.
-bool MayFireEarly() { return g_early_fired < 0; }
+bool MayFireEarly() { return g_sched->early_fired < 0; }
 
 // Publishes the chooser's divergence in the session status, once.
 void ReportDivergence() {
-  if (g_divergence_reported || !g_chooser.divergence().happened) return;
-  g_divergence_reported = true;
-  const sched::Divergence& d = g_chooser.divergence();
-  const Thread* actual = &g_threads[d.tid];
+  if (g_sched->divergence_reported || !g_sched->chooser.divergence().happened) return;
+  g_sched->divergence_reported = true;
+  const sched::Divergence& d = g_sched->chooser.divergence();
+  const Thread* actual = &g_sched->threads[d.tid];
   g_session->divergence_index = d.step;
   g_session->divergence_actual.tid = actual->tid;
   g_session->divergence_actual.kind = actual->op.kind;
@@ -198,7 +225,7 @@ void ReportDivergence() {
 }
 
 sched::Pending PendingOf(const void*, uint16_t tid) {
-  const Op& op = g_threads[tid].op;
+  const Op& op = g_sched->threads[tid].op;
   sched::Pending p{op.kind, op.obj};
   // A readiness wait is no event: the thread's next operation is not known yet (strict
   // replay checks it at the thread's next schedule point).
@@ -236,7 +263,7 @@ void WriteDecision() {
 // Whether one of the `count` enabled threads is in a readiness wait (now over).
 bool AnyReadinessWait(const uint16_t* enabled, uint32_t count) {
   for (uint32_t i = 0; i < count; ++i) {
-    if (g_threads[enabled[i]].op.kind == WEFT_EV_POLL) return true;
+    if (g_sched->threads[enabled[i]].op.kind == WEFT_EV_POLL) return true;
   }
   return false;
 }
@@ -254,27 +281,34 @@ Thread* Pick(uint16_t current) {
     bool outside_fd = false;  // ... for a descriptor (another process may make it ready)
     count = 0;
     timed = 0;
-    for (uint32_t i = 0; i < g_live_count; ++i) {
-      Thread* t = &g_threads[g_live[i]];
-      if (!t->expired && t->op.deadline != kNoDeadline && t->op.deadline <= g_vnow) {
+    bool foreign_outside = false;  // ... in another process
+    g_sched->processes[g_process].refreshed_at = g_sched->events;
+    for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+      Thread* t = &g_sched->threads[g_sched->live[i]];
+      bool own = t->process == g_process;
+      if (own && !t->expired && t->op.deadline != kNoDeadline && t->op.deadline <= g_sched->vnow) {
         uint64_t deadline = t->op.deadline;
         t->op.deadline = kNoDeadline;
         t->expired = !Enabled(t);  // it could not complete when the deadline came
         t->op.deadline = deadline;
       }
-      if (Enabled(t)) {
+      if (EnabledAny(t)) {
         enabled[count++] = t->tid;
-        if (waited && WaitsOutside(t)) t->external = true;
+        if (own && waited && WaitsOutside(t)) t->external = true;
       } else {
         // NB: a deadline already passed (a timed wait for a lock still held) is no reason
         // to move time, which never goes back.
-        if (t->op.deadline != kNoDeadline && t->op.deadline > g_vnow) {
+        if (t->op.deadline != kNoDeadline && t->op.deadline > g_sched->vnow) {
           g_timed[timed++] = t->tid;
           if (t->op.deadline < earliest) earliest = t->op.deadline;
         }
         if (WaitsOutside(t)) {
-          outside = true;
-          if (t->op.kind == WEFT_EV_POLL) outside_fd = true;
+          if (!own) {
+            foreign_outside = true;
+          } else {
+            outside = true;
+            if (t->op.kind == WEFT_EV_POLL) outside_fd = true;
+          }
         }
       }
     }
@@ -285,10 +319,11 @@ Thread* Pick(uint16_t current) {
       // NB: not while a thread whose readiness wait is over can run: it goes first (the
       // script lets it, it is no event) and may be what the scripted thread waits for (a
       // writer with room in the pipe the scripted reader waits on).
-      int32_t want = g_chooser.ScriptedThread(g_events);
-      if (want >= 0 && static_cast<uint32_t>(want) < g_thread_count &&
+      int32_t want = g_sched->chooser.ScriptedThread(g_sched->events);
+      if (want >= 0 && static_cast<uint32_t>(want) < g_sched->thread_count &&
           IndexOf(enabled, count, static_cast<uint16_t>(want)) == kMaxThreads &&
-          WaitsOutside(&g_threads[want]) && g_threads[want].state == SlotState::kLive) {
+          g_sched->threads[want].process == g_process && WaitsOutside(&g_sched->threads[want]) &&
+          g_sched->threads[want].state == SlotState::kLive) {
         ++replay_waits;
         WaitOutside(kOutsideSliceNs);
         waited = true;
@@ -296,50 +331,58 @@ Thread* Pick(uint16_t current) {
       }
     }
     if (count > 0) break;
+    // Another process may have a thread that can run that this one cannot see: let it look.
+    if (Thread* r = RefreshTarget(false)) {
+      r->refresh = true;
+      return r;
+    }
     if (outside) {
       // Something outside (another process, a signal, a descriptor) may still end a wait:
       // wait for it in real time, no longer than the earliest deadline is away.
       // Only descriptors hold virtual time back (a pipe from a child process fills in real
       // time); a signal from outside is waited for only when nothing else can happen.
-      uint64_t gap = earliest == kNoDeadline ? kOutsideSliceNs : earliest - g_vnow;
+      uint64_t gap = earliest == kNoDeadline ? kOutsideSliceNs : earliest - g_sched->vnow;
       if (earliest == kNoDeadline || (!waited && outside_fd)) {
         WaitOutside(gap);
         waited = true;
         if (earliest == kNoDeadline || gap > kOutsideSliceNs) continue;
       }
     }
+    if (foreign_outside && earliest == kNoDeadline && (waited || !outside)) {
+      // What another process's threads wait for on the outside: that process probes it.
+      // NB: only with no deadline to move to: two processes that wait on the outside would
+      // otherwise hand the turn back and forth while a sleeper's deadline never came.
+      if (Thread* r = RefreshTarget(true)) {
+        r->refresh = true;
+        return r;
+      }
+    }
     if (earliest == kNoDeadline) ReportThreadsAndExit(WEFT_STATUS_DEADLOCK);
-    g_vnow = earliest;  // nothing can run before the earliest deadline: jump there
+    g_sched->vnow = earliest;  // nothing can run before the earliest deadline: jump there
   }
-  uint64_t step = g_events;
+  uint64_t step = g_sched->events;
   if (g_session->stop_enabled != 0 && step >= g_session->stop_before) {
     ReportThreadsAndExit(WEFT_STATUS_STOPPED);
   }
-  if (g_session->progress_window != 0 && step - g_progress_at >= g_session->progress_window) {
-    UpdateStatus();
-    __atomic_or_fetch(&g_session->status, WEFT_STATUS_NO_PROGRESS, __ATOMIC_RELEASE);
-    RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
+  if (g_session->progress_window != 0 &&
+      step - g_sched->progress_at >= g_session->progress_window) {
+    EndRun(WEFT_STATUS_NO_PROGRESS);
   }
-  if (g_session->max_steps != 0 && step >= g_session->max_steps) {
-    UpdateStatus();
-    __atomic_or_fetch(&g_session->status, WEFT_STATUS_MAX_STEPS, __ATOMIC_RELEASE);
-    RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
-  }
+  if (g_session->max_steps != 0 && step >= g_session->max_steps) EndRun(WEFT_STATUS_MAX_STEPS);
   // Time passing is a decision too: a thread whose deadline would let it run is a choice
   // beside the threads that can run now (after them in `enabled`).
   uint32_t ready = count;
   for (uint32_t i = 0; i < timed; ++i) {
-    Thread* t = &g_threads[g_timed[i]];
+    Thread* t = &g_sched->threads[g_timed[i]];
     if (!MayFireEarly()) break;
-    uint64_t now = g_vnow;
-    g_vnow = t->op.deadline;
-    bool at_deadline = Enabled(t);
-    g_vnow = now;
+    uint64_t now = g_sched->vnow;
+    bool at_deadline =
+        t->process == g_process ? EnabledAtDeadline(t) : t->enabled_at_deadline_cached;
     if (!at_deadline || sched::TimeWeight(t->op.deadline - now) == 0) continue;
     g_wait_ns[count - ready] = t->op.deadline - now;
     enabled[count++] = t->tid;
   }
-  const Thread* cur = &g_threads[current];
+  const Thread* cur = &g_sched->threads[current];
   sched::Point point;
   point.enabled = enabled;
   point.count = count;
@@ -350,19 +393,19 @@ Thread* Pick(uint16_t current) {
   point.current_done = cur->events_done;
   point.step = step;
   point.pending = PendingOf;
-  uint32_t chosen = g_chooser.PickThread(point);
-  Thread* next = &g_threads[enabled[chosen]];
+  uint32_t chosen = g_sched->chooser.PickThread(point);
+  Thread* next = &g_sched->threads[enabled[chosen]];
   ReportDivergence();
   if (chosen >= ready) {
     // Its deadline fires now, before anything else would have made it run.
-    g_vnow = next->op.deadline;
-    g_early_fired = next->tid;
+    g_sched->vnow = next->op.deadline;
+    g_sched->early_fired = next->tid;
   }
   next->picked_enabled = static_cast<uint16_t>(count);
   if (g_session->record_decisions != 0) RememberDecision(current, enabled, count);
   // NB: resuming a thread parked in a readiness wait (no event) is no tick: a replay may
   // find that thread already at its next operation, and virtual time must not depend on it.
-  if (next->op.kind != WEFT_EV_POLL) g_vnow += kTickNs;
+  if (next->op.kind != WEFT_EV_POLL) g_sched->vnow += kTickNs;
   return next;
 }
 
@@ -371,14 +414,25 @@ uint32_t PickWaiter(const uint16_t* waiters, uint32_t count, sched::WakeKind kin
   sched::WaitPoint wait;
   wait.waiters = waiters;
   wait.count = count;
-  wait.step = g_events;
+  wait.step = g_sched->events;
   wait.kind = kind;
-  uint32_t i = g_chooser.PickWaiter(wait);
+  uint32_t i = g_sched->chooser.PickWaiter(wait);
   ReportDivergence();
   return i;
 }
 
+// Writes every live thread of this process's enabled bits for decisions taken elsewhere.
+void PublishEnabled() {
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process != g_process) continue;
+    t->enabled_cached = Enabled(t);
+    t->enabled_at_deadline_cached = t->op.deadline != kNoDeadline && EnabledAtDeadline(t);
+  }
+}
+
 void GiveTurn(Thread* next) {
+  if (next->process != g_process) PublishEnabled();
   // NB: `go` is written last: once it is 1, `next` may run and this thread must not touch
   // scheduler state until its own `go` is set again.
   __atomic_store_n(&next->go, 1, __ATOMIC_RELEASE);
@@ -397,8 +451,8 @@ void WaitTurn(Thread* self) {
 }  // namespace
 
 void UpdateStatus() {
-  g_session->events = g_events;
-  g_session->vtime = g_vnow;
+  g_session->events = g_sched->events;
+  g_session->vtime = g_sched->vnow;
 }
 
 void Schedule(Thread* self, const Op& op) { ScheduleWithStack(self, op, CaptureStack()); }
@@ -408,9 +462,13 @@ void ScheduleWithStack(Thread* self, const Op& op, uint32_t stack) {
   self->expired = false;
   self->op_stack = stack;
   Thread* next = Pick(self->tid);
-  if (next != self) {
+  while (next != self) {
     GiveTurn(next);
     WaitTurn(self);
+    if (!self->refresh) break;
+    // Handed the turn to look at this process's threads afresh (RefreshTarget).
+    self->refresh = false;
+    next = Pick(self->tid);
   }
 }
 
@@ -419,7 +477,56 @@ void LeaveControl(Thread* self) {
   RemoveLive(self->tid);
   t_self = nullptr;
   UpdateStatus();
-  if (g_live_count == 0) return;
+  if (g_sched->live_count == 0) return;
+  GiveTurn(Pick(self->tid));
+}
+
+bool OtherProcessesLive() {
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    if (g_sched->threads[g_sched->live[i]].process != g_process) return true;
+  }
+  return false;
+}
+
+void KillOtherProcesses() {
+  for (uint32_t i = 0; i < g_sched->process_count; ++i) {
+    const Process& p = g_sched->processes[i];
+    if (i != g_process && p.state == ProcessState::kLive && p.pid != 0) {
+      RawSyscall(SYS_kill, p.pid, SIGKILL);
+    }
+  }
+}
+
+void EndRun(uint32_t status) {
+  UpdateStatus();
+  __atomic_or_fetch(&g_session->status, status, __ATOMIC_RELEASE);
+  KillOtherProcesses();
+  RawSyscall(SYS_exit_group, WEFT_SHIM_EXIT_CODE);
+  __builtin_unreachable();
+}
+
+// Removes the live threads of process `index` (they end with it).
+void EndThreadsOf(uint16_t index) {
+  for (uint32_t i = 0; i < g_sched->live_count;) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process != index) {
+      ++i;
+      continue;
+    }
+    t->state = SlotState::kExited;
+    RemoveLive(t->tid);
+  }
+  g_sched->processes[index].state = ProcessState::kExited;
+}
+
+void ProcessKilled(uint16_t index) { EndThreadsOf(index); }
+
+void LeaveProcess(Thread* self) {
+  if (!OtherProcessesLive()) return;
+  EndThreadsOf(g_process);
+  t_self = nullptr;
+  MarkProcessLeft();
+  UpdateStatus();
   GiveTurn(Pick(self->tid));
 }
 
@@ -427,6 +534,13 @@ void WaitFirstTurn(Thread* self) {
   t_self = self;
   self->os_tid = Gettid();
   WaitTurn(self);
+  while (self->refresh) {  // (never while its THREAD_START is pending: it is enabled)
+    self->refresh = false;
+    Thread* next = Pick(self->tid);
+    if (next == self) break;
+    GiveTurn(next);
+    WaitTurn(self);
+  }
 }
 
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg) {
@@ -438,17 +552,17 @@ uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t 
   rec.enabled = self->picked_enabled;
   rec.obj = obj;
   rec.stack = self->op_stack;
-  rec.vtime = g_vnow;
+  rec.vtime = g_sched->vnow;
   rec.arg = arg;
   if (self->external) rec.flags |= WEFT_F_EXTERNAL;  // it waited for the outside before
   self->external = false;
   RingWrite(&rec, 1);
   if (g_session->record_decisions != 0) WriteDecision();
-  uint64_t index = g_events++;
+  uint64_t index = g_sched->events++;
   ++self->events_done;
   if (MakesProgress(kind, flags, arg)) {
-    g_progress_at = g_events;
-    if (g_early_fired >= 0 && self->tid != g_early_fired) g_early_fired = -1;
+    g_sched->progress_at = g_sched->events;
+    if (g_sched->early_fired >= 0 && self->tid != g_sched->early_fired) g_sched->early_fired = -1;
   }
   if ((index & 63) == 0) UpdateStatus();
   return index;
@@ -462,6 +576,7 @@ void EmitThreadRecord(const Thread* t, uint16_t parent) {
   rec.handle_obj = t->handle_obj;
   rec.os_tid = static_cast<uint32_t>(t->os_tid);
   rec.start_routine = reinterpret_cast<uint64_t>(t->start_routine);
+  rec.pid = g_sched->processes[t->process].pid;
   RingWrite(&rec, 1);
 }
 
@@ -476,20 +591,21 @@ void EmitName(uint16_t tid, const char* name) {
 int WakeCondWaiters(Thread* self, void* cond, uint32_t obj, bool all, int16_t* woken_tid) {
   uint16_t* waiters = g_waiters;
   uint32_t count = 0;
-  for (uint32_t i = 0; i < g_live_count; ++i) {
-    Thread* t = &g_threads[g_live[i]];
-    if (t->op.kind == WEFT_EV_COND_WAKE && t->op.addr == cond && !t->woken && !t->expired) {
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->op.kind == WEFT_EV_COND_WAKE && t->op.addr == cond && t->process == self->process &&
+        !t->woken && !t->expired) {
       waiters[count++] = t->tid;
     }
   }
   *woken_tid = kNoThread;
   if (count == 0) return 0;
   if (all) {
-    for (uint32_t i = 0; i < count; ++i) g_threads[waiters[i]].woken = true;
+    for (uint32_t i = 0; i < count; ++i) g_sched->threads[waiters[i]].woken = true;
     return static_cast<int>(count);
   }
   uint16_t chosen = waiters[PickWaiter(waiters, count, sched::WakeKind::kCondSignal)];
-  g_threads[chosen].woken = true;
+  g_sched->threads[chosen].woken = true;
   *woken_tid = static_cast<int16_t>(chosen);
   return 1;
 }
@@ -497,10 +613,10 @@ int WakeCondWaiters(Thread* self, void* cond, uint32_t obj, bool all, int16_t* w
 int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t bitset) {
   uint16_t* waiters = g_waiters;
   uint32_t n = 0;
-  for (uint32_t i = 0; i < g_live_count; ++i) {
-    Thread* t = &g_threads[g_live[i]];
-    if (t->op.kind == WEFT_EV_FUTEX_WOKEN && t->op.addr == word && !t->woken && !t->expired &&
-        (static_cast<uint32_t>(t->op.arg) & bitset) != 0) {
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->op.kind == WEFT_EV_FUTEX_WOKEN && t->op.addr == word && t->process == self->process &&
+        !t->woken && !t->expired && (static_cast<uint32_t>(t->op.arg) & bitset) != 0) {
       waiters[n++] = t->tid;
     }
   }
@@ -509,7 +625,7 @@ int WakeFutexWaiters(Thread* self, void* word, uint32_t obj, int count, uint32_t
   while (n > 0 && woken < count) {
     uint32_t i = PickWaiter(waiters, n, sched::WakeKind::kFutexWake);
     chosen[woken++] = waiters[i];
-    g_threads[waiters[i]].woken = true;
+    g_sched->threads[waiters[i]].woken = true;
     for (uint32_t j = i + 1; j < n; ++j) waiters[j - 1] = waiters[j];
     --n;
   }

@@ -140,6 +140,11 @@ struct RealFunctions {
   pid_t (*waitpid)(pid_t, int*, int);
   pid_t (*wait4)(pid_t, int*, int, struct rusage*);
   int (*waitid)(idtype_t, id_t, siginfo_t*, int);
+  int (*execve)(const char*, char* const[], char* const[]);
+  int (*execv)(const char*, char* const[]);
+  int (*execvp)(const char*, char* const[]);
+  int (*execvpe)(const char*, char* const[], char* const[]);
+  int (*fexecve)(int, char* const[], char* const[]);
 };
 WEFT_HIDDEN extern RealFunctions real;
 
@@ -219,6 +224,16 @@ struct Thread {
   // out, whatever happens before the thread runs (a signal, an unlock, a join target's
   // exit no longer counts). Set by Pick, cleared at the next schedule point.
   bool expired;
+  // Its process (index into the session's process table, control.h).
+  uint16_t process;
+  // Whether its operation can complete, as its own process last judged (a decision taken in
+  // another process cannot read this process's memory): now, and once its deadline comes.
+  // Written by its process whenever the turn leaves it (PublishEnabled).
+  bool enabled_cached;
+  bool enabled_at_deadline_cached;
+  // Handed the turn to judge its own process's threads afresh (nothing another process could
+  // see was able to run): it decides again instead of performing its operation.
+  bool refresh;
 };
 
 // ---- controlled mode (control.h lists the files) ----
@@ -253,6 +268,8 @@ uint64_t KernelSet(const sigset_t* set);
 // A controlled thread sent `sig` to thread `target` (nullptr: to the process): the signal
 // waiters it can end are marked signalled, so the next decision sees them (determinism).
 void NoteSignalSent(Thread* target, int sig);
+// The same for a signal sent to another process of the session (its index).
+void NoteSignalSentToProcess(uint16_t process, int sig);
 
 // Emit the event of `self`'s op (after Schedule returned). Returns the event index.
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg);
@@ -295,6 +312,7 @@ void VirtualClock(clockid_t clock, struct timespec* ts);
 // ---- session (control_start.cc; glibc_mutex.cc) ----
 weft_session* Session();
 void MarkProcessUncontrolled();  // in a fork child
+void MarkProcessLeft();          // this process left control (LeaveProcess)
 // True in a process forked from the controlled one (it runs uncontrolled).
 bool InForkChild();
 // The real-glibc owner of a mutex as a weft tid, kNoThread if unlocked/unknown.

@@ -9,10 +9,6 @@
 
 namespace weft::shim {
 
-constinit Thread g_threads[kMaxThreads] = {};
-constinit uint32_t g_thread_count = 0;
-constinit uint16_t g_live[kMaxThreads] = {};
-constinit uint32_t g_live_count = 0;
 __thread Thread* t_self __attribute__((tls_model("initial-exec"))) = nullptr;
 
 namespace {
@@ -39,31 +35,31 @@ const char* ThreadLimitMessage() {
 }  // namespace
 
 void AddLive(uint16_t tid) {
-  uint32_t i = g_live_count++;
-  while (i > 0 && g_live[i - 1] > tid) {
-    g_live[i] = g_live[i - 1];
+  uint32_t i = g_sched->live_count++;
+  while (i > 0 && g_sched->live[i - 1] > tid) {
+    g_sched->live[i] = g_sched->live[i - 1];
     --i;
   }
-  g_live[i] = tid;
+  g_sched->live[i] = tid;
 }
 
 void RemoveLive(uint16_t tid) {
   uint32_t j = 0;
-  for (uint32_t i = 0; i < g_live_count; ++i) {
-    if (g_live[i] != tid) g_live[j++] = g_live[i];
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    if (g_sched->live[i] != tid) g_sched->live[j++] = g_sched->live[i];
   }
-  g_live_count = j;
+  g_sched->live_count = j;
 }
 
 void RegisterMainThread() {
-  Thread* main = &g_threads[0];
+  Thread* main = &g_sched->threads[0];
   ZeroBytes(main, sizeof(*main));
   main->tid = 0;
   main->state = SlotState::kLive;
   main->os_tid = Gettid();
   main->handle = pthread_self();
-  g_thread_count = 1;
-  g_live_count = 0;
+  g_sched->thread_count = 1;
+  g_sched->live_count = 0;
   AddLive(0);
   t_self = main;
   g_session->threads = 1;
@@ -74,15 +70,17 @@ void RegisterMainThread() {
 Thread* Self() { return t_self; }
 
 Thread* ThreadByTid(int tid) {
-  if (tid < 0 || static_cast<uint32_t>(tid) >= g_thread_count) return nullptr;
-  return &g_threads[tid];
+  if (tid < 0 || static_cast<uint32_t>(tid) >= g_sched->thread_count) return nullptr;
+  return &g_sched->threads[tid];
 }
 
 Thread* ThreadByHandle(pthread_t handle) {
   // NB: newest first: glibc reuses the pthread_t of a joined (or exited detached) thread.
-  for (uint32_t i = g_thread_count; i-- > 0;) {
-    if (g_threads[i].state != SlotState::kFree && pthread_equal(g_threads[i].handle, handle)) {
-      return &g_threads[i];
+  for (uint32_t i = g_sched->thread_count; i-- > 0;) {
+    // NB: a handle means a thread of this process only (a forked child has its parent's).
+    if (g_sched->threads[i].state != SlotState::kFree && g_sched->threads[i].process == g_process &&
+        pthread_equal(g_sched->threads[i].handle, handle)) {
+      return &g_sched->threads[i];
     }
   }
   return nullptr;
@@ -90,28 +88,59 @@ Thread* ThreadByHandle(pthread_t handle) {
 
 void SetHandle(Thread* t, pthread_t handle) {
   // An older thread with the same pthread_t is gone for good: forget its handle.
-  for (uint32_t i = 0; i < g_thread_count; ++i) {
-    if (&g_threads[i] != t && pthread_equal(g_threads[i].handle, handle)) {
-      g_threads[i].handle = 0;
+  for (uint32_t i = 0; i < g_sched->thread_count; ++i) {
+    if (&g_sched->threads[i] != t && g_sched->threads[i].process == g_process &&
+        pthread_equal(g_sched->threads[i].handle, handle)) {
+      g_sched->threads[i].handle = 0;
     }
   }
   t->handle = handle;
 }
 
 Thread* RegisterThread(uint16_t parent) {
-  if (g_thread_count >= kMaxThreads) Die(ThreadLimitMessage());
-  Thread* t = &g_threads[g_thread_count];
+  if (g_sched->thread_count >= kMaxThreads) Die(ThreadLimitMessage());
+  Thread* t = &g_sched->threads[g_sched->thread_count];
   ZeroBytes(t, sizeof(*t));
-  t->tid = static_cast<uint16_t>(g_thread_count++);
+  t->tid = static_cast<uint16_t>(g_sched->thread_count++);
   t->state = SlotState::kLive;
   t->op.kind = WEFT_EV_THREAD_START;
   t->op.deadline = kNoDeadline;
   t->op.arg = parent;
   t->parent = parent;
-  t->created_at = g_events;
+  t->process = g_process;
+  t->created_at = g_sched->events;
   AddLive(t->tid);
-  g_session->threads = g_thread_count;
+  g_session->threads = g_sched->thread_count;
   return t;
+}
+
+Thread* RegisterProcess(Thread* parent) {
+  if (g_sched->process_count >= kMaxProcesses) return nullptr;
+  uint16_t index = static_cast<uint16_t>(g_sched->process_count++);
+  Process& p = g_sched->processes[index];
+  p.pid = 0;
+  p.state = ProcessState::kLive;
+  p.parent_tid = parent->tid;
+  p.refreshed_at = ~0ull;
+  Thread* t = RegisterThread(parent->tid);
+  t->process = index;
+  t->enabled_cached = true;  // its THREAD_START can always happen
+  return t;
+}
+
+void UnregisterProcess(Thread* main) {
+  g_sched->processes[main->process].state = ProcessState::kExited;
+  UnregisterThread(main);
+}
+
+int16_t ProcessOfPid(pid_t pid) {
+  for (uint32_t i = 0; i < g_sched->process_count; ++i) {
+    if (g_sched->processes[i].pid == static_cast<uint32_t>(pid) &&
+        g_sched->processes[i].state != ProcessState::kFree) {
+      return static_cast<int16_t>(i);
+    }
+  }
+  return -1;
 }
 
 void UnregisterThread(Thread* t) {

@@ -8,7 +8,7 @@
 
 namespace weft::shim {
 
-uint64_t VirtualNow() { return g_vnow; }
+uint64_t VirtualNow() { return g_sched->vnow; }
 
 bool IsVirtualClock(clockid_t clock) {
   switch (clock) {
@@ -43,15 +43,15 @@ uint64_t BaseOf(clockid_t clock) {
 void VirtualClock(clockid_t clock, struct timespec* ts) {
   // Each read moves time on a little, so a loop that polls the clock without reaching a
   // schedule point still sees time pass (the reader holds the turn: this is deterministic).
-  g_vnow += kTickNs;
-  uint64_t now = BaseOf(clock) + g_vnow;
+  g_sched->vnow += kTickNs;
+  uint64_t now = BaseOf(clock) + g_sched->vnow;
   ts->tv_sec = static_cast<time_t>(now / 1000000000ull);
   ts->tv_nsec = static_cast<long>(now % 1000000000ull);
 }
 
 uint64_t DeadlineFromAbs(clockid_t clock, const struct timespec* abs) {
   if (abs == nullptr) return kNoDeadline;
-  if (abs->tv_sec < 0) return g_vnow;
+  if (abs->tv_sec < 0) return g_sched->vnow;
   unsigned __int128 ns = static_cast<unsigned __int128>(abs->tv_sec) * 1000000000u +
                          static_cast<uint64_t>(abs->tv_nsec);
   uint64_t base = BaseOf(IsVirtualClock(clock) ? clock : CLOCK_MONOTONIC);
@@ -62,9 +62,9 @@ uint64_t DeadlineFromAbs(clockid_t clock, const struct timespec* abs) {
 
 uint64_t DeadlineFromRel(const struct timespec* rel) {
   if (rel == nullptr) return kNoDeadline;
-  if (rel->tv_sec < 0) return g_vnow;
+  if (rel->tv_sec < 0) return g_sched->vnow;
   unsigned __int128 v = static_cast<unsigned __int128>(rel->tv_sec) * 1000000000u +
-                        static_cast<uint64_t>(rel->tv_nsec) + g_vnow;
+                        static_cast<uint64_t>(rel->tv_nsec) + g_sched->vnow;
   return v >= kNoDeadline ? kNoDeadline - 1 : static_cast<uint64_t>(v);
 }
 

@@ -109,19 +109,43 @@ bool SignalPending(uint64_t mask) {
   return (pending & mask) != 0;
 }
 
+void NoteSignalSentToProcess(uint16_t process, int sig) {
+  if (sig <= 0 || sig > 64) return;
+  uint64_t bit = 1ull << (sig - 1);
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process != process) continue;
+    if (t->op.kind == WEFT_EV_SIGNAL_WAIT && (t->op.mask & bit) != 0) {
+      __atomic_store_n(&t->signalled, 1, __ATOMIC_RELEASE);
+      t->enabled_cached = true;  // its process judges it by this flag too
+    }
+  }
+}
+
 void NoteSignalSent(Thread* target, int sig) {
   if (sig <= 0 || sig > 64) return;
   uint64_t bit = 1ull << (sig - 1);
-  for (uint32_t i = 0; i < g_live_count; ++i) {
-    Thread* t = &g_threads[g_live[i]];
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
     if (target != nullptr && t != target) continue;
+    if (target == nullptr && t->process != g_process) continue;
     if (t->op.kind == WEFT_EV_SIGNAL_WAIT && (t->op.mask & bit) != 0) {
       __atomic_store_n(&t->signalled, 1, __ATOMIC_RELEASE);
     }
   }
 }
 
+// A wait for one child that is a process of the session: -1 if it is none, else whether
+// that process has ended (its exit is an event: the wait is modelled, not probed).
+int ControlledChildEnded(const Op& op) {
+  if (op.wait != kWaitChild || op.arg != P_PID) return -1;
+  int16_t p = ProcessOfPid(static_cast<pid_t>(op.mask & 0xffffffffu));
+  if (p < 0) return -1;
+  return g_sched->processes[p].state == ProcessState::kExited ? 1 : 0;
+}
+
 bool WaitsOutside(const Thread* t) {
+  if (ControlledChildEnded(t->op) >= 0) return false;
   return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT) &&
          (t->op.flags & WEFT_F_TRY) == 0;
 }
@@ -151,6 +175,7 @@ bool PollReady(const Thread* t) {
 }
 
 bool ChildWaitReady(const Op& op) {
+  if (int ended = ControlledChildEnded(op); ended >= 0) return ended == 1;
   siginfo_t info;
   info.si_pid = 0;
   int options = static_cast<int>(op.mask >> 32) | WNOHANG | WNOWAIT;
@@ -162,9 +187,9 @@ bool ChildWaitReady(const Op& op) {
 void WaitOutside(uint64_t max_ns) {
   uint32_t n = 0;
   bool complete = true;
-  for (uint32_t i = 0; i < g_live_count && complete; ++i) {
-    const Thread* t = &g_threads[g_live[i]];
-    if (t->op.kind == WEFT_EV_POLL) complete = AddOutsideFds(t, &n);
+  for (uint32_t i = 0; i < g_sched->live_count && complete; ++i) {
+    const Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->op.kind == WEFT_EV_POLL && t->process == g_process) complete = AddOutsideFds(t, &n);
   }
   // NB: a short slice: signals are seen by their waiters' own probes, between slices.
   uint64_t slice = max_ns < kOutsideSliceNs ? max_ns : kOutsideSliceNs;
@@ -178,7 +203,8 @@ void WaitOutside(uint64_t max_ns) {
 void WaitTurnProbing(Thread* self) {
   struct timespec ts = {0, static_cast<long>(kOutsideSliceNs)};
   while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) {
-    RawSyscall(SYS_futex, reinterpret_cast<long>(&self->go), FUTEX_WAIT_PRIVATE, 0,
+    // NB: not _PRIVATE: the turn's words are shared with forked processes.
+    RawSyscall(SYS_futex, reinterpret_cast<long>(&self->go), FUTEX_WAIT, 0,
                reinterpret_cast<long>(&ts), 0, 0);
     if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) != 0) break;
     if (self->op.kind == WEFT_EV_SIGNAL_WAIT &&

@@ -238,6 +238,9 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
     case EventKind::kFork:
       parts.push_back("child pid " + std::to_string(e.arg));
       break;
+    case EventKind::kExec:  // a forked process leaves control
+      parts.push_back("the new image runs uncontrolled");
+      break;
     case EventKind::kProcessExit:  // arg: the status passed to exit (or returned by main)
       parts.push_back("exit status " + std::to_string(e.arg));
       break;

@@ -1058,7 +1058,8 @@ class VirtualTimeGroup(WeftTestCase):
 
 
 class ForkGroup(WeftTestCase):
-    """A program that forks a child that exits does not hang weft."""
+    """Forked processes are processes of the session: one scheduler interleaves their threads,
+    a race between them is found and replays, and a child that execs leaves control."""
 
     def test_fork_record(self):
         trace = self.path("fork.weft")
@@ -1075,6 +1076,50 @@ class ForkGroup(WeftTestCase):
         ran, result = self.weft.explore(self.program("fork_ok"), 20, 1, self.path("fx"))
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 20, ran.describe())
+
+    def test_forked_processes_are_one_session(self):
+        # The children's threads are threads of the session (their pids in the trace), and
+        # the order between the processes is the schedule's: seeds give different orders.
+        trace = self.path("stock.weft")
+        ran = self.weft.record(self.program("fork_stock_racy"), trace, seed=1, args=["fixed"])
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        pids = [p["pid"] for p in show["processes"]]
+        self.assertEqual(len(pids), 3, "a parent and two forked children: %s" % show["processes"])
+        children = [p for p in show["processes"] if p["parent"] is not None]
+        self.assertEqual(len(children), 2, show["processes"])
+        thread_pids = {t["pid"] for t in show["threads"]}
+        self.assertEqual(thread_pids, set(pids), "every process has its thread: %s" % show["threads"])
+        # The children lock the shared mutex: their events are in the trace.
+        child_tids = {t["tid"] for t in show["threads"] if t["pid"] != pids[0]}
+        locks = [ev for ev in show["events"] if ev["kind"] == "mutex_lock" and ev["tid"] in child_tids]
+        self.assertGreaterEqual(len(locks), 2, "no child's lock in the trace")
+        self.check_replays(trace, show, times=5, label="stock")
+
+    def test_race_between_processes(self):
+        # Check and sale in two locked sections, in two forked processes: weft interleaves the
+        # processes as it interleaves threads, so the oversold run is found and replays.
+        ran, result = self.weft.explore(self.program("fork_stock_racy"), 50, 1, self.path("sx"))
+        self.assertTrue(result["failures"], "not found in 50 runs:" + ran.describe())
+        failure = result["failures"][0]
+        show = self.weft.show_json(failure["trace"])
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
+        self.check_replays(failure["trace"], show, times=REPLAYS, label="stock-racy")
+        ran, result = self.weft.explore(self.program("fork_stock_racy"), 200, 1, self.path("sf"),
+                                        args=["fixed"])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 200, ran.describe())
+
+    def test_forked_process_exec(self):
+        # A forked process that execs leaves control (its EXEC event is its last); the run ends.
+        trace = self.path("exec.weft")
+        ran = self.weft.record(self.program("fork_exec_ok"), trace, seed=1)
+        self.assertLess(ran.wall, 10, ran.describe())
+        self.assertIn("exec ok", ran.output, ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        self.assertIn("exec", [ev["kind"] for ev in show["events"]], ran.describe())
+        self.check_replays(trace, show, times=3, label="exec")
 
 
 class WaitsGroup(WeftTestCase):

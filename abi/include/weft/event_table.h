@@ -128,7 +128,8 @@ enum weft_section_role {
   X(YIELD, Yield, 27, "yield", NONE, NONE, NONE, OTHER, 0, 0, \
     "0", "0") \
   X(FORK, Fork, 28, "fork", NONE, NONE, NONE, OTHER, 0, 1, \
-    "0", "pid of the child (it runs uncontrolled), or -errno") \
+    "0", "pid of the child (a process of the session: its thread is the next new tid), or " \
+    "-errno") \
   X(ONCE_DONE, OnceDone, 29, "once_done", ONCE, WRITE, RELEASE, SYNC, 0, 0, \
     "the once control", "0 (the init routine returned)") \
   X(SIGNAL_WAIT, SignalWait, 30, "signal_wait", NONE, NONE, NONE, TIME, 1, 0, \
@@ -145,7 +146,9 @@ enum weft_section_role {
   X(MEM_WRITE, MemWrite, 34, "mem_write", MEMORY, WRITE, NONE, MEMORY, 0, 0, \
     "the 8-byte granule holding the first byte written", \
     "WEFT_MEM_ARG: size, offset in the granule, memory order (F_ATOMIC); F_READ: it also " \
-    "read (a compound access, an atomic read-modify-write)")
+    "read (a compound access, an atomic read-modify-write)") \
+  X(EXEC, Exec, 35, "exec", NONE, NONE, NONE, THREAD, 0, 0, \
+    "0", "0: a forked process calls exec and leaves control (the new image runs uncontrolled)")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 7u
+#define WEFT_SHIM_PROTOCOL_VERSION 8u /* 8: a thread record names its process (pid); EXEC */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -139,7 +139,8 @@ struct weft_thread_record { /* 32 bytes */
   uint32_t handle_obj;    /* object id of its pthread_t handle */
   uint32_t os_tid;        /* kernel tid (informational: differs between runs) */
   uint64_t start_routine; /* address of the start function */
-  uint64_t reserved2;
+  uint32_t pid;           /* its process (informational: differs between runs); 0 = the first */
+  uint32_t reserved2;
 };
 
 struct weft_stack_record { /* 32 bytes header; IPs follow in the next slots */

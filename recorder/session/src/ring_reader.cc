@@ -347,6 +347,24 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       if (r.start_routine != 0) t.start_routine = r.start_routine;
       t.handle_obj = r.handle_obj;
       t.pid = root_.pid;
+      if (r.pid != 0 && r.pid != root_.pid) {
+        // The main thread of a process the program forked: a process of the session.
+        t.pid = r.pid;
+        if (std::find(child_pids_.begin(), child_pids_.end(), r.pid) == child_pids_.end()) {
+          child_pids_.push_back(r.pid);
+          format::Process child = root_;  // a fork runs what its parent runs
+          child.pid = r.pid;
+          child.parent = static_cast<int32_t>(
+              t.parent >= 0 && static_cast<size_t>(t.parent) < threads_.size() &&
+                      threads_[t.parent].pid != 0
+                  ? threads_[t.parent].pid
+                  : root_.pid);
+          if (writer_ != nullptr) Write(writer_->WriteProcess(child));
+        }
+      } else if (t.parent >= 0 && static_cast<size_t>(t.parent) < threads_.size() &&
+                 threads_[t.parent].pid != 0) {
+        t.pid = threads_[t.parent].pid;  // a thread lives in its creator's process
+      }
       if (r.os_tid != 0) os_tids_[r.os_tid] = r.tid;
       if (writer_ != nullptr) Write(writer_->WriteThread(t));
       break;
@@ -361,7 +379,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
       format::Thread& t = threads_[r.tid];
       t.tid = r.tid;
-      t.pid = root_.pid;
+      if (t.pid == 0) t.pid = root_.pid;
       t.name.assign(r.name, strnlen(r.name, sizeof(r.name)));
       if (writer_ != nullptr) Write(writer_->WriteThread(t));
       break;

@@ -101,6 +101,7 @@ class RingReader {
   std::vector<format::Object> objects_;
   std::vector<uint64_t> frame_ips_{0};
   format::Process root_;
+  std::vector<uint32_t> child_pids_;  // forked processes whose Process packet is written
   bool process_written_ = false;
   std::vector<format::Module> modules_;  // written so far, ids 1, 2, ...
   std::vector<launcher::Mapping> final_maps_;

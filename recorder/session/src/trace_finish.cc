@@ -57,9 +57,15 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
       bool exact = exact_frames.count(id) != 0;
       chains[id] = symbolizer.SymbolizeInlined(exact ? ips[id] : ips[id] - 1);
     }
-    for (format::Thread& t : reader.threads()) {
+    std::vector<format::Thread>& threads = reader.threads();
+    for (format::Thread& t : threads) {
       if (t.tid == 0) {
         t.start_function = "main";
+      } else if (t.start_routine == 0 && t.parent >= 0 && static_cast<size_t>(t.parent) < t.tid &&
+                 threads[t.parent].pid != t.pid) {
+        // The thread of a forked process: it goes on from where its parent's thread forked.
+        t.start_function =
+            threads[t.parent].start_function + " (pid " + std::to_string(t.pid) + ")";
       } else {
         Location start = symbolizer.SymbolizeCode(t.start_routine);
         t.start_function = start.function;

@@ -174,7 +174,7 @@ TEST(EventTable, Categories) {
       {EventKind::kFork, C::kOther},          {EventKind::kOnceDone, C::kSync},
       {EventKind::kSignalWait, C::kTime},     {EventKind::kPoll, C::kTime},
       {EventKind::kProcessExit, C::kThread},  {EventKind::kMemRead, C::kMemory},
-      {EventKind::kMemWrite, C::kMemory},
+      {EventKind::kMemWrite, C::kMemory},     {EventKind::kExec, C::kThread},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {

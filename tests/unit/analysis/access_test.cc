@@ -43,7 +43,8 @@ const std::map<K, Expected>& Model() {
       {K::kYield, {N, N, false, false, N}},       {K::kFork, {N, N, false, false, N}},
       {K::kOnceDone, {W, W, false, true, N}},     {K::kSignalWait, {N, N, false, false, N}},
       {K::kPoll, {N, N, false, false, N}},        {K::kProcessExit, {N, N, false, false, N}},
-      {K::kMemRead, {R, R, false, false, N}},     {K::kMemWrite, {W, W, false, false, N}},
+      {K::kExec, {N, N, false, false, N}},        {K::kMemRead, {R, R, false, false, N}},
+      {K::kMemWrite, {W, W, false, false, N}},
   };
   return m;
 }

@@ -1,0 +1,52 @@
+/* fork_exec_ok.c — a thread works while main forks a child that execs a shell.
+ *
+ * The child runs `sh -c 'echo exec ok'` through execlp (a forked process of the session
+ * leaves control when it execs); main waits for it with waitpid and joins the worker.
+ *
+ * Expected outcome: "exec ok", then "parent: child exited 0, work = 10", exit 0.
+ * Families: fork, exec, waitpid, mutex, create/join.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int work;
+
+static void* worker(void* arg) {
+  (void)arg;
+  for (int i = 0; i < 10; i++) {
+    pthread_mutex_lock(&lock);
+    work++;
+    pthread_mutex_unlock(&lock);
+  }
+  return NULL;
+}
+
+int main(void) {
+  pthread_t w;
+  if (pthread_create(&w, NULL, worker, NULL) != 0) return 2;
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("fork");
+    return 2;
+  }
+  if (pid == 0) {
+    execlp("sh", "sh", "-c", "echo exec ok", (char*)NULL);
+    perror("execlp");
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) {
+    perror("waitpid");
+    return 2;
+  }
+  pthread_join(w, NULL);
+  printf("parent: child exited %d, work = %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+         work);
+  return 0;
+}
