@@ -2,7 +2,7 @@
 """bench/instrumented.py — what an instrumented build costs, side by side with ThreadSanitizer
 (see bench/README.md, "Instrumented builds against ThreadSanitizer").
 
-  python3 bench/instrumented.py BUILD_DIR [--reps N] [--quick] [--json]
+  python3 bench/instrumented.py BUILD_DIR [--reps N] [--quick] [--json] [--baseline OLD_BUILD]
 
 Builds three programs of bench/programs — a counter loop (inst_counter.c), a hash-map
 workload (inst_hashmap.cpp) and an array-heavy one (inst_array.c), each 2 threads working on
@@ -12,6 +12,8 @@ alternating so that every way sees the same machine load:
   tsan          gcc -fsanitize=thread (libtsan), run natively
   weft cc       `weft cc` build (libweft_rt.so) run outside weft
   weft record   the `weft cc` build under `weft record --no-stacks` (a controlled run)
+With --baseline OLD_BUILD the programs are also built with the old build's `weft cc` and run
+under its `weft record` ("old weft cc", "old weft record"), alternating with the others.
 Every figure is the median of --reps repetitions: wall seconds and CPU seconds (user + system
 of the command and its children), and the ratios of the medians against native and against
 tsan. Then the cost per access of the counter loop (the slope between two sizes, so start-up
@@ -69,15 +71,16 @@ def timed(cmd, timeout=900):
     return wall, cpu, done
 
 
-def build(weft, work):
-    """{program: {way: binary}}; the 'weft record' way runs the 'weft cc' binary."""
+def build(weft, work, old_weft=None):
+    """{program: {way: binary}}; the 'weft record' ways run the 'weft cc' binaries."""
     binaries = {}
     for name, (source, cxx, _, _) in PROGRAMS.items():
         src = os.path.join(HERE, "programs", source)
         compiler = "g++" if cxx else "gcc"
         if shutil.which(compiler) is None:
             raise BenchError("no %s on PATH" % compiler)
-        out = {w: os.path.join(work, "%s-%s" % (name, w.replace(" ", "_"))) for w in WAYS[:3]}
+        built = ["native", "tsan", "weft cc"] + (["old weft cc"] if old_weft else [])
+        out = {w: os.path.join(work, "%s-%s" % (name, w.replace(" ", "_"))) for w in built}
         commands = {
             "native": [compiler, "-O1", "-g", "-pthread", src, "-o", out["native"]],
             "tsan": [compiler, "-O1", "-g", "-pthread", "-fsanitize=thread", src, "-o",
@@ -85,6 +88,9 @@ def build(weft, work):
             "weft cc": [weft, "c++" if cxx else "cc", "-O1", "-g", "-pthread", src, "-o",
                         out["weft cc"]],
         }
+        if old_weft:
+            commands["old weft cc"] = [old_weft, "c++" if cxx else "cc", "-O1", "-g", "-pthread",
+                                       src, "-o", out["old weft cc"]]
         env = dict(os.environ, WEFT_CC="gcc", WEFT_CXX="g++")
         for way, cmd in commands.items():
             done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -93,12 +99,15 @@ def build(weft, work):
                 raise BenchError("cannot build %s (%s): %s\n%s" % (name, way, " ".join(cmd),
                                                                   done.stderr[-2000:]))
         binaries[name] = dict(out, **{"weft record": out["weft cc"]})
+        if old_weft:
+            binaries[name]["old weft record"] = out["old weft cc"]
     return binaries
 
 
-def command(weft, way, binary, size, trace):
-    if way == "weft record":
-        return [weft, "record", "--no-stacks", "--seed", "1", "-o", trace, "--", binary, str(size)]
+def command(weft, way, binary, size, trace, old_weft=None):
+    if way in ("weft record", "old weft record"):
+        w = old_weft if way.startswith("old") else weft
+        return [w, "record", "--no-stacks", "--seed", "1", "-o", trace, "--", binary, str(size)]
     if way == "tsan":
         # NB: ThreadSanitizer's shadow mapping needs the fixed layout on some kernels, as weft
         # runs every program with ASLR off; setarch -R does the same for TSan.
@@ -116,28 +125,37 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, a smoke run")
     parser.add_argument("--json", action="store_true", help="also print the numbers as JSON")
+    parser.add_argument("--baseline", metavar="OLD_BUILD",
+                        help="also build and run with another build's weft, side by side")
     args = parser.parse_args()
     weft = os.path.join(os.path.abspath(args.build), "bin", "weft")
     if not os.access(weft, os.X_OK):
         sys.exit("no weft at %s: build it first (cmake --build %s)" % (weft, args.build))
+    old_weft = None
+    if args.baseline:
+        old_weft = os.path.join(os.path.abspath(args.baseline), "bin", "weft")
+        if not os.access(old_weft, os.X_OK):
+            sys.exit("no weft at %s" % old_weft)
+    ways = WAYS + (("old weft cc", "old weft record") if old_weft else ())
     work = tempfile.mkdtemp(prefix="weft-bench-instrumented-")
     try:
-        binaries = build(weft, work)
+        binaries = build(weft, work, old_weft)
         trace = os.path.join(work, "t.weft")
         sizes = {n: (p[3] if args.quick else p[2]) for n, p in PROGRAMS.items()}
-        samples = {n: {w: [] for w in WAYS} for n in PROGRAMS}
-        slopes = {w: [] for w in WAYS}
+        samples = {n: {w: [] for w in ways} for n in PROGRAMS}
+        slopes = {w: [] for w in ways}
         counter_accesses = lambda size: 2 * 2 * size  # 2 threads x (load + store) x size
         for _ in range(args.reps):
             for name in PROGRAMS:
-                for way in WAYS:
+                for way in ways:
                     wall, cpu, _ = timed(command(weft, way, binaries[name][way], sizes[name],
-                                                 trace))
+                                                 trace, old_weft))
                     samples[name][way].append((wall, cpu))
-            for way in WAYS:
-                small = timed(command(weft, way, binaries["counter"][way], COUNTER_SMALL, trace))
+            for way in ways:
+                small = timed(command(weft, way, binaries["counter"][way], COUNTER_SMALL, trace,
+                                      old_weft))
                 large = timed(command(weft, way, binaries["counter"][way], sizes["counter"],
-                                      trace))
+                                      trace, old_weft))
                 slopes[way].append((large[1] - small[1]) /
                                    (counter_accesses(sizes["counter"]) -
                                     counter_accesses(COUNTER_SMALL)) * 1e9)
@@ -175,9 +193,12 @@ def main():
     print("| counter loop, ns per access (cpu slope %d..%d) | ns |" % (COUNTER_SMALL,
                                                                        sizes["counter"]))
     print("| --- | --- |")
-    for way in WAYS:
+    for way in ways:
         print("| %s | %.2f |" % (way, ns[way]))
     print("| shim fast path (weft record - weft cc) | %.2f |" % (ns["weft record"] - ns["weft cc"]))
+    if old_weft:
+        print("| old shim fast path (old weft record - old weft cc) | %.2f |" % (
+            ns["old weft record"] - ns["old weft cc"]))
     print()
     print("| program (size) | weft explore runs/s (%d runs, clean) |" % EXPLORE_RUNS)
     print("| --- | --- |")
@@ -185,6 +206,7 @@ def main():
         print("| %s (%d) | %.1f |" % (name, EXPLORE_SIZES[name], rate))
     if args.json:
         print(json.dumps({"schema": "weft-bench-instrumented/1", "reps": args.reps,
+                          "baseline": old_weft,
                           "sizes": sizes,
                           "median_seconds": {n: {w: {"wall": v[0], "cpu": v[1]}
                                                  for w, v in ways.items()}

@@ -91,6 +91,8 @@ static_assert(sizeof(Reader) == 32, "a reader cell is half a cache line");
 constexpr uint32_t kGranuleBits = 21;  // 2 Mi slots, 128 MiB reserved, touched lazily
 constexpr uint64_t kGranuleSlots = 1ull << kGranuleBits;
 constexpr uint64_t kGranuleLimit = kGranuleSlots / 4 * 3;
+constexpr uint32_t kBlockBits = kGranuleBits - 9;  // blocks of 512 slots: a 4 KiB page's granules
+constexpr uint32_t kBlocks = 1u << kBlockBits;
 constexpr uint64_t kReaderCells = 1ull << 20;  // 32 MiB reserved, touched lazily
 constexpr uint32_t kFoundBits = 17;            // sites reported per run
 constexpr uint64_t kFoundSlots = 1ull << kFoundBits;
@@ -143,40 +145,56 @@ inline bool IsCandidate(uint64_t pc) {
       "from now on are not tracked (they are no schedule points unless at a known site)\n");
 }
 
+// Where granule `key` may be: one slot in a block of 512 after another, the blocks in an
+// order its page chooses (double hashing over the blocks), the slot in each block its
+// offset in its 4 KiB page (0..511) rotated by an amount its page chooses. A loop over an
+// array stays on a few pages of the table (TLB and cache); pages that share a block do not
+// make long runs of full slots (a granule is looked for only among other pages' granules at
+// the same slot of a block); and the first granules of many page-aligned blocks do not all
+// compete for slot 0.
+// NB: linear probing within a block (the first layout) made the probe of a page whose block
+// another page filled walk up to hundreds of slots: 75% of a hash-map workload's time.
+struct ProbeSequence {
+  uint64_t slot;  // the current slot
+  uint64_t step;  // an odd number of blocks, in slots
+  explicit ProbeSequence(uint64_t key) {
+    const uint64_t h = Mix(key >> 12);
+    slot = (h >> (64 - kBlockBits)) << 9 | (((key >> 3) + (h >> 20)) & 511);
+    step = ((h >> 7) | 1) << 9;
+  }
+  void Next() { slot = (slot + step) & (kGranuleSlots - 1); }
+};
+
 // The granule at `key`, entered (`*fresh`) if new; nullptr when the table is full.
 inline Granule* Probe(uint64_t key, bool* fresh) {
-  const uint64_t mask = kGranuleSlots - 1;
-  // NB: the granules of one 4 KiB page get consecutive slots (a page hashes to a block of
-  // 512): a loop over an array stays on a few pages of the table (TLB and cache).
-  uint64_t start = (Mix(key >> 12) >> (64 - kGranuleBits + 9)) << 9 | ((key >> 3) & 511);
-  for (uint64_t i = start;; i = (i + 1) & mask) {
-    Granule* g = &g_granules[i];
+  ProbeSequence seq(key);
+  for (uint32_t n = 0; n < kBlocks; ++n, seq.Next()) {
+    Granule* g = &g_granules[seq.slot];
     if (g->key == key) {
       *fresh = false;
       return g;
     }
     if (g->key == 0) {
-      if (g_granules_used >= kGranuleLimit) {
-        TableFull();
-        return nullptr;
-      }
+      if (g_granules_used >= kGranuleLimit) break;
       ++g_granules_used;
       g->key = key;
       *fresh = true;
       return g;
     }
   }
+  TableFull();  // NB: also when every block's slot at this offset is taken
+  return nullptr;
 }
 
 // The granule at `key` if the table has it.
 Granule* Find(uint64_t key) {
-  const uint64_t mask = kGranuleSlots - 1;
-  uint64_t start = (Mix(key >> 12) >> (64 - kGranuleBits + 9)) << 9 | ((key >> 3) & 511);
-  for (uint64_t i = start;; i = (i + 1) & mask) {
-    Granule* g = &g_granules[i];
+  ProbeSequence seq(key);
+  for (uint32_t n = 0; n < kBlocks; ++n, seq.Next()) {
+    Granule* g = &g_granules[seq.slot];
     if (g->key == key) return g;
     if (g->key == 0) return nullptr;
   }
+  return nullptr;
 }
 
 // An access as the fast path keeps it: bits 0..31 the size, 32..34 the offset of its first
@@ -545,18 +563,54 @@ void MemoryInit() {
 
 }  // namespace weft::shim
 
-// Called by libweft_rt.so before every instrumented access (instrument_abi.h).
-WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flags, const void* pc) {
-  using namespace weft::shim;
-  if (g_state != ShimState::kOn || t_depth != 0 || !g_memory_on) return;
-  Thread* self = t_self;
-  if (self == nullptr || self->state != SlotState::kLive) return;
-  if ((flags & WEFT_MEM_FENCE) != 0 || size == 0) return;
+namespace weft::shim {
+namespace {
+
+// The fast path of an instrumented access, inline in weft_shim_access: the owner's access
+// to an exclusive granule, or its read of a read-shared one, at a site that is no candidate,
+// found at the first slot it may be in; it only remembers the access. False: take Access.
+// NB: without t_depth, which costs two stores and a load per access (a third of the fast
+// path): nothing here calls out or enters a granule, so a signal handler's access that
+// interrupts it can at worst remember its own access of the same granule in between, and
+// one of the two is kept (or a mix of both, pc of one and size of the other: an unlogged
+// access only a later race report names).
+inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size, uint32_t mem_flags,
+                       uint64_t pc) {
+  const uint64_t key = address & ~7ull;
+  Granule* g = &g_granules[ProbeSequence(key).slot];
+  if (g->key != key || key == 0 || g->owner != self->tid) return false;
+  const bool is_write = IsWrite(mem_flags);
+  if (g->state != kExclusive && (g->state != kReadShared || is_write)) return false;
+  if (IsCandidate(pc)) return false;
+  Remember(g, is_write, pc, Raw(address, size, mem_flags));
+  return true;
+}
+
+// Any other access. NB: out of line, so that the fast path saves no registers.
+[[gnu::noinline]] void SlowAccess(Thread* self, const void* addr, uint32_t size, uint32_t flags,
+                                  const void* pc) {
   // NB: the depth marks the shim as running: a signal handler's access, or a hook the
   // slow path reaches, passes through.
   t_depth = 1;
   Access(self, addr, size, flags, pc, WEFT_MEMORY_INSTRUMENTED);
   t_depth = 0;
+}
+
+}  // namespace
+}  // namespace weft::shim
+
+// Called by libweft_rt.so before every instrumented access (instrument_abi.h).
+WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flags, const void* pc) {
+  using namespace weft::shim;
+  if (!g_memory_on || g_state != ShimState::kOn || t_depth != 0) return;
+  Thread* self = t_self;
+  if (self == nullptr || self->state != SlotState::kLive) return;
+  if ((flags & WEFT_MEM_FENCE) != 0 || size == 0) return;
+  if (FastAccess(self, reinterpret_cast<uint64_t>(addr), size, flags,
+                 reinterpret_cast<uint64_t>(pc))) {
+    return;
+  }
+  SlowAccess(self, addr, size, flags, pc);
 }
 
 // Called by libweft_rt.so's allocation functions (instrument_abi.h).
