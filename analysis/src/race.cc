@@ -80,7 +80,7 @@ class Walker {
   ThreadNumbers threads_;
   HappensBefore hb_;
   std::unordered_map<uint64_t, std::vector<Cell>> shadow_;  // granule address → cells
-  std::map<std::pair<uint64_t, uint64_t>, size_t> seen_;    // site pair → index in out_
+  RaceDedup seen_;                                          // → index in out_
   std::vector<Race> out_;
 };
 
@@ -126,6 +126,8 @@ RaceAccess Walker::Describe(uint64_t id) const {
   if (frames != nullptr && !frames->empty() && (*frames)[0] < trace_.frames.size()) {
     const format::Frame& f = trace_.frames[(*frames)[0]];
     a.pc = f.ip != 0 ? f.ip : f.offset;
+    a.file = f.file;
+    a.line = f.line;
   }
   return a;
 }
@@ -155,11 +157,12 @@ void Walker::Check(const Access& a) {
       Race r;
       r.current = Describe(a.id);
       r.previous = Describe(c.id);
-      auto [it, fresh] = seen_.emplace(SitePair(r), out_.size());
-      if (fresh) {
+      size_t earlier = seen_.Find(r);
+      if (earlier == RaceDedup::kNone) {
+        seen_.Add(r, out_.size());
         out_.push_back(r);
       } else {
-        ++out_[it->second].occurrences;
+        ++out_[earlier].occurrences;
       }
     }
     // Cells this access stands for from now on: covered bytes, ordered before it, and any
@@ -291,6 +294,34 @@ std::vector<Race> FindRaces(const format::Trace& trace) { return Walker(trace).R
 std::pair<uint64_t, uint64_t> SitePair(const Race& race) {
   uint64_t x = SiteOf(race.current), y = SiteOf(race.previous);
   return {std::min(x, y), std::max(x, y)};
+}
+
+bool RaceDedup::LinesOf(const Race& race, Lines* lines) {
+  const RaceAccess& a = race.current;
+  const RaceAccess& b = race.previous;
+  if (a.line == 0 || a.file.empty() || b.line == 0 || b.file.empty()) return false;
+  const uint64_t first = std::max(a.address, b.address);  // the first byte both touch
+  if (std::tie(a.file, a.line) < std::tie(b.file, b.line)) {
+    *lines = Lines{a.file, a.line, b.file, b.line, first};
+  } else {
+    *lines = Lines{b.file, b.line, a.file, a.line, first};
+  }
+  return true;
+}
+
+size_t RaceDedup::Find(const Race& race) const {
+  auto site = sites_.find(SitePair(race));
+  if (site != sites_.end()) return site->second;
+  Lines lines;
+  if (!LinesOf(race, &lines)) return kNone;
+  auto line = lines_.find(lines);
+  return line != lines_.end() ? line->second : kNone;
+}
+
+void RaceDedup::Add(const Race& race, size_t index) {
+  sites_.emplace(SitePair(race), index);
+  Lines lines;
+  if (LinesOf(race, &lines)) lines_.emplace(std::move(lines), index);
 }
 
 bool HasMemoryAccesses(const format::Trace& trace) {

@@ -12,7 +12,8 @@ Result<uint64_t> RaceLedger::Add(uint64_t run, uint64_t seed, const std::string&
   if (!read.ok()) return read.error();
   uint64_t added = 0;
   for (analysis::Race& r : analysis::FindRaces(read.value())) {
-    if (!seen_.insert(analysis::SitePair(r)).second) continue;
+    if (seen_.Find(r) != analysis::RaceDedup::kNone) continue;
+    seen_.Add(r, 0);
     result->races.push_back(RaceFinding{run, seed, trace, std::move(r)});
     ++added;
   }

@@ -1,13 +1,13 @@
 // race_scan.h — the race check of a search's runs (ExploreOptions::check_races): each pair of
-// racing sites is reported once, from the first run (in run order) that raced there.
+// racing sites is reported once (analysis::RaceDedup: also the pair of lines on the same
+// bytes), from the first run (in run order) that raced there.
 #pragma once
 
 #include <cstdint>
-#include <set>
 #include <string>
-#include <utility>
 
 #include "weft/explorer.h"
+#include "weft/race.h"
 #include "weft/result.h"
 
 namespace weft::search::internal {
@@ -21,7 +21,7 @@ class RaceLedger {
                        ExploreResult* result);
 
  private:
-  std::set<std::pair<uint64_t, uint64_t>> seen_;
+  analysis::RaceDedup seen_;
 };
 
 }  // namespace weft::search::internal

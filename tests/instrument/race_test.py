@@ -13,7 +13,10 @@ release/acquire, a non-atomic reference count, a counter under two different loc
 violation, an atomicity violation made of atomics, a std::vector shared without a lock) are
 each explored with the strategy that finds them, the failure replayed 20 of 20 times with the
 same events, the pairs of racing lines compared with ThreadSanitizer's, and the fixed version
-explored 500 times with no failure and no race (`--quick`: the two fast shapes, 50 runs).
+explored 500 times with no failure and no race (`--quick`: the two fast shapes, 50 runs, and
+the one-report-per-race check). Two reports never name the same pair of lines on the same
+address (gcc's `x += n` is a read and a write call: one race, as ThreadSanitizer reports it),
+while two variables raced on one line are two (race_lines.c, against ThreadSanitizer's count).
 A Rust program built with `-Zsanitizer=thread -Zexternal-clangrt` and linked with weft's
 runtime is found and replayed the same way (skipped when rustc cannot instrument).
 
@@ -124,6 +127,16 @@ def json_pairs(races, source):
     return pairs
 
 
+def line_reports(races, source):
+    """(pair of lines, address) of each race that names two lines of `source`."""
+    out = []
+    for race in races:
+        pair = json_pairs([race], source)
+        if pair:
+            out.append((pair[0], race["address"]))
+    return out
+
+
 class Races(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.mkdtemp(prefix="weft-races-")
@@ -226,6 +239,49 @@ class Races(unittest.TestCase):
         self.assertTrue(memory, "no memory pair in weft conflicts")
         self.assertEqual(memory[0]["first"]["memory"]["size"], 8)
 
+    def test_one_report_per_race(self):
+        """gcc's `total += n` against the other thread's: one report (ThreadSanitizer's one),
+        not one per pair of its read and write calls; two variables on one line: two."""
+        source = "race_lines.c"
+        total = marker_line(source, "TOTAL-LINE")
+        counts = marker_line(source, "COUNTS-LINE")
+        for family in COMPILERS:
+            with self.subTest(compiler=family):
+                program = self.build_source(family, source)
+                trace = os.path.join(self.work, "lines-%s.weft" % family)
+                done = run([WEFT, "record", "--seed", "1", "-o", trace, "--", program])
+                self.assertEqual(done.returncode, 0, done.stderr)
+                races = json.loads(run([WEFT, "show", "--json", trace]).stdout)["races"]
+                reports = line_reports(races, source)
+                ours = sorted(pair for pair, _ in reports)
+                self.assertEqual(ours, [(total, total), (counts, counts), (counts, counts)],
+                                 races)
+                self.assertEqual(len(set(reports)), 3, races)  # hits and misses: two addresses
+                self.assertEqual(done.stderr.count("WARNING: ThreadSanitizer: data race"), 3)
+                # explore's list across its runs: the same three.
+                result, _ = self.explore(program)
+                self.assertEqual(sorted(json_pairs(result["races"], source)), ours)
+                native = self.build_source(family, source, tsan=True)
+                if native is not None:
+                    tsan = run(["setarch", "-R", native])
+                    self.assertEqual(sorted(tsan_pairs(tsan.stderr, source)), ours,
+                                     tsan.stderr)
+                fixed, done = self.explore(program, "fixed")
+                self.assertEqual(fixed["races"], [], done.stderr)
+
+    def build_source(self, family, source, tsan=False):
+        out = os.path.join(self.work, "%s-%s%s" % (source.split(".")[0], family,
+                                                    "-tsan" if tsan else ""))
+        compiler = COMPILERS[family][0]
+        argv = [compiler, "-fsanitize=thread"] if tsan else [WEFT, "cc"]
+        env = dict(os.environ, WEFT_CC=COMPILERS[family][0], WEFT_CXX=COMPILERS[family][1])
+        done = run(argv + ["-g", "-O1", os.path.join(HERE, source), "-o", out, "-pthread"],
+                   env=env)
+        if tsan and done.returncode != 0:
+            return None  # no ThreadSanitizer runtime for this compiler here
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return out
+
     def test_fail_on_race_stops_explore(self):
         program = self.build("clang", "counter")
         result, _ = self.explore(program, options=("--fail-on-race",))
@@ -275,6 +331,10 @@ class Shapes(unittest.TestCase):
         ours = set(json_pairs(result["races"], source))
         # Every pair of lines weft names races; none is missing when a race is expected.
         self.assertLessEqual(ours, racing, "weft names lines that do not race")
+        # One report per race: never two on the same pair of lines and the same address (as
+        # ThreadSanitizer: gcc's `x += n` is a read and a write call, two pcs on one line).
+        reports = line_reports(result["races"], source)
+        self.assertEqual(len(reports), len(set(reports)), result["races"])
         self.assertEqual(bool(ours), bool(racing), result["races"])
         if fails:
             self.assertTrue(result["failures"], "not found in %s %s runs" % (RUNS, strategy))
@@ -367,12 +427,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weft", required=True)
     parser.add_argument("--quick", action="store_true",
-                        help="only the shapes test, on its fast shapes, 50 fixed runs")
+                        help="only the shapes test, on its fast shapes, 50 fixed runs, and "
+                             "test_one_report_per_race")
     args, rest = parser.parse_known_args()
     WEFT = os.path.abspath(args.weft)
     QUICK = args.quick
     if QUICK and not any(not a.startswith("-") for a in rest):
-        rest = rest + ["Shapes"]
+        rest = rest + ["Shapes", "Races.test_one_report_per_race"]
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

@@ -33,13 +33,22 @@
 // recent conflicting access the detector still holds for those bytes (an access stands for
 // the earlier ones of its thread that it covers, as in ThreadSanitizer's shadow cells).
 // Deduplicated by the pair of sites — the two accesses' pcs, unordered (without a stack: the
-// accessed address) — keeping the first occurrence and counting the others. Deterministic:
+// accessed address) — and, as ThreadSanitizer suppresses a second report on an address, by
+// the pair of source lines on the same bytes: a race whose accesses are on the same two lines
+// (the innermost frames' file:line, unordered) as an earlier one's, with the same first byte
+// both touch, repeats it. So gcc's `x += n` (a read and a write call, two pcs on one line)
+// against another thread's is one report, not three, while two variables on one line, or one
+// variable raced from two pairs of lines, are reported each. The first occurrence is kept,
+// the others counted. Deterministic:
 // the order of the later accesses in the trace. A range access (memcpy, memset) looks at
 // most kMaxRangeGranules granules. Tolerates malformed traces (unknown objects, threads or
 // stacks only lose accesses or edges).
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -59,6 +68,8 @@ struct RaceAccess {
   uint32_t size = 0;
   uint32_t stack = 0;  // stack id (innermost frame: the access's pc), 0 = none
   uint64_t pc = 0;     // the innermost frame's address, 0 = no stack
+  std::string file;    // the innermost frame's source file, "" = unknown
+  uint32_t line = 0;   // and line, 0 = unknown
   // A MEM_* event: its index; a prior access: the index of its thread's last event before
   // it (the access came right after), or events.size() when the thread had none.
   uint64_t event = 0;
@@ -72,7 +83,7 @@ struct RaceAccess {
 struct Race {
   RaceAccess current;
   RaceAccess previous;
-  uint64_t occurrences = 1;  // races between the same two sites, this one the first
+  uint64_t occurrences = 1;  // races it stands for (RaceDedup), this one the first
 
   bool operator==(const Race&) const = default;
 };
@@ -85,6 +96,23 @@ std::vector<Race> FindRaces(const format::Trace& trace);
 // stack: its address with the top bit set), the smaller first. The same in every run of one
 // program (ASLR is off in the runs weft starts).
 std::pair<uint64_t, uint64_t> SitePair(const Race& race);
+
+// Which races are one report (see above): the same pair of sites, or the same pair of source
+// lines and first byte both accesses touch. FindRaces uses it within a trace, explore across
+// its runs.
+class RaceDedup {
+ public:
+  static constexpr size_t kNone = SIZE_MAX;
+  // The index given to Add with the race `race` repeats, or kNone.
+  size_t Find(const Race& race) const;
+  void Add(const Race& race, size_t index);
+
+ private:
+  using Lines = std::tuple<std::string, uint32_t, std::string, uint32_t, uint64_t>;
+  static bool LinesOf(const Race& race, Lines* lines);
+  std::map<std::pair<uint64_t, uint64_t>, size_t> sites_;
+  std::map<Lines, size_t> lines_;
+};
 
 // Whether the trace holds memory accesses at all (MEM_* events or prior accesses): a run of
 // a program that was not built with `weft cc` has none, and no race can be found in it.

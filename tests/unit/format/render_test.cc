@@ -346,12 +346,12 @@ TEST(RaceReport, ReadByTheParserOfTsanReports) {
   Trace t = testing::MakeRaceTrace();
   std::vector<ParsedReport> ours =
       ParseTsanReports(render::RaceReportsText(t, analysis::FindRaces(t), "counter-42.weft"));
-  ASSERT_EQ(ours.size(), 2u);
+  // One report, as ThreadSanitizer's: count++'s load and store race on one line and address.
+  ASSERT_EQ(ours.size(), 1u);
   EXPECT_EQ(ours[0].accesses[0], "Read 4 thread T2 worker /work/tests/programs/counter.c:12");
   EXPECT_EQ(ours[0].accesses[1],
             "Previous write 4 thread T1 worker /work/tests/programs/counter.c:12");
   EXPECT_EQ(ours[0].summary, "/work/tests/programs/counter.c:12 in worker");
-  EXPECT_EQ(ours[1].accesses[0], "Write 4 thread T2 worker /work/tests/programs/counter.c:12");
 }
 
 TEST(RaceReport, NamesTheTraceTheEventsAndTheThreads) {
@@ -360,7 +360,7 @@ TEST(RaceReport, NamesTheTraceTheEventsAndTheThreads) {
   ASSERT_FALSE(races.empty());
   std::string text = render::RaceReportText(t, races[0], "counter-42.weft");
   EXPECT_THAT(text, HasSubstr("(weft: trace counter-42.weft, event #5 and an earlier access of "
-                              "T1 after event #3; seen 2 times)"));
+                              "T1 after event #3; seen 4 times)"));
   EXPECT_THAT(text, HasSubstr("  Thread T2 (running) created by main thread at:\n"
                               "    #0 main /work/tests/programs/counter.c:21 (counter+0x1262)\n"));
   EXPECT_THAT(text, Not(HasSubstr("pthread_create")));  // weft's own frame is left out
@@ -384,7 +384,7 @@ namespace {
 
 TEST(RenderTimeline, RacesMatchGolden) {
   std::string text = RenderTimeline(testing::MakeRaceTrace());
-  EXPECT_THAT(text, HasSubstr("data races: 2\n"));
+  EXPECT_THAT(text, HasSubstr("data races: 1\n"));
   EXPECT_THAT(text, HasSubstr("4 bytes at 0x404040"));
   ExpectGolden("format/timeline_races.expected", text);
   // A trace without memory accesses says nothing about races.
