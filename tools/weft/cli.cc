@@ -203,6 +203,7 @@ std::string MemoryNote(bool instrumented, uint64_t memory_events) {
 std::string AtomicNote(const session::AtomicSitesSummary& a) {
   if (!a.error.empty()) return "note: atomic sites: " + a.error + "; none were schedule points";
   if (!a.scanned) return "";
+  if (a.instrumented && a.listed == 0) return "";  // weft cc's own atomics reach the runtime
   std::string where;
   for (const session::AtomicModuleSummary& m : a.modules) {
     if (m.listed == 0 && &m != &a.modules.front()) continue;

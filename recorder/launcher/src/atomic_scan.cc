@@ -549,7 +549,11 @@ Result<AtomicScan> ScanAtomicSites(const std::string& executable,
       files.push_back({real, false});
     }
   }
-  if (scan.instrumented) return scan;
+  // NB: a program built with weft cc is scanned too: the compiler made each of its
+  // instrumented atomics a call of the runtime (which reaches weft), so an atomic instruction
+  // left in its code is uninstrumented — a statically linked library built without the
+  // instrumentation (Rust's prebuilt std), inline assembly — and weft's own runtime
+  // (libweft_*) is never scanned.
   for (const auto& [path, main] : files) {
     Result<AtomicModule> mod = ScanAtomicModule(path, main);
     if (!mod.ok()) {

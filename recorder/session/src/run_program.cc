@@ -114,9 +114,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     Result<launcher::AtomicScan> scan = launcher::ScanAtomicSites(config.executable, config.env);
     if (!scan.ok()) {
       atomic.error = scan.error().message;
-    } else if (scan->instrumented) {
-      atomic.instrumented = true;
     } else {
+      atomic.instrumented = scan->instrumented;
       atomic.scanned = true;
       internal::FillAtomicSites(*scan, &layout, &atomic);
     }

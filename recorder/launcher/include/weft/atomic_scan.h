@@ -51,8 +51,10 @@ struct AtomicModule {
 
 struct AtomicScan {
   std::vector<AtomicModule> modules;
-  // The program links weft's runtime of instrumented builds (libweft_rt.so): its atomics
-  // already reach weft, nothing was scanned.
+  // The program links weft's runtime of instrumented builds (libweft_rt.so): its
+  // instrumented atomics reach weft through the runtime; those listed are the atomic
+  // instructions of code built without the instrumentation (a prebuilt library linked in
+  // statically, inline assembly).
   bool instrumented = false;
   // Libraries the program needs that were not scanned (system directories, C/C++ runtime).
   std::vector<std::string> system_libraries;

@@ -174,7 +174,7 @@ struct AtomicModuleSummary {
 // Atomic instructions of uninstrumented code as schedule points (RunConfig::atomic_sites).
 struct AtomicSitesSummary {
   bool scanned = false;       // the modules were scanned
-  bool instrumented = false;  // the program links libweft_rt.so: not scanned
+  bool instrumented = false;  // the program links libweft_rt.so (scanned all the same)
   std::vector<AtomicModuleSummary> modules;
   uint64_t listed = 0;   // sites in the session
   uint64_t dropped = 0;  // sites that did not fit the session's table
