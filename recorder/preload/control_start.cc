@@ -136,6 +136,25 @@ void ResolveReal() {
   WEFT_RESOLVE(execvp);
   WEFT_RESOLVE(execvpe);
   WEFT_RESOLVE(fexecve);
+  Resolve(real.open_fn, "open");
+  WEFT_RESOLVE(open64);
+  Resolve(real.openat_fn, "openat");
+  WEFT_RESOLVE(openat64);
+  WEFT_RESOLVE(creat);
+  WEFT_RESOLVE(creat64);
+  Resolve(real.fopen_fn, "fopen");
+  WEFT_RESOLVE(fopen64);
+  Resolve(real.fflush_fn, "fflush");
+  WEFT_RESOLVE(fclose);
+  WEFT_RESOLVE(pread);
+  WEFT_RESOLVE(pread64);
+  WEFT_RESOLVE(pwrite);
+  WEFT_RESOLVE(pwrite64);
+  WEFT_RESOLVE(ftruncate);
+  WEFT_RESOLVE(ftruncate64);
+  WEFT_RESOLVE(rename);
+  WEFT_RESOLVE(unlink);
+  WEFT_RESOLVE(flock);
 #undef WEFT_RESOLVE
 }
 

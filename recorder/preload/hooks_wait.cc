@@ -18,6 +18,7 @@
 #include <sys/uio.h>
 
 #include "control.h"
+#include "file_model.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -438,7 +439,12 @@ WEFT_EXPORT int epoll_pwait(int epfd, struct epoll_event* events, int max, int t
 WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
   {
     Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
+    if (Controlled(guard)) {
+      if (uint32_t file = FileEventObject(fd); file != 0) {
+        return FileAccess(WEFT_EV_FILE_READ, file, [&] { return real.read_fn(fd, buf, count); });
+      }
+      WaitForFd(fd, POLLIN, 0);
+    }
   }
   return real.read_fn(fd, buf, count);
 }
@@ -446,6 +452,11 @@ WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
 WEFT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
   {
     Guard guard;
+    if (Controlled(guard)) {
+      if (uint32_t file = FileEventObject(fd); file != 0) {
+        return FileAccess(WEFT_EV_FILE_WRITE, file, [&] { return real.write_fn(fd, buf, count); });
+      }
+    }
     if (Controlled(guard) && MayBlockWriting(fd, count)) {
       struct iovec one = {const_cast<void*>(buf), count};
       long n = WriteInPieces(fd, &one, 1, 0);
@@ -458,6 +469,11 @@ WEFT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
 WEFT_EXPORT ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
   {
     Guard guard;
+    if (Controlled(guard)) {
+      if (uint32_t file = FileEventObject(fd); file != 0) {
+        return FileAccess(WEFT_EV_FILE_WRITE, file, [&] { return real.writev(fd, iov, iovcnt); });
+      }
+    }
     if (Controlled(guard) && iovcnt > 0 && iovcnt <= IOV_MAX) {
       size_t bytes = 0;
       for (int i = 0; i < iovcnt; ++i) bytes += iov[i].iov_len;

@@ -61,9 +61,11 @@ Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   return o;
 }
 
-Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
+namespace {
+
+// The object with `key`, created on first use with `address` and `aux` in its record.
+Object* TryObjectForKey(uint64_t key, uint64_t address, uint8_t kind, uint64_t aux) {
   EnsureTable();
-  uint64_t key = KeyOf(addr);
   Object* reuse = nullptr;
   uint64_t i = Hash(key) & (kCapacity - 1);
   for (;; i = (i + 1) & (kCapacity - 1)) {
@@ -88,10 +90,37 @@ Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   rec.type = WEFT_REC_OBJECT;
   rec.kind = kind;
   rec.id = o->id;
-  rec.address = reinterpret_cast<uint64_t>(addr);
+  rec.address = address;
   rec.aux = aux;
   RingWrite(&rec, 1);
   return o;
+}
+
+}  // namespace
+
+Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
+  return TryObjectForKey(KeyOf(addr), reinterpret_cast<uint64_t>(addr), kind, aux);
+}
+
+uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
+  // NB: one key in every process (a file is the same object wherever it is open): bit 63
+  // keeps it apart from addresses, which have the process index in bits 48 and up.
+  uint64_t key = (1ull << 63) | (Hash(device * 0x9e3779b97f4a7c15ull ^ inode) >> 1);
+  uint32_t before = g_sched->next_object_id;
+  Object* o = TryObjectForKey(key, inode, WEFT_OBJ_FILE, device);
+  if (o == nullptr) return 0;
+  if (o->id >= before && path != nullptr) {  // new: its name is the last part of the path
+    const char* base = path;
+    for (const char* p = path; *p != '\0'; ++p) {
+      if (*p == '/' && p[1] != '\0') base = p + 1;
+    }
+    weft_object_name_record rec{};
+    rec.type = WEFT_REC_OBJECT_NAME;
+    rec.obj = o->id;
+    for (size_t i = 0; i + 1 < sizeof(rec.name) && base[i] != '\0'; ++i) rec.name[i] = base[i];
+    RingWrite(&rec, 1);
+  }
+  return o->id;
 }
 
 void ForgetObject(const void* addr) {

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include "control.h"
+#include "file_model.h"
 #include "ring.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -146,6 +147,8 @@ bool Enabled(const Thread* t) {
       return try_op || SignalWaitReady(t) || DeadlinePassed(op);
     case WEFT_EV_POLL:
       return try_op || DeadlinePassed(op) || PollReady(t);
+    case WEFT_EV_FILE_LOCK:
+      return try_op || FlockProbe(t);
     default:
       return true;
   }

@@ -8,6 +8,7 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -145,6 +146,25 @@ struct RealFunctions {
   int (*execvp)(const char*, char* const[]);
   int (*execvpe)(const char*, char* const[], char* const[]);
   int (*fexecve)(int, char* const[], char* const[]);
+  int (*open_fn)(const char*, int, ...);
+  int (*open64)(const char*, int, ...);
+  int (*openat_fn)(int, const char*, int, ...);
+  int (*openat64)(int, const char*, int, ...);
+  int (*creat)(const char*, mode_t);
+  int (*creat64)(const char*, mode_t);
+  FILE* (*fopen_fn)(const char*, const char*);
+  FILE* (*fopen64)(const char*, const char*);
+  int (*fflush_fn)(FILE*);
+  int (*fclose)(FILE*);
+  ssize_t (*pread)(int, void*, size_t, off_t);
+  ssize_t (*pread64)(int, void*, size_t, off64_t);
+  ssize_t (*pwrite)(int, const void*, size_t, off_t);
+  ssize_t (*pwrite64)(int, const void*, size_t, off64_t);
+  int (*ftruncate)(int, off_t);
+  int (*ftruncate64)(int, off64_t);
+  int (*rename)(const char*, const char*);
+  int (*unlink)(const char*);
+  int (*flock)(int, int);
 };
 WEFT_HIDDEN extern RealFunctions real;
 
@@ -300,6 +320,10 @@ Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);
 Object* FindObject(const void* addr);
 // Forget the object (on destroy/init): the next use gets a new id.
 void ForgetObject(const void* addr);
+// The object id of the file with `device` and `inode` (the same in every process of the
+// session), 0 when the table is full.
+// `path` names it in the trace when this is its first use (may be null).
+uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path);
 
 // ---- virtual time (virtual_time.cc) ----
 uint64_t VirtualNow();

@@ -238,6 +238,23 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
     case EventKind::kFork:
       parts.push_back("child pid " + std::to_string(e.arg));
       break;
+    case EventKind::kFileRead:
+    case EventKind::kFileWrite:  // arg: bytes, 0 for an open or a flush, or -errno
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else if (e.arg > 0) {
+        parts.push_back(std::to_string(e.arg) + (e.arg == 1 ? " byte" : " bytes"));
+      }
+      break;
+    case EventKind::kFileLock:  // arg: the flock operation, or -errno
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else {
+        parts.push_back((e.arg & 2) != 0 ? "exclusive" : "shared");
+      }
+      break;
     case EventKind::kExec:  // a forked process leaves control
       parts.push_back("the new image runs uncontrolled");
       break;

@@ -1110,6 +1110,32 @@ class ForkGroup(WeftTestCase):
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 200, ran.describe())
 
+    def test_file_race_between_processes(self):
+        # Two forked processes read-check-write one stock file: with file operations as
+        # schedule points (a session with processes), the double sale is found and replays;
+        # with an flock around it, never (and the blocked flock does not hold the turn).
+        for mode in ("fd", "stdio"):
+            with self.subTest(mode=mode):
+                ran, result = self.weft.explore(self.program("file_stock_racy"), 50, 1,
+                                                self.path("fs-" + mode), args=[mode])
+                self.assertTrue(result["failures"], "not found in 50 runs:" + ran.describe())
+                trace = result["failures"][0]["trace"]
+                show = self.weft.show_json(trace)
+                self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
+                kinds = {ev["kind"] for ev in show["events"]}
+                self.assertTrue({"file_read", "file_write"} <= kinds, kinds)
+                self.check_replays(trace, show, times=REPLAYS, label="file-" + mode)
+                if mode == "fd":
+                    ran = self.weft.cmd("conflicts", "--json", trace)
+                    pairs = json.loads(ran.stdout)["conflicts"]
+                    files = [p for p in pairs if p["first"]["kind"].startswith("file_")
+                             and p["second"]["kind"].startswith("file_")]
+                    self.assertTrue(files, "no file pair in weft conflicts: %s" % pairs[:3])
+        ran, result = self.weft.explore(self.program("file_stock_racy"), 200, 1,
+                                        self.path("fs-flock"), args=["flock"])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 200, ran.describe())
+
     def test_forked_process_exec(self):
         # A forked process that execs leaves control (its EXEC event is its last); the run ends.
         trace = self.path("exec.weft")

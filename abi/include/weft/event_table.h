@@ -13,18 +13,20 @@
 
 /* Object kinds: X(NAME, CamelName, number, "name").
  * NAME gives WEFT_OBJ_NAME, CamelName gives format::ObjectKind::kCamelName. */
-#define WEFT_OBJECT_KINDS(X)        \
-  X(NONE, None, 0, "none")          \
-  X(THREAD, Thread, 1, "thread")    \
-  X(MUTEX, Mutex, 2, "mutex")       \
-  X(RWLOCK, Rwlock, 3, "rwlock")    \
-  X(COND, Cond, 4, "cond")          \
-  X(SEM, Sem, 5, "sem")             \
-  X(BARRIER, Barrier, 6, "barrier") \
-  X(ONCE, Once, 7, "once")          \
-  X(SPIN, Spin, 8, "spin")          \
-  X(FUTEX, Futex, 9, "futex")       \
-  X(MEMORY, Memory, 10, "memory")
+#define WEFT_OBJECT_KINDS(X)                                                                     \
+  X(NONE, None, 0, "none")                                                                       \
+  X(THREAD, Thread, 1, "thread")                                                                 \
+  X(MUTEX, Mutex, 2, "mutex")                                                                    \
+  X(RWLOCK, Rwlock, 3, "rwlock")                                                                 \
+  X(COND, Cond, 4, "cond")                                                                       \
+  X(SEM, Sem, 5, "sem")                                                                          \
+  X(BARRIER, Barrier, 6, "barrier")                                                              \
+  X(ONCE, Once, 7, "once")                                                                       \
+  X(SPIN, Spin, 8, "spin")                                                                       \
+  X(FUTEX, Futex, 9, "futex")                                                                    \
+  X(MEMORY, Memory, 10, "memory")                                                                \
+  X(FILE, File, 11, "file") /* a file, by device and inode (address: the inode, aux: the device) \
+                             */
 
 /* How an event touches its object `obj`, for conflicts (analysis/access.h): two accesses of
  * different threads to one object conflict when at least one writes. */
@@ -148,7 +150,19 @@ enum weft_section_role {
     "WEFT_MEM_ARG: size, offset in the granule, memory order (F_ATOMIC); F_READ: it also " \
     "read (a compound access, an atomic read-modify-write)") \
   X(EXEC, Exec, 35, "exec", NONE, NONE, NONE, THREAD, 0, 0, \
-    "0", "0: a forked process calls exec and leaves control (the new image runs uncontrolled)")
+    "0", "0: a forked process calls exec and leaves control (the new image runs uncontrolled)") \
+  X(FILE_READ, FileRead, 36, "file_read", FILE, READ, NONE, OTHER, 0, 1, \
+    "the file (a regular file: device and inode)", \
+    "bytes read, or -errno; 0 for an open that reads no bytes yet (open, fopen: buffered " \
+    "reads follow it with no schedule point between)") \
+  X(FILE_WRITE, FileWrite, 37, "file_write", FILE, WRITE, NONE, OTHER, 0, 1, \
+    "the file", "bytes written, or -errno (write, pwrite, a stream's flush at fflush or " \
+    "fclose, ftruncate, an open that truncates, rename or unlink of it)") \
+  X(FILE_LOCK, FileLock, 38, "file_lock", FILE, UPDATE, ACQUIRE, LOCK, 1, 0, \
+    "the file", "the flock operation (LOCK_SH 1, LOCK_EX 2, | LOCK_NB 4), or -errno with " \
+    "F_FAILED") \
+  X(FILE_UNLOCK, FileUnlock, 39, "file_unlock", FILE, UPDATE, RELEASE, UNLOCK, 0, 0, \
+    "the file", "0, or -errno")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 8u /* 8: a thread record names its process (pid); EXEC */
+#define WEFT_SHIM_PROTOCOL_VERSION 9u /* 9: files (FILE_*); 8: a pid per thread record, EXEC */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -93,16 +93,17 @@ struct weft_schedule_spec {
 
 /* Ring record types. Every record is one or more 32-byte slots. */
 enum weft_record_type {
-  WEFT_REC_EVENT = 1,    /* struct weft_event_record */
-  WEFT_REC_OBJECT = 2,   /* struct weft_object_record: first use of an object */
-  WEFT_REC_THREAD = 3,   /* struct weft_thread_record: a thread was created */
-  WEFT_REC_STACK = 4,    /* struct weft_stack_record + ceil(depth/4) slots of uint64 IPs */
-  WEFT_REC_WAKE = 5,     /* struct weft_wake_record: one waiter chosen by a wake */
-  WEFT_REC_BLOCKED = 6,  /* struct weft_blocked_record: deadlock report, one per thread */
-  WEFT_REC_NAME = 7,     /* struct weft_name_record: thread name (pthread_setname_np) */
-  WEFT_REC_DECISION = 8, /* struct weft_decision_record: the enabled set of a decision */
-  WEFT_REC_PRIOR = 9,    /* struct weft_prior_record: an access no event logged */
-  WEFT_REC_SITE = 10,    /* struct weft_site_record: a site that accessed a shared granule */
+  WEFT_REC_EVENT = 1,        /* struct weft_event_record */
+  WEFT_REC_OBJECT = 2,       /* struct weft_object_record: first use of an object */
+  WEFT_REC_THREAD = 3,       /* struct weft_thread_record: a thread was created */
+  WEFT_REC_STACK = 4,        /* struct weft_stack_record + ceil(depth/4) slots of uint64 IPs */
+  WEFT_REC_WAKE = 5,         /* struct weft_wake_record: one waiter chosen by a wake */
+  WEFT_REC_BLOCKED = 6,      /* struct weft_blocked_record: deadlock report, one per thread */
+  WEFT_REC_NAME = 7,         /* struct weft_name_record: thread name (pthread_setname_np) */
+  WEFT_REC_DECISION = 8,     /* struct weft_decision_record: the enabled set of a decision */
+  WEFT_REC_PRIOR = 9,        /* struct weft_prior_record: an access no event logged */
+  WEFT_REC_SITE = 10,        /* struct weft_site_record: a site that accessed a shared granule */
+  WEFT_REC_OBJECT_NAME = 11, /* struct weft_object_name_record: a file object's name */
 };
 
 #define WEFT_SLOT_BYTES 32u
@@ -177,6 +178,14 @@ struct weft_name_record { /* 32 bytes */
   uint8_t reserved0;
   uint16_t tid;
   char name[28]; /* NUL-padded */
+};
+
+struct weft_object_name_record { /* 32 bytes */
+  uint8_t type;                  /* WEFT_REC_OBJECT_NAME */
+  uint8_t reserved0;
+  uint16_t reserved1;
+  uint32_t obj;  /* the object (a file: the last part of the path it was first opened by) */
+  char name[24]; /* NUL-padded, cut to fit */
 };
 
 /* The enabled set of a decision; follows its event when record_decisions is on. Threads
@@ -307,6 +316,7 @@ WEFT_ABI_ASSERT_SIZE(struct weft_stack_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_wake_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_blocked_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_name_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_object_name_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_decision_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_prior_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_site_record, WEFT_SLOT_BYTES);

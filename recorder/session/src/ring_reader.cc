@@ -384,6 +384,18 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       if (writer_ != nullptr) Write(writer_->WriteThread(t));
       break;
     }
+    case WEFT_REC_OBJECT_NAME: {
+      weft_object_name_record r;
+      std::memcpy(&r, slot, sizeof(r));
+      if (r.obj == 0 || r.obj >= objects_.size() || objects_[r.obj].id != r.obj) {
+        BadRecord(index, "an object name record of object " + std::to_string(r.obj));
+        return;
+      }
+      format::Object& o = objects_[r.obj];
+      o.symbol.assign(r.name, strnlen(r.name, sizeof(r.name)));
+      if (writer_ != nullptr) Write(writer_->WriteObject(o));
+      break;
+    }
     case WEFT_REC_WAKE: {
       weft_wake_record r;
       std::memcpy(&r, slot, sizeof(r));

@@ -93,7 +93,11 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
       (void)writer->WriteFrameSymbols(id, loc.function, loc.file, loc.line, callers);
     }
     for (format::Object& o : reader.objects()) {
-      if (o.id == 0 || o.kind == format::ObjectKind::kThread) continue;
+      // (A file's address is its inode; its name came with it from the shim.)
+      if (o.id == 0 || o.kind == format::ObjectKind::kThread ||
+          o.kind == format::ObjectKind::kFile) {
+        continue;
+      }
       o.symbol = symbolizer.SymbolizeData(o.address);
       if (!o.symbol.empty()) (void)writer->WriteObject(o);
     }

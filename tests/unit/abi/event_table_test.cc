@@ -148,8 +148,11 @@ TEST(EventTable, ObjectKindsAndNondeterministicArguments) {
   EXPECT_EQ(format::InfoOf(EventKind::kFutexWake).object, ObjectKind::kFutex);
   EXPECT_EQ(format::InfoOf(EventKind::kSleep).object, ObjectKind::kNone);
   for (const format::EventKindInfo& info : format::AllEventKinds()) {
-    // Only a fork's child pid differs between runs of one schedule.
-    EXPECT_EQ(info.arg_nondeterministic, info.kind == EventKind::kFork) << info.name;
+    // Only a fork's child pid and a file access's byte count (the file's contents come from
+    // outside the run) differ between runs of one schedule.
+    bool differs = info.kind == EventKind::kFork || info.kind == EventKind::kFileRead ||
+                   info.kind == EventKind::kFileWrite;
+    EXPECT_EQ(info.arg_nondeterministic, differs) << info.name;
   }
 }
 
@@ -175,6 +178,8 @@ TEST(EventTable, Categories) {
       {EventKind::kSignalWait, C::kTime},     {EventKind::kPoll, C::kTime},
       {EventKind::kProcessExit, C::kThread},  {EventKind::kMemRead, C::kMemory},
       {EventKind::kMemWrite, C::kMemory},     {EventKind::kExec, C::kThread},
+      {EventKind::kFileRead, C::kOther},      {EventKind::kFileWrite, C::kOther},
+      {EventKind::kFileLock, C::kLock},       {EventKind::kFileUnlock, C::kUnlock},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {

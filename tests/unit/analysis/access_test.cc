@@ -44,7 +44,9 @@ const std::map<K, Expected>& Model() {
       {K::kOnceDone, {W, W, false, true, N}},     {K::kSignalWait, {N, N, false, false, N}},
       {K::kPoll, {N, N, false, false, N}},        {K::kProcessExit, {N, N, false, false, N}},
       {K::kExec, {N, N, false, false, N}},        {K::kMemRead, {R, R, false, false, N}},
-      {K::kMemWrite, {W, W, false, false, N}},
+      {K::kMemWrite, {W, W, false, false, N}},    {K::kFileRead, {R, R, false, false, N}},
+      {K::kFileWrite, {W, W, false, false, N}},   {K::kFileLock, {W, R, true, false, W}},
+      {K::kFileUnlock, {W, R, false, true, N}},
   };
   return m;
 }

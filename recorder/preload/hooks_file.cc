@@ -1,0 +1,265 @@
+// hooks_file.cc — files as objects between the processes of a session: in a session with
+// forked processes, each open, read, write, truncation, rename, unlink and flush of a regular
+// file is a schedule point and a FILE_READ or FILE_WRITE event on the file (by device and
+// inode: the same object in every process), so the searches interleave two processes'
+// read-check-write of one file and `weft conflicts` pairs their accesses; flock is FILE_LOCK /
+// FILE_UNLOCK, and a blocking flock waits without holding the turn.
+// NB: stdio reads and writes go through glibc's own read and write, which no hook sees: the
+// open of a stream (fopen) is its read point, and the flush of a stream with pending output
+// (fflush, fclose) its write point. A single process's file operations are no events (as
+// before sessions had processes): only sessions that forked make them points.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "control.h"
+#include "file_model.h"
+#include "shim.h"
+
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
+// The hooks below define libc names poison.h reserves; the shim itself calls none of them.
+#undef open
+#undef openat
+#undef fopen
+#undef fflush
+
+using namespace weft::shim;
+
+namespace {
+
+// The file object of descriptor `fd` (regular files only, unless `any`), 0 if none; `path`
+// names a new one.
+uint32_t ObjectOfFd(int fd, bool any, const char* path = nullptr) {
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return 0;
+  if (!any && !S_ISREG(st.st_mode)) return 0;
+  return FileObjectId(st.st_dev, st.st_ino, path);
+}
+
+uint32_t ObjectOfPath(int dirfd, const char* path) {
+  struct stat st;
+  if (IsNull(path) ||
+      RawSyscall(SYS_newfstatat, dirfd, reinterpret_cast<long>(path), reinterpret_cast<long>(&st),
+                 AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(st.st_mode)) {
+    return 0;
+  }
+  return FileObjectId(st.st_dev, st.st_ino, path);
+}
+
+// An open: a point before it (the file may not exist yet), the event on what it opened.
+template <typename Call>
+int OpenCommon(int dirfd, const char* path, int flags, Call&& call) {
+  Thread* self = Self();
+  bool writes = (flags & O_TRUNC) != 0 && (flags & O_ACCMODE) != O_RDONLY;
+  uint8_t kind = writes ? WEFT_EV_FILE_WRITE : WEFT_EV_FILE_READ;
+  Schedule(self, FileOp(kind, ObjectOfPath(dirfd, path)));
+  int fd = call();
+  int error = errno;
+  uint32_t obj = fd >= 0 ? ObjectOfFd(fd, false, path) : 0;
+  self->op.kind = WEFT_EV_NONE;
+  Emit(self, kind, fd < 0 ? WEFT_F_FAILED : 0, obj, fd < 0 ? -error : 0);
+  errno = error;
+  return fd;
+}
+
+mode_t ModeArg(int flags, va_list ap) {
+  return (flags & (O_CREAT | __O_TMPFILE)) != 0 ? static_cast<mode_t>(va_arg(ap, int)) : 0;
+}
+
+// Whether a stream has output that its flush will write.
+bool PendingOutput(FILE* f) {
+  return !IsNull(f) && f->_IO_write_ptr != nullptr && f->_IO_write_ptr > f->_IO_write_base;
+}
+
+}  // namespace
+
+namespace weft::shim {
+
+bool FileEventsOn() { return g_sched != nullptr && g_sched->process_count > 1; }
+
+uint32_t FileEventObject(int fd) { return FileEventsOn() ? ObjectOfFd(fd, false) : 0; }
+
+bool FlockProbe(const Thread* t) {
+  // NB: a probe that finds the lock free takes it: flock locks belong to the open file
+  // description, which the waiting thread shares with this (its own process's) thread.
+  return RawSyscall(SYS_flock, t->op.arg, static_cast<long>(t->op.mask) | LOCK_NB) == 0;
+}
+
+}  // namespace weft::shim
+
+WEFT_EXPORT int open(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  Guard guard;
+  auto call = [&] { return real.open_fn(path, flags, mode); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return OpenCommon(AT_FDCWD, path, flags, call);
+}
+
+WEFT_EXPORT int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  Guard guard;
+  auto call = [&] { return real.open64(path, flags, mode); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return OpenCommon(AT_FDCWD, path, flags, call);
+}
+
+WEFT_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  Guard guard;
+  auto call = [&] { return real.openat_fn(dirfd, path, flags, mode); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return OpenCommon(dirfd, path, flags, call);
+}
+
+WEFT_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = ModeArg(flags, ap);
+  va_end(ap);
+  Guard guard;
+  auto call = [&] { return real.openat64(dirfd, path, flags, mode); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return OpenCommon(dirfd, path, flags, call);
+}
+
+WEFT_EXPORT int creat(const char* path, mode_t mode) {
+  Guard guard;
+  auto call = [&] { return real.creat(path, mode); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return OpenCommon(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, call);
+}
+
+WEFT_EXPORT int creat64(const char* path, mode_t mode) {
+  Guard guard;
+  auto call = [&] { return real.creat64(path, mode); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return OpenCommon(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, call);
+}
+
+// fopen's flavours: the open of a stream is its read point ("w": its write point, it truncates).
+template <typename Call>
+FILE* FopenCommon(const char* path, const char* mode, Call&& call) {
+  Thread* self = Self();
+  uint8_t kind = mode[0] == 'w' ? WEFT_EV_FILE_WRITE : WEFT_EV_FILE_READ;
+  Schedule(self, FileOp(kind, ObjectOfPath(AT_FDCWD, path)));
+  FILE* f = call();
+  int error = errno;
+  uint32_t obj = f != nullptr ? ObjectOfFd(f->_fileno, false, path) : 0;
+  self->op.kind = WEFT_EV_NONE;
+  Emit(self, kind, f == nullptr ? WEFT_F_FAILED : 0, obj, f == nullptr ? -error : 0);
+  errno = error;
+  return f;
+}
+
+WEFT_EXPORT FILE* fopen(const char* path, const char* mode) {
+  Guard guard;
+  auto call = [&] { return real.fopen_fn(path, mode); };
+  if (!Controlled(guard) || !FileEventsOn() || IsNull(mode)) return call();
+  return FopenCommon(path, mode, call);
+}
+
+WEFT_EXPORT FILE* fopen64(const char* path, const char* mode) {
+  Guard guard;
+  auto call = [&] { return real.fopen64(path, mode); };
+  if (!Controlled(guard) || !FileEventsOn() || IsNull(mode)) return call();
+  return FopenCommon(path, mode, call);
+}
+
+// The flush of a stream with pending output is its write point.
+WEFT_EXPORT int fflush(FILE* f) {
+  Guard guard;
+  auto call = [&] { return real.fflush_fn(f); };
+  if (!Controlled(guard) || !FileEventsOn() || !PendingOutput(f)) return call();
+  uint32_t obj = ObjectOfFd(f->_fileno, false);
+  if (obj == 0) return call();
+  return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
+}
+
+WEFT_EXPORT int fclose(FILE* f) {
+  Guard guard;
+  auto call = [&] { return real.fclose(f); };
+  if (!Controlled(guard) || !FileEventsOn() || !PendingOutput(f)) return call();
+  uint32_t obj = ObjectOfFd(f->_fileno, false);
+  if (obj == 0) return call();
+  return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
+}
+
+#define WEFT_FILE_HOOK(ret, name, kind, params, args)           \
+  WEFT_EXPORT ret name params {                                 \
+    Guard guard;                                                \
+    auto call = [&] { return real.name args; };                 \
+    uint32_t obj = Controlled(guard) ? FileEventObject(fd) : 0; \
+    if (obj == 0) return call();                                \
+    return static_cast<ret>(FileAccess(kind, obj, call));       \
+  }
+
+WEFT_FILE_HOOK(ssize_t, pread, WEFT_EV_FILE_READ, (int fd, void* buf, size_t n, off_t at),
+               (fd, buf, n, at))
+WEFT_FILE_HOOK(ssize_t, pread64, WEFT_EV_FILE_READ, (int fd, void* buf, size_t n, off64_t at),
+               (fd, buf, n, at))
+WEFT_FILE_HOOK(ssize_t, pwrite, WEFT_EV_FILE_WRITE, (int fd, const void* buf, size_t n, off_t at),
+               (fd, buf, n, at))
+WEFT_FILE_HOOK(ssize_t, pwrite64, WEFT_EV_FILE_WRITE,
+               (int fd, const void* buf, size_t n, off64_t at), (fd, buf, n, at))
+WEFT_FILE_HOOK(int, ftruncate, WEFT_EV_FILE_WRITE, (int fd, off_t length), (fd, length))
+WEFT_FILE_HOOK(int, ftruncate64, WEFT_EV_FILE_WRITE, (int fd, off64_t length), (fd, length))
+#undef WEFT_FILE_HOOK
+
+WEFT_EXPORT int rename(const char* from, const char* to) {
+  Guard guard;
+  auto call = [&] { return real.rename(from, to); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  // The file replaced (if any) is what a reader of `to` sees change; else the one renamed.
+  uint32_t obj = ObjectOfPath(AT_FDCWD, to);
+  if (obj == 0) obj = ObjectOfPath(AT_FDCWD, from);
+  return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
+}
+
+WEFT_EXPORT int unlink(const char* path) {
+  Guard guard;
+  auto call = [&] { return real.unlink(path); };
+  if (!Controlled(guard) || !FileEventsOn()) return call();
+  return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, ObjectOfPath(AT_FDCWD, path), call));
+}
+
+WEFT_EXPORT int flock(int fd, int operation) {
+  Guard guard;
+  if (!Controlled(guard) || !FileEventsOn()) return real.flock(fd, operation);
+  uint32_t obj = ObjectOfFd(fd, true);
+  if (obj == 0) return real.flock(fd, operation);
+  if ((operation & LOCK_UN) != 0) {
+    return static_cast<int>(
+        FileAccess(WEFT_EV_FILE_UNLOCK, obj, [&] { return real.flock(fd, operation); }));
+  }
+  // A lock is not enabled until a probe takes it (FlockProbe); with LOCK_NB it is a try.
+  Thread* self = Self();
+  Op op = FileOp(WEFT_EV_FILE_LOCK, obj);
+  op.arg = fd;
+  op.mask = static_cast<uint64_t>(operation & ~LOCK_NB);
+  if ((operation & LOCK_NB) != 0) op.flags |= WEFT_F_TRY;
+  Schedule(self, op);
+  int r = real.flock(fd, operation | LOCK_NB);  // the probe's lock (ours already), or a try's
+  int error = errno;
+  self->op.kind = WEFT_EV_NONE;
+  uint16_t flags = op.flags;
+  if (r < 0) flags |= WEFT_F_FAILED;
+  Emit(self, WEFT_EV_FILE_LOCK, flags, obj, r < 0 ? -error : operation);
+  errno = error;
+  return r;
+}
