@@ -23,6 +23,8 @@ packages=(
   memcached
   # Rust test programs (tests/programs/*.rs: std::sync::Mutex, atomic sites)
   rustc
+  # weft replay --gdb N (and --gdbserver PORT): tests/integration/ci_test.py
+  gdb gdbserver
 )
 
 missing=()

@@ -44,6 +44,8 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   }
   search.base = config.value();
   search.check_races = options.check_races.value_or(LinksWeftRuntime(config->executable));
+  // Only an instrumented program's runs learn memory sites (search::kLearningRuns).
+  search.shard_learns = LinksWeftRuntime(config->executable) || !options.memory_sites.empty();
   Started(host);
   Result<search::ExploreResult> result = search::Search(search, progress);
   if (!result.ok()) return result.error();

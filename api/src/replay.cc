@@ -25,6 +25,7 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
                        path + "' (" + std::to_string(trace.events.size()) + " events)");
     }
     config.stop_before = static_cast<int64_t>(*options.stop_at);
+    config.hold = options.debugger;
   }
   config.stdout_fd = options.stdout_fd;
   config.stderr_fd = options.stderr_fd;

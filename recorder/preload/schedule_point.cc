@@ -6,6 +6,7 @@
 // virtual time jumps to the earliest deadline; with no deadline either, that is a deadlock,
 // reported with the wait-for relation and each blocked thread's stack.
 #include <semaphore.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "control.h"
@@ -75,9 +76,8 @@ int16_t HolderOf(const Thread* t) {
   }
 }
 
-// Reports every live thread's pending operation (BLOCKED records), raises `status` and
-// ends the process: a deadlock, or a stop requested with --stop-at.
-[[noreturn]] void ReportThreadsAndExit(uint32_t status) {
+// Reports every live thread's pending operation (BLOCKED records).
+void ReportThreads() {
   for (uint32_t i = 0; i < g_sched->live_count; ++i) {
     const Thread* t = &g_sched->threads[g_sched->live[i]];
     weft_blocked_record rec{};
@@ -89,7 +89,32 @@ int16_t HolderOf(const Thread* t) {
     rec.stack = t->op_stack;
     RingWrite(&rec, 1);
   }
+}
+
+// Reports every thread, raises `status` and ends the run: a deadlock, or a stop requested
+// with --stop-at.
+[[noreturn]] void ReportThreadsAndExit(uint32_t status) {
+  ReportThreads();
   EndRun(status);
+}
+
+// replay --gdb: `self` holds the turn and is about to perform event stop_before. Report
+// every thread as --stop-at does, then wait (polling, in 5 ms sleeps) until the supervisor
+// has handed the program to a debugger and released it; the other threads wait for the
+// turn meanwhile. The debugger need not be our ancestor: PR_SET_PTRACER lets any attach.
+// NB: the session's status says whether the run was held already (in any process).
+void HoldIfDue(Thread* self) {
+  if (g_session->stop_enabled != 2 || g_sched->events != g_session->stop_before) return;
+  if ((__atomic_load_n(&g_session->status, __ATOMIC_ACQUIRE) & WEFT_STATUS_HELD) != 0) return;
+  if (self->op.kind == WEFT_EV_POLL) return;  // resuming a readiness wait is no event
+  RawSyscall(SYS_prctl, PR_SET_PTRACER, static_cast<long>(PR_SET_PTRACER_ANY));
+  ReportThreads();
+  UpdateStatus();
+  __atomic_or_fetch(&g_session->status, WEFT_STATUS_STOPPED | WEFT_STATUS_HELD, __ATOMIC_RELEASE);
+  struct timespec slice = {0, 5000000};
+  while (__atomic_load_n(&g_session->hold_released, __ATOMIC_ACQUIRE) == 0) {
+    RawSyscall(SYS_nanosleep, reinterpret_cast<long>(&slice), 0);
+  }
 }
 
 bool DeadlinePassed(const Op& op) {
@@ -364,7 +389,7 @@ Thread* Pick(uint16_t current) {
     g_sched->vnow = earliest;  // nothing can run before the earliest deadline: jump there
   }
   uint64_t step = g_sched->events;
-  if (g_session->stop_enabled != 0 && step >= g_session->stop_before) {
+  if (g_session->stop_enabled == 1 && step >= g_session->stop_before) {
     ReportThreadsAndExit(WEFT_STATUS_STOPPED);
   }
   if (g_session->progress_window != 0 &&
@@ -473,6 +498,7 @@ void ScheduleWithStack(Thread* self, const Op& op, uint32_t stack) {
     self->refresh = false;
     next = Pick(self->tid);
   }
+  HoldIfDue(self);
 }
 
 void LeaveControl(Thread* self) {
@@ -544,9 +570,11 @@ void WaitFirstTurn(Thread* self) {
     GiveTurn(next);
     WaitTurn(self);
   }
+  HoldIfDue(self);
 }
 
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg) {
+  HoldIfDue(self);  // an event that no schedule point of its own came before
   weft_event_record rec{};
   rec.type = WEFT_REC_EVENT;
   rec.kind = kind;

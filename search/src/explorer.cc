@@ -77,6 +77,7 @@ struct Slot {
   std::optional<Failure> failure;
   std::string race_trace;  // check_races: the run's kept trace when it raced
   std::string error;
+  bool skipped = false;  // --shard: another shard's run (made only to learn its sites, or not)
 };
 
 // A kept failure recorded without stacks, run again exactly (its schedule, clocks, stdin
@@ -330,6 +331,16 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
   const StrategyInfo& strategy =
       options.strategy != nullptr ? *options.strategy : DefaultStrategy();
   if (Status s = CheckArgs(strategy, options.args); !s.ok()) return s.error();
+  if (options.shard_count > 1 && strategy.chooser == nullptr) {
+    std::string seeded;
+    for (const StrategyInfo& s : StrategyRegistry()) {
+      if (s.chooser != nullptr) seeded += (seeded.empty() ? "" : ", ") + s.name;
+    }
+    return MakeError("--shard is for the seeded strategies (" + seeded + "): " + strategy.name +
+                     " searches one tree, each run following from the runs before it, which "
+                     "separate machines cannot split; run it on one machine (-j N runs side by "
+                     "side)");
+  }
   Result<ExploreResult> result = strategy.search(options, progress);
   if (!result.ok()) return result;
   result->coverage =
@@ -396,9 +407,19 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   // Memory access sites of each epoch's runs: the start sites and those found by every run
   // before the epoch (mu), by the epoch's first run.
   std::map<uint64_t, std::vector<uint64_t>> epoch_sites;
+  const uint64_t shards = std::max<uint64_t>(options.shard_count, 1);
+  if (options.shard_index >= shards) {
+    close(devnull);
+    return MakeError("--shard " + std::to_string(options.shard_index) + "/" +
+                     std::to_string(shards) + ": the index is 0.." + std::to_string(shards - 1));
+  }
+  auto owned = [&](uint64_t i) { return i % shards == options.shard_index; };
+  // The runs this search makes: its own, and the learning prefix's for their sites.
+  auto made = [&](uint64_t i) { return owned(i) || (options.shard_learns && i < kLearningRuns); };
+  auto learning_epoch = [](uint64_t i) { return std::min(MemoryEpoch(i), kLearningRuns); };
   auto sites_for = [&](uint64_t i) -> std::vector<uint64_t> {
     // NB: under mu, with every run before the epoch done.
-    uint64_t epoch = MemoryEpoch(i);
+    uint64_t epoch = learning_epoch(i);
     auto it = epoch_sites.find(epoch);
     if (it != epoch_sites.end()) return it->second;
     std::vector<uint64_t> sites = start_sites;
@@ -412,13 +433,23 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     for (;;) {
       uint64_t i = next.fetch_add(1);
       if (i >= options.runs || i > stop_after.load() || interrupted.load() != 0) return;
+      if (!made(i)) {
+        // Another shard's run: done, as far as the epochs here are concerned.
+        std::lock_guard<std::mutex> lock(mu);
+        slots[i].done = true;
+        slots[i].skipped = true;
+        while (done_prefix < options.runs && slots[done_prefix].done) ++done_prefix;
+        epoch_done.notify_all();
+        continue;
+      }
       session::RunConfig config = base;
       const uint64_t seed = options.first_seed + i;
       {
         // The run's memory sites come from the runs before its epoch: wait for them.
         std::unique_lock<std::mutex> lock(mu);
         epoch_done.wait(lock, [&] {
-          return done_prefix >= MemoryEpoch(i) || i > stop_after.load() || interrupted.load() != 0;
+          return done_prefix >= learning_epoch(i) || i > stop_after.load() ||
+                 interrupted.load() != 0;
         });
         if (i > stop_after.load() || interrupted.load() != 0) return;
         config.memory_sites = sites_for(i);
@@ -459,8 +490,9 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       }
       std::lock_guard<std::mutex> lock(mu);
       slot.done = true;
+      slot.skipped = !owned(i);
       uint64_t done = finished.fetch_add(1) + 1;
-      if (progress && slot.error.empty()) progress(done, i + 1, seed, slot.report);
+      if (progress && slot.error.empty() && owned(i)) progress(done, i + 1, seed, slot.report);
       slots[i] = std::move(slot);
       while (done_prefix < options.runs && slots[done_prefix].done) ++done_prefix;
       epoch_done.notify_all();
@@ -481,10 +513,31 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   result.interrupted_by = interrupted.load();
   result.executed = finished.load();
   uint64_t i = 0;
+  auto drop_traces = [](Slot& slot) {
+    // A run made for another shard's sake: its traces are that shard's to keep.
+    if (slot.failure) {
+      unlink(slot.failure->trace.c_str());
+      unlink((slot.failure->trace + ".out").c_str());
+    }
+    if (!slot.race_trace.empty()) unlink(slot.race_trace.c_str());
+  };
   for (; i < options.runs; ++i) {
     Slot& slot = slots[i];
     if (!slot.done) break;
     if (!slot.error.empty()) return MakeError(slot.error);
+    if (slot.skipped) {
+      const bool ran = slot.failure || slot.report.events != 0;
+      if (ran) ++result.learning_runs;
+      AddSites(&start_sites, slot.report.memory_sites_found);
+      if (slot.failure) {
+        drop_traces(slot);
+        if (!options.keep_going) {
+          result.stopped_at_foreign_failure = i + 1;
+          break;
+        }
+      }
+      continue;
+    }
     ++result.runs;
     result.total_events += slot.report.events;
     result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;
@@ -514,6 +567,10 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   // seeds, so they are not results, but they happened (and progress said so): their traces
   // are kept and listed apart.
   for (++i; i < options.runs; ++i) {
+    if (slots[i].skipped) {
+      drop_traces(slots[i]);
+      continue;
+    }
     if (slots[i].failure) result.later_failures.push_back(std::move(*slots[i].failure));
     bool is_failure = slots[i].failure && slots[i].failure->trace == slots[i].race_trace;
     if (!slots[i].race_trace.empty() && !is_failure) unlink(slots[i].race_trace.c_str());

@@ -56,7 +56,10 @@ REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
                                    "location": "string", "diverged": "bool"}],
               event_digest="string", trace="string?", races=[RACE],
               races_checked="bool", race_failure="bool",
-              memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES)
+              memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES,
+              debugger=("?", {"tool": "string", "event": "int", "held": "bool",
+                              "attached": "bool", "exit_status": "int",
+                              "error": "string?"}))
 
 EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
                        signature="string", stacks="string", replay_command="string",
@@ -64,6 +67,9 @@ EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduce
 
 EXPLORE = {
     "schema": "string", "runs": "int", "first_failure_run": "int?",
+    "runs_asked": "int", "keep_going": "bool", "program": ["string"],
+    "shard": ("?", {"index": "int", "count": "int", "learning_runs": "int",
+                    "stopped_at_run": "int?"}),
     "failures": [EXPLORE_FAILURE], "distinct_schedules": "int", "runs_per_second": "number",
     "wall_seconds": "number", "strategy": "string", "first_seed": "int", "complete": "bool",
     "coverage": "string",

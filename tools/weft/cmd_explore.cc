@@ -36,6 +36,12 @@ options:
 
 constexpr const char* kUsageTail =
     R"(  -j, --jobs N      runs side by side (default: number of CPUs); same results as -j 1
+  --shard I/N       make only shard I (0..N-1) of the search: the runs j (0-based)
+                    with j % N == I. N machines, one shard each, together make exactly
+                    the unsharded search (same failing runs and seeds; `weft merge`
+                    combines their --json results). Seeded strategies only. A program
+                    built with `weft cc` learns memory sites in its first 64 runs;
+                    each shard makes those runs too (docs/ci.md)
   --keep-going      do not stop at the first failure; save every failing run, and
                     group the failures by signature (outcome and site) with counts
   --stdin FILE      every run's stdin (default: weft's own, read once, whole, unless
@@ -213,9 +219,10 @@ std::string KindName(const search::Failure& f) {
 
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",          "--output",     "--strategy", "--seed",        "--timeout",
-      "--max-steps", "--runs",       "-j",         "--jobs",        "--progress",
-      "--keep-env",  "--redact-env", "--stdin",    "--stack-depth", "--junit"};
+      "-o",        "--output",      "--strategy", "--seed",
+      "--timeout", "--max-steps",   "--runs",     "-j",
+      "--jobs",    "--progress",    "--keep-env", "--redact-env",
+      "--stdin",   "--stack-depth", "--junit",    "--shard"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -273,6 +280,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   bool json = args.Flag("--json");
   std::string junit_path;
   bool junit = args.Value("--junit", &junit_path);
+  std::string shard_text;
+  const bool sharded = args.Value("--shard", &shard_text);
   std::vector<std::string> keep_env, redact_env;
   EnvOptions(args, &keep_env, &redact_env);
   Result<ProgressFormat> progress_format = ProgressOption(args);
@@ -282,6 +291,17 @@ int RunExplore(const std::vector<std::string>& argv) {
   bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
+  }
+  if (sharded) {
+    unsigned long long index = 0, count = 0;
+    char tail = 0;
+    if (std::sscanf(shard_text.c_str(), "%llu/%llu%c", &index, &count, &tail) != 2 || count == 0 ||
+        index >= count || shard_text[0] == '-') {
+      return Fail("explore",
+                  "--shard takes I/N with 0 <= I < N, e.g. --shard 0/4 (got '" + shard_text + "')");
+    }
+    options.shard_index = index;
+    options.shard_count = count;
   }
   const search::StrategyInfo* info = search::FindStrategy(strategy);
   if (info == nullptr) {
@@ -457,6 +477,25 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.BeginObject();
     w.Field("schema", kSchemaExplore);
     w.Field("runs", r.runs);
+    // What `weft merge` needs to put the shards together again.
+    w.Field("runs_asked", options.runs);
+    w.Field("keep_going", options.keep_going);
+    w.Key("program").BeginArray();
+    for (const std::string& a : args.program()) w.String(a);
+    w.EndArray();
+    if (sharded) {
+      w.Key("shard").BeginObject();
+      w.Field("index", options.shard_index);
+      w.Field("count", options.shard_count);
+      w.Field("learning_runs", r.learning_runs);
+      if (r.stopped_at_foreign_failure != 0)
+        w.Field("stopped_at_run", r.stopped_at_foreign_failure);
+      else
+        w.NullField("stopped_at_run");
+      w.EndObject();
+    } else {
+      w.NullField("shard");
+    }
     if (r.first_failure_run != 0)
       w.Field("first_failure_run", r.first_failure_run);
     else
@@ -557,6 +596,20 @@ int RunExplore(const std::vector<std::string>& argv) {
   char summary[200];
   std::snprintf(summary, sizeof(summary), " in %.2f s (%.0f runs/s), ", r.wall_seconds, rate);
   Say(plural(r.runs, "run") + summary + plural(r.distinct_schedules, "distinct schedule"));
+  if (sharded) {
+    std::string line =
+        "shard " + std::to_string(options.shard_index) + "/" + std::to_string(options.shard_count) +
+        ": its own runs of the " + std::to_string(options.runs) + " (j % " +
+        std::to_string(options.shard_count) + " == " + std::to_string(options.shard_index) + ")";
+    if (r.learning_runs != 0) {
+      line += ", and " + plural(r.learning_runs, "run") + " of other shards' to learn memory sites";
+    }
+    if (r.stopped_at_foreign_failure != 0) {
+      line += "; stopped: run " + std::to_string(r.stopped_at_foreign_failure) +
+              " (another shard's) fails, which ends the search there";
+    }
+    Say(line + "; weft merge combines the shards' --json results");
+  }
   if (r.interrupted_by != 0) {
     Say("interrupted by " + format::DescribeSignal(r.interrupted_by) + " after " +
         plural(r.runs, "complete run") + (r.failures.empty() ? ", no failure found" : ""));

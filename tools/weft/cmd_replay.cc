@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "cli.h"
+#include "debugger.h"
 #include "races.h"
 #include "trace_trust.h"
 #include "weft/instrument.h"
@@ -28,6 +29,18 @@ options:
   --stop-at N        stop the program just before event N and write a trace (to
                      FILE, default TRACE-stop-N.weft) whose outcome lists every
                      thread's pending operation and stack
+  --gdb N            replay to just before event N and attach gdb there: every
+                     thread stopped, the one about to perform event N selected,
+                     in its frame of your code (its innermost frames are weft's:
+                     the hook of the call it is about to make and the hold;
+                     `bt` shows them above yours). `continue` runs the rest of
+                     the recorded schedule (no longer checked nor recorded);
+                     the program is killed when gdb exits
+  --gdbserver PORT   with --gdb N: serve gdbserver on PORT instead (connect with
+                     gdb -ex 'target remote localhost:PORT'); weft waits until
+                     it exits
+  --gdb-batch CMDS   with --gdb N: run gdb non-interactively with the commands
+                     CMDS, separated by ';' (e.g. 'bt; info threads'), then end
   --timeout S        kill a replay after S seconds of real time (default: the
                      recorded run's --timeout, if it had one)
   --continue-after-divergence
@@ -74,6 +87,13 @@ int RunReplay(const std::vector<std::string>& argv) {
   bool have_timeout = args.Double("--timeout", &timeout);
   uint64_t stop_at = 0;
   bool stopping = args.Uint("--stop-at", &stop_at);
+  uint64_t gdb_event = 0;
+  const bool gdb = args.Uint("--gdb", &gdb_event);
+  uint64_t gdbserver_port = 0;
+  const bool gdbserver = args.Positive("--gdbserver", &gdbserver_port, "",
+                                       "the port gdbserver listens on, e.g. --gdbserver 2345");
+  std::string gdb_batch;
+  const bool batch = args.Value("--gdb-batch", &gdb_batch);
   bool quiet = args.Flag("--quiet");
   bool continue_after = args.Flag("--continue-after-divergence");
   bool json = args.Flag("--json");
@@ -86,7 +106,22 @@ int RunReplay(const std::vector<std::string>& argv) {
   if (!progress.ok()) return Fail("replay", progress.error().message);
   if (args.positional().size() != 1) return Fail("replay", "give exactly one trace file");
   const std::string& path = args.positional()[0];
-  if (stopping) {
+  if ((gdbserver || batch) && !gdb) {
+    return Fail("replay", std::string(gdbserver ? "--gdbserver" : "--gdb-batch") +
+                              " needs --gdb N (the event to stop before)");
+  }
+  if (gdb && stopping) return Fail("replay", "give --gdb N or --stop-at N, not both");
+  if (gdbserver && batch) return Fail("replay", "give --gdbserver PORT or --gdb-batch, not both");
+  if (gdbserver_port > 65535) return Fail("replay", "--gdbserver: a port is 1..65535");
+  if (batch && SplitGdbCommands(gdb_batch).empty()) {
+    return Fail("replay", "--gdb-batch: no command given (e.g. --gdb-batch 'bt')");
+  }
+  if (gdb) {
+    stopping = true;
+    stop_at = gdb_event;
+    times = 1;
+  }
+  if (stopping && !gdb) {
     times = 1;
     if (output.empty()) {
       std::string base = TraceStem(path);
@@ -132,6 +167,37 @@ int RunReplay(const std::vector<std::string>& argv) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
   if (access(dir.c_str(), W_OK) != 0) options.divergence_output.clear();
+  // --gdb: the replay is held before the event and handed to the debugger.
+  DebuggerOutcome debugged;
+  bool handed = false;
+  if (gdb) {
+    DebuggerRequest request;
+    request.gdbserver_port = static_cast<int>(gdbserver_port);
+    if (batch) request.commands = SplitGdbCommands(gdb_batch);
+    request.held_tid = stop_at < trace->events.size() ? trace->events[stop_at].tid : -1;
+    request.event = stop_at;
+    request.stdout_to_stderr = json;
+    options.debugger = [&, request](const session::HeldProgram& held) {
+      handed = true;
+      if (!json) {
+        std::string what;
+        if (stop_at < trace->events.size()) {
+          const format::Event& e = trace->events[stop_at];
+          what = " (T" + std::to_string(e.tid) + " about to " +
+                 std::string(format::EventKindName(e.kind));
+          std::string object = format::DescribeObject(trace.value(), e.obj);
+          if (!object.empty()) what += " " + object;
+          std::string where = format::DescribeLocation(trace.value(), e.stack);
+          if (!where.empty()) what += " at " + where;
+          what += ")";
+        }
+        Say("held before event " + std::to_string(stop_at) + what + "; " +
+            (gdbserver ? "starting gdbserver" : "attaching gdb") + " to pid " +
+            std::to_string(held.pid));
+      }
+      debugged = RunDebugger(request, held);
+    };
+  }
   FILE* devnull = quiet || json ? std::fopen("/dev/null", "w") : nullptr;
   if (devnull != nullptr) {
     options.stdout_fd = fileno(devnull);
@@ -163,6 +229,13 @@ int RunReplay(const std::vector<std::string>& argv) {
     return 128 + result.interrupted_by;
   }
   const session::RunReport& last = result.last;
+  std::string gdb_problem;  // --gdb: why the debugger did not get the program
+  if (gdb && !handed) {
+    gdb_problem = "the replay did not reach event " + std::to_string(stop_at) +
+                  " (outcome: " + format::DescribeOutcome(last.outcome) + ")";
+  } else if (gdb && !debugged.error.empty()) {
+    gdb_problem = debugged.error;
+  }
   const uint64_t reproduced_count = result.reproduced_count;
   const std::string& first_problem = result.first_problem;
   bool all = result.reproduced;
@@ -188,7 +261,8 @@ int RunReplay(const std::vector<std::string>& argv) {
   const std::string& raced_name = output.empty() ? path : output;
   const format::Trace& raced_trace = output.empty() ? trace.value() : raced;
   const bool race_failure = fail_on_race && !races.empty();
-  const int status = !all || race_failure ? kExitFound : kExitOk;
+  int status = !all || race_failure ? kExitFound : kExitOk;
+  if (gdb && !gdb_problem.empty()) status = handed ? kExitUsage : kExitFound;
 
   // Where the first diverging replay left the schedule, from its trace (with stacks).
   std::optional<format::Trace> diverged_trace;
@@ -274,6 +348,21 @@ int RunReplay(const std::vector<std::string>& argv) {
     WriteRacesField(w, raced_trace, races);
     w.Field("races_checked", races_checked);
     w.Field("race_failure", race_failure);
+    if (gdb) {
+      w.Key("debugger").BeginObject();
+      w.Field("tool", gdbserver ? "gdbserver" : "gdb");
+      w.Field("event", stop_at);
+      w.Field("held", handed);
+      w.Field("attached", debugged.attached);
+      w.Field("exit_status", static_cast<int64_t>(debugged.exit_status));
+      if (gdb_problem.empty())
+        w.NullField("error");
+      else
+        w.Field("error", gdb_problem);
+      w.EndObject();
+    } else {
+      w.NullField("debugger");
+    }
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());
     return status;
@@ -287,6 +376,20 @@ int RunReplay(const std::vector<std::string>& argv) {
     Say("reproduced the recorded prefix: same " + std::to_string(last.events) + " events as " +
         path + " (the trace ends there)");
     if (!output.empty()) Say("replay trace written to " + output);
+    return kExitOk;
+  }
+  if (gdb) {
+    if (!gdb_problem.empty()) {
+      if (handed) return Fail("replay", gdb_problem);
+      Say("--gdb: " + gdb_problem);
+      return status;
+    }
+    Say(std::string(gdbserver ? "gdbserver" : "gdb") + " exited (status " +
+        std::to_string(debugged.exit_status) + "); the program was killed");
+    if (!output.empty()) {
+      Say("every thread's pending operation and stack at event " + std::to_string(stop_at) +
+          " are in " + output + " (weft show " + ShellQuote(output) + ")");
+    }
     return kExitOk;
   }
   if (stopping && all) {

@@ -157,6 +157,12 @@ std::string Property(const std::string& indent, const std::string& name, const s
   return indent + "<property name=\"" + XmlAttr(name) + "\" value=\"" + XmlAttr(value) + "\"/>\n";
 }
 
+// The outcome of failure i, as text.
+std::string OutcomeText(const JUnitReport& report, size_t i) {
+  if (i < report.outcome_texts.size()) return report.outcome_texts[i];
+  return format::DescribeOutcome(report.result->failures[i].outcome);
+}
+
 // The failure text: every failing run with its outcome, trace and replay line (the first
 // kMaxListed of them), the first one's last output.
 std::string FailureText(const JUnitReport& report) {
@@ -167,7 +173,7 @@ std::string FailureText(const JUnitReport& report) {
     const search::Failure& f = r.failures[i];
     text += "run " + std::to_string(f.run) + " (seed " + std::to_string(f.seed) +
             ") FAILED: " + (f.race ? "a data race (--fail-on-race); the program " : "") +
-            format::DescribeOutcome(f.outcome) + "\n";
+            OutcomeText(report, i) + "\n";
     text += "signature: " + f.signature + "\n";
     text += "saved: " + f.trace + "\n";
     text += "replay it with: weft replay " + ShellQuote(f.trace) + "\n";
@@ -252,8 +258,8 @@ std::string JUnitXml(const JUnitReport& report) {
 
   if (failed) {
     const search::Failure& f = r->failures.front();
-    std::string message = (f.race ? "a data race: " : "") + format::DescribeOutcome(f.outcome) +
-                          " (run " + std::to_string(f.run) + ", seed " + std::to_string(f.seed) +
+    std::string message = (f.race ? "a data race: " : "") + OutcomeText(report, 0) + " (run " +
+                          std::to_string(f.run) + ", seed " + std::to_string(f.seed) +
                           "): weft replay " + ShellQuote(f.trace);
     x += "      <failure message=\"" + XmlAttr(message) + "\" type=\"" + XmlAttr(f.signature) +
          "\">" + XmlText(FailureText(report)) + "</failure>\n";

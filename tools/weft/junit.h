@@ -23,6 +23,9 @@ struct JUnitReport {
   std::string races;          // the data races, as ThreadSanitizer prints them ("" = none)
   bool fail_on_race = false;  // races are failures: they go in the failure text
   double wall_seconds = 0;    // when `result` is null
+  // When not empty: each failure's outcome as text, in place of describing its Outcome
+  // (weft merge has the shards' JSON, not their outcomes).
+  std::vector<std::string> outcome_texts;
 };
 
 // Checks that `path` can be written (its directories are made), before the search runs.

@@ -336,6 +336,10 @@ WEFT_ABI_ASSERT_SIZE(struct weft_atomic_site, 128);
 /* A process forked from the controlled one blocked on a lock held by a thread that does not
  * exist in it (fork copies a held lock, not its holder): a deadlock; `error` says which. */
 #define WEFT_STATUS_FORK_DEADLOCK 0x40u
+/* With stop_enabled 2: the thread about to perform event stop_before holds the turn and
+ * waits until the supervisor sets hold_released (BLOCKED records came before, as with
+ * WEFT_STATUS_STOPPED, which is raised with it); the other threads wait in the shim. */
+#define WEFT_STATUS_HELD 0x80u
 
 /* What the shim saw of memory accesses (weft_session.memory). */
 #define WEFT_MEMORY_INSTRUMENTED 0x1u /* an instrumented access reached the shim (weft cc) */
@@ -359,14 +363,15 @@ struct weft_session {
   uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at virtual time 0 */
   uint64_t max_steps;         /* 0 = unlimited */
   int32_t cpu;                /* CPU to pin the controlled process to, -1 = do not pin */
-  uint32_t stop_enabled;      /* 1: stop before event stop_before, reporting every thread */
+  uint32_t stop_enabled;      /* 1: stop before event stop_before, reporting every thread;
+                                 2: hold the program there for a debugger (WEFT_STATUS_HELD) */
   uint64_t stop_before;
   uint32_t record_decisions; /* 1: a DECISION record follows every event */
   /* Livelock: a run ends with WEFT_STATUS_NO_PROGRESS after this many events in a row
    * none of which made progress (yields, sleeps, timeouts, failed tries and probes); 0 = off */
   uint32_t progress_window;
   uint32_t stop_on_divergence; /* 1: at the first divergence, report every thread and exit */
-  uint32_t reserved2;
+  uint32_t hold_released;      /* supervisor → shim while running: a held program goes on */
   struct weft_schedule_spec schedule;
   /* Memory access sites (uint64_t pcs, ascending, at most WEFT_MAX_MEMORY_SITES) whose
    * accesses are schedule points: sites that touched shared granules in earlier runs. */

@@ -171,8 +171,11 @@ struct ReplayOptions {
   std::string output;                     // "" = none; else the last replay's trace
   std::optional<double> timeout_seconds;  // default: the recorded run's limit
   std::optional<uint64_t> stop_at;        // stop before this event (times is then 1)
-  TraceTrust trust;                       // --force, --trust
-  int stdout_fd = -1;                     // the program's output: -1 = inherit
+  // With stop_at: hold the program there and hand it to this (a debugger: replay --gdb)
+  // instead of ending it; session::RunConfig::hold says what it gets.
+  std::function<void(const session::HeldProgram&)> debugger;
+  TraceTrust trust;    // --force, --trust
+  int stdout_fd = -1;  // the program's output: -1 = inherit
   int stderr_fd = -1;
   // false: a replay that diverges stops there, reporting every thread's pending operation
   // and stack; true: the program goes on past the divergence, unscheduled by the trace.

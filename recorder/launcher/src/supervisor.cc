@@ -93,6 +93,11 @@ Result<RunResult> Supervisor::Loop() {
                        " s after SIGKILL; it may be stuck in the kernel (D state)");
     }
     if (now - last_poll_ >= kPollInterval) CallPoll();
+    // NB: here, not in CallPoll: that also runs inside Sweep, which walks tracees_.
+    if (options_.should_hand_over && !killed_ && options_.should_hand_over()) {
+      HandOver();
+      break;
+    }
     if (progressed) continue;
     Clock::time_point wake = last_poll_ + kPollInterval;
     if (has_deadline_ && !killed_) wake = std::min(wake, deadline_);
@@ -277,6 +282,28 @@ void Supervisor::CallPoll() {
     result_.stopped = true;
     KillAll(/*call_poll=*/false);
   }
+}
+
+// Detaches the whole tree, lets SpawnOptions::hand_over have it, then kills and reaps it.
+// NB: the maps are read first: once detached, the tree may be changed by whoever gets it.
+void Supervisor::HandOver() {
+  MergeNew();
+  auto maps = ReadMaps(root_);
+  if (maps.ok() && !maps->empty()) result_.maps = std::move(*maps);
+  std::set<pid_t> processes;
+  for (const Tracee& t : tracees_) processes.insert(t.tgid);
+  DetachRest();
+  if (options_.hand_over) options_.hand_over(root_);
+  for (pid_t p : processes) kill(p, SIGKILL);
+  int status = 0;
+  while (waitpid(root_, &status, __WALL) < 0 && errno == EINTR) {
+  }
+  root_done_ = true;
+  killed_ = true;
+  killed_at_ = Clock::now();
+  result_.handed_over = true;
+  result_.kind = RunResult::Kind::kSignaled;
+  result_.signal = SIGKILL;
 }
 
 void Supervisor::CheckInterrupts(Clock::time_point now) {

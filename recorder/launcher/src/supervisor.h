@@ -62,6 +62,7 @@ class Supervisor {
   void SnapshotThreads();
   void KillAll(bool call_poll);
   void DetachRest();
+  void HandOver();
 
   const SpawnOptions& options_;
   const pid_t root_;

@@ -198,6 +198,11 @@ bool RingReader::Drain() {
                std::to_string(tail) + " slots read and " + std::to_string(slots) + " in the ring)");
     return false;
   }
+  if (dropping_) {
+    tail_ = head;
+    __atomic_store_n(&session_->ring_tail, head, __ATOMIC_RELEASE);
+    return true;
+  }
   auto slot_at = [&](uint64_t s) { return ring_ + (s & mask) * WEFT_SLOT_BYTES; };
   while (tail < head) {
     const uint8_t* slot = slot_at(tail);

@@ -32,6 +32,9 @@ class RingReader {
   // is corrupt (`error()` says where and why: "the program overwrote weft's session memory
   // at slot 12 of the event ring: …").
   bool Drain();
+  // From now on Drain drops what the shim writes (a program held for a debugger runs on,
+  // unrecorded, and must never wait for room in the ring).
+  void DropFromNowOn() { dropping_ = true; }
   // Marks the session corrupt (`where`: "offset 24 (the run's configuration)").
   void SetCorrupt(const std::string& where);
   bool corrupt() const { return !error_.empty(); }
@@ -68,6 +71,8 @@ class RingReader {
   const std::unordered_map<uint32_t, uint32_t>& first_stacks() const { return first_stacks_; }
   // The weft tid of a kernel tid, -1 if unknown.
   int32_t TidOfOsTid(uint32_t os_tid) const;
+  // Kernel tid -> weft tid of every thread reported so far.
+  const std::unordered_map<uint32_t, uint32_t>& os_tids() const { return os_tids_; }
   Status writer_status() const { return status_; }
   // MEM_READ / MEM_WRITE events so far.
   uint64_t memory_events() const { return memory_events_; }
@@ -91,6 +96,7 @@ class RingReader {
   weft_session* session_;
   const uint8_t* ring_;
   uint64_t ring_slots_;
+  bool dropping_ = false;
   uint64_t tail_ = 0;         // weft's own read position (the session's copy is the shim's)
   uint32_t claimed_pid_ = 0;  // the first pid the shim claimed with; it never changes
   format::TraceWriter* writer_;

@@ -97,6 +97,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (config.stop_before >= 0) {
     layout.stop_enabled = true;
     layout.stop_before = static_cast<uint64_t>(config.stop_before);
+    layout.hold = static_cast<bool>(config.hold);
   }
   layout.stop_on_divergence = config.stop_on_divergence;
   layout.stack_depth = config.stack_depth;
@@ -253,6 +254,23 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     reader.Drain();
   };
   spawn.should_stop = [&reader] { return reader.corrupt(); };
+  if (config.hold) {
+    weft_session* h = session->header();
+    spawn.should_hand_over = [h] {
+      return (__atomic_load_n(&h->status, __ATOMIC_ACQUIRE) & WEFT_STATUS_HELD) != 0;
+    };
+    spawn.hand_over = [&](pid_t root) {
+      reader.Drain();  // NB: everything up to the hold, before anything is dropped
+      HeldProgram held;
+      held.pid = root;
+      for (const auto& [os_tid, tid] : reader.os_tids()) held.os_tids.emplace_back(tid, os_tid);
+      std::sort(held.os_tids.begin(), held.os_tids.end());
+      held.release = [h] { __atomic_store_n(&h->hold_released, 1u, __ATOMIC_RELEASE); };
+      reader.DropFromNowOn();
+      held.poll = [&reader] { reader.Drain(); };
+      config.hold(held);
+    };
+  }
 
   Result<launcher::RunResult> run = launcher::Run(spawn);
   if (!run.ok()) return run.error();

@@ -59,7 +59,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->monotonic_base_ns = layout.monotonic_base_ns;
   h->max_steps = layout.max_steps;
   h->progress_window = layout.progress_window;
-  h->stop_enabled = layout.stop_enabled ? 1 : 0;
+  h->stop_enabled = layout.stop_enabled ? (layout.hold ? 2 : 1) : 0;
   h->stop_before = layout.stop_before;
   h->stop_on_divergence = layout.stop_on_divergence ? 1 : 0;
   h->record_decisions = layout.record_decisions ? 1 : 0;

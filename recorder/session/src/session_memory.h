@@ -22,6 +22,7 @@ struct SessionLayout {
   uint64_t realtime_base_ns = 0;
   uint64_t monotonic_base_ns = 0;
   bool stop_enabled = false;
+  bool hold = false;  // with stop_enabled: hold for a debugger (stop_enabled 2)
   uint64_t stop_before = 0;
   bool stop_on_divergence = false;
   bool record_decisions = false;

@@ -47,7 +47,22 @@ struct ExploreOptions {
   bool check_races = false;
   // With check_races: a run with a data race is a failure (Failure::race).
   bool fail_on_race = false;
+  // --shard i/N (seeded strategies): this search makes the runs j (0-based) with
+  // j % shard_count == shard_index and reports only those; N shards together make exactly
+  // the unsharded search (weft merge combines them). The runs' memory sites come from the
+  // first kLearningRuns runs only (MemoryEpoch): with shard_learns, a shard also makes the
+  // runs of that prefix it does not own, for their sites alone, as every shard computes the
+  // same learning prefix. A run of another shard's that fails ends the shard too (without
+  // keep_going the unsharded search ends there), unreported.
+  uint64_t shard_index = 0;
+  uint64_t shard_count = 1;
+  bool shard_learns = true;  // the program may learn memory sites (links libweft_rt.so)
 };
+
+// Runs whose memory access sites later runs learn from: run i gets the sites found by the
+// runs before min(MemoryEpoch(i), kLearningRuns). A bounded prefix, so that a shard of a
+// search can compute it without the other shards.
+inline constexpr uint64_t kLearningRuns = 64;
 
 // Frames per stack in a race-checked search's runs when options.stack_depth is less.
 inline constexpr uint32_t kRaceStackDepth = 16;
@@ -120,6 +135,11 @@ struct ExploreResult {
   session::AtomicSitesSummary atomic;
   uint64_t memory_events = 0;
   std::vector<uint64_t> memory_sites;
+  // A shard (ExploreOptions::shard_count > 1): the runs it made for the learning prefix
+  // that other shards own (not results), and the first run of another shard's that failed
+  // (0 = none), where it stopped.
+  uint64_t learning_runs = 0;
+  uint64_t stopped_at_foreign_failure = 0;
 };
 
 // Called after every run (from the worker that ran it, one call at a time) with the number
@@ -134,7 +154,8 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
 // A seeded search: runs i = 0, 1, … under the strategy's chooser with seed S+i, `jobs`
 // runs at a time (random, pct). Memory access sites that touched shared memory become
 // schedule points of later runs: run i gets the sites of every run before MemoryEpoch(i)
-// (runs 1, 2, 4, 8, 16, then every 16 start an epoch), so results do not depend on -j.
+// (runs 1, 2, 4, 8, 16, then every 16 start an epoch; only the first kLearningRuns runs
+// teach), so results do not depend on -j nor on sharding.
 Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgress& progress);
 
 // Systematic depth-first search over the schedules with at most args["preemptions"]

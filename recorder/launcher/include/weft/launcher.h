@@ -103,6 +103,14 @@ struct SpawnOptions {
   // SIGKILL (as on a timeout, without RunResult::Kind::kTimeout) and RunResult::stopped is
   // set. For a caller that can no longer supervise the run (its session is corrupt).
   std::function<bool()> should_stop;
+  // Checked after each poll (after should_stop): when it returns true, the run is handed
+  // over. Every traced thread is detached where it is (weft's shim keeps the program's
+  // threads waiting), `hand_over` runs on the calling thread with the root's pid (e.g. a
+  // debugger attaches to it), and when it returns every process of the tree is killed and
+  // reaped: RunResult::handed_over, kind kSignaled with SIGKILL. The timeout does not run
+  // while `hand_over` does. RunResult::maps are taken before the detach.
+  std::function<bool()> should_hand_over;
+  std::function<void(pid_t root)> hand_over;
 };
 
 // One thread of the root process when its run timed out, caught just before the kill.
@@ -135,6 +143,8 @@ struct RunResult {
   std::vector<std::string> warnings;
   // The run was ended because SpawnOptions::should_stop said so.
   bool stopped = false;
+  // The run was handed over (SpawnOptions::should_hand_over) and killed afterwards.
+  bool handed_over = false;
 };
 
 // Runs the program to the end of its root process. Other processes of the tree are

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,20 @@ struct Schedule {
 // Events without progress after which a run is judged a livelock (RunConfig::progress_window).
 inline constexpr uint32_t kDefaultProgressWindow = 100000;
 
+// A replay held before an event for a debugger (RunConfig::hold).
+struct HeldProgram {
+  int pid = 0;  // the root process, no longer traced by weft
+  // The kernel tid of each thread the shim reported, by weft tid.
+  std::vector<std::pair<uint32_t, uint32_t>> os_tids;
+  // Lets the held thread go on (call it once the debugger has stopped the program: the
+  // program then runs on, still scheduled by the trace, when the debugger resumes it).
+  std::function<void()> release;
+  // Call about every 10 ms while the debugger has the program: it drops what the program
+  // writes into weft's event ring after the hold (not recorded), so the program never waits
+  // for room there.
+  std::function<void()> poll;
+};
+
 struct RunConfig {
   std::vector<std::string> argv;  // as the program sees it
   std::string executable;         // resolved path (launcher::ResolveProgram)
@@ -105,6 +120,11 @@ struct RunConfig {
   std::string cwd;           // the program's working directory ("" = weft's own)
   Schedule schedule;         // how the run is scheduled (no default strategy: set it)
   int64_t stop_before = -1;  // >= 0: stop before this event, report every thread
+  // With stop_before: instead of ending the program there, hold it (every thread waits in
+  // the shim, the one about to perform event stop_before holding the turn), detach ptrace
+  // and call this; the program is killed when it returns. The trace and outcome are
+  // --stop-at's (kStopped, every thread's pending operation and stack).
+  std::function<void(const HeldProgram&)> hold;
   // End the run at its first divergence, reporting every thread (outcome kStopped with
   // `diverged`); false lets the program go on past it (weft replay sets it unless
   // --continue-after-divergence).
