@@ -16,11 +16,9 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   }
   if (Status s = search::CheckArgs(strategy, options.args); !s.ok()) return s.error();
   search::StrategyArgs args = search::WithDefaults(strategy, options.args);
-  if (!strategy.calibrated.empty() && args.count(strategy.calibrated) == 0) {
-    // As explore does: learned from the length of a random walk with the (first) seed.
+  if (search::NeedsCalibration(strategy, args)) {
+    // As explore does: learned from a random walk with the (first) seed.
     session::RunConfig calibration = config.value();
-    calibration.schedule = session::Schedule::Search(search::RandomWalk(options.seed));
-    calibration.stack_depth = 0;
     calibration.timeout_seconds = options.timeout_seconds;
     calibration.max_steps = options.max_steps;
     calibration.cwd = options.cwd;
@@ -33,13 +31,13 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
       calibration.stdout_fd = fileno(devnull);
       calibration.stderr_fd = fileno(devnull);
     }
-    Result<session::RunReport> r = session::RunProgram(calibration);
+    Result<search::CalibrationRun> r = search::Calibrate(calibration, options.seed);
     if (devnull != nullptr) std::fclose(devnull);
     if (!r.ok()) {
-      return MakeError("the random-walk run that learns " + strategy.name + "'s " +
-                       strategy.calibrated + " failed: " + r.error().message);
+      return MakeError("the random-walk run that " + strategy.name +
+                       " learns from failed: " + r.error().message);
     }
-    args[strategy.calibrated] = std::max<uint64_t>(r->events, 1);
+    strategy.learn(r.value(), &args);
   }
   config->schedule = session::Schedule::Search(strategy.chooser(args, options.seed));
   config->stack_depth = options.stack_depth;

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "race_scan.h"
+#include "weft/calibration.h"
 #include "weft/digest.h"
 #include "weft/outcome.h"
 #include "weft/render.h"
@@ -370,17 +371,16 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   base.stderr_fd = devnull;
   result.args = WithDefaults(strategy, options.args);
   std::vector<uint64_t> start_sites = session::SortedSites(base.memory_sites);
-  if (!strategy.calibrated.empty() && result.args.count(strategy.calibrated) == 0) {
-    // A parameter learned from the length of one run (pct's k): from one calibration run
-    // (the first seed under a random walk), so that results do not depend on -j. When that
-    // run finds memory access sites, the length is taken from a second one that makes them
-    // schedule points, as the search's runs do.
+  if (NeedsCalibration(strategy, result.args)) {
+    // Parameters learned from one calibration run (pct's k, surw's estimates): the first
+    // seed under a random walk, so that results do not depend on -j. When that run finds
+    // memory access sites, they are learned from a second one that makes them schedule
+    // points, as the search's runs do.
     for (int attempt = 0; attempt < 2; ++attempt) {
       session::RunConfig calibration = base;
       calibration.memory_sites = start_sites;
-      calibration.schedule = session::Schedule::Search(RandomWalk(options.first_seed));
       calibration.cpu = cpus[0];
-      Result<session::RunReport> r = session::RunProgram(calibration);
+      Result<CalibrationRun> r = Calibrate(calibration, options.first_seed);
       if (!r.ok()) {
         close(devnull);
         return r.error();
@@ -389,7 +389,9 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
         close(devnull);
         return MakeError("weft's shim never took control of '" + base.executable + "'");
       }
-      result.args[strategy.calibrated] = std::max<uint64_t>(r->events, 1);
+      StrategyArgs learned = WithDefaults(strategy, options.args);
+      strategy.learn(r.value(), &learned);
+      result.args = learned;
       size_t known = start_sites.size();
       AddSites(&start_sites, r->memory_sites_found);
       if (start_sites.size() == known) break;

@@ -31,6 +31,10 @@ session::Strategy Pct(const StrategyArgs& args, uint64_t seed) {
   return s;
 }
 
+void PctLearn(const CalibrationRun& run, StrategyArgs* args) {
+  if (args->count("steps") == 0) (*args)["steps"] = std::max<uint64_t>(run.choices, 1);
+}
+
 std::string RandomScope(const StrategyArgs&, const std::string& points) {
   return "only the schedules of the seeds that were run, at " + points;
 }
@@ -121,13 +125,15 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"},
         {"depth", "uint", "3", "pct: cover bugs of depth 1..D (1 to 17)", "D", 1, 17},
         {"steps", "uint", "",
-         "pct: k, the steps of a run (default: learned from a random walk with the first seed)",
+         "pct: k, the choices of a run (decisions with more than one thread to run; default: "
+         "learned from a random walk with the first seed)",
          "K", 1}},
        Explore,
        Pct,
        "steps",
        PctScope,
-       false},
+       false,
+       PctLearn},
       {"bounded",
        false,
        "depth-first search over every schedule with at most C preemptions",
@@ -158,6 +164,11 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        true},
   };
   return kStrategies;
+}
+
+bool NeedsCalibration(const StrategyInfo& strategy, const StrategyArgs& args) {
+  if (strategy.learn == nullptr) return false;
+  return strategy.calibrated.empty() || args.count(strategy.calibrated) == 0;
 }
 
 const StrategyInfo& DefaultStrategy() {

@@ -150,6 +150,20 @@ class SearchTest(unittest.TestCase):
         self.assertIsNone(data["first_failure_run"], "a random walk should not get 60 steps ahead")
         self.assertEqual(data["runs"], 500)
 
+    def test_pct_counts_choices_and_finds_the_cond_wait_in_an_if(self):
+        # cond_if_racy's 500 start-up steps leave no choice: a k over every event (over
+        # 1,000) missed its stolen wake-up in 1,000 runs; k over the choices finds it.
+        for seed in (1, 11, 21):
+            data = self.explore("cond_if_racy", "pct", 1000, seed=seed, extra=("-j", 2))
+            self.assertLess(data["pct"]["steps"], 100, data["pct"])
+            self.assertIsNotNone(data["first_failure_run"], "pct seed %d found nothing" % seed)
+            failure = data["failures"][0]
+            with open(failure["trace"] + ".out") as out:
+                self.assertIn("consumer woke to an empty queue", out.read())
+            code, rep, err = weft("replay", "--json", "--times", 3, failure["trace"])
+            self.assertEqual(code, 0, err)
+            self.assertTrue(rep["reproduced"], rep)
+
     def test_a_pct_failure_reruns_from_its_trace_with_weft_record(self):
         # The failing run's trace holds PCT's seed, depth and k; `weft record --strategy pct`
         # with them runs the very same schedule (same event digest as replaying the trace).

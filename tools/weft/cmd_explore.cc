@@ -617,7 +617,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (strategy == "pct") {
     char line[300];
     std::snprintf(line, sizeof(line),
-                  "pct: n = %u threads, k = %llu steps, depth <= %llu: each run hits a given bug "
+                  "pct: n = %u threads, k = %llu choices, depth <= %llu: each run hits a given bug "
                   "of that depth with probability >= %.3g",
                   r.max_threads,
                   static_cast<unsigned long long>(r.args.count("steps") ? r.args.at("steps") : 0),

@@ -30,7 +30,8 @@ options:
                        `weft explore --strategy pct` runs its seed N)
   --seed N             seed of the strategy (default: drawn from the clock; printed)
   --depth D            pct: cover bugs of depth 1..D (default 3)
-  --steps K            pct: expected steps per run (default: learned from a random-walk
+  --steps K            pct: expected choices per run (decisions with more than one
+                       thread to run; default: learned from a random-walk
                        run with the same seed, as explore's first seed does); explore
                        --json prints its k as pct.steps, a trace's header holds it
   --timeout S          kill the program after S seconds of real time (default: none)

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/calibration.h"
 #include "weft/explorer.h"
 #include "weft/result.h"
 #include "weft/run.h"
@@ -42,6 +43,10 @@ using MakeChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t see
 // "synchronization calls and memory accesses".
 using ScopeFunction = std::string (*)(const StrategyArgs& args, const std::string& points);
 
+// Fills the parameters a strategy learns from a calibration run (CalibrationRun: one
+// random walk with the first seed) into `args`.
+using LearnFunction = void (*)(const CalibrationRun& run, StrategyArgs* args);
+
 // A search: runs schedules of options.base until a failure, the budget or completeness.
 using SearchFunction = Result<ExploreResult> (*)(const ExploreOptions& options,
                                                  const ExploreProgress& progress);
@@ -58,14 +63,20 @@ struct StrategyInfo {
   // A seeded chooser (random, pct; also what `weft record --strategy` runs); nullptr for
   // searches that build each schedule from earlier runs.
   MakeChooser chooser = nullptr;
-  // A uint parameter learned, when not given, from the length (events) of one random-walk
-  // run with the first seed: pct's "steps" (k). "" = none.
+  // A uint parameter learned, when not given, from one random-walk run with the first seed
+  // (by `learn`): pct's "steps" (k, the run's choices). "" = none.
   std::string calibrated;
   // What the search covers (Coverage). A search that is `exhaustive` says `complete` when
   // it ran all of it; the others make no completeness claim.
   ScopeFunction scope = nullptr;
   bool exhaustive = false;
+  // What the strategy learns from the calibration run; nullptr = it makes none. The run is
+  // made unless `calibrated` names a parameter that was given.
+  LearnFunction learn = nullptr;
 };
+
+// Whether a search with `strategy` and the given `args` first makes a calibration run.
+bool NeedsCalibration(const StrategyInfo& strategy, const StrategyArgs& args);
 
 // Said of every claim: weft switches threads only at synchronization calls.
 inline constexpr const char* kCoverageCaveat =

@@ -102,5 +102,41 @@ TEST(PctChooser, DrawsEveryDepthUpToTheBound) {
   EXPECT_EQ(depths, (std::set<uint32_t>{1, 2, 3}));
 }
 
+TEST(PctChooser, CountsOnlyTheDecisionsWithAChoice) {
+  // A start-up of 100 decisions with one thread to run, then 10 with two: k = 10 choices,
+  // and every change point falls among those 10 (counted over every event, all of them
+  // would land in the start-up and change nothing).
+  std::vector<uint16_t> alone = {0}, both = {0, 1};
+  int seeds_with_a_switch = 0;
+  for (uint64_t seed = 1; seed < 80; ++seed) {
+    PctChooser c;
+    c.Init(Params(seed, 2, 10));
+    std::vector<uint16_t> ran;
+    for (uint64_t step = 0; step < 100; ++step) {
+      ran.push_back(Tid(alone, c.PickThread(At(alone, step))));
+    }
+    EXPECT_EQ(c.choices(), 0u);
+    for (uint64_t step = 100; step < 110; ++step) {
+      ran.push_back(Tid(both, c.PickThread(At(both, step))));
+    }
+    EXPECT_EQ(c.choices(), 10u);
+    if (c.depth() < 2) continue;
+    uint64_t p = c.change_point(0);
+    ASSERT_GE(p, 1u);
+    ASSERT_LE(p, 10u);
+    // The p-th choice is decision 100 + p - 1: the thread that ran the choices before it
+    // is lowered there, and the other one runs from then on.
+    for (uint64_t step = 101; step < 110; ++step) {
+      if (step == 100 + p - 1) {
+        EXPECT_NE(ran[step], ran[step - 1]) << "seed " << seed << " change point " << p;
+        ++seeds_with_a_switch;
+      } else {
+        EXPECT_EQ(ran[step], ran[step - 1]) << "seed " << seed << " step " << step;
+      }
+    }
+  }
+  EXPECT_GT(seeds_with_a_switch, 20);
+}
+
 }  // namespace
 }  // namespace weft::sched

@@ -1,8 +1,11 @@
 // pct.h — PCT (Burckhardt et al., ASPLOS 2010): every thread gets a random priority; the
-// highest-priority enabled thread runs; at d-1 random change points among the k steps of a
+// highest-priority enabled thread runs; at d-1 random change points among the k choices of a
 // run, the running thread drops below every other. A bug of depth d is found with
 // probability at least 1/(n·k^(d-1)) per run. `depth` is an upper bound: each run draws its
 // own depth in [1, depth], so one search covers the shallow bugs too.
+// k counts the choices, the decisions with more than one enabled entry (a thread or a
+// deadline): a change point at a decision with one thread to run changes nothing, so
+// counting those (a start-up, a thread working alone) only spreads the change points thin.
 #pragma once
 
 #include "weft/sched/point.h"
@@ -19,7 +22,7 @@ class PctChooser {
     uint64_t seed = 0;
     uint32_t depth = 3;  // bugs of depth 1..depth (at most kMaxChangePoints + 1)
     uint32_t reserved = 0;
-    uint64_t steps = 1;  // k: expected number of steps of a run (learned from earlier runs)
+    uint64_t steps = 1;  // k: expected number of choices of a run (learned from earlier runs)
   };
 
   constexpr PctChooser() = default;
@@ -45,17 +48,23 @@ class PctChooser {
       points_[j] = v;
     }
     next_point_ = 0;
+    choices_ = 0;
     for (uint32_t i = 0; i < kMaxThreads; ++i) priority_[i] = 0;
   }
 
   // The depth this run drew.
   uint32_t depth() const { return depth_; }
-  // The i-th change point (a step number), i < depth() - 1.
+  // The i-th change point (a choice number, 1-based: the n-th decision with more than one
+  // entry), i < depth() - 1.
   uint64_t change_point(uint32_t i) const { return points_[i]; }
+  // Decisions with more than one entry so far.
+  uint64_t choices() const { return choices_; }
 
   // Index into point.enabled. A timed entry (its deadline would fire) takes part with its
   // thread's priority, admitted at this decision with the chance TimeWeight gives.
   uint32_t PickThread(const Point& point) {
+    if (point.count == 1) return 0;  // no choice: not one of the k
+    ++choices_;
     for (uint32_t i = 0; i < point.timed; ++i) {
       uint64_t w = TimeWeight(point.wait_ns[i]);
       admitted_[i] = w >= kTimeWeight || (rng_.Next() >> 44) < w;  // 20 random bits
@@ -63,7 +72,7 @@ class PctChooser {
     uint32_t best = Highest(point);
     // NB: a change point lowers the thread that was about to run, then the choice is made
     // again: that is what lets a low-priority thread in at exactly this step.
-    while (next_point_ < change_points_ && point.step + 1 >= points_[next_point_]) {
+    while (next_point_ < change_points_ && choices_ >= points_[next_point_]) {
       priority_[point.enabled[best]] = change_points_ - next_point_;  // below all
       ++next_point_;
       best = Highest(point);
@@ -98,6 +107,7 @@ class PctChooser {
   uint32_t depth_ = 1;
   uint32_t change_points_ = 0;
   uint32_t next_point_ = 0;
+  uint64_t choices_ = 0;
   uint64_t points_[kMaxChangePoints] = {};
   uint64_t priority_[kMaxThreads] = {};
   bool admitted_[kMaxThreads] = {};  // per decision: which timed entries may fire
