@@ -48,6 +48,11 @@ struct SchedState {
   uint64_t objects_used;
   uint32_t next_stack;  // ring.cc's stack table
   uint32_t stacks_used;
+  // The thread last handed the turn (written by the giver before the turn word). If its
+  // process dies holding the turn (a crash, a kill from outside), a thread waiting in
+  // another process takes the turn over (TakeTurnFromDeadProcess); the only write not
+  // made by the thread holding the turn is that compare-and-swap.
+  int32_t holder;
 };
 
 // NB: every global here must be constant-initialized: the hooks can run (and start the
@@ -119,6 +124,15 @@ void BecomeForkedProcess(Thread* main);
 void LeaveProcess(Thread* self);
 // Whether threads of other processes are live.
 bool OtherProcessesLive();
+// Publishes how many forked processes are still under control (session forked_live).
+void PublishProcesses();
+// Called by a thread waiting for the turn that has waited a while: if the turn's holder is
+// in a process that has died, takes the turn over, ends that process's threads and hands
+// the turn on (to itself: returns true). Only in sessions with several processes.
+bool TakeTurnFromDeadProcess(Thread* self);
+// How long a waiting thread of a session with several processes waits for the turn before
+// it looks whether the holder's process has died (real time).
+inline constexpr uint64_t kDeadHolderCheckNs = 50000000;
 // A controlled thread killed process `index` with SIGKILL: its threads are gone.
 void ProcessKilled(uint16_t index);
 // Ends the whole run now (deadlock, a stop, livelock): the other controlled processes are

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 
 #include "control.h"
+#include "glibc_layout.h"
 #include "ring.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -23,9 +24,21 @@ constexpr uint64_t kTombstone = 1;
 Object* g_table = nullptr;
 
 // An object's key: its address in this process (the same address in another process of the
-// session is another object), the process index above the 47 bits of user addresses.
+// session is another object), the process index above the 47 bits of user addresses (but
+// see SharedKeyOf).
 uint64_t KeyOf(const void* addr) {
   return reinterpret_cast<uint64_t>(addr) | (static_cast<uint64_t>(g_process) << 48);
+}
+
+// A process-shared mutex is one object in every process of the session (its memory is
+// shared between them: bit 62, above the process index, marks such a key).
+uint64_t SharedKeyOf(const void* addr) { return reinterpret_cast<uint64_t>(addr) | (1ull << 62); }
+
+uint64_t KeyFor(const void* addr, uint8_t kind) {
+  if (kind == WEFT_OBJ_MUTEX && MutexProcessShared(static_cast<const pthread_mutex_t*>(addr))) {
+    return SharedKeyOf(addr);
+  }
+  return KeyOf(addr);
 }
 
 uint64_t Hash(uint64_t addr) {
@@ -43,17 +56,18 @@ void EnsureTable() {
   g_table = reinterpret_cast<Object*>(p);
 }
 
-}  // namespace
-
-Object* FindObject(const void* addr) {
+Object* FindKey(uint64_t key) {
   EnsureTable();
-  uint64_t key = KeyOf(addr);
   for (uint64_t i = Hash(key) & (kCapacity - 1);; i = (i + 1) & (kCapacity - 1)) {
     Object* o = &g_table[i];
     if (o->addr == kEmpty) return nullptr;
     if (o->addr == key) return o;
   }
 }
+
+}  // namespace
+
+Object* FindObject(const void* addr) { return FindKey(KeyOf(addr)); }
 
 Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   Object* o = TryObjectFor(addr, kind, aux);
@@ -99,7 +113,7 @@ Object* TryObjectForKey(uint64_t key, uint64_t address, uint8_t kind, uint64_t a
 }  // namespace
 
 Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
-  return TryObjectForKey(KeyOf(addr), reinterpret_cast<uint64_t>(addr), kind, aux);
+  return TryObjectForKey(KeyFor(addr, kind), reinterpret_cast<uint64_t>(addr), kind, aux);
 }
 
 uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
@@ -124,8 +138,10 @@ uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
 }
 
 void ForgetObject(const void* addr) {
-  Object* o = FindObject(addr);
-  if (o != nullptr) o->addr = kTombstone;
+  Object* own = FindKey(KeyOf(addr));
+  if (own != nullptr) own->addr = kTombstone;
+  Object* shared = FindKey(SharedKeyOf(addr));
+  if (shared != nullptr) shared->addr = kTombstone;
 }
 
 }  // namespace weft::shim

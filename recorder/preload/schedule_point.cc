@@ -5,6 +5,9 @@
 // join target alive, deadline in the future) is simply not enabled. With no thread enabled,
 // virtual time jumps to the earliest deadline; with no deadline either, that is a deadlock,
 // reported with the wait-for relation and each blocked thread's stack.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <semaphore.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -461,6 +464,7 @@ void PublishEnabled() {
 
 void GiveTurn(Thread* next) {
   if (next->process != g_process) PublishEnabled();
+  __atomic_store_n(&g_sched->holder, next->tid, __ATOMIC_SEQ_CST);
   // NB: `go` is written last: once it is 1, `next` may run and this thread must not touch
   // scheduler state until its own `go` is set again.
   __atomic_store_n(&next->go, 1, __ATOMIC_RELEASE);
@@ -472,8 +476,46 @@ void WaitTurn(Thread* self) {
     WaitTurnProbing(self);
     return;
   }
-  while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) FutexWait(&self->go, 0);
+  while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) {
+    if (g_sched->process_count <= 1) {
+      FutexWait(&self->go, 0);
+      continue;
+    }
+    struct timespec ts = {0, static_cast<long>(kDeadHolderCheckNs)};
+    RawSyscall(SYS_futex, reinterpret_cast<long>(&self->go), FUTEX_WAIT, 0,
+               reinterpret_cast<long>(&ts), 0, 0);
+    if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0 && TakeTurnFromDeadProcess(self)) break;
+  }
   self->go = 0;
+}
+
+// Whether process `pid` has ended: a zombie (its parent or weft has not reaped it yet) or
+// gone (/proc/PID/stat's state).
+bool ProcessDead(uint32_t pid) {
+  if (pid == 0) return false;
+  char path[32] = "/proc/";
+  size_t n = 6;
+  char digits[12];
+  size_t d = 0;
+  for (uint32_t v = pid; v != 0 && d < sizeof digits; v /= 10)
+    digits[d++] = static_cast<char>('0' + v % 10);
+  while (d > 0) path[n++] = digits[--d];
+  CopyBytes(path + n, "/stat", 6);
+  long fd = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd == -ENOENT || fd == -ESRCH) return true;
+  if (fd < 0) return false;
+  char buf[512];
+  long got = RawSyscall(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf - 1);
+  RawSyscall(SYS_close, fd);
+  if (got <= 0) return got == -ESRCH;
+  // "PID (COMM) S ...": the state follows the last ')' (COMM may hold one).
+  long close_paren = -1;
+  for (long i = 0; i < got; ++i) {
+    if (buf[i] == ')') close_paren = i;
+  }
+  if (close_paren < 0 || close_paren + 2 >= got) return false;
+  char state = buf[close_paren + 2];
+  return state == 'Z' || state == 'X' || state == 'x';
 }
 
 }  // namespace
@@ -548,11 +590,56 @@ void EndThreadsOf(uint16_t index) {
   g_sched->processes[index].state = ProcessState::kExited;
 }
 
-void ProcessKilled(uint16_t index) { EndThreadsOf(index); }
+void PublishProcesses() {
+  uint32_t live = 0;
+  for (uint32_t i = 1; i < g_sched->process_count; ++i) {
+    if (g_sched->processes[i].state == ProcessState::kLive) ++live;
+  }
+  __atomic_store_n(&g_session->forked_live, live, __ATOMIC_RELEASE);
+}
+
+void ProcessKilled(uint16_t index) {
+  EndThreadsOf(index);
+  PublishProcesses();
+}
+
+bool TakeTurnFromDeadProcess(Thread* self) {
+  int32_t holder = __atomic_load_n(&g_sched->holder, __ATOMIC_SEQ_CST);
+  if (holder < 0 || static_cast<uint32_t>(holder) >= g_sched->thread_count) return false;
+  uint16_t process = g_sched->threads[holder].process;
+  if (process == g_process || process >= g_sched->process_count) return false;
+  if (g_sched->processes[process].state != ProcessState::kLive ||
+      !ProcessDead(g_sched->processes[process].pid)) {
+    return false;
+  }
+  // NB: only one waiter wins; the holder cannot move on (its process is gone).
+  if (!__atomic_compare_exchange_n(&g_sched->holder, &holder, self->tid, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_SEQ_CST)) {
+    return false;
+  }
+  // The dead process's threads end as at its exit; the decision is the one its holder would
+  // have made next (the same `current`, whichever waiter noticed).
+  EndThreadsOf(process);
+  PublishProcesses();
+  UpdateStatus();
+  Thread* next = Pick(static_cast<uint16_t>(holder));
+  if (next == self) {
+    __atomic_store_n(&g_sched->holder, self->tid, __ATOMIC_SEQ_CST);
+    return true;
+  }
+  GiveTurn(next);
+  return false;
+}
 
 void LeaveProcess(Thread* self) {
-  if (!OtherProcessesLive()) return;
+  if (!OtherProcessesLive()) {
+    // The last process keeps the turn to its real end; it no longer counts as live.
+    if (g_process != 0) g_sched->processes[g_process].state = ProcessState::kExited;
+    PublishProcesses();
+    return;
+  }
   EndThreadsOf(g_process);
+  PublishProcesses();
   t_self = nullptr;
   MarkProcessLeft();
   UpdateStatus();

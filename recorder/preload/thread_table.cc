@@ -125,12 +125,14 @@ Thread* RegisterProcess(Thread* parent) {
   Thread* t = RegisterThread(parent->tid);
   t->process = index;
   t->enabled_cached = true;  // its THREAD_START can always happen
+  PublishProcesses();
   return t;
 }
 
 void UnregisterProcess(Thread* main) {
   g_sched->processes[main->process].state = ProcessState::kExited;
   UnregisterThread(main);
+  PublishProcesses();
 }
 
 int16_t ProcessOfPid(pid_t pid) {

@@ -202,11 +202,16 @@ void WaitOutside(uint64_t max_ns) {
 
 void WaitTurnProbing(Thread* self) {
   struct timespec ts = {0, static_cast<long>(kOutsideSliceNs)};
-  while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) {
+  constexpr uint32_t kSlicesPerDeadCheck = kDeadHolderCheckNs / kOutsideSliceNs;
+  for (uint32_t slices = 1; __atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0; ++slices) {
     // NB: not _PRIVATE: the turn's words are shared with forked processes.
     RawSyscall(SYS_futex, reinterpret_cast<long>(&self->go), FUTEX_WAIT, 0,
                reinterpret_cast<long>(&ts), 0, 0);
     if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) != 0) break;
+    if (slices % kSlicesPerDeadCheck == 0 && g_sched->process_count > 1 &&
+        TakeTurnFromDeadProcess(self)) {
+      break;
+    }
     if (self->op.kind == WEFT_EV_SIGNAL_WAIT &&
         __atomic_load_n(&self->signalled, __ATOMIC_ACQUIRE) == 0 && SignalPending(self->op.mask)) {
       self->external = true;

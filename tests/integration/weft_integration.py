@@ -1136,6 +1136,46 @@ class ForkGroup(WeftTestCase):
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 200, ran.describe())
 
+    def test_forked_process_crash(self):
+        # A forked child dies of SIGSEGV while it holds the turn: the parent, waiting for it,
+        # takes the turn over (no wait for --timeout), sees the signal, and the run replays.
+        trace = self.path("child_crash.weft")
+        ran = self.weft.record(self.program("fork_child_ends"), trace, seed=1, args=["crash"])
+        self.assertLess(ran.wall, 10, "a dead child's turn must not wait for --timeout:"
+                        + ran.describe())
+        self.assertIn("child killed by signal 11", ran.output, ran.describe())
+        self.assertRegex(ran.stderr, r"note: process \d+ of the program's tree was killed by "
+                         r"SIGSEGV", ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        # The child's locked section and the parent's are on one (process-shared) mutex.
+        locks = {(ev["tid"], ev["object"]) for ev in show["events"] if ev["kind"] == "mutex_lock"}
+        self.assertEqual(len({tid for tid, _ in locks}), 2, locks)
+        self.assertEqual(len({obj for _, obj in locks}), 1, "a process-shared mutex is one "
+                         "object in both processes: %s" % locks)
+        self.check_replays(trace, show, times=5, label="child-crash")
+        ran, result = self.weft.explore(self.program("fork_child_ends"), 20, 1,
+                                        self.path("cx"), args=["crash"])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 20, ran.describe())
+
+    def test_run_lasts_until_forked_processes_end(self):
+        # The parent returns at once; its forked child works on under control: the run goes
+        # on until it ends (its output and its exit are in the trace).
+        trace = self.path("orphan.weft")
+        ran = self.weft.record(self.program("fork_child_ends"), trace, seed=1, args=["orphan"])
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        self.assertIn("orphan done, work = 20", show["stdout"]["data"], ran.describe())
+        root = show["processes"][0]["pid"]
+        child_tids = {t["tid"] for t in show["threads"] if t["pid"] != root}
+        exits = [ev for ev in show["events"] if ev["kind"] == "process_exit"
+                 and ev["tid"] in child_tids]
+        self.assertEqual(len(exits), 1, "the child's exit is not in the trace")
+        locks = [ev for ev in show["events"] if ev["kind"] == "mutex_lock" and ev["tid"] in child_tids]
+        self.assertEqual(len(locks), 20, "the child's locks after the parent's exit")
+        self.check_replays(trace, show, times=5, label="orphan")
+
     def test_forked_process_exec(self):
         # A forked process that execs leaves control (its EXEC event is its last); the run ends.
         trace = self.path("exec.weft")

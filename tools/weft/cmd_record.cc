@@ -209,6 +209,10 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("outcome", outcome);
     WriteOutcomeFields(w, o);
     w.Field("controlled", report->controlled);
+    w.Key("notes");
+    w.BeginArray();
+    for (const std::string& note : report->notes) w.String(note);
+    w.EndArray();
     WriteMemoryField(w, report.value());
     w.Field("wall_seconds", report->wall_seconds);
     char digest[32];
@@ -237,6 +241,7 @@ int RunRecord(const std::vector<std::string>& argv) {
         "is it a script that starts the real program?); its threads were not scheduled");
   }
   Say("outcome: " + outcome);
+  for (const std::string& note : report->notes) Say("note: " + note);
   if (std::string note = AtomicNote(report->atomic); !note.empty()) Say(note);
   if (std::string note = MemoryNote(report->memory_instrumented, report->memory_events);
       !note.empty()) {

@@ -18,7 +18,8 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION 9u /* 9: files (FILE_*); 8: a pid per thread record, EXEC */
+#define WEFT_SHIM_PROTOCOL_VERSION \
+  10u /* 10: forked_live; 9: files (FILE_*); 8: a pid per thread record, EXEC */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -392,7 +393,10 @@ struct weft_session {
   uint32_t memory;                            /* WEFT_MEMORY_* */
   uint32_t atomic_patched;                    /* atomic sites the shim patched */
   uint32_t atomic_unpatched; /* listed sites it left alone (module not mapped, bytes differ) */
-  char error[256];           /* shim error message, NUL-terminated */
+  uint32_t forked_live;      /* forked processes of the session still under control: the run
+                                lasts until they end, after the first process has */
+  uint32_t reserved1;
+  char error[256]; /* shim error message, NUL-terminated */
 
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -77,7 +78,7 @@ Result<RunResult> Supervisor::Loop() {
     // NB: clear wakeups before sweeping: a SIGCHLD after the sweep must end the Wait.
     signals_->ClearWakeups();
     bool progressed = Sweep();
-    if (root_done_) break;
+    if (root_done_ && !OthersRunning()) break;
     Clock::time_point now = Clock::now();
     CheckInterrupts(now);
     if (has_deadline_ && now >= deadline_ && !killed_) {
@@ -120,6 +121,16 @@ Result<RunResult> Supervisor::Loop() {
   return std::move(result_);
 }
 
+// After the root has ended: whether the run goes on for the processes still under control.
+bool Supervisor::OthersRunning() {
+  if (killed_ || !options_.others_running) return false;
+  bool traced = false;
+  for (const auto* list : {&tracees_, &new_tracees_}) {
+    for (const Tracee& t : *list) traced = traced || !t.gone;
+  }
+  return traced && options_.others_running();
+}
+
 // Waits (without blocking) on every tracee once. True if anything was reported.
 bool Supervisor::Sweep() {
   bool progressed = false;
@@ -159,6 +170,13 @@ void Supervisor::MergeNew() {
 void Supervisor::Handle(Tracee& t, int status) {
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     t.gone = true;
+    if (WIFSIGNALED(status) && t.tid == t.tgid && t.tgid != root_ && t.tgid != 0) {
+      // NB: the root's own death is the run's outcome; a child's is something to know.
+      const char* name = sigabbrev_np(WTERMSIG(status));
+      result_.warnings.push_back("process " + std::to_string(t.tid) +
+                                 " of the program's tree was killed by SIG" +
+                                 (name != nullptr ? name : std::to_string(WTERMSIG(status))));
+    }
     if (t.tid == root_) {
       root_done_ = true;
       if (WIFEXITED(status)) {

@@ -52,6 +52,7 @@ class Supervisor {
 
  private:
   bool Sweep();
+  bool OthersRunning();
   void MergeNew();
   void Handle(Tracee& t, int status);
   void HandleEvent(Tracee& t, int event, int sig);

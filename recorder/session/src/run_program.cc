@@ -254,6 +254,12 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     reader.Drain();
   };
   spawn.should_stop = [&reader] { return reader.corrupt(); };
+  // NB: forked processes the shim still controls end on their own: the run waits for them
+  // (the session status says how many there are; --timeout bounds a wrong count).
+  weft_session* session_status = session->header();
+  spawn.others_running = [session_status] {
+    return __atomic_load_n(&session_status->forked_live, __ATOMIC_ACQUIRE) != 0;
+  };
   if (config.hold) {
     weft_session* h = session->header();
     spawn.should_hand_over = [h] {
@@ -315,6 +321,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.controlled = status->claimed_pid != 0;
   report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
+  report.notes = rr.warnings;
   report.decisions = std::move(reader.decisions());
   report.memory_instrumented = (status->memory & WEFT_MEMORY_INSTRUMENTED) != 0;
   report.memory_table_full = (status->memory & WEFT_MEMORY_TABLE_FULL) != 0;

@@ -111,6 +111,10 @@ struct SpawnOptions {
   // while `hand_over` does. RunResult::maps are taken before the detach.
   std::function<bool()> should_hand_over;
   std::function<void(pid_t root)> hand_over;
+  // Asked once the root process has ended: while it returns true and a process of the tree
+  // is still traced, the run goes on (weft's shim: forked processes still under control,
+  // which end on their own). Unset: the run ends with the root.
+  std::function<bool()> others_running;
 };
 
 // One thread of the root process when its run timed out, caught just before the kill.
@@ -147,8 +151,9 @@ struct RunResult {
   bool handed_over = false;
 };
 
-// Runs the program to the end of its root process. Other processes of the tree are
-// detached and left running when the root ends. Errors are about weft's own failures
+// Runs the program to the end of its root process (and then while
+// SpawnOptions::others_running says so). Other processes of the tree are detached and left
+// running when the run ends. Errors are about weft's own failures
 // (fork, ptrace, exec), not the program's: a crash of the program is a RunResult.
 //
 // Ownership and side effects, while Run is active (the signal handlers only with

@@ -217,6 +217,9 @@ struct RunReport {
   std::vector<Decision> decisions;  // one per event, if RunConfig::record_decisions
   uint32_t threads = 0;             // threads the run created, main included
   int interrupted_by = 0;           // SIGINT/SIGTERM/SIGHUP weft received during the run
+  // What the user should know that is not the outcome, one sentence each (a forked process
+  // killed by a signal, a process weft could not detach).
+  std::vector<std::string> notes;
   // False when the shim never took control (the program dropped LD_PRELOAD, or it is a
   // script whose children do the work): the run was not scheduled by weft.
   bool controlled = false;
