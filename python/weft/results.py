@@ -137,6 +137,7 @@ class RecordResult:
     timeout: bool
     livelock: bool
     controlled: bool
+    notes: List[str]
     memory: MemoryUse
     wall_seconds: float
     event_digest: str

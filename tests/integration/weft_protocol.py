@@ -44,7 +44,8 @@ ATOMIC_SITES = {"scanned": "bool", "instrumented": "bool", "listed": "int", "pat
                 "error": "string?"}
 
 RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int",
-              bytes="int", failed="bool", controlled="bool", wall_seconds="number",
+              bytes="int", failed="bool", controlled="bool", notes=["string"],
+              wall_seconds="number",
               event_digest="string", races=[RACE], race_failure="bool",
               memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES)
 
