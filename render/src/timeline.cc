@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "text.h"
+#include "weft/preemptions.h"
 #include "weft/race.h"
 #include "weft/race_report.h"
 #include "weft/render.h"
@@ -164,11 +165,15 @@ std::string RenderTimeline(const Trace& trace) {
   static const std::vector<uint32_t> kNoWakes;
   std::vector<std::vector<std::string>> rows;
   rows.reserve(trace.events.size() + 1);
-  rows.push_back(
-      {"#", "vtime (s)", "thread", "event", "object", "details", "decision", "location"});
+  rows.push_back({"#", "vtime (s)", "thread", "event", "object", "details", "decision", "location",
+                  "preemption"});
+  // NB: the preemption column is the last one, so that a trace without preemptions prints
+  // exactly as before it was added (golden.format1_show relies on it).
+  analysis::Preemptions preemptions = analysis::FindPreemptions(trace);
   for (size_t i = 0; i < trace.events.size(); ++i) {
     const Event& e = trace.events[i];
     auto woken = woken_by_event.find(i);
+    int32_t preempted = preemptions.preempted[i];
     rows.push_back({
         std::to_string(i),
         VirtualTime(e.vtime),
@@ -178,6 +183,7 @@ std::string RenderTimeline(const Trace& trace) {
         EventDetails(trace, e, woken == woken_by_event.end() ? kNoWakes : woken->second),
         e.enabled > 1 ? "[" + std::to_string(e.enabled) + " enabled]" : "",
         DescribeLocation(trace, e.stack),
+        preempted >= 0 ? "preempts " + ThreadName(static_cast<uint32_t>(preempted)) : "",
     });
   }
   if (trace.events.empty()) {
@@ -189,7 +195,20 @@ std::string RenderTimeline(const Trace& trace) {
       for (size_t r = 1; r < rows.size() && !used; ++r) used = !rows[r][c].empty();
       if (!used) rows[0][c].clear();
     }
-    out += Table(rows, {true, true, false, false, false, false, false, false}, 32, "  ");
+    out += Table(rows, {true, true, false, false, false, false, false, false, false}, 32, "  ");
+  }
+  if (preemptions.count != 0) {
+    std::string at;
+    for (size_t i = 0; i < preemptions.preempted.size(); ++i) {
+      if (preemptions.preempted[i] >= 0) at += (at.empty() ? "#" : ", #") + std::to_string(i);
+    }
+    out += "\n" + std::to_string(preemptions.count) +
+           (preemptions.count == 1 ? " preemption" : " preemptions") + " (a switch away from a " +
+           "thread that could have gone on): " + at +
+           (preemptions.exact ? "\n"
+                              : "\n  (inferred from the events: the run did not record its "
+                                "enabled sets; a wait the events do not show as over counts as "
+                                "not ready)\n");
   }
 
   for (auto [name, output] :

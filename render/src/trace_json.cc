@@ -6,6 +6,7 @@
 
 #include "text.h"
 #include "weft/json.h"
+#include "weft/preemptions.h"
 #include "weft/race.h"
 #include "weft/race_report.h"
 #include "weft/render.h"
@@ -176,6 +177,7 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   };
   auto location = [&](uint32_t stack) { location_of_frames(format::StackFrames(trace, stack)); };
 
+  analysis::Preemptions preemptions = analysis::FindPreemptions(trace);
   w.Key("events").BeginArray();
   for (size_t i = 0; i < trace.events.size(); ++i) {
     const Event& e = trace.events[i];
@@ -193,9 +195,19 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
     w.Field("arg", e.arg).Field("vtime", e.vtime).Field("enabled", e.enabled);
     object_or_null("stack", e.stack);
     location(e.stack);
+    if (preemptions.preempted[i] >= 0) {
+      w.Field("preempts", static_cast<uint64_t>(preemptions.preempted[i]));
+    } else {
+      w.NullField("preempts");
+    }
     w.EndObject();
   }
   w.EndArray();
+  w.Key("preemptions")
+      .BeginObject()
+      .Field("count", preemptions.count)
+      .Field("exact", preemptions.exact)
+      .EndObject();
 
   w.Key("wakes").BeginArray();
   for (const Wake& wake : trace.wakes) {

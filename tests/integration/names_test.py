@@ -178,7 +178,8 @@ class NamesGroup(wi.WeftTestCase):
         joins = event_lines(text, "thread_join")
         self.assertEqual(len(joins), 2, joins)
         for line in joins:
-            self.assertRegex(line, r"rust_spawn_ok::main \(rust_spawn_ok\.rs:\d+\)$")
+            # (the location column, then perhaps the preemption column: "preempts T2")
+            self.assertRegex(line, r"rust_spawn_ok::main \(rust_spawn_ok\.rs:\d+\)( +preempts T\d+)?$")
         # The threads are created at the user's line, not inside Rust's std.
         creates = [e for e in show["events"] if e["kind"] == "thread_create"]
         self.assertEqual(len(creates), 2, creates)

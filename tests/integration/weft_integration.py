@@ -1330,6 +1330,97 @@ class ExplainGroup(WeftTestCase):
         self.assertIn(self.lines(doc), ((m("A-FIRST"), m("B-SECOND")),
                                         (m("B-FIRST"), m("A-SECOND"))), doc)
 
+    def failing(self, name):
+        """A failing trace of `name` found by explore (seed SEED)."""
+        e = self.entry(name)
+        ran, result = self.weft.explore(self.program(name), e["budget"], self.SEED,
+                                        self.path("f-" + name))
+        self.assertTrue(result["failures"], "no failure:" + ran.describe())
+        return self.weft.failure_trace(result["failures"][0], self.path("f-" + name))
+
+    def test_show_marks_the_preemption_of_the_atomicity_violation(self):
+        # The bug is a preemption: the other thread's check runs while the checking thread
+        # could go on to its debit. weft show marks that decision, in text and JSON.
+        trace = self.failing("explain_bank_racy")
+        doc = self.weft.show_json(trace)
+        events = doc["events"]
+        check = ":%d)" % self.marker("explain_bank_racy", "CHECK-LINE")
+        debit = ":%d)" % self.marker("explain_bank_racy", "DEBIT-LINE")
+        loc = lambda ev: "" if ev["location"] is None else "%s:%d)" % (
+            ev["location"]["function"], ev["location"]["line"])
+        by_tid = {}
+        for ev in events:
+            by_tid.setdefault(ev["tid"], []).append(ev)
+        marked = []
+        for i, ev in enumerate(events):
+            if ev["kind"] != "mutex_lock" or not loc(ev).endswith(check) or i == 0:
+                continue
+            prev = events[i - 1]
+            mine = by_tid[prev["tid"]]
+            after = [x for x in mine if x["index"] > prev["index"]]
+            if prev["tid"] != ev["tid"] and after and after[0]["kind"] == "mutex_lock" and \
+                    loc(after[0]).endswith(debit):
+                marked.append((ev["index"], ev["preempts"], prev["tid"]))
+        self.assertTrue(marked, "no check between another thread's check and debit: %s" % events)
+        for index, preempts, want in marked:
+            self.assertEqual(preempts, want, "event %d: %s" % (index, events[index]))
+        self.assertEqual(doc["preemptions"]["count"],
+                         sum(1 for ev in events if ev["preempts"] is not None), doc["preemptions"])
+        self.assertFalse(doc["preemptions"]["exact"])  # explore's runs record no enabled sets
+        text = self.weft.show_text(trace)
+        row = [line for line in text.splitlines() if line.lstrip().startswith("%d " % marked[0][0])]
+        self.assertTrue(row and row[0].endswith("preempts T%d" % marked[0][2]), text)
+        self.assertRegex(text, r"\n%d preemptions? \(a switch away" % doc["preemptions"]["count"])
+
+    def test_conflicts_are_ranked_critical_first(self):
+        trace = self.failing("explain_bank_racy")
+        ran = self.weft.cmd("conflicts", "--json", trace)
+        plain = document(self, ran, "conflicts")
+        kinds = {side["kind"] for c in plain["conflicts"] for side in (c["first"], c["second"])}
+        self.assertFalse({k for k in kinds if k.startswith("thread_")}, plain)
+        self.assertGreater(plain["hidden"], 0, plain)  # the exits and joins
+        self.assertEqual(plain["failing_threads"], [0], plain)  # main exits 1
+        self.assertIsNone(plain["critical_found"])
+        seconds = [c["second"]["index"] for c in plain["conflicts"]]
+        self.assertEqual(seconds, sorted(seconds, reverse=True), "not nearest the end first")
+        ran = self.weft.cmd("conflicts", "--json", "--all", trace)
+        every = document(self, ran, "conflicts")
+        self.assertEqual((every["count"], every["hidden"]), (plain["count"] + plain["hidden"], 0))
+        # Main's join pairs involve the failing thread: first with --all.
+        self.assertTrue(every["conflicts"][0]["failing_thread"], every["conflicts"][0])
+        self.assertIn(every["conflicts"][0]["second"]["kind"], ("thread_join", "thread_exit"))
+        # --critical: the pair weft explain finds on this trace, first.
+        ran = self.weft.cmd("conflicts", "--json", "--critical", trace)
+        ranked = document(self, ran, "conflicts")
+        self.assertIs(ranked["critical_found"], True, ran.describe())
+        top = ranked["conflicts"][0]
+        self.assertTrue(top["critical"], top)
+        self.assertEqual(sum(c["critical"] for c in ranked["conflicts"]), 1)
+        functions = {top["first"]["location"].split(" ")[0], top["second"]["location"].split(" ")[0]}
+        self.assertTrue(functions & {"debit"} and len(functions) == 2, top)
+        # Its reversal point runs the other thread (weft permute --at, --thread).
+        out = self.path("critical-perm.weft")
+        ran = self.weft.cmd("permute", "--json", trace, "--at", top["reversal"]["at"],
+                            "--thread", top["reversal"]["thread"], "-o", out)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        permuted = document(self, ran, "permute")
+        self.assertTrue(permuted["forced"], permuted)
+        # One pair in detail: whole stacks and the permute command.
+        i, j = top["first"]["index"], top["second"]["index"]
+        ran = self.weft.cmd("conflicts", "--pair", "%d,%d" % (i, j), trace)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertIn("first:  #%d T%d" % (i, top["first"]["tid"]), ran.stdout)
+        self.assertIn("second: #%d T%d" % (j, top["second"]["tid"]), ran.stdout)
+        self.assertIn("withdraw (explain_bank_racy.c:", ran.stdout)
+        self.assertIn("--at %d --thread T%d" % (top["reversal"]["at"], top["reversal"]["thread"]),
+                      ran.stdout)
+        ran = self.weft.cmd("conflicts", "--pair", "%d,%d" % (j, i), trace)
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("not a conflicting pair", ran.stderr)
+        ran = self.weft.cmd("conflicts", "--pair", "x", trace)
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("--pair takes two event indexes", ran.stderr)
+
     def test_a_passing_trace_is_refused(self):
         trace = self.path("ok.weft")
         self.weft.record(self.program("join_ok"), trace, seed=1)

@@ -116,7 +116,8 @@ SHOW = {
     "stacks": [{"id": "int", "frames": ["int"]}],
     "events": [{"index": "int", "tid": "int", "kind": "string", "object": "int?",
                 "flags": ["string"], "arg": "int", "vtime": "int", "enabled": "int",
-                "stack": "int?", "location": LOCATION}],
+                "stack": "int?", "location": LOCATION, "preempts": "int?"}],
+    "preemptions": {"count": "int", "exact": "bool"},
     "wakes": [{"event_index": "int", "woken": "int"}],
     "prior_accesses": [{"event_index": "int", "tid": "int", "kind": "string", "atomic": "bool",
                         "flags": "int", "size": "int", "offset": "int", "order": "int",
@@ -153,8 +154,10 @@ CONFLICT_SIDE = {
 CONFLICTS = {
     "schema": "string",
     "conflicts": [{"obj": "int", "object": "string", "first": CONFLICT_SIDE,
-                   "second": CONFLICT_SIDE, "reversal": {"at": "int", "thread": "int"}}],
-    "count": "int", "shown": "int",
+                   "second": CONFLICT_SIDE, "reversal": {"at": "int", "thread": "int"},
+                   "rank": "int", "critical": "bool", "failing_thread": "bool"}],
+    "count": "int", "shown": "int", "hidden": "int", "failing_threads": ["int"],
+    "critical_found": "bool?",
 }
 
 PERMUTE = dict(OUTCOME, schema="string", trace="string", at="int", thread="int",

@@ -6,8 +6,6 @@
 namespace weft::cli {
 namespace {
 
-constexpr size_t kShownFrames = 4;
-
 bool IsMemory(format::EventKind kind) {
   return kind == format::EventKind::kMemRead || kind == format::EventKind::kMemWrite;
 }
@@ -76,17 +74,18 @@ std::string SideLine(const format::Trace& trace, const Side& s, uint32_t conflic
   return line;
 }
 
-std::string StackText(const format::Trace& trace, const Side& s) {
+std::string StackText(const format::Trace& trace, const Side& s, size_t max_frames) {
   std::vector<format::SourceFrame> frames = ProgramFrames(trace, s.stack);
+  size_t shown_frames = max_frames == 0 ? frames.size() : max_frames;
   std::string out = "    T" + std::to_string(s.tid) +
                     (s.pending ? " pending" : " at #" + std::to_string(s.index)) + ":\n";
   if (frames.empty()) return out + "      (no stack recorded)\n";
-  for (size_t i = 0; i < frames.size() && i < kShownFrames; ++i) {
+  for (size_t i = 0; i < frames.size() && i < shown_frames; ++i) {
     out += "      " + format::DescribeSourceFrame(frames[i]) +
            (frames[i].inlined ? " [inlined]" : "") + "\n";
   }
-  if (frames.size() > kShownFrames) {
-    out += "      ... " + std::to_string(frames.size() - kShownFrames) + " more frames\n";
+  if (frames.size() > shown_frames) {
+    out += "      ... " + std::to_string(frames.size() - shown_frames) + " more frames\n";
   }
   return out;
 }

@@ -36,8 +36,9 @@ std::vector<format::SourceFrame> ProgramFrames(const format::Trace& trace, uint3
 // "#5 T1 mutex_unlock mutex#3 account_lock  withdraw (withdraw_racy.c:32)"
 std::string SideLine(const format::Trace& trace, const Side& s, uint32_t conflict_obj);
 
-// "    T1 at #5:\n      withdraw (withdraw_racy.c:32)\n..." (the first few frames).
-std::string StackText(const format::Trace& trace, const Side& s);
+// "    T1 at #5:\n      withdraw (withdraw_racy.c:32)\n..." (the first `max_frames` frames;
+// 0: all of them).
+std::string StackText(const format::Trace& trace, const Side& s, size_t max_frames = 4);
 
 // The side as weft.conflicts/1 writes it (docs/JSON.md).
 void SideJson(json::Writer& w, const format::Trace& trace, const Side& s);

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "capability.h"
+#include "weft/conflict_rank.h"
+#include "weft/preemptions.h"
 #include "weft/run.h"
 #include "weft/sched/strategies.h"
 #include "weft/trace_io.h"
@@ -137,6 +139,120 @@ TEST(Conflicts, TwoWithdrawals) {
 // T1 is created first but never runs; T2, created after it, has events (a main that
 // returns without joining T1). Thread numbers skip T1: creating it must not index a thread
 // that has no number (it crashed once: the "no number" -1 came back as 4294967295).
+// The two withdrawals again, with the enabled counts a run records: a decision with two
+// threads enabled preempts the thread that ran the event before when its next operation
+// could run (a lock nobody holds, an exit), not when it waits (a join of a live thread).
+format::Trace Withdrawals() {
+  Builder b(3);
+  uint32_t h1 = b.Object(ObjectKind::kThread);
+  uint32_t h2 = b.Object(ObjectKind::kThread);
+  uint32_t m = b.Object(ObjectKind::kMutex, "account_lock");
+  b.trace.threads[1].handle_obj = h1;
+  b.trace.threads[2].handle_obj = h2;
+  b.Add(0, K::kThreadCreate, h1, 1);  // 0
+  b.Add(1, K::kThreadStart, h1, 0);   // 1  T0 could go on to create T2: preempted
+  b.Add(0, K::kThreadCreate, h2, 2);  // 2  T1 could lock: preempted
+  b.Add(2, K::kThreadStart, h2, 0);   // 3  T0 would join T1, alive: not ready
+  b.Add(1, K::kMutexLock, m);         // 4  T2 could lock (free): preempted
+  b.Add(1, K::kMutexUnlock, m);       // 5
+  b.Add(2, K::kMutexLock, m);         // 6  T1 could lock again: preempted
+  b.Add(2, K::kMutexUnlock, m);       // 7
+  b.Add(1, K::kMutexLock, m);         // 8  preempts T2
+  b.Add(1, K::kMutexUnlock, m);       // 9
+  b.Add(2, K::kMutexLock, m);         // 10 preempts T1 (its exit can always run)
+  b.Add(2, K::kMutexUnlock, m);       // 11
+  b.Add(1, K::kThreadExit, h1);       // 12 preempts T2
+  b.Add(2, K::kThreadExit, h2);       // 13 T1 had exited: no preemption
+  b.Add(0, K::kThreadJoin, h1, 1);    // 14
+  b.Add(0, K::kThreadJoin, h2, 2);    // 15
+  for (format::Event& e : b.trace.events) e.enabled = 2;
+  for (uint64_t i : {0, 5, 7, 14, 15}) b.trace.events[i].enabled = 1;
+  return b.trace;
+}
+
+TEST(Preemptions, InferredFromTheEvents) {
+  format::Trace trace = Withdrawals();
+  Preemptions p = FindPreemptions(trace);
+  EXPECT_FALSE(p.exact);
+  std::vector<int32_t> want(trace.events.size(), -1);
+  want[1] = 0;
+  want[2] = 1;
+  want[4] = 2;
+  want[6] = 1;
+  want[8] = 2;
+  want[10] = 1;
+  want[12] = 2;
+  EXPECT_EQ(p.preempted, want);
+  EXPECT_EQ(p.count, 7u);
+  // With one thread enabled a decision preempts nobody, whatever the events say.
+  trace.events[4].enabled = 1;
+  EXPECT_EQ(FindPreemptions(trace).preempted[4], -1);
+}
+
+TEST(Preemptions, ALockHeldByAnotherThreadIsNotReady) {
+  Builder b(3);
+  uint32_t m = b.Object(ObjectKind::kMutex);
+  b.Add(2, K::kMutexLock, m);    // 0 T2 takes it
+  b.Add(1, K::kYield);           // 1 T2 would unlock: preempted
+  b.Add(2, K::kMutexUnlock, m);  // 2 T1 would lock m, which T2 holds: not ready
+  b.Add(1, K::kMutexLock, m);    // 3 T2 would yield: preempted
+  b.Add(2, K::kYield);           // 4 T1 would unlock: preempted
+  b.Add(1, K::kMutexUnlock, m);  // 5
+  for (format::Event& e : b.trace.events) e.enabled = 2;
+  EXPECT_EQ(FindPreemptions(b.trace).preempted, (std::vector<int32_t>{-1, 2, -1, 2, 1, -1}));
+}
+
+TEST(Preemptions, ExactFromRecordedEnabledSets) {
+  format::Trace trace = Withdrawals();
+  trace.enabled_sets.resize(trace.events.size());
+  for (size_t i = 0; i < trace.events.size(); ++i) {
+    trace.enabled_sets[i].current = i == 0 ? 0 : trace.events[i - 1].tid;
+    trace.enabled_sets[i].words = {1u << trace.events[i].tid};
+  }
+  trace.enabled_sets[3].words = {0b101};  // T0 enabled at 3 (say, a timed join): preempted
+  Preemptions p = FindPreemptions(trace);
+  EXPECT_TRUE(p.exact);
+  EXPECT_EQ(p.count, 1u);
+  EXPECT_EQ(p.preempted[3], 0);
+}
+
+TEST(ConflictRank, CriticalFirstThenFailingThreadThreadPairsHidden) {
+  format::Trace trace = Withdrawals();
+  trace.has_outcome = true;
+  trace.outcome.kind = format::Outcome::Kind::kExited;
+  trace.outcome.exit_code = 1;
+  std::vector<Conflict> c = FindConflicts(trace);
+  ConflictRanking plain = RankConflicts(trace, c, nullptr, false);
+  EXPECT_EQ(plain.failing_threads, (std::vector<uint32_t>{0}));  // the last event's thread
+  for (const RankedConflict& r : plain.order) EXPECT_FALSE(IsThreadPair(trace, c[r.index]));
+  EXPECT_EQ(plain.hidden + plain.order.size(), c.size());
+  EXPECT_GT(plain.hidden, 0u);
+  // Nearest the end first.
+  for (size_t i = 1; i < plain.order.size(); ++i) {
+    EXPECT_GE(c[plain.order[i - 1].index].second, c[plain.order[i].index].second);
+  }
+  ConflictRanking every = RankConflicts(trace, c, nullptr, true);
+  EXPECT_EQ(every.hidden, 0u);
+  EXPECT_EQ(every.order.size(), c.size());
+  // Main's join pairs involve the failing thread: first among all.
+  EXPECT_TRUE(every.order[0].failing_thread);
+  EXPECT_TRUE(IsThreadPair(trace, c[every.order[0].index]));
+  // The critical pair (the earliest mutex pair here) goes first.
+  const Conflict* earliest = nullptr;
+  for (const Conflict& k : c) {
+    if (!IsThreadPair(trace, k) && (earliest == nullptr || k.first < earliest->first))
+      earliest = &k;
+  }
+  ASSERT_NE(earliest, nullptr);
+  ConflictRanking ranked = RankConflicts(trace, c, earliest, true);
+  EXPECT_TRUE(ranked.order[0].critical);
+  EXPECT_EQ(c[ranked.order[0].index], *earliest);
+  for (size_t i = 1; i < ranked.order.size(); ++i) EXPECT_FALSE(ranked.order[i].critical);
+  // A run that passed pins nothing on a thread.
+  trace.outcome.exit_code = 0;
+  EXPECT_TRUE(FailingThreads(trace).empty());
+}
+
 TEST(Conflicts, AThreadWithoutEventsBeforeOneWithEvents) {
   Builder b(3);
   uint32_t h1 = b.Object(ObjectKind::kThread);
@@ -744,7 +860,8 @@ TEST(Conflicts, LargeTraceIsLinear) {
 
 // Records tests/programs/NAME with the random strategy. The caller has checked
 // CannotSupervise(): every failure here is weft's, and says what was tried.
-::testing::AssertionResult Record(const std::string& name, uint64_t seed, format::Trace* trace) {
+::testing::AssertionResult Record(const std::string& name, uint64_t seed, format::Trace* trace,
+                                  bool record_decisions = false) {
   std::string program = std::string(WEFT_CONFLICTS_PROGRAMS) + "/" + name;
   std::string path = (std::filesystem::temp_directory_path() /
                       ("weft-conflicts-" + std::to_string(getpid()) + "-" + name + ".weft"))
@@ -760,6 +877,7 @@ TEST(Conflicts, LargeTraceIsLinear) {
   config.schedule = session::Schedule::Search(random);
   config.timeout_seconds = 20;
   config.trace_path = path;
+  config.record_decisions = record_decisions;
   int null_fd = open("/dev/null", O_WRONLY);
   config.stdout_fd = null_fd;
   Result<session::RunReport> report = session::RunProgram(config);
@@ -849,6 +967,37 @@ TEST(Conflicts, RecordedLockOrderDeadlock) {
     EXPECT_EQ(blocked.tid, k.second_tid);
     EXPECT_EQ(blocked.holder, static_cast<int32_t>(k.first_tid));
   }
+}
+
+// Inferred preemptions are real ones: on runs that recorded their enabled sets, every
+// decision inferred from the events alone to preempt a thread preempted that thread, and
+// on the mutex-only withdrawals none is missed.
+TEST(Preemptions, InferredAgreeWithRecordedDecisions) {
+  if (!weft::testing::CannotSupervise().empty()) GTEST_SKIP() << weft::testing::CannotSupervise();
+  uint64_t inferred_total = 0;
+  for (const char* name : {"withdraw_racy", "lock_order_racy"}) {
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+      format::Trace trace;
+      ASSERT_TRUE(Record(name, seed, &trace, true));
+      ASSERT_EQ(trace.enabled_sets.size(), trace.events.size()) << name << " seed " << seed;
+      Preemptions exact = FindPreemptions(trace);
+      ASSERT_TRUE(exact.exact);
+      trace.enabled_sets.clear();
+      Preemptions inferred = FindPreemptions(trace);
+      ASSERT_FALSE(inferred.exact);
+      for (size_t i = 0; i < trace.events.size(); ++i) {
+        if (inferred.preempted[i] >= 0) {
+          EXPECT_EQ(inferred.preempted[i], exact.preempted[i])
+              << name << " seed " << seed << " event " << i;
+        }
+      }
+      if (std::string(name) == "withdraw_racy") {
+        EXPECT_EQ(inferred.preempted, exact.preempted) << "seed " << seed;
+      }
+      inferred_total += inferred.count;
+    }
+  }
+  EXPECT_GT(inferred_total, 0u);
 }
 
 }  // namespace
