@@ -10,14 +10,26 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   Result<session::RunConfig> config = ProgramConfig(options.argv, options.env, host);
   if (!config.ok()) return config.error();
   const search::StrategyInfo& strategy =
-      options.strategy != nullptr ? *options.strategy : search::DefaultStrategy();
+      options.strategy != nullptr ? *options.strategy : search::DefaultRunStrategy();
   if (strategy.chooser == nullptr) {
-    return MakeError("strategy " + strategy.name + " is a search, not a schedule for one run");
+    std::string hint;
+    if (!strategy.portfolio.empty()) {
+      hint = " (a portfolio: record one of its members, ";
+      for (size_t i = 0; i < strategy.portfolio.size(); ++i) {
+        hint += (i == 0                               ? ""
+                 : i + 1 == strategy.portfolio.size() ? " or "
+                                                      : ", ") +
+                strategy.portfolio[i];
+      }
+      hint += ")";
+    }
+    return MakeError("strategy " + strategy.name + " is a search, not a schedule for one run" +
+                     hint);
   }
   if (Status s = search::CheckArgs(strategy, options.args); !s.ok()) return s.error();
   search::StrategyArgs args = search::WithDefaults(strategy, options.args);
   if (search::NeedsCalibration(strategy, args)) {
-    // As explore does: learned from a random walk with the (first) seed.
+    // As explore does: learned from the calibration run.
     session::RunConfig calibration = config.value();
     calibration.timeout_seconds = options.timeout_seconds;
     calibration.max_steps = options.max_steps;
@@ -31,7 +43,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
       calibration.stdout_fd = fileno(devnull);
       calibration.stderr_fd = fileno(devnull);
     }
-    Result<search::CalibrationRun> r = search::Calibrate(calibration, options.seed);
+    Result<search::CalibrationRun> r = search::Calibrate(calibration, search::kCalibrationSeed);
     if (devnull != nullptr) std::fclose(devnull);
     if (!r.ok()) {
       return MakeError("the random-walk run that " + strategy.name +

@@ -100,7 +100,8 @@ QList<StrategyInfo> ParseStrategyList(const QByteArray& json, QString* error) {
 }
 
 QStringList FallbackStrategies() {
-  return {QStringLiteral("random"), QStringLiteral("pct"), QStringLiteral("bounded"),
+  return {QStringLiteral("auto"),     QStringLiteral("random"), QStringLiteral("pct"),
+          QStringLiteral("pos"),      QStringLiteral("surw"),   QStringLiteral("bounded"),
           QStringLiteral("conflicts")};
 }
 

@@ -55,7 +55,7 @@ def failure_report(argv, result):
     program = " ".join(argv)
     first = result.failures[0]
     lines = ["weft explore found a failing schedule of %s: run %d of %d (seed %d, strategy "
-             "%s) %s" % (program, first.run, result.runs, first.seed, result.strategy,
+             "%s) %s" % (program, first.run, result.runs, first.seed, first.strategy,
                          first.outcome)]
     for f in result.failures:
         if f is not first:

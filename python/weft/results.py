@@ -230,6 +230,7 @@ class ExploreFailure:
     """A saved failing run of a search (an element of `failures`)."""
     run: int
     seed: int
+    strategy: str
     trace: str
     exit_code: Optional[int]
     signal: Optional[int]

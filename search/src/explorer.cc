@@ -79,6 +79,7 @@ struct Slot {
   std::string race_trace;  // check_races: the run's kept trace when it raced
   std::string error;
   bool skipped = false;  // --shard: another shard's run (made only to learn its sites, or not)
+  uint64_t seed = 0;     // the seed its chooser ran with
 };
 
 // A kept failure recorded without stacks, run again exactly (its schedule, clocks, stdin
@@ -247,6 +248,7 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
   Failure f;
   f.run = run;
   f.seed = config.schedule.strategy.header.seed;
+  f.strategy = config.schedule.strategy.name;
   f.trace = trace;
   f.outcome = report->outcome;
   f.output = ReadFile(output_path);
@@ -332,10 +334,10 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
   const StrategyInfo& strategy =
       options.strategy != nullptr ? *options.strategy : DefaultStrategy();
   if (Status s = CheckArgs(strategy, options.args); !s.ok()) return s.error();
-  if (options.shard_count > 1 && strategy.chooser == nullptr) {
+  if (options.shard_count > 1 && !IsSeeded(strategy)) {
     std::string seeded;
     for (const StrategyInfo& s : StrategyRegistry()) {
-      if (s.chooser != nullptr) seeded += (seeded.empty() ? "" : ", ") + s.name;
+      if (IsSeeded(s)) seeded += (seeded.empty() ? "" : ", ") + s.name;
     }
     return MakeError("--shard is for the seeded strategies (" + seeded + "): " + strategy.name +
                      " searches one tree, each run following from the runs before it, which "
@@ -355,7 +357,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   if (Status s = CreateDirectories(options.out_dir); !s.ok()) return s.error();
   const StrategyInfo& strategy =
       options.strategy != nullptr ? *options.strategy : DefaultStrategy();
-  if (strategy.chooser == nullptr) {
+  if (!IsSeeded(strategy)) {
     return MakeError("strategy " + strategy.name + " is not a seeded search");
   }
   int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -372,15 +374,15 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
   result.args = WithDefaults(strategy, options.args);
   std::vector<uint64_t> start_sites = session::SortedSites(base.memory_sites);
   if (NeedsCalibration(strategy, result.args)) {
-    // Parameters learned from one calibration run (pct's k, surw's estimates): the first
-    // seed under a random walk, so that results do not depend on -j. When that run finds
-    // memory access sites, they are learned from a second one that makes them schedule
+    // Parameters learned from one calibration run (pct's k, surw's estimates): a random
+    // walk with kCalibrationSeed, so that results do not depend on -j nor on the seeds. When that
+    // run finds memory access sites, they are learned from a second one that makes them schedule
     // points, as the search's runs do.
     for (int attempt = 0; attempt < 2; ++attempt) {
       session::RunConfig calibration = base;
       calibration.memory_sites = start_sites;
       calibration.cpu = cpus[0];
-      Result<CalibrationRun> r = Calibrate(calibration, options.first_seed);
+      Result<CalibrationRun> r = Calibrate(calibration, kCalibrationSeed);
       if (!r.ok()) {
         close(devnull);
         return r.error();
@@ -445,7 +447,12 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
         continue;
       }
       session::RunConfig config = base;
-      const uint64_t seed = options.first_seed + i;
+      // NB: from the run's number alone, so that -j and shards do not change it.
+      session::Strategy chooser = ChooserForRun(strategy, result.args, options.first_seed, i);
+      const uint64_t seed = chooser.header.seed;
+      // A portfolio's members share seeds: its traces are named by member too.
+      const std::string name =
+          (strategy.for_run != nullptr ? chooser.name + "-" : "") + "seed" + std::to_string(seed);
       {
         // The run's memory sites come from the runs before its epoch: wait for them.
         std::unique_lock<std::mutex> lock(mu);
@@ -456,12 +463,13 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
         if (i > stop_after.load() || interrupted.load() != 0) return;
         config.memory_sites = sites_for(i);
       }
-      config.schedule = session::Schedule::Search(strategy.chooser(result.args, seed));
+      config.schedule = session::Schedule::Search(std::move(chooser));
       config.cpu = cpu;
       Slot slot;
+      slot.seed = seed;
       // Every run writes its trace while it runs; a failing run's own trace is kept.
-      Result<session::RunReport> report = RunKeepingFailure(
-          options, config, i + 1, "seed" + std::to_string(seed), &slot.failure, &slot.race_trace);
+      Result<session::RunReport> report =
+          RunKeepingFailure(options, config, i + 1, name, &slot.failure, &slot.race_trace);
       if (!report.ok()) {
         slot.error = report.error().message;
       } else if (i == 0 && !report->controlled) {
@@ -554,7 +562,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     schedules.insert(slot.report.event_digest);
     if (!slot.race_trace.empty()) {
       bool is_failure = slot.failure && slot.failure->trace == slot.race_trace;
-      Result<uint64_t> added = ledger.Add(i + 1, options.first_seed + i, slot.race_trace, &result);
+      Result<uint64_t> added = ledger.Add(i + 1, slot.seed, slot.race_trace, &result);
       if (!added.ok()) return added.error();
       // A passing run whose races were all reported by earlier runs: nothing to keep.
       if (added.value() == 0 && !is_failure) unlink(slot.race_trace.c_str());

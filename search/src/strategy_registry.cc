@@ -35,12 +35,77 @@ void PctLearn(const CalibrationRun& run, StrategyArgs* args) {
   if (args->count("steps") == 0) (*args)["steps"] = std::max<uint64_t>(run.choices, 1);
 }
 
+session::Strategy Pos(const StrategyArgs& args, uint64_t seed) {
+  sched::PosChooser::Params p;
+  p.seed = seed;
+  return ChooserStrategy<sched::PosChooser>("pos", p, seed, args);
+}
+
+// surw's learned estimates: "estimateT" for thread T (the calibration run's interesting
+// events of T), absent when T had none.
+std::string EstimateName(uint32_t tid) { return "estimate" + std::to_string(tid); }
+
+void SurwLearn(const CalibrationRun& run, StrategyArgs* args) {
+  for (uint32_t t = 0; t < run.interesting.size() && t < sched::SurwChooser::kEstimates; ++t) {
+    if (run.interesting[t] != 0) (*args)[EstimateName(t)] = run.interesting[t];
+  }
+}
+
+session::Strategy Surw(const StrategyArgs& args, uint64_t seed) {
+  sched::SurwChooser::Params p;
+  p.seed = seed;
+  for (uint32_t t = 0; t < sched::SurwChooser::kEstimates; ++t) {
+    p.estimate[t] = static_cast<uint16_t>(std::min<uint64_t>(ArgOf(args, EstimateName(t)), 65535));
+  }
+  return ChooserStrategy<sched::SurwChooser>("surw", p, seed, args);
+}
+
+// auto's portfolio, in the order its runs take turns.
+const std::vector<std::string>& AutoPortfolio() {
+  static const std::vector<std::string> kPortfolio = {"random", "pct", "pos", "surw"};
+  return kPortfolio;
+}
+
+void AutoLearn(const CalibrationRun& run, StrategyArgs* args) {
+  PctLearn(run, args);
+  SurwLearn(run, args);
+}
+
+// Run i of auto is the portfolio's (i % P)-th strategy with seed S + i / P: the runs of each
+// member are that strategy's own search from seed S, interleaved, so auto's first failure
+// is at most P times the best member's.
+session::Strategy AutoRun(const StrategyArgs& args, uint64_t first_seed, uint64_t run) {
+  const std::vector<std::string>& portfolio = AutoPortfolio();
+  const StrategyInfo* member = FindStrategy(portfolio[run % portfolio.size()]);
+  StrategyArgs own;
+  for (const StrategyParameter& p : member->parameters) {
+    auto it = args.find(p.name);
+    if (it != args.end()) own[p.name] = it->second;
+  }
+  if (member->name == "surw") {
+    for (const auto& [key, value] : args) {
+      if (key.rfind("estimate", 0) == 0) own[key] = value;
+    }
+  }
+  own.erase("seed");
+  return member->chooser(WithDefaults(*member, own), first_seed + run / portfolio.size());
+}
+
 std::string RandomScope(const StrategyArgs&, const std::string& points) {
   return "only the schedules of the seeds that were run, at " + points;
 }
 
 std::string PctScope(const StrategyArgs& args, const std::string& points) {
   return "bugs of depth <= " + std::to_string(ArgOf(args, "depth")) + " in the order of " + points;
+}
+
+std::string PosScope(const StrategyArgs&, const std::string& points) {
+  return "only the schedules of the seeds that were run, at " + points;
+}
+
+std::string AutoScope(const StrategyArgs&, const std::string& points) {
+  return "only the schedules of the seeds that were run (random, pct, pos and surw in turn), at " +
+         points;
 }
 
 std::string BoundedScope(const StrategyArgs& args, const std::string& points) {
@@ -104,8 +169,24 @@ session::Strategy RandomWalk(uint64_t seed) {
 
 const std::vector<StrategyInfo>& StrategyRegistry() {
   static const std::vector<StrategyInfo> kStrategies = {
-      {"random",
+      {"auto",
        true,
+       "a portfolio: run i is random, pct, pos or surw in turn (i % 4), with seed S + i/4 — "
+       "each member's own search from seed S, interleaved",
+       "none: a clean search only says that these seeds did not fail; the first failure comes "
+       "at most 4 times as late as with the best of the four alone",
+       {{"seed", "uint", "1", "first seed; run i uses its member's seed S+i/4", "S"},
+        {"depth", "uint", "3", "auto: pct's depth D (1 to 17)", "D", 1, 17}},
+       Explore,
+       nullptr,
+       "",
+       AutoScope,
+       false,
+       AutoLearn,
+       AutoRun,
+       AutoPortfolio()},
+      {"random",
+       false,
        "uniform among the threads that can run, at every decision",
        "none: a clean search only says that these seeds did not fail (threads switch at "
        "synchronization calls only)",
@@ -114,7 +195,10 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        Random,
        "",
        RandomScope,
-       false},
+       false,
+       nullptr,
+       nullptr,
+       {}},
       {"pct",
        false,
        "PCT: random thread priorities, d-1 priority change points (finds a bug of depth <= d "
@@ -126,14 +210,47 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
         {"depth", "uint", "3", "pct: cover bugs of depth 1..D (1 to 17)", "D", 1, 17},
         {"steps", "uint", "",
          "pct: k, the choices of a run (decisions with more than one thread to run; default: "
-         "learned from a random walk with the first seed)",
+         "learned from a calibration run, a random walk with seed 1)",
          "K", 1}},
        Explore,
        Pct,
        "steps",
        PctScope,
        false,
-       PctLearn},
+       PctLearn,
+       nullptr,
+       {}},
+      {"pos",
+       false,
+       "partial order sampling (Yuan et al. 2018): a random priority per event, the highest "
+       "enabled one runs, and the events that race with it draw new ones",
+       "none: a clean search only says that these seeds did not fail (threads switch at "
+       "synchronization calls only)",
+       {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"}},
+       Explore,
+       Pos,
+       "",
+       PosScope,
+       false,
+       nullptr,
+       nullptr,
+       {}},
+      {"surw",
+       false,
+       "selectively uniform random walk (Zhao et al. 2025): among the threads about to touch a "
+       "shared object, each weighted by its interesting events left (estimated from a "
+       "calibration run); other operations run as soon as they can",
+       "none: a clean search only says that these seeds did not fail (threads switch at "
+       "synchronization calls only)",
+       {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"}},
+       Explore,
+       Surw,
+       "",
+       PosScope,
+       false,
+       SurwLearn,
+       nullptr,
+       {}},
       {"bounded",
        false,
        "depth-first search over every schedule with at most C preemptions",
@@ -146,7 +263,10 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        nullptr,
        "",
        BoundedScope,
-       true},
+       true,
+       nullptr,
+       nullptr,
+       {}},
       {"conflicts",
        false,
        "from a first run, reverse each conflicting pair (replay the prefix, let the other "
@@ -161,7 +281,10 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        nullptr,
        "",
        ConflictsScope,
-       true},
+       true,
+       nullptr,
+       nullptr,
+       {}},
   };
   return kStrategies;
 }
@@ -170,6 +293,18 @@ bool NeedsCalibration(const StrategyInfo& strategy, const StrategyArgs& args) {
   if (strategy.learn == nullptr) return false;
   return strategy.calibrated.empty() || args.count(strategy.calibrated) == 0;
 }
+
+bool IsSeeded(const StrategyInfo& strategy) {
+  return strategy.chooser != nullptr || strategy.for_run != nullptr;
+}
+
+session::Strategy ChooserForRun(const StrategyInfo& strategy, const StrategyArgs& args,
+                                uint64_t first_seed, uint64_t run) {
+  if (strategy.for_run != nullptr) return strategy.for_run(args, first_seed, run);
+  return strategy.chooser(args, first_seed + run);
+}
+
+const StrategyInfo& DefaultRunStrategy() { return *FindStrategy("random"); }
 
 const StrategyInfo& DefaultStrategy() {
   for (const StrategyInfo& s : StrategyRegistry()) {

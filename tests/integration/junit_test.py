@@ -67,7 +67,7 @@ class JUnitTest(unittest.TestCase):
                          ("1", "1", "0"))
         self.assertEqual(suite.get("failures"), "1")
         self.assertEqual(case.get("name"), "withdraw_racy")
-        self.assertEqual(case.get("classname"), "weft.explore.random")
+        self.assertEqual(case.get("classname"), "weft.explore.auto")  # the default
         self.assertGreater(float(case.get("time")), 0)
         failures = case.findall("failure")
         self.assertEqual(len(failures), 1)
@@ -86,7 +86,7 @@ class JUnitTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(os.path.join(self.tmp, props["trace"])))
         suite_props = self.props(suite)
         self.assertEqual(suite_props["trace"], trace)
-        self.assertEqual(suite_props["strategy"], "random")
+        self.assertEqual(suite_props["strategy"], "auto")
         self.assertIn("[[ATTACHMENT|%s]]" % trace, case.find("system-out").text)
         self.assertIsNone(case.find("system-err"))
 

@@ -164,6 +164,82 @@ class SearchTest(unittest.TestCase):
             self.assertEqual(code, 0, err)
             self.assertTrue(rep["reproduced"], rep)
 
+    def test_pos_surw_and_auto_find_the_deep_and_the_three_thread_bugs_within_100_runs(self):
+        # The issue's goal: the deep ordering bug (the producer 60 steps ahead) and the
+        # two-preemption bug of three threads, each failure replayed 3 times.
+        for strategy in ("pos", "surw", "auto"):
+            for name in ("order_deep_racy", "three_thread_racy"):
+                with self.subTest(strategy=strategy, program=name):
+                    self.check_found(name, strategy, 100, "exit")
+
+    def schedule_of(self, trace):
+        """The trace's schedule, and its strategy's name."""
+        _, shown, _ = weft("show", "--json", trace)
+        return shown["schedule"], shown["strategy"]
+
+    def test_pos_and_surw_failures_rerun_with_weft_record(self):
+        # A failing run's header names its strategy and seed (surw's learned estimates too);
+        # `weft record --strategy NAME --seed S` runs the very same schedule.
+        for strategy in ("pos", "surw"):
+            with self.subTest(strategy=strategy):
+                data = self.explore("order_deep_racy", strategy, 100, extra=("-j", 1))
+                self.assertTrue(data["failures"], "%s found nothing to rerun" % strategy)
+                trace = data["failures"][0]["trace"]
+                spec, name = self.schedule_of(trace)
+                self.assertEqual((spec["kind"], name), ("search", strategy))
+                self.assertEqual(spec["seed"], data["failures"][0]["seed"])
+                if strategy == "surw":
+                    self.assertTrue(any(k.startswith("estimate") for k in spec["parameters"]),
+                                    spec)
+                _, replayed, _ = weft("replay", "--json", trace)
+                self.assertTrue(replayed["reproduced"])
+                _, recorded, err = weft("record", "--json", "--strategy", strategy,
+                                        "--seed", spec["seed"],
+                                        "-o", os.path.join(self.dir, strategy + ".weft"), "--",
+                                        program("order_deep_racy"))
+                self.assertTrue(recorded["failed"], err)
+                self.assertEqual(recorded["event_digest"], replayed["event_digest"])
+
+    def test_auto_is_the_default_and_takes_turns(self):
+        out = os.path.join(self.dir, "auto-default")
+        code, data, err = weft("explore", "--runs", 100, "--seed", 3, "-o", out, "--json",
+                               "--timeout", 20, "-j", 1, "--", program("three_thread_racy"),
+                               timeout=600)
+        self.assertEqual(code, 1, err)
+        self.assertEqual(data["strategy"], "auto")
+        run = data["first_failure_run"]
+        self.assertIsNotNone(run)
+        # Run i is random, pct, pos, surw in turn, with seed S + (i-1)/4.
+        spec, name = self.schedule_of(data["failures"][0]["trace"])
+        member = ["random", "pct", "pos", "surw"][(run - 1) % 4]
+        self.assertEqual(name, member, spec)
+        self.assertEqual(spec["seed"], 3 + (run - 1) // 4)
+        self.assertEqual(data["failures"][0]["seed"], spec["seed"])
+        # The same with -j 3: a run's member and seed come from its number alone.
+        again = self.explore("three_thread_racy", "auto", 100, seed=3, extra=("-j", 3))
+        self.assertEqual(again["first_failure_run"], run)
+        # A portfolio is no schedule of one run.
+        proc = subprocess.run([ARGS.weft, "record", "--strategy", "auto", "--",
+                               program("withdraw_ok")], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        err = proc.stderr
+        self.assertIn("is a portfolio of searches, not a schedule for one run: record one of "
+                      "its members (random, pct, pos, surw)", err)
+
+    def test_auto_is_never_later_than_four_times_the_best_member(self):
+        for name in ("order_deep_racy", "three_thread_racy", "cond_if_racy"):
+            with self.subTest(program=name):
+                firsts = {}
+                for strategy in ("random", "pct", "pos", "surw"):
+                    d = self.explore(name, strategy, 200, seed=7)
+                    if d["first_failure_run"] is not None:
+                        firsts[strategy] = d["first_failure_run"]
+                self.assertTrue(firsts, "no member found the bug of %s" % name)
+                auto = self.explore(name, "auto", 800, seed=7)["first_failure_run"]
+                self.assertIsNotNone(auto)
+                self.assertLessEqual(auto, 4 * min(firsts.values()), (auto, firsts))
+
     def test_a_pct_failure_reruns_from_its_trace_with_weft_record(self):
         # The failing run's trace holds PCT's seed, depth and k; `weft record --strategy pct`
         # with them runs the very same schedule (same event digest as replaying the trace).
@@ -193,9 +269,9 @@ class SearchTest(unittest.TestCase):
         data = weft_protocol.last_line_document(proc.stdout)
         self.assertEqual(weft_protocol.shape_errors(data, "strategies"), [])
         names = [s["name"] for s in data["strategies"]]
-        self.assertEqual(names, ["random", "pct", "bounded", "conflicts"])
-        self.assertEqual([s["name"] for s in data["strategies"] if s["default"]], ["random"])
-        pct = data["strategies"][1]
+        self.assertEqual(names, ["auto", "random", "pct", "pos", "surw", "bounded", "conflicts"])
+        self.assertEqual([s["name"] for s in data["strategies"] if s["default"]], ["auto"])
+        pct = data["strategies"][2]
         self.assertIn({"name": "depth", "type": "uint", "default": "3",
                        "help": "pct: cover bugs of depth 1..D (1 to 17)"}, pct["parameters"])
         # The help text is generated from the same registry.

@@ -43,6 +43,8 @@ CORRECT_RUNS = 100
 CORRECT_RUNS_SLOW = 500
 # weft's own --timeout for each program run, and the driver's limit for one weft command.
 PROGRAM_TIMEOUT_S = 20
+# The members of explore's default strategy, auto, in the order its runs take turns.
+AUTO_MEMBERS = ("random", "pct", "pos", "surw")
 COMMAND_TIMEOUT_S = 240
 
 # Fields that identify an event in `weft show --json` (vtime is compared separately).
@@ -805,8 +807,14 @@ class ExploreFindsBugsGroup(WeftTestCase):
                          + where)
         self.assertEqual(len(result["failures"]), 1, where)
         failure = result["failures"][0]
-        self.assertEqual(failure["seed"], self.SEED + first - 1,
-                         "run N must use seed S+N-1: " + where)
+        if "--strategy" in e.get("explore_args", []):
+            self.assertEqual(failure["seed"], self.SEED + first - 1,
+                             "run N must use seed S+N-1: " + where)
+        else:
+            # auto: run N is member (N-1) % 4 of random, pct, pos, surw, seed S+(N-1)/4.
+            self.assertEqual((failure["strategy"], failure["seed"]),
+                             (AUTO_MEMBERS[(first - 1) % 4], self.SEED + (first - 1) // 4),
+                             "auto's run N must be its member's seed S+(N-1)/4: " + where)
         self.assertEqual(outcome_of(failure), expected_outcome(e), "wrong failure: " + where)
         trace = self.weft.failure_trace(failure, outdir)
         if CONFIG.verbose:
@@ -820,12 +828,13 @@ class ExploreFindsBugsGroup(WeftTestCase):
         self.assertEqual(show_outcome_of(show["outcome"]), expected_outcome(e),
                          "the saved trace's outcome is not the failure")
         self.check_replays(trace, show, label=e["name"])
-        # The seed alone reproduces it (`weft record` runs the random walk: only a failure
-        # found by that strategy is a function of the seed alone).
+        # Its strategy and seed alone reproduce it (explore's default, auto, names the member
+        # of its portfolio that ran it; `weft record` learns what pct and surw learn from the
+        # same calibration run as explore).
         if "--strategy" not in e.get("explore_args", []):
             again = self.path("%s-again.weft" % e["name"])
             self.weft.record(self.program(e["name"]), again, seed=failure["seed"],
-                             args=e["args"])
+                             args=e["args"], extra=["--strategy", failure["strategy"]])
             again_show = self.weft.show_json(again)
             self.assertEqual(show_outcome_of(again_show["outcome"]), expected_outcome(e),
                              "recording seed %s again did not fail the same way"
@@ -859,7 +868,7 @@ class ExploreFindsBugsGroup(WeftTestCase):
         e = self.entry("withdraw_racy")
         outdir = self.path("explore-keep-going")
         ran, result = self.weft.explore(self.program(e["name"]), 100, 500, outdir,
-                                        keep_going=True)
+                                        keep_going=True, extra=["--strategy", "random"])
         self.assertEqual(result["runs"], 100, "--keep-going must do every run:"
                          + ran.describe())
         failures = result["failures"]
@@ -976,7 +985,7 @@ class DeadlockGroup(WeftTestCase):
     def test_record_says_deadlock(self):
         e, failure, trace = self.deadlock_trace()
         ran = self.weft.record(self.program(e["name"]), self.path("again.weft"),
-                               seed=failure["seed"])
+                               seed=failure["seed"], extra=["--strategy", failure["strategy"]])
         self.assertIn("deadlock", ran.output.lower(), "weft record does not say deadlock:"
                       + ran.describe())
         ran, result = self.weft.replay(trace)
@@ -1841,8 +1850,8 @@ class ProtocolGroup(WeftTestCase):
         self.assertEqual(outcome_of(permuted), show_outcome_of(show["outcome"]))
 
     def test_explore_progress_jsonl(self):
-        ran = self.weft.cmd("explore", "--runs", 200, "--seed", 1, "-o", self.path("px"),
-                            "--json", "--progress=jsonl", "-j", 1, "--timeout", PROGRAM_TIMEOUT_S, "--",
+        ran = self.weft.cmd("explore", "--strategy", "random", "--runs", 200, "--seed", 1,
+                            "-o", self.path("px"), "--json", "--progress=jsonl", "-j", 1, "--timeout", PROGRAM_TIMEOUT_S, "--",
                             self.program("withdraw_racy"))
         result = document(self, ran, "explore")
         progress, other = weft_protocol.progress_lines(ran.stderr)

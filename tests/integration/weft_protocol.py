@@ -62,7 +62,8 @@ REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
                               "attached": "bool", "exit_status": "int",
                               "error": "string?"}))
 
-EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", trace="string", reproduced="bool",
+EXPLORE_FAILURE = dict(OUTCOME, run="int", seed="int", strategy="string", trace="string",
+                       reproduced="bool",
                        signature="string", stacks="string", replay_command="string",
                        race="bool")
 

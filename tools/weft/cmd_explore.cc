@@ -505,6 +505,7 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.BeginObject();
       w.Field("run", f.run);
       w.Field("seed", f.seed);
+      w.Field("strategy", f.strategy);
       w.Field("trace", f.trace);
       const format::Outcome& o = f.outcome;
       WriteOutcomeFields(w, o);

@@ -26,13 +26,13 @@ that `weft replay` reproduces exactly.
 
 options:
   -o, --output FILE    where to write the trace (default: PROGRAM-SEED.weft)
-  --strategy NAME      how threads are scheduled: random (default) or pct (as
+  --strategy NAME      how threads are scheduled: random (default), pct, pos or surw (as
                        `weft explore --strategy pct` runs its seed N)
   --seed N             seed of the strategy (default: drawn from the clock; printed)
   --depth D            pct: cover bugs of depth 1..D (default 3)
   --steps K            pct: expected choices per run (decisions with more than one
                        thread to run; default: learned from a random-walk
-                       run with the same seed, as explore's first seed does); explore
+                       run with seed 1, as explore learns it); explore
                        --json prints its k as pct.steps, a trace's header holds it
   --timeout S          kill the program after S seconds of real time (default: none)
   --max-steps N        stop the program after N scheduling decisions (default: none)
@@ -126,6 +126,12 @@ int RunRecord(const std::vector<std::string>& argv) {
     std::string seeded;
     for (const search::StrategyInfo& s : search::StrategyRegistry()) {
       if (s.chooser != nullptr) seeded += (seeded.empty() ? "" : ", ") + s.name;
+    }
+    if (info != nullptr && !info->portfolio.empty()) {
+      return Fail("record", "strategy '" + strategy +
+                                "' is a portfolio of searches, not a schedule for one run: "
+                                "record one of its members (" +
+                                seeded + ")");
     }
     return Fail("record", "unknown strategy '" + strategy + "' (record supports: " + seeded + ")");
   }

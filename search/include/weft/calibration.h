@@ -1,7 +1,8 @@
 // calibration.h — what one random-walk run of a program says about it, for the strategies
 // that learn from an earlier run before they search: pct's k (the run's choices) and surw's
 // estimates (each thread's interesting events). Explore and `weft record --strategy` make
-// the same run (the first seed), so a search and a rerun of one of its seeds agree.
+// the same run (seed kCalibrationSeed, whatever the search's seeds), so a run of a search
+// is its strategy and its seed alone: `weft record --strategy NAME --seed N` runs it again.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,9 @@
 #include "weft/trace.h"
 
 namespace weft::search {
+
+// The seed of the calibration run's random walk.
+inline constexpr uint64_t kCalibrationSeed = 1;
 
 struct CalibrationRun {
   bool controlled = false;  // the shim took control (else nothing below means anything)

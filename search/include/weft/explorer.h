@@ -70,6 +70,8 @@ inline constexpr uint32_t kRaceStackDepth = 16;
 struct Failure {
   uint64_t run = 0;  // 1-based
   uint64_t seed = 0;
+  // The strategy of its chooser (auto's member that ran it; else the search's own).
+  std::string strategy;
   std::string trace;   // the failing run's own trace, written while it ran
   std::string output;  // the program's stdout+stderr of that run
   format::Outcome outcome;

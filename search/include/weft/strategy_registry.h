@@ -36,6 +36,13 @@ struct StrategyParameter {
 // and `seed`: what the shim builds and how the trace header records it.
 using MakeChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t seed);
 
+// The chooser of run `run` (0-based) of a search whose first seed is `first_seed`, for a
+// strategy that is no single chooser (auto's portfolio): which chooser, and its seed, are
+// the strategy's to decide, from the run's number alone (so -j and shards do not change
+// them).
+using RunChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t first_seed,
+                                         uint64_t run);
+
 // What a search with `args` (defaults and learned values filled in) covers, as a noun
 // phrase that names the switch points: "every schedule with at most 2 preemptions at
 // synchronization calls".
@@ -44,7 +51,7 @@ using MakeChooser = session::Strategy (*)(const StrategyArgs& args, uint64_t see
 using ScopeFunction = std::string (*)(const StrategyArgs& args, const std::string& points);
 
 // Fills the parameters a strategy learns from a calibration run (CalibrationRun: one
-// random walk with the first seed) into `args`.
+// random walk with kCalibrationSeed) into `args`.
 using LearnFunction = void (*)(const CalibrationRun& run, StrategyArgs* args);
 
 // A search: runs schedules of options.base until a failure, the budget or completeness.
@@ -63,8 +70,8 @@ struct StrategyInfo {
   // A seeded chooser (random, pct; also what `weft record --strategy` runs); nullptr for
   // searches that build each schedule from earlier runs.
   MakeChooser chooser = nullptr;
-  // A uint parameter learned, when not given, from one random-walk run with the first seed
-  // (by `learn`): pct's "steps" (k, the run's choices). "" = none.
+  // A uint parameter learned, when not given, from the calibration run (by `learn`): pct's "steps"
+  // (k, the run's choices). "" = none.
   std::string calibrated;
   // What the search covers (Coverage). A search that is `exhaustive` says `complete` when
   // it ran all of it; the others make no completeness claim.
@@ -73,7 +80,20 @@ struct StrategyInfo {
   // What the strategy learns from the calibration run; nullptr = it makes none. The run is
   // made unless `calibrated` names a parameter that was given.
   LearnFunction learn = nullptr;
+  // A portfolio (auto): the chooser of each run; nullptr = `chooser` with seed S+i.
+  RunChooser for_run = nullptr;
+  // A portfolio: the strategies its runs take turns at (run i: portfolio[i % size]).
+  std::vector<std::string> portfolio;
 };
+
+// Whether `strategy` is a seeded search: each run a chooser of its own, from the run's
+// number (random, pct, pos, surw, auto), so runs can go side by side and to shards.
+bool IsSeeded(const StrategyInfo& strategy);
+
+// The chooser of run `run` (0-based) of a seeded search with `args` and `first_seed`:
+// `chooser` with seed first_seed + run, or the portfolio's turn.
+session::Strategy ChooserForRun(const StrategyInfo& strategy, const StrategyArgs& args,
+                                uint64_t first_seed, uint64_t run);
 
 // Whether a search with `strategy` and the given `args` first makes a calibration run.
 bool NeedsCalibration(const StrategyInfo& strategy, const StrategyArgs& args);
@@ -110,7 +130,7 @@ std::string Plural(uint64_t n, const std::string& word);
 // Every strategy, the default first.
 const std::vector<StrategyInfo>& StrategyRegistry();
 
-// The default strategy (random).
+// The default strategy of explore (auto).
 const StrategyInfo& DefaultStrategy();
 
 // The strategy called `name`, nullptr if there is none.
@@ -141,6 +161,9 @@ session::Strategy ChooserStrategy(const std::string& name, const typename C::Par
   }
   return s;
 }
+
+// The strategy of one run (record's default): random.
+const StrategyInfo& DefaultRunStrategy();
 
 // The choosers the searches use beside the registry's: the non-preemptive tail of guided
 // and planned runs, and a random walk (the first run of a conflicts search, calibration).

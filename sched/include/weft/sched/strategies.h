@@ -6,13 +6,17 @@
 
 #include "weft/sched/nonpreemptive.h"
 #include "weft/sched/pct.h"
+#include "weft/sched/pos.h"
 #include "weft/sched/random.h"
+#include "weft/sched/surw.h"
 
 // X(number, Name, ChooserType)
-#define WEFT_SCHED_STRATEGIES(X) \
-  X(1, Random, RandomChooser)    \
-  X(2, Pct, PctChooser)          \
-  X(3, Nonpreemptive, NonpreemptiveChooser)
+#define WEFT_SCHED_STRATEGIES(X)            \
+  X(1, Random, RandomChooser)               \
+  X(2, Pct, PctChooser)                     \
+  X(3, Nonpreemptive, NonpreemptiveChooser) \
+  X(4, Pos, PosChooser)                     \
+  X(5, Surw, SurwChooser)
 
 namespace weft::sched {
 
