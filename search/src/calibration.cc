@@ -18,23 +18,9 @@ CalibrationRun CalibrationOf(const format::Trace& trace) {
   run.controlled = true;
   run.events = trace.events.size();
   run.memory_sites_found = trace.memory_sites_found;
-  // An object is shared when two threads touched it: the first toucher, or kShared.
-  constexpr uint32_t kNobody = ~0u, kShared = ~1u;
-  std::vector<uint32_t> toucher(trace.objects.size() + 1, kNobody);
   for (const format::Event& e : trace.events) {
     if (e.enabled > 1) ++run.choices;
-    if (e.obj == 0) continue;
-    if (e.obj >= toucher.size()) toucher.resize(e.obj + 1, kNobody);
-    uint32_t& t = toucher[e.obj];
-    if (t == kNobody) {
-      t = e.tid;
-    } else if (t != e.tid) {
-      t = kShared;
-    }
-  }
-  for (const format::Event& e : trace.events) {
-    if (e.obj == 0 || toucher[e.obj] != kShared) continue;
-    if (!sched::IsInteresting(static_cast<uint8_t>(e.kind))) continue;
+    if (e.obj == 0 || !sched::IsInteresting(static_cast<uint8_t>(e.kind))) continue;
     if (e.tid >= run.interesting.size()) run.interesting.resize(e.tid + 1, 0);
     ++run.interesting[e.tid];
   }

@@ -237,9 +237,9 @@ const std::vector<StrategyInfo>& StrategyRegistry() {
        {}},
       {"surw",
        false,
-       "selectively uniform random walk (Zhao et al. 2025): among the threads about to touch a "
-       "shared object, each weighted by its interesting events left (estimated from a "
-       "calibration run); other operations run as soon as they can",
+       "selectively uniform random walk (Zhao et al. 2025): among the threads about to operate "
+       "on a shared object (not a release), each weighted by its interesting events left "
+       "(estimated from a calibration run); other operations run as soon as they can",
        "none: a clean search only says that these seeds did not fail (threads switch at "
        "synchronization calls only)",
        {{"seed", "uint", "1", "first seed; run i uses seed S+i-1", "S"}},

@@ -22,8 +22,7 @@ struct CalibrationRun {
   uint64_t events = 0;
   // Events whose decision had more than one entry (a thread or a deadline): PCT's k.
   uint64_t choices = 0;
-  // By tid: the thread's interesting events (sched::IsInteresting) on objects that at least
-  // two threads of the run touched.
+  // By tid: the thread's interesting events (sched::IsInteresting, on an object).
   std::vector<uint64_t> interesting;
   std::vector<uint64_t> memory_sites_found;
 };

@@ -3,14 +3,17 @@
 // decision is far from uniform over the interleavings: a thread with many events left is
 // cut short as often as one with a single event. Picking each thread with a weight equal
 // to the number of events it has left makes every interleaving equally likely; weft does
-// that over the interesting events only (IsInteresting: operations on an object — a lock,
-// condition, semaphore, memory at a schedule point, file — that two threads of the run have
-// touched), so the interleavings sampled uniformly are those of the shared objects'
-// operations. The events left are estimated from an earlier run (the calibration run's
-// interesting events per thread, less those the thread has performed in this run).
-// Everything else — operations on objects only one thread has touched so far, releases,
-// thread life cycle, yields — runs as soon as it can (uniformly among the threads that
-// have one pending), which keeps every interleaving possible.
+// that over the interesting events only (IsInteresting: operations on the objects threads
+// share — a lock, condition, semaphore, barrier, futex, file, and memory at the schedule
+// points weft learned from accesses two threads shared — but no release), so the
+// interleavings sampled uniformly are those of the shared objects' operations. The events
+// left are estimated from an earlier run (the calibration run's interesting events per
+// thread, less those the thread has performed in this run). Everything else — releases,
+// thread life cycle, yields, sleeps — runs as soon as it can (uniformly among the threads
+// that have one pending), which keeps every interleaving possible.
+// NB: an object is not judged shared by its first toucher in this run: the first access to
+// an object is often the one whose order matters (the first writer's second stage), and a
+// walk that ran first touches at once would never put another thread before it.
 #pragma once
 
 #include "weft/sched/interesting.h"
@@ -23,8 +26,6 @@ class SurwChooser {
  public:
   // Threads whose estimate the parameters carry; a thread past them gets their mean.
   static constexpr uint32_t kEstimates = 24;
-  // Objects whose sharing the chooser follows; beyond, every object counts as shared.
-  static constexpr uint32_t kObjects = 4096;
 
   // Parameters in the schedule spec (56 bytes: the spec's whole room).
   struct Params {
@@ -48,8 +49,6 @@ class SurwChooser {
     }
     default_estimate_ = known == 0 ? 1 : sum / known;
     for (uint32_t i = 0; i < kMaxThreads; ++i) done_[i] = 0;
-    for (uint32_t i = 0; i < kObjects; ++i) objects_[i] = Slot();
-    objects_full_ = false;
   }
 
   // The weight of thread `tid` at an interesting decision: its estimated events left, at
@@ -62,17 +61,13 @@ class SurwChooser {
   // Index into point.enabled.
   uint32_t PickThread(const Point& point) {
     const uint32_t ready = point.count - point.timed;
-    // What the enabled threads are about to do, and which objects that shares.
+    // What the enabled threads are about to do.
     uint32_t plain = 0;  // threads that can run something that is not interesting
     for (uint32_t i = 0; i < ready; ++i) {
       interesting_[i] = true;
       if (point.pending == nullptr) continue;
       Pending op = point.pending(point.context, point.enabled[i]);
-      if (op.unknown || op.obj == 0 || !IsInteresting(op.kind)) {
-        interesting_[i] = false;
-      } else {
-        interesting_[i] = Touch(op.obj, point.enabled[i]);
-      }
+      interesting_[i] = !op.unknown && op.obj != 0 && IsInteresting(op.kind);
       if (!interesting_[i]) ++plain;
     }
     if (plain > 0) {
@@ -86,7 +81,7 @@ class SurwChooser {
       ++done_[point.enabled[0]];
       return 0;
     }
-    // Every thread that can run is about to touch a shared object: weigh each by its
+    // Every thread that can run is about to operate on a shared object: weigh each by its
     // estimated interesting events left. A timed entry (its deadline fires) weighs like a
     // thread with one event left, less the farther the deadline (TimeWeight).
     unsigned __int128 total = 0;
@@ -109,34 +104,9 @@ class SurwChooser {
   }
 
  private:
-  struct Slot {
-    uint32_t obj = 0;  // 0 = free
-    uint16_t first = 0;
-    bool shared = false;
-  };
-
   unsigned __int128 EntryWeight(const Point& point, uint32_t i, uint32_t ready) const {
     if (i >= ready) return TimeWeight(point.wait_ns[i - ready]);
     return static_cast<unsigned __int128>(Weight(point.enabled[i])) * kTimeWeight;
-  }
-
-  // Notes that `tid` is about to touch `obj`; whether two threads have now touched it.
-  bool Touch(uint32_t obj, uint16_t tid) {
-    if (objects_full_) return true;
-    uint32_t h = (obj * 2654435761u) % kObjects;
-    for (uint32_t probe = 0; probe < kObjects; ++probe) {
-      Slot& s = objects_[(h + probe) % kObjects];
-      if (s.obj == 0) {
-        s.obj = obj;
-        s.first = tid;
-        return false;
-      }
-      if (s.obj != obj) continue;
-      if (s.first != tid) s.shared = true;
-      return s.shared;
-    }
-    objects_full_ = true;  // too many objects to tell: treat them all as shared
-    return true;
   }
 
   Rng rng_;
@@ -144,8 +114,6 @@ class SurwChooser {
   uint64_t default_estimate_ = 1;
   uint32_t done_[kMaxThreads] = {};     // by tid: interesting events performed so far
   bool interesting_[kMaxThreads] = {};  // per decision, by index into point.enabled
-  Slot objects_[kObjects] = {};
-  bool objects_full_ = false;
 };
 
 }  // namespace weft::sched
