@@ -26,6 +26,11 @@ struct Process {
   uint64_t refreshed_at;  // events emitted when it last refreshed its threads' enabled bits
 };
 
+inline constexpr uint32_t kMaxChannelPairs = 256;
+struct ChannelPair {
+  uint64_t ino[2];  // the inodes of its two ends
+};
+
 // The scheduler's state, one for the whole session: a MAP_SHARED mapping the first process
 // makes at start-up, which every process it forks inherits (a forked child is controlled by
 // the same scheduler; its threads are session-wide tids). Only the thread holding the turn
@@ -53,6 +58,9 @@ struct SchedState {
   // another process takes the turn over (TakeTurnFromDeadProcess); the only write not
   // made by the thread holding the turn is that compare-and-swap.
   int32_t holder;
+  // socketpair()s made in the session (hooks_channel.cc): their two ends are one channel.
+  ChannelPair channel_pairs[kMaxChannelPairs];
+  uint32_t channel_pair_count;
 };
 
 // NB: every global here must be constant-initialized: the hooks can run (and start the
@@ -82,6 +90,14 @@ void AtomicSitesInit();
 inline constexpr uint64_t kOutsideSliceNs = 2000000;
 // Whether `t`'s pending operation waits for a signal or a descriptor (blocking).
 bool WaitsOutside(const Thread* t);
+// Whether `op` is a receive or accept on a channel that waits until its descriptor is
+// ready (channel_model.h): enabled once a probe finds it ready, like a readiness wait.
+inline bool ChannelWait(const Op& op) {
+  return (op.kind == WEFT_EV_CHANNEL_RECV || op.kind == WEFT_EV_CHANNEL_ACCEPT) &&
+         op.wait == kWaitFd && (op.flags & WEFT_F_TRY) == 0;
+}
+// Whether `t` waits for a descriptor: a readiness wait (POLL) or a channel wait.
+inline bool WaitsForFd(const Thread* t) { return t->op.kind == WEFT_EV_POLL || ChannelWait(t->op); }
 // Whether the descriptors `t` polls are ready (a zero-timeout probe by the thread deciding).
 bool PollReady(const Thread* t);
 // Whether a kWaitChild operation has a child to report (or will fail at once): a

@@ -13,6 +13,7 @@
 
 #include <new>
 
+#include "channel_model.h"
 #include "control.h"
 #include "glibc_layout.h"
 #include "ring.h"
@@ -128,6 +129,9 @@ void ResolveReal() {
   WEFT_RESOLVE(recvmsg);
   WEFT_RESOLVE(accept);
   WEFT_RESOLVE(accept4);
+  WEFT_RESOLVE(connect);
+  WEFT_RESOLVE(shutdown);
+  WEFT_RESOLVE(socketpair);
   WEFT_RESOLVE(waitpid);
   WEFT_RESOLVE(wait4);
   WEFT_RESOLVE(waitid);
@@ -266,6 +270,7 @@ void Start() {
   RingInit();
   MemoryInit();
   AtomicSitesInit();
+  ChannelInit();
   if (const char* error =
           g_sched->chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
     Die(error);

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
+#include "channel_model.h"
 #include "control.h"
 #include "file_model.h"
 #include "shim.h"
@@ -242,6 +243,28 @@ bool MayBlockWriting(int fd, size_t bytes) {
   return RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) == 0 || bytes > PIPE_BUF;
 }
 
+// A write that does not hold the turn while it blocks: the real call's result.
+long WriteNotHoldingTurn(int fd, const void* buf, size_t count) {
+  if (MayBlockWriting(fd, count)) {
+    struct iovec one = {const_cast<void*>(buf), count};
+    long n = WriteInPieces(fd, &one, 1, 0);
+    if (n != -ENOSYS) return SetErrno(n);
+  }
+  return real.write_fn(fd, buf, count);
+}
+
+long WritevNotHoldingTurn(int fd, const struct iovec* iov, int iovcnt) {
+  if (iovcnt > 0 && iovcnt <= IOV_MAX) {
+    size_t bytes = 0;
+    for (int i = 0; i < iovcnt; ++i) bytes += iov[i].iov_len;
+    if (MayBlockWriting(fd, bytes)) {
+      long n = WriteInPieces(fd, iov, iovcnt, 0);
+      if (n != -ENOSYS) return SetErrno(n);
+    }
+  }
+  return real.writev(fd, iov, iovcnt);
+}
+
 // ---- child processes ----
 
 // A blocking wait for a child (waitid's terms) that has none to report: waits without the
@@ -443,6 +466,10 @@ WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
       if (uint32_t file = FileEventObject(fd); file != 0) {
         return FileAccess(WEFT_EV_FILE_READ, file, [&] { return real.read_fn(fd, buf, count); });
       }
+      if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
+        return ChannelAccess(WEFT_EV_CHANNEL_RECV, channel, fd, POLLIN, 0,
+                             [&] { return real.read_fn(fd, buf, count); });
+      }
       WaitForFd(fd, POLLIN, 0);
     }
   }
@@ -456,12 +483,12 @@ WEFT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
       if (uint32_t file = FileEventObject(fd); file != 0) {
         return FileAccess(WEFT_EV_FILE_WRITE, file, [&] { return real.write_fn(fd, buf, count); });
       }
+      if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
+        return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0,
+                             [&] { return WriteNotHoldingTurn(fd, buf, count); });
+      }
     }
-    if (Controlled(guard) && MayBlockWriting(fd, count)) {
-      struct iovec one = {const_cast<void*>(buf), count};
-      long n = WriteInPieces(fd, &one, 1, 0);
-      if (n != -ENOSYS) return SetErrno(n);
-    }
+    if (Controlled(guard)) return WriteNotHoldingTurn(fd, buf, count);
   }
   return real.write_fn(fd, buf, count);
 }
@@ -473,27 +500,40 @@ WEFT_EXPORT ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
       if (uint32_t file = FileEventObject(fd); file != 0) {
         return FileAccess(WEFT_EV_FILE_WRITE, file, [&] { return real.writev(fd, iov, iovcnt); });
       }
-    }
-    if (Controlled(guard) && iovcnt > 0 && iovcnt <= IOV_MAX) {
-      size_t bytes = 0;
-      for (int i = 0; i < iovcnt; ++i) bytes += iov[i].iov_len;
-      if (MayBlockWriting(fd, bytes)) {
-        long n = WriteInPieces(fd, iov, iovcnt, 0);
-        if (n != -ENOSYS) return SetErrno(n);
+      if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
+        return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0,
+                             [&] { return WritevNotHoldingTurn(fd, iov, iovcnt); });
       }
+      return WritevNotHoldingTurn(fd, iov, iovcnt);
     }
   }
   return real.writev(fd, iov, iovcnt);
 }
 
+namespace {
+
+// A send that does not hold the turn while it blocks (WriteInPieces), the real call's result.
+long SendNotHoldingTurn(int fd, const void* buf, size_t len, int flags) {
+  if (!(flags & MSG_DONTWAIT) && MayBlockWriting(fd, len)) {
+    struct iovec one = {const_cast<void*>(buf), len};
+    long n = WriteInPieces(fd, &one, 1, flags);
+    if (n != -ENOSYS) return SetErrno(n);
+    WaitForFd(fd, POLLOUT, flags);  // a datagram: one call, once there is room
+  }
+  return real.send(fd, buf, len, flags);
+}
+
+}  // namespace
+
 WEFT_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
   {
     Guard guard;
-    if (Controlled(guard) && !(flags & MSG_DONTWAIT) && MayBlockWriting(fd, len)) {
-      struct iovec one = {const_cast<void*>(buf), len};
-      long n = WriteInPieces(fd, &one, 1, flags);
-      if (n != -ENOSYS) return SetErrno(n);
-      WaitForFd(fd, POLLOUT, flags);  // a datagram: one call, once there is room
+    if (Controlled(guard)) {
+      if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
+        return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0,
+                             [&] { return SendNotHoldingTurn(fd, buf, len, flags); });
+      }
+      return SendNotHoldingTurn(fd, buf, len, flags);
     }
   }
   return real.send(fd, buf, len, flags);
@@ -503,7 +543,16 @@ WEFT_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                            const struct sockaddr* to, socklen_t tolen) {
   {
     Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLOUT, flags);
+    if (Controlled(guard)) {
+      uint32_t channel = to != nullptr ? ChannelObjectOfAddress(to, tolen) : 0;
+      if (channel == 0) channel = ChannelEventObject(fd);
+      auto call = [&] {
+        WaitForFd(fd, POLLOUT, flags);
+        return real.sendto(fd, buf, len, flags, to, tolen);
+      };
+      if (channel != 0) return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0, call);
+      return call();
+    }
   }
   return real.sendto(fd, buf, len, flags, to, tolen);
 }
@@ -511,50 +560,92 @@ WEFT_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags,
 WEFT_EXPORT ssize_t sendmsg(int fd, const struct msghdr* msg, int flags) {
   {
     Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLOUT, flags);
+    if (Controlled(guard)) {
+      uint32_t channel = 0;
+      if (!IsNull(msg) && msg->msg_name != nullptr) {
+        channel =
+            ChannelObjectOfAddress(static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen);
+      }
+      if (channel == 0) channel = ChannelEventObject(fd);
+      auto call = [&] {
+        WaitForFd(fd, POLLOUT, flags);
+        return real.sendmsg(fd, msg, flags);
+      };
+      if (channel != 0) return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0, call);
+      return call();
+    }
   }
   return real.sendmsg(fd, msg, flags);
 }
 
-WEFT_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLIN, flags);
+namespace {
+
+// A receive: a channel event (its point, then the wait for data, then the call), or only the
+// wait. Returns the real call's result.
+template <typename Call>
+long ReceiveCommon(int fd, int flags, Call&& call) {
+  if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
+    return ChannelAccess(WEFT_EV_CHANNEL_RECV, channel, fd, POLLIN, flags, call);
   }
-  return real.recv(fd, buf, len, flags);
+  WaitForFd(fd, POLLIN, flags);
+  return call();
+}
+
+}  // namespace
+
+WEFT_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
+  Guard guard;
+  auto call = [&] { return real.recv(fd, buf, len, flags); };
+  if (!Controlled(guard)) return call();
+  return ReceiveCommon(fd, flags, call);
 }
 
 WEFT_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* from,
                              socklen_t* fromlen) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLIN, flags);
-  }
-  return real.recvfrom(fd, buf, len, flags, from, fromlen);
+  Guard guard;
+  auto call = [&] { return real.recvfrom(fd, buf, len, flags, from, fromlen); };
+  if (!Controlled(guard)) return call();
+  return ReceiveCommon(fd, flags, call);
 }
 
 WEFT_EXPORT ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLIN, flags);
-  }
-  return real.recvmsg(fd, msg, flags);
+  Guard guard;
+  auto call = [&] { return real.recvmsg(fd, msg, flags); };
+  if (!Controlled(guard)) return call();
+  return ReceiveCommon(fd, flags, call);
 }
 
-WEFT_EXPORT int accept(int fd, struct sockaddr* addr, socklen_t* len) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
+namespace {
+
+// An accept: a channel event on the listening socket's service, or only the wait.
+template <typename Call>
+int AcceptCommon(int fd, Call&& call) {
+  uint32_t channel = ChannelEventObject(fd);
+  long r = 0;
+  if (channel != 0) {
+    r = ChannelAccess(WEFT_EV_CHANNEL_ACCEPT, channel, fd, POLLIN, 0, call);
+  } else {
+    WaitForFd(fd, POLLIN, 0);
+    r = call();
   }
-  return real.accept(fd, addr, len);
+  if (r >= 0) NoteAccepted(static_cast<int>(r));
+  return static_cast<int>(r);
+}
+
+}  // namespace
+
+WEFT_EXPORT int accept(int fd, struct sockaddr* addr, socklen_t* len) {
+  Guard guard;
+  auto call = [&] { return static_cast<long>(real.accept(fd, addr, len)); };
+  if (!Controlled(guard)) return static_cast<int>(call());
+  return AcceptCommon(fd, call);
 }
 
 WEFT_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForFd(fd, POLLIN, 0);
-  }
-  return real.accept4(fd, addr, len, flags);
+  Guard guard;
+  auto call = [&] { return static_cast<long>(real.accept4(fd, addr, len, flags)); };
+  if (!Controlled(guard)) return static_cast<int>(call());
+  return AcceptCommon(fd, call);
 }
 
 // ---- child processes ----

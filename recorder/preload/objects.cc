@@ -116,25 +116,42 @@ Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   return TryObjectForKey(KeyFor(addr, kind), reinterpret_cast<uint64_t>(addr), kind, aux);
 }
 
-uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
-  // NB: one key in every process (a file is the same object wherever it is open): bit 63
-  // keeps it apart from addresses, which have the process index in bits 48 and up.
-  uint64_t key = (1ull << 63) | (Hash(device * 0x9e3779b97f4a7c15ull ^ inode) >> 1);
+namespace {
+
+// The object with `key` (bit 63 set: one key in every process, apart from addresses, which
+// have at most bit 62), named `name` in the trace at its first use.
+uint32_t NamedObjectId(uint64_t key, uint64_t address, uint8_t kind, uint64_t aux,
+                       const char* name) {
   uint32_t before = g_sched->next_object_id;
-  Object* o = TryObjectForKey(key, inode, WEFT_OBJ_FILE, device);
+  Object* o = TryObjectForKey(key, address, kind, aux);
   if (o == nullptr) return 0;
-  if (o->id >= before && path != nullptr) {  // new: its name is the last part of the path
-    const char* base = path;
-    for (const char* p = path; *p != '\0'; ++p) {
-      if (*p == '/' && p[1] != '\0') base = p + 1;
-    }
+  if (o->id >= before && name != nullptr) {
     weft_object_name_record rec{};
     rec.type = WEFT_REC_OBJECT_NAME;
     rec.obj = o->id;
-    for (size_t i = 0; i + 1 < sizeof(rec.name) && base[i] != '\0'; ++i) rec.name[i] = base[i];
+    for (size_t i = 0; i + 1 < sizeof(rec.name) && name[i] != '\0'; ++i) rec.name[i] = name[i];
     RingWrite(&rec, 1);
   }
   return o->id;
+}
+
+}  // namespace
+
+uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
+  // NB: a file is the same object wherever it is open; its name is the last part of the path.
+  uint64_t key = (1ull << 63) | (Hash(device * 0x9e3779b97f4a7c15ull ^ inode) >> 1);
+  const char* base = path;
+  if (path != nullptr) {
+    for (const char* p = path; *p != '\0'; ++p) {
+      if (*p == '/' && p[1] != '\0') base = p + 1;
+    }
+  }
+  return NamedObjectId(key, inode, WEFT_OBJ_FILE, device, base);
+}
+
+uint32_t ChannelObjectId(uint64_t key, uint64_t address, const char* name) {
+  return NamedObjectId((1ull << 63) | (Hash(key ^ 0xc4a7ull) >> 1), address, WEFT_OBJ_CHANNEL, 0,
+                       name);
 }
 
 void ForgetObject(const void* addr) {

@@ -177,6 +177,9 @@ bool Enabled(const Thread* t) {
       return try_op || DeadlinePassed(op) || PollReady(t);
     case WEFT_EV_FILE_LOCK:
       return try_op || FlockProbe(t);
+    case WEFT_EV_CHANNEL_RECV:
+    case WEFT_EV_CHANNEL_ACCEPT:
+      return !ChannelWait(op) || PollReady(t);
     default:
       return true;
   }
@@ -338,7 +341,7 @@ Thread* Pick(uint16_t current) {
             foreign_outside = true;
           } else {
             outside = true;
-            if (t->op.kind == WEFT_EV_POLL) outside_fd = true;
+            if (WaitsForFd(t)) outside_fd = true;
           }
         }
       }

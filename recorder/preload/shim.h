@@ -138,6 +138,9 @@ struct RealFunctions {
   ssize_t (*recvmsg)(int, struct msghdr*, int);
   int (*accept)(int, struct sockaddr*, socklen_t*);
   int (*accept4)(int, struct sockaddr*, socklen_t*, int);
+  int (*connect)(int, const struct sockaddr*, socklen_t);
+  int (*shutdown)(int, int);
+  int (*socketpair)(int, int, int, int[2]);
   pid_t (*waitpid)(pid_t, int*, int);
   pid_t (*wait4)(pid_t, int*, int, struct rusage*);
   int (*waitid)(idtype_t, id_t, siginfo_t*, int);
@@ -324,6 +327,10 @@ void ForgetObject(const void* addr);
 // session), 0 when the table is full.
 // `path` names it in the trace when this is its first use (may be null).
 uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path);
+// The object id of the channel (a pipe, a socket's service: channel_model.h) with `key`
+// (the same in every process), its record's address `address`, named `name` in the trace
+// at its first use; 0 when the table is full.
+uint32_t ChannelObjectId(uint64_t key, uint64_t address, const char* name);
 
 // ---- virtual time (virtual_time.cc) ----
 uint64_t VirtualNow();

@@ -146,7 +146,7 @@ int ControlledChildEnded(const Op& op) {
 
 bool WaitsOutside(const Thread* t) {
   if (ControlledChildEnded(t->op) >= 0) return false;
-  return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT) &&
+  return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT || ChannelWait(t->op)) &&
          (t->op.flags & WEFT_F_TRY) == 0;
 }
 
@@ -189,7 +189,7 @@ void WaitOutside(uint64_t max_ns) {
   bool complete = true;
   for (uint32_t i = 0; i < g_sched->live_count && complete; ++i) {
     const Thread* t = &g_sched->threads[g_sched->live[i]];
-    if (t->op.kind == WEFT_EV_POLL && t->process == g_process) complete = AddOutsideFds(t, &n);
+    if (WaitsForFd(t) && t->process == g_process) complete = AddOutsideFds(t, &n);
   }
   // NB: a short slice: signals are seen by their waiters' own probes, between slices.
   uint64_t slice = max_ns < kOutsideSliceNs ? max_ns : kOutsideSliceNs;

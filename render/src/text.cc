@@ -247,6 +247,25 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
         parts.push_back(std::to_string(e.arg) + (e.arg == 1 ? " byte" : " bytes"));
       }
       break;
+    case EventKind::kChannelSend:
+    case EventKind::kChannelRecv:  // arg: bytes, or -errno
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else {
+        parts.push_back(std::to_string(e.arg) + (e.arg == 1 ? " byte" : " bytes"));
+      }
+      break;
+    case EventKind::kChannelConnect:
+    case EventKind::kChannelShutdown:
+    case EventKind::kChannelAccept:  // arg: 0 or the new descriptor, or -errno
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else if (e.kind == EventKind::kChannelAccept) {
+        parts.push_back("fd " + std::to_string(e.arg));
+      }
+      break;
     case EventKind::kFileLock:  // arg: the flock operation, or -errno
       if (failed) {
         parts.push_back("failed: " + ErrnoName(-e.arg));

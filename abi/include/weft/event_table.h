@@ -26,7 +26,9 @@
   X(FUTEX, Futex, 9, "futex")                                                                    \
   X(MEMORY, Memory, 10, "memory")                                                                \
   X(FILE, File, 11, "file") /* a file, by device and inode (address: the inode, aux: the device) \
-                             */
+                             */                                                                  \
+  X(CHANNEL, Channel, 12, "channel") /* a pipe (address: its inode) or a socket's service (the   \
+                                        address clients connect to; its name is the address) */
 
 /* How an event touches its object `obj`, for conflicts (analysis/access.h): two accesses of
  * different threads to one object conflict when at least one writes. */
@@ -162,7 +164,19 @@ enum weft_section_role {
     "the file", "the flock operation (LOCK_SH 1, LOCK_EX 2, | LOCK_NB 4), or -errno with " \
     "F_FAILED") \
   X(FILE_UNLOCK, FileUnlock, 39, "file_unlock", FILE, UPDATE, RELEASE, UNLOCK, 0, 0, \
-    "the file", "0, or -errno")
+    "the file", "0, or -errno") \
+  X(CHANNEL_SEND, ChannelSend, 40, "channel_send", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
+    "the channel (a pipe, or a socket's service)", \
+    "bytes written or sent (write, writev, send, sendto, sendmsg), or -errno") \
+  X(CHANNEL_RECV, ChannelRecv, 41, "channel_recv", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
+    "the channel", "bytes read or received (read, recv, recvfrom, recvmsg: it takes them out " \
+    "of the channel), or -errno") \
+  X(CHANNEL_CONNECT, ChannelConnect, 42, "channel_connect", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
+    "the service connected to", "0, or -errno (ECONNREFUSED: nothing listened yet)") \
+  X(CHANNEL_ACCEPT, ChannelAccept, 43, "channel_accept", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
+    "the service (the listening socket's address)", "the new descriptor, or -errno") \
+  X(CHANNEL_SHUTDOWN, ChannelShutdown, 44, "channel_shutdown", CHANNEL, WRITE, NONE, OTHER, 0, \
+    0, "the channel", "0, or -errno")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch

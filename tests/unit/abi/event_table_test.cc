@@ -150,8 +150,12 @@ TEST(EventTable, ObjectKindsAndNondeterministicArguments) {
   for (const format::EventKindInfo& info : format::AllEventKinds()) {
     // Only a fork's child pid and a file access's byte count (the file's contents come from
     // outside the run) differ between runs of one schedule.
+    // So does what a channel operation moved (a peer outside the run decides it).
     bool differs = info.kind == EventKind::kFork || info.kind == EventKind::kFileRead ||
-                   info.kind == EventKind::kFileWrite;
+                   info.kind == EventKind::kFileWrite || info.kind == EventKind::kChannelSend ||
+                   info.kind == EventKind::kChannelRecv ||
+                   info.kind == EventKind::kChannelConnect ||
+                   info.kind == EventKind::kChannelAccept;
     EXPECT_EQ(info.arg_nondeterministic, differs) << info.name;
   }
 }
@@ -160,26 +164,51 @@ TEST(EventTable, ObjectKindsAndNondeterministicArguments) {
 TEST(EventTable, Categories) {
   using C = format::EventCategory;
   const std::pair<EventKind, C> expected[] = {
-      {EventKind::kNone, C::kOther},          {EventKind::kThreadStart, C::kThread},
-      {EventKind::kThreadExit, C::kThread},   {EventKind::kThreadCreate, C::kThread},
-      {EventKind::kThreadJoin, C::kThread},   {EventKind::kThreadDetach, C::kOther},
-      {EventKind::kMutexLock, C::kLock},      {EventKind::kMutexUnlock, C::kUnlock},
-      {EventKind::kRwlockRdlock, C::kLock},   {EventKind::kRwlockWrlock, C::kLock},
-      {EventKind::kRwlockUnlock, C::kUnlock}, {EventKind::kCondWait, C::kCond},
-      {EventKind::kCondWake, C::kCond},       {EventKind::kCondSignal, C::kCond},
-      {EventKind::kCondBroadcast, C::kCond},  {EventKind::kSemWait, C::kSync},
-      {EventKind::kSemPost, C::kSync},        {EventKind::kBarrierWait, C::kSync},
-      {EventKind::kBarrierLeave, C::kSync},   {EventKind::kOnce, C::kSync},
-      {EventKind::kSpinLock, C::kLock},       {EventKind::kSpinUnlock, C::kUnlock},
-      {EventKind::kFutexWait, C::kFutex},     {EventKind::kFutexWoken, C::kFutex},
-      {EventKind::kFutexWake, C::kFutex},     {EventKind::kSleep, C::kTime},
-      {EventKind::kSleepDone, C::kTime},      {EventKind::kYield, C::kOther},
-      {EventKind::kFork, C::kOther},          {EventKind::kOnceDone, C::kSync},
-      {EventKind::kSignalWait, C::kTime},     {EventKind::kPoll, C::kTime},
-      {EventKind::kProcessExit, C::kThread},  {EventKind::kMemRead, C::kMemory},
-      {EventKind::kMemWrite, C::kMemory},     {EventKind::kExec, C::kThread},
-      {EventKind::kFileRead, C::kOther},      {EventKind::kFileWrite, C::kOther},
-      {EventKind::kFileLock, C::kLock},       {EventKind::kFileUnlock, C::kUnlock},
+      {EventKind::kNone, C::kOther},
+      {EventKind::kThreadStart, C::kThread},
+      {EventKind::kThreadExit, C::kThread},
+      {EventKind::kThreadCreate, C::kThread},
+      {EventKind::kThreadJoin, C::kThread},
+      {EventKind::kThreadDetach, C::kOther},
+      {EventKind::kMutexLock, C::kLock},
+      {EventKind::kMutexUnlock, C::kUnlock},
+      {EventKind::kRwlockRdlock, C::kLock},
+      {EventKind::kRwlockWrlock, C::kLock},
+      {EventKind::kRwlockUnlock, C::kUnlock},
+      {EventKind::kCondWait, C::kCond},
+      {EventKind::kCondWake, C::kCond},
+      {EventKind::kCondSignal, C::kCond},
+      {EventKind::kCondBroadcast, C::kCond},
+      {EventKind::kSemWait, C::kSync},
+      {EventKind::kSemPost, C::kSync},
+      {EventKind::kBarrierWait, C::kSync},
+      {EventKind::kBarrierLeave, C::kSync},
+      {EventKind::kOnce, C::kSync},
+      {EventKind::kSpinLock, C::kLock},
+      {EventKind::kSpinUnlock, C::kUnlock},
+      {EventKind::kFutexWait, C::kFutex},
+      {EventKind::kFutexWoken, C::kFutex},
+      {EventKind::kFutexWake, C::kFutex},
+      {EventKind::kSleep, C::kTime},
+      {EventKind::kSleepDone, C::kTime},
+      {EventKind::kYield, C::kOther},
+      {EventKind::kFork, C::kOther},
+      {EventKind::kOnceDone, C::kSync},
+      {EventKind::kSignalWait, C::kTime},
+      {EventKind::kPoll, C::kTime},
+      {EventKind::kProcessExit, C::kThread},
+      {EventKind::kMemRead, C::kMemory},
+      {EventKind::kMemWrite, C::kMemory},
+      {EventKind::kExec, C::kThread},
+      {EventKind::kFileRead, C::kOther},
+      {EventKind::kFileWrite, C::kOther},
+      {EventKind::kFileLock, C::kLock},
+      {EventKind::kFileUnlock, C::kUnlock},
+      {EventKind::kChannelSend, C::kOther},
+      {EventKind::kChannelRecv, C::kOther},
+      {EventKind::kChannelConnect, C::kOther},
+      {EventKind::kChannelAccept, C::kOther},
+      {EventKind::kChannelShutdown, C::kOther},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {

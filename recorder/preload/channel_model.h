@@ -1,0 +1,62 @@
+// channel_model.h — pipes and sockets as objects of the session (hooks_channel.cc; the calls
+// themselves in hooks_wait.cc): the object of a descriptor and the schedule point and event
+// of one operation on it.
+#pragma once
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "control.h"
+
+namespace weft::shim {
+
+// Notes what a channel cannot be: the descriptors the program started with (weft's own
+// pipes for its output, the terminal). Start-up only.
+void ChannelInit();
+// The channel object of `fd` when operations on channels are points (a session with forked
+// processes) and fd is a pipe or a socket, else 0. A pipe is one object for both ends (its
+// inode); a socket's object is its service: the listening address its connection was made
+// to, whichever end it is (a client's peer, an accepted socket's own address), so every
+// client of one server touches one object; a socketpair's two ends are one object.
+uint32_t ChannelEventObject(int fd);
+// The object of the service at `addr` (connect, sendto), 0 if none.
+uint32_t ChannelObjectOfAddress(const struct sockaddr* addr, socklen_t len);
+// accept returned `fd`: its service is its own address.
+void NoteAccepted(int fd);
+// Whether a call with `call_flags` on fd can block (no MSG_DONTWAIT, fd not O_NONBLOCK).
+bool MayBlockOn(int fd, int call_flags);
+// Whether fd is ready for `events` now (a zero-timeout poll; an error counts as ready).
+bool FdReady(int fd, short events);
+
+// A channel operation by the calling thread: its schedule point, `call` (the real call: its
+// result, errno on failure), then its event (arg: the result, or -errno). With `events`
+// (POLLIN: a receive, an accept) the operation waits: it is not enabled until fd is ready
+// for them (the thread does not hold the turn meanwhile; ChannelWait), unless the call
+// cannot block (`call_flags` MSG_DONTWAIT, or a non-blocking descriptor).
+template <typename Call>
+inline long ChannelAccess(uint8_t kind, uint32_t obj, int fd, short events, int call_flags,
+                          Call&& call) {
+  Thread* self = Self();
+  Op op;
+  op.kind = kind;
+  op.obj = obj;
+  if (events != 0) {
+    op.wait = kWaitFd;
+    op.arg = fd;
+    op.mask = static_cast<uint64_t>(static_cast<unsigned short>(events));
+    if (!MayBlockOn(fd, call_flags)) op.flags |= WEFT_F_TRY;
+  }
+  // NB: picked, it is ready; but a thread of another process may have been judged ready by
+  // its process before a third one drained the descriptor: then it waits again.
+  do {
+    Schedule(self, op);
+  } while (ChannelWait(op) && !FdReady(fd, events));
+  long r = call();
+  int error = errno;
+  self->op.kind = WEFT_EV_NONE;
+  Emit(self, kind, r < 0 ? WEFT_F_FAILED : 0, obj, r < 0 ? -error : r);
+  errno = error;
+  return r;
+}
+
+}  // namespace weft::shim

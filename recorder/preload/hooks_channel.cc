@@ -1,0 +1,274 @@
+// hooks_channel.cc — pipes and sockets as objects between the processes of a session: the
+// identity of a channel (channel_model.h) and the calls that only channels have (connect,
+// shutdown, socketpair). In a session with forked processes, each send and receive on a
+// pipe or socket (hooks_wait.cc), connect, accept and shutdown is a schedule point and a
+// CHANNEL_* event on the channel's object, so the searches interleave two processes'
+// requests to one server and `weft conflicts` pairs them.
+// NB: a socket's object is its *service* (the address clients connect to), not its
+// connection: two clients of one server then conflict, which is what a race between them
+// at the server (uncontrolled or not) needs; a controlled server's connections are
+// over-approximated as one object, which costs searches a few orders, never a race.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#include "channel_model.h"
+#include "control.h"
+#include "file_model.h"
+#include "shim.h"
+
+// Last, after every other header: the libc names the shim must not call.
+#include "poison.h"
+
+using namespace weft::shim;
+
+namespace {
+
+// The descriptors the program started with that are pipes or sockets (weft's output
+// capture, a terminal's): (device, inode), never channels. Inherited by forked processes.
+constexpr int kStdFds = 3;
+constinit uint64_t g_std_dev[kStdFds] = {};
+constinit uint64_t g_std_ino[kStdFds] = {};
+
+// Descriptors accept returned (their service is their own address); cleared when another
+// call makes a socket with that number (socket, connect). Inherited with the descriptors.
+constexpr int kMaxTrackedFd = 65536;
+constinit uint8_t g_accepted[kMaxTrackedFd / 8] = {};
+
+bool Accepted(int fd) {
+  return fd >= 0 && fd < kMaxTrackedFd && (g_accepted[fd / 8] & (1u << (fd % 8))) != 0;
+}
+
+void SetAccepted(int fd, bool on) {
+  if (fd < 0 || fd >= kMaxTrackedFd) return;
+  if (on) {
+    g_accepted[fd / 8] = static_cast<uint8_t>(g_accepted[fd / 8] | (1u << (fd % 8)));
+  } else {
+    g_accepted[fd / 8] = static_cast<uint8_t>(g_accepted[fd / 8] & ~(1u << (fd % 8)));
+  }
+}
+
+uint64_t Mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 29);
+}
+
+uint64_t HashBytes(uint64_t h, const void* data, size_t n) {
+  const uint8_t* p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < n; ++i) h = Mix(h, p[i]);
+  return h;
+}
+
+// Appends `text` to `out` (capacity `cap`, NUL-terminated).
+void Append(char* out, size_t cap, size_t* at, const char* text) {
+  for (size_t i = 0; text[i] != '\0' && *at + 1 < cap; ++i) out[(*at)++] = text[i];
+  out[*at] = '\0';
+}
+
+void AppendNumber(char* out, size_t cap, size_t* at, uint32_t v) {
+  char digits[12];
+  size_t d = 0;
+  do {
+    digits[d++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0 && d < sizeof digits);
+  char text[13];
+  size_t n = 0;
+  while (d > 0) text[n++] = digits[--d];
+  text[n] = '\0';
+  Append(out, cap, at, text);
+}
+
+// The key and printable name of a service address; false for none (an unnamed address).
+bool ServiceOf(const struct sockaddr* addr, socklen_t len, uint64_t* key, char* name, size_t cap) {
+  if (addr == nullptr || len < static_cast<socklen_t>(sizeof(sa_family_t))) return false;
+  size_t at = 0;
+  name[0] = '\0';
+  switch (addr->sa_family) {
+    case AF_INET: {
+      if (len < static_cast<socklen_t>(sizeof(sockaddr_in))) return false;
+      const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
+      uint32_t a = __builtin_bswap32(in->sin_addr.s_addr);
+      uint16_t port = __builtin_bswap16(in->sin_port);
+      *key = Mix(Mix(AF_INET, a), port);
+      for (int i = 3; i >= 0; --i) {
+        AppendNumber(name, cap, &at, (a >> (8 * i)) & 0xff);
+        Append(name, cap, &at, i > 0 ? "." : ":");
+      }
+      AppendNumber(name, cap, &at, port);
+      return true;
+    }
+    case AF_INET6: {
+      if (len < static_cast<socklen_t>(sizeof(sockaddr_in6))) return false;
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+      uint16_t port = __builtin_bswap16(in6->sin6_port);
+      *key = Mix(HashBytes(AF_INET6, &in6->sin6_addr, sizeof in6->sin6_addr), port);
+      Append(name, cap, &at, "[ipv6]:");
+      AppendNumber(name, cap, &at, port);
+      return true;
+    }
+    case AF_UNIX: {
+      const auto* un = reinterpret_cast<const sockaddr_un*>(addr);
+      size_t path_len = static_cast<size_t>(len) - offsetof(sockaddr_un, sun_path);
+      if (static_cast<size_t>(len) <= offsetof(sockaddr_un, sun_path) || path_len == 0) {
+        return false;  // unnamed
+      }
+      if (path_len > sizeof un->sun_path) path_len = sizeof un->sun_path;
+      bool abstract = un->sun_path[0] == '\0';
+      if (!abstract) {  // a path: up to its NUL
+        size_t n = 0;
+        while (n < path_len && un->sun_path[n] != '\0') ++n;
+        path_len = n;
+      }
+      *key = HashBytes(AF_UNIX, un->sun_path, path_len);
+      Append(name, cap, &at, abstract ? "unix:@" : "unix:");
+      // The last part of a path (the name record is short).
+      const char* base = un->sun_path + (abstract ? 1 : 0);
+      size_t base_len = path_len - (abstract ? 1 : 0);
+      for (size_t i = 0; i + 1 < base_len; ++i) {
+        if (base[i] == '/') {
+          base_len -= i + 1;
+          base += i + 1;
+          i = static_cast<size_t>(-1);
+        }
+      }
+      char part[24];
+      size_t n = base_len < sizeof part - 1 ? base_len : sizeof part - 1;
+      CopyBytes(part, base, n);
+      part[n] = '\0';
+      Append(name, cap, &at, part);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// A socketpair's two ends are one channel: the pairs the session made (the smaller inode
+// names it). Written by the thread holding the turn.
+uint64_t PairKeyOf(uint64_t ino) {
+  for (uint32_t i = 0; i < g_sched->channel_pair_count; ++i) {
+    const ChannelPair& p = g_sched->channel_pairs[i];
+    if (p.ino[0] == ino || p.ino[1] == ino) return p.ino[0] < p.ino[1] ? p.ino[0] : p.ino[1];
+  }
+  return ino;
+}
+
+uint32_t SocketObject(int fd, uint64_t dev, uint64_t ino) {
+  struct sockaddr_storage local, peer;
+  socklen_t local_len = sizeof local, peer_len = sizeof peer;
+  if (RawSyscall(SYS_getsockname, fd, reinterpret_cast<long>(&local),
+                 reinterpret_cast<long>(&local_len)) != 0) {
+    return 0;
+  }
+  bool connected = RawSyscall(SYS_getpeername, fd, reinterpret_cast<long>(&peer),
+                              reinterpret_cast<long>(&peer_len)) == 0;
+  int listening = 0;
+  socklen_t opt_len = sizeof listening;
+  RawSyscall(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, reinterpret_cast<long>(&listening),
+             reinterpret_cast<long>(&opt_len));
+  // The service: a listener's or an accepted socket's own address, a client's peer's.
+  bool own = listening != 0 || Accepted(fd) || !connected;
+  const auto* service = reinterpret_cast<const sockaddr*>(own ? &local : &peer);
+  socklen_t service_len = own ? local_len : peer_len;
+  uint64_t key = 0;
+  char name[24];
+  if (ServiceOf(service, service_len, &key, name, sizeof name)) {
+    return ChannelObjectId(Mix(key, 0x5e41), key, name);
+  }
+  // Unnamed (a socketpair, an unbound unix socket): the pair's, else its own inode.
+  uint64_t pair = PairKeyOf(ino);
+  return ChannelObjectId(Mix(Mix(dev, pair), 0x50c7), pair, "socketpair");
+}
+
+}  // namespace
+
+namespace weft::shim {
+
+void ChannelInit() {
+  for (int fd = 0; fd < kStdFds; ++fd) {
+    struct stat st;
+    if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) continue;
+    if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) continue;
+    g_std_dev[fd] = st.st_dev;
+    g_std_ino[fd] = st.st_ino;
+  }
+}
+
+uint32_t ChannelEventObject(int fd) {
+  if (!FileEventsOn()) return 0;
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return 0;
+  bool fifo = S_ISFIFO(st.st_mode);
+  if (!fifo && !S_ISSOCK(st.st_mode)) return 0;
+  for (int i = 0; i < kStdFds; ++i) {
+    if (g_std_ino[i] != 0 && g_std_ino[i] == st.st_ino && g_std_dev[i] == st.st_dev) return 0;
+  }
+  if (fifo) return ChannelObjectId(Mix(Mix(st.st_dev, st.st_ino), 0xf1f0), st.st_ino, "pipe");
+  return SocketObject(fd, st.st_dev, st.st_ino);
+}
+
+uint32_t ChannelObjectOfAddress(const struct sockaddr* addr, socklen_t len) {
+  if (!FileEventsOn() || IsNull(addr)) return 0;
+  uint64_t key = 0;
+  char name[24];
+  if (!ServiceOf(addr, len, &key, name, sizeof name)) return 0;
+  return ChannelObjectId(Mix(key, 0x5e41), key, name);
+}
+
+void NoteAccepted(int fd) { SetAccepted(fd, true); }
+
+bool MayBlockOn(int fd, int call_flags) {
+  if ((call_flags & MSG_DONTWAIT) != 0) return false;
+  long fl = RawSyscall(SYS_fcntl, fd, F_GETFL);
+  return fl >= 0 && (fl & O_NONBLOCK) == 0;
+}
+
+bool FdReady(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  return RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) != 0;
+}
+
+}  // namespace weft::shim
+
+WEFT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
+  Guard guard;
+  if (!Controlled(guard)) return real.connect(fd, addr, len);
+  SetAccepted(fd, false);
+  uint32_t obj = ChannelObjectOfAddress(addr, len);
+  if (obj == 0) return real.connect(fd, addr, len);
+  return static_cast<int>(ChannelAccess(WEFT_EV_CHANNEL_CONNECT, obj, fd, 0, 0,
+                                        [&] { return real.connect(fd, addr, len); }));
+}
+
+WEFT_EXPORT int shutdown(int fd, int how) {
+  Guard guard;
+  if (!Controlled(guard)) return real.shutdown(fd, how);
+  uint32_t obj = ChannelEventObject(fd);
+  if (obj == 0) return real.shutdown(fd, how);
+  return static_cast<int>(ChannelAccess(WEFT_EV_CHANNEL_SHUTDOWN, obj, fd, 0, 0,
+                                        [&] { return real.shutdown(fd, how); }));
+}
+
+WEFT_EXPORT int socketpair(int domain, int type, int protocol, int fds[2]) {
+  Guard guard;
+  int rc = real.socketpair(domain, type, protocol, fds);
+  if (rc != 0 || !Controlled(guard) || IsNull(fds)) return rc;
+  SetAccepted(fds[0], false);
+  SetAccepted(fds[1], false);
+  if (g_sched->channel_pair_count >= kMaxChannelPairs) return rc;  // each end its own object
+  ChannelPair& p = g_sched->channel_pairs[g_sched->channel_pair_count];
+  struct stat st;
+  for (int i = 0; i < 2; ++i) {
+    p.ino[i] = RawSyscall(SYS_fstat, fds[i], reinterpret_cast<long>(&st)) == 0 ? st.st_ino : 0;
+  }
+  if (p.ino[0] != 0 && p.ino[1] != 0) ++g_sched->channel_pair_count;
+  return rc;
+}
