@@ -53,6 +53,23 @@ uint32_t ObjectOfPath(int dirfd, const char* path) {
   return FileObjectId(st.st_dev, st.st_ino, path);
 }
 
+// The last name of a file at `path` (a regular file with one link): once it is removed, its
+// inode may be given to the next file created, which must be a new object — else whether
+// it is the old one would depend on the file system (SQLite's journal, deleted and made
+// again at each transaction). Device and inode through `dev`, `ino`.
+bool LastLink(const char* path, uint64_t* dev, uint64_t* ino) {
+  struct stat st;
+  if (IsNull(path) ||
+      RawSyscall(SYS_newfstatat, AT_FDCWD, reinterpret_cast<long>(path),
+                 reinterpret_cast<long>(&st), AT_SYMLINK_NOFOLLOW) != 0 ||
+      !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+    return false;
+  }
+  *dev = st.st_dev;
+  *ino = st.st_ino;
+  return true;
+}
+
 // An open: a point before it (the file may not exist yet), the event on what it opened.
 template <typename Call>
 int OpenCommon(int dirfd, const char* path, int flags, Call&& call) {
@@ -228,14 +245,23 @@ WEFT_EXPORT int rename(const char* from, const char* to) {
   // The file replaced (if any) is what a reader of `to` sees change; else the one renamed.
   uint32_t obj = ObjectOfPath(AT_FDCWD, to);
   if (obj == 0) obj = ObjectOfPath(AT_FDCWD, from);
-  return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
+  uint64_t dev = 0, ino = 0, from_dev = 0, from_ino = 0;
+  bool replaces = LastLink(to, &dev, &ino) &&
+                  !(LastLink(from, &from_dev, &from_ino) && from_dev == dev && from_ino == ino);
+  int r = static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
+  if (r == 0 && replaces) ForgetFileObject(dev, ino);  // the replaced file is gone
+  return r;
 }
 
 WEFT_EXPORT int unlink(const char* path) {
   Guard guard;
   auto call = [&] { return real.unlink(path); };
   if (!Controlled(guard) || !FileEventsOn()) return call();
-  return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, ObjectOfPath(AT_FDCWD, path), call));
+  uint64_t dev = 0, ino = 0;
+  bool last = LastLink(path, &dev, &ino);
+  int r = static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, ObjectOfPath(AT_FDCWD, path), call));
+  if (r == 0 && last) ForgetFileObject(dev, ino);
+  return r;
 }
 
 WEFT_EXPORT int flock(int fd, int operation) {

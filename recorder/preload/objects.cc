@@ -137,9 +137,17 @@ uint32_t NamedObjectId(uint64_t key, uint64_t address, uint8_t kind, uint64_t au
 
 }  // namespace
 
+namespace {
+
+uint64_t FileKey(uint64_t device, uint64_t inode) {
+  return (1ull << 63) | (Hash(device * 0x9e3779b97f4a7c15ull ^ inode) >> 1);
+}
+
+}  // namespace
+
 uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
   // NB: a file is the same object wherever it is open; its name is the last part of the path.
-  uint64_t key = (1ull << 63) | (Hash(device * 0x9e3779b97f4a7c15ull ^ inode) >> 1);
+  uint64_t key = FileKey(device, inode);
   const char* base = path;
   if (path != nullptr) {
     for (const char* p = path; *p != '\0'; ++p) {
@@ -147,6 +155,11 @@ uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path) {
     }
   }
   return NamedObjectId(key, inode, WEFT_OBJ_FILE, device, base);
+}
+
+void ForgetFileObject(uint64_t device, uint64_t inode) {
+  Object* o = FindKey(FileKey(device, inode));
+  if (o != nullptr) o->addr = kTombstone;
 }
 
 uint32_t ChannelObjectId(uint64_t key, uint64_t address, const char* name) {

@@ -264,6 +264,9 @@ sched::Pending PendingOf(const void*, uint16_t tid) {
   // A readiness wait is no event: the thread's next operation is not known yet (strict
   // replay checks it at the thread's next schedule point).
   p.unknown = op.kind == WEFT_EV_POLL;
+  // A file access whose file did not exist at its point (an open that creates it): the
+  // event's object is the file it made.
+  p.object_unknown = (op.kind == WEFT_EV_FILE_READ || op.kind == WEFT_EV_FILE_WRITE) && op.obj == 0;
   return p;
 }
 

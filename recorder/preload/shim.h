@@ -327,6 +327,9 @@ void ForgetObject(const void* addr);
 // session), 0 when the table is full.
 // `path` names it in the trace when this is its first use (may be null).
 uint32_t FileObjectId(uint64_t device, uint64_t inode, const char* path);
+// The file with `device` and `inode` is gone (its last name removed): the next use of that
+// inode is a new object.
+void ForgetFileObject(uint64_t device, uint64_t inode);
 // The object id of the channel (a pipe, a socket's service: channel_model.h) with `key`
 // (the same in every process), its record's address `address`, named `name` in the trace
 // at its first use; 0 when the table is full.

@@ -1223,6 +1223,22 @@ class ForkGroup(WeftTestCase):
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 200, ran.describe())
 
+    def test_sqlite_connections_in_two_processes(self):
+        # Two processes, each with its own SQLite connection, read-check-update one account:
+        # SQLite's reads and writes of the database and its journal are file events, so the
+        # overdraft is found and replays (the journal, deleted and made again, is a new file
+        # each time, whatever inode the file system gives it).
+        ran, result = self.weft.explore(self.program("sqlite_transfer_racy"), 50, 1,
+                                        self.path("sq"))
+        self.assertTrue(result["failures"], "not found in 50 runs:" + ran.describe())
+        trace = result["failures"][0]["trace"]
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
+        self.assertIn("overdrawn", show["stdout"]["data"])
+        files = {o.get("symbol") for o in show["objects"] if o["kind"] == "file"}
+        self.assertIn("transfer.db", files)
+        self.check_replays(trace, show, times=REPLAYS, label="sqlite-racy")
+
     def test_forked_process_exec(self):
         # A forked process that execs leaves control (its EXEC event is its last); the run ends.
         trace = self.path("exec.weft")

@@ -96,6 +96,33 @@ TEST(ScriptChooser, AReadyReadinessWaitRunsWhenTheScriptedThreadCannot) {
   }
 }
 
+// Thread 1 opens a file that does not exist yet (its object is known only afterwards).
+Pending ThreadOneCreates(const void*, uint16_t tid) {
+  if (tid == 1) return Pending{WEFT_EV_FILE_WRITE, 0, false, true};
+  return Pending{WEFT_EV_MUTEX_LOCK, static_cast<uint32_t>(tid + 1)};
+}
+
+TEST(ScriptChooser, StrictChecksOnlyTheKindOfAnOperationWhoseObjectIsNotKnownYet) {
+  std::vector<weft_script_entry> creates = {Entry(1, WEFT_EV_FILE_WRITE, 9)};
+  std::vector<weft_script_entry> other_kind = {Entry(1, WEFT_EV_FILE_READ, 9)};
+  for (const auto* script : {&creates, &other_kind}) {
+    ScriptChooser c;
+    c.Init(script->data(), script->size(), nullptr, 0, true);
+    Divergence d;
+    const std::vector<uint16_t> enabled = {0, 1};
+    Point p = At(enabled, 0);
+    p.pending = ThreadOneCreates;
+    uint32_t i = c.PickThread(p, &d);
+    if (script == &creates) {
+      EXPECT_EQ(i, 1u);
+      EXPECT_FALSE(d.happened) << "the recorded object is the file the open made";
+    } else {
+      EXPECT_EQ(i, kDefer);
+      EXPECT_TRUE(d.happened) << "the kind is still checked";
+    }
+  }
+}
+
 TEST(ScriptChooser, StrictChecksKindAndObject) {
   // Thread t's pending op is MUTEX_LOCK on object t+1: the entry for T1 at step 1 names
   // object 7, which is a divergence in a strict script only.

@@ -23,6 +23,9 @@ struct Pending {
   // The thread waits in something that is no event (a readiness wait): its next operation
   // is not known yet, and a strict script cannot check it here.
   bool unknown = false;
+  // Its object is known only once it has run (an open that creates its file): a strict
+  // script checks its kind only.
+  bool object_unknown = false;
 };
 
 // Looks up the pending operation of thread `tid` (the shim reads its thread table).

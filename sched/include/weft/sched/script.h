@@ -49,7 +49,7 @@ class ScriptChooser {
     if (point.enabled[i] != want.tid) return i;
     if (strict_) {
       Pending op = point.pending(point.context, want.tid);
-      if (!op.unknown && (op.kind != want.kind || op.obj != want.obj)) {
+      if (!op.unknown && (op.kind != want.kind || (op.obj != want.obj && !op.object_unknown))) {
         divergence->Mark(point.step, want.tid);
         return kDefer;
       }
