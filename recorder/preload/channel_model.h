@@ -23,6 +23,14 @@ uint32_t ChannelEventObject(int fd);
 uint32_t ChannelObjectOfAddress(const struct sockaddr* addr, socklen_t len);
 // accept returned `fd`: its service is its own address.
 void NoteAccepted(int fd);
+// A connect to a loopback port nothing listens on yet, while a program the session started
+// (exec'd: a server) still runs, waits — not holding the turn — until something listens
+// there or kListenWaitNs of real time have passed: on a real machine the server would have
+// had that time to start, which virtual time (a client's retry sleeps) does not give it.
+inline constexpr uint64_t kListenWaitNs = 2000000000;
+// Whether `t`'s connect (op.wait kWaitListen) can go on: a listener, or the time is up, or
+// no such program runs any more.
+bool ListenWaitOver(const Thread* t);
 // Whether a call with `call_flags` on fd can block (no MSG_DONTWAIT, fd not O_NONBLOCK).
 bool MayBlockOn(int fd, int call_flags);
 // Whether fd is ready for `events` now (a zero-timeout poll; an error counts as ready).

@@ -18,7 +18,8 @@ enum class ShimState : int { kUninit, kOff, kStarting, kOn };
 
 // The controlled processes of the session: the first one, and those it forks.
 inline constexpr uint32_t kMaxProcesses = 64;
-enum class ProcessState : uint8_t { kFree, kLive, kExited };
+// kUncontrolled: it exec'd and left control, and may still run (a server the program started).
+enum class ProcessState : uint8_t { kFree, kLive, kExited, kUncontrolled };
 struct Process {
   uint32_t pid;
   ProcessState state;
@@ -97,6 +98,9 @@ inline bool ChannelWait(const Op& op) {
          op.wait == kWaitFd && (op.flags & WEFT_F_TRY) == 0;
 }
 // Whether `t` waits for a descriptor: a readiness wait (POLL) or a channel wait.
+inline bool ListenWait(const Op& op) {
+  return op.kind == WEFT_EV_CHANNEL_CONNECT && op.wait == kWaitListen;
+}
 inline bool WaitsForFd(const Thread* t) { return t->op.kind == WEFT_EV_POLL || ChannelWait(t->op); }
 // Whether the descriptors `t` polls are ready (a zero-timeout probe by the thread deciding).
 bool PollReady(const Thread* t);
@@ -137,7 +141,9 @@ void BecomeForkedProcess(Thread* main);
 // This process ends (exit, _exit, return from main, exec in a forked process): its threads
 // end with it; the turn goes to another process's thread. Only if another process has live
 // threads (the last process keeps the turn to its real end, as a single process always did).
-void LeaveProcess(Thread* self);
+void LeaveProcess(Thread* self, ProcessState end = ProcessState::kExited);
+// Whether a process of the session that left control by exec still runs.
+bool UncontrolledProcessRuns();
 // Whether threads of other processes are live.
 bool OtherProcessesLive();
 // Publishes how many forked processes are still under control (session forked_live).

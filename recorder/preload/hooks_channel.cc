@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "channel_model.h"
 #include "control.h"
@@ -188,9 +189,104 @@ uint32_t SocketObject(int fd, uint64_t dev, uint64_t ino) {
   return ChannelObjectId(Mix(Mix(dev, pair), 0x50c7), pair, "socketpair");
 }
 
+uint64_t MonotonicNs() {
+  struct timespec ts = {0, 0};
+  RawSyscall(SYS_clock_gettime, CLOCK_MONOTONIC, reinterpret_cast<long>(&ts));
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// The TCP port of a loopback address (127.0.0.0/8, ::1), 0 for any other.
+uint32_t LoopbackPort(const struct sockaddr* addr, socklen_t len) {
+  if (IsNull(addr) || len < static_cast<socklen_t>(sizeof(sa_family_t))) return 0;
+  if (addr->sa_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(addr);
+    if ((__builtin_bswap32(in->sin_addr.s_addr) >> 24) != 127) return 0;
+    return __builtin_bswap16(in->sin_port);
+  }
+  if (addr->sa_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    const uint8_t* a = in6->sin6_addr.s6_addr;
+    for (int i = 0; i < 15; ++i) {
+      if (a[i] != 0) return 0;
+    }
+    return a[15] == 1 ? __builtin_bswap16(in6->sin6_port) : 0;
+  }
+  return 0;
+}
+
+// /proc/net/tcp and tcp6, read a piece at a time (only the thread holding the turn reads).
+constinit char g_net_buf[2048] = {};
+
+uint32_t HexValue(const char* p, const char* end) {
+  uint32_t v = 0;
+  for (; p < end; ++p) {
+    char c = *p;
+    uint32_t d = c >= '0' && c <= '9'   ? static_cast<uint32_t>(c - '0')
+                 : c >= 'A' && c <= 'F' ? static_cast<uint32_t>(c - 'A' + 10)
+                 : c >= 'a' && c <= 'f' ? static_cast<uint32_t>(c - 'a' + 10)
+                                        : 16u;
+    if (d == 16) break;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+// Whether a line of /proc/net/tcp ("sl: local rem st ...") is a listener on `port`.
+bool ListensOn(const char* line, const char* end, uint32_t port) {
+  const char* tokens[4] = {};
+  int n = 0;
+  for (const char* p = line; p < end && n < 4;) {
+    while (p < end && *p == ' ') ++p;
+    if (p >= end) break;
+    tokens[n++] = p;
+    while (p < end && *p != ' ') ++p;
+  }
+  if (n < 4) return false;
+  const char* colon = tokens[1];
+  while (colon < end && *colon != ':' && *colon != ' ') ++colon;
+  if (colon >= end || *colon != ':') return false;
+  return HexValue(colon + 1, end) == port && HexValue(tokens[3], end) == 0x0A;  // TCP_LISTEN
+}
+
+bool ListenerInFile(const char* path, uint32_t port) {
+  long fd = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool found = false;
+  size_t have = 0;
+  for (;;) {
+    long got = RawSyscall(SYS_read, fd, reinterpret_cast<long>(g_net_buf + have),
+                          static_cast<long>(sizeof g_net_buf - have));
+    if (got <= 0) break;
+    have += static_cast<size_t>(got);
+    size_t start = 0;
+    for (size_t i = 0; i < have; ++i) {
+      if (g_net_buf[i] != '\n') continue;
+      if (ListensOn(g_net_buf + start, g_net_buf + i, port)) found = true;
+      start = i + 1;
+    }
+    if (found) break;
+    // Keep the unfinished line; a line longer than the buffer is dropped.
+    if (start == 0 && have == sizeof g_net_buf) start = have;
+    for (size_t i = start; i < have; ++i) g_net_buf[i - start] = g_net_buf[i];
+    have -= start;
+  }
+  RawSyscall(SYS_close, fd);
+  return found;
+}
+
+bool ListenerOn(uint32_t port) {
+  return ListenerInFile("/proc/net/tcp", port) || ListenerInFile("/proc/net/tcp6", port);
+}
+
 }  // namespace
 
 namespace weft::shim {
+
+bool ListenWaitOver(const Thread* t) {
+  const Op& op = t->op;
+  return ListenerOn(static_cast<uint32_t>(op.arg)) || MonotonicNs() - op.mask > kListenWaitNs ||
+         !UncontrolledProcessRuns();
+}
 
 void ChannelInit() {
   for (int fd = 0; fd < kStdFds; ++fd) {
@@ -244,8 +340,24 @@ WEFT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
   SetAccepted(fd, false);
   uint32_t obj = ChannelObjectOfAddress(addr, len);
   if (obj == 0) return real.connect(fd, addr, len);
-  return static_cast<int>(ChannelAccess(WEFT_EV_CHANNEL_CONNECT, obj, fd, 0, 0,
-                                        [&] { return real.connect(fd, addr, len); }));
+  Thread* self = Self();
+  Op op;
+  op.kind = WEFT_EV_CHANNEL_CONNECT;
+  op.obj = obj;
+  // NB: decided by the thread holding the turn, before its point.
+  if (uint32_t port = LoopbackPort(addr, len);
+      port != 0 && !ListenerOn(port) && UncontrolledProcessRuns()) {
+    op.wait = kWaitListen;
+    op.arg = port;
+    op.mask = MonotonicNs();
+  }
+  Schedule(self, op);
+  int r = real.connect(fd, addr, len);
+  int error = errno;
+  self->op.kind = WEFT_EV_NONE;
+  Emit(self, WEFT_EV_CHANNEL_CONNECT, r < 0 ? WEFT_F_FAILED : 0, obj, r < 0 ? -error : 0);
+  errno = error;
+  return r;
 }
 
 WEFT_EXPORT int shutdown(int fd, int how) {

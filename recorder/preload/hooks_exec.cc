@@ -28,7 +28,7 @@ void BeforeExec() {
   Schedule(self, op);
   self->op.kind = WEFT_EV_NONE;
   Emit(self, WEFT_EV_EXEC, 0, 0, 0);
-  LeaveProcess(self);
+  LeaveProcess(self, ProcessState::kUncontrolled);
 }
 
 // The variadic execl family as an argv on the caller's stack (alloca: the arguments are

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
+#include "channel_model.h"
 #include "control.h"
 #include "file_model.h"
 #include "ring.h"
@@ -180,6 +181,8 @@ bool Enabled(const Thread* t) {
     case WEFT_EV_CHANNEL_RECV:
     case WEFT_EV_CHANNEL_ACCEPT:
       return !ChannelWait(op) || PollReady(t);
+    case WEFT_EV_CHANNEL_CONNECT:
+      return !ListenWait(op) || ListenWaitOver(t);
     default:
       return true;
   }
@@ -349,7 +352,7 @@ Thread* Pick(uint16_t current) {
         }
       }
     }
-    if (count > 0 && outside && replay_waits < kReplayOutsideSlices &&
+    if (count > 0 && (outside || foreign_outside) && replay_waits < kReplayOutsideSlices &&
         !AnyReadinessWait(enabled, count)) {
       // A replay whose next thread waits on the outside that is not there yet: what it
       // waited for came later this time; wait for it rather than diverge.
@@ -359,8 +362,14 @@ Thread* Pick(uint16_t current) {
       int32_t want = g_sched->chooser.ScriptedThread(g_sched->events);
       if (want >= 0 && static_cast<uint32_t>(want) < g_sched->thread_count &&
           IndexOf(enabled, count, static_cast<uint16_t>(want)) == kMaxThreads &&
-          g_sched->threads[want].process == g_process && WaitsOutside(&g_sched->threads[want]) &&
+          WaitsOutside(&g_sched->threads[want]) &&
           g_sched->threads[want].state == SlotState::kLive) {
+        Thread* t = &g_sched->threads[want];
+        if (t->process != g_process) {
+          // Its own process waits for what it waits for (a reply from a server outside).
+          t->refresh = true;
+          return t;
+        }
         ++replay_waits;
         WaitOutside(kOutsideSliceNs);
         waited = true;
@@ -604,6 +613,14 @@ void PublishProcesses() {
   __atomic_store_n(&g_session->forked_live, live, __ATOMIC_RELEASE);
 }
 
+bool UncontrolledProcessRuns() {
+  for (uint32_t i = 1; i < g_sched->process_count; ++i) {
+    const Process& p = g_sched->processes[i];
+    if (p.state == ProcessState::kUncontrolled && !ProcessDead(p.pid)) return true;
+  }
+  return false;
+}
+
 void ProcessKilled(uint16_t index) {
   EndThreadsOf(index);
   PublishProcesses();
@@ -637,14 +654,15 @@ bool TakeTurnFromDeadProcess(Thread* self) {
   return false;
 }
 
-void LeaveProcess(Thread* self) {
+void LeaveProcess(Thread* self, ProcessState end) {
   if (!OtherProcessesLive()) {
     // The last process keeps the turn to its real end; it no longer counts as live.
-    if (g_process != 0) g_sched->processes[g_process].state = ProcessState::kExited;
+    if (g_process != 0) g_sched->processes[g_process].state = end;
     PublishProcesses();
     return;
   }
   EndThreadsOf(g_process);
+  g_sched->processes[g_process].state = end;
   PublishProcesses();
   t_self = nullptr;
   MarkProcessLeft();

@@ -216,7 +216,8 @@ enum WaitKind : uint8_t {
   kWaitSelect = 2,
   kWaitEpoll = 3,
   kWaitFd = 4,
-  kWaitChild = 5
+  kWaitChild = 5,
+  kWaitListen = 6  // connect: a listener on port `arg` (TCP), since real time `mask` (ns)
 };
 
 struct Thread {

@@ -141,12 +141,15 @@ int ControlledChildEnded(const Op& op) {
   if (op.wait != kWaitChild || op.arg != P_PID) return -1;
   int16_t p = ProcessOfPid(static_cast<pid_t>(op.mask & 0xffffffffu));
   if (p < 0) return -1;
+  // A child that exec'd runs outside weft's control: its end is probed, not modelled.
+  if (g_sched->processes[p].state == ProcessState::kUncontrolled) return -1;
   return g_sched->processes[p].state == ProcessState::kExited ? 1 : 0;
 }
 
 bool WaitsOutside(const Thread* t) {
   if (ControlledChildEnded(t->op) >= 0) return false;
-  return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT || ChannelWait(t->op)) &&
+  return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT || ChannelWait(t->op) ||
+          ListenWait(t->op)) &&
          (t->op.flags & WEFT_F_TRY) == 0;
 }
 
