@@ -18,7 +18,7 @@ packages=(
   # weft cc with either compiler (tests/instrument)
   clang
   # tests/realworld: real multi-threaded programs run under weft
-  pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev redis-server
+  pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev
   # tests/integration real_waits: threads in sigwait (pbzip2, lbzip2) and epoll_wait
   memcached
   # Rust test programs (tests/programs/*.rs: std::sync::Mutex, atomic sites)

@@ -1223,25 +1223,6 @@ class ForkGroup(WeftTestCase):
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 200, ran.describe())
 
-    def test_real_redis_server_between_client_processes(self):
-        # A real redis-server (Debian's) started by the program, and two client processes
-        # that GET-check-SET the last seat: the clients' connect waits for the server to
-        # listen (real time, not the retries' virtual sleeps), their requests to it are
-        # channel events on its service, so the double booking is found and replays 20/20
-        # (a reply that comes later than in the recording is waited for); SET ... NX: clean.
-        ran, result = self.weft.explore(self.program("redis_seat_racy"), 100, 1,
-                                        self.path("redis"))
-        self.assertTrue(result["failures"], "not found in 100 runs:" + ran.describe())
-        trace = result["failures"][0]["trace"]
-        show = self.weft.show_json(trace)
-        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
-        self.assertIn("double booking", show["stdout"]["data"])
-        self.check_replays(trace, show, times=REPLAYS, label="redis-racy")
-        ran, result = self.weft.explore(self.program("redis_seat_racy"), 200, 1,
-                                        self.path("redis-fixed"), args=["fixed"])
-        self.assertEqual(result["failures"], [], ran.describe())
-        self.assertEqual(result["runs"], 200, ran.describe())
-
     def test_sqlite_connections_in_two_processes(self):
         # Two processes, each with its own SQLite connection, read-check-update one account:
         # SQLite's reads and writes of the database and its journal are file events, so the

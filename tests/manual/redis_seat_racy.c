@@ -1,5 +1,11 @@
 /* redis_seat_racy.c — two client processes book the last seat at a real redis-server.
  *
+ * A manual check, not in the suite: its replays depend on how fast a real server answers,
+ * and under load (the suite runs two tests at a time) a replay can still diverge. Run:
+ *   apt-get install redis-server; gcc -O1 -g -o redis_seat_racy tests/manual/redis_seat_racy.c
+ *   weft explore --runs 100 -- ./redis_seat_racy; weft replay TRACE --times 20
+ *   weft explore --runs 200 -- ./redis_seat_racy fixed
+ *
  * The program starts redis-server (Debian's) on 127.0.0.1 at a free port, waits until it
  * answers, forks two clients, and shuts the server down. racy (default): a client GETs the
  * seat and, if nobody holds it, SETs it to its name: a check-then-act across two requests,
