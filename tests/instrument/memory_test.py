@@ -134,6 +134,36 @@ class Memory(unittest.TestCase):
                     _, replayed_events = self.events(replayed)
                     self.assertEqual(replayed_events, recorded)
 
+    def test_explain_names_the_lines_of_a_memory_race(self):
+        # A check by a plain read racing with the other thread's atomic debit: weft explain
+        # names the check and the debit, and its passing run passes on replay.
+        with open(os.path.join(HERE, "explain_memory_racy.c")) as f:
+            lines = f.read().splitlines()
+        marker = lambda m: next(i for i, l in enumerate(lines, 1) if "// " + m in l)
+        want = (marker("CHECK-LINE"), marker("DEBIT-LINE"))
+        for family in COMPILERS:
+            with self.subTest(compiler=family):
+                program = self.program("explain_memory_racy.c", family)
+                outdir = os.path.join(self.work, "explain-%s" % family)
+                doc, done = self.explore(program, "random", BUDGET, outdir)
+                self.assertEqual(done.returncode, 1, done.stderr[-2000:])
+                self.assertTrue(doc["memory"]["interleaved"], doc["memory"])
+                trace = doc["failures"][0]["trace"]
+                why = run([WEFT, "explain", "--json", "-o", os.path.join(outdir, "x"), trace])
+                self.assertEqual(why.returncode, 0, why.stderr[-2000:])
+                critical = doc_of(why)["critical"]
+                got = tuple(critical[s]["location"]["line"] for s in ("first", "second"))
+                self.assertEqual(got, want, critical)
+                self.assertEqual({critical["first"]["kind"], critical["second"]["kind"]},
+                                 {"mem_read", "mem_write"}, critical)
+                again = run([WEFT, "replay", "--json", doc_of(why)["passing_trace"]])
+                replay = doc_of(again)
+                self.assertTrue(replay["reproduced"], again.stderr[-2000:])
+                self.assertEqual(replay["exit_code"], 0, replay)
+                # explore's own short form says the same.
+                self.assertEqual(tuple(doc["why"]["critical"][s]["location"]["line"]
+                                       for s in ("first", "second")), want, doc["why"])
+
     def test_fixed_versions_never_fail(self):
         for source in ("lost_update_atomic_ok.c", "locked_counter.c"):
             program = self.program(source, "gcc")

@@ -1484,6 +1484,46 @@ class ExplainGroup(WeftTestCase):
         self.assertEqual(ran.returncode, 2, ran.describe())
         self.assertIn("--pair takes two event indexes", ran.stderr)
 
+    def test_explore_says_why_at_the_end(self):
+        # explore's short form of explain: the same pair of lines, a passing run that replays
+        # to pass, in JSON and in the text's last lines.
+        name = "explain_bank_racy"
+        e = self.entry(name)
+        out = self.path("why-" + name)
+        ran, result = self.weft.explore(self.program(name), e["budget"], self.SEED, out)
+        self.assertTrue(result["failures"], ran.describe())
+        why = result["why"]
+        self.assertIsNotNone(why, ran.describe())
+        self.assertTrue(why["found"], why)
+        self.assertEqual(why["run"], result["failures"][0]["run"])
+        self.assertEqual(self.lines(why), (self.marker(name, "CHECK-LINE"),
+                                           self.marker(name, "DEBIT-LINE")), why)
+        self.assertRegex(why["sentence"], r"^fails when T\d runs has_funds \(explain_bank_racy\.c:"
+                                          r"\d+\) between T\d's has_funds \(.*\) and debit \(.*\);"
+                                          r" with T\d's debit first it passes$")
+        self.assertTrue(why["passing_trace"].startswith(os.path.join(out, "why") + os.sep), why)
+        self.assertGreater(why["runs"], 0)
+        for key, want in (("failing_trace", expected_outcome(e)), ("passing_trace", ("exit", 0))):
+            replayed, replay = self.weft.replay(why[key])
+            self.assertIs(replay["reproduced"], True, replayed.describe())
+            self.assertEqual(outcome_of(replay), want, "%s:%s" % (key, replayed.describe()))
+        # The text says it last, with the passing run's path.
+        text_out = self.path("why-text")
+        ran = self.weft.cmd("explore", "--runs", e["budget"], "--seed", self.SEED, "-o", text_out,
+                            "--", self.program(name))
+        self.assertEqual(ran.returncode, 1, ran.describe())
+        self.assertIn("why run %d failed: " % why["run"] + why["sentence"], ran.stderr)
+        self.assertIn("passing run: " + os.path.join(text_out, "why", ""), ran.stderr)
+        # --no-explain: none of it; a budget of 0 is an error.
+        quiet_out = self.path("why-none")
+        ran, result = self.weft.explore(self.program(name), e["budget"], self.SEED, quiet_out,
+                                        extra=["--no-explain"])
+        self.assertIsNone(result["why"], ran.describe())
+        self.assertFalse(os.path.exists(os.path.join(quiet_out, "why")))
+        ran = self.weft.cmd("explore", "--explain-runs", 0, "--", self.program(name))
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("--explain-runs", ran.stderr)
+
     def test_a_passing_trace_is_refused(self):
         trace = self.path("ok.weft")
         self.weft.record(self.program("join_ok"), trace, seed=1)

@@ -180,15 +180,24 @@ EXPLAIN_SIDE = {
     "stack": [{"function": "string", "file": "string", "line": "int", "inlined": "bool"}],
 }
 
+CRITICAL = {"obj": "int", "object": "string", "first": EXPLAIN_SIDE, "second": EXPLAIN_SIDE,
+            "between": ("?", EXPLAIN_SIDE), "reversal": {"at": "int", "thread": "int"}}
+
 EXPLAIN = {
     "schema": "string", "trace": "string", "outcome": "string", "explained_trace": "string",
     "minimized_trace": "string?", "found": "bool",
-    "critical": ("?", {"obj": "int", "object": "string", "first": EXPLAIN_SIDE,
-                       "second": EXPLAIN_SIDE, "between": ("?", EXPLAIN_SIDE),
-                       "reversal": {"at": "int", "thread": "int"}}),
+    "critical": ("?", CRITICAL),
     "failing_trace": "string?", "passing_trace": "string?", "failing_outcome": "string?",
     "passing_outcome": "string?", "runs": "int", "tried": "int", "candidates": "int",
 }
+
+# explore's short form of explain, for its first failure (docs/JSON.md).
+EXPLORE["why"] = ("?", {
+    "run": "int", "trace": "string", "found": "bool", "sentence": "string?",
+    "critical": ("?", CRITICAL), "explained_trace": "string?", "minimized_trace": "string?",
+    "failing_trace": "string?", "passing_trace": "string?", "failing_outcome": "string?",
+    "passing_outcome": "string?", "runs": "int", "error": "string?",
+})
 
 PROGRESS = {
     "schema": "string", "command": "string", "run": "int", "runs": "int", "seed": "int?",

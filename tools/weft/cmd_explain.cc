@@ -12,6 +12,7 @@
 #include "weft/json.h"
 #include "weft/render.h"
 #include "weft/trace_io.h"
+#include "why.h"
 
 namespace weft::cli {
 namespace {
@@ -55,74 +56,6 @@ Exit status: 0 when a critical pair was found, 1 when none was within
 --max-runs, 2 on errors (e.g. TRACE did not fail).
 )";
 
-// "has_funds (bank.c:19)", or "event #12" without a stack.
-std::string Where(const format::Trace& trace, const Side& s) {
-  std::string where = format::DescribeLocation(trace, s.stack);
-  if (!where.empty()) return where;
-  if (s.pending && s.kind == format::EventKind::kNone) {
-    // A late thread's next operation: the trace never saw it.
-    bool started = false;
-    for (const format::Event& e : trace.events) started = started || e.tid == s.tid;
-    std::string function =
-        s.tid < trace.threads.size() ? format::ShortName(trace.threads[s.tid].start_function) : "";
-    if (started) return "next operation";
-    return function.empty() ? "start" : "start (" + function + ")";
-  }
-  return s.pending ? "blocked operation" : "event #" + std::to_string(s.index);
-}
-
-// The latest operation of `tid` on `obj` before event `before` at a place other than
-// `not_at`: where the thread was when the other thread came in between.
-std::optional<Side> Between(const format::Trace& trace, uint32_t tid, uint32_t obj, uint64_t before,
-                            const std::string& not_at) {
-  for (uint64_t i = before; i-- > 0;) {
-    const format::Event& e = trace.events[i];
-    if (e.tid != tid || e.obj != obj) continue;
-    Side s{false, i, e.tid, e.kind, e.obj, e.flags, e.stack};
-    if (format::DescribeLocation(trace, e.stack) == not_at) continue;
-    return s;
-  }
-  return std::nullopt;
-}
-
-void LocationJson(json::Writer& w, const format::Trace& trace, const Side& s) {
-  std::optional<format::SourceFrame> site =
-      format::MeaningfulSourceFrame(trace, format::StackFrames(trace, s.stack));
-  if (!site) {
-    w.NullField("location");
-    return;
-  }
-  w.Key("location").BeginObject();
-  w.Field("function", site->function).Field("file", site->file).Field("line", site->line);
-  w.EndObject();
-}
-
-void ExplainSideJson(json::Writer& w, const format::Trace& trace, const Side& s) {
-  w.BeginObject();
-  if (s.pending)
-    w.NullField("event");
-  else
-    w.Field("event", s.index);
-  w.Field("pending", s.pending);
-  w.Field("tid", s.tid);
-  w.Field("kind", format::EventKindName(s.kind));
-  w.Field("obj", s.obj);
-  w.Field("object", format::DescribeObject(trace, s.obj));
-  LocationJson(w, trace, s);
-  w.Field("where", Where(trace, s));
-  w.Key("stack").BeginArray();
-  for (const format::SourceFrame& f : ProgramFrames(trace, s.stack)) {
-    w.BeginObject()
-        .Field("function", f.function)
-        .Field("file", f.file)
-        .Field("line", f.line)
-        .Field("inlined", f.inlined)
-        .EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-}
-
 }  // namespace
 
 int RunExplain(const std::vector<std::string>& argv) {
@@ -153,12 +86,12 @@ int RunExplain(const std::vector<std::string>& argv) {
   Result<format::Trace> read = format::ReadTrace(path);
   if (!read.ok()) return Fail("explain", read.error().message);
 
-  api::ExplainOptions options;
-  options.control_output = prefix + "-fail.weft";
-  options.passing_output = prefix + "-pass.weft";
+  WhyOptions options;
+  options.prefix = prefix;
   options.max_runs = max_runs;
   options.thread_pairs = all;
   options.trust = trust;
+  options.say = !json;
   if (have_timeout) options.timeout_seconds = timeout;
   bool tty = isatty(STDERR_FILENO) != 0 && !jsonl;
   double start = MonotonicSeconds();
@@ -184,65 +117,19 @@ int RunExplain(const std::vector<std::string>& argv) {
       Say("explaining " + path + " (outcome: " + format::DescribeOutcome(read.value()) + ")");
     }
   };
-  // A quarter of the runs for the recorded schedule; if none of its pairs flips it, the rest
-  // for minimizing it and explaining the minimized run.
-  options.max_runs = std::min<uint64_t>(max_runs, std::max<uint64_t>(20, max_runs / 4));
-  Result<search::ExplainResult> r = api::Explain(read.value(), path, options, host, progress);
+  Result<Why> found = FindWhy(read.value(), path, options, host, progress);
   if (tty && !json) std::fputs("\r\033[K", stderr);
-  if (!r.ok()) return Fail("explain", r.error().message);
-  uint64_t runs = r->runs;
-  // No single reordering of the recorded schedule flips it (e.g. a counter that lost many
-  // updates): its minimized schedule (fewest preemptions, same failure) may have one.
-  std::string minimized_path;
-  format::Trace minimized;
-  if (!r->found && runs < max_runs) {
-    api::MinimizeOptions m;
-    m.output = prefix + "-min.weft";
-    m.max_runs = (max_runs - runs) / 2 + 1;
-    m.trust = trust;
-    if (have_timeout) m.timeout_seconds = timeout;
-    api::Host quiet = CliHost();
-    if (!json) Say("no single reordering of it passes; minimizing it first (" + m.output + ")");
-    Result<search::MinimizeResult> min = api::Minimize(read.value(), path, m, quiet);
-    if (min.ok()) runs += min->runs;
-    Result<format::Trace> again = min.ok() && min->verified ? format::ReadTrace(m.output)
-                                                            : Result<format::Trace>(min.error());
-    if (again.ok() && runs < max_runs) {
-      minimized = std::move(again.value());
-      api::ExplainOptions second = options;
-      second.max_runs = max_runs - runs;
-      Result<search::ExplainResult> r2 = api::Explain(minimized, m.output, second, quiet, progress);
-      if (tty && !json) std::fputs("\r\033[K", stderr);
-      if (r2.ok()) {
-        runs += r2->runs;
-        uint64_t tried = r->tried;
-        r = std::move(r2);
-        r->tried += tried;
-        minimized_path = m.output;
-      }
-    }
-  }
-  r->runs = runs;
-  // The trace the critical pair's event indexes refer to.
-  const format::Trace& trace = minimized_path.empty() ? read.value() : minimized;
-  const std::string& explained = minimized_path.empty() ? path : minimized_path;
-
+  if (!found.ok()) return Fail("explain", found.error().message);
+  const Why& why = found.value();
+  const search::ExplainResult* r = &why.result;
+  const format::Trace& trace = why.trace();
+  const std::string& explained = why.explained_path();
+  const std::string& minimized_path = why.minimized_path;
   const analysis::Conflict& c = r->critical;
-  Side first, second;
-  std::optional<Side> between;
-  // A late thread's next operation (search/include/weft/explain.h) was never recorded.
-  bool late = r->found && c.second >= trace.events.size() && c.blocked < 0;
-  if (r->found) {
-    first = FirstSide(trace, c);
-    // A pair whose first side ends a critical section (an unlock) is reversed at the
-    // section's start: that is the operation the other thread goes before.
-    if (c.reversal < c.first && trace.events[c.reversal].tid == c.first_tid) {
-      const format::Event& e = trace.events[c.reversal];
-      first = Side{false, c.reversal, e.tid, e.kind, e.obj, e.flags, e.stack};
-    }
-    second = late ? Side{true, c.second, c.second_tid} : SecondSide(trace, c);
-    if (!late) between = Between(trace, second.tid, c.obj, first.index, Where(trace, second));
-  }
+  const Side& first = why.first;
+  const Side& second = why.second;
+  const std::optional<Side>& between = why.between;
+  bool late = why.late;
   std::string t1 = "T" + std::to_string(first.tid), t2 = "T" + std::to_string(second.tid);
 
   if (json) {
@@ -259,24 +146,10 @@ int RunExplain(const std::vector<std::string>& argv) {
       w.Field("minimized_trace", minimized_path);
     w.Field("found", r->found);
     if (r->found) {
-      w.Key("critical").BeginObject();
-      w.Field("obj", c.obj);
-      w.Field("object", format::DescribeObject(trace, c.obj));
-      w.Key("first");
-      ExplainSideJson(w, trace, first);
-      w.Key("second");
-      ExplainSideJson(w, trace, second);
-      if (between) {
-        w.Key("between");
-        ExplainSideJson(w, trace, *between);
-      } else {
-        w.NullField("between");
-      }
-      w.Key("reversal").BeginObject().Field("at", c.reversal).Field("thread", c.second_tid);
-      w.EndObject();
-      w.EndObject();
-      w.Field("failing_trace", options.control_output);
-      w.Field("passing_trace", options.passing_output);
+      w.Key("critical");
+      CriticalJson(w, why);
+      w.Field("failing_trace", why.failing_trace);
+      w.Field("passing_trace", why.passing_trace);
       w.Field("failing_outcome", format::DescribeOutcome(r->control_outcome));
       w.Field("passing_outcome", format::DescribeOutcome(r->passing_outcome));
     } else {
@@ -319,10 +192,10 @@ int RunExplain(const std::vector<std::string>& argv) {
          "\n";
   if (first.stack != 0) out += StackText(trace, first);
   if (second.stack != 0) out += StackText(trace, second);
-  out += "\n  failing: " + options.control_output + " (" +
-         format::DescribeOutcome(r->control_outcome) + ")\n";
-  out += "  passing: " + options.passing_output + " (" +
-         format::DescribeOutcome(r->passing_outcome) + ")\n";
+  out += "\n  failing: " + why.failing_trace + " (" + format::DescribeOutcome(r->control_outcome) +
+         ")\n";
+  out += "  passing: " + why.passing_trace + " (" + format::DescribeOutcome(r->passing_outcome) +
+         ")\n";
   if (!minimized_path.empty()) {
     out += "  (events of the minimized run " + minimized_path + ", which fails the same way)\n";
   }

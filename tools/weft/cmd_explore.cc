@@ -14,10 +14,12 @@
 #include "trace_trust.h"
 #include "weft/explorer.h"
 #include "weft/json.h"
+#include "weft/outcome.h"
 #include "weft/race_report.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
+#include "why.h"
 
 namespace weft::cli {
 namespace {
@@ -85,6 +87,11 @@ constexpr const char* kUsageTail =
                     runs_per_second, wall_seconds
   --progress FORMAT text (default): a progress line on stderr, or jsonl: one
                     weft.progress/1 object per line instead
+  --explain-runs N  when a run fails, say why at the end: weft explain's search on
+                    its saved trace, at most N program runs (default 40): the two
+                    operations whose order decides the failure, and a passing run
+                    that differs in that one decision (saved in DIR/why/)
+  --no-explain      do not (only the failing run is saved)
   --junit FILE      also write the search as a JUnit XML report (one testcase for the
                     program and strategy; a failure carries the outcome, the trace and
                     the replay line; the trace path is a property; data races go to
@@ -215,14 +222,127 @@ std::string KindName(const search::Failure& f) {
   return "unknown";
 }
 
+// The why of a failing run, or why there is none.
+struct ExploreWhy {
+  uint64_t run = 0;
+  std::string trace;  // the failing run's saved trace
+  std::shared_ptr<format::Trace> recorded;
+  std::optional<Why> why;  // found or not
+  std::string error;       // when explain could not run
+};
+
+ExploreWhy ExplainFailure(const search::Failure& f, const std::string& out_dir, uint64_t max_runs) {
+  ExploreWhy out;
+  out.run = f.run;
+  out.trace = f.trace;
+  if (!analysis::IsFailure(f.outcome)) {
+    out.error = "its program passed (" + format::DescribeOutcome(f.outcome) +
+                "): only its data race failed it";
+    return out;
+  }
+  using Kind = format::Outcome::Kind;
+  Kind kind = f.outcome.kind;
+  if (kind != Kind::kExited && kind != Kind::kSignaled && kind != Kind::kDeadlock) {
+    // NB: each of explain's runs of a run that timed out or ran to the step limit may take
+    // as long as that run did; the short form leaves them to weft explain.
+    out.error = std::string("its outcome is ") + format::OutcomeKindName(kind) + ": weft explain " +
+                ShellQuote(f.trace) + " tries it, each of its runs taking as long as this one may";
+    return out;
+  }
+  Result<format::Trace> read = format::ReadTrace(f.trace);
+  if (!read.ok()) {
+    out.error = read.error().message;
+    return out;
+  }
+  out.recorded = std::make_shared<format::Trace>(std::move(read.value()));
+  WhyOptions options;
+  std::string stem = TraceStem(f.trace);
+  size_t slash = stem.rfind('/');
+  options.prefix = out_dir + "/why/" + (slash == std::string::npos ? stem : stem.substr(slash + 1));
+  options.max_runs = max_runs;
+  options.say = false;
+  api::Host host = CliHost();
+  host.note = [](const std::string&) {};
+  Result<Why> found = FindWhy(*out.recorded, f.trace, options, host);
+  if (!found.ok()) {
+    out.error = found.error().message;
+  } else {
+    out.why = std::move(found.value());
+  }
+  return out;
+}
+
+// weft.explore/1's `why` (docs/JSON.md).
+void WhyJson(json::Writer& w, const ExploreWhy& e) {
+  w.Key("why").BeginObject();
+  w.Field("run", e.run);
+  w.Field("trace", e.trace);
+  bool found = e.why && e.why->result.found;
+  w.Field("found", found);
+  if (found) {
+    const Why& why = *e.why;
+    w.Field("sentence", WhySentence(why));
+    w.Key("critical");
+    CriticalJson(w, why);
+    w.Field("explained_trace", why.explained_path());
+    if (why.minimized_path.empty())
+      w.NullField("minimized_trace");
+    else
+      w.Field("minimized_trace", why.minimized_path);
+    w.Field("failing_trace", why.failing_trace);
+    w.Field("passing_trace", why.passing_trace);
+    w.Field("failing_outcome", format::DescribeOutcome(why.result.control_outcome));
+    w.Field("passing_outcome", format::DescribeOutcome(why.result.passing_outcome));
+  } else {
+    w.NullField("sentence");
+    w.NullField("critical");
+    w.NullField("explained_trace");
+    w.NullField("minimized_trace");
+    w.NullField("failing_trace");
+    w.NullField("passing_trace");
+    w.NullField("failing_outcome");
+    w.NullField("passing_outcome");
+  }
+  w.Field("runs", e.why ? e.why->result.runs : 0);
+  if (e.error.empty())
+    w.NullField("error");
+  else
+    w.Field("error", e.error);
+  w.EndObject();
+}
+
+// The short "why" paragraph at the end of explore's text.
+void SayWhy(const ExploreWhy& e) {
+  std::string run = "run " + std::to_string(e.run);
+  if (!e.error.empty()) {
+    Say("why " + run + " failed: not explained (" + e.error + ")");
+    return;
+  }
+  const Why& why = *e.why;
+  if (!why.result.found) {
+    Say("why " + run + " failed: no single reordering found in " + Plural(why.result.runs, "run") +
+        " (weft explain " + ShellQuote(e.trace) + " --max-runs 200 tries harder)");
+    return;
+  }
+  Say("why " + run + " failed: " + WhySentence(why));
+  Say("  passing run: " + why.passing_trace + " (" +
+      format::DescribeOutcome(why.result.passing_outcome) + ")");
+  Say("  failing run: " + why.failing_trace + " (" +
+      format::DescribeOutcome(why.result.control_outcome) +
+      "; the same schedule but for that one decision)");
+  Say("  (" + Plural(why.result.runs, "run") +
+      (why.minimized_path.empty() ? "" : ", of its minimized run " + why.minimized_path) +
+      "; weft explain " + ShellQuote(e.trace) + " shows both stacks)");
+}
+
 }  // namespace
 
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",        "--output",      "--strategy", "--seed",
-      "--timeout", "--max-steps",   "--runs",     "-j",
-      "--jobs",    "--progress",    "--keep-env", "--redact-env",
-      "--stdin",   "--stack-depth", "--junit",    "--shard"};
+      "-o",          "--output",      "--strategy", "--seed",        "--timeout",
+      "--max-steps", "--runs",        "-j",         "--jobs",        "--progress",
+      "--keep-env",  "--redact-env",  "--stdin",    "--stack-depth", "--junit",
+      "--shard",     "--explain-runs"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -278,6 +398,11 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.fail_on_race = args.Flag("--fail-on-race");
   bool no_race_check = args.Flag("--no-race-check");
   bool json = args.Flag("--json");
+  uint64_t explain_runs = 40;
+  bool have_explain_runs = args.Positive("--explain-runs", &explain_runs, "",
+                                         "program runs for the why at the end, e.g. "
+                                         "--explain-runs 40 (--no-explain: none)");
+  bool no_explain = args.Flag("--no-explain");
   std::string junit_path;
   bool junit = args.Value("--junit", &junit_path);
   std::string shard_text;
@@ -291,6 +416,9 @@ int RunExplore(const std::vector<std::string>& argv) {
   bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
+  }
+  if (have_explain_runs && no_explain) {
+    return Fail("explore", "--explain-runs and --no-explain contradict each other: give one");
   }
   if (sharded) {
     unsigned long long index = 0, count = 0;
@@ -472,6 +600,16 @@ int RunExplore(const std::vector<std::string>& argv) {
         "; it replays as it is)");
   }
 
+  // Why the first failing run failed (the short form of weft explain).
+  std::optional<ExploreWhy> why;
+  if (!r.failures.empty() && !no_explain && r.interrupted_by == 0) {
+    if (!json) {
+      Say("explaining run " + std::to_string(r.failures[0].run) + " (at most " +
+          Plural(explain_runs, "run") + "; --no-explain skips this)");
+    }
+    why = ExplainFailure(r.failures[0], options.out_dir, explain_runs);
+  }
+
   if (json) {
     json::Writer w;
     w.BeginObject();
@@ -518,6 +656,11 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.EndObject();
     }
     w.EndArray();
+    if (why) {
+      WhyJson(w, *why);
+    } else {
+      w.NullField("why");
+    }
     w.Field("races_checked", r.races_checked);
     w.Key("races").BeginArray();
     for (const search::RaceFinding& f : r.races) {
@@ -704,6 +847,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     Say("saved: " + f.trace);
     Say("replay it with: weft replay " + ShellQuote(f.trace));
   }
+  if (why) SayWhy(*why);
   for (const search::Failure& f : r.later_failures) {
     Say("also failed while the search was stopping (-j " + std::to_string(result->jobs) +
         " had it running; not counted): run " + std::to_string(f.run) + " (seed " +

@@ -522,6 +522,21 @@ int RunMerge(const std::vector<std::string>& argv) {
     w.Key("failures").BeginArray();
     for (const JValue* f : failures) WriteValue(w, *f);
     w.EndArray();
+    // The why of the first failure: the shard that ran it explained it.
+    const JValue* why = nullptr;
+    for (const Shard& s : shards) {
+      const JValue* w_of = s.doc.Get("why");
+      if (w_of != nullptr && !w_of->IsNull() && !failures.empty() &&
+          U(w_of->Get("run")) == U(failures[0]->Get("run"))) {
+        why = w_of;
+      }
+    }
+    if (why != nullptr) {
+      w.Key("why");
+      WriteValue(w, *why);
+    } else {
+      w.NullField("why");
+    }
     w.Field("races_checked", races_checked);
     w.Key("races").BeginArray();
     for (const JValue* r : races) WriteValue(w, *r);
