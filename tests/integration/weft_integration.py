@@ -1524,6 +1524,74 @@ class ExplainGroup(WeftTestCase):
         self.assertEqual(ran.returncode, 2, ran.describe())
         self.assertIn("--explain-runs", ran.stderr)
 
+    def test_export_perfetto_reads_back(self):
+        # weft export --perfetto: the Chrome JSON trace event format, read back and checked
+        # against its structure (ph, ts, pid, tid, name; X with dur; flows s/f by id) and
+        # against the trace: a named track per thread, a slice per event that tiles the run,
+        # the critical pair's arrow between explain's two events.
+        trace = self.failing("explain_bank_racy")
+        out = self.path("bank.perfetto.json")
+        ran = self.weft.cmd("export", "--perfetto", trace, "-o", out, "--critical")
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertIn("ui.perfetto.dev", ran.stderr)
+        with open(out) as f:
+            doc = json.load(f)
+        events = doc["traceEvents"]
+        self.assertIsInstance(events, list)
+        for ev in events:
+            self.assertIn(ev["ph"], ("M", "X", "s", "f", "i"), ev)
+            self.assertIsInstance(ev["name"], str, ev)
+            self.assertIsInstance(ev["pid"], int, ev)
+            self.assertIsInstance(ev["tid"], int, ev)
+            self.assertIsInstance(ev["ts"], (int, float), ev)
+            if ev["ph"] == "X":
+                self.assertGreaterEqual(ev["dur"], 0, ev)
+            if ev["ph"] in ("s", "f"):
+                self.assertIsInstance(ev["id"], int, ev)
+        shown = self.weft.show_json(trace)
+        names = {ev["tid"]: ev["args"]["name"] for ev in events
+                 if ev["ph"] == "M" and ev["name"] == "thread_name"}
+        self.assertEqual(sorted(names), [t["tid"] + 1 for t in shown["threads"]], names)
+        self.assertEqual(names[1], "T0 main", names)
+        self.assertTrue(names[2].startswith("T1 withdraw"), names)
+        slices = [ev for ev in events if ev["ph"] == "X" and ev["cat"] != "blocked"]
+        self.assertEqual([s["args"]["index"] for s in slices], list(range(len(shown["events"]))))
+        for s, e in zip(slices, shown["events"]):
+            self.assertEqual((s["tid"], s["args"]["event"]), (e["tid"] + 1, e["kind"]), s)
+        for a, b in zip(slices, slices[1:]):
+            self.assertLessEqual(a["ts"] + a["dur"], b["ts"] + 1e-9, (a, b))  # they tile
+        self.assertTrue(any("has_funds" in s["name"] for s in slices), slices[:8])
+        # Flows: each id once as a start and once as an end, each inside a slice of its thread.
+        flows = {}
+        for ev in events:
+            if ev["ph"] in ("s", "f"):
+                flows.setdefault(ev["id"], {})[ev["ph"]] = ev
+        self.assertTrue(flows)
+        def slice_at(ev):
+            inside = [s for s in slices if s["tid"] == ev["tid"] and
+                      s["ts"] <= ev["ts"] <= s["ts"] + s["dur"]]
+            self.assertEqual(len(inside), 1, ev)
+            return inside[0]
+        for fid, ends in flows.items():
+            self.assertEqual(sorted(ends), ["f", "s"], ends)
+            self.assertEqual(ends["s"]["cat"], ends["f"]["cat"])
+            self.assertEqual(ends["f"].get("bp"), "e")
+        critical = [ends for ends in flows.values() if ends["s"]["cat"] == "critical"]
+        self.assertEqual(len(critical), 1, flows)
+        ran = self.weft.cmd("explain", "--json", "-o", self.path("bank-why"), trace)
+        pair = document(self, ran, "explain")["critical"]
+        self.assertEqual((slice_at(critical[0]["s"])["args"]["index"],
+                          slice_at(critical[0]["f"])["args"]["index"]),
+                         (pair["first"]["event"], pair["second"]["event"]))
+        conflicts = [ends for ends in flows.values() if ends["s"]["cat"] == "conflict"]
+        self.assertTrue(conflicts)
+        for ends in conflicts:
+            self.assertNotEqual(slice_at(ends["s"])["tid"], slice_at(ends["f"])["tid"])
+        # The format is required; a missing trace is an error.
+        ran = self.weft.cmd("export", trace)
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("--perfetto", ran.stderr)
+
     def test_a_passing_trace_is_refused(self):
         trace = self.path("ok.weft")
         self.weft.record(self.program("join_ok"), trace, seed=1)

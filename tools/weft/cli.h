@@ -155,6 +155,7 @@ int RunConflicts(const std::vector<std::string>& args);
 int RunPermute(const std::vector<std::string>& args);
 int RunMinimize(const std::vector<std::string>& args);
 int RunExplain(const std::vector<std::string>& args);
+int RunExport(const std::vector<std::string>& args);
 int RunMerge(const std::vector<std::string>& args);
 // weft cc (cxx = false), weft c++ and weft flags: instrumented builds (cmd_cc.cc).
 int RunCompiler(const std::vector<std::string>& args, bool cxx);

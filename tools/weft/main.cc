@@ -23,6 +23,7 @@ commands:
   permute    replay a trace up to an event, let another thread go first there
   minimize   shrink a failing trace to its fewest preemptions
   explain    name the pair of operations whose order makes a trace fail
+  export     write a trace for another viewer (--perfetto: ui.perfetto.dev)
   merge      combine the --json results of a search's shards (explore --shard)
   cc, c++    compile and link with weft's memory-access instrumentation
   flags      the compiler flags of an instrumented build, for build systems
@@ -55,12 +56,14 @@ int main(int argc, char** argv) {
   if (command == "minimize") return weft::cli::RunMinimize(args);
   if (command == "explain") return weft::cli::RunExplain(args);
   if (command == "merge") return weft::cli::RunMerge(args);
+  if (command == "export") return weft::cli::RunExport(args);
   if (command == "cc") return weft::cli::RunCompiler(args, /*cxx=*/false);
   if (command == "c++") return weft::cli::RunCompiler(args, /*cxx=*/true);
   if (command == "flags") return weft::cli::RunFlags(args);
   std::fprintf(stderr,
                "weft: unknown command '%s' (commands: record, replay, explore, show, "
-               "conflicts, permute, minimize, explain, merge, cc, c++, flags; see weft --help)\n",
+               "conflicts, permute, minimize, explain, export, merge, cc, c++, flags; see weft "
+               "--help)\n",
                command.c_str());
   return weft::cli::kExitUsage;
 }
