@@ -20,7 +20,8 @@ Result<search::ExplainResult> Explain(const format::Trace& trace, const std::str
   search.max_runs = options.max_runs;
   search.thread_pairs = options.thread_pairs;
   Started(host);
-  return search::Explain(trace, search, progress);
+  return options.bisect ? search::Bisect(trace, search, progress)
+                        : search::Explain(trace, search, progress);
 }
 
 }  // namespace weft::api

@@ -12,6 +12,7 @@
 #include "weft/outcome.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
+#include "weft/trace_io.h"
 
 namespace weft::search {
 namespace {
@@ -147,6 +148,106 @@ Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& 
     result.passing_outcome = saved_pass->outcome;
     break;
   }
+  return result;
+}
+
+Result<ExplainResult> Bisect(const format::Trace& trace, const ExplainOptions& options,
+                             const ExplainProgress& progress) {
+  if (!trace.has_outcome || !analysis::IsFailure(trace.outcome)) {
+    return MakeError("the trace's run did not fail (" + format::DescribeOutcome(trace.outcome) +
+                     "): explain needs a failing run (find one with weft explore)");
+  }
+  struct DevNull {
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ~DevNull() {
+      if (fd >= 0) close(fd);
+    }
+  } null_out;
+  session::RunConfig quiet = options.base;
+  quiet.stdout_fd = null_out.fd;
+  quiet.stderr_fd = null_out.fd;
+  quiet.stack_depth = 0;
+  quiet.trace_path.clear();
+
+  ExplainResult result;
+  result.method = "bisection";
+  const uint64_t n = trace.events.size();
+  result.candidates = n;
+  // Run k: the trace's first k decisions, then no preemptions.
+  auto run = [&](uint64_t k, const std::string& save) -> Result<session::RunReport> {
+    session::RunConfig config = quiet;
+    config.schedule = session::Schedule::GuidedByTrace(&trace, k, -1, Nonpreemptive());
+    if (!save.empty()) {
+      config.trace_path = save;
+      config.stack_depth = 32;
+    }
+    Result<session::RunReport> r = session::RunProgram(config);
+    ++result.runs;
+    ++result.tried;
+    if (progress) progress(result.runs, result.tried, result.candidates);
+    return r;
+  };
+  auto passes = [](const session::RunReport& r) {
+    return !r.diverged && !analysis::IsFailure(r.outcome);
+  };
+  if (n == 0 || options.max_runs < 3) return result;
+  Result<session::RunReport> first = run(0, "");
+  if (!first.ok()) return first.error();
+  if (!passes(*first)) return result;  // no preemption needed to fail: nothing to bisect
+  // NB: lo passes, hi fails as the trace did (hi = n is the trace itself).
+  uint64_t lo = 0, hi = n;
+  while (hi - lo > 1) {
+    if (result.runs + 2 >= options.max_runs) return result;
+    uint64_t mid = lo + (hi - lo) / 2;
+    Result<session::RunReport> r = run(mid, "");
+    if (!r.ok()) return r.error();
+    if (passes(*r)) {
+      lo = mid;
+    } else if (!r->diverged && analysis::SameFailure(r->outcome, trace.outcome)) {
+      hi = mid;
+    } else {
+      return result;  // another failure or a divergence: no boundary of these two outcomes
+    }
+  }
+  // Both runs again, saved with stacks: run hi fails (control), run lo passes.
+  Result<session::RunReport> control = run(hi, options.control_output);
+  if (!control.ok()) return control.error();
+  Result<session::RunReport> pass = run(lo, options.passing_output);
+  if (!pass.ok()) return pass.error();
+  if (!analysis::SameFailure(control->outcome, trace.outcome) || !passes(*pass)) return result;
+  // Which thread the passing run ran at decision lo: its own trace says.
+  Result<format::Trace> passing = format::ReadTrace(options.passing_output);
+  if (!passing.ok() || passing->events.size() <= lo) return result;
+  uint32_t a = passing->events[lo].tid;
+  const format::Event& b = trace.events[lo];
+  if (a == b.tid) return result;  // the same decision: not a boundary after all
+  analysis::Conflict c;
+  c.first = lo;
+  c.first_tid = b.tid;
+  c.first_kind = b.kind;
+  c.obj = b.obj;
+  c.second_tid = a;
+  c.reversal = lo;
+  c.second = n;  // A's next operation: its next event, or pending at the end
+  for (uint64_t j = lo + 1; j < n; ++j) {
+    if (trace.events[j].tid == a) {
+      c.second = j;
+      c.second_kind = trace.events[j].kind;
+      break;
+    }
+  }
+  if (c.second == n) {
+    for (size_t i = 0; i < trace.outcome.blocked.size(); ++i) {
+      if (trace.outcome.blocked[i].tid == a) {
+        c.blocked = static_cast<int32_t>(i);
+        c.second_kind = trace.outcome.blocked[i].kind;
+      }
+    }
+  }
+  result.found = true;
+  result.critical = c;
+  result.control_outcome = control->outcome;
+  result.passing_outcome = pass->outcome;
   return result;
 }
 

@@ -1592,6 +1592,41 @@ class ExplainGroup(WeftTestCase):
         self.assertEqual(ran.returncode, 2, ran.describe())
         self.assertIn("--perfetto", ran.stderr)
 
+    def test_bisection_names_the_same_lines(self):
+        # weft explain --bisect: a binary search between the failing schedule and the run
+        # without preemptions, to the one decision that flips the outcome. On the atomicity
+        # violation and the lock-order deadlock it names the lines a reversal names; both
+        # saved runs replay to their outcomes; JSON says the method.
+        for name, want in (("explain_bank_racy", [("CHECK-LINE", "DEBIT-LINE")]),
+                           ("explain_lockorder_racy", [("A-FIRST", "B-SECOND"),
+                                                       ("B-FIRST", "A-SECOND")])):
+            with self.subTest(program=name):
+                trace = self.failing(name)
+                ran = self.weft.cmd("explain", "--json", "--bisect", "-o",
+                                    self.path(name + "-bisect"), trace)
+                self.assertEqual(ran.returncode, 0, ran.describe())
+                doc = document(self, ran, "explain")
+                self.assertEqual(doc["method"], "bisection", doc)
+                pairs = [(self.marker(name, a), self.marker(name, b)) for a, b in want]
+                self.assertIn(self.lines(doc), pairs, doc)
+                for key, outcome in (("failing_trace", expected_outcome(self.entry(name))),
+                                     ("passing_trace", ("exit", 0))):
+                    replayed, replay = self.weft.replay(doc[key])
+                    self.assertIs(replay["reproduced"], True, replayed.describe())
+                    self.assertEqual(outcome_of(replay), outcome, replayed.describe())
+                # At the pair's decision the two runs differ: the failing one runs the first
+                # side's thread, the passing one the second's.
+                at = doc["critical"]["reversal"]["at"]
+                failing = self.weft.show_json(doc["failing_trace"])["events"]
+                passing = self.weft.show_json(doc["passing_trace"])["events"]
+                self.assertEqual(failing[at]["tid"], doc["critical"]["first"]["tid"])
+                self.assertEqual(passing[at]["tid"], doc["critical"]["second"]["tid"])
+                self.assertEqual([e["tid"] for e in failing[:at]], [e["tid"] for e in passing[:at]])
+        # Without --bisect a reversal finds the bank's pair: the method says so.
+        ran = self.weft.cmd("explain", "--json", "-o", self.path("bank-rev"),
+                            self.failing("explain_bank_racy"))
+        self.assertEqual(document(self, ran, "explain")["method"], "reversal")
+
     def test_a_passing_trace_is_refused(self):
         trace = self.path("ok.weft")
         self.weft.record(self.program("join_ok"), trace, seed=1)

@@ -185,7 +185,7 @@ CRITICAL = {"obj": "int", "object": "string", "first": EXPLAIN_SIDE, "second": E
 
 EXPLAIN = {
     "schema": "string", "trace": "string", "outcome": "string", "explained_trace": "string",
-    "minimized_trace": "string?", "found": "bool",
+    "minimized_trace": "string?", "found": "bool", "method": "string?",
     "critical": ("?", CRITICAL),
     "failing_trace": "string?", "passing_trace": "string?", "failing_outcome": "string?",
     "passing_outcome": "string?", "runs": "int", "tried": "int", "candidates": "int",
@@ -193,7 +193,7 @@ EXPLAIN = {
 
 # explore's short form of explain, for its first failure (docs/JSON.md).
 EXPLORE["why"] = ("?", {
-    "run": "int", "trace": "string", "found": "bool", "sentence": "string?",
+    "run": "int", "trace": "string", "found": "bool", "sentence": "string?", "method": "string?",
     "critical": ("?", CRITICAL), "explained_trace": "string?", "minimized_trace": "string?",
     "failing_trace": "string?", "passing_trace": "string?", "failing_outcome": "string?",
     "passing_outcome": "string?", "runs": "int", "error": "string?",

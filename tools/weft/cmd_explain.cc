@@ -29,6 +29,14 @@ is reported ("fails when T2 runs has_funds (bank.c:19) before T1's debit
 (bank.c:26) ...; with T1's debit first it passes"), with both stacks, and both
 runs are saved (with stacks) so that `weft replay` and `weft show` compare them.
 
+When no pair of TRACE flips it, TRACE is minimized (fewest preemptions, same
+failure) and the minimized run's pairs are tried; failing that, a bisection
+between the (minimized) failing schedule and the run without preemptions finds
+the one decision where running one thread rather than the other flips the
+outcome (--bisect: only that). Run k replays the first k decisions and then
+runs without preemptions; a binary search finds k with run k passing and run
+k+1 failing, in O(log events) runs. JSON `method` says which found the pair.
+
 What it claims: that this one choice flips the outcome, under the same prefix
 and the same non-preemptive rest; not that no other pair matters. Without
 stacks in TRACE, events are named by index only (explore keeps its failures
@@ -39,10 +47,14 @@ options:
                        PREFIX-pass.weft (reversal) (default: TRACE-explain)
   --max-runs N         program runs at most (default 80)
   --all                also try pairs on thread handles (create, exit, join)
+  --bisect             only bisect: between TRACE's schedule and the run without
+                       preemptions, find the one decision whose change flips the
+                       outcome (otherwise done when no single pair's reversal of
+                       TRACE or of its minimized run passes)
   --timeout S          kill a run after S seconds of real time (default: the
                        recorded run's limit, or 10)
   --json               print one JSON object on stdout (weft.explain/1, see
-                       docs/JSON.md): found, critical {object, first, second,
+                       docs/JSON.md): found, method, critical {object, first, second,
                        between, reversal}, failing_trace, passing_trace,
                        failing_outcome, passing_outcome, runs, tried, candidates
   --progress FORMAT    text (default: a line on a terminal), or jsonl: one
@@ -70,6 +82,7 @@ int RunExplain(const std::vector<std::string>& argv) {
   args.Value("--output", &prefix, "-o");
   args.Positive("--max-runs", &max_runs, "", "program runs at most, e.g. --max-runs 80");
   bool all = args.Flag("--all");
+  bool bisect = args.Flag("--bisect");
   bool have_timeout = args.Double("--timeout", &timeout);
   bool json = args.Flag("--json");
   api::TraceTrust trust = TrustOptions(args);
@@ -92,6 +105,7 @@ int RunExplain(const std::vector<std::string>& argv) {
   options.thread_pairs = all;
   options.trust = trust;
   options.say = !json;
+  options.bisect_only = bisect;
   if (have_timeout) options.timeout_seconds = timeout;
   bool tty = isatty(STDERR_FILENO) != 0 && !jsonl;
   double start = MonotonicSeconds();
@@ -145,6 +159,10 @@ int RunExplain(const std::vector<std::string>& argv) {
     else
       w.Field("minimized_trace", minimized_path);
     w.Field("found", r->found);
+    if (r->found)
+      w.Field("method", r->method);
+    else
+      w.NullField("method");
     if (r->found) {
       w.Key("critical");
       CriticalJson(w, why);
@@ -203,8 +221,13 @@ int RunExplain(const std::vector<std::string>& argv) {
          ", then run without preemptions; at #" + std::to_string(c.reversal) +
          " the failing run runs T" + std::to_string(trace.events[c.reversal].tid) +
          ", the passing run " + t2 + "\n";
-  out += "  (" + Plural(r->runs, "run") + "; " + std::to_string(r->tried) + " of " +
-         Plural(r->candidates, "conflicting pair") + " tried)\n";
+  if (r->method == "bisection") {
+    out += "  (" + Plural(r->runs, "run") + "; found by bisection between " + explained +
+           "'s schedule and the run without preemptions: they differ in this one decision)\n";
+  } else {
+    out += "  (" + Plural(r->runs, "run") + "; " + std::to_string(r->tried) + " of " +
+           Plural(r->candidates, "conflicting pair") + " tried)\n";
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }

@@ -282,6 +282,7 @@ void WhyJson(json::Writer& w, const ExploreWhy& e) {
   if (found) {
     const Why& why = *e.why;
     w.Field("sentence", WhySentence(why));
+    w.Field("method", why.result.method);
     w.Key("critical");
     CriticalJson(w, why);
     w.Field("explained_trace", why.explained_path());
@@ -295,6 +296,7 @@ void WhyJson(json::Writer& w, const ExploreWhy& e) {
     w.Field("passing_outcome", format::DescribeOutcome(why.result.passing_outcome));
   } else {
     w.NullField("sentence");
+    w.NullField("method");
     w.NullField("critical");
     w.NullField("explained_trace");
     w.NullField("minimized_trace");

@@ -127,12 +127,16 @@ Result<Why> FindWhy(const format::Trace& recorded, const std::string& path,
   explain.max_runs = options.minimize
                          ? std::min<uint64_t>(max_runs, std::max<uint64_t>(20, max_runs / 4))
                          : max_runs;
+  if (options.bisect_only) {
+    explain.bisect = true;
+    explain.max_runs = max_runs;
+  }
   Result<search::ExplainResult> r = api::Explain(recorded, path, explain, host, progress);
   if (!r.ok()) return r.error();
   uint64_t runs = r->runs;
   // No single reordering of the recorded schedule flips it (e.g. a counter that lost many
   // updates): its minimized schedule (fewest preemptions, same failure) may have one.
-  if (!r->found && options.minimize && runs < max_runs) {
+  if (!r->found && options.minimize && !options.bisect_only && runs < max_runs) {
     api::MinimizeOptions m;
     m.output = options.prefix + "-min.weft";
     m.max_runs = (max_runs - runs) / 2 + 1;
@@ -162,8 +166,31 @@ Result<Why> FindWhy(const format::Trace& recorded, const std::string& path,
         uint64_t tried = r->tried;
         r = std::move(r2);
         r->tried += tried;
+        r->method = "minimized";
         why.minimized_path = m.output;
         why.minimized = std::move(minimized);
+      }
+    }
+  }
+  // Still none: bisect between the (minimized) failing schedule and the run without
+  // preemptions, to the one decision that flips the outcome.
+  if (!r->found && !options.bisect_only && runs + 3 <= max_runs) {
+    api::ExplainOptions bisect = explain;
+    bisect.bisect = true;
+    bisect.max_runs = max_runs - runs;
+    api::Host quiet = CliHost();
+    if (!options.say) quiet.note = [](const std::string&) {};
+    const format::Trace& base = why.minimized ? *why.minimized : recorded;
+    if (options.say)
+      Say("no single reordering of it passes; bisecting it against a run without preemptions");
+    Result<search::ExplainResult> r3 =
+        api::Explain(base, why.explained_path(), bisect, quiet, progress);
+    if (r3.ok()) {
+      runs += r3->runs;
+      if (r3->found) {
+        uint64_t tried = r->tried;
+        r = std::move(r3);
+        r->tried += tried;
       }
     }
   }

@@ -24,6 +24,8 @@ struct WhyOptions {
   std::optional<double> timeout_seconds;
   api::TraceTrust trust;
   bool say = true;  // progress notes on stderr ("minimizing it first ...")
+  // Only bisect the trace itself (search::Bisect), without trying reversals first.
+  bool bisect_only = false;
 };
 
 // What was found. Event indexes (sides, critical) are into trace().

@@ -308,6 +308,7 @@ struct ExplainOptions {
   bool thread_pairs = false;              // also pairs on thread handles (create/exit/join)
   std::optional<double> timeout_seconds;  // default: the recorded limit, or 10
   TraceTrust trust;                       // --force, --trust
+  bool bisect = false;  // search::Bisect (between the trace and a passing run) instead
 };
 
 // The conflicting pair of `trace` (a failing run) whose order turns the failure into a pass

@@ -43,6 +43,10 @@ struct ExplainOptions {
 
 struct ExplainResult {
   bool found = false;
+  // How the pair was found: "reversal" (one conflicting pair of the trace reversed),
+  // "bisection" (Bisect), or as the caller sets it ("minimized": a reversal of the
+  // minimized run).
+  std::string method = "reversal";
   analysis::Conflict critical;  // event indexes into the explained trace (see above for
                                 // second == events.size(), blocked == -1)
   format::Outcome control_outcome;
@@ -60,5 +64,19 @@ using ExplainProgress = std::function<void(uint64_t runs, uint64_t tried, uint64
 // max_runs.
 Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& options,
                               const ExplainProgress& progress);
+
+// Bisection between the failing schedule of `trace` and a passing one (method "bisection"),
+// for a failure no single conflicting pair's reversal flips. Run k replays the first k
+// decisions of the trace and then goes on without preemptions: run 0 is the non-preemptive
+// run, run events.size() the trace itself. When run 0 passes, a binary search over k finds
+// k with run k passing and run k + 1 failing the way the trace did (O(log events) runs):
+// the two differ in the one decision k, where the trace ran thread B and the passing run
+// thread A. That is the critical reordering: `critical.first` = event k (B's operation),
+// `second` = A's next operation in the trace (its next event; or its pending operation at a
+// deadlock, `blocked`; or events.size() with blocked -1 when A never ran again),
+// `reversal` = k, `second_tid` = A; control (run k + 1) and passing (run k) runs saved.
+// Found false when run 0 does not pass or the ends do not hold within max_runs.
+Result<ExplainResult> Bisect(const format::Trace& trace, const ExplainOptions& options,
+                             const ExplainProgress& progress);
 
 }  // namespace weft::search
