@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "control.h"
+#include "file_model.h"
 
 namespace weft::shim {
 
@@ -59,12 +60,7 @@ inline long ChannelAccess(uint8_t kind, uint32_t obj, int fd, short events, int 
   do {
     Schedule(self, op);
   } while (ChannelWait(op) && !FdReady(fd, events));
-  long r = call();
-  int error = errno;
-  self->op.kind = WEFT_EV_NONE;
-  Emit(self, kind, r < 0 ? WEFT_F_FAILED : 0, obj, r < 0 ? -error : r);
-  errno = error;
-  return r;
+  return CallThenEmit(self, kind, obj, call);
 }
 
 }  // namespace weft::shim

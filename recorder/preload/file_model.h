@@ -23,18 +23,25 @@ inline Op FileOp(uint8_t kind, uint32_t obj) {
   return op;
 }
 
-// A file access by the calling thread: its schedule point, then `call` (the real function:
-// its result, errno on failure), then its event (arg: the result, or -errno).
+// After the schedule point of `self`'s operation `kind` on `obj`: `call` (the real function:
+// its result, errno on failure), then its event (arg: the result, or -errno). Files and
+// channels (channel_model.h) alike.
 template <typename Call>
-inline long FileAccess(uint8_t kind, uint32_t obj, Call&& call) {
-  Thread* self = Self();
-  Schedule(self, FileOp(kind, obj));
+inline long CallThenEmit(Thread* self, uint8_t kind, uint32_t obj, Call&& call) {
   long r = call();
   int error = errno;
   self->op.kind = WEFT_EV_NONE;
   Emit(self, kind, r < 0 ? WEFT_F_FAILED : 0, obj, r < 0 ? -error : r);
   errno = error;
   return r;
+}
+
+// A file access by the calling thread: its schedule point, then CallThenEmit.
+template <typename Call>
+inline long FileAccess(uint8_t kind, uint32_t obj, Call&& call) {
+  Thread* self = Self();
+  Schedule(self, FileOp(kind, obj));
+  return CallThenEmit(self, kind, obj, call);
 }
 
 }  // namespace weft::shim

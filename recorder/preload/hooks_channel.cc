@@ -352,12 +352,8 @@ WEFT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
     op.mask = MonotonicNs();
   }
   Schedule(self, op);
-  int r = real.connect(fd, addr, len);
-  int error = errno;
-  self->op.kind = WEFT_EV_NONE;
-  Emit(self, WEFT_EV_CHANNEL_CONNECT, r < 0 ? WEFT_F_FAILED : 0, obj, r < 0 ? -error : 0);
-  errno = error;
-  return r;
+  return static_cast<int>(CallThenEmit(self, WEFT_EV_CHANNEL_CONNECT, obj,
+                                       [&] { return real.connect(fd, addr, len); }));
 }
 
 WEFT_EXPORT int shutdown(int fd, int how) {
