@@ -86,9 +86,10 @@ class LockState {
   std::vector<bool> exited_;
 };
 
-bool EndsThread(EventKind kind) {
-  return kind == EventKind::kThreadExit || kind == EventKind::kProcessExit ||
-         kind == EventKind::kExec;
+// An exec whose new image runs uncontrolled (arg 0) is its thread's last event.
+bool EndsThread(const Event& e) {
+  return e.kind == EventKind::kThreadExit || e.kind == EventKind::kProcessExit ||
+         (e.kind == EventKind::kExec && e.arg == 0);
 }
 
 }  // namespace
@@ -124,7 +125,7 @@ Preemptions FindPreemptions(const Trace& trace) {
     if (i > 0) {
       const Event& prev = trace.events[i - 1];
       const Event& e = trace.events[i];
-      if (e.tid != prev.tid && e.enabled > 1 && !EndsThread(prev.kind)) {
+      if (e.tid != prev.tid && e.enabled > 1 && !EndsThread(prev)) {
         // The thread that reached decision i and the operation it was about to run.
         bool ready = false;
         if (next[i - 1] < n) {

@@ -7,6 +7,8 @@
 // Only the thread holding the turn reads or writes any of it (after start-up).
 #pragma once
 
+#include <sched.h>
+
 #include "shim.h"
 #include "weft/sched/chooser.h"
 
@@ -18,14 +20,22 @@ enum class ShimState : int { kUninit, kOff, kStarting, kOn };
 
 // The controlled processes of the session: the first one, and those it forks.
 inline constexpr uint32_t kMaxProcesses = 64;
-// kUncontrolled: it exec'd and left control, and may still run (a server the program started).
-enum class ProcessState : uint8_t { kFree, kLive, kExited, kUncontrolled };
+// kUncontrolled: it exec'd an image the shim does not control (a static or non-ELF program,
+// an environment without the shim) and may still run (a server the program started).
+// kExecing: its thread `exec_tid` holds the turn across an exec whose new image will claim
+// the session again (hooks_exec.cc, RejoinAfterExec); it counts as live.
+enum class ProcessState : uint8_t { kFree, kLive, kExited, kUncontrolled, kExecing };
 struct Process {
   uint32_t pid;
   ProcessState state;
   uint16_t parent_tid;    // the thread that forked it (0xffff for the first process)
+  uint16_t exec_tid;      // kExecing: the thread that called exec
   uint64_t refreshed_at;  // events emitted when it last refreshed its threads' enabled bits
 };
+// Whether the process's threads are under control (kExecing: one of them, across an exec).
+inline bool UnderControl(const Process& p) {
+  return p.state == ProcessState::kLive || p.state == ProcessState::kExecing;
+}
 
 inline constexpr uint32_t kMaxChannelPairs = 256;
 struct ChannelPair {
@@ -62,7 +72,29 @@ struct SchedState {
   // socketpair()s made in the session (hooks_channel.cc): their two ends are one channel.
   ChannelPair channel_pairs[kMaxChannelPairs];
   uint32_t channel_pair_count;
+  // The pipes and sockets on descriptors 0-2 when the first process started (weft's output
+  // capture: never channels, ChannelInit); 0 where none. Shared: an exec'd image's own
+  // descriptors 0-2 may be the session's pipes (a shell pipeline).
+  uint64_t std_dev[3];
+  uint64_t std_ino[3];
+  // Where the first process mapped the session (every process maps it there: the chooser
+  // reads the script through pointers), and the affinity before it pinned itself.
+  uint64_t session_address;
+  cpu_set_t original_affinity;
+  bool pinned;
+  uint64_t magic;  // kSchedMagic once the first process has set it up
 };
+inline constexpr uint64_t kSchedMagic = 0x5353454348544657ull;  // "WFTHCESS"
+
+// The state the processes of the session share (SchedState, the object table, the stack
+// table) lives in the session's memfd, past the region the supervisor made (which it alone
+// reads): a process's new image finds it there again after exec, through the session's
+// descriptor it inherits. Each part is mapped from its own fixed offset; at most
+// kSharedPartBytes.
+enum class SharedPart : uint8_t { kSched = 0, kObjects = 1, kStacks = 2 };
+inline constexpr uint64_t kSharedPartBytes = 1ull << 30;
+// Maps `bytes` of `part` (shared by every process of the session); nullptr if it cannot.
+void* MapShared(SharedPart part, uint64_t bytes);
 
 // NB: every global here must be constant-initialized: the hooks can run (and start the
 // shim) before this library's dynamic initializers would, which would then wipe state.
@@ -138,7 +170,10 @@ int16_t ProcessOfPid(pid_t pid);
 // In the child of a fork: becomes process `main->process`, with `main` its thread; returns
 // when that thread is first picked.
 void BecomeForkedProcess(Thread* main);
-// This process ends (exit, _exit, return from main, exec in a forked process): its threads
+// In the new image of a process that exec'd holding the turn (control_start.cc): its other
+// threads did not survive the exec.
+void EndOtherThreadsOf(uint16_t index, const Thread* self);
+// This process ends (exit, _exit, return from main, an exec that leaves control): its threads
 // end with it; the turn goes to another process's thread. Only if another process has live
 // threads (the last process keeps the turn to its real end, as a single process always did).
 void LeaveProcess(Thread* self, ProcessState end = ProcessState::kExited);
@@ -162,6 +197,10 @@ void ProcessKilled(uint16_t index);
 [[noreturn]] void EndRun(uint32_t status);
 // Kills every other live controlled process (the run ends).
 void KillOtherProcesses();
+// The session's descriptor (WEFT_SESSION_FD), and whether it is still the session's memfd
+// and stays open across an exec.
+long SessionFd();
+bool SessionFdInherited();
 // This process's kernel pid, as the session's process table has it.
 uint32_t OwnPid();
 

@@ -3,8 +3,10 @@
 // from the session's schedule spec, register the main thread. Also the recursion guard and
 // the check every hook makes first (Controlled).
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -202,13 +204,29 @@ void PinToCpu(int cpu) {
   }
 }
 
-// The scheduler's state, shared with the processes this one forks (control.h). Zeroed by
-// the kernel; the first process is process 0, its main thread tid 0.
+constinit long g_session_fd = -1;
+constinit uint64_t g_shared_offset = 0;  // in the session's memfd: where SharedPart 0 starts
+constinit uint64_t g_session_dev = 0;
+constinit uint64_t g_session_ino = 0;
+
+// The shared parts follow the supervisor's region, 2 MiB aligned.
+uint64_t SharedOffset(uint64_t session_size) {
+  constexpr uint64_t kAlign = 1ull << 21;
+  return (session_size + kAlign - 1) & ~(kAlign - 1);
+}
+
+// The scheduler's state, shared with every process of the session (control.h). Zeroed by
+// the kernel (the memfd grows past the region: new bytes read as zero); the first process
+// is process 0, its main thread tid 0.
 void MapSchedState(uint32_t pid) {
-  long p = RawSyscall(SYS_mmap, 0, sizeof(SchedState), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (p < 0 && p > -4096) Die("cannot map the scheduler's state");
-  g_sched = reinterpret_cast<SchedState*>(p);
+  static_assert(sizeof(SchedState) <= kSharedPartBytes);
+  // NB: the parts are sparse: a page costs memory only once it is touched.
+  if (RawSyscall(SYS_ftruncate, g_session_fd,
+                 static_cast<long>(g_shared_offset + 3 * kSharedPartBytes)) != 0) {
+    Die("cannot grow the session memory for the scheduler's state");
+  }
+  g_sched = static_cast<SchedState*>(MapShared(SharedPart::kSched, sizeof(SchedState)));
+  if (g_sched == nullptr) Die("cannot map the scheduler's state");
   new (&g_sched->chooser) sched::Chooser();  // NB: in place: it is too big for the stack
   g_sched->early_fired = -1;
   g_sched->next_object_id = 1;
@@ -217,10 +235,77 @@ void MapSchedState(uint32_t pid) {
   g_sched->processes[0].state = ProcessState::kLive;
   g_sched->processes[0].parent_tid = 0xffff;
   g_sched->process_count = 1;
+  g_sched->session_address = reinterpret_cast<uint64_t>(g_session);
   g_process = 0;
 }
 
-// Starts controlled mode if this process is the one the session is for. Runs on the main
+// Maps the session region (`size` bytes of the memfd) at `address`, nullptr if it cannot.
+weft_session* MapSession(long fd, uint64_t size, long address, bool anywhere) {
+  constexpr long kFixedNoReplace = 0x100000;  // MAP_FIXED_NOREPLACE (Linux 4.17)
+  long p = RawSyscall(SYS_mmap, address, static_cast<long>(size), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | kFixedNoReplace, fd, 0);
+  if (p != address) {
+    if (p >= 0 || p <= -4096) RawSyscall(SYS_munmap, p, static_cast<long>(size));  // a hint
+    if (!anywhere) return nullptr;
+    p = RawSyscall(SYS_mmap, 0, static_cast<long>(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  }
+  if (p < 0 && p > -4096) return nullptr;
+  return reinterpret_cast<weft_session*>(p);
+}
+
+// The per-process part of starting: what a new image sets up for itself, whether it is the
+// first process or one that rejoins the session after exec.
+void StartProcess() {
+  dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&MapSession));
+  RingInit();
+  MemoryInit();
+  AtomicSitesInit();
+}
+
+// The first process of the session: claims it, sets up the shared state and the chooser.
+void StartFirst(weft_session* s, uint32_t pid) {
+  g_session = s;
+  RequireGlibcLayout();
+  MapSchedState(pid);
+  g_state = ShimState::kStarting;
+  StartProcess();
+  ChannelInit();
+  if (const char* error =
+          g_sched->chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
+    Die(error);
+  }
+  g_sched->vnow = s->vtime;  // 0: a fresh start
+  PinToCpu(s->cpu);
+  g_sched->pinned = g_pinned;
+  g_sched->original_affinity = g_original_affinity;
+
+  RegisterMainThread();
+  g_state = ShimState::kOn;
+}
+
+// The new image of process `index`, whose thread exec_tid called exec holding the turn
+// (hooks_exec.cc): that thread goes on under control, in the same session, still holding
+// the turn; the EXEC event is its first.
+void RejoinAfterExec(weft_session* s, uint16_t index) {
+  g_session = s;
+  RequireGlibcLayout();
+  g_process = index;
+  g_state = ShimState::kStarting;
+  StartProcess();
+  g_pinned = g_sched->pinned;  // the affinity itself survived the exec
+  g_original_affinity = g_sched->original_affinity;
+  Process& p = g_sched->processes[index];
+  Thread* self = &g_sched->threads[p.exec_tid];
+  EndOtherThreadsOf(index, self);  // the kernel ended them at the exec
+  p.state = ProcessState::kLive;
+  t_self = self;
+  self->os_tid = Gettid();  // (a thread other than the main one that execs takes the pid)
+  self->handle = pthread_self();
+  g_state = ShimState::kOn;
+  Emit(self, WEFT_EV_EXEC, 0, 0, 1);
+}
+
+// Starts controlled mode if this process is one the session is for. Runs on the main
 // thread before other threads exist (from the constructor or the first hook).
 void Start() {
   g_state = ShimState::kOff;
@@ -230,56 +315,73 @@ void Start() {
   struct stat st;
   if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return;
   if (static_cast<uint64_t>(st.st_size) < sizeof(weft_session)) return;
-  // NB: at a fixed address, away from where the kernel places mappings: the session's size
-  // depends on the schedule (a replay's script is in it), and a mapping the kernel placed
-  // would move every later mapping of the program (a 1 MiB malloc would land elsewhere in a
-  // replay than in its recording). Anywhere else only if that address is taken.
-  constexpr long kSessionAddress = 0x100000000000;  // 16 TiB, below the mmap area
-  constexpr long kFixedNoReplace = 0x100000;        // MAP_FIXED_NOREPLACE (Linux 4.17)
-  long p = RawSyscall(SYS_mmap, kSessionAddress, st.st_size, PROT_READ | PROT_WRITE,
-                      MAP_SHARED | kFixedNoReplace, fd, 0);
-  if (p != kSessionAddress) {
-    if (p >= 0 || p <= -4096) RawSyscall(SYS_munmap, p, st.st_size);  // an old kernel's hint
-    p = RawSyscall(SYS_mmap, 0, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  // The region's identity, read before it is mapped (its size says where to map what).
+  struct {
+    uint64_t magic;
+    uint32_t protocol;
+    uint32_t reserved0;
+    uint64_t size;
+  } head;
+  static_assert(offsetof(weft_session, protocol) == 8 && offsetof(weft_session, size) == 16);
+  if (RawSyscall(SYS_pread64, fd, reinterpret_cast<long>(&head), sizeof(head), 0) !=
+      static_cast<long>(sizeof(head))) {
+    return;
   }
-  if (p < 0 && p > -4096) return;
-  auto* s = reinterpret_cast<weft_session*>(p);
-  if (s->magic != WEFT_SESSION_MAGIC) return;
-  if (s->protocol != WEFT_SHIM_PROTOCOL_VERSION) {
+  if (head.magic != WEFT_SESSION_MAGIC) return;
+  if (head.protocol != WEFT_SHIM_PROTOCOL_VERSION) {
     WriteStderr(
         "weft shim: session protocol mismatch between weft and libweft_preload.so; "
         "reinstall weft\n");
     return;
   }
+  if (head.size < sizeof(weft_session) || head.size > static_cast<uint64_t>(st.st_size)) return;
+  g_session_fd = fd;
+  g_session_dev = st.st_dev;
+  g_session_ino = st.st_ino;
+  g_shared_offset = SharedOffset(head.size);
   uint32_t pid = static_cast<uint32_t>(RawSyscall(SYS_getpid));
-  // Only the first process of the session is controlled; its children run uncontrolled.
-  // The same pid again means the controlled process called exec: it keeps control.
+
+  if (static_cast<uint64_t>(st.st_size) > g_shared_offset) {
+    // A process of the session made the shared state: this is a new image after an exec.
+    auto* sched = static_cast<SchedState*>(MapShared(SharedPart::kSched, sizeof(SchedState)));
+    if (sched == nullptr) return;
+    int16_t index = -1;
+    if (sched->magic == kSchedMagic) {
+      for (uint32_t i = 0; i < sched->process_count && i < kMaxProcesses; ++i) {
+        if (sched->processes[i].pid == pid && sched->processes[i].state == ProcessState::kExecing)
+          index = static_cast<int16_t>(i);
+      }
+    }
+    if (index < 0) {  // not a process of the session (a child of an uncontrolled one)
+      RawSyscall(SYS_munmap, reinterpret_cast<long>(sched), sizeof(SchedState));
+      return;
+    }
+    g_sched = sched;
+    // NB: where the first process mapped it: the chooser reads the script through pointers.
+    weft_session* s =
+        MapSession(fd, head.size, static_cast<long>(sched->session_address), /*anywhere=*/false);
+    if (s == nullptr) Die("cannot map the session memory after exec where the session has it");
+    RejoinAfterExec(s, static_cast<uint16_t>(index));
+    return;
+  }
+
+  // NB: at a fixed address, away from where the kernel places mappings: the session's size
+  // depends on the schedule (a replay's script is in it), and a mapping the kernel placed
+  // would move every later mapping of the program (a 1 MiB malloc would land elsewhere in a
+  // replay than in its recording). Anywhere else only if that address is taken.
+  constexpr long kSessionAddress = 0x100000000000;  // 16 TiB, below the mmap area
+  weft_session* s = MapSession(fd, head.size, kSessionAddress, /*anywhere=*/true);
+  if (s == nullptr) return;
+  // Only the first process claims the session; the processes it starts join it (fork,
+  // exec) or run uncontrolled.
   uint32_t expected = 0;
   if (!__atomic_compare_exchange_n(&s->claimed_pid, &expected, pid, false, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE) &&
-      expected != pid) {
+                                   __ATOMIC_ACQUIRE)) {
     return;
   }
   if (s->mode != WEFT_MODE_CONTROLLED) return;
-  g_session = s;
-  RequireGlibcLayout();
-  MapSchedState(static_cast<uint32_t>(pid));
-  g_state = ShimState::kStarting;
-
-  dl_iterate_phdr(FindShimRange, reinterpret_cast<void*>(&Start));
-  RingInit();
-  MemoryInit();
-  AtomicSitesInit();
-  ChannelInit();
-  if (const char* error =
-          g_sched->chooser.Init(s->schedule, reinterpret_cast<const uint8_t*>(s), s->size)) {
-    Die(error);
-  }
-  g_sched->vnow = s->vtime;  // 0 on a fresh start; continues across an exec
-  PinToCpu(s->cpu);
-
-  RegisterMainThread();
-  g_state = ShimState::kOn;
+  StartFirst(s, pid);
+  g_sched->magic = kSchedMagic;
 }
 
 }  // namespace
@@ -295,6 +397,26 @@ bool Controlled(const Guard& guard) {
 }
 
 weft_session* Session() { return g_session; }
+
+long SessionFd() { return g_session_fd; }
+
+bool SessionFdInherited() {
+  struct stat st;
+  if (g_session_fd < 0 || RawSyscall(SYS_fstat, g_session_fd, reinterpret_cast<long>(&st)) != 0 ||
+      st.st_dev != g_session_dev || st.st_ino != g_session_ino) {
+    return false;
+  }
+  long flags = RawSyscall(SYS_fcntl, g_session_fd, F_GETFD);
+  return flags >= 0 && (flags & FD_CLOEXEC) == 0;
+}
+
+void* MapShared(SharedPart part, uint64_t bytes) {
+  if (g_session_fd < 0 || bytes > kSharedPartBytes) return nullptr;
+  long offset = static_cast<long>(g_shared_offset + static_cast<uint64_t>(part) * kSharedPartBytes);
+  long p = RawSyscall(SYS_mmap, 0, static_cast<long>(bytes), PROT_READ | PROT_WRITE, MAP_SHARED,
+                      g_session_fd, offset);
+  return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
+}
 
 namespace {
 constinit bool g_fork_child = false;

@@ -30,11 +30,9 @@ using namespace weft::shim;
 
 namespace {
 
-// The descriptors the program started with that are pipes or sockets (weft's output
-// capture, a terminal's): (device, inode), never channels. Inherited by forked processes.
+// The descriptors the first process started with that are pipes or sockets (weft's output
+// capture, a terminal's): (device, inode) in SchedState::std_*, never channels.
 constexpr int kStdFds = 3;
-constinit uint64_t g_std_dev[kStdFds] = {};
-constinit uint64_t g_std_ino[kStdFds] = {};
 
 // Descriptors accept returned (their service is their own address); cleared when another
 // call makes a socket with that number (socket, connect). Inherited with the descriptors.
@@ -293,8 +291,8 @@ void ChannelInit() {
     struct stat st;
     if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) continue;
     if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) continue;
-    g_std_dev[fd] = st.st_dev;
-    g_std_ino[fd] = st.st_ino;
+    g_sched->std_dev[fd] = st.st_dev;
+    g_sched->std_ino[fd] = st.st_ino;
   }
 }
 
@@ -305,7 +303,10 @@ uint32_t ChannelEventObject(int fd) {
   bool fifo = S_ISFIFO(st.st_mode);
   if (!fifo && !S_ISSOCK(st.st_mode)) return 0;
   for (int i = 0; i < kStdFds; ++i) {
-    if (g_std_ino[i] != 0 && g_std_ino[i] == st.st_ino && g_std_dev[i] == st.st_dev) return 0;
+    if (g_sched->std_ino[i] != 0 && g_sched->std_ino[i] == st.st_ino &&
+        g_sched->std_dev[i] == st.st_dev) {
+      return 0;
+    }
   }
   if (fifo) return ChannelObjectId(Mix(Mix(st.st_dev, st.st_ino), 0xf1f0), st.st_ino, "pipe");
   return SocketObject(fd, st.st_dev, st.st_ino);

@@ -50,10 +50,9 @@ uint64_t Hash(uint64_t addr) {
 
 void EnsureTable() {
   if (g_table != nullptr) return;
-  long p = RawSyscall(SYS_mmap, 0, kCapacity * sizeof(Object), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p < 0 && p > -4096) Die("cannot map the object table");
-  g_table = reinterpret_cast<Object*>(p);
+  static_assert(kCapacity * sizeof(Object) <= kSharedPartBytes);
+  g_table = static_cast<Object*>(MapShared(SharedPart::kObjects, kCapacity * sizeof(Object)));
+  if (g_table == nullptr) Die("cannot map the object table");
 }
 
 Object* FindKey(uint64_t key) {

@@ -82,11 +82,11 @@ void RingInit() {
   g_slots = reinterpret_cast<uint8_t*>(s) + s->ring_offset;
   g_mask = s->ring_slots - 1;
   if (s->capture_stacks != 0) {
-    long p = RawSyscall(SYS_mmap, 0, kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t)),
-                        3 /*PROT_READ|PROT_WRITE*/,
-                        0x21 | 0x4000 /*SHARED|ANON|NORESERVE: a forked child shares it*/, -1, 0);
-    if (p < 0 && p > -4096) Die("cannot map the stack table");
-    g_stack_keys = reinterpret_cast<uint64_t*>(p);
+    constexpr uint64_t kBytes = kStackCapacity * (sizeof(uint64_t) + sizeof(uint32_t));
+    static_assert(kBytes <= kSharedPartBytes);
+    void* p = MapShared(SharedPart::kStacks, kBytes);  // every process of the session shares it
+    if (p == nullptr) Die("cannot map the stack table");
+    g_stack_keys = static_cast<uint64_t*>(p);
     g_stack_ids = reinterpret_cast<uint32_t*>(g_stack_keys + kStackCapacity);
     LoadUnwinder();
   }

@@ -577,7 +577,7 @@ bool OtherProcessesLive() {
 void KillOtherProcesses() {
   for (uint32_t i = 0; i < g_sched->process_count; ++i) {
     const Process& p = g_sched->processes[i];
-    if (i != g_process && p.state == ProcessState::kLive && p.pid != 0) {
+    if (i != g_process && UnderControl(p) && p.pid != 0) {
       RawSyscall(SYS_kill, p.pid, SIGKILL);
     }
   }
@@ -608,7 +608,7 @@ void EndThreadsOf(uint16_t index) {
 void PublishProcesses() {
   uint32_t live = 0;
   for (uint32_t i = 1; i < g_sched->process_count; ++i) {
-    if (g_sched->processes[i].state == ProcessState::kLive) ++live;
+    if (UnderControl(g_sched->processes[i])) ++live;
   }
   __atomic_store_n(&g_session->forked_live, live, __ATOMIC_RELEASE);
 }
@@ -631,8 +631,7 @@ bool TakeTurnFromDeadProcess(Thread* self) {
   if (holder < 0 || static_cast<uint32_t>(holder) >= g_sched->thread_count) return false;
   uint16_t process = g_sched->threads[holder].process;
   if (process == g_process || process >= g_sched->process_count) return false;
-  if (g_sched->processes[process].state != ProcessState::kLive ||
-      !ProcessDead(g_sched->processes[process].pid)) {
+  if (!UnderControl(g_sched->processes[process]) || !ProcessDead(g_sched->processes[process].pid)) {
     return false;
   }
   // NB: only one waiter wins; the holder cannot move on (its process is gone).

@@ -145,6 +145,18 @@ int16_t ProcessOfPid(pid_t pid) {
   return -1;
 }
 
+void EndOtherThreadsOf(uint16_t index, const Thread* self) {
+  for (uint32_t i = 0; i < g_sched->live_count;) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process != index || t == self) {
+      ++i;
+      continue;
+    }
+    t->state = SlotState::kExited;
+    RemoveLive(t->tid);
+  }
+}
+
 void UnregisterThread(Thread* t) {
   RemoveLive(t->tid);
   t->state = SlotState::kExited;

@@ -274,8 +274,14 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
         parts.push_back((e.arg & 2) != 0 ? "exclusive" : "shared");
       }
       break;
-    case EventKind::kExec:  // a forked process leaves control
-      parts.push_back("the new image runs uncontrolled");
+    case EventKind::kExec:  // arg: 1 controlled, 0 uncontrolled, -errno
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else {
+        parts.push_back(e.arg == 1 ? "the new image runs under control"
+                                   : "the new image runs uncontrolled");
+      }
       break;
     case EventKind::kProcessExit:  // arg: the status passed to exit (or returned by main)
       parts.push_back("exit status " + std::to_string(e.arg));

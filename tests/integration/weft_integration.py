@@ -1076,7 +1076,8 @@ class VirtualTimeGroup(WeftTestCase):
 
 class ForkGroup(WeftTestCase):
     """Forked processes are processes of the session: one scheduler interleaves their threads,
-    a race between them is found and replays, and a child that execs leaves control."""
+    a race between them is found and replays; a child that execs a dynamic program stays under
+    control in its new image, one that execs a static program leaves control."""
 
     def test_fork_record(self):
         trace = self.path("fork.weft")
@@ -1240,15 +1241,71 @@ class ForkGroup(WeftTestCase):
         self.check_replays(trace, show, times=REPLAYS, label="sqlite-racy")
 
     def test_forked_process_exec(self):
-        # A forked process that execs leaves control (its EXEC event is its last); the run ends.
+        # A forked process that execs a dynamic program (sh) stays under control: the EXEC
+        # event says so (arg 1), and the new image's events follow on the same thread.
         trace = self.path("exec.weft")
         ran = self.weft.record(self.program("fork_exec_ok"), trace, seed=1)
         self.assertLess(ran.wall, 10, ran.describe())
         self.assertIn("exec ok", ran.output, ran.describe())
         show = self.weft.show_json(trace)
         self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
-        self.assertIn("exec", [ev["kind"] for ev in show["events"]], ran.describe())
+        events = show["events"]
+        execs = [i for i, ev in enumerate(events) if ev["kind"] == "exec"]
+        self.assertEqual(len(execs), 1, ran.describe())
+        exec_event = events[execs[0]]
+        self.assertEqual(exec_event["arg"], 1, "the shell should run under control: %s" % exec_event)
+        after = [ev["kind"] for ev in events[execs[0] + 1:] if ev["tid"] == exec_event["tid"]]
+        self.assertIn("process_exit", after, "the exec'd shell's exit is not in the trace")
+        child = [t for t in show["threads"] if t["tid"] == exec_event["tid"]][0]
+        self.assertNotEqual(child["pid"], show["processes"][0]["pid"], show["threads"])
         self.check_replays(trace, show, times=3, label="exec")
+
+    def test_exec_static_runs_uncontrolled(self):
+        # A static program cannot load the shim: the child runs it uncontrolled, the trace's
+        # EXEC event says so (arg 0, the child's last event), and the run still ends well.
+        trace = self.path("exec-static.weft")
+        ran = self.weft.record(self.program("fork_exec_ok"), trace, seed=1, args=["static"])
+        self.assertLess(ran.wall, 10, ran.describe())
+        self.assertIn("hello from a static binary", ran.output, ran.describe())
+        self.assertIn("parent: child exited 0, work = 10", ran.output, ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        events = show["events"]
+        execs = [i for i, ev in enumerate(events) if ev["kind"] == "exec"]
+        self.assertEqual(len(execs), 1, ran.describe())
+        self.assertEqual(events[execs[0]]["arg"], 0, events[execs[0]])
+        tid = events[execs[0]]["tid"]
+        self.assertEqual([ev for ev in events[execs[0] + 1:] if ev["tid"] == tid], [])
+        self.assertIn("the new image runs uncontrolled", self.weft.show_text(trace))
+        self.check_replays(trace, show, times=3, label="exec-static")
+
+    def test_race_between_exec_images(self):
+        # Two forked children exec a new image each, which sells from one stock file: weft
+        # controls the new images (their threads get the session's tids, in the children's
+        # processes), so the oversold run is found and replays.
+        ran, result = self.weft.explore(self.program("exec_stock_racy"), 50, 1, self.path("ex"))
+        self.assertTrue(result["failures"], "not found in 50 runs:" + ran.describe())
+        trace = result["failures"][0]["trace"]
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
+        self.assertIn("oversold", show["stdout"]["data"])
+        root = show["processes"][0]["pid"]
+        execs = [ev for ev in show["events"] if ev["kind"] == "exec"]
+        self.assertEqual([ev["arg"] for ev in execs], [1, 1], execs)
+        # Each new image creates a thread that sells: it lives in the child's process.
+        created = [t for t in show["threads"] if t["pid"] != root and t["parent"] is not None and
+                   t["parent"] in {ev["tid"] for ev in execs}]
+        self.assertEqual(len(created), 2, show["threads"])
+        sellers = {t["tid"] for t in created}
+        reads = [ev for ev in show["events"] if ev["kind"] == "file_read" and ev["tid"] in sellers]
+        self.assertGreaterEqual(len(reads), 2, "the sellers' reads are not in the trace")
+        self.check_replays(trace, show, times=REPLAYS, label="exec-racy")
+
+    def test_exec_flock_is_clean(self):
+        ran, result = self.weft.explore(self.program("exec_stock_racy"), 100, 1, self.path("ef"),
+                                        args=["flock"])
+        self.assertEqual(result["failures"], [], ran.describe())
+        self.assertEqual(result["runs"], 100, ran.describe())
 
 
 class WaitsGroup(WeftTestCase):

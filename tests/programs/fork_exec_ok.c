@@ -1,14 +1,18 @@
 /* fork_exec_ok.c — a thread works while main forks a child that execs a shell.
  *
- * The child runs `sh -c 'echo exec ok'` through execlp (a forked process of the session
- * leaves control when it execs); main waits for it with waitpid and joins the worker.
+ * The child runs `sh -c 'echo exec ok'` through execlp (the shell, a dynamic program, runs
+ * under control in the session); main waits for it with waitpid and joins the worker.
+ * Mode `static`: the child execs static_hello (beside this program), a static program the
+ * shim cannot enter: it runs uncontrolled.
  *
- * Expected outcome: "exec ok", then "parent: child exited 0, work = 10", exit 0.
+ * Expected outcome: "exec ok" (static: "hello from a static binary"), then
+ * "parent: child exited 0, work = 10", exit 0.
  * Families: fork, exec, waitpid, mutex, create/join.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,7 +30,13 @@ static void* worker(void* arg) {
   return NULL;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  int static_child = argc > 1 && strcmp(argv[1], "static") == 0;
+  char helper[4096];
+  ssize_t n = readlink("/proc/self/exe", helper, sizeof helper - 32);
+  if (n <= 0) return 2;
+  helper[n] = '\0';
+  strcpy(strrchr(helper, '/') + 1, "static_hello");
   pthread_t w;
   if (pthread_create(&w, NULL, worker, NULL) != 0) return 2;
   fflush(stdout);
@@ -36,7 +46,11 @@ int main(void) {
     return 2;
   }
   if (pid == 0) {
-    execlp("sh", "sh", "-c", "echo exec ok", (char*)NULL);
+    if (static_child) {
+      execl(helper, "static_hello", (char*)NULL);
+    } else {
+      execlp("sh", "sh", "-c", "echo exec ok", (char*)NULL);
+    }
     perror("execlp");
     _exit(127);
   }

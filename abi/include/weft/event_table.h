@@ -152,7 +152,9 @@ enum weft_section_role {
     "WEFT_MEM_ARG: size, offset in the granule, memory order (F_ATOMIC); F_READ: it also " \
     "read (a compound access, an atomic read-modify-write)") \
   X(EXEC, Exec, 35, "exec", NONE, NONE, NONE, THREAD, 0, 0, \
-    "0", "0: a forked process calls exec and leaves control (the new image runs uncontrolled)") \
+    "0", "1: the new image runs under control in the session (its first event); 0: it runs " \
+    "uncontrolled and the process leaves control (a static or non-ELF program, an environment " \
+    "without the shim); -errno (F_FAILED): exec failed and the process goes on") \
   X(FILE_READ, FileRead, 36, "file_read", FILE, READ, NONE, OTHER, 0, 1, \
     "the file (a regular file: device and inode)", \
     "bytes read, or -errno; 0 for an open that reads no bytes yet (open, fopen: buffered " \

@@ -355,7 +355,8 @@ struct weft_session {
   uint64_t magic;    /* WEFT_SESSION_MAGIC */
   uint32_t protocol; /* WEFT_SHIM_PROTOCOL_VERSION */
   uint32_t reserved0;
-  uint64_t size; /* bytes of the whole region */
+  uint64_t size; /* bytes of the whole region (the shim keeps state of its own in the memfd
+                    past it, which the supervisor never reads) */
 
   /* configuration (supervisor → shim) */
   uint32_t mode;              /* weft_mode */
