@@ -37,6 +37,20 @@ shot 06-replay-reproduced "$trace" --replay
 shot 07-stopped-threads "$trace" --conflict 1 --stop-at-selected --dock stop
 shot 08-search "$trace" --explore 40 --dock search
 
+# The critical pair on open (weft explain), the passing run below.
+shot 12-critical-pair "$trace" --explain
+
+# 5,000 events of nine threads (gui/tests/nine_tellers.cc): explore with stacks (the lanes
+# and boxes are named from them), then the critical pair, and the end of the run filtered.
+nine=$build/gui/tests/nine_tellers
+"$weft" explore --stack-depth 32 -o "$work/nine" -- "$nine" >/dev/null 2>&1 || true
+nine_trace=$(ls "$work"/nine/*.weft 2>/dev/null | head -1 || true)
+if [ -n "$nine_trace" ]; then
+  echo "nine threads: $nine_trace"
+  shot 13-nine-threads "$nine_trace" --explain --size 1600x1400
+  shot 14-nine-threads-near-failure "$nine_trace" --near-failure --axis time --size 1600x1000
+fi
+
 "$weft" explore -o "$work/deadlock" -- "$build/tests/programs/lock_order_racy" >/dev/null 2>&1 || true
 deadlock=$(ls "$work"/deadlock/*.weft 2>/dev/null | head -1 || true)
 if [ -n "$deadlock" ]; then shot 09-deadlock-cycle "$deadlock" --dock stop; fi

@@ -23,10 +23,14 @@ bool IsThreadPair(const format::Trace& trace, const Conflict& c) {
   return c.obj < trace.objects.size() && trace.objects[c.obj].kind == format::ObjectKind::kThread;
 }
 
-bool NearFailure(const format::Trace& trace, const Conflict& c) {
+uint64_t NearFailureStart(const format::Trace& trace) {
   uint64_t n = trace.events.size();
   uint64_t window = std::max<uint64_t>(64, n / 4);
-  return c.second >= n || n - c.second <= window;
+  return n > window ? n - window : 0;
+}
+
+bool NearFailure(const format::Trace& trace, const Conflict& c) {
+  return c.second >= NearFailureStart(trace);
 }
 
 ConflictRanking RankConflicts(const format::Trace& trace, const std::vector<Conflict>& conflicts,

@@ -50,6 +50,7 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     if (timing) std::fprintf(stderr, "weft-gui: %s at %.3f s\n", what, timer.nsecsElapsed() * 1e-9);
   };
   window.resize(steps.size);
+  window.set_auto_explain(steps.explain);
   if (!steps.trace.isEmpty()) {
     window.OpenFile(steps.trace);
     if (!WaitIdle(window, steps.timeout_seconds)) return Fail("timed out loading " + steps.trace);
@@ -59,15 +60,58 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     }
   }
   auto need_run = [&]() -> bool { return window.current_run() != nullptr; };
+  if (steps.explain) {
+    if (!need_run()) return Fail("--explain needs a trace");
+    if (!window.current_run()->trace_data()->failed) return Fail("--explain: the run did not fail");
+    if (!window.last_error().isEmpty()) return Fail("cannot explain: " + window.last_error());
+    if (window.current_run()->timeline()->focus_first() < 0) {
+      return Fail("weft explain found no critical pair in " + steps.trace);
+    }
+    lap("explained");
+  }
+  if (!steps.axis.isEmpty()) {
+    if (steps.axis == QStringLiteral("time")) {
+      window.SetAxis(TimelineAxis::kVirtualTime);
+    } else if (steps.axis == QStringLiteral("index")) {
+      window.SetAxis(TimelineAxis::kEventIndex);
+    } else {
+      return Fail("--axis is 'index' or 'time', not '" + steps.axis + "'");
+    }
+  }
+  if (!steps.threads.isEmpty() || steps.object >= 0 || steps.near_failure) {
+    if (!need_run()) return Fail("--threads, --object and --near-failure need a trace");
+    FilterSpec spec;
+    for (const QString& part : steps.threads.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+      bool ok = false;
+      uint32_t tid = part.trimmed().remove(QLatin1Char('T')).toUInt(&ok);
+      if (!ok || tid >= window.current_run()->trace_data()->lanes.size()) {
+        return Fail(QStringLiteral("--threads: the trace has no thread '%1'").arg(part));
+      }
+      spec.threads.push_back(tid);
+    }
+    if (steps.object >= 0) {
+      const auto& objects = window.current_run()->trace_data()->trace.objects;
+      if (steps.object == 0 || static_cast<size_t>(steps.object) >= objects.size()) {
+        return Fail(QStringLiteral("--object: the trace has no object %1").arg(steps.object));
+      }
+      spec.object = static_cast<uint32_t>(steps.object);
+    }
+    spec.near_failure = steps.near_failure;
+    window.SetFilter(spec);
+  }
   if (steps.zoom_first >= 0 && need_run()) {
     window.current_run()->timeline()->ShowRange(steps.zoom_first, steps.zoom_last);
   }
   if (steps.select_conflict >= 0) {
     if (!need_run()) return Fail("--conflict needs a trace");
-    window.SelectConflict(steps.select_conflict);
-    if (window.current_run()->timeline()->selected_conflict() != steps.select_conflict) {
-      return Fail(QStringLiteral("the trace has no conflict %1").arg(steps.select_conflict));
+    // Row N of the list as shown (ranked, filtered).
+    int64_t conflict = window.conflict_model()->ConflictAt(static_cast<int>(steps.select_conflict));
+    if (conflict < 0) {
+      return Fail(QStringLiteral("the conflicts list has no row %1 (it has %2)")
+                      .arg(steps.select_conflict)
+                      .arg(window.conflict_model()->rowCount()));
     }
+    window.SelectConflict(conflict);
   }
   if (steps.select_event >= 0) {
     if (!need_run()) return Fail("--select needs a trace");
@@ -131,6 +175,10 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     if (steps.dock == QStringLiteral("details")) target = window.details();
     if (!target) return Fail("unknown dock '" + steps.dock + "'");
     window.RaiseDockOf(target);
+  }
+  if (!steps.save_as.isEmpty()) {
+    if (!need_run()) return Fail("--save-as needs a trace");
+    if (!window.SaveRunAs(steps.save_as)) return Fail(window.last_error());
   }
   if (!steps.screenshot.isEmpty()) {
     QApplication::processEvents();

@@ -28,6 +28,12 @@ struct BatchSteps {
   // Reverse the conflicts one by one until a permuted run passes; that one stays open.
   bool permute_until_pass = false;
   int explore_runs = 0;          // > 0: run a search with this budget
+  bool explain = false;          // run weft explain on the opened trace and show its pair
+  QString threads;               // "1,2": show only these threads' lanes
+  int64_t object = -1;           // keep only this object's events and conflicts
+  bool near_failure = false;     // show only the events near the failure
+  QString axis;                  // "index" or "time": the ruler's unit
+  QString save_as;               // copy the current run's trace here at the end
   double timeout_seconds = 120;  // for the CLI steps
 };
 

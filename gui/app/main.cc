@@ -51,8 +51,10 @@ int main(int argc, char** argv) {
                           QStringLiteral("WxH"));
   QCommandLineOption select(QStringLiteral("select"), QStringLiteral("select event N"),
                             QStringLiteral("N"));
-  QCommandLineOption conflict(QStringLiteral("conflict"),
-                              QStringLiteral("select conflict N of the list"), QStringLiteral("N"));
+  QCommandLineOption conflict(
+      QStringLiteral("conflict"),
+      QStringLiteral("select row N of the conflicts list (ranked: the critical pair first)"),
+      QStringLiteral("N"));
   QCommandLineOption frame(QStringLiteral("frame"),
                            QStringLiteral("click stack frame N of the selection"),
                            QStringLiteral("N"));
@@ -76,8 +78,29 @@ int main(int argc, char** argv) {
   QCommandLineOption permute_until_pass(
       QStringLiteral("permute-until-pass"),
       QStringLiteral("reverse conflicts one by one until the program passes; keep that run"));
+  QCommandLineOption explain(
+      QStringLiteral("explain"),
+      QStringLiteral("run weft explain on FILE first and show its critical pair and passing run "
+                     "(a failing trace opened in the window is explained without asking for it)"));
+  QCommandLineOption threads(QStringLiteral("threads"),
+                             QStringLiteral("show only these threads' lanes, e.g. 1,2"),
+                             QStringLiteral("TIDS"));
+  QCommandLineOption object(QStringLiteral("object"),
+                            QStringLiteral("dim the events on other objects than object N and "
+                                           "list only its conflicts"),
+                            QStringLiteral("N"));
+  QCommandLineOption near_failure(
+      QStringLiteral("near-failure"),
+      QStringLiteral("show only the events near the failure (the last quarter, at least 64)"));
+  QCommandLineOption axis(QStringLiteral("axis"),
+                          QStringLiteral("the ruler's unit: event index or virtual time"),
+                          QStringLiteral("index|time"));
+  QCommandLineOption save_as(QStringLiteral("save-as"),
+                             QStringLiteral("copy the current run's trace to PATH at the end"),
+                             QStringLiteral("PATH"));
   parser.addOptions({screenshot, size, select, conflict, frame, tab, dock, zoom, replay, stop,
-                     permute, permute_until_pass, explore});
+                     permute, permute_until_pass, explore, explain, threads, object, near_failure,
+                     axis, save_as});
   parser.process(*app);  // prints the help (or an error) and exits when asked
 
   const QStringList files = parser.positionalArguments();
@@ -115,6 +138,12 @@ int main(int argc, char** argv) {
   steps.permute = parser.isSet(permute);
   steps.permute_until_pass = parser.isSet(permute_until_pass);
   steps.explore_runs = static_cast<int>(number(explore, 0));
+  steps.explain = parser.isSet(explain);
+  steps.threads = parser.value(threads);
+  steps.object = number(object, -1);
+  steps.near_failure = parser.isSet(near_failure);
+  steps.axis = parser.value(axis);
+  steps.save_as = parser.value(save_as);
   window.show();
   return weft::gui::RunBatch(window, steps);
 }

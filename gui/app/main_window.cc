@@ -2,8 +2,10 @@
 #include "main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -25,7 +27,9 @@
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cstdio>
 
 #include "code_views.h"
@@ -51,6 +55,7 @@ QTableView* MakeTable(QWidget* parent, QAbstractItemModel* model) {
 }  // namespace
 
 MainWindow::MainWindow(bool batch, QWidget* parent) : QMainWindow(parent), batch_(batch) {
+  auto_explain_ = !batch;
   setWindowTitle(tr("weft"));
   setAcceptDrops(true);
   original_loader_ = new TraceLoader(this);
@@ -83,6 +88,7 @@ MainWindow::MainWindow(bool batch, QWidget* parent) : QMainWindow(parent), batch
 
   BuildDocks();
   BuildActions();
+  BuildFilterBar();
   status_label_ = new QLabel(this);
   statusBar()->addPermanentWidget(status_label_);
   resize(1500, 950);
@@ -107,6 +113,16 @@ void MainWindow::BuildActions() {
   open->setShortcut(QKeySequence::Open);
   recent_menu_ = file->addMenu(tr("Open &Recent"));
   RebuildRecentMenu();
+  save_action_ = file->addAction(tr("&Save Run As…"), this, [this] {
+    if (!current_) return;
+    QString suggested = QFileInfo(current_->trace_data()->path).fileName();
+    QString path = QFileDialog::getSaveFileName(this, tr("Save this run's trace"), suggested,
+                                                tr("weft traces (*.weft);;All files (*)"));
+    if (!path.isEmpty()) SaveRunAs(path);
+  });
+  save_action_->setShortcut(QKeySequence::SaveAs);
+  save_action_->setToolTip(
+      tr("Keep this run: permuted and explained runs are deleted when weft-gui exits"));
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);
@@ -125,6 +141,19 @@ void MainWindow::BuildActions() {
   });
   fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
   view->addSeparator();
+  auto* axes = new QActionGroup(this);
+  axis_index_action_ = view->addAction(tr("Axis: &Event Index"), this,
+                                       [this] { SetAxis(TimelineAxis::kEventIndex); });
+  axis_time_action_ = view->addAction(tr("Axis: &Virtual Time"), this,
+                                      [this] { SetAxis(TimelineAxis::kVirtualTime); });
+  for (QAction* a : {axis_index_action_, axis_time_action_}) {
+    a->setCheckable(true);
+    axes->addAction(a);
+  }
+  axis_index_action_->setChecked(true);
+  axis_index_action_->setToolTip(tr("Label the ruler with event numbers (schedule order)"));
+  axis_time_action_->setToolTip(tr("Label the ruler with the events' virtual time"));
+  view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
@@ -140,6 +169,10 @@ void MainWindow::BuildActions() {
   permute_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
   permute_action_->setToolTip(
       tr("On the selected conflict: run the second event's thread before the first event"));
+  explain_action_ = run->addAction(tr("&Explain the Failure"), this, [this] { Explain(); });
+  explain_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  explain_action_->setToolTip(
+      tr("Run weft explain: find the one reordering that makes the run pass, and show both runs"));
   cancel_action_ = run->addAction(tr("&Cancel"), this, [this] { job_->Cancel(); });
   run->addSeparator();
   run->addAction(tr("Search for Failing Schedules…"), this, [this] { RaiseDockOf(explore_); });
@@ -155,7 +188,146 @@ void MainWindow::BuildActions() {
   bar->addAction(replay_action_);
   bar->addAction(stop_action_);
   bar->addAction(permute_action_);
+  bar->addAction(explain_action_);
   bar->addAction(cancel_action_);
+}
+
+void MainWindow::BuildFilterBar() {
+  addToolBarBreak();
+  QToolBar* bar = addToolBar(tr("Filter"));
+  bar->setObjectName(QStringLiteral("filter_toolbar"));
+  bar->addWidget(new QLabel(tr(" Show: "), bar));
+  threads_button_ = new QToolButton(bar);
+  threads_button_->setText(tr("All threads"));
+  threads_button_->setPopupMode(QToolButton::InstantPopup);
+  threads_button_->setToolTip(tr("Show only some threads' lanes (and their conflicts)"));
+  threads_menu_ = new QMenu(threads_button_);
+  threads_button_->setMenu(threads_menu_);
+  bar->addWidget(threads_button_);
+  object_box_ = new QComboBox(bar);
+  object_box_->setMinimumContentsLength(24);
+  object_box_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  object_box_->setToolTip(tr("Dim the events on other objects; list only this object's conflicts"));
+  connect(object_box_, &QComboBox::currentIndexChanged, this, [this] { ApplyFilterBar(); });
+  bar->addWidget(object_box_);
+  near_action_ = bar->addAction(tr("Near the Failure"), this, [this] { ApplyFilterBar(); });
+  near_action_->setCheckable(true);
+  near_action_->setToolTip(
+      tr("Show the last quarter of the run (at least 64 events): where weft conflicts looks "
+         "first"));
+  focus_action_ =
+      bar->addAction(tr("Critical Pair"), this, [this](bool on) { SetDimOutsideFocus(on); });
+  focus_action_->setCheckable(true);
+  focus_action_->setToolTip(tr("Dim everything but the critical pair weft explain found"));
+  bar->addAction(tr("Show All"), this, [this] {
+    SetDimOutsideFocus(false);
+    SetFilter({});
+  });
+  RefreshFilterBar();
+}
+
+void MainWindow::RefreshFilterBar() {
+  refreshing_filter_ = true;
+  threads_menu_->clear();
+  object_box_->clear();
+  object_box_->addItem(tr("All objects"), QVariant::fromValue<qulonglong>(0));
+  bool have = current_ != nullptr;
+  if (have) {
+    const auto& data = current_->trace_data();
+    const FilterSpec& spec = current_->timeline()->filter().spec();
+    for (const Lane& lane : data->lanes) {
+      QAction* a = threads_menu_->addAction(lane.label);
+      a->setCheckable(true);
+      a->setData(QVariant::fromValue<qulonglong>(lane.tid));
+      a->setChecked(spec.threads.empty() ||
+                    std::binary_search(spec.threads.begin(), spec.threads.end(), lane.tid));
+      connect(a, &QAction::toggled, this, [this] { ApplyFilterBar(); });
+    }
+    // The objects events are on (not thread handles), the busiest first, at most 200.
+    std::vector<uint64_t> counts(data->trace.objects.size(), 0);
+    for (const format::Event& e : data->trace.events) {
+      if (e.obj < counts.size()) ++counts[e.obj];
+    }
+    std::vector<uint32_t> objects;
+    for (uint32_t id = 1; id < counts.size(); ++id) {
+      if (counts[id] > 0 && data->trace.objects[id].kind != format::ObjectKind::kThread) {
+        objects.push_back(id);
+      }
+    }
+    std::stable_sort(objects.begin(), objects.end(),
+                     [&](uint32_t a, uint32_t b) { return counts[a] > counts[b]; });
+    if (objects.size() > 200) objects.resize(200);
+    for (uint32_t id : objects) {
+      object_box_->addItem(tr("%1 (%2 events)").arg(data->ObjectLabel(id)).arg(counts[id]),
+                           QVariant::fromValue<qulonglong>(id));
+    }
+    int at = object_box_->findData(QVariant::fromValue<qulonglong>(spec.object));
+    if (at < 0 && spec.object != 0) {
+      object_box_->addItem(data->ObjectLabel(spec.object),
+                           QVariant::fromValue<qulonglong>(spec.object));
+      at = object_box_->count() - 1;
+    }
+    object_box_->setCurrentIndex(std::max(0, at));
+    near_action_->setChecked(spec.near_failure);
+    threads_button_->setText(
+        spec.threads.empty() ? tr("All threads")
+                             : tr("%n thread(s)", nullptr, static_cast<int>(spec.threads.size())));
+    focus_action_->setEnabled(current_->timeline()->focus_first() >= 0);
+    focus_action_->setChecked(current_->timeline()->dim_outside_focus());
+  } else {
+    near_action_->setChecked(false);
+    focus_action_->setEnabled(false);
+    focus_action_->setChecked(false);
+  }
+  threads_button_->setEnabled(have);
+  object_box_->setEnabled(have);
+  near_action_->setEnabled(have);
+  refreshing_filter_ = false;
+}
+
+void MainWindow::ApplyFilterBar() {
+  if (refreshing_filter_ || !current_) return;
+  FilterSpec spec;
+  bool all = true;
+  for (QAction* a : threads_menu_->actions()) {
+    if (a->isChecked()) {
+      spec.threads.push_back(static_cast<uint32_t>(a->data().toULongLong()));
+    } else {
+      all = false;
+    }
+  }
+  if (all) spec.threads.clear();
+  spec.object = static_cast<uint32_t>(object_box_->currentData().toULongLong());
+  spec.near_failure = near_action_->isChecked();
+  SetFilter(spec);
+}
+
+void MainWindow::SetFilter(const FilterSpec& spec) {
+  if (!current_) return;
+  current_->timeline()->SetFilter(spec);
+  conflict_model_->SetFilter(current_->timeline()->filter());
+  current_->timeline()->SetListedConflicts(conflict_model_->order());
+  int64_t selected = current_->timeline()->selected_conflict();
+  int row = conflict_model_->RowOf(selected);
+  if (row >= 0) {
+    conflict_view_->selectionModel()->setCurrentIndex(
+        conflict_model_->index(row, 0),
+        QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+  }
+  RefreshFilterBar();
+  UpdateActions();
+  UpdateStatus();
+}
+
+void MainWindow::SetDimOutsideFocus(bool dim) {
+  if (current_) current_->timeline()->SetDimOutsideFocus(dim);
+  RefreshFilterBar();
+}
+
+void MainWindow::SetAxis(TimelineAxis axis) {
+  axis_ = axis;
+  for (RunView* run : runs()) run->timeline()->SetAxis(axis);
+  (axis == TimelineAxis::kVirtualTime ? axis_time_action_ : axis_index_action_)->setChecked(true);
 }
 
 void MainWindow::BuildDocks() {
@@ -177,9 +349,10 @@ void MainWindow::BuildDocks() {
   permute_button_ = new QPushButton(tr("Let the other thread go first"), conflicts);
   conflicts_layout->addWidget(permute_button_);
   connect(permute_button_, &QPushButton::clicked, this, [this] { PermuteSelectedConflict(); });
+  conflict_view_->setColumnWidth(ConflictModel::kKinds, 200);
   connect(conflict_view_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
           [this](const QModelIndex& current) {
-            if (current.isValid()) SelectConflict(current.row());
+            if (current.isValid()) SelectConflict(conflict_model_->ConflictAt(current.row()));
           });
   auto* conflicts_dock = new QDockWidget(tr("Conflicts"), this);
   conflicts_dock->setObjectName(QStringLiteral("conflicts_dock"));
@@ -301,8 +474,10 @@ void MainWindow::CheckIdle() {
 
 void MainWindow::UpdateActions() {
   bool have = current_ != nullptr;
-  bool running = job_->running();
+  bool running = job_->running() || pending_ != Pending::kNone;
   replay_action_->setEnabled(have && !running);
+  explain_action_->setEnabled(have && !running && current_->trace_data()->failed);
+  save_action_->setEnabled(have);
   stop_action_->setEnabled(have && !running && current_->timeline()->selected_event() >= 0);
   int64_t conflict = have ? current_->timeline()->selected_conflict() : -1;
   bool can_permute = have && !running && conflict >= 0;
@@ -319,7 +494,12 @@ void MainWindow::UpdateActions() {
     conflict_hint_->setText(text);
     permute_button_->setText(tr("Let %1 go first").arg(data->ThreadLabel(c.second_tid)));
   } else {
-    conflict_hint_->setText(have ? tr("Select a conflicting pair to reverse it.") : QString());
+    QString hint = have ? tr("Select a conflicting pair to reverse it.") : QString();
+    if (have && conflict_model_->hidden() > 0) {
+      hint += QLatin1Char(' ') + tr("%n pair(s) on thread handles (create, exit, join) not listed.",
+                                    nullptr, static_cast<int>(conflict_model_->hidden()));
+    }
+    conflict_hint_->setText(hint);
     permute_button_->setText(tr("Let the other thread go first"));
   }
 }
@@ -339,6 +519,8 @@ void MainWindow::UpdateStatus() {
                      .arg(last)
                      .arg(g.IndexesPerPixel(), 0, 'g', 3)
                      .arg(current_->timeline()->last_paint_ms(), 0, 'f', 1);
+  QString filter = current_->timeline()->filter().Describe();
+  if (!filter.isEmpty()) text = tr("showing %1 · ").arg(filter) + text;
   if (job_->running()) text = tr("running weft %1… · ").arg(job_kind_) + text;
   status_label_->setText(text);
 }

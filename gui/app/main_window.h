@@ -12,12 +12,17 @@
 #include <memory>
 
 #include "cli_job.h"
+#include "event_filter.h"
+#include "explain_report.h"
 #include "item_models.h"
+#include "timeline_view.h"
 #include "trace_data.h"
 
 class QAction;
+class QComboBox;
 class QLabel;
 class QMenu;
+class QToolButton;
 class QPushButton;
 class QSplitter;
 class QTableView;
@@ -61,6 +66,24 @@ class MainWindow : public QMainWindow {
   bool Permute(uint32_t at, uint32_t tid);
   // Permute() on the selected conflict: the second event's thread goes first.
   bool PermuteSelectedConflict();
+  // Runs `weft explain TRACE --json` on the current run; when it names the critical pair,
+  // shows it (both events selected, the rest dimmed, the sentence in the banner; on the
+  // minimized run when that is what it explained) and opens the passing run beside.
+  bool Explain();
+  // Whether a failing trace is explained as soon as it opens (Explain()). On by default,
+  // off in batch mode (--explain asks for it).
+  void set_auto_explain(bool on) { auto_explain_ = on; }
+  // What the current run shows: threads, object, near the failure; the conflicts list
+  // follows.
+  void SetFilter(const FilterSpec& spec);
+  // Whether the events around the critical pair are dimmed (on when it is shown).
+  void SetDimOutsideFocus(bool dim);
+  // The ruler's unit for every run.
+  void SetAxis(TimelineAxis axis);
+  // Copies the current run's trace (and the program output saved beside it) to `path`:
+  // permuted and explained runs live in a temporary directory removed on exit. False, with
+  // the reason in last_error(), when it cannot.
+  bool SaveRunAs(const QString& path);
 
   // True while a trace is loading or a weft command runs.
   bool busy() const;
@@ -93,10 +116,19 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
-  enum class Pending { kNone, kPermuted, kStopped };
+  enum class Pending { kNone, kPermuted, kStopped, kExplained, kPassing };
 
   void BuildActions();
   void BuildDocks();
+  void BuildFilterBar();
+  // Fills the filter bar's thread menu and object box for the current run and shows its filter.
+  void RefreshFilterBar();
+  // The filter bar's choice, applied to the current run.
+  void ApplyFilterBar();
+  // Shows what weft explain found on `view` (whose trace is the explained one).
+  void ApplyExplanation(RunView* view, const ExplainReport& report);
+  // Opens the explanation's passing run beside the explained one.
+  void LoadPassingRun();
   void ShowError(const QString& message);
   void OnOriginalLoaded(std::shared_ptr<const TraceData> data);
   void OnSideLoaded(std::shared_ptr<const TraceData> data);
@@ -131,6 +163,10 @@ class MainWindow : public QMainWindow {
   QString pending_output_;
   QString pending_note_;
   int64_t pending_stop_ = -1;
+  bool auto_explain_ = true;
+  ExplainReport explain_;            // the last explanation, while its runs load
+  QPointer<RunView> explained_run_;  // the run it is shown on
+  TimelineAxis axis_ = TimelineAxis::kEventIndex;
 
   QSplitter* runs_splitter_ = nullptr;
   QPointer<RunView> current_;
@@ -157,6 +193,16 @@ class MainWindow : public QMainWindow {
   QAction* stop_action_ = nullptr;
   QAction* permute_action_ = nullptr;
   QAction* cancel_action_ = nullptr;
+  QAction* explain_action_ = nullptr;
+  QAction* save_action_ = nullptr;
+  QAction* near_action_ = nullptr;
+  QAction* focus_action_ = nullptr;
+  QAction* axis_index_action_ = nullptr;
+  QAction* axis_time_action_ = nullptr;
+  QToolButton* threads_button_ = nullptr;
+  QMenu* threads_menu_ = nullptr;
+  QComboBox* object_box_ = nullptr;
+  bool refreshing_filter_ = false;  // RefreshFilterBar sets the widgets: no ApplyFilterBar
 };
 
 }  // namespace weft::gui

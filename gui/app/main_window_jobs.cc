@@ -136,6 +136,59 @@ bool MainWindow::Permute(uint32_t at, uint32_t tid) {
   return true;
 }
 
+bool MainWindow::Explain() {
+  if (!current_ || job_->running() || pending_ != Pending::kNone) return false;
+  const auto& data = current_->trace_data();
+  if (!data->failed) {
+    ShowError(tr("This run did not fail: there is nothing to explain."));
+    return false;
+  }
+  const QString& path = data->path;
+  QStringList extra;
+  if (!ConfirmRun(path, &extra)) return false;
+  // The failing and passing runs explain saves (PREFIX-fail.weft, PREFIX-pass.weft) live
+  // with the GUI's other runs until File ▸ Save Run As keeps them.
+  QString prefix = TempPath(QStringLiteral("%1-explain").arg(QFileInfo(path).completeBaseName()));
+  confirmed_.insert(prefix + QStringLiteral("-fail.weft"), extra);
+  confirmed_.insert(prefix + QStringLiteral("-pass.weft"), extra);
+  confirmed_.insert(prefix + QStringLiteral("-min.weft"), extra);
+  job_kind_ = QStringLiteral("explain");
+  job_run_ = current_;
+  current_->banner()->SetNote(
+      tr("explaining the failure: weft explain reverses its conflicting pairs one at a time…"));
+  job_->Start(QStringList{QStringLiteral("explain"), path, QStringLiteral("-o"), prefix,
+                          QStringLiteral("--json")} +
+                  extra,
+              QLatin1String(kExplainSchema));
+  UpdateActions();
+  return true;
+}
+
+void MainWindow::ApplyExplanation(RunView* view, const ExplainReport& r) {
+  if (!view) return;
+  view->SetExplanation(r);
+  view->banner()->SetExplanation(ExplainSentence(r));
+  view->banner()->SetNote(QString());
+  TimelineView* timeline = view->timeline();
+  timeline->SetFocusPair(r.first.event, r.second.event);
+  if (current_ != view) SetCurrent(view);
+  conflict_model_->SetCritical(r.first.event, r.second.event, r.obj);
+  timeline->SetListedConflicts(conflict_model_->order());
+  int64_t critical = conflict_model_->critical();
+  if (critical >= 0) SelectConflict(critical);
+  // The side weft explain names first (the lock of a section when the pair starts at its
+  // unlock) is the selected event.
+  SelectEvent(r.first.event);
+  RefreshFilterBar();
+  UpdateActions();
+}
+
+void MainWindow::LoadPassingRun() {
+  if (explain_.passing_trace.isEmpty() || !QFileInfo::exists(explain_.passing_trace)) return;
+  pending_ = Pending::kPassing;
+  side_loader_->Load(explain_.passing_trace);
+}
+
 bool MainWindow::PermuteSelectedConflict() {
   if (!current_) return false;
   int64_t row = current_->timeline()->selected_conflict();
@@ -182,6 +235,37 @@ void MainWindow::OnJobFinished(const CliReport& report) {
       pending_title_ = tr("stopped before event %1").arg(pending_stop_);
       side_loader_->Load(trace);
     }
+  } else if (kind == QStringLiteral("explain")) {
+    ExplainReport r;
+    QString why;
+    if (!run) {
+      // The run it was about is gone (another trace was opened meanwhile).
+    } else if (!ParseExplainReport(j, &r, &why)) {
+      run->banner()->SetNote(QString());
+      ShowError(tr("`%1`: %2").arg(report.command, why));
+    } else if (!r.found) {
+      run->banner()->SetNote(
+          tr("weft explain: no single reordering of this run makes it pass (%n run(s) tried)",
+             nullptr, static_cast<int>(r.runs)));
+    } else {
+      explain_ = r;
+      explained_run_ = run;
+      bool same = QFileInfo(r.explained_trace).canonicalFilePath() ==
+                  QFileInfo(run->trace_data()->path).canonicalFilePath();
+      if (same) {
+        ApplyExplanation(run, r);
+        LoadPassingRun();
+      } else {
+        // The pair is in the minimized run weft explain made: show it there.
+        if (run) {
+          run->banner()->SetNote(
+              tr("weft explain minimized this run first; the critical pair "
+                 "is shown on the minimized run below"));
+        }
+        pending_ = Pending::kExplained;
+        side_loader_->Load(r.explained_trace);
+      }
+    }
   } else if (kind == QStringLiteral("permute")) {
     QString trace = j.value(QStringLiteral("trace")).toString();
     pending_output_ = j.value(QStringLiteral("output")).toString();
@@ -201,10 +285,33 @@ void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
   pending_ = Pending::kNone;
   if (what == Pending::kPermuted) {
     RunView* view = AddRun(data, pending_title_ + QStringLiteral(" — ") + data->path, true);
-    view->banner()->SetProgramOutput(pending_output_);
+    // The output recorded in the new trace; weft permute's copy when it has none.
+    if (data->program_output.isEmpty()) view->banner()->SetProgramOutput(pending_output_);
     view->banner()->SetNote(pending_note_);
     SetCurrent(view);
     statusBar()->showMessage(tr("%1 — outcome: %2").arg(pending_title_, data->outcome), 10000);
+  } else if (what == Pending::kExplained) {
+    RunView* view =
+        AddRun(data, tr("minimized run weft explain explained — %1").arg(data->path), true);
+    explained_run_ = view;
+    ApplyExplanation(view, explain_);
+    LoadPassingRun();
+  } else if (what == Pending::kPassing) {
+    const ExplainReport& r = explain_;
+    RunView* view =
+        AddRun(data,
+               tr("passes: T%1 goes first at event #%2 (weft explain's passing run) — %3")
+                   .arg(r.reversal_thread)
+                   .arg(r.reversal_at)
+                   .arg(data->path),
+               true);
+    // The reordered decision: the other thread's operation where the failing run had its own.
+    if (r.reversal_at < data->trace.events.size()) {
+      view->timeline()->SetSelectedEvent(static_cast<int64_t>(r.reversal_at));
+    }
+    // The panes stay on the failing run's critical pair.
+    if (explained_run_) SetCurrent(explained_run_);
+    statusBar()->showMessage(tr("weft explain: %1").arg(ExplainSentence(r)), 15000);
   } else if (what == Pending::kStopped) {
     if (job_run_) job_run_->timeline()->SetStopMarker(pending_stop_);
     ShowBlocked(data, pending_title_);

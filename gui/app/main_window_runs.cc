@@ -19,6 +19,7 @@
 #include <QMimeData>
 #include <QPushButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
@@ -73,7 +74,10 @@ void MainWindow::OnOriginalLoaded(std::shared_ptr<const TraceData> data) {
                       .arg(data->lanes.size())
                       .arg(data->conflicts.size());
   RunView* view = AddRun(data, title, false);
-  view->banner()->SetProgramOutput(SavedProgramOutput(data->path));
+  // The output recorded in the trace; a trace recorded without it may have explore's copy.
+  if (data->program_output.isEmpty()) {
+    view->banner()->SetProgramOutput(SavedProgramOutput(data->path));
+  }
   SetCurrent(view);
   AddRecent(data->path);
   QStringList argv;
@@ -88,6 +92,8 @@ void MainWindow::OnOriginalLoaded(std::shared_ptr<const TraceData> data) {
   statusBar()->showMessage(
       tr("Opened %1 in %2 s").arg(data->path).arg(data->load_seconds, 0, 'f', 2), 8000);
   emit TraceOpened(data->path);
+  // A failing trace opens on its critical pair: weft explain finds it.
+  if (auto_explain_ && data->failed) Explain();
   CheckIdle();
 }
 
@@ -98,6 +104,7 @@ RunView* MainWindow::AddRun(std::shared_ptr<const TraceData> data, const QString
   connect(view, &RunView::Activated, this, &MainWindow::SetCurrent);
   connect(view, &RunView::CloseRequested, this, &MainWindow::CloseRun);
   TimelineView* timeline = view->timeline();
+  timeline->SetAxis(axis_);
   connect(timeline, &TimelineView::EventSelected, this, [this, view](qint64 index) {
     if (current_ != view) SetCurrent(view);
     SelectEvent(index);
@@ -125,6 +132,15 @@ void MainWindow::SetCurrent(RunView* view) {
   current_ = view;
   std::shared_ptr<const TraceData> data = view ? view->trace_data() : nullptr;
   conflict_model_->SetTraceData(data);
+  if (view) {
+    TimelineView* timeline = view->timeline();
+    if (timeline->focus_first() >= 0) {
+      uint32_t obj = view->explanation() ? view->explanation()->obj : 0;
+      conflict_model_->SetCritical(timeline->focus_first(), timeline->focus_second(), obj);
+    }
+    conflict_model_->SetFilter(timeline->filter());
+    timeline->SetListedConflicts(conflict_model_->order());
+  }
   event_model_->SetTraceData(data);
   thread_model_->SetTraceData(data);
   details_->SetTraceData(data);
@@ -133,6 +149,16 @@ void MainWindow::SetCurrent(RunView* view) {
     ShowBlocked(data, data->outcome);
   }
   if (view) SelectEvent(view->timeline()->selected_event());
+  if (view) {
+    int row = conflict_model_->RowOf(view->timeline()->selected_conflict());
+    if (row >= 0) {
+      QSignalBlocker block(conflict_view_->selectionModel());
+      conflict_view_->selectionModel()->setCurrentIndex(
+          conflict_model_->index(row, 0),
+          QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    }
+  }
+  RefreshFilterBar();
   UpdateActions();
   UpdateStatus();
 }
@@ -171,19 +197,57 @@ void MainWindow::SelectConflict(int64_t row) {
   if (!current_) return;
   const auto& data = current_->trace_data();
   if (row < 0 || static_cast<size_t>(row) >= data->conflicts.size()) row = -1;
-  current_->timeline()->SetSelectedConflict(row);
+  TimelineView* timeline = current_->timeline();
+  timeline->SetSelectedConflict(row);
   if (row >= 0) {
-    QModelIndex index = conflict_model_->index(static_cast<int>(row), 0);
-    if (conflict_view_->currentIndex().row() != row) {
-      conflict_view_->selectionModel()->setCurrentIndex(
-          index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-    }
-    conflict_view_->scrollTo(index);
+    // Another pair than the critical one: stop dimming around the critical pair.
     const Conflict& c = data->conflicts[row];
+    if (timeline->dim_outside_focus() && row != conflict_model_->critical()) {
+      timeline->SetDimOutsideFocus(false);
+      RefreshFilterBar();
+    }
+    int list_row = conflict_model_->RowOf(row);
+    if (list_row >= 0) {
+      QModelIndex index = conflict_model_->index(list_row, 0);
+      if (conflict_view_->currentIndex().row() != list_row) {
+        conflict_view_->selectionModel()->setCurrentIndex(
+            index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+      }
+      conflict_view_->scrollTo(index);
+    }
     current_->timeline()->SetSelectedEvent(static_cast<int64_t>(c.first));
     details_->ShowEvent(static_cast<int64_t>(c.first));
   }
   UpdateActions();
+}
+
+bool MainWindow::SaveRunAs(const QString& path) {
+  if (!current_) {
+    ShowError(tr("Open a trace first: there is no run to save."));
+    return false;
+  }
+  QString from = current_->trace_data()->path;
+  QString to = QFileInfo(path).absoluteFilePath();
+  if (QFileInfo(from).canonicalFilePath() == QFileInfo(to).canonicalFilePath()) return true;
+  if (QFileInfo(to).isDir()) {
+    ShowError(tr("cannot save the run as '%1': it is a directory (give a file name)").arg(path));
+    return false;
+  }
+  // Replace what is there (the file dialog asked); the program output saved beside a
+  // trace goes with it.
+  for (const QString& suffix : {QString(), QStringLiteral(".out")}) {
+    if (suffix.isEmpty() || QFileInfo::exists(from + suffix)) {
+      QFile::remove(to + suffix);
+      QFile source(from + suffix);
+      if (!source.copy(to + suffix)) {
+        ShowError(tr("cannot save the run as '%1': %2").arg(to + suffix, source.errorString()));
+        return false;
+      }
+    }
+  }
+  statusBar()->showMessage(tr("Saved %1 as %2").arg(from, to), 10000);
+  confirmed_.insert(to, confirmed_.value(from));
+  return true;
 }
 
 void MainWindow::AddRecent(const QString& path) {

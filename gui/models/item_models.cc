@@ -3,6 +3,7 @@
 
 #include <QFileInfo>
 
+#include "weft/conflict_rank.h"
 #include "weft/render.h"
 
 namespace weft::gui {
@@ -57,9 +58,7 @@ QVariant ThreadModel::data(const QModelIndex& index, int role) const {
     case kTid:
       return QStringLiteral("T%1").arg(lane.tid);
     case kName:
-      if (!thread) return QString();
-      return QString::fromStdString(
-          !thread->name.empty() ? thread->name : format::ShortName(thread->start_function, 60));
+      return lane.tid < data_->thread_names.size() ? data_->thread_names[lane.tid] : QString();
     case kParent:
       return thread && thread->parent >= 0 ? QStringLiteral("T%1").arg(thread->parent) : QString();
     case kEvents:
@@ -132,12 +131,77 @@ ConflictModel::ConflictModel(QObject* parent) : QAbstractTableModel(parent) {}
 void ConflictModel::SetTraceData(std::shared_ptr<const TraceData> data) {
   beginResetModel();
   data_ = std::move(data);
+  filter_ = EventFilter();
+  critical_first_ = critical_second_ = -1;
+  critical_obj_ = 0;
+  Rebuild();
   endResetModel();
+}
+
+void ConflictModel::SetCritical(int64_t first, int64_t second, uint32_t obj) {
+  beginResetModel();
+  critical_first_ = first;
+  critical_second_ = second;
+  critical_obj_ = obj;
+  Rebuild();
+  endResetModel();
+}
+
+void ConflictModel::SetFilter(const EventFilter& filter) {
+  beginResetModel();
+  filter_ = filter;
+  Rebuild();
+  endResetModel();
+}
+
+void ConflictModel::Rebuild() {
+  order_.clear();
+  row_of_.clear();
+  near_failure_.clear();
+  hidden_ = 0;
+  critical_ = -1;
+  if (!data_) return;
+  const std::vector<Conflict>& all = data_->conflicts;
+  // weft explain's first side is the start of the first thread's critical section when the
+  // pair's first access ends it (an unlock): the pair's reversal point.
+  const Conflict* critical = nullptr;
+  if (critical_first_ >= 0) {
+    auto first = static_cast<uint64_t>(critical_first_);
+    for (const Conflict& c : all) {
+      if (c.obj != critical_obj_ || static_cast<int64_t>(c.second) != critical_second_) continue;
+      if (c.first == first || c.reversal == first) {
+        critical = &c;
+        break;
+      }
+    }
+  }
+  analysis::ConflictRanking ranking = analysis::RankConflicts(data_->trace, all, critical, false);
+  hidden_ = ranking.hidden;
+  row_of_.assign(all.size(), -1);
+  near_failure_.assign(all.size(), false);
+  for (const analysis::RankedConflict& r : ranking.order) {
+    if (r.critical) critical_ = static_cast<int64_t>(r.index);
+    near_failure_[r.index] = r.failing_thread;
+    if (!filter_.Matches(all[r.index]) && !r.critical) continue;
+    row_of_[r.index] = static_cast<int>(order_.size());
+    order_.push_back(r.index);
+    if (order_.size() >= static_cast<size_t>(INT32_MAX)) break;
+  }
+}
+
+int64_t ConflictModel::ConflictAt(int row) const {
+  if (row < 0 || static_cast<size_t>(row) >= order_.size()) return -1;
+  return static_cast<int64_t>(order_[row]);
+}
+
+int ConflictModel::RowOf(int64_t conflict) const {
+  if (conflict < 0 || static_cast<size_t>(conflict) >= row_of_.size()) return -1;
+  return row_of_[conflict];
 }
 
 int ConflictModel::rowCount(const QModelIndex& parent) const {
   if (parent.isValid() || !data_) return 0;
-  return static_cast<int>(std::min<size_t>(data_->conflicts.size(), INT32_MAX));
+  return static_cast<int>(order_.size());
 }
 
 int ConflictModel::columnCount(const QModelIndex& parent) const {
@@ -146,10 +210,15 @@ int ConflictModel::columnCount(const QModelIndex& parent) const {
 
 QVariant ConflictModel::data(const QModelIndex& index, int role) const {
   if (!data_ || !index.isValid() || index.row() >= rowCount()) return {};
-  const Conflict& c = data_->conflicts[index.row()];
-  if (role == kKeyRole) return QVariant::fromValue<qulonglong>(index.row());
+  size_t position = order_[index.row()];
+  const Conflict& c = data_->conflicts[position];
+  bool is_critical = static_cast<int64_t>(position) == critical_;
+  if (role == kKeyRole) return QVariant::fromValue<qulonglong>(position);
   if (role == Qt::TextAlignmentRole && (index.column() == kFirst || index.column() == kSecond)) {
     return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+  }
+  if (role == Qt::ToolTipRole && index.column() == kWhy && is_critical) {
+    return tr("weft explain found that reversing this pair makes the run pass");
   }
   if (role != Qt::DisplayRole) return {};
   switch (index.column()) {
@@ -163,12 +232,16 @@ QVariant ConflictModel::data(const QModelIndex& index, int role) const {
       return QStringLiteral("T%1 → T%2").arg(c.first_tid).arg(c.second_tid);
     case kKinds:
       return Kind(c.first_kind) + QStringLiteral(" / ") + Kind(c.second_kind);
+    case kWhy:
+      if (is_critical) return tr("critical pair");
+      return position < near_failure_.size() && near_failure_[position] ? tr("near the failure")
+                                                                        : QString();
   }
   return {};
 }
 
 QVariant ConflictModel::headerData(int section, Qt::Orientation orientation, int role) const {
-  static const char* const kNames[] = {"First", "Second", "Object", "Threads", "Events"};
+  static const char* const kNames[] = {"First", "Second", "Object", "Threads", "Events", "Rank"};
   return Header(kNames, kColumnCount, section, orientation, role);
 }
 

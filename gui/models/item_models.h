@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "event_filter.h"
 #include "trace_data.h"
 #include "weft/render.h"
 
@@ -62,17 +63,39 @@ class EventModel : public QAbstractTableModel {
 };
 
 // One row per conflicting pair: the two events, their threads and kinds, the object. A pair
-// whose second access is a thread's pending operation at a deadlock shows "blocked".
+// whose second access is a thread's pending operation at a deadlock shows "blocked". Rows are
+// in the order `weft conflicts` lists them (analysis::RankConflicts): the critical pair first
+// (when known, from weft explain), then the failing thread's pairs near the
+// failure, then the rest nearest the end first; pairs on thread handles (create, exit, join)
+// are left out, and so are pairs the filter does not match (the critical pair stays). The
+// Rank column says why a pair is high: "critical pair", "near the failure". kKeyRole gives
+// the pair's position in TraceData::conflicts.
 class ConflictModel : public QAbstractTableModel {
   Q_OBJECT
 
  public:
-  enum Column { kFirst, kSecond, kObject, kThreads, kKinds, kColumnCount };
+  enum Column { kFirst, kSecond, kObject, kThreads, kKinds, kWhy, kColumnCount };
 
   // An empty model.
   explicit ConflictModel(QObject* parent = nullptr);
-  // Shows the conflicts of `data` (nullptr: none).
+  // Shows the conflicts of `data` (nullptr: none), ranked, without a critical pair or filter.
   void SetTraceData(std::shared_ptr<const TraceData> data);
+  // The critical pair, as weft explain names its sides (-1: none): the conflict on `obj`
+  // whose second access is `second` and whose first access, or the decision that reverses
+  // it (the lock of the section a first unlock ends), is `first` goes first.
+  void SetCritical(int64_t first, int64_t second, uint32_t obj);
+  // Lists only the pairs `filter` matches (a default filter: all).
+  void SetFilter(const EventFilter& filter);
+  // Position in TraceData::conflicts of row `row`, -1 if none.
+  int64_t ConflictAt(int row) const;
+  // Row of conflict `conflict` (position in TraceData::conflicts), -1 if not listed.
+  int RowOf(int64_t conflict) const;
+  // Position in TraceData::conflicts of the critical pair, -1 when unknown or not a conflict.
+  int64_t critical() const { return critical_; }
+  // The listed conflicts, positions in TraceData::conflicts, in row order.
+  const std::vector<size_t>& order() const { return order_; }
+  // Pairs on thread handles left out.
+  uint64_t hidden() const { return hidden_; }
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
@@ -81,7 +104,17 @@ class ConflictModel : public QAbstractTableModel {
                       int role = Qt::DisplayRole) const override;
 
  private:
+  void Rebuild();
+
   std::shared_ptr<const TraceData> data_;
+  EventFilter filter_;
+  int64_t critical_first_ = -1, critical_second_ = -1;
+  uint32_t critical_obj_ = 0;
+  int64_t critical_ = -1;
+  std::vector<size_t> order_;
+  std::vector<int> row_of_;         // by position in TraceData::conflicts, -1 if not listed
+  std::vector<bool> near_failure_;  // by position: a failing thread's pair near the failure
+  uint64_t hidden_ = 0;
 };
 
 // The frames of one stack, innermost first: #, function, source location, module, address.

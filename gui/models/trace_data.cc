@@ -3,6 +3,8 @@
 
 #include <QElapsedTimer>
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "weft/render.h"
 #include "weft/trace_io.h"
@@ -53,12 +55,89 @@ EventCategory CategoryOf(EventKind kind) {
   }
 }
 
-QString ThreadLabel(const format::Thread& thread) {
-  QString label = QStringLiteral("T%1").arg(thread.tid);
-  std::string name =
-      !thread.name.empty() ? thread.name : format::ShortName(thread.start_function, 60);
-  if (!name.empty()) label += QLatin1Char(' ') + QString::fromStdString(name);
-  return label;
+namespace {
+
+// Whether a source frame is in the program's own code: it has a source file that is not the
+// toolchain's, its function is not a runtime's, its module is not a system library's or weft's.
+bool IsProgramFrame(const format::SourceFrame& f) {
+  if (f.file.empty() || format::IsToolchainSource(f.file)) return false;
+  if (f.function.empty() || format::IsLibraryFunction(f.function)) return false;
+  return f.frame && !format::IsSystemModule(f.frame->module) && !format::IsWeftFrame(*f.frame);
+}
+
+// A short function name for a label: format::ShortName without its parameter list
+// ("has_funds(int)" → "has_funds"), which says nothing a lane or a box needs.
+QString LabelName(std::string_view function) {
+  QString name = QString::fromStdString(format::ShortName(function, 40));
+  if (name.endsWith(QStringLiteral(" const"))) name.chop(6);
+  if (name.endsWith(QLatin1Char(')'))) {
+    int depth = 0;
+    for (int i = static_cast<int>(name.size()) - 1; i > 0; --i) {
+      if (name[i] == QLatin1Char(')')) ++depth;
+      if (name[i] == QLatin1Char('(') && --depth == 0) {
+        name.truncate(i);
+        break;
+      }
+    }
+  }
+  return name.trimmed();
+}
+
+// Stacks looked at for a thread's body: those of its first few events.
+constexpr size_t kBodyEvents = 8;
+
+// ThreadName, given the indexes of the thread's events (ascending; the first few are used).
+QString ThreadNameOf(const format::Trace& trace, uint32_t tid,
+                     const std::vector<uint32_t>& events) {
+  const format::Thread* thread = tid < trace.threads.size() ? &trace.threads[tid] : nullptr;
+  if (thread && !thread->name.empty()) return QString::fromStdString(thread->name);
+  if (thread && !thread->start_function.empty() &&
+      !format::IsLibraryFunction(thread->start_function)) {
+    return LabelName(thread->start_function);
+  }
+  // The thread's body: the outermost function of the program's own code in its first stacks.
+  for (size_t k = 0; k < events.size() && k < kBodyEvents; ++k) {
+    uint32_t stack = trace.events[events[k]].stack;
+    if (stack == 0) continue;
+    std::vector<format::SourceFrame> frames =
+        format::SourceFrames(trace, format::StackFrames(trace, stack));
+    for (auto it = frames.rbegin(); it != frames.rend(); ++it) {
+      if (IsProgramFrame(*it)) return LabelName(it->function);
+    }
+  }
+  if (thread && !thread->start_function.empty()) return LabelName(thread->start_function);
+  return QString();
+}
+
+}  // namespace
+
+QString ThreadName(const format::Trace& trace, uint32_t tid) {
+  std::vector<uint32_t> first;
+  for (size_t i = 0; i < trace.events.size() && first.size() < kBodyEvents; ++i) {
+    if (trace.events[i].tid == tid) first.push_back(static_cast<uint32_t>(i));
+  }
+  return ThreadNameOf(trace, tid, first);
+}
+
+QString SiteFunction(const format::Trace& trace, uint32_t stack) {
+  if (stack == 0) return QString();
+  std::optional<format::SourceFrame> site =
+      format::MeaningfulSourceFrame(trace, format::StackFrames(trace, stack));
+  if (!site || !IsProgramFrame(*site)) return QString();
+  return LabelName(site->function);
+}
+
+QString RecordedOutput(const format::Trace& trace) {
+  for (const format::ProgramOutput* out : {&trace.program_stdout, &trace.program_stderr}) {
+    if (!out->captured) continue;
+    QString text = QString::fromUtf8(out->data.data(), static_cast<qsizetype>(out->data.size()));
+    const QStringList lines = text.split(QLatin1Char('\n'));
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+      QString line = it->trimmed();
+      if (!line.isEmpty()) return line;
+    }
+  }
+  return QString();
 }
 
 bool IsFailure(const format::Outcome& outcome) {
@@ -119,8 +198,30 @@ uint32_t TraceData::SwitchesInRange(uint64_t lo, uint64_t hi) const {
 }
 
 QString TraceData::ThreadLabel(uint32_t tid) const {
-  if (tid < trace.threads.size()) return gui::ThreadLabel(trace.threads[tid]);
-  return QStringLiteral("T%1").arg(tid);
+  QString label = QStringLiteral("T%1").arg(tid);
+  if (tid < thread_names.size() && !thread_names[tid].isEmpty()) {
+    label += QLatin1Char(' ') + thread_names[tid];
+  }
+  return label;
+}
+
+QString TraceData::BlockLabel(uint64_t index) const {
+  if (index >= trace.events.size()) return QString();
+  const format::Event& e = trace.events[index];
+  // Thread events say what they do (create, join, …): their function is the thread's own.
+  if (CategoryOf(e.kind) != EventCategory::kThread && e.stack < site_functions.size() &&
+      !site_functions[e.stack].isEmpty()) {
+    return site_functions[e.stack];
+  }
+  QString name = QString::fromLatin1(format::EventKindName(e.kind));
+  int cut = name.indexOf(QLatin1Char('_'));
+  return cut >= 0 ? name.mid(cut + 1) : name;
+}
+
+uint64_t TraceData::IndexAtTime(uint64_t ns) const {
+  auto it = std::partition_point(trace.events.begin(), trace.events.end(),
+                                 [ns](const format::Event& e) { return e.vtime < ns; });
+  return static_cast<uint64_t>(it - trace.events.begin());
 }
 
 QString TraceData::ObjectLabel(uint32_t obj) const {
@@ -166,6 +267,41 @@ QStringList OutcomeDetails(const TraceData& data) {
   return lines;
 }
 
+std::vector<TimeTick> TimeTicks(const TraceData& data, const TimelineGeometry& geometry,
+                                double min_pixels) {
+  std::vector<TimeTick> ticks;
+  const std::vector<format::Event>& events = data.trace.events;
+  auto [first, last] = geometry.VisibleRange();
+  last = std::min<uint64_t>(last, events.size());
+  if (first >= last) return ticks;
+  if (!data.vtime_ascending) {
+    double step = TimelineGeometry::TickStep(geometry.IndexesPerPixel(), min_pixels);
+    for (double tick = std::ceil(geometry.start() / step) * step; tick < static_cast<double>(last);
+         tick += step) {
+      ticks.push_back({tick, events[static_cast<size_t>(tick)].vtime});
+    }
+    return ticks;
+  }
+  uint64_t t0 = events[first].vtime, t1 = events[last - 1].vtime;
+  double room = std::max(1.0, geometry.width() / min_pixels);
+  double step = TimelineGeometry::TickStep(static_cast<double>(t1 - t0) / room, 1);
+  auto ustep = static_cast<uint64_t>(step);
+  double last_x = -1e300;
+  for (uint64_t t = (t0 + ustep - 1) / ustep * ustep; t <= t1; t += ustep) {
+    double index = static_cast<double>(data.IndexAtTime(t));
+    // Round times no event falls between: the tick says the latest of them.
+    if (!ticks.empty() && ticks.back().index == index) {
+      ticks.back().ns = t;
+      continue;
+    }
+    double x = geometry.XOf(index);
+    if (x - last_x < min_pixels) continue;
+    ticks.push_back({index, t});
+    last_x = x;
+  }
+  return ticks;
+}
+
 std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path) {
   QElapsedTimer timer;
   timer.start();
@@ -176,10 +312,12 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
   size_t threads = t.threads.size();
   for (const format::Event& e : t.events) threads = std::max<size_t>(threads, e.tid + 1);
   data->lanes.resize(threads);
-  for (size_t i = 0; i < threads; ++i) {
-    data->lanes[i].tid = static_cast<uint32_t>(i);
-    data->lanes[i].label = data->ThreadLabel(static_cast<uint32_t>(i));
+  for (size_t i = 0; i < threads; ++i) data->lanes[i].tid = static_cast<uint32_t>(i);
+  data->site_functions.resize(t.stacks.size());
+  for (size_t id = 1; id < t.stacks.size(); ++id) {
+    data->site_functions[id] = SiteFunction(t, static_cast<uint32_t>(id));
   }
+  data->program_output = RecordedOutput(t);
   size_t blocks = (t.events.size() + kLodBlock - 1) / kLodBlock;
   for (Lane& lane : data->lanes) lane.masks.assign(1, std::vector<uint8_t>(blocks, 0));
   for (size_t i = 0; i < t.events.size(); ++i) {
@@ -189,6 +327,12 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
     lane.masks[0][i / kLodBlock] |=
         static_cast<uint8_t>(1u << static_cast<int>(CategoryOf(e.kind)));
     if (i > 0 && t.events[i - 1].tid != e.tid) data->switches.push_back(static_cast<uint32_t>(i));
+    if (i > 0 && t.events[i - 1].vtime > e.vtime) data->vtime_ascending = false;
+  }
+  data->thread_names.resize(threads);
+  for (size_t i = 0; i < threads; ++i) {
+    data->thread_names[i] = ThreadNameOf(t, static_cast<uint32_t>(i), data->lanes[i].events);
+    data->lanes[i].label = data->ThreadLabel(static_cast<uint32_t>(i));
   }
   for (Lane& lane : data->lanes) {
     while (lane.masks.back().size() > 1) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "timeline_geometry.h"
 #include "weft/conflicts.h"
 #include "weft/result.h"
 #include "weft/trace.h"
@@ -41,7 +42,7 @@ EventCategory CategoryOf(format::EventKind kind);
 // One thread's row on the timeline.
 struct Lane {
   uint32_t tid = 0;
-  QString label;                 // "T1 teller": tid and name, or start function
+  QString label;                 // "T1 teller": tid and ThreadName
   std::vector<uint32_t> events;  // global indexes of the thread's events, ascending
   // Level of detail: masks[0][b] has bit c set when the thread has an event of category c
   // with index in [b * kLodBlock, (b + 1) * kLodBlock); masks[k + 1][i] = masks[k][2i] |
@@ -56,13 +57,18 @@ inline constexpr uint32_t kLodBlock = 64;
 struct TraceData {
   QString path;  // the file it was read from
   format::Trace trace;
-  std::vector<Lane> lanes;          // one per thread, lanes[i].tid == i
-  std::vector<uint32_t> switches;   // indexes i > 0 whose thread differs from event i - 1's
-  std::vector<Conflict> conflicts;  // analysis::FindConflicts(trace), sorted by first
-  uint64_t max_conflict_span = 0;   // largest second - first of the conflicts
-  QString outcome;                  // format::DescribeOutcome, one line
-  bool failed = false;              // the outcome is a failure (non-zero exit, signal, ...)
-  double load_seconds = 0;          // time spent reading and deriving
+  std::vector<Lane> lanes;            // one per thread, lanes[i].tid == i
+  std::vector<uint32_t> switches;     // indexes i > 0 whose thread differs from event i - 1's
+  std::vector<Conflict> conflicts;    // analysis::FindConflicts(trace), sorted by first
+  uint64_t max_conflict_span = 0;     // largest second - first of the conflicts
+  QString outcome;                    // format::DescribeOutcome, one line
+  bool failed = false;                // the outcome is a failure (non-zero exit, signal, ...)
+  double load_seconds = 0;            // time spent reading and deriving
+  std::vector<QString> thread_names;  // ThreadName of each thread, by tid
+  // Per stack id: the user's function at the stack's site (SiteFunction), "" if none.
+  std::vector<QString> site_functions;
+  bool vtime_ascending = true;  // events' virtual times never decrease (a time ruler can search)
+  QString program_output;       // RecordedOutput(trace): the banner's words
 
   // Number of events of lane `lane` with index in [lo, hi).
   uint32_t CountInRange(size_t lane, uint64_t lo, uint64_t hi) const;
@@ -76,10 +82,31 @@ struct TraceData {
   QString ObjectLabel(uint32_t obj) const;
   // Innermost meaningful location of an event's stack ("teller (bank.c:19)"), "" if none.
   QString EventLocation(uint64_t index) const;
+  // What an event's box on the timeline says: the user's function at its site
+  // ("has_funds"), else (and for thread events: create, start, join, exit) its kind
+  // without the object prefix ("lock").
+  QString BlockLabel(uint64_t index) const;
+  // The index position of the first event at or after virtual time `ns` (events.size()
+  // past the last). Needs vtime_ascending.
+  uint64_t IndexAtTime(uint64_t ns) const;
 };
 
-// A thread's display label: "T1 teller" (its pthread name if set, else its start function).
-QString ThreadLabel(const format::Thread& thread);
+// The name of thread `tid` for a lane, without the tid: its pthread name if set; else its
+// start function unless that is the runtime's (std::thread's invoker, Rust's spawn
+// closure); else the outermost function of the program's own code in the stacks of its
+// first events (the thread's body, e.g. "teller"); else the start function shortened.
+// Names are shortened (format::ShortName, without the parameter list). "" when nothing is
+// known.
+QString ThreadName(const format::Trace& trace, uint32_t tid);
+
+// The user's function at a stack's site (format::MeaningfulSourceFrame), shortened
+// ("has_funds"); "" when the site is not in the program's own code (a system library, the
+// toolchain's headers, a runtime function) or the stack is empty. Without parameters.
+QString SiteFunction(const format::Trace& trace, uint32_t stack);
+
+// The last non-empty line the program wrote, as recorded in the trace: its stdout, else its
+// stderr; "" when neither was captured or both are empty.
+QString RecordedOutput(const format::Trace& trace);
 
 // Whether an outcome counts as a failure for the banner: non-zero exit, signal, deadlock,
 // timeout, shim error, step limit or a divergence. "stopped" and exit 0 are not failures.
@@ -89,6 +116,20 @@ bool IsFailure(const format::Outcome& outcome);
 // edges ("T1 waits in mutex_lock for mutex#2 m_b held by T2"), a crash's site and
 // instruction, a divergence's first differing event, a stop's pending operations.
 QStringList OutcomeDetails(const TraceData& data);
+
+// A tick of the virtual-time ruler: the index position where time `ns` is reached.
+struct TimeTick {
+  double index = 0;  // the first event at or after `ns` begins here
+  uint64_t ns = 0;
+  bool operator==(const TimeTick&) const = default;
+};
+
+// The ticks of a virtual-time ruler over the events `geometry` shows: round times (1, 2 or
+// 5 × 10^k ns) placed at the first event reaching them, at least `min_pixels` apart; of
+// round times no event falls between, the tick names the latest. When virtual time is not
+// ascending, index ticks (TimelineGeometry::TickStep) labelled with the time of the event there.
+std::vector<TimeTick> TimeTicks(const TraceData& data, const TimelineGeometry& geometry,
+                                double min_pixels);
 
 // Derives lanes, switches, conflicts and summaries for `trace`, read from `path`.
 std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path);

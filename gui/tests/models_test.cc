@@ -12,16 +12,20 @@
 
 #include "cli_job.h"
 #include "disassembly.h"
+#include "event_filter.h"
+#include "explain_report.h"
 #include "item_models.h"
 #include "test_traces.h"
 #include "trace_data.h"
 #include "trace_loader.h"
+#include "weft/conflict_rank.h"
 #include "weft/trace_io.h"
 
 namespace weft::gui {
 namespace {
 
 using testing::BankTrace;
+using testing::CppBankTrace;
 using testing::DeadlockTrace;
 using testing::RandomTrace;
 
@@ -141,7 +145,9 @@ class ModelsTest : public QObject {
     QCOMPARE(events.data(events.index(4, EventModel::kLocation)).toString(),
              QStringLiteral("teller (withdraw.c:19)"));
     QCOMPARE(events.data(events.index(9, 0), kKeyRole).toULongLong(), 9ull);
-    QCOMPARE(conflicts.rowCount(), static_cast<int>(data->conflicts.size()));
+    // Pairs on thread handles are not listed (as `weft conflicts` without --all).
+    QVERIFY(conflicts.hidden() > 0);
+    QCOMPARE(conflicts.rowCount(), static_cast<int>(data->conflicts.size() - conflicts.hidden()));
     QVERIFY(conflicts.data(conflicts.index(0, ConflictModel::kThreads)).toString().contains("→"));
     QCOMPARE(stack.rowCount(), 2);
     QCOMPARE(stack.data(stack.index(0, StackModel::kLocation)).toString(),
@@ -162,6 +168,265 @@ class ModelsTest : public QObject {
     conflicts.SetTraceData(nullptr);
     blocked.SetTraceData(nullptr);
     QCOMPARE(events.rowCount(), 0);
+  }
+
+  void LanesAndBlocksNameTheUsersFunctions() {
+    // std::thread's invoker is no name for a lane: the thread's body (teller) is; a box says
+    // the function it is in (has_funds, debit), not "lock".
+    auto data = BuildTraceData(CppBankTrace(), "bank.weft");
+    QCOMPARE(data->lanes[1].label, QStringLiteral("T1 teller"));
+    QCOMPARE(data->lanes[2].label, QStringLiteral("T2 teller"));
+    QCOMPARE(data->lanes[0].label, QStringLiteral("T0 main"));
+    QCOMPARE(data->BlockLabel(4), QStringLiteral("has_funds"));
+    QCOMPARE(data->BlockLabel(7), QStringLiteral("has_funds"));
+    QCOMPARE(data->BlockLabel(8), QStringLiteral("debit"));
+    // A thread event says what it does, even with a stack in the user's code.
+    format::Trace created = CppBankTrace();
+    created.events[0].stack = 2;
+    QCOMPARE(BuildTraceData(created, "c")->BlockLabel(0), QStringLiteral("create"));
+    // No stack: the kind without its object prefix.
+    QCOMPARE(data->BlockLabel(0), QStringLiteral("create"));
+    QCOMPARE(data->BlockLabel(12), QStringLiteral("exit"));
+    QCOMPARE(data->BlockLabel(999), QString());
+    ThreadModel threads;
+    threads.SetTraceData(data);
+    QCOMPARE(threads.data(threads.index(1, ThreadModel::kName)).toString(),
+             QStringLiteral("teller"));
+    // A stack only in system code has no user's function: the kind again.
+    format::Trace system_only = CppBankTrace();
+    system_only.stacks[2] = {3, 2};
+    auto sys = BuildTraceData(system_only, "sys.weft");
+    QCOMPARE(SiteFunction(sys->trace, 2), QString());
+    QCOMPARE(sys->BlockLabel(4), QStringLiteral("lock"));
+    QCOMPARE(sys->BlockLabel(8), QStringLiteral("debit"));
+    // Without any stack of the program, the start function shortened.
+    format::Trace bare = CppBankTrace();
+    for (format::Event& e : bare.events) e.stack = 0;
+    QCOMPARE(ThreadName(bare, 1), QStringLiteral("std::__invoke_impl<…>"));
+    QCOMPARE(ThreadName(bare, 9), QString());
+  }
+
+  void TheBannerReadsTheOutputRecordedInTheTrace() {
+    format::Trace t = BankTrace();
+    QCOMPARE(RecordedOutput(t), QString());  // nothing captured
+    t.program_stdout.captured = true;
+    t.program_stdout.data = "start\nbalance = -70\n\n";
+    QCOMPARE(RecordedOutput(t), QStringLiteral("balance = -70"));
+    QCOMPARE(BuildTraceData(t, "bank.weft")->program_output, QStringLiteral("balance = -70"));
+    t.program_stdout.data.clear();
+    t.program_stderr.captured = true;
+    t.program_stderr.data = "assertion failed: balance >= 0\n";
+    QCOMPARE(RecordedOutput(t), QStringLiteral("assertion failed: balance >= 0"));
+  }
+
+  void FilterKeepsThreadsObjectAndTheEndOfTheRun() {
+    static auto data = BuildTraceData(RandomTrace(5000, 9, 3), "random");
+    const std::vector<format::Event>& events = data->trace.events;
+    EventFilter all(*data, {});
+    QVERIFY(!all.active());
+    QVERIFY(all.Matches(uint64_t{0}) && all.Matches(uint64_t{4999}));
+    QVERIFY(!all.Matches(uint64_t{5000}));
+    FilterSpec spec;
+    spec.threads = {4, 2};
+    spec.object = 2;
+    spec.near_failure = true;
+    EventFilter f(*data, spec);
+    QVERIFY(f.active());
+    QCOMPARE(f.spec().threads, (std::vector<uint32_t>{2, 4}));
+    QCOMPARE(f.from(), uint64_t{5000 - 1250});  // the last quarter
+    QCOMPARE(f.from(), analysis::NearFailureStart(data->trace));
+    QVERIFY(f.ShowsThread(2) && f.ShowsThread(4) && !f.ShowsThread(3));
+    size_t kept = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      bool want = i >= 3750 && (events[i].tid == 2 || events[i].tid == 4) && events[i].obj == 2;
+      QCOMPARE(f.Matches(i), want);
+      kept += want;
+    }
+    QVERIFY(kept > 50);
+    // Per lane and range, as the level-of-detail painter asks.
+    for (auto [lo, hi] : {std::pair<uint64_t, uint64_t>{0, 5000},
+                          {3700, 3800},
+                          {4000, 4001},
+                          {100, 90},
+                          {4990, 9000}}) {
+      for (size_t lane = 0; lane < data->lanes.size(); ++lane) {
+        uint32_t brute = 0;
+        for (uint64_t i = lo; i < std::min<uint64_t>(hi, 5000); ++i) {
+          brute += events[i].tid == lane && f.Matches(i);
+        }
+        QCOMPARE(f.CountMatching(lane, lo, hi), brute);
+      }
+    }
+    for (const Conflict& c : data->conflicts) {
+      bool want = c.second >= 3750 && (c.first_tid == 2 || c.first_tid == 4) &&
+                  (c.second_tid == 2 || c.second_tid == 4) && c.obj == 2;
+      QCOMPARE(f.Matches(c), want);
+    }
+    QCOMPARE(f.Describe(), QStringLiteral("T2, T4 · mutex#2 · near the failure (from #3750)"));
+  }
+
+  void ConflictsListTheCriticalPairFirst() {
+    auto data = BuildTraceData(BankTrace(), "bank.weft");
+    ConflictModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.SetTraceData(data);
+    // T2's check before T1's debit (8): the pair weft explain names.
+    int64_t key = -1;
+    for (size_t k = 0; k < data->conflicts.size(); ++k) {
+      const Conflict& c = data->conflicts[k];
+      if (c.obj == 3 && c.second == 8 && c.second_tid == 1) key = static_cast<int64_t>(k);
+    }
+    QVERIFY(key >= 0);
+    QCOMPARE(model.critical(), int64_t{-1});
+    QVERIFY(model.ConflictAt(0) != key);  // without it, the pairs nearest the end go first
+    // weft explain names the lock that starts T2's section; the pair may begin at its unlock.
+    model.SetCritical(static_cast<int64_t>(data->conflicts[key].reversal), 8, 3);
+    QCOMPARE(model.critical(), key);
+    model.SetCritical(static_cast<int64_t>(data->conflicts[key].first), 8, 4);  // another object
+    QCOMPARE(model.critical(), int64_t{-1});
+    model.SetCritical(static_cast<int64_t>(data->conflicts[key].first), 8, 3);
+    QCOMPARE(model.critical(), key);
+    QCOMPARE(model.ConflictAt(0), key);
+    QCOMPARE(model.RowOf(key), 0);
+    QCOMPARE(model.data(model.index(0, 0), kKeyRole).toLongLong(), key);
+    QCOMPARE(model.data(model.index(0, ConflictModel::kWhy)).toString(),
+             QStringLiteral("critical pair"));
+    QVERIFY(model.data(model.index(1, ConflictModel::kWhy)).toString() !=
+            QStringLiteral("critical pair"));
+    for (int row = 0; row < model.rowCount(); ++row) {
+      QCOMPARE(model.RowOf(model.ConflictAt(row)), row);
+      QVERIFY(!analysis::IsThreadPair(data->trace, data->conflicts[model.ConflictAt(row)]));
+    }
+    QCOMPARE(model.ConflictAt(model.rowCount()), int64_t{-1});
+    // A filter on main alone lists no pair of the tellers but the critical one.
+    FilterSpec main_only;
+    main_only.threads = {0};
+    model.SetFilter(EventFilter(*data, main_only));
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.ConflictAt(0), key);
+    model.SetCritical(-1, -1, 0);
+    QCOMPARE(model.rowCount(), 0);
+    model.SetFilter(EventFilter());
+    QCOMPARE(model.rowCount(), static_cast<int>(model.order().size()));
+    QVERIFY(model.rowCount() >= 3);
+  }
+
+  void ExplainReportIsRead() {
+    QByteArray doc =
+        R"json({"schema":"weft.explain/1","trace":"/t/bank.weft","outcome":"exited with code 1",
+      "explained_trace":"/t/bank.weft","minimized_trace":null,"found":true,"method":"reversal",
+      "critical":{"obj":3,"object":"mutex#3 lock",
+        "first":{"event":6,"pending":false,"tid":2,"kind":"mutex_lock","obj":3,"object":"mutex#3 lock",
+                 "location":{"function":"has_funds","file":"bank.c","line":11},"where":"has_funds (bank.c:11)","stack":[]},
+        "second":{"event":8,"pending":false,"tid":1,"kind":"mutex_lock","obj":3,"object":"mutex#3 lock",
+                  "location":{"function":"debit","file":"bank.c","line":18},"where":"debit (bank.c:18)","stack":[]},
+        "between":{"event":4,"pending":false,"tid":1,"kind":"mutex_lock","obj":3,"object":"mutex#3 lock",
+                   "location":{"function":"has_funds","file":"bank.c","line":11},"where":"has_funds (bank.c:11)","stack":[]},
+        "reversal":{"at":6,"thread":1}},
+      "failing_trace":"/t/x-fail.weft","passing_trace":"/t/x-pass.weft",
+      "failing_outcome":"exited with code 1","passing_outcome":"exited with code 0",
+      "runs":3,"tried":2,"candidates":4})json";
+    doc.replace('\n', ' ');
+    QString error;
+    QJsonObject j = ParseJsonReport(doc, QLatin1String(kExplainSchema), &error);
+    QVERIFY2(!j.isEmpty(), qPrintable(error));
+    ExplainReport r;
+    QVERIFY2(ParseExplainReport(j, &r, &error), qPrintable(error));
+    QVERIFY(r.found);
+    QCOMPARE(r.method, QStringLiteral("reversal"));
+    QCOMPARE(r.first.event, int64_t{6});
+    QCOMPARE(r.first.tid, 2u);
+    QCOMPARE(r.first.function, QStringLiteral("has_funds"));
+    QCOMPARE(r.second.event, int64_t{8});
+    QCOMPARE(r.second.line, 18u);
+    QVERIFY(r.between.has_value());
+    QCOMPARE(r.between->event, int64_t{4});
+    QCOMPARE(r.obj, 3u);
+    QCOMPARE(r.reversal_at, uint64_t{6});
+    QCOMPARE(r.reversal_thread, 1u);
+    QCOMPARE(r.passing_trace, QStringLiteral("/t/x-pass.weft"));
+    QCOMPARE(r.passing_outcome, QStringLiteral("exited with code 0"));
+    QCOMPARE(r.runs, uint64_t{3});
+    QCOMPARE(ExplainSentence(r),
+             QStringLiteral("fails when T2 runs has_funds (bank.c:11) between T1's has_funds "
+                            "(bank.c:11) and debit (bank.c:18); with T1's debit (bank.c:18) "
+                            "first it passes"));
+    // Without `between`; a pending second side.
+    QJsonObject critical = j.value("critical").toObject();
+    critical.insert("between", QJsonValue::Null);
+    QJsonObject second = critical.value("second").toObject();
+    second.insert("event", QJsonValue::Null);
+    second.insert("pending", true);
+    critical.insert("second", second);
+    QJsonObject k = j;
+    k.insert("critical", critical);
+    QVERIFY(ParseExplainReport(k, &r, &error));
+    QVERIFY(!r.between);
+    QCOMPARE(r.second.event, int64_t{-1});
+    QVERIFY(r.second.pending);
+    QVERIFY(ExplainSentence(r).startsWith("fails when T2 runs has_funds (bank.c:11) before T1's"));
+    // Not found: no pair, no sentence.
+    QJsonObject none = j;
+    none.insert("found", false);
+    none.insert("critical", QJsonValue::Null);
+    QVERIFY(ParseExplainReport(none, &r, &error));
+    QVERIFY(!r.found);
+    QCOMPARE(ExplainSentence(r), QString());
+    // Found without a pair, or another schema: an error that says so.
+    QJsonObject broken = j;
+    broken.insert("critical", QJsonValue::Null);
+    QVERIFY(!ParseExplainReport(broken, &r, &error));
+    QVERIFY2(error.contains("no critical pair"), qPrintable(error));
+    QJsonObject other = j;
+    other.insert("schema", "weft.explain/2");
+    QVERIFY(!ParseExplainReport(other, &r, &error));
+    QVERIFY2(error.contains("weft.explain/2") && error.contains("weft.explain/1"),
+             qPrintable(error));
+  }
+
+  void TimeRulerTicksAtRoundTimes() {
+    // Virtual time 1 µs per event for 100 events, then a 1 ms gap, then 1 µs again.
+    format::Trace t = RandomTrace(300, 2, 5);
+    for (size_t i = 0; i < t.events.size(); ++i) {
+      t.events[i].vtime = (i + 1) * 1000 + (i >= 100 ? 1000000 : 0);
+    }
+    auto data = BuildTraceData(t, "time");
+    QVERIFY(data->vtime_ascending);
+    QCOMPARE(data->IndexAtTime(0), uint64_t{0});
+    QCOMPARE(data->IndexAtTime(1500), uint64_t{1});
+    QCOMPARE(data->IndexAtTime(500000), uint64_t{100});  // inside the gap: the first after it
+    QCOMPARE(data->IndexAtTime(10000000), uint64_t{300});
+    TimelineGeometry g;
+    g.SetCount(300);
+    g.SetWidth(1200);
+    std::vector<TimeTick> ticks = TimeTicks(*data, g, 100);
+    QVERIFY(ticks.size() >= 2);
+    double last_x = -1e9;
+    for (const TimeTick& tick : ticks) {
+      auto i = static_cast<size_t>(tick.index);
+      QVERIFY(i < t.events.size());
+      QVERIFY(t.events[i].vtime >= tick.ns);               // reached at this event
+      QVERIFY(i == 0 || t.events[i - 1].vtime < tick.ns);  // not before
+      QVERIFY(g.XOf(tick.index) - last_x >= 100);          // readable
+      last_x = g.XOf(tick.index);
+      // A round number of nanoseconds: 1, 2 or 5 times a power of ten divides it.
+      QVERIFY(tick.ns % 1000 == 0);
+    }
+    // Zoomed in on the first events: microsecond ticks.
+    g.ShowRange(0, 20);
+    ticks = TimeTicks(*data, g, 100);
+    QVERIFY(ticks.size() >= 5);
+    QCOMPARE(ticks[1].ns - ticks[0].ns, ticks[2].ns - ticks[1].ns);
+    // Time going backwards: ticks at indexes, labelled with their events' times.
+    t.events[50].vtime = 1;
+    auto odd = BuildTraceData(t, "odd");
+    QVERIFY(!odd->vtime_ascending);
+    g.Fit();
+    ticks = TimeTicks(*odd, g, 100);
+    QVERIFY(!ticks.empty());
+    for (const TimeTick& tick : ticks) {
+      QCOMPARE(tick.ns, t.events[static_cast<size_t>(tick.index)].vtime);
+    }
   }
 
   void StackRowsShowInlinedCallsAndShortNames() {

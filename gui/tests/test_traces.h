@@ -79,6 +79,41 @@ inline format::Trace BankTrace() {
   return t;
 }
 
+// BankTrace as a C++ program records it: the threads start in std::thread's invoker, and
+// the locks are taken in has_funds (stack 2: line 11) and debit (stack 3: line 18), called
+// from teller, under pthread_mutex_lock in libc. Events 4-7 are has_funds, 8-11 debit.
+inline format::Trace CppBankTrace() {
+  format::Trace t = BankTrace();
+  for (uint32_t tid = 1; tid < 3; ++tid) {
+    t.threads[tid].start_function =
+        "void std::__invoke_impl<void, void (*)(int), int>(std::__invoke_other, void (*&&)(int), "
+        "int&&)";
+    t.threads[tid].name.clear();
+  }
+  t.frames.resize(8);
+  auto frame = [](const char* function, const char* file, uint32_t line, const char* module) {
+    format::Frame f;
+    f.function = function;
+    f.file = file;
+    f.line = line;
+    f.ip = 0x401000 + line;
+    f.module = module;
+    return f;
+  };
+  const char* exe = "/nonexistent/bank";
+  t.frames[3] = frame("pthread_mutex_lock", "", 0, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+  t.frames[4] = frame("has_funds(int)", "/nonexistent/bank.cc", 11, exe);
+  t.frames[5] = frame("debit(int)", "/nonexistent/bank.cc", 18, exe);
+  t.frames[6] = frame("teller(int)", "/nonexistent/bank.cc", 25, exe);
+  t.frames[7] = frame(
+      "void std::__invoke_impl<void, void (*)(int), int>(std::__invoke_other, void (*&&)(int), "
+      "int&&)",
+      "/usr/include/c++/12/bits/invoke.h", 61, exe);
+  t.stacks = {{}, {1, 2}, {3, 4, 6, 7, 2}, {3, 5, 6, 7, 2}};
+  for (size_t i = 4; i < 12; ++i) t.events[i].stack = i < 8 ? 2 : 3;
+  return t;
+}
+
 // Two threads deadlocked on two mutexes (lock order), outcome kDeadlock with the cycle.
 inline format::Trace DeadlockTrace() {
   using K = format::EventKind;

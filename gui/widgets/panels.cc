@@ -85,6 +85,7 @@ void OutcomeBanner::SetTraceData(const std::shared_ptr<const TraceData>& data) {
   data_ = data;
   output_.clear();
   note_.clear();
+  why_.clear();
   Refresh();
 }
 
@@ -95,6 +96,11 @@ void OutcomeBanner::SetProgramOutput(const QString& output) {
 
 void OutcomeBanner::SetNote(const QString& note) {
   note_ = note;
+  Refresh();
+}
+
+void OutcomeBanner::SetExplanation(const QString& sentence) {
+  why_ = sentence;
   Refresh();
 }
 
@@ -149,6 +155,7 @@ void OutcomeBanner::Refresh() {
     head = QStringLiteral("<b>%1</b> — outcome: %2").arg(verdict, Escape(data_->outcome));
   }
   QStringList lines{head};
+  if (!why_.isEmpty()) lines << QStringLiteral("<b>Why:</b> %1").arg(Escape(why_));
   for (const QString& line : OutcomeDetails(*data_)) lines << Escape(line);
   if (!note_.isEmpty()) lines << QStringLiteral("<i>%1</i>").arg(Escape(note_));
   label_->setText(lines.join(QStringLiteral("<br>")));
@@ -300,6 +307,7 @@ RunView::RunView(std::shared_ptr<const TraceData> data, const QString& title, bo
   layout->addLayout(top);
   banner_ = new OutcomeBanner(this);
   banner_->SetTraceData(data_);
+  if (data_) banner_->SetProgramOutput(data_->program_output);
   layout->addWidget(banner_);
   timeline_ = new TimelineView(this);
   timeline_->SetTraceData(data_);
@@ -307,6 +315,8 @@ RunView::RunView(std::shared_ptr<const TraceData> data, const QString& title, bo
   layout->addWidget(timeline_, 1);
   SetCurrent(false);
 }
+
+QString RunView::title() const { return title_->text(); }
 
 void RunView::SetCurrent(bool current) {
   QFont f = title_->font();

@@ -7,8 +7,10 @@
 #include <QWidget>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "cli_job.h"
+#include "explain_report.h"
 #include "item_models.h"
 #include "trace_data.h"
 
@@ -44,6 +46,8 @@ class OutcomeBanner : public QFrame {
   void SetProgramOutput(const QString& output);
   // Shows a line about a replay or another check below the outcome ("" removes it).
   void SetNote(const QString& note);
+  // Shows why it failed, weft explain's critical pair in a sentence ("" removes it).
+  void SetExplanation(const QString& sentence);
   // The banner's whole text, for tests.
   QString text() const;
 
@@ -53,6 +57,7 @@ class OutcomeBanner : public QFrame {
   std::shared_ptr<const TraceData> data_;
   QString output_;
   QString note_;
+  QString why_;
   QLabel* label_ = nullptr;
 };
 
@@ -92,7 +97,8 @@ class DetailsPane : public QWidget {
 };
 
 // One run: a title, its outcome banner and its timeline. The main window shows the original
-// run and the permuted ones beside it.
+// run and the permuted and explained ones beside it. The banner starts with the program's
+// last output line as recorded in the trace (TraceData::program_output).
 class RunView : public QFrame {
   Q_OBJECT
 
@@ -105,6 +111,10 @@ class RunView : public QFrame {
   OutcomeBanner* banner() const { return banner_; }
   // Marks this run as the one the panes follow.
   void SetCurrent(bool current);
+  // What weft explain found on this run's trace (the timeline's focus pair is set apart).
+  void SetExplanation(const ExplainReport& report) { explanation_ = report; }
+  const std::optional<ExplainReport>& explanation() const { return explanation_; }
+  QString title() const;
 
  signals:
   // The user clicked into this run.
@@ -117,6 +127,7 @@ class RunView : public QFrame {
 
  private:
   std::shared_ptr<const TraceData> data_;
+  std::optional<ExplainReport> explanation_;
   QLabel* title_ = nullptr;
   OutcomeBanner* banner_ = nullptr;
   TimelineView* timeline_ = nullptr;

@@ -27,14 +27,11 @@ constexpr size_t kMaxArcs = 3000;           // curved arcs drawn per paint at mo
 constexpr size_t kMaxArcsAggregated = 600;  // ... when events share pixel columns
 
 QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
+QColor CriticalColor() { return QColor(0xc0, 0x00, 0x70); }
+// How much of an event's colour a dimmed event keeps.
+constexpr double kDimmed = 0.22;
 QColor LaneBackground(int lane) {
   return lane % 2 == 0 ? QColor(0xf1, 0xf3, 0xf6) : QColor(0xea, 0xed, 0xf1);
-}
-
-QString ShortKind(format::EventKind kind) {
-  QString name = QString::fromLatin1(format::EventKindName(kind));
-  int cut = name.indexOf(QLatin1Char('_'));
-  return cut >= 0 ? name.mid(cut + 1) : name;
 }
 
 // Virtual time for the ruler: "12 µs", "1.5 ms", "2.25 s".
@@ -116,7 +113,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
 }
 
 void TimelineView::PaintLanes(QPainter& p) {
-  int lanes = static_cast<int>(data_->lanes.size());
+  int lanes = Rows();
   QFont bold = font();
   bold.setBold(true);
   for (int l = 0; l < lanes; ++l) {
@@ -126,7 +123,7 @@ void TimelineView::PaintLanes(QPainter& p) {
     p.setPen(QColor(0x30, 0x33, 0x3a));
     p.setFont(bold);
     p.drawText(label, Qt::AlignVCenter | Qt::AlignLeft,
-               p.fontMetrics().elidedText(data_->lanes[l].label, Qt::ElideRight,
+               p.fontMetrics().elidedText(data_->lanes[shown_[l]].label, Qt::ElideRight,
                                           static_cast<int>(label.width())));
   }
   p.setFont(font());
@@ -147,6 +144,13 @@ void TimelineView::PaintLanes(QPainter& p) {
   p.drawLine(QPointF(x, y + 8), QPointF(x + 16, y + 8));
   p.setPen(QColor(0x50, 0x55, 0x60));
   p.drawText(QPointF(x + 20, y + 12), tr("conflicting pair"));
+  x += 34 + p.fontMetrics().horizontalAdvance(tr("conflicting pair"));
+  if (focus_first_ >= 0) {
+    p.setPen(QPen(CriticalColor(), 2.5));
+    p.drawRect(QRectF(x, y + 2, 14, 12));
+    p.setPen(QColor(0x50, 0x55, 0x60));
+    p.drawText(QPointF(x + 20, y + 12), tr("critical pair"));
+  }
   p.setPen(QColor(0xc8, 0xcc, 0xd2));
   p.drawLine(QPointF(layout_.gutter - 0.5, layout_.ruler_height),
              QPointF(layout_.gutter - 0.5, height()));
@@ -157,25 +161,29 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
   p.setPen(QColor(0x90, 0x96, 0xa0));
   p.drawLine(area.bottomLeft(), area.bottomRight());
   p.setPen(QColor(0x40, 0x44, 0x4c));
+  bool time = axis_ == TimelineAxis::kVirtualTime;
   p.drawText(QRectF(6, 0, layout_.gutter - 12, area.height()), Qt::AlignVCenter | Qt::AlignLeft,
-             tr("event #"));
+             time ? tr("virtual time") : tr("event #"));
   double ipp = geometry_.IndexesPerPixel();
-  double step = TimelineGeometry::TickStep(ipp, 120);
-  double first = std::ceil(geometry_.start() / step) * step;
-  uint64_t events = data_->trace.events.size();
   p.save();
   p.setClipRect(QRectF(layout_.gutter, 0, width() - layout_.gutter, area.height()));
-  for (double tick = first; tick <= geometry_.start() + geometry_.span(); tick += step) {
-    double x = X(tick);
+  auto tick_at = [&](double index, const QString& label) {
+    double x = X(index);
     p.setPen(QColor(0x70, 0x76, 0x80));
     p.drawLine(QPointF(x, area.bottom() - 7), QPointF(x, area.bottom()));
-    QString label = QString::number(static_cast<qulonglong>(tick));
-    if (tick < events) {
-      label +=
-          QStringLiteral("  ") + CompactTime(data_->trace.events[static_cast<size_t>(tick)].vtime);
-    }
     p.setPen(QColor(0x30, 0x33, 0x3a));
     p.drawText(QPointF(x + 3, area.bottom() - 10), label);
+  };
+  if (time) {
+    for (const TimeTick& tick : TimeTicks(*data_, geometry_, 120)) {
+      tick_at(tick.index, CompactTime(tick.ns));
+    }
+  } else {
+    double step = TimelineGeometry::TickStep(ipp, 100);
+    double first = std::ceil(geometry_.start() / step) * step;
+    for (double tick = first; tick <= geometry_.start() + geometry_.span(); tick += step) {
+      tick_at(tick, QString::number(static_cast<qulonglong>(tick)));
+    }
   }
   // Context-switch density when switches are too dense to draw one by one.
   if (ipp > kDetailedMaxIpp) {
@@ -199,19 +207,20 @@ void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t las
   const std::vector<format::Event>& events = data_->trace.events;
   double w = X(1) - X(0);
   // Context switches: a connector from the lane that held the turn to the one that takes it.
-  QPen switch_pen(QColor(0x70, 0x78, 0x88, 150), 1);
+  QPen switch_pen(QColor(0x70, 0x78, 0x88, dim_outside_focus() ? 70 : 150), 1);
   p.setPen(switch_pen);
   for (uint64_t i = std::max<uint64_t>(first, 1); i < last; ++i) {
     if (events[i].tid == events[i - 1].tid) continue;
+    if (RowOf(events[i - 1].tid) < 0 || RowOf(events[i].tid) < 0) continue;
     double x = X(static_cast<double>(i));
-    p.drawLine(QPointF(x, layout_.LaneCenter(static_cast<int>(events[i - 1].tid))),
-               QPointF(x, layout_.LaneCenter(static_cast<int>(events[i].tid))));
+    p.drawLine(QPointF(x, RowCenter(events[i - 1].tid)), QPointF(x, RowCenter(events[i].tid)));
   }
   // The thread holding the turn between its events: a bar along its lane.
   p.setPen(Qt::NoPen);
   for (uint64_t i = first; i < last; ++i) {
+    if (RowOf(events[i].tid) < 0) continue;
     if (i + 1 < events.size() && events[i + 1].tid == events[i].tid) {
-      double y = layout_.LaneCenter(static_cast<int>(events[i].tid));
+      double y = RowCenter(events[i].tid);
       p.fillRect(QRectF(X(i + 0.5), y - 1.5, w, 3), QColor(0x50, 0x58, 0x68, 120));
     }
   }
@@ -220,17 +229,21 @@ void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t las
   p.setFont(small);
   for (uint64_t i = first; i < last; ++i) {
     const format::Event& e = events[i];
-    int lane = static_cast<int>(e.tid);
+    int row = RowOf(e.tid);
+    if (row < 0) continue;
     QRectF box(X(static_cast<double>(i)) + std::min(2.0, w * 0.15),
-               layout_.LaneTop(lane) + kEventPad, std::max(1.5, w - std::min(4.0, w * 0.3)),
+               layout_.LaneTop(row) + kEventPad, std::max(1.5, w - std::min(4.0, w * 0.3)),
                layout_.lane_height - 2 * kEventPad);
     QColor color = CategoryColor(CategoryOf(e.kind));
     if (e.flags & format::kFlagFailed) color = color.darker(140);
+    bool prominent = IsProminent(i);
+    if (!prominent) color = QColor::fromRgb(Blend(color, LaneBackground(row), kDimmed));
     p.fillRect(box, color);
-    if (box.width() > 34) {
-      p.setPen(Qt::white);
+    if (box.width() > 30) {
+      // The user's function at the event's site ("has_funds"), else its kind ("lock").
+      p.setPen(prominent ? QColor(Qt::white) : QColor(0x60, 0x64, 0x6c));
       p.drawText(box.adjusted(2, 0, -2, 0), Qt::AlignCenter,
-                 p.fontMetrics().elidedText(ShortKind(e.kind), Qt::ElideRight,
+                 p.fontMetrics().elidedText(data_->BlockLabel(i), Qt::ElideRight,
                                             static_cast<int>(box.width() - 4)));
     }
   }
@@ -239,9 +252,10 @@ void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t las
 
 void TimelineView::PaintEventsAggregated(QPainter& p) {
   int width_px = static_cast<int>(std::ceil(geometry_.width()));
-  int lanes = static_cast<int>(data_->lanes.size());
+  int lanes = Rows();
   int top = static_cast<int>(layout_.LaneTop(0));
   int bottom = static_cast<int>(std::ceil(layout_.LaneTop(lanes)));
+  bool filtering = filter_.active() || dim_outside_focus();
   if (width_px <= 0 || bottom <= top) return;
   // One image column per pixel column; each lane's span in it gets the winning category's
   // colour, paler where the thread ran few of the column's events.
@@ -255,12 +269,17 @@ void TimelineView::PaintEventsAggregated(QPainter& p) {
     auto [lo, hi] = geometry_.ColumnRange(c);
     if (lo >= hi) continue;
     for (int l = 0; l < lanes; ++l) {
-      uint8_t mask = data_->CategoryMask(l, lo, hi);
+      size_t lane = shown_[l];
+      uint8_t mask = data_->CategoryMask(lane, lo, hi);
       if (mask == 0) continue;
-      uint32_t n = data_->CountInRange(l, lo, hi);
+      uint32_t n = data_->CountInRange(lane, lo, hi);
       double density = static_cast<double>(n) / static_cast<double>(hi - lo);
-      QRgb rgb = Blend(colors[static_cast<int>(TopCategory(mask))], LaneBackground(l),
-                       0.45 + 0.55 * std::sqrt(density));
+      double amount = 0.45 + 0.55 * std::sqrt(density);
+      // Dimmed where none of the column's events of this lane match the filter.
+      if (filtering && (dim_outside_focus() || filter_.CountMatching(lane, lo, hi) == 0)) {
+        amount = kDimmed;
+      }
+      QRgb rgb = Blend(colors[static_cast<int>(TopCategory(mask))], LaneBackground(l), amount);
       int y0 = static_cast<int>(layout_.LaneTop(l) + kEventPad) - top;
       int y1 = static_cast<int>(layout_.LaneTop(l) + layout_.lane_height - kEventPad) - top;
       for (int y = y0; y < y1; ++y) reinterpret_cast<QRgb*>(image.scanLine(y))[c] = rgb;
@@ -271,12 +290,48 @@ void TimelineView::PaintEventsAggregated(QPainter& p) {
 
 void TimelineView::PaintConflicts(QPainter& p) {
   const std::vector<Conflict>& conflicts = data_->conflicts;
-  if (conflicts.empty()) return;
+  auto arc_path = [&](QPainterPath& path, QPointF a, QPointF b) {
+    double mid = (a.x() + b.x()) / 2;
+    double lift = std::min(40.0, std::abs(b.x() - a.x()) * 0.3);
+    path.moveTo(a);
+    path.cubicTo(QPointF(mid, a.y() - lift), QPointF(mid, b.y() - lift), b);
+  };
+  // Two events boxed and joined: the selected conflict, the critical pair.
+  auto paint_pair = [&](int64_t first, int64_t second, QColor color) {
+    double w = std::max(8.0, X(1) - X(0));
+    double h = layout_.lane_height - 2 * kEventPad + 6;
+    std::vector<QPointF> ends;
+    for (int64_t index : {first, second}) {
+      if (index < 0 || RowOf(data_->trace.events[index].tid) < 0) continue;
+      ends.push_back(EventPosition(static_cast<uint64_t>(index)));
+    }
+    p.setBrush(Qt::NoBrush);
+    if (ends.size() == 2) {
+      QPainterPath path;
+      arc_path(path, ends[0], ends[1]);
+      p.setPen(QPen(color, 3));
+      p.drawPath(path);
+    }
+    p.setPen(QPen(color, 2.5));
+    for (const QPointF& c : ends) p.drawRect(QRectF(c.x() - w / 2 - 1, c.y() - h / 2, w + 2, h));
+  };
+  size_t count = listed_all_ ? conflicts.size() : listed_.size();
+  auto at = [&](size_t k) -> const Conflict& {
+    return listed_all_ ? conflicts[k] : conflicts[listed_[k]];
+  };
   double start = geometry_.start(), end = geometry_.start() + geometry_.span();
-  // Sorted by first: arcs reaching into the view start at most max_conflict_span before it.
-  double from = start - static_cast<double>(data_->max_conflict_span) - 1;
-  auto it = std::lower_bound(conflicts.begin(), conflicts.end(), from,
-                             [](const Conflict& c, double v) { return c.first + 0.0 < v; });
+  // Sorted by first: arcs reaching into the view start at most the longest span before it.
+  double from =
+      start - static_cast<double>(listed_all_ ? data_->max_conflict_span : listed_max_span_) - 1;
+  size_t lo = 0, hi = count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (at(mid).first + 0.0 < from) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
   size_t lanes = data_->lanes.size();
   int width_px = static_cast<int>(std::ceil(geometry_.width())) + 1;
   // Level of detail: an arc shorter than a few pixels is drawn as one straight line per
@@ -291,26 +346,21 @@ void TimelineView::PaintConflicts(QPainter& p) {
   std::vector<QLineF> short_lines;
   QPainterPath long_arcs;
   size_t drawn = 0;
-  auto arc_path = [&](QPainterPath& path, QPointF a, QPointF b) {
-    double mid = (a.x() + b.x()) / 2;
-    double lift = std::min(40.0, std::abs(b.x() - a.x()) * 0.3);
-    path.moveTo(a);
-    path.cubicTo(QPointF(mid, a.y() - lift), QPointF(mid, b.y() - lift), b);
-  };
-  for (; it != conflicts.end() && it->first < end; ++it) {
-    if (it->second + 1.0 < start) continue;
-    size_t la = it->first_tid, lb = it->second_tid;
-    if (la >= lanes || lb >= lanes) continue;
-    double xa = X(it->first + 0.5), xb = X(it->second + 0.5);
-    QPointF a(xa, layout_.LaneCenter(static_cast<int>(la)));
-    QPointF b(xb, layout_.LaneCenter(static_cast<int>(lb)));
+  for (size_t k = lo; k < count && at(k).first < end; ++k) {
+    const Conflict& c = at(k);
+    if (c.second + 1.0 < start) continue;
+    size_t la = c.first_tid, lb = c.second_tid;
+    if (la >= lanes || lb >= lanes || RowOf(c.first_tid) < 0 || RowOf(c.second_tid) < 0) continue;
+    double xa = X(c.first + 0.5), xb = X(c.second + 0.5);
+    QPointF a(xa, RowCenter(c.first_tid));
+    QPointF b(xb, RowCenter(c.second_tid));
     if (xb - xa < 3) {
       int column = static_cast<int>(std::clamp(xb - layout_.gutter, 0.0, width_px - 1.0));
       size_t slot = (static_cast<size_t>(column) * lanes + la) * lanes + lb;
       if (short_seen[slot]) continue;
       short_seen[slot] = true;
       if (ticks) {
-        double top = layout_.LaneTop(static_cast<int>(lb));
+        double top = RowTop(c.second_tid);
         short_lines.emplace_back(QPointF(xb, top - 1), QPointF(xb, top + kEventPad - 1));
       } else {
         short_lines.emplace_back(a, b);
@@ -325,29 +375,29 @@ void TimelineView::PaintConflicts(QPainter& p) {
       ++drawn;
     }
   }
+  // Around the critical pair the other arcs are faint.
+  int alpha = dim_outside_focus() ? 45 : 150;
   p.setBrush(Qt::NoBrush);
   if (!short_lines.empty()) {
-    p.setPen(QPen(QColor(0xff, 0x8c, 0x00, ticks ? 220 : 110), 1));
+    p.setPen(QPen(
+        QColor(0xff, 0x8c, 0x00, ticks ? (dim_outside_focus() ? 70 : 220) : alpha * 3 / 4), 1));
     p.drawLines(short_lines.data(), static_cast<int>(short_lines.size()));
   }
   // Antialiasing only while few events are on screen: it is what makes many arcs slow.
   p.setRenderHint(QPainter::Antialiasing, fine);
-  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, 150), fine ? 1.6 : 1));
+  p.setPen(QPen(QColor(0xff, 0x8c, 0x00, alpha), fine ? 1.6 : 1));
   p.drawPath(long_arcs);
   p.setRenderHint(QPainter::Antialiasing, true);
+  if (focus_first_ >= 0) paint_pair(focus_first_, focus_second_, CriticalColor());
   if (selected_conflict_ >= 0) {
     const Conflict& c = conflicts[selected_conflict_];
-    QPointF a(X(c.first + 0.5), layout_.LaneCenter(static_cast<int>(c.first_tid)));
-    QPointF b(X(c.second + 0.5), layout_.LaneCenter(static_cast<int>(c.second_tid)));
-    QPainterPath path;
-    arc_path(path, a, b);
-    p.setPen(QPen(QColor(0xc0, 0x00, 0x70), 3));
-    p.drawPath(path);
-    double w = std::max(8.0, X(1) - X(0));
-    double h = layout_.lane_height - 2 * kEventPad + 6;
-    p.setPen(QPen(QColor(0xc0, 0x00, 0x70), 2.5));
-    p.drawRect(QRectF(a.x() - w / 2 - 1, a.y() - h / 2, w + 2, h));
-    p.drawRect(QRectF(b.x() - w / 2 - 1, b.y() - h / 2, w + 2, h));
+    // The critical pair's conflict (it may start at the unlock after the pair's lock).
+    bool is_focus = focus_first_ >= 0 && static_cast<int64_t>(c.second) == focus_second_ &&
+                    c.first_tid == data_->trace.events[focus_first_].tid;
+    if (!is_focus) {
+      int64_t second = c.second < data_->trace.events.size() ? static_cast<int64_t>(c.second) : -1;
+      paint_pair(static_cast<int64_t>(c.first), second, QColor(0x10, 0x40, 0xa0));
+    }
   }
   p.setRenderHint(QPainter::Antialiasing, false);
 }
@@ -380,8 +430,8 @@ void TimelineView::PaintOutcome(QPainter& p) {
     double left = X(n) + 4;
     double right = std::max(left + 14, X(n + 2) - 30);
     for (const format::BlockedThread& b : o.blocked) {
-      if (b.tid >= data_->lanes.size()) continue;
-      double y = layout_.LaneCenter(static_cast<int>(b.tid));
+      if (b.tid >= data_->lanes.size() || RowOf(b.tid) < 0) continue;
+      double y = RowCenter(b.tid);
       QRectF box(left, y - 10, right - left, 20);
       p.setPen(QPen(color, 2));
       p.setBrush(color.lighter(170));
@@ -396,8 +446,8 @@ void TimelineView::PaintOutcome(QPainter& p) {
       }
       if (o.kind == K::kDeadlock && b.holder >= 0 &&
           static_cast<size_t>(b.holder) < data_->lanes.size() &&
-          b.holder != static_cast<int32_t>(b.tid)) {
-        double hy = layout_.LaneCenter(b.holder);
+          RowOf(static_cast<uint32_t>(b.holder)) >= 0 && b.holder != static_cast<int32_t>(b.tid)) {
+        double hy = RowCenter(static_cast<uint32_t>(b.holder));
         double bend = right + 10 + 6 * (b.tid % 3);
         QPainterPath path(QPointF(right, y));
         path.cubicTo(QPointF(bend, y), QPointF(bend, hy), QPointF(right + 2, hy));
@@ -411,13 +461,14 @@ void TimelineView::PaintOutcome(QPainter& p) {
       }
     }
   } else if (o.crash && o.crash->tid >= 0 &&
-             static_cast<size_t>(o.crash->tid) < data_->lanes.size()) {
-    double y = layout_.LaneCenter(o.crash->tid);
+             static_cast<size_t>(o.crash->tid) < data_->lanes.size() &&
+             RowOf(static_cast<uint32_t>(o.crash->tid)) >= 0) {
+    double y = RowCenter(static_cast<uint32_t>(o.crash->tid));
     p.setPen(QPen(QColor(0xd0, 0x10, 0x10), 3));
     p.drawLine(QPointF(x - 7, y - 7), QPointF(x + 7, y + 7));
     p.drawLine(QPointF(x - 7, y + 7), QPointF(x + 7, y - 7));
     p.drawText(QPointF(x + 12, y + 4), QString::fromStdString(format::DescribeSignal(o.signal)));
-  } else if (o.kind == K::kExited && !data_->lanes.empty()) {
+  } else if (o.kind == K::kExited && !shown_.empty()) {
     double y = layout_.LaneCenter(0);
     QColor color = o.exit_code == 0 ? QColor(0x2e, 0x8b, 0x57) : QColor(0xd0, 0x10, 0x10);
     p.setPen(QPen(color, 2));
@@ -431,7 +482,7 @@ void TimelineView::PaintOutcome(QPainter& p) {
 }
 
 void TimelineView::PaintSelection(QPainter& p) {
-  if (selected_event_ < 0) return;
+  if (selected_event_ < 0 || RowOf(data_->trace.events[selected_event_].tid) < 0) return;
   QPointF c = EventPosition(static_cast<uint64_t>(selected_event_));
   p.setPen(QPen(QColor(0x10, 0x40, 0xa0, 90), 1));
   p.drawLine(QPointF(c.x(), layout_.ruler_height), QPointF(c.x(), height()));

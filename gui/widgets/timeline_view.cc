@@ -29,7 +29,7 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
 }
 
 QSize TimelineView::sizeHint() const {
-  int lanes = data_ ? static_cast<int>(data_->lanes.size()) : 2;
+  int lanes = data_ ? Rows() : 2;
   return QSize(900, static_cast<int>(layout_.TotalHeight(lanes, 24)));
 }
 
@@ -40,6 +40,13 @@ void TimelineView::SetTraceData(std::shared_ptr<const TraceData> data) {
   selected_event_ = -1;
   selected_conflict_ = -1;
   stop_marker_ = -1;
+  focus_first_ = focus_second_ = -1;
+  dim_ = false;
+  filter_ = data_ ? EventFilter(*data_, {}) : EventFilter();
+  listed_.clear();
+  listed_all_ = true;
+  listed_max_span_ = 0;
+  RebuildRows();
   // Two slots after the last event hold the outcome (deadlock cycle, crash, stop).
   geometry_.SetCount(data_ ? static_cast<double>(data_->trace.events.size()) + 2 : 1);
   UpdateGeometryWidth();
@@ -77,6 +84,84 @@ void TimelineView::SetSelectedConflict(int64_t conflict) {
     emit ViewChanged();
   }
   update();
+}
+
+void TimelineView::RebuildRows() {
+  shown_.clear();
+  row_of_.clear();
+  if (!data_) return;
+  row_of_.assign(data_->lanes.size(), -1);
+  for (const Lane& lane : data_->lanes) {
+    if (!filter_.ShowsThread(lane.tid)) continue;
+    row_of_[lane.tid] = static_cast<int>(shown_.size());
+    shown_.push_back(lane.tid);
+  }
+}
+
+void TimelineView::SetFocusPair(int64_t first, int64_t second) {
+  int64_t n = data_ ? static_cast<int64_t>(data_->trace.events.size()) : 0;
+  if (first < 0 || first >= n) first = -1;
+  if (second >= n) second = -1;
+  focus_first_ = first;
+  focus_second_ = first >= 0 ? second : -1;
+  dim_ = first >= 0;
+  if (first >= 0) {
+    // Both events and some of what comes between and around them.
+    double a = static_cast<double>(first);
+    double b = second >= 0 ? static_cast<double>(second) + 1 : static_cast<double>(n) + 2;
+    if (b < a) std::swap(a, b);
+    double margin = std::max(6.0, (b - a) * 0.6);
+    geometry_.ShowRange(a - margin, b + margin);
+    emit ViewChanged();
+  }
+  update();
+}
+
+void TimelineView::SetDimOutsideFocus(bool dim) {
+  dim_ = dim;
+  update();
+}
+
+void TimelineView::SetFilter(const FilterSpec& spec) {
+  if (!data_) return;
+  filter_ = EventFilter(*data_, spec);
+  RebuildRows();
+  if (spec.near_failure) {
+    geometry_.ShowRange(static_cast<double>(filter_.from()),
+                        static_cast<double>(data_->trace.events.size()) + 2);
+  }
+  updateGeometry();
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::SetListedConflicts(std::vector<size_t> conflicts) {
+  std::sort(conflicts.begin(), conflicts.end());
+  listed_ = std::move(conflicts);
+  listed_all_ = false;
+  listed_max_span_ = 0;
+  if (data_) {
+    for (size_t k : listed_) {
+      if (k >= data_->conflicts.size()) continue;
+      const Conflict& c = data_->conflicts[k];
+      listed_max_span_ = std::max(listed_max_span_, c.second - c.first);
+    }
+  }
+  update();
+}
+
+void TimelineView::SetAxis(TimelineAxis axis) {
+  axis_ = axis;
+  update();
+}
+
+bool TimelineView::IsProminent(uint64_t index) const {
+  if (!filter_.Matches(index)) return false;
+  if (dim_outside_focus() && static_cast<int64_t>(index) != focus_first_ &&
+      static_cast<int64_t>(index) != focus_second_) {
+    return false;
+  }
+  return true;
 }
 
 void TimelineView::SetStopMarker(int64_t index) {
@@ -129,9 +214,9 @@ void TimelineView::SelectAndNotify(int64_t index) {
 
 int64_t TimelineView::EventAt(const QPointF& pos) const {
   if (!data_ || pos.x() < layout_.gutter) return -1;
-  int lane = layout_.LaneAt(pos.y(), static_cast<int>(data_->lanes.size()));
-  if (lane < 0) return -1;
-  const std::vector<uint32_t>& events = data_->lanes[lane].events;
+  int row = layout_.LaneAt(pos.y(), Rows());
+  if (row < 0) return -1;
+  const std::vector<uint32_t>& events = data_->lanes[shown_[row]].events;
   if (events.empty()) return -1;
   double at = geometry_.IndexAt(pos.x() - layout_.gutter);
   double tolerance = std::max(0.5, 4 * geometry_.IndexesPerPixel());
@@ -151,7 +236,7 @@ int64_t TimelineView::EventAt(const QPointF& pos) const {
 
 QPointF TimelineView::EventPosition(uint64_t index) const {
   if (!data_ || index >= data_->trace.events.size()) return {};
-  return {X(index + 0.5), layout_.LaneCenter(static_cast<int>(data_->trace.events[index].tid))};
+  return {X(index + 0.5), RowCenter(data_->trace.events[index].tid)};
 }
 
 void TimelineView::resizeEvent(QResizeEvent*) {
@@ -272,6 +357,9 @@ bool TimelineView::event(QEvent* event) {
     text += QStringLiteral("\nvirtual time %1 s").arg(FormatVirtualTime(e.vtime));
     QString where = data_->EventLocation(static_cast<uint64_t>(index));
     if (!where.isEmpty()) text += QLatin1Char('\n') + where;
+    if (index == focus_first_ || index == focus_second_) {
+      text += tr("\none of the critical pair (weft explain)");
+    }
     QToolTip::showText(help->globalPos(), text, this);
     return true;
   }

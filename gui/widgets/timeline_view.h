@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "event_filter.h"
 #include "timeline_geometry.h"
 #include "trace_data.h"
 
@@ -17,6 +18,9 @@ namespace weft::gui {
 
 // The colour of an event category on the timeline and in legends.
 QColor CategoryColor(EventCategory category);
+
+// The unit of the ruler: one at a time.
+enum class TimelineAxis { kEventIndex, kVirtualTime };
 
 // The timeline widget.
 class TimelineView : public QWidget {
@@ -39,6 +43,27 @@ class TimelineView : public QWidget {
   void SetStopMarker(int64_t index);
   int64_t selected_event() const { return selected_event_; }
   int64_t selected_conflict() const { return selected_conflict_; }
+  // The critical pair (weft explain): both events boxed and joined, every other event and
+  // arc dimmed, both scrolled into view (-1: none; `second` -1 for a pending operation).
+  void SetFocusPair(int64_t first, int64_t second);
+  int64_t focus_first() const { return focus_first_; }
+  int64_t focus_second() const { return focus_second_; }
+  // Whether the rest is dimmed around the focus pair (on with SetFocusPair).
+  void SetDimOutsideFocus(bool dim);
+  bool dim_outside_focus() const { return dim_ && focus_first_ >= 0; }
+  // Hides the lanes of threads the filter leaves out and dims events it does not match;
+  // with near_failure, shows the window near the failure.
+  void SetFilter(const FilterSpec& spec);
+  const EventFilter& filter() const { return filter_; }
+  // The conflicts drawn as arcs: positions in TraceData::conflicts (the list's pairs).
+  void SetListedConflicts(std::vector<size_t> conflicts);
+  // The ruler's unit.
+  void SetAxis(TimelineAxis axis);
+  TimelineAxis axis() const { return axis_; }
+  // Whether event `index` is drawn at full colour (not dimmed by the filter or the focus).
+  bool IsProminent(uint64_t index) const;
+  // Lanes shown, in order (tids).
+  const std::vector<uint32_t>& shown_lanes() const { return shown_; }
 
   // The horizontal mapping (drawable area starts at layout().gutter).
   const TimelineGeometry& geometry() const { return geometry_; }
@@ -95,8 +120,24 @@ class TimelineView : public QWidget {
   void PaintOutcome(QPainter& p);
   void PaintSelection(QPainter& p);
   double X(double index) const { return layout_.gutter + geometry_.XOf(index); }
+  // Row of thread `tid` (-1: hidden) and its middle and top y.
+  int RowOf(uint32_t tid) const { return tid < row_of_.size() ? row_of_[tid] : -1; }
+  double RowCenter(uint32_t tid) const { return layout_.LaneCenter(std::max(0, RowOf(tid))); }
+  double RowTop(uint32_t tid) const { return layout_.LaneTop(std::max(0, RowOf(tid))); }
+  int Rows() const { return static_cast<int>(shown_.size()); }
+  void RebuildRows();
 
   std::shared_ptr<const TraceData> data_;
+  EventFilter filter_;
+  std::vector<uint32_t> shown_;  // tids of the lanes shown, in order
+  std::vector<int> row_of_;      // by tid: row, -1 when hidden
+  std::vector<size_t> listed_;   // conflicts drawn (ascending positions)
+  bool listed_all_ = true;       // no SetListedConflicts yet: draw every conflict
+  uint64_t listed_max_span_ = 0;
+  TimelineAxis axis_ = TimelineAxis::kEventIndex;
+  int64_t focus_first_ = -1;
+  int64_t focus_second_ = -1;
+  bool dim_ = false;
   TimelineGeometry geometry_;
   LaneLayout layout_;
   int64_t selected_event_ = -1;

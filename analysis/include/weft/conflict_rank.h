@@ -34,8 +34,12 @@ std::vector<uint32_t> FailingThreads(const format::Trace& trace);
 // Whether the pair is on a thread handle (create, exit, join, detach).
 bool IsThreadPair(const format::Trace& trace, const Conflict& c);
 
-// Near the failure: the pair's later side is among the last max(64, events / 4) events (a
-// deadlock's pending operation is at the very end).
+// The first event "near the failure": the last max(64, events / 4) events begin here (0 for
+// a short trace). The GUI's "near the failure" filter shows the same window.
+uint64_t NearFailureStart(const format::Trace& trace);
+
+// Near the failure: the pair's later side is at or after NearFailureStart (a deadlock's
+// pending operation is at the very end).
 bool NearFailure(const format::Trace& trace, const Conflict& c);
 
 // The ranking (see the top of this file). `critical` (may be null) is matched by its two
