@@ -34,6 +34,12 @@
 #include "trace_loader.h"
 
 namespace weft::gui {
+namespace {
+
+// Program runs weft explain may make for the GUI.
+constexpr int kExplainMaxRuns = 300;
+
+}  // namespace
 
 QString MainWindow::TempPath(const QString& name) const {
   return temp_.isValid() ? temp_.filePath(name) : QDir::temp().filePath(name);
@@ -156,7 +162,10 @@ bool MainWindow::Explain() {
   job_run_ = current_;
   current_->banner()->SetNote(
       tr("explaining the failure: weft explain reverses its conflicting pairs one at a time…"));
+  // NB: a real-sized trace may need minimizing and bisecting: more runs than explain's
+  // default 80 (a 4,600-event run of nine threads took 126).
   job_->Start(QStringList{QStringLiteral("explain"), path, QStringLiteral("-o"), prefix,
+                          QStringLiteral("--max-runs"), QString::number(kExplainMaxRuns),
                           QStringLiteral("--json")} +
                   extra,
               QLatin1String(kExplainSchema));
@@ -309,7 +318,17 @@ void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
     if (r.reversal_at < data->trace.events.size()) {
       view->timeline()->SetSelectedEvent(static_cast<int64_t>(r.reversal_at));
     }
-    // The panes stay on the failing run's critical pair.
+    // The panes stay on the failing run's critical pair. When that is the minimized run, the
+    // original keeps its title and banner, and its lanes scroll: the two runs that differ in
+    // one decision get the height.
+    QList<RunView*> all = runs();
+    if (explained_run_ && all.size() >= 3 && all.first() != explained_run_) {
+      QList<int> sizes;
+      for (int i = 0; i < runs_splitter_->count(); ++i) {
+        sizes << (runs_splitter_->widget(i) == all.first() ? 1 : 1000);
+      }
+      runs_splitter_->setSizes(sizes);
+    }
     if (explained_run_) SetCurrent(explained_run_);
     statusBar()->showMessage(tr("weft explain: %1").arg(ExplainSentence(r)), 15000);
   } else if (what == Pending::kStopped) {

@@ -17,6 +17,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -309,10 +310,16 @@ RunView::RunView(std::shared_ptr<const TraceData> data, const QString& title, bo
   banner_->SetTraceData(data_);
   if (data_) banner_->SetProgramOutput(data_->program_output);
   layout->addWidget(banner_);
-  timeline_ = new TimelineView(this);
+  // The lanes scroll vertically when the runs shown together leave too little height.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setFrameShape(QFrame::NoFrame);
+  timeline_ = new TimelineView(scroll);
   timeline_->SetTraceData(data_);
   timeline_->installEventFilter(this);
-  layout->addWidget(timeline_, 1);
+  scroll->setWidget(timeline_);
+  layout->addWidget(scroll, 1);
   SetCurrent(false);
 }
 

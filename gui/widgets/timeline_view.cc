@@ -25,7 +25,6 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
   setFocusPolicy(Qt::StrongFocus);
   setMouseTracking(false);
   setAttribute(Qt::WA_OpaquePaintEvent);
-  setMinimumHeight(120);
 }
 
 QSize TimelineView::sizeHint() const {
@@ -33,7 +32,11 @@ QSize TimelineView::sizeHint() const {
   return QSize(900, static_cast<int>(layout_.TotalHeight(lanes, 24)));
 }
 
-QSize TimelineView::minimumSizeHint() const { return QSize(300, 120); }
+QSize TimelineView::minimumSizeHint() const {
+  // Every lane shown and the legend below them: a scroll area around scrolls, not squeezes.
+  int lanes = data_ ? Rows() : 2;
+  return QSize(300, std::max(120, static_cast<int>(layout_.TotalHeight(lanes, 24))));
+}
 
 void TimelineView::SetTraceData(std::shared_ptr<const TraceData> data) {
   data_ = std::move(data);
