@@ -28,6 +28,7 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   config->stdin_data = options.stdin_data;
   config->memory_sites = options.memory_sites;
   config->atomic_sites = options.atomic_sites;
+  config->spawn = options.spawn;
   search::ExploreOptions search = options.search;
   if (options.isolate) {
     Status can = launcher::CheckIsolation(config->cwd);
@@ -52,6 +53,7 @@ Result<ExploreSummary> Explore(const ExploreOptions& options, const Host& host,
   ExploreSummary summary;
   summary.result = std::move(result.value());
   const search::ExploreResult& r = summary.result;
+  if (!r.spawn_note.empty() && host.note) host.note("note: " + r.spawn_note);
   summary.runs_per_second = std::max(r.executed, r.runs) / std::max(r.wall_seconds, 1e-9);
   summary.jobs = search.jobs;
   summary.isolated = search.base.isolate;

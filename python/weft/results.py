@@ -318,6 +318,8 @@ class ExploreResult:
     preemption_bound: Optional[int]
     jobs: int
     isolated: bool
+    spawn: str
+    forked_runs: int
     failures_by_kind: Dict[str, int]
     failure_groups: List[FailureGroup]
     later_failures: List[LaterFailure]

@@ -94,7 +94,7 @@ inline constexpr uint64_t kSchedMagic = 0x5353454348544657ull;  // "WFTHCESS"
 enum class SharedPart : uint8_t { kSched = 0, kObjects = 1, kStacks = 2 };
 inline constexpr uint64_t kSharedPartBytes = 1ull << 30;
 // Maps `bytes` of `part` (shared by every process of the session); nullptr if it cannot.
-void* MapShared(SharedPart part, uint64_t bytes);
+void* MapShared(SharedPart part, uint64_t bytes, void* at = nullptr);
 
 // NB: every global here must be constant-initialized: the hooks can run (and start the
 // shim) before this library's dynamic initializers would, which would then wipe state.
@@ -203,5 +203,24 @@ long SessionFd();
 bool SessionFdInherited();
 // This process's kernel pid, as the session's process table has it.
 uint32_t OwnPid();
+
+// ---- the fork server (fork_server.cc) ----
+// The session's ring head when start-up was done (control_start.cc).
+uint64_t RingHeadAtStart();
+// Called at the start of main: returns at once unless this process is a fork server
+// (WEFT_MODE_FORK_SERVER); a server returns only in each child it forks, which has taken
+// over its run's session by then.
+void ForkServerAtMain();
+// A fork server's start-up: notes the descriptors it inherited (fork_server.cc).
+void NoteStartFds();
+// In a fork server's child, before main, once g_session is its run's session (claimed by
+// `pid`, mapped where the server's was): a fresh scheduler state, object table, ring,
+// chooser and main thread, as start-up would have made them from that session. Its atomic
+// sites, memory sites and stack depth are the server's (weft starts another server when
+// they differ), so what start-up did with those stays.
+void TakeOverSession(uint32_t pid, int server_cpu);
+// Forgets every object (the new session's table, at the same address): the fork server's
+// child.
+void ResetObjectTable();
 
 }  // namespace weft::shim

@@ -36,6 +36,9 @@ namespace {
 
 cpu_set_t g_original_affinity;
 bool g_pinned = false;
+// The session's ring head once start-up was done: a fork server whose ring moved on before
+// main did something a run would have to see (fork_server.cc).
+constinit uint64_t g_ring_head_at_start = 0;
 
 template <typename P>
 void Resolve(P& slot, const char* name) {
@@ -104,6 +107,7 @@ void ResolveReal() {
   WEFT_RESOLVE(gettimeofday);
   WEFT_RESOLVE(time);
   WEFT_RESOLVE(fork);
+  Resolve(real.fork_no_handlers, "_Fork");
   Resolve(real.exit_fn, "exit");
   Resolve(real._exit_fn, "_exit");
   WEFT_RESOLVE(__libc_start_main);
@@ -218,14 +222,16 @@ uint64_t SharedOffset(uint64_t session_size) {
 // The scheduler's state, shared with every process of the session (control.h). Zeroed by
 // the kernel (the memfd grows past the region: new bytes read as zero); the first process
 // is process 0, its main thread tid 0.
-void MapSchedState(uint32_t pid) {
+// `at` != nullptr: at that address, in place of what is mapped there (a fork server's child:
+// the run's state replaces the server's).
+void MapSchedState(uint32_t pid, void* at = nullptr) {
   static_assert(sizeof(SchedState) <= kSharedPartBytes);
   // NB: the parts are sparse: a page costs memory only once it is touched.
   if (RawSyscall(SYS_ftruncate, g_session_fd,
                  static_cast<long>(g_shared_offset + 3 * kSharedPartBytes)) != 0) {
     Die("cannot grow the session memory for the scheduler's state");
   }
-  g_sched = static_cast<SchedState*>(MapShared(SharedPart::kSched, sizeof(SchedState)));
+  g_sched = static_cast<SchedState*>(MapShared(SharedPart::kSched, sizeof(SchedState), at));
   if (g_sched == nullptr) Die("cannot map the scheduler's state");
   new (&g_sched->chooser) sched::Chooser();  // NB: in place: it is too big for the stack
   g_sched->early_fired = -1;
@@ -265,6 +271,7 @@ void StartProcess() {
 // The first process of the session: claims it, sets up the shared state and the chooser.
 void StartFirst(weft_session* s, uint32_t pid) {
   g_session = s;
+  if (s->mode == WEFT_MODE_FORK_SERVER) NoteStartFds();
   RequireGlibcLayout();
   MapSchedState(pid);
   g_state = ShimState::kStarting;
@@ -280,6 +287,7 @@ void StartFirst(weft_session* s, uint32_t pid) {
   g_sched->original_affinity = g_original_affinity;
 
   RegisterMainThread();
+  g_ring_head_at_start = s->ring_head;
   g_state = ShimState::kOn;
 }
 
@@ -379,7 +387,7 @@ void Start() {
                                    __ATOMIC_ACQUIRE)) {
     return;
   }
-  if (s->mode != WEFT_MODE_CONTROLLED) return;
+  if (s->mode != WEFT_MODE_CONTROLLED && s->mode != WEFT_MODE_FORK_SERVER) return;
   StartFirst(s, pid);
   g_sched->magic = kSchedMagic;
 }
@@ -410,10 +418,11 @@ bool SessionFdInherited() {
   return flags >= 0 && (flags & FD_CLOEXEC) == 0;
 }
 
-void* MapShared(SharedPart part, uint64_t bytes) {
+void* MapShared(SharedPart part, uint64_t bytes, void* at) {
   if (g_session_fd < 0 || bytes > kSharedPartBytes) return nullptr;
   long offset = static_cast<long>(g_shared_offset + static_cast<uint64_t>(part) * kSharedPartBytes);
-  long p = RawSyscall(SYS_mmap, 0, static_cast<long>(bytes), PROT_READ | PROT_WRITE, MAP_SHARED,
+  long p = RawSyscall(SYS_mmap, reinterpret_cast<long>(at), static_cast<long>(bytes),
+                      PROT_READ | PROT_WRITE, MAP_SHARED | (at != nullptr ? MAP_FIXED : 0),
                       g_session_fd, offset);
   return p < 0 && p > -4096 ? nullptr : reinterpret_cast<void*>(p);
 }
@@ -451,3 +460,36 @@ __attribute__((constructor)) static void WeftShimConstructor() {
   weft::shim::Guard guard;
   weft::shim::Controlled(guard);
 }
+
+namespace weft::shim {
+
+uint64_t RingHeadAtStart() { return g_ring_head_at_start; }
+
+void TakeOverSession(uint32_t pid, int server_cpu) {
+  weft_session* run = g_session;
+  struct stat st;
+  if (RawSyscall(SYS_fstat, g_session_fd, reinterpret_cast<long>(&st)) != 0) {
+    Die("the fork server's child lost its session");
+  }
+  g_session_dev = st.st_dev;
+  g_session_ino = st.st_ino;
+  g_shared_offset = SharedOffset(run->size);
+  g_state = ShimState::kStarting;
+  MapSchedState(pid, g_sched);
+  ResetObjectTable();
+  RingInit();
+  ChannelInit();
+  if (const char* error =
+          g_sched->chooser.Init(run->schedule, reinterpret_cast<const uint8_t*>(run), run->size)) {
+    Die(error);
+  }
+  g_sched->vnow = run->vtime;
+  if (run->cpu != server_cpu) PinToCpu(run->cpu);
+  g_sched->pinned = g_pinned;
+  g_sched->original_affinity = g_original_affinity;
+  RegisterMainThread();
+  g_sched->magic = kSchedMagic;
+  g_state = ShimState::kOn;
+}
+
+}  // namespace weft::shim

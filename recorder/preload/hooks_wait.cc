@@ -383,6 +383,10 @@ void ExitPoint(int status) {
 }
 
 int MainThenExitPoint(int argc, char** argv, char** envp) {
+  {
+    Guard guard;
+    ForkServerAtMain();  // a fork server returns here in each run it forks
+  }
   int rc = g_main(argc, argv, envp);
   Guard guard;
   if (Controlled(guard)) ExitPoint(rc);

@@ -55,6 +55,18 @@ void EnsureTable() {
   if (g_table == nullptr) Die("cannot map the object table");
 }
 
+}  // namespace
+
+void ResetObjectTable() {
+  if (g_table == nullptr) return;
+  // NB: the new session's part, where the old one was mapped (the same layout).
+  if (MapShared(SharedPart::kObjects, kCapacity * sizeof(Object), g_table) != g_table) {
+    Die("cannot map the object table");
+  }
+}
+
+namespace {
+
 Object* FindKey(uint64_t key) {
   EnsureTable();
   for (uint64_t i = Hash(key) & (kCapacity - 1);; i = (i + 1) & (kCapacity - 1)) {

@@ -109,6 +109,9 @@ struct RealFunctions {
   int (*gettimeofday)(struct timeval*, void*);
   time_t (*time)(time_t*);
   pid_t (*fork)(void);
+  // glibc's fork without atfork handlers (2.34+; nullptr before): the fork server's fork.
+  // NB: resolved at every start-up, fork server or not, so that the heap at main is the same.
+  pid_t (*fork_no_handlers)();
   // Names poison.h reserves get a _fn suffix (the shim defines hooks by those names).
   void (*exit_fn)(int) __attribute__((noreturn));
   void (*_exit_fn)(int) __attribute__((noreturn));

@@ -549,6 +549,8 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
       continue;
     }
     ++result.runs;
+    if (slot.report.forked) ++result.forked_runs;
+    if (result.spawn_note.empty()) result.spawn_note = slot.report.spawn_note;
     result.total_events += slot.report.events;
     result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;
     result.memory_events += slot.report.memory_events;

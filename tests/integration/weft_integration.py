@@ -2250,6 +2250,85 @@ class CliGroup(WeftTestCase):
             self.assertIsNone(self.SINGULAR_SLIPS.search(ran.stdout + ran.stderr), ran.describe())
 
 
+class ForkServerGroup(WeftTestCase):
+    """explore --spawn fork: the runs forked from a fork server stopped at main are the runs an
+    exec gives (same failing seeds, same events, same memory layout, same outcome), and a
+    program that is not fork-safe at main is exec'd with one line saying why."""
+
+    RUNS = 40
+
+    def explore_both(self, name, runs, extra=()):
+        docs = {}
+        for spawn in ("exec", "fork"):
+            out = self.path("%s-%s" % (name, spawn))
+            ran, doc = self.weft.explore(self.program(name), runs, 1, out, keep_going=True,
+                                         extra=["--strategy", "random", "--no-stacks",
+                                                "--no-explain", "--spawn", spawn] + list(extra))
+            self.assertIn(ran.returncode, (0, 1), ran.describe())
+            self.assertEqual(doc["runs"], runs, ran.describe())
+            self.assertEqual(doc["spawn"], spawn, ran.describe())
+            docs[spawn] = (ran, doc, out)
+        return docs
+
+    def check_same_runs(self, name, extra=()):
+        docs = self.explore_both(name, self.RUNS, extra)
+        ran_exec, exec_doc, exec_out = docs["exec"]
+        ran_fork, fork_doc, fork_out = docs["fork"]
+        self.assertEqual(exec_doc["forked_runs"], 0, ran_exec.describe())
+        self.assertEqual(fork_doc["forked_runs"], self.RUNS,
+                         "not every run was forked:" + ran_fork.describe())
+        self.assertNotIn("cannot fork", ran_fork.stderr, ran_fork.describe())
+        exec_seeds = [f["seed"] for f in exec_doc["failures"]]
+        fork_seeds = [f["seed"] for f in fork_doc["failures"]]
+        self.assertTrue(exec_seeds, "%s never failed in %d runs:%s"
+                        % (name, self.RUNS, ran_exec.describe()))
+        self.assertLess(len(exec_seeds), self.RUNS, ran_exec.describe())
+        self.assertEqual(fork_seeds, exec_seeds,
+                         "the forked runs failed at other seeds:" + ran_fork.describe())
+        self.assertEqual(fork_doc["distinct_schedules"], exec_doc["distinct_schedules"])
+        for fe, ff in zip(exec_doc["failures"], fork_doc["failures"]):
+            a = self.weft.show_json(self.weft.failure_trace(fe, exec_out))
+            b = self.weft.show_json(self.weft.failure_trace(ff, fork_out))
+            label = "%s seed %d" % (name, fe["seed"])
+            self.assertEqual(first_difference(event_keys(a), event_keys(b)), None, label)
+            self.assertEqual(event_vtimes(a), event_vtimes(b), label)
+            self.assertEqual(a["stdout"]["data"], b["stdout"]["data"], label)
+            self.assertEqual(show_outcome_of(a["outcome"]), show_outcome_of(b["outcome"]), label)
+        return exec_doc, fork_doc
+
+    def test_same_failing_seeds_and_events(self):
+        self.check_same_runs("explain_bank_racy")
+
+    def test_same_memory_layout(self):
+        exec_doc, _ = self.check_same_runs("fork_layout_racy")
+        # (the failing traces' stdout, compared above, holds the addresses)
+        self.assertTrue(exec_doc["failures"])
+
+    def test_same_runs_without_isolation_and_side_by_side(self):
+        self.check_same_runs("explain_bank_racy", extra=["--no-isolation", "-j", "2"])
+
+    def test_not_fork_safe_falls_back(self):
+        runs = 10
+        out = self.path("unsafe")
+        ran, doc = self.weft.explore(self.program("fork_unsafe_ctor"), runs, 1, out,
+                                     extra=["--spawn", "fork"])
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertEqual(doc["runs"], runs, ran.describe())
+        self.assertEqual(doc["forked_runs"], 0, ran.describe())
+        notes = [l for l in ran.stderr.splitlines() if "cannot fork" in l]
+        self.assertEqual(len(notes), 1, ran.describe())
+        self.assertIn("fork_unsafe_ctor", notes[0])
+        self.assertRegex(notes[0], r"fd \d+ \(/dev/null\) open before main")
+        self.assertIn("exec'd", notes[0])
+
+    def test_bad_spawn_is_refused(self):
+        ran = self.weft.cmd("explore", "--spawn", "vfork", "--", self.program("explain_bank_racy"))
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("--spawn exec or --spawn fork", ran.stderr, ran.describe())
+        help_text = self.weft.cmd("explore", "--help").stdout
+        self.assertIn("--spawn HOW", help_text)
+
+
 # RustGroup borrows these methods; they look up SEED/RUNS on self.
 RustGroup.SEED = ExploreFindsBugsGroup.SEED
 RustGroup.RUNS = CORRECT_RUNS
@@ -2268,6 +2347,7 @@ GROUPS = {
     "crash": CrashGroup,
     "virtual_time": VirtualTimeGroup,
     "fork": ForkGroup,
+    "fork_server": ForkServerGroup,
     "timeout": TimeoutGroup,
     "rust": RustGroup,
     "atomic_sites": AtomicSitesGroup,

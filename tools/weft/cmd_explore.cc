@@ -53,6 +53,14 @@ constexpr const char* kUsageTail =
                     vanish with the run, so runs side by side never see each other's
                     files and each run starts from the same files; where weft cannot
                     make one it says so and runs -j 1)
+  --spawn HOW       how each run's process starts: exec (spawned and exec'd, as
+                    weft always did) or fork (default exec): the program is started
+                    once per worker and stopped at the start of its main, and every
+                    run is a fork of it from there: the same runs (same failing
+                    seeds, same events) without the exec, the loading and the shim's
+                    start-up. A program that is not fork-safe at main (threads or
+                    fds of its own there, scheduled work in its constructors) is
+                    exec'd, and weft says why in one line (docs/fork_server.md)
   --fail-on-race    a data race is a failure: the first run with one stops the search
                     (with --keep-going: every such run is kept as a failing one)
   --no-race-check   do not check the runs for data races (by default a program built
@@ -341,10 +349,11 @@ void SayWhy(const ExploreWhy& e) {
 
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",          "--output",      "--strategy", "--seed",        "--timeout",
-      "--max-steps", "--runs",        "-j",         "--jobs",        "--progress",
-      "--keep-env",  "--redact-env",  "--stdin",    "--stack-depth", "--junit",
-      "--shard",     "--explain-runs"};
+      "-o",        "--output",      "--strategy", "--seed",
+      "--timeout", "--max-steps",   "--runs",     "-j",
+      "--jobs",    "--progress",    "--keep-env", "--redact-env",
+      "--stdin",   "--stack-depth", "--junit",    "--spawn",
+      "--shard",   "--explain-runs"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -395,6 +404,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.keep_going = args.Flag("--keep-going");
   bool no_isolation = args.Flag("--no-isolation");
   bool no_atomic_sites = args.Flag("--no-atomic-sites");
+  std::string spawn_text = "exec";
+  args.Value("--spawn", &spawn_text);
   std::string stdin_file;
   bool have_stdin_file = args.Value("--stdin", &stdin_file);
   options.fail_on_race = args.Flag("--fail-on-race");
@@ -415,6 +426,10 @@ int RunExplore(const std::vector<std::string>& argv) {
   Status st = args.Finish();
   if (!st.ok()) return Fail("explore", st.error().message + " (see weft explore --help)");
   if (!progress_format.ok()) return Fail("explore", progress_format.error().message);
+  if (spawn_text != "exec" && spawn_text != "fork") {
+    return Fail("explore",
+                "--spawn " + spawn_text + ": say how runs start: --spawn exec or --spawn fork");
+  }
   bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
@@ -550,6 +565,8 @@ int RunExplore(const std::vector<std::string>& argv) {
   request.stdin_data = input.value();
   request.isolate = !no_isolation;
   request.atomic_sites = !no_atomic_sites;
+  request.spawn =
+      spawn_text == "fork" ? session::RunConfig::Spawn::kFork : session::RunConfig::Spawn::kExec;
   request.search = options;
   if (no_race_check) request.check_races = false;
   if (options.fail_on_race && !no_race_check) request.check_races = true;
@@ -719,6 +736,8 @@ int RunExplore(const std::vector<std::string>& argv) {
       w.NullField("preemption_bound");
     w.Field("jobs", static_cast<uint64_t>(result->jobs));
     w.Field("isolated", result->isolated);
+    w.Field("spawn", spawn_text);
+    w.Field("forked_runs", r.forked_runs);
     w.Key("failures_by_kind").BeginObject();
     for (const auto& [kind, count] : by_kind) w.Field(kind, count);
     w.EndObject();

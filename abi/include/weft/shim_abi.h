@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 #define WEFT_SHIM_PROTOCOL_VERSION \
-  10u /* 10: forked_live; 9: files (FILE_*); 8: a pid per thread record, EXEC */
+  11u /* 11: the fork server; 10: forked_live; 9: files (FILE_*); 8: a pid per thread record */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -30,7 +30,37 @@ extern "C" {
  * supervisor reads the outcome from the session status, not from this code. */
 #define WEFT_SHIM_EXIT_CODE 86
 
-enum weft_mode { WEFT_MODE_CONTROLLED = 1 };
+/* WEFT_MODE_FORK_SERVER: controlled, and at the start of main the process becomes a fork
+ * server (recorder/preload/fork_server.cc): it answers on the socket `fork_server_fd` with a
+ * weft_fork_reply (ready, or why it cannot serve), then forks one child per
+ * weft_fork_request, which takes over the request's session (WEFT_MODE_CONTROLLED) and
+ * returns into main. */
+enum weft_mode { WEFT_MODE_CONTROLLED = 1, WEFT_MODE_FORK_SERVER = 2 };
+
+/* ---- the fork server's socket (SOCK_SEQPACKET, one message each way per run) ---- */
+
+/* The descriptors a request carries (SCM_RIGHTS), in this order: the run's session memfd,
+ * the go pipe's read end (the child reads one byte before it takes over the session: weft
+ * writes it once it traces the child), then each one whose flag is set. */
+#define WEFT_FORK_STDIN 1u    /* dup'd onto the child's fd 0 */
+#define WEFT_FORK_STDOUT 2u   /* onto fd 1 */
+#define WEFT_FORK_STDERR 4u   /* onto fd 2 */
+#define WEFT_FORK_MOUNT_NS 8u /* a mount namespace the child joins (setns) before its chdir */
+#define WEFT_FORK_MAX_FDS 6u
+#define WEFT_FORK_REQUEST_MAGIC 0x4b524f46u /* "FORK" */
+struct weft_fork_request {
+  uint32_t magic; /* WEFT_FORK_REQUEST_MAGIC */
+  uint32_t fds;   /* WEFT_FORK_* */
+  char cwd[4096]; /* "" = stay in the server's working directory; NUL-terminated */
+};
+/* The server's first message says whether it serves (status 0) or why it cannot (1, the
+ * message); then one reply per request: status 0 with the child's pid, or 2 and the
+ * message (the fork failed). */
+struct weft_fork_reply {
+  uint32_t status;
+  int32_t pid;
+  char message[248];
+};
 
 /* The one limit on threads: a run may create at most this many (the main thread included).
  * The shim ends a run that creates more with a shim error naming the limit; every table
@@ -352,11 +382,11 @@ WEFT_ABI_ASSERT_SIZE(struct weft_atomic_site, 128);
  * the shim fills the status. Offsets are from the start of the region. */
 struct weft_session {
   /* identity */
-  uint64_t magic;    /* WEFT_SESSION_MAGIC */
-  uint32_t protocol; /* WEFT_SHIM_PROTOCOL_VERSION */
-  uint32_t reserved0;
-  uint64_t size; /* bytes of the whole region (the shim keeps state of its own in the memfd
-                    past it, which the supervisor never reads) */
+  uint64_t magic;         /* WEFT_SESSION_MAGIC */
+  uint32_t protocol;      /* WEFT_SHIM_PROTOCOL_VERSION */
+  int32_t fork_server_fd; /* WEFT_MODE_FORK_SERVER: the server's end of its socket */
+  uint64_t size;          /* bytes of the whole region (the shim keeps state of its own in the memfd
+                             past it, which the supervisor never reads) */
 
   /* configuration (supervisor → shim) */
   uint32_t mode;              /* weft_mode */

@@ -241,6 +241,10 @@ struct ExploreOptions {
   bool isolate = true;
   std::vector<uint64_t> memory_sites;  // memory access sites known before the search
   bool atomic_sites = true;            // session::RunConfig::atomic_sites (--no-atomic-sites)
+  // How each run's process starts (session::RunConfig::spawn, --spawn): kFork forks it from
+  // a fork server per worker; a program that cannot be served is exec'd, and Explore says
+  // why once (host.note).
+  session::RunConfig::Spawn spawn = session::RunConfig::Spawn::kExec;
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
   // Whether runs are checked for data races (search.check_races): nullopt = when the

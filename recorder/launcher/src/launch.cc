@@ -285,6 +285,23 @@ Result<RunResult> Run(const SpawnOptions& options) {
   alignas(64) char child_stack[internal::kChildStackBytes];
 
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  if (options.adopt_root) {
+    Result<pid_t> adopted = options.adopt_root(mount_ns_fd);
+    if (!adopted.ok()) return adopted.error();
+    pid_t pid = adopted.value();
+    ChildGuard guard{pid};
+    TracerPin pin(options.tracer_cpu);
+    if (ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(kTraceOptions)) != 0) {
+      int err = errno;
+      return MakeError(
+          "cannot trace '" + options.executable +
+          "' (a fork of its fork server): ptrace(PTRACE_SEIZE) failed: " + std::strerror(err));
+    }
+    internal::Supervisor supervisor(options, pid, &plan, &signals, start);
+    guard.pid = 0;
+    if (options.release_root) options.release_root();
+    return supervisor.Loop();
+  }
   pid_t pid = internal::SpawnChild(&plan, child_stack + sizeof(child_stack));
   if (pid < 0) {
     return MakeError("cannot start '" + options.executable + "': clone failed: " +
@@ -308,6 +325,52 @@ Result<RunResult> Run(const SpawnOptions& options) {
   // The child waits for this before exec (see ChildMain).
   internal::ReleaseChild(&plan);
   return supervisor.Loop();
+}
+
+Result<pid_t> StartUntraced(const SpawnOptions& options) {
+  if (options.argv.empty() || options.executable.empty()) {
+    return MakeError("cannot start '" + options.executable + "': no argv or executable");
+  }
+  std::vector<char*> argv = CStrings(options.argv);
+  std::vector<char*> envp = CStrings(options.env);
+  std::string cwd = options.cwd;
+  int mount_ns_fd = -1;
+  if (options.isolate) {
+    if (cwd.empty()) cwd = CurrentDirectory();
+    Result<int> ns = t_view.For(cwd);
+    if (!ns.ok()) {
+      return MakeError("cannot give '" + options.executable +
+                       "' a private view of its files: " + ns.error().message);
+    }
+    mount_ns_fd = ns.value();
+  }
+  internal::ChildPlan plan;
+  plan.executable = options.executable.c_str();
+  plan.cwd = cwd.empty() ? nullptr : cwd.c_str();
+  plan.stdin_fd = options.stdin_fd;
+  plan.mount_ns_fd = mount_ns_fd;
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.keep_fds = options.keep_fds.data();
+  plan.num_keep_fds = options.keep_fds.size();
+  plan.stdout_fd = options.stdout_fd;
+  plan.stderr_fd = options.stderr_fd;
+  plan.disable_aslr = options.disable_aslr;
+  plan.untraced = true;
+  plan.go.store(1);  // nothing to wait for: no tracer
+  alignas(64) char child_stack[internal::kChildStackBytes];
+  pid_t pid = internal::SpawnChild(&plan, child_stack + sizeof(child_stack));
+  if (pid < 0) {
+    return MakeError("cannot start '" + options.executable +
+                     "': clone failed: " + std::strerror(-pid));
+  }
+  // NB: CLONE_VFORK: the child has exec'd or given up by now.
+  if (plan.failed.load(std::memory_order_acquire)) {
+    while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return MakeError(internal::DescribeChildFailure(plan.failure, options.executable, cwd));
+  }
+  return pid;
 }
 
 Status CheckIsolation(const std::string& cwd_in) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -101,8 +102,14 @@ namespace {
 // The spawned child, from clone to execve, on its own stack in our memory: raw system calls
 // only, no errno, no libc (see raw_syscall.h).
 WEFT_CHILD_CODE int ChildMain(void* arg) {
+  long r0;
   ChildPlan& plan = *static_cast<ChildPlan*>(arg);
   RunSignals::ResetInChild();
+  // NB: the death of the thread that started it, not of weft: each worker's server goes
+  // with its worker (and with weft). Kept across the exec.
+  if (plan.untraced && (r0 = RawSyscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)) < 0) {
+    ChildFail(plan, kStageParentDeath, r0, 0);
+  }
   if (plan.disable_aslr) {
     long persona = RawSyscall(SYS_personality, 0xffffffff);
     if (persona < 0) ChildFail(plan, kStagePersonality, persona, 0);
@@ -165,7 +172,10 @@ pid_t SpawnChild(ChildPlan* plan, char* stack_top) {
   unsigned long all = ~0ul, old = 0;
   RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&all),
              reinterpret_cast<long>(&old), kKernelSigsetBytes);
-  pid_t pid = clone(&ChildMain, stack_top, CLONE_VM | SIGCHLD, plan);
+  // NB: an untraced child needs no seize: CLONE_VFORK returns once it has exec'd (or failed),
+  // when it no longer uses the stack in our frame.
+  pid_t pid =
+      clone(&ChildMain, stack_top, CLONE_VM | (plan->untraced ? CLONE_VFORK : 0) | SIGCHLD, plan);
   int err = errno;
   RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old), 0, kKernelSigsetBytes);
   return pid >= 0 ? pid : -err;
@@ -213,6 +223,8 @@ std::string DescribeChildFailure(const ChildFailure& f, const std::string& exe,
       return "cannot start '" + exe + "' with a private view of its files: " + step +
              " failed: " + why + " (weft needs to be root, or run it without isolation)";
     }
+    case kStageParentDeath:
+      return "cannot start '" + exe + "': prctl(PR_SET_PDEATHSIG) failed: " + why;
     case kStageCwd:
       return "cannot start '" + exe + "': cannot change into its working directory '" + cwd +
              "': " + why + " (does the directory still exist?)";

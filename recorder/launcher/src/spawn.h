@@ -21,6 +21,7 @@ enum ChildStage : int {
   kStageCwd = 6,
   kStageStdin = 7,
   kStageIsolate = 8,  // detail: the IsolationStep that failed
+  kStageParentDeath = 9,
 };
 
 // The steps of a private view of the files (SpawnOptions::isolate), in order.
@@ -67,6 +68,9 @@ struct ChildPlan {
   // >= 0: a mount namespace with a private view of the files (launch.cc's WorkerView) that
   // the child joins before it changes into its directory; -1 = the caller's view.
   int mount_ns_fd = -1;
+  // Started untraced (StartUntraced): the parent waits (CLONE_VFORK) until the child has
+  // exec'd or failed, and the child dies with the thread that started it.
+  bool untraced = false;
   // Futex word: 0 until the parent has seized the child, then 1 (exec).
   std::atomic<uint32_t> go{0};
   // Written by the child before it exits when it cannot exec; read once it is reaped.

@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 
+#include "fork_server.h"
 #include "output_capture.h"
 #include "run_steps.h"
 #include "weft/launcher.h"
@@ -278,7 +279,48 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     };
   }
 
+  // The fork server (RunConfig::Spawn::kFork): the root is a fork of it instead of an exec.
+  bool forked = false;
+  std::string spawn_note;
+  internal::ForkedChild child;
+  internal::ForkServer* server = nullptr;
+  if (config.spawn == RunConfig::Spawn::kFork && internal::ForkServerApplies(config)) {
+    Result<internal::ForkServer*> s = internal::ForkServerFor(config, layout);
+    if (s.ok()) {
+      server = s.value();
+    } else {
+      spawn_note = "cannot fork the runs of " + config.executable + " from a server (" +
+                   s.error().message + "); they are exec'd";
+    }
+  }
+  if (server != nullptr) {
+    spawn.adopt_root = [&](int mount_ns_fd) -> Result<pid_t> {
+      internal::ForkRequest request;
+      request.session_fd = session->fd();
+      request.stdin_fd = spawn.stdin_fd;
+      request.stdout_fd = spawn.stdout_fd;
+      request.stderr_fd = spawn.stderr_fd;
+      request.mount_ns_fd = mount_ns_fd;
+      request.cwd = config.cwd;
+      Result<internal::ForkedChild> c = server->Fork(request);
+      if (!c.ok()) return c.error();
+      child = std::move(c.value());
+      forked = true;
+      return child.pid;
+    };
+    spawn.release_root = [&child] { child.Release(); };
+  }
   Result<launcher::RunResult> run = launcher::Run(spawn);
+  if (!run.ok() && server != nullptr && !forked) {
+    // The server is gone (killed from outside, or it died): the run is exec'd, and the
+    // thread's next run starts another server.
+    internal::DropForkServer();
+    spawn.adopt_root = nullptr;
+    spawn.release_root = nullptr;
+    spawn_note = "the fork server of " + config.executable + " is gone (" + run.error().message +
+                 "); this run is exec'd";
+    run = launcher::Run(spawn);
+  }
   if (!run.ok()) return run.error();
   if (writer != nullptr) {
     for (int i = 0; i < 2 && captures[i] != nullptr; ++i) {
@@ -331,6 +373,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   atomic.patched = std::min<uint64_t>(status->atomic_patched, atomic.listed);
   atomic.reached = (status->memory & WEFT_MEMORY_ATOMIC_SITES) != 0;
   report.atomic = std::move(atomic);
+  report.forked = forked;
+  report.spawn_note = spawn_note;
 
   using Keep = RunConfig::KeepTrace;
   if (writer != nullptr && config.keep_trace == Keep::kIfFailedDivergedOrRaced &&

@@ -110,6 +110,10 @@ struct FailureGroup {
 
 struct ExploreResult {
   uint64_t runs = 0;
+  // Runs forked from a fork server (base.spawn kFork), and why runs were exec'd though
+  // kFork was asked (the first run's RunReport::spawn_note; "" = none was).
+  uint64_t forked_runs = 0;
+  std::string spawn_note;
   StrategyArgs args;               // the parameters the search ran with, learned ones (pct's
                                    // k, "steps") and defaults included
   uint32_t max_threads = 0;        // most threads seen in one run (n)

@@ -115,6 +115,13 @@ struct SpawnOptions {
   // is still traced, the run goes on (weft's shim: forked processes still under control,
   // which end on their own). Unset: the run ends with the root.
   std::function<bool()> others_running;
+  // Set: the root process is not spawned here but handed over by `adopt_root` (a fork
+  // server's child, session/fork_client.h), given the mount namespace the run joins (-1 =
+  // none; SpawnOptions::isolate): a process of the caller's that waits, untraced, until
+  // `release_root` is called, which Run does once it has seized it. argv, executable, env,
+  // keep_fds, stdin/stdout/stderr and cwd are then the adopter's business.
+  std::function<Result<pid_t>(int mount_ns_fd)> adopt_root;
+  std::function<void()> release_root;
 };
 
 // One thread of the root process when its run timed out, caught just before the kill.
@@ -179,6 +186,13 @@ struct RunResult {
 //    is detached and keeps running.
 //  * The child gets an empty signal mask (weft's threads may block signals).
 Result<RunResult> Run(const SpawnOptions& options);
+
+// Starts the program as Run would (argv, env, keep_fds, stdio, cwd, ASLR off, the private
+// view of SpawnOptions::isolate) but untraced, and returns once it has exec'd: its pid, a
+// child of the calling thread that is killed (SIGKILL) when that thread ends. For a
+// process that serves later runs (a fork server); the caller waits for it. Only the
+// options above are used.
+Result<pid_t> StartUntraced(const SpawnOptions& options);
 
 // A symbol as its programmer wrote it: C++ (Itanium ABI: "ns::f(int)"), Rust v0
 // ("_RNv…" → "crate::module::f", generic arguments and closures included) and Rust legacy

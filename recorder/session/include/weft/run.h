@@ -180,6 +180,15 @@ struct RunConfig {
   bool atomic_sites = true;
   uint64_t realtime_base_ns = 0;   // 0 = now
   uint64_t monotonic_base_ns = 0;  // 0 = now
+  // How the program's process starts. kExec: spawned and exec'd for this run. kFork: forked
+  // from a fork server, the program started once per calling thread and stopped by the shim
+  // at the start of its main (docs/fork_server.md): the same run without the exec, the
+  // dynamic loading and the shim's start-up. A run kFork cannot serve is exec'd: silently
+  // when it captures stacks or stops at an event (--stop-at, a debugger's hold), with
+  // RunReport::spawn_note when the program is not fork-safe at main (threads or descriptors
+  // of its own there, or scheduled work in its constructors) or its server cannot start.
+  enum class Spawn { kExec, kFork };
+  Spawn spawn = Spawn::kExec;
 };
 
 // A module whose atomic instructions were looked at (launcher/atomic_scan.h).
@@ -235,6 +244,11 @@ struct RunReport {
   AtomicSitesSummary atomic;
   // KeepTrace::kIfFailedDivergedOrRaced: the run's data races (pairs of sites); else 0.
   uint64_t races = 0;
+  // Whether the run was forked from a fork server (RunConfig::Spawn::kFork).
+  bool forked = false;
+  // Spawn::kFork asked, the run exec'd: why, as "cannot fork the runs of PROG from a server
+  // (...); they are exec'd" (the same sentence for every run of the calling thread).
+  std::string spawn_note;
   // True when the program failed (analysis::IsFailure): non-zero exit, fatal signal,
   // deadlock, timeout, step limit, or a shim error.
   bool failed() const;

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""bench/fork_server.py — explore runs/s with each run exec'd against each run forked from a
+fork server (see bench/README.md, "Fork server", and docs/fork_server.md).
+
+  python3 bench/fork_server.py BUILD_DIR [--reps N] [--runs N] [-j N] [--json]
+
+For each program (a tiny C program: two threads, a few locked increments; and python3
+starting a thread), runs `BUILD_DIR/bin/weft explore --runs RUNS -j J --no-stacks --json`
+with `--spawn exec` and with `--spawn fork`, alternating the two in one loop REPS times (so
+both see the same machine load), and prints per program the median runs/s of each (weft's
+own `runs_per_second`), their ratio, the median milliseconds per run of each and their
+difference (what exec, loading and the shim's start-up cost a run: the part a fork server
+removes), and how many runs were forked. With --json the numbers follow as one JSON object.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+PY_SCRIPT = ("import threading\n"
+             "n = [0]\n"
+             "l = threading.Lock()\n"
+             "def work():\n"
+             "    with l:\n"
+             "        n[0] += 1\n"
+             "t = threading.Thread(target=work)\n"
+             "t.start()\n"
+             "work()\n"
+             "t.join()\n")
+
+
+def explore(weft, argv, spawn, runs, jobs, cwd):
+    cmd = [weft, "explore", "--runs", str(runs), "-j", str(jobs), "--no-stacks", "--json",
+           "--spawn", spawn, "-o", os.path.join(cwd, "out-" + spawn), "--"] + argv
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.exit("weft explore failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
+    doc = json.loads(p.stdout)
+    if doc["runs"] != runs:
+        sys.exit("%s: %d runs of %d" % (" ".join(argv), doc["runs"], runs))
+    return doc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("build")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("-j", "--jobs", type=int, default=1)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    weft = os.path.abspath(os.path.join(args.build, "bin", "weft"))
+    if not os.access(weft, os.X_OK):
+        sys.exit("no weft at " + weft)
+    tmp = tempfile.mkdtemp(prefix="weft-bench-fork-")
+    try:
+        tiny = os.path.join(tmp, "two_threads")
+        cc = os.environ.get("CC", "cc")
+        subprocess.run([cc, "-O1", "-g", "-pthread", "-o", tiny,
+                        os.path.join(HERE, "programs", "two_threads.c")], check=True)
+        script = os.path.join(tmp, "thread.py")
+        with open(script, "w") as f:
+            f.write(PY_SCRIPT)
+        python = shutil.which("python3")
+        programs = [("tiny C (two_threads.c)", [tiny]),
+                    ("python3 (a thread, a lock)", [python, script])]
+        rows = []
+        for name, argv in programs:
+            rates = {"exec": [], "fork": []}
+            forked = {"exec": [], "fork": []}
+            for _ in range(args.reps):
+                for spawn in ("exec", "fork"):
+                    doc = explore(weft, argv, spawn, args.runs, args.jobs, tmp)
+                    rates[spawn].append(doc["runs_per_second"])
+                    forked[spawn].append(doc["forked_runs"])
+            e = statistics.median(rates["exec"])
+            k = statistics.median(rates["fork"])
+            rows.append({"program": name, "exec_runs_per_second": e, "fork_runs_per_second": k,
+                         "ratio": k / e, "exec_ms_per_run": 1000.0 / e,
+                         "fork_ms_per_run": 1000.0 / k,
+                         "forked_runs": int(statistics.median(forked["fork"]))})
+        print("weft %s, %d CPUs, %s; %d runs per search, -j %d, medians of %d" %
+              (weft, os.cpu_count(), platform.release(), args.runs, args.jobs, args.reps))
+        print("%-28s %10s %10s %7s %9s %9s %9s %8s" %
+              ("program", "exec r/s", "fork r/s", "ratio", "exec ms", "fork ms", "saved ms",
+               "forked"))
+        for r in rows:
+            print("%-28s %10.1f %10.1f %6.2fx %9.2f %9.2f %9.2f %8d" %
+                  (r["program"], r["exec_runs_per_second"], r["fork_runs_per_second"], r["ratio"],
+                   r["exec_ms_per_run"], r["fork_ms_per_run"],
+                   r["exec_ms_per_run"] - r["fork_ms_per_run"], r["forked_runs"]))
+        if args.json:
+            print(json.dumps({"runs": args.runs, "jobs": args.jobs, "reps": args.reps,
+                              "rows": rows}, indent=1))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
