@@ -53,14 +53,15 @@ constexpr const char* kUsageTail =
                     vanish with the run, so runs side by side never see each other's
                     files and each run starts from the same files; where weft cannot
                     make one it says so and runs -j 1)
-  --spawn HOW       how each run's process starts: exec (spawned and exec'd, as
-                    weft always did) or fork (default exec): the program is started
-                    once per worker and stopped at the start of its main, and every
-                    run is a fork of it from there: the same runs (same failing
-                    seeds, same events) without the exec, the loading and the shim's
-                    start-up. A program that is not fork-safe at main (threads or
-                    fds of its own there, scheduled work in its constructors) is
-                    exec'd, and weft says why in one line (docs/fork_server.md)
+  --spawn HOW       how each run's process starts: fork (the default) or exec
+                    (spawned and exec'd, as weft did before). fork: the program is
+                    started once per worker and stopped at the start of its main,
+                    and every run is a fork of it from there: the same runs (same
+                    failing seeds, same events) without the exec, the loading and
+                    the shim's start-up. A program that is not fork-safe at main
+                    (threads or fds of its own there, scheduled work in its
+                    constructors) is exec'd, and weft says why in one line
+                    (docs/fork_server.md)
   --fail-on-race    a data race is a failure: the first run with one stops the search
                     (with --keep-going: every such run is kept as a failing one)
   --no-race-check   do not check the runs for data races (by default a program built
@@ -404,7 +405,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   options.keep_going = args.Flag("--keep-going");
   bool no_isolation = args.Flag("--no-isolation");
   bool no_atomic_sites = args.Flag("--no-atomic-sites");
-  std::string spawn_text = "exec";
+  std::string spawn_text = "fork";
   args.Value("--spawn", &spawn_text);
   std::string stdin_file;
   bool have_stdin_file = args.Value("--stdin", &stdin_file);

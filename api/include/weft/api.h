@@ -244,7 +244,7 @@ struct ExploreOptions {
   // How each run's process starts (session::RunConfig::spawn, --spawn): kFork forks it from
   // a fork server per worker; a program that cannot be served is exec'd, and Explore says
   // why once (host.note).
-  session::RunConfig::Spawn spawn = session::RunConfig::Spawn::kExec;
+  session::RunConfig::Spawn spawn = session::RunConfig::Spawn::kFork;
   // The search: strategy, runs, seeds, jobs, out_dir… (`base` is filled from the above).
   search::ExploreOptions search;
   // Whether runs are checked for data races (search.check_races): nullopt = when the
