@@ -18,4 +18,14 @@ uint64_t DigestOf(const format::Trace& trace) {
   return digest.value();
 }
 
+uint64_t OrderDigestOf(const format::Trace& trace, uint64_t limit) {
+  EventDigest digest;
+  for (const format::Event& e : trace.events) {
+    if (digest.order_events() >= limit) break;
+    digest.AddEvent(e.tid, static_cast<uint32_t>(e.kind), e.flags, e.enabled, e.obj, e.arg,
+                    e.vtime);
+  }
+  return digest.order_value();
+}
+
 }  // namespace weft::analysis

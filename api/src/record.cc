@@ -28,6 +28,23 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   }
   if (Status s = search::CheckArgs(strategy, options.args); !s.ok()) return s.error();
   search::StrategyArgs args = search::WithDefaults(strategy, options.args);
+  if (options.free_mode) {
+    config->free_mode = true;
+    config->schedule = session::Schedule::Search(strategy.chooser(args, options.seed));
+    config->stack_depth = 0;
+    config->timeout_seconds = options.timeout_seconds;
+    config->trace_path = options.trace_path;
+    config->cwd = options.cwd;
+    config->stdout_fd = options.stdout_fd;
+    config->stderr_fd = options.stderr_fd;
+    config->keep_env = options.keep_env;
+    config->redact_env = options.redact_env;
+    config->stdin_data = options.stdin_data;
+    config->isolate = options.isolate;
+    config->atomic_sites = false;
+    Started(host);
+    return session::RunProgram(config.value());
+  }
   if (search::NeedsCalibration(strategy, args)) {
     // As explore does: learned from the calibration run.
     session::RunConfig calibration = config.value();

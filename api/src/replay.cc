@@ -32,7 +32,11 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
   config.stop_on_divergence = !options.continue_after_divergence;
 
   Started(host);
-  const uint64_t expected_digest = analysis::DigestOf(trace);
+  // A free recording is compared by its synchronization order only (weft/free_kinds.h):
+  // the replay runs controlled, with events and times of its own in between.
+  const bool free_trace = trace.header.mode == format::Mode::kFree;
+  const uint64_t expected_digest =
+      free_trace ? analysis::OrderDigestOf(trace) : analysis::DigestOf(trace);
   ReplayResult result;
   result.output = options.output;
   for (uint64_t i = 0; i < times; ++i) {
@@ -58,19 +62,27 @@ Result<ReplayResult> Replay(const format::Trace& trace, const std::string& path,
       result.last = std::move(report.value());
       return result;
     }
-    bool same = !report->diverged &&
-                (stopping ? report->events == *options.stop_at
-                          : report->event_digest == expected_digest &&
-                                (!trace.has_outcome ||
-                                 analysis::SameFailure(report->outcome, trace.outcome)));
+    // A free recording that crashed: its other threads ran on while the crash was caught; the
+    // replay, controlled, ends at the fault (run_outcome.cc). Compared up to there.
+    const bool crash_prefix =
+        free_trace && report->outcome.kind == format::Outcome::Kind::kSignaled && !report->diverged;
+    const uint64_t want =
+        crash_prefix ? analysis::OrderDigestOf(trace, report->order_events) : expected_digest;
+    const uint64_t digest = free_trace ? report->order_digest : report->event_digest;
+    bool same =
+        !report->diverged &&
+        (stopping ? report->events == *options.stop_at
+                  : digest == want && (!trace.has_outcome ||
+                                       analysis::SameFailure(report->outcome, trace.outcome)));
     ++result.replays;
     if (same) {
       ++result.reproduced_count;
     } else if (result.first_problem.empty()) {
       if (report->diverged) {
         result.first_problem = "diverged at " + report->divergence;
-      } else if (report->event_digest != expected_digest) {
-        result.first_problem = "same length but a different event stream";
+      } else if (digest != want) {
+        result.first_problem = free_trace ? "a different order of synchronization events"
+                                          : "same length but a different event stream";
       } else {
         result.first_problem =
             "same events but a different outcome: " + format::DescribeOutcome(report->outcome) +

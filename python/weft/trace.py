@@ -449,7 +449,7 @@ class _Reader:
         hd.cwd = _text(h.cwd)
         hd.env = [EnvVar(_text(v.name), "" if v.digest else _text(v.value), bool(v.digest))
                   for v in h.env]
-        hd.mode = "controlled" if h.mode == 1 else "unknown"
+        hd.mode = {1: "controlled", 2: "free"}.get(h.mode, "unknown")
         hd.strategy = _text(h.strategy)
         hd.seed = h.seed
         hd.realtime_base_ns = h.realtime_base_ns

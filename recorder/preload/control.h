@@ -16,7 +16,8 @@ namespace weft::shim {
 
 inline constexpr uint64_t kTickNs = 1000;  // virtual time per decision
 
-enum class ShimState : int { kUninit, kOff, kStarting, kOn };
+// kFree: a free recording (free_record.h): the hooks record, nothing is scheduled.
+enum class ShimState : int { kUninit, kOff, kStarting, kOn, kFree };
 
 // The controlled processes of the session: the first one, and those it forks.
 inline constexpr uint32_t kMaxProcesses = 64;
@@ -157,6 +158,8 @@ int16_t TidOfOsTid(pid_t os_tid);
 void UpdateStatus();
 // Sets up the main thread as tid 0 (start-up).
 void RegisterMainThread();
+// "too many threads: a run under weft may create at most N threads ..." (the ABI's limit).
+const char* ThreadLimitMessage();
 
 // ---- processes (fork) ----
 // Registers the main thread of the process `parent` is about to fork: a new process slot,

@@ -17,6 +17,7 @@
 
 #include "channel_model.h"
 #include "control.h"
+#include "free_record.h"
 #include "glibc_layout.h"
 #include "ring.h"
 
@@ -291,6 +292,18 @@ void StartFirst(weft_session* s, uint32_t pid) {
   g_state = ShimState::kOn;
 }
 
+// A free recording (free_record.h): no chooser, no pinning, no virtual time; the threads run
+// as they would without weft. NB: the scheduler's state gets no kSchedMagic: a new image
+// after an exec does not rejoin (a free recording is of one process).
+void StartFree(weft_session* s, uint32_t pid) {
+  g_session = s;
+  RequireGlibcLayout();
+  MapSchedState(pid);
+  RingInit();
+  FreeStart();
+  g_state = ShimState::kFree;
+}
+
 // The new image of process `index`, whose thread exec_tid called exec holding the turn
 // (hooks_exec.cc): that thread goes on under control, in the same session, still holding
 // the turn; the EXEC event is its first.
@@ -385,6 +398,10 @@ void Start() {
   uint32_t expected = 0;
   if (!__atomic_compare_exchange_n(&s->claimed_pid, &expected, pid, false, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE)) {
+    return;
+  }
+  if (s->mode == WEFT_MODE_FREE) {
+    StartFree(s, pid);
     return;
   }
   if (s->mode != WEFT_MODE_CONTROLLED && s->mode != WEFT_MODE_FORK_SERVER) return;

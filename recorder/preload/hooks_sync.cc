@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 
 #include "control.h"
+#include "free_record.h"
 #include "glibc_layout.h"
 #include "shim.h"
 
@@ -232,18 +233,21 @@ int SemWait(sem_t* sem, uint16_t flags, clockid_t clock, const struct timespec* 
 WEFT_EXPORT int pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
   Guard guard;
   if (Controlled(guard)) ForgetObject(m);
+  if (Free(guard)) FreeForget(m);
   return real.pthread_mutex_init(m, attr);
 }
 
 WEFT_EXPORT int pthread_mutex_destroy(pthread_mutex_t* m) {
   Guard guard;
   if (Controlled(guard)) ForgetObject(m);
+  if (Free(guard)) FreeForget(m);
   return real.pthread_mutex_destroy(m);
 }
 
 WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
   Guard guard;
   if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(m)) return FreeMutexLock(m, 0, real.pthread_mutex_lock);
     if (InForkChild() && !IsNull(m)) CheckForkDeadlock(m);
     return real.pthread_mutex_lock(m);
   }
@@ -254,27 +258,41 @@ WEFT_EXPORT int pthread_mutex_lock(pthread_mutex_t* m) {
 
 WEFT_EXPORT int pthread_mutex_trylock(pthread_mutex_t* m) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_mutex_trylock(m);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(m)) return FreeMutexLock(m, WEFT_F_TRY, real.pthread_mutex_trylock);
+    return real.pthread_mutex_trylock(m);
+  }
   return MutexLock(m, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
 }
 
 WEFT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t* m, const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_mutex_timedlock(m, abs);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(m)) return FreeMutexTimedLock(m, CLOCK_REALTIME, abs, false);
+    return real.pthread_mutex_timedlock(m, abs);
+  }
   return MutexLock(m, WEFT_F_TIMED, CLOCK_REALTIME, abs);
 }
 
 WEFT_EXPORT int pthread_mutex_clocklock(pthread_mutex_t* m, clockid_t clock,
                                         const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock))
+  if (!Controlled(guard) || !IsVirtualClock(clock)) {
+    // NB: as in a controlled run, a wait on another clock is no event.
+    if (Free(guard) && !IsNull(m) && IsVirtualClock(clock)) {
+      return FreeMutexTimedLock(m, clock, abs, true);
+    }
     return real.pthread_mutex_clocklock(m, clock, abs);
+  }
   return MutexLock(m, WEFT_F_TIMED, clock, abs);
 }
 
 WEFT_EXPORT int pthread_mutex_unlock(pthread_mutex_t* m) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_mutex_unlock(m);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(m)) return FreeMutexUnlock(m);
+    return real.pthread_mutex_unlock(m);
+  }
   return MutexUnlock(m);
 }
 
@@ -366,12 +384,16 @@ WEFT_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t* rw) {
 WEFT_EXPORT int pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* attr) {
   Guard guard;
   if (Controlled(guard)) ForgetObject(c);
+  if (Free(guard)) FreeForget(c);
   return real.pthread_cond_init(c, attr);
 }
 
 WEFT_EXPORT int pthread_cond_destroy(pthread_cond_t* c) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_cond_destroy(c);
+  if (!Controlled(guard)) {
+    if (Free(guard)) FreeForget(c);
+    return real.pthread_cond_destroy(c);
+  }
   // The real condition variable never had waiters (waiting is modelled); destroy it as the
   // program expects, after dropping our state for this address.
   ForgetObject(c);
@@ -380,34 +402,51 @@ WEFT_EXPORT int pthread_cond_destroy(pthread_cond_t* c) {
 
 WEFT_EXPORT int pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_cond_wait(c, m);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(c) && !IsNull(m))
+      return FreeCondWait(c, m, CLOCK_REALTIME, nullptr, 0);
+    return real.pthread_cond_wait(c, m);
+  }
   return CondWait(c, m, false, CLOCK_REALTIME, nullptr);
 }
 
 WEFT_EXPORT int pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m,
                                        const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_cond_timedwait(c, m, abs);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(c) && !IsNull(m)) return FreeCondWait(c, m, CLOCK_REALTIME, abs, 1);
+    return real.pthread_cond_timedwait(c, m, abs);
+  }
   return CondWait(c, m, true, CondClock(c), abs);
 }
 
 WEFT_EXPORT int pthread_cond_clockwait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
                                        const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock))
+  if (!Controlled(guard) || !IsVirtualClock(clock)) {
+    if (Free(guard) && !IsNull(c) && !IsNull(m) && IsVirtualClock(clock)) {
+      return FreeCondWait(c, m, clock, abs, 2);
+    }
     return real.pthread_cond_clockwait(c, m, clock, abs);
+  }
   return CondWait(c, m, true, clock, abs);
 }
 
 WEFT_EXPORT int pthread_cond_signal(pthread_cond_t* c) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_cond_signal(c);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(c)) return FreeCondSignal(c, false);
+    return real.pthread_cond_signal(c);
+  }
   return CondWake(c, false);
 }
 
 WEFT_EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_cond_broadcast(c);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(c)) return FreeCondSignal(c, true);
+    return real.pthread_cond_broadcast(c);
+  }
   return CondWake(c, true);
 }
 
@@ -415,42 +454,61 @@ WEFT_EXPORT int pthread_cond_broadcast(pthread_cond_t* c) {
 WEFT_EXPORT int sem_init(sem_t* sem, int pshared, unsigned value) {
   Guard guard;
   if (Controlled(guard)) ForgetObject(sem);
+  if (Free(guard)) FreeForget(sem);
   return real.sem_init(sem, pshared, value);
 }
 
 WEFT_EXPORT int sem_destroy(sem_t* sem) {
   Guard guard;
   if (Controlled(guard)) ForgetObject(sem);
+  if (Free(guard)) FreeForget(sem);
   return real.sem_destroy(sem);
 }
 
 WEFT_EXPORT int sem_wait(sem_t* sem) {
   Guard guard;
-  if (!Controlled(guard)) return real.sem_wait(sem);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(sem)) return FreeSemWait(sem, 0, CLOCK_REALTIME, nullptr);
+    return real.sem_wait(sem);
+  }
   return SemWait(sem, 0, CLOCK_REALTIME, nullptr);
 }
 
 WEFT_EXPORT int sem_trywait(sem_t* sem) {
   Guard guard;
-  if (!Controlled(guard)) return real.sem_trywait(sem);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(sem)) return FreeSemWait(sem, 1, CLOCK_REALTIME, nullptr);
+    return real.sem_trywait(sem);
+  }
   return SemWait(sem, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
 }
 
 WEFT_EXPORT int sem_timedwait(sem_t* sem, const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard)) return real.sem_timedwait(sem, abs);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(sem)) return FreeSemWait(sem, 2, CLOCK_REALTIME, abs);
+    return real.sem_timedwait(sem, abs);
+  }
   return SemWait(sem, WEFT_F_TIMED, CLOCK_REALTIME, abs);
 }
 
 WEFT_EXPORT int sem_clockwait(sem_t* sem, clockid_t clock, const struct timespec* abs) {
   Guard guard;
-  if (!Controlled(guard) || !IsVirtualClock(clock)) return real.sem_clockwait(sem, clock, abs);
+  if (!Controlled(guard) || !IsVirtualClock(clock)) {
+    if (Free(guard) && !IsNull(sem) && IsVirtualClock(clock)) {
+      return FreeSemWait(sem, 3, clock, abs);
+    }
+    return real.sem_clockwait(sem, clock, abs);
+  }
   return SemWait(sem, WEFT_F_TIMED, clock, abs);
 }
 
 WEFT_EXPORT int sem_post(sem_t* sem) {
   Guard guard;
-  if (!Controlled(guard)) return real.sem_post(sem);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(sem)) return FreeSemPost(sem);
+    return real.sem_post(sem);
+  }
   Thread* self = Self();
   Op op = MakeOp(WEFT_EV_SEM_POST, sem, WEFT_OBJ_SEM);
   Schedule(self, op);

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "control.h"
+#include "free_record.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -82,7 +83,10 @@ int JoinCommon(pthread_t thread, void** retval, uint16_t flags, clockid_t clock,
 WEFT_EXPORT int pthread_create(pthread_t* thread, const pthread_attr_t* attr,
                                void* (*start_routine)(void*), void* arg) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_create(thread, attr, start_routine, arg);
+  if (!Controlled(guard)) {
+    if (Free(guard) && !IsNull(thread)) return FreeThreadCreate(thread, attr, start_routine, arg);
+    return real.pthread_create(thread, attr, start_routine, arg);
+  }
   Thread* self = Self();
   Schedule(self, MakeOp(WEFT_EV_THREAD_CREATE));
   Thread* child = RegisterThread(self->tid);
@@ -109,20 +113,27 @@ WEFT_EXPORT void pthread_exit(void* retval) {
   {
     Guard guard;
     if (Controlled(guard)) ExitControlled(Self());
+    if (Free(guard)) FreeThreadExit();
   }
   real.pthread_exit(retval);
 }
 
 WEFT_EXPORT int pthread_join(pthread_t thread, void** retval) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_join(thread, retval);
+  if (!Controlled(guard)) {
+    if (Free(guard)) return FreeThreadJoin(thread, retval, 0, CLOCK_REALTIME, nullptr);
+    return real.pthread_join(thread, retval);
+  }
   int rc = JoinCommon(thread, retval, 0, CLOCK_REALTIME, nullptr);
   return rc == -1 ? real.pthread_join(thread, retval) : rc;
 }
 
 WEFT_EXPORT int pthread_tryjoin_np(pthread_t thread, void** retval) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_tryjoin_np(thread, retval);
+  if (!Controlled(guard)) {
+    if (Free(guard)) return FreeThreadJoin(thread, retval, 1, CLOCK_REALTIME, nullptr);
+    return real.pthread_tryjoin_np(thread, retval);
+  }
   int rc = JoinCommon(thread, retval, WEFT_F_TRY, CLOCK_REALTIME, nullptr);
   return rc == -1 ? real.pthread_tryjoin_np(thread, retval) : rc;
 }
@@ -130,7 +141,13 @@ WEFT_EXPORT int pthread_tryjoin_np(pthread_t thread, void** retval) {
 WEFT_EXPORT int pthread_timedjoin_np(pthread_t thread, void** retval,
                                      const struct timespec* abstime) {
   Guard guard;
-  if (!Controlled(guard)) return real.pthread_timedjoin_np(thread, retval, abstime);
+  if (!Controlled(guard)) {
+    // A null abstime means "no timeout" (an untimed join, as a controlled run records it).
+    if (Free(guard)) {
+      return FreeThreadJoin(thread, retval, abstime != nullptr ? 2 : 0, CLOCK_REALTIME, abstime);
+    }
+    return real.pthread_timedjoin_np(thread, retval, abstime);
+  }
   // A null abstime means "no timeout", as in glibc.
   int rc =
       JoinCommon(thread, retval, abstime != nullptr ? WEFT_F_TIMED : 0, CLOCK_REALTIME, abstime);
@@ -141,6 +158,9 @@ WEFT_EXPORT int pthread_clockjoin_np(pthread_t thread, void** retval, clockid_t 
                                      const struct timespec* abstime) {
   Guard guard;
   if (!Controlled(guard) || abstime == nullptr || !IsVirtualClock(clock)) {
+    if (Free(guard) && abstime != nullptr && IsVirtualClock(clock)) {
+      return FreeThreadJoin(thread, retval, 3, clock, abstime);
+    }
     return real.pthread_clockjoin_np(thread, retval, clock, abstime);
   }
   int rc = JoinCommon(thread, retval, WEFT_F_TIMED, clock, abstime);
@@ -172,7 +192,10 @@ WEFT_EXPORT int pthread_setname_np(pthread_t thread, const char* name) {
 
 WEFT_EXPORT pid_t fork(void) {
   Guard guard;
-  if (!Controlled(guard)) return real.fork();
+  if (!Controlled(guard)) {
+    if (Free(guard)) return FreeFork();
+    return real.fork();
+  }
   Thread* self = Self();
   Schedule(self, MakeOp(WEFT_EV_FORK));
   // The child is a process of the session: its one thread (a copy of this one) gets a tid

@@ -8,7 +8,8 @@ namespace weft::shim {
 // Maps the ring described by the session. Called once at start-up.
 void RingInit();
 // Appends `slots` 32-byte slots. Single producer: only the thread holding the turn calls
-// this. Waits (without the turn moving) while the supervisor catches up.
+// this (in a free recording any thread may: each takes its slots atomically). Waits
+// (without the turn moving) while the supervisor catches up.
 void RingWrite(const void* records, uint32_t slots);
 // Captures the calling thread's stack (user frames only) and returns its interned id,
 // writing a STACK record the first time. 0 when stacks are off.

@@ -16,6 +16,8 @@ namespace {
 // "a run may create at most N threads ...": the message names the ABI's limit.
 constinit char g_limit_message[160] = {};
 
+}  // namespace
+
 const char* ThreadLimitMessage() {
   static constexpr char kHead[] = "too many threads: a run under weft may create at most ";
   static constexpr char kTail[] =
@@ -31,8 +33,6 @@ const char* ThreadLimitMessage() {
   g_limit_message[n] = '\0';
   return g_limit_message;
 }
-
-}  // namespace
 
 void AddLive(uint16_t tid) {
   uint32_t i = g_sched->live_count++;

@@ -126,9 +126,11 @@ std::string RenderTimeline(const Trace& trace) {
     for (const std::string& n : header.env_kept) names += (names.empty() ? "" : ", ") + n;
     info.push_back({"kept", names + " (look secret, stored in clear: --keep-env)"});
   }
-  std::string mode = header.mode == Mode::kControlled
-                         ? "controlled"
-                         : "mode " + std::to_string(static_cast<uint32_t>(header.mode));
+  std::string mode =
+      header.mode == Mode::kControlled ? "controlled"
+      : header.mode == Mode::kFree
+          ? "free (threads in parallel; the order of their synchronization events recorded)"
+          : "mode " + std::to_string(static_cast<uint32_t>(header.mode));
   info.push_back({"schedule", mode + ", strategy " +
                                   (header.strategy.empty() ? "?" : header.strategy) + ", seed " +
                                   std::to_string(header.seed)});

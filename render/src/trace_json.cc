@@ -41,7 +41,9 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   w.EndArray();
   w.Field("executable_build_id", header.executable_build_id);
   w.Field("executable_sha256", header.executable_sha256);
-  w.Field("mode", header.mode == Mode::kControlled ? "controlled" : "unknown");
+  w.Field("mode", header.mode == Mode::kControlled ? "controlled"
+                  : header.mode == Mode::kFree     ? "free"
+                                                   : "unknown");
   w.Field("strategy", header.strategy);
   w.Field("seed", header.seed);
   w.Field("realtime_base_ns", header.realtime_base_ns);

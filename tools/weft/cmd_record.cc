@@ -24,8 +24,21 @@ Runs PROGRAM with its threads under weft's control (one thread at a time, every
 pthread/futex/sleep call a scheduling decision, virtual time) and writes a trace
 that `weft replay` reproduces exactly.
 
+With --free, the threads run in parallel on all cores, as without weft, and the
+trace records the order in which they created, joined and ended threads, took and
+released mutexes, waited on and signalled condition variables and semaphores.
+`weft replay` of that trace runs the program controlled and enforces that order;
+where the run did something the order does not decide (a data race, a time-dependent
+branch) the replay says where it diverged. Not recorded yet: rwlocks, barriers,
+spinlocks, futexes, clock reads and input (a replay's clocks are virtual), forked
+processes.
+
 options:
-  -o, --output FILE    where to write the trace (default: PROGRAM-SEED.weft)
+  -o, --output FILE    where to write the trace (default: PROGRAM-SEED.weft, with
+                       --free PROGRAM-free.weft)
+  --free               run the threads in parallel, unscheduled, and record the order
+                       of their synchronization events (see above); no --strategy,
+                       --seed, --max-steps, --memory-sites (no stacks either)
   --strategy NAME      how threads are scheduled: random (default), pct, pos or surw (as
                        `weft explore --strategy pct` runs its seed N)
   --seed N             seed of the strategy (default: drawn from the clock; printed)
@@ -96,7 +109,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   double timeout = 0;
   bool have_seed = args.Uint("--seed", &seed);
   args.Value("--output", &output, "-o");
-  args.Value("--strategy", &strategy);
+  bool have_strategy = args.Value("--strategy", &strategy);
   args.Value("--memory-sites", &memory_sites_from);
   search::StrategyArgs strategy_args;
   for (const std::string& name : parameters) {
@@ -104,9 +117,10 @@ int RunRecord(const std::vector<std::string>& argv) {
     if (args.Uint("--" + name, &value)) strategy_args[name] = value;
   }
   args.Double("--timeout", &timeout);
-  args.Uint("--max-steps", &max_steps);
+  bool have_max_steps = args.Uint("--max-steps", &max_steps);
   args.Uint("--stack-depth", &depth);
   bool no_stacks = args.Flag("--no-stacks");
+  bool free_mode = args.Flag("--free");
   bool no_atomic_sites = args.Flag("--no-atomic-sites");
   bool json = args.Flag("--json");
   bool fail_on_race = args.Flag("--fail-on-race");
@@ -120,6 +134,19 @@ int RunRecord(const std::vector<std::string>& argv) {
   if (!st.ok()) return Fail("record", st.error().message + " (see weft record --help)");
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
+  }
+  if (free_mode) {
+    std::string scheduled = have_strategy                ? "--strategy"
+                            : have_seed                  ? "--seed"
+                            : have_max_steps             ? "--max-steps"
+                            : !memory_sites_from.empty() ? "--memory-sites"
+                            : !strategy_args.empty()     ? "--" + strategy_args.begin()->first
+                                                         : "";
+    if (!scheduled.empty()) {
+      return Fail("record", scheduled +
+                                " does not go with --free: a free recording schedules nothing "
+                                "(its threads run in parallel); see weft record --help");
+    }
   }
   const search::StrategyInfo* info = search::FindStrategy(strategy);
   if (info == nullptr || info->chooser == nullptr) {
@@ -148,7 +175,7 @@ int RunRecord(const std::vector<std::string>& argv) {
     std::string name = args.program()[0];
     size_t slash = name.rfind('/');
     if (slash != std::string::npos) name = name.substr(slash + 1);
-    output = name + "-" + std::to_string(seed) + ".weft";
+    output = name + (free_mode ? std::string("-free") : "-" + std::to_string(seed)) + ".weft";
   }
   if (Status s = CreateParentDirectories(output); !s.ok()) return Fail("record", s.error().message);
   Result<std::shared_ptr<const std::string>> input =
@@ -171,6 +198,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.args = strategy_args;
   options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
   options.atomic_sites = !no_atomic_sites;
+  options.free_mode = free_mode;
   options.timeout_seconds = timeout;
   options.max_steps = max_steps;
   options.keep_env = keep_env;
@@ -182,6 +210,11 @@ int RunRecord(const std::vector<std::string>& argv) {
       std::string given;
       for (const auto& [name, value] : search::WithDefaults(*info, strategy_args)) {
         if (name != "seed") given += ", " + name + " " + std::to_string(value);
+      }
+      if (free_mode) {
+        Say("recording " + ShellQuote(args.program()[0]) +
+            " (free: threads in parallel, the synchronization order recorded)");
+        return;
       }
       Say("recording " + ShellQuote(args.program()[0]) + " (strategy " + strategy + ", seed " +
           std::to_string(seed) + given + ")");
@@ -250,7 +283,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   for (const std::string& note : report->notes) Say("note: " + note);
   if (std::string note = AtomicNote(report->atomic); !note.empty()) Say(note);
   if (std::string note = MemoryNote(report->memory_instrumented, report->memory_events);
-      !note.empty()) {
+      !note.empty() && !free_mode) {
     Say(note);
   }
   if (report->memory_instrumented && report->memory_sites_used == 0 &&

@@ -399,7 +399,13 @@ int RunReplay(const std::vector<std::string>& argv) {
         output + " (weft show " + ShellQuote(output) + ")");
     return kExitOk;
   }
-  if (all) {
+  if (all && trace->header.mode == format::Mode::kFree) {
+    // A free recording is matched by its synchronization order (README "Free recordings").
+    Say(std::string("reproduced: ") +
+        (times > 1 ? std::to_string(times) + " of " + std::to_string(times) + " replays, " : "") +
+        "the recorded order of " + Plural(last.order_events, "synchronization event") +
+        " and the same outcome as " + path);
+  } else if (all) {
     Say(std::string("reproduced: ") +
         (times > 1 ? std::to_string(times) + " of " + std::to_string(times) + " replays, " : "") +
         "same " + Plural(last.events, "event") + " and same outcome as " + path);

@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 #define WEFT_SHIM_PROTOCOL_VERSION \
-  11u /* 11: the fork server; 10: forked_live; 9: files (FILE_*); 8: a pid per thread record */
+  12u /* 12: free mode, partial replay; 11: the fork server; 10: forked_live; 9: files */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -35,7 +35,10 @@ extern "C" {
  * weft_fork_reply (ready, or why it cannot serve), then forks one child per
  * weft_fork_request, which takes over the request's session (WEFT_MODE_CONTROLLED) and
  * returns into main. */
-enum weft_mode { WEFT_MODE_CONTROLLED = 1, WEFT_MODE_FORK_SERVER = 2 };
+/* FREE (weft record --free): the threads run in parallel, unscheduled; the shim records the
+ * order of their synchronization events (weft/free_kinds.h lists them) with one global
+ * sequence: the ring slot an event takes (every thread writes the ring: see the records). */
+enum weft_mode { WEFT_MODE_CONTROLLED = 1, WEFT_MODE_FORK_SERVER = 2, WEFT_MODE_FREE = 3 };
 
 /* ---- the fork server's socket (SOCK_SEQPACKET, one message each way per run) ---- */
 
@@ -96,6 +99,11 @@ struct weft_span { /* 16 bytes */
 struct weft_replay_spec {  /* WEFT_SCHEDULE_REPLAY */
   struct weft_span script; /* weft_script_entry: one per recorded event */
   struct weft_span wakes;  /* uint16_t: the futex waiters woken, in order */
+  /* 1: the script of a free recording: it holds only the kinds a free recording records
+   * (weft/free_kinds.h), in their recorded order, and is checked by kind; the other
+   * schedule points are not in it (their thread runs them as soon as it can). */
+  uint32_t partial;
+  uint32_t reserved0;
 };
 
 struct weft_guided_spec {  /* WEFT_SCHEDULE_GUIDED */
@@ -122,7 +130,11 @@ struct weft_schedule_spec {
   } u;
 };
 
-/* Ring record types. Every record is one or more 32-byte slots. */
+/* Ring record types. Every record is one or more 32-byte slots. In a free recording
+ * (WEFT_MODE_FREE) many threads write the ring at once: each takes its slots with an atomic
+ * add on ring_head, writes them, and stores the first slot's type byte last (release); the
+ * supervisor reads a record only once that byte is non-zero and zeroes the first byte of
+ * every slot it has read before it moves ring_tail on. */
 enum weft_record_type {
   WEFT_REC_EVENT = 1,        /* struct weft_event_record */
   WEFT_REC_OBJECT = 2,       /* struct weft_object_record: first use of an object */

@@ -158,6 +158,9 @@ struct RecordOptions {
   // The atomic instructions of the program's own code are schedule points
   // (session::RunConfig::atomic_sites); false: --no-atomic-sites.
   bool atomic_sites = true;
+  // A free recording (session::RunConfig::free_mode): the threads run in parallel; the
+  // strategy, seed, stacks, atomic and memory sites are not used.
+  bool free_mode = false;
 };
 
 // One controlled run written as a trace. Errors are weft's (cannot start, cannot write);

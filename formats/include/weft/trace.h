@@ -51,7 +51,9 @@ enum class ObjectKind : uint32_t { WEFT_OBJECT_KINDS(WEFT_FORMAT_OBJECT_KIND_) }
 const char* ObjectKindName(ObjectKind kind);
 
 // How the run was scheduled.
-enum class Mode : uint32_t { kControlled = 1 };
+// kControlled: one thread at a time, scheduled. kFree: weft record --free (threads in
+// parallel; the order of the synchronization events is recorded, weft/free_kinds.h).
+enum class Mode : uint32_t { kControlled = 1, kFree = 2 };
 
 // How a run was scheduled, with every parameter needed to run it again.
 struct ScheduleSpec {

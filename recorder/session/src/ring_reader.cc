@@ -46,9 +46,13 @@ bool ValidTid(uint32_t tid) { return tid < WEFT_MAX_THREADS; }
 
 }  // namespace
 
-RingReader::RingReader(weft_session* session, const uint8_t* ring, uint64_t ring_slots,
+RingReader::RingReader(weft_session* session, uint8_t* ring, uint64_t ring_slots,
                        format::TraceWriter* writer)
-    : session_(session), ring_(ring), ring_slots_(ring_slots), writer_(writer) {}
+    : session_(session),
+      ring_(ring),
+      many_writers_(session->mode == WEFT_MODE_FREE),
+      ring_slots_(ring_slots),
+      writer_(writer) {}
 
 void RingReader::SetCorrupt(const std::string& where) {
   if (error_.empty()) error_ = "the program overwrote weft's session memory at " + where;
@@ -177,7 +181,7 @@ int32_t RingReader::TidOfOsTid(uint32_t os_tid) const {
   return it == os_tids_.end() ? -1 : static_cast<int32_t>(it->second);
 }
 
-bool RingReader::Drain() {
+bool RingReader::Drain(bool program_ended) {
   CheckStatus();
   if (!error_.empty()) return false;
   WriteProcess();  // NB: before the threads and modules that name its pid
@@ -192,6 +196,9 @@ bool RingReader::Drain() {
                " (the ring's read position, which only weft writes)");
     return false;
   }
+  // NB: in a free recording head counts the slots writers have taken, some of which wait
+  // for room: it may run ahead of the ring.
+  if (many_writers_ && head >= tail && head - tail > slots) head = tail + slots;
   if (head < tail || head - tail > slots) {
     SetCorrupt("offset " + std::to_string(offsetof(weft_session, ring_head)) +
                " (the ring's write position " + std::to_string(head) + " with " +
@@ -206,6 +213,13 @@ bool RingReader::Drain() {
   auto slot_at = [&](uint64_t s) { return ring_ + (s & mask) * WEFT_SLOT_BYTES; };
   while (tail < head) {
     const uint8_t* slot = slot_at(tail);
+    // NB: acquire pairs with the writer's release store of the type byte (its commit): a
+    // record taken but not yet written ends this drain.
+    if (many_writers_ && __atomic_load_n(slot, __ATOMIC_ACQUIRE) == 0) {
+      if (!program_ended) break;
+      ++tail;  // NB: every record of a free recording is one slot
+      continue;
+    }
     uint64_t used = 1;
     if (slot[0] == WEFT_REC_STACK) {
       weft_stack_record rec;
@@ -273,6 +287,10 @@ bool RingReader::Drain() {
     } else {
       OnRecord(slot, tail);
       if (!error_.empty()) return false;
+    }
+    // The next lap's writer commits by this byte: it must read 0 until then.
+    if (many_writers_) {
+      for (uint64_t k = 0; k < used; ++k) slot_at(tail + k)[0] = 0;
     }
     tail += used;
   }

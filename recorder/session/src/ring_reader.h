@@ -25,13 +25,14 @@ class RingReader {
   // over it: everything read from it is untrusted. Every record is checked (type, length,
   // thread ids, object ids, counts) before it is used; the first bad one makes the reader
   // corrupt() and it reads nothing more. Memory stays bounded whatever the ring holds.
-  RingReader(weft_session* session, const uint8_t* ring, uint64_t ring_slots,
+  RingReader(weft_session* session, uint8_t* ring, uint64_t ring_slots,
              format::TraceWriter* writer);
 
   // Consumes every complete record the shim has published. Returns false once the session
   // is corrupt (`error()` says where and why: "the program overwrote weft's session memory
-  // at slot 12 of the event ring: …").
-  bool Drain();
+  // at slot 12 of the event ring: …"). `program_ended`: nothing will write the ring any
+  // more; a free recording's slots that a killed thread took but never wrote are skipped.
+  bool Drain(bool program_ended = false);
   // From now on Drain drops what the shim writes (a program held for a debugger runs on,
   // unrecorded, and must never wait for room in the ring).
   void DropFromNowOn() { dropping_ = true; }
@@ -44,6 +45,8 @@ class RingReader {
 
   uint64_t events() const { return events_; }
   uint64_t digest() const { return digest_.value(); }
+  uint64_t order_digest() const { return digest_.order_value(); }
+  uint64_t order_events() const { return digest_.order_events(); }
   const std::vector<format::BlockedThread>& blocked() const { return blocked_; }
   const std::string& error() const { return error_; }
   // Frames seen so far: frame id -> IP (id 0 unused).
@@ -94,7 +97,9 @@ class RingReader {
   void AddModules(const std::vector<launcher::Mapping>& maps);
 
   weft_session* session_;
-  const uint8_t* ring_;
+  uint8_t* ring_;
+  // A free recording: many writers, each record committed by its first byte (shim_abi.h).
+  bool many_writers_ = false;
   uint64_t ring_slots_;
   bool dropping_ = false;
   uint64_t tail_ = 0;         // weft's own read position (the session's copy is the shim's)

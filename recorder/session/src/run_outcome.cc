@@ -6,6 +6,7 @@
 #include <string>
 
 #include "run_steps.h"
+#include "weft/free_kinds.h"
 
 namespace weft::session::internal {
 namespace {
@@ -147,7 +148,26 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     }
     outcome.crash = crash;
   }
-  if (flags & WEFT_STATUS_DIVERGED) {
+  // A free recording's replay has events of its own between the recorded ones: it is
+  // compared by the recorded kinds (weft/free_kinds.h) only.
+  const bool free_trace = replay && config.schedule.trace->header.mode == format::Mode::kFree;
+  uint64_t recorded_order = 0;
+  if (free_trace) {
+    for (const format::Event& e : config.schedule.trace->events) {
+      if (weft_free_recorded_kind(static_cast<uint8_t>(e.kind))) ++recorded_order;
+    }
+  }
+  if ((flags & WEFT_STATUS_DIVERGED) && free_trace) {
+    outcome.diverged = true;
+    outcome.divergence_index = status->divergence_index;
+    const weft_script_entry& got = status->divergence_actual;
+    outcome.divergence = "event " + std::to_string(status->divergence_index) +
+                         " of the replay, after " + std::to_string(reader.order_events()) +
+                         " of the " + std::to_string(recorded_order) +
+                         " recorded synchronization events: the program did " +
+                         DescribeScriptEntry(config.schedule.trace, got.tid, got.kind, 0) +
+                         ", which the recorded order does not allow there";
+  } else if (flags & WEFT_STATUS_DIVERGED) {
     outcome.diverged = true;
     outcome.divergence_index = status->divergence_index;
     const weft_script_entry& got = status->divergence_actual;
@@ -160,7 +180,20 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.divergence = "event " + std::to_string(status->divergence_index) + ": expected " +
                          expected + ", the program did " +
                          DescribeScriptEntry(config.schedule.trace, got.tid, got.kind, got.obj);
-  } else if (replay && !(flags & WEFT_STATUS_STOPPED) &&
+  } else if (free_trace && !(flags & WEFT_STATUS_STOPPED) &&
+             reader.order_events() != recorded_order &&
+             !(outcome.kind == format::Outcome::Kind::kSignaled &&
+               reader.order_events() < recorded_order)) {
+    // NB: a replay that crashes before the recording's last event is no divergence: in a
+    // free recording the other threads ran on while the crash was being caught (only the
+    // faulting thread stops), a controlled replay ends at the fault. api::Replay compares
+    // it with the recording's order up to there.
+    outcome.diverged = true;
+    outcome.divergence_index = reader.events();
+    outcome.divergence = "the program ended after " + std::to_string(reader.order_events()) +
+                         " synchronization events; the free recording has " +
+                         std::to_string(recorded_order);
+  } else if (replay && !free_trace && !(flags & WEFT_STATUS_STOPPED) &&
              reader.events() != config.schedule.trace->events.size()) {
     // The program ended before (or after) the recorded run did.
     outcome.diverged = true;

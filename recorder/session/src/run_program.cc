@@ -106,13 +106,22 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   layout.max_steps = config.max_steps;
   layout.memory_sites = SortedSites(config.memory_sites);
   layout.progress_window = config.progress_window;
+  if (config.free_mode) {
+    layout.mode = WEFT_MODE_FREE;
+    layout.stack_depth = 0;
+    layout.record_decisions = false;
+    layout.max_steps = 0;
+    layout.progress_window = 0;
+    layout.memory_sites.clear();
+    layout.ring_slots = 1u << 20;  // 32 MiB: many threads write at once
+  }
   layout.realtime_base_ns =
       config.realtime_base_ns != 0 ? config.realtime_base_ns : ClockNs(CLOCK_REALTIME);
   layout.monotonic_base_ns =
       config.monotonic_base_ns != 0 ? config.monotonic_base_ns : ClockNs(CLOCK_MONOTONIC);
 
   AtomicSitesSummary atomic;
-  if (config.atomic_sites) {
+  if (config.atomic_sites && !config.free_mode) {
     Result<launcher::AtomicScan> scan = launcher::ScanAtomicSites(config.executable, config.env);
     if (!scan.ok()) {
       atomic.error = scan.error().message;
@@ -157,7 +166,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.replayed_from = config.replay_path;
   header.timeout_seconds = config.timeout_seconds;
   header.max_steps = config.max_steps;
-  header.stack_depth = config.stack_depth;
+  header.stack_depth = layout.stack_depth;
+  if (config.free_mode) {
+    header.mode = format::Mode::kFree;
+    header.strategy = "free";
+  }
   header.isolated = config.isolate;
   header.memory_sites = layout.memory_sites;
   header.atomic_sites = atomic.scanned;
@@ -332,7 +345,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   }
   reader.SetFinalMaps(run->maps);
   check_session(true);
-  reader.Drain();
+  reader.Drain(/*program_ended=*/true);
 
   RunReport report;
   std::set<uint32_t> exact_frames;  // frames whose IP is not a return address
@@ -353,6 +366,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   const weft_session* status = session->header();
   report.events = reader.events();
   report.event_digest = reader.digest();
+  report.order_digest = reader.order_digest();
+  report.order_events = reader.order_events();
   report.diverged = outcome.diverged;
   report.divergence_index = outcome.divergence_index;
   report.divergence = outcome.divergence;

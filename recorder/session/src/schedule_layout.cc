@@ -2,7 +2,9 @@
 #include <string.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "run_steps.h"
 
@@ -29,6 +31,68 @@ void BuildScript(const format::Trace& trace, uint64_t prefix, SessionLayout* lay
   }
 }
 
+// The partial script of a free recording (weft_replay_spec.partial): its events, in their
+// recorded order, checked by kind. A free recording cannot see which waiter a condition
+// signal woke (the kernel chose): it is the waiter of that condition whose wait returned
+// first after the signal, among those waiting at it.
+void BuildFreeScript(const format::Trace& trace, SessionLayout* layout) {
+  using K = format::EventKind;
+  const std::vector<format::Event>& events = trace.events;
+  // For each COND_WAIT, the index of its thread's next event (its COND_WAKE).
+  std::vector<uint64_t> wake_of(events.size(), UINT64_MAX);
+  std::map<uint32_t, uint64_t> waiting_since;  // tid -> index of its COND_WAIT
+  for (uint64_t i = 0; i < events.size(); ++i) {
+    const format::Event& e = events[i];
+    auto w = waiting_since.find(e.tid);
+    if (w != waiting_since.end()) {
+      if (e.kind == K::kCondWake && (e.flags & WEFT_F_TIMEDOUT) == 0) wake_of[w->second] = i;
+      waiting_since.erase(w);
+    }
+    if (e.kind == K::kCondWait) waiting_since[e.tid] = i;
+  }
+  std::map<uint32_t, std::vector<uint64_t>> waiters;  // cond -> its waits not yet woken
+  layout->script.reserve(events.size());
+  for (uint64_t i = 0; i < events.size(); ++i) {
+    const format::Event& e = events[i];
+    weft_script_entry s{};
+    s.tid = static_cast<uint16_t>(e.tid);
+    s.kind = static_cast<uint8_t>(e.kind);
+    s.obj = e.obj;  // NB: informational: the replay numbers its objects itself
+    if (e.kind == K::kCondWait) waiters[e.obj].push_back(i);
+    if (e.kind == K::kCondWake) {
+      std::vector<uint64_t>& list = waiters[e.obj];
+      for (size_t k = 0; k < list.size(); ++k) {
+        if (events[list[k]].tid == e.tid) {
+          list.erase(list.begin() + static_cast<ptrdiff_t>(k));
+          break;
+        }
+      }
+    }
+    if (e.kind == K::kCondSignal || e.kind == K::kCondBroadcast) {
+      std::vector<uint64_t>& list = waiters[e.obj];
+      s.arg = -1;
+      if (e.kind == K::kCondSignal) {
+        size_t best = list.size();
+        for (size_t k = 0; k < list.size(); ++k) {
+          if (wake_of[list[k]] != UINT64_MAX &&
+              (best == list.size() || wake_of[list[k]] < wake_of[list[best]])) {
+            best = k;
+          }
+        }
+        if (best < list.size()) {
+          s.arg = events[list[best]].tid;
+          list.erase(list.begin() + static_cast<ptrdiff_t>(best));
+        }
+      } else {
+        list.clear();
+        s.arg = 0;
+      }
+    }
+    layout->script.push_back(s);
+  }
+  layout->schedule.u.replay.partial = 1;
+}
+
 }  // namespace
 
 Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
@@ -44,7 +108,11 @@ Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
       break;
     case WEFT_SCHEDULE_REPLAY:
       if (schedule.trace == nullptr) return MakeError("replay needs a trace to follow");
-      BuildScript(*schedule.trace, UINT64_MAX, layout);
+      if (schedule.trace->header.mode == format::Mode::kFree) {
+        BuildFreeScript(*schedule.trace, layout);
+      } else {
+        BuildScript(*schedule.trace, UINT64_MAX, layout);
+      }
       break;
     case WEFT_SCHEDULE_GUIDED:
       if (schedule.trace != nullptr) {

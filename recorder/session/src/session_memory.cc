@@ -52,7 +52,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->magic = WEFT_SESSION_MAGIC;
   h->protocol = WEFT_SHIM_PROTOCOL_VERSION;
   h->size = size;
-  h->mode = WEFT_MODE_CONTROLLED;
+  h->mode = layout.mode;
   h->capture_stacks = layout.stack_depth;
   h->cpu = layout.cpu;
   h->realtime_base_ns = layout.realtime_base_ns;
@@ -185,8 +185,6 @@ SessionMemory::~SessionMemory() {
   if (fd_ >= 0) close(fd_);
 }
 
-const uint8_t* SessionMemory::ring() const {
-  return reinterpret_cast<const uint8_t*>(header_) + ring_offset_;
-}
+uint8_t* SessionMemory::ring() const { return reinterpret_cast<uint8_t*>(header_) + ring_offset_; }
 
 }  // namespace weft::session

@@ -15,6 +15,7 @@ struct SessionLayout {
   // The schedule: kind, strategy and the union member of that kind. Create fills in the
   // spans (where script, wakes and plan lie in the region).
   weft_schedule_spec schedule{};
+  uint32_t mode = WEFT_MODE_CONTROLLED;  // weft_mode
   uint32_t stack_depth = 0;
   int cpu = -1;
   uint64_t max_steps = 0;
@@ -49,7 +50,7 @@ class SessionMemory {
   // NB: the program can write anywhere in the region (it is mapped writable in it): every
   // value read from it is untrusted. The geometry below is weft's own copy.
   weft_session* header() const { return header_; }
-  const uint8_t* ring() const;
+  uint8_t* ring() const;
   uint64_t ring_slots() const { return ring_slots_; }
   uint64_t size() const { return size_; }
 

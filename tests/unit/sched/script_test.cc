@@ -263,5 +263,91 @@ TEST(PlanChooser, APlannedThreadThatCannotRunDefers) {
   EXPECT_EQ(c.PickThread(q), kDefer);
 }
 
+// ---- a partial script (the replay of a free recording) ----
+
+// The pending operations of a partial replay's threads, set per test.
+uint8_t g_pending_kind[4];
+Pending PendingKind(const void*, uint16_t tid) { return Pending{g_pending_kind[tid], 0}; }
+
+Point Partial(const std::vector<uint16_t>& enabled, uint64_t step, uint16_t current,
+              uint32_t timed = 0) {
+  Point p = At(enabled, step, current);
+  p.timed = timed;
+  p.pending = PendingKind;
+  return p;
+}
+
+TEST(ScriptChooser, PartialScriptOrdersOnlyTheRecordedKinds) {
+  // Recorded: T1 locks, then T0 locks. Between them the replay has operations the free
+  // recording did not order (T0 writes a file, T1 sleeps): they take no entry.
+  std::vector<weft_script_entry> script = {Entry(1, WEFT_EV_MUTEX_LOCK, 5),
+                                           Entry(0, WEFT_EV_MUTEX_LOCK, 6)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, true, true);
+  Divergence d;
+  const std::vector<uint16_t> both = {0, 1};
+  // T0 is current and at an unordered file write: it runs, no entry used.
+  g_pending_kind[0] = WEFT_EV_FILE_WRITE;
+  g_pending_kind[1] = WEFT_EV_MUTEX_LOCK;
+  EXPECT_EQ(c.PickThread(Partial(both, 0, 0), &d), 0u);
+  EXPECT_EQ(c.ThreadAt(0), 1) << "the entry was not consumed";
+  // Now both are at locks: the script's T1 goes first although T0 is current; object ids
+  // are not compared (the replay numbers its objects itself).
+  g_pending_kind[0] = WEFT_EV_MUTEX_LOCK;
+  EXPECT_EQ(c.PickThread(Partial(both, 1, 0), &d), 1u);
+  // T1 sleeps next (unordered, enabled now): it runs before the script's T0.
+  g_pending_kind[1] = WEFT_EV_SLEEP;
+  EXPECT_EQ(c.PickThread(Partial(both, 2, 1), &d), 1u);
+  g_pending_kind[1] = WEFT_EV_THREAD_EXIT;
+  EXPECT_EQ(c.PickThread(Partial(both, 3, 1), &d), 0u);
+  EXPECT_FALSE(d.happened);
+  // The script is used up: a recorded kind now is the divergence.
+  EXPECT_EQ(c.PickThread(Partial(both, 4, 1), &d), kDefer);
+  EXPECT_TRUE(d.happened);
+}
+
+TEST(ScriptChooser, PartialScriptDivergesOnAnotherRecordedKind) {
+  std::vector<weft_script_entry> script = {Entry(1, WEFT_EV_MUTEX_UNLOCK)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, true, true);
+  Divergence d;
+  g_pending_kind[0] = WEFT_EV_MUTEX_LOCK;
+  g_pending_kind[1] = WEFT_EV_MUTEX_LOCK;  // the recording had T1 unlock here
+  EXPECT_EQ(c.PickThread(Partial({0, 1}, 0, 0), &d), kDefer);
+  ASSERT_TRUE(d.happened);
+  EXPECT_EQ(d.tid, 1u);
+}
+
+TEST(ScriptChooser, PartialScriptLetsTimePassForASleeperAndHoldsTheExit) {
+  std::vector<weft_script_entry> script = {Entry(1, WEFT_EV_MUTEX_LOCK)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, true, true);
+  Divergence d;
+  // T0 is at its process exit: it must wait for the script's lock by T1, which sleeps
+  // first (T1 is enabled only once its deadline fires: a timed entry).
+  g_pending_kind[0] = WEFT_EV_PROCESS_EXIT;
+  g_pending_kind[1] = WEFT_EV_SLEEP;
+  EXPECT_EQ(c.PickThread(Partial({0, 1}, 0, 0, 1), &d), 1u);
+  g_pending_kind[1] = WEFT_EV_MUTEX_LOCK;
+  EXPECT_EQ(c.PickThread(Partial({0, 1}, 1, 1), &d), 1u);
+  // Script done: the exit may go.
+  EXPECT_EQ(c.PickThread(Partial({0}, 2, 1), &d), 0u);
+  EXPECT_FALSE(d.happened);
+}
+
+TEST(ScriptChooser, PartialScriptWakesTheInferredWaiter) {
+  std::vector<weft_script_entry> script = {Entry(0, WEFT_EV_COND_SIGNAL, 3, 2),
+                                           Entry(0, WEFT_EV_COND_SIGNAL, 3, -1)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, true, true);
+  Divergence d;
+  g_pending_kind[0] = WEFT_EV_COND_SIGNAL;
+  EXPECT_EQ(c.PickThread(Partial({0}, 7, 0), &d), 0u);
+  EXPECT_EQ(c.PickWaiter(Wake({1, 2}, 7), &d), 1u) << "the entry names T2";
+  EXPECT_EQ(c.PickThread(Partial({0}, 8, 0), &d), 0u);
+  EXPECT_EQ(c.PickWaiter(Wake({1}, 8), &d), kDefer) << "a waiter the recording could not tell";
+  EXPECT_FALSE(d.happened);
+}
+
 }  // namespace
 }  // namespace weft::sched

@@ -116,9 +116,14 @@ struct RunConfig {
   // secret-looking ones, less `keep_env`, plus `redact_env`. The program gets every value.
   std::vector<std::string> keep_env;
   std::vector<std::string> redact_env;
-  std::string shim_path;     // libweft_preload.so
-  std::string cwd;           // the program's working directory ("" = weft's own)
-  Schedule schedule;         // how the run is scheduled (no default strategy: set it)
+  std::string shim_path;  // libweft_preload.so
+  std::string cwd;        // the program's working directory ("" = weft's own)
+  Schedule schedule;      // how the run is scheduled (no default strategy: set it)
+  // A free recording (weft record --free, WEFT_MODE_FREE): the threads run in parallel,
+  // unscheduled, and the order of their synchronization events is recorded; `schedule` is
+  // not followed (a replay of the trace follows that order). No stacks, decisions, atomic
+  // or memory sites, step or progress limits: the run costs what the events cost.
+  bool free_mode = false;
   int64_t stop_before = -1;  // >= 0: stop before this event, report every thread
   // With stop_before: instead of ending the program there, hold it (every thread waits in
   // the shim, the one about to perform event stop_before holding the turn), detach ptrace
@@ -216,6 +221,10 @@ struct RunReport {
   format::Outcome outcome;
   uint64_t events = 0;
   uint64_t event_digest = 0;  // hash of the event stream: equal streams, equal digests
+  // The same over the synchronization order only (analysis::EventDigest::order_value): what
+  // a replay of a free recording is compared by.
+  uint64_t order_digest = 0;
+  uint64_t order_events = 0;  // events the order digest holds
   bool diverged = false;
   uint64_t divergence_index = 0;
   std::string divergence;   // human-readable first divergence

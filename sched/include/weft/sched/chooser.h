@@ -48,7 +48,7 @@ class Chooser {
       }
       script_.Init(reinterpret_cast<const weft_script_entry*>(base + s.offset), s.count,
                    reinterpret_cast<const uint16_t*>(base + w.offset), w.count,
-                   replay || spec.u.guided.strict != 0);
+                   replay || spec.u.guided.strict != 0, replay && spec.u.replay.partial != 0);
       forced_.Init(replay ? -1 : spec.u.guided.forced_tid, s.count);
     }
     if (spec.kind == WEFT_SCHEDULE_PLAN) {

@@ -3,8 +3,12 @@
 // (kind and object), and the first decision where the program does something else is the
 // divergence. Wake-ups follow the script too: a condition signal wakes the waiter its entry
 // names, a futex wake the next of the recorded woken threads.
+// A partial script (the replay of a free recording) holds only the kinds such a recording
+// orders (free_kinds.h): its entries are consumed by the events of those kinds, and every
+// other schedule point runs as soon as its thread can, outside the script.
 #pragma once
 
+#include "weft/free_kinds.h"
 #include "weft/sched/point.h"
 
 namespace weft::sched {
@@ -15,20 +19,27 @@ class ScriptChooser {
 
   // Follows `entries` (and the futex waiters `wakes`, in order); `strict`: check each
   // entry's kind and object.
+  // `partial`: a free recording's script (checked by kind, consumed by its kinds only).
   void Init(const weft_script_entry* entries, uint64_t count, const uint16_t* wakes,
-            uint64_t wakes_count, bool strict) {
+            uint64_t wakes_count, bool strict, bool partial = false) {
     entries_ = entries;
     count_ = count;
     wakes_ = wakes;
     wakes_count_ = wakes_count;
     wake_cursor_ = 0;
     strict_ = strict;
+    partial_ = partial;
+    cursor_ = 0;
+    last_ = ~0ull;
   }
 
   // Decisions the script holds.
   uint64_t count() const { return count_; }
-  // The thread entry `step` names, -1 past the end.
-  int32_t ThreadAt(uint64_t step) const { return step < count_ ? entries_[step].tid : -1; }
+  // The thread entry `step` names (a partial script: its next entry), -1 past the end.
+  int32_t ThreadAt(uint64_t step) const {
+    if (partial_) step = cursor_;
+    return step < count_ ? entries_[step].tid : -1;
+  }
 
   // The script's thread for point.step (index into point.enabled), or kDefer once the
   // script is used up or was left. When the script's thread cannot run but a thread whose
@@ -38,6 +49,7 @@ class ScriptChooser {
   // thread cannot run, or (strict) waits for another operation, marks the divergence and
   // defers.
   uint32_t PickThread(const Point& point, Divergence* divergence) {
+    if (partial_) return PickPartial(point, divergence);
     if (divergence->happened || point.step >= count_) return kDefer;
     const weft_script_entry& want = entries_[point.step];
     uint32_t i = IndexOf(point.enabled, point.count, want.tid);
@@ -61,6 +73,18 @@ class ScriptChooser {
   // name one. A named waiter that is not waiting marks the divergence.
   uint32_t PickWaiter(const WaitPoint& wait, Divergence* divergence) {
     int64_t scripted = -1;
+    if (partial_) {
+      // The entry of the signal being performed; a free recording orders no futex, and a
+      // waiter it could not tell (-1) is no divergence.
+      if (wait.kind != WakeKind::kCondSignal || divergence->happened || last_ >= count_) {
+        return kDefer;
+      }
+      scripted = entries_[last_].arg;
+      if (scripted < 0) return kDefer;
+      uint32_t i = IndexOf(wait.waiters, wait.count, static_cast<uint32_t>(scripted));
+      if (i == kDefer) divergence->Mark(wait.step, wait.waiters[0]);
+      return i;
+    }
     if (wait.kind == WakeKind::kCondSignal) {
       if (wait.step < count_) scripted = entries_[wait.step].arg;
     } else {
@@ -78,6 +102,50 @@ class ScriptChooser {
   }
 
  private:
+  // Whether `tid`'s pending operation is one the partial script does not order: it runs as
+  // soon as it can. A process exit waits until the script's events have happened (the
+  // recording's other threads ran before it).
+  bool Unordered(const Point& point, uint16_t tid) const {
+    Pending op = point.pending(point.context, tid);
+    if (op.unknown) return true;
+    if (weft_free_recorded_kind(op.kind)) return false;
+    return op.kind != WEFT_EV_PROCESS_EXIT || cursor_ >= count_;
+  }
+
+  // A partial script's decision: the current thread's unordered operation, else another
+  // thread's that can run now, else the script's next entry (its thread must be at an
+  // operation of that kind), else a timed thread's unordered operation (a sleep: time
+  // passes). Anything else is the divergence.
+  uint32_t PickPartial(const Point& point, Divergence* divergence) {
+    if (divergence->happened || point.pending == nullptr) return kDefer;
+    const uint32_t ready = point.count - point.timed;
+    uint32_t i = IndexOf(point.enabled, ready, point.current);
+    if (i != kDefer && Unordered(point, point.current)) return i;
+    for (i = 0; i < ready; ++i) {
+      if (Unordered(point, point.enabled[i])) return i;
+    }
+    if (cursor_ < count_) {
+      const weft_script_entry& want = entries_[cursor_];
+      i = IndexOf(point.enabled, point.count, want.tid);
+      if (i != kDefer) {
+        Pending op = point.pending(point.context, want.tid);
+        if (op.kind == want.kind) {
+          last_ = cursor_++;
+          return i;
+        }
+        if (weft_free_recorded_kind(op.kind)) {
+          divergence->Mark(point.step, want.tid);
+          return kDefer;
+        }
+      }
+    }
+    for (i = ready; i < point.count; ++i) {
+      if (Unordered(point, point.enabled[i])) return i;
+    }
+    divergence->Mark(point.step, point.enabled[0]);
+    return kDefer;
+  }
+
   // The first thread that can run now and is in a readiness wait (its next operation is
   // not known), or kDefer.
   static uint32_t ReadyWaiter(const Point& point) {
@@ -94,6 +162,9 @@ class ScriptChooser {
   uint64_t wakes_count_ = 0;
   uint64_t wake_cursor_ = 0;
   bool strict_ = false;
+  bool partial_ = false;
+  uint64_t cursor_ = 0;    // partial: the next entry
+  uint64_t last_ = ~0ull;  // partial: the entry of the last event it ordered
 };
 
 // Runs one thread once, at the decision right after a script: "what if T had gone here?"
