@@ -146,8 +146,8 @@ int FreeMutexUnlock(pthread_mutex_t* m) {
   return real.pthread_mutex_unlock(m);
 }
 
-int FreeCondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
-                 const struct timespec* abs, int kind) {
+int FreeCondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const struct timespec* abs,
+                 int kind) {
   Thread* self = Self();
   uint32_t obj = ObjectId(c, WEFT_OBJ_COND);
   uint32_t mutex_obj = ObjectId(m, WEFT_OBJ_MUTEX);

@@ -29,8 +29,8 @@ int FreeMutexLock(pthread_mutex_t* m, uint16_t flags, int (*lock)(pthread_mutex_
 int FreeMutexTimedLock(pthread_mutex_t* m, clockid_t clock, const struct timespec* abs,
                        bool clock_given);
 int FreeMutexUnlock(pthread_mutex_t* m);
-int FreeCondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock,
-                 const struct timespec* abs, int kind);  // kind: 0 wait, 1 timed, 2 clock
+int FreeCondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const struct timespec* abs,
+                 int kind);  // kind: 0 wait, 1 timed, 2 clock
 int FreeCondSignal(pthread_cond_t* c, bool all);
 int FreeSemWait(sem_t* sem, int kind, clockid_t clock, const struct timespec* abs);
 int FreeSemPost(sem_t* sem);
