@@ -28,24 +28,9 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   }
   if (Status s = search::CheckArgs(strategy, options.args); !s.ok()) return s.error();
   search::StrategyArgs args = search::WithDefaults(strategy, options.args);
-  if (options.free_mode) {
-    config->free_mode = true;
-    config->schedule = session::Schedule::Search(strategy.chooser(args, options.seed));
-    config->stack_depth = 0;
-    config->timeout_seconds = options.timeout_seconds;
-    config->trace_path = options.trace_path;
-    config->cwd = options.cwd;
-    config->stdout_fd = options.stdout_fd;
-    config->stderr_fd = options.stderr_fd;
-    config->keep_env = options.keep_env;
-    config->redact_env = options.redact_env;
-    config->stdin_data = options.stdin_data;
-    config->isolate = options.isolate;
-    config->atomic_sites = false;
-    Started(host);
-    return session::RunProgram(config.value());
-  }
-  if (search::NeedsCalibration(strategy, args)) {
+  // A free recording schedules nothing: no strategy to learn (RunProgram leaves out its
+  // stacks, step limit, memory and atomic sites).
+  if (!options.free_mode && search::NeedsCalibration(strategy, args)) {
     // As explore does: learned from the calibration run.
     session::RunConfig calibration = config.value();
     calibration.timeout_seconds = options.timeout_seconds;
@@ -82,6 +67,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   config->isolate = options.isolate;
   config->memory_sites = options.memory_sites;
   config->atomic_sites = options.atomic_sites;
+  config->free_mode = options.free_mode;
   Started(host);
   return session::RunProgram(config.value());
 }
