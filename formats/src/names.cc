@@ -57,4 +57,16 @@ const char* OutcomeKindName(Outcome::Kind kind) {
   return "unknown";
 }
 
+const char* InputKindName(Input::Kind kind) {
+  switch (kind) {
+    case Input::Kind::kClock:
+      return "clock";
+    case Input::Kind::kRandom:
+      return "random";
+    case Input::Kind::kRead:
+      return "read";
+  }
+  return "unknown";
+}
+
 }  // namespace weft::format

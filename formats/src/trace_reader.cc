@@ -197,6 +197,8 @@ class Reader {
         return HandleWakes(packet.wake_batch());
       case pb::Packet::kPriorAccessBatch:
         return HandlePriorAccesses(packet.prior_access_batch());
+      case pb::Packet::kInputBatch:
+        return HandleInputs(packet.input_batch());
       case pb::Packet::kMemorySitesFound:
         trace_.memory_sites_found.insert(trace_.memory_sites_found.end(),
                                          packet.memory_sites_found().pcs().begin(),
@@ -248,6 +250,7 @@ class Reader {
     header.max_steps = h.max_steps();
     header.stack_depth = h.stack_depth();
     header.isolated = h.isolated();
+    header.inputs_recorded = h.inputs_recorded();
     if (h.has_schedule()) {
       // Absent in traces of older writers: the default spec (kUnspecified) stands for them.
       const pb::Schedule& s = h.schedule();
@@ -580,6 +583,62 @@ class Reader {
       wake.woken = batch.woken_size() == 0 ? 0 : batch.woken(i);
       if (Status s = CheckId(wake.woken, "thread"); !s.ok()) return s;
       trace_.wakes.push_back(wake);
+    }
+    return Status::Ok();
+  }
+
+  Status HandleInputs(const pb::InputBatch& batch) {
+    const int n = batch.kind_size();
+    auto column = [&](int size, const char* name) -> Status {
+      if (size != 0 && size != n) {
+        return Corrupt(std::string("input batch column '") + name + "' has " +
+                       std::to_string(size) + " entries for " + std::to_string(n) + " inputs");
+      }
+      return Status::Ok();
+    };
+    for (auto [size, name] :
+         {std::pair{batch.tid_size(), "tid"}, std::pair{batch.source_size(), "source"},
+          std::pair{batch.result_size(), "result"},
+          std::pair{batch.value_delta_size(), "value_delta"},
+          std::pair{batch.event_index_delta_size(), "event_index_delta"}}) {
+      if (Status s = column(size, name); !s.ok()) return s;
+    }
+    uint64_t value = 0, index = 0;
+    size_t at = 0;
+    const std::string& data = batch.data();
+    for (int i = 0; i < n; ++i) {
+      Input in;
+      int kind = batch.kind(i);
+      if (kind < 1 || kind > 3) {
+        return Corrupt("an input of unknown kind " + std::to_string(kind));
+      }
+      in.kind = static_cast<Input::Kind>(kind);
+      in.tid = batch.tid_size() == 0 ? 0 : batch.tid(i);
+      if (Status s = CheckId(in.tid, "thread"); !s.ok()) return s;
+      in.source = batch.source_size() == 0 ? 0 : batch.source(i);
+      in.result = batch.result_size() == 0 ? 0 : batch.result(i);
+      value += static_cast<uint64_t>(batch.value_delta_size() == 0 ? 0 : batch.value_delta(i));
+      in.value = value;
+      index += batch.event_index_delta_size() == 0 ? 0 : batch.event_index_delta(i);
+      if (index > trace_.events.size()) {
+        return Corrupt("an input after event " + std::to_string(index) + ", but only " +
+                       std::to_string(trace_.events.size()) + " events precede it");
+      }
+      in.event_index = index;
+      if (in.kind != Input::Kind::kClock && in.result > 0) {
+        const uint64_t bytes = static_cast<uint64_t>(in.result);
+        if (bytes > data.size() - at) {
+          return Corrupt("an input of " + std::to_string(bytes) + " bytes, but its batch holds " +
+                         std::to_string(data.size() - at) + " more");
+        }
+        in.data.assign(data, at, bytes);
+        at += bytes;
+      }
+      trace_.inputs.push_back(std::move(in));
+    }
+    if (at != data.size()) {
+      return Corrupt("an input batch holds " + std::to_string(data.size() - at) +
+                     " bytes no input returned");
     }
     return Status::Ok();
   }

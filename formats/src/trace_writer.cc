@@ -70,6 +70,7 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_max_steps(header.max_steps);
   out->set_stack_depth(header.stack_depth);
   out->set_isolated(header.isolated);
+  out->set_inputs_recorded(header.inputs_recorded);
   const ScheduleSpec& spec = header.schedule;
   pb::Schedule* schedule = out->mutable_schedule();
   schedule->set_kind(static_cast<pb::Schedule::Kind>(spec.kind));
@@ -288,6 +289,37 @@ struct TraceWriter::Impl {
       Status status = AppendPacket();
       if (!status.ok()) return status;
     }
+    if (!inputs.empty()) {
+      pb::InputBatch* batch = packet.mutable_input_batch();
+      size_t n = inputs.size();
+      std::vector<uint32_t> tid(n);
+      std::vector<int32_t> source(n);
+      std::vector<int64_t> result(n), value(n);
+      std::vector<uint64_t> index(n);
+      uint64_t prev_value = 0, prev_index = 0;
+      std::string* data = batch->mutable_data();
+      for (size_t i = 0; i < n; ++i) {
+        const Input& in = inputs[i];
+        tid[i] = in.tid;
+        source[i] = in.source;
+        result[i] = in.result;
+        value[i] = Delta(in.value, prev_value);
+        index[i] = in.event_index - prev_index;
+        prev_value = in.value;
+        prev_index = in.event_index;
+        batch->add_kind(static_cast<pb::InputKind>(in.kind));
+        data->append(in.data);
+      }
+      PutColumn(tid, batch->mutable_tid());
+      PutColumn(source, batch->mutable_source());
+      PutColumn(result, batch->mutable_result());
+      PutColumn(value, batch->mutable_value_delta());
+      PutColumn(index, batch->mutable_event_index_delta());
+      inputs.clear();
+      input_bytes = 0;
+      Status status = AppendPacket();
+      if (!status.ok()) return status;
+    }
     if (!priors.empty()) {
       pb::PriorAccessBatch* batch = packet.mutable_prior_access_batch();
       for (const PriorAccess& p : priors) {
@@ -316,6 +348,9 @@ struct TraceWriter::Impl {
   std::vector<EnabledSet> sets;     // enabled sets of `events` (shorter: the rest have none)
   std::vector<Wake> wakes;          // pending, not yet in a batch
   std::vector<PriorAccess> priors;  // pending, not yet in a batch
+  std::vector<Input> inputs;        // pending, not yet in a batch
+  uint64_t input_bytes = 0;         // data bytes of `inputs`
+  uint64_t last_input_event = 0;    // event_index of the last input accepted
   uint64_t last_prior_event = 0;    // event_index of the last prior access accepted
   uint64_t batch_first_index = 0;
   std::unordered_map<std::string, uint32_t> strings;
@@ -543,6 +578,28 @@ Status TraceWriter::WritePriorAccess(const PriorAccess& access) {
   return Status::Ok();
 }
 
+Status TraceWriter::WriteInput(const Input& input) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  if (input.event_index > events_written_ || input.event_index < impl_->last_input_event) {
+    return impl_->WriteError("an input after event " + std::to_string(input.event_index) + " (" +
+                             std::to_string(events_written_) +
+                             " events written; inputs come in event order)");
+  }
+  const uint64_t bytes = input.result > 0 ? static_cast<uint64_t>(input.result) : 0;
+  if ((input.kind == Input::Kind::kClock ? 0 : bytes) != input.data.size()) {
+    return impl_->WriteError("an input of " + std::to_string(input.data.size()) +
+                             " bytes whose call returned " + std::to_string(input.result));
+  }
+  impl_->last_input_event = input.event_index;
+  impl_->inputs.push_back(input);
+  impl_->input_bytes += input.data.size();
+  // NB: a batch of data stays well under the format's packet limit.
+  if (impl_->inputs.size() >= kEventsPerBatch || impl_->input_bytes >= (1u << 20)) {
+    return impl_->FlushBatches();
+  }
+  return Status::Ok();
+}
+
 Status TraceWriter::WriteMemorySitesFound(const std::vector<uint64_t>& pcs) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (Status s = impl_->FlushBatches(); !s.ok()) return s;
@@ -656,6 +713,9 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
   }
   for (; next_prior < trace.prior_accesses.size(); ++next_prior) {
     if (Status s = writer.WritePriorAccess(trace.prior_accesses[next_prior]); !s.ok()) return s;
+  }
+  for (const Input& input : trace.inputs) {
+    if (Status s = writer.WriteInput(input); !s.ok()) return s;
   }
   for (auto [stream, output] : {std::pair{OutputStream::kStdin, &trace.program_stdin},
                                 std::pair{OutputStream::kStdout, &trace.program_stdout},

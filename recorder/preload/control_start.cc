@@ -19,6 +19,7 @@
 #include "control.h"
 #include "free_record.h"
 #include "glibc_layout.h"
+#include "inputs.h"
 #include "ring.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -288,6 +289,7 @@ void StartFirst(weft_session* s, uint32_t pid) {
   g_sched->original_affinity = g_original_affinity;
 
   RegisterMainThread();
+  InputsInit();
   g_ring_head_at_start = s->ring_head;
   g_state = ShimState::kOn;
 }
@@ -301,6 +303,7 @@ void StartFree(weft_session* s, uint32_t pid) {
   MapSchedState(pid);
   RingInit();
   FreeStart();
+  InputsInit();
   g_state = ShimState::kFree;
 }
 

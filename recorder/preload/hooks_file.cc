@@ -18,6 +18,8 @@
 
 #include "control.h"
 #include "file_model.h"
+#include "free_record.h"
+#include "inputs.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -226,10 +228,25 @@ WEFT_EXPORT int fclose(FILE* f) {
     return static_cast<ret>(FileAccess(kind, obj, call));       \
   }
 
-WEFT_FILE_HOOK(ssize_t, pread, WEFT_EV_FILE_READ, (int fd, void* buf, size_t n, off_t at),
-               (fd, buf, n, at))
-WEFT_FILE_HOOK(ssize_t, pread64, WEFT_EV_FILE_READ, (int fd, void* buf, size_t n, off64_t at),
-               (fd, buf, n, at))
+// A positioned read is also an input (inputs.h): recorded in a free recording, fed in its
+// replay.
+#define WEFT_PREAD_HOOK(name, off_type)                                            \
+  WEFT_EXPORT ssize_t name(int fd, void* buf, size_t n, off_type at) {             \
+    Guard guard;                                                                   \
+    auto call = [&] { return real.name(fd, buf, n, at); };                         \
+    struct iovec one = {buf, n};                                                   \
+    if (!Controlled(guard)) {                                                      \
+      if (Free(guard) && ReadsOutside(fd)) return RecordedRead(fd, &one, 1, call); \
+      return call();                                                               \
+    }                                                                              \
+    if (ssize_t fed; FedRead(fd, &one, 1, &fed)) return fed;                       \
+    uint32_t obj = FileEventObject(fd);                                            \
+    if (obj == 0) return call();                                                   \
+    return static_cast<ssize_t>(FileAccess(WEFT_EV_FILE_READ, obj, call));         \
+  }
+WEFT_PREAD_HOOK(pread, off_t)
+WEFT_PREAD_HOOK(pread64, off64_t)
+#undef WEFT_PREAD_HOOK
 WEFT_FILE_HOOK(ssize_t, pwrite, WEFT_EV_FILE_WRITE, (int fd, const void* buf, size_t n, off_t at),
                (fd, buf, n, at))
 WEFT_FILE_HOOK(ssize_t, pwrite64, WEFT_EV_FILE_WRITE,

@@ -8,6 +8,8 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
+#include "free_record.h"
+#include "inputs.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -130,6 +132,11 @@ WEFT_EXPORT long syscall(long number, ...) {
     long result;
     if (Controlled(guard) && ModelFutex(a1, a2, a3, a4, a6, &result)) return result;
   }
+  if (number == SYS_getrandom) {  // Rust's std asks for its random keys this way
+    Guard guard;
+    return SetErrno(RandomCall(guard, reinterpret_cast<void*>(a1), static_cast<size_t>(a2),
+                               static_cast<unsigned>(a3)));
+  }
   return SetErrno(RawSyscall(number, a1, a2, a3, a4, a5, a6));
 }
 
@@ -194,22 +201,62 @@ WEFT_EXPORT int sched_yield(void) {
 
 // ---- clocks ----
 // Every controlled thread reads the same virtual clocks. Reads are not schedule points.
+// A free recording records every clock read as an input (inputs.h); a replay of it feeds the
+// recorded times back, whatever the clock.
+namespace {
+
+uint64_t NanosOf(const struct timespec& ts) {
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct timespec TimespecOf(uint64_t ns) {
+  return {static_cast<time_t>(ns / 1000000000ull), static_cast<long>(ns % 1000000000ull)};
+}
+
+}  // namespace
+
 WEFT_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
   Guard guard;
   // A null `ts` gets the real function's EFAULT, not a crash here.
-  if (!Controlled(guard) || !IsVirtualClock(clock) || IsNull(ts)) {
-    return real.clock_gettime(clock, ts);
+  if (!Controlled(guard) || IsNull(ts)) {
+    if (IsNull(ts) || !Free(guard)) return real.clock_gettime(clock, ts);
+    int rc = real.clock_gettime(clock, ts);
+    RecordClock(Self(), clock, rc == 0 ? 0 : -errno, rc == 0 ? NanosOf(*ts) : 0);
+    return rc;
   }
+  uint64_t ns;
+  int rc;
+  if (FedClock(Self(), &ns, &rc)) {
+    if (rc == 0) *ts = TimespecOf(ns);
+    return rc;
+  }
+  if (!IsVirtualClock(clock)) return real.clock_gettime(clock, ts);
   VirtualClock(clock, ts);
   return 0;
 }
 
 WEFT_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
   Guard guard;
-  if (!Controlled(guard)) return real.gettimeofday(tv, tz);
+  if (!Controlled(guard)) {
+    int rc = real.gettimeofday(tv, tz);
+    if (Free(guard) && !IsNull(tv)) {
+      RecordClock(Self(), CLOCK_REALTIME, rc == 0 ? 0 : -errno,
+                  rc == 0 ? static_cast<uint64_t>(tv->tv_sec) * 1000000000ull +
+                                static_cast<uint64_t>(tv->tv_usec) * 1000
+                          : 0);
+    }
+    return rc;
+  }
   if (!IsNull(tv)) {
     struct timespec ts;
-    VirtualClock(CLOCK_REALTIME, &ts);
+    uint64_t ns;
+    int rc;
+    if (FedClock(Self(), &ns, &rc)) {
+      if (rc != 0) return rc;
+      ts = TimespecOf(ns);
+    } else {
+      VirtualClock(CLOCK_REALTIME, &ts);
+    }
     tv->tv_sec = ts.tv_sec;
     tv->tv_usec = ts.tv_nsec / 1000;
   }
@@ -219,9 +266,23 @@ WEFT_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
 
 WEFT_EXPORT time_t time(time_t* out) {
   Guard guard;
-  if (!Controlled(guard)) return real.time(out);
+  if (!Controlled(guard)) {
+    time_t t = real.time(out);
+    if (Free(guard)) {
+      RecordClock(Self(), CLOCK_REALTIME, t == static_cast<time_t>(-1) ? -errno : 0,
+                  static_cast<uint64_t>(t) * 1000000000ull);
+    }
+    return t;
+  }
   struct timespec ts;
-  VirtualClock(CLOCK_REALTIME, &ts);
+  uint64_t ns;
+  int rc;
+  if (FedClock(Self(), &ns, &rc)) {
+    if (rc != 0) return static_cast<time_t>(-1);
+    ts = TimespecOf(ns);
+  } else {
+    VirtualClock(CLOCK_REALTIME, &ts);
+  }
   if (out != nullptr) *out = ts.tv_sec;
   return ts.tv_sec;
 }

@@ -20,6 +20,8 @@
 #include "channel_model.h"
 #include "control.h"
 #include "file_model.h"
+#include "free_record.h"
+#include "inputs.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -466,7 +468,9 @@ WEFT_EXPORT int epoll_pwait(int epfd, struct epoll_event* events, int max, int t
 WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
   {
     Guard guard;
+    struct iovec one = {buf, count};
     if (Controlled(guard)) {
+      if (ssize_t fed; FedRead(fd, &one, 1, &fed)) return fed;
       if (uint32_t file = FileEventObject(fd); file != 0) {
         return FileAccess(WEFT_EV_FILE_READ, file, [&] { return real.read_fn(fd, buf, count); });
       }
@@ -475,6 +479,8 @@ WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
                              [&] { return real.read_fn(fd, buf, count); });
       }
       WaitForFd(fd, POLLIN, 0);
+    } else if (Free(guard) && ReadsOutside(fd)) {
+      return RecordedRead(fd, &one, 1, [&] { return real.read_fn(fd, buf, count); });
     }
   }
   return real.read_fn(fd, buf, count);
@@ -595,28 +601,43 @@ long ReceiveCommon(int fd, int flags, Call&& call) {
   return call();
 }
 
+// A receive is an input (inputs.h) when its descriptor leads outside: recorded in a free
+// recording (its bytes only: not the sender's address nor ancillary data), fed in a replay.
+template <typename Call>
+long ReceiveHook(const Guard& guard, int fd, int flags, const struct iovec* iov, int iovcnt,
+                 Call&& call) {
+  if (!Controlled(guard)) {
+    if (Free(guard) && ReadsOutside(fd)) return RecordedRead(fd, iov, iovcnt, call);
+    return call();
+  }
+  if (ssize_t fed; FedRead(fd, iov, iovcnt, &fed)) return fed;
+  return ReceiveCommon(fd, flags, call);
+}
+
 }  // namespace
 
 WEFT_EXPORT ssize_t recv(int fd, void* buf, size_t len, int flags) {
   Guard guard;
   auto call = [&] { return real.recv(fd, buf, len, flags); };
-  if (!Controlled(guard)) return call();
-  return ReceiveCommon(fd, flags, call);
+  struct iovec one = {buf, len};
+  return ReceiveHook(guard, fd, flags, &one, 1, call);
 }
 
 WEFT_EXPORT ssize_t recvfrom(int fd, void* buf, size_t len, int flags, struct sockaddr* from,
                              socklen_t* fromlen) {
   Guard guard;
   auto call = [&] { return real.recvfrom(fd, buf, len, flags, from, fromlen); };
-  if (!Controlled(guard)) return call();
-  return ReceiveCommon(fd, flags, call);
+  struct iovec one = {buf, len};
+  return ReceiveHook(guard, fd, flags, &one, 1, call);
 }
 
 WEFT_EXPORT ssize_t recvmsg(int fd, struct msghdr* msg, int flags) {
   Guard guard;
   auto call = [&] { return real.recvmsg(fd, msg, flags); };
-  if (!Controlled(guard)) return call();
-  return ReceiveCommon(fd, flags, call);
+  if (IsNull(msg)) return call();
+  struct iovec* iov = msg->msg_iov;
+  int iovcnt = static_cast<int>(msg->msg_iovlen);
+  return ReceiveHook(guard, fd, flags, iov, iovcnt, call);
 }
 
 namespace {

@@ -117,6 +117,22 @@ void RingWriteShared(weft_session* s, const uint8_t* src, uint32_t slots) {
 
 }  // namespace
 
+uint64_t RingReserve(uint32_t slots) {
+  weft_session* s = Session();
+  uint64_t head = __atomic_fetch_add(&s->ring_head, slots, __ATOMIC_RELAXED);
+  if (head + slots - __atomic_load_n(&s->ring_tail, __ATOMIC_ACQUIRE) > s->ring_slots) {
+    WaitForRoom(s, head, slots);
+  }
+  return head;
+}
+
+uint8_t* RingSlot(uint64_t index) { return g_slots + (index & g_mask) * WEFT_SLOT_BYTES; }
+
+void RingCommit(uint64_t first, uint8_t type) {
+  // NB: last, with release: the supervisor reads the record once this byte is non-zero.
+  __atomic_store_n(RingSlot(first), type, __ATOMIC_RELEASE);
+}
+
 void RingWrite(const void* records, uint32_t slots) {
   weft_session* s = Session();
   if (g_slots == nullptr) return;

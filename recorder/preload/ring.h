@@ -11,6 +11,13 @@ void RingInit();
 // this (in a free recording any thread may: each takes its slots atomically). Waits
 // (without the turn moving) while the supervisor catches up.
 void RingWrite(const void* records, uint32_t slots);
+// A record of more than one slot written in place (a free recording's inputs, whose data is
+// too long to build on the stack): RingReserve takes `slots` slots (waiting for room),
+// RingSlot gives the address of slot `index`, RingCommit stores the first slot's type byte,
+// last (many writers: the record counts as written from then on).
+uint64_t RingReserve(uint32_t slots);
+uint8_t* RingSlot(uint64_t index);
+void RingCommit(uint64_t first, uint8_t type);
 // Captures the calling thread's stack (user frames only) and returns its interned id,
 // writing a STACK record the first time. 0 when stacks are off.
 uint32_t CaptureStack();

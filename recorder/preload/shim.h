@@ -261,6 +261,9 @@ struct Thread {
   // Handed the turn to judge its own process's threads afresh (nothing another process could
   // see was able to run): it decides again instead of performing its operation.
   bool refresh;
+  // A replay that feeds recorded inputs (inputs.h): where its next one may be in the
+  // session's table (every entry before it is another thread's or taken).
+  uint64_t input_next;
 };
 
 // ---- controlled mode (control.h lists the files) ----

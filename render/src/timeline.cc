@@ -45,6 +45,20 @@ std::string WaitForCycle(const Trace& trace, const Outcome& outcome) {
   return text;
 }
 
+// "120 (90 clock reads, 3 random, 27 reads: 1.2 KiB), fed back by a replay".
+std::string DescribeInputs(const Trace& trace) {
+  uint64_t counts[4] = {};
+  uint64_t bytes = 0;
+  for (const Input& in : trace.inputs) {
+    auto k = static_cast<uint32_t>(in.kind);
+    if (k < 4) ++counts[k];
+    bytes += in.data.size();
+  }
+  return std::to_string(trace.inputs.size()) + " (" + std::to_string(counts[1]) + " clock reads, " +
+         std::to_string(counts[2]) + " random, " + std::to_string(counts[3]) +
+         " reads from outside; " + std::to_string(bytes) + " bytes of data), fed back by a replay";
+}
+
 std::string OutcomeSection(const Trace& trace) {
   std::string out = "outcome: " + DescribeOutcome(trace) + "\n";
   if (!trace.has_outcome) return out;
@@ -144,6 +158,7 @@ std::string RenderTimeline(const Trace& trace) {
                               " (shim protocol " + std::to_string(header.shim_protocol) +
                               ", format " + std::to_string(header.format_major) + ")"});
   info.push_back({"events", std::to_string(trace.events.size())});
+  if (header.inputs_recorded) info.push_back({"inputs", DescribeInputs(trace)});
   out += Table(info, {false, false}, 64, "  ");
 
   // Threads.

@@ -243,6 +243,21 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
     w.EndArray().EndObject();
   }
   w.EndArray();
+  // A free recording's inputs (without their data: `bytes` says how much there is).
+  w.Field("inputs_recorded", trace.header.inputs_recorded);
+  w.Key("inputs").BeginArray();
+  for (const Input& in : trace.inputs) {
+    w.BeginObject()
+        .Field("tid", in.tid)
+        .Field("kind", InputKindName(in.kind))
+        .Field("source", static_cast<int64_t>(in.source))
+        .Field("result", in.result)
+        .Field("value", in.value)
+        .Field("bytes", static_cast<uint64_t>(in.data.size()))
+        .Field("event_index", in.event_index)
+        .EndObject();
+  }
+  w.EndArray();
   for (auto [key, output] :
        {std::pair{"stdout", &trace.program_stdout}, std::pair{"stderr", &trace.program_stderr},
         std::pair{"stdin", &trace.program_stdin}}) {

@@ -78,6 +78,37 @@ class FreeGroup(WeftTestCase):
         self.assertEqual(got, recorded * 10, "a replay split the items otherwise than the "
                          "recording")
 
+    def test_clock_random_and_file_inputs_are_fed_back(self):
+        # Each thread of free_inputs takes its locks by the clock's microseconds, mixed with
+        # random bytes and the file's first line; the file changes between the recording and
+        # its replays, which must still see what the recording saw.
+        data = self.path("input.txt")
+        with open(data, "w") as f:
+            f.write("first-version\n")
+        trace = self.path("inputs-free.weft")
+        ran, doc = self.record_free("free_inputs", trace, args=[data])
+        self.assertFalse(doc["failed"], ran.describe())
+        pattern = r"^(?:thread \d read .*|locks taken \d+/\d+)$"
+        recorded = re.findall(pattern, ran.stdout, re.M)
+        self.assertEqual(len(recorded), 4, ran.describe())
+        self.assertEqual(sum("read 'first-version'" in line for line in recorded), 3, recorded)
+        show = self.weft.show_json(trace)
+        self.assertTrue(show["inputs_recorded"], "the free trace says it recorded no inputs")
+        kinds = {}
+        for i in show["inputs"]:
+            kinds.setdefault(i["kind"], []).append(i)
+        # 3 threads x (40 clock reads, 1 getrandom, 1 read of the file); thread 0 also reads
+        # gettimeofday and time.
+        self.assertEqual(len(kinds.get("clock", [])), 3 * 40 + 2, kinds.keys())
+        self.assertEqual([i["bytes"] for i in kinds.get("random", [])], [4, 4, 4])
+        self.assertEqual([i["bytes"] for i in kinds.get("read", [])], [14, 14, 14])
+        self.assertEqual(doc["inputs"], len(show["inputs"]), doc)
+        with open(data, "w") as f:
+            f.write("second\n")
+        got = self.replay_lines(trace, 20, pattern)
+        self.assertEqual(got, recorded * 20, "a replay saw other clock reads, random bytes or "
+                         "file contents than the recording")
+
     def test_a_crash_leaves_a_trace_that_opens_and_replays(self):
         trace = self.path("crash-free.weft")
         ran, doc = self.record_free("free_queue_ok", trace, args=["crash"])

@@ -44,7 +44,7 @@ ATOMIC_SITES = {"scanned": "bool", "instrumented": "bool", "listed": "int", "pat
                 "error": "string?"}
 
 RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int",
-              bytes="int", failed="bool", controlled="bool", notes=["string"],
+              inputs="int", input_bytes="int", bytes="int", failed="bool", controlled="bool", notes=["string"],
               wall_seconds="number",
               event_digest="string", races=[RACE], race_failure="bool",
               memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES)
@@ -125,6 +125,9 @@ SHOW = {
                         "flags": "int", "size": "int", "offset": "int", "order": "int",
                         "stack": "int?", "before_event": "int"}],
     "enabled_sets": [{"current": "int", "enabled": ["int"]}],
+    "inputs_recorded": "bool",
+    "inputs": [{"tid": "int", "kind": "string", "source": "int", "result": "int", "value": "int",
+                "bytes": "int", "event_index": "int"}],
     "stdout": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
     "stderr": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},
     "stdin": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},

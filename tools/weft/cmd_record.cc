@@ -243,6 +243,8 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("trace", output);
     w.Field("seed", seed);
     w.Field("events", report->events);
+    w.Field("inputs", report->inputs);
+    w.Field("input_bytes", report->input_bytes);
     w.Field("bytes", report->trace_bytes);
     w.Field("failed", report->failed());
     w.Field("outcome", outcome);
@@ -292,6 +294,10 @@ int RunRecord(const std::vector<std::string>& argv) {
         " that touched shared memory: weft explore makes such sites schedule points from its "
         "second run on; weft record --memory-sites " +
         ShellQuote(output) + " does here");
+  }
+  if (free_mode) {
+    Say("recorded " + Plural(report->inputs, "input") + " (clock reads, random bytes, reads " +
+        "from outside; " + HumanBytes(report->input_bytes) + " of data): a replay feeds them back");
   }
   PrintRaces(recorded, races, output);
   if (status != kExitOk) Say("failing: the run has a data race (--fail-on-race)");

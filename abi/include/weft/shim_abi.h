@@ -18,8 +18,9 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION \
-  12u /* 12: free mode, partial replay; 11: the fork server; 10: forked_live; 9: files */
+#define WEFT_SHIM_PROTOCOL_VERSION                                                    \
+  13u /* 13: recorded inputs; 12: free mode, partial replay; 11: the fork server; 10: \
+         forked_live; 9: files */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -147,6 +148,8 @@ enum weft_record_type {
   WEFT_REC_PRIOR = 9,        /* struct weft_prior_record: an access no event logged */
   WEFT_REC_SITE = 10,        /* struct weft_site_record: a site that accessed a shared granule */
   WEFT_REC_OBJECT_NAME = 11, /* struct weft_object_name_record: a file object's name */
+  WEFT_REC_INPUT = 12,       /* struct weft_input_record, then its data slots (free mode) */
+  WEFT_REC_INPUT_DATA = 13,  /* a data slot of an input: the type byte, 31 bytes of data */
 };
 
 #define WEFT_SLOT_BYTES 32u
@@ -229,6 +232,52 @@ struct weft_object_name_record { /* 32 bytes */
   uint16_t reserved1;
   uint32_t obj;  /* the object (a file: the last part of the path it was first opened by) */
   char name[24]; /* NUL-padded, cut to fit */
+};
+
+/* ---- recorded inputs (free mode) ----
+ * The results of the calls that bring the outside into a free recording: clock reads
+ * (clock_gettime, gettimeofday, time), getrandom, and reads and receives from descriptors
+ * that lead outside the process (recorder/preload/inputs.cc says which). A replay of the
+ * free trace feeds each thread its own inputs back, in order, instead of making the call. */
+enum weft_input_kind {
+  WEFT_INPUT_CLOCK = 1,  /* source: the clock id; value: the time read, ns since the epoch of
+                            the clock (time, gettimeofday: CLOCK_REALTIME) */
+  WEFT_INPUT_RANDOM = 2, /* getrandom; result: bytes or -errno; the bytes follow */
+  WEFT_INPUT_READ = 3,   /* read, pread, recv, recvfrom, recvmsg; source: the descriptor;
+                            result: bytes or -errno; the bytes follow */
+};
+#define WEFT_INPUT_MORE                                            \
+  0x1u /* weft_input_record.flags: the input's data goes on in the \
+          thread's next input record (a read larger than one record) */
+#define WEFT_INPUT_DATA_PER_SLOT 31u
+#define WEFT_INPUT_MAX_DATA_SLOTS 1024u /* data slots of one record: 31,744 bytes */
+
+/* One input, or one piece of a long read's (WEFT_INPUT_MORE). `bytes` of data follow it in
+ * ceil(bytes / 31) WEFT_REC_INPUT_DATA slots taken with it (each slot's first byte is its
+ * type, so that a reader skipping a record nobody committed never takes data for a record);
+ * the writer stores the input's own type byte after all of them. */
+struct weft_input_record { /* 32 bytes */
+  uint8_t type;            /* WEFT_REC_INPUT */
+  uint8_t kind;            /* weft_input_kind */
+  uint16_t tid;
+  uint16_t flags;      /* WEFT_INPUT_MORE */
+  uint16_t data_slots; /* ceil(bytes / WEFT_INPUT_DATA_PER_SLOT) */
+  int32_t source;      /* clock id, descriptor */
+  uint32_t bytes;      /* data bytes in this record's slots */
+  int64_t result;      /* the call's result (bytes, 0) or -errno; the same in every piece */
+  uint64_t value;      /* WEFT_INPUT_CLOCK: the time, ns */
+};
+
+/* An input a replay feeds (weft_session.inputs): in the recorded order; thread `tid` takes
+ * its own in turn. Its data is input_data[data_offset, data_offset + max(result, 0)). */
+struct weft_input_entry { /* 32 bytes */
+  uint16_t tid;
+  uint8_t kind; /* weft_input_kind */
+  uint8_t reserved0;
+  int32_t source;
+  int64_t result;
+  uint64_t value;
+  uint64_t data_offset;
 };
 
 /* The enabled set of a decision; follows its event when record_decisions is on. Threads
@@ -363,6 +412,8 @@ WEFT_ABI_ASSERT_SIZE(struct weft_object_name_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_decision_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_prior_record, WEFT_SLOT_BYTES);
 WEFT_ABI_ASSERT_SIZE(struct weft_site_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_input_record, WEFT_SLOT_BYTES);
+WEFT_ABI_ASSERT_SIZE(struct weft_input_entry, 32);
 WEFT_ABI_ASSERT_SIZE(struct weft_script_entry, 16);
 WEFT_ABI_ASSERT_SIZE(struct weft_plan_entry, 16);
 WEFT_ABI_ASSERT_SIZE(struct weft_atomic_module, 256);
@@ -383,6 +434,9 @@ WEFT_ABI_ASSERT_SIZE(struct weft_atomic_site, 128);
  * waits until the supervisor sets hold_released (BLOCKED records came before, as with
  * WEFT_STATUS_STOPPED, which is raised with it); the other threads wait in the shim. */
 #define WEFT_STATUS_HELD 0x80u
+/* A replay that feeds recorded inputs (feed_inputs): a thread asked for an input its
+ * recorded ones do not have next (input_divergence says which); it got the real call's. */
+#define WEFT_STATUS_INPUT_DIVERGED 0x100u
 
 /* What the shim saw of memory accesses (weft_session.memory). */
 #define WEFT_MEMORY_INSTRUMENTED 0x1u /* an instrumented access reached the shim (weft cc) */
@@ -424,6 +478,12 @@ struct weft_session {
    * empty when the run does not want them. */
   struct weft_span atomic_modules;
   struct weft_span atomic_sites;
+  /* A replay of a free recording: the recorded inputs to feed (weft_input_entry) and their
+   * data (bytes), used when feed_inputs is 1. */
+  struct weft_span inputs;
+  struct weft_span input_data;
+  uint32_t feed_inputs;
+  uint32_t reserved2;
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */
@@ -439,12 +499,24 @@ struct weft_session {
   uint32_t forked_live;      /* forked processes of the session still under control: the run
                                 lasts until they end, after the first process has */
   uint32_t reserved1;
+  uint64_t inputs_fed; /* recorded inputs a replay fed */
+  /* WEFT_STATUS_INPUT_DIVERGED: the first input that did not match: the thread, what it
+   * asked for and what its next recorded input is (kind 0: it had none left). */
+  struct {
+    uint16_t tid;
+    uint8_t wanted_kind;
+    uint8_t recorded_kind;
+    int32_t wanted_source;
+    int32_t recorded_source;
+    uint32_t reserved0;
+    uint64_t events; /* events emitted before it */
+  } input_divergence;
   char error[256]; /* shim error message, NUL-terminated */
 
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;
   uint64_t ring_slots; /* power of two */
-  uint8_t pad0[48];
+  uint8_t pad0[40];
   volatile uint64_t ring_head; /* next slot the shim writes (own cache line) */
   uint8_t pad1[56];
   volatile uint64_t ring_tail; /* next slot the supervisor reads (own cache line) */

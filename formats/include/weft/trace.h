@@ -113,6 +113,8 @@ struct Header {
   // Frames per recorded stack, 0 = none (or not recorded: older writers left it out).
   uint32_t stack_depth = 0;
   bool isolated = false;  // the run had a private view of its cwd and /tmp
+  // A free recording that recorded its inputs (Trace::inputs): a replay feeds them back.
+  bool inputs_recorded = false;
   // Memory access sites (absolute pcs, ascending) that were schedule points in this run; a
   // replay makes exactly these points.
   std::vector<uint64_t> memory_sites;
@@ -290,6 +292,25 @@ struct PriorAccess {
   bool operator==(const PriorAccess&) const = default;
 };
 
+// What a free recording recorded of a call that brings the outside in (inputs a replay
+// feeds back instead of making the call): a clock read, getrandom, a read or receive from a
+// descriptor that leads outside the process. Each thread's inputs are in its order of
+// calls; a replay gives thread t its recorded inputs in that order.
+struct Input {
+  enum class Kind : uint32_t { kClock = 1, kRandom = 2, kRead = 3 };
+  uint32_t tid = 0;
+  Kind kind = Kind::kClock;
+  int32_t source = 0;        // kClock: the clock id; kRead: the descriptor
+  int64_t result = 0;        // the call's result: 0 or bytes; -errno when it failed
+  uint64_t value = 0;        // kClock: the time read, ns since the clock's epoch
+  std::string data;          // kRandom, kRead: the bytes it returned (max(result, 0) of them)
+  uint64_t event_index = 0;  // events recorded before it (where it falls among them)
+  bool operator==(const Input&) const = default;
+};
+
+// Short lower-case name of an input kind ("clock", "random", "read"), "unknown" otherwise.
+const char* InputKindName(Input::Kind kind);
+
 // A thread that could not proceed when a deadlock was detected.
 struct BlockedThread {
   uint32_t tid = 0;
@@ -358,6 +379,8 @@ struct Trace {
   std::vector<uint64_t> memory_sites_found;
   // One per event when the run recorded its decisions, else empty.
   std::vector<EnabledSet> enabled_sets;
+  // A free recording's inputs (format 2, shim protocol 13 on), in the order recorded.
+  std::vector<Input> inputs;
   ProgramOutput program_stdout;  // empty when the recorder did not capture it
   ProgramOutput program_stderr;
   // What weft fed the program on stdin (captured = it was recorded, whole: a replay feeds

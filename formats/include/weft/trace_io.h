@@ -50,6 +50,8 @@ class TraceWriter {
   // An access no event logged, attached to the already written MEM_* event it precedes;
   // in event order.
   Status WritePriorAccess(const PriorAccess& access);
+  // A recorded input (a free recording), after the events recorded before it.
+  Status WriteInput(const Input& input);
   // The sites that touched shared memory (Trace::memory_sites_found); once, before the outcome.
   Status WriteMemorySitesFound(const std::vector<uint64_t>& pcs);
   Status Flush();

@@ -217,11 +217,35 @@ bool RingReader::Drain(bool program_ended) {
     // record taken but not yet written ends this drain.
     if (many_writers_ && __atomic_load_n(slot, __ATOMIC_ACQUIRE) == 0) {
       if (!program_ended) break;
-      ++tail;  // NB: every record of a free recording is one slot
+      ++tail;  // NB: a record's later slots each carry a type byte of their own
       continue;
     }
     uint64_t used = 1;
-    if (slot[0] == WEFT_REC_STACK) {
+    if (slot[0] == WEFT_REC_INPUT) {
+      weft_input_record rec;
+      std::memcpy(&rec, slot, sizeof(rec));
+      const uint32_t want_slots =
+          (rec.bytes + WEFT_INPUT_DATA_PER_SLOT - 1) / WEFT_INPUT_DATA_PER_SLOT;
+      if (!ValidTid(rec.tid) || rec.kind < WEFT_INPUT_CLOCK || rec.kind > WEFT_INPUT_READ ||
+          rec.data_slots != want_slots || rec.data_slots > WEFT_INPUT_MAX_DATA_SLOTS ||
+          (rec.flags & ~WEFT_INPUT_MORE) != 0 ||
+          (rec.kind == WEFT_INPUT_CLOCK && (rec.bytes != 0 || rec.flags != 0))) {
+        BadRecord(tail, "an input record of thread " + std::to_string(rec.tid) + ", kind " +
+                            std::to_string(rec.kind) + ", " + std::to_string(rec.bytes) +
+                            " bytes in " + std::to_string(rec.data_slots) + " slots");
+        return false;
+      }
+      used = 1 + rec.data_slots;
+      if (used > head - tail) {
+        BadRecord(tail, "an input record longer than what the shim published");
+        return false;
+      }
+      OnInput(rec, [&](uint32_t i) { return slot_at(tail + 1 + i); });
+      if (!error_.empty()) return false;
+    } else if (many_writers_ && slot[0] == WEFT_REC_INPUT_DATA) {
+      // NB: a data slot of an input whose record was never committed (its thread was killed
+      // while it wrote it; Drain skipped the record at the program's end): nothing to keep.
+    } else if (slot[0] == WEFT_REC_STACK) {
       weft_stack_record rec;
       std::memcpy(&rec, slot, sizeof(rec));
       if (rec.depth == 0 || rec.depth > WEFT_MAX_STACK_DEPTH || rec.id == 0) {
@@ -298,6 +322,48 @@ bool RingReader::Drain(bool program_ended) {
   // NB: release: the shim may overwrite these slots as soon as it sees the new tail.
   __atomic_store_n(&session_->ring_tail, tail, __ATOMIC_RELEASE);
   return true;
+}
+
+template <typename DataSlot>
+void RingReader::OnInput(const weft_input_record& rec, DataSlot&& data_slot) {
+  auto [it, fresh] = pending_inputs_.try_emplace(rec.tid);
+  format::Input& in = it->second;
+  if (fresh) {
+    in.tid = rec.tid;
+    in.kind = static_cast<format::Input::Kind>(rec.kind);
+    in.source = rec.source;
+    in.result = rec.result;
+    in.value = rec.value;
+  } else if (static_cast<uint8_t>(in.kind) != rec.kind || in.result != rec.result) {
+    SetCorrupt("the event ring: a piece of thread " + std::to_string(rec.tid) +
+               "'s input that does not continue its last");
+    return;
+  }
+  for (uint32_t i = 0; i < rec.data_slots; ++i) {
+    const uint8_t* d = data_slot(i);
+    const uint32_t n =
+        std::min<uint32_t>(rec.bytes - i * WEFT_INPUT_DATA_PER_SLOT, WEFT_INPUT_DATA_PER_SLOT);
+    in.data.append(reinterpret_cast<const char*>(d + 1), n);
+  }
+  if (rec.flags & WEFT_INPUT_MORE) {
+    if (in.data.size() > static_cast<uint64_t>(std::max<int64_t>(in.result, 0))) {
+      SetCorrupt("the event ring: thread " + std::to_string(rec.tid) + "'s input holds more " +
+                 "bytes than its call returned");
+    }
+    return;  // the rest comes in the thread's next input record
+  }
+  if (in.kind != format::Input::Kind::kClock &&
+      in.data.size() != static_cast<uint64_t>(std::max<int64_t>(in.result, 0))) {
+    SetCorrupt("the event ring: thread " + std::to_string(rec.tid) + "'s input of " +
+               std::to_string(in.data.size()) + " bytes for a call that returned " +
+               std::to_string(in.result));
+    return;
+  }
+  in.event_index = events_;
+  ++inputs_;
+  input_bytes_ += in.data.size();
+  if (writer_ != nullptr) Write(writer_->WriteInput(in));
+  pending_inputs_.erase(it);
 }
 
 void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {

@@ -81,11 +81,17 @@ class RingReader {
   uint64_t memory_events() const { return memory_events_; }
   // Sites that touched shared granules (SITE records), in the order reported.
   const std::vector<uint64_t>& memory_sites_found() const { return memory_sites_found_; }
+  // Inputs of a free recording so far, and their data bytes.
+  uint64_t inputs() const { return inputs_; }
+  uint64_t input_bytes() const { return input_bytes_; }
   // Decisions (with RunConfig::record_decisions); moved out by the caller.
   std::vector<Decision>& decisions() { return decisions_; }
 
  private:
   void OnRecord(const uint8_t* slot, uint64_t index);
+  // An input record (or a piece of one) and its data slots (`data_slot(i)`: slot i's bytes).
+  template <typename DataSlot>
+  void OnInput(const weft_input_record& rec, DataSlot&& data_slot);
   // Marks the session corrupt at ring slot `index`.
   void BadRecord(uint64_t index, const std::string& why);
   void Write(Status s);
@@ -129,6 +135,10 @@ class RingReader {
   uint64_t last_event_kind_ = 0;
   uint16_t last_tid_ = 0;
   int32_t last_signal_woken_ = -1;
+  // A long input's pieces, per thread, until its last one (WEFT_INPUT_MORE).
+  std::unordered_map<uint32_t, format::Input> pending_inputs_;
+  uint64_t inputs_ = 0;
+  uint64_t input_bytes_ = 0;
 };
 
 }  // namespace weft::session

@@ -11,6 +11,20 @@
 namespace weft::session::internal {
 namespace {
 
+// "a clock read", "a read of descriptor 3", "random bytes".
+std::string DescribeInput(uint8_t kind, int32_t source) {
+  switch (kind) {
+    case WEFT_INPUT_CLOCK:
+      return "a clock read";
+    case WEFT_INPUT_RANDOM:
+      return "random bytes (getrandom)";
+    case WEFT_INPUT_READ:
+      return "a read of descriptor " + std::to_string(source);
+    default:
+      return "an input of kind " + std::to_string(kind);
+  }
+}
+
 std::string DescribeScriptEntry(const format::Trace* trace, uint32_t tid, uint32_t kind,
                                 uint32_t obj) {
   std::string s =
@@ -157,7 +171,21 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
       if (weft_free_recorded_kind(static_cast<uint8_t>(e.kind))) ++recorded_order;
     }
   }
-  if ((flags & WEFT_STATUS_DIVERGED) && free_trace) {
+  const bool fed = free_trace && config.schedule.trace->header.inputs_recorded;
+  const uint64_t fed_inputs = __atomic_load_n(&status->inputs_fed, __ATOMIC_RELAXED);
+  if ((flags & WEFT_STATUS_INPUT_DIVERGED) && fed && !(flags & WEFT_STATUS_DIVERGED)) {
+    const auto& d = status->input_divergence;
+    outcome.diverged = true;
+    outcome.divergence_index = d.events;
+    outcome.divergence =
+        "after event " + std::to_string(d.events) + " of the replay, thread " +
+        std::to_string(d.tid) + " asked for " + DescribeInput(d.wanted_kind, d.wanted_source) +
+        " where its next recorded input is " +
+        (d.recorded_kind == 0 ? std::string("none (it had no more)")
+                              : DescribeInput(d.recorded_kind, d.recorded_source)) +
+        " (" + std::to_string(fed_inputs) + " of the " +
+        std::to_string(config.schedule.trace->inputs.size()) + " recorded inputs fed before it)";
+  } else if ((flags & WEFT_STATUS_DIVERGED) && free_trace) {
     outcome.diverged = true;
     outcome.divergence_index = status->divergence_index;
     const weft_script_entry& got = status->divergence_actual;
@@ -193,6 +221,15 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.divergence = "the program ended after " + std::to_string(reader.order_events()) +
                          " synchronization events; the free recording has " +
                          std::to_string(recorded_order);
+  } else if (fed && !(flags & WEFT_STATUS_STOPPED) &&
+             fed_inputs != config.schedule.trace->inputs.size() &&
+             outcome.kind != format::Outcome::Kind::kSignaled) {
+    // NB: as above, a replay that crashes ends before the recording's other threads did.
+    outcome.diverged = true;
+    outcome.divergence_index = reader.events();
+    outcome.divergence = "the program ended having been fed " + std::to_string(fed_inputs) +
+                         " of the " + std::to_string(config.schedule.trace->inputs.size()) +
+                         " recorded inputs";
   } else if (replay && !free_trace && !(flags & WEFT_STATUS_STOPPED) &&
              reader.events() != config.schedule.trace->events.size()) {
     // The program ended before (or after) the recorded run did.

@@ -170,6 +170,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (config.free_mode) {
     header.mode = format::Mode::kFree;
     header.strategy = "free";
+    header.inputs_recorded = true;
   }
   header.isolated = config.isolate;
   header.memory_sites = layout.memory_sites;
@@ -368,6 +369,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.event_digest = reader.digest();
   report.order_digest = reader.order_digest();
   report.order_events = reader.order_events();
+  report.inputs = reader.inputs();
+  report.input_bytes = reader.input_bytes();
+  if (config.schedule.trace != nullptr && config.schedule.trace->header.inputs_recorded) {
+    report.inputs = __atomic_load_n(&session->header()->inputs_fed, __ATOMIC_RELAXED);
+  }
   report.diverged = outcome.diverged;
   report.divergence_index = outcome.divergence_index;
   report.divergence = outcome.divergence;

@@ -93,6 +93,25 @@ void BuildFreeScript(const format::Trace& trace, SessionLayout* layout) {
   layout->schedule.u.replay.partial = 1;
 }
 
+// The inputs a free recording recorded (Header::inputs_recorded): the replay feeds them
+// back. Older free traces recorded none: their replays read virtual clocks and real files.
+void FillInputs(const format::Trace& trace, SessionLayout* layout) {
+  if (!trace.header.inputs_recorded) return;
+  layout->feed_inputs = true;
+  layout->inputs.reserve(trace.inputs.size());
+  for (const format::Input& in : trace.inputs) {
+    weft_input_entry e{};
+    e.tid = static_cast<uint16_t>(in.tid);
+    e.kind = static_cast<uint8_t>(in.kind);
+    e.source = in.source;
+    e.result = in.result;
+    e.value = in.value;
+    e.data_offset = layout->input_data.size();
+    layout->input_data += in.data;
+    layout->inputs.push_back(e);
+  }
+}
+
 }  // namespace
 
 Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
@@ -110,6 +129,7 @@ Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
       if (schedule.trace == nullptr) return MakeError("replay needs a trace to follow");
       if (schedule.trace->header.mode == format::Mode::kFree) {
         BuildFreeScript(*schedule.trace, layout);
+        FillInputs(*schedule.trace, layout);
       } else {
         BuildScript(*schedule.trace, UINT64_MAX, layout);
       }

@@ -29,7 +29,11 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   uint64_t modules_bytes = layout.atomic_modules.size() * sizeof(weft_atomic_module);
   uint64_t atomic_offset = AlignUp(modules_offset + modules_bytes, 64);
   uint64_t atomic_bytes = layout.atomic_sites.size() * sizeof(weft_atomic_site);
-  uint64_t ring_offset = AlignUp(atomic_offset + atomic_bytes, page);
+  uint64_t copy_end = AlignUp(atomic_offset + atomic_bytes, 64);
+  uint64_t inputs_offset = copy_end;
+  uint64_t inputs_bytes = layout.inputs.size() * sizeof(weft_input_entry);
+  uint64_t data_offset = AlignUp(inputs_offset + inputs_bytes, 64);
+  uint64_t ring_offset = AlignUp(data_offset + layout.input_data.size(), page);
   uint64_t size = ring_offset + layout.ring_slots * WEFT_SLOT_BYTES;
 
   SessionMemory s;
@@ -84,6 +88,9 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->memory_sites = weft_span{sites_offset, layout.memory_sites.size()};
   h->atomic_modules = weft_span{modules_offset, layout.atomic_modules.size()};
   h->atomic_sites = weft_span{atomic_offset, layout.atomic_sites.size()};
+  h->inputs = weft_span{inputs_offset, layout.inputs.size()};
+  h->input_data = weft_span{data_offset, layout.input_data.size()};
+  h->feed_inputs = layout.feed_inputs ? 1 : 0;
   h->ring_offset = ring_offset;
   h->ring_slots = layout.ring_slots;
   auto* base = reinterpret_cast<uint8_t*>(h);
@@ -98,11 +105,15 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   }
   if (atomic_bytes != 0)
     std::memcpy(base + atomic_offset, layout.atomic_sites.data(), atomic_bytes);
+  if (inputs_bytes != 0) std::memcpy(base + inputs_offset, layout.inputs.data(), inputs_bytes);
+  if (!layout.input_data.empty()) {
+    std::memcpy(base + data_offset, layout.input_data.data(), layout.input_data.size());
+  }
   s.ring_offset_ = ring_offset;
   s.ring_slots_ = layout.ring_slots;
   s.written_ = *h;
   s.script_offset_ = script_offset;
-  s.script_copy_.assign(base + script_offset, base + ring_offset);
+  s.script_copy_.assign(base + script_offset, base + copy_end);
   return s;
 }
 
@@ -133,6 +144,9 @@ const ConfigField kConfigFields[] = {
     WEFT_CONFIG_FIELD_(memory_sites, "the run's memory access sites"),
     WEFT_CONFIG_FIELD_(atomic_modules, "the run's atomic sites"),
     WEFT_CONFIG_FIELD_(atomic_sites, "the run's atomic sites"),
+    WEFT_CONFIG_FIELD_(inputs, "the run's recorded inputs"),
+    WEFT_CONFIG_FIELD_(input_data, "the run's recorded inputs"),
+    WEFT_CONFIG_FIELD_(feed_inputs, "the run's recorded inputs"),
     WEFT_CONFIG_FIELD_(ring_offset, "the event ring's geometry"),
     WEFT_CONFIG_FIELD_(ring_slots, "the event ring's geometry"),
 };

@@ -34,6 +34,12 @@ struct SessionLayout {
   std::vector<uint64_t> memory_sites;              // candidate memory access sites (pcs), ascending
   std::vector<weft_atomic_module> atomic_modules;  // atomic instructions to patch
   std::vector<weft_atomic_site> atomic_sites;
+  // A replay of a free recording: its inputs to feed (feed_inputs), their data one after
+  // the other. NB: apart from the script's copy (CheckUnchanged does not compare them: they
+  // can be long, and what the program does to them only changes what it reads).
+  bool feed_inputs = false;
+  std::vector<weft_input_entry> inputs;
+  std::string input_data;
 };
 
 class SessionMemory {

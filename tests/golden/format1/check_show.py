@@ -30,6 +30,8 @@ ADDED_KEYS = {
                                  "(none recorded in format 1: empty)",
     ".enabled_sets": "format 2: the enabled set of each decision when recorded (none in "
                      "format 1)",
+    ".inputs_recorded": "format 2: a free recording's recorded inputs (false in format 1)",
+    ".inputs": "format 2: a free recording's recorded inputs (none in format 1)",
     ".stdin": "format 2: the stdin weft fed the program, when recorded (never in format 1)",
     ".stdout": "format 2: the program's captured stdout (empty in format 1)",
     ".stderr": "format 2: the program's captured stderr (empty in format 1)",

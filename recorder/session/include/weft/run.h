@@ -225,6 +225,10 @@ struct RunReport {
   // a replay of a free recording is compared by.
   uint64_t order_digest = 0;
   uint64_t order_events = 0;  // events the order digest holds
+  // A free recording: the inputs it recorded (clock reads, random bytes, reads from the
+  // outside) and their data bytes. A replay that fed inputs: those it fed.
+  uint64_t inputs = 0;
+  uint64_t input_bytes = 0;
   bool diverged = false;
   uint64_t divergence_index = 0;
   std::string divergence;   // human-readable first divergence
