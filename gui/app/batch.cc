@@ -78,6 +78,7 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
       return Fail("--axis is 'index' or 'time', not '" + steps.axis + "'");
     }
   }
+  if (steps.side_by_side) window.SetRunsSideBySide(true);
   if (!steps.threads.isEmpty() || steps.object >= 0 || steps.near_failure) {
     if (!need_run()) return Fail("--threads, --object and --near-failure need a trace");
     FilterSpec spec;
@@ -184,6 +185,10 @@ int RunBatch(MainWindow& window, const BatchSteps& steps) {
     QApplication::processEvents();
     QPixmap shot = window.grab();
     lap("window grabbed");
+    if (timing && window.current_run()) {
+      std::fprintf(stderr, "weft-gui: timeline painted in %.3f ms\n",
+                   window.current_run()->timeline()->last_paint_ms());
+    }
     if (!shot.save(steps.screenshot, "PNG")) {
       return Fail(QStringLiteral("cannot write the screenshot '%1' (is the directory writable?)")
                       .arg(steps.screenshot));

@@ -33,6 +33,7 @@ struct BatchSteps {
   int64_t object = -1;           // keep only this object's events and conflicts
   bool near_failure = false;     // show only the events near the failure
   QString axis;                  // "index" or "time": the ruler's unit
+  bool side_by_side = false;     // the runs side by side, not one above the other
   QString save_as;               // copy the current run's trace here at the end
   double timeout_seconds = 120;  // for the CLI steps
 };

@@ -95,12 +95,16 @@ int main(int argc, char** argv) {
   QCommandLineOption axis(QStringLiteral("axis"),
                           QStringLiteral("the ruler's unit: event index or virtual time"),
                           QStringLiteral("index|time"));
+  QCommandLineOption side_by_side(
+      QStringLiteral("side-by-side"),
+      QStringLiteral("show the runs side by side instead of one above the other"));
   QCommandLineOption save_as(QStringLiteral("save-as"),
                              QStringLiteral("copy the current run's trace to PATH at the end"),
                              QStringLiteral("PATH"));
-  parser.addOptions({screenshot, size, select, conflict, frame, tab, dock, zoom, replay, stop,
-                     permute, permute_until_pass, explore, explain, threads, object, near_failure,
-                     axis, save_as});
+  parser.addOptions({screenshot,   size,    select,  conflict, frame,        tab,
+                     dock,         zoom,    replay,  stop,     permute,      permute_until_pass,
+                     explore,      explain, threads, object,   near_failure, axis,
+                     side_by_side, save_as});
   parser.process(*app);  // prints the help (or an error) and exits when asked
 
   const QStringList files = parser.positionalArguments();
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
   steps.object = number(object, -1);
   steps.near_failure = parser.isSet(near_failure);
   steps.axis = parser.value(axis);
+  steps.side_by_side = parser.isSet(side_by_side);
   steps.save_as = parser.value(save_as);
   window.show();
   return weft::gui::RunBatch(window, steps);

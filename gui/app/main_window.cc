@@ -34,6 +34,7 @@
 
 #include "code_views.h"
 #include "panels.h"
+#include "run_compare.h"
 #include "timeline_view.h"
 #include "trace_loader.h"
 
@@ -102,6 +103,8 @@ MainWindow::~MainWindow() = default;
 void MainWindow::LoadStrategies() { explore_->LoadStrategies(); }
 
 RunView* MainWindow::current_run() const { return current_.data(); }
+RunView* MainWindow::compared_first() const { return compared_a_.data(); }
+RunView* MainWindow::compared_second() const { return compared_b_.data(); }
 
 void MainWindow::BuildActions() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -151,8 +154,16 @@ void MainWindow::BuildActions() {
     axes->addAction(a);
   }
   axis_index_action_->setChecked(true);
-  axis_index_action_->setToolTip(tr("Label the ruler with event numbers (schedule order)"));
-  axis_time_action_->setToolTip(tr("Label the ruler with the events' virtual time"));
+  axis_index_action_->setToolTip(
+      tr("Events one slot each, in schedule order; the ruler in event numbers"));
+  axis_time_action_->setToolTip(
+      tr("Events at their virtual times (a sleep shows as empty space); the ruler in time"));
+  side_by_side_action_ =
+      view->addAction(tr("Runs &Side by Side"), this, [this](bool on) { SetRunsSideBySide(on); });
+  side_by_side_action_->setCheckable(true);
+  side_by_side_action_->setToolTip(
+      tr("Show the runs (a failing run and its passing run) side by side instead of one above "
+         "the other; compared runs zoom and scroll together either way"));
   view->addSeparator();
   for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
 
@@ -326,8 +337,85 @@ void MainWindow::SetDimOutsideFocus(bool dim) {
 
 void MainWindow::SetAxis(TimelineAxis axis) {
   axis_ = axis;
+  syncing_ = true;  // each run keeps its own events in view; the comparison relinks below
   for (RunView* run : runs()) run->timeline()->SetAxis(axis);
+  syncing_ = false;
   (axis == TimelineAxis::kVirtualTime ? axis_time_action_ : axis_index_action_)->setChecked(true);
+  RelinkCompared(current_ == compared_b_ ? compared_b_.data() : compared_a_.data());
+}
+
+void MainWindow::SetRunsSideBySide(bool side_by_side) {
+  runs_splitter_->setOrientation(side_by_side ? Qt::Horizontal : Qt::Vertical);
+  side_by_side_action_->setChecked(side_by_side);
+  QList<int> sizes;
+  for (int i = 0; i < runs_splitter_->count(); ++i) sizes << 1000;
+  runs_splitter_->setSizes(sizes);
+}
+
+void MainWindow::CompareRuns(RunView* a, RunView* b) {
+  for (RunView* old : {compared_a_.data(), compared_b_.data()}) {
+    if (old) old->timeline()->SetComparison(-1, -1, -1);
+  }
+  compared_a_ = a;
+  compared_b_ = b;
+  if (!a || !b || a == b) {
+    compared_a_ = compared_b_ = nullptr;
+    return;
+  }
+  const format::Trace& ta = a->trace_data()->trace;
+  const format::Trace& tb = b->trace_data()->trace;
+  auto differ = static_cast<int64_t>(FirstDifference(ta, tb));
+  // b's events of a's critical pair; a pending second side (a thread that never got to it
+  // in a) is that thread's next operation.
+  auto in_b = [&](int64_t index, bool pending, uint32_t tid) -> int64_t {
+    if (pending || index < 0 || index >= static_cast<int64_t>(ta.events.size())) {
+      return pending ? MatchingPending(ta, tid, tb) : -1;
+    }
+    return MatchingEvent(ta, static_cast<uint64_t>(index), tb);
+  };
+  int64_t first = a->timeline()->focus_first(), second = a->timeline()->focus_second();
+  int64_t b_first = -1, b_second = -1;
+  if (first >= 0) {
+    b_first = in_b(first, false, 0);
+    const std::optional<ExplainReport>& r = a->explanation();
+    bool pending = second < 0 && r && r->second.pending;
+    b_second = in_b(second, pending, r ? r->second.tid : 0);
+  }
+  a->timeline()->SetComparison(differ, -1, -1);
+  b->timeline()->SetComparison(differ, b_first, b_second);
+  for (const QMetaObject::Connection& c : compare_links_) disconnect(c);
+  compare_links_.clear();
+  for (RunView* view : {a, b}) {
+    compare_links_ << connect(view->timeline(), &TimelineView::ViewChanged, view,
+                              [this, view] { SyncComparedFrom(view); });
+  }
+  RelinkCompared(a);
+}
+
+void MainWindow::RelinkCompared(RunView* from) {
+  if (!compared_a_ || !compared_b_ || !from) return;
+  double length = std::max(compared_a_->timeline()->geometry().length(),
+                           compared_b_->timeline()->geometry().length());
+  for (RunView* view : {compared_a_.data(), compared_b_.data()}) {
+    view->timeline()->ExtendDomainTo(length);
+  }
+  SyncComparedFrom(from);
+}
+
+void MainWindow::SyncComparedFrom(RunView* from) {
+  if (syncing_ || !compared_a_ || !compared_b_) return;
+  RunView* to = from == compared_a_ ? compared_b_.data()
+                                    : (from == compared_b_ ? compared_a_.data() : nullptr);
+  if (!to) return;
+  // NB: the guard stops the other view's ViewChanged from coming back here.
+  // One scale in pixels, not one span: the two timelines may differ in width (a scroll
+  // bar, side by side), and a position must fall on the same x in both.
+  syncing_ = true;
+  const TimelineGeometry& g = from->timeline()->geometry();
+  double span = g.span() * to->timeline()->geometry().width() / g.width();
+  to->timeline()->ExtendDomainTo(g.start() + span);
+  to->timeline()->SetView(g.start(), span);
+  syncing_ = false;
 }
 
 void MainWindow::BuildDocks() {

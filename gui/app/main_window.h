@@ -78,8 +78,18 @@ class MainWindow : public QMainWindow {
   void SetFilter(const FilterSpec& spec);
   // Whether the events around the critical pair are dimmed (on when it is shown).
   void SetDimOutsideFocus(bool dim);
-  // The ruler's unit for every run.
+  // The ruler's unit and layout for every run (event index, or virtual time).
   void SetAxis(TimelineAxis axis);
+  // Shows the runs side by side (true) or one above the other (false, the default).
+  void SetRunsSideBySide(bool side_by_side);
+  // Compares two runs shown (weft explain's failing and passing runs): both mark where their
+  // schedules part, `b` marks its events of `a`'s critical pair (`a`'s focus pair), and their
+  // zoom and scroll are linked over one domain, so the same decisions line up. Replaces
+  // the previous comparison.
+  void CompareRuns(RunView* a, RunView* b);
+  // The two runs compared (nullptr when none).
+  RunView* compared_first() const;
+  RunView* compared_second() const;
   // Copies the current run's trace (and the program output saved beside it) to `path`:
   // permuted and explained runs live in a temporary directory removed on exit. False, with
   // the reason in last_error(), when it cannot.
@@ -135,6 +145,10 @@ class MainWindow : public QMainWindow {
   void OnJobFinished(const CliReport& report);
   RunView* AddRun(std::shared_ptr<const TraceData> data, const QString& title, bool closable);
   void SetCurrent(RunView* view);
+  // The other compared run shows what `from` shows (linked zoom and scroll).
+  void SyncComparedFrom(RunView* from);
+  // Both compared runs over one domain (after a layout change), `from`'s view on both.
+  void RelinkCompared(RunView* from);
   void ShowBlocked(std::shared_ptr<const TraceData> data, const QString& title);
   void UpdateActions();
   void UpdateStatus();
@@ -167,6 +181,9 @@ class MainWindow : public QMainWindow {
   ExplainReport explain_;            // the last explanation, while its runs load
   QPointer<RunView> explained_run_;  // the run it is shown on
   TimelineAxis axis_ = TimelineAxis::kEventIndex;
+  QPointer<RunView> compared_a_, compared_b_;     // CompareRuns
+  bool syncing_ = false;                          // SyncComparedFrom is setting a view
+  QList<QMetaObject::Connection> compare_links_;  // their ViewChanged → SyncComparedFrom
 
   QSplitter* runs_splitter_ = nullptr;
   QPointer<RunView> current_;
@@ -199,6 +216,7 @@ class MainWindow : public QMainWindow {
   QAction* focus_action_ = nullptr;
   QAction* axis_index_action_ = nullptr;
   QAction* axis_time_action_ = nullptr;
+  QAction* side_by_side_action_ = nullptr;
   QToolButton* threads_button_ = nullptr;
   QMenu* threads_menu_ = nullptr;
   QComboBox* object_box_ = nullptr;

@@ -298,6 +298,8 @@ void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
     if (data->program_output.isEmpty()) view->banner()->SetProgramOutput(pending_output_);
     view->banner()->SetNote(pending_note_);
     SetCurrent(view);
+    // The run it was permuted from and the new one, lined up: where they part is marked.
+    if (job_run_) CompareRuns(job_run_, view);
     statusBar()->showMessage(tr("%1 — outcome: %2").arg(pending_title_, data->outcome), 10000);
   } else if (what == Pending::kExplained) {
     RunView* view =
@@ -330,6 +332,9 @@ void MainWindow::OnSideLoaded(std::shared_ptr<const TraceData> data) {
       runs_splitter_->setSizes(sizes);
     }
     if (explained_run_) SetCurrent(explained_run_);
+    // The failing and the passing run lined up: one zoom and scroll, the decision where they
+    // part marked in both, the critical pair boxed in both.
+    if (explained_run_) CompareRuns(explained_run_, view);
     statusBar()->showMessage(tr("weft explain: %1").arg(ExplainSentence(r)), 15000);
   } else if (what == Pending::kStopped) {
     if (job_run_) job_run_->timeline()->SetStopMarker(pending_stop_);

@@ -1,26 +1,44 @@
-// timeline_geometry.h — the timeline's coordinates without a widget: schedule index ↔ pixel,
-// zoom, pan, the index range of a pixel column (level of detail), ruler steps, and where the
-// lanes are. A plain value type, unit-tested with data-driven QTest tables.
+// timeline_geometry.h — the timeline's coordinates without a widget: schedule index ↔ pixel
+// (events one slot each, or at positions of their own: virtual time), zoom, pan, the index
+// range of a pixel column (level of detail), ruler steps, and where the lanes are. A plain
+// value type, unit-tested with data-driven QTest tables.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <utility>
+#include <vector>
 
 namespace weft::gui {
 
-// Horizontal mapping. The domain is [0, count): event i occupies [i, i + 1). The view shows
-// [start, start + span) across [0, width) pixels. Every setter keeps the view inside the
-// domain and the span within [min(count, kMinSpan), count].
+// Horizontal mapping. Events are laid out in a domain of positions: on the event-index axis
+// the domain is [0, count) and event i occupies [i, i + 1); with positions (SetPositions:
+// the virtual-time axis) event i's box begins at starts[i] and is min(starts[i + 1] -
+// starts[i], box) wide, so a gap in time is empty space, not a wide box. The view shows
+// positions [start, start + span) across [0, width) pixels. Every setter keeps the view
+// inside the domain and the span within [min(length, kMinSpan · slot), length], slot being
+// 1 or the box width. Functions taking or returning an "index" speak of index positions
+// (fractional: the middle of event i is i + 0.5, whatever the layout); start(), span() and
+// length() are domain positions (equal to indexes on the event-index axis).
 class TimelineGeometry {
  public:
-  // Fewest indexes the view may show across its width (the deepest zoom).
+  // Fewest slots the view may show across its width (the deepest zoom).
   static constexpr double kMinSpan = 4;
 
-  // The domain [0, count), all of it in view. count < 1 is taken as 1.
+  // Event i at [i, i + 1) for count slots, all of them in view. count < 1 is taken as 1.
   void SetCount(double count);
+  // Event i at starts[i] (ascending, not strictly: events at one time share a start; one
+  // entry more than the slots, the last where the domain ends), boxes at most `box` wide
+  // (> 0), all of it in view. Fewer than two starts: SetCount(1).
+  void SetPositions(std::shared_ptr<const std::vector<double>> starts, double box);
+  // Makes the domain at least `length` long (linked views of runs of different lengths
+  // share one domain); keeps the view.
+  void ExtendTo(double length);
+  // Shows domain positions [start, start + span) (clamped): what another view shows.
+  void SetView(double start, double span);
   // The drawable width in pixels; < 1 is taken as 1. Keeps start and span.
   void SetWidth(double width);
-  // Shows [first, last) (clamped), e.g. to zoom on a selection.
+  // Shows index positions [first, last) (clamped), e.g. to zoom on a selection.
   void ShowRange(double first, double last);
   // Shows the whole domain.
   void Fit();
@@ -28,20 +46,36 @@ class TimelineGeometry {
   void ZoomAt(double x, double factor);
   // Moves the view by dx pixels (positive: towards later indexes).
   void PanBy(double dx);
-  // Moves the view so that `index` is in the middle, keeping the span.
+  // Moves the view so that index position `index` is in the middle, keeping the span.
   void CenterOn(double index);
 
+  // Slots (events and the outcome's room after them).
   double count() const { return count_; }
+  // The domain's length: count() on the event-index axis.
+  double length() const { return length_; }
   double width() const { return width_; }
   double start() const { return start_; }
   double span() const { return span_; }
-  // Indexes per pixel: > 1 means several events share a pixel column.
-  double IndexesPerPixel() const { return span_ / width_; }
+  // Whether events are at positions of their own (SetPositions).
+  bool positioned() const { return starts_ != nullptr; }
+  // Indexes per pixel: > 1 means several events share a pixel column (on average over the
+  // view when events are at positions).
+  double IndexesPerPixel() const;
 
-  // Pixel x of index position `index` (fractional: the middle of event i is i + 0.5).
-  double XOf(double index) const { return (index - start_) * width_ / span_; }
+  // Domain position of index position `index`: i + f is f of the way through event i's box.
+  double PosOf(double index) const;
+  // Index position at domain position `pos` (in a gap between boxes: the next event's start).
+  double IndexAtPos(double pos) const;
+  // Width of event i's box in domain units (1 on the event-index axis).
+  double BoxWidth(uint64_t index) const;
+  // Pixel x of domain position `pos`.
+  double XOfPos(double pos) const { return (pos - start_) * width_ / span_; }
+  // Domain position at pixel x.
+  double PosAt(double x) const { return start_ + x * span_ / width_; }
+  // Pixel x of index position `index`.
+  double XOf(double index) const { return XOfPos(PosOf(index)); }
   // Index position at pixel x.
-  double IndexAt(double x) const { return start_ + x * span_ / width_; }
+  double IndexAt(double x) const { return IndexAtPos(PosAt(x)); }
   // Whole events [first, last) whose slot begins within pixel column [x, x + 1) (x an
   // integer column); empty (first == last) when the column holds none. Consecutive columns
   // give consecutive, disjoint ranges.
@@ -57,11 +91,16 @@ class TimelineGeometry {
 
  private:
   void Clamp();
+  // Index of the first slot whose start is at or after `pos` (count() past the last).
+  uint64_t FirstStartingAt(double pos) const;
 
   double count_ = 1;
+  double length_ = 1;
   double width_ = 1;
   double start_ = 0;
   double span_ = 1;
+  double slot_ = 1;                                    // the box width (1 on the event-index axis)
+  std::shared_ptr<const std::vector<double>> starts_;  // count + 1 positions, or none
 };
 
 // Vertical layout: a ruler on top, then one lane per thread; a label gutter on the left.

@@ -218,12 +218,6 @@ QString TraceData::BlockLabel(uint64_t index) const {
   return cut >= 0 ? name.mid(cut + 1) : name;
 }
 
-uint64_t TraceData::IndexAtTime(uint64_t ns) const {
-  auto it = std::partition_point(trace.events.begin(), trace.events.end(),
-                                 [ns](const format::Event& e) { return e.vtime < ns; });
-  return static_cast<uint64_t>(it - trace.events.begin());
-}
-
 QString TraceData::ObjectLabel(uint32_t obj) const {
   return QString::fromStdString(format::DescribeObject(trace, obj));
 }
@@ -267,37 +261,56 @@ QStringList OutcomeDetails(const TraceData& data) {
   return lines;
 }
 
-std::vector<TimeTick> TimeTicks(const TraceData& data, const TimelineGeometry& geometry,
-                                double min_pixels) {
+TimeLayout MakeTimeLayout(const TraceData& data) {
+  TimeLayout layout;
+  const std::vector<format::Event>& events = data.trace.events;
+  if (events.empty() || !data.vtime_ascending) return layout;
+  layout.origin_ns = events.front().vtime;
+  std::vector<double> gaps;
+  gaps.reserve(events.size());
+  for (size_t i = 1; i < events.size(); ++i) {
+    if (events[i].vtime > events[i - 1].vtime) {
+      gaps.push_back(static_cast<double>(events[i].vtime - events[i - 1].vtime));
+    }
+  }
+  if (!gaps.empty()) {
+    auto middle = gaps.begin() + static_cast<ptrdiff_t>(gaps.size() / 2);
+    std::nth_element(gaps.begin(), middle, gaps.end());
+    layout.box = *middle;
+  }
+  auto starts = std::make_shared<std::vector<double>>();
+  starts->reserve(events.size() + 3);
+  for (const format::Event& e : events) {
+    starts->push_back(static_cast<double>(e.vtime - layout.origin_ns));
+  }
+  for (int slot = 0; slot < 3; ++slot) starts->push_back(starts->back() + layout.box);
+  layout.starts = std::move(starts);
+  return layout;
+}
+
+std::vector<TimeTick> TimeTicks(const TraceData& data, const TimeLayout& layout,
+                                const TimelineGeometry& geometry, double min_pixels) {
   std::vector<TimeTick> ticks;
   const std::vector<format::Event>& events = data.trace.events;
-  auto [first, last] = geometry.VisibleRange();
-  last = std::min<uint64_t>(last, events.size());
-  if (first >= last) return ticks;
-  if (!data.vtime_ascending) {
-    double step = TimelineGeometry::TickStep(geometry.IndexesPerPixel(), min_pixels);
-    for (double tick = std::ceil(geometry.start() / step) * step; tick < static_cast<double>(last);
-         tick += step) {
-      ticks.push_back({tick, events[static_cast<size_t>(tick)].vtime});
+  if (events.empty()) return ticks;
+  if (layout.starts && geometry.positioned()) {
+    // Linear in time: one round step, ticks where their times are.
+    double ns_per_pixel = geometry.span() / geometry.width();
+    double step = TimelineGeometry::TickStep(ns_per_pixel, min_pixels);
+    // Round in the run's own times, not from its first event's.
+    auto origin = static_cast<double>(layout.origin_ns);
+    double end = origin + geometry.start() + geometry.span() + 1e-9;
+    for (double t = std::ceil((origin + geometry.start()) / step) * step; t <= end; t += step) {
+      ticks.push_back({t - origin, static_cast<uint64_t>(std::llround(t))});
     }
     return ticks;
   }
-  uint64_t t0 = events[first].vtime, t1 = events[last - 1].vtime;
-  double room = std::max(1.0, geometry.width() / min_pixels);
-  double step = TimelineGeometry::TickStep(static_cast<double>(t1 - t0) / room, 1);
-  auto ustep = static_cast<uint64_t>(step);
-  double last_x = -1e300;
-  for (uint64_t t = (t0 + ustep - 1) / ustep * ustep; t <= t1; t += ustep) {
-    double index = static_cast<double>(data.IndexAtTime(t));
-    // Round times no event falls between: the tick says the latest of them.
-    if (!ticks.empty() && ticks.back().index == index) {
-      ticks.back().ns = t;
-      continue;
-    }
-    double x = geometry.XOf(index);
-    if (x - last_x < min_pixels) continue;
-    ticks.push_back({index, t});
-    last_x = x;
+  auto [first, last] = geometry.VisibleRange();
+  last = std::min<uint64_t>(last, events.size());
+  double step = TimelineGeometry::TickStep(geometry.IndexesPerPixel(), min_pixels);
+  for (double tick = std::ceil(geometry.start() / step) * step; tick < static_cast<double>(last);
+       tick += step) {
+    ticks.push_back({tick, events[static_cast<size_t>(tick)].vtime});
   }
   return ticks;
 }

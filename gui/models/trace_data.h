@@ -86,9 +86,6 @@ struct TraceData {
   // ("has_funds"), else (and for thread events: create, start, join, exit) its kind
   // without the object prefix ("lock").
   QString BlockLabel(uint64_t index) const;
-  // The index position of the first event at or after virtual time `ns` (events.size()
-  // past the last). Needs vtime_ascending.
-  uint64_t IndexAtTime(uint64_t ns) const;
 };
 
 // The name of thread `tid` for a lane, without the tid: its pthread name if set; else its
@@ -117,19 +114,32 @@ bool IsFailure(const format::Outcome& outcome);
 // instruction, a divergence's first differing event, a stop's pending operations.
 QStringList OutcomeDetails(const TraceData& data);
 
-// A tick of the virtual-time ruler: the index position where time `ns` is reached.
+// The virtual-time axis: where each event sits (TimelineGeometry::SetPositions). Event i
+// begins at its virtual time less the first event's (ns), its box at most `box` wide: the
+// median gap between consecutive events at different times (1 µs when there is none), so
+// a sleep or a timeout shows as empty space; the outcome's two slots follow the last event,
+// `box` each. No starts when virtual time goes backwards somewhere (a multi-process trace
+// whose clocks disagree): the timeline then stays on event indexes.
+struct TimeLayout {
+  std::shared_ptr<const std::vector<double>> starts;  // events.size() + 3 positions, or none
+  double box = 1000;
+  uint64_t origin_ns = 0;  // the virtual time at position 0
+};
+TimeLayout MakeTimeLayout(const TraceData& data);
+
+// A tick of a virtual-time ruler: the domain position (TimelineGeometry) of time `ns`.
 struct TimeTick {
-  double index = 0;  // the first event at or after `ns` begins here
+  double pos = 0;
   uint64_t ns = 0;
   bool operator==(const TimeTick&) const = default;
 };
 
-// The ticks of a virtual-time ruler over the events `geometry` shows: round times (1, 2 or
-// 5 × 10^k ns) placed at the first event reaching them, at least `min_pixels` apart; of
-// round times no event falls between, the tick names the latest. When virtual time is not
-// ascending, index ticks (TimelineGeometry::TickStep) labelled with the time of the event there.
-std::vector<TimeTick> TimeTicks(const TraceData& data, const TimelineGeometry& geometry,
-                                double min_pixels);
+// The ticks of a virtual-time ruler over what `geometry` shows, at least `min_pixels`
+// apart. With the time layout (`layout` has starts and `geometry` is positioned): round times
+// (1, 2 or 5 × 10^k ns) where they are. Otherwise (virtual time not ascending: the index
+// layout): index ticks (TimelineGeometry::TickStep) labelled with the time of the event there.
+std::vector<TimeTick> TimeTicks(const TraceData& data, const TimeLayout& layout,
+                                const TimelineGeometry& geometry, double min_pixels);
 
 // Derives lanes, switches, conflicts and summaries for `trace`, read from `path`.
 std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path);

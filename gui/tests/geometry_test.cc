@@ -1,5 +1,7 @@
 // geometry_test.cc — TimelineGeometry and LaneLayout, with data-driven QTest tables.
 #include <QTest>
+#include <memory>
+#include <vector>
 
 #include "timeline_geometry.h"
 
@@ -126,6 +128,81 @@ class GeometryTest : public QObject {
     auto [vis_first, vis_last] = g.VisibleRange();
     QVERIFY(covered + 1 >= vis_last - vis_first - 1);
     QVERIFY(covered <= vis_last - vis_first);
+  }
+
+  // Four events at 0, 10, 10 (the same time), 110, then two outcome slots; boxes at most
+  // 10 wide: domain [0, 140).
+  static TimelineGeometry Positioned(double width) {
+    TimelineGeometry g;
+    g.SetPositions(
+        std::make_shared<std::vector<double>>(std::vector<double>{0, 10, 10, 110, 120, 130, 140}),
+        10);
+    g.SetWidth(width);
+    return g;
+  }
+
+  void PositionsMapping_data() {
+    QTest::addColumn<double>("index");
+    QTest::addColumn<double>("pos");
+    QTest::newRow("first event") << 0.0 << 0.0;
+    QTest::newRow("middle of the first box") << 0.5 << 5.0;
+    QTest::newRow("second event") << 1.0 << 10.0;
+    QTest::newRow("same time as the second") << 2.0 << 10.0;
+    QTest::newRow("end of a box before a gap") << 2.5 << 15.0;
+    QTest::newRow("after the gap") << 3.0 << 110.0;
+    QTest::newRow("the outcome's room") << 4.5 << 125.0;
+    QTest::newRow("the end") << 6.0 << 140.0;
+  }
+  void PositionsMapping() {
+    QFETCH(double, index);
+    QFETCH(double, pos);
+    TimelineGeometry g = Positioned(1400);
+    QVERIFY(g.positioned());
+    QCOMPARE(g.length(), 140.0);
+    QCOMPARE(g.count(), 6.0);
+    QCOMPARE(g.PosOf(index), pos);
+    QCOMPARE(g.XOf(index), pos * 10);  // 1400 pixels for 140
+    // Back from the position: the same index, unless two events share it (the later one's
+    // start is the earlier one's too).
+    if (index != 1.0) QCOMPARE(g.IndexAtPos(pos), index);
+  }
+
+  void PositionsGapsAndColumns() {
+    TimelineGeometry g = Positioned(1400);
+    QCOMPARE(g.BoxWidth(0), 10.0);
+    QCOMPARE(g.BoxWidth(1), 0.0);     // the same time as event 2
+    QCOMPARE(g.BoxWidth(2), 10.0);    // not the 100 to event 3: the gap stays empty
+    QCOMPARE(g.IndexAtPos(50), 3.0);  // in the gap: the next event's start
+    // Pixel columns partition the events by where they begin.
+    uint64_t covered = 0, expected = 0;
+    for (int c = 0; c < 1400; ++c) {
+      auto [lo, hi] = g.ColumnRange(c);
+      QCOMPARE(lo, expected);
+      covered += hi - lo;
+      expected = hi;
+      if (c == 100) QCOMPARE(hi - lo, uint64_t{2});  // events 1 and 2 share x = 100
+      if (c == 500) QCOMPARE(hi - lo, uint64_t{0});  // the gap
+    }
+    QCOMPARE(covered, uint64_t{6});
+    // Zoomed into the gap: only the slot it is in shows (and none starts in view).
+    g.SetView(40, 20);
+    auto [first, last] = g.VisibleRange();
+    QCOMPARE(first, uint64_t{3});
+    QCOMPARE(last, uint64_t{3});
+    // The deepest zoom is kMinSpan boxes, not kMinSpan nanoseconds.
+    g.ZoomAt(700, 1e9);
+    QCOMPARE(g.span(), TimelineGeometry::kMinSpan * 10);
+    // Linked views: a longer domain keeps the view, and the end can be scrolled to.
+    g.Fit();
+    g.ExtendTo(200);
+    QCOMPARE(g.span(), 140.0);
+    g.SetView(150, 50);
+    QCOMPARE(g.start(), 150.0);
+    // Back to one slot per event.
+    g.SetCount(10);
+    QVERIFY(!g.positioned());
+    QCOMPARE(g.PosOf(3.5), 3.5);
+    QCOMPARE(g.BoxWidth(3), 1.0);
   }
 
   void TickSteps_data() {

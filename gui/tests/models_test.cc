@@ -15,6 +15,7 @@
 #include "event_filter.h"
 #include "explain_report.h"
 #include "item_models.h"
+#include "run_compare.h"
 #include "test_traces.h"
 #include "trace_data.h"
 #include "trace_loader.h"
@@ -384,7 +385,7 @@ class ModelsTest : public QObject {
              qPrintable(error));
   }
 
-  void TimeRulerTicksAtRoundTimes() {
+  void TimeLayoutPlacesEventsAtTheirVirtualTimes() {
     // Virtual time 1 µs per event for 100 events, then a 1 ms gap, then 1 µs again.
     format::Trace t = RandomTrace(300, 2, 5);
     for (size_t i = 0; i < t.events.size(); ++i) {
@@ -392,41 +393,91 @@ class ModelsTest : public QObject {
     }
     auto data = BuildTraceData(t, "time");
     QVERIFY(data->vtime_ascending);
-    QCOMPARE(data->IndexAtTime(0), uint64_t{0});
-    QCOMPARE(data->IndexAtTime(1500), uint64_t{1});
-    QCOMPARE(data->IndexAtTime(500000), uint64_t{100});  // inside the gap: the first after it
-    QCOMPARE(data->IndexAtTime(10000000), uint64_t{300});
+    TimeLayout layout = MakeTimeLayout(*data);
+    QVERIFY(layout.starts);
+    QCOMPARE(layout.starts->size(), t.events.size() + 3);  // the events, the outcome's room
+    QCOMPARE(layout.origin_ns, uint64_t{1000});
+    QCOMPARE(layout.box, 1000.0);  // the usual gap
+    QCOMPARE(layout.starts->at(99), 99000.0);
+    QCOMPARE(layout.starts->at(100), 1100000.0);  // after the gap, where its time is
     TimelineGeometry g;
-    g.SetCount(300);
+    g.SetPositions(layout.starts, layout.box);
     g.SetWidth(1200);
-    std::vector<TimeTick> ticks = TimeTicks(*data, g, 100);
-    QVERIFY(ticks.size() >= 2);
+    // The gap is empty space: event 99's box is one usual gap wide, not the whole gap; a
+    // pixel in the gap holds no event.
+    QCOMPARE(g.BoxWidth(99), 1000.0);
+    double gap_x = (g.XOf(100) + g.XOf(99.999)) / 2;
+    auto [lo, hi] = g.ColumnRange(static_cast<int>(gap_x));
+    QCOMPARE(lo, hi);
+    // The 1 ms gap takes most of the width: the first 100 events share less than a tenth.
+    QVERIFY(g.XOf(100) > 1200 * 0.75);
+    QVERIFY(g.XOf(100) - g.XOf(99) > 100 * (g.XOf(99) - g.XOf(98)));
+    // Ticks at round times where those times are.
+    std::vector<TimeTick> ticks = TimeTicks(*data, layout, g, 100);
+    QVERIFY(ticks.size() >= 4);
     double last_x = -1e9;
     for (const TimeTick& tick : ticks) {
-      auto i = static_cast<size_t>(tick.index);
-      QVERIFY(i < t.events.size());
-      QVERIFY(t.events[i].vtime >= tick.ns);               // reached at this event
-      QVERIFY(i == 0 || t.events[i - 1].vtime < tick.ns);  // not before
-      QVERIFY(g.XOf(tick.index) - last_x >= 100);          // readable
-      last_x = g.XOf(tick.index);
-      // A round number of nanoseconds: 1, 2 or 5 times a power of ten divides it.
+      QCOMPARE(tick.pos, static_cast<double>(tick.ns - layout.origin_ns));
+      QVERIFY(g.XOfPos(tick.pos) - last_x >= 100);  // readable
+      last_x = g.XOfPos(tick.pos);
       QVERIFY(tick.ns % 1000 == 0);
     }
-    // Zoomed in on the first events: microsecond ticks.
+    QCOMPARE(ticks[1].ns - ticks[0].ns, ticks[2].ns - ticks[1].ns);  // one step
+    // Zoomed in on the first events: microsecond ticks, each at its event.
     g.ShowRange(0, 20);
-    ticks = TimeTicks(*data, g, 100);
-    QVERIFY(ticks.size() >= 5);
-    QCOMPARE(ticks[1].ns - ticks[0].ns, ticks[2].ns - ticks[1].ns);
-    // Time going backwards: ticks at indexes, labelled with their events' times.
+    ticks = TimeTicks(*data, layout, g, 100);
+    QVERIFY(ticks.size() >= 3);
+    for (const TimeTick& tick : ticks) {
+      uint64_t i = tick.ns / 1000 - 1;  // event i is at (i + 1) µs
+      QCOMPARE(g.PosOf(static_cast<double>(i)), tick.pos);
+    }
+    // Time going backwards: no time layout; ticks at indexes, labelled with their events' times.
     t.events[50].vtime = 1;
     auto odd = BuildTraceData(t, "odd");
     QVERIFY(!odd->vtime_ascending);
-    g.Fit();
-    ticks = TimeTicks(*odd, g, 100);
+    TimeLayout none = MakeTimeLayout(*odd);
+    QVERIFY(!none.starts);
+    TimelineGeometry index_axis;
+    index_axis.SetCount(302);
+    index_axis.SetWidth(1200);
+    ticks = TimeTicks(*odd, none, index_axis, 100);
     QVERIFY(!ticks.empty());
     for (const TimeTick& tick : ticks) {
-      QCOMPARE(tick.ns, t.events[static_cast<size_t>(tick.index)].vtime);
+      QCOMPARE(tick.ns, t.events[static_cast<size_t>(tick.pos)].vtime);
     }
+  }
+
+  void ComparedRunsPartAndMatchEvents() {
+    using K = format::EventKind;
+    // The failing bank schedule, and the passing one: T1 debits (events 8, 9) before T2's
+    // check (6, 7), the rest as before. They part at event 6.
+    format::Trace failing = BankTrace();
+    format::Trace passing = BankTrace();
+    std::swap(passing.events[6], passing.events[8]);
+    std::swap(passing.events[7], passing.events[9]);
+    QCOMPARE(FirstDifference(failing, passing), uint64_t{6});
+    QCOMPARE(FirstDifference(failing, failing), uint64_t{failing.events.size()});
+    format::Trace prefix = failing;
+    prefix.events.resize(5);
+    QCOMPARE(FirstDifference(failing, prefix), uint64_t{5});
+    // T2's check (event 6 of the failing run) is event 8 of the passing run; T1's debit (8)
+    // is event 6 there; the events before the parting are themselves.
+    QCOMPARE(MatchingEvent(failing, 6, passing), int64_t{8});
+    QCOMPARE(MatchingEvent(failing, 8, passing), int64_t{6});
+    QCOMPARE(MatchingEvent(failing, 4, passing), int64_t{4});
+    QCOMPARE(MatchingEvent(failing, 99, passing), int64_t{-1});
+    // The thread did something else at that place: no match.
+    format::Trace other = passing;
+    other.events[8].kind = K::kCondWait;
+    QCOMPARE(MatchingEvent(failing, 6, other), int64_t{-1});
+    // T2 did less: no match for its later events.
+    QCOMPARE(MatchingEvent(failing, 11, prefix), int64_t{-1});
+    // A pending operation: T2 pending after its start (event 3) in a cut run is its lock,
+    // event 6 of the full run; a thread with nothing left has no match.
+    format::Trace cut = failing;
+    cut.events.resize(4);
+    QCOMPARE(MatchingPending(cut, 2, failing), int64_t{6});
+    QCOMPARE(MatchingPending(failing, 2, failing), int64_t{-1});
   }
 
   void StackRowsShowInlinedCallsAndShortNames() {

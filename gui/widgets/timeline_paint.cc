@@ -28,6 +28,7 @@ constexpr size_t kMaxArcsAggregated = 600;  // ... when events share pixel colum
 
 QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
 QColor CriticalColor() { return QColor(0xc0, 0x00, 0x70); }
+QColor DifferColor() { return QColor(0x7b, 0x2c, 0xbf); }
 // How much of an event's colour a dimmed event keeps.
 constexpr double kDimmed = 0.22;
 QColor LaneBackground(int lane) {
@@ -145,11 +146,18 @@ void TimelineView::PaintLanes(QPainter& p) {
   p.setPen(QColor(0x50, 0x55, 0x60));
   p.drawText(QPointF(x + 20, y + 12), tr("conflicting pair"));
   x += 34 + p.fontMetrics().horizontalAdvance(tr("conflicting pair"));
-  if (focus_first_ >= 0) {
+  if (focus_first_ >= 0 || compared_first_ >= 0 || compared_second_ >= 0) {
     p.setPen(QPen(CriticalColor(), 2.5));
     p.drawRect(QRectF(x, y + 2, 14, 12));
     p.setPen(QColor(0x50, 0x55, 0x60));
     p.drawText(QPointF(x + 20, y + 12), tr("critical pair"));
+    x += 34 + p.fontMetrics().horizontalAdvance(tr("critical pair"));
+  }
+  if (differ_from_ >= 0) {
+    p.setPen(QPen(DifferColor(), 2, Qt::DashLine));
+    p.drawLine(QPointF(x, y + 2), QPointF(x, y + 14));
+    p.setPen(QColor(0x50, 0x55, 0x60));
+    p.drawText(QPointF(x + 8, y + 12), tr("the compared runs differ from here"));
   }
   p.setPen(QColor(0xc8, 0xcc, 0xd2));
   p.drawLine(QPointF(layout_.gutter - 0.5, layout_.ruler_height),
@@ -167,16 +175,16 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
   double ipp = geometry_.IndexesPerPixel();
   p.save();
   p.setClipRect(QRectF(layout_.gutter, 0, width() - layout_.gutter, area.height()));
-  auto tick_at = [&](double index, const QString& label) {
-    double x = X(index);
+  auto tick_at = [&](double pos, const QString& label) {
+    double x = layout_.gutter + geometry_.XOfPos(pos);
     p.setPen(QColor(0x70, 0x76, 0x80));
     p.drawLine(QPointF(x, area.bottom() - 7), QPointF(x, area.bottom()));
     p.setPen(QColor(0x30, 0x33, 0x3a));
     p.drawText(QPointF(x + 3, area.bottom() - 10), label);
   };
   if (time) {
-    for (const TimeTick& tick : TimeTicks(*data_, geometry_, 120)) {
-      tick_at(tick.index, CompactTime(tick.ns));
+    for (const TimeTick& tick : TimeTicks(*data_, time_layout_, geometry_, 120)) {
+      tick_at(tick.pos, CompactTime(tick.ns));
     }
   } else {
     double step = TimelineGeometry::TickStep(ipp, 100);
@@ -205,7 +213,6 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
 
 void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t last) {
   const std::vector<format::Event>& events = data_->trace.events;
-  double w = X(1) - X(0);
   // Context switches: a connector from the lane that held the turn to the one that takes it.
   QPen switch_pen(QColor(0x70, 0x78, 0x88, dim_outside_focus() ? 70 : 150), 1);
   p.setPen(switch_pen);
@@ -221,7 +228,8 @@ void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t las
     if (RowOf(events[i].tid) < 0) continue;
     if (i + 1 < events.size() && events[i + 1].tid == events[i].tid) {
       double y = RowCenter(events[i].tid);
-      p.fillRect(QRectF(X(i + 0.5), y - 1.5, w, 3), QColor(0x50, 0x58, 0x68, 120));
+      p.fillRect(QRectF(X(i + 0.5), y - 1.5, X(i + 1.5) - X(i + 0.5), 3),
+                 QColor(0x50, 0x58, 0x68, 120));
     }
   }
   QFont small = font();
@@ -231,6 +239,7 @@ void TimelineView::PaintEventsDetailed(QPainter& p, uint64_t first, uint64_t las
     const format::Event& e = events[i];
     int row = RowOf(e.tid);
     if (row < 0) continue;
+    double w = BoxPixels(i);
     QRectF box(X(static_cast<double>(i)) + std::min(2.0, w * 0.15),
                layout_.LaneTop(row) + kEventPad, std::max(1.5, w - std::min(4.0, w * 0.3)),
                layout_.lane_height - 2 * kEventPad);
@@ -298,12 +307,13 @@ void TimelineView::PaintConflicts(QPainter& p) {
   };
   // Two events boxed and joined: the selected conflict, the critical pair.
   auto paint_pair = [&](int64_t first, int64_t second, QColor color) {
-    double w = std::max(8.0, X(1) - X(0));
     double h = layout_.lane_height - 2 * kEventPad + 6;
     std::vector<QPointF> ends;
+    std::vector<double> widths;
     for (int64_t index : {first, second}) {
       if (index < 0 || RowOf(data_->trace.events[index].tid) < 0) continue;
       ends.push_back(EventPosition(static_cast<uint64_t>(index)));
+      widths.push_back(std::max(8.0, BoxPixels(static_cast<uint64_t>(index))));
     }
     p.setBrush(Qt::NoBrush);
     if (ends.size() == 2) {
@@ -313,13 +323,18 @@ void TimelineView::PaintConflicts(QPainter& p) {
       p.drawPath(path);
     }
     p.setPen(QPen(color, 2.5));
-    for (const QPointF& c : ends) p.drawRect(QRectF(c.x() - w / 2 - 1, c.y() - h / 2, w + 2, h));
+    for (size_t k = 0; k < ends.size(); ++k) {
+      const QPointF& c = ends[k];
+      double w = widths[k];
+      p.drawRect(QRectF(c.x() - w / 2 - 1, c.y() - h / 2, w + 2, h));
+    }
   };
   size_t count = listed_all_ ? conflicts.size() : listed_.size();
   auto at = [&](size_t k) -> const Conflict& {
     return listed_all_ ? conflicts[k] : conflicts[listed_[k]];
   };
-  double start = geometry_.start(), end = geometry_.start() + geometry_.span();
+  auto [visible_first, visible_last] = geometry_.VisibleRange();
+  double start = static_cast<double>(visible_first), end = static_cast<double>(visible_last);
   // Sorted by first: arcs reaching into the view start at most the longest span before it.
   double from =
       start - static_cast<double>(listed_all_ ? data_->max_conflict_span : listed_max_span_) - 1;
@@ -389,6 +404,10 @@ void TimelineView::PaintConflicts(QPainter& p) {
   p.drawPath(long_arcs);
   p.setRenderHint(QPainter::Antialiasing, true);
   if (focus_first_ >= 0) paint_pair(focus_first_, focus_second_, CriticalColor());
+  // The other run's critical pair, as this run ordered it.
+  if (compared_first_ >= 0 || compared_second_ >= 0) {
+    paint_pair(compared_first_, compared_second_, CriticalColor());
+  }
   if (selected_conflict_ >= 0) {
     const Conflict& c = conflicts[selected_conflict_];
     // The critical pair's conflict (it may start at the unlock after the pair's lock).
@@ -417,6 +436,12 @@ void TimelineView::PaintOutcome(QPainter& p) {
     double sx = X(static_cast<double>(stop_marker_));
     p.setPen(QPen(QColor(0xe0, 0x8a, 0x00), 2, Qt::DashLine));
     p.drawLine(QPointF(sx, layout_.ruler_height), QPointF(sx, height()));
+  }
+  if (differ_from_ >= 0) {
+    // Where this run's schedule leaves the compared run's: a line across the lanes.
+    double dx = X(static_cast<double>(differ_from_));
+    p.setPen(QPen(DifferColor(), 2, Qt::DashLine));
+    p.drawLine(QPointF(dx, layout_.ruler_height), QPointF(dx, layout_.LaneTop(Rows())));
   }
   if (!t.has_outcome) {
     p.setRenderHint(QPainter::Antialiasing, false);
@@ -486,7 +511,7 @@ void TimelineView::PaintSelection(QPainter& p) {
   QPointF c = EventPosition(static_cast<uint64_t>(selected_event_));
   p.setPen(QPen(QColor(0x10, 0x40, 0xa0, 90), 1));
   p.drawLine(QPointF(c.x(), layout_.ruler_height), QPointF(c.x(), height()));
-  double w = std::max(8.0, X(1) - X(0));
+  double w = std::max(8.0, BoxPixels(static_cast<uint64_t>(selected_event_)));
   double h = layout_.lane_height - 2 * kEventPad + 6;
   p.setPen(QPen(QColor(0x10, 0x40, 0xa0), 2.5));
   p.setBrush(Qt::NoBrush);

@@ -49,9 +49,11 @@ void TimelineView::SetTraceData(std::shared_ptr<const TraceData> data) {
   listed_.clear();
   listed_all_ = true;
   listed_max_span_ = 0;
+  differ_from_ = compared_first_ = compared_second_ = -1;
+  time_layout_ = {};
+  time_layout_made_ = false;
   RebuildRows();
-  // Two slots after the last event hold the outcome (deadlock cycle, crash, stop).
-  geometry_.SetCount(data_ ? static_cast<double>(data_->trace.events.size()) + 2 : 1);
+  ApplyLayout();
   UpdateGeometryWidth();
   updateGeometry();
   update();
@@ -76,12 +78,12 @@ void TimelineView::SetSelectedConflict(int64_t conflict) {
   selected_conflict_ = conflict;
   const Conflict& c = data_->conflicts[conflict];
   double a = static_cast<double>(c.first), b = static_cast<double>(c.second) + 1.0;
-  if (a < geometry_.start() || b > geometry_.start() + geometry_.span()) {
-    double span = b - a;
-    if (span * 1.5 < geometry_.span()) {
-      geometry_.CenterOn((a + b) / 2);
+  double pa = geometry_.PosOf(a), pb = geometry_.PosOf(b);
+  if (pa < geometry_.start() || pb > geometry_.start() + geometry_.span()) {
+    if ((pb - pa) * 1.5 < geometry_.span()) {
+      geometry_.CenterOn(geometry_.IndexAtPos((pa + pb) / 2));
     } else {
-      double margin = std::max(2.0, span * 0.25);
+      double margin = std::max(2.0, (b - a) * 0.25);
       geometry_.ShowRange(a - margin, b + margin);
     }
     emit ViewChanged();
@@ -154,7 +156,53 @@ void TimelineView::SetListedConflicts(std::vector<size_t> conflicts) {
 }
 
 void TimelineView::SetAxis(TimelineAxis axis) {
+  if (axis == axis_) return;
   axis_ = axis;
+  if (!data_) return;
+  // The same events in view on the new axis.
+  double first = geometry_.IndexAt(0), last = geometry_.IndexAt(geometry_.width());
+  bool whole = geometry_.span() >= geometry_.length();
+  ApplyLayout();
+  if (!whole) geometry_.ShowRange(first, last);
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::ApplyLayout() {
+  // Two slots after the last event hold the outcome (deadlock cycle, crash, stop).
+  double slot_count = data_ ? static_cast<double>(data_->trace.events.size()) + 2 : 1;
+  if (data_ && axis_ == TimelineAxis::kVirtualTime) {
+    if (!time_layout_made_) {
+      time_layout_ = MakeTimeLayout(*data_);
+      time_layout_made_ = true;
+    }
+    if (time_layout_.starts) {
+      geometry_.SetPositions(time_layout_.starts, time_layout_.box);
+      return;
+    }
+  }
+  geometry_.SetCount(slot_count);
+}
+
+void TimelineView::SetComparison(int64_t differ_from, int64_t pair_first, int64_t pair_second) {
+  int64_t n = data_ ? static_cast<int64_t>(data_->trace.events.size()) : 0;
+  auto valid = [n](int64_t i) { return i >= 0 && i <= n ? i : -1; };
+  differ_from_ = valid(differ_from);
+  compared_first_ = pair_first < n ? valid(pair_first) : -1;
+  compared_second_ = pair_second < n ? valid(pair_second) : -1;
+  update();
+}
+
+void TimelineView::SetView(double start, double span) {
+  TimelineGeometry before = geometry_;
+  geometry_.SetView(start, span);
+  if (geometry_ == before) return;
+  update();
+  emit ViewChanged();
+}
+
+void TimelineView::ExtendDomainTo(double length) {
+  geometry_.ExtendTo(length);
   update();
 }
 
@@ -204,7 +252,8 @@ void TimelineView::UpdateGeometryWidth() {
 
 void TimelineView::EnsureVisible(uint64_t index) {
   double i = static_cast<double>(index);
-  if (i < geometry_.start() || i + 1 > geometry_.start() + geometry_.span()) {
+  double from = geometry_.PosOf(i), to = from + geometry_.BoxWidth(index);
+  if (from < geometry_.start() || to > geometry_.start() + geometry_.span()) {
     geometry_.CenterOn(i + 0.5);
     emit ViewChanged();
   }
@@ -221,17 +270,24 @@ int64_t TimelineView::EventAt(const QPointF& pos) const {
   if (row < 0) return -1;
   const std::vector<uint32_t>& events = data_->lanes[shown_[row]].events;
   if (events.empty()) return -1;
-  double at = geometry_.IndexAt(pos.x() - layout_.gutter);
-  double tolerance = std::max(0.5, 4 * geometry_.IndexesPerPixel());
-  auto it = std::lower_bound(events.begin(), events.end(), at - 0.5 - tolerance,
+  // The lane's event whose box is nearest in pixels: on it, or within 4 pixels of it.
+  constexpr double kReach = 4;
+  double x = pos.x() - layout_.gutter;
+  double lo = std::floor(geometry_.IndexAt(x - kReach)) - 1;
+  double hi = geometry_.IndexAt(x + kReach) + 1;
+  auto it = std::lower_bound(events.begin(), events.end(), lo,
                              [](uint32_t e, double v) { return e + 0.0 < v; });
   int64_t best = -1;
-  double best_distance = tolerance + 0.5;
-  for (; it != events.end() && *it <= at + tolerance; ++it) {
-    double distance = std::abs(*it + 0.5 - at);
-    if (distance <= best_distance) {
-      if (best < 0 || distance < best_distance) best = *it;
-      best_distance = std::min(best_distance, distance);
+  double best_distance = 0;
+  for (; it != events.end() && *it <= hi; ++it) {
+    double left = geometry_.XOf(*it), right = left + BoxPixels(*it);
+    double distance = x < left ? left - x : (x > right ? x - right : 0);
+    if (distance > kReach) continue;
+    // On a box: the nearest middle wins (zoomed out, many boxes share the pixel).
+    double middle = std::abs(x - (left + right) / 2) * 1e-3;
+    if (best < 0 || distance + middle < best_distance) {
+      best = *it;
+      best_distance = distance + middle;
     }
   }
   return best;

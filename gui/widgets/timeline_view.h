@@ -57,9 +57,28 @@ class TimelineView : public QWidget {
   const EventFilter& filter() const { return filter_; }
   // The conflicts drawn as arcs: positions in TraceData::conflicts (the list's pairs).
   void SetListedConflicts(std::vector<size_t> conflicts);
-  // The ruler's unit.
+  // The ruler's unit and the layout: events one slot each in schedule order, or at their
+  // virtual times (MakeTimeLayout; a trace whose virtual time goes backwards stays on
+  // indexes, its ruler labelled with the events' times). Keeps the same events in view.
   void SetAxis(TimelineAxis axis);
   TimelineAxis axis() const { return axis_; }
+  // Whether events are laid out by virtual time (the time axis on a trace that allows it).
+  bool laid_out_by_time() const { return geometry_.positioned(); }
+  // Marks this run as one of two compared runs (weft explain's failing and passing runs):
+  // `differ_from` is the first event whose thread or kind differs from the other run's (a
+  // line across the lanes; -1: none), `pair_first`/`pair_second` this run's events of the
+  // critical pair when it is not the explained run (boxed and joined like the focus pair,
+  // nothing dimmed; -1: not in this run).
+  void SetComparison(int64_t differ_from, int64_t pair_first, int64_t pair_second);
+  int64_t differ_from() const { return differ_from_; }
+  int64_t compared_first() const { return compared_first_; }
+  int64_t compared_second() const { return compared_second_; }
+  // Shows domain positions [start, start + span) (TimelineGeometry::SetView), as a linked
+  // view does; emits ViewChanged only when the view changed.
+  void SetView(double start, double span);
+  // Makes the domain at least `length` long (TimelineGeometry::ExtendTo): linked views of
+  // runs of different lengths scroll over one domain.
+  void ExtendDomainTo(double length);
   // Whether event `index` is drawn at full colour (not dimmed by the filter or the focus).
   bool IsProminent(uint64_t index) const;
   // Lanes shown, in order (tids).
@@ -120,6 +139,12 @@ class TimelineView : public QWidget {
   void PaintOutcome(QPainter& p);
   void PaintSelection(QPainter& p);
   double X(double index) const { return layout_.gutter + geometry_.XOf(index); }
+  // Width in pixels of event `index`'s slot (its box before padding).
+  double BoxPixels(uint64_t index) const {
+    return geometry_.BoxWidth(index) * geometry_.width() / geometry_.span();
+  }
+  // Lays the geometry out for axis_ (SetCount or the time layout's positions).
+  void ApplyLayout();
   // Row of thread `tid` (-1: hidden) and its middle and top y.
   int RowOf(uint32_t tid) const { return tid < row_of_.size() ? row_of_[tid] : -1; }
   double RowCenter(uint32_t tid) const { return layout_.LaneCenter(std::max(0, RowOf(tid))); }
@@ -135,6 +160,11 @@ class TimelineView : public QWidget {
   bool listed_all_ = true;       // no SetListedConflicts yet: draw every conflict
   uint64_t listed_max_span_ = 0;
   TimelineAxis axis_ = TimelineAxis::kEventIndex;
+  TimeLayout time_layout_;  // made when the time axis is first chosen for data_
+  bool time_layout_made_ = false;
+  int64_t differ_from_ = -1;
+  int64_t compared_first_ = -1;
+  int64_t compared_second_ = -1;
   int64_t focus_first_ = -1;
   int64_t focus_second_ = -1;
   bool dim_ = false;

@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include "saved_output.h"
 #include "weft/outcome.h"
 #include "weft/render.h"
 #include "weft/strategy_registry.h"
@@ -113,9 +115,11 @@ Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& 
     session::RunConfig config = quiet;
     config.schedule =
         session::Schedule::GuidedByTrace(&trace, at, static_cast<int>(tid), Nonpreemptive());
+    std::optional<internal::SavedOutput> output;
     if (!save.empty()) {
       config.trace_path = save;
       config.stack_depth = 32;
+      output.emplace().Into(config);
     }
     Result<session::RunReport> r = session::RunProgram(config);
     ++result.runs;
@@ -177,9 +181,11 @@ Result<ExplainResult> Bisect(const format::Trace& trace, const ExplainOptions& o
   auto run = [&](uint64_t k, const std::string& save) -> Result<session::RunReport> {
     session::RunConfig config = quiet;
     config.schedule = session::Schedule::GuidedByTrace(&trace, k, -1, Nonpreemptive());
+    std::optional<internal::SavedOutput> output;
     if (!save.empty()) {
       config.trace_path = save;
       config.stack_depth = 32;
+      output.emplace().Into(config);
     }
     Result<session::RunReport> r = session::RunProgram(config);
     ++result.runs;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "saved_output.h"
 #include "weft/outcome.h"
 #include "weft/schedule_stats.h"
 #include "weft/strategy_registry.h"
@@ -149,6 +150,8 @@ Result<MinimizeResult> Minimize(const MinimizeOptions& options, const MinimizePr
   final_run.record_decisions = true;
   final_run.stdout_fd = devnull;
   final_run.stderr_fd = devnull;
+  internal::SavedOutput output;  // the trace keeps what the program printed
+  output.Into(final_run);
   Result<session::RunReport> written = session::RunProgram(final_run);
   ++result.runs;
   if (!written.ok()) return written.error();
