@@ -9,7 +9,9 @@ Uses weft_integration.py's runner and helpers: run it as
       --manifest tests/programs/manifest.json --group free
 """
 import re
+import subprocess
 import sys
+import time
 
 import weft_integration as wi
 from weft_integration import WeftTestCase, document
@@ -129,6 +131,26 @@ class FreeGroup(WeftTestCase):
         puts = sum(1 for ev in show["events"] if ev["kind"] == "mutex_lock" and ev["tid"] == 0)
         # main took the lock once per item put (150) before it killed the program.
         self.assertGreaterEqual(puts, 150, "events before the SIGKILL are missing")
+
+    def test_a_killed_weft_leaves_a_trace_readable_to_its_last_flush(self):
+        # kill -9 of weft itself (not the program) in the middle of a 3 s free recording.
+        trace = self.path("weft-killed-free.weft")
+        proc = subprocess.Popen([wi.CONFIG.weft, "record", "--free", "-o", trace, "--",
+                                 self.program("free_queue_ok"), "slow"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd=self.tmp)
+        time.sleep(1.5)
+        proc.kill()
+        proc.wait(timeout=30)
+        show = self.weft.show_json(trace)
+        self.assertFalse(show["outcome"]["recorded"], "a killed weft wrote an outcome?")
+        self.assertEqual(show["outcome"]["kind"], "interrupted", show["outcome"])
+        puts = sum(1 for ev in show["events"] if ev["kind"] == "mutex_lock" and ev["tid"] == 0)
+        # main puts an item every 10 ms; 1.5 s in, flushes every 200 ms hold most of them.
+        self.assertGreater(puts, 50, "the trace of a killed weft lost what it had recorded")
+        ran = self.weft.cmd("show", trace)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertIn("the recording was interrupted", ran.stderr + ran.stdout, ran.describe())
 
     def test_scheduling_options_are_refused_with_free(self):
         for extra in (["--strategy", "pct"], ["--seed", "3"], ["--max-steps", "10"]):

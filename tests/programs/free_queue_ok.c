@@ -5,11 +5,13 @@
 //   free_queue_ok          the total is always right (exit 0)
 //   free_queue_ok crash    the consumer that takes item 100 dereferences null (SIGSEGV)
 //   free_queue_ok kill     main kills the whole program with SIGKILL after 150 items
+//   free_queue_ok slow     main sleeps 10 ms after each item (a run of about 3 s)
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 enum { kConsumers = 3, kItems = 300, kCapacity = 4 };
 
@@ -58,12 +60,17 @@ static void* consumer(void* arg) {
 int main(int argc, char** argv) {
   crash_mode = argc > 1 && strcmp(argv[1], "crash") == 0;
   int kill_mode = argc > 1 && strcmp(argv[1], "kill") == 0;
+  int slow_mode = argc > 1 && strcmp(argv[1], "slow") == 0;
   sem_init(&done, 0, 0);
   pthread_t t[kConsumers];
   for (long i = 0; i < kConsumers; ++i) pthread_create(&t[i], NULL, consumer, (void*)i);
   for (int i = 1; i <= kItems; ++i) {
     put(i);
     if (kill_mode && i == 150) raise(SIGKILL);
+    if (slow_mode) {
+      struct timespec pause = {0, 10 * 1000 * 1000};
+      nanosleep(&pause, NULL);
+    }
   }
   for (int i = 0; i < kConsumers; ++i) put(-1);
   for (int i = 0; i < kConsumers; ++i) sem_wait(&done);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -264,9 +265,22 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     std::string where = session->CheckUnchanged(with_script);
     if (!where.empty()) reader.SetCorrupt(where);
   };
+  // NB: a free recording may run for days: what it recorded reaches the file (the kernel's
+  // page cache) every 200 ms, so a weft killed meanwhile (kill -9) leaves a trace readable up
+  // to there (ReadTrace: has_outcome false, "the recording was interrupted").
+  auto last_flush = std::chrono::steady_clock::now();
   spawn.poll = [&] {
     check_session(++polls % 256 == 0);
     reader.Drain();
+    if (config.free_mode && writer != nullptr) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_flush >= std::chrono::milliseconds(200)) {
+        last_flush = now;
+        if (!writer->Flush().ok()) {
+          // the writer keeps its first error: the end of the run reports it
+        }
+      }
+    }
   };
   spawn.should_stop = [&reader] { return reader.corrupt(); };
   // NB: forked processes the shim still controls end on their own: the run waits for them
