@@ -213,6 +213,19 @@ struct timespec TimespecOf(uint64_t ns) {
   return {static_cast<time_t>(ns / 1000000000ull), static_cast<long>(ns % 1000000000ull)};
 }
 
+// A controlled thread's CLOCK_REALTIME: the time a replay of a free recording feeds, else the
+// virtual clock. 0, or the recorded call's failing return.
+int ControlledRealtime(struct timespec* ts) {
+  uint64_t ns;
+  int rc;
+  if (FedClock(Self(), &ns, &rc)) {
+    if (rc == 0) *ts = TimespecOf(ns);
+    return rc;
+  }
+  VirtualClock(CLOCK_REALTIME, ts);
+  return 0;
+}
+
 }  // namespace
 
 WEFT_EXPORT int clock_gettime(clockid_t clock, struct timespec* ts) {
@@ -249,14 +262,7 @@ WEFT_EXPORT int gettimeofday(struct timeval* tv, void* tz) {
   }
   if (!IsNull(tv)) {
     struct timespec ts;
-    uint64_t ns;
-    int rc;
-    if (FedClock(Self(), &ns, &rc)) {
-      if (rc != 0) return rc;
-      ts = TimespecOf(ns);
-    } else {
-      VirtualClock(CLOCK_REALTIME, &ts);
-    }
+    if (int rc = ControlledRealtime(&ts); rc != 0) return rc;
     tv->tv_sec = ts.tv_sec;
     tv->tv_usec = ts.tv_nsec / 1000;
   }
@@ -275,14 +281,7 @@ WEFT_EXPORT time_t time(time_t* out) {
     return t;
   }
   struct timespec ts;
-  uint64_t ns;
-  int rc;
-  if (FedClock(Self(), &ns, &rc)) {
-    if (rc != 0) return static_cast<time_t>(-1);
-    ts = TimespecOf(ns);
-  } else {
-    VirtualClock(CLOCK_REALTIME, &ts);
-  }
+  if (ControlledRealtime(&ts) != 0) return static_cast<time_t>(-1);
   if (out != nullptr) *out = ts.tv_sec;
   return ts.tv_sec;
 }
