@@ -87,7 +87,13 @@ std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
     out.push_back(kv);
   }
   out.push_back("LD_PRELOAD=" + preload);
-  out.push_back(std::string(WEFT_ENV_SESSION_FD "=") + std::to_string(session_fd));
+  // NB: at a fixed width (the shim reads any decimal number of at most 7 digits): the
+  // environment's bytes sit at the top of the program's stack, so a descriptor of one more
+  // digit (an exec'd run's own memfd against the one a fork server's children inherit, a
+  // replay against its recording) would move every stack address.
+  std::string fd = std::to_string(session_fd);
+  out.push_back(std::string(WEFT_ENV_SESSION_FD "=") +
+                std::string(7 - std::min<size_t>(7, fd.size()), '0') + fd);
   out.push_back(WEFT_ENV_MARKER "=1");
   return out;
 }

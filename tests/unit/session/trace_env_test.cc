@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "weft/run.h"
 #include "weft/trace_io.h"
 
 namespace weft::session {
@@ -102,6 +105,23 @@ TEST(IdentifyExecutable, BuildIdOrDigest) {
   // SHA-256("abc")
   EXPECT_EQ(text->sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_FALSE(IdentifyExecutable("/nonexistent/prog").ok());
+}
+
+// The environment's bytes are at the top of the program's stack: a session descriptor of one
+// more digit (a fork server's children inherit the server's number, an exec'd run gets its
+// own memfd's) must not move the program's stack addresses.
+TEST(ProgramEnvironment, SessionFdTakesTheSameBytesWhateverItsNumber) {
+  auto bytes = [](int fd) {
+    size_t n = 0;
+    for (const std::string& kv : ProgramEnvironment({"HOME=/root"}, "/lib/shim.so", fd)) {
+      n += kv.size() + 1;
+    }
+    return n;
+  };
+  EXPECT_EQ(bytes(3), bytes(12));
+  EXPECT_EQ(bytes(3), bytes(4095));
+  std::vector<std::string> env = ProgramEnvironment({}, "/lib/shim.so", 12);
+  EXPECT_NE(std::find(env.begin(), env.end(), "WEFT_SESSION_FD=0000012"), env.end());
 }
 
 }  // namespace
