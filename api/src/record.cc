@@ -68,6 +68,12 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
   config->memory_sites = options.memory_sites;
   config->atomic_sites = options.atomic_sites;
   config->free_mode = options.free_mode;
+  if (options.ring_bytes > 0 && !options.free_mode) {
+    return MakeError("a flight recording (ring_bytes) is a free recording: set free_mode");
+  }
+  config->ring_bytes = options.ring_bytes;
+  config->ring_dump_requested = options.ring_dump_requested;
+  config->ring_dumped = options.ring_dumped;
   Started(host);
   return session::RunProgram(config.value());
 }

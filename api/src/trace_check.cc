@@ -7,6 +7,7 @@
 
 #include "weft/api.h"
 #include "weft/launcher.h"
+#include "weft/render.h"
 #include "weft/trace_env.h"
 
 namespace weft::api {
@@ -55,6 +56,9 @@ Result<TraceCommand> CheckTraceCommand(const format::Trace& trace, const std::st
                                        const std::vector<std::string>& current_env) {
   const format::Header& h = trace.header;
   if (h.argv.empty()) return MakeError("the trace '" + path + "' names no program");
+  if (std::string window = format::RingWindowNotReplayable(h, path); !window.empty()) {
+    return MakeError(window);
+  }
   Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(h.executable);
   if (!program.ok())
     return MakeError("cannot run the program of '" + path + "': " + program.error().message);

@@ -117,6 +117,11 @@ std::string Describe(const Outcome& outcome, const Trace* trace) {
 }
 
 std::string Interrupted(const Trace& trace) {
+  if (trace.header.ring && trace.header.ring_window.running) {
+    return "running: a flight recording's window written on demand (dump " +
+           std::to_string(trace.header.ring_window.dump) + ", " +
+           std::to_string(trace.events.size()) + " events); the program went on";
+  }
   std::string text = "interrupted: the recording has no outcome (" +
                      std::to_string(trace.events.size()) + " events";
   if (trace.truncated_at_byte != 0) {
@@ -284,6 +289,53 @@ std::string DescribeObject(const Trace& trace, uint32_t obj) {
 std::string DescribeLocation(const Trace& trace, uint32_t stack) {
   std::optional<SourceFrame> f = MeaningfulSourceFrame(trace, StackFrames(trace, stack));
   return f ? DescribeSourceFrame(*f) : "";
+}
+
+std::string GroupedCount(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string DescribeRingWindow(const Header& header) {
+  if (!header.ring) return "";
+  const Header::RingWindow& r = header.ring_window;
+  std::string text =
+      "a window of a flight recording (--ring " + GroupedCount(r.window_bytes) + " bytes): ";
+  if (r.dropped_events == 0 && r.dropped_inputs == 0) {
+    text += "nothing was dropped (the window starts at the run's first event)";
+  } else {
+    text += "the first " + GroupedCount(r.dropped_events) +
+            (r.dropped_events == 1 ? " event" : " events");
+    if (r.dropped_inputs != 0) {
+      text +=
+          " and " + GroupedCount(r.dropped_inputs) + (r.dropped_inputs == 1 ? " input" : " inputs");
+    }
+    text += " were dropped by --ring";
+  }
+  if (r.running) {
+    text += "; written on demand (dump " + std::to_string(r.dump) +
+            ") while the program ran: no outcome yet";
+  } else {
+    text += "; written when the program failed";
+  }
+  return text;
+}
+
+std::string RingWindowNotReplayable(const Header& header, const std::string& path) {
+  if (!header.ring) return "";
+  const Header::RingWindow& r = header.ring_window;
+  if (r.dropped_events == 0 && r.dropped_inputs == 0) return "";
+  return "'" + path +
+         "' is a window of a flight recording (weft record --ring) and cannot be replayed: the "
+         "run's first " +
+         GroupedCount(r.dropped_events) + (r.dropped_events == 1 ? " event was" : " events were") +
+         " dropped, and the program's state where the window starts is unknown, so no run "
+         "can start there; weft show reads it (record without --ring, or with a larger SIZE, "
+         "to replay)";
 }
 
 std::string DescribeOutcome(const Outcome& outcome) { return Describe(outcome, nullptr); }

@@ -251,6 +251,12 @@ class Reader {
     header.stack_depth = h.stack_depth();
     header.isolated = h.isolated();
     header.inputs_recorded = h.inputs_recorded();
+    header.ring = h.has_ring();
+    if (header.ring) {
+      const pb::RingWindow& ring = h.ring();
+      header.ring_window = {ring.window_bytes(), ring.dropped_events(), ring.dropped_inputs(),
+                            ring.running(), ring.dump()};
+    }
     if (h.has_schedule()) {
       // Absent in traces of older writers: the default spec (kUnspecified) stands for them.
       const pb::Schedule& s = h.schedule();

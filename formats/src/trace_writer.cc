@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -71,6 +73,14 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_stack_depth(header.stack_depth);
   out->set_isolated(header.isolated);
   out->set_inputs_recorded(header.inputs_recorded);
+  if (header.ring) {
+    pb::RingWindow* ring = out->mutable_ring();
+    ring->set_window_bytes(header.ring_window.window_bytes);
+    ring->set_dropped_events(header.ring_window.dropped_events);
+    ring->set_dropped_inputs(header.ring_window.dropped_inputs);
+    ring->set_running(header.ring_window.running);
+    ring->set_dump(header.ring_window.dump);
+  }
   const ScheduleSpec& spec = header.schedule;
   pb::Schedule* schedule = out->mutable_schedule();
   schedule->set_kind(static_cast<pb::Schedule::Kind>(spec.kind));
@@ -173,12 +183,37 @@ struct TraceWriter::Impl {
     }
     uint8_t prefix[16];
     uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, prefix);
-    out.append(reinterpret_cast<const char*>(prefix), end - prefix);
-    size_t at = out.size();
-    out.resize(at + size);
-    message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&out[at]));
-    if (out.size() >= kWriteBufferBytes) return Drain();
+    // A window (CreateWindow) keeps its batches apart from the tables: they are what it drops.
+    std::string& to = !window                 ? out
+                      : IsBatch(message)      ? pending_chunk
+                      : message.has_outcome() ? trailer
+                                              : tables;
+    to.append(reinterpret_cast<const char*>(prefix), end - prefix);
+    size_t at = to.size();
+    to.resize(at + size);
+    message.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(&to[at]));
+    if (!window && out.size() >= kWriteBufferBytes) return Drain();
     return Status::Ok();
+  }
+
+  static bool IsBatch(const pb::Packet& message) {
+    return message.has_event_batch() || message.has_wake_batch() || message.has_input_batch() ||
+           message.has_prior_access_batch();
+  }
+
+  // A window: the batches just flushed become its newest chunk; the oldest go while the
+  // chunks hold more than window_bytes (the newest always stays).
+  void CloseChunk(uint64_t first_event, uint64_t events_in_chunk, uint64_t inputs_in_chunk) {
+    if (pending_chunk.empty()) return;
+    chunk_bytes += pending_chunk.size();
+    chunks.push_back({std::move(pending_chunk), first_event, events_in_chunk, inputs_in_chunk});
+    pending_chunk.clear();
+    while (chunk_bytes > window_bytes && chunks.size() > 1) {
+      chunk_bytes -= chunks.front().bytes.size();
+      dropped_events += chunks.front().events;
+      dropped_inputs += chunks.front().inputs;
+      chunks.pop_front();
+    }
   }
 
   Status AppendPacket() {
@@ -189,6 +224,7 @@ struct TraceWriter::Impl {
 
   // Hands the buffered bytes to the kernel.
   Status Drain() {
+    if (window) return Status::Ok();  // (nothing goes to a file but at WriteWindow)
     size_t done = 0;
     while (done < out.size()) {
       ssize_t n = ::write(fd, out.data() + done, out.size() - done);
@@ -227,6 +263,14 @@ struct TraceWriter::Impl {
   // order: both refer to an event, and a reader rejects a reference to an event it has not
   // seen yet).
   Status FlushBatches() {
+    const uint64_t chunk_first_event = batch_first_index;
+    const uint64_t chunk_events = events.size(), chunk_inputs = inputs.size();
+    Status status = FlushBatchPackets();
+    if (window && status.ok()) CloseChunk(chunk_first_event, chunk_events, chunk_inputs);
+    return status;
+  }
+
+  Status FlushBatchPackets() {
     if (!events.empty()) {
       pb::EventBatch* batch = packet.mutable_event_batch();
       batch->set_first_index(batch_first_index);
@@ -359,6 +403,23 @@ struct TraceWriter::Impl {
   std::optional<Error> error;         // first failure; sticky
   bool outcome_written = false;
   bool closed = false;
+
+  // A window (CreateWindow): nothing is written but by WriteWindow.
+  struct Chunk {
+    std::string bytes;     // framed batch packets, their event indices the run's
+    uint64_t first_event;  // the run's index of its first event
+    uint64_t events;
+    uint64_t inputs;
+  };
+  bool window = false;
+  uint64_t window_bytes = 0;
+  Header header;              // the run's, written at each WriteWindow with `ring` filled in
+  std::string tables;         // every packet but the batches and the outcome, kept whole
+  std::string pending_chunk;  // batches of the FlushBatches under way
+  std::string trailer;        // the outcome packet, once written
+  std::deque<Chunk> chunks;   // oldest first
+  uint64_t chunk_bytes = 0;
+  uint64_t dropped_events = 0, dropped_inputs = 0;
 };
 
 Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(const std::string& path,
@@ -394,6 +455,133 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(const std::string& path
   if (!status.ok()) return status.error();
   return writer;
 }
+
+Result<std::unique_ptr<TraceWriter>> TraceWriter::CreateWindow(const Header& header,
+                                                               uint64_t window_bytes) {
+  std::unique_ptr<TraceWriter> writer(new TraceWriter());
+  writer->impl_ = std::make_unique<Impl>("(window)", -1, &writer->bytes_written_);
+  Impl& impl = *writer->impl_;
+  impl.window = true;
+  impl.window_bytes = window_bytes;
+  impl.header = header;
+  return writer;
+}
+
+namespace {
+
+// Re-bases one framed batch packet of a window on its first event `base`: an index i of
+// the run becomes i - base; wakes and prior accesses of events before it are left out.
+Status RebasePacket(pb::Packet* packet, uint64_t base) {
+  if (packet->has_event_batch()) {
+    pb::EventBatch* batch = packet->mutable_event_batch();
+    batch->set_first_index(batch->first_index() - base);
+  } else if (packet->has_wake_batch()) {
+    pb::WakeBatch* batch = packet->mutable_wake_batch();
+    std::vector<uint64_t> index;
+    std::vector<uint32_t> woken;
+    uint64_t at = 0;
+    for (int i = 0; i < batch->event_index_delta_size(); ++i) {
+      at += static_cast<uint64_t>(batch->event_index_delta(i));
+      if (at < base) continue;
+      index.push_back(at - base);
+      woken.push_back(batch->woken_size() > i ? batch->woken(i) : 0);
+    }
+    batch->clear_event_index_delta();
+    batch->clear_woken();
+    uint64_t prev = 0;
+    for (uint64_t i : index) {
+      batch->add_event_index_delta(Delta(i, prev));
+      prev = i;
+    }
+    PutColumn(woken, batch->mutable_woken());
+  } else if (packet->has_input_batch()) {
+    // NB: an input's event index is never before its chunk's first event (FlushBatches
+    // writes the events before the inputs that follow them), so none precedes the window.
+    pb::InputBatch* batch = packet->mutable_input_batch();
+    if (batch->event_index_delta_size() > 0) {
+      uint64_t first = batch->event_index_delta(0);
+      batch->set_event_index_delta(0, first >= base ? first - base : 0);
+    }
+  } else if (packet->has_prior_access_batch()) {
+    pb::PriorAccessBatch* batch = packet->mutable_prior_access_batch();
+    pb::PriorAccessBatch kept;
+    for (const pb::PriorAccess& a : batch->accesses()) {
+      if (a.event_index() < base || a.before_event() < base) continue;
+      pb::PriorAccess* k = kept.add_accesses();
+      *k = a;
+      k->set_event_index(a.event_index() - base);
+      k->set_before_event(a.before_event() - base);
+    }
+    batch->Swap(&kept);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<WindowWritten> TraceWriter::WriteWindow(const std::string& path, uint32_t dump) {
+  Impl& impl = *impl_;
+  if (!impl.window) return impl.WriteError("WriteWindow is for a writer made by CreateWindow");
+  if (impl.error) return *impl.error;
+  // The events still pending become the window's newest chunk.
+  if (!impl.outcome_written) {
+    if (Status s = impl.FlushBatches(); !s.ok()) return s.error();
+  }
+  WindowWritten written;
+  written.first_event =
+      impl.chunks.empty() ? impl.batch_first_index : impl.chunks.front().first_event;
+  written.dropped_inputs = impl.dropped_inputs;
+  for (const Impl::Chunk& c : impl.chunks) {
+    written.events += c.events;
+    written.inputs += c.inputs;
+  }
+  Header header = impl.header;
+  header.ring = true;
+  header.ring_window = {impl.window_bytes, written.first_event, impl.dropped_inputs,
+                        !impl.outcome_written, dump};
+
+  // NB: to a temporary name first: a reader never sees half a window under `path`.
+  const std::string temporary = path + ".part";
+  Result<std::unique_ptr<TraceWriter>> created = Create(temporary, header);
+  if (!created.ok()) return created.error();
+  TraceWriter& file = **created;
+  Impl& out = *file.impl_;
+  out.out.append(impl.tables);
+  pb::Packet packet;
+  for (const Impl::Chunk& c : impl.chunks) {
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(c.bytes.data()),
+                                              static_cast<int>(c.bytes.size()));
+    in.SetTotalBytesLimit(static_cast<int>(std::min<size_t>(c.bytes.size() + 1, INT32_MAX)));
+    uint64_t size = 0;
+    while (in.ReadVarint64(&size)) {
+      auto limit = in.PushLimit(static_cast<int>(size));
+      if (!packet.ParseFromCodedStream(&in) || !in.ConsumedEntireMessage()) {
+        (void)std::remove(temporary.c_str());
+        return impl.WriteError("a window's packet does not parse again (a bug in weft)");
+      }
+      in.PopLimit(limit);
+      if (Status s = RebasePacket(&packet, written.first_event); !s.ok()) return s.error();
+      if (Status s = out.Append(packet); !s.ok()) return s.error();
+    }
+  }
+  if (!impl.trailer.empty()) out.out.append(impl.trailer);
+  out.outcome_written = !impl.trailer.empty();
+  Status closed = file.Close();
+  if (!closed.ok()) {
+    (void)std::remove(temporary.c_str());
+    return closed.error();
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    (void)std::remove(temporary.c_str());
+    return MakeError("cannot write trace '" + path + "': " + why);
+  }
+  written.bytes = file.bytes_written();
+  bytes_written_ = written.bytes;
+  return written;
+}
+
+uint64_t TraceWriter::window_chunk_bytes() const { return impl_->chunk_bytes; }
 
 TraceWriter::~TraceWriter() {
   if (impl_ && !impl_->closed) (void)Close();
@@ -630,7 +818,7 @@ Status TraceWriter::Close() {
   if (!impl.error && !impl.outcome_written) status = impl.FlushBatches();
   if (status.ok() && !impl.error) status = impl.Drain();
   impl.closed = true;
-  if (::close(impl.fd) != 0 && status.ok() && !impl.error) {
+  if (impl.fd >= 0 && ::close(impl.fd) != 0 && status.ok() && !impl.error) {
     status = impl.Fail(impl.WriteError(std::strerror(errno)));
   }
   impl.fd = -1;

@@ -158,6 +158,7 @@ std::string RenderTimeline(const Trace& trace) {
                               " (shim protocol " + std::to_string(header.shim_protocol) +
                               ", format " + std::to_string(header.format_major) + ")"});
   info.push_back({"events", std::to_string(trace.events.size())});
+  if (header.ring) info.push_back({"window", DescribeRingWindow(header)});
   if (header.inputs_recorded) info.push_back({"inputs", DescribeInputs(trace)});
   out += Table(info, {false, false}, 64, "  ");
 

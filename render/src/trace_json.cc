@@ -245,6 +245,21 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
   w.EndArray();
   // A free recording's inputs (without their data: `bytes` says how much there is).
   w.Field("inputs_recorded", trace.header.inputs_recorded);
+  // A flight recording's window (weft record --ring), null for a whole recording.
+  if (trace.header.ring) {
+    const Header::RingWindow& r = trace.header.ring_window;
+    w.Key("ring")
+        .BeginObject()
+        .Field("window_bytes", r.window_bytes)
+        .Field("dropped_events", r.dropped_events)
+        .Field("dropped_inputs", r.dropped_inputs)
+        .Field("running", r.running)
+        .Field("dump", static_cast<uint64_t>(r.dump))
+        .Field("description", DescribeRingWindow(trace.header))
+        .EndObject();
+  } else {
+    w.NullField("ring");
+  }
   w.Key("inputs").BeginArray();
   for (const Input& in : trace.inputs) {
     w.BeginObject()

@@ -47,7 +47,9 @@ RECORD = dict(OUTCOME, schema="string", trace="string", seed="int", events="int"
               inputs="int", input_bytes="int", bytes="int", failed="bool", controlled="bool", notes=["string"],
               wall_seconds="number",
               event_digest="string", races=[RACE], race_failure="bool",
-              memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES)
+              memory=RUN_MEMORY, atomic_sites=ATOMIC_SITES,
+              ring=("?", {"window_bytes": "int", "written": "bool", "dropped_events": "int",
+                          "window_events": "int", "dumps": "int", "peak_bytes": "int"}))
 
 REPLAY = dict(OUTCOME, schema="string", reproduced="bool", replays="int",
               reproduced_count="int", stopped="bool", events="int", recorded_events="int",
@@ -126,6 +128,8 @@ SHOW = {
                         "stack": "int?", "before_event": "int"}],
     "enabled_sets": [{"current": "int", "enabled": ["int"]}],
     "inputs_recorded": "bool",
+    "ring": ("?", {"window_bytes": "int", "dropped_events": "int", "dropped_inputs": "int",
+                   "running": "bool", "dump": "int", "description": "string"}),
     "inputs": [{"tid": "int", "kind": "string", "source": "int", "result": "int", "value": "int",
                 "bytes": "int", "event_index": "int"}],
     "stdout": {"captured": "bool", "data": "string", "truncated": "bool", "total_bytes": "int"},

@@ -149,6 +149,7 @@ std::string ShellQuote(const std::string& arg);
 
 int RunRecord(const std::vector<std::string>& args);
 int RunReplay(const std::vector<std::string>& args);
+int RunDump(const std::vector<std::string>& args);
 int RunExplore(const std::vector<std::string>& args);
 int RunShow(const std::vector<std::string>& args);
 int RunConflicts(const std::vector<std::string>& args);

@@ -1,9 +1,13 @@
 // weft record — run a program once under control and write its trace.
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cstdio>
+#include <memory>
 
 #include "cli.h"
 #include "races.h"
@@ -29,9 +33,14 @@ trace records the order in which they created, joined and ended threads, took an
 released mutexes, waited on and signalled condition variables and semaphores.
 `weft replay` of that trace runs the program controlled and enforces that order;
 where the run did something the order does not decide (a data race, a time-dependent
-branch) the replay says where it diverged. Not recorded yet: rwlocks, barriers,
-spinlocks, futexes, clock reads and input (a replay's clocks are virtual), forked
-processes.
+branch) the replay says where it diverged. Clock reads, random bytes and reads from
+outside the program are recorded, and a replay feeds them back. Not recorded yet:
+rwlocks, barriers, spinlocks, futexes, forked processes.
+
+With --free --ring SIZE, weft is a flight recorder for a long run (a service): it
+keeps only the most recent SIZE of events and inputs in memory and writes them
+when the program fails, or when asked while it runs (SIGUSR1 to weft, or
+`weft dump PID`); a run that passes writes nothing.
 
 options:
   -o, --output FILE    where to write the trace (default: PROGRAM-SEED.weft, with
@@ -39,6 +48,18 @@ options:
   --free               run the threads in parallel, unscheduled, and record the order
                        of their synchronization events (see above); no --strategy,
                        --seed, --max-steps, --memory-sites (no stacks either)
+  --ring SIZE          with --free: keep in memory only the most recent SIZE of the
+                       trace's events and inputs (their bytes as encoded in the file;
+                       64M, 1G, 512K or plain bytes, at least 64K; whole batches of up
+                       to 4096 events go, oldest first; the thread and object tables and
+                       the program's output are kept whole besides) and write them to -o
+                       only if the program fails (non-zero exit, fatal signal, --timeout).
+                       While it runs, SIGUSR1 to weft (kill -USR1 WEFT_PID) or `weft dump
+                       PID` writes the window so far to a new file, -o's name with .1,
+                       .2, ... before its extension (named on stderr), and the program
+                       goes on. A window whose start was dropped cannot be replayed (the
+                       program's state there is unknown): weft show reads it and says
+                       how many events were dropped. A killed weft writes nothing
   --strategy NAME      how threads are scheduled: random (default), pct, pos or surw (as
                        `weft explore --strategy pct` runs its seed N)
   --seed N             seed of the strategy (default: drawn from the clock; printed)
@@ -81,13 +102,45 @@ was written, whatever the program did (see the outcome line) — 1 with --fail-o
 when the run has a data race — and 2 when it could not record.
 )";
 
+// SIGUSR1s weft received (a flight recording's dumps on demand).
+std::atomic<uint32_t> g_dump_signals{0};
+
+void OnDumpSignal(int) { g_dump_signals.fetch_add(1, std::memory_order_relaxed); }
+
+// "64M", "1G", "512K", "1048576" (K, M, G: binary; an optional "B" or "iB") → bytes.
+bool ParseSize(const std::string& text, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15) return false;
+  uint64_t value = std::stoull(text.substr(0, digits));
+  std::string unit = text.substr(digits);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  int shift = -1;
+  for (auto [name, bits] : {std::pair{"", 0},
+                            {"B", 0},
+                            {"K", 10},
+                            {"KB", 10},
+                            {"KIB", 10},
+                            {"M", 20},
+                            {"MB", 20},
+                            {"MIB", 20},
+                            {"G", 30},
+                            {"GB", 30},
+                            {"GIB", 30}}) {
+    if (unit == name) shift = bits;
+  }
+  if (shift < 0) return false;
+  *out = value << shift;
+  return true;
+}
+
 }  // namespace
 
 int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",           "--output",    "--strategy",    "--seed",
-      "--timeout",    "--max-steps", "--stack-depth", "--keep-env",
-      "--redact-env", "--json-file", "--stdin",       "--memory-sites"};
+      "-o",          "--output",       "--strategy", "--seed",       "--timeout",
+      "--max-steps", "--stack-depth",  "--keep-env", "--redact-env", "--json-file",
+      "--stdin",     "--memory-sites", "--ring"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
@@ -121,6 +174,9 @@ int RunRecord(const std::vector<std::string>& argv) {
   args.Uint("--stack-depth", &depth);
   bool no_stacks = args.Flag("--no-stacks");
   bool free_mode = args.Flag("--free");
+  std::string ring_text;
+  uint64_t ring_bytes = 0;
+  const bool ring = args.Value("--ring", &ring_text);
   bool no_atomic_sites = args.Flag("--no-atomic-sites");
   bool json = args.Flag("--json");
   bool fail_on_race = args.Flag("--fail-on-race");
@@ -134,6 +190,22 @@ int RunRecord(const std::vector<std::string>& argv) {
   if (!st.ok()) return Fail("record", st.error().message + " (see weft record --help)");
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
+  }
+  if (ring) {
+    if (!free_mode) {
+      return Fail("record",
+                  "--ring goes with --free: a flight recorder records a free run "
+                  "(weft record --free --ring 64M -- PROGRAM)");
+    }
+    if (!ParseSize(ring_text, &ring_bytes)) {
+      return Fail("record", "--ring " + ring_text +
+                                ": give a size such as 64M, 1G, 512K or a number of bytes");
+    }
+    if (ring_bytes < (64u << 10)) {
+      return Fail("record", "--ring " + ring_text +
+                                " is too small: the window holds whole batches of events "
+                                "(give at least 64K)");
+    }
   }
   if (free_mode) {
     std::string scheduled = have_strategy                ? "--strategy"
@@ -199,6 +271,34 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.stack_depth = no_stacks ? 0 : static_cast<uint32_t>(depth);
   options.atomic_sites = !no_atomic_sites;
   options.free_mode = free_mode;
+  options.ring_bytes = ring_bytes;
+  if (ring) {
+    // A dump on each SIGUSR1 (weft dump PID sends it).
+    struct sigaction sa = {};
+    sa.sa_handler = &OnDumpSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, nullptr);
+    auto seen = std::make_shared<uint32_t>(0);
+    options.ring_dump_requested = [seen] {
+      uint32_t now = g_dump_signals.load(std::memory_order_relaxed);
+      if (now == *seen) return false;
+      *seen = now;  // (several signals before one poll: one dump)
+      return true;
+    };
+    options.ring_dumped = [](const session::RingDump& d) {
+      if (!d.error.empty()) {
+        Say("error: dump " + std::to_string(d.dump) + " of the window: " + d.error +
+            "; the recording goes on");
+        return;
+      }
+      Say("dump " + std::to_string(d.dump) + ": the window's " + Plural(d.events, "event") +
+          " (the run's events " + std::to_string(d.first_event) + " to " +
+          std::to_string(d.first_event + d.events - (d.events > 0)) + ", " +
+          Plural(d.inputs, "input") + ") written to " + d.path + " (" + HumanBytes(d.bytes) +
+          "); the program goes on");
+    };
+  }
   options.timeout_seconds = timeout;
   options.max_steps = max_steps;
   options.keep_env = keep_env;
@@ -210,6 +310,13 @@ int RunRecord(const std::vector<std::string>& argv) {
       std::string given;
       for (const auto& [name, value] : search::WithDefaults(*info, strategy_args)) {
         if (name != "seed") given += ", " + name + " " + std::to_string(value);
+      }
+      if (free_mode && ring) {
+        Say("recording " + ShellQuote(args.program()[0]) + " (free, flight recorder: the last " +
+            HumanBytes(ring_bytes) +
+            " of events and inputs kept, written if it fails; a dump now: kill -USR1 " +
+            std::to_string(getpid()) + " or weft dump " + std::to_string(getpid()) + ")");
+        return;
       }
       if (free_mode) {
         Say("recording " + ShellQuote(args.program()[0]) +
@@ -228,8 +335,9 @@ int RunRecord(const std::vector<std::string>& argv) {
   // its memory accesses there (others have none; their trace is not read again).
   format::Trace recorded;
   std::vector<analysis::Race> races;
+  const bool written = !ring || !report->trace_path.empty();
   Result<launcher::ResolvedProgram> program = launcher::ResolveProgram(args.program()[0]);
-  if (program.ok() && api::LinksWeftRuntime(program->path)) {
+  if (written && program.ok() && api::LinksWeftRuntime(program->path)) {
     std::string unread;
     races = RacesOfTraceFile(output, &recorded, &unread);
     if (!unread.empty()) Say("warning: data races not checked: " + unread);
@@ -262,6 +370,19 @@ int RunRecord(const std::vector<std::string>& argv) {
     w.Field("event_digest", digest);
     WriteRacesField(w, recorded, races);
     w.Field("race_failure", status != kExitOk);
+    if (ring) {
+      const session::RingDump& f = report->ring_final;
+      w.Key("ring").BeginObject();
+      w.Field("window_bytes", ring_bytes);
+      w.Field("written", written);
+      w.Field("dropped_events", written ? f.first_event : 0);
+      w.Field("window_events", written ? f.events : 0);
+      w.Field("dumps", static_cast<uint64_t>(report->ring_dumps));
+      w.Field("peak_bytes", report->ring_peak_bytes);
+      w.EndObject();
+    } else {
+      w.NullField("ring");
+    }
     w.EndObject();
     // NB: never on stdout: the program's output goes there, and a user who redirects it
     // (pigz -c f > f.gz) must get exactly what the program wrote.
@@ -297,10 +418,30 @@ int RunRecord(const std::vector<std::string>& argv) {
   }
   if (free_mode) {
     Say("recorded " + Plural(report->inputs, "input") + " (clock reads, random bytes, reads " +
-        "from outside; " + HumanBytes(report->input_bytes) + " of data): a replay feeds them back");
+        "from outside; " + HumanBytes(report->input_bytes) + " of data)" +
+        (ring ? std::string() : ": a replay feeds them back"));
   }
   PrintRaces(recorded, races, output);
   if (status != kExitOk) Say("failing: the run has a data race (--fail-on-race)");
+  if (ring && !written) {
+    Say("the program did not fail: nothing written to " + output + " (--ring writes its window " +
+        "only when the program fails, or on demand: " + Plural(report->ring_dumps, "dump") +
+        " written; the run made " + Plural(report->events, "event") + ")");
+    return status;
+  }
+  if (ring) {
+    const session::RingDump& f = report->ring_final;
+    Say("trace written to " + output + ": the window's last " + Plural(f.events, "event") +
+        " of the run's " + std::to_string(report->events) + " (" + std::to_string(f.first_event) +
+        " dropped by --ring), " + HumanBytes(report->trace_bytes));
+    if (f.first_event != 0 || f.dropped_inputs != 0) {
+      Say("a window whose start was dropped cannot be replayed; read it with: weft show " +
+          ShellQuote(output));
+      return status;
+    }
+    Say("nothing was dropped: replay it with: weft replay " + ShellQuote(output));
+    return status;
+  }
   Say("trace written to " + output + " (" + Plural(report->events, "event") + ", " +
       HumanBytes(report->trace_bytes) + ")");
   Say("replay it with: weft replay " + ShellQuote(output));

@@ -139,13 +139,18 @@ int RunReplay(const std::vector<std::string>& argv) {
   lenient.accept_truncated = true;
   Result<format::Trace> trace = format::ReadTrace(path, lenient);
   if (!trace.ok()) return Fail("replay", trace.error().message);
+  if (std::string window = format::RingWindowNotReplayable(trace->header, path); !window.empty()) {
+    return Fail("replay", window);
+  }
   if (dry_run) return ReplayDryRun(trace.value(), path, trust, json);
   bool prefix = false;
   if (!trace->has_outcome) {
     std::string why = trace->truncated_at_byte != 0 ? " is cut inside a packet at byte " +
                                                           std::to_string(trace->truncated_at_byte) +
                                                           " (its writer was probably killed)"
-                                                    : " was interrupted before the run ended";
+                      : trace->header.ring ? " was written while the program ran (a flight "
+                                             "recording's dump on demand)"
+                                           : " was interrupted before the run ended";
     Say("note: " + path + why + "; replaying it as a prefix: its " +
         std::to_string(trace->events.size()) + " recorded events, checked, then the replay stops");
     if (!stopping) {

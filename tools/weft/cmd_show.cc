@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "weft/render.h"
 #include "weft/show.h"
 #include "weft/trace_io.h"
 
@@ -44,10 +45,11 @@ int RunShow(const std::vector<std::string>& argv) {
         std::to_string(trace->truncated_at_byte) +
         " (its writer was probably killed); showing it up to its last complete packet: " +
         std::to_string(trace->events.size()) + " events, no outcome");
-  } else if (!trace->has_outcome) {
+  } else if (!trace->has_outcome && !trace->header.ring) {
     Say("note: " + path + " ends before its outcome (the recording was interrupted); " +
         "showing its " + std::to_string(trace->events.size()) + " events");
   }
+  if (trace->header.ring) Say("note: " + path + " is " + format::DescribeRingWindow(trace->header));
   std::string text;
   if (json) {
     // The renderer writes the trace; the schema says which document this is.

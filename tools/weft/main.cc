@@ -17,6 +17,7 @@ control, records the schedule, replays it exactly, and searches for failing ones
 commands:
   record     run a program once under control and write its trace
   replay     run a recorded trace again and check that it reproduces
+  dump       ask a flight recording (record --free --ring) to write its window now
   explore    search schedules until the program fails; save the failing trace
   show       print a trace as a timeline (or JSON)
   conflicts  list the conflicting event pairs of a trace, with stacks
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "record") return weft::cli::RunRecord(args);
   if (command == "replay") return weft::cli::RunReplay(args);
+  if (command == "dump") return weft::cli::RunDump(args);
   if (command == "explore") return weft::cli::RunExplore(args);
   if (command == "show") return weft::cli::RunShow(args);
   if (command == "conflicts") return weft::cli::RunConflicts(args);
@@ -61,7 +63,7 @@ int main(int argc, char** argv) {
   if (command == "c++") return weft::cli::RunCompiler(args, /*cxx=*/true);
   if (command == "flags") return weft::cli::RunFlags(args);
   std::fprintf(stderr,
-               "weft: unknown command '%s' (commands: record, replay, explore, show, "
+               "weft: unknown command '%s' (commands: record, replay, dump, explore, show, "
                "conflicts, permute, minimize, explain, export, merge, cc, c++, flags; see weft "
                "--help)\n",
                command.c_str());

@@ -161,6 +161,13 @@ struct RecordOptions {
   // A free recording (session::RunConfig::free_mode): the threads run in parallel; the
   // strategy, seed, stacks, atomic and memory sites are not used.
   bool free_mode = false;
+  // With free_mode, > 0: a flight recording (session::RunConfig::ring_bytes): only the last
+  // `ring_bytes` of events and inputs are kept, written to trace_path if the program fails,
+  // and to a new file each time ring_dump_requested returns true (the caller decides when:
+  // the CLI on SIGUSR1); ring_dumped hears of each.
+  uint64_t ring_bytes = 0;
+  std::function<bool()> ring_dump_requested;
+  std::function<void(const session::RingDump&)> ring_dumped;
 };
 
 // One controlled run written as a trace. Errors are weft's (cannot start, cannot write);

@@ -19,6 +19,20 @@ namespace weft::format {
 // 5 s", "interrupted: the recording has no outcome (12 events)".
 std::string DescribeOutcome(const Trace& trace);
 
+// A flight recording's window (Header::ring), in one line: "a window of a flight recording
+// (--ring 8388608 bytes): the first 1,234,567 events and 12 inputs were dropped by --ring;
+// written on demand (dump 2) while the program ran". "" for a whole recording.
+std::string DescribeRingWindow(const Header& header);
+
+// Why a trace cannot be replayed because it is a window whose start was dropped (the
+// program's state there is unknown), a sentence naming `path`: "'x' is a window of a flight
+// recording (weft record --ring) and cannot be replayed: …"; "" when it can (a whole
+// recording, or a window that starts at the run's first event).
+std::string RingWindowNotReplayable(const Header& header, const std::string& path);
+
+// A count with thousands separated: 1234567 → "1,234,567".
+std::string GroupedCount(uint64_t n);
+
 // Same, for an outcome without its trace: crash sites are shown by address only.
 std::string DescribeOutcome(const Outcome& outcome);
 

@@ -128,6 +128,18 @@ struct Header {
   };
   bool atomic_sites = false;
   std::vector<AtomicSitesModule> atomic_site_modules;
+  // A flight recording's window (weft record --free --ring SIZE): the run's most recent
+  // events and inputs. Event 0 of the trace is the run's event `dropped_events`.
+  struct RingWindow {
+    uint64_t window_bytes = 0;    // SIZE: the trace bytes of events and inputs kept
+    uint64_t dropped_events = 0;  // the run's events before the window, dropped
+    uint64_t dropped_inputs = 0;  // its recorded inputs before the window, dropped
+    bool running = false;         // written on demand while the program ran: no outcome
+    uint32_t dump = 0;            // 0: at the end of the run; N: the Nth dump on demand
+    bool operator==(const RingWindow&) const = default;
+  };
+  bool ring = false;  // a window (ring_window says what it holds); false: the whole run
+  RingWindow ring_window;
 
   // Whether env[index] is redacted.
   bool IsRedacted(size_t index) const {

@@ -18,12 +18,35 @@ namespace weft::format {
 // The program's standard streams, as captured in a trace (stdin: as weft fed it).
 enum class OutputStream { kStdout, kStderr, kStdin };
 
+// What TraceWriter::WriteWindow wrote.
+struct WindowWritten {
+  uint64_t first_event = 0;     // the run's index of the window's first event (= events dropped)
+  uint64_t events = 0;          // events in the window
+  uint64_t inputs = 0;          // inputs in the window
+  uint64_t dropped_inputs = 0;  // inputs before it
+  uint64_t bytes = 0;           // the file's size
+};
+
 // Appends packets to a trace file (always the current major, kFormatMajor). Methods may be called
 // in any order after Create(), except that WriteOutcome() is the last packet. Not thread-safe.
 class TraceWriter {
  public:
   // Creates (truncates) `path`, writes the magic and the header packet.
   static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path, const Header& header);
+  // A flight recorder's writer (weft record --free --ring SIZE): it writes no file as the run
+  // goes, but keeps in memory the tables (processes, modules, threads, objects, frames, stacks,
+  // output) whole and the batches of events and inputs of the last `window_bytes` (encoded,
+  // as in the file; whole batches are dropped oldest first, the newest always stays), until
+  // WriteWindow writes them. Every other method works as on a file's writer.
+  static Result<std::unique_ptr<TraceWriter>> CreateWindow(const Header& header,
+                                                           uint64_t window_bytes);
+  // A window's writer: writes a complete trace of what the window holds to `path` (through
+  // `path`.part, renamed): the header with Header::ring filled in (`dump` as given; running
+  // unless the outcome was written), the tables, the window's batches re-based on its first
+  // event, the outcome if written. May be called any number of times, also after the outcome.
+  Result<WindowWritten> WriteWindow(const std::string& path, uint32_t dump);
+  // A window's writer: the bytes of the batches it holds (bounded by window_bytes, plus one).
+  uint64_t window_chunk_bytes() const;
   ~TraceWriter();
 
   // A process of the run, before its threads and modules.

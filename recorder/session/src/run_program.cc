@@ -70,6 +70,17 @@ std::vector<uint64_t> SortedSites(std::vector<uint64_t> sites) {
   return sites;
 }
 
+std::string RingDumpPath(const std::string& base, uint32_t n) {
+  size_t slash = base.rfind('/');
+  size_t dot = base.rfind('.');
+  const std::string number = "." + std::to_string(n);
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash) ||
+      dot == (slash == std::string::npos ? 0 : slash + 1)) {
+    return base + number;
+  }
+  return base.substr(0, dot) + number + base.substr(dot);
+}
+
 bool RunReport::failed() const { return analysis::IsFailure(outcome); }
 
 std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
@@ -187,8 +198,10 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   }
 
   std::unique_ptr<format::TraceWriter> writer;
+  const bool ring = config.free_mode && config.ring_bytes > 0 && !config.trace_path.empty();
   if (!config.trace_path.empty()) {
-    auto w = format::TraceWriter::Create(config.trace_path, header);
+    auto w = ring ? format::TraceWriter::CreateWindow(header, config.ring_bytes)
+                  : format::TraceWriter::Create(config.trace_path, header);
     if (!w.ok()) return w.error();
     writer = std::move(w.value());
     if (config.stdin_data != nullptr) {
@@ -275,9 +288,46 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   // page cache) every 200 ms, so a weft killed meanwhile (kill -9) leaves a trace readable up
   // to there (ReadTrace: has_outcome false, "the recording was interrupted").
   auto last_flush = std::chrono::steady_clock::now();
+  // A flight recording's dumps on demand (RunConfig::ring_dump_requested).
+  uint32_t ring_dumps = 0, ring_name = 0;
+  uint64_t ring_peak = 0;
+  // NB: the next free name: dumps of an earlier run with the same base are never overwritten.
+  auto next_dump_path = [&] {
+    std::string path;
+    struct stat st;
+    do {
+      path = RingDumpPath(config.trace_path, ++ring_name);
+    } while (lstat(path.c_str(), &st) == 0);
+    return path;
+  };
+  auto write_window = [&](const std::string& path, uint32_t n) {
+    Result<format::WindowWritten> w = writer->WriteWindow(path, n);
+    RingDump dump;
+    dump.path = path;
+    dump.dump = n;
+    if (w.ok()) {
+      dump.first_event = w->first_event;
+      dump.events = w->events;
+      dump.inputs = w->inputs;
+      dump.dropped_inputs = w->dropped_inputs;
+      dump.bytes = w->bytes;
+    } else {
+      dump.error = w.error().message;
+    }
+    return dump;
+  };
   spawn.poll = [&] {
     check_session(++polls % 256 == 0);
     reader.Drain();
+    if (ring) {
+      ring_peak = std::max(ring_peak, writer->window_chunk_bytes());
+      if (config.ring_dump_requested && config.ring_dump_requested()) {
+        ++ring_dumps;
+        RingDump dump = write_window(next_dump_path(), ring_dumps);
+        if (config.ring_dumped) config.ring_dumped(dump);
+      }
+      return;
+    }
     if (config.free_mode && writer != nullptr) {
       auto now = std::chrono::steady_clock::now();
       if (now - last_flush >= std::chrono::milliseconds(200)) {
@@ -417,6 +467,23 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.forked = forked;
   report.spawn_note = spawn_note;
 
+  report.ring_dumps = ring_dumps;
+  if (ring) {
+    ring_peak = std::max(ring_peak, writer->window_chunk_bytes());
+    report.ring_peak_bytes = ring_peak;
+    // A flight recording writes its window only when the program failed.
+    if (report.failed()) {
+      Status s = internal::FinishTrace(config, rr, outcome, exact_frames, reader, writer.get());
+      if (!s.ok()) return s.error();
+      report.ring_final = write_window(config.trace_path, 0);
+      if (!report.ring_final.error.empty()) return MakeError(report.ring_final.error);
+      report.trace_path = config.trace_path;
+      report.trace_bytes = report.ring_final.bytes;
+    }
+    writer.reset();
+    if (!corruption.empty()) return MakeError(corruption);
+    return report;
+  }
   using Keep = RunConfig::KeepTrace;
   if (writer != nullptr && config.keep_trace == Keep::kIfFailedDivergedOrRaced &&
       writer->Flush().ok()) {

@@ -32,6 +32,7 @@ ADDED_KEYS = {
                      "format 1)",
     ".inputs_recorded": "format 2: a free recording's recorded inputs (false in format 1)",
     ".inputs": "format 2: a free recording's recorded inputs (none in format 1)",
+    ".ring": "format 2: a flight recording's window (weft record --ring; null in format 1)",
     ".stdin": "format 2: the stdin weft fed the program, when recorded (never in format 1)",
     ".stdout": "format 2: the program's captured stdout (empty in format 1)",
     ".stderr": "format 2: the program's captured stderr (empty in format 1)",

@@ -903,3 +903,97 @@ TEST(TraceIo, PingPongEventsTakeFewBytes) {
 
 }  // namespace
 }  // namespace weft::format
+
+namespace weft::format {
+namespace {
+
+// A flight recorder's window (weft record --ring): only the last batches are kept, and
+// what WriteWindow writes is a trace of them, re-based on its first event.
+TEST(TraceIo, AWindowKeepsTheLastEventsAndReadsAsATrace) {
+  TempDir dir;
+  Header header = MakeHeader({"./service"}, "/bin/service");
+  header.mode = Mode::kFree;
+  header.inputs_recorded = true;
+  auto created = TraceWriter::CreateWindow(header, 64 * 1024);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  TraceWriter& w = **created;
+  ASSERT_TRUE(w.WriteThread(MakeThread(0, -1, 0x401000, "main", 0)).ok());
+  ASSERT_TRUE(w.WriteThread(MakeThread(1, 0, 0x401100, "worker", 1)).ok());
+  ASSERT_TRUE(w.WriteObject(MakeObject(1, ObjectKind::kThread, 0x7fff0000)).ok());
+  ASSERT_TRUE(w.WriteObject(MakeObject(2, ObjectKind::kMutex, 0x404040, "lock")).ok());
+  // Each event's arg is its index in the run; an input after every 100th event.
+  auto write_events = [&](uint64_t from, uint64_t to) {
+    for (uint64_t i = from; i < to; ++i) {
+      EventKind kind = i % 2 == 0 ? EventKind::kMutexLock : EventKind::kMutexUnlock;
+      ASSERT_TRUE(w.WriteEvent(MakeEvent(static_cast<uint32_t>(i % 3 == 0), kind, 2, i * 10,
+                                         static_cast<int64_t>(i)))
+                      .ok());
+      if (i % 100 == 99) {
+        Input in;
+        in.tid = 1;
+        in.kind = Input::Kind::kClock;
+        in.value = i;
+        in.event_index = i + 1;
+        ASSERT_TRUE(w.WriteInput(in).ok());
+      }
+    }
+  };
+  write_events(0, 200000);
+  EXPECT_LE(w.window_chunk_bytes(), 64u * 1024 + 64 * 1024);
+  EXPECT_EQ(w.bytes_written(), 0u) << "a window writes no file as the run goes";
+
+  std::string first = dir.File("service.1.weft");
+  Result<WindowWritten> one = w.WriteWindow(first, 1);
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_GT(one->first_event, 0u);
+  EXPECT_EQ(one->first_event + one->events, 200000u);
+  Result<Trace> read = ReadTrace(first);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  const Trace& t = *read;
+  ASSERT_TRUE(t.header.ring);
+  EXPECT_EQ(t.header.ring_window.window_bytes, 64u * 1024);
+  EXPECT_EQ(t.header.ring_window.dropped_events, one->first_event);
+  EXPECT_EQ(t.header.ring_window.dropped_inputs, one->dropped_inputs);
+  EXPECT_GT(one->dropped_inputs, 0u);
+  EXPECT_TRUE(t.header.ring_window.running);
+  EXPECT_EQ(t.header.ring_window.dump, 1u);
+  EXPECT_FALSE(t.has_outcome);
+  ASSERT_EQ(t.events.size(), one->events);
+  // The window is the end of the run, event for event.
+  for (size_t i = 0; i < t.events.size(); ++i) {
+    ASSERT_EQ(static_cast<uint64_t>(t.events[i].arg), one->first_event + i) << "event " << i;
+    ASSERT_EQ(t.events[i].vtime, (one->first_event + i) * 10) << "event " << i;
+  }
+  EXPECT_LT(t.events.size(), 200000u / 4) << "the window kept far more than 64 KiB";
+  ASSERT_EQ(t.inputs.size(), one->inputs);
+  ASSERT_FALSE(t.inputs.empty());
+  for (const Input& in : t.inputs) {
+    // Re-based: an input still follows the event it followed in the run.
+    ASSERT_GE(in.event_index, 1u);
+    EXPECT_EQ(static_cast<uint64_t>(t.events[in.event_index - 1].arg), in.value);
+  }
+  EXPECT_EQ(t.threads.size(), 2u);
+  EXPECT_EQ(t.objects[2].symbol, "lock");
+
+  // The run goes on; a failure writes the window with its outcome.
+  write_events(200000, 210000);
+  Outcome outcome;
+  outcome.kind = Outcome::Kind::kSignaled;
+  outcome.signal = 6;
+  outcome.events = 210000;
+  ASSERT_TRUE(w.WriteOutcome(outcome).ok());
+  std::string last = dir.File("service.weft");
+  Result<WindowWritten> end = w.WriteWindow(last, 0);
+  ASSERT_TRUE(end.ok()) << end.error().message;
+  EXPECT_GT(end->first_event, one->first_event);
+  Result<Trace> final_read = ReadTrace(last);
+  ASSERT_TRUE(final_read.ok()) << final_read.error().message;
+  EXPECT_TRUE(final_read->has_outcome);
+  EXPECT_EQ(final_read->outcome.signal, 6);
+  EXPECT_FALSE(final_read->header.ring_window.running);
+  EXPECT_EQ(final_read->header.ring_window.dropped_events + final_read->events.size(), 210000u);
+  EXPECT_EQ(static_cast<uint64_t>(final_read->events.back().arg), 209999u);
+}
+
+}  // namespace
+}  // namespace weft::format

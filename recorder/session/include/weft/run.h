@@ -108,6 +108,22 @@ struct HeldProgram {
   std::function<void()> poll;
 };
 
+// A flight recording's window written to a file (RunConfig::ring_bytes).
+struct RingDump {
+  std::string path;
+  uint32_t dump = 0;         // 0: at the end of the run; n: the nth on demand
+  uint64_t first_event = 0;  // the run's index of its first event (events dropped before it)
+  uint64_t events = 0;       // events in the window
+  uint64_t inputs = 0;       // recorded inputs in the window
+  uint64_t dropped_inputs = 0;
+  uint64_t bytes = 0;  // the file's size
+  std::string error;   // why it could not be written ("" = it was)
+};
+
+// Where the nth dump on demand of a flight recording goes: `base` with ".n" before its
+// extension (run.weft → run.1.weft; a name without an extension gets ".n" appended).
+std::string RingDumpPath(const std::string& base, uint32_t n);
+
 struct RunConfig {
   std::vector<std::string> argv;  // as the program sees it
   std::string executable;         // resolved path (launcher::ResolveProgram)
@@ -124,6 +140,17 @@ struct RunConfig {
   // not followed (a replay of the trace follows that order). No stacks, decisions, atomic
   // or memory sites, step or progress limits: the run costs what the events cost.
   bool free_mode = false;
+  // A flight recording (weft record --free --ring SIZE; free_mode only, > 0): the run's
+  // trace stays in memory, its events and inputs bounded to the last `ring_bytes` of their
+  // encoding (format::TraceWriter::CreateWindow), and reaches `trace_path` only if the
+  // program fails (RunReport::failed). Each time `ring_dump_requested` (polled as the run
+  // goes, every millisecond or so) returns true, the window so far is written to the first
+  // RingDumpPath(trace_path, k) that does not exist yet (k = 1, 2, …: an earlier run's dumps
+  // are never overwritten), the program going on; `ring_dumped` hears of each dump (both
+  // may be empty).
+  uint64_t ring_bytes = 0;
+  std::function<bool()> ring_dump_requested;
+  std::function<void(const RingDump&)> ring_dumped;
   int64_t stop_before = -1;  // >= 0: stop before this event, report every thread
   // With stop_before: instead of ending the program there, hold it (every thread waits in
   // the shim, the one about to perform event stop_before holding the turn), detach ptrace
@@ -235,6 +262,12 @@ struct RunReport {
   int divergence_tid = -1;  // the thread that did something else there, -1 = none/unknown
   std::string trace_path;   // where the trace was written, "" if none
   uint64_t trace_bytes = 0;
+  // A flight recording (RunConfig::ring_bytes): the window written at the end (dump 0, path
+  // "" when the program did not fail: nothing was written), how many dumps were made on
+  // demand, and the most the window held (encoded batch bytes).
+  RingDump ring_final;
+  uint32_t ring_dumps = 0;
+  uint64_t ring_peak_bytes = 0;
   double wall_seconds = 0;
   std::vector<Decision> decisions;  // one per event, if RunConfig::record_decisions
   uint32_t threads = 0;             // threads the run created, main included
