@@ -340,6 +340,15 @@ std::string RingWindowNotReplayable(const Header& header, const std::string& pat
 
 std::string DescribeOutcome(const Outcome& outcome) { return Describe(outcome, nullptr); }
 
+std::string DescribeTurnsTaken(uint32_t turns_taken) {
+  if (turns_taken == 0) return "";
+  return std::string(turns_taken == 1 ? "once" : std::to_string(turns_taken) + " times") +
+         ", a thread blocked in a call weft does not model while it held the turn; another "
+         "thread was given the turn, and the blocked one ran on in parallel until its next "
+         "synchronization call: the run is not deterministic at " +
+         (turns_taken == 1 ? "that point" : "those points");
+}
+
 std::string DescribeOutcome(const Trace& trace) {
   if (!trace.has_outcome) return Interrupted(trace);
   return Describe(trace.outcome, &trace);

@@ -731,6 +731,7 @@ class Reader {
     outcome.message = o.message();
     outcome.events = o.events();
     outcome.wall_seconds = o.wall_seconds();
+    outcome.turns_taken = o.turns_taken();
     trace_.has_outcome = true;
     saw_outcome_ = true;
     return Status::Ok();

@@ -126,6 +126,7 @@ void FillOutcome(const Outcome& outcome, pb::Outcome* out) {
   out->set_message(outcome.message);
   out->set_events(outcome.events);
   out->set_wall_seconds(outcome.wall_seconds);
+  out->set_turns_taken(outcome.turns_taken);
 }
 
 // Appends `values` to a packed column unless they are all 0 (FORMAT.md: an empty column

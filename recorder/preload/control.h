@@ -190,9 +190,34 @@ void PublishProcesses();
 // in a process that has died, takes the turn over, ends that process's threads and hands
 // the turn on (to itself: returns true). Only in sessions with several processes.
 bool TakeTurnFromDeadProcess(Thread* self);
-// How long a waiting thread of a session with several processes waits for the turn before
-// it looks whether the holder's process has died (real time).
+// How long a thread waits for the turn before it looks whether the holder's process has
+// died or the holder is blocked outside the shim (real time).
 inline constexpr uint64_t kDeadHolderCheckNs = 50000000;
+// Called by a thread waiting for the turn that has waited a while: if the turn's holder has
+// been blocked in the program's code (a system call weft does not model) since this
+// thread's last look, without an event, takes the turn from it (the holder goes on in
+// parallel and rejoins at its next shim entry: RunState) and hands it on (to itself:
+// returns true). The run is not deterministic at that point: the session counts it.
+bool TakeTurnFromBlockedHolder(Thread* self);
+// Either takeover, for a thread that has waited a while for the turn.
+bool TakeTurnIfStuck(Thread* self);
+// The outermost shim entry and exit of a controlled thread (Guard): RunState. A thread
+// whose turn was taken waits here, at its next entry, until it is picked again.
+void RejoinTaken(Thread* self);
+inline void EnterShim(Thread* self) {
+  uint32_t expected = kRunUser;
+  if (__atomic_compare_exchange_n(&self->run_state, &expected, kRunShim, false, __ATOMIC_ACQ_REL,
+                                  __ATOMIC_ACQUIRE)) {
+    return;
+  }
+  if (expected == kRunTaken) RejoinTaken(self);
+}
+inline void LeaveShim(Thread* self) {
+  __atomic_store_n(&self->run_state, kRunUser, __ATOMIC_RELEASE);
+}
+// The state letter of thread `tid` of process `pid` in /proc (R, S, D, Z, ...), 0 if it
+// cannot be read, 'X' if it is gone.
+char TaskState(uint32_t pid, uint32_t tid);
 // A controlled thread killed process `index` with SIGKILL: its threads are gone.
 void ProcessKilled(uint16_t index);
 // Ends the whole run now (deadlock, a stop, livelock): the other controlled processes are

@@ -415,8 +415,13 @@ void Start() {
 }  // namespace
 
 // ---- guard ----
-Guard::Guard() : outermost_(t_depth++ == 0) {}
-Guard::~Guard() { --t_depth; }
+// NB: only under control: a free recording has no turn to take.
+Guard::Guard() : outermost_(t_depth++ == 0) {
+  if (outermost_ && g_state == ShimState::kOn && t_self != nullptr) EnterShim(t_self);
+}
+Guard::~Guard() {
+  if (--t_depth == 0 && g_state == ShimState::kOn && t_self != nullptr) LeaveShim(t_self);
+}
 
 bool Controlled(const Guard& guard) {
   if (g_state == ShimState::kUninit) Start();

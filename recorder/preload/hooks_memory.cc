@@ -592,7 +592,9 @@ inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size, uint
   // NB: the depth marks the shim as running: a signal handler's access, or a hook the
   // slow path reaches, passes through.
   t_depth = 1;
+  EnterShim(self);  // (a thread whose turn was taken waits here to be picked again)
   Access(self, addr, size, flags, pc, WEFT_MEMORY_INSTRUMENTED);
+  LeaveShim(self);
   t_depth = 0;
 }
 
@@ -620,11 +622,13 @@ WEFT_EXPORT void weft_shim_heap(uint32_t op, const void* addr, uint64_t size, co
   Thread* self = t_self;
   if (self == nullptr || self->state != SlotState::kLive || addr == nullptr) return;
   t_depth = 1;
+  EnterShim(self);
   if (op == WEFT_HEAP_ALLOC) {
     HeapAlloc(reinterpret_cast<uint64_t>(addr), size);
   } else if (op == WEFT_HEAP_FREE) {
     HeapFree(self, reinterpret_cast<uint64_t>(addr), size, reinterpret_cast<uint64_t>(pc));
   }
+  LeaveShim(self);
   t_depth = 0;
 }
 
@@ -635,8 +639,10 @@ void AtomicSiteAccess(const void* addr, uint32_t size, const void* pc) {
   Thread* self = t_self;
   if (self == nullptr || self->state != SlotState::kLive) return;
   t_depth = 1;
+  EnterShim(self);
   Access(self, addr, size, WEFT_MEM_READ_WRITE | WEFT_MEM_ATOMIC | 5u << WEFT_MEM_ORDER_SHIFT, pc,
          WEFT_MEMORY_ATOMIC_SITES);
+  LeaveShim(self);
   t_depth = 0;
 }
 

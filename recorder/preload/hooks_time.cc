@@ -76,14 +76,22 @@ long FutexWaitOp(uint32_t* word, uint32_t expected, uint64_t deadline, uint32_t 
   return 0;
 }
 
-long FutexWakeOp(uint32_t* word, int count, uint32_t bitset) {
+// `futex_op` is the caller's (FUTEX_WAKE or FUTEX_WAKE_BITSET, with its flags).
+long FutexWakeOp(uint32_t* word, int futex_op, int count, uint32_t bitset) {
   Thread* self = Self();
   Op op;
   op.kind = WEFT_EV_FUTEX_WAKE;
   op.addr = word;
   op.obj = ObjectFor(word, WEFT_OBJ_FUTEX)->id;
   Schedule(self, op);
-  return WakeFutexWaiters(self, word, op.obj, count, bitset);
+  int woken = WakeFutexWaiters(self, word, op.obj, count, bitset);
+  if (woken >= count) return woken;
+  // A waiter weft does not see (a raw futex system call, a thread or process outside
+  // control) is in the kernel's queue: the rest of the wake-up is the kernel's, as without
+  // weft. (Controlled waiters never are: they wait for the turn.)
+  long real = RawSyscall(SYS_futex, reinterpret_cast<long>(word), futex_op, count - woken, 0, 0,
+                         static_cast<long>(bitset));
+  return real > 0 ? woken + real : woken;
 }
 
 // Returns true and sets *result when the futex call was modelled.
@@ -109,10 +117,10 @@ bool ModelFutex(long a1, long a2, long a3, long a4, long a6, long* result) {
       return true;
     }
     case FUTEX_WAKE:
-      *result = FutexWakeOp(word, static_cast<int>(val), FUTEX_BITSET_MATCH_ANY);
+      *result = FutexWakeOp(word, op, static_cast<int>(val), FUTEX_BITSET_MATCH_ANY);
       return true;
     case FUTEX_WAKE_BITSET:
-      *result = FutexWakeOp(word, static_cast<int>(val), static_cast<uint32_t>(a6));
+      *result = FutexWakeOp(word, op, static_cast<int>(val), static_cast<uint32_t>(a6));
       return true;
     default:
       return false;  // requeue, wake-op, PI: passed through unmodelled

@@ -698,6 +698,16 @@ WEFT_EXPORT pid_t wait4(pid_t pid, int* status, int options, struct rusage* usag
   return real.wait4(pid, status, options, usage);
 }
 
+// NB: glibc's wait3 calls wait4 inside libc, where no hook sees it (dash waits for a
+// pipeline's processes with it).
+WEFT_EXPORT pid_t wait3(int* status, int options, struct rusage* usage) {
+  {
+    Guard guard;
+    if (Controlled(guard)) WaitForPid(-1, options);
+  }
+  return real.wait4(-1, status, options, usage);
+}
+
 WEFT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options) {
   {
     Guard guard;

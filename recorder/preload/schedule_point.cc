@@ -22,6 +22,8 @@
 
 namespace weft::shim {
 
+void EndThreadsOf(uint16_t index);  // below
+
 namespace {
 
 // NB: static per-process scratch instead of arrays on the target's stack: only the thread
@@ -54,6 +56,36 @@ uint32_t IndexOf(const uint16_t* list, uint32_t count, uint16_t tid) {
     if (list[i] == tid) return i;
   }
   return kMaxThreads;
+}
+
+// Whether a thread whose turn was taken (RunState) is out, in the program's code: never
+// enabled until it has come back.
+bool TakenOut(const Thread* t) {
+  return __atomic_load_n(&t->run_state, __ATOMIC_ACQUIRE) == kRunTaken;
+}
+
+// Whether process `pid` has ended: a zombie (its parent or weft has not reaped it yet) or
+// gone.
+bool ProcessDead(uint32_t pid) {
+  if (pid == 0) return false;
+  char state = TaskState(pid, pid);
+  return state == 'Z' || state == 'X' || state == 'x';
+}
+
+// The processes whose thread was taken out (RunState) and that have died meanwhile (an
+// _exit, a fatal signal in the program's code): their threads end as at their exit.
+void EndDeadTakenProcesses() {
+  for (uint32_t i = 0; i < g_sched->live_count;) {
+    const Thread* t = &g_sched->threads[g_sched->live[i]];
+    uint16_t process = t->process;
+    if (process == g_process || !TakenOut(t) || !ProcessDead(g_sched->processes[process].pid)) {
+      ++i;
+      continue;
+    }
+    EndThreadsOf(process);
+    PublishProcesses();
+    i = 0;  // the live set changed
+  }
 }
 
 // The thread a blocked thread waits for, if the model knows it.
@@ -134,6 +166,9 @@ bool SemAvailable(sem_t* sem) {
 // Whether `t`'s pending operation can complete now (or time out now).
 bool Enabled(const Thread* t) {
   const Op& op = t->op;
+  if (op.kind == WEFT_EV_POLL && op.wait == kWaitTaken) {
+    return __atomic_load_n(&t->run_state, __ATOMIC_ACQUIRE) == kRunRejoin;
+  }
   bool try_op = (op.flags & WEFT_F_TRY) != 0;
   switch (op.kind) {
     case WEFT_EV_MUTEX_LOCK:
@@ -193,7 +228,7 @@ bool Enabled(const Thread* t) {
 // not this process's, so its threads are judged by what their process last published
 // (PublishEnabled), their deadlines by the shared clock.
 bool EnabledAny(const Thread* t) {
-  if (t->process == g_process) return Enabled(t);
+  if (t->process == g_process || t->op.wait == kWaitTaken) return Enabled(t);
   return t->enabled_cached || (DeadlinePassed(t->op) && t->enabled_at_deadline_cached);
 }
 
@@ -214,7 +249,7 @@ bool EnabledAtDeadline(const Thread* t) {
 Thread* RefreshTarget(bool outside_too) {
   for (uint32_t i = 0; i < g_sched->live_count; ++i) {
     Thread* t = &g_sched->threads[g_sched->live[i]];
-    if (t->process == g_process) continue;
+    if (t->process == g_process || TakenOut(t)) continue;
     const Process& p = g_sched->processes[t->process];
     if (p.refreshed_at != g_sched->events || (outside_too && WaitsOutside(t))) return t;
   }
@@ -322,9 +357,14 @@ Thread* Pick(uint16_t current) {
     count = 0;
     timed = 0;
     bool foreign_outside = false;  // ... in another process
+    bool taken_out = false;        // a thread whose turn was taken has not come back
     g_sched->processes[g_process].refreshed_at = g_sched->events;
     for (uint32_t i = 0; i < g_sched->live_count; ++i) {
       Thread* t = &g_sched->threads[g_sched->live[i]];
+      if (TakenOut(t)) {
+        taken_out = true;
+        continue;
+      }
       bool own = t->process == g_process;
       if (own && !t->expired && t->op.deadline != kNoDeadline && t->op.deadline <= g_sched->vnow) {
         uint64_t deadline = t->op.deadline;
@@ -352,8 +392,8 @@ Thread* Pick(uint16_t current) {
         }
       }
     }
-    if (count > 0 && (outside || foreign_outside) && replay_waits < kReplayOutsideSlices &&
-        !AnyReadinessWait(enabled, count)) {
+    if (count > 0 && (outside || foreign_outside || taken_out) &&
+        replay_waits < kReplayOutsideSlices && !AnyReadinessWait(enabled, count)) {
       // A replay whose next thread waits on the outside that is not there yet: what it
       // waited for came later this time; wait for it rather than diverge.
       // NB: not while a thread whose readiness wait is over can run: it goes first (the
@@ -362,10 +402,10 @@ Thread* Pick(uint16_t current) {
       int32_t want = g_sched->chooser.ScriptedThread(g_sched->events);
       if (want >= 0 && static_cast<uint32_t>(want) < g_sched->thread_count &&
           IndexOf(enabled, count, static_cast<uint16_t>(want)) == kMaxThreads &&
-          WaitsOutside(&g_sched->threads[want]) &&
+          (WaitsOutside(&g_sched->threads[want]) || TakenOut(&g_sched->threads[want])) &&
           g_sched->threads[want].state == SlotState::kLive) {
         Thread* t = &g_sched->threads[want];
-        if (t->process != g_process) {
+        if (t->process != g_process && !TakenOut(t)) {
           // Its own process waits for what it waits for (a reply from a server outside).
           t->refresh = true;
           return t;
@@ -381,6 +421,16 @@ Thread* Pick(uint16_t current) {
     if (Thread* r = RefreshTarget(false)) {
       r->refresh = true;
       return r;
+    }
+    if (taken_out && (earliest == kNoDeadline || !waited)) {
+      // A thread whose turn was taken runs the program's code in parallel: what it does may
+      // let a thread run (it unlocks, it writes the pipe another reads). Wait for it to come
+      // back to the shim, or for its process to end, in real time (a deadline, once: time
+      // may move on meanwhile).
+      EndDeadTakenProcesses();
+      WaitOutside(kOutsideSliceNs);
+      waited = true;
+      continue;
     }
     if (outside) {
       // Something outside (another process, a signal, a descriptor) may still end a wait:
@@ -492,45 +542,43 @@ void WaitTurn(Thread* self) {
     return;
   }
   while (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0) {
-    if (g_sched->process_count <= 1) {
-      FutexWait(&self->go, 0);
-      continue;
-    }
     struct timespec ts = {0, static_cast<long>(kDeadHolderCheckNs)};
     RawSyscall(SYS_futex, reinterpret_cast<long>(&self->go), FUTEX_WAIT, 0,
                reinterpret_cast<long>(&ts), 0, 0);
-    if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0 && TakeTurnFromDeadProcess(self)) break;
+    if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0 && TakeTurnIfStuck(self)) break;
   }
   self->go = 0;
 }
 
-// Whether process `pid` has ended: a zombie (its parent or weft has not reaped it yet) or
-// gone (/proc/PID/stat's state).
-bool ProcessDead(uint32_t pid) {
-  if (pid == 0) return false;
-  char path[32] = "/proc/";
-  size_t n = 6;
+// Waits until `self` is picked to run, looking again at this process's threads each time
+// it is handed the turn for that (RefreshTarget) rather than to run.
+void WaitPicked(Thread* self) {
+  WaitTurn(self);
+  while (self->refresh) {
+    self->refresh = false;
+    Thread* next = Pick(self->tid);
+    if (next == self) break;
+    GiveTurn(next);
+    WaitTurn(self);
+  }
+}
+
+uint64_t MonotonicNs() {
+  struct timespec ts = {0, 0};
+  RawSyscall(SYS_clock_gettime, CLOCK_MONOTONIC, reinterpret_cast<long>(&ts));
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+size_t AppendDecimal(char* out, uint32_t v) {
   char digits[12];
   size_t d = 0;
-  for (uint32_t v = pid; v != 0 && d < sizeof digits; v /= 10)
+  do {
     digits[d++] = static_cast<char>('0' + v % 10);
-  while (d > 0) path[n++] = digits[--d];
-  CopyBytes(path + n, "/stat", 6);
-  long fd = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
-  if (fd == -ENOENT || fd == -ESRCH) return true;
-  if (fd < 0) return false;
-  char buf[512];
-  long got = RawSyscall(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf - 1);
-  RawSyscall(SYS_close, fd);
-  if (got <= 0) return got == -ESRCH;
-  // "PID (COMM) S ...": the state follows the last ')' (COMM may hold one).
-  long close_paren = -1;
-  for (long i = 0; i < got; ++i) {
-    if (buf[i] == ')') close_paren = i;
-  }
-  if (close_paren < 0 || close_paren + 2 >= got) return false;
-  char state = buf[close_paren + 2];
-  return state == 'Z' || state == 'X' || state == 'x';
+    v /= 10;
+  } while (v != 0);
+  size_t n = 0;
+  while (d > 0) out[n++] = digits[--d];
+  return n;
 }
 
 }  // namespace
@@ -563,6 +611,7 @@ void LeaveControl(Thread* self) {
   RemoveLive(self->tid);
   t_self = nullptr;
   UpdateStatus();
+  EndDeadTakenProcesses();
   if (g_sched->live_count == 0) return;
   GiveTurn(Pick(self->tid));
 }
@@ -654,6 +703,7 @@ bool TakeTurnFromDeadProcess(Thread* self) {
 }
 
 void LeaveProcess(Thread* self, ProcessState end) {
+  EndDeadTakenProcesses();  // (a process killed while out of the shim is not live)
   if (!OtherProcessesLive()) {
     // The last process keeps the turn to its real end; it no longer counts as live.
     if (g_process != 0) g_sched->processes[g_process].state = end;
@@ -672,15 +722,105 @@ void LeaveProcess(Thread* self, ProcessState end) {
 void WaitFirstTurn(Thread* self) {
   t_self = self;
   self->os_tid = Gettid();
-  WaitTurn(self);
-  while (self->refresh) {  // (never while its THREAD_START is pending: it is enabled)
-    self->refresh = false;
-    Thread* next = Pick(self->tid);
-    if (next == self) break;
-    GiveTurn(next);
-    WaitTurn(self);
-  }
+  WaitPicked(self);  // (never refreshed while its THREAD_START is pending: it is enabled)
   HoldIfDue(self);
+}
+
+char TaskState(uint32_t pid, uint32_t tid) {
+  char path[64] = "/proc/";
+  size_t n = 6;
+  n += AppendDecimal(path + n, pid);
+  CopyBytes(path + n, "/task/", 6);
+  n += 6;
+  n += AppendDecimal(path + n, tid);
+  CopyBytes(path + n, "/stat", 6);
+  long fd = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd == -ENOENT || fd == -ESRCH) return 'X';
+  if (fd < 0) return 0;
+  char buf[512];
+  long got = RawSyscall(SYS_read, fd, reinterpret_cast<long>(buf), sizeof buf - 1);
+  RawSyscall(SYS_close, fd);
+  if (got == -ESRCH) return 'X';
+  if (got <= 0) return 0;
+  // "TID (COMM) S ...": the state follows the last ')' (COMM may hold one).
+  long close_paren = -1;
+  for (long i = 0; i < got; ++i) {
+    if (buf[i] == ')') close_paren = i;
+  }
+  if (close_paren < 0 || close_paren + 2 >= got) return 0;
+  return buf[close_paren + 2];
+}
+
+bool TakeTurnIfStuck(Thread* self) {
+  return (g_sched->process_count > 1 && TakeTurnFromDeadProcess(self)) ||
+         TakeTurnFromBlockedHolder(self);
+}
+
+bool TakeTurnFromBlockedHolder(Thread* self) {
+  int32_t holder = __atomic_load_n(&g_sched->holder, __ATOMIC_SEQ_CST);
+  uint64_t events = __atomic_load_n(&g_sched->events, __ATOMIC_ACQUIRE);
+  uint64_t now = MonotonicNs();
+  // Stuck: the same holder and no event since this thread's last look, a wait ago.
+  if (self->seen_holder != holder || self->seen_events != events ||
+      now - self->seen_ns < kDeadHolderCheckNs) {
+    if (self->seen_holder != holder || self->seen_events != events) self->seen_ns = now;
+    self->seen_holder = holder;
+    self->seen_events = events;
+    return false;
+  }
+  if (holder < 0 || static_cast<uint32_t>(holder) >= g_sched->thread_count || holder == self->tid) {
+    return false;
+  }
+  Thread* h = &g_sched->threads[holder];
+  if (h->state != SlotState::kLive || h->process >= g_sched->process_count ||
+      __atomic_load_n(&h->run_state, __ATOMIC_ACQUIRE) != kRunUser) {
+    return false;
+  }
+  // Sleeping in the kernel (a system call), not running or runnable: it waits for something
+  // only another thread can do, or for the outside.
+  if (TaskState(g_sched->processes[h->process].pid, static_cast<uint32_t>(h->os_tid)) != 'S') {
+    return false;
+  }
+  uint32_t expected = kRunUser;
+  // NB: first the holder's state: once it is kRunTaken the holder can no longer act on the
+  // turn (its next shim entry waits); then the turn (only a dead process's takeover races).
+  if (!__atomic_compare_exchange_n(&h->run_state, &expected, kRunTaken, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_SEQ_CST)) {
+    return false;
+  }
+  if (!__atomic_compare_exchange_n(&g_sched->holder, &holder, self->tid, false, __ATOMIC_SEQ_CST,
+                                   __ATOMIC_SEQ_CST)) {
+    return false;
+  }
+  // Its pending operation is its coming back; what it does next came from outside the
+  // schedule.
+  h->op = Op{};
+  h->op.kind = WEFT_EV_POLL;
+  h->op.wait = kWaitTaken;
+  h->expired = false;
+  h->refresh = false;
+  h->external = true;
+  __atomic_add_fetch(&g_session->turns_taken, 1, __ATOMIC_RELAXED);
+  self->seen_holder = -1;
+  // The decision the holder would have made next (the same `current`, whichever waiter
+  // noticed).
+  UpdateStatus();
+  Thread* next = Pick(static_cast<uint16_t>(holder));
+  if (next == self) {
+    __atomic_store_n(&g_sched->holder, self->tid, __ATOMIC_SEQ_CST);
+    return true;
+  }
+  // A thread of another process judges its own process's threads first (their enabled bits
+  // were published before the holder's process got the turn).
+  if (next->process != g_process) next->refresh = true;
+  GiveTurn(next);
+  return false;
+}
+
+void RejoinTaken(Thread* self) {
+  __atomic_store_n(&self->run_state, kRunRejoin, __ATOMIC_RELEASE);
+  WaitPicked(self);
+  __atomic_store_n(&self->run_state, kRunShim, __ATOMIC_RELEASE);
 }
 
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg) {

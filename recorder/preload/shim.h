@@ -220,7 +220,23 @@ enum WaitKind : uint8_t {
   kWaitEpoll = 3,
   kWaitFd = 4,
   kWaitChild = 5,
-  kWaitListen = 6  // connect: a listener on port `arg` (TCP), since real time `mask` (ns)
+  kWaitListen = 6,  // connect: a listener on port `arg` (TCP), since real time `mask` (ns)
+  // The turn was taken from the thread while it was blocked outside the shim (RunState): it
+  // waits to come back, and is enabled once it has (kRunRejoin).
+  kWaitTaken = 7
+};
+
+// Where a controlled thread is, for taking the turn from a holder that blocks in a call weft
+// does not model (a raw futex of a lock of its own, stdio's internal write to a full pipe):
+// a waiter takes the turn only from a holder in kRunUser (CAS to kRunTaken); the holder
+// moves kRunUser -> kRunShim by CAS at its next outermost shim entry, so exactly one of the
+// two wins. NB: 0 is kRunShim: a registered thread is in the shim until it first runs.
+enum RunState : uint32_t {
+  kRunShim = 0,    // in the shim (or not yet run)
+  kRunUser = 1,    // running the program's code
+  kRunTaken = 2,   // its turn was taken while it was in the program's code; it runs on
+                   // in parallel, uncontrolled, until it enters the shim again
+  kRunRejoin = 3,  // it entered the shim again and waits to be picked (then kRunShim)
 };
 
 struct Thread {
@@ -264,6 +280,12 @@ struct Thread {
   // A replay that feeds recorded inputs (inputs.h): where its next one may be in the
   // session's table (every entry before it is another thread's or taken).
   uint64_t input_next;
+  volatile uint32_t run_state;  // RunState
+  // What this thread saw when it last looked at the turn's holder while waiting
+  // (TakeTurnFromBlockedHolder): the holder is stuck if both are the same a wait later.
+  int32_t seen_holder;
+  uint64_t seen_events;
+  uint64_t seen_ns;  // monotonic
 };
 
 // ---- controlled mode (control.h lists the files) ----

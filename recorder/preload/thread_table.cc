@@ -58,6 +58,7 @@ void RegisterMainThread() {
   main->state = SlotState::kLive;
   main->os_tid = Gettid();
   main->handle = pthread_self();
+  main->seen_holder = kNoThread;
   g_sched->thread_count = 1;
   g_sched->live_count = 0;
   AddLive(0);
@@ -109,6 +110,7 @@ Thread* RegisterThread(uint16_t parent) {
   t->parent = parent;
   t->process = g_process;
   t->created_at = g_sched->events;
+  t->seen_holder = kNoThread;
   AddLive(t->tid);
   g_session->threads = g_sched->thread_count;
   return t;

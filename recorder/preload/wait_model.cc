@@ -211,10 +211,7 @@ void WaitTurnProbing(Thread* self) {
     RawSyscall(SYS_futex, reinterpret_cast<long>(&self->go), FUTEX_WAIT, 0,
                reinterpret_cast<long>(&ts), 0, 0);
     if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) != 0) break;
-    if (slices % kSlicesPerDeadCheck == 0 && g_sched->process_count > 1 &&
-        TakeTurnFromDeadProcess(self)) {
-      break;
-    }
+    if (slices % kSlicesPerDeadCheck == 0 && TakeTurnIfStuck(self)) break;
     if (self->op.kind == WEFT_EV_SIGNAL_WAIT &&
         __atomic_load_n(&self->signalled, __ATOMIC_ACQUIRE) == 0 && SignalPending(self->op.mask)) {
       self->external = true;

@@ -104,6 +104,7 @@ std::string OutcomeSection(const Trace& trace) {
   if (!outcome.message.empty() && outcome.kind != Outcome::Kind::kShimError) {
     out += "  note: " + outcome.message + "\n";
   }
+  if (outcome.turns_taken != 0) out += "  note: " + DescribeTurnsTaken(outcome.turns_taken) + "\n";
   return out;
 }
 

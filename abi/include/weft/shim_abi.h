@@ -18,9 +18,9 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION                                                    \
-  13u /* 13: recorded inputs; 12: free mode, partial replay; 11: the fork server; 10: \
-         forked_live; 9: files */
+#define WEFT_SHIM_PROTOCOL_VERSION                                                         \
+  14u /* 14: turns_taken; 13: recorded inputs; 12: free mode, partial replay; 11: the fork \
+         server; 10: forked_live; 9: files */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -498,8 +498,10 @@ struct weft_session {
   uint32_t atomic_unpatched; /* listed sites it left alone (module not mapped, bytes differ) */
   uint32_t forked_live;      /* forked processes of the session still under control: the run
                                 lasts until they end, after the first process has */
-  uint32_t reserved1;
-  uint64_t inputs_fed; /* recorded inputs a replay fed */
+  uint32_t turns_taken; /* times the turn was taken from a thread blocked in a call weft does not
+                           model (it went on in parallel until it came back to the shim): the
+                           run is not deterministic at those points */
+  uint64_t inputs_fed;  /* recorded inputs a replay fed */
   /* WEFT_STATUS_INPUT_DIVERGED: the first input that did not match: the thread, what it
    * asked for and what its next recorded input is (kind 0: it had none left). */
   struct {

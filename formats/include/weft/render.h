@@ -36,6 +36,9 @@ std::string GroupedCount(uint64_t n);
 // Same, for an outcome without its trace: crash sites are shown by address only.
 std::string DescribeOutcome(const Outcome& outcome);
 
+// What Outcome::turns_taken means for the run, in one sentence ("" for 0).
+std::string DescribeTurnsTaken(uint32_t turns_taken);
+
 // An object as the timeline names it: "mutex#3 g_lock", "cond#2", "#9" (undefined), "" for 0;
 // the symbol shortened (ShortName).
 std::string DescribeObject(const Trace& trace, uint32_t obj);

@@ -367,6 +367,9 @@ struct Outcome {
   std::string message;     // shim error text, timeout note, ...
   uint64_t events = 0;     // events in the trace
   double wall_seconds = 0;
+  // Times the turn was taken from a thread blocked in a call weft does not model (it went on
+  // in parallel until it came back to the shim): the run is not deterministic there.
+  uint32_t turns_taken = 0;
 
   bool operator==(const Outcome&) const = default;
 };

@@ -241,6 +241,7 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
   }
   outcome.events = reader.events();
   outcome.wall_seconds = rr.wall_seconds;
+  outcome.turns_taken = __atomic_load_n(&status->turns_taken, __ATOMIC_RELAXED);
 
   return outcome;
 }

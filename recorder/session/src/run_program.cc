@@ -21,6 +21,7 @@
 #include "weft/launcher.h"
 #include "weft/outcome.h"
 #include "weft/race.h"
+#include "weft/render.h"
 #include "weft/run.h"
 #include "weft/trace_env.h"
 #include "weft/trace_io.h"
@@ -455,6 +456,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
   report.notes = rr.warnings;
+  if (outcome.turns_taken != 0)
+    report.notes.push_back(format::DescribeTurnsTaken(outcome.turns_taken));
   report.decisions = std::move(reader.decisions());
   report.memory_instrumented = (status->memory & WEFT_MEMORY_INSTRUMENTED) != 0;
   report.memory_table_full = (status->memory & WEFT_MEMORY_TABLE_FULL) != 0;
