@@ -31,7 +31,7 @@ def screenshot(gui, trace, png, extra):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", WEFT_GUI_TIMING="1")
     start = time.monotonic()
     proc = subprocess.run([gui, "--screenshot", png] + extra + [trace], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
     wall = time.monotonic() - start
     err = proc.stderr.decode(errors="replace")
     if proc.returncode != 0:
@@ -63,9 +63,10 @@ def main():
                         os.path.join(ROOT, "gui", "tests", "million_locks.c")], check=True)
         trace = os.path.join(tmp, "million.weft")
         start = time.monotonic()
+        # NB: stdin from /dev/null: weft record reads an open stdin to its end.
         subprocess.run([weft, "record", "--no-stacks", "-o", trace, "--", program,
-                        str(args.increments)], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                        str(args.increments)], check=True, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         record = time.monotonic() - start
         events = 4 * 2 * args.increments
         middle = events // 2

@@ -5,6 +5,7 @@
 # platform) and saves the window with the app's own grab (--screenshot). Then its critical
 # pair (weft explain), 5,000 events of nine threads (gui/tests/nine_tellers.cc) on theirs and
 # filtered, and the 1,000,000-event trace of gui/tests/million_locks.c, timed.
+# (weft record reads an open stdin to its end: every weft here reads /dev/null.)
 set -euo pipefail
 build=$(cd "${1:?usage: make_screenshots.sh BUILD_DIR [OUT_DIR]}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ weft=$build/bin/weft
 gui=$build/bin/weft-gui
 cd "$work"
 
-"$weft" explore -o "$work/found" -- "$build/examples/bank" >/dev/null 2>&1 || true
+"$weft" explore -o "$work/found" -- "$build/examples/bank" </dev/null >/dev/null 2>&1 || true
 trace=$(ls "$work"/found/*.weft | head -1)
 echo "failing trace: $trace"
 
@@ -49,7 +50,7 @@ shot 12-critical-pair "$trace" --explain
 # and boxes are named from them; pct finds a failing run in a few tries), then
 # the critical pair, and the end of the run filtered.
 nine=$build/bin/nine_tellers
-"$weft" explore --strategy pct --stack-depth 32 -o "$work/nine" -- "$nine" >/dev/null 2>&1 || true
+"$weft" explore --strategy pct --stack-depth 32 -o "$work/nine" -- "$nine" </dev/null >/dev/null 2>&1 || true
 nine_trace=$(ls "$work"/nine/*.weft 2>/dev/null | head -1 || true)
 if [ -n "$nine_trace" ]; then
   echo "nine threads: $nine_trace"
@@ -57,12 +58,12 @@ if [ -n "$nine_trace" ]; then
   shot 14-nine-threads-near-failure "$nine_trace" --near-failure --axis time
 fi
 
-"$weft" explore -o "$work/deadlock" -- "$build/tests/programs/lock_order_racy" >/dev/null 2>&1 || true
+"$weft" explore -o "$work/deadlock" -- "$build/tests/programs/lock_order_racy" </dev/null >/dev/null 2>&1 || true
 deadlock=$(ls "$work"/deadlock/*.weft 2>/dev/null | head -1 || true)
 if [ -n "$deadlock" ]; then shot 09-deadlock-cycle "$deadlock" --dock stop; fi
 
 cc -O1 -pthread "$here/tests/million_locks.c" -o "$work/million_locks"
-"$weft" record --no-stacks -o "$work/million.weft" -- "$work/million_locks" >/dev/null 2>&1
+"$weft" record --no-stacks -o "$work/million.weft" -- "$work/million_locks" </dev/null >/dev/null 2>&1
 start=$(date +%s%N)
 QT_QPA_PLATFORM=offscreen "$gui" --screenshot "$out/10-million-events.png" "$work/million.weft"
 end=$(date +%s%N)

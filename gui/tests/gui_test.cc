@@ -382,6 +382,25 @@ class GuiTest : public QObject {
     QTest::qWait(0);
     QVERIFY(passing->x() > failing->x() + failing->width() / 2);  // beside it, not below
     QVERIFY(lined_up());
+    // At the screenshots' 1600 px, beside each other, each run's legend (the critical pair's
+    // box and the line where the runs part included) wraps onto more rows instead of
+    // running past the right edge, and the timeline is tall enough for its rows.
+    window.resize(1600, 1000);
+    auto legend_fits = [](TimelineView* t) {
+      for (const LegendEntry& entry : t->Legend()) {
+        if (entry.rect.right() > t->width() || entry.rect.bottom() > t->height()) return false;
+      }
+      return true;
+    };
+    for (RunView* run : {failing, passing}) {
+      TimelineView* t = run->timeline();
+      QTRY_VERIFY2(legend_fits(t),
+                   qPrintable(QStringLiteral("%1x%2").arg(t->width()).arg(t->height())));
+      std::vector<LegendEntry> legend = t->Legend();
+      QVERIFY(legend.size() >= 10);
+      QCOMPARE(legend.back().text, QStringLiteral("the compared runs differ from here"));
+      QVERIFY(legend.front().rect.top() < legend.back().rect.top());  // more than one row
+    }
     window.SetRunsSideBySide(false);
     // Selecting another pair stops the dimming; the critical pair action brings it back.
     for (int row = 1; row < window.conflict_model()->rowCount(); ++row) {

@@ -25,6 +25,9 @@ constexpr double kEventPad = 5;             // vertical padding of event boxes i
 constexpr double kDetailedMaxIpp = 0.5;     // at most this many events per pixel: one box each
 constexpr size_t kMaxArcs = 3000;           // curved arcs drawn per paint at most (zoomed in)
 constexpr size_t kMaxArcsAggregated = 600;  // ... when events share pixel columns
+constexpr double kLegendMarkWidth = 20;     // a legend entry's mark and the space after it
+constexpr double kLegendGap = 12;           // between legend entries
+constexpr double kLegendRowHeight = 16;
 
 QColor Background() { return QColor(0xfb, 0xfb, 0xfc); }
 QColor CriticalColor() { return QColor(0xc0, 0x00, 0x70); }
@@ -113,6 +116,46 @@ void TimelineView::paintEvent(QPaintEvent*) {
   last_paint_ms_ = static_cast<double>(timer.nsecsElapsed()) / 1e6;
 }
 
+std::vector<LegendEntry> TimelineView::LegendFor(int width) const {
+  static const std::pair<EventCategory, const char*> kCategories[] = {
+      {EventCategory::kLock, "lock"},      {EventCategory::kUnlock, "unlock"},
+      {EventCategory::kCond, "condition"}, {EventCategory::kSem, "sem/barrier/once"},
+      {EventCategory::kFutex, "futex"},    {EventCategory::kThread, "thread"},
+      {EventCategory::kSleep, "sleep"},    {EventCategory::kOther, "other"}};
+  using Mark = LegendEntry::Mark;
+  std::vector<LegendEntry> entries;
+  for (const auto& [category, name] : kCategories) {
+    entries.push_back({Mark::kSwatch, CategoryColor(category), tr(name), {}});
+  }
+  entries.push_back({Mark::kArc, QColor(0xff, 0x8c, 0x00), tr("conflicting pair"), {}});
+  if (focus_first_ >= 0 || compared_first_ >= 0 || compared_second_ >= 0) {
+    entries.push_back({Mark::kBox, CriticalColor(), tr("critical pair"), {}});
+  }
+  if (differ_from_ >= 0) {
+    entries.push_back({Mark::kDashed, DifferColor(), tr("the compared runs differ from here"), {}});
+  }
+  // Left to right from the gutter; an entry that would cross the right edge starts a row.
+  QFontMetricsF metrics(font());
+  const double left = layout_.gutter + 4, right = width - 4;
+  double x = left, y = layout_.LaneTop(Rows()) + 4;
+  for (LegendEntry& entry : entries) {
+    double w = kLegendMarkWidth + metrics.horizontalAdvance(entry.text);
+    if (x > left && x + w > right) {
+      x = left;
+      y += kLegendRowHeight;
+    }
+    entry.rect = QRectF(x, y, w, kLegendRowHeight);
+    x += w + kLegendGap;
+  }
+  return entries;
+}
+
+double TimelineView::LegendHeight(int width) const {
+  std::vector<LegendEntry> entries = LegendFor(width);
+  double bottom = entries.empty() ? 0 : entries.back().rect.bottom();
+  return std::max(24.0, bottom - layout_.LaneTop(Rows()) + 6);
+}
+
 void TimelineView::PaintLanes(QPainter& p) {
   int lanes = Rows();
   QFont bold = font();
@@ -128,36 +171,31 @@ void TimelineView::PaintLanes(QPainter& p) {
                                           static_cast<int>(label.width())));
   }
   p.setFont(font());
-  // Legend: the colours of the event groups, and what arcs and connectors mean.
-  static const std::pair<EventCategory, const char*> kLegend[] = {
-      {EventCategory::kLock, "lock"},      {EventCategory::kUnlock, "unlock"},
-      {EventCategory::kCond, "condition"}, {EventCategory::kSem, "sem/barrier/once"},
-      {EventCategory::kFutex, "futex"},    {EventCategory::kThread, "thread"},
-      {EventCategory::kSleep, "sleep"},    {EventCategory::kOther, "other"}};
-  double x = layout_.gutter + 4, y = layout_.LaneTop(lanes) + 4;
-  p.setPen(QColor(0x50, 0x55, 0x60));
-  for (const auto& [category, name] : kLegend) {
-    p.fillRect(QRectF(x, y + 3, 10, 10), CategoryColor(category));
-    p.drawText(QPointF(x + 14, y + 12), tr(name));
-    x += 22 + p.fontMetrics().horizontalAdvance(tr(name));
-  }
-  p.setPen(QPen(QColor(0xff, 0x8c, 0x00), 2));
-  p.drawLine(QPointF(x, y + 8), QPointF(x + 16, y + 8));
-  p.setPen(QColor(0x50, 0x55, 0x60));
-  p.drawText(QPointF(x + 20, y + 12), tr("conflicting pair"));
-  x += 34 + p.fontMetrics().horizontalAdvance(tr("conflicting pair"));
-  if (focus_first_ >= 0 || compared_first_ >= 0 || compared_second_ >= 0) {
-    p.setPen(QPen(CriticalColor(), 2.5));
-    p.drawRect(QRectF(x, y + 2, 14, 12));
+  // Legend: the colours of the event groups, and what arcs and boxes mean.
+  for (const LegendEntry& entry : Legend()) {
+    const QRectF& r = entry.rect;
+    double mid = r.center().y();
+    switch (entry.mark) {
+      case LegendEntry::Mark::kSwatch:
+        p.fillRect(QRectF(r.left(), mid - 5, 10, 10), entry.color);
+        break;
+      case LegendEntry::Mark::kArc:
+        p.setPen(QPen(entry.color, 2));
+        p.drawLine(QPointF(r.left(), mid), QPointF(r.left() + 16, mid));
+        break;
+      case LegendEntry::Mark::kBox:
+        p.setPen(QPen(entry.color, 2.5));
+        p.drawRect(QRectF(r.left() + 1, mid - 6, 14, 12));
+        break;
+      case LegendEntry::Mark::kDashed:
+        p.setPen(QPen(entry.color, 2, Qt::DashLine));
+        p.drawLine(QPointF(r.left() + 2, mid - 6), QPointF(r.left() + 2, mid + 6));
+        break;
+    }
     p.setPen(QColor(0x50, 0x55, 0x60));
-    p.drawText(QPointF(x + 20, y + 12), tr("critical pair"));
-    x += 34 + p.fontMetrics().horizontalAdvance(tr("critical pair"));
-  }
-  if (differ_from_ >= 0) {
-    p.setPen(QPen(DifferColor(), 2, Qt::DashLine));
-    p.drawLine(QPointF(x, y + 2), QPointF(x, y + 14));
-    p.setPen(QColor(0x50, 0x55, 0x60));
-    p.drawText(QPointF(x + 8, y + 12), tr("the compared runs differ from here"));
+    p.drawText(
+        QRectF(r.left() + kLegendMarkWidth, r.top(), r.width() - kLegendMarkWidth, r.height()),
+        Qt::AlignVCenter | Qt::AlignLeft, entry.text);
   }
   p.setPen(QColor(0xc8, 0xcc, 0xd2));
   p.drawLine(QPointF(layout_.gutter - 0.5, layout_.ruler_height),

@@ -29,13 +29,23 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
 
 QSize TimelineView::sizeHint() const {
   int lanes = data_ ? Rows() : 2;
-  return QSize(900, static_cast<int>(layout_.TotalHeight(lanes, 24)));
+  double legend = data_ ? LegendHeight(width()) : 24;
+  return QSize(900, static_cast<int>(std::ceil(layout_.TotalHeight(lanes, legend))));
 }
 
 QSize TimelineView::minimumSizeHint() const {
-  // Every lane shown and the legend below them: a scroll area around scrolls, not squeezes.
+  // Every lane shown and the legend's rows below them: a scroll area around scrolls, not
+  // squeezes.
   int lanes = data_ ? Rows() : 2;
-  return QSize(300, std::max(120, static_cast<int>(layout_.TotalHeight(lanes, 24))));
+  double legend = data_ ? LegendHeight(width()) : 24;
+  return QSize(300, std::max(120, static_cast<int>(std::ceil(layout_.TotalHeight(lanes, legend)))));
+}
+
+void TimelineView::CheckLegendHeight() {
+  double height = data_ ? LegendHeight(width()) : 24;
+  if (height == legend_height_) return;
+  legend_height_ = height;
+  updateGeometry();
 }
 
 void TimelineView::SetTraceData(std::shared_ptr<const TraceData> data) {
@@ -55,6 +65,7 @@ void TimelineView::SetTraceData(std::shared_ptr<const TraceData> data) {
   RebuildRows();
   ApplyLayout();
   UpdateGeometryWidth();
+  legend_height_ = data_ ? LegendHeight(width()) : 24;
   updateGeometry();
   update();
   emit ViewChanged();
@@ -119,6 +130,7 @@ void TimelineView::SetFocusPair(int64_t first, int64_t second) {
     geometry_.ShowRange(a - margin, b + margin);
     emit ViewChanged();
   }
+  CheckLegendHeight();
   update();
 }
 
@@ -131,6 +143,7 @@ void TimelineView::SetFilter(const FilterSpec& spec) {
   if (!data_) return;
   filter_ = EventFilter(*data_, spec);
   RebuildRows();
+  legend_height_ = LegendHeight(width());
   if (spec.near_failure) {
     geometry_.ShowRange(static_cast<double>(filter_.from()),
                         static_cast<double>(data_->trace.events.size()) + 2);
@@ -190,6 +203,7 @@ void TimelineView::SetComparison(int64_t differ_from, int64_t pair_first, int64_
   differ_from_ = valid(differ_from);
   compared_first_ = pair_first < n ? valid(pair_first) : -1;
   compared_second_ = pair_second < n ? valid(pair_second) : -1;
+  CheckLegendHeight();
   update();
 }
 
@@ -300,6 +314,7 @@ QPointF TimelineView::EventPosition(uint64_t index) const {
 
 void TimelineView::resizeEvent(QResizeEvent*) {
   UpdateGeometryWidth();
+  CheckLegendHeight();
   emit ViewChanged();
 }
 

@@ -6,9 +6,12 @@
 #pragma once
 
 #include <QColor>
+#include <QRectF>
+#include <QString>
 #include <QWidget>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "event_filter.h"
 #include "timeline_geometry.h"
@@ -21,6 +24,17 @@ QColor CategoryColor(EventCategory category);
 
 // The unit of the ruler: one at a time.
 enum class TimelineAxis { kEventIndex, kVirtualTime };
+
+// One entry of the legend below the lanes, laid out for the widget's width: its mark (a
+// colour swatch, the conflict arc's line, the critical pair's box, the dashed line where
+// compared runs part), its text, and the rectangle both take in the widget.
+struct LegendEntry {
+  enum class Mark { kSwatch, kArc, kBox, kDashed };
+  Mark mark = Mark::kSwatch;
+  QColor color;
+  QString text;
+  QRectF rect;
+};
 
 // The timeline widget.
 class TimelineView : public QWidget {
@@ -104,6 +118,9 @@ class TimelineView : public QWidget {
   QPointF EventPosition(uint64_t index) const;
   // Milliseconds the last paint took.
   double last_paint_ms() const { return last_paint_ms_; }
+  // The legend as drawn at the current width: entries wrap onto more rows rather than run
+  // past the right edge, and the widget's size hints leave room for every row.
+  std::vector<LegendEntry> Legend() const { return LegendFor(width()); }
 
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override;
@@ -129,6 +146,11 @@ class TimelineView : public QWidget {
 
  private:
   void UpdateGeometryWidth();
+  std::vector<LegendEntry> LegendFor(int width) const;
+  // Pixels below the last lane that the legend's rows need at `width`.
+  double LegendHeight(int width) const;
+  // Asks the layout again for a size when the legend needs more or fewer rows.
+  void CheckLegendHeight();
   void EnsureVisible(uint64_t index);
   void SelectAndNotify(int64_t index);
   void PaintRuler(QPainter& p, const QRectF& area);
@@ -178,6 +200,7 @@ class TimelineView : public QWidget {
   QPointF press_pos_;
   QPointF last_drag_pos_;
   double last_paint_ms_ = 0;
+  double legend_height_ = 24;  // LegendHeight when last checked (a change re-hints the size)
 };
 
 }  // namespace weft::gui
