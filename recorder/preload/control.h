@@ -29,8 +29,11 @@ enum class ProcessState : uint8_t { kFree, kLive, kExited, kUncontrolled, kExeci
 struct Process {
   uint32_t pid;
   ProcessState state;
-  uint16_t parent_tid;    // the thread that forked it (0xffff for the first process)
-  uint16_t exec_tid;      // kExecing: the thread that called exec
+  uint16_t parent_tid;  // the thread that forked it (0xffff for the first process)
+  uint16_t exec_tid;    // kExecing: the thread that called exec
+  // Started by posix_spawn, system, popen or vfork (hooks_spawn.cc): 1 until its exec's new
+  // image rejoined the session (or it ended, or left control); its parent waits meanwhile.
+  uint8_t spawning;
   uint64_t refreshed_at;  // events emitted when it last refreshed its threads' enabled bits
 };
 // Whether the process's threads are under control (kExecing: one of them, across an exec).
@@ -168,6 +171,33 @@ const char* ThreadLimitMessage();
 Thread* RegisterProcess(Thread* parent);
 // The fork failed.
 void UnregisterProcess(Thread* main);
+// fork for a controlled thread (hooks_thread.cc): the FORK event, a new process of the
+// session; returns in both processes as fork does (the child holding the turn).
+// With `report_pipe`, a close-on-exec pipe is made into it between the schedule point and
+// the fork; `no_handlers`: no atfork handlers run (glibc's _Fork, when it has one), for a
+// child that only makes system calls until it execs.
+pid_t ForkControlled(Thread* self, int* report_pipe = nullptr, bool no_handlers = false);
+// The schedule point of an exec by a controlled thread (hooks_exec.cc): `file` (or the
+// open file `fd`), `envp` (null: this process's), `search`: execvp's PATH search. Then the
+// real exec; if it returns, ExecFailed(errno).
+void ExecPoint(const char* file, long fd, char* const* envp, bool search);
+void ExecFailed(int error);
+// execvp's search of PATH for `file` (itself when it names a path): the path in a buffer of
+// the shim's (valid until the next exec hook), nullptr if no executable file was found.
+const char* ExecSearchPath(const char* file);
+// Whether process `index` of the session is done starting (hooks_spawn.cc): it exec'd and
+// its new image rejoined or left control, or it ended.
+bool SpawnDone(uint16_t index);
+// The exit of this process as a schedule point and PROCESS_EXIT event (hooks_wait.cc), as
+// _exit(status) makes it; the caller then ends the process.
+void ProcessExitPoint(int status);
+// waitpid by a controlled thread (hooks_wait.cc): waits without the turn until the child has
+// something to report (modelled for a child that is a process of the session), then the real
+// call, again on EINTR.
+pid_t WaitPidControlled(pid_t pid, int* status, int options);
+// A blocking read of `fd` is due: waits without the turn until it has data (or an end), as
+// the read hook does (hooks_wait.cc).
+void WaitReadable(int fd);
 // The index of the controlled process with kernel pid `pid`, -1 if none.
 int16_t ProcessOfPid(pid_t pid);
 // In the child of a fork: becomes process `main->process`, with `main` its thread; returns

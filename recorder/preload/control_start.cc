@@ -148,6 +148,23 @@ void ResolveReal() {
   WEFT_RESOLVE(execvp);
   WEFT_RESOLVE(execvpe);
   WEFT_RESOLVE(fexecve);
+  WEFT_RESOLVE(posix_spawn);
+  WEFT_RESOLVE(posix_spawnp);
+  Resolve(real.system_fn, "system");
+  WEFT_RESOLVE(popen);
+  WEFT_RESOLVE(pclose);
+  WEFT_RESOLVE(fdopen);
+  WEFT_RESOLVE(fgets);
+  WEFT_RESOLVE(fread);
+  WEFT_RESOLVE(fgetc);
+  WEFT_RESOLVE(getc);
+  WEFT_RESOLVE(getline);
+  WEFT_RESOLVE(getdelim);
+  WEFT_RESOLVE(posix_spawn_file_actions_init);
+  WEFT_RESOLVE(posix_spawn_file_actions_destroy);
+  WEFT_RESOLVE(posix_spawn_file_actions_addclose);
+  WEFT_RESOLVE(posix_spawn_file_actions_adddup2);
+  WEFT_RESOLVE(posix_spawn_file_actions_addopen);
   Resolve(real.open_fn, "open");
   WEFT_RESOLVE(open64);
   Resolve(real.openat_fn, "openat");
@@ -322,6 +339,7 @@ void RejoinAfterExec(weft_session* s, uint16_t index) {
   Thread* self = &g_sched->threads[p.exec_tid];
   EndOtherThreadsOf(index, self);  // the kernel ended them at the exec
   p.state = ProcessState::kLive;
+  p.spawning = 0;  // a parent in posix_spawn may go on (hooks_spawn.cc)
   t_self = self;
   self->os_tid = Gettid();  // (a thread other than the main one that execs takes the pid)
   self->handle = pthread_self();

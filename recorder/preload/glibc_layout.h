@@ -102,3 +102,73 @@ bool CheckGlibcLayout(const GlibcLayout& layout, const GlibcFunctions& fns, pid_
 void RequireGlibcLayout();
 
 }  // namespace weft::shim
+
+// ---- posix_spawn's attributes and file actions (hooks_spawn.cc) ----
+#include <spawn.h>
+#include <stdio.h>
+
+namespace weft::shim {
+
+// posix_spawnattr_t's fields are spawn.h's own (__flags, __pgrp, __sd, __ss, __sp,
+// __policy); the shim reads them only here.
+inline short SpawnAttrFlags(const posix_spawnattr_t* a) { return a->__flags; }
+inline pid_t SpawnAttrPgroup(const posix_spawnattr_t* a) { return a->__pgrp; }
+inline const sigset_t* SpawnAttrSigdefault(const posix_spawnattr_t* a) { return &a->__sd; }
+inline const sigset_t* SpawnAttrSigmask(const posix_spawnattr_t* a) { return &a->__ss; }
+inline const struct sched_param* SpawnAttrSchedParam(const posix_spawnattr_t* a) {
+  return &a->__sp;
+}
+inline int SpawnAttrPolicy(const posix_spawnattr_t* a) { return a->__policy; }
+
+// One file action: glibc's private struct __spawn_action (posix/spawn_int.h, 2.35+), whose
+// array posix_spawn_file_actions_t's __actions points to (__used of them). Checked on a
+// probe before the shim reads a program's actions (CheckSpawnActionLayout, hooks_spawn.cc).
+enum GlibcSpawnTag : int {
+  kSpawnClose = 0,
+  kSpawnDup2 = 1,
+  kSpawnOpen = 2,
+  kSpawnChdir = 3,
+  kSpawnFchdir = 4,
+  kSpawnClosefrom = 5,
+  kSpawnTcsetpgrp = 6,
+};
+struct GlibcSpawnAction {
+  int tag;  // GlibcSpawnTag
+  union {
+    struct {
+      int fd;
+    } close_fd;
+    struct {
+      int fd;
+      int newfd;
+    } dup2_fd;
+    struct {
+      int fd;
+      char* path;
+      int oflag;
+      mode_t mode;
+    } open_file;
+    struct {
+      char* path;
+    } chdir_path;
+    struct {
+      int fd;
+    } fchdir_fd;
+    struct {
+      int from;
+    } closefrom_fd;
+    struct {
+      int fd;
+    } tcsetpgrp_fd;
+  } action;
+};
+// Whether a stream's read buffer is empty (its next read calls the kernel): struct
+// _IO_FILE's _IO_read_ptr and _IO_read_end (stdio.h's own fields).
+inline bool StreamBufferEmpty(const FILE* f) { return f->_IO_read_ptr >= f->_IO_read_end; }
+
+inline int SpawnActionCount(const posix_spawn_file_actions_t* fa) { return fa->__used; }
+inline const GlibcSpawnAction* SpawnActions(const posix_spawn_file_actions_t* fa) {
+  return reinterpret_cast<const GlibcSpawnAction*>(fa->__actions);
+}
+
+}  // namespace weft::shim

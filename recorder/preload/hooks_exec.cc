@@ -206,32 +206,14 @@ bool ImageControlled(const char* file, long fd, char* const* envp, bool search) 
 void BeforeExec(const char* file, long fd, char* const* envp, bool search) {
   Guard guard;
   if (!Controlled(guard)) return;
-  // A vfork child runs on its parent's memory and thread: it is not this process's thread.
-  if (static_cast<uint32_t>(RawSyscall(SYS_getpid)) != OwnPid()) return;
-  Thread* self = Self();
-  Op op;
-  op.kind = WEFT_EV_EXEC;
-  Schedule(self, op);
-  self->op.kind = WEFT_EV_NONE;
-  if (ImageControlled(file, fd, envp, search)) {
-    // NB: it holds the turn across the exec; its new image emits the EXEC event.
-    Process& p = g_sched->processes[g_process];
-    p.state = ProcessState::kExecing;
-    p.exec_tid = self->tid;
-    return;
-  }
-  Emit(self, WEFT_EV_EXEC, 0, 0, 0);
-  LeaveProcess(self, ProcessState::kUncontrolled);
+  ExecPoint(file, fd, envp, search);
 }
 
 // exec returned: it failed. A process that kept control goes on under control.
 int AfterExec(int rc) {
   int error = errno;
   Guard guard;
-  if (Controlled(guard) && g_sched->processes[g_process].state == ProcessState::kExecing) {
-    g_sched->processes[g_process].state = ProcessState::kLive;
-    Emit(Self(), WEFT_EV_EXEC, WEFT_F_FAILED, 0, -error);
-  }
+  if (Controlled(guard)) ExecFailed(error);
   errno = error;
   return rc;
 }
@@ -256,6 +238,38 @@ int AfterExec(int rc) {
   }
 
 }  // namespace
+
+namespace weft::shim {
+
+void ExecPoint(const char* file, long fd, char* const* envp, bool search) {
+  // A vfork child runs on its parent's memory and thread: it is not this process's thread.
+  if (static_cast<uint32_t>(RawSyscall(SYS_getpid)) != OwnPid()) return;
+  Thread* self = Self();
+  Op op;
+  op.kind = WEFT_EV_EXEC;
+  Schedule(self, op);
+  self->op.kind = WEFT_EV_NONE;
+  if (ImageControlled(file, fd, envp, search)) {
+    // NB: it holds the turn across the exec; its new image emits the EXEC event.
+    Process& p = g_sched->processes[g_process];
+    p.state = ProcessState::kExecing;
+    p.exec_tid = self->tid;
+    return;
+  }
+  Emit(self, WEFT_EV_EXEC, 0, 0, 0);
+  LeaveProcess(self, ProcessState::kUncontrolled);
+}
+
+void ExecFailed(int error) {
+  if (g_sched->processes[g_process].state == ProcessState::kExecing) {
+    g_sched->processes[g_process].state = ProcessState::kLive;
+    Emit(Self(), WEFT_EV_EXEC, WEFT_F_FAILED, 0, -error);
+  }
+}
+
+const char* ExecSearchPath(const char* file) { return SearchPath(file); }
+
+}  // namespace weft::shim
 
 WEFT_EXPORT int execve(const char* path, char* const argv[], char* const envp[]) {
   BeforeExec(path, -1, envp, false);

@@ -3,6 +3,8 @@
 // thread is not controlled (no session, a nested call from inside the shim, a thread that
 // already left control, or a fork child).
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 
 #include "control.h"
 #include "free_record.h"
@@ -196,12 +198,27 @@ WEFT_EXPORT pid_t fork(void) {
     if (Free(guard)) return FreeFork();
     return real.fork();
   }
-  Thread* self = Self();
+  return ForkControlled(Self());
+}
+
+namespace weft::shim {
+
+pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
   Schedule(self, MakeOp(WEFT_EV_FORK));
+  // NB: made after the schedule point, so that no other thread's fork inherits it.
+  if (report_pipe != nullptr) {
+    long r = RawSyscall(SYS_pipe2, reinterpret_cast<long>(report_pipe), O_CLOEXEC);
+    if (r < 0) {
+      Emit(self, WEFT_EV_FORK, WEFT_F_FAILED, 0, r);
+      errno = static_cast<int>(-r);
+      return -1;
+    }
+  }
   // The child is a process of the session: its one thread (a copy of this one) gets a tid
   // and waits to be picked like a new thread; the scheduler's state is shared (control.h).
   Thread* child = RegisterProcess(self);
-  pid_t pid = real.fork();
+  pid_t pid =
+      no_handlers && real.fork_no_handlers != nullptr ? real.fork_no_handlers() : real.fork();
   if (pid == 0) {
     if (child == nullptr) {  // the process table is full: the child runs uncontrolled
       MarkProcessUncontrolled();
@@ -227,3 +244,5 @@ WEFT_EXPORT pid_t fork(void) {
   Emit(self, WEFT_EV_FORK, 0, 0, pid);
   return pid;
 }
+
+}  // namespace weft::shim

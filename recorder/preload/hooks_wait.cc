@@ -1,7 +1,7 @@
 // hooks_wait.cc — waits that would hold the turn while they block: readiness (poll, ppoll,
 // select, pselect, epoll_wait, epoll_pwait; a blocking read, recv or accept with nothing
 // ready; a blocking write or send to a full pipe or socket), child processes (waitpid,
-// wait, wait4, waitid), signals (sigwait, sigwaitinfo,
+// wait, wait3, wait4, waitid), signals (sigwait, sigwaitinfo,
 // sigtimedwait, sigsuspend, pause), and the process exit (exit, _exit, return from main) as a
 // schedule point.
 //
@@ -273,8 +273,50 @@ long WritevNotHoldingTurn(int fd, const struct iovec* iov, int iovcnt) {
 // turn (no event) until one has, then the caller makes the real call. Children run outside
 // weft's control, so what they do meanwhile may need a thread of this process (a pipe it
 // writes, a signal it sends): holding the turn would deadlock them.
+// Waits (real time, at most about a second each) until the kernel has ended process `pid`
+// (a process of the session whose end is an event — its exit, a kill — may still be on its
+// way out) and, if it is a child of this process, until its parent can reap it: weft traces
+// it, so its end is the tracer's to see first, and a waitpid with WNOHANG in between says it
+// still runs.
+void AwaitGone(pid_t pid, bool our_child) {
+  long pidfd = RawSyscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0) return;  // gone (reaped) already, or no pidfd_open (Linux < 5.3)
+  struct pollfd p = {static_cast<int>(pidfd), POLLIN, 0};
+  while (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 1000) == -EINTR) {
+  }
+  RawSyscall(SYS_close, pidfd);
+  if (!our_child) return;
+  for (int i = 0; i < 1000; ++i) {
+    siginfo_t info;
+    info.si_pid = 0;
+    long r = RawSyscall(SYS_waitid, P_PID, pid, reinterpret_cast<long>(&info),
+                        WEXITED | WNOHANG | WNOWAIT, 0);
+    if (r < 0 ? r != -EINTR : info.si_pid == pid) return;
+    struct timespec ms = {0, 1000000};
+    RawSyscall(SYS_nanosleep, reinterpret_cast<long>(&ms), 0);
+  }
+}
+
+bool OurChild(const Process& p) { return g_sched->threads[p.parent_tid].process == g_process; }
+
+// A wait with WNOHANG: the children of the session whose end was an event are ended in the
+// kernel too before the real call looks, so that it finds them ended in every run (not only
+// when the kernel was quick enough).
+void SettleEndedChildren(idtype_t idtype, id_t id) {
+  for (uint32_t i = 1; i < g_sched->process_count; ++i) {
+    const Process& p = g_sched->processes[i];
+    if (p.state != ProcessState::kExited || p.pid == 0) continue;
+    if (idtype == P_PID && p.pid != static_cast<uint32_t>(id)) continue;
+    if (!OurChild(p)) continue;
+    AwaitGone(static_cast<pid_t>(p.pid), true);
+  }
+}
+
 void WaitForChild(idtype_t idtype, id_t id, int options) {
-  if (options & WNOHANG) return;
+  if (options & WNOHANG) {
+    SettleEndedChildren(idtype, id);
+    return;
+  }
   Op op;
   op.wait = kWaitChild;
   op.arg = idtype;
@@ -395,7 +437,107 @@ int MainThenExitPoint(int argc, char** argv, char** envp) {
   return rc;
 }
 
+// ---- a signal that ends another process of the session ----
+
+// Whether `sig`'s default action ends the process.
+bool EndsByDefault(int sig) {
+  switch (sig) {
+    case SIGCHLD:
+    case SIGCONT:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+    case SIGURG:
+    case SIGWINCH:
+      return false;
+    default:
+      return sig > 0 && sig <= 64;
+  }
+}
+
+// NB: global scratch: only the thread holding the turn reads a status file.
+constinit char g_status[4096] = {};
+
+bool At(const char* s, const char* prefix) {
+  for (; *prefix != '\0'; ++s, ++prefix) {
+    if (*s != *prefix) return false;
+  }
+  return true;
+}
+
+// The hexadecimal mask after "`field`:\t" in g_status[0..n), 0 if absent.
+uint64_t StatusMask(long n, const char* field) {
+  size_t len = StrLen(field);
+  for (long i = 0; i + static_cast<long>(len) + 1 < n; ++i) {
+    if ((i == 0 || g_status[i - 1] == '\n') && At(g_status + i, field) &&
+        g_status[i + static_cast<long>(len)] == ':') {
+      uint64_t v = 0;
+      for (long j = i + static_cast<long>(len) + 1; j < n; ++j) {
+        char c = g_status[j];
+        if (c == '\t' || c == ' ') continue;
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) break;
+        v = v << 4 | static_cast<uint64_t>(d);
+      }
+      return v;
+    }
+  }
+  return 0;
+}
+
+// Whether `sig`, sent to process `pid`, ends it now: its default action ends a process, and
+// the process neither catches, ignores nor (its main thread) blocks it (/proc/PID/status).
+bool SignalEnds(pid_t pid, int sig) {
+  if (sig == SIGKILL) return true;
+  if (!EndsByDefault(sig)) return false;
+  char path[40] = "/proc/";
+  size_t n = 6;
+  char digits[12];
+  int d = 0;
+  for (uint32_t v = static_cast<uint32_t>(pid); v != 0 || d == 0; v /= 10) {
+    digits[d++] = static_cast<char>('0' + v % 10);
+  }
+  while (d > 0) path[n++] = digits[--d];
+  CopyBytes(path + n, "/status", 8);
+  long fd = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>(path), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  long got = RawSyscall(SYS_read, fd, reinterpret_cast<long>(g_status), sizeof g_status - 1);
+  RawSyscall(SYS_close, fd);
+  if (got <= 0) return false;
+  uint64_t bit = 1ull << (sig - 1);
+  return ((StatusMask(got, "SigCgt") | StatusMask(got, "SigIgn") | StatusMask(got, "SigBlk")) &
+          bit) == 0;
+}
+
+// A controlled thread sent process `index` (kernel pid `pid`) a signal that ends it: waits
+// (holding the turn: the dying process needs nothing of the session) until the kernel has
+// ended it, then ends its threads in the session, so that what the program asks next (a
+// waitpid with WNOHANG, is_alive) finds it dead in every run, not only when it died soon
+// enough. At most a second (real time); NB: without pidfd_open (Linux < 5.3) it does not wait.
+void AwaitKilled(uint16_t index, pid_t pid) {
+  AwaitGone(pid, OurChild(g_sched->processes[index]));
+  ProcessKilled(index);
+}
+
 }  // namespace
+
+namespace weft::shim {
+
+void ProcessExitPoint(int status) { ExitPoint(status); }
+
+void WaitReadable(int fd) { WaitForFd(fd, POLLIN, 0); }
+
+pid_t WaitPidControlled(pid_t pid, int* status, int options) {
+  pid_t r;
+  do {
+    WaitForPid(pid, options);
+    r = real.waitpid(pid, status, options);
+  } while (r < 0 && errno == EINTR);
+  return r;
+}
+
+}  // namespace weft::shim
 
 // ---- readiness ----
 WEFT_EXPORT int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
@@ -784,8 +926,8 @@ WEFT_EXPORT int kill(pid_t pid, int sig) {
     } else if (int16_t p = pid > 0 ? ProcessOfPid(pid) : -1; p >= 0) {
       // Another process of the session: SIGKILL ends its threads now (they wait for the
       // turn, which this thread holds); another signal may end its signal waits.
-      if (sig == SIGKILL) {
-        ProcessKilled(static_cast<uint16_t>(p));
+      if (SignalEnds(pid, sig)) {
+        AwaitKilled(static_cast<uint16_t>(p), pid);
       } else {
         NoteSignalSentToProcess(static_cast<uint16_t>(p), sig);
       }

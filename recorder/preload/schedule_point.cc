@@ -229,6 +229,8 @@ bool Enabled(const Thread* t) {
 // (PublishEnabled), their deadlines by the shared clock.
 bool EnabledAny(const Thread* t) {
   if (t->process == g_process || t->op.wait == kWaitTaken) return Enabled(t);
+  // A parent waiting for its spawned child: judged from the shared process table.
+  if (t->op.kind == WEFT_EV_POLL && t->op.wait == kWaitSpawn) return Enabled(t);
   return t->enabled_cached || (DeadlinePassed(t->op) && t->enabled_at_deadline_cached);
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -152,6 +153,27 @@ struct RealFunctions {
   int (*execvp)(const char*, char* const[]);
   int (*execvpe)(const char*, char* const[], char* const[]);
   int (*fexecve)(int, char* const[], char* const[]);
+  int (*posix_spawn)(pid_t*, const char*, const posix_spawn_file_actions_t*,
+                     const posix_spawnattr_t*, char* const[], char* const[]);
+  int (*posix_spawnp)(pid_t*, const char*, const posix_spawn_file_actions_t*,
+                      const posix_spawnattr_t*, char* const[], char* const[]);
+  int (*system_fn)(const char*);
+  FILE* (*popen)(const char*, const char*);
+  int (*pclose)(FILE*);
+  FILE* (*fdopen)(int, const char*);
+  char* (*fgets)(char*, int, FILE*);
+  size_t (*fread)(void*, size_t, size_t, FILE*);
+  int (*fgetc)(FILE*);
+  int (*getc)(FILE*);
+  ssize_t (*getline)(char**, size_t*, FILE*);
+  ssize_t (*getdelim)(char**, size_t*, int, FILE*);
+  // The glibc layout check of posix_spawn's file actions (glibc_layout.cc), on a probe.
+  int (*posix_spawn_file_actions_init)(posix_spawn_file_actions_t*);
+  int (*posix_spawn_file_actions_destroy)(posix_spawn_file_actions_t*);
+  int (*posix_spawn_file_actions_addclose)(posix_spawn_file_actions_t*, int);
+  int (*posix_spawn_file_actions_adddup2)(posix_spawn_file_actions_t*, int, int);
+  int (*posix_spawn_file_actions_addopen)(posix_spawn_file_actions_t*, int, const char*, int,
+                                          mode_t);
   int (*open_fn)(const char*, int, ...);
   int (*open64)(const char*, int, ...);
   int (*openat_fn)(int, const char*, int, ...);
@@ -223,7 +245,11 @@ enum WaitKind : uint8_t {
   kWaitListen = 6,  // connect: a listener on port `arg` (TCP), since real time `mask` (ns)
   // The turn was taken from the thread while it was blocked outside the shim (RunState): it
   // waits to come back, and is enabled once it has (kRunRejoin).
-  kWaitTaken = 7
+  kWaitTaken = 7,
+  // A parent that started a child with posix_spawn, system, popen or vfork: until process
+  // `arg` of the session has exec'd (its new image rejoined or left control) or ended
+  // (hooks_spawn.cc). Modelled from the shared process table, not probed.
+  kWaitSpawn = 8
 };
 
 // Where a controlled thread is, for taking the turn from a holder that blocks in a call weft

@@ -123,6 +123,7 @@ Thread* RegisterProcess(Thread* parent) {
   p.pid = 0;
   p.state = ProcessState::kLive;
   p.parent_tid = parent->tid;
+  p.spawning = 0;
   p.refreshed_at = ~0ull;
   Thread* t = RegisterThread(parent->tid);
   t->process = index;

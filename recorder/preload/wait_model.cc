@@ -148,6 +148,7 @@ int ControlledChildEnded(const Op& op) {
 
 bool WaitsOutside(const Thread* t) {
   if (ControlledChildEnded(t->op) >= 0) return false;
+  if (t->op.kind == WEFT_EV_POLL && t->op.wait == kWaitSpawn) return false;  // modelled
   return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT || ChannelWait(t->op) ||
           ListenWait(t->op)) &&
          (t->op.flags & WEFT_F_TRY) == 0;
@@ -172,6 +173,8 @@ bool PollReady(const Thread* t) {
     }
     case kWaitChild:
       return ChildWaitReady(op);
+    case kWaitSpawn:
+      return SpawnDone(static_cast<uint16_t>(op.arg));
     default:
       return true;
   }

@@ -1,6 +1,7 @@
 // timeline.cc — the human-readable timeline of `weft show`.
 // NB: output must not depend on anything but the trace (no locale, no clock, no time zone,
 // no environment): golden tests compare it byte for byte.
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -165,17 +166,42 @@ std::string RenderTimeline(const Trace& trace) {
 
   // Threads.
   out += "\nthreads:\n";
-  std::vector<std::vector<std::string>> threads;
-  for (const Thread& t : trace.threads) {
+  auto thread_row = [&](const Thread& t) {
     std::string start = !t.start_function.empty() ? ShortName(t.start_function, 60)
                         : t.start_routine != 0    ? Hex(t.start_routine)
                                                   : "?";
     std::string origin = t.parent >= 0 ? "created by " + ThreadName(t.parent) : "";
     std::string name = t.name.empty() ? "" : "named \"" + t.name + "\"";
-    threads.push_back({ThreadName(t.tid), start, origin, name});
+    return std::vector<std::string>{ThreadName(t.tid), start, origin, name};
+  };
+  // The threads of a session with several processes, grouped by process (in the order each
+  // process's first thread appears), each group under a line naming the process.
+  std::vector<uint32_t> pids;
+  for (const Thread& t : trace.threads) {
+    if (std::find(pids.begin(), pids.end(), t.pid) == pids.end()) pids.push_back(t.pid);
   }
-  out += threads.empty() ? "  (none recorded)\n"
-                         : Table(threads, {false, false, false, false}, 40, "  ");
+  if (pids.size() <= 1) {
+    std::vector<std::vector<std::string>> threads;
+    for (const Thread& t : trace.threads) threads.push_back(thread_row(t));
+    out += threads.empty() ? "  (none recorded)\n"
+                           : Table(threads, {false, false, false, false}, 40, "  ");
+  } else {
+    for (uint32_t pid : pids) {
+      const Thread* first = nullptr;
+      std::vector<std::vector<std::string>> threads;
+      for (const Thread& t : trace.threads) {
+        if (t.pid != pid) continue;
+        if (first == nullptr) first = &t;
+        threads.push_back(thread_row(t));
+      }
+      std::string line = "  process " + std::to_string(pid);
+      if (first->parent >= 0 && first->tid != 0) {
+        line += ", started by " + ThreadName(static_cast<uint32_t>(first->parent));
+      }
+      line += ":\n";
+      out += line + Table(threads, {false, false, false, false}, 40, "    ");
+    }
+  }
 
   // Events.
   out += "\nevents:\n";

@@ -2374,6 +2374,70 @@ RustGroup.RUNS = CORRECT_RUNS
 RustGroup.find_bug = ExploreFindsBugsGroup.find_bug
 AtomicSitesGroup.SEED = ExploreFindsBugsGroup.SEED
 
+class SpawnGroup(WeftTestCase):
+    """Children started by posix_spawn, posix_spawnp, system, popen and vfork + exec run under
+    control in the session, like fork + exec children: explore steers them, their runs replay,
+    `weft show` groups their threads under their processes; a child that cannot start is
+    reported as glibc reports it."""
+
+    def explore_mode(self, mode, runs):
+        outdir = self.path("spawn-%s" % mode)
+        ran, result = self.weft.explore(self.program("spawn_stock_racy"), runs, 1, outdir,
+                                        args=[mode])
+        return ran, result, outdir
+
+    def test_race_with_a_spawned_child(self):
+        # The parent's seller and the child's read-check-write of one stock file: only a
+        # scheduler that runs the child under control orders the child's read before the
+        # parent's write (natively the child's start-up takes far longer than the sale).
+        e = self.entry("spawn_stock_racy")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                ran, result, outdir = self.explore_mode(mode, e["budget"])
+                self.assertTrue(result["failures"], "%s: not found in %d runs:%s"
+                                % (mode, e["budget"], ran.describe()))
+                trace = self.weft.failure_trace(result["failures"][0], outdir)
+                show = self.weft.show_json(trace)
+                self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
+                self.assertIn("oversold", show["stdout"]["data"])
+                root = show["processes"][0]["pid"]
+                # The child (and the shell system and popen start) exec'd under control.
+                execs = [ev for ev in show["events"] if ev["kind"] == "exec"]
+                self.assertTrue(execs, "%s: no exec in the trace" % mode)
+                self.assertEqual([ev["arg"] for ev in execs], [1] * len(execs), execs)
+                children = {t["tid"]: t["pid"] for t in show["threads"] if t["pid"] != root}
+                self.assertTrue(children, "%s: no thread of a child process: %s"
+                                % (mode, show["threads"]))
+                kinds = {ev["kind"] for ev in show["events"] if ev["tid"] in children}
+                for kind in ("mutex_lock", "file_read", "file_write", "process_exit"):
+                    self.assertIn(kind, kinds, "%s: the child's %s is not in the trace"
+                                  % (mode, kind))
+                text = self.weft.show_text(trace)
+                self.assertIn("  process %d:\n" % root, text)
+                for pid in sorted(set(children.values())):
+                    self.assertRegex(text, r"  process %d, started by T\d+:\n" % pid)
+                self.check_replays(trace, show, times=5, label="spawn-%s" % mode)
+
+    def test_locked_version_is_clean(self):
+        for mode in ("posix_spawn-flock", "popen-flock"):
+            with self.subTest(mode=mode):
+                ran, result, _ = self.explore_mode(mode, 60)
+                self.assertEqual(result["failures"], [], ran.describe())
+                self.assertEqual(result["runs"], 60, ran.describe())
+
+    def test_spawn_errors(self):
+        # posix_spawn of a missing program returns ENOENT (the exec's errno, not the
+        # child's 127), as does a file action that fails; system reports the shell's status.
+        trace = self.path("spawn-errors.weft")
+        ran = self.weft.record(self.program("spawn_stock_racy"), trace, seed=1, args=["errors"])
+        self.assertIn("errors ok", ran.stdout, ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        failed = [ev for ev in show["events"] if ev["kind"] == "exec" and ev["arg"] < 0]
+        self.assertGreaterEqual(len(failed), 2, "the failed execs are not in the trace")
+        self.check_replays(trace, show, times=3, label="spawn-errors")
+
+
 GROUPS = {
     "manifest": ManifestGroup,
     "native": NativeGroup,
@@ -2386,6 +2450,7 @@ GROUPS = {
     "crash": CrashGroup,
     "virtual_time": VirtualTimeGroup,
     "fork": ForkGroup,
+    "spawn": SpawnGroup,
     "fork_server": ForkServerGroup,
     "timeout": TimeoutGroup,
     "rust": RustGroup,
