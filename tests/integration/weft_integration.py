@@ -1821,6 +1821,26 @@ class PythonThreadsGroup(WeftTestCase):
         if CONFIG.verbose:
             sys.stderr.write("  bank.py found at run %d\n" % result["first_failure_run"])
 
+    def test_multiprocessing_pool_replays(self):
+        # A multiprocessing.Pool maps over four items in two forked workers (processes of the
+        # session: pipes, process-shared semaphores): the same output under weft record, and
+        # every replay reproduces it (they used to diverge at CPython's start-up: a replay
+        # --json gave the program /dev/null as stderr where the recording had a pipe).
+        script = os.path.join(HERE, os.pardir, "programs", "python", "pool_map.py")
+        trace = self.path("pool.weft")
+        ran = self.weft.record(self.PYTHON, trace, seed=1, args=[script])
+        self.assertIn("squares [0, 1, 4, 9]", ran.stdout, ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        self.assertEqual(show["stdout"]["data"], "squares [0, 1, 4, 9]\n")
+        workers = {t["pid"] for t in show["threads"]} - {show["processes"][0]["pid"]}
+        self.assertEqual(len(workers), 2, "the two workers are not processes of the session")
+        self.check_replays(trace, show, times=3, label="pool")
+        ran, result = self.weft.replay(trace, out=self.path("pool-3.weft"), extra=["--times", "3"])
+        self.assertIs(result["reproduced"], True, ran.describe())
+        self.assertEqual(self.weft.show_json(self.path("pool-3.weft"))["stdout"]["data"],
+                         show["stdout"]["data"])
+
     def test_fixed_bank_passes_under_pct(self):
         ran, result = self.weft.explore(self.PYTHON, 60, 1, self.path("x-bank-fixed"),
                                         args=[self.SCRIPT, "fixed"],

@@ -75,7 +75,12 @@ Result<std::unique_ptr<OutputCapture>> OutputCapture::Start(int destination, uin
     }
     return c;
   }
-  if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode)) return c;  // a terminal, /dev/null, …
+  // NB: /dev/null (a character device that is no terminal: replay --json and --quiet,
+  // explain's and minimize's runs) gets a pipe too, drained into it: the program then sees the
+  // pipe a recording made through pipes saw (CPython sets its streams up differently on
+  // /dev/null, and a replay diverged at its start-up). A terminal stays the program's own.
+  bool null_device = S_ISCHR(st.st_mode) && !isatty(destination);
+  if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !null_device) return c;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     return MakeError(std::string("cannot create a pipe for the program's output: ") +

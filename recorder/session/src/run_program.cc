@@ -268,9 +268,18 @@ Result<RunReport> RunProgram(const RunConfig& config) {
                            config.stderr_fd >= 0 ? config.stderr_fd : STDERR_FILENO};
     for (int i = 0; i < 2; ++i) {
       int destination = destinations[i];
-      // NB: stderr sent where stdout goes (2>&1, explore's TRACE.out) is captured once, as
-      // stdout: capturing both would store the same bytes twice.
-      if (i == 1 && SameFile(destinations[0], destinations[1])) break;
+      // NB: stderr sent where stdout goes (2>&1, explore's TRACE.out, replay --json's
+      // /dev/null) is captured once, as stdout: capturing both would store the same bytes
+      // twice. The program's stderr is then its stdout's pipe, as 2>&1 makes it: a program
+      // sees a pipe on both whatever weft's own descriptors are (CPython sets its streams up
+      // differently on a pipe and on /dev/null, so a replay --json of a recording made on a
+      // terminal or pipes diverged at start-up).
+      if (i == 1 && SameFile(destinations[0], destinations[1])) {
+        if (captures[0] != nullptr && captures[0]->program_fd() != destinations[0]) {
+          spawn.stderr_fd = captures[0]->program_fd();
+        }
+        break;
+      }
       auto c = internal::OutputCapture::Start(destination, config.output_cap);
       if (!c.ok()) return c.error();
       captures[i] = std::move(c.value());
