@@ -112,6 +112,21 @@ constinit uint64_t* g_found = nullptr;  // sites reported in this run
 constinit uint64_t g_found_used = 0;
 constinit ShadowStackFn g_shadow_stack = nullptr;
 
+// Each thread's last allocated block (by tid): [start, end), its allocation as a write.
+struct AllocatedBlock {
+  uint64_t start;
+  uint64_t end;     // 0 = none
+  uint64_t site;    // LastAccess::pc of the allocation: kAllocationSite | its stack
+  uint64_t before;  // events emitted before it
+};
+// LastAccess::pc of an allocation (kRawAllocation): this bit, and the stack of the
+// allocation call in the low 32 bits (0: stacks are off), interned when it was made (the
+// malloc's caller and the runtime's shadow stack: C++'s operator new has the user's frames
+// under it).
+constexpr uint64_t kAllocationSite = 1ull << 32;
+constinit AllocatedBlock g_last_block[WEFT_MAX_THREADS] = {};
+constinit uint32_t g_last_block_tids = 0;  // tids below it may have a last block
+
 // NB: global scratch, not the target's stack: only the thread holding the turn uses them.
 constinit uint64_t g_access_ips[WEFT_MAX_STACK_DEPTH] = {};
 constinit const void* g_shadow[WEFT_MAX_STACK_DEPTH] = {};
@@ -198,10 +213,13 @@ Granule* Find(uint64_t key) {
 }
 
 // An access as the fast path keeps it: bits 0..31 the size, 32..34 the offset of its first
-// byte in the granule, 40..55 the runtime's WEFT_MEM_* flags.
+// byte in the granule, 40..55 the runtime's WEFT_MEM_* flags, 63 kRawAllocation.
 inline uint64_t Raw(uint64_t address, uint32_t size, uint32_t mem_flags) {
   return size | (address & 7) << 32 | static_cast<uint64_t>(mem_flags & 0xffff) << 40;
 }
+// LastAccess::raw: the write is the allocation of the granule's block (its pc malloc's
+// caller), as ThreadSanitizer counts an allocation a write of the whole block.
+constexpr uint64_t kRawAllocation = 1ull << 63;
 
 // The event flags (WEFT_F_READ for a compound access, WEFT_F_ATOMIC) and the arg
 // (WEFT_MEM_ARG) of a raw access.
@@ -220,6 +238,9 @@ inline bool IsWrite(uint32_t mem_flags) { return (mem_flags & WEFT_MEM_OP_MASK) 
 
 inline void Remember(Granule* g, bool is_write, uint64_t pc, uint64_t raw) {
   LastAccess& last = is_write ? g->last_write : g->last_read;
+  // The owner's write with no event since it allocated the block is the same access as the
+  // allocation, as ThreadSanitizer has it (the same epoch): a race names the allocation.
+  if (is_write && (last.raw & kRawAllocation) != 0 && last.before == g_sched->events) return;
   last.pc = pc;
   last.before = g_sched->events;
   last.raw = raw;
@@ -263,6 +284,45 @@ void ForgetRead(Granule* g, uint16_t tid) {
   for (uint32_t i = g_reader_of[g - g_granules]; i != 0; i = g_readers[i].next) {
     if (g_readers[i].tid == tid) g_readers[i].last.pc = 0;
   }
+}
+
+// The allocation of `b` as the last write of its granule `key`.
+LastAccess AllocationWrite(const AllocatedBlock& b, uint64_t key) {
+  const uint64_t lo = b.start > key ? b.start : key;
+  const uint64_t hi = b.end < key + 8 ? b.end : key + 8;
+  return LastAccess{b.site, b.before,
+                    Raw(lo, static_cast<uint32_t>(hi - lo), WEFT_MEM_WRITE) | kRawAllocation};
+}
+
+// New memory `g` (never touched, or handed out again) gets its owner: the thread whose last
+// allocated block holds it, with the allocation as its last write (ThreadSanitizer's model:
+// an allocation writes the block, so another thread's access that is not ordered after it
+// races with it), else `self`. NB: only each thread's last block: a granule of an older one
+// first touched now is `self`'s, as before the allocator's hooks knew of it.
+void NewGranule(const Thread* self, Granule* g) {
+  const uint64_t key = g->key;
+  const AllocatedBlock* own = &g_last_block[self->tid];
+  if (key + 8 > own->start && key < own->end) {
+    g->owner = self->tid;
+    g->last_write = AllocationWrite(*own, key);
+    return;
+  }
+  for (uint32_t tid = 0; tid < g_last_block_tids; ++tid) {
+    const AllocatedBlock& b = g_last_block[tid];
+    if (key + 8 > b.start && key < b.end) {
+      g->owner = static_cast<uint16_t>(tid);
+      g->last_write = AllocationWrite(b, key);
+      return;
+    }
+  }
+  g->owner = self->tid;
+}
+
+// Whether `g`'s owner has done nothing to it but allocate it (and write it in the same
+// epoch, Remember): its first access by another thread takes it over.
+inline bool OnlyAllocated(const Granule* g) {
+  return g->last_write.pc != 0 && (g->last_write.raw & kRawAllocation) != 0 &&
+         g->last_read.pc == 0 && (g->flags & kLogged) == 0;
 }
 
 // Whether a write of `owner` `before` events were emitted happened before every access of
@@ -312,19 +372,20 @@ uint32_t AccessStack(uint64_t pc, bool with_shadow) {
 }
 
 // Writes `last`, an unlogged access of thread `tid`, as a PRIOR record after the event just
-// emitted; `learn`: its site becomes a candidate.
+// emitted; `learn`: its site becomes a candidate (never an allocation's: no access is there).
 void EmitPrior(LastAccess* last, uint16_t tid, bool is_write, bool learn) {
   if (last->pc == 0) return;
+  const bool allocation = (last->raw & kRawAllocation) != 0;
   weft_prior_record rec{};
   rec.type = WEFT_REC_PRIOR;
   SetPriorWrite(&rec, is_write);
   rec.flags = EventFlags(last->raw);
   rec.tid = tid;
-  rec.stack = AccessStack(last->pc, false);
+  rec.stack = allocation ? static_cast<uint32_t>(last->pc) : AccessStack(last->pc, false);
   rec.arg = EventArg(last->raw);
   rec.before_event = last->before;
   RingWrite(&rec, 1);
-  if (learn) NoteSite(last->pc);
+  if (learn && !allocation) NoteSite(last->pc);
   last->pc = 0;
 }
 
@@ -362,6 +423,17 @@ void EmitReaders(Granule* g) {
   // see it: the other readers of a granule that is becoming read-shared take the fast path.
   uint8_t from = kWriteShared;  // the state this access moves the granule from
   bool learn_owner = true;      // the owner's unlogged accesses meet a conflict
+  // Memory another thread only allocated: this thread takes it over (it stays exclusive, a
+  // block handed to another thread is not shared memory), after the event the allocation is
+  // its prior write, so the detector checks that this access is ordered after it.
+  LastAccess allocation{};
+  uint16_t allocator = kNoOwner;
+  if (g != nullptr && g->owner != self->tid && g->state == kExclusive && OnlyAllocated(g)) {
+    allocation = g->last_write;
+    allocator = g->owner;
+    g->owner = self->tid;
+    g->last_write.pc = 0;
+  }
   if (g != nullptr) {
     from = g->state;
     if (g->owner != self->tid && g->state == kExclusive) {
@@ -386,6 +458,7 @@ void EmitReaders(Granule* g) {
   }
   Emit(self, kind, flags, obj, arg);
   if (g != nullptr) g->flags |= kLogged;
+  if (allocator != kNoOwner) EmitPrior(&allocation, allocator, true, false);
   if (from != kWriteShared) {
     // What the threads that ran meanwhile did not report yet (EmitPrior skips what is
     // gone). NB: in any order: the detector places each after its thread's last event
@@ -422,10 +495,10 @@ inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_f
     return;
   }
   if (fresh) {
-    g->owner = self->tid;
+    NewGranule(self, g);
     if ((g_memory_seen & source) == 0) FirstAccess(source);
   } else if (g->owner == kNoOwner) {
-    g->owner = self->tid;  // memory the allocator handed out again
+    NewGranule(self, g);  // memory the allocator handed out again
   }
   if (!candidate) {
     const bool is_write = IsWrite(mem_flags);
@@ -465,8 +538,24 @@ void ForEachGranule(uint64_t addr, uint64_t size, F f) {
   }
 }
 
-// The allocator handed [addr, addr + size) out: new memory, whoever touched it before.
-void HeapAlloc(uint64_t addr, uint64_t size) {
+// Forgets the last allocated blocks that overlap [addr, end): memory freed or handed out
+// again is no longer theirs.
+void ForgetBlocks(uint64_t addr, uint64_t end) {
+  for (uint32_t tid = 0; tid < g_last_block_tids; ++tid) {
+    AllocatedBlock& b = g_last_block[tid];
+    if (b.end > addr && b.start < end) b.end = 0;
+  }
+}
+
+// The allocator handed [addr, addr + size) out to `self` at `pc`: new memory, whoever
+// touched it before, written by its allocation; `self`'s last block.
+void HeapAlloc(const Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
+  const uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
+  ForgetBlocks(addr, end);
+  AllocatedBlock& b = g_last_block[self->tid];
+  b = AllocatedBlock{addr, end, kAllocationSite | AccessStack(pc, true), g_sched->events};
+  if (self->tid >= g_last_block_tids) g_last_block_tids = self->tid + 1u;
+  if (g_granules_used == 0) return;
   ForEachGranule(addr, size, [](Granule* g) {
     if (g->owner != kNoOwner) Reset(g, kNoOwner, LastAccess{});
   });
@@ -480,6 +569,8 @@ void HeapAlloc(uint64_t addr, uint64_t size) {
 // write: an access of another thread before the allocator hands the block out again is a
 // use after free, which races with the free unless ordered after it.
 void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
+  ForgetBlocks(addr, addr + size < addr ? UINT64_MAX : addr + size);
+  if (g_granules_used == 0) return;
   bool point = false;
   ForEachGranule(addr, size, [&](Granule* g) {
     point = point || (g->flags & kLogged) != 0 || g->state != kExclusive ||
@@ -618,13 +709,13 @@ WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flag
 // Called by libweft_rt.so's allocation functions (instrument_abi.h).
 WEFT_EXPORT void weft_shim_heap(uint32_t op, const void* addr, uint64_t size, const void* pc) {
   using namespace weft::shim;
-  if (g_state != ShimState::kOn || t_depth != 0 || !g_memory_on || g_granules_used == 0) return;
+  if (g_state != ShimState::kOn || t_depth != 0 || !g_memory_on) return;
   Thread* self = t_self;
   if (self == nullptr || self->state != SlotState::kLive || addr == nullptr) return;
   t_depth = 1;
   EnterShim(self);
   if (op == WEFT_HEAP_ALLOC) {
-    HeapAlloc(reinterpret_cast<uint64_t>(addr), size);
+    HeapAlloc(self, reinterpret_cast<uint64_t>(addr), size, reinterpret_cast<uint64_t>(pc));
   } else if (op == WEFT_HEAP_FREE) {
     HeapFree(self, reinterpret_cast<uint64_t>(addr), size, reinterpret_cast<uint64_t>(pc));
   }

@@ -17,6 +17,8 @@ explored 500 times with no failure and no race (`--quick`: the two fast shapes, 
 the one-report-per-race check). Two reports never name the same pair of lines on the same
 address (gcc's `x += n` is a read and a write call: one race, as ThreadSanitizer reports it),
 while two variables raced on one line are two (race_lines.c, against ThreadSanitizer's count).
+An order violation through a heap block (race_order.c) names ThreadSanitizer's lines: a field
+read against the block's allocation, which is the previous write of memory nobody wrote since.
 A Rust program built with `-Zsanitizer=thread -Zexternal-clangrt` and linked with weft's
 runtime is found and replayed the same way, and so is a std::sync::Mutex check-then-act
 (race_rust_mutex.rs) whose fixed version reports no race in 500 runs: std is prebuilt without
@@ -72,8 +74,11 @@ SHAPES = {
     "refcount": ("shape_refcount.c", "random", (), True,
                  [("DROP-LINE", "DROP-LINE"), ("RELEASE-READ-LINE", "WORK-WRITE-LINE")]),
     "stats": ("shape_stats.c", "random", (), True, [("READ-STATS-LINE", "WRITE-STATS-LINE")]),
+    # (the field's store right after the malloc is the same access as the allocation, as
+    # ThreadSanitizer has it: a report names either line)
     "order": ("shape_order.c", "random", (), True,
-              [("USE-LINE", "INIT-LINE"), ("USE-FIELD-LINE", "LOAD-FIELD-LINE")]),
+              [("USE-LINE", "INIT-LINE"), ("USE-FIELD-LINE", "LOAD-FIELD-LINE"),
+               ("USE-FIELD-LINE", "ALLOC-LINE")]),
     "atomic_bank": ("shape_atomic_bank.c", "random", (), True, []),
     "vector": ("shape_vector.cpp", "random", (), True,
                [("PUSH-LINE", "SIZE-LINE"), ("PUSH-LINE", "SCAN-LINE")]),
@@ -272,6 +277,42 @@ class Races(unittest.TestCase):
                 fixed, done = self.explore(program, "fixed")
                 self.assertEqual(fixed["races"], [], done.stderr)
 
+    def test_order_names_the_lines_tsan_names(self):
+        """An order violation through a heap block (race_order.c: main callocs a job, sets its
+        id, publishes the pointer with a plain store; the worker waits for it and reads the id
+        and the state): weft's reports name the pairs of lines ThreadSanitizer's name — the
+        pointer's, and each field read against the calloc (the block's allocation is the
+        previous write, the id's store right after it the same access, as TSan has it)."""
+        source = "race_order.c"
+        line = {m: marker_line(source, m) for m in (
+            "WAIT-LINE", "PUBLISH-LINE", "READ-ID-LINE", "READ-STATE-LINE", "ALLOC-LINE")}
+        expected = {tuple(sorted((line["WAIT-LINE"], line["PUBLISH-LINE"]))),
+                    tuple(sorted((line["READ-ID-LINE"], line["ALLOC-LINE"]))),
+                    tuple(sorted((line["READ-STATE-LINE"], line["ALLOC-LINE"])))}
+        for family in COMPILERS:
+            with self.subTest(compiler=family):
+                native = self.build_source(family, source, tsan=True)
+                if native is not None:
+                    tsan = run(["setarch", "-R", native])
+                    self.assertEqual(set(tsan_pairs(tsan.stderr, source)), expected, tsan.stderr)
+                program = self.build_source(family, source)
+                result, done = self.explore(program)
+                self.assertTrue(result["races_checked"])
+                self.assertEqual(set(json_pairs(result["races"], source)), expected,
+                                 done.stderr[-3000:])
+                # The text report of the state's race: the read, then the calloc's line.
+                trace = [r["trace"] for r in result["races"]
+                         if (line["READ-STATE-LINE"], line["ALLOC-LINE"]) in
+                         [tuple(sorted(p)) for p in json_pairs([r], source)]][0]
+                replay = run([WEFT, "replay", trace])
+                self.assertRegex(replay.stderr, r"\n  Read of size 8 at 0x[0-9a-f]+ by thread T1:\n"
+                                 r"    #0 Worker \S*race_order.c:%d \((.|\n)*?\n"
+                                 r"  Previous write of size 8 at 0x[0-9a-f]+ by main thread:\n"
+                                 r"    #0 main \S*race_order.c:%d " %
+                                 (line["READ-STATE-LINE"], line["ALLOC-LINE"]))
+                fixed, done = self.explore(program, "fixed")
+                self.assertEqual(fixed["races"], [], done.stderr[-3000:])
+
     def build_source(self, family, source, tsan=False):
         out = os.path.join(self.work, "%s-%s%s" % (source.split(".")[0], family,
                                                     "-tsan" if tsan else ""))
@@ -467,13 +508,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weft", required=True)
     parser.add_argument("--quick", action="store_true",
-                        help="only the shapes test, on its fast shapes, 50 fixed runs, and "
-                             "test_one_report_per_race")
+                        help="only the shapes test, on its fast shapes, 50 fixed runs, "
+                             "test_one_report_per_race and "
+                             "test_order_names_the_lines_tsan_names")
     args, rest = parser.parse_known_args()
     WEFT = os.path.abspath(args.weft)
     QUICK = args.quick
     if QUICK and not any(not a.startswith("-") for a in rest):
-        rest = rest + ["Shapes", "Races.test_one_report_per_race"]
+        rest = rest + ["Shapes", "Races.test_one_report_per_race",
+                       "Races.test_order_names_the_lines_tsan_names"]
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

@@ -22,8 +22,8 @@ static void* Worker(void* arg) {
 }
 
 static struct Config* Load(void) {
-  struct Config* c = malloc(sizeof *c);
-  c->workers = 4;  // LOAD-FIELD-LINE
+  struct Config* c = malloc(sizeof *c);  // ALLOC-LINE
+  c->workers = 4;                        // LOAD-FIELD-LINE
   return c;
 }
 
