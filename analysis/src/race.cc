@@ -34,6 +34,9 @@ struct Cell {
   // It happened before an access of a thread whose clock C has C[thread] > pos.
   uint64_t pos = 0;
   uint64_t id = 0;  // which access (AccessId)
+  // A read of its thread before that thread's last synchronization since: kept beside the
+  // thread's later reads (Walker::Check).
+  bool earlier_epoch = false;
 };
 
 // An access being checked.
@@ -72,6 +75,11 @@ class Walker {
     return true;
   }
   void Check(const Access& a);
+  // Whether thread t synchronized (an event that is no plain memory access) at or after
+  // position `pos`.
+  bool SyncedSince(uint32_t t, uint64_t pos) const {
+    return last_sync_[t] != kNever && last_sync_[t] >= pos;
+  }
   void Forget(uint64_t address, uint64_t size);
   RaceAccess Describe(uint64_t id) const;
   void Prior(size_t index, int64_t point);
@@ -80,7 +88,9 @@ class Walker {
   ThreadNumbers threads_;
   HappensBefore hb_;
   std::unordered_map<uint64_t, std::vector<Cell>> shadow_;  // granule address → cells
-  RaceDedup seen_;                                          // → index in out_
+  static constexpr uint64_t kNever = UINT64_MAX;
+  std::vector<uint64_t> last_sync_;  // per thread: its last synchronization event, kNever
+  RaceDedup seen_;                   // → index in out_
   std::vector<Race> out_;
 };
 
@@ -168,10 +178,33 @@ void Walker::Check(const Access& a) {
     // Cells this access stands for from now on: covered bytes, ordered before it, and any
     // access that races with the cell races with it too (it writes if the cell wrote, and an
     // atomic one only stands for atomic cells).
-    std::erase_if(cells, [&](const Cell& c) {
+    auto covered = [&](const Cell& c) {
       bool ordered = c.thread == a.thread || now[c.thread] > c.pos;
       return ordered && (c.mask & ~mask) == 0 && (a.write || !c.write) && (!a.atomic || c.atomic);
+    };
+    // But a read of this thread's made before it synchronized since stays, one per thread:
+    // the latest such (a check made under a lock, before the unlock), so that a write that
+    // races with both names it first, before the reads that came after — the check of a
+    // check-then-act rather than the act. (It stands for nothing that the later cells do not:
+    // only the report's earlier side changes.)
+    const Cell* kept = nullptr;
+    if (!a.write) {
+      for (const Cell& c : cells) {
+        if (c.thread == a.thread && !c.write && !c.earlier_epoch && covered(c) &&
+            SyncedSince(a.thread, c.pos) && (kept == nullptr || c.pos > kept->pos)) {
+          kept = &c;
+        }
+      }
+    }
+    const uint64_t kept_id = kept != nullptr ? kept->id : UINT64_MAX;
+    std::erase_if(cells, [&](const Cell& c) {
+      if (c.id == kept_id) return false;
+      if (c.earlier_epoch && c.thread == a.thread) return kept != nullptr;
+      return covered(c);
     });
+    for (Cell& c : cells) {
+      if (c.id == kept_id) c.earlier_epoch = true;
+    }
     cells.push_back(Cell{a.thread, mask, a.write, a.atomic, a.pos, a.id});
   }
 }
@@ -231,6 +264,7 @@ void Walker::Prior(size_t index, int64_t point) {
 
 std::vector<Race> Walker::Run() {
   const std::vector<Event>& events = trace_.events;
+  last_sync_.assign(threads_.count(), kNever);
   // Each prior access's point: its thread's last event below min(before_event, event_index).
   std::vector<std::vector<uint64_t>> by_thread(threads_.count());
   for (uint64_t i = 0; i < events.size(); ++i)
@@ -267,6 +301,7 @@ std::vector<Race> Walker::Run() {
     uint32_t t = threads_.dense[e.tid];
     hb_.Tick(t, i);
     hb_.Acquire(t, e);
+    if (!IsMemoryEvent(e.kind) || (e.flags & format::kFlagAtomic) != 0) last_sync_[t] = i;
     if (IsMemoryEvent(e.kind)) {
       Access a;
       a.thread = t;

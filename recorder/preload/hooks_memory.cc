@@ -275,15 +275,22 @@ void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
   *head = i;
 }
 
-// Forgets `tid`'s unlogged read of `g` (an event logged a later one).
-void ForgetRead(Granule* g, uint16_t tid) {
+// Takes `tid`'s unlogged read of `g` out (an event logged a later one): returns it, pc 0 =
+// none.
+LastAccess TakeRead(Granule* g, uint16_t tid) {
+  LastAccess taken{};
   if (g->owner == tid) {
+    taken = g->last_read;
     g->last_read.pc = 0;
-    return;
+    return taken;
   }
   for (uint32_t i = g_reader_of[g - g_granules]; i != 0; i = g_readers[i].next) {
-    if (g_readers[i].tid == tid) g_readers[i].last.pc = 0;
+    if (g_readers[i].tid == tid) {
+      taken = g_readers[i].last;
+      g_readers[i].last.pc = 0;
+    }
   }
+  return taken;
 }
 
 // The allocation of `b` as the last write of its granule `key`.
@@ -448,16 +455,22 @@ void EmitReaders(Granule* g) {
   }
   ScheduleWithStack(self, op, AccessStack(pc, true));
   // NB: after the decision: the threads that ran meanwhile may have touched the granule.
+  LastAccess earlier_read{};  // this thread's unlogged read this event supersedes
   if (g != nullptr && from == kWriteShared && g->state != kWriteShared) {
     // This event supersedes the unlogged access of its kind.
     if (is_write) {
       if (g->owner == self->tid) g->last_write.pc = 0;
     } else {
-      ForgetRead(g, self->tid);
+      earlier_read = TakeRead(g, self->tid);
     }
   }
+  // A read with events since (the thread may have synchronized in between: a check made
+  // under a lock) is reported all the same; the detector keeps it beside this one when the
+  // thread did, so that a write that races with both names it.
+  if (earlier_read.before == g_sched->events) earlier_read.pc = 0;
   Emit(self, kind, flags, obj, arg);
   if (g != nullptr) g->flags |= kLogged;
+  EmitPrior(&earlier_read, self->tid, false, false);
   if (allocator != kNoOwner) EmitPrior(&allocation, allocator, true, false);
   if (from != kWriteShared) {
     // What the threads that ran meanwhile did not report yet (EmitPrior skips what is

@@ -31,7 +31,11 @@
 //
 // Reports: every race is found when its later access runs; the earlier side is the most
 // recent conflicting access the detector still holds for those bytes (an access stands for
-// the earlier ones of its thread that it covers, as in ThreadSanitizer's shadow cells).
+// the earlier ones of its thread that it covers, as in ThreadSanitizer's shadow cells), but a
+// thread's read made before that thread synchronized (any event that is no plain memory
+// access) stays beside its later reads, the latest such per thread and granule: a write that
+// races with both is reported with it first — a check-then-act's check under a lock names the
+// check, not the reads of the act after the unlock.
 // Deduplicated by the pair of sites — the two accesses' pcs, unordered (without a stack: the
 // accessed address) — and, as ThreadSanitizer suppresses a second report on an address, by
 // the pair of source lines on the same bytes: a race whose accesses are on the same two lines

@@ -383,6 +383,50 @@ TEST(Races, APriorAccessAfterTheUnlockRaces) {
   EXPECT_EQ(races[0].previous.event, unlock);
 }
 
+TEST(Races, AWriteNamesTheCheckMadeBeforeTheUnlockFirst) {
+  // Check-then-insert with both threads' accesses logged: T1 checks under the lock, unlocks,
+  // reads again while it inserts; T2's insert races with both reads and names the check
+  // first. T1's reads in one epoch stand for each other; of its reads before an unlock only
+  // the latest is kept.
+  Builder b(3);
+  uint32_t m = b.Object(ObjectKind::kMutex, 0x405000);
+  b.Add(1, K::kMutexLock, m);
+  b.Read(1, kX, 4, 0x401100);  // an older check, superseded by the next one
+  b.Add(1, K::kMutexUnlock, m);
+  b.Add(1, K::kMutexLock, m);
+  uint64_t check = b.Read(1, kX, 4, 0x401200);
+  b.Add(1, K::kMutexUnlock, m);
+  b.Read(1, kX, 4, 0x401300);  // the insert's reads, one epoch
+  uint64_t insert = b.Read(1, kX, 4, 0x401400);
+  uint64_t w = b.Write(2, kX);
+  std::vector<Race> races = FindRaces(b.trace);
+  ASSERT_EQ(races.size(), 2u);
+  EXPECT_EQ(races[0].current.event, w);
+  EXPECT_EQ(races[0].previous.event, check);
+  EXPECT_EQ(races[1].previous.event, insert);
+  // The check as a prior access (its granule was read-shared then) is named all the same.
+  Builder c(3);
+  m = c.Object(ObjectKind::kMutex, 0x405000);
+  c.Add(1, K::kMutexLock, m);
+  uint64_t unlock = c.Add(1, K::kMutexUnlock, m);
+  uint64_t later = c.Read(1, kX, 4, 0x401300);
+  w = c.Write(2, kX);
+  c.Prior(later, 1, false, unlock, 0, 0, 0x402000);  // before the unlock
+  races = FindRaces(c.trace);
+  ASSERT_EQ(races.size(), 2u);
+  EXPECT_EQ(races[0].previous.prior, 0);
+  EXPECT_EQ(races[0].previous.pc, 0x402000u);
+  EXPECT_EQ(races[1].previous.event, later);
+  // Without a synchronization between them the later read stands for the earlier one.
+  Builder d(3);
+  d.Read(1, kX, 4, 0x401200);
+  uint64_t only = d.Read(1, kX, 4, 0x401300);
+  d.Write(2, kX);
+  races = FindRaces(d.trace);
+  ASSERT_EQ(races.size(), 1u);
+  EXPECT_EQ(races[0].previous.event, only);
+}
+
 TEST(Races, APriorReleaseStoreOrdersThePriorData) {
   // Message passing where both of T1's stores were unlogged: data and flag were T1's alone
   // until T2 read them.
