@@ -69,4 +69,24 @@ const char* InputKindName(Input::Kind kind) {
   return "unknown";
 }
 
+const char* StreamSinkName(StreamSink sink) {
+  switch (sink) {
+    case StreamSink::kFile:
+      return "a file";
+    case StreamSink::kPipe:
+      return "a pipe";
+    case StreamSink::kSocket:
+      return "a socket";
+    case StreamSink::kTerminal:
+      return "a terminal";
+    case StreamSink::kDevice:
+      return "a device";
+    case StreamSink::kClosed:
+      return "closed";
+    case StreamSink::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
 }  // namespace weft::format

@@ -251,6 +251,14 @@ class Reader {
     header.stack_depth = h.stack_depth();
     header.isolated = h.isolated();
     header.inputs_recorded = h.inputs_recorded();
+    // (a value a newer writer added reads as unknown)
+    auto sink = [](int v) {
+      return v >= 0 && v <= static_cast<int>(StreamSink::kClosed) ? static_cast<StreamSink>(v)
+                                                                  : StreamSink::kUnknown;
+    };
+    header.stdout_sink = sink(h.stdout_sink());
+    header.stderr_sink = sink(h.stderr_sink());
+    header.stderr_is_stdout = h.stderr_is_stdout();
     header.ring = h.has_ring();
     if (header.ring) {
       const pb::RingWindow& ring = h.ring();

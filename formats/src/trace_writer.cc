@@ -73,6 +73,9 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_stack_depth(header.stack_depth);
   out->set_isolated(header.isolated);
   out->set_inputs_recorded(header.inputs_recorded);
+  out->set_stdout_sink(static_cast<pb::StreamSink>(header.stdout_sink));
+  out->set_stderr_sink(static_cast<pb::StreamSink>(header.stderr_sink));
+  out->set_stderr_is_stdout(header.stderr_is_stdout);
   if (header.ring) {
     pb::RingWindow* ring = out->mutable_ring();
     ring->set_window_bytes(header.ring_window.window_bytes);

@@ -12,6 +12,8 @@ Uses weft_integration.py's runner and helpers: run it as
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 import weft_integration as wi
@@ -365,6 +367,84 @@ class StdinGroup(WeftTestCase):
         self.assertIn("cannot read --stdin", missing.stderr)
 
 
+class StreamKindsGroup(WeftTestCase):
+    """A replay gives the program the kinds of stdout and stderr its recording had (a file,
+    a pipe, a terminal; one file or two), wherever the replay's own output goes, and still
+    shows the user what the program writes: a program that behaves by them (stdio's
+    buffering does) replays, and weft says what it did."""
+
+    def record_to_file(self, trace, stderr_too=False):
+        prog = self.program("stream_kind")
+        out = self.path(os.path.basename(trace) + ".out")
+        with open(out, "wb") as f:
+            proc = subprocess.run([CONFIG.weft, "record", "-o", trace, "--seed", "5",
+                                   "--timeout", "20", "--", prog], cwd=self.tmp, stdout=f,
+                                  stderr=subprocess.STDOUT if stderr_too else subprocess.PIPE,
+                                  timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(out) as f:
+            return f.read()
+
+    def replay_to_pipe(self, trace, want_stdout):
+        """Replays with stdout a pipe (the program's output shown) and with --json (the
+        program's output to /dev/null): both reproduce; the first shows what the program
+        saw."""
+        ran, doc = self.weft.replay(trace)
+        self.assertIs(doc["reproduced"], True, "--json: not reproduced:" + ran.describe())
+        ran = self.weft.cmd("replay", trace)
+        self.assertEqual(ran.returncode, 0, "not reproduced:" + ran.describe())
+        self.assertIn(want_stdout, ran.stdout, ran.describe())
+        return ran
+
+    def test_file_recording_replays_to_a_pipe(self):
+        trace = self.path("to-file.weft")
+        written = self.record_to_file(trace)
+        self.assertIn("stdout is a file, stderr is a pipe", written)
+        ran = self.replay_to_pipe(trace, "stdout is a file, stderr is a pipe\n")
+        plain = self.weft.cmd("replay", trace)
+        self.assertIn("the recording's stdout was a file", plain.stderr, plain.describe())
+        self.assertIn("stderr line", plain.stderr, plain.describe())
+
+    def test_pipe_recording_replays_to_a_file(self):
+        prog = self.program("stream_kind")
+        trace = self.path("to-pipe.weft")
+        ran = self.weft.record(prog, trace, seed=6)
+        self.assertIn("stdout is a pipe, stderr is a pipe\n", ran.stdout, ran.describe())
+        out = self.path("replayed.out")
+        with open(out, "wb") as f:
+            proc = subprocess.run([CONFIG.weft, "replay", trace], cwd=self.tmp, stdout=f,
+                                  stderr=subprocess.PIPE, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        with open(out) as f:
+            self.assertEqual(f.read(), "stdout is a pipe, stderr is a pipe\n")
+
+    def test_stderr_into_stdout_replays_apart_and_back(self):
+        # Recorded with 2>&1 into a file: the replay joins them again; both lines reach
+        # the replay's stdout.
+        trace = self.path("joined.weft")
+        written = self.record_to_file(trace, stderr_too=True)
+        self.assertIn("stdout is a file, stderr is a file, the same file", written)
+        self.replay_to_pipe(trace, "stdout is a file, stderr is a file, the same file\n")
+        ran = self.weft.cmd("replay", trace)
+        self.assertIn("stderr line", ran.stdout, ran.describe())
+
+    def test_terminal_recording_replays_to_a_pipe(self):
+        script = shutil.which("script")
+        if script is None:
+            self.fail("util-linux's script (package bsdutils) is missing")
+        prog = self.program("stream_kind")
+        trace = self.path("to-tty.weft")
+        cmd = " ".join([CONFIG.weft, "record", "-o", trace, "--seed", "7", "--timeout", "20",
+                        "--", prog])
+        proc = subprocess.run([script, "-qec", cmd, "/dev/null"], cwd=self.tmp,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout.decode() + proc.stderr.decode())
+        self.assertIn("stdout is a terminal, stderr is a terminal, the same file",
+                      proc.stdout.decode())
+        self.replay_to_pipe(trace, "stdout is a terminal, stderr is a terminal, the same file\n")
+
+
 class TruncatedGroup(WeftTestCase):
     """A trace cut anywhere after its header opens up to its last complete packet."""
 
@@ -410,6 +490,7 @@ GROUPS = {
     "isolation": IsolationGroup,
     "stdin": StdinGroup,
     "truncated": TruncatedGroup,
+    "stream_kinds": StreamKindsGroup,
 }
 
 if __name__ == "__main__":

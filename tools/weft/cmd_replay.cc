@@ -353,6 +353,9 @@ int RunReplay(const std::vector<std::string>& argv) {
     WriteRacesField(w, raced_trace, races);
     w.Field("races_checked", races_checked);
     w.Field("race_failure", race_failure);
+    w.Key("notes").BeginArray();
+    for (const std::string& note : last.notes) w.String(note);
+    w.EndArray();
     if (gdb) {
       w.Key("debugger").BeginObject();
       w.Field("tool", gdbserver ? "gdbserver" : "gdb");
@@ -373,6 +376,7 @@ int RunReplay(const std::vector<std::string>& argv) {
     return status;
   }
   Say("outcome: " + format::DescribeOutcome(last.outcome));
+  for (const std::string& note : last.notes) Say("note: " + note);
   if (std::string note = AtomicNote(last.atomic); !note.empty()) Say(note);
   if (std::string note = MemoryNote(last.memory_instrumented, last.memory_events); !note.empty()) {
     Say(note);

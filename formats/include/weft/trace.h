@@ -55,6 +55,20 @@ const char* ObjectKindName(ObjectKind kind);
 // parallel; the order of the synchronization events is recorded, weft/free_kinds.h).
 enum class Mode : uint32_t { kControlled = 1, kFree = 2 };
 
+// What a standard stream of the program led to (Header::stdout_sink): its kind decides what
+// the program does (stdio buffers a terminal by line, a pipe by block). Values as the .proto's.
+enum class StreamSink : uint8_t {
+  kUnknown = 0,
+  kFile = 1,
+  kPipe = 2,
+  kSocket = 3,
+  kTerminal = 4,
+  kDevice = 5,  // another character device (/dev/null)
+  kClosed = 6,
+};
+// "a file", "a pipe", "a terminal", ...
+const char* StreamSinkName(StreamSink sink);
+
 // How a run was scheduled, with every parameter needed to run it again.
 struct ScheduleSpec {
   enum class Kind : uint8_t { kUnspecified, kRandom, kPct, kReplay, kGuided, kPlan, kSearch };
@@ -115,6 +129,10 @@ struct Header {
   bool isolated = false;  // the run had a private view of its cwd and /tmp
   // A free recording that recorded its inputs (Trace::inputs): a replay feeds them back.
   bool inputs_recorded = false;
+  // What the program's stdout and stderr were; stderr_is_stdout: one file (2>&1).
+  StreamSink stdout_sink = StreamSink::kUnknown;
+  StreamSink stderr_sink = StreamSink::kUnknown;
+  bool stderr_is_stdout = false;
   // Memory access sites (absolute pcs, ascending) that were schedule points in this run; a
   // replay makes exactly these points.
   std::vector<uint64_t> memory_sites;

@@ -41,13 +41,6 @@ std::string Cwd() {
   return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
 }
 
-// Whether two fds lead to the same file, pipe or terminal.
-bool SameFile(int a, int b) {
-  struct stat sa, sb;
-  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino;
-}
-
 // Where the session is mapped in the program, for the message about a corrupt session.
 std::string SessionAddress(const std::vector<launcher::Mapping>& maps) {
   for (const launcher::Mapping& m : maps) {
@@ -198,6 +191,20 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     header.atomic_site_modules.push_back({m.path, m.listed});
   }
 
+  // The program's output goes into the trace too (only when a trace is kept: explore's fast
+  // runs stay as cheap as they were); a run that follows a trace (replay, permute, minimize)
+  // gives the program the kinds of stream its recording had.
+  const format::Header* recorded =
+      config.schedule.trace != nullptr ? &config.schedule.trace->header : nullptr;
+  Result<internal::ProgramStreams> set_up =
+      internal::SetUpStreams(config.stdout_fd, config.stderr_fd,
+                             config.trace_path.empty() ? 0 : config.output_cap, recorded);
+  if (!set_up.ok()) return set_up.error();
+  internal::ProgramStreams& streams = set_up.value();
+  header.stdout_sink = streams.sink[0];
+  header.stderr_sink = streams.sink[1];
+  header.stderr_is_stdout = streams.stderr_is_stdout;
+
   std::unique_ptr<format::TraceWriter> writer;
   const bool ring = config.free_mode && config.ring_bytes > 0 && !config.trace_path.empty();
   if (!config.trace_path.empty()) {
@@ -255,37 +262,10 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   spawn.cwd = config.cwd;
   spawn.timeout_seconds = config.timeout_seconds;
   spawn.handle_signals = config.handle_signals;
-  spawn.stdout_fd = config.stdout_fd;
-  spawn.stderr_fd = config.stderr_fd;
   spawn.stdin_fd = stdin_fd;
   spawn.isolate = config.isolate;
-  // The program's output goes into the trace too (only when a trace is kept: explore's fast
-  // runs stay as cheap as they were).
-  std::unique_ptr<internal::OutputCapture> captures[2];
-  if (writer != nullptr) {
-    int* fds[2] = {&spawn.stdout_fd, &spawn.stderr_fd};
-    int destinations[2] = {config.stdout_fd >= 0 ? config.stdout_fd : STDOUT_FILENO,
-                           config.stderr_fd >= 0 ? config.stderr_fd : STDERR_FILENO};
-    for (int i = 0; i < 2; ++i) {
-      int destination = destinations[i];
-      // NB: stderr sent where stdout goes (2>&1, explore's TRACE.out, replay --json's
-      // /dev/null) is captured once, as stdout: capturing both would store the same bytes
-      // twice. The program's stderr is then its stdout's pipe, as 2>&1 makes it: a program
-      // sees a pipe on both whatever weft's own descriptors are (CPython sets its streams up
-      // differently on a pipe and on /dev/null, so a replay --json of a recording made on a
-      // terminal or pipes diverged at start-up).
-      if (i == 1 && SameFile(destinations[0], destinations[1])) {
-        if (captures[0] != nullptr && captures[0]->program_fd() != destinations[0]) {
-          spawn.stderr_fd = captures[0]->program_fd();
-        }
-        break;
-      }
-      auto c = internal::OutputCapture::Start(destination, config.output_cap);
-      if (!c.ok()) return c.error();
-      captures[i] = std::move(c.value());
-      if (captures[i]->program_fd() != destination) *fds[i] = captures[i]->program_fd();
-    }
-  }
+  spawn.stdout_fd = streams.program_fd[0];
+  spawn.stderr_fd = streams.program_fd[1];
   // NB: the program can write over the session: each poll checks what weft wrote there
   // (the script now and then: it can be long), and a corrupt session ends the run.
   uint64_t polls = 0;
@@ -416,13 +396,13 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     run = launcher::Run(spawn);
   }
   if (!run.ok()) return run.error();
-  if (writer != nullptr) {
-    for (int i = 0; i < 2 && captures[i] != nullptr; ++i) {
-      format::ProgramOutput output = captures[i]->Finish();
-      if (!output.captured) continue;
-      (void)writer->WriteOutput(
-          i == 0 ? format::OutputStream::kStdout : format::OutputStream::kStderr, output);
-    }
+  // NB: also without a trace: a replay's file of weft's is copied to its stdout here.
+  for (int i = 0; i < 2; ++i) {
+    if (streams.capture[i] == nullptr) continue;
+    format::ProgramOutput output = streams.capture[i]->Finish();
+    if (!output.captured || writer == nullptr) continue;
+    (void)writer->WriteOutput(
+        i == 0 ? format::OutputStream::kStdout : format::OutputStream::kStderr, output);
   }
   reader.SetFinalMaps(run->maps);
   check_session(true);
@@ -465,6 +445,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
   report.notes = rr.warnings;
+  report.notes.insert(report.notes.end(), streams.notes.begin(), streams.notes.end());
   if (outcome.turns_taken != 0)
     report.notes.push_back(format::DescribeTurnsTaken(outcome.turns_taken));
   report.decisions = std::move(reader.decisions());

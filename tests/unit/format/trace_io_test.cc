@@ -123,6 +123,9 @@ Trace MakeRichTrace() {
   t.header.argv.push_back("");
   t.header.env.push_back({"WEIRD", "a=b=c\n"});
   t.header.replayed_from = "/tmp/first.weft";
+  t.header.stdout_sink = StreamSink::kTerminal;
+  t.header.stderr_sink = StreamSink::kFile;
+  t.header.stderr_is_stdout = true;
   t.header.schedule.kind = ScheduleSpec::Kind::kGuided;
   t.header.schedule.seed = std::numeric_limits<uint64_t>::max();
   t.header.schedule.pct_depth = 3;
