@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <string_view>
@@ -183,6 +184,22 @@ Dwarf_Die DeclaringDie(Dwarf_Die* die) {
     current = next;
   }
   return current;
+}
+
+// A line table's file name as a path: a relative one (from a build that gave the compiler
+// relative paths, as ccache's base_dir makes them) joined to its unit's compilation
+// directory, so that it names the file wherever the program runs from; without "dir/.."
+// (clang's tables join the compilation directory and "../../src/x.c" themselves). The
+// compilation directory is a getcwd(), free of symbolic links, so ".." can go lexically.
+std::string SourcePath(Dwarf_Die* cu, const char* file) {
+  std::filesystem::path path(file);
+  if (path.empty()) return file;
+  if (path.is_absolute()) return path.lexically_normal().string();
+  if (cu == nullptr) return file;
+  Dwarf_Attribute attr;
+  const char* dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+  if (dir == nullptr || dir[0] != '/') return file;
+  return (std::filesystem::path(dir) / path).lexically_normal().string();
 }
 
 std::string DieName(Dwarf_Die* die, int depth = 0);
@@ -405,7 +422,7 @@ Symbolizer::Location Symbolizer::SymbolizeCode(uint64_t address) {
       int lineno = 0;
       const char* file = dwarf_linesrc(line, nullptr, nullptr);
       if (file != nullptr && dwarf_lineno(line, &lineno) == 0) {
-        loc.file = file;
+        loc.file = SourcePath(cu, file);
         loc.line = lineno > 0 ? static_cast<uint32_t>(lineno) : 0;
       }
     }
@@ -460,7 +477,7 @@ std::vector<Symbolizer::Location> Symbolizer::SymbolizeInlined(uint64_t address)
     if (files != nullptr &&
         dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &value) == 0) {
       const char* f = dwarf_filesrc(files, value, nullptr, nullptr);
-      if (f != nullptr) file = f;
+      if (f != nullptr) file = SourcePath(cu, f);
     }
     if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &value) == 0) {
       line = static_cast<uint32_t>(value);

@@ -56,6 +56,14 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
     for (uint32_t id = 1; id < ips.size(); ++id) {
       bool exact = exact_frames.count(id) != 0;
       chains[id] = symbolizer.SymbolizeInlined(exact ? ips[id] : ips[id] - 1);
+      if (!exact && !chains[id].empty() && chains[id].front().line == 0 &&
+          !chains[id].front().file.empty()) {
+        // A call the compiler gave no line (line 0: clang's mark for code it hoisted or
+        // merged, as the __tsan_read call before an inlined `if (!p)` at -O1): the line of
+        // the instruction it returns to, which for an instrumented access is the access.
+        std::vector<Location> at_return = symbolizer.SymbolizeInlined(ips[id]);
+        if (!at_return.empty() && at_return.front().line != 0) chains[id] = std::move(at_return);
+      }
     }
     std::vector<format::Thread>& threads = reader.threads();
     for (format::Thread& t : threads) {
