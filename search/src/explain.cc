@@ -86,6 +86,81 @@ std::vector<analysis::Conflict> LateThreads(const format::Trace& trace) {
   return out;
 }
 
+// Each thread's event kinds, in its order.
+std::vector<std::vector<format::EventKind>> ThreadKinds(const format::Trace& trace) {
+  std::vector<std::vector<format::EventKind>> kinds(trace.threads.size());
+  for (const format::Event& e : trace.events) {
+    if (e.tid >= kinds.size()) kinds.resize(e.tid + 1);
+    kinds[e.tid].push_back(e.kind);
+  }
+  return kinds;
+}
+
+// Whether some thread did other operations in the run of trace `b` than in the run of trace
+// `a` (not only the same ones in another order against the other threads'), or either
+// trace cannot be read. A reordering after which every thread does what it did in the
+// failing run passes by the values it happened to leave (a second race masking the first:
+// two constructions counted by a lost update), not because a thread saw what the other had
+// done and went another way.
+bool SomeThreadDiffers(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return true;
+  Result<format::Trace> ta = format::ReadTrace(a);
+  Result<format::Trace> tb = format::ReadTrace(b);
+  if (!ta.ok() || !tb.ok()) return true;
+  return ThreadKinds(*ta) != ThreadKinds(*tb);
+}
+
+// Pairs of memory accesses (a plain read or write, at least one a write) of two threads to
+// one object that FindConflicts leaves out (it pairs an access with the other thread's latest
+// conflicting one only) and whose reversal (run the later access's thread at the earlier
+// access) was not tried yet: nearest the end first, at most `limit`, after at most a few
+// million comparisons.
+std::vector<analysis::Conflict> EarlierMemoryPairs(
+    const format::Trace& trace, const std::set<std::pair<uint64_t, uint32_t>>& tried,
+    uint64_t limit) {
+  auto memory = [](const format::Event& e) {
+    return e.obj != 0 &&
+           (e.kind == format::EventKind::kMemRead || e.kind == format::EventKind::kMemWrite);
+  };
+  std::vector<analysis::Conflict> out;
+  std::set<std::pair<uint64_t, uint32_t>> seen = tried;
+  uint64_t comparisons = 0;
+  constexpr uint64_t kMaxComparisons = 4000000;
+  for (uint64_t j = trace.events.size(); j-- > 0;) {
+    const format::Event& b = trace.events[j];
+    if (!memory(b)) continue;
+    for (uint64_t i = j; i-- > 0;) {
+      if (++comparisons > kMaxComparisons) return out;
+      const format::Event& a = trace.events[i];
+      if (!memory(a) || a.obj != b.obj || a.tid == b.tid) continue;
+      if (a.kind != format::EventKind::kMemWrite && b.kind != format::EventKind::kMemWrite) {
+        continue;
+      }
+      if (!seen.insert({i, b.tid}).second) continue;
+      analysis::Conflict c;
+      c.first = i;
+      c.second = j;
+      c.obj = b.obj;
+      c.first_tid = a.tid;
+      c.second_tid = b.tid;
+      c.first_kind = a.kind;
+      c.second_kind = b.kind;
+      c.first_access = a.kind == format::EventKind::kMemWrite ? analysis::Access::kWrite
+                                                              : analysis::Access::kRead;
+      c.second_access = b.kind == format::EventKind::kMemWrite ? analysis::Access::kWrite
+                                                               : analysis::Access::kRead;
+      c.reversal = i;
+      out.push_back(c);
+      if (out.size() >= limit) return out;
+    }
+  }
+  return out;
+}
+
+// After a pair whose reversal passes with every thread doing the same operations, how many
+// more candidates are tried for one after which a thread goes another way.
+constexpr uint64_t kMoreCandidates = 24;
+
 }  // namespace
 
 Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& options,
@@ -110,8 +185,10 @@ Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& 
   std::vector<analysis::Conflict> candidates = Candidates(trace, options.thread_pairs);
   for (const analysis::Conflict& c : LateThreads(trace)) candidates.push_back(c);
   result.candidates = candidates.size();
-  // One run: the trace's decisions up to `at`, thread `tid` there, then no preemptions.
-  auto run = [&](uint64_t at, uint32_t tid, const std::string& save) -> Result<session::RunReport> {
+  // One run: the trace's decisions up to `at`, thread `tid` there, then no preemptions; its
+  // trace saved with stacks and output at `save`, or without them at `probe`.
+  auto run = [&](uint64_t at, uint32_t tid, const std::string& save,
+                 const std::string& probe = "") -> Result<session::RunReport> {
     session::RunConfig config = quiet;
     config.schedule =
         session::Schedule::GuidedByTrace(&trace, at, static_cast<int>(tid), Nonpreemptive());
@@ -120,6 +197,8 @@ Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& 
       config.trace_path = save;
       config.stack_depth = 32;
       output.emplace().Into(config);
+    } else if (!probe.empty()) {
+      config.trace_path = probe;
     }
     Result<session::RunReport> r = session::RunProgram(config);
     ++result.runs;
@@ -131,16 +210,34 @@ Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& 
     return !r.diverged || r.divergence_index > at;
   };
 
-  for (const analysis::Conflict& c : candidates) {
-    if (result.runs + 4 > options.max_runs) break;
+  // The first pair found whose passing run has every thread doing what it did in the
+  // failing run (SomeThreadDiffers): kept, and named, unless one of the next candidates
+  // passes with a thread going another way (the check that saw the stale value, rather than
+  // the lost update that hid the double construction).
+  struct Found {
+    analysis::Conflict critical;
+    format::Outcome control_outcome, passing_outcome;
+  };
+  std::optional<Found> masking;
+  const std::string probe_control =
+      options.control_output.empty() ? "" : options.control_output + ".probe";
+  const std::string probe_pass =
+      options.passing_output.empty() ? "" : options.passing_output + ".probe";
+  std::set<std::pair<uint64_t, uint32_t>> tried;  // (reversal, thread) of every candidate run
+  // Reverses `c`: true when it is the answer (stop), false to go on with the next candidate.
+  auto try_candidate = [&](const analysis::Conflict& c) -> Result<bool> {
+    tried.insert({c.reversal, c.second_tid});
     ++result.tried;
-    Result<session::RunReport> reversed = run(c.reversal, c.second_tid, "");
+    Result<session::RunReport> reversed =
+        run(c.reversal, c.second_tid, "", masking ? probe_pass : "");
     if (!reversed.ok()) return reversed.error();
-    if (!forced(*reversed, c.reversal) || analysis::IsFailure(reversed->outcome)) continue;
+    if (!forced(*reversed, c.reversal) || analysis::IsFailure(reversed->outcome)) return false;
     uint32_t recorded = trace.events[c.reversal].tid;
-    Result<session::RunReport> control = run(c.reversal, recorded, "");
+    Result<session::RunReport> control =
+        run(c.reversal, recorded, "", masking ? probe_control : "");
     if (!control.ok()) return control.error();
-    if (!analysis::SameFailure(control->outcome, trace.outcome)) continue;
+    if (!analysis::SameFailure(control->outcome, trace.outcome)) return false;
+    if (masking && !SomeThreadDiffers(probe_control, probe_pass)) return false;
     // Found: both runs again, saved with stacks (the same schedules, so the same runs).
     Result<session::RunReport> saved_control = run(c.reversal, recorded, options.control_output);
     if (!saved_control.ok()) return saved_control.error();
@@ -150,7 +247,43 @@ Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& 
     result.critical = c;
     result.control_outcome = saved_control->outcome;
     result.passing_outcome = saved_pass->outcome;
-    break;
+    if (masking || SomeThreadDiffers(options.control_output, options.passing_output)) {
+      masking.reset();
+      return true;
+    }
+    masking = Found{c, saved_control->outcome, saved_pass->outcome};
+    result.found = false;
+    return false;
+  };
+  uint64_t after_masking = 0;
+  bool done = false;
+  for (const analysis::Conflict& c : candidates) {
+    if (result.runs + 4 > options.max_runs) break;
+    if (masking && ++after_masking > kMoreCandidates) break;
+    Result<bool> stop = try_candidate(c);
+    if (!stop.ok()) return stop.error();
+    if ((done = *stop)) break;
+  }
+  if (!done) {
+    // None found, or only one that passes with every thread doing what it did: the reported
+    // pairs hide some (a thread's check of p is not paired with the other's store when its
+    // own store came between), so the other memory pairs, nearest the end first.
+    for (const analysis::Conflict& c : EarlierMemoryPairs(trace, tried, kMoreCandidates)) {
+      if (result.runs + 4 > options.max_runs) break;
+      Result<bool> stop = try_candidate(c);
+      if (!stop.ok()) return stop.error();
+      if (*stop) break;
+    }
+  }
+  if (masking) {
+    // None better: the first pair, whose runs are the ones saved.
+    result.found = true;
+    result.critical = masking->critical;
+    result.control_outcome = masking->control_outcome;
+    result.passing_outcome = masking->passing_outcome;
+  }
+  for (const std::string& probe : {probe_control, probe_pass}) {
+    if (!probe.empty()) unlink(probe.c_str());
   }
   return result;
 }

@@ -29,6 +29,7 @@ import weft_protocol  # noqa: E402
 
 WEFT = None
 COMPILERS = {"gcc": "gcc", "clang": "clang"}
+COMPILERS_CXX = {"gcc": "g++", "clang": "clang++"}
 TIMEOUT_S = 300
 BUDGET = 100          # explore runs within which the lost update must be found
 CORRECT_RUNS = 200    # runs of a fixed version that must all pass
@@ -163,6 +164,62 @@ class Memory(unittest.TestCase):
                 # explore's own short form says the same.
                 self.assertEqual(tuple(doc["why"]["critical"][s]["location"]["line"]
                                        for s in ("first", "second")), want, doc["why"])
+
+    def test_explain_names_the_check_of_a_lazy_init_at_O1(self):
+        # `if (!p) p = new Obj` without a lock, built with weft c++ -O1: explain names the
+        # check of p (its read, at CHECK-LINE) against the other thread's store, not the
+        # constructor's `++constructed` (whose reversal passes only by losing one of the two
+        # constructions' increments). gcc puts the store at STORE-LINE; clang turns p into a
+        # flag set where the inlined constructor ends (COUNT-LINE's function), so there the
+        # store's stack passes through STORE-LINE; clang also gives the __tsan_read call of
+        # the check line 0 (hoisted into Use): the check is named by the access's line.
+        # (surw's first failing run of the gcc build is one where the count's reversal passes
+        # first.)
+        with open(os.path.join(HERE, "explain_lazy_init_racy.cpp")) as f:
+            lines = f.read().splitlines()
+        marker = lambda m: next(i for i, l in enumerate(lines, 1) if "// " + m in l)
+        check, store = marker("CHECK-LINE"), marker("STORE-LINE")
+        for family in COMPILERS:
+            with self.subTest(compiler=family):
+                out = os.path.join(self.work, "lazy-init-%s" % family)
+                env = dict(os.environ, WEFT_CXX=COMPILERS_CXX[family])
+                # NB: built from a directory of its own with a relative source path that climbs
+                # out of it (as CMake's with ccache's base_dir), run from another: the trace
+                # names the file by the compilation directory, so the GUI finds it.
+                objdir = os.path.join(self.work, "obj-%s" % family)
+                os.makedirs(objdir, exist_ok=True)
+                source = os.path.relpath(os.path.join(HERE, "explain_lazy_init_racy.cpp"), objdir)
+                done = subprocess.run([WEFT, "c++", "-g", "-O1", source,
+                                       "-o", out, "-pthread"], cwd=objdir, env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                      timeout=TIMEOUT_S)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                outdir = os.path.join(self.work, "explain-lazy-%s" % family)
+                doc, done = self.explore(out, "surw", BUDGET, outdir)
+                self.assertEqual(done.returncode, 1, done.stderr[-2000:])
+                trace = doc["failures"][0]["trace"]
+                why = run([WEFT, "explain", "--json", "-o", os.path.join(outdir, "x"), trace])
+                self.assertEqual(why.returncode, 0, why.stderr[-2000:])
+                explained = doc_of(why)
+                critical = explained["critical"]
+                sides = {critical[s]["kind"]: critical[s] for s in ("first", "second")}
+                self.assertEqual(set(sides), {"mem_read", "mem_write"}, critical)
+                self.assertNotEqual(critical["first"]["tid"], critical["second"]["tid"])
+                read, write = sides["mem_read"], sides["mem_write"]
+                self.assertEqual(read["object"], write["object"])
+                self.assertRegex(read["object"], r" (_ZL1)?p(\.init)?$", critical)
+                self.assertIsNotNone(read["location"], critical)
+                self.assertEqual(read["location"]["line"], check, critical)
+                self.assertEqual(read["location"]["file"],
+                                 os.path.join(HERE, "explain_lazy_init_racy.cpp"), critical)
+                self.assertIn(store, [f["line"] for f in write["stack"]], critical)
+                if family == "gcc":
+                    self.assertEqual(write["location"]["line"], store, critical)
+                # Its passing run passes on replay.
+                again = run([WEFT, "replay", "--json", explained["passing_trace"]])
+                replay = doc_of(again)
+                self.assertTrue(replay["reproduced"], again.stderr[-2000:])
+                self.assertEqual(replay["exit_code"], 0, replay)
 
     def test_fixed_versions_never_fail(self):
         for source in ("lost_update_atomic_ok.c", "locked_counter.c"):

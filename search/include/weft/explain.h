@@ -61,7 +61,15 @@ using ExplainProgress = std::function<void(uint64_t runs, uint64_t tried, uint64
 
 // Explains `trace`, which must hold a failing run. An error when it does not fail or its
 // program cannot be run; a result with found == false when no candidate decides it within
-// max_runs.
+// max_runs. The conflicting pairs are reversed nearest the end first; the first whose
+// reversal passes (and whose control run fails the same way) is named, unless in its passing
+// run every thread did the same operations as in the control run, only in another order (a
+// second race hiding the failure: `if (!p) p = new Obj` run twice, the two constructions'
+// `++count` losing one): then up to 24 more candidates are tried for one whose passing run
+// has a thread go another way (the check that saw p still null), and the first pair is
+// named when none does. When none passes, or only such a pair, up to 24 pairs of memory
+// accesses that the reported conflicts leave out (a thread's check paired with the other's
+// store, with its own store between) are reversed too, nearest the end first.
 Result<ExplainResult> Explain(const format::Trace& trace, const ExplainOptions& options,
                               const ExplainProgress& progress);
 
