@@ -4,7 +4,8 @@
 # it in weft-gui in a real X window (Xvfb, platform xcb; without xvfb-run, Qt's offscreen
 # platform) and saves the window with the app's own grab (--screenshot). Then its critical
 # pair (weft explain), 5,000 events of nine threads (gui/tests/nine_tellers.cc) on theirs and
-# filtered, and the 1,000,000-event trace of gui/tests/million_locks.c, timed.
+# filtered, explain's failing and passing runs side by side, and the 1,000,000-event trace of
+# gui/tests/million_locks.c, timed.
 # (weft record reads an open stdin to its end: every weft here reads /dev/null.)
 set -euo pipefail
 build=$(cd "${1:?usage: make_screenshots.sh BUILD_DIR [OUT_DIR]}" && pwd)
@@ -43,8 +44,9 @@ shot 06-replay-reproduced "$trace" --replay
 shot 07-stopped-threads "$trace" --conflict 1 --stop-at-selected --dock stop
 shot 08-search "$trace" --explore 40 --dock search
 
-# The critical pair on open (weft explain), the passing run below.
+# The critical pair on open (weft explain), the passing run below; then beside it.
 shot 12-critical-pair "$trace" --explain
+shot 15-explain-side-by-side "$trace" --explain --side-by-side
 
 # 5,000 events of nine threads (gui/tests/nine_tellers.cc): explore with stacks (the lanes
 # and boxes are named from them; pct finds a failing run in a few tries), then
