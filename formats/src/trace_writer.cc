@@ -209,6 +209,8 @@ struct TraceWriter::Impl {
   // chunks hold more than window_bytes (the newest always stays).
   void CloseChunk(uint64_t first_event, uint64_t events_in_chunk, uint64_t inputs_in_chunk) {
     if (pending_chunk.empty()) return;
+    // NB: the string grew by doubling: without this a window holds up to twice SIZE.
+    pending_chunk.shrink_to_fit();
     chunk_bytes += pending_chunk.size();
     chunks.push_back({std::move(pending_chunk), first_event, events_in_chunk, inputs_in_chunk});
     pending_chunk.clear();
