@@ -72,6 +72,7 @@ Result<session::RunReport> Record(const RecordOptions& options, const Host& host
     return MakeError("a flight recording (ring_bytes) is a free recording: set free_mode");
   }
   config->ring_bytes = options.ring_bytes;
+  config->watchdog_seconds = options.free_mode ? options.watchdog_seconds : 0;
   config->ring_dump_requested = options.ring_dump_requested;
   config->ring_dumped = options.ring_dumped;
   Started(host);

@@ -5,6 +5,10 @@
 //   ring_rounds ok N      the same, then "rounds N, counter 2N" and exit 0
 //   ring_rounds serve S   the threads go on for S seconds (each looks at the clock every
 //                         1024 rounds), then "served R rounds, counter C" (C = R: intact)
+//   ring_rounds deadlock N  after N rounds the threads meet at a barrier, each takes its own
+//                         second mutex, they meet again and each wants the other's: a
+//                         certain deadlock
+//                         (it never ends on its own)
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,9 @@ static long counter;
 static long rounds_limit;
 static double seconds_limit;
 static long done_rounds[2];
+static int deadlock_mode;
+static pthread_mutex_t second[2] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+static pthread_barrier_t meet;
 
 static double Now(void) {
   struct timespec ts;
@@ -34,6 +41,14 @@ static void* worker(void* arg) {
     pthread_mutex_unlock(&lock);
     ++done_rounds[id];
   }
+  if (deadlock_mode) {
+    pthread_barrier_wait(&meet);  // (both take their own second mutex at the end)
+    pthread_mutex_lock(&second[id]);
+    pthread_barrier_wait(&meet);
+    pthread_mutex_lock(&second[1 - id]);  // held by the other thread, which wants ours
+    pthread_mutex_unlock(&second[1 - id]);
+    pthread_mutex_unlock(&second[id]);
+  }
   return NULL;
 }
 
@@ -45,6 +60,8 @@ int main(int argc, char** argv) {
   } else {
     rounds_limit = (long)n;
   }
+  deadlock_mode = strcmp(mode, "deadlock") == 0;
+  pthread_barrier_init(&meet, NULL, 2);
   pthread_t threads[2];
   for (long i = 0; i < 2; ++i) pthread_create(&threads[i], NULL, worker, (void*)i);
   for (int i = 0; i < 2; ++i) pthread_join(threads[i], NULL);

@@ -40,7 +40,8 @@ rwlocks, barriers, spinlocks, futexes, forked processes.
 With --free --ring SIZE, weft is a flight recorder for a long run (a service): it
 keeps only the most recent SIZE of events and inputs in memory and writes them
 when the program fails, or when asked while it runs (SIGUSR1 to weft, or
-`weft dump PID`); a run that passes writes nothing.
+`weft dump PID`); a run that passes writes nothing. Its watchdog takes a run whose
+threads all wait on each other for 10 s as a deadlock (--watchdog).
 
 options:
   -o, --output FILE    where to write the trace (default: PROGRAM-SEED.weft, with
@@ -60,6 +61,12 @@ options:
                        goes on. A window whose start was dropped cannot be replayed (the
                        program's state there is unknown): weft show reads it and says
                        how many events were dropped. A killed weft writes nothing
+  --watchdog S         with --free: take the program as deadlocked once, for S seconds,
+                       it recorded no event while every one of its threads waited on a
+                       futex without timeout (a mutex, condition variable, semaphore or
+                       join: what only another of its threads could end); weft then kills
+                       it, the outcome is a deadlock, and --ring writes its window. Default
+                       10 with --ring, none without; --watchdog 0: none
   --strategy NAME      how threads are scheduled: random (default), pct, pos or surw (as
                        `weft explore --strategy pct` runs its seed N)
   --seed N             seed of the strategy (default: drawn from the clock; printed)
@@ -140,7 +147,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
       "-o",          "--output",       "--strategy", "--seed",       "--timeout",
       "--max-steps", "--stack-depth",  "--keep-env", "--redact-env", "--json-file",
-      "--stdin",     "--memory-sites", "--ring"};
+      "--stdin",     "--memory-sites", "--ring",     "--watchdog"};
   // The parameters of the strategies a single run can follow (the registry's choosers).
   std::vector<std::string> parameters;
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
@@ -177,6 +184,8 @@ int RunRecord(const std::vector<std::string>& argv) {
   std::string ring_text;
   uint64_t ring_bytes = 0;
   const bool ring = args.Value("--ring", &ring_text);
+  double watchdog = ring ? 10 : 0;
+  const bool have_watchdog = args.Double("--watchdog", &watchdog);
   bool no_atomic_sites = args.Flag("--no-atomic-sites");
   bool json = args.Flag("--json");
   bool fail_on_race = args.Flag("--fail-on-race");
@@ -190,6 +199,11 @@ int RunRecord(const std::vector<std::string>& argv) {
   if (!st.ok()) return Fail("record", st.error().message + " (see weft record --help)");
   if (!args.positional().empty() || args.program().empty()) {
     return Fail("record", "give the program after --, e.g. weft record -- ./prog arg");
+  }
+  if (have_watchdog && (!free_mode || watchdog < 0)) {
+    return Fail("record", !free_mode ? "--watchdog goes with --free (a controlled run finds "
+                                       "deadlocks by itself)"
+                                     : "--watchdog takes a number of seconds >= 0 (0: none)");
   }
   if (ring) {
     if (!free_mode) {
@@ -272,6 +286,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   options.atomic_sites = !no_atomic_sites;
   options.free_mode = free_mode;
   options.ring_bytes = ring_bytes;
+  options.watchdog_seconds = watchdog;
   if (ring) {
     // A dump on each SIGUSR1 (weft dump PID sends it).
     struct sigaction sa = {};

@@ -166,6 +166,8 @@ struct RecordOptions {
   // and to a new file each time ring_dump_requested returns true (the caller decides when:
   // the CLI on SIGUSR1); ring_dumped hears of each.
   uint64_t ring_bytes = 0;
+  // With free_mode: the deadlock watchdog (session::RunConfig::watchdog_seconds), 0 = none.
+  double watchdog_seconds = 0;
   std::function<bool()> ring_dump_requested;
   std::function<void(const session::RingDump&)> ring_dumped;
 };

@@ -18,6 +18,7 @@
 #include "fork_server.h"
 #include "output_capture.h"
 #include "run_steps.h"
+#include "watchdog.h"
 #include "weft/launcher.h"
 #include "weft/outcome.h"
 #include "weft/race.h"
@@ -306,9 +307,34 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     }
     return dump;
   };
+  // The deadlock watchdog (RunConfig::watchdog_seconds).
+  using Clock = std::chrono::steady_clock;
+  bool watchdog_fired = false;
+  Clock::time_point watchdog_checked = Clock::now(), blocked_since = Clock::time_point::max();
+  uint64_t watchdog_events = 0;
+  const weft_session* watched = session->header();
+  auto watch = [&] {
+    Clock::time_point now = Clock::now();
+    if (now - watchdog_checked < std::chrono::milliseconds(250)) return;
+    watchdog_checked = now;
+    const uint32_t pid = __atomic_load_n(&watched->claimed_pid, __ATOMIC_ACQUIRE);
+    int threads = 0;
+    const int waiting =
+        pid != 0 ? internal::ThreadsInUntimedFutexWait(static_cast<int>(pid), &threads) : -1;
+    if (reader.events() != watchdog_events || waiting < 0 || waiting != threads) {
+      watchdog_events = reader.events();
+      blocked_since = Clock::time_point::max();
+      return;
+    }
+    if (blocked_since == Clock::time_point::max()) blocked_since = now;
+    if (now - blocked_since >= std::chrono::duration<double>(config.watchdog_seconds)) {
+      watchdog_fired = true;
+    }
+  };
   spawn.poll = [&] {
     check_session(++polls % 256 == 0);
     reader.Drain();
+    if (config.free_mode && config.watchdog_seconds > 0 && !watchdog_fired) watch();
     if (ring) {
       ring_peak = std::max(ring_peak, writer->window_chunk_bytes());
       if (config.ring_dump_requested && config.ring_dump_requested()) {
@@ -328,7 +354,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
       }
     }
   };
-  spawn.should_stop = [&reader] { return reader.corrupt(); };
+  spawn.should_stop = [&reader, &watchdog_fired] { return reader.corrupt() || watchdog_fired; };
   // NB: forked processes the shim still controls end on their own: the run waits for them
   // (the session status says how many there are; --timeout bounds a wrong count).
   weft_session* session_status = session->header();
@@ -412,6 +438,20 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   std::set<uint32_t> exact_frames;  // frames whose IP is not a return address
   report.outcome =
       internal::MakeOutcome(config, session->header(), run.value(), reader, &exact_frames);
+  if (watchdog_fired && !reader.corrupt()) {
+    format::Outcome deadlock;
+    deadlock.kind = format::Outcome::Kind::kDeadlock;
+    char seconds[32];
+    snprintf(seconds, sizeof(seconds), "%g", config.watchdog_seconds);
+    deadlock.message = std::string(
+                           "the watchdog saw every thread of the program wait on a "
+                           "futex without timeout (a lock, condition, semaphore or join "
+                           "wait) and no event for ") +
+                       seconds + " s; weft killed the program";
+    deadlock.events = report.outcome.events;
+    deadlock.wall_seconds = report.outcome.wall_seconds;
+    report.outcome = deadlock;
+  }
   std::string corruption;
   if (reader.corrupt()) {
     // The shim's status cannot be believed either: the outcome says what happened.

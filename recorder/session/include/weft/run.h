@@ -149,6 +149,13 @@ struct RunConfig {
   // are never overwritten), the program going on; `ring_dumped` hears of each dump (both
   // may be empty).
   uint64_t ring_bytes = 0;
+  // A free recording's deadlock watchdog (free_mode only; 0 = none): once the run has
+  // recorded no event for this many seconds while every thread of the program sat in a
+  // futex wait without timeout (a mutex lock, a condition, semaphore or join wait: what
+  // only another of its threads could end), the program is killed and the outcome is a
+  // deadlock (kDeadlock, its message saying so, no blocked list: a free recording does not
+  // know what each thread waits for). Looked at every 250 ms.
+  double watchdog_seconds = 0;
   std::function<bool()> ring_dump_requested;
   std::function<void(const RingDump&)> ring_dumped;
   int64_t stop_before = -1;  // >= 0: stop before this event, report every thread
