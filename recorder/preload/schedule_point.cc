@@ -677,6 +677,22 @@ void ProcessKilled(uint16_t index) {
   PublishProcesses();
 }
 
+// `self` took the turn from `holder` (a takeover): makes the decision the holder would have
+// made next (the same `current`, whichever waiter noticed) and hands the turn on; true when
+// `self` is the one to run. `refresh_foreign`: a thread of another process picked judges its
+// own process's threads first.
+static bool DecideInPlaceOf(Thread* self, uint16_t holder, bool refresh_foreign) {
+  UpdateStatus();
+  Thread* next = Pick(holder);
+  if (next == self) {
+    __atomic_store_n(&g_sched->holder, self->tid, __ATOMIC_SEQ_CST);
+    return true;
+  }
+  if (refresh_foreign && next->process != g_process) next->refresh = true;
+  GiveTurn(next);
+  return false;
+}
+
 bool TakeTurnFromDeadProcess(Thread* self) {
   int32_t holder = __atomic_load_n(&g_sched->holder, __ATOMIC_SEQ_CST);
   if (holder < 0 || static_cast<uint32_t>(holder) >= g_sched->thread_count) return false;
@@ -694,14 +710,7 @@ bool TakeTurnFromDeadProcess(Thread* self) {
   // have made next (the same `current`, whichever waiter noticed).
   EndThreadsOf(process);
   PublishProcesses();
-  UpdateStatus();
-  Thread* next = Pick(static_cast<uint16_t>(holder));
-  if (next == self) {
-    __atomic_store_n(&g_sched->holder, self->tid, __ATOMIC_SEQ_CST);
-    return true;
-  }
-  GiveTurn(next);
-  return false;
+  return DecideInPlaceOf(self, static_cast<uint16_t>(holder), /*refresh_foreign=*/false);
 }
 
 void LeaveProcess(Thread* self, ProcessState end) {
@@ -804,19 +813,9 @@ bool TakeTurnFromBlockedHolder(Thread* self) {
   h->external = true;
   __atomic_add_fetch(&g_session->turns_taken, 1, __ATOMIC_RELAXED);
   self->seen_holder = -1;
-  // The decision the holder would have made next (the same `current`, whichever waiter
-  // noticed).
-  UpdateStatus();
-  Thread* next = Pick(static_cast<uint16_t>(holder));
-  if (next == self) {
-    __atomic_store_n(&g_sched->holder, self->tid, __ATOMIC_SEQ_CST);
-    return true;
-  }
   // A thread of another process judges its own process's threads first (their enabled bits
   // were published before the holder's process got the turn).
-  if (next->process != g_process) next->refresh = true;
-  GiveTurn(next);
-  return false;
+  return DecideInPlaceOf(self, static_cast<uint16_t>(holder), /*refresh_foreign=*/true);
 }
 
 void RejoinTaken(Thread* self) {

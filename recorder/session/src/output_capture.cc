@@ -18,6 +18,17 @@ namespace weft::session::internal {
 
 namespace {
 
+// Writes buf[0..n) to `fd`; false when it cannot (the reader went away).
+bool WriteAll(int fd, const char* buf, ssize_t n) {
+  for (ssize_t off = 0; off < n;) {
+    ssize_t w = write(fd, buf + off, static_cast<size_t>(n - off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    off += w;
+  }
+  return true;
+}
+
 // Whether two fds lead to the same file, pipe or terminal.
 bool SameDescription(int a, int b) {
   struct stat sa, sb;
@@ -52,15 +63,8 @@ struct OutputCapture::Forwarder {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       // NB: forward before keeping, so the user sees output as soon as the program writes it.
-      for (ssize_t off = 0; forward && off < n;) {
-        ssize_t w = write(destination, buf + off, static_cast<size_t>(n - off));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-          forward = false;  // the reader went away: keep draining so the program never blocks
-          break;
-        }
-        off += w;
-      }
+      // (the reader went away: keep draining so the program never blocks)
+      if (forward) forward = WriteAll(destination, buf, n);
       std::lock_guard<std::mutex> lock(mu);
       if (!detached) {
         total += static_cast<uint64_t>(n);
@@ -175,15 +179,7 @@ format::ProgramOutput OutputCapture::FinishCopy() {
     if (out.data.size() < cap_) {
       out.data.append(buf, std::min<size_t>(static_cast<size_t>(n), cap_ - out.data.size()));
     }
-    for (ssize_t off = 0; forward && off < n;) {
-      ssize_t w = write(destination_, buf + off, static_cast<size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        forward = false;  // the reader went away
-        break;
-      }
-      off += w;
-    }
+    if (forward) forward = WriteAll(destination_, buf, n);  // (false: the reader went away)
   }
   out.truncated = out.data.size() < out.total_bytes;
   if (!out.captured) out = format::ProgramOutput{};
