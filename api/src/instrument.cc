@@ -122,6 +122,20 @@ std::vector<std::string> InstrumentLinkFlags(const Toolchain& t) {
   return flags;
 }
 
+std::vector<std::string> InstrumentRustFlags(const std::string& runtime_dir) {
+  // NB: the runtime goes before the arguments rustc adds (-Zpre-link-arg), so that it comes
+  // before libc.so.6 among the program's libraries: else the program's malloc and free are
+  // glibc's and the shim never hears of a block freed and allocated again (a std::thread's
+  // boxed closure, freed by the new thread and handed to the next one, raced with itself).
+  return {"-Zsanitizer=thread",
+          "-Zexternal-clangrt",
+          "-Cunsafe-allow-abi-mismatch=sanitizer",
+          "-Zpre-link-arg=-Wl,--push-state,--no-as-needed",
+          "-Zpre-link-arg=" + runtime_dir + "/libweft_rt.so",
+          "-Zpre-link-arg=-Wl,--pop-state",
+          "-Clink-arg=-Wl,-rpath," + runtime_dir};
+}
+
 Result<std::vector<std::string>> CompilerCommand(const Toolchain& t,
                                                  const std::vector<std::string>& args) {
   bool links = true;

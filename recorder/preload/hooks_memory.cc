@@ -662,6 +662,15 @@ void MemoryInit() {
   }
   void* shadow = dlsym(RTLD_DEFAULT, "weft_rt_shadow_stack");
   __builtin_memcpy(&g_shadow_stack, &shadow, sizeof(g_shadow_stack));
+  // NB: the runtime's malloc is the program's only when the runtime comes before libc.so.6
+  // among the program's libraries (glibc's malloc is its __libc_malloc under another name).
+  // Otherwise no block freed and allocated again is reported (a Rust build whose link
+  // arguments put the runtime last): the supervisor says so.
+  void* malloc_fn = dlsym(RTLD_DEFAULT, "malloc");
+  if (shadow != nullptr && malloc_fn != nullptr &&
+      malloc_fn == dlsym(RTLD_DEFAULT, "__libc_malloc")) {
+    __atomic_or_fetch(&s->memory, WEFT_MEMORY_FOREIGN_HEAP, __ATOMIC_RELAXED);
+  }
   g_memory_on = true;
 }
 

@@ -553,6 +553,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     if (result.spawn_note.empty()) result.spawn_note = slot.report.spawn_note;
     result.total_events += slot.report.events;
     result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;
+    result.memory_foreign_heap = result.memory_foreign_heap || slot.report.memory_foreign_heap;
     result.memory_events += slot.report.memory_events;
     if (!result.atomic.scanned || slot.report.atomic.reached) {
       const bool reached = result.atomic.reached;

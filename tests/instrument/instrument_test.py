@@ -160,7 +160,7 @@ class Instrumented(unittest.TestCase):
         self.assertIn("$WEFT_CC", missing.stderr)
         neither = run([WEFT, "flags"])
         self.assertEqual(neither.returncode, 2)
-        self.assertIn("give one of --cflags and --ldflags", neither.stderr)
+        self.assertIn("give one of --cflags, --ldflags and --rustflags", neither.stderr)
         helped = run([WEFT, "cc", "--help"])
         self.assertEqual(helped.returncode, 0)
         self.assertIn("usage: weft cc", helped.stdout)

@@ -19,8 +19,9 @@ address (gcc's `x += n` is a read and a write call: one race, as ThreadSanitizer
 while two variables raced on one line are two (race_lines.c, against ThreadSanitizer's count).
 An order violation through a heap block (race_order.c) names ThreadSanitizer's lines: a field
 read against the block's allocation, which is the previous write of memory nobody wrote since.
-A Rust program built with `-Zsanitizer=thread -Zexternal-clangrt` and linked with weft's
-runtime is found and replayed the same way, and so is a std::sync::Mutex check-then-act
+A Rust program built with `weft flags --rustflags` (`-Zsanitizer=thread -Zexternal-clangrt`,
+weft's runtime linked before libc; linked after it, weft says the program's malloc is not the
+runtime's) is found and replayed the same way, and so is a std::sync::Mutex check-then-act
 (race_rust_mutex.rs) whose fixed version reports no race in 500 runs: std is prebuilt without
 the instrumentation, its Mutex's contended path reaches weft as atomic sites (skipped when
 rustc cannot instrument).
@@ -365,11 +366,23 @@ class Races(unittest.TestCase):
         return out
 
     def test_fail_on_race_stops_explore(self):
-        program = self.build("clang", "counter")
-        result, _ = self.explore(program, options=("--fail-on-race",))
-        self.assertTrue(result["failures"])
-        self.assertTrue(result["failures"][0]["race"])
-        self.assertTrue(os.path.exists(result["failures"][0]["trace"]))
+        """A race that never fails the program (shape_message: message passing without
+        release/acquire) is no failure by default; with --fail-on-race the first run with one
+        is a failure by the race alone, saved, and the search stops there. (The lost-update
+        counter cannot show it: its racing runs lose an update and fail on their own.)"""
+        for family in COMPILERS:
+            with self.subTest(compiler=family):
+                program = self.build_source(family, "shape_message.c")
+                result, _ = self.explore(program)
+                self.assertEqual(result["failures"], [])
+                self.assertTrue(result["races"])
+                result, done = self.explore(program, options=("--fail-on-race",))
+                self.assertEqual(len(result["failures"]), 1, done.stderr[-3000:])
+                failure = result["failures"][0]
+                self.assertTrue(failure["race"], failure)
+                self.assertEqual(failure["exit_code"], 0)
+                self.assertEqual(result["runs"], failure["run"])
+                self.assertTrue(os.path.exists(failure["trace"]))
 
 
 class Shapes(unittest.TestCase):
@@ -462,14 +475,13 @@ class Shapes(unittest.TestCase):
                     self.check_shape(family, name)
 
 
-def rust_instrumented_build(source, out, ldflags):
-    """`source` built by rustc with ThreadSanitizer's instrumentation and weft's runtime, or
-    None when this rustc cannot instrument (no rustc, no -Zsanitizer=thread)."""
+def rust_instrumented_build(source, out, rustflags):
+    """`source` built by rustc with `weft flags --rustflags` (ThreadSanitizer's instrumentation
+    and weft's runtime), or None when this rustc cannot instrument (no rustc, no
+    -Zsanitizer=thread)."""
     if shutil.which("rustc") is None:
         return None, "no rustc"
-    link = ["-Clink-arg=" + f for f in ldflags.split() if not f.startswith("-f")]
-    argv = ["rustc", "--edition", "2021", "-g", "-O", "-Zsanitizer=thread", "-Zexternal-clangrt",
-            "-Cunsafe-allow-abi-mismatch=sanitizer", *link, source, "-o", out]
+    argv = ["rustc", "--edition", "2021", "-g", "-O", *rustflags.split(), source, "-o", out]
     done = run(argv, env=dict(os.environ, RUSTC_BOOTSTRAP="1"))
     if done.returncode != 0:
         if "sanitizer" in done.stderr or "unknown unstable option" in done.stderr:
@@ -482,9 +494,9 @@ class Rust(unittest.TestCase):
     def test_rust_instrumented_with_weft_runtime(self):
         work = tempfile.mkdtemp(prefix="weft-rust-")
         try:
-            ldflags = run([WEFT, "flags", "--ldflags", "--compiler", "clang"]).stdout
+            rustflags = run([WEFT, "flags", "--rustflags"]).stdout
             program, why = rust_instrumented_build(os.path.join(HERE, "race_rust.rs"),
-                                                   os.path.join(work, "race_rust"), ldflags)
+                                                   os.path.join(work, "race_rust"), rustflags)
             if program is None:
                 self.skipTest(why)
             self.assertEqual(run([program]).returncode, 0)  # outside weft it just runs
@@ -507,6 +519,33 @@ class Rust(unittest.TestCase):
             shutil.rmtree(work, ignore_errors=True)
 
 
+class RustLinkOrder(unittest.TestCase):
+    """Linked after libc (-Clink-arg instead of --rustflags' -Zpre-link-arg), the runtime's
+    malloc is not the program's: weft says so, since heap blocks allocated again then look
+    shared (the fixed race_rust's boxed thread closures raced with their next owner)."""
+
+    def test_runtime_linked_after_libc_is_told(self):
+        work = tempfile.mkdtemp(prefix="weft-rust-order-")
+        try:
+            rustflags = run([WEFT, "flags", "--rustflags"]).stdout
+            late = rustflags.replace("-Zpre-link-arg=", "-Clink-arg=")
+            note = "the program's malloc and free are glibc's"
+            for flags, told in ((rustflags, False), (late, True)):
+                program, why = rust_instrumented_build(os.path.join(HERE, "race_rust.rs"),
+                                                       os.path.join(work, "race_rust"), flags)
+                if program is None:
+                    self.skipTest(why)
+                done = run([WEFT, "record", "--seed", "1", "-o", work + "/t.weft", "--",
+                            program, "fixed"])
+                self.assertEqual(done.returncode, 0, done.stderr)
+                self.assertEqual(note in done.stderr, told, done.stderr[-2000:])
+                explored = run([WEFT, "explore", "--runs", "3", "-o", work + "/x", "--",
+                                program, "fixed"])
+                self.assertEqual(note in explored.stderr, told, explored.stderr[-2000:])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 class RustMutex(unittest.TestCase):
     """Instrumented Rust with the prebuilt (uninstrumented) std: a std::sync::Mutex
     check-then-act is found and replayed; its fixed version reports no race in 500 runs — the
@@ -515,9 +554,9 @@ class RustMutex(unittest.TestCase):
     def test_rust_mutex_instrumented_with_prebuilt_std(self):
         work = tempfile.mkdtemp(prefix="weft-rust-mutex-")
         try:
-            ldflags = run([WEFT, "flags", "--ldflags", "--compiler", "clang"]).stdout
+            rustflags = run([WEFT, "flags", "--rustflags"]).stdout
             program, why = rust_instrumented_build(os.path.join(HERE, "race_rust_mutex.rs"),
-                                                   os.path.join(work, "race_rust_mutex"), ldflags)
+                                                   os.path.join(work, "race_rust_mutex"), rustflags)
             if program is None:
                 self.skipTest(why)
             done = run([WEFT, "explore", "--runs", "200", "--seed", "1", "-o", work + "/x",

@@ -38,17 +38,25 @@ dynamically linked programs).
 weft exits with the compiler's exit status, or 2 when the compiler cannot be run.
 )";
 
-constexpr const char* kFlagsUsage = R"USAGE(usage: weft flags (--cflags | --ldflags) [--compiler CC]
+constexpr const char* kFlagsUsage =
+    R"USAGE(usage: weft flags (--cflags | --ldflags | --rustflags) [--compiler CC]
 
 Prints the compiler flags of an instrumented build (see weft cc --help), for build systems
 that take CFLAGS and LDFLAGS:
 
   make CC=gcc CFLAGS="-g -O1 $(weft flags --cflags)" LDFLAGS="$(weft flags --ldflags)"
 
+or rustc's (its ThreadSanitizer instrumentation is unstable: RUSTC_BOOTSTRAP=1):
+
+  RUSTC_BOOTSTRAP=1 rustc -g -O $(weft flags --rustflags) prog.rs
+
 options:
   --cflags        the flags for compiling: -fsanitize=thread
   --ldflags       the flags for linking: weft's runtime instead of ThreadSanitizer's, and
                   the RUNPATH where it is found (they differ between gcc and clang)
+  --rustflags     rustc's flags: the instrumentation without rustc's runtime, weft's runtime
+                  linked before libc (else the program's malloc is glibc's, which weft's
+                  runtime does not see), its RUNPATH
   --compiler CC   the compiler the flags are for (default: $WEFT_CC, else gcc)
   -h, --help      show this help
 )USAGE";
@@ -81,22 +89,32 @@ int RunFlags(const std::vector<std::string>& raw) {
   }
   bool cflags = args.Flag("--cflags");
   bool ldflags = args.Flag("--ldflags");
+  bool rustflags = args.Flag("--rustflags");
   std::string compiler;
   args.Value("--compiler", &compiler);
   Status st = args.Finish();
   if (!st.ok()) return Fail("flags", st.error().message + " (see weft flags --help)");
-  if (cflags == ldflags) return Fail("flags", "give one of --cflags and --ldflags");
+  if (int(cflags) + int(ldflags) + int(rustflags) != 1)
+    return Fail("flags", "give one of --cflags, --ldflags and --rustflags");
   if (!args.positional().empty())
     return Fail("flags", "unexpected argument '" + args.positional()[0] + "'");
+  auto print = [](const std::vector<std::string>& flags) {
+    std::string line;
+    for (const std::string& f : flags) line += (line.empty() ? "" : " ") + ShellQuote(f);
+    std::printf("%s\n", line.c_str());
+    return kExitOk;
+  };
+  if (rustflags) {
+    if (!compiler.empty()) return Fail("flags", "--compiler is for --cflags and --ldflags");
+    Result<std::string> dir = api::FindRuntimeDir();
+    if (!dir.ok()) return Fail("flags", dir.error().message);
+    return print(api::InstrumentRustFlags(dir.value()));
+  }
   Result<api::Toolchain> toolchain =
       compiler.empty() ? api::FindToolchain(false) : api::ToolchainFor(compiler);
   if (!toolchain.ok()) return Fail("flags", toolchain.error().message);
-  std::vector<std::string> flags = cflags ? api::InstrumentCompileFlags(toolchain.value())
-                                          : api::InstrumentLinkFlags(toolchain.value());
-  std::string line;
-  for (const std::string& f : flags) line += (line.empty() ? "" : " ") + ShellQuote(f);
-  std::printf("%s\n", line.c_str());
-  return kExitOk;
+  return print(cflags ? api::InstrumentCompileFlags(toolchain.value())
+                      : api::InstrumentLinkFlags(toolchain.value()));
 }
 
 }  // namespace weft::cli

@@ -804,6 +804,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   if (std::string note = MemoryNote(r.memory_instrumented, r.memory_events); !note.empty()) {
     Say(note);
   }
+  if (r.memory_foreign_heap) Say("note: " + session::ForeignHeapNote());
   // Each new pair of racing sites once, in the order of the runs that found them.
   for (const search::RaceFinding& f : r.races) {
     std::string text = render::RaceReportText(raced[f.trace], f.race, f.trace);

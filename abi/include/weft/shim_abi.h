@@ -442,7 +442,10 @@ WEFT_ABI_ASSERT_SIZE(struct weft_atomic_site, 128);
 #define WEFT_MEMORY_INSTRUMENTED 0x1u /* an instrumented access reached the shim (weft cc) */
 #define WEFT_MEMORY_TABLE_FULL 0x2u   /* the granule table filled: new granules untracked */
 #define WEFT_MEMORY_ATOMIC_SITES 0x4u /* a patched atomic instruction reached the shim */
-#define WEFT_MAX_MEMORY_SITES 65536u  /* candidate sites one run takes */
+/* The program links weft's runtime but its malloc and free are glibc's (the runtime comes after
+ * libc.so.6 among its libraries): the runtime never reports a block freed and allocated again. */
+#define WEFT_MEMORY_FOREIGN_HEAP 0x8u
+#define WEFT_MAX_MEMORY_SITES 65536u /* candidate sites one run takes */
 
 /* The session region. The supervisor fills the configuration before it starts the program;
  * the shim fills the status. Offsets are from the start of the region. */

@@ -38,6 +38,10 @@ Result<Toolchain> ToolchainFor(const std::string& compiler);
 // links libweft_rt.so, sets the RUNPATH), for build systems: `weft flags`.
 std::vector<std::string> InstrumentCompileFlags(const Toolchain& toolchain);
 std::vector<std::string> InstrumentLinkFlags(const Toolchain& toolchain);
+// rustc's flags for an instrumented Rust build with weft's runtime in `runtime_dir`
+// (`weft flags --rustflags`; rustc needs RUSTC_BOOTSTRAP=1 for the -Z ones): ThreadSanitizer's
+// instrumentation without rustc's runtime, and libweft_rt.so linked before libc.
+std::vector<std::string> InstrumentRustFlags(const std::string& runtime_dir);
 
 // The whole command `weft cc ARGS` runs: the compiler, ARGS, the compile flags and, when the
 // command links (no -c, -S, -E, -M or -MM), the link flags. An error for what the runtime

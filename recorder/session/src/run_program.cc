@@ -65,6 +65,13 @@ std::vector<uint64_t> SortedSites(std::vector<uint64_t> sites) {
   return sites;
 }
 
+std::string ForeignHeapNote() {
+  return "the program's malloc and free are glibc's, not those of weft's runtime "
+         "(libweft_rt.so comes after libc.so.6 among its libraries), so a heap block freed and "
+         "allocated again is not new memory to weft and a race may be reported between its old "
+         "and new owners; link libweft_rt.so first (rustc: the flags of weft flags --rustflags)";
+}
+
 std::string RingDumpPath(const std::string& base, uint32_t n) {
   size_t slash = base.rfind('/');
   size_t dot = base.rfind('.');
@@ -491,6 +498,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.decisions = std::move(reader.decisions());
   report.memory_instrumented = (status->memory & WEFT_MEMORY_INSTRUMENTED) != 0;
   report.memory_table_full = (status->memory & WEFT_MEMORY_TABLE_FULL) != 0;
+  report.memory_foreign_heap = (status->memory & WEFT_MEMORY_FOREIGN_HEAP) != 0;
+  if (report.memory_foreign_heap) report.notes.push_back(ForeignHeapNote());
   report.memory_events = reader.memory_events();
   report.memory_sites_used = layout.memory_sites.size();
   report.memory_sites_found = SortedSites(reader.memory_sites_found());

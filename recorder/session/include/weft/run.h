@@ -294,6 +294,10 @@ struct RunReport {
   uint64_t memory_sites_used = 0;
   std::vector<uint64_t> memory_sites_found;
   bool memory_table_full = false;
+  // The program links weft's runtime but allocates with glibc's malloc (the runtime comes
+  // after libc.so.6 among its libraries): heap blocks allocated again are not new memory to
+  // the shim, so races may be reported between a block's old and new owners (a note says so).
+  bool memory_foreign_heap = false;
   AtomicSitesSummary atomic;
   // KeepTrace::kIfFailedDivergedOrRaced: the run's data races (pairs of sites); else 0.
   uint64_t races = 0;
@@ -310,6 +314,9 @@ struct RunReport {
 // Runs the program once. Errors are weft's own failures (cannot create the session,
 // cannot start the program, cannot write the trace); what the program did is the report.
 Result<RunReport> RunProgram(const RunConfig& config);
+
+// The note of a run whose RunReport::memory_foreign_heap is set: what it means, what to do.
+std::string ForeignHeapNote();
 
 // Memory access sites as a run takes them: ascending, without duplicates or 0, at most
 // WEFT_MAX_MEMORY_SITES.
