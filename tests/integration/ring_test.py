@@ -195,6 +195,10 @@ class RingGroup(WeftTestCase):
         paths = [d[1] for d in dumps]
         self.assertEqual(paths, [self.path("serve-ring.1.weft"), self.path("serve-ring.2.weft")],
                          stderr())
+        # weft dump waited for each file and printed its path, as the recording named it.
+        self.assertEqual([first.stdout.strip(), second.stdout.strip()], paths,
+                         first.describe() + second.describe())
+        self.assertIn("written to " + paths[0], first.stderr, first.describe())
         windows = []
         for n, path in enumerate(paths, 1):
             show = self.weft.show_json(path)
