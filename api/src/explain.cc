@@ -6,6 +6,7 @@ namespace weft::api {
 Result<search::ExplainResult> Explain(const format::Trace& trace, const std::string& path,
                                       const ExplainOptions& options, const Host& host,
                                       const search::ExplainProgress& progress) {
+  if (Status s = RequireControlled(trace, path, "explain"); !s.ok()) return s.error();
   Result<session::RunConfig> config = TraceConfig(trace, path, host, options.trust);
   if (!config.ok()) return config.error();
   if (options.timeout_seconds) {

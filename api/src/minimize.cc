@@ -18,7 +18,13 @@ Result<search::MinimizeResult> Minimize(const format::Trace& trace, const std::s
   search.output = options.output;
   search.max_runs = options.max_runs;
   Started(host);
-  return search::Minimize(search, progress);
+  Result<search::MinimizeResult> result = search::Minimize(search, progress);
+  if (!result.ok() && trace.header.mode == format::Mode::kFree) {
+    // NB: minimize starts from a replay of the recorded order; a data race may lead it away.
+    return MakeError(result.error().message + "; this is a free recording: weft explore --from " +
+                     path + " saves a controlled trace that fails as it did, minimize that");
+  }
+  return result;
 }
 
 }  // namespace weft::api

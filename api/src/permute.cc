@@ -18,6 +18,7 @@ Result<PermuteResult> Permute(const format::Trace& trace, const std::string& pat
   if (options.thread >= trace.threads.size()) {
     return MakeError("'" + path + "' has no thread T" + std::to_string(options.thread));
   }
+  if (Status s = RequireControlled(trace, path, "permute"); !s.ok()) return s.error();
   Result<session::RunConfig> prepared = TraceConfig(trace, path, host, options.trust);
   if (!prepared.ok()) return prepared.error();
   session::RunConfig config = std::move(prepared.value());

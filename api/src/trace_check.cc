@@ -143,4 +143,14 @@ Status AllowTraceCommand(const TraceCommand& command, const std::string& path,
   return Status::Ok();
 }
 
+Status RequireControlled(const format::Trace& trace, const std::string& path,
+                         const std::string& command) {
+  if (trace.header.mode != format::Mode::kFree) return Status::Ok();
+  return MakeError("'" + path + "' is a free recording (weft record --free): weft " + command +
+                   " changes a controlled run's decisions, which it does not have; weft explore "
+                   "--from " +
+                   path + " saves a controlled trace that fails as this one did: " + command +
+                   " that one");
+}
+
 }  // namespace weft::api

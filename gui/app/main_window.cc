@@ -147,8 +147,8 @@ void MainWindow::BuildActions() {
   auto* axes = new QActionGroup(this);
   axis_index_action_ = view->addAction(tr("Axis: &Event Index"), this,
                                        [this] { SetAxis(TimelineAxis::kEventIndex); });
-  axis_time_action_ = view->addAction(tr("Axis: &Virtual Time"), this,
-                                      [this] { SetAxis(TimelineAxis::kVirtualTime); });
+  axis_time_action_ =
+      view->addAction(tr("Axis: &Time"), this, [this] { SetAxis(TimelineAxis::kVirtualTime); });
   for (QAction* a : {axis_index_action_, axis_time_action_}) {
     a->setCheckable(true);
     axes->addAction(a);
@@ -157,7 +157,8 @@ void MainWindow::BuildActions() {
   axis_index_action_->setToolTip(
       tr("Events one slot each, in schedule order; the ruler in event numbers"));
   axis_time_action_->setToolTip(
-      tr("Events at their virtual times (a sleep shows as empty space); the ruler in time"));
+      tr("Events at their times — virtual in a controlled run (a sleep shows as empty space), "
+         "real in a free recording (weft record --free); the ruler in time"));
   side_by_side_action_ =
       view->addAction(tr("Runs &Side by Side"), this, [this](bool on) { SetRunsSideBySide(on); });
   side_by_side_action_->setCheckable(true);

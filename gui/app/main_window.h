@@ -223,4 +223,8 @@ class MainWindow : public QMainWindow {
   bool refreshing_filter_ = false;  // RefreshFilterBar sets the widgets: no ApplyFilterBar
 };
 
+// What the window says of a failing free recording (weft record --free): the time axis is
+// real time, and explain and permute need the controlled run weft explore --from saves.
+QString FreeTraceNote(const QString& path);
+
 }  // namespace weft::gui

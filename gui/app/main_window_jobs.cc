@@ -149,6 +149,10 @@ bool MainWindow::Explain() {
     ShowError(tr("This run did not fail: there is nothing to explain."));
     return false;
   }
+  if (data->real_time) {
+    ShowError(FreeTraceNote(data->path));
+    return false;
+  }
   const QString& path = data->path;
   QStringList extra;
   if (!ConfirmRun(path, &extra)) return false;

@@ -48,6 +48,14 @@ QString SavedProgramOutput(const QString& trace_path) {
 
 }  // namespace
 
+QString FreeTraceNote(const QString& path) {
+  return MainWindow::tr(
+             "a free recording: its threads ran in parallel, the time axis is real time. To "
+             "explain or swap its pairs, first run `weft explore --from %1`: it saves a "
+             "controlled run that fails as this one did")
+      .arg(path);
+}
+
 void MainWindow::OpenFile(const QString& path) {
   QFileInfo info(path);
   if (!info.exists()) {
@@ -92,8 +100,13 @@ void MainWindow::OnOriginalLoaded(std::shared_ptr<const TraceData> data) {
   statusBar()->showMessage(
       tr("Opened %1 in %2 s").arg(data->path).arg(data->load_seconds, 0, 'f', 2), 8000);
   emit TraceOpened(data->path);
-  // A failing trace opens on its critical pair: weft explain finds it.
-  if (auto_explain_ && data->failed) Explain();
+  // A failing trace opens on its critical pair: weft explain finds it. A free recording has
+  // no decisions to reverse: the banner says how to get a controlled run that fails alike.
+  if (data->real_time && data->failed) {
+    view->banner()->SetNote(FreeTraceNote(data->path));
+  } else if (auto_explain_ && data->failed) {
+    Explain();
+  }
   CheckIdle();
 }
 

@@ -121,7 +121,11 @@ QVariant EventModel::data(const QModelIndex& index, int role) const {
 QVariant EventModel::headerData(int section, Qt::Orientation orientation, int role) const {
   static const char* const kNames[] = {"#",     "Virtual time (s)", "Thread", "Event", "Object",
                                        "Flags", "Location"};
-  return Header(kNames, kColumnCount, section, orientation, role);
+  static const char* const kFreeNames[] = {"#",      "Real time (s)", "Thread",  "Event",
+                                           "Object", "Flags",         "Location"};
+  // NB: a free recording's event times are real ones (TraceData::real_time).
+  return Header(data_ && data_->real_time ? kFreeNames : kNames, kColumnCount, section, orientation,
+                role);
 }
 
 // ConflictModel ----------------------------------------------------------------------------

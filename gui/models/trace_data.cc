@@ -331,6 +331,7 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
     data->site_functions[id] = SiteFunction(t, static_cast<uint32_t>(id));
   }
   data->program_output = RecordedOutput(t);
+  data->real_time = t.header.mode == format::Mode::kFree;
   size_t blocks = (t.events.size() + kLodBlock - 1) / kLodBlock;
   for (Lane& lane : data->lanes) lane.masks.assign(1, std::vector<uint8_t>(blocks, 0));
   for (size_t i = 0; i < t.events.size(); ++i) {

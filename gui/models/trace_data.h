@@ -68,7 +68,10 @@ struct TraceData {
   // Per stack id: the user's function at the stack's site (SiteFunction), "" if none.
   std::vector<QString> site_functions;
   bool vtime_ascending = true;  // events' virtual times never decrease (a time ruler can search)
-  QString program_output;       // RecordedOutput(trace): the banner's words
+  // A free recording (weft record --free): event times are real time (ns since the run
+  // started, as the threads ran in parallel), not virtual; the time axis is a real-time one.
+  bool real_time = false;
+  QString program_output;  // RecordedOutput(trace): the banner's words
 
   // Number of events of lane `lane` with index in [lo, hi).
   uint32_t CountInRange(size_t lane, uint64_t lo, uint64_t hi) const;

@@ -447,6 +447,30 @@ class ModelsTest : public QObject {
     }
   }
 
+  void AFreeRecordingHasARealTimeAxis() {
+    // A free recording's events carry real ns since the run started: the time layout is
+    // real time, and the event table names its column so.
+    format::Trace t = RandomTrace(50, 2, 3);
+    t.header.mode = format::Mode::kFree;
+    for (size_t i = 0; i < t.events.size(); ++i) t.events[i].vtime = 5000 + i * 250;
+    auto data = BuildTraceData(t, "free.weft");
+    QVERIFY(data->real_time);
+    TimeLayout layout = MakeTimeLayout(*data);
+    QVERIFY(layout.starts);
+    QCOMPARE(layout.origin_ns, uint64_t{5000});
+    QCOMPARE(layout.starts->at(10), 2500.0);
+    EventModel events;
+    events.SetTraceData(data);
+    QCOMPARE(events.headerData(EventModel::kTime, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("Real time (s)"));
+    // A controlled run's times are virtual.
+    auto controlled = BuildTraceData(RandomTrace(50, 2, 3), "controlled.weft");
+    QVERIFY(!controlled->real_time);
+    events.SetTraceData(controlled);
+    QCOMPARE(events.headerData(EventModel::kTime, Qt::Horizontal, Qt::DisplayRole).toString(),
+             QStringLiteral("Virtual time (s)"));
+  }
+
   void ComparedRunsPartAndMatchEvents() {
     using K = format::EventKind;
     // The failing bank schedule, and the passing one: T1 debits (events 8, 9) before T2's

@@ -26,6 +26,7 @@
 #include "race_scan.h"
 #include "weft/conflicts.h"
 #include "weft/explorer.h"
+#include "weft/outcome.h"
 #include "weft/schedule_stats.h"
 #include "weft/strategy_registry.h"
 #include "weft/trace_io.h"
@@ -71,7 +72,10 @@ class Searcher {
   }
 
   bool budget_left() const { return result_.runs < options_.runs; }
-  bool stop() const { return !options_.keep_going && !result_.failures.empty(); }
+  bool stop() const {
+    if (options_.keep_going) return false;
+    return options_.target != nullptr ? result_.target_run != 0 : !result_.failures.empty();
+  }
   bool interrupted() const { return result_.interrupted_by != 0; }
 
   // Runs `config`; records it, saves it if it failed. Returns the report.
@@ -112,6 +116,12 @@ class Searcher {
     }
     if (failure) {
       if (result_.first_failure_run == 0) result_.first_failure_run = result_.runs;
+      if (options_.target != nullptr && !failure->race &&
+          analysis::SameFailure(failure->outcome, *options_.target) &&
+          failure->output.find(options_.target_message) != std::string::npos) {
+        failure->target = true;
+        if (result_.target_run == 0) result_.target_run = result_.runs;
+      }
       result_.failures.push_back(std::move(*failure));
     }
     return report;
@@ -303,12 +313,28 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
       // epochs start from the random walk (the recording's decisions would be other ones).
       first.schedule = session::Schedule::Replay(options.from);
       first.replay_path = options.from_path;
+      // NB: ends at its first divergence, as weft replay does: the run's divergence and its
+      // pairs are the recorded order's, not those of what the program did past it.
+      first.stop_on_divergence = true;
       first.memory_sites = options.from->header.memory_sites;
       replayed = true;
     }
+    const bool from_run = first.schedule.kind == WEFT_SCHEDULE_REPLAY;
     auto root = run_traced(first);
     if (!root.ok())
       return search.interrupted() ? Result<ExploreResult>(search.Finish()) : root.error();
+    // The recorded run, followed: the first divergence is the place to search around.
+    uint64_t near = UINT64_MAX;
+    if (from_run) {
+      FromRun& f = search.result().from_run;
+      const session::RunReport& r = root->first;
+      f.ran = true;
+      f.diverged = r.diverged;
+      f.divergence_index = r.divergence_index;
+      f.divergence = r.divergence;
+      f.outcome = r.outcome;
+      near = r.diverged ? r.divergence_index : r.decisions.size();
+    }
     if (search.stop()) break;
     if (search.Adopt()) continue;  // its accesses to shared memory are points from now on
     queue.push_back({std::move(root->first.decisions), std::move(root->second)});
@@ -334,7 +360,20 @@ Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
         queue.push_back({std::move(next->first.decisions), std::move(next->second)});
         return Status::Ok();
       };
-      for (const analysis::Conflict& c : analysis::FindConflicts(run.trace)) {
+      std::vector<analysis::Conflict> conflicts = analysis::FindConflicts(run.trace);
+      if (near != UINT64_MAX) {
+        // NB: the first run only: the pairs whose reversal lies nearest where it left the
+        // recorded order first, those before it ahead of those after at equal distance.
+        auto distance = [near](const analysis::Conflict& c) {
+          return c.reversal <= near ? 2 * (near - c.reversal) : 2 * (c.reversal - near) - 1;
+        };
+        std::stable_sort(conflicts.begin(), conflicts.end(),
+                         [&](const analysis::Conflict& a, const analysis::Conflict& b) {
+                           return distance(a) < distance(b);
+                         });
+        near = UINT64_MAX;
+      }
+      for (const analysis::Conflict& c : conflicts) {
         if (search.stop()) break;
         uint64_t at = c.reversal;
         if (at >= run.decisions.size()) continue;

@@ -2,7 +2,10 @@
 """Integration tests of free recordings (weft record --free, issue 11): the program's threads
 run in parallel, the order of their synchronization events is recorded, and `weft replay`
 enforces that order: a failure recorded in a loop replays every time with the same output;
-a crash and a SIGKILL mid-run leave readable traces.
+a crash and a SIGKILL mid-run leave readable traces. Where a data race leads a replay away
+from the recorded order, the first divergence is reported and `weft explore --from` finds a
+controlled trace that fails as recorded; the other commands read free traces or say what to
+do instead.
 
 Uses weft_integration.py's runner and helpers: run it as
   free_test.py --weft build/bin/weft --programs build/tests/programs \\
@@ -151,6 +154,156 @@ class FreeGroup(WeftTestCase):
         ran = self.weft.cmd("show", trace)
         self.assertEqual(ran.returncode, 0, ran.describe())
         self.assertIn("the recording was interrupted", ran.stderr + ran.stdout, ran.describe())
+
+    def record_free_until(self, name, trace, args, wanted, attempts):
+        """Records `name` with --free until `wanted(ran, doc)` holds (at most `attempts`
+        recordings), as a user with a flaky program would; returns (ran, doc)."""
+        for _ in range(attempts):
+            ran, doc = self.record_free(name, trace, args)
+            if wanted(ran, doc):
+                return ran, doc
+        self.fail("%d free recordings of %s never gave the run wanted" % (attempts, name))
+
+    def explore_from(self, trace, out_dir):
+        ran = self.weft.cmd("explore", "--from", trace, "--json", "-o", out_dir, "--no-explain",
+                            "--runs", "40")
+        self.assertFalse(ran.timed_out, "weft explore --from hung:" + ran.describe())
+        doc = document(self, ran, "explore")
+        return ran, doc
+
+    def test_explore_from_saves_a_failing_free_recording_as_a_controlled_trace(self):
+        # Check-then-act across two locked sections: a seat sold twice. The order of the
+        # locked sections decides it, so the recorded order reproduces it at once.
+        trace = self.path("seat-free.weft")
+        ran, doc = self.record_free_until("free_seat_racy", trace, ["100", "200"],
+                                          lambda ran, doc: doc["failed"], 40)
+        pattern = r"^seat \d+ sold \d+ times$"
+        recorded = re.findall(pattern, ran.stdout, re.M)
+        self.assertEqual(len(recorded), 1, ran.describe())
+        ran, doc = self.explore_from(trace, self.path("seat-explore"))
+        self.assertEqual(ran.returncode, 1, "explore --from must exit 1 when it reproduced the "
+                         "recorded failure:" + ran.describe())
+        f = doc["from"]
+        self.assertIsNotNone(f, doc)
+        self.assertEqual((f["trace"], f["mode"]), (trace, "free"), f)
+        self.assertEqual(f["recorded_outcome"], "exited with code 1", f)
+        self.assertFalse(f["first_run"]["diverged"], f)
+        self.assertTrue(f["reproduced"], f)
+        self.assertEqual(f["run"], 1, "the recorded order alone fails as recorded: %s" % f)
+        self.assertEqual((f["verify_replays"], f["verify_reproduced"]), (3, 3), f)
+        self.assertEqual(doc["strategy"], "conflicts", doc)
+        saved = f["reproduced_trace"]
+        self.assertEqual(f["replay_command"], "weft replay " + saved, f)
+        self.assertEqual([x["trace"] for x in doc["failures"]], [saved], doc)
+        show = self.weft.show_json(saved)
+        self.assertEqual(show["mode"], "controlled", "explore --from saved no controlled trace")
+        self.assertEqual(show["outcome"]["exit_code"], 1, show["outcome"])
+        # The controlled trace replays every time, printing the recording's line.
+        got = self.replay_lines(saved, 20, pattern)
+        self.assertEqual(got, recorded * 20, "a replay of the saved trace sold another seat "
+                         "twice than the recording (%s)" % recorded)
+        # minimize reads the free recording: its replay follows the recorded order.
+        small = self.path("seat-min.weft")
+        ran = self.weft.cmd("minimize", trace, "-o", small, "--json")
+        mdoc = document(self, ran, "minimize")
+        self.assertTrue(mdoc["verified"], ran.describe())
+        self.assertEqual(mdoc["outcome"], "exited with code 1", mdoc)
+
+    def test_a_data_race_that_leaves_the_recorded_order_is_searched_around(self):
+        # The worker stops on a plain flag (a data race): the replay runs main's unlocked
+        # code at once, the worker sees the flag after one round and leaves the recorded
+        # order, where the recording has it go on with more rounds.
+        trace = self.path("stop-free.weft")
+        replays = []
+
+        def diverges(ran, doc):
+            if not doc["failed"]:
+                return False
+            replays[:] = [self.weft.replay(trace)]
+            return replays[0][1]["diverged"]
+
+        ran, doc = self.record_free_until("free_stop_racy", trace, [], diverges, 30)
+        recorded = re.findall(r"^worker ran (\d+) rounds", ran.stdout, re.M)
+        self.assertEqual(len(recorded), 1, ran.describe())
+        rran, rdoc = replays[0]
+        self.assertFalse(rdoc["reproduced"], rran.describe())
+        self.assertEqual(rran.returncode, 1, rran.describe())
+        # The first divergence, checked against the recording: the replay's first K
+        # synchronization events are the recording's first K, and its worker (T1) then did
+        # what the recording's event K is not (it saw the flag sooner or later than there).
+        m = re.search(r"after (\d+) of the (\d+) recorded synchronization events: the program "
+                      r"did T1 (\w+), which the recorded order does not allow there",
+                      rdoc["divergence"] or "")
+        self.assertIsNotNone(m, rdoc)
+        show = self.weft.show_json(trace)
+        k, total, did = int(m.group(1)), int(m.group(2)), m.group(3)
+        self.assertEqual(total, len(show["events"]), show["events"][-3:])
+        recorded_order = [(ev["tid"], ev["kind"]) for ev in show["events"]]
+        self.assertTrue(k < total, rdoc)
+        self.assertNotEqual(recorded_order[k], (1, did), "the recording allows what the replay "
+                            "did at event %d" % k)
+        self.assertTrue(rdoc["divergence_trace"], rdoc)
+        replayed = self.weft.show_json(rdoc["divergence_trace"])
+        sync = {"thread_create", "thread_start", "thread_exit", "thread_join", "mutex_lock",
+                "mutex_unlock"}
+        replayed_order = [(ev["tid"], ev["kind"]) for ev in replayed["events"]
+                          if ev["kind"] in sync]
+        self.assertEqual(replayed_order[:k], recorded_order[:k], "the replay left the recorded "
+                         "order before the divergence it reports")
+        self.assertEqual(rdoc["divergence_thread"], 1, rdoc)
+        # explore --from searches around the recorded order until it fails as recorded.
+        ran, doc = self.explore_from(trace, self.path("stop-explore"))
+        self.assertEqual(ran.returncode, 1, ran.describe())
+        f = doc["from"]
+        self.assertTrue(f["first_run"]["diverged"], f)
+        self.assertEqual(f["first_run"]["divergence"], rdoc["divergence"],
+                         "explore's run 1 left the recorded order elsewhere than weft replay")
+        self.assertTrue(f["reproduced"], f)
+        self.assertGreater(f["run"], 1, "the first run left the recorded order: %s" % f)
+        self.assertEqual(f["verify_reproduced"], f["verify_replays"], f)
+        saved = f["reproduced_trace"]
+        ran, rdoc = self.weft.replay(saved, extra=["--times", "20"])
+        self.assertTrue(rdoc["reproduced"], ran.describe())
+        self.assertEqual(rdoc["reproduced_count"], 20, ran.describe())
+        self.assertEqual(rdoc["exit_code"], 1, rdoc)
+        # Without --json: the progress says where run 1 left the recorded order.
+        ran = self.weft.cmd("explore", "--from", trace, "-o", self.path("stop-text"),
+                            "--no-explain")
+        self.assertEqual(ran.returncode, 1, ran.describe())
+        self.assertIn("run 1 follows the recorded order: it left it at event", ran.stderr,
+                      ran.describe())
+        self.assertIn("failed as recorded: exited with code 1", ran.stderr, ran.describe())
+        self.assertIn("replay it with: weft replay ", ran.stderr, ran.describe())
+        # The commands that change a controlled run's decisions say what to do instead.
+        for argv in (["explain", trace], ["permute", trace, "--at", "3", "--thread", "1",
+                                          "-o", self.path("p.weft")]):
+            ran = self.weft.cmd(*argv)
+            self.assertEqual(ran.returncode, 2, ran.describe())
+            self.assertIn("is a free recording", ran.stderr, ran.describe())
+            self.assertIn("weft explore --from " + trace, ran.stderr, ran.describe())
+        ran = self.weft.cmd("minimize", trace, "-o", self.path("stop-min.weft"))
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("does not replay to its recorded outcome", ran.stderr, ran.describe())
+        self.assertIn("weft explore --from " + trace, ran.stderr, ran.describe())
+        ran = self.weft.cmd("conflicts", trace)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertIn("a free recording: the pairs are in its recorded order", ran.stdout,
+                      ran.describe())
+        self.assertNotIn("reverse: weft permute", ran.stdout, ran.describe())
+
+    def test_explore_from_refuses_what_it_cannot_reproduce(self):
+        trace = self.path("queue-ok-free.weft")
+        self.record_free("free_queue_ok", trace)
+        ran = self.weft.cmd("explore", "--from", trace)
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("did not fail", ran.stderr, ran.describe())
+        self.assertIn("no failure to reproduce", ran.stderr, ran.describe())
+        ran = self.weft.cmd("explore", "--from", trace, "--strategy", "pct")
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("leave out --strategy pct", ran.stderr, ran.describe())
+        ran = self.weft.cmd("explore", "--verify", "3", "--", self.program("free_queue_ok"))
+        self.assertEqual(ran.returncode, 2, ran.describe())
+        self.assertIn("--verify go with --from TRACE", ran.stderr, ran.describe())
 
     def test_scheduling_options_are_refused_with_free(self):
         for extra in (["--strategy", "pct"], ["--seed", "3"], ["--max-steps", "10"]):

@@ -207,6 +207,16 @@ EXPLORE["why"] = ("?", {
     "passing_outcome": "string?", "runs": "int", "error": "string?",
 })
 
+# `weft explore --from TRACE`: the recorded failure reproduced around its recorded order.
+EXPLORE["from"] = ("?", {
+    "trace": "string", "mode": "string", "recorded_outcome": "string",
+    "first_run": ("?", {"diverged": "bool", "divergence_index": "int?", "divergence": "string?",
+                        "outcome": "string"}),
+    "reproduced": "bool", "run": "int?", "reproduced_trace": "string?",
+    "replay_command": "string?", "verify_replays": "int", "verify_reproduced": "int",
+    "verify_problem": "string?",
+})
+
 PROGRESS = {
     "schema": "string", "command": "string", "run": "int", "runs": "int", "seed": "int?",
     "elapsed_seconds": "number", "runs_per_second": "number", "failed": "bool?",

@@ -152,6 +152,13 @@ int RunConflicts(const std::vector<std::string>& argv) {
   if (!read.ok()) return Fail("conflicts", read.error().message);
   const format::Trace& trace = read.value();
   std::vector<analysis::Conflict> conflicts = analysis::FindConflicts(trace);
+  // A free recording's pairs are in its recorded order, which no decision of weft's made:
+  // permute cannot reverse them there; explore --from does, around that order.
+  const bool free_trace = trace.header.mode == format::Mode::kFree;
+  const std::string free_note =
+      "a free recording: the pairs are in its recorded order (happens-before from its "
+      "synchronization events); weft permute cannot reverse them in it: weft explore --from " +
+      ShellQuote(path) + " reverses them around that order and saves a controlled trace\n";
 
   std::optional<search::ExplainResult> critical;
   if (want_critical) {
@@ -274,8 +281,12 @@ int RunConflicts(const std::vector<std::string>& argv) {
       out += "    ... " + std::to_string(between.size() - kBetweenShown) + " more\n";
     }
     out += "  stacks:\n" + StackText(trace, first, 0) + StackText(trace, second, 0);
-    out += "  reverse: weft permute " + ShellQuote(path) + " --at " + std::to_string(c.reversal) +
-           " --thread T" + std::to_string(c.second_tid) + "\n";
+    if (free_trace) {
+      out += "  " + free_note;
+    } else {
+      out += "  reverse: weft permute " + ShellQuote(path) + " --at " + std::to_string(c.reversal) +
+             " --thread T" + std::to_string(c.second_tid) + "\n";
+    }
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
   }
@@ -298,10 +309,11 @@ int RunConflicts(const std::vector<std::string>& argv) {
              "those of the failing thread" + (ranking.failing_threads.size() == 1 ? " " : "s ") +
              ThreadList(ranking.failing_threads) +
              " near the failure, then the rest, nearest the end first" +
-             (critical ? "" : " (--critical finds the critical pair)") + "\n";
+             (critical || free_trace ? "" : " (--critical finds the critical pair)") + "\n";
     } else {
       out += "ranked: nearest the end of the run first\n";
     }
+    if (free_trace) out += free_note;
   }
   for (size_t i = 0; i < shown; ++i) {
     const analysis::Conflict& c = conflicts[listed[i].index];
@@ -313,8 +325,10 @@ int RunConflicts(const std::vector<std::string>& argv) {
       out += StackText(trace, first);
       out += StackText(trace, second);
     }
-    out += "  reverse: weft permute " + ShellQuote(path) + " --at " + std::to_string(c.reversal) +
-           " --thread T" + std::to_string(c.second_tid) + "\n";
+    if (!free_trace) {
+      out += "  reverse: weft permute " + ShellQuote(path) + " --at " + std::to_string(c.reversal) +
+             " --thread T" + std::to_string(c.second_tid) + "\n";
+    }
   }
   if (shown < listed.size()) {
     out += "\n... " + std::to_string(listed.size() - shown) + " more (--limit 0 shows all)\n";

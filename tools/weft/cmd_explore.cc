@@ -25,11 +25,28 @@ namespace weft::cli {
 namespace {
 
 constexpr const char* kUsage = R"(usage: weft explore [options] -- PROGRAM [ARGS...]
+       weft explore --from TRACE [options]
 
 Runs PROGRAM again and again under a seeded scheduling strategy (seeds S, S+1, ...)
 until a run fails: non-zero exit, fatal signal, deadlock, timeout or step limit.
 Every failing run is saved as a trace that `weft replay` reproduces exactly, with
 the command to replay it.
+
+With --from TRACE and no PROGRAM: TRACE is a failing recording (a free one, from
+`weft record --free`, whose replay a data race may lead away from its recorded
+order; or a controlled one). Its program runs as `weft replay` runs it (same
+command, environment, stdin), first following the recorded order (where the
+program leaves it, the first divergence is reported), then with the conflicting
+pairs of that run reversed one at a time, nearest the divergence first, and of
+each new run in turn (the conflicts strategy), until a run fails as the recording
+did (same kind of outcome, exit code or signal, and the same failed assertion
+when it failed one). That run is saved as a controlled
+trace, replayed 3 times to check it (--verify N), and `weft replay` reproduces
+it every time. Runs failing otherwise are saved and listed but do not stop the
+search. Exit status 1 when the recorded failure was reproduced, 0 when not.
+  --verify N        replay the reproducing trace N times (default 3; 0: not at all)
+  --force, --trust  as for weft replay: run the trace's program even if it changed,
+                    or with the loader variables the trace sets
 
 options:
   --runs N          at most N runs (default 100)
@@ -350,11 +367,11 @@ void SayWhy(const ExploreWhy& e) {
 
 int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> value_options = {
-      "-o",        "--output",      "--strategy", "--seed",
-      "--timeout", "--max-steps",   "--runs",     "-j",
-      "--jobs",    "--progress",    "--keep-env", "--redact-env",
-      "--stdin",   "--stack-depth", "--junit",    "--spawn",
-      "--shard",   "--explain-runs"};
+      "-o",        "--output",       "--strategy", "--seed",
+      "--timeout", "--max-steps",    "--runs",     "-j",
+      "--jobs",    "--progress",     "--keep-env", "--redact-env",
+      "--stdin",   "--stack-depth",  "--junit",    "--spawn",
+      "--shard",   "--explain-runs", "--verify"};
   for (const search::StrategyInfo& s : search::StrategyRegistry()) {
     for (const search::StrategyParameter& p : s.parameters) value_options.push_back("--" + p.name);
   }
@@ -373,7 +390,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   uint64_t max_steps = 0;
   args.Positive("--runs", &options.runs, "", "the most runs to make, e.g. --runs 100");
   args.Uint("--seed", &options.first_seed);
-  args.Value("--strategy", &strategy);
+  const bool strategy_given = args.Value("--strategy", &strategy);
   args.Value("--output", &options.out_dir, "-o");
   args.Double("--timeout", &timeout);
   args.Uint("--max-steps", &max_steps);
@@ -402,6 +419,10 @@ int RunExplore(const std::vector<std::string>& argv) {
                 "runs side by side; leave it out for one per CPU, or give -j 1");
   std::string from_path;
   args.Value("--from", &from_path);
+  uint64_t verify_times = 3;
+  const bool have_verify = args.Uint("--verify", &verify_times);
+  api::TraceTrust trust = TrustOptions(args);
+  const bool trust_given = trust.force || trust.trust;
   options.keep_going = args.Flag("--keep-going");
   bool no_isolation = args.Flag("--no-isolation");
   bool no_atomic_sites = args.Flag("--no-atomic-sites");
@@ -432,8 +453,30 @@ int RunExplore(const std::vector<std::string>& argv) {
                 "--spawn " + spawn_text + ": say how runs start: --spawn exec or --spawn fork");
   }
   bool jsonl = progress_format.value() == ProgressFormat::kJsonl;
-  if (!args.positional().empty() || args.program().empty()) {
-    return Fail("explore", "give the program after --, e.g. weft explore -- ./prog arg");
+  // --from TRACE without a program: reproduce TRACE's failure around its recorded order.
+  const bool reproduce = !from_path.empty() && args.program().empty();
+  if (reproduce) {
+    if (strategy_given && strategy != "conflicts") {
+      return Fail("explore",
+                  "--from TRACE searches around the recorded order with the "
+                  "conflicts strategy: leave out --strategy " +
+                      strategy);
+    }
+    strategy = "conflicts";
+    if (sharded) return Fail("explore", "--shard does not go with --from TRACE");
+    if (have_stdin_file) {
+      return Fail("explore",
+                  "--stdin does not go with --from TRACE: its runs read the "
+                  "recorded stdin");
+    }
+  } else if (have_verify || trust_given) {
+    return Fail("explore", std::string(have_verify ? "--verify" : "--force and --trust") +
+                               " go with --from TRACE (without a program)");
+  }
+  if (!args.positional().empty() || (args.program().empty() && !reproduce)) {
+    return Fail("explore",
+                "give the program after --, e.g. weft explore -- ./prog arg, or a "
+                "failing trace to reproduce: weft explore --from TRACE");
   }
   if (have_explain_runs && no_explain) {
     return Fail("explore", "--explain-runs and --no-explain contradict each other: give one");
@@ -493,7 +536,7 @@ int RunExplore(const std::vector<std::string>& argv) {
   JUnitReport report;
   if (junit) {
     if (Status s = CheckJUnitPath(junit_path); !s.ok()) return Fail("explore", s.error().message);
-    report.program = args.program();
+    report.program = reproduce ? from->header.argv : args.program();
     report.strategy = strategy;
     report.first_seed = options.first_seed;
     report.fail_on_race = options.fail_on_race;
@@ -505,9 +548,16 @@ int RunExplore(const std::vector<std::string>& argv) {
   double start = MonotonicSeconds(), last_print = 0;
   uint64_t failures_so_far = 0;
   api::Host host = CliHost();
+  if (reproduce && !json) host.command = PrintTraceCommand;
   host.started = [&] {
     start = MonotonicSeconds();
-    if (!json) {
+    if (!json && reproduce) {
+      Say("exploring around the recorded order of " + from_path + " (" +
+          (from->header.mode == format::Mode::kFree ? "a free recording" : "a recording") +
+          " that failed: " + format::DescribeOutcome(from->outcome) + "): up to " +
+          search::Plural(options.runs, "run") +
+          ", until one fails as recorded (strategy conflicts)");
+    } else if (!json) {
       Say("exploring " + ShellQuote(args.program()[0]) + ": up to " +
           search::Plural(options.runs, "run") + ", strategy " + strategy +
           (strategy == "pct" ? " (depth " + std::to_string(arg("depth")) + ")" : "") + ", seeds " +
@@ -520,6 +570,17 @@ int RunExplore(const std::vector<std::string>& argv) {
     double now = MonotonicSeconds();
     bool failed = report.failed();
     if (failed) ++failures_so_far;
+    const bool as_recorded =
+        reproduce && failed && analysis::SameFailure(report.outcome, from->outcome);
+    if (reproduce && run == 1 && !json && !jsonl) {
+      // NB: said whatever the interval: where the recorded order was left is the news.
+      Say("run 1 follows the recorded order: " +
+          (report.diverged ? "it left it at " + report.divergence : std::string("it kept to it")) +
+          "; " + format::DescribeOutcome(report.outcome) +
+          (as_recorded ? " (as recorded)"
+           : failed    ? " (not as recorded)"
+                       : ""));
+    }
     double interval = jsonl ? 0.1 : tty ? 0.1 : 2.0;
     if (!failed && now - last_print < interval && done != options.runs) return;
     last_print = now;
@@ -542,7 +603,11 @@ int RunExplore(const std::vector<std::string>& argv) {
         line, sizeof(line), "%llu/%llu done, %.0f runs/s", static_cast<unsigned long long>(done),
         static_cast<unsigned long long>(options.runs), done / std::max(now - start, 1e-9));
     std::string text = line;
-    if (failed) {
+    if (failed && reproduce) {
+      text += "; run " + std::to_string(run) +
+              " FAILED: " + format::DescribeOutcome(report.outcome) +
+              (as_recorded ? " (the recorded failure)" : " (not the recorded failure)");
+    } else if (failed) {
       text += "; run " + std::to_string(run) + " (seed " + std::to_string(seed) +
               ") FAILED: " + format::DescribeOutcome(report.outcome);
     }
@@ -557,6 +622,13 @@ int RunExplore(const std::vector<std::string>& argv) {
       ProgramStdin(have_stdin_file ? &stdin_file : nullptr, true);
   if (!input.ok()) return Fail("explore", input.error().message);
   api::ExploreOptions request;
+  if (reproduce) {
+    request.from_trace = &*from;
+    request.from_path = from_path;
+    request.trust = trust;
+    request.verify_times = verify_times;
+    options.from = nullptr;  // set by api::Explore with the target
+  }
   request.argv = args.program();
   request.env = api::CurrentEnvironment();
   request.timeout_seconds = timeout;
@@ -620,14 +692,26 @@ int RunExplore(const std::vector<std::string>& argv) {
         "; it replays as it is)");
   }
 
-  // Why the first failing run failed (the short form of weft explain).
+  // --from: the run that failed as recorded.
+  const search::Failure* found = nullptr;
+  for (const search::Failure& f : r.failures) {
+    if (reproduce && f.target) {
+      found = &f;
+      break;
+    }
+  }
+  // Why the first failing run failed (the short form of weft explain); --from: the run that
+  // failed as recorded.
+  const search::Failure* to_explain = reproduce            ? found
+                                      : r.failures.empty() ? nullptr
+                                                           : &r.failures[0];
   std::optional<ExploreWhy> why;
-  if (!r.failures.empty() && !no_explain && r.interrupted_by == 0) {
+  if (to_explain != nullptr && !no_explain && r.interrupted_by == 0) {
     if (!json) {
-      Say("explaining run " + std::to_string(r.failures[0].run) + " (at most " +
+      Say("explaining run " + std::to_string(to_explain->run) + " (at most " +
           Plural(explain_runs, "run") + "; --no-explain skips this)");
     }
-    why = ExplainFailure(r.failures[0], options.out_dir, explain_runs);
+    why = ExplainFailure(*to_explain, options.out_dir, explain_runs);
   }
 
   if (json) {
@@ -639,7 +723,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("runs_asked", options.runs);
     w.Field("keep_going", options.keep_going);
     w.Key("program").BeginArray();
-    for (const std::string& a : args.program()) w.String(a);
+    for (const std::string& a : reproduce ? from->header.argv : args.program()) w.String(a);
     w.EndArray();
     if (sharded) {
       w.Key("shard").BeginObject();
@@ -680,6 +764,47 @@ int RunExplore(const std::vector<std::string>& argv) {
       WhyJson(w, *why);
     } else {
       w.NullField("why");
+    }
+    if (reproduce) {
+      w.Key("from").BeginObject();
+      w.Field("trace", from_path);
+      w.Field("mode", from->header.mode == format::Mode::kFree ? "free" : "controlled");
+      w.Field("recorded_outcome", format::DescribeOutcome(from->outcome));
+      const search::FromRun& fr = r.from_run;
+      if (fr.ran) {
+        w.Key("first_run").BeginObject();
+        w.Field("diverged", fr.diverged);
+        if (fr.diverged) {
+          w.Field("divergence_index", fr.divergence_index);
+          w.Field("divergence", fr.divergence);
+        } else {
+          w.NullField("divergence_index");
+          w.NullField("divergence");
+        }
+        w.Field("outcome", format::DescribeOutcome(fr.outcome));
+        w.EndObject();
+      } else {
+        w.NullField("first_run");
+      }
+      w.Field("reproduced", found != nullptr);
+      if (found != nullptr) {
+        w.Field("run", found->run);
+        w.Field("reproduced_trace", found->trace);
+        w.Field("replay_command", "weft replay " + ShellQuote(found->trace));
+      } else {
+        w.NullField("run");
+        w.NullField("reproduced_trace");
+        w.NullField("replay_command");
+      }
+      w.Field("verify_replays", result->verify_replays);
+      w.Field("verify_reproduced", result->verify_reproduced);
+      if (result->verify_problem.empty())
+        w.NullField("verify_problem");
+      else
+        w.Field("verify_problem", result->verify_problem);
+      w.EndObject();
+    } else {
+      w.NullField("from");
     }
     w.Field("races_checked", r.races_checked);
     w.Key("races").BeginArray();
@@ -756,6 +881,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.EndObject();
     std::printf("%s\n", w.TakeString().c_str());
     if (r.interrupted_by != 0) return 128 + r.interrupted_by;
+    if (reproduce) return found != nullptr ? kExitFound : kExitOk;
     return r.failures.empty() ? kExitOk : kExitFound;
   }
 
@@ -820,6 +946,44 @@ int RunExplore(const std::vector<std::string>& argv) {
     }
   } else if (r.races_checked) {
     Say("no data race in " + plural(r.runs, "run"));
+  }
+  if (reproduce) {
+    for (const search::Failure& f : r.failures) {
+      if (f.target) continue;
+      Say("run " + std::to_string(f.run) +
+          " failed otherwise: " + format::DescribeOutcome(f.outcome) + "; saved: " + f.trace);
+    }
+    if (found == nullptr) {
+      if (r.interrupted_by != 0) return 128 + r.interrupted_by;
+      Say("the recorded failure (" + format::DescribeOutcome(from->outcome) +
+          ") did not happen in " + plural(r.runs, "run") +
+          (r.complete ? " (every reversal of a conflicting pair was tried)"
+                      : "; raise --runs to search on"));
+      return kExitOk;
+    }
+    Say("run " + std::to_string(found->run) +
+        " failed as recorded: " + format::DescribeOutcome(found->outcome));
+    std::string tail = LastLines(found->output, 5);
+    if (!tail.empty()) {
+      std::fprintf(stderr, "      its last output:\n");
+      size_t pos = 0;
+      while (pos < tail.size()) {
+        size_t nl = tail.find('\n', pos);
+        if (nl == std::string::npos) nl = tail.size();
+        std::fprintf(stderr, "        | %s\n", tail.substr(pos, nl - pos).c_str());
+        pos = nl + 1;
+      }
+    }
+    Say("saved as a controlled trace: " + found->trace);
+    if (result->verify_replays != 0) {
+      Say("replayed it " + plural(result->verify_replays, "time") + ": " +
+          std::to_string(result->verify_reproduced) + "/" + std::to_string(result->verify_replays) +
+          " reproduced" +
+          (result->verify_problem.empty() ? "" : " (" + result->verify_problem + ")"));
+    }
+    Say("replay it with: weft replay " + ShellQuote(found->trace));
+    if (why) SayWhy(*why);
+    return kExitFound;
   }
   if (r.failures.empty()) {
     if (r.interrupted_by != 0) return 128 + r.interrupted_by;

@@ -537,6 +537,7 @@ int RunMerge(const std::vector<std::string>& argv) {
     } else {
       w.NullField("why");
     }
+    w.NullField("from");  // shards never start from a trace (--from refuses --shard)
     w.Field("races_checked", races_checked);
     w.Key("races").BeginArray();
     for (const JValue* r : races) WriteValue(w, *r);

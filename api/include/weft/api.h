@@ -126,6 +126,13 @@ Result<session::RunConfig> ProgramConfig(const std::vector<std::string>& argv,
 Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::string& path,
                                        const Host& host, const TraceTrust& trust = {});
 
+// An error when `trace` (read from `path`) is a free recording (weft record --free): its
+// events are the recorded order of synchronization events, not a controlled run's
+// decisions, which `command` ("explain", "permute") changes one at a time. The message says
+// what to do: weft explore --from saves a controlled trace that fails as recorded.
+Status RequireControlled(const format::Trace& trace, const std::string& path,
+                         const std::string& command);
+
 // Calls host.started if set.
 void Started(const Host& host);
 
@@ -262,6 +269,16 @@ struct ExploreOptions {
   // Whether runs are checked for data races (search.check_races): nullopt = when the
   // program links weft's runtime (LinksWeftRuntime: built with `weft cc`).
   std::optional<bool> check_races;
+  // explore --from TRACE (read from from_path; it must outlive the call): the program, its
+  // arguments, environment, directory, stdin and recorded inputs' limits come from the trace
+  // as a replay takes them (TraceConfig: argv, env, stdin_data, isolate and spawn above are
+  // unused); the search (search.strategy: the caller's, conflicts) starts from the recorded
+  // order and ends at the first run that fails as the recording failed (search.target); that
+  // run's saved trace is then replayed `verify_times` times.
+  const format::Trace* from_trace = nullptr;
+  std::string from_path;
+  TraceTrust trust;  // --force, --trust (with from_trace)
+  uint64_t verify_times = 3;
 };
 
 struct ExploreSummary {
@@ -270,6 +287,11 @@ struct ExploreSummary {
   PctBound pct;                // pct: the bound of this search
   uint32_t jobs = 1;           // runs side by side (1 when isolation was not possible)
   bool isolated = false;       // the runs had private views of their files
+  // from_trace, when a run failed as recorded (result.target_run): the replays of its saved
+  // trace, how many of them reproduced it, and the first problem ("" = none).
+  uint64_t verify_replays = 0;
+  uint64_t verify_reproduced = 0;
+  std::string verify_problem;
 };
 
 // Runs the search of options.search.strategy (the registry's default when null);

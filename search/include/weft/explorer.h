@@ -40,6 +40,14 @@ struct ExploreOptions {
   uint32_t jobs = 1;                    // runs side by side; results are the same for any value
   const format::Trace* from = nullptr;  // conflicts: start from this run (else seed S)
   std::string from_path;
+  // The failure to reproduce (explore --from TRACE: the recorded outcome). A run that fails
+  // otherwise (analysis::SameFailure says no) is kept and reported but does not end the
+  // search; the first that fails the same way does (ExploreResult::target_run). nullptr =
+  // any failure ends it. Conflicts only.
+  const format::Outcome* target = nullptr;
+  // With target: text the run's output must hold as well to fail the same way (the recorded
+  // run's failed assertion, "file.c:12: main: Assertion `x' failed."); "" = none.
+  std::string target_message;
   // Data races (analysis/race.h; programs built with `weft cc`): every run's trace is
   // checked before it is dropped (stacks of at least kRaceStackDepth frames: the reports
   // need them); a run with a race keeps its trace, and the races at pairs of sites no
@@ -85,6 +93,18 @@ struct Failure {
   // reproduced" (a replay with stacks did not reproduce the run: its own trace, no stacks).
   std::string stacks;
   bool race = false;  // a failure by ExploreOptions::fail_on_race: the run had a data race
+  // With ExploreOptions::target: this run failed the same way as the target.
+  bool target = false;
+};
+
+// The search's first run when it starts from a recorded run (ExploreOptions::from): that
+// run's schedule followed (for a free recording, its order of synchronization events).
+struct FromRun {
+  bool ran = false;
+  bool diverged = false;          // the program left the recorded order
+  uint64_t divergence_index = 0;  // the run's event where it left it
+  std::string divergence;         // the first divergence, for a human
+  format::Outcome outcome;        // how that run ended
 };
 
 // A data race one run of a search found at a pair of sites no earlier run raced at.
@@ -118,6 +138,9 @@ struct ExploreResult {
                                    // k, "steps") and defaults included
   uint32_t max_threads = 0;        // most threads seen in one run (n)
   uint64_t first_failure_run = 0;  // 0 = none
+  // With ExploreOptions::target: the first run that failed the same way (1-based), 0 = none.
+  uint64_t target_run = 0;
+  FromRun from_run;  // with ExploreOptions::from
   std::vector<Failure> failures;
   std::vector<FailureGroup> groups;  // the failures grouped by signature, first seen first
   // Runs past the first failure that failed too (made side by side with -j, without
@@ -175,7 +198,9 @@ Result<ExploreResult> ExploreBounded(const ExploreOptions& options,
 // Conflict-directed search: from a first run (options.from, or seed S under a random walk),
 // reverse each conflicting pair (replay the prefix, let the other thread go first), and
 // recursively the pairs of every new run, within options.runs runs, never running a
-// schedule twice.
+// schedule twice. When the first run replays options.from and left its recorded order,
+// the first run's pairs are reversed nearest that divergence first (a data race that made
+// the replay go another way lies shortly before it).
 Result<ExploreResult> ExploreConflicts(const ExploreOptions& options,
                                        const ExploreProgress& progress);
 
