@@ -134,6 +134,7 @@ class Searcher {
     d.tid = choice;
     script.push_back(d);
     c.schedule = session::Schedule::Guided(std::move(script), Nonpreemptive());
+    c.schedule.inputs = Fed();
     return c;
   }
 
@@ -141,8 +142,13 @@ class Searcher {
   session::RunConfig With(session::Schedule schedule) {
     session::RunConfig c = base_;
     c.schedule = std::move(schedule);
+    if (c.schedule.inputs == nullptr) c.schedule.inputs = Fed();
     return c;
   }
+
+  // The trace whose recorded inputs every run is fed: explore --from's (options.target),
+  // so that its runs see the recording's clocks, random bytes and file contents.
+  const format::Trace* Fed() const { return options_.target != nullptr ? options_.from : nullptr; }
 
   // Whether runs of this epoch found memory access sites it does not make points.
   bool learned() const { return !learned_.empty(); }

@@ -291,6 +291,34 @@ class FreeGroup(WeftTestCase):
                       ran.describe())
         self.assertNotIn("reverse: weft permute", ran.stdout, ran.describe())
 
+    def test_explore_from_feeds_the_recorded_inputs_and_its_trace_keeps_them(self):
+        # free_inputs fails when it read the file's first version; the file changes before
+        # explore --from runs: its runs, and every replay of the trace it saves, must still
+        # see what the recording read (and its clocks and random bytes).
+        data = self.path("input-fail.txt")
+        with open(data, "w") as f:
+            f.write("first-version\n")
+        trace = self.path("inputs-fail-free.weft")
+        ran, doc = self.record_free("free_inputs", trace, args=[data, "fail"])
+        self.assertTrue(doc["failed"], ran.describe())
+        pattern = r"^(?:thread \d read .*|locks taken \d+/\d+)$"
+        recorded = re.findall(pattern, ran.stdout, re.M)
+        with open(data, "w") as f:
+            f.write("second\n")
+        ran, doc = self.explore_from(trace, self.path("inputs-explore"))
+        self.assertEqual(ran.returncode, 1, ran.describe())
+        f = doc["from"]
+        self.assertTrue(f["reproduced"], f)
+        self.assertEqual((f["verify_replays"], f["verify_reproduced"]), (3, 3), f)
+        saved = f["reproduced_trace"]
+        show = self.weft.show_json(saved)
+        self.assertEqual(show["mode"], "controlled", show["strategy"])
+        self.assertTrue(show["inputs_recorded"], "the saved trace does not carry the inputs")
+        self.assertEqual(len(show["inputs"]), len(self.weft.show_json(trace)["inputs"]))
+        got = self.replay_lines(saved, 5, pattern)
+        self.assertEqual(got, recorded * 5, "a replay of the saved trace saw other inputs than "
+                         "the recording")
+
     def test_explore_from_refuses_what_it_cannot_reproduce(self):
         trace = self.path("queue-ok-free.weft")
         self.record_free("free_queue_ok", trace)

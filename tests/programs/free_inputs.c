@@ -4,6 +4,8 @@
 // read. Each prints what it saw and which locks it took. A replay of a free recording
 // (weft record --free) feeds the recorded clock reads, random bytes and file contents back,
 // so it prints the recording's lines even after the file changed.
+//   free_inputs [FILE [fail]]   fail: exit 1 when a thread read a line that starts with
+//                               "first" (a failure that depends on the file alone)
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -72,5 +74,13 @@ int main(int argc, char** argv) {
            seen[i].random, seen[i].micros, seen[i].picks[0], seen[i].picks[1], seen[i].stamp);
   }
   printf("locks taken %ld/%ld\n", counts[0], counts[1]);
+  if (argc > 2 && strcmp(argv[2], "fail") == 0) {
+    for (int i = 0; i < kThreads; ++i) {
+      if (strncmp(seen[i].line, "first", 5) == 0) {
+        printf("thread %d read the first version\n", i);
+        return 1;
+      }
+    }
+  }
   return 0;
 }

@@ -171,7 +171,8 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
       if (weft_free_recorded_kind(static_cast<uint8_t>(e.kind))) ++recorded_order;
     }
   }
-  const bool fed = free_trace && config.schedule.trace->header.inputs_recorded;
+  const format::Trace* fed_from = config.schedule.FedInputs();
+  const bool fed = fed_from != nullptr;
   const uint64_t fed_inputs = __atomic_load_n(&status->inputs_fed, __ATOMIC_RELAXED);
   if ((flags & WEFT_STATUS_INPUT_DIVERGED) && fed && !(flags & WEFT_STATUS_DIVERGED)) {
     const auto& d = status->input_divergence;
@@ -183,8 +184,8 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
         " where its next recorded input is " +
         (d.recorded_kind == 0 ? std::string("none (it had no more)")
                               : DescribeInput(d.recorded_kind, d.recorded_source)) +
-        " (" + std::to_string(fed_inputs) + " of the " +
-        std::to_string(config.schedule.trace->inputs.size()) + " recorded inputs fed before it)";
+        " (" + std::to_string(fed_inputs) + " of the " + std::to_string(fed_from->inputs.size()) +
+        " recorded inputs fed before it)";
   } else if ((flags & WEFT_STATUS_DIVERGED) && free_trace) {
     outcome.diverged = true;
     outcome.divergence_index = status->divergence_index;
@@ -221,15 +222,13 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.divergence = "the program ended after " + std::to_string(reader.order_events()) +
                          " synchronization events; the free recording has " +
                          std::to_string(recorded_order);
-  } else if (fed && !(flags & WEFT_STATUS_STOPPED) &&
-             fed_inputs != config.schedule.trace->inputs.size() &&
+  } else if (fed && !(flags & WEFT_STATUS_STOPPED) && fed_inputs != fed_from->inputs.size() &&
              outcome.kind != format::Outcome::Kind::kSignaled) {
     // NB: as above, a replay that crashes ends before the recording's other threads did.
     outcome.diverged = true;
     outcome.divergence_index = reader.events();
     outcome.divergence = "the program ended having been fed " + std::to_string(fed_inputs) +
-                         " of the " + std::to_string(config.schedule.trace->inputs.size()) +
-                         " recorded inputs";
+                         " of the " + std::to_string(fed_from->inputs.size()) + " recorded inputs";
   } else if (replay && !free_trace && !(flags & WEFT_STATUS_STOPPED) &&
              reader.events() != config.schedule.trace->events.size()) {
     // The program ended before (or after) the recorded run did.

@@ -192,6 +192,9 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     header.strategy = "free";
     header.inputs_recorded = true;
   }
+  // A run fed recorded inputs carries them: a replay of its trace is fed them too.
+  const format::Trace* fed = config.free_mode ? nullptr : config.schedule.FedInputs();
+  if (fed != nullptr) header.inputs_recorded = true;
   header.isolated = config.isolate;
   header.memory_sites = layout.memory_sites;
   header.atomic_sites = atomic.scanned;
@@ -227,6 +230,14 @@ Result<RunReport> RunProgram(const RunConfig& config) {
       input.total_bytes = input.data.size();
       if (Status s = writer->WriteOutput(format::OutputStream::kStdin, input); !s.ok()) {
         return s.error();
+      }
+    }
+    if (fed != nullptr && !ring) {
+      // NB: at event 0: where the run asked for each is not recorded (the feeding goes by
+      // thread and kind alone).
+      for (format::Input in : fed->inputs) {
+        in.event_index = 0;
+        if (Status s = writer->WriteInput(in); !s.ok()) return s.error();
       }
     }
   }
@@ -478,7 +489,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.order_events = reader.order_events();
   report.inputs = reader.inputs();
   report.input_bytes = reader.input_bytes();
-  if (config.schedule.trace != nullptr && config.schedule.trace->header.inputs_recorded) {
+  if (config.schedule.FedInputs() != nullptr) {
     report.inputs = __atomic_load_n(&session->header()->inputs_fed, __ATOMIC_RELAXED);
   }
   report.diverged = outcome.diverged;

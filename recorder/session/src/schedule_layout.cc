@@ -93,8 +93,9 @@ void BuildFreeScript(const format::Trace& trace, SessionLayout* layout) {
   layout->schedule.u.replay.partial = 1;
 }
 
-// The inputs a free recording recorded (Header::inputs_recorded): the replay feeds them
-// back. Older free traces recorded none: their replays read virtual clocks and real files.
+// The inputs a trace recorded (Header::inputs_recorded: a free recording's, or a controlled
+// trace that carries the inputs it was fed): the run feeds them back. Older free traces
+// recorded none: their replays read virtual clocks and real files.
 void FillInputs(const format::Trace& trace, SessionLayout* layout) {
   if (!trace.header.inputs_recorded) return;
   layout->feed_inputs = true;
@@ -129,7 +130,6 @@ Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
       if (schedule.trace == nullptr) return MakeError("replay needs a trace to follow");
       if (schedule.trace->header.mode == format::Mode::kFree) {
         BuildFreeScript(*schedule.trace, layout);
-        FillInputs(*schedule.trace, layout);
       } else {
         BuildScript(*schedule.trace, UINT64_MAX, layout);
       }
@@ -160,6 +160,7 @@ Status FillSchedule(const Schedule& schedule, SessionLayout* layout) {
     default:
       return MakeError("unknown schedule kind " + std::to_string(schedule.kind));
   }
+  if (const format::Trace* fed = schedule.FedInputs()) FillInputs(*fed, layout);
   return Status::Ok();
 }
 
@@ -207,6 +208,13 @@ const char* HeaderStrategy(const Schedule& schedule) {
 }  // namespace weft::session::internal
 
 namespace weft::session {
+
+const format::Trace* Schedule::FedInputs() const {
+  const format::Trace* from = inputs != nullptr              ? inputs
+                              : kind == WEFT_SCHEDULE_REPLAY ? trace
+                                                             : nullptr;
+  return from != nullptr && from->header.inputs_recorded ? from : nullptr;
+}
 
 Schedule Schedule::Search(Strategy strategy) {
   Schedule s;

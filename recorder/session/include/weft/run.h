@@ -76,6 +76,13 @@ struct Schedule {
   std::vector<Decision> script;  // GUIDED without a trace: the decisions to follow
   int forced_tid = -1;           // GUIDED: run this thread once after the script
   std::vector<PlanStep> plan;    // PLAN: the deviations
+  // A trace whose recorded inputs (Header::inputs_recorded: clock reads, random bytes, reads
+  // from outside) the run is fed, each thread its own in order, whatever the kind (explore
+  // --from's runs); nullptr: a REPLAY is fed those of `trace`, other kinds none.
+  const format::Trace* inputs = nullptr;
+
+  // The trace the run is fed recorded inputs from, or nullptr (none, or it recorded none).
+  const format::Trace* FedInputs() const;
 
   // The strategy makes every decision.
   static Schedule Search(Strategy strategy);
