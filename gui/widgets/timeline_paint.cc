@@ -209,7 +209,9 @@ void TimelineView::PaintRuler(QPainter& p, const QRectF& area) {
   p.setPen(QColor(0x40, 0x44, 0x4c));
   bool time = axis_ == TimelineAxis::kVirtualTime;
   p.drawText(QRectF(6, 0, layout_.gutter - 12, area.height()), Qt::AlignVCenter | Qt::AlignLeft,
-             time ? tr("virtual time") : tr("event #"));
+             !time                       ? tr("event #")
+             : data_ && data_->real_time ? tr("real time")  // a free recording's times
+                                         : tr("virtual time"));
   double ipp = geometry_.IndexesPerPixel();
   p.save();
   p.setClipRect(QRectF(layout_.gutter, 0, width() - layout_.gutter, area.height()));

@@ -7,7 +7,7 @@
 // failure, and `weft explore --from` saves it as a controlled trace.
 //   free_seat_racy [GAP [PAPERWORK]]   units of other work between two seats (default 400)
 //                          and of paperwork between a check and its booking (default 20):
-//                          natively about one run in a hundred sells a seat twice; more
+//                          natively one or two runs in a hundred sell a seat twice; more
 //                          paperwork makes it more likely
 #include <pthread.h>
 #include <stdio.h>
