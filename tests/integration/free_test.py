@@ -251,6 +251,9 @@ class FreeGroup(WeftTestCase):
         self.assertEqual(replayed_order[:k], recorded_order[:k], "the replay left the recorded "
                          "order before the divergence it reports")
         self.assertEqual(rdoc["divergence_thread"], 1, rdoc)
+        # A replay that goes on past the divergence reports the same place.
+        cran, cdoc = self.weft.replay(trace, extra=["--continue-after-divergence"])
+        self.assertEqual(cdoc["divergence"], rdoc["divergence"], cran.describe())
         # explore --from searches around the recorded order until it fails as recorded.
         ran, doc = self.explore_from(trace, self.path("stop-explore"))
         self.assertEqual(ran.returncode, 1, ran.describe())

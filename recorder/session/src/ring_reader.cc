@@ -62,6 +62,18 @@ void RingReader::BadRecord(uint64_t index, const std::string& why) {
   SetCorrupt("slot " + std::to_string(index) + " of the event ring: " + why);
 }
 
+uint64_t RingReader::OrderEventsBefore(uint64_t index) const {
+  index = std::min(index, events_);
+  uint64_t n = 0;
+  for (uint64_t w = 0; w < index / 64; ++w)
+    n += static_cast<uint64_t>(__builtin_popcountll(ordered_[w]));
+  if (index % 64 != 0) {
+    n += static_cast<uint64_t>(
+        __builtin_popcountll(ordered_[index / 64] & ((uint64_t{1} << (index % 64)) - 1)));
+  }
+  return n;
+}
+
 void RingReader::CheckStatus() {
   uint32_t pid = __atomic_load_n(&session_->claimed_pid, __ATOMIC_ACQUIRE);
   if (pid != 0) {
@@ -388,6 +400,8 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       e.vtime = r.vtime;
       e.arg = r.arg;
       digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
+      if (events_ % 64 == 0) ordered_.push_back(0);
+      if (weft_free_recorded_kind(r.kind)) ordered_.back() |= uint64_t{1} << (events_ % 64);
       ++events_;
       last_tid_ = r.tid;
       last_signal_woken_ = r.kind == WEFT_EV_COND_SIGNAL ? static_cast<int32_t>(r.arg) : -1;

@@ -47,6 +47,9 @@ class RingReader {
   uint64_t digest() const { return digest_.value(); }
   uint64_t order_digest() const { return digest_.order_value(); }
   uint64_t order_events() const { return digest_.order_events(); }
+  // Of the first `index` events, how many are of the kinds a free recording orders
+  // (weft/free_kinds.h): where a replay that went on past its divergence had left the order.
+  uint64_t OrderEventsBefore(uint64_t index) const;
   const std::vector<format::BlockedThread>& blocked() const { return blocked_; }
   const std::string& error() const { return error_; }
   // Frames seen so far: frame id -> IP (id 0 unused).
@@ -112,6 +115,7 @@ class RingReader {
   uint32_t claimed_pid_ = 0;  // the first pid the shim claimed with; it never changes
   format::TraceWriter* writer_;
   uint64_t events_ = 0;
+  std::vector<uint64_t> ordered_;  // bit i: event i is of a kind a free recording orders
   analysis::EventDigest digest_;
   std::vector<format::BlockedThread> blocked_;
   std::vector<format::Thread> threads_;

@@ -190,12 +190,12 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.diverged = true;
     outcome.divergence_index = status->divergence_index;
     const weft_script_entry& got = status->divergence_actual;
-    outcome.divergence = "event " + std::to_string(status->divergence_index) +
-                         " of the replay, after " + std::to_string(reader.order_events()) +
-                         " of the " + std::to_string(recorded_order) +
-                         " recorded synchronization events: the program did " +
-                         DescribeScriptEntry(config.schedule.trace, got.tid, got.kind, 0) +
-                         ", which the recorded order does not allow there";
+    outcome.divergence =
+        "event " + std::to_string(status->divergence_index) + " of the replay, after " +
+        std::to_string(reader.OrderEventsBefore(status->divergence_index)) + " of the " +
+        std::to_string(recorded_order) + " recorded synchronization events: the program did " +
+        DescribeScriptEntry(config.schedule.trace, got.tid, got.kind, 0) +
+        ", which the recorded order does not allow there";
   } else if (flags & WEFT_STATUS_DIVERGED) {
     outcome.diverged = true;
     outcome.divergence_index = status->divergence_index;
