@@ -474,6 +474,44 @@ bool IsRuntime(const std::string& soname) {
   return false;
 }
 
+// What ScanAtomicSites reads of a file: whether it is ELF, and its dynamic section.
+struct FileDynamic {
+  bool elf = false;
+  Dynamic dyn;
+};
+
+std::map<CacheKey, FileDynamic>* g_dynamic_cache = new std::map<CacheKey, FileDynamic>();
+
+// The dynamic section of `path`, read once per version of the file (its path, device, inode,
+// size and modification time): every run of a search asks again, and a big library (CPython's
+// libpython is tens of MiB) would otherwise be read whole each time.
+Result<FileDynamic> DynamicOf(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return MakeError("cannot open '" + path + "': " + std::strerror(errno));
+  }
+  CacheKey key{path,
+               static_cast<uint64_t>(st.st_dev),
+               static_cast<uint64_t>(st.st_ino),
+               static_cast<uint64_t>(st.st_size),
+               static_cast<int64_t>(st.st_mtim.tv_sec),
+               static_cast<int64_t>(st.st_mtim.tv_nsec),
+               false};
+  {
+    std::lock_guard<std::mutex> lock(g_cache_mutex);
+    auto it = g_dynamic_cache->find(key);
+    if (it != g_dynamic_cache->end()) return it->second;
+  }
+  Result<std::vector<uint8_t>> data = ReadFile(path);
+  if (!data.ok()) return data.error();
+  FileDynamic out;
+  out.elf = ElfHeader(*data) != nullptr;
+  if (out.elf) out.dyn = ReadDynamic(*data, path);
+  std::lock_guard<std::mutex> lock(g_cache_mutex);
+  (*g_dynamic_cache)[key] = out;
+  return out;
+}
+
 }  // namespace
 
 Result<AtomicModule> ScanAtomicModule(const std::string& path, bool main) {
@@ -507,17 +545,16 @@ Result<AtomicScan> ScanAtomicSites(const std::string& executable,
   for (const std::string& kv : env) {
     if (kv.rfind("LD_LIBRARY_PATH=", 0) == 0) ld_library_path = SplitPath(kv.substr(16), ".");
   }
-  Result<std::vector<uint8_t>> exe = ReadFile(executable);
+  Result<FileDynamic> exe = DynamicOf(executable);
   if (!exe.ok()) return exe.error();
-  if (ElfHeader(*exe) == nullptr) return scan;  // a script: its interpreter is a system program
+  if (!exe->elf) return scan;  // a script: its interpreter is a system program
   // The libraries to scan, breadth first as the loader loads them.
   std::vector<std::pair<std::string, bool>> files{{executable, true}};
   std::set<std::string> seen;
   for (size_t i = 0; i < files.size() && files.size() < 32; ++i) {
-    Result<std::vector<uint8_t>> data =
-        i == 0 ? Result<std::vector<uint8_t>>(*exe) : ReadFile(files[i].first);
-    if (!data.ok()) continue;
-    Dynamic dyn = ReadDynamic(*data, files[i].first);
+    Result<FileDynamic> file = i == 0 ? exe : DynamicOf(files[i].first);
+    if (!file.ok() || !file->elf) continue;
+    const Dynamic& dyn = file->dyn;
     for (const std::string& soname : dyn.needed) {
       if (soname.rfind("libweft_rt.so", 0) == 0) scan.instrumented = true;
       if (!seen.insert(soname).second) continue;

@@ -109,6 +109,29 @@ TEST(AtomicScanTest, AScriptHasNoModules) {
   EXPECT_TRUE(scan->modules.empty());
 }
 
+// A search scans the same program before every run; what it learned of a file is kept only
+// while the file is the same: a program rebuilt in place is scanned anew.
+TEST(AtomicScanTest, AProgramReplacedInPlaceIsScannedAnew) {
+  std::string path = ::testing::TempDir() + "/atomic_scan_replaced";
+  {
+    std::ofstream script(path, std::ios::trunc);
+    script << "#!/bin/sh\necho hi\n";
+  }
+  Result<AtomicScan> before = ScanAtomicSites(path, {});
+  ASSERT_TRUE(before.ok()) << before.error().message;
+  EXPECT_TRUE(before->modules.empty());
+  {
+    std::ifstream in(kProgram, std::ios::binary);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+  }
+  Result<AtomicScan> after = ScanAtomicSites(path, {});
+  ASSERT_TRUE(after.ok()) << after.error().message;
+  ASSERT_EQ(after->modules.size(), 1u);
+  EXPECT_EQ(after->modules[0].sites.size(), 2u);
+  std::remove(path.c_str());
+}
+
 TEST(AtomicScanTest, AMissingFileIsAnError) {
   Result<AtomicScan> scan = ScanAtomicSites("/nonexistent/weft-atomic-scan", {});
   ASSERT_FALSE(scan.ok());
