@@ -276,7 +276,11 @@ void NoteStartFds();
 // chooser and main thread, as start-up would have made them from that session. Its atomic
 // sites, memory sites and stack depth are the server's (weft starts another server when
 // they differ), so what start-up did with those stays.
-void TakeOverSession(uint32_t pid, int server_cpu);
+void TakeOverSession(uint32_t pid);
+// A fork server, once it serves: back on the CPUs it had before start-up pinned it, so that
+// it forks the next run's child beside the run, not on its CPU; each child pins itself to
+// its run's CPU (TakeOverSession), as an exec'd run's start-up does.
+void UnpinForkServer();
 // Forgets every object (the new session's table, at the same address): the fork server's
 // child.
 void ResetObjectTable();

@@ -508,7 +508,14 @@ namespace weft::shim {
 
 uint64_t RingHeadAtStart() { return g_ring_head_at_start; }
 
-void TakeOverSession(uint32_t pid, int server_cpu) {
+void UnpinForkServer() {
+  if (!g_pinned) return;
+  RawSyscall(SYS_sched_setaffinity, 0, sizeof(g_original_affinity),
+             reinterpret_cast<long>(&g_original_affinity));
+  g_pinned = false;
+}
+
+void TakeOverSession(uint32_t pid) {
   weft_session* run = g_session;
   struct stat st;
   if (RawSyscall(SYS_fstat, g_session_fd, reinterpret_cast<long>(&st)) != 0) {
@@ -527,7 +534,7 @@ void TakeOverSession(uint32_t pid, int server_cpu) {
     Die(error);
   }
   g_sched->vnow = run->vtime;
-  if (run->cpu != server_cpu) PinToCpu(run->cpu);
+  PinToCpu(run->cpu);  // NB: the server is not pinned (UnpinForkServer): as at start-up
   g_sched->pinned = g_pinned;
   g_sched->original_affinity = g_original_affinity;
   RegisterMainThread();

@@ -207,7 +207,7 @@ void MoveFd(int fd, int target) {
 }
 
 // The forked child: waits until weft traces it, then becomes the request's run.
-void BecomeRun(int sock, const int* fds, int count, int server_cpu) {
+void BecomeRun(int sock, const int* fds, int count) {
   RawSyscall(SYS_close, sock);
   char go = 0;
   long r;
@@ -271,7 +271,35 @@ void BecomeRun(int sock, const int* fds, int count, int server_cpu) {
   }
   // NB: at the number the environment names (WEFT_SESSION_FD), as in an exec'd run.
   MoveFd(fds[0], static_cast<int>(SessionFd()));
-  TakeOverSession(pid, server_cpu);
+  TakeOverSession(pid);
+}
+
+// A child forked ahead of its request: it takes the next request from the socket itself,
+// answers with its own pid, tells the server (one byte on `taken`, so that the server forks
+// the next one while this run goes on) and becomes the run. It exits when weft closes the
+// socket.
+void WaitForRequest(int sock, int taken) {
+  for (;;) {
+    int fds[WEFT_FORK_MAX_FDS];
+    int count = 0;
+    if (!Receive(sock, fds, &count)) RawSyscall(SYS_exit_group, 0);
+    ZeroBytes(&g_reply, sizeof(g_reply));
+    if (count < 2) {
+      CloseAll(fds, count < 0 ? 0 : count);
+      g_reply.status = 2;
+      Append(g_reply.message, sizeof(g_reply.message), "a request the fork server cannot read");
+      if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
+      continue;
+    }
+    g_reply.pid = static_cast<int32_t>(RawSyscall(SYS_getpid));
+    if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
+    char one = 1;
+    while (RawSyscall(SYS_write, taken, reinterpret_cast<long>(&one), 1) == -EINTR) {
+    }
+    RawSyscall(SYS_close, taken);
+    BecomeRun(sock, fds, count);
+    return;
+  }
 }
 
 }  // namespace
@@ -292,34 +320,45 @@ void ForkServerAtMain() {
     RawSyscall(SYS_exit_group, 0);
   }
   if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
-  const int server_cpu = g_session->cpu;
+  UnpinForkServer();
+  // NB: each run's child is forked before its request comes (while the run before it goes
+  // on), so a request costs weft a wake-up of that child, not a fork.
   for (;;) {
-    int fds[WEFT_FORK_MAX_FDS];
-    int count = 0;
-    if (!Receive(sock, fds, &count)) RawSyscall(SYS_exit_group, 0);
-    ZeroBytes(&g_reply, sizeof(g_reply));
-    if (count < 2) {
-      CloseAll(fds, count < 0 ? 0 : count);
-      g_reply.status = 2;
-      Append(g_reply.message, sizeof(g_reply.message), "a request the fork server cannot read");
-      if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
-      continue;
-    }
     // The runs that ended are weft's to wait for (it traces them); then they are ours.
     while (RawSyscall(SYS_wait4, -1, 0, WNOHANG | __WALL, 0) > 0) {
     }
-    pid_t pid = fork_fn();
-    if (pid == 0) {
-      BecomeRun(sock, fds, count, server_cpu);
-      return;
+    int taken[2];
+    pid_t pid = -1;
+    if (RawSyscall(SYS_pipe2, reinterpret_cast<long>(taken), O_CLOEXEC) == 0) {
+      pid = fork_fn();
+      if (pid == 0) {
+        RawSyscall(SYS_close, taken[0]);
+        WaitForRequest(sock, taken[1]);
+        return;
+      }
+      RawSyscall(SYS_close, taken[1]);
+      if (pid < 0) RawSyscall(SYS_close, taken[0]);
     }
-    CloseAll(fds, count);
     if (pid < 0) {
+      // No child to take the next request: it is answered here.
+      int fds[WEFT_FORK_MAX_FDS];
+      int count = 0;
+      if (!Receive(sock, fds, &count)) RawSyscall(SYS_exit_group, 0);
+      CloseAll(fds, count < 0 ? 0 : count);
+      ZeroBytes(&g_reply, sizeof(g_reply));
       g_reply.status = 2;
       Append(g_reply.message, sizeof(g_reply.message), "fork failed");
+      if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
+      continue;
     }
-    g_reply.pid = pid;
-    if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
+    // Until the child has taken a request; end-of-file without it: weft closed the socket
+    // (or the child died), and the server is done.
+    char one = 0;
+    long r;
+    while ((r = RawSyscall(SYS_read, taken[0], reinterpret_cast<long>(&one), 1)) == -EINTR) {
+    }
+    RawSyscall(SYS_close, taken[0]);
+    if (r != 1) RawSyscall(SYS_exit_group, 0);
   }
 }
 
