@@ -3,6 +3,7 @@
 fork server (see bench/README.md, "Fork server", and docs/fork_server.md).
 
   python3 bench/fork_server.py BUILD_DIR [--reps N] [--runs N] [-j N] [--json]
+                               [--baseline OTHER_BUILD_DIR]
 
 For each program (a tiny C program: two threads, a few locked increments; and python3
 starting a thread), runs `BUILD_DIR/bin/weft explore --runs RUNS -j J --no-stacks --json`
@@ -11,6 +12,10 @@ both see the same machine load), and prints per program the median runs/s of eac
 own `runs_per_second`), their ratio, the median milliseconds per run of each and their
 difference (what exec, loading and the shim's start-up cost a run: the part a fork server
 removes), and how many runs were forked. With --json the numbers follow as one JSON object.
+With --baseline, the other build's `weft` runs in the same loop too (exec and fork, right
+after this build's), and each program gets a second row, its medians, and a last column:
+this build's fork runs/s over the baseline's. The baseline's shim is its own build's
+(`OTHER_BUILD_DIR/lib/weft/libweft_preload.so`) unless WEFT_PRELOAD names one.
 """
 
 import argparse
@@ -37,10 +42,11 @@ PY_SCRIPT = ("import threading\n"
              "t.join()\n")
 
 
-def explore(weft, argv, spawn, runs, jobs, cwd):
+def explore(weft, argv, spawn, runs, jobs, cwd, env=None):
     cmd = [weft, "explore", "--runs", str(runs), "-j", str(jobs), "--no-stacks", "--json",
            "--spawn", spawn, "-o", os.path.join(cwd, "out-" + spawn), "--"] + argv
-    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=env)
     if p.returncode != 0:
         sys.exit("weft explore failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
     doc = json.loads(p.stdout)
@@ -56,10 +62,23 @@ def main():
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("-j", "--jobs", type=int, default=1)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--baseline", help="another build directory, measured in the same loop")
     args = ap.parse_args()
-    weft = os.path.abspath(os.path.join(args.build, "bin", "weft"))
-    if not os.access(weft, os.X_OK):
-        sys.exit("no weft at " + weft)
+    builds = [("this", args.build)] + ([("baseline", args.baseline)] if args.baseline else [])
+    wefts = {}
+    envs = {}
+    for label, build in builds:
+        wefts[label] = os.path.abspath(os.path.join(build, "bin", "weft"))
+        if not os.access(wefts[label], os.X_OK):
+            sys.exit("no weft at " + wefts[label])
+        env = dict(os.environ)
+        shim = os.path.abspath(os.path.join(build, "lib", "weft", "libweft_preload.so"))
+        if label == "this" or ("WEFT_PRELOAD" not in env and os.path.exists(shim)):
+            env.pop("WEFT_PRELOAD", None)
+            if label != "this":
+                env["WEFT_PRELOAD"] = shim
+        envs[label] = env
+    weft = wefts["this"]
     tmp = tempfile.mkdtemp(prefix="weft-bench-fork-")
     try:
         tiny = os.path.join(tmp, "two_threads")
@@ -74,29 +93,40 @@ def main():
                     ("python3 (a thread, a lock)", [python, script])]
         rows = []
         for name, argv in programs:
-            rates = {"exec": [], "fork": []}
-            forked = {"exec": [], "fork": []}
+            rates = {(b, sp): [] for b, _ in builds for sp in ("exec", "fork")}
+            forked = {key: [] for key in rates}
             for _ in range(args.reps):
-                for spawn in ("exec", "fork"):
-                    doc = explore(weft, argv, spawn, args.runs, args.jobs, tmp)
-                    rates[spawn].append(doc["runs_per_second"])
-                    forked[spawn].append(doc["forked_runs"])
-            e = statistics.median(rates["exec"])
-            k = statistics.median(rates["fork"])
-            rows.append({"program": name, "exec_runs_per_second": e, "fork_runs_per_second": k,
-                         "ratio": k / e, "exec_ms_per_run": 1000.0 / e,
-                         "fork_ms_per_run": 1000.0 / k,
-                         "forked_runs": int(statistics.median(forked["fork"]))})
+                for b, _ in builds:
+                    for spawn in ("exec", "fork"):
+                        doc = explore(wefts[b], argv, spawn, args.runs, args.jobs, tmp, envs[b])
+                        rates[(b, spawn)].append(doc["runs_per_second"])
+                        forked[(b, spawn)].append(doc["forked_runs"])
+            for b, _ in builds:
+                e = statistics.median(rates[(b, "exec")])
+                k = statistics.median(rates[(b, "fork")])
+                rows.append({"program": name if b == "this" else "  (baseline)", "build": b,
+                             "exec_runs_per_second": e, "fork_runs_per_second": k,
+                             "ratio": k / e, "exec_ms_per_run": 1000.0 / e,
+                             "fork_ms_per_run": 1000.0 / k,
+                             "forked_runs": int(statistics.median(forked[(b, "fork")]))})
+            if args.baseline:
+                rows[-2]["fork_over_baseline"] = (rows[-2]["fork_runs_per_second"] /
+                                                  rows[-1]["fork_runs_per_second"])
         print("weft %s, %d CPUs, %s; %d runs per search, -j %d, medians of %d" %
               (weft, os.cpu_count(), platform.release(), args.runs, args.jobs, args.reps))
-        print("%-28s %10s %10s %7s %9s %9s %9s %8s" %
+        if args.baseline:
+            print("baseline: " + wefts["baseline"])
+        print("%-28s %10s %10s %7s %9s %9s %9s %8s%s" %
               ("program", "exec r/s", "fork r/s", "ratio", "exec ms", "fork ms", "saved ms",
-               "forked"))
+               "forked", "  fork/base" if args.baseline else ""))
         for r in rows:
-            print("%-28s %10.1f %10.1f %6.2fx %9.2f %9.2f %9.2f %8d" %
+            tail = ""
+            if "fork_over_baseline" in r:
+                tail = "  %8.2fx" % r["fork_over_baseline"]
+            print("%-28s %10.1f %10.1f %6.2fx %9.2f %9.2f %9.2f %8d%s" %
                   (r["program"], r["exec_runs_per_second"], r["fork_runs_per_second"], r["ratio"],
                    r["exec_ms_per_run"], r["fork_ms_per_run"],
-                   r["exec_ms_per_run"] - r["fork_ms_per_run"], r["forked_runs"]))
+                   r["exec_ms_per_run"] - r["fork_ms_per_run"], r["forked_runs"], tail))
         if args.json:
             print(json.dumps({"runs": args.runs, "jobs": args.jobs, "reps": args.reps,
                               "rows": rows}, indent=1))
