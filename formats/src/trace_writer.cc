@@ -391,6 +391,7 @@ struct TraceWriter::Impl {
 
   std::string path;
   int fd = -1;
+  bool unnamed = false;  // CreateUnnamed's file, until Publish
   uint64_t* bytes_written;
   std::string out;                  // framed packets not yet written to fd
   pb::Packet packet;                // reused for every packet
@@ -428,11 +429,38 @@ struct TraceWriter::Impl {
   uint64_t dropped_events = 0, dropped_inputs = 0;
 };
 
+Result<std::unique_ptr<TraceWriter>> TraceWriter::CreateUnnamed(const std::string& path,
+                                                                const Header& header) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Create(path, header);  // no O_TMPFILE here: named from the start
+  return CreateOnFd(path, fd, header, /*unnamed=*/true);
+}
+
+Status TraceWriter::Publish() {
+  if (!impl_ || !impl_->unnamed) return Status();
+  const std::string proc = "/proc/self/fd/" + std::to_string(impl_->fd);
+  (void)::unlink(impl_->path.c_str());
+  if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, impl_->path.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+    return MakeError("cannot write trace '" + impl_->path + "': " + std::strerror(errno));
+  }
+  impl_->unnamed = false;
+  return Status();
+}
+
+bool TraceWriter::named() const { return !impl_ || !impl_->unnamed; }
+
 Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(const std::string& path,
                                                          const Header& header) {
   // A trace holds the program's arguments, environment, output and file names: readable by
   // its owner only. NB: fchmod too, since O_CREAT's mode does not apply to a file that exists.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  return CreateOnFd(path, fd, header, /*unnamed=*/false);
+}
+
+Result<std::unique_ptr<TraceWriter>> TraceWriter::CreateOnFd(const std::string& path, int fd,
+                                                             const Header& header, bool unnamed) {
   if (fd < 0) {
     int saved = errno;
     std::string why = std::strerror(saved);
@@ -451,6 +479,7 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(const std::string& path
   std::unique_ptr<TraceWriter> writer(new TraceWriter());
   writer->impl_ = std::make_unique<Impl>(path, fd, &writer->bytes_written_);
   Impl& impl = *writer->impl_;
+  impl.unnamed = unnamed;
 
   impl.out.append(kMagic, sizeof(kMagic));
   for (int i = 0; i < 4; ++i) impl.out.push_back(static_cast<char>(kFormatMajor >> (8 * i)));

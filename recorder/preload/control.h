@@ -259,6 +259,14 @@ void KillOtherProcesses();
 // and stays open across an exec.
 long SessionFd();
 bool SessionFdInherited();
+// While one is open on a thread, the descriptors pipe2 makes are weft's own (the unwinder's
+// memory probe): placed above the session's and kept from the program's closes
+// (hooks_fds.cc). Only at start-up, before control starts.
+class OwnFdsScope {
+ public:
+  OwnFdsScope();
+  ~OwnFdsScope();
+};
 // This process's kernel pid, as the session's process table has it.
 uint32_t OwnPid();
 

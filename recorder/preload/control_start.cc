@@ -127,6 +127,9 @@ void ResolveReal() {
   WEFT_RESOLVE(pthread_kill);
   Resolve(real.kill_fn, "kill");
   Resolve(real.read_fn, "read");
+  Resolve(real.close_fn, "close");
+  WEFT_RESOLVE(close_range);
+  WEFT_RESOLVE(closefrom);
   Resolve(real.write_fn, "write");
   WEFT_RESOLVE(writev);
   WEFT_RESOLVE(send);

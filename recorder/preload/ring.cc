@@ -62,6 +62,11 @@ void LoadUnwinder() {
   void* fn = lib != nullptr ? dlsym(lib, "unw_backtrace") : nullptr;
   if (fn != nullptr) {
     __builtin_memcpy(&g_backtrace, &fn, sizeof(g_backtrace));
+    // NB: the unwinder's first call opens its memory-probe pipe: now, as weft's own, so
+    // that it takes none of the program's descriptor numbers (hooks_fds.cc).
+    OwnFdsScope own;
+    void* ips[2];
+    g_backtrace(ips, 2);
     return;
   }
   const char* error = dlerror();

@@ -345,6 +345,14 @@ bool AnyReadinessWait(const uint16_t* enabled, uint32_t count) {
   return false;
 }
 
+// The first of enabled[0..ready) that is in a readiness wait (now over), or `ready`.
+uint32_t ReadyWaiterIndex(const uint16_t* enabled, uint32_t ready) {
+  for (uint32_t i = 0; i < ready; ++i) {
+    if (g_sched->threads[enabled[i]].op.kind == WEFT_EV_POLL) return i;
+  }
+  return ready;
+}
+
 // Picks the next thread to run. The caller holds the turn.
 Thread* Pick(uint16_t current) {
   uint16_t* enabled = g_enabled;
@@ -491,7 +499,12 @@ Thread* Pick(uint16_t current) {
   point.current_done = cur->events_done;
   point.step = step;
   point.pending = PendingOf;
-  uint32_t chosen = g_sched->chooser.PickThread(point);
+  // NB: a thread whose readiness wait is over goes first, before the chooser, in a recording
+  // and in its replay alike. Its wait is no event, so no trace holds the decision that
+  // resumes it, and the code it runs up to its next operation (no event either: a vfork
+  // caller back in the interpreter) must run at the same place in both.
+  uint32_t chosen = ReadyWaiterIndex(enabled, ready);
+  if (chosen == ready) chosen = g_sched->chooser.PickThread(point);
   Thread* next = &g_sched->threads[enabled[chosen]];
   ReportDivergence();
   if (chosen >= ready) {

@@ -193,6 +193,9 @@ struct RealFunctions {
   int (*rename)(const char*, const char*);
   int (*unlink)(const char*);
   int (*flock)(int, int);
+  int (*close_fn)(int);
+  int (*close_range)(unsigned, unsigned, int);
+  void (*closefrom)(int);
 };
 WEFT_HIDDEN extern RealFunctions real;
 

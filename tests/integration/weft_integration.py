@@ -2388,6 +2388,67 @@ class UnmodelledBlockGroup(WeftTestCase):
         self.check_replays(trace, self.weft.show_json(trace), times=5, label="cond")
 
 
+class FdsGroup(WeftTestCase):
+    """weft's own descriptor in the program (the session memory) stays out of its way: the
+    program's first open gets the number it gets natively, and a child that closes every
+    descriptor it did not open before it execs (close_range, closefrom, a loop of close: what
+    Python's subprocess does) still execs an image under control, whose run replays."""
+
+    def test_first_open_gets_the_native_number(self):
+        prog = self.program("closes_fds")
+        native = run([prog, "firstfd"], timeout=10)
+        self.assertEqual(native.returncode, 0, native.describe())
+        ran = self.weft.record(prog, self.path("firstfd.weft"), args=["firstfd"])
+        self.assertEqual(ran.stdout, native.stdout, ran.describe())
+
+    def test_child_closing_every_fd_execs_under_control(self):
+        e = self.entry("closes_fds")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("closes-%s.weft" % mode)
+                ran = self.weft.record(self.program("closes_fds"), trace, seed=3, args=[mode])
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                show = self.weft.show_json(trace)
+                execs = [ev for ev in show["events"] if ev["kind"] == "exec"]
+                # The exec'd image rejoined the session (arg 1), and its two threads ran
+                # under control: their thread_create events are in the trace.
+                self.assertEqual([ev["arg"] for ev in execs], [1], execs)
+                creates = [ev for ev in show["events"] if ev["kind"] == "thread_create"]
+                self.assertEqual(len(creates), 2, "%s: %s" % (mode, creates))
+                self.check_replays(trace, show, times=3, label=mode)
+
+
+class ReplaySeesTheRecordedRunGroup(WeftTestCase):
+    """What a replay's program sees is what its recording's saw, even where the program reads
+    something weft does not model: the directory the trace is in (weft writes no file there
+    while a replay runs, unless it diverges), and the place where a thread back from a wait
+    that is no event (a vfork caller's wait for the child's exec) resumes."""
+
+    def test_replay_adds_no_file_to_the_programs_directory(self):
+        # The program takes a lock once per entry of its working directory, where the trace
+        # is: a replay that put a file of its own there would take it once more, and diverge.
+        work = self.path("lists-dir")
+        os.makedirs(work)
+        trace = os.path.join(work, "lists.weft")
+        ran = self.weft.cmd("record", "-o", trace, "--seed", 5, "--", self.program("lists_dir"),
+                            cwd=work)
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        for attempt in range(3):
+            replayed = self.weft.cmd("replay", trace, "--times", 2, cwd=work)
+            self.assertEqual(replayed.returncode, 0, "attempt %d:%s" % (attempt, replayed.describe()))
+            self.assertIn("reproduced: 2 of 2", replayed.stderr, replayed.describe())
+        self.assertEqual(sorted(os.listdir(work)), ["lists.weft"])
+
+    def test_thread_back_from_a_spawn_wait_resumes_where_it_did(self):
+        prog = self.program("resume_after_spawn")
+        for seed in range(1, 7):
+            trace = self.path("resume-%d.weft" % seed)
+            ran = self.weft.record(prog, trace, seed=seed)
+            self.assertRegex(ran.stdout.strip(), self.entry("resume_after_spawn")["ok_output"],
+                             ran.describe())
+            self.check_replays(trace, self.weft.show_json(trace), times=3, label="seed %d" % seed)
+
+
 # RustGroup borrows these methods; they look up SEED/RUNS on self.
 RustGroup.SEED = ExploreFindsBugsGroup.SEED
 RustGroup.RUNS = CORRECT_RUNS
@@ -2471,6 +2532,8 @@ GROUPS = {
     "virtual_time": VirtualTimeGroup,
     "fork": ForkGroup,
     "spawn": SpawnGroup,
+    "fds": FdsGroup,
+    "replay_world": ReplaySeesTheRecordedRunGroup,
     "fork_server": ForkServerGroup,
     "timeout": TimeoutGroup,
     "rust": RustGroup,

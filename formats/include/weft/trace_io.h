@@ -33,6 +33,16 @@ class TraceWriter {
  public:
   // Creates (truncates) `path`, writes the magic and the header packet.
   static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path, const Header& header);
+  // As Create, but the file has no name until Publish() gives it `path`: a run watched for a
+  // divergence (a replay) writes its trace without adding an entry to a directory the
+  // program may list (its recording saw no such file). Where the file system has no unnamed
+  // files (O_TMPFILE), it is Create.
+  static Result<std::unique_ptr<TraceWriter>> CreateUnnamed(const std::string& path,
+                                                            const Header& header);
+  // Links an unnamed trace in at its path (replacing a file there); a no-op for a named one.
+  Status Publish();
+  // Whether the file has its name (false for CreateUnnamed's until Publish).
+  bool named() const;
   // A flight recorder's writer (weft record --free --ring SIZE): it writes no file as the run
   // goes, but keeps in memory the tables (processes, modules, threads, objects, frames, stacks,
   // output) whole and the batches of events and inputs of the last `window_bytes` (encoded,
@@ -90,6 +100,8 @@ class TraceWriter {
 
  private:
   TraceWriter() = default;
+  static Result<std::unique_ptr<TraceWriter>> CreateOnFd(const std::string& path, int fd,
+                                                         const Header& header, bool unnamed);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t events_written_ = 0;

@@ -279,6 +279,8 @@ Result<RunResult> Run(const SpawnOptions& options) {
   plan.envp = envp.data();
   plan.keep_fds = options.keep_fds.data();
   plan.num_keep_fds = options.keep_fds.size();
+  plan.moved_fds = options.moved_fds.data();
+  plan.num_moved_fds = options.moved_fds.size();
   plan.stdout_fd = options.stdout_fd;
   plan.stderr_fd = options.stderr_fd;
   plan.disable_aslr = options.disable_aslr;
@@ -353,6 +355,8 @@ Result<pid_t> StartUntraced(const SpawnOptions& options) {
   plan.envp = envp.data();
   plan.keep_fds = options.keep_fds.data();
   plan.num_keep_fds = options.keep_fds.size();
+  plan.moved_fds = options.moved_fds.data();
+  plan.num_moved_fds = options.moved_fds.size();
   plan.stdout_fd = options.stdout_fd;
   plan.stderr_fd = options.stderr_fd;
   plan.disable_aslr = options.disable_aslr;

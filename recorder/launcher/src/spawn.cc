@@ -135,6 +135,11 @@ WEFT_CHILD_CODE int ChildMain(void* arg) {
       ChildFail(plan, kStageKeepFd, r, plan.keep_fds[i]);
     }
   }
+  for (size_t i = 0; i < plan.num_moved_fds; ++i) {
+    if ((r = RedirectTo(plan.moved_fds[i].first, plan.moved_fds[i].second)) < 0) {
+      ChildFail(plan, kStageKeepFd, r, plan.moved_fds[i].first);
+    }
+  }
   // Without CLONE_FS the child has its own working directory: this leaves weft's alone.
   if (plan.cwd != nullptr &&
       (r = internal::RawSyscall(SYS_chdir, reinterpret_cast<long>(plan.cwd))) < 0) {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace weft::launcher::internal {
 
@@ -61,6 +62,8 @@ struct ChildPlan {
   char* const* envp;
   const int* keep_fds;
   size_t num_keep_fds;
+  const std::pair<int, int>* moved_fds = nullptr;  // {ours, the child's number}
+  size_t num_moved_fds = 0;
   int stdout_fd;
   int stderr_fd;
   int stdin_fd = -1;

@@ -149,8 +149,9 @@ Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& 
   launcher::SpawnOptions spawn;
   spawn.argv = config.argv;
   spawn.executable = config.executable;
-  spawn.env = ProgramEnvironment(config.env, config.shim_path, server->session_->fd());
-  spawn.keep_fds = {server->session_->fd(), fds[1]};
+  spawn.env = ProgramEnvironment(config.env, config.shim_path, ProgramSessionFd());
+  spawn.moved_fds = {{server->session_->fd(), ProgramSessionFd()}};
+  spawn.keep_fds = {fds[1]};
   spawn.cwd = config.cwd;
   spawn.isolate = config.isolate;
   Result<pid_t> pid = launcher::StartUntraced(spawn);

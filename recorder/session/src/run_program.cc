@@ -1,6 +1,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +112,16 @@ std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
   return out;
 }
 
+int ProgramSessionFd() {
+  constexpr int kPreferred = 1000;
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+      limit.rlim_cur > static_cast<rlim_t>(kPreferred)) {
+    return kPreferred;
+  }
+  return std::max(3, static_cast<int>(limit.rlim_cur) - 1);
+}
+
 Result<RunReport> RunProgram(const RunConfig& config) {
   SessionLayout layout;
   if (Status s = internal::FillSchedule(config.schedule, &layout); !s.ok()) return s.error();
@@ -219,8 +230,12 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   std::unique_ptr<format::TraceWriter> writer;
   const bool ring = config.free_mode && config.ring_bytes > 0 && !config.trace_path.empty();
   if (!config.trace_path.empty()) {
+    // NB: a replay watched for a divergence names its trace only if it diverges: the
+    // program may list the directory, and its recording saw no such file there.
     auto w = ring ? format::TraceWriter::CreateWindow(header, config.ring_bytes)
-                  : format::TraceWriter::Create(config.trace_path, header);
+             : config.keep_trace == RunConfig::KeepTrace::kIfDiverged
+                 ? format::TraceWriter::CreateUnnamed(config.trace_path, header)
+                 : format::TraceWriter::Create(config.trace_path, header);
     if (!w.ok()) return w.error();
     writer = std::move(w.value());
     if (config.stdin_data != nullptr) {
@@ -276,8 +291,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   launcher::SpawnOptions spawn;
   spawn.argv = config.argv;
   spawn.executable = config.executable;
-  spawn.env = ProgramEnvironment(config.env, config.shim_path, session->fd());
-  spawn.keep_fds = {session->fd()};
+  spawn.env = ProgramEnvironment(config.env, config.shim_path, ProgramSessionFd());
+  spawn.moved_fds = {{session->fd(), ProgramSessionFd()}};
   spawn.cwd = config.cwd;
   spawn.timeout_seconds = config.timeout_seconds;
   spawn.handle_signals = config.handle_signals;
@@ -552,9 +567,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (writer != nullptr && !keep) {
     // NB: close before unlinking, and skip the symbols: a passing run of a search costs no
     // more than writing its events.
+    const bool named = writer->named();
     writer.reset();
-    unlink(config.trace_path.c_str());
+    if (named) unlink(config.trace_path.c_str());
   } else if (writer != nullptr) {
+    if (Status s = writer->Publish(); !s.ok()) return s.error();
     Status s = internal::FinishTrace(config, rr, outcome, exact_frames, reader, writer.get());
     if (!s.ok()) return s.error();
     report.trace_path = config.trace_path;

@@ -69,9 +69,12 @@ struct SpawnOptions {
   std::string executable;         // from ResolveProgram
   std::vector<std::string> env;   // complete environment, "KEY=VALUE"
   std::vector<int> keep_fds;      // fds to leave open (without FD_CLOEXEC) in the child
-  std::string cwd;                // the program's working directory ("" = the caller's)
-  double timeout_seconds = 0;     // 0 = none; on expiry every traced process is killed
-  bool disable_aslr = true;       // fixed addresses, so that a trace means the same later
+  // fds to give the child at fixed numbers (without FD_CLOEXEC): {ours, the child's}. For
+  // weft's own descriptors in the program, out of the way of the numbers it opens itself.
+  std::vector<std::pair<int, int>> moved_fds;
+  std::string cwd;             // the program's working directory ("" = the caller's)
+  double timeout_seconds = 0;  // 0 = none; on expiry every traced process is killed
+  bool disable_aslr = true;    // fixed addresses, so that a trace means the same later
   // Where the program's stdout/stderr go: -1 = inherit, else an fd to dup onto them.
   int stdout_fd = -1;
   int stderr_fd = -1;

@@ -333,4 +333,9 @@ std::vector<uint64_t> SortedSites(std::vector<uint64_t> sites);
 std::vector<std::string> ProgramEnvironment(const std::vector<std::string>& env,
                                             const std::string& shim_path, int session_fd);
 
+// The number of the session's descriptor in the program: high (1000, or the highest the
+// open-file limit allows below it), so that the program's own descriptors get the numbers
+// they get natively (its first open is 3), and the shim keeps it from the program's closes.
+int ProgramSessionFd();
+
 }  // namespace weft::session
