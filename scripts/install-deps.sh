@@ -21,6 +21,8 @@ packages=(
   pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev
   # tests/integration real_waits: threads in sigwait (pbzip2, lbzip2) and epoll_wait
   memcached
+  # tests/programs/redis_seat_racy: a real server started by the program under weft
+  redis-server
   # Rust test programs (tests/programs/*.rs: std::sync::Mutex, atomic sites)
   rustc
   # weft replay --gdb N (and --gdbserver PORT): tests/integration/ci_test.py

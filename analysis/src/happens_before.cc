@@ -48,6 +48,10 @@ HappensBefore::HappensBefore(const format::Trace& trace, const ThreadNumbers& th
     t.exit = clocks_.NewChannel();
     t.wake = clocks_.NewChannel();
   }
+  for (uint32_t d = 0; d < threads.count(); ++d) {
+    uint32_t tid = threads.real[d];
+    if (tid < trace.threads.size()) process_threads_[trace.threads[tid].pid].push_back(d);
+  }
   wakes_.reserve(trace.wakes.size());
   for (const format::Wake& w : trace.wakes) wakes_.emplace_back(w.event_index, w.woken);
   std::stable_sort(wakes_.begin(), wakes_.end(),
@@ -90,6 +94,12 @@ void HappensBefore::Acquire(uint32_t t, const Event& e) {
     case EventKind::kThreadJoin:
       if (int64_t joined = numbers_.Dense(e.arg); ok && joined >= 0) {
         clocks_.Acquire(t, threads_[joined].exit);
+      }
+      break;
+    case EventKind::kProcessWait:  // a join of the process it reaped
+      if (auto it = process_end_.find(static_cast<uint32_t>(e.arg));
+          ok && e.arg > 0 && it != process_end_.end()) {
+        clocks_.Acquire(t, it->second);
       }
       break;
     case EventKind::kMutexLock:
@@ -165,6 +175,22 @@ void HappensBefore::Release(uint64_t i, uint32_t t, const Event& e) {
     case EventKind::kThreadExit:
       clocks_.Release(t, ts.exit, obj, false);
       break;
+    case EventKind::kFork:  // its child's first thread starts after it
+      if (auto it = process_threads_.find(static_cast<uint32_t>(e.arg));
+          ok && e.arg > 0 && it != process_threads_.end() && it->second.front() != t) {
+        clocks_.Release(t, threads_[it->second.front()].spawn, 0, false);
+      }
+      break;
+    case EventKind::kProcessExit: {
+      // Every thread of the process ends with it: all they did happened before its reaping.
+      uint32_t tid = numbers_.real[t];
+      if (tid >= trace_.threads.size()) break;
+      uint32_t pid = trace_.threads[tid].pid;
+      auto [end, fresh] = process_end_.try_emplace(pid, kNoChannel);
+      if (fresh) end->second = clocks_.NewChannel();
+      for (uint32_t u : process_threads_[pid]) clocks_.Release(u, end->second, 0, true);
+      break;
+    }
     case EventKind::kMutexUnlock:
     case EventKind::kSpinUnlock:
     case EventKind::kOnceDone:

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -92,6 +93,10 @@ class HappensBefore {
   std::vector<ObjectState> objects_;
   std::vector<ThreadState> threads_;
   std::vector<std::pair<uint64_t, uint32_t>> wakes_;  // (waking event, woken tid), sorted
+  // The threads of each process (pid → dense numbers, by tid), and the channel its end
+  // (process_exit) released into, for the wait that reaps it (process_wait).
+  std::unordered_map<uint32_t, std::vector<uint32_t>> process_threads_;
+  std::unordered_map<uint32_t, uint32_t> process_end_;
   std::vector<uint32_t> refs_;  // barrier generation channel → threads yet to leave
 };
 

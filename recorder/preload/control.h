@@ -34,6 +34,11 @@ struct Process {
   // Started by posix_spawn, system, popen or vfork (hooks_spawn.cc): 1 until its exec's new
   // image rejoined the session (or it ended, or left control); its parent waits meanwhile.
   uint8_t spawning;
+  // Its parent reaped it (a wait that returned its pid): no later wait can report it.
+  uint8_t reaped;
+  // Children it made that are no processes of the session (the process table was full): a
+  // wait that may report one of them is probed, not modelled.
+  uint16_t outside_children;
   uint64_t refreshed_at;  // events emitted when it last refreshed its threads' enabled bits
 };
 // Whether the process's threads are under control (kExecing: one of them, across an exec).
@@ -177,6 +182,11 @@ void UnregisterProcess(Thread* main);
 // the fork; `no_handlers`: no atfork handlers run (glibc's _Fork, when it has one), for a
 // child that only makes system calls until it execs.
 pid_t ForkControlled(Thread* self, int* report_pipe = nullptr, bool no_handlers = false);
+// clone without CLONE_VM (a new process, not a thread) for a controlled thread: a fork (the
+// FORK event, a process of the session) whose child runs fn(arg) on `stack` and then exits
+// through the process exit's schedule point. The other arguments are clone's.
+pid_t CloneControlled(Thread* self, int (*fn)(void*), void* stack, int flags, void* arg,
+                      pid_t* parent_tid, void* tls, pid_t* child_tid);
 // The schedule point of an exec by a controlled thread (hooks_exec.cc): `file` (or the
 // open file `fd`), `envp` (null: this process's), `search`: execvp's PATH search. Then the
 // real exec; if it returns, ExecFailed(errno).
@@ -192,9 +202,15 @@ bool SpawnDone(uint16_t index);
 // _exit(status) makes it; the caller then ends the process.
 void ProcessExitPoint(int status);
 // waitpid by a controlled thread (hooks_wait.cc): waits without the turn until the child has
-// something to report (modelled for a child that is a process of the session), then the real
-// call, again on EINTR.
+// something to report (modelled for a child that is a process of the session: a schedule
+// point and a PROCESS_WAIT event), then the real call, again on EINTR.
 pid_t WaitPidControlled(pid_t pid, int* status, int options);
+// Whether thread `t`'s PROCESS_WAIT can complete: a child of its process that the wait
+// reports has ended (or left control, or there is none left), judged from the shared process
+// table (any process may judge it).
+bool ProcessWaitReady(const Thread* t);
+// The first live thread of the process a PROCESS_WAIT for one pid waits for, kNoThread.
+int16_t ProcessWaitHolder(const Op& op);
 // A blocking read of `fd` is due: waits without the turn until it has data (or an end), as
 // the read hook does (hooks_wait.cc).
 void WaitReadable(int fd);

@@ -143,6 +143,7 @@ void ResolveReal() {
   WEFT_RESOLVE(connect);
   WEFT_RESOLVE(shutdown);
   WEFT_RESOLVE(socketpair);
+  WEFT_RESOLVE(clone);
   WEFT_RESOLVE(waitpid);
   WEFT_RESOLVE(wait4);
   WEFT_RESOLVE(waitid);

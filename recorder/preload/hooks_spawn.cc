@@ -28,6 +28,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -612,6 +613,37 @@ WEFT_EXPORT pid_t vfork(void) {
   Thread* self = Self();
   pid_t pid = ForkControlled(self, nullptr, /*no_handlers=*/true);
   if (pid > 0) {
+    if (int16_t index = ProcessOfPid(pid); index >= 0) {
+      WaitSpawned(self, static_cast<uint16_t>(index));
+    }
+  }
+  return pid;
+}
+
+// clone: a new process (no CLONE_VM, no CLONE_THREAD) is the shim's fork, its child running
+// fn(arg) (CloneControlled); with CLONE_VFORK the parent is suspended until the child exec'd
+// or ended, as above. A clone that shares the memory runs for real (a thread the shim does not
+// see, or a child process that shares the parent's memory: not a process of the session).
+WEFT_EXPORT int clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) {
+  va_list ap;
+  va_start(ap, arg);
+  pid_t* parent_tid = va_arg(ap, pid_t*);
+  void* tls = va_arg(ap, void*);
+  pid_t* child_tid = va_arg(ap, pid_t*);
+  va_end(ap);
+  Guard guard;
+  if (!Controlled(guard) || fn == nullptr || (flags & (CLONE_VM | CLONE_THREAD)) != 0) {
+    int r = real.clone(fn, stack, flags, arg, parent_tid, tls, child_tid);
+    // A child process the session does not control: waits that may report it are probed.
+    if (r > 0 && (flags & CLONE_THREAD) == 0 && Controlled(guard)) {
+      ++g_sched->processes[g_process].outside_children;
+    }
+    return r;
+  }
+  Thread* self = Self();
+  pid_t pid =
+      CloneControlled(self, fn, stack, flags & ~CLONE_VFORK, arg, parent_tid, tls, child_tid);
+  if (pid > 0 && (flags & CLONE_VFORK) != 0) {
     if (int16_t index = ProcessOfPid(pid); index >= 0) {
       WaitSpawned(self, static_cast<uint16_t>(index));
     }

@@ -201,9 +201,13 @@ WEFT_EXPORT pid_t fork(void) {
   return ForkControlled(Self());
 }
 
-namespace weft::shim {
+namespace {
 
-pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
+// The FORK schedule point and the parent's side of a fork made by `do_fork(child)` (the
+// registered thread of the child process, nullptr when the table is full); a fork returns 0
+// in the child, which becomes that process here. See ForkControlled.
+template <typename DoFork>
+pid_t ForkWith(Thread* self, int* report_pipe, DoFork&& do_fork) {
   Schedule(self, MakeOp(WEFT_EV_FORK));
   // NB: made after the schedule point, so that no other thread's fork inherits it.
   if (report_pipe != nullptr) {
@@ -217,8 +221,7 @@ pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
   // The child is a process of the session: its one thread (a copy of this one) gets a tid
   // and waits to be picked like a new thread; the scheduler's state is shared (control.h).
   Thread* child = RegisterProcess(self);
-  pid_t pid =
-      no_handlers && real.fork_no_handlers != nullptr ? real.fork_no_handlers() : real.fork();
+  pid_t pid = do_fork(child);
   if (pid == 0) {
     if (child == nullptr) {  // the process table is full: the child runs uncontrolled
       MarkProcessUncontrolled();
@@ -235,6 +238,7 @@ pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
     errno = error;
     return pid;
   }
+  if (child == nullptr) ++g_sched->processes[g_process].outside_children;
   if (child != nullptr) {
     // NB: the same values the child writes for itself; it cannot run before it is picked.
     child->os_tid = pid;
@@ -243,6 +247,56 @@ pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
   }
   Emit(self, WEFT_EV_FORK, 0, 0, pid);
   return pid;
+}
+
+// What the child of a clone without CLONE_VM starts with. NB: written by the thread holding
+// the turn just before the clone; the child reads its own copy of the memory.
+struct CloneStart {
+  Thread* child;
+  uint16_t parent_tid;
+  int (*fn)(void*);
+  void* arg;
+};
+constinit CloneStart g_clone_start = {};
+
+// The child of a clone without CLONE_VM: the forked process's start (as a fork's child
+// returns from ForkWith), then the program's function, then the process's exit as a schedule
+// point — glibc's clone ends the child with a raw exit of fn's value, which no hook sees.
+int CloneChild(void*) {
+  CloneStart start = g_clone_start;
+  // NB: this thread's TLS is a copy of the parent's, taken inside the hook: the shim's depth
+  // is the hook's, whose frame is not on this stack.
+  if (start.child == nullptr) {
+    MarkProcessUncontrolled();
+    t_depth = 0;
+    return start.fn(start.arg);
+  }
+  BecomeForkedProcess(start.child);
+  Emit(start.child, WEFT_EV_THREAD_START, 0, 0, start.parent_tid);
+  t_depth = 0;
+  LeaveShim(start.child);
+  int r = start.fn(start.arg);
+  Guard guard;
+  if (Controlled(guard)) ProcessExitPoint(r);
+  return r;
+}
+
+}  // namespace
+
+namespace weft::shim {
+
+pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
+  return ForkWith(self, report_pipe, [&](Thread*) {
+    return no_handlers && real.fork_no_handlers != nullptr ? real.fork_no_handlers() : real.fork();
+  });
+}
+
+pid_t CloneControlled(Thread* self, int (*fn)(void*), void* stack, int flags, void* arg,
+                      pid_t* parent_tid, void* tls, pid_t* child_tid) {
+  return ForkWith(self, nullptr, [&](Thread* child) {
+    g_clone_start = {child, self->tid, fn, arg};
+    return real.clone(CloneChild, stack, flags, nullptr, parent_tid, tls, child_tid);
+  });
 }
 
 }  // namespace weft::shim

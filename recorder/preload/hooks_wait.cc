@@ -297,7 +297,11 @@ void AwaitGone(pid_t pid, bool our_child) {
   }
 }
 
-bool OurChild(const Process& p) { return g_sched->threads[p.parent_tid].process == g_process; }
+bool ChildOf(const Process& p, uint16_t process) {
+  return p.parent_tid < kMaxThreads && g_sched->threads[p.parent_tid].process == process;
+}
+
+bool OurChild(const Process& p) { return ChildOf(p, g_process); }
 
 // A wait with WNOHANG: the children of the session whose end was an event are ended in the
 // kernel too before the real call looks, so that it finds them ended in every run (not only
@@ -325,6 +329,145 @@ void WaitForChild(idtype_t idtype, id_t id, int options) {
   op.deadline = kNoDeadline;
   ReadyWait(
       op, [&] { return ChildWaitReady(op) ? 1L : 0L; }, kNoRestore, kNoRestore);
+}
+
+// ---- waits for children of the session, modelled (PROCESS_WAIT) ----
+
+// The options a modelled wait may have: it waits for exits only.
+constexpr int kModelledOptions = WEXITED | WNOHANG | WNOWAIT;
+
+// Whether process `i` of the session is a child of process `parent` that a wait for
+// (`idtype`, `id`) may still report.
+bool Reports(uint32_t i, uint16_t parent, idtype_t idtype, id_t id) {
+  const Process& p = g_sched->processes[i];
+  if (p.state == ProcessState::kFree || p.pid == 0 || p.reaped != 0) return false;
+  if (idtype == P_PID && p.pid != static_cast<uint32_t>(id)) return false;
+  return ChildOf(p, parent);
+}
+
+// Whether a wait by process `parent` for (`idtype`, `id`) with `options` is modelled: it waits
+// for exits only, for one pid or any child, and every child it may report is a process of the
+// session under control (or ended). NB: judged by the thread holding the turn; the children's
+// states change only at events.
+bool ModelledWait(uint16_t parent, idtype_t idtype, id_t id, int options) {
+  if ((options & WEXITED) == 0 || (options & ~kModelledOptions) != 0) return false;
+  if (idtype != P_PID && idtype != P_ALL) return false;
+  if (idtype == P_ALL && g_sched->processes[parent].outside_children != 0) return false;
+  uint32_t found = 0;
+  for (uint32_t i = 1; i < g_sched->process_count; ++i) {
+    if (!Reports(i, parent, idtype, id)) continue;
+    if (g_sched->processes[i].state == ProcessState::kUncontrolled) return false;
+    ++found;
+  }
+  return found > 0;
+}
+
+// The first child (process table order) of process `parent` that the wait reports and whose
+// end was an event; -1 if none.
+int16_t EndedChild(uint16_t parent, idtype_t idtype, id_t id) {
+  for (uint32_t i = 1; i < g_sched->process_count; ++i) {
+    if (Reports(i, parent, idtype, id) && g_sched->processes[i].state == ProcessState::kExited) {
+      return static_cast<int16_t>(i);
+    }
+  }
+  return -1;
+}
+
+// A wait for a child that reaped `pid` (not with WNOWAIT): no later wait reports it.
+void NoteReaped(long pid, int options) {
+  if (pid <= 0 || (options & WNOWAIT) != 0) return;
+  if (int16_t i = ProcessOfPid(static_cast<pid_t>(pid)); i > 0) g_sched->processes[i].reaped = 1;
+}
+
+void WaitForChild(idtype_t idtype, id_t id, int options);
+
+// A wait for a child by a controlled thread: `call(idtype, id)` makes the real call for those
+// (the wait's own, or the one pid it reaps) and returns the pid reaped, 0, or -errno. When
+// every child it may report is a process of the session, the wait is a schedule point and a
+// PROCESS_WAIT event (a join: the child's end happened before it): not enabled until such a
+// child has ended (WNOHANG: at once), then the real call reaps the first that ended, once the
+// kernel has ended it too — so which child, and whether one, is the schedule's. Otherwise it
+// waits without the turn as before (no event: what it waits for is outside the session).
+template <typename Call>
+long ChildWaitCommon(idtype_t idtype, id_t id, int options, Call&& call) {
+  if (!ModelledWait(g_process, idtype, id, options)) {
+    WaitForChild(idtype, id, options);
+    long r = call(idtype, id);
+    NoteReaped(r, options);
+    return r;
+  }
+  Thread* self = Self();
+  Op op;
+  op.kind = WEFT_EV_PROCESS_WAIT;
+  op.wait = kWaitChild;
+  op.arg = idtype;
+  op.mask =
+      static_cast<uint64_t>(id) | (static_cast<uint64_t>(static_cast<uint32_t>(options)) << 32);
+  if (options & WNOHANG) op.flags |= WEFT_F_TRY;
+  Schedule(self, op);
+  self->op.kind = WEFT_EV_NONE;
+  long r = 0;
+  bool outside = false;  // the wait goes on outside the schedule
+  if (int16_t ended = EndedChild(g_process, idtype, id); ended >= 0) {
+    pid_t pid = static_cast<pid_t>(g_sched->processes[ended].pid);
+    AwaitGone(pid, true);
+    do {
+      r = call(P_PID, static_cast<id_t>(pid));
+    } while (r == -EINTR);
+    if (r == -ECHILD && idtype != P_PID) {
+      // Reaped by the kernel (SIGCHLD ignored): gone, and the wait is for the others.
+      g_sched->processes[ended].reaped = 1;
+      outside = true;
+    }
+  } else if ((options & WNOHANG) == 0) {
+    // What it waits for left control meanwhile (an exec of a program the shim cannot enter),
+    // or is gone (another thread reaped it): the kernel decides.
+    outside = true;
+  }  // else WNOHANG and no child the wait reports has ended: the kernel agrees (r = 0)
+  if (outside) {
+    // NB: the event first (arg 0, no TRY): this decision's event may not wait for a process
+    // outside the schedule; the wait itself is then no event, as above.
+    Emit(self, WEFT_EV_PROCESS_WAIT, op.flags, 0, 0);
+    WaitForChild(idtype, id, options);
+    r = call(idtype, id);
+    NoteReaped(r, options);
+    return r;
+  }
+  NoteReaped(r, options);
+  uint16_t flags = op.flags;
+  if (r < 0) flags |= WEFT_F_FAILED;
+  Emit(self, WEFT_EV_PROCESS_WAIT, flags, 0, r);
+  return r;
+}
+
+// waitpid's pid in waitid's terms (P_PGID 0: the caller's own group, Linux >= 5.4).
+struct WaitTarget {
+  idtype_t idtype;
+  id_t id;
+};
+WaitTarget TargetOfPid(pid_t pid) {
+  if (pid < -1) return {P_PGID, static_cast<id_t>(-pid)};
+  if (pid == -1) return {P_ALL, 0};
+  if (pid == 0) return {P_PGID, 0};
+  return {P_PID, static_cast<id_t>(pid)};
+}
+
+// waitpid and wait4 for a controlled thread: the real call `call(pid)` (pid or -1 with errno).
+template <typename Call>
+pid_t WaitPidCommon(pid_t pid, int options, Call&& call) {
+  WaitTarget target = TargetOfPid(pid);
+  int error = -1;  // the real call's errno; -1 while none was made
+  long r = ChildWaitCommon(target.idtype, target.id, options | WEXITED, [&](idtype_t t, id_t i) {
+    pid_t r = call(t == P_PID ? static_cast<pid_t>(i) : pid);
+    error = errno;
+    return r < 0 ? static_cast<long>(-error) : static_cast<long>(r);
+  });
+  if (r < 0) {
+    errno = static_cast<int>(-r);
+    return -1;
+  }
+  if (error >= 0) errno = error;
+  return static_cast<pid_t>(r);
 }
 
 // waitpid's pid in waitid's terms (P_PGID 0: the caller's own group, Linux >= 5.4).
@@ -531,10 +674,32 @@ void WaitReadable(int fd) { WaitForFd(fd, POLLIN, 0); }
 pid_t WaitPidControlled(pid_t pid, int* status, int options) {
   pid_t r;
   do {
-    WaitForPid(pid, options);
-    r = real.waitpid(pid, status, options);
+    r = WaitPidCommon(pid, options,
+                      [&](pid_t target) { return real.waitpid(target, status, options); });
   } while (r < 0 && errno == EINTR);
   return r;
+}
+
+bool ProcessWaitReady(const Thread* t) {
+  const Op& op = t->op;
+  if (op.flags & WEFT_F_TRY) return true;
+  idtype_t idtype = static_cast<idtype_t>(op.arg);
+  id_t id = static_cast<id_t>(op.mask & 0xffffffffu);
+  // Enabled once a child it reports ended, or once the wait is no longer modelled (a child
+  // left control, or none is left): the thread then asks the kernel.
+  return EndedChild(t->process, idtype, id) >= 0 ||
+         !ModelledWait(t->process, idtype, id, static_cast<int>(op.mask >> 32));
+}
+
+int16_t ProcessWaitHolder(const Op& op) {
+  if (op.arg != P_PID) return kNoThread;
+  int16_t p = ProcessOfPid(static_cast<pid_t>(op.mask & 0xffffffffu));
+  if (p < 0) return kNoThread;
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    const Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process == static_cast<uint16_t>(p)) return static_cast<int16_t>(t->tid);
+  }
+  return kNoThread;
 }
 
 }  // namespace weft::shim
@@ -817,45 +982,53 @@ WEFT_EXPORT int accept4(int fd, struct sockaddr* addr, socklen_t* len, int flags
 
 // ---- child processes ----
 WEFT_EXPORT pid_t waitpid(pid_t pid, int* status, int options) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForPid(pid, options);
-  }
-  return real.waitpid(pid, status, options);
+  Guard guard;
+  if (!Controlled(guard)) return real.waitpid(pid, status, options);
+  return WaitPidCommon(pid, options,
+                       [&](pid_t target) { return real.waitpid(target, status, options); });
 }
 
 WEFT_EXPORT pid_t wait(int* status) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForPid(-1, 0);
-  }
-  return real.wait4(-1, status, 0, nullptr);
+  Guard guard;
+  if (!Controlled(guard)) return real.wait4(-1, status, 0, nullptr);
+  return WaitPidCommon(-1, 0, [&](pid_t target) { return real.wait4(target, status, 0, nullptr); });
 }
 
 WEFT_EXPORT pid_t wait4(pid_t pid, int* status, int options, struct rusage* usage) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForPid(pid, options);
-  }
-  return real.wait4(pid, status, options, usage);
+  Guard guard;
+  if (!Controlled(guard)) return real.wait4(pid, status, options, usage);
+  return WaitPidCommon(pid, options,
+                       [&](pid_t target) { return real.wait4(target, status, options, usage); });
 }
 
 // NB: glibc's wait3 calls wait4 inside libc, where no hook sees it (dash waits for a
 // pipeline's processes with it).
 WEFT_EXPORT pid_t wait3(int* status, int options, struct rusage* usage) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForPid(-1, options);
-  }
-  return real.wait4(-1, status, options, usage);
+  Guard guard;
+  if (!Controlled(guard)) return real.wait4(-1, status, options, usage);
+  return WaitPidCommon(-1, options,
+                       [&](pid_t target) { return real.wait4(target, status, options, usage); });
 }
 
 WEFT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t* info, int options) {
-  {
-    Guard guard;
-    if (Controlled(guard)) WaitForChild(idtype, id, options);
+  Guard guard;
+  if (!Controlled(guard)) return real.waitid(idtype, id, info, options);
+  int error = -1;  // the real call's errno; -1 while none was made
+  long r = ChildWaitCommon(idtype, id, options, [&](idtype_t t, id_t i) {
+    siginfo_t own;
+    siginfo_t* out = info != nullptr ? info : &own;
+    out->si_pid = 0;
+    int rc = real.waitid(t, i, out, options);
+    error = errno;
+    return rc < 0 ? static_cast<long>(-error) : static_cast<long>(out->si_pid);
+  });
+  if (r < 0) {
+    errno = static_cast<int>(-r);
+    return -1;
   }
-  return real.waitid(idtype, id, info, options);
+  if (r == 0 && info != nullptr) info->si_pid = 0;  // WNOHANG, none ended (as the kernel)
+  if (error >= 0) errno = error;
+  return 0;
 }
 
 // ---- signals ----

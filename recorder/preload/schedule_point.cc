@@ -92,7 +92,10 @@ void EndDeadTakenProcesses() {
 int16_t HolderOf(const Thread* t) {
   const Op& op = t->op;
   // Another process's objects are in memory this process cannot read.
-  if (t->process != g_process && op.kind != WEFT_EV_THREAD_JOIN) return kNoThread;
+  if (t->process != g_process && op.kind != WEFT_EV_THREAD_JOIN &&
+      op.kind != WEFT_EV_PROCESS_WAIT) {
+    return kNoThread;
+  }
   switch (op.kind) {
     case WEFT_EV_MUTEX_LOCK:
       return MutexHolder(static_cast<pthread_mutex_t*>(op.addr));
@@ -100,6 +103,8 @@ int16_t HolderOf(const Thread* t) {
       return t->woken ? MutexHolder(static_cast<pthread_mutex_t*>(op.addr2)) : kNoThread;
     case WEFT_EV_THREAD_JOIN:
       return static_cast<int16_t>(op.arg);
+    case WEFT_EV_PROCESS_WAIT:
+      return ProcessWaitHolder(op);
     case WEFT_EV_RWLOCK_RDLOCK:
     case WEFT_EV_RWLOCK_WRLOCK:
     case WEFT_EV_SPIN_LOCK:
@@ -218,6 +223,8 @@ bool Enabled(const Thread* t) {
       return !ChannelWait(op) || PollReady(t);
     case WEFT_EV_CHANNEL_CONNECT:
       return !ListenWait(op) || ListenWaitOver(t);
+    case WEFT_EV_PROCESS_WAIT:
+      return ProcessWaitReady(t);
     default:
       return true;
   }
@@ -231,6 +238,8 @@ bool EnabledAny(const Thread* t) {
   if (t->process == g_process || t->op.wait == kWaitTaken) return Enabled(t);
   // A parent waiting for its spawned child: judged from the shared process table.
   if (t->op.kind == WEFT_EV_POLL && t->op.wait == kWaitSpawn) return Enabled(t);
+  // A wait for a child of the session: judged from the shared process table too.
+  if (t->op.kind == WEFT_EV_PROCESS_WAIT) return Enabled(t);
   return t->enabled_cached || (DeadlinePassed(t->op) && t->enabled_at_deadline_cached);
 }
 

@@ -110,6 +110,7 @@ struct RealFunctions {
   int (*gettimeofday)(struct timeval*, void*);
   time_t (*time)(time_t*);
   pid_t (*fork)(void);
+  int (*clone)(int (*)(void*), void*, int, void*, ...);
   // glibc's fork without atfork handlers (2.34+; nullptr before): the fork server's fork.
   // NB: resolved at every start-up, fork server or not, so that the heap at main is the same.
   pid_t (*fork_no_handlers)();

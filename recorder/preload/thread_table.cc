@@ -124,6 +124,8 @@ Thread* RegisterProcess(Thread* parent) {
   p.state = ProcessState::kLive;
   p.parent_tid = parent->tid;
   p.spawning = 0;
+  p.reaped = 0;
+  p.outside_children = 0;
   p.refreshed_at = ~0ull;
   Thread* t = RegisterThread(parent->tid);
   t->process = index;

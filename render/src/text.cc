@@ -238,6 +238,17 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
     case EventKind::kFork:
       parts.push_back("child pid " + std::to_string(e.arg));
       break;
+    case EventKind::kProcessWait:  // arg: the pid reaped, 0 (WNOHANG: none ended), or -errno
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else {
+        bool try_op = (e.flags & format::kFlagTry) != 0;
+        parts.push_back(e.arg > 0 ? "reaped child pid " + std::to_string(e.arg)
+                        : try_op  ? "no child ended yet"
+                                  : "its child left control: waits outside the schedule");
+      }
+      break;
     case EventKind::kFileRead:
     case EventKind::kFileWrite:  // arg: bytes, 0 for an open or a flush, or -errno
       if (failed) {

@@ -222,7 +222,7 @@ def event_keys(show):
     keys = []
     for e in show["events"]:
         arg = e["arg"]
-        if e["kind"] == "fork" and arg > 0:
+        if e["kind"] in ("fork", "process_wait") and arg > 0:
             arg = "child pid"  # a process id, which no replay can reproduce
         if e["kind"] in OUTSIDE_ARG_KINDS and arg >= 0:
             arg = "count"  # bytes moved, a descriptor: the event table's nondeterministic args
@@ -1386,6 +1386,54 @@ class WaitsGroup(WeftTestCase):
         self.assertEqual(result["runs"], 2, ran.describe())
 
 
+class ProcessesGroup(WeftTestCase):
+    """A wait for a child is a join: the child's end happens before the wait returns, so what
+    the child wrote and the parent reads after the wait is no conflict; clone without CLONE_VM
+    is a fork."""
+
+    def test_wait_is_a_join(self):
+        e = self.entry("wait_join_ok")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("wait-join-%s.weft" % mode)
+                ran = self.weft.record(self.program("wait_join_ok"), trace, seed=3, args=[mode])
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                show = self.weft.show_json(trace)
+                self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+                self.assertEqual(len(show["processes"]), 2, show["processes"])
+                events = show["events"]
+                forks = [ev for ev in events if ev["kind"] == "fork"]
+                self.assertEqual(len(forks), 1, "the %s child is no process of the session"
+                                 % mode)
+                child_pid = forks[0]["arg"]
+                child = [t["tid"] for t in show["threads"] if t["pid"] == child_pid]
+                self.assertEqual(len(child), 1, show["threads"])
+                exit_at = [i for i, ev in enumerate(events)
+                           if ev["kind"] == "process_exit" and ev["tid"] == child[0]]
+                self.assertEqual(len(exit_at), 1, "the child's exit is not in the trace")
+                reaped = [i for i, ev in enumerate(events)
+                          if ev["kind"] == "process_wait" and ev["arg"] == child_pid]
+                self.assertEqual(len(reaped), 1, "no process_wait reaped pid %d" % child_pid)
+                self.assertLess(exit_at[0], reaped[0], "reaped before it exited")
+                writes = [ev for ev in events if ev["kind"] == "file_write"
+                          and ev["tid"] == child[0]]
+                self.assertTrue(writes, "the child's write is not in the trace")
+                # Ordered by the fork and by the wait: weft conflicts pairs none of them.
+                ran = self.weft.cmd("conflicts", "--json", trace)
+                pairs = json.loads(ran.stdout)["conflicts"]
+                self.assertEqual(pairs, [], "accesses ordered by fork and wait reported as "
+                                 "conflicts (%s)" % mode)
+                self.check_replays(trace, show, times=5, label="wait-join-" + mode)
+
+    def test_waits_under_search(self):
+        for mode in self.entry("wait_join_ok")["modes"]:
+            with self.subTest(mode=mode):
+                ran, result = self.weft.explore(self.program("wait_join_ok"), 30, 1,
+                                                self.path("wj-" + mode), args=[mode])
+                self.assertEqual(result["failures"], [], ran.describe())
+                self.assertEqual(result["runs"], 30, ran.describe())
+
+
 class ExplainGroup(WeftTestCase):
     """`weft explain` on a failing run names the pair of operations whose order decides it —
     the lines marked in each program's source — and saves a failing and a passing run that
@@ -2542,6 +2590,7 @@ GROUPS = {
     "protocol": ProtocolGroup,
     "cli": CliGroup,
     "waits": WaitsGroup,
+    "processes": ProcessesGroup,
     "waits_slow": WaitsSlowGroup,
     "real_waits": RealWaitsGroup,
     "unmodelled_block": UnmodelledBlockGroup,

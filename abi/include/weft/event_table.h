@@ -178,7 +178,11 @@ enum weft_section_role {
   X(CHANNEL_ACCEPT, ChannelAccept, 43, "channel_accept", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
     "the service (the listening socket's address)", "the new descriptor, or -errno") \
   X(CHANNEL_SHUTDOWN, ChannelShutdown, 44, "channel_shutdown", CHANNEL, WRITE, NONE, OTHER, 0, \
-    0, "the channel", "0, or -errno")
+    0, "the channel", "0, or -errno") \
+  X(PROCESS_WAIT, ProcessWait, 45, "process_wait", NONE, NONE, NONE, THREAD, 1, 1, \
+    "0", "the pid of the child it reaped (a join: that process's end happened before), 0 when " \
+    "WNOHANG found none ended (F_TRY) or the child left control meanwhile (the wait goes on " \
+    "outside the schedule), or -errno (F_FAILED; ECHILD: no such child)")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch

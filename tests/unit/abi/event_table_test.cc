@@ -150,10 +150,11 @@ TEST(EventTable, ObjectKindsAndNondeterministicArguments) {
   for (const format::EventKindInfo& info : format::AllEventKinds()) {
     // Only a fork's child pid and a file access's byte count (the file's contents come from
     // outside the run) differ between runs of one schedule.
-    // So does what a channel operation moved (a peer outside the run decides it).
-    bool differs = info.kind == EventKind::kFork || info.kind == EventKind::kFileRead ||
-                   info.kind == EventKind::kFileWrite || info.kind == EventKind::kChannelSend ||
-                   info.kind == EventKind::kChannelRecv ||
+    // So does what a channel operation moved (a peer outside the run decides it), and the
+    // pid a wait for a child reaped.
+    bool differs = info.kind == EventKind::kFork || info.kind == EventKind::kProcessWait ||
+                   info.kind == EventKind::kFileRead || info.kind == EventKind::kFileWrite ||
+                   info.kind == EventKind::kChannelSend || info.kind == EventKind::kChannelRecv ||
                    info.kind == EventKind::kChannelConnect ||
                    info.kind == EventKind::kChannelAccept;
     EXPECT_EQ(info.arg_nondeterministic, differs) << info.name;
@@ -209,6 +210,7 @@ TEST(EventTable, Categories) {
       {EventKind::kChannelConnect, C::kOther},
       {EventKind::kChannelAccept, C::kOther},
       {EventKind::kChannelShutdown, C::kOther},
+      {EventKind::kProcessWait, C::kThread},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {
