@@ -32,6 +32,13 @@ inline constexpr uint64_t kListenWaitNs = 2000000000;
 // Whether `t`'s connect (op.wait kWaitListen) can go on: a listener, or the time is up, or
 // no such program runs any more.
 bool ListenWaitOver(const Thread* t);
+// A connect to a loopback port nothing listens on yet, while other threads of the session
+// are live (a server under control may still listen: its start-up takes no virtual time, a
+// client's retry sleeps do), waits — not holding the turn — until something listens there
+// or no other thread can run (then it fails, as it would have). Whether `t`'s connect
+// (op.wait kWaitServer) can go on.
+bool ServerWaitOver(const Thread* t);
+inline constexpr uint64_t kServerCheckEvents = 64;
 // Whether a call with `call_flags` on fd can block (no MSG_DONTWAIT, fd not O_NONBLOCK).
 bool MayBlockOn(int fd, int call_flags);
 // Whether fd is ready for `events` now (a zero-timeout poll; an error counts as ready).

@@ -280,6 +280,18 @@ bool ListenerOn(uint32_t port) {
 
 namespace weft::shim {
 
+bool ServerWaitOver(const Thread* t) {
+  if (t->op.mask != 0) return true;
+  // NB: the system's table of listeners costs milliseconds to read (the kernel walks every
+  // socket), so it is read once every kServerCheckEvents events, at event counts the schedule
+  // fixes (deterministic: a listen by a thread under control happened at an event); a
+  // listener seen is remembered (mask 2).
+  if (g_sched->events % kServerCheckEvents != 0) return false;
+  if (!ListenerOn(static_cast<uint32_t>(t->op.arg))) return false;
+  const_cast<Thread*>(t)->op.mask = 2;
+  return true;
+}
+
 bool ListenWaitOver(const Thread* t) {
   const Op& op = t->op;
   return ListenerOn(static_cast<uint32_t>(op.arg)) || MonotonicNs() - op.mask > kListenWaitNs ||
@@ -346,11 +358,16 @@ WEFT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
   op.kind = WEFT_EV_CHANNEL_CONNECT;
   op.obj = obj;
   // NB: decided by the thread holding the turn, before its point.
-  if (uint32_t port = LoopbackPort(addr, len);
-      port != 0 && !ListenerOn(port) && UncontrolledProcessRuns()) {
-    op.wait = kWaitListen;
-    op.arg = port;
-    op.mask = MonotonicNs();
+  if (uint32_t port = LoopbackPort(addr, len); port != 0 && !ListenerOn(port)) {
+    if (UncontrolledProcessRuns()) {
+      op.wait = kWaitListen;
+      op.arg = port;
+      op.mask = MonotonicNs();
+    } else if (g_sched->live_count > 1) {
+      op.wait = kWaitServer;
+      op.arg = port;
+      op.mask = 0;
+    }
   }
   Schedule(self, op);
   return static_cast<int>(CallThenEmit(self, WEFT_EV_CHANNEL_CONNECT, obj,

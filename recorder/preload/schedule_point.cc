@@ -222,6 +222,7 @@ bool Enabled(const Thread* t) {
     case WEFT_EV_CHANNEL_ACCEPT:
       return !ChannelWait(op) || PollReady(t);
     case WEFT_EV_CHANNEL_CONNECT:
+      if (op.wait == kWaitServer) return ServerWaitOver(t);
       return !ListenWait(op) || ListenWaitOver(t);
     case WEFT_EV_PROCESS_WAIT:
       return ProcessWaitReady(t);
@@ -238,8 +239,10 @@ bool EnabledAny(const Thread* t) {
   if (t->process == g_process || t->op.wait == kWaitTaken) return Enabled(t);
   // A parent waiting for its spawned child: judged from the shared process table.
   if (t->op.kind == WEFT_EV_POLL && t->op.wait == kWaitSpawn) return Enabled(t);
-  // A wait for a child of the session: judged from the shared process table too.
+  // A wait for a child of the session: judged from the shared process table too; a connect
+  // waiting for a server, from the system's table of listeners.
   if (t->op.kind == WEFT_EV_PROCESS_WAIT) return Enabled(t);
+  if (t->op.kind == WEFT_EV_CHANNEL_CONNECT && t->op.wait == kWaitServer) return Enabled(t);
   return t->enabled_cached || (DeadlinePassed(t->op) && t->enabled_at_deadline_cached);
 }
 
@@ -362,6 +365,20 @@ uint32_t ReadyWaiterIndex(const uint16_t* enabled, uint32_t ready) {
   return ready;
 }
 
+// Nothing else can run: the connects waiting for a server that has not listened go on (and
+// fail, as they would have). True if there was one.
+bool GiveUpServerWaits() {
+  bool any = false;
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->op.kind == WEFT_EV_CHANNEL_CONNECT && t->op.wait == kWaitServer && t->op.mask == 0) {
+      t->op.mask = 1;
+      any = true;
+    }
+  }
+  return any;
+}
+
 // Picks the next thread to run. The caller holds the turn.
 Thread* Pick(uint16_t current) {
   uint16_t* enabled = g_enabled;
@@ -451,6 +468,9 @@ Thread* Pick(uint16_t current) {
       waited = true;
       continue;
     }
+    // NB: before time moves: a server that sleeps before it listens would not be waited for
+    // on a real machine either (the client's retries sleep too).
+    if (GiveUpServerWaits()) continue;
     if (outside) {
       // Something outside (another process, a signal, a descriptor) may still end a wait:
       // wait for it in real time, no longer than the earliest deadline is away.

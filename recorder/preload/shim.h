@@ -253,7 +253,12 @@ enum WaitKind : uint8_t {
   // A parent that started a child with posix_spawn, system, popen or vfork: until process
   // `arg` of the session has exec'd (its new image rejoined or left control) or ended
   // (hooks_spawn.cc). Modelled from the shared process table, not probed.
-  kWaitSpawn = 8
+  kWaitSpawn = 8,
+  // connect: a listener on loopback port `arg` while other threads of the session run (a
+  // server under control that has not listened yet); `mask` 1 once nothing else could run
+  // (the connect then fails, as it would), 2 once a listener was seen. Judged from
+  // /proc/net/tcp by any process (channel_model.h: ServerWaitOver).
+  kWaitServer = 9
 };
 
 // Where a controlled thread is, for taking the turn from a holder that blocks in a call weft
