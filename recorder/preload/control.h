@@ -65,7 +65,8 @@ struct SchedState {
   uint64_t events;       // events emitted
   uint64_t progress_at;  // events emitted at the last one that made progress
   int32_t early_fired;   // see MayFireEarly
-  uint64_t late_ns;      // see LateBy: how far early deadlines ran time ahead of the others
+  uint64_t late_ns;      // see FitsLateness: how far early deadlines ran time ahead
+  uint64_t random_next;  // inputs.cc's RandomCall: the controlled runs' random stream
   bool divergence_reported;
   sched::Chooser chooser;
   Process processes[kMaxProcesses];

@@ -259,6 +259,7 @@ void MapSchedState(uint32_t pid, void* at = nullptr) {
   new (&g_sched->chooser) sched::Chooser();  // NB: in place: it is too big for the stack
   g_sched->early_fired = -1;
   g_sched->late_ns = 0;
+  g_sched->random_next = 0;
   g_sched->next_object_id = 1;
   g_sched->next_stack = 1;
   g_sched->processes[0].pid = pid;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -267,6 +268,31 @@ uint64_t CopyInputData(const weft_input_entry* e, const struct iovec* iov, int i
   return copied;
 }
 
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 0x0004
+#endif
+
+namespace {
+
+// The random bytes of a controlled run: one stream for the session (SchedState, read and
+// moved by the thread holding the turn), the same in every run. A recording and its replay
+// then get the same bytes in the same order (CPython's hash seed, and with it the order of
+// a set's strings, no longer differs between them); what the bytes are is no decision.
+long DeterministicRandom(void* buf, size_t len, unsigned flags) {
+  if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0) return -EINVAL;
+  auto* out = static_cast<uint8_t*>(buf);
+  for (size_t i = 0; i < len; i += 8) {
+    uint64_t z = (g_sched->random_next += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    for (size_t b = 0; b < 8 && i + b < len; ++b) out[i + b] = static_cast<uint8_t>(z >> (8 * b));
+  }
+  return static_cast<long>(len);
+}
+
+}  // namespace
+
 long RandomCall(const Guard& guard, void* buf, size_t len, unsigned flags) {
   auto call = [&] {
     return RawSyscall(SYS_getrandom, reinterpret_cast<long>(buf), static_cast<long>(len), flags);
@@ -274,9 +300,8 @@ long RandomCall(const Guard& guard, void* buf, size_t len, unsigned flags) {
   struct iovec one = {buf, len};
   if (Controlled(guard)) {
     Thread* self = Self();
-    if (!Feeding(self)) return call();
-    const weft_input_entry* e = TakeInput(self, WEFT_INPUT_RANDOM, 0);
-    if (e == nullptr) return call();
+    const weft_input_entry* e = Feeding(self) ? TakeInput(self, WEFT_INPUT_RANDOM, 0) : nullptr;
+    if (e == nullptr) return DeterministicRandom(buf, len, flags);
     return e->result < 0 ? e->result : static_cast<long>(CopyInputData(e, &one, 1));
   }
   if (!Free(guard)) return call();

@@ -1936,6 +1936,17 @@ class PythonThreadsGroup(WeftTestCase):
         if CONFIG.verbose:
             sys.stderr.write("  bank.py found at run %d\n" % result["first_failure_run"])
 
+    def test_set_order_replays(self):
+        # CPython's hash seed comes from getrandom: a controlled run's random bytes are the
+        # same in its replay (they were real random bytes, and 3 of 4 recordings diverged).
+        script = os.path.join(HERE, os.pardir, "programs", "python", "set_order.py")
+        for seed in (1, 2, 3):
+            trace = self.path("set-order-%d.weft" % seed)
+            ran = self.weft.record(self.PYTHON, trace, seed=seed, args=[script])
+            self.assertIn("done", ran.stdout, ran.describe())
+            self.check_replays(trace, self.weft.show_json(trace), times=3,
+                               label="seed %d" % seed)
+
     def test_multiprocessing_pool_replays(self):
         # A multiprocessing.Pool maps over four items in two forked workers (processes of the
         # session: pipes, process-shared semaphores): the same output under weft record, and
