@@ -363,20 +363,17 @@ void WriteDecision() {
   RingWrite(g_decision_slots, 1 + extra);
 }
 
-// Whether one of the `count` enabled threads is in a readiness wait (now over).
-bool AnyReadinessWait(const uint16_t* enabled, uint32_t count) {
-  for (uint32_t i = 0; i < count; ++i) {
-    if (g_sched->threads[enabled[i]].op.kind == WEFT_EV_POLL) return true;
-  }
-  return false;
-}
-
 // The first of enabled[0..ready) that is in a readiness wait (now over), or `ready`.
 uint32_t ReadyWaiterIndex(const uint16_t* enabled, uint32_t ready) {
   for (uint32_t i = 0; i < ready; ++i) {
     if (g_sched->threads[enabled[i]].op.kind == WEFT_EV_POLL) return i;
   }
   return ready;
+}
+
+// Whether one of the `count` enabled threads is in a readiness wait (now over).
+bool AnyReadinessWait(const uint16_t* enabled, uint32_t count) {
+  return ReadyWaiterIndex(enabled, count) != count;
 }
 
 // Nothing else can run: the connects waiting for a server that has not listened go on (and

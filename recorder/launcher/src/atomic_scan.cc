@@ -381,6 +381,17 @@ struct CacheKey {
   }
 };
 
+// The key of `path`'s version as `st` describes it.
+CacheKey KeyOf(const std::string& path, const struct stat& st, bool main) {
+  return CacheKey{path,
+                  static_cast<uint64_t>(st.st_dev),
+                  static_cast<uint64_t>(st.st_ino),
+                  static_cast<uint64_t>(st.st_size),
+                  static_cast<int64_t>(st.st_mtim.tv_sec),
+                  static_cast<int64_t>(st.st_mtim.tv_nsec),
+                  main};
+}
+
 std::mutex g_cache_mutex;
 std::map<CacheKey, AtomicModule>* g_cache = new std::map<CacheKey, AtomicModule>();
 
@@ -490,13 +501,7 @@ Result<FileDynamic> DynamicOf(const std::string& path) {
   if (stat(path.c_str(), &st) != 0) {
     return MakeError("cannot open '" + path + "': " + std::strerror(errno));
   }
-  CacheKey key{path,
-               static_cast<uint64_t>(st.st_dev),
-               static_cast<uint64_t>(st.st_ino),
-               static_cast<uint64_t>(st.st_size),
-               static_cast<int64_t>(st.st_mtim.tv_sec),
-               static_cast<int64_t>(st.st_mtim.tv_nsec),
-               false};
+  CacheKey key = KeyOf(path, st, false);
   {
     std::lock_guard<std::mutex> lock(g_cache_mutex);
     auto it = g_dynamic_cache->find(key);
@@ -519,13 +524,7 @@ Result<AtomicModule> ScanAtomicModule(const std::string& path, bool main) {
   if (stat(path.c_str(), &st) != 0) {
     return MakeError("cannot look at '" + path + "': " + std::strerror(errno));
   }
-  CacheKey key{path,
-               static_cast<uint64_t>(st.st_dev),
-               static_cast<uint64_t>(st.st_ino),
-               static_cast<uint64_t>(st.st_size),
-               static_cast<int64_t>(st.st_mtim.tv_sec),
-               static_cast<int64_t>(st.st_mtim.tv_nsec),
-               main};
+  CacheKey key = KeyOf(path, st, main);
   {
     std::lock_guard<std::mutex> lock(g_cache_mutex);
     auto it = g_cache->find(key);

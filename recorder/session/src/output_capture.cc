@@ -89,6 +89,15 @@ Status OutputCapture::StartForwarding(int read_fd, int program_fd) {
   return Status::Ok();
 }
 
+Status OutputCapture::ForwardThroughPipe() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return MakeError(std::string("cannot create a pipe for the program's output: ") +
+                     std::strerror(errno));
+  }
+  return StartForwarding(fds[0], fds[1]);
+}
+
 Result<std::unique_ptr<OutputCapture>> OutputCapture::Start(int destination, uint64_t cap,
                                                             Give give) {
   std::unique_ptr<OutputCapture> c(new OutputCapture());
@@ -126,12 +135,7 @@ Result<std::unique_ptr<OutputCapture>> OutputCapture::Start(int destination, uin
     return c;
   }
   if (give == Give::kPipe) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      return MakeError(std::string("cannot create a pipe for the program's output: ") +
-                       std::strerror(errno));
-    }
-    if (Status s = c->StartForwarding(fds[0], fds[1]); !s.ok()) return s.error();
+    if (Status s = c->ForwardThroughPipe(); !s.ok()) return s.error();
     return c;
   }
   struct stat st;
@@ -151,12 +155,7 @@ Result<std::unique_ptr<OutputCapture>> OutputCapture::Start(int destination, uin
   // /dev/null, and a replay diverged at its start-up). A terminal stays the program's own.
   bool null_device = S_ISCHR(st.st_mode) && !isatty(destination);
   if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !null_device) return c;
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return MakeError(std::string("cannot create a pipe for the program's output: ") +
-                     std::strerror(errno));
-  }
-  if (Status s = c->StartForwarding(fds[0], fds[1]); !s.ok()) return s.error();
+  if (Status s = c->ForwardThroughPipe(); !s.ok()) return s.error();
   return c;
 }
 

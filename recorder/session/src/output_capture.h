@@ -51,6 +51,8 @@ class OutputCapture {
   // Finish.
   enum class Mode { kNone, kFile, kPipe, kCopy } mode_ = Mode::kNone;
   Status StartForwarding(int read_fd, int program_fd);
+  // StartForwarding through a new pipe: the program writes its end.
+  Status ForwardThroughPipe();
   format::ProgramOutput FinishCopy();
   int64_t start_offset_ = 0;
   std::shared_ptr<Forwarder> forwarder_;
