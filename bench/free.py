@@ -1,20 +1,25 @@
 #!/usr/bin/env python3
 """bench/free.py — what a free recording (weft record --free) costs: native against --free
-(and, for reference, a controlled `weft record --no-stacks`) on real multi-threaded programs
-and a lock ping-pong; prints a table (see bench/README.md).
+(and, for reference, a controlled `weft record --no-stacks`) on real multi-threaded programs,
+a lock ping-pong and a server under load; prints a table (see bench/README.md).
 
-  python3 bench/free.py BUILD_DIR [--reps N] [--quick] [--no-controlled]
+  python3 bench/free.py BUILD_DIR [--reps N] [--quick] [--no-controlled] [--only NAME]
+                                  [--base BASE_BUILD_DIR]
 
 Each row runs its command natively, under `weft record --free` and (unless --no-controlled)
 under `weft record --no-stacks`, alternating within one loop, --reps times (default 5); the
 table gives the medians, the ratios of the medians, the events and trace MB/s of the free
-recording. Programs missing from the machine (scripts/install-deps.sh installs them) are
-skipped with a line that says so.
+recording. With --base, a second weft (an older build) records --free too, in the same
+loop: its median and ratio sit beside the first's. The server row is redis-server over
+loopback under redis-benchmark (a client outside weft): its times are the client's, from the
+server answering its first ping to the last reply; it has no controlled column. Programs missing from the machine
+(scripts/install-deps.sh installs them) are skipped with a line that says so.
 """
 
 import argparse
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +39,52 @@ def timed(cmd, cwd, stdout=subprocess.DEVNULL):
         raise RuntimeError("exit %d: %s\n%s" % (proc.returncode, " ".join(cmd),
                                                 proc.stderr.decode(errors="replace")[-1500:]))
     return wall
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A server under load: `prefix + redis-server` on a loopback port, loaded by
+    redis-benchmark; run() returns the client's wall time."""
+
+    name = "redis-server (redis-benchmark)"
+    needs = ("redis-server", "redis-benchmark", "redis-cli")
+
+    def __init__(self, quick):
+        self.requests = "20000" if quick else "100000"
+
+    def run(self, prefix, cwd):
+        port = str(free_port())
+        server = subprocess.Popen(prefix + ["redis-server", "--port", port, "--bind", "127.0.0.1",
+                                            "--save", "", "--appendonly", "no"],
+                                  cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL)
+        cli = ["redis-cli", "-h", "127.0.0.1", "-p", port]
+        try:
+            deadline = time.monotonic() + 30
+            while subprocess.run(cli + ["ping"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL).stdout.strip() != b"PONG":
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not answer: %s" %
+                                       server.stderr.read().decode(errors="replace")[-1500:])
+                time.sleep(0.02)
+            wall = timed(["redis-benchmark", "-h", "127.0.0.1", "-p", port, "-n", self.requests,
+                          "-c", "16", "-t", "set,get", "-q"], cwd)
+            subprocess.run(cli + ["shutdown", "nosave"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            _, err = server.communicate(timeout=60)
+        except BaseException:
+            server.kill()
+            server.wait()
+            raise
+        if server.returncode != 0:
+            raise RuntimeError("redis-server exit %d: %s" % (server.returncode,
+                                                             err.decode(errors="replace")[-1500:]))
+        return wall
 
 
 def events_of(weft, trace):
@@ -76,7 +127,19 @@ def build_programs(tmp, quick):
         print("skipped: sqlite 4 threads (no libsqlite3-dev)")
     n = "100000" if quick else "500000"
     rows.append(("lock ping-pong (2x%s)" % n, [os.path.join(tmp, "pingpong"), n], None))
+    rows.append((Server.name, Server(quick), Server.needs))
     return rows
+
+
+def run_row(argv, prefix, tmp):
+    """The wall time of one run of a row: a command's whole run, a server's load."""
+    for f in ("db.sqlite", "db.sqlite-journal"):
+        p = os.path.join(tmp, f)
+        if os.path.exists(p):
+            os.remove(p)
+    if isinstance(argv, Server):
+        return argv.run(prefix, tmp)
+    return timed(prefix + argv, tmp)
 
 
 def main():
@@ -85,49 +148,60 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-controlled", action="store_true")
+    ap.add_argument("--only", help="run only the rows whose name contains this")
+    ap.add_argument("--base", help="an older build whose --free runs in the same loop")
     a = ap.parse_args()
     weft = os.path.abspath(os.path.join(a.build, "bin", "weft"))
     if not os.access(weft, os.X_OK):
         sys.exit("no weft at %s" % weft)
+    base = os.path.abspath(os.path.join(a.base, "bin", "weft")) if a.base else None
+    if base is not None and not os.access(base, os.X_OK):
+        sys.exit("no weft at %s" % base)
     tmp = tempfile.mkdtemp(prefix="weft-free-bench-")
     try:
         rows = build_programs(tmp, a.quick)
-        print("free-mode cost: median of %d, native / --free / controlled alternating; "
-              "ratios of medians" % a.reps)
-        head = "%-26s %9s %9s %7s %9s %7s %10s %8s" % (
-            "program", "native s", "free s", "free/n", "ctrl s", "ctrl/n", "events", "MB/s")
+        print("free-mode cost: median of %d, native / --free%s%s alternating; ratios of medians"
+              % (a.reps, " / base --free" if base else "", "" if a.no_controlled else " / controlled"))
+        head = "%-32s %9s %9s %7s" % ("program", "native s", "free s", "free/n")
+        if base:
+            head += " %9s %7s" % ("base s", "base/n")
+        if not a.no_controlled:
+            head += " %9s %7s" % ("ctrl s", "ctrl/n")
+        head += " %10s %8s" % ("events", "MB/s")
         print(head)
         print("-" * len(head))
         for name, argv, needs in rows:
-            if needs is not None and shutil.which(needs) is None:
-                print("%-26s skipped: %s is not installed" % (name, needs))
+            if a.only and a.only not in name:
+                continue
+            needs = (needs,) if isinstance(needs, str) else needs or ()
+            missing = [n for n in needs if shutil.which(n) is None]
+            if missing:
+                print("%-32s skipped: %s is not installed" % (name, ", ".join(missing)))
                 continue
             trace = os.path.join(tmp, "free.weft")
-            ctrl_trace = os.path.join(tmp, "ctrl.weft")
-            native, free, ctrl = [], [], []
+            record = lambda w, t: [w, "record", "--free", "-o", t, "--"]
+            native, free, old, ctrl = [], [], [], []
             for rep in range(a.reps):
-                for f in ("db.sqlite", "db.sqlite-journal"):
-                    p = os.path.join(tmp, f)
-                    if os.path.exists(p):
-                        os.remove(p)
-                native.append(timed(argv, tmp))
-                for f in ("db.sqlite",):
-                    p = os.path.join(tmp, f)
-                    if os.path.exists(p):
-                        os.remove(p)
-                free.append(timed([weft, "record", "--free", "-o", trace, "--"] + argv, tmp))
-                if not a.no_controlled:
-                    p = os.path.join(tmp, "db.sqlite")
-                    if os.path.exists(p):
-                        os.remove(p)
-                    ctrl.append(timed([weft, "record", "--no-stacks", "-o", ctrl_trace, "--"]
-                                      + argv, tmp))
+                native.append(run_row(argv, [], tmp))
+                free.append(run_row(argv, record(weft, trace), tmp))
+                size = os.path.getsize(trace)
+                if base:
+                    old.append(run_row(argv, record(base, os.path.join(tmp, "base.weft")), tmp))
+                # NB: not the server: a controlled redis-server serves one thread at a time.
+                if not a.no_controlled and not isinstance(argv, Server):
+                    ctrl.append(run_row(argv, [weft, "record", "--no-stacks", "-o",
+                                               os.path.join(tmp, "ctrl.weft"), "--"], tmp))
             n, f = statistics.median(native), statistics.median(free)
-            c = statistics.median(ctrl) if ctrl else float("nan")
+            line = "%-32s %9.3f %9.3f %7.2f" % (name, n, f, f / n)
+            if base:
+                b = statistics.median(old)
+                line += " %9.3f %7.2f" % (b, b / n)
+            if not a.no_controlled:
+                c = statistics.median(ctrl) if ctrl else float("nan")
+                line += " %9.3f %7.2f" % (c, c / n)
             events = events_of(weft, trace)
-            mb = os.path.getsize(trace) / 1e6 / f if f > 0 else 0
-            print("%-26s %9.3f %9.3f %7.2f %9.3f %7.2f %10d %8.2f" % (
-                name, n, f, f / n, c, c / n, events, mb))
+            line += " %10d %8.2f" % (events, size / 1e6 / f if f > 0 else 0)
+            print(line, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -21,8 +21,9 @@ packages=(
   pigz zstd xz-utils pbzip2 lbzip2 git sqlite3 libsqlite3-dev
   # tests/integration real_waits: threads in sigwait (pbzip2, lbzip2) and epoll_wait
   memcached
-  # tests/programs/redis_seat_racy: a real server started by the program under weft
-  redis-server
+  # tests/programs/redis_seat_racy: a real server started by the program under weft;
+  # bench/free.py's server row loads it with redis-benchmark and stops it with redis-cli
+  redis-server redis-tools
   # Rust test programs (tests/programs/*.rs: std::sync::Mutex, atomic sites)
   rustc
   # weft replay --gdb N (and --gdbserver PORT): tests/integration/ci_test.py

@@ -348,6 +348,7 @@ struct TraceWriter::Impl {
       std::vector<uint64_t> index(n);
       uint64_t prev_value = 0, prev_index = 0;
       std::string* data = batch->mutable_data();
+      data->reserve(input_bytes);
       for (size_t i = 0; i < n; ++i) {
         const Input& in = inputs[i];
         tid[i] = in.tid;
@@ -801,7 +802,9 @@ Status TraceWriter::WritePriorAccess(const PriorAccess& access) {
   return Status::Ok();
 }
 
-Status TraceWriter::WriteInput(const Input& input) {
+Status TraceWriter::WriteInput(const Input& input) { return WriteInput(Input(input)); }
+
+Status TraceWriter::WriteInput(Input&& input) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (input.event_index > events_written_ || input.event_index < impl_->last_input_event) {
     return impl_->WriteError("an input after event " + std::to_string(input.event_index) + " (" +
@@ -814,8 +817,8 @@ Status TraceWriter::WriteInput(const Input& input) {
                              " bytes whose call returned " + std::to_string(input.result));
   }
   impl_->last_input_event = input.event_index;
-  impl_->inputs.push_back(input);
   impl_->input_bytes += input.data.size();
+  impl_->inputs.push_back(std::move(input));
   // NB: a batch of data stays well under the format's packet limit.
   if (impl_->inputs.size() >= kEventsPerBatch || impl_->input_bytes >= (1u << 20)) {
     return impl_->FlushBatches();

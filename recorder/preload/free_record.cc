@@ -58,12 +58,17 @@ void Record(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t ar
   uint64_t base = g_session->monotonic_base_ns;
   rec.vtime = now > base ? now - base : 0;
   rec.arg = arg;
+  // NB: no shared counter (g_session->events): the ring reader counts the events, and one
+  // more atomic add on a line every thread writes is one more line they fight over.
   RingWrite(&rec, 1);
-  __atomic_add_fetch(&g_session->events, 1, __ATOMIC_RELAXED);
   ++self->events_done;
 }
 
+// NB: an object's id is looked up without the lock (it is created once, ids never change
+// while its address is in use); only a first use takes it.
 uint32_t ObjectId(const void* addr, uint8_t kind) {
+  uint32_t id = PublishedObjectId(addr, kind);
+  if (id != 0) return id;
   Locked locked;
   return ObjectFor(addr, kind)->id;
 }

@@ -2,6 +2,7 @@
 // at its first use (ids count up in first-use order, so they mean the same thing in every
 // replay of a schedule); its address is recorded once in the ring. The table is an open-
 // addressed hash over a fixed, lazily touched mapping: no allocation in hooks.
+#include <stddef.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -51,8 +52,9 @@ uint64_t Hash(uint64_t addr) {
 void EnsureTable() {
   if (g_table != nullptr) return;
   static_assert(kCapacity * sizeof(Object) <= kSharedPartBytes);
-  g_table = static_cast<Object*>(MapShared(SharedPart::kObjects, kCapacity * sizeof(Object)));
-  if (g_table == nullptr) Die("cannot map the object table");
+  auto* table = static_cast<Object*>(MapShared(SharedPart::kObjects, kCapacity * sizeof(Object)));
+  if (table == nullptr) Die("cannot map the object table");
+  __atomic_store_n(&g_table, table, __ATOMIC_RELEASE);  // NB: read without a lock (free mode)
 }
 
 }  // namespace
@@ -104,8 +106,8 @@ Object* TryObjectForKey(uint64_t key, uint64_t address, uint8_t kind, uint64_t a
     if (g_sched->objects_used + 1 > kCapacity * 3 / 4) return nullptr;
     ++g_sched->objects_used;
   }
-  ZeroBytes(o, sizeof(*o));
-  o->addr = key;
+  // NB: all but the key, which stays empty or a tombstone until the object is whole.
+  ZeroBytes(&o->id, sizeof(*o) - offsetof(Object, id));
   o->id = g_sched->next_object_id++;
   o->kind = kind;
   o->owner = kNoThread;
@@ -118,6 +120,10 @@ Object* TryObjectForKey(uint64_t key, uint64_t address, uint8_t kind, uint64_t a
   rec.address = address;
   rec.aux = aux;
   RingWrite(&rec, 1);
+  // NB: the key last, with release, after the object's record took its ring slot: a free
+  // recording's thread that finds it without the lock (PublishedObjectId) sees its id and
+  // records its event after the record that names it.
+  __atomic_store_n(&o->addr, key, __ATOMIC_RELEASE);
   return o;
 }
 
@@ -125,6 +131,19 @@ Object* TryObjectForKey(uint64_t key, uint64_t address, uint8_t kind, uint64_t a
 
 Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux) {
   return TryObjectForKey(KeyFor(addr, kind), reinterpret_cast<uint64_t>(addr), kind, aux);
+}
+
+uint32_t PublishedObjectId(const void* addr, uint8_t kind) {
+  const Object* table = __atomic_load_n(&g_table, __ATOMIC_ACQUIRE);
+  if (table == nullptr) return 0;
+  const uint64_t key = KeyFor(addr, kind);
+  for (uint64_t i = Hash(key) & (kCapacity - 1);; i = (i + 1) & (kCapacity - 1)) {
+    // NB: acquire pairs with the release store of the key (TryObjectForKey). A slot being
+    // reused reads as empty for a moment: the caller then takes the lock and looks again.
+    const uint64_t at = __atomic_load_n(&table[i].addr, __ATOMIC_ACQUIRE);
+    if (at == kEmpty) return 0;
+    if (at == key) return table[i].id;
+  }
 }
 
 namespace {
@@ -180,9 +199,9 @@ uint32_t ChannelObjectId(uint64_t key, uint64_t address, const char* name) {
 
 void ForgetObject(const void* addr) {
   Object* own = FindKey(KeyOf(addr));
-  if (own != nullptr) own->addr = kTombstone;
+  if (own != nullptr) __atomic_store_n(&own->addr, kTombstone, __ATOMIC_RELAXED);
   Object* shared = FindKey(SharedKeyOf(addr));
-  if (shared != nullptr) shared->addr = kTombstone;
+  if (shared != nullptr) __atomic_store_n(&shared->addr, kTombstone, __ATOMIC_RELAXED);
 }
 
 }  // namespace weft::shim

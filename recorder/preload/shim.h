@@ -385,6 +385,9 @@ Object* ObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);
 Object* TryObjectFor(const void* addr, uint8_t kind, uint64_t aux = 0);
 // The object at `addr` if it exists.
 Object* FindObject(const void* addr);
+// The id of the object at `addr` if it has one, else 0: safe beside the one thread that
+// creates objects (a free recording's threads look up without its lock, then create under it).
+uint32_t PublishedObjectId(const void* addr, uint8_t kind);
 // Forget the object (on destroy/init): the next use gets a new id.
 void ForgetObject(const void* addr);
 // The object id of the file with `device` and `inode` (the same in every process of the

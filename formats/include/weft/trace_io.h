@@ -85,6 +85,8 @@ class TraceWriter {
   Status WritePriorAccess(const PriorAccess& access);
   // A recorded input (a free recording), after the events recorded before it.
   Status WriteInput(const Input& input);
+  // The same, taking the input's data instead of copying it (a free recording's reads).
+  Status WriteInput(Input&& input);
   // The sites that touched shared memory (Trace::memory_sites_found); once, before the outcome.
   Status WriteMemorySitesFound(const std::vector<uint64_t>& pcs);
   Status Flush();

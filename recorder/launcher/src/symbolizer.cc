@@ -4,6 +4,7 @@
 #include <elf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -328,6 +329,38 @@ class SymbolIndex {
   std::vector<Symbol> symbols_;
 };
 
+// libdw's search for a module's separate debug file without its last resort, debuginfod:
+// dwfl_standard_find_debuginfo, finding no local file, loads debuginfod's client library
+// (and the twenty behind it: curl, gnutls, ldap, kerberos, …; 6 ms of every recording of a
+// stripped program here) even when DEBUGINFOD_URLS is unset, where that client finds
+// nothing. So the standard search runs only when DEBUGINFOD_URLS names a server or when a
+// file it looks for exists: the build-id one, or the debuglink (else the file's own name) in
+// the file's directory, its .debug, or under /usr/lib/debug.
+int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base,
+                  const char* file_name, const char* debuglink_file, GElf_Word debuglink_crc,
+                  char** debuginfo_file_name) {
+  auto standard = [&] {
+    return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                        debuglink_crc, debuginfo_file_name);
+  };
+  const char* urls = std::getenv("DEBUGINFOD_URLS");
+  if (urls != nullptr && urls[0] != '\0') return standard();
+  int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                        debuglink_crc, debuginfo_file_name);
+  if (fd >= 0 || file_name == nullptr) return fd;
+  std::string path = file_name;
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  std::string link = debuglink_file != nullptr ? debuglink_file : path.substr(slash + 1);
+  for (const std::string& candidate :
+       {dir + "/" + link, dir + "/.debug/" + link, "/usr/lib/debug" + dir + "/" + link}) {
+    // NB: the file itself is no separate debug file (a module without a debuglink).
+    if (candidate != path && access(candidate.c_str(), R_OK) == 0) return standard();
+  }
+  errno = ENOENT;
+  return -1;
+}
+
 }  // namespace
 
 struct Symbolizer::Impl {
@@ -371,7 +404,7 @@ struct Symbolizer::Impl {
 Symbolizer::Symbolizer(std::vector<Mapping> maps) : impl_(new Impl) {
   impl_->maps = std::move(maps);
   impl_->callbacks.find_elf = dwfl_build_id_find_elf;
-  impl_->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  impl_->callbacks.find_debuginfo = FindDebuginfo;
   impl_->callbacks.section_address = dwfl_offline_section_address;
   impl_->callbacks.debuginfo_path = &impl_->debuginfo_path;
   impl_->dwfl = dwfl_begin(&impl_->callbacks);

@@ -346,6 +346,9 @@ void RingReader::OnInput(const weft_input_record& rec, DataSlot&& data_slot) {
     in.source = rec.source;
     in.result = rec.result;
     in.value = rec.value;
+    // NB: room for the whole read at once (its pieces come 31 bytes a slot); bounded, as the
+    // result is the program's to scribble on.
+    if (rec.result > 0) in.data.reserve(std::min<uint64_t>(rec.result, uint64_t{1} << 24));
   } else if (static_cast<uint8_t>(in.kind) != rec.kind || in.result != rec.result) {
     SetCorrupt("the event ring: a piece of thread " + std::to_string(rec.tid) +
                "'s input that does not continue its last");
@@ -374,7 +377,7 @@ void RingReader::OnInput(const weft_input_record& rec, DataSlot&& data_slot) {
   in.event_index = events_;
   ++inputs_;
   input_bytes_ += in.data.size();
-  if (writer_ != nullptr) Write(writer_->WriteInput(in));
+  if (writer_ != nullptr) Write(writer_->WriteInput(std::move(in)));
   pending_inputs_.erase(it);
 }
 

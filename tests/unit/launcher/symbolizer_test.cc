@@ -174,6 +174,20 @@ TEST(Symbolizer, LinesWithoutAnAddressRangeTable) {
             LineOf(testing::ProgramSource("crash_null.c"), "CRASH_LINE"));
 }
 
+// The debug info in a separate file, found by the program's .gnu_debuglink (the search
+// skips debuginfod, but not the local files).
+TEST(Symbolizer, LinesFromTheFileTheDebuglinkNames) {
+  auto r = launcher::Run(OptionsFor(Program("crash_null_debuglink")));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->crash.has_value());
+  Symbolizer symbolizer(r->maps);
+  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
+  EXPECT_EQ(loc.function, "crash_here");
+  EXPECT_TRUE(loc.file.ends_with("crash_null.c")) << loc.file;
+  EXPECT_EQ(static_cast<int>(loc.line),
+            LineOf(testing::ProgramSource("crash_null.c"), "CRASH_LINE"));
+}
+
 TEST(Symbolizer, StrippedProgramDoesNotBreakIt) {
   auto r = launcher::Run(OptionsFor(Program("crash_null_stripped")));
   ASSERT_TRUE(r.ok()) << r.error().message;
