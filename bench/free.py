@@ -9,15 +9,19 @@ a lock ping-pong and a server under load; prints a table (see bench/README.md).
 Each row runs its command natively, under `weft record --free` and (unless --no-controlled)
 under `weft record --no-stacks`, alternating within one loop, --reps times (default 5); the
 table gives the medians, the ratios of the medians, the events and trace MB/s of the free
-recording. With --base, a second weft (an older build) records --free too, in the same
+recording, for wall time and for CPU time (user + system of the command and every process it
+waited for: weft and the program; on a shared machine it moves much less than wall time
+does). With --base, a second weft (an older build) records --free too, in the same
 loop: its median and ratio sit beside the first's. The server row is redis-server over
 loopback under redis-benchmark (a client outside weft): its times are the client's, from the
-server answering its first ping to the last reply; it has no controlled column. Programs missing from the machine
+server answering its first ping to the last reply, and its CPU is the server's (under weft,
+weft's too) over its whole run; it has no controlled column. Programs missing from the machine
 (scripts/install-deps.sh installs them) are skipped with a line that says so.
 """
 
 import argparse
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -30,7 +34,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
+def children_cpu():
+    """CPU seconds (user + system) of every child reaped so far, and of theirs."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def timed(cmd, cwd, stdout=subprocess.DEVNULL):
+    """(wall, cpu) of one run: cpu counts weft and the program it waits for."""
+    cpu = children_cpu()
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE,
                           stdin=subprocess.DEVNULL, timeout=900)
@@ -38,7 +50,7 @@ def timed(cmd, cwd, stdout=subprocess.DEVNULL):
     if proc.returncode != 0:
         raise RuntimeError("exit %d: %s\n%s" % (proc.returncode, " ".join(cmd),
                                                 proc.stderr.decode(errors="replace")[-1500:]))
-    return wall
+    return wall, children_cpu() - cpu
 
 
 def free_port():
@@ -72,11 +84,13 @@ class Server:
                     raise RuntimeError("redis-server did not answer: %s" %
                                        server.stderr.read().decode(errors="replace")[-1500:])
                 time.sleep(0.02)
-            wall = timed(["redis-benchmark", "-h", "127.0.0.1", "-p", port, "-n", self.requests,
+            wall, _ = timed(["redis-benchmark", "-h", "127.0.0.1", "-p", port, "-n", self.requests,
                           "-c", "16", "-t", "set,get", "-q"], cwd)
             subprocess.run(cli + ["shutdown", "nosave"], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
+            cpu = children_cpu()  # NB: the server's own, counted once it is reaped
             _, err = server.communicate(timeout=60)
+            cpu = children_cpu() - cpu
         except BaseException:
             server.kill()
             server.wait()
@@ -84,7 +98,7 @@ class Server:
         if server.returncode != 0:
             raise RuntimeError("redis-server exit %d: %s" % (server.returncode,
                                                              err.decode(errors="replace")[-1500:]))
-        return wall
+        return wall, cpu
 
 
 def events_of(weft, trace):
@@ -132,7 +146,8 @@ def build_programs(tmp, quick):
 
 
 def run_row(argv, prefix, tmp):
-    """The wall time of one run of a row: a command's whole run, a server's load."""
+    """(wall, cpu) of one run of a row: a command's whole run; a server's load (the client's
+    wall time) and the server's CPU over its whole run."""
     for f in ("db.sqlite", "db.sqlite-journal"):
         p = os.path.join(tmp, f)
         if os.path.exists(p):
@@ -164,12 +179,16 @@ def main():
               % (a.reps, " / base --free" if base else "", "" if a.no_controlled else " / controlled"))
         head = "%-32s %9s %9s %7s" % ("program", "native s", "free s", "free/n")
         if base:
-            head += " %9s %7s" % ("base s", "base/n")
+            head += " %7s" % "base/n"
         if not a.no_controlled:
             head += " %9s %7s" % ("ctrl s", "ctrl/n")
+        head += " %9s %9s %7s" % ("n cpu s", "f cpu s", "cpu f/n")
+        if base:
+            head += " %7s" % "base/n"
         head += " %10s %8s" % ("events", "MB/s")
         print(head)
         print("-" * len(head))
+        median = lambda runs, i: statistics.median(r[i] for r in runs) if runs else float("nan")
         for name, argv, needs in rows:
             if a.only and a.only not in name:
                 continue
@@ -191,14 +210,17 @@ def main():
                 if not a.no_controlled and not isinstance(argv, Server):
                     ctrl.append(run_row(argv, [weft, "record", "--no-stacks", "-o",
                                                os.path.join(tmp, "ctrl.weft"), "--"], tmp))
-            n, f = statistics.median(native), statistics.median(free)
+            n, f = median(native, 0), median(free, 0)
             line = "%-32s %9.3f %9.3f %7.2f" % (name, n, f, f / n)
             if base:
-                b = statistics.median(old)
-                line += " %9.3f %7.2f" % (b, b / n)
+                line += " %7.2f" % (median(old, 0) / n)
             if not a.no_controlled:
-                c = statistics.median(ctrl) if ctrl else float("nan")
+                c = median(ctrl, 0)
                 line += " %9.3f %7.2f" % (c, c / n)
+            nc, fc = median(native, 1), median(free, 1)
+            line += " %9.3f %9.3f %7.2f" % (nc, fc, fc / nc if nc > 0 else float("nan"))
+            if base:
+                line += " %7.2f" % (median(old, 1) / nc if nc > 0 else float("nan"))
             events = events_of(weft, trace)
             line += " %10d %8.2f" % (events, size / 1e6 / f if f > 0 else 0)
             print(line, flush=True)
