@@ -6,7 +6,8 @@
 //
 // Each entry point reports the access to the shim (weft_shim_access, a weak reference: it
 // is there only when weft preloads its shim) and, for atomics, performs the operation.
-// Without weft an access costs a test and a branch, and the program simply runs.
+// Without weft an access costs a test and a branch, and the program simply runs. (Under weft
+// the plain reads and writes reach the preloaded shim's own definitions of them instead.)
 //
 // It also defines malloc, calloc, realloc, free and the aligned allocators over glibc's own
 // (__libc_malloc & co., which glibc exports for this), and tells the shim of each block

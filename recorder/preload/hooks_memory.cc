@@ -258,9 +258,14 @@ inline void Remember(Granule* g, bool is_write, uint64_t pc, uint64_t raw) {
 // Remembers a read of read-shared granule `g` by `tid`, not its owner.
 void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
   uint32_t* head = &g_reader_of[g - g_granules];
-  for (uint32_t i = *head; i != 0; i = g_readers[i].next) {
+  for (uint32_t prev = 0, i = *head; i != 0; prev = i, i = g_readers[i].next) {
     if (g_readers[i].tid == tid) {
       g_readers[i].last = LastAccess{pc, g_sched->events, raw};
+      if (prev != 0) {  // to the front: the fast path looks at the first cell only
+        g_readers[prev].next = g_readers[i].next;
+        g_readers[i].next = *head;
+        *head = i;
+      }
       return;
     }
   }
@@ -679,20 +684,30 @@ void MemoryInit() {
 namespace weft::shim {
 namespace {
 
-// The fast path of an instrumented access, inline in weft_shim_access: the owner's access
-// to an exclusive granule, or its read of a read-shared one, at a site that is no candidate,
+// The fast path of an instrumented access, inline in weft_shim_access and the entry points:
+// the owner's access to an exclusive granule, or a read of a read-shared one (another
+// thread's when its reader cell is the granule's first), at a site that is no candidate,
 // found at the first slot it may be in; it only remembers the access. False: take Access.
 // NB: without t_depth, which costs two stores and a load per access (a third of the fast
 // path): nothing here calls out or enters a granule, so a signal handler's access that
 // interrupts it can at worst remember its own access of the same granule in between, and
 // one of the two is kept (or a mix of both, pc of one and size of the other: an unlogged
 // access only a later race report names).
-inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size, uint32_t mem_flags,
-                       uint64_t pc) {
+[[gnu::always_inline]] inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size,
+                                              uint32_t mem_flags, uint64_t pc) {
   const uint64_t key = address & ~7ull;
   Granule* g = &g_granules[ProbeSequence(key).slot];
-  if (g->key != key || key == 0 || g->owner != self->tid) return false;
+  if (g->key != key || key == 0) return false;
   const bool is_write = IsWrite(mem_flags);
+  if (g->owner != self->tid) {
+    // Another thread's read of a read-shared granule whose first reader cell is its own
+    // (RememberReader moves a thread's cell to the front).
+    if (g->state != kReadShared || is_write) return false;
+    const uint32_t cell = g_reader_of[g - g_granules];
+    if (cell == 0 || g_readers[cell].tid != self->tid || IsCandidate(pc)) return false;
+    g_readers[cell].last = LastAccess{pc, g_sched->events, Raw(address, size, mem_flags)};
+    return true;
+  }
   if (g->state != kExclusive && (g->state != kReadShared || is_write)) return false;
   if (IsCandidate(pc)) return false;
   Remember(g, is_write, pc, Raw(address, size, mem_flags));
@@ -714,10 +729,14 @@ inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size, uint
 }  // namespace
 }  // namespace weft::shim
 
-// Called by libweft_rt.so before every instrumented access (instrument_abi.h).
-WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flags, const void* pc) {
-  using namespace weft::shim;
-  if (!g_memory_on || g_state != ShimState::kOn || t_depth != 0) return;
+namespace weft::shim {
+namespace {
+
+// An instrumented access of any kind once memory tracking is on (g_memory_on): the fast
+// path inline, else the slow path.
+[[gnu::always_inline]] inline void TrackedAccess(const void* addr, uint32_t size, uint32_t flags,
+                                                 const void* pc) {
+  if (g_state != ShimState::kOn || t_depth != 0) return;
   Thread* self = t_self;
   if (self == nullptr || self->state != SlotState::kLive) return;
   if ((flags & WEFT_MEM_FENCE) != 0 || size == 0) return;
@@ -727,6 +746,40 @@ WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flag
   }
   SlowAccess(self, addr, size, flags, pc);
 }
+
+}  // namespace
+}  // namespace weft::shim
+
+// Called by libweft_rt.so before every instrumented access (instrument_abi.h).
+WEFT_EXPORT void weft_shim_access(const void* addr, uint32_t size, uint32_t flags, const void* pc) {
+  if (weft::shim::g_memory_on) weft::shim::TrackedAccess(addr, size, flags, pc);
+}
+
+// The plain access entry points of the compilers' -fsanitize=thread instrumentation, the
+// commonest calls of an instrumented program, defined here as well as in libweft_rt.so: the
+// shim is preloaded, so the program's calls (and those of instrumented libraries it loads
+// later) reach these first, one call per access instead of the runtime's call into
+// weft_shim_access. They do what the runtime's do: report the access at the caller's pc.
+// NB: a program built with ThreadSanitizer's own runtime (libtsan) would reach these too and
+// lose its accesses to TSan; it does not run under weft (TSan's pthread_once interceptor
+// fails the shim's glibc layout check at start-up).
+#define WEFT_TSAN_PLAIN_ENTRIES(N)                             \
+  WEFT_PLAIN_ENTRY(__tsan_read##N, N, WEFT_MEM_READ)           \
+  WEFT_PLAIN_ENTRY(__tsan_write##N, N, WEFT_MEM_WRITE)         \
+  WEFT_PLAIN_ENTRY(__tsan_unaligned_read##N, N, WEFT_MEM_READ) \
+  WEFT_PLAIN_ENTRY(__tsan_unaligned_write##N, N, WEFT_MEM_WRITE)
+#define WEFT_PLAIN_ENTRY(name, n, flags)                                    \
+  WEFT_EXPORT void name(void* addr) {                                       \
+    if (__builtin_expect(!weft::shim::g_memory_on, false)) return;          \
+    weft::shim::TrackedAccess(addr, n, flags, __builtin_return_address(0)); \
+  }
+WEFT_TSAN_PLAIN_ENTRIES(1)
+WEFT_TSAN_PLAIN_ENTRIES(2)
+WEFT_TSAN_PLAIN_ENTRIES(4)
+WEFT_TSAN_PLAIN_ENTRIES(8)
+WEFT_TSAN_PLAIN_ENTRIES(16)
+#undef WEFT_PLAIN_ENTRY
+#undef WEFT_TSAN_PLAIN_ENTRIES
 
 // Called by libweft_rt.so's allocation functions (instrument_abi.h).
 WEFT_EXPORT void weft_shim_heap(uint32_t op, const void* addr, uint64_t size, const void* pc) {

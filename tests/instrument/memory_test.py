@@ -294,6 +294,28 @@ class Memory(unittest.TestCase):
         self.assertIn("read_then_write_racy.c:%d" % write_line, text.stderr)
         self.assertIn("read_then_write_racy.c:%d" % read_line, text.stderr)
 
+    def test_a_write_names_a_readers_last_read_of_read_shared_memory(self):
+        # The reader's loop reads are the fast path of another thread's read of a read-shared
+        # granule: the store that races with them names the loop's line, not the line of the
+        # reader's first reads, in a recording whose store comes after the loop.
+        program = self.program("reader_later_read_racy.c", "gcc")
+        source = os.path.join(HERE, "reader_later_read_racy.c")
+        with open(source) as f:
+            lines = f.read().splitlines()
+        first_line = 1 + next(i for i, l in enumerate(lines) if "// first reads" in l)
+        loop_line = 1 + next(i for i, l in enumerate(lines) if "// later reads" in l)
+        write_line = 1 + next(i for i, l in enumerate(lines) if "// the racing write" in l)
+        named = set()
+        for seed in range(1, 11):
+            trace = os.path.join(self.work, "later-read-%d.weft" % seed)
+            done = run([WEFT, "record", "--json", "--seed", str(seed), "-o", trace, "--",
+                        program])
+            self.assertEqual(done.returncode, 0, done.stderr)
+            for race in doc_of(done, "stderr")["races"]:
+                if race["current"]["kind"] == "write":
+                    named.add(race["previous"]["frames"][0]["line"])
+        self.assertIn(loop_line, named, (first_line, loop_line, write_line))
+
     def test_record_learns_sites_and_memory_sites_uses_them(self):
         program = self.program("lost_update_racy.c", "gcc")
         first = os.path.join(self.work, "learn.weft")

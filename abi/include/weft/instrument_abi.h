@@ -6,10 +6,13 @@
  * calls (__tsan_read4, __tsan_atomic32_fetch_add, ...). Before each access it calls the
  * shim's weft_shim_access when the shim is loaded (a weak reference: without weft the
  * program runs with the runtime alone, accesses cost a test and a branch, atomics are
- * performed). The shim reads the runtime's shadow stack with weft_rt_shadow_stack. The
- * runtime also defines the allocation functions (over glibc's __libc_malloc & co.) and tells
- * the shim of every block allocated and freed (weft_shim_heap), as ThreadSanitizer's
- * runtime does: memory given back and handed out again is new memory.
+ * performed). The shim also defines the plain read and write entry points (__tsan_readN,
+ * __tsan_writeN and their unaligned variants, N = 1..16) with the same meaning: preloaded, its
+ * definitions are the ones the program's calls reach, one call per access instead of two. The shim
+ * reads the runtime's shadow stack with weft_rt_shadow_stack. The runtime also defines the
+ * allocation functions (over glibc's __libc_malloc & co.) and tells the shim of every block
+ * allocated and freed (weft_shim_heap), as ThreadSanitizer's runtime does: memory given back and
+ * handed out again is new memory.
  *
  * Plain C. A change here bumps WEFT_INSTRUMENT_ABI_VERSION.
  */
