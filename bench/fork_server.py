@@ -3,7 +3,7 @@
 fork server (see bench/README.md, "Fork server", and docs/fork_server.md).
 
   python3 bench/fork_server.py BUILD_DIR [--reps N] [--runs N] [-j N] [--json]
-                               [--baseline OTHER_BUILD_DIR]
+                               [--baseline OTHER_BUILD_DIR] [--python PYTHON3]
 
 For each program (a tiny C program: two threads, a few locked increments; and python3
 starting a thread), runs `BUILD_DIR/bin/weft explore --runs RUNS -j J --no-stacks --json`
@@ -63,6 +63,8 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--baseline", help="another build directory, measured in the same loop")
+    ap.add_argument("--python", help="the python3 to run (default: the one on PATH, resolved "
+                    "to its executable)")
     args = ap.parse_args()
     builds = [("this", args.build)] + ([("baseline", args.baseline)] if args.baseline else [])
     wefts = {}
@@ -88,7 +90,10 @@ def main():
         script = os.path.join(tmp, "thread.py")
         with open(script, "w") as f:
             f.write(PY_SCRIPT)
-        python = shutil.which("python3")
+        python = args.python or shutil.which("python3")
+        # NB: a launcher script (pyenv's shims) is no program weft runs: its interpreter is.
+        python = subprocess.run([python, "-c", "import sys; print(sys.executable)"],
+                                stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
         programs = [("tiny C (two_threads.c)", [tiny]),
                     ("python3 (a thread, a lock)", [python, script])]
         rows = []

@@ -320,6 +320,7 @@ class ExploreResult:
     isolated: bool
     spawn: str
     forked_runs: int
+    forked_late_runs: int
     failures_by_kind: Dict[str, int]
     failure_groups: List[FailureGroup]
     later_failures: List[LaterFailure]

@@ -302,13 +302,40 @@ void NoteStartFds();
 // chooser and main thread, as start-up would have made them from that session. Its atomic
 // sites, memory sites and stack depth are the server's (weft starts another server when
 // they differ), so what start-up did with those stays.
-void TakeOverSession(uint32_t pid);
+// `late`: the server forked past main (fork_late): the scheduler state and object table are
+// the prefix's (CopySharedState put them into the run's memfd), the ring gets the prefix's
+// records (CopyPrefixRecords) and the chooser its decisions (FeedPrefix).
+void TakeOverSession(uint32_t pid, bool late);
+// A fork server's child past main, while the server's memfd is still the session's
+// descriptor: copies the shared state the server's memfd holds (its pages with data) into
+// the run's memfd `run_fd`, whose region is `run_size` bytes.
+void CopySharedState(long run_fd, uint64_t run_size);
+// The server is past main, before its fork point (fork_late): the hooks tell it what the
+// program does (only the thread holding the turn, which is the only thread, writes it).
+WEFT_HIDDEN extern bool g_fork_prefix;
+// At a schedule point of an operation of `kind` in the prefix: returns at once if the
+// prefix may go on through it; else this is the fork point (the server checks that its
+// runs can share what it did, and serves: it returns only in each child, as its run), or
+// the server refuses and ends.
+void ForkPrefixPoint(uint8_t kind);
+// An event of `kind` (`flags`) emitted in the prefix: the server refuses and ends unless the
+// prefix may go on through it; it counts the locks the prefix holds.
+void ForkPrefixEvent(uint8_t kind, uint16_t flags);
+// A decision in the prefix (only thread 0 can run): noted, for FeedPrefix.
+void ForkPrefixDecision(const sched::Point& point);
+// A child: its run's chooser (just built from the run's spec) takes the prefix's decisions.
+void FeedPrefix(sched::Chooser* chooser);
+// A child: the server's ring records (the prefix's, from the start) into the run's ring,
+// the main thread's pid and kernel tid this process's.
+void CopyPrefixRecords();
+// The object table's mapping and its size, nullptr before the first object.
+const void* ObjectTable(uint64_t* bytes);
 // A fork server, once it serves: back on the CPUs it had before start-up pinned it, so that
 // it forks the next run's child beside the run, not on its CPU; each child pins itself to
 // its run's CPU (TakeOverSession), as an exec'd run's start-up does.
 void UnpinForkServer();
-// Forgets every object (the new session's table, at the same address): the fork server's
-// child.
+// Maps the new session's object table where the old one was (the fork server's child: an
+// empty table, or the prefix's CopySharedState copied).
 void ResetObjectTable();
 
 }  // namespace weft::shim

@@ -3,6 +3,7 @@
 // from the session's schedule spec, register the main thread. Also the recursion guard and
 // the check every hook makes first (Controlled).
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sched.h>
@@ -521,7 +522,51 @@ void UnpinForkServer() {
   g_pinned = false;
 }
 
-void TakeOverSession(uint32_t pid) {
+namespace {
+
+// Writes the pages of shared part `part` that hold data in the session's memfd (the
+// server's: holes read as zeroes in the run's too) from their mapping `mapped` (`bytes`
+// long) into the run's memfd `run_fd`, whose shared parts start at `run_shared`.
+void CopyPart(SharedPart part, const void* mapped, uint64_t bytes, long run_fd,
+              uint64_t run_shared) {
+  const uint64_t from = g_shared_offset + static_cast<uint64_t>(part) * kSharedPartBytes;
+  const uint64_t to = run_shared + static_cast<uint64_t>(part) * kSharedPartBytes;
+  for (uint64_t off = 0; off < bytes;) {
+    long data = RawSyscall(SYS_lseek, g_session_fd, static_cast<long>(from + off), SEEK_DATA);
+    if (data < 0) return;  // no data past off
+    const uint64_t begin = static_cast<uint64_t>(data) - from;
+    if (begin >= bytes) return;
+    long hole = RawSyscall(SYS_lseek, g_session_fd, data, SEEK_HOLE);
+    uint64_t end = hole < 0 ? bytes : static_cast<uint64_t>(hole) - from;
+    if (end > bytes) end = bytes;
+    for (uint64_t at = begin; at < end;) {
+      long n = RawSyscall(SYS_pwrite64, run_fd,
+                          reinterpret_cast<long>(static_cast<const uint8_t*>(mapped) + at),
+                          static_cast<long>(end - at), static_cast<long>(to + at));
+      if (n == -EINTR) continue;
+      if (n <= 0) Die("the fork server's child cannot copy the prefix's state into its run's");
+      at += static_cast<uint64_t>(n);
+    }
+    off = end;
+  }
+}
+
+}  // namespace
+
+void CopySharedState(long run_fd, uint64_t run_size) {
+  const uint64_t run_shared = SharedOffset(run_size);
+  if (RawSyscall(SYS_ftruncate, run_fd, static_cast<long>(run_shared + 3 * kSharedPartBytes)) !=
+      0) {
+    Die("cannot grow the session memory for the scheduler's state");
+  }
+  CopyPart(SharedPart::kSched, g_sched, sizeof(SchedState), run_fd, run_shared);
+  uint64_t bytes = 0;
+  if (const void* objects = ObjectTable(&bytes)) {
+    CopyPart(SharedPart::kObjects, objects, bytes, run_fd, run_shared);
+  }
+}
+
+void TakeOverSession(uint32_t pid, bool late) {
   weft_session* run = g_session;
   struct stat st;
   if (RawSyscall(SYS_fstat, g_session_fd, reinterpret_cast<long>(&st)) != 0) {
@@ -531,19 +576,46 @@ void TakeOverSession(uint32_t pid) {
   g_session_ino = st.st_ino;
   g_shared_offset = SharedOffset(run->size);
   g_state = ShimState::kStarting;
-  MapSchedState(pid, g_sched);
-  ResetObjectTable();
-  RingInit();
+  if (!late) {
+    MapSchedState(pid, g_sched);
+    ResetObjectTable();
+    RingInit();
+  } else {
+    // The prefix's state, copied into the run's memfd, where the server's was mapped.
+    if (MapShared(SharedPart::kSched, sizeof(SchedState), g_sched) != g_sched) {
+      Die("cannot map the scheduler's state");
+    }
+    ResetObjectTable();
+    g_sched->processes[0].pid = pid;
+    Thread* main = &g_sched->threads[0];
+    main->os_tid = Gettid();
+    main->seen_holder = kNoThread;
+    main->seen_events = 0;
+    main->seen_ns = 0;
+    new (&g_sched->chooser) sched::Chooser();
+    RingInit();
+    CopyPrefixRecords();
+  }
   ChannelInit();
   if (const char* error =
           g_sched->chooser.Init(run->schedule, reinterpret_cast<const uint8_t*>(run), run->size)) {
     Die(error);
   }
-  g_sched->vnow = run->vtime;
+  if (late) {
+    FeedPrefix(&g_sched->chooser);
+  } else {
+    g_sched->vnow = run->vtime;
+  }
   PinToCpu(run->cpu);  // NB: the server is not pinned (UnpinForkServer): as at start-up
   g_sched->pinned = g_pinned;
   g_sched->original_affinity = g_original_affinity;
-  RegisterMainThread();
+  if (!late) {
+    RegisterMainThread();
+  } else {
+    run->threads = g_sched->thread_count;
+    UpdateStatus();
+  }
+  InputsInit();
   g_sched->magic = kSchedMagic;
   g_state = ShimState::kOn;
 }

@@ -6,6 +6,11 @@
 // takes over the request's session (its own scheduler state, ring, chooser, descriptors,
 // mount namespace and working directory) and returns into main: from there on it is the
 // run an exec would have started.
+// With fork_late (explore's seeded runs) the server goes on past main alone, recording, to
+// the first operation its runs cannot share (ForkPrefixPoint: a thread or process created,
+// a wait on the outside, its exit, ...), checks again and forks there; each child copies
+// the prefix's state and records into its run's session and feeds its run's chooser the
+// prefix's decisions (all forced: one thread), so the run is the one an exec gives.
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,6 +20,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "ring.h"
 
 // Last, after every other header: the libc names the shim must not call.
 #include "poison.h"
@@ -29,6 +35,38 @@ constinit weft_fork_request g_request = {};
 constinit weft_fork_reply g_reply = {};
 alignas(8) constinit char g_control[CMSG_SPACE(sizeof(int) * WEFT_FORK_MAX_FDS)] = {};
 alignas(8) constinit char g_dirents[4096] = {};
+
+// ---- the prefix (fork_late) ----
+// One decision of the prefix, as the chooser saw it (the enabled set is always thread 0).
+struct PrefixDecision {
+  uint64_t step;
+  uint64_t current_done;
+  uint32_t obj;
+  uint8_t kind;
+  uint8_t yields;
+  uint8_t unknown;
+  uint8_t object_unknown;
+};
+// NB: at a fixed address, far from where the kernel places mappings, as the session is: a
+// mapping of the server's own must not move the program's (a run's layout is an exec's).
+constexpr long kPrefixLogAddress = 0x180000000000;  // 24 TiB
+constexpr uint64_t kPrefixLogEntries = 1u << 20;
+constinit PrefixDecision* g_prefix_log = nullptr;
+constinit uint64_t g_prefix_decisions = 0;
+// Locks the prefix holds (taken less given up): glibc keeps a mutex's or a writer's owner as
+// the kernel tid, the server's, which no run has.
+constinit int64_t g_prefix_locks = 0;
+// What main saw, which the fork point must see again: the working directory, and the
+// files on descriptors 0-2 (weft's memfds for the server).
+alignas(8) constinit char g_main_cwd[4096] = {};
+alignas(8) constinit char g_cwd_now[4096] = {};
+constinit uint64_t g_main_std_ino[3] = {};
+// The writable shared mappings at main (SharedMappings): one the prefix made would be
+// shared by every run, not each run's own.
+constinit uint64_t g_main_shared = 0;
+// The server's session in a child, moved aside until the prefix's records are copied.
+constinit weft_session* g_server_session = nullptr;
+constinit uint32_t g_server_pid = 0;
 
 // Appends `text` to `out` (NUL-terminated, at most `cap` bytes with the NUL).
 void Append(char* out, size_t cap, const char* text) {
@@ -94,6 +132,8 @@ bool OpenAtStart(long fd) {
 
 }  // namespace
 
+constinit bool g_fork_prefix = false;
+
 void NoteStartFds() {
   ForEachNumbered("/proc/self/fd", [](long fd) {
     if (fd < kTrackedFds) g_start_fds[fd / 64] |= 1ull << (fd % 64);
@@ -104,7 +144,8 @@ namespace {
 
 // Why a fork from here would not be the run an exec gives, into g_reply.message; false if
 // it would be.
-bool NotForkSafe(int sock) {
+// `at_main`: nothing may have been recorded since start-up (past main, the prefix was).
+bool NotForkSafe(int sock, bool at_main) {
   char* why = g_reply.message;
   const size_t cap = sizeof(g_reply.message);
   why[0] = '\0';
@@ -112,7 +153,7 @@ bool NotForkSafe(int sock) {
     Append(why, cap, "its session memory is not at weft's fixed address");
     return true;
   }
-  if (__atomic_load_n(&g_session->ring_head, __ATOMIC_ACQUIRE) != RingHeadAtStart()) {
+  if (at_main && __atomic_load_n(&g_session->ring_head, __ATOMIC_ACQUIRE) != RingHeadAtStart()) {
     Append(why, cap, "it did something weft schedules before main (in a constructor)");
     return true;
   }
@@ -124,7 +165,7 @@ bool NotForkSafe(int sock) {
   if (threads != 1) {
     Append(why, cap, "it has ");
     AppendNumber(why, cap, threads);
-    Append(why, cap, " threads before main");
+    Append(why, cap, at_main ? " threads before main" : " threads");
     return true;
   }
   long own = -1;
@@ -149,7 +190,9 @@ bool NotForkSafe(int sock) {
       Append(why, cap, target);
       Append(why, cap, ")");
     }
-    Append(why, cap, " open before main, which its runs would share");
+    Append(why, cap,
+           at_main ? " open before main, which its runs would share"
+                   : " open, which its runs would share");
     return true;
   }
   return false;
@@ -234,6 +277,16 @@ void BecomeRun(int sock, const int* fds, int count) {
   run->memory = server->memory;
   run->atomic_patched = server->atomic_patched;
   run->atomic_unpatched = server->atomic_unpatched;
+  // A server past main: its ring holds the prefix's records, which the run's ring gets
+  // (CopyPrefixRecords): its session stays mapped, elsewhere, until then.
+  const bool late = g_prefix_log != nullptr;
+  if (late) {
+    g_server_pid = g_sched->processes[0].pid;
+    long q = RawSyscall(SYS_mmap, 0, static_cast<long>(server->size), PROT_READ, MAP_SHARED,
+                        SessionFd(), 0);
+    if (q < 0 && q > -4096) Die("the fork server's child cannot map the server's session");
+    g_server_session = reinterpret_cast<weft_session*>(q);
+  }
   RawSyscall(SYS_munmap, reinterpret_cast<long>(server), static_cast<long>(server->size));
   p = RawSyscall(SYS_mremap, p, st.st_size, st.st_size, MREMAP_MAYMOVE | MREMAP_FIXED,
                  kSessionAddress);
@@ -269,9 +322,11 @@ void BecomeRun(int sock, const int* fds, int count) {
   for (int i = 0; i < 3; ++i) {
     if (stdio[i] >= 0) MoveFd(stdio[i], i);
   }
+  // NB: while the server's memfd is still on the session's number: the prefix's state.
+  if (late) CopySharedState(fds[0], run->size);
   // NB: at the number the environment names (WEFT_SESSION_FD), as in an exec'd run.
   MoveFd(fds[0], static_cast<int>(SessionFd()));
-  TakeOverSession(pid);
+  TakeOverSession(pid, late);
 }
 
 // A child forked ahead of its request: it takes the next request from the socket itself,
@@ -304,23 +359,14 @@ void WaitForRequest(int sock, int taken) {
 
 }  // namespace
 
-void ForkServerAtMain() {
-  if (g_state != ShimState::kOn || g_session == nullptr ||
-      g_session->mode != WEFT_MODE_FORK_SERVER) {
-    return;
-  }
-  const int sock = g_session->fork_server_fd;
+namespace {
+
+// Answers every request from here on (the process is a fork point): never returns in the
+// server, returns in each child once it has become its run.
+void Serve(int sock) {
+  UnpinForkServer();
   // glibc's fork without the program's atfork handlers (2.34+), else its fork.
   pid_t (*fork_fn)() = real.fork_no_handlers != nullptr ? real.fork_no_handlers : real.fork;
-
-  ZeroBytes(&g_reply, sizeof(g_reply));
-  if (NotForkSafe(sock)) {
-    g_reply.status = 1;
-    Send(sock);
-    RawSyscall(SYS_exit_group, 0);
-  }
-  if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
-  UnpinForkServer();
   // NB: each run's child is forked before its request comes (while the run before it goes
   // on), so a request costs weft a wake-up of that child, not a fork.
   for (;;) {
@@ -360,6 +406,305 @@ void ForkServerAtMain() {
     RawSyscall(SYS_close, taken[0]);
     if (r != 1) RawSyscall(SYS_exit_group, 0);
   }
+}
+
+// A digest of this process's writable shared mappings (/proc/self/maps: the start of each
+// whose permissions are "rw?s"), 0 when there is none; ~0 if the maps cannot be read.
+uint64_t SharedMappings() {
+  long fd = RawSyscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self/maps"),
+                       O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ~0ull;
+  uint64_t digest = 0, start = 0;
+  int field = 0;   // 0: the start address, 1: the end, 2: the permissions, 3: the rest
+  int column = 0;  // within the permissions
+  bool writable = false;
+  for (;;) {
+    long n = RawSyscall(SYS_read, fd, reinterpret_cast<long>(g_dirents), sizeof(g_dirents));
+    if (n == -EINTR) continue;
+    if (n <= 0) break;
+    for (long i = 0; i < n; ++i) {
+      const char c = g_dirents[i];
+      if (c == '\n') {
+        field = 0;
+        start = 0;
+        column = 0;
+      } else if (field == 0) {
+        if (c == '-') {
+          field = 1;
+        } else {
+          start = start << 4 | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+      } else if (field == 1) {
+        if (c == ' ') field = 2;
+      } else if (field == 2) {
+        if (column == 1) writable = c == 'w';
+        if (column == 3 && c == 's' && writable) digest = (digest ^ start) * 0x100000001b3ull + 1;
+        if (++column == 4) field = 3;
+      }
+    }
+  }
+  RawSyscall(SYS_close, fd);
+  return digest;
+}
+
+// The inode of the file on descriptor `fd`, 0 if none.
+uint64_t InodeOf(int fd) {
+  struct stat st;
+  return RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) == 0 ? st.st_ino : 0;
+}
+
+// A server past main that cannot fork where it is: says why and ends (weft then forks its
+// runs at main from another server).
+[[noreturn]] void RefuseLate(const char* why) {
+  g_fork_prefix = false;
+  ZeroBytes(&g_reply, sizeof(g_reply));
+  g_reply.status = 1;
+  Append(g_reply.message, sizeof(g_reply.message), "not fork-safe after main: ");
+  Append(g_reply.message, sizeof(g_reply.message), why);
+  Send(g_session->fork_server_fd);
+  RawSyscall(SYS_exit_group, 0);
+  __builtin_unreachable();
+}
+
+// Why the prefix run so far is not what each run would have done (into g_reply.message),
+// beyond NotForkSafe's checks; false if it is.
+bool PrefixNotShareable() {
+  char* why = g_reply.message;
+  const size_t cap = sizeof(g_reply.message);
+  char* cwd = g_cwd_now;
+  long n = RawSyscall(SYS_getcwd, reinterpret_cast<long>(cwd), sizeof(g_cwd_now));
+  bool same = n > 0 && StrLen(cwd) == StrLen(g_main_cwd);
+  for (size_t i = 0; same && cwd[i] != '\0'; ++i) same = cwd[i] == g_main_cwd[i];
+  if (!same) {
+    Append(why, cap, "it changed its working directory");
+    return true;
+  }
+  for (int fd = 0; fd < 3; ++fd) {
+    if (InodeOf(fd) != g_main_std_ino[fd]) {
+      Append(why, cap, "it replaced a standard descriptor");
+      return true;
+    }
+  }
+  if (SharedMappings() != g_main_shared) {
+    Append(why, cap, "it made a shared mapping, which its runs would share");
+    return true;
+  }
+  // NB: weft gives the server memfds: the same stdin as its runs', empty stdout and stderr.
+  if (RawSyscall(SYS_lseek, 0, 0, SEEK_CUR) != 0) {
+    Append(why, cap, "it read its stdin");
+    return true;
+  }
+  for (int fd = 1; fd < 3; ++fd) {
+    struct stat st;
+    if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0 || st.st_size != 0) {
+      Append(why, cap, fd == 1 ? "it wrote to its stdout" : "it wrote to its stderr");
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void ForkServerAtMain() {
+  if (g_state != ShimState::kOn || g_session == nullptr ||
+      g_session->mode != WEFT_MODE_FORK_SERVER) {
+    return;
+  }
+  const int sock = g_session->fork_server_fd;
+  ZeroBytes(&g_reply, sizeof(g_reply));
+  if (NotForkSafe(sock, true)) {
+    g_reply.status = 1;
+    Send(sock);
+    RawSyscall(SYS_exit_group, 0);
+  }
+  if (g_session->fork_late != 0) {
+    long p = RawSyscall(
+        SYS_mmap, kPrefixLogAddress, static_cast<long>(kPrefixLogEntries * sizeof(PrefixDecision)),
+        PROT_READ | PROT_WRITE,
+        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | 0x100000 /* NOREPLACE */, -1, 0);
+    if (p == kPrefixLogAddress &&
+        RawSyscall(SYS_getcwd, reinterpret_cast<long>(g_main_cwd), sizeof(g_main_cwd)) > 0) {
+      g_prefix_log = reinterpret_cast<PrefixDecision*>(p);
+      for (int fd = 0; fd < 3; ++fd) g_main_std_ino[fd] = InodeOf(fd);
+      g_main_shared = SharedMappings();
+      g_fork_prefix = true;
+      return;  // into main: the fork point comes later (ForkPrefixPoint)
+    }
+    if (p >= 0 || p < -4096) RawSyscall(SYS_munmap, p, kPrefixLogEntries * sizeof(PrefixDecision));
+    RefuseLate("its prefix cannot be recorded");
+  }
+  if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
+  Serve(sock);
+}
+
+namespace {
+
+// Whether an operation of `kind` may run in the prefix, before the fork point: one whose
+// effect stays inside the process (and is the same in every run).
+bool PrefixMayRun(uint8_t kind) {
+  switch (kind) {
+    case WEFT_EV_MUTEX_LOCK:
+    case WEFT_EV_MUTEX_UNLOCK:
+    case WEFT_EV_RWLOCK_RDLOCK:
+    case WEFT_EV_RWLOCK_WRLOCK:
+    case WEFT_EV_RWLOCK_UNLOCK:
+    case WEFT_EV_COND_WAIT:
+    case WEFT_EV_COND_WAKE:
+    case WEFT_EV_COND_SIGNAL:
+    case WEFT_EV_COND_BROADCAST:
+    case WEFT_EV_SEM_WAIT:
+    case WEFT_EV_SEM_POST:
+    case WEFT_EV_BARRIER_WAIT:
+    case WEFT_EV_BARRIER_LEAVE:
+    case WEFT_EV_ONCE:
+    case WEFT_EV_ONCE_DONE:
+    case WEFT_EV_SPIN_LOCK:
+    case WEFT_EV_SPIN_UNLOCK:
+    case WEFT_EV_FUTEX_WAIT:
+    case WEFT_EV_FUTEX_WOKEN:
+    case WEFT_EV_FUTEX_WAKE:
+    case WEFT_EV_SLEEP:
+    case WEFT_EV_YIELD:
+    case WEFT_EV_MEM_READ:
+    case WEFT_EV_MEM_WRITE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void ForkPrefixPoint(uint8_t kind) {
+  // NB: a margin for the records written between two schedule points (the server's ring is
+  // never read: it must not fill).
+  const weft_session* s = g_session;
+  if (PrefixMayRun(kind) && g_prefix_decisions + 1 < kPrefixLogEntries &&
+      s->ring_head + 4096 < s->ring_slots) {
+    return;
+  }
+  g_fork_prefix = false;
+  const int sock = s->fork_server_fd;
+  ZeroBytes(&g_reply, sizeof(g_reply));
+  if (g_prefix_locks != 0) {
+    RefuseLate("it holds a lock there (its owner is the server's thread, no run's)");
+  }
+  if (NotForkSafe(sock, false) || PrefixNotShareable()) {
+    char why[sizeof(g_reply.message)];
+    CopyBytes(why, g_reply.message, sizeof(why));
+    why[sizeof(why) - 1] = '\0';
+    RefuseLate(why);
+  }
+  g_reply.events = g_sched->events;
+  if (!Send(sock)) RawSyscall(SYS_exit_group, 0);
+  Serve(sock);
+}
+
+void ForkPrefixEvent(uint8_t kind, uint16_t flags) {
+  if (!PrefixMayRun(kind)) RefuseLate("an event no schedule point came before");
+  // A condition wait gives its mutex up and takes it again, timed out or not.
+  if (kind == WEFT_EV_COND_WAIT) --g_prefix_locks;
+  if (kind == WEFT_EV_COND_WAKE) ++g_prefix_locks;
+  if ((flags & (WEFT_F_FAILED | WEFT_F_TIMEDOUT)) != 0) return;
+  switch (kind) {
+    case WEFT_EV_MUTEX_LOCK:
+    case WEFT_EV_RWLOCK_RDLOCK:
+    case WEFT_EV_RWLOCK_WRLOCK:
+      ++g_prefix_locks;
+      break;
+    case WEFT_EV_MUTEX_UNLOCK:
+    case WEFT_EV_RWLOCK_UNLOCK:
+      --g_prefix_locks;
+      break;
+    default:
+      break;
+  }
+}
+
+void ForkPrefixDecision(const sched::Point& point) {
+  if (point.count != 1 || point.timed != 0) RefuseLate("a decision with a choice");
+  PrefixDecision& d = g_prefix_log[g_prefix_decisions++];
+  d.step = point.step;
+  d.current_done = point.current_done;
+  sched::Pending p = point.pending(point.context, point.enabled[0]);
+  d.kind = p.kind;
+  d.obj = p.obj;
+  d.unknown = p.unknown;
+  d.object_unknown = p.object_unknown;
+  d.yields = point.current_yields;
+}
+
+namespace {
+
+constinit const PrefixDecision* g_feeding = nullptr;
+
+sched::Pending FedPending(const void*, uint16_t) {
+  sched::Pending p{g_feeding->kind, g_feeding->obj};
+  p.unknown = g_feeding->unknown != 0;
+  p.object_unknown = g_feeding->object_unknown != 0;
+  return p;
+}
+
+}  // namespace
+
+void FeedPrefix(sched::Chooser* chooser) {
+  static constexpr uint16_t kMain[1] = {0};
+  for (uint64_t i = 0; i < g_prefix_decisions; ++i) {
+    g_feeding = &g_prefix_log[i];
+    sched::Point point;
+    point.enabled = kMain;
+    point.count = 1;
+    point.timed = 0;
+    point.current = 0;
+    point.current_yields = g_feeding->yields != 0;
+    point.current_done = g_feeding->current_done;
+    point.step = g_feeding->step;
+    point.pending = FedPending;
+    if (chooser->PickThread(point) != 0) Die("a run's chooser did not follow its prefix");
+  }
+  g_feeding = nullptr;
+  RawSyscall(SYS_munmap, reinterpret_cast<long>(g_prefix_log),
+             static_cast<long>(kPrefixLogEntries * sizeof(PrefixDecision)));
+  g_prefix_log = nullptr;
+  g_prefix_decisions = 0;
+}
+
+void CopyPrefixRecords() {
+  const weft_session* from = g_server_session;
+  const uint8_t* slots = reinterpret_cast<const uint8_t*>(from) + from->ring_offset;
+  const uint64_t mask = from->ring_slots - 1;
+  const uint64_t head = from->ring_head;
+  for (uint64_t i = 0; i < head;) {
+    const uint8_t* rec = slots + (i & mask) * WEFT_SLOT_BYTES;
+    uint32_t n = 1;
+    alignas(8) uint8_t patched[WEFT_SLOT_BYTES];
+    if (rec[0] == WEFT_REC_THREAD) {
+      // The main thread's record names the server's pid: the run's is this process.
+      weft_thread_record t;
+      CopyBytes(&t, rec, sizeof(t));
+      if (t.pid == g_server_pid) {
+        t.pid = static_cast<uint32_t>(RawSyscall(SYS_getpid));
+        if (t.tid == 0) t.os_tid = static_cast<uint32_t>(Gettid());
+      }
+      CopyBytes(patched, &t, sizeof(t));
+      RingWrite(patched, 1);
+      ++i;
+      continue;
+    }
+    // NB: the records of several slots are copied whole (the reader waits for the rest of
+    // one, but the slots of one RingWrite are published together, as they were written).
+    if (rec[0] == WEFT_REC_DECISION) {
+      n = 1 + reinterpret_cast<const weft_decision_record*>(rec)->extra_slots;
+    } else if (rec[0] == WEFT_REC_STACK) {
+      n = 1 + (reinterpret_cast<const weft_stack_record*>(rec)->depth + 3) / 4;
+    }
+    for (uint32_t k = 0; k < n && i < head; ++k, ++i) {
+      RingWrite(slots + (i & mask) * WEFT_SLOT_BYTES, 1);
+    }
+  }
+  RawSyscall(SYS_munmap, reinterpret_cast<long>(g_server_session), static_cast<long>(from->size));
+  g_server_session = nullptr;
 }
 
 }  // namespace weft::shim

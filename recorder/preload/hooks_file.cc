@@ -97,6 +97,31 @@ bool PendingOutput(FILE* f) {
   return !IsNull(f) && f->_IO_write_ptr != nullptr && f->_IO_write_ptr > f->_IO_write_base;
 }
 
+// Whether an open with `flags` may change the file (or make one).
+bool OpenWrites(int flags) {
+  return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | __O_TMPFILE)) != 0;
+}
+
+// Whether a stream opened with `mode` may change its file.
+bool FopenWrites(const char* mode) {
+  if (IsNull(mode)) return true;
+  if (mode[0] != 'r') return true;
+  for (const char* m = mode; *m != '\0'; ++m) {
+    if (*m == '+') return true;
+  }
+  return false;
+}
+
+// Whether a file hook goes straight to the real call: not under control, or no file events
+// (a single process). NB: first, past main in a fork server (control.h: g_fork_prefix), a
+// call that may change the files is one each run must make itself: its fork point is here,
+// before it (a child returns from ForkPrefixPoint as its run and makes the call).
+bool FileHookOff(const Guard& guard, bool writes) {
+  if (!Controlled(guard)) return true;
+  if (writes && g_fork_prefix) ForkPrefixPoint(WEFT_EV_FILE_WRITE);
+  return !FileEventsOn();
+}
+
 }  // namespace
 
 namespace weft::shim {
@@ -120,7 +145,7 @@ WEFT_EXPORT int open(const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.open_fn(path, flags, mode); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return call();
   return OpenCommon(AT_FDCWD, path, flags, call);
 }
 
@@ -131,7 +156,7 @@ WEFT_EXPORT int open64(const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.open64(path, flags, mode); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return call();
   return OpenCommon(AT_FDCWD, path, flags, call);
 }
 
@@ -142,7 +167,7 @@ WEFT_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.openat_fn(dirfd, path, flags, mode); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return call();
   return OpenCommon(dirfd, path, flags, call);
 }
 
@@ -153,21 +178,21 @@ WEFT_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.openat64(dirfd, path, flags, mode); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return call();
   return OpenCommon(dirfd, path, flags, call);
 }
 
 WEFT_EXPORT int creat(const char* path, mode_t mode) {
   Guard guard;
   auto call = [&] { return real.creat(path, mode); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, true)) return call();
   return OpenCommon(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, call);
 }
 
 WEFT_EXPORT int creat64(const char* path, mode_t mode) {
   Guard guard;
   auto call = [&] { return real.creat64(path, mode); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, true)) return call();
   return OpenCommon(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, call);
 }
 
@@ -189,14 +214,14 @@ FILE* FopenCommon(const char* path, const char* mode, Call&& call) {
 WEFT_EXPORT FILE* fopen(const char* path, const char* mode) {
   Guard guard;
   auto call = [&] { return real.fopen_fn(path, mode); };
-  if (!Controlled(guard) || !FileEventsOn() || IsNull(mode)) return call();
+  if (FileHookOff(guard, FopenWrites(mode)) || IsNull(mode)) return call();
   return FopenCommon(path, mode, call);
 }
 
 WEFT_EXPORT FILE* fopen64(const char* path, const char* mode) {
   Guard guard;
   auto call = [&] { return real.fopen64(path, mode); };
-  if (!Controlled(guard) || !FileEventsOn() || IsNull(mode)) return call();
+  if (FileHookOff(guard, FopenWrites(mode)) || IsNull(mode)) return call();
   return FopenCommon(path, mode, call);
 }
 
@@ -204,7 +229,7 @@ WEFT_EXPORT FILE* fopen64(const char* path, const char* mode) {
 WEFT_EXPORT int fflush(FILE* f) {
   Guard guard;
   auto call = [&] { return real.fflush_fn(f); };
-  if (!Controlled(guard) || !FileEventsOn() || !PendingOutput(f)) return call();
+  if (FileHookOff(guard, IsNull(f) || PendingOutput(f)) || !PendingOutput(f)) return call();
   uint32_t obj = ObjectOfFd(f->_fileno, false);
   if (obj == 0) return call();
   return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
@@ -213,19 +238,22 @@ WEFT_EXPORT int fflush(FILE* f) {
 WEFT_EXPORT int fclose(FILE* f) {
   Guard guard;
   auto call = [&] { return real.fclose(f); };
-  if (!Controlled(guard) || !FileEventsOn() || !PendingOutput(f)) return call();
+  if (FileHookOff(guard, IsNull(f) || PendingOutput(f)) || !PendingOutput(f)) return call();
   uint32_t obj = ObjectOfFd(f->_fileno, false);
   if (obj == 0) return call();
   return static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, obj, call));
 }
 
-#define WEFT_FILE_HOOK(ret, name, kind, params, args)           \
-  WEFT_EXPORT ret name params {                                 \
-    Guard guard;                                                \
-    auto call = [&] { return real.name args; };                 \
-    uint32_t obj = Controlled(guard) ? FileEventObject(fd) : 0; \
-    if (obj == 0) return call();                                \
-    return static_cast<ret>(FileAccess(kind, obj, call));       \
+#define WEFT_FILE_HOOK(ret, name, kind, params, args)     \
+  WEFT_EXPORT ret name params {                           \
+    Guard guard;                                          \
+    auto call = [&] { return real.name args; };           \
+    if (FileHookOff(guard, kind == WEFT_EV_FILE_WRITE)) { \
+      return call();                                      \
+    }                                                     \
+    uint32_t obj = FileEventObject(fd);                   \
+    if (obj == 0) return call();                          \
+    return static_cast<ret>(FileAccess(kind, obj, call)); \
   }
 
 // A positioned read is also an input (inputs.h): recorded in a free recording, fed in its
@@ -258,7 +286,7 @@ WEFT_FILE_HOOK(int, ftruncate64, WEFT_EV_FILE_WRITE, (int fd, off64_t length), (
 WEFT_EXPORT int rename(const char* from, const char* to) {
   Guard guard;
   auto call = [&] { return real.rename(from, to); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, true)) return call();
   // The file replaced (if any) is what a reader of `to` sees change; else the one renamed.
   uint32_t obj = ObjectOfPath(AT_FDCWD, to);
   if (obj == 0) obj = ObjectOfPath(AT_FDCWD, from);
@@ -273,7 +301,7 @@ WEFT_EXPORT int rename(const char* from, const char* to) {
 WEFT_EXPORT int unlink(const char* path) {
   Guard guard;
   auto call = [&] { return real.unlink(path); };
-  if (!Controlled(guard) || !FileEventsOn()) return call();
+  if (FileHookOff(guard, true)) return call();
   uint64_t dev = 0, ino = 0;
   bool last = LastLink(path, &dev, &ino);
   int r = static_cast<int>(FileAccess(WEFT_EV_FILE_WRITE, ObjectOfPath(AT_FDCWD, path), call));
@@ -283,7 +311,7 @@ WEFT_EXPORT int unlink(const char* path) {
 
 WEFT_EXPORT int flock(int fd, int operation) {
   Guard guard;
-  if (!Controlled(guard) || !FileEventsOn()) return real.flock(fd, operation);
+  if (FileHookOff(guard, true)) return real.flock(fd, operation);
   uint32_t obj = ObjectOfFd(fd, true);
   if (obj == 0) return real.flock(fd, operation);
   if ((operation & LOCK_UN) != 0) {

@@ -59,6 +59,11 @@ void EnsureTable() {
 
 }  // namespace
 
+const void* ObjectTable(uint64_t* bytes) {
+  *bytes = kCapacity * sizeof(Object);
+  return g_table;
+}
+
 void ResetObjectTable() {
   if (g_table == nullptr) return;
   // NB: the new session's part, where the old one was mapped (the same layout).

@@ -545,7 +545,10 @@ Thread* Pick(uint16_t current) {
   // resumes it, and the code it runs up to its next operation (no event either: a vfork
   // caller back in the interpreter) must run at the same place in both.
   uint32_t chosen = ReadyWaiterIndex(enabled, ready);
-  if (chosen == ready) chosen = g_sched->chooser.PickThread(point);
+  if (chosen == ready) {
+    if (g_fork_prefix) ForkPrefixDecision(point);
+    chosen = g_sched->chooser.PickThread(point);
+  }
   Thread* next = &g_sched->threads[enabled[chosen]];
   ReportDivergence();
   if (chosen >= ready) {
@@ -569,6 +572,7 @@ uint32_t PickWaiter(const uint16_t* waiters, uint32_t count, sched::WakeKind kin
   wait.count = count;
   wait.step = g_sched->events;
   wait.kind = kind;
+  if (g_fork_prefix) ForkPrefixEvent(WEFT_EV_NONE, 0);  // (a waiter beside the only thread)
   uint32_t i = g_sched->chooser.PickWaiter(wait);
   ReportDivergence();
   return i;
@@ -648,6 +652,7 @@ void UpdateStatus() {
 void Schedule(Thread* self, const Op& op) { ScheduleWithStack(self, op, CaptureStack()); }
 
 void ScheduleWithStack(Thread* self, const Op& op, uint32_t stack) {
+  if (g_fork_prefix) ForkPrefixPoint(op.kind);  // a fork server may fork its runs here
   self->op = op;
   self->expired = false;
   self->op_stack = stack;
@@ -881,6 +886,7 @@ void RejoinTaken(Thread* self) {
 
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg) {
   HoldIfDue(self);  // an event that no schedule point of its own came before
+  if (g_fork_prefix) ForkPrefixEvent(kind, flags);
   weft_event_record rec{};
   rec.type = WEFT_REC_EVENT;
   rec.kind = kind;

@@ -550,6 +550,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     }
     ++result.runs;
     if (slot.report.forked) ++result.forked_runs;
+    if (slot.report.forked && slot.report.fork_late) ++result.forked_late_runs;
     if (result.spawn_note.empty()) result.spawn_note = slot.report.spawn_note;
     result.total_events += slot.report.events;
     result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;

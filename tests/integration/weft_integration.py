@@ -2397,18 +2397,21 @@ class CliGroup(WeftTestCase):
 
 
 class ForkServerGroup(WeftTestCase):
-    """explore --spawn fork: the runs forked from a fork server stopped at main are the runs an
-    exec gives (same failing seeds, same events, same memory layout, same outcome), and a
-    program that is not fork-safe at main is exec'd with one line saying why."""
+    """explore --spawn fork: the runs forked from a fork server are the runs an exec gives
+    (same failing seeds, same events, same memory layout, same outcome), whether the server
+    forks them at main or past it (at the first operation its runs cannot share: CPython's
+    start-up is then done once), a trace of a forked run replays, and a program that is not
+    fork-safe at main is exec'd with one line saying why."""
 
     RUNS = 40
 
-    def explore_both(self, name, runs, extra=()):
+    def explore_both(self, name, runs, extra=(), program=None, args=(), strategy="random"):
         docs = {}
         for spawn in ("exec", "fork"):
             out = self.path("%s-%s" % (name, spawn))
-            ran, doc = self.weft.explore(self.program(name), runs, 1, out, keep_going=True,
-                                         extra=["--strategy", "random", "--no-stacks",
+            ran, doc = self.weft.explore(program or self.program(name), runs, 1, out,
+                                         keep_going=True, args=args,
+                                         extra=["--strategy", strategy, "--no-stacks",
                                                 "--no-explain", "--spawn", spawn] + list(extra))
             self.assertIn(ran.returncode, (0, 1), ran.describe())
             self.assertEqual(doc["runs"], runs, ran.describe())
@@ -2416,19 +2419,22 @@ class ForkServerGroup(WeftTestCase):
             docs[spawn] = (ran, doc, out)
         return docs
 
-    def check_same_runs(self, name, extra=()):
-        docs = self.explore_both(name, self.RUNS, extra)
+    def check_same_runs(self, name, extra=(), late=True, program=None, args=(), runs=None,
+                        strategy="random"):
+        runs = runs or self.RUNS
+        docs = self.explore_both(name, runs, extra, program, args, strategy)
         ran_exec, exec_doc, exec_out = docs["exec"]
         ran_fork, fork_doc, fork_out = docs["fork"]
         self.assertEqual(exec_doc["forked_runs"], 0, ran_exec.describe())
-        self.assertEqual(fork_doc["forked_runs"], self.RUNS,
+        self.assertEqual(fork_doc["forked_runs"], runs,
                          "not every run was forked:" + ran_fork.describe())
+        self.assertEqual(fork_doc["forked_late_runs"], runs if late else 0, ran_fork.describe())
         self.assertNotIn("cannot fork", ran_fork.stderr, ran_fork.describe())
         exec_seeds = [f["seed"] for f in exec_doc["failures"]]
         fork_seeds = [f["seed"] for f in fork_doc["failures"]]
         self.assertTrue(exec_seeds, "%s never failed in %d runs:%s"
-                        % (name, self.RUNS, ran_exec.describe()))
-        self.assertLess(len(exec_seeds), self.RUNS, ran_exec.describe())
+                        % (name, runs, ran_exec.describe()))
+        self.assertLess(len(exec_seeds), runs, ran_exec.describe())
         self.assertEqual(fork_seeds, exec_seeds,
                          "the forked runs failed at other seeds:" + ran_fork.describe())
         self.assertEqual(fork_doc["distinct_schedules"], exec_doc["distinct_schedules"])
@@ -2440,7 +2446,36 @@ class ForkServerGroup(WeftTestCase):
             self.assertEqual(event_vtimes(a), event_vtimes(b), label)
             self.assertEqual(a["stdout"]["data"], b["stdout"]["data"], label)
             self.assertEqual(show_outcome_of(a["outcome"]), show_outcome_of(b["outcome"]), label)
+        # The forked run's trace holds the whole run, what came before its fork point too.
+        failure = fork_doc["failures"][0]
+        trace = self.weft.failure_trace(failure, fork_out)
+        self.check_replays(trace, self.weft.show_json(trace), times=2,
+                           label="%s forked seed %d" % (name, failure["seed"]))
         return exec_doc, fork_doc
+
+    def test_forked_past_main_after_a_start_up_of_its_own(self):
+        # 200 lock pairs, random bytes, a clock read around a sleep before the first thread:
+        # the server runs them once, and every run prints what an exec'd one prints.
+        # (pos: it draws a priority at every decision, so a chooser not fed the prefix's
+        # decisions goes another way.)
+        exec_doc, fork_doc = self.check_same_runs("fork_prefix_racy", strategy="pos")
+        self.assertTrue(exec_doc["failures"])
+
+    def test_output_before_the_first_thread_forks_at_main(self):
+        # A line written to stderr before the first thread: the server past main cannot
+        # share it, so the runs are forked at main (and each run writes the line itself).
+        _, fork_doc = self.check_same_runs("fork_prefix_racy", late=False, args=["stderr"])
+        self.assertTrue(fork_doc["failures"])
+        trace = self.weft.failure_trace(fork_doc["failures"][0], self.path("fork_prefix_racy-fork"))
+        self.assertIn("starting", self.weft.show_json(trace)["stdout"]["data"])
+
+    def test_cpython_forked_after_its_start_up(self):
+        # CPython's ~8,000 events of start-up (GIL, import locks) all come before the
+        # script's first thread: its runs are forked there, and are the exec'd runs.
+        if not os.access(PythonThreadsGroup.PYTHON, os.X_OK):
+            self.skipTest("%s is not installed" % PythonThreadsGroup.PYTHON)
+        self.check_same_runs("python_bank", program=PythonThreadsGroup.PYTHON,
+                             args=[PythonThreadsGroup.SCRIPT], runs=60, strategy="pos")
 
     def test_same_failing_seeds_and_events(self):
         self.check_same_runs("explain_bank_racy")

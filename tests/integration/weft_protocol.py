@@ -80,7 +80,7 @@ EXPLORE = {
     "memory": {"instrumented": "bool", "interleaved": "bool", "events": "int", "sites": "int"},
     "atomic_sites": ATOMIC_SITES,
     "interrupted": "bool", "preemption_bound": "int?", "jobs": "int", "isolated": "bool",
-    "spawn": "string", "forked_runs": "int",
+    "spawn": "string", "forked_runs": "int", "forked_late_runs": "int",
     "failures_by_kind": {"*": "int"},
     "failure_groups": [{"signature": "string", "count": "int", "runs": ["int"],
                         "trace": "string"}],

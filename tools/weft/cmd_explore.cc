@@ -864,6 +864,7 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("isolated", result->isolated);
     w.Field("spawn", spawn_text);
     w.Field("forked_runs", r.forked_runs);
+    w.Field("forked_late_runs", r.forked_late_runs);
     w.Key("failures_by_kind").BeginObject();
     for (const auto& [kind, count] : by_kind) w.Field(kind, count);
     w.EndObject();

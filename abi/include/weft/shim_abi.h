@@ -18,9 +18,9 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION                                                         \
-  14u /* 14: turns_taken; 13: recorded inputs; 12: free mode, partial replay; 11: the fork \
-         server; 10: forked_live; 9: files */
+#define WEFT_SHIM_PROTOCOL_VERSION                                                        \
+  15u /* 15: fork_late, weft_fork_reply.events; 14: turns_taken; 13: recorded inputs; 12: \
+         free mode, partial replay; 11: the fork server; 10: forked_live; 9: files */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -35,7 +35,10 @@ extern "C" {
  * server (recorder/preload/fork_server.cc): it answers on the socket `fork_server_fd` with a
  * weft_fork_reply (ready, or why it cannot serve), then forks one child per
  * weft_fork_request, which takes over the request's session (WEFT_MODE_CONTROLLED) and
- * returns into main. */
+ * returns into main. With fork_late 1 it goes on past main, single-threaded, to the first
+ * operation its runs cannot share (the first thread or process it creates, output, input,
+ * a wait on the outside, its exit) and forks there: each child carries what was recorded
+ * before that point into its run's ring, and its run's chooser is fed those decisions. */
 /* FREE (weft record --free): the threads run in parallel, unscheduled; the shim records the
  * order of their synchronization events (weft/free_kinds.h lists them) with one global
  * sequence: the ring slot an event takes (every thread writes the ring: see the records). */
@@ -59,11 +62,13 @@ struct weft_fork_request {
 };
 /* The server's first message says whether it serves (status 0) or why it cannot (1, the
  * message); then one reply per request: status 0 with the child's pid, or 2 and the
- * message (the fork failed). */
+ * message (the fork failed). `events`: the events recorded before the fork point (0 at
+ * main; a server with fork_late may have run on). */
 struct weft_fork_reply {
   uint32_t status;
   int32_t pid;
-  char message[248];
+  uint64_t events;
+  char message[240];
 };
 
 /* The one limit on threads: a run may create at most this many (the main thread included).
@@ -486,7 +491,8 @@ struct weft_session {
   struct weft_span inputs;
   struct weft_span input_data;
   uint32_t feed_inputs;
-  uint32_t reserved2;
+  uint32_t fork_late; /* WEFT_MODE_FORK_SERVER: 1 = fork after main, at the first operation its
+                         runs cannot share (see WEFT_MODE_FORK_SERVER above) */
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -70,15 +72,51 @@ std::string KeyOf(const RunConfig& config, const SessionLayout& layout) {
               layout.atomic_modules.size() * sizeof(weft_atomic_module));
   AppendBytes(&key, layout.atomic_sites.data(),
               layout.atomic_sites.size() * sizeof(weft_atomic_site));
+  // What a server past main ran under (its prefix) is its runs' too.
+  key += "\1limits" + std::to_string(layout.max_steps) + "/" +
+         std::to_string(layout.progress_window) + "/" + (layout.record_decisions ? "d" : "-");
   return key;
 }
 
-// The calling thread's server and the verdicts on programs it could not serve.
+// Whether a run can be forked past main (fork_late): a seeded search's run (its chooser can
+// be fed the prefix's forced decisions), with its own stdin (the server gets the same), its
+// own clocks (the server's become its) and no recorded inputs to be fed.
+bool LateApplies(const RunConfig& config, const SessionLayout& layout) {
+  return layout.schedule.kind == WEFT_SCHEDULE_SEARCH && config.stdin_data != nullptr &&
+         config.realtime_base_ns == 0 && config.monotonic_base_ns == 0 && !layout.feed_inputs &&
+         !config.free_mode && layout.mode == WEFT_MODE_CONTROLLED;
+}
+
+// A memfd named `name` holding `data`, at offset 0; -1 with `why` set if it cannot be made.
+int DataMemfd(const char* name, const std::string& data, std::string* why) {
+  int fd = static_cast<int>(memfd_create(name, MFD_CLOEXEC));
+  if (fd < 0) {
+    *why = std::string("memfd_create failed: ") + std::strerror(errno);
+    return -1;
+  }
+  for (size_t off = 0; off < data.size();) {
+    ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *why = std::string("cannot write its stdin: ") + std::strerror(errno);
+      close(fd);
+      return -1;
+    }
+    off += static_cast<size_t>(n);
+  }
+  lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
+// The calling thread's server and the verdicts on programs it could not serve (at main,
+// and past main).
 struct ThreadServers {
   std::string key;
   std::unique_ptr<ForkServer> server;
   std::string refused_key;
   std::string refused_why;
+  std::string late_refused_key;
+  std::string late_refused_why;
 };
 thread_local ThreadServers t_servers;
 
@@ -119,52 +157,118 @@ ForkServer::~ForkServer() {
   }
 }
 
-Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& layout) {
-  ThreadServers& t = t_servers;
-  std::string key = KeyOf(config, layout);
-  if (t.server != nullptr && t.key == key) return t.server.get();
-  if (!t.refused_key.empty() && t.refused_key == key) return MakeError(t.refused_why);
-  t.server.reset();
-  auto refuse = [&](const std::string& why) -> Result<ForkServer*> {
-    t.refused_key = key;
-    t.refused_why = why;
-    return MakeError(why);
-  };
-
+// Starts a server for runs like `config`'s, forking at main or (`late`) past it; nullptr
+// with `why` set when it cannot serve them.
+std::unique_ptr<ForkServer> StartServer(const RunConfig& config, const SessionLayout& layout,
+                                        bool late, std::string* why) {
   SessionLayout server_layout = layout;
-  server_layout.ring_slots = 1u << 10;  // start-up's few records; nobody reads them
+  // NB: past main the ring keeps the prefix's records (nobody reads them: the server forks
+  // before it fills); at main, start-up's few.
+  server_layout.ring_slots = late ? 1u << 18 : 1u << 10;
   Result<SessionMemory> memory = SessionMemory::Create(server_layout);
-  if (!memory.ok()) return refuse("its fork server has no session: " + memory.error().message);
+  if (!memory.ok()) {
+    *why = "its fork server has no session: " + memory.error().message;
+    return nullptr;
+  }
   std::unique_ptr<ForkServer> server(new ForkServer());
   server->session_ = std::make_unique<SessionMemory>(std::move(memory.value()));
+  server->late_ = late;
+  server->realtime_base_ns_ = server_layout.realtime_base_ns;
+  server->monotonic_base_ns_ = server_layout.monotonic_base_ns;
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
-    return refuse(std::string("socketpair failed: ") + std::strerror(errno));
+    *why = std::string("socketpair failed: ") + std::strerror(errno);
+    return nullptr;
   }
   server->sock_ = fds[0];
+  // NB: high, beside the session's, not on a number the program's own opens would take
+  // (past main, they are its runs' opens).
+  const int server_sock = ProgramSessionFd() - 1;
   weft_session* h = server->session_->header();
   h->mode = WEFT_MODE_FORK_SERVER;
-  h->fork_server_fd = fds[1];
+  h->fork_server_fd = server_sock;
+  h->fork_late = late ? 1 : 0;
 
   launcher::SpawnOptions spawn;
   spawn.argv = config.argv;
   spawn.executable = config.executable;
   spawn.env = ProgramEnvironment(config.env, config.shim_path, ProgramSessionFd());
-  spawn.moved_fds = {{server->session_->fd(), ProgramSessionFd()}};
-  spawn.keep_fds = {fds[1]};
+  spawn.moved_fds = {{server->session_->fd(), ProgramSessionFd()}, {fds[1], server_sock}};
   spawn.cwd = config.cwd;
   spawn.isolate = config.isolate;
+  // Past main the server runs the program's start-up for its runs: on their stdin (a copy),
+  // and on an output file of its own, which must stay empty (what it wrote there would be
+  // missing from every run's output).
+  int stdio[2] = {-1, -1};
+  if (late) {
+    stdio[0] = DataMemfd("weft-stdin", *config.stdin_data, why);
+    stdio[1] = stdio[0] >= 0 ? DataMemfd("weft-fork-server-output", std::string(), why) : -1;
+    if (stdio[1] < 0) {
+      if (stdio[0] >= 0) close(stdio[0]);
+      close(fds[1]);
+      return nullptr;
+    }
+    spawn.stdin_fd = stdio[0];
+    spawn.stdout_fd = stdio[1];
+    spawn.stderr_fd = stdio[1];
+  }
   Result<pid_t> pid = launcher::StartUntraced(spawn);
   close(fds[1]);
-  if (!pid.ok()) return refuse("its fork server could not start: " + pid.error().message);
+  for (int fd : stdio) {
+    if (fd >= 0) close(fd);
+  }
+  if (!pid.ok()) {
+    *why = "its fork server could not start: " + pid.error().message;
+    return nullptr;
+  }
   server->pid_ = pid.value();
   weft_fork_reply reply{};
-  std::string why;
-  if (!ReadReply(server->sock_, kReadyTimeoutMs, &reply, &why)) {
-    return refuse("its fork server did not reach main: " + why);
+  if (!ReadReply(server->sock_, kReadyTimeoutMs, &reply, why)) {
+    *why =
+        "its fork server did not reach " + std::string(late ? "its fork point: " : "main: ") + *why;
+    return nullptr;
   }
-  if (reply.status != 0)
-    return refuse(std::string("it is not fork-safe at main: ") + reply.message);
+  if (reply.status != 0) {
+    *why = std::string(late ? "it is " : "it is not fork-safe at main: ") + reply.message;
+    return nullptr;
+  }
+  server->events_ = reply.events;
+  return server;
+}
+
+Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& layout) {
+  ThreadServers& t = t_servers;
+  const std::string key = KeyOf(config, layout);
+  const bool late = LateApplies(config, layout);
+  // NB: the prefix ran on a copy of the runs' stdin (it must not have read it, but its size
+  // is there to see).
+  const std::string late_key =
+      key + "\1late" +
+      (late ? std::to_string(std::hash<std::string>{}(*config.stdin_data)) : std::string());
+  if (t.server != nullptr && t.key == (late ? late_key : key)) return t.server.get();
+  // NB: past main first; a program that cannot be forked there is forked at main.
+  if (late && t.late_refused_key != late_key) {
+    t.server.reset();
+    std::string why;
+    std::unique_ptr<ForkServer> server = StartServer(config, layout, true, &why);
+    if (server != nullptr) {
+      t.key = late_key;
+      t.server = std::move(server);
+      return t.server.get();
+    }
+    t.late_refused_key = late_key;
+    t.late_refused_why = why;
+  }
+  if (t.server != nullptr && t.key == key) return t.server.get();
+  if (!t.refused_key.empty() && t.refused_key == key) return MakeError(t.refused_why);
+  t.server.reset();
+  std::string why;
+  std::unique_ptr<ForkServer> server = StartServer(config, layout, false, &why);
+  if (server == nullptr) {
+    t.refused_key = key;
+    t.refused_why = why;
+    return MakeError(why);
+  }
   t.key = key;
   t.server = std::move(server);
   t.refused_key.clear();

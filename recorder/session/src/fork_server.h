@@ -68,14 +68,29 @@ class ForkServer {
   // Forks a child for one run; it waits until ForkedChild::Release. An error means the
   // server is gone (the caller drops it and may start another).
   Result<ForkedChild> Fork(const ForkRequest& request);
+  // Whether it forks past main (fork_late), and the events its runs had by then (0 at
+  // main). A run forked past main takes the server's clocks (the prefix read them).
+  bool late() const { return late_; }
+  uint64_t events() const { return events_; }
+  uint64_t realtime_base_ns() const { return realtime_base_ns_; }
+  uint64_t monotonic_base_ns() const { return monotonic_base_ns_; }
 
  private:
-  friend Result<ForkServer*> ForkServerFor(const RunConfig&, const SessionLayout&);
+  friend std::unique_ptr<ForkServer> StartServer(const RunConfig&, const SessionLayout&, bool,
+                                                 std::string*);
   ForkServer() = default;
   std::unique_ptr<SessionMemory> session_;  // the server's own (claimed at its start-up)
   pid_t pid_ = -1;
   int sock_ = -1;
+  bool late_ = false;
+  uint64_t events_ = 0;
+  uint64_t realtime_base_ns_ = 0;
+  uint64_t monotonic_base_ns_ = 0;
   std::string name_;
 };
+
+// Starts a fork server (fork_server.cc).
+std::unique_ptr<ForkServer> StartServer(const RunConfig& config, const SessionLayout& layout,
+                                        bool late, std::string* why);
 
 }  // namespace weft::session::internal

@@ -163,6 +163,25 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     }
   }
 
+  // The fork server (RunConfig::Spawn::kFork): the root is a fork of it instead of an exec.
+  // NB: before the session: a run forked past main has the server's clocks (its prefix,
+  // which the run's trace holds, read them).
+  std::string spawn_note;
+  internal::ForkServer* server = nullptr;
+  if (config.spawn == RunConfig::Spawn::kFork && internal::ForkServerApplies(config)) {
+    Result<internal::ForkServer*> s = internal::ForkServerFor(config, layout);
+    if (s.ok()) {
+      server = s.value();
+    } else {
+      spawn_note = "cannot fork the runs of " + config.executable + " from a server (" +
+                   s.error().message + "); they are exec'd";
+    }
+  }
+  if (server != nullptr && server->late()) {
+    layout.realtime_base_ns = server->realtime_base_ns();
+    layout.monotonic_base_ns = server->monotonic_base_ns();
+  }
+
   Result<SessionMemory> session = SessionMemory::Create(layout);
   if (!session.ok()) return session.error();
 
@@ -412,20 +431,10 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     };
   }
 
-  // The fork server (RunConfig::Spawn::kFork): the root is a fork of it instead of an exec.
   bool forked = false;
-  std::string spawn_note;
+  bool fork_late = false;
+  uint64_t fork_events = 0;
   internal::ForkedChild child;
-  internal::ForkServer* server = nullptr;
-  if (config.spawn == RunConfig::Spawn::kFork && internal::ForkServerApplies(config)) {
-    Result<internal::ForkServer*> s = internal::ForkServerFor(config, layout);
-    if (s.ok()) {
-      server = s.value();
-    } else {
-      spawn_note = "cannot fork the runs of " + config.executable + " from a server (" +
-                   s.error().message + "); they are exec'd";
-    }
-  }
   if (server != nullptr) {
     spawn.adopt_root = [&](int mount_ns_fd) -> Result<pid_t> {
       internal::ForkRequest request;
@@ -439,6 +448,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
       if (!c.ok()) return c.error();
       child = std::move(c.value());
       forked = true;
+      fork_late = server->late();
+      fork_events = server->events();
       return child.pid;
     };
     spawn.release_root = [&child] { child.Release(); };
@@ -533,6 +544,8 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   atomic.reached = (status->memory & WEFT_MEMORY_ATOMIC_SITES) != 0;
   report.atomic = std::move(atomic);
   report.forked = forked;
+  report.fork_late = fork_late;
+  report.fork_events = fork_events;
   report.spawn_note = spawn_note;
 
   report.ring_dumps = ring_dumps;

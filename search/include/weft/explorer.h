@@ -133,6 +133,8 @@ struct ExploreResult {
   // Runs forked from a fork server (base.spawn kFork), and why runs were exec'd though
   // kFork was asked (the first run's RunReport::spawn_note; "" = none was).
   uint64_t forked_runs = 0;
+  // Of those, the runs forked past main (RunReport::fork_late).
+  uint64_t forked_late_runs = 0;
   std::string spawn_note;
   StrategyArgs args;               // the parameters the search ran with, learned ones (pct's
                                    // k, "steps") and defaults included

@@ -308,8 +308,12 @@ struct RunReport {
   AtomicSitesSummary atomic;
   // KeepTrace::kIfFailedDivergedOrRaced: the run's data races (pairs of sites); else 0.
   uint64_t races = 0;
-  // Whether the run was forked from a fork server (RunConfig::Spawn::kFork).
+  // Whether the run was forked from a fork server (RunConfig::Spawn::kFork); whether that
+  // server forked past main (it ran on alone to the first operation its runs cannot share,
+  // docs/fork_server.md), and the events the run had when it was forked (0 at main).
   bool forked = false;
+  bool fork_late = false;
+  uint64_t fork_events = 0;
   // Spawn::kFork asked, the run exec'd: why, as "cannot fork the runs of PROG from a server
   // (...); they are exec'd" (the same sentence for every run of the calling thread).
   std::string spawn_note;
