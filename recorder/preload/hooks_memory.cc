@@ -2,7 +2,8 @@
 // calls weft_shim_access before every instrumented access (abi/weft/instrument_abi.h).
 //
 // The shim keeps a table of 8-byte granules (open addressing in memory mapped once at
-// start-up, fixed capacity). A granule is in one of three states, as in FastTrack:
+// start-up, fixed capacity; 32 bytes a granule, two to a cache line: see Granule). A
+// granule is in one of three states, as in FastTrack:
 //   * exclusive: only its first thread (the owner) has touched it. The table keeps the
 //     owner's last unlogged write and read (pc, size and kind, event count).
 //   * read-shared: other threads have read it, nobody has written it since. Reads are no
@@ -66,18 +67,30 @@ struct LastAccess {
 enum GranuleState : uint8_t { kExclusive = 0, kReadShared = 1, kWriteShared = 2 };
 constexpr uint16_t kNoOwner = 0xffff;  // new memory: its next access makes its owner
 static_assert(WEFT_MAX_THREADS < kNoOwner, "thread ids stay below kNoOwner");
-constexpr uint8_t kLogged = 1;  // Granule::flags: an event named it since it was new
 
-struct Granule {          // 64 bytes
-  uint64_t key;           // the granule's address, 0 = empty
-  uint32_t obj;           // its object id once an event named it
-  uint16_t owner;         // the first thread that touched it
-  uint8_t state;          // GranuleState
-  uint8_t flags;          // kLogged
-  LastAccess last_write;  // the owner's
-  LastAccess last_read;   // the owner's
+// A granule: 32 bytes, two to a cache line (the table's footprint is what an access that
+// misses the cache pays). Its object id and the sizes of long accesses (ranges) are in side
+// arrays by slot, which only the slow path reads.
+struct Granule {
+  uint64_t head;          // the granule's address | GranuleState | kLogged | owner << 48; 0 = empty
+  uint64_t write;         // the owner's last unlogged write, packed (Pack); 0 = none
+  uint64_t read;          // the owner's last unlogged read, packed
+  uint32_t write_before;  // the low 32 bits of LastAccess::before of each
+  uint32_t read_before;
 };
-static_assert(sizeof(Granule) == 64, "a granule is one cache line");
+static_assert(sizeof(Granule) == 32, "a granule is half a cache line");
+constexpr uint64_t kKeyMask = 0x0000fffffffffff8ull;  // user addresses are below 2^47
+constexpr uint64_t kStateMask = 3;
+constexpr uint64_t kLogged = 4;  // an event named it since it was new
+constexpr uint32_t kOwnerShift = 48;
+
+inline uint64_t KeyOf(const Granule* g) { return g->head & kKeyMask; }
+inline uint16_t OwnerOf(const Granule* g) { return static_cast<uint16_t>(g->head >> kOwnerShift); }
+inline uint8_t StateOf(const Granule* g) { return static_cast<uint8_t>(g->head & kStateMask); }
+inline void SetOwner(Granule* g, uint16_t owner) {
+  g->head = (g->head & ~(0xffffull << kOwnerShift)) | static_cast<uint64_t>(owner) << kOwnerShift;
+}
+inline void SetState(Granule* g, uint8_t state) { g->head = (g->head & ~kStateMask) | state; }
 
 // The last unlogged read of a thread other than the owner, of a read-shared granule.
 struct Reader {   // 32 bytes
@@ -88,7 +101,7 @@ struct Reader {   // 32 bytes
 };
 static_assert(sizeof(Reader) == 32, "a reader cell is half a cache line");
 
-constexpr uint32_t kGranuleBits = 21;  // 2 Mi slots, 128 MiB reserved, touched lazily
+constexpr uint32_t kGranuleBits = 21;  // 2 Mi slots, 64 MiB reserved, touched lazily
 constexpr uint64_t kGranuleSlots = 1ull << kGranuleBits;
 constexpr uint64_t kGranuleLimit = kGranuleSlots / 4 * 3;
 constexpr uint32_t kBlockBits = kGranuleBits - 9;  // blocks of 512 slots: a 4 KiB page's granules
@@ -103,7 +116,9 @@ constinit bool g_table_full = false;
 constinit bool g_readers_full = false;
 constinit Granule* g_granules = nullptr;
 constinit uint32_t* g_reader_of = nullptr;  // per granule slot: its first reader cell, 0 = none
-constinit Reader* g_readers = nullptr;      // cell 0 unused
+constinit uint32_t* g_obj_of = nullptr;    // per granule slot: its object id once an event named it
+constinit uint32_t* g_big_size = nullptr;  // per granule slot, write then read: a size >= kBigSize
+constinit Reader* g_readers = nullptr;     // cell 0 unused
 constinit uint64_t g_readers_used = 1;
 constinit uint64_t g_granules_used = 0;
 constinit uint64_t* g_sites = nullptr;  // candidate sites, open addressing, 0 = empty
@@ -185,14 +200,14 @@ inline Granule* Probe(uint64_t key, bool* fresh) {
   ProbeSequence seq(key);
   for (uint32_t n = 0; n < kBlocks; ++n, seq.Next()) {
     Granule* g = &g_granules[seq.slot];
-    if (g->key == key) {
+    if (KeyOf(g) == key) {
       *fresh = false;
       return g;
     }
-    if (g->key == 0) {
+    if (g->head == 0) {
       if (g_granules_used >= kGranuleLimit) break;
       ++g_granules_used;
-      g->key = key;
+      g->head = key;
       *fresh = true;
       return g;
     }
@@ -206,8 +221,8 @@ Granule* Find(uint64_t key) {
   ProbeSequence seq(key);
   for (uint32_t n = 0; n < kBlocks; ++n, seq.Next()) {
     Granule* g = &g_granules[seq.slot];
-    if (g->key == key) return g;
-    if (g->key == 0) return nullptr;
+    if (KeyOf(g) == key) return g;
+    if (g->head == 0) return nullptr;
   }
   return nullptr;
 }
@@ -236,14 +251,75 @@ inline int64_t EventArg(uint64_t raw) {
 }
 inline bool IsWrite(uint32_t mem_flags) { return (mem_flags & WEFT_MEM_OP_MASK) != WEFT_MEM_READ; }
 
-inline void Remember(Granule* g, bool is_write, uint64_t pc, uint64_t raw) {
-  LastAccess& last = is_write ? g->last_write : g->last_read;
+// A granule's kept access in one word: the pc in bits 0..46 and, from bit 47, the access's
+// size (kBigSize and above: g_big_size has it), its offset in the granule, operation,
+// atomic bit, order, and kRawAllocation (bit 63 in both). What EventFlags and EventArg read.
+constexpr uint32_t kPcBits = 47;
+constexpr uint64_t kPcMask = (1ull << kPcBits) - 1;
+constexpr uint32_t kBigSize = 127;
+inline uint64_t PackInfo(uint64_t address, uint32_t size, uint32_t mem_flags) {
+  const uint64_t small = size < kBigSize ? size : kBigSize;
+  return (small | (address & 7) << 7 | static_cast<uint64_t>(mem_flags & 7) << 10 |
+          static_cast<uint64_t>((mem_flags >> WEFT_MEM_ORDER_SHIFT) & 7) << 13)
+         << kPcBits;
+}
+inline uint64_t PackRaw(uint64_t raw) {
+  return PackInfo(raw >> 32, static_cast<uint32_t>(raw), static_cast<uint32_t>(raw >> 40)) |
+         (raw & kRawAllocation);
+}
+inline uint64_t UnpackRaw(uint64_t word, uint32_t big_size) {
+  const uint64_t info = word >> kPcBits;
+  const uint64_t small = info & 127;
+  const uint64_t size = small == kBigSize ? big_size : small;
+  const uint64_t mem_flags = ((info >> 10) & 7) | ((info >> 13) & 7) << WEFT_MEM_ORDER_SHIFT;
+  return size | ((info >> 7) & 7) << 32 | mem_flags << 40 | (word & kRawAllocation);
+}
+// The events count of a kept access from its low 32 bits (it is at most the count now).
+inline uint64_t Widen(uint32_t before) {
+  const uint64_t now = g_sched->events;
+  return now - static_cast<uint32_t>(static_cast<uint32_t>(now) - before);
+}
+inline uint64_t Slot(const Granule* g) { return static_cast<uint64_t>(g - g_granules); }
+
+// The owner's kept write (or read) of `g`, pc 0 = none.
+LastAccess LoadAccess(const Granule* g, bool is_write) {
+  const uint64_t word = is_write ? g->write : g->read;
+  if (word == 0) return LastAccess{};
+  return LastAccess{word & kPcMask, Widen(is_write ? g->write_before : g->read_before),
+                    UnpackRaw(word, g_big_size[Slot(g) * 2 + (is_write ? 0 : 1)])};
+}
+void StoreAccess(Granule* g, bool is_write, const LastAccess& a) {
+  uint64_t& word = is_write ? g->write : g->read;
+  if (a.pc == 0) {
+    word = 0;
+    return;
+  }
+  if (static_cast<uint32_t>(a.raw) >= kBigSize)
+    g_big_size[Slot(g) * 2 + (is_write ? 0 : 1)] = static_cast<uint32_t>(a.raw);
+  word = (a.pc & kPcMask) | PackRaw(a.raw);
+  (is_write ? g->write_before : g->read_before) = static_cast<uint32_t>(a.before);
+}
+// Takes the owner's kept write (or read) of `g` out: returns it, pc 0 = none.
+LastAccess TakeAccess(Granule* g, bool is_write) {
+  LastAccess taken = LoadAccess(g, is_write);
+  (is_write ? g->write : g->read) = 0;
+  return taken;
+}
+
+// The fast path's store of the owner's access (NB: `size` below kBigSize, or the slow path's
+// call with a range: g_big_size then).
+[[gnu::always_inline]] inline void Remember(Granule* g, bool is_write, uint64_t pc,
+                                            uint64_t address, uint32_t size, uint32_t mem_flags) {
+  uint64_t& word = is_write ? g->write : g->read;
+  uint32_t& before = is_write ? g->write_before : g->read_before;
+  const uint32_t now = static_cast<uint32_t>(g_sched->events);
   // The owner's write with no event since it allocated the block is the same access as the
   // allocation, as ThreadSanitizer has it (the same epoch): a race names the allocation.
-  if (is_write && (last.raw & kRawAllocation) != 0 && last.before == g_sched->events) return;
-  last.pc = pc;
-  last.before = g_sched->events;
-  last.raw = raw;
+  if (is_write && (word & kRawAllocation) != 0 && before == now) return;
+  if (__builtin_expect(size >= kBigSize, false))
+    g_big_size[Slot(g) * 2 + (is_write ? 0 : 1)] = size;
+  word = (pc & kPcMask) | PackInfo(address, size, mem_flags);
+  before = now;
 }
 
 [[gnu::noinline]] void ReadersFull() {
@@ -257,7 +333,7 @@ inline void Remember(Granule* g, bool is_write, uint64_t pc, uint64_t raw) {
 
 // Remembers a read of read-shared granule `g` by `tid`, not its owner.
 void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
-  uint32_t* head = &g_reader_of[g - g_granules];
+  uint32_t* head = &g_reader_of[Slot(g)];
   for (uint32_t prev = 0, i = *head; i != 0; prev = i, i = g_readers[i].next) {
     if (g_readers[i].tid == tid) {
       g_readers[i].last = LastAccess{pc, g_sched->events, raw};
@@ -284,12 +360,8 @@ void RememberReader(Granule* g, uint16_t tid, uint64_t pc, uint64_t raw) {
 // none.
 LastAccess TakeRead(Granule* g, uint16_t tid) {
   LastAccess taken{};
-  if (g->owner == tid) {
-    taken = g->last_read;
-    g->last_read.pc = 0;
-    return taken;
-  }
-  for (uint32_t i = g_reader_of[g - g_granules]; i != 0; i = g_readers[i].next) {
+  if (OwnerOf(g) == tid) return TakeAccess(g, false);
+  for (uint32_t i = g_reader_of[Slot(g)]; i != 0; i = g_readers[i].next) {
     if (g_readers[i].tid == tid) {
       taken = g_readers[i].last;
       g_readers[i].last.pc = 0;
@@ -312,29 +384,29 @@ LastAccess AllocationWrite(const AllocatedBlock& b, uint64_t key) {
 // races with it), else `self`. NB: only each thread's last block: a granule of an older one
 // first touched now is `self`'s, as before the allocator's hooks knew of it.
 void NewGranule(const Thread* self, Granule* g) {
-  const uint64_t key = g->key;
+  const uint64_t key = KeyOf(g);
   const AllocatedBlock* own = &g_last_block[self->tid];
   if (key + 8 > own->start && key < own->end) {
-    g->owner = self->tid;
-    g->last_write = AllocationWrite(*own, key);
+    SetOwner(g, self->tid);
+    StoreAccess(g, true, AllocationWrite(*own, key));
     return;
   }
   for (uint32_t tid = 0; tid < g_last_block_tids; ++tid) {
     const AllocatedBlock& b = g_last_block[tid];
     if (key + 8 > b.start && key < b.end) {
-      g->owner = static_cast<uint16_t>(tid);
-      g->last_write = AllocationWrite(b, key);
+      SetOwner(g, static_cast<uint16_t>(tid));
+      StoreAccess(g, true, AllocationWrite(b, key));
       return;
     }
   }
-  g->owner = self->tid;
+  SetOwner(g, self->tid);
 }
 
 // Whether `g`'s owner has done nothing to it but allocate it (and write it in the same
 // epoch, Remember): its first access by another thread takes it over.
 inline bool OnlyAllocated(const Granule* g) {
-  return g->last_write.pc != 0 && (g->last_write.raw & kRawAllocation) != 0 &&
-         g->last_read.pc == 0 && (g->flags & kLogged) == 0;
+  return g->write != 0 && (g->write & kRawAllocation) != 0 && g->read == 0 &&
+         (g->head & kLogged) == 0;
 }
 
 // Whether a write of `owner` `before` events were emitted happened before every access of
@@ -404,7 +476,7 @@ void EmitPrior(LastAccess* last, uint16_t tid, bool is_write, bool learn) {
 // The reads of read-shared `g` by threads other than its owner, as PRIOR records; the
 // granule forgets its readers.
 void EmitReaders(Granule* g) {
-  uint32_t* head = &g_reader_of[g - g_granules];
+  uint32_t* head = &g_reader_of[Slot(g)];
   for (uint32_t i = *head; i != 0; i = g_readers[i].next) {
     EmitPrior(&g_readers[i].last, g_readers[i].tid, false, true);
   }
@@ -417,12 +489,12 @@ void EmitReaders(Granule* g) {
   const bool is_write = IsWrite(static_cast<uint32_t>(raw >> 40));
   const uint16_t flags = EventFlags(raw);
   const int64_t arg = EventArg(raw);
-  uint32_t obj = g != nullptr ? g->obj : 0;
+  uint32_t obj = g != nullptr ? g_obj_of[Slot(g)] : 0;
   if (obj == 0) {
     Object* o = TryObjectFor(reinterpret_cast<void*>(key), WEFT_OBJ_MEMORY);
     if (o == nullptr) return;  // no id to name it by: not a point
     obj = o->id;
-    if (g != nullptr) g->obj = obj;
+    if (g != nullptr) g_obj_of[Slot(g)] = obj;
   }
   uint8_t kind = is_write ? WEFT_EV_MEM_WRITE : WEFT_EV_MEM_READ;
   Op op;
@@ -440,20 +512,19 @@ void EmitReaders(Granule* g) {
   // its prior write, so the detector checks that this access is ordered after it.
   LastAccess allocation{};
   uint16_t allocator = kNoOwner;
-  if (g != nullptr && g->owner != self->tid && g->state == kExclusive && OnlyAllocated(g)) {
-    allocation = g->last_write;
-    allocator = g->owner;
-    g->owner = self->tid;
-    g->last_write.pc = 0;
+  if (g != nullptr && OwnerOf(g) != self->tid && StateOf(g) == kExclusive && OnlyAllocated(g)) {
+    allocator = OwnerOf(g);
+    allocation = TakeAccess(g, true);
+    SetOwner(g, self->tid);
   }
   if (g != nullptr) {
-    from = g->state;
-    if (g->owner != self->tid && g->state == kExclusive) {
-      g->state = is_write ? kWriteShared : kReadShared;
-      learn_owner = is_write || (g->last_write.pc != 0 &&
-                                 !BeforeCreation(g->owner, g->last_write.before, self->tid));
-    } else if (g->state == kReadShared && is_write) {
-      g->state = kWriteShared;
+    from = StateOf(g);
+    if (OwnerOf(g) != self->tid && StateOf(g) == kExclusive) {
+      SetState(g, is_write ? kWriteShared : kReadShared);
+      learn_owner = is_write || (g->write != 0 &&
+                                 !BeforeCreation(OwnerOf(g), Widen(g->write_before), self->tid));
+    } else if (StateOf(g) == kReadShared && is_write) {
+      SetState(g, kWriteShared);
     } else {
       from = kWriteShared;  // no change
     }
@@ -461,10 +532,10 @@ void EmitReaders(Granule* g) {
   ScheduleWithStack(self, op, AccessStack(pc, true));
   // NB: after the decision: the threads that ran meanwhile may have touched the granule.
   LastAccess earlier_read{};  // this thread's unlogged read this event supersedes
-  if (g != nullptr && from == kWriteShared && g->state != kWriteShared) {
+  if (g != nullptr && from == kWriteShared && StateOf(g) != kWriteShared) {
     // This event supersedes the unlogged access of its kind.
     if (is_write) {
-      if (g->owner == self->tid) g->last_write.pc = 0;
+      if (OwnerOf(g) == self->tid) g->write = 0;
     } else {
       earlier_read = TakeRead(g, self->tid);
     }
@@ -474,19 +545,21 @@ void EmitReaders(Granule* g) {
   // thread did, so that a write that races with both names it.
   if (earlier_read.before == g_sched->events) earlier_read.pc = 0;
   Emit(self, kind, flags, obj, arg);
-  if (g != nullptr) g->flags |= kLogged;
+  if (g != nullptr) g->head |= kLogged;
   EmitPrior(&earlier_read, self->tid, false, false);
   if (allocator != kNoOwner) EmitPrior(&allocation, allocator, true, false);
   if (from != kWriteShared) {
     // What the threads that ran meanwhile did not report yet (EmitPrior skips what is
     // gone). NB: in any order: the detector places each after its thread's last event
     // before it.
-    EmitPrior(&g->last_write, g->owner, true, learn_owner);
-    EmitPrior(&g->last_read, g->owner, false, learn_owner);
-    if (from == kReadShared || g->state == kWriteShared) EmitReaders(g);
-    if (g->state == kReadShared && learn_owner) NoteSite(pc);
+    LastAccess owner_write = TakeAccess(g, true);
+    LastAccess owner_read = TakeAccess(g, false);
+    EmitPrior(&owner_write, OwnerOf(g), true, learn_owner);
+    EmitPrior(&owner_read, OwnerOf(g), false, learn_owner);
+    if (from == kReadShared || StateOf(g) == kWriteShared) EmitReaders(g);
+    if (StateOf(g) == kReadShared && learn_owner) NoteSite(pc);
   }
-  if (g != nullptr && g->state == kWriteShared) NoteSite(pc);
+  if (g != nullptr && StateOf(g) == kWriteShared) NoteSite(pc);
 }
 
 // `source`: WEFT_MEMORY_INSTRUMENTED (the runtime) or WEFT_MEMORY_ATOMIC_SITES (a patched
@@ -515,18 +588,18 @@ inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_f
   if (fresh) {
     NewGranule(self, g);
     if ((g_memory_seen & source) == 0) FirstAccess(source);
-  } else if (g->owner == kNoOwner) {
+  } else if (OwnerOf(g) == kNoOwner) {
     NewGranule(self, g);  // memory the allocator handed out again
   }
   if (!candidate) {
     const bool is_write = IsWrite(mem_flags);
-    if (g->state == kExclusive && g->owner == self->tid) {
-      Remember(g, is_write, pc, raw);  // the fast path
+    if (StateOf(g) == kExclusive && OwnerOf(g) == self->tid) {
+      Remember(g, is_write, pc, address, size, mem_flags);  // the fast path
       return;
     }
-    if (g->state == kReadShared && !is_write) {
-      if (g->owner == self->tid) {
-        Remember(g, false, pc, raw);
+    if (StateOf(g) == kReadShared && !is_write) {
+      if (OwnerOf(g) == self->tid) {
+        Remember(g, false, pc, address, size, mem_flags);
       } else {
         RememberReader(g, self->tid, pc, raw);
       }
@@ -539,12 +612,10 @@ inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_f
 // Makes `g` memory only `owner` has touched, with `last_write` its last write (kNoOwner:
 // new memory).
 void Reset(Granule* g, uint16_t owner, const LastAccess& last_write) {
-  g->owner = owner;
-  g->state = kExclusive;
-  g->flags = 0;
-  g->last_write = last_write;
-  g->last_read.pc = 0;
-  g_reader_of[g - g_granules] = 0;
+  g->head = KeyOf(g) | static_cast<uint64_t>(owner) << kOwnerShift;  // exclusive, not logged
+  StoreAccess(g, true, last_write);
+  g->read = 0;
+  g_reader_of[Slot(g)] = 0;
 }
 
 // The granules of [addr, addr + size), for each one the table has.
@@ -575,7 +646,7 @@ void HeapAlloc(const Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
   if (self->tid >= g_last_block_tids) g_last_block_tids = self->tid + 1u;
   if (g_granules_used == 0) return;
   ForEachGranule(addr, size, [](Granule* g) {
-    if (g->owner != kNoOwner) Reset(g, kNoOwner, LastAccess{});
+    if (OwnerOf(g) != kNoOwner) Reset(g, kNoOwner, LastAccess{});
   });
 }
 
@@ -591,21 +662,21 @@ void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
   if (g_granules_used == 0) return;
   bool point = false;
   ForEachGranule(addr, size, [&](Granule* g) {
-    point = point || (g->flags & kLogged) != 0 || g->state != kExclusive ||
-            (g->owner != self->tid && g->owner != kNoOwner);
+    point = point || (g->head & kLogged) != 0 || StateOf(g) != kExclusive ||
+            (OwnerOf(g) != self->tid && OwnerOf(g) != kNoOwner);
   });
   const uint32_t bytes = size > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(size);
   if (point) {
     const uint64_t key = addr & ~7ull;
     bool fresh = false;
     Granule* g = Probe(key, &fresh);
-    if (g != nullptr && fresh) g->owner = kNoOwner;
-    uint32_t obj = g != nullptr ? g->obj : 0;
+    if (g != nullptr && fresh) SetOwner(g, kNoOwner);
+    uint32_t obj = g != nullptr ? g_obj_of[Slot(g)] : 0;
     if (obj == 0) {
       Object* o = TryObjectFor(reinterpret_cast<void*>(key), WEFT_OBJ_MEMORY);
       if (o != nullptr) {
         obj = o->id;
-        if (g != nullptr) g->obj = obj;
+        if (g != nullptr) g_obj_of[Slot(g)] = obj;
       }
     }
     if (obj != 0) {
@@ -618,9 +689,12 @@ void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
       op.arg = arg;
       ScheduleWithStack(self, op, AccessStack(pc, true));
       Emit(self, WEFT_EV_MEM_WRITE, WEFT_F_FREE, obj, arg);
-      if (g != nullptr && g->owner != self->tid && g->owner != kNoOwner && g->state == kExclusive) {
-        EmitPrior(&g->last_write, g->owner, true, true);
-        EmitPrior(&g->last_read, g->owner, false, true);
+      if (g != nullptr && OwnerOf(g) != self->tid && OwnerOf(g) != kNoOwner &&
+          StateOf(g) == kExclusive) {
+        LastAccess owner_write = TakeAccess(g, true);
+        LastAccess owner_read = TakeAccess(g, false);
+        EmitPrior(&owner_write, OwnerOf(g), true, true);
+        EmitPrior(&owner_read, OwnerOf(g), false, true);
       }
     }
   }
@@ -636,8 +710,10 @@ void MemoryInit() {
   g_found = static_cast<uint64_t*>(MapTable(kFoundSlots * sizeof(uint64_t)));
   g_reader_of = static_cast<uint32_t*>(MapTable(kGranuleSlots * sizeof(uint32_t)));
   g_readers = static_cast<Reader*>(MapTable(kReaderCells * sizeof(Reader)));
+  g_obj_of = static_cast<uint32_t*>(MapTable(kGranuleSlots * sizeof(uint32_t)));
+  g_big_size = static_cast<uint32_t*>(MapTable(kGranuleSlots * 2 * sizeof(uint32_t)));
   if (g_granules == nullptr || g_found == nullptr || g_reader_of == nullptr ||
-      g_readers == nullptr) {
+      g_readers == nullptr || g_obj_of == nullptr || g_big_size == nullptr) {
     WriteStderr(
         "weft shim: cannot map the memory granule table; memory accesses are not "
         "scheduled in this run\n");
@@ -697,20 +773,23 @@ namespace {
                                               uint32_t mem_flags, uint64_t pc) {
   const uint64_t key = address & ~7ull;
   Granule* g = &g_granules[ProbeSequence(key).slot];
-  if (g->key != key || key == 0) return false;
+  const uint64_t head = g->head & ~kLogged;
+  const uint64_t mine = key | static_cast<uint64_t>(self->tid) << kOwnerShift;
   const bool is_write = IsWrite(mem_flags);
-  if (g->owner != self->tid) {
-    // Another thread's read of a read-shared granule whose first reader cell is its own
-    // (RememberReader moves a thread's cell to the front).
-    if (g->state != kReadShared || is_write) return false;
-    const uint32_t cell = g_reader_of[g - g_granules];
-    if (cell == 0 || g_readers[cell].tid != self->tid || IsCandidate(pc)) return false;
-    g_readers[cell].last = LastAccess{pc, g_sched->events, Raw(address, size, mem_flags)};
-    return true;
+  if (head != mine || key == 0) {  // not exclusive to this thread
+    if (is_write || (head & ~(0xffffull << kOwnerShift)) != (key | kReadShared) || key == 0)
+      return false;
+    if (head != (mine | kReadShared)) {
+      // Another thread's read of a read-shared granule whose first reader cell is its own
+      // (RememberReader moves a thread's cell to the front).
+      const uint32_t cell = g_reader_of[Slot(g)];
+      if (cell == 0 || g_readers[cell].tid != self->tid || IsCandidate(pc)) return false;
+      g_readers[cell].last = LastAccess{pc, g_sched->events, Raw(address, size, mem_flags)};
+      return true;
+    }
   }
-  if (g->state != kExclusive && (g->state != kReadShared || is_write)) return false;
   if (IsCandidate(pc)) return false;
-  Remember(g, is_write, pc, Raw(address, size, mem_flags));
+  Remember(g, is_write, pc, address, size, mem_flags);
   return true;
 }
 

@@ -316,6 +316,21 @@ class Memory(unittest.TestCase):
                     named.add(race["previous"]["frames"][0]["line"])
         self.assertIn(loop_line, named, (first_line, loop_line, write_line))
 
+    def test_a_race_names_the_size_of_a_long_range_write(self):
+        # A granule keeps sizes below 127 in its packed access word and longer ones beside
+        # it: the 256-byte range write comes back as the previous write of the race it meets.
+        program = self.program("range_prior_racy.c", "gcc")
+        sizes = set()
+        for seed in range(1, 11):
+            trace = os.path.join(self.work, "range-%d.weft" % seed)
+            done = run([WEFT, "record", "--json", "--seed", str(seed), "-o", trace, "--",
+                        program])
+            self.assertEqual(done.returncode, 0, done.stderr)
+            for race in doc_of(done, "stderr")["races"]:
+                if race["previous"]["kind"] == "write":
+                    sizes.add(race["previous"]["size"])
+        self.assertEqual(sizes, {256})
+
     def test_record_learns_sites_and_memory_sites_uses_them(self):
         program = self.program("lost_update_racy.c", "gcc")
         first = os.path.join(self.work, "learn.weft")
