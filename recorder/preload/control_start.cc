@@ -128,6 +128,7 @@ void ResolveReal() {
   WEFT_RESOLVE(pthread_kill);
   Resolve(real.kill_fn, "kill");
   Resolve(real.read_fn, "read");
+  Resolve(real.chk_fail, "__chk_fail");
   Resolve(real.close_fn, "close");
   WEFT_RESOLVE(close_range);
   WEFT_RESOLVE(closefrom);

@@ -20,6 +20,7 @@
 #include "file_model.h"
 #include "free_record.h"
 #include "inputs.h"
+#include "random_device.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -35,12 +36,37 @@ using namespace weft::shim;
 
 namespace {
 
+// The devices of /proc and /sys, 0 until looked up (the first file access of the session's
+// process; a fork inherits them).
+constinit uint64_t g_proc_dev = 0;
+constinit uint64_t g_sys_dev = 0;
+
+uint64_t DeviceOf(const char* path) {
+  struct stat st;
+  if (RawSyscall(SYS_newfstatat, AT_FDCWD, reinterpret_cast<long>(path),
+                 reinterpret_cast<long>(&st), 0) != 0) {
+    return ~0ull;  // none: no file is on it
+  }
+  return st.st_dev;
+}
+
+// Whether a "regular file" of `st` is one the kernel makes up as it is read (/proc/self/stat,
+// /sys/…): no data the processes share, and its contents differ between a run and its
+// replay (a server that reads its own memory use), so no file object.
+bool KernelFile(const struct stat& st) {
+  if (g_proc_dev == 0) {
+    g_proc_dev = DeviceOf("/proc/self");
+    g_sys_dev = DeviceOf("/sys/kernel");
+  }
+  return st.st_dev == g_proc_dev || st.st_dev == g_sys_dev;
+}
+
 // The file object of descriptor `fd` (regular files only, unless `any`), 0 if none; `path`
 // names a new one.
 uint32_t ObjectOfFd(int fd, bool any, const char* path = nullptr) {
   struct stat st;
   if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return 0;
-  if (!any && !S_ISREG(st.st_mode)) return 0;
+  if (!any && (!S_ISREG(st.st_mode) || KernelFile(st))) return 0;
   return FileObjectId(st.st_dev, st.st_ino, path);
 }
 
@@ -49,7 +75,7 @@ uint32_t ObjectOfPath(int dirfd, const char* path) {
   if (IsNull(path) ||
       RawSyscall(SYS_newfstatat, dirfd, reinterpret_cast<long>(path), reinterpret_cast<long>(&st),
                  AT_SYMLINK_NOFOLLOW) != 0 ||
-      !S_ISREG(st.st_mode)) {
+      !S_ISREG(st.st_mode) || KernelFile(st)) {
     return 0;
   }
   return FileObjectId(st.st_dev, st.st_ino, path);
@@ -86,6 +112,17 @@ int OpenCommon(int dirfd, const char* path, int flags, Call&& call) {
   Emit(self, kind, fd < 0 ? WEFT_F_FAILED : 0, obj, fd < 0 ? -error : 0);
   errno = error;
   return fd;
+}
+
+// After a controlled open of `path`: what random_device.h needs to know. Returns `fd`.
+int Opened(int fd, const char* path) {
+  NoteOpened(fd, path);
+  return fd;
+}
+
+FILE* Opened(FILE* f, const char* path) {
+  if (f != nullptr) NoteOpened(f->_fileno, path);
+  return f;
 }
 
 mode_t ModeArg(int flags, va_list ap) {
@@ -145,8 +182,9 @@ WEFT_EXPORT int open(const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.open_fn(path, flags, mode); };
-  if (FileHookOff(guard, OpenWrites(flags))) return call();
-  return OpenCommon(AT_FDCWD, path, flags, call);
+  if (!Controlled(guard)) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return Opened(call(), path);
+  return Opened(OpenCommon(AT_FDCWD, path, flags, call), path);
 }
 
 WEFT_EXPORT int open64(const char* path, int flags, ...) {
@@ -156,8 +194,9 @@ WEFT_EXPORT int open64(const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.open64(path, flags, mode); };
-  if (FileHookOff(guard, OpenWrites(flags))) return call();
-  return OpenCommon(AT_FDCWD, path, flags, call);
+  if (!Controlled(guard)) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return Opened(call(), path);
+  return Opened(OpenCommon(AT_FDCWD, path, flags, call), path);
 }
 
 WEFT_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
@@ -167,8 +206,9 @@ WEFT_EXPORT int openat(int dirfd, const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.openat_fn(dirfd, path, flags, mode); };
-  if (FileHookOff(guard, OpenWrites(flags))) return call();
-  return OpenCommon(dirfd, path, flags, call);
+  if (!Controlled(guard)) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return Opened(call(), path);
+  return Opened(OpenCommon(dirfd, path, flags, call), path);
 }
 
 WEFT_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
@@ -178,8 +218,9 @@ WEFT_EXPORT int openat64(int dirfd, const char* path, int flags, ...) {
   va_end(ap);
   Guard guard;
   auto call = [&] { return real.openat64(dirfd, path, flags, mode); };
-  if (FileHookOff(guard, OpenWrites(flags))) return call();
-  return OpenCommon(dirfd, path, flags, call);
+  if (!Controlled(guard)) return call();
+  if (FileHookOff(guard, OpenWrites(flags))) return Opened(call(), path);
+  return Opened(OpenCommon(dirfd, path, flags, call), path);
 }
 
 WEFT_EXPORT int creat(const char* path, mode_t mode) {
@@ -214,15 +255,17 @@ FILE* FopenCommon(const char* path, const char* mode, Call&& call) {
 WEFT_EXPORT FILE* fopen(const char* path, const char* mode) {
   Guard guard;
   auto call = [&] { return real.fopen_fn(path, mode); };
-  if (FileHookOff(guard, FopenWrites(mode)) || IsNull(mode)) return call();
-  return FopenCommon(path, mode, call);
+  if (!Controlled(guard) || IsNull(mode)) return call();
+  if (FileHookOff(guard, FopenWrites(mode))) return Opened(call(), path);
+  return Opened(FopenCommon(path, mode, call), path);
 }
 
 WEFT_EXPORT FILE* fopen64(const char* path, const char* mode) {
   Guard guard;
   auto call = [&] { return real.fopen64(path, mode); };
-  if (FileHookOff(guard, FopenWrites(mode)) || IsNull(mode)) return call();
-  return FopenCommon(path, mode, call);
+  if (!Controlled(guard) || IsNull(mode)) return call();
+  if (FileHookOff(guard, FopenWrites(mode))) return Opened(call(), path);
+  return Opened(FopenCommon(path, mode, call), path);
 }
 
 // The flush of a stream with pending output is its write point.
@@ -268,6 +311,7 @@ WEFT_EXPORT int fclose(FILE* f) {
       return call();                                                               \
     }                                                                              \
     if (ssize_t fed; FedRead(fd, &one, 1, &fed)) return fed;                       \
+    if (ssize_t got; RandomDeviceRead(fd, buf, n, &got)) return got;               \
     uint32_t obj = FileEventObject(fd);                                            \
     if (obj == 0) return call();                                                   \
     return static_cast<ssize_t>(FileAccess(WEFT_EV_FILE_READ, obj, call));         \

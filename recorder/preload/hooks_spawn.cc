@@ -39,6 +39,7 @@
 #include "control.h"
 #include "free_record.h"
 #include "glibc_layout.h"
+#include "random_device.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -447,12 +448,18 @@ void PopenReadWait(FILE* stream) {
   }
 }
 
-// NB: Controlled first: it starts the shim (resolving `real`) if no hook has yet.
-#define WEFT_POPEN_READ(stream)                                                           \
-  do {                                                                                    \
-    Guard guard;                                                                          \
-    if (Controlled(guard) && g_popen_count > 0 && !IsNull(stream)) PopenReadWait(stream); \
-  } while (0)
+// Before a read of `stream` by a stdio function: PopenReadWait; then `serve`, true when it
+// served the read itself (from the random devices' stream: random_device.h). NB: Controlled
+// first: it starts the shim (resolving `real`) if no hook has yet.
+template <typename Serve>
+bool BeforeStreamRead(FILE* stream, Serve&& serve) {
+  Guard guard;
+  if (!Controlled(guard) || IsNull(stream)) return false;
+  if (g_popen_count > 0) PopenReadWait(stream);
+  return serve();
+}
+
+constexpr auto kNotServed = [] { return false; };
 
 }  // namespace
 
@@ -651,33 +658,38 @@ WEFT_EXPORT int clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) 
   return pid;
 }
 
-// ---- reads of popen streams (PopenReadWait) ----
+// ---- stdio reads: of popen streams (PopenReadWait), of the random devices ----
 WEFT_EXPORT char* fgets(char* s, int n, FILE* stream) {
-  WEFT_POPEN_READ(stream);
+  if (BeforeStreamRead(stream, [&] { return RandomStreamLine(stream, s, n); })) return s;
   return real.fgets(s, n, stream);
 }
 
 WEFT_EXPORT size_t fread(void* buf, size_t size, size_t n, FILE* stream) {
-  WEFT_POPEN_READ(stream);
+  size_t bytes = 0;
+  bool sized = !__builtin_mul_overflow(size, n, &bytes) && bytes > 0;
+  auto serve = [&] { return sized && RandomStreamRead(stream, buf, bytes); };
+  if (BeforeStreamRead(stream, serve)) return n;
   return real.fread(buf, size, n, stream);
 }
 
 WEFT_EXPORT int fgetc(FILE* stream) {
-  WEFT_POPEN_READ(stream);
+  unsigned char c = 0;
+  if (BeforeStreamRead(stream, [&] { return RandomStreamRead(stream, &c, 1); })) return c;
   return real.fgetc(stream);
 }
 
 WEFT_EXPORT int getc(FILE* stream) {
-  WEFT_POPEN_READ(stream);
+  unsigned char c = 0;
+  if (BeforeStreamRead(stream, [&] { return RandomStreamRead(stream, &c, 1); })) return c;
   return real.getc(stream);
 }
 
 WEFT_EXPORT ssize_t getline(char** line, size_t* n, FILE* stream) {
-  WEFT_POPEN_READ(stream);
+  BeforeStreamRead(stream, kNotServed);
   return real.getline(line, n, stream);
 }
 
 WEFT_EXPORT ssize_t getdelim(char** line, size_t* n, int delim, FILE* stream) {
-  WEFT_POPEN_READ(stream);
+  BeforeStreamRead(stream, kNotServed);
   return real.getdelim(line, n, delim, stream);
 }

@@ -22,6 +22,7 @@
 #include "file_model.h"
 #include "free_record.h"
 #include "inputs.h"
+#include "random_device.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -778,6 +779,7 @@ WEFT_EXPORT ssize_t read(int fd, void* buf, size_t count) {
     struct iovec one = {buf, count};
     if (Controlled(guard)) {
       if (ssize_t fed; FedRead(fd, &one, 1, &fed)) return fed;
+      if (ssize_t got; RandomDeviceRead(fd, buf, count, &got)) return got;
       if (uint32_t file = FileEventObject(fd); file != 0) {
         return FileAccess(WEFT_EV_FILE_READ, file, [&] { return real.read_fn(fd, buf, count); });
       }

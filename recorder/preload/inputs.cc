@@ -280,14 +280,11 @@ uint64_t CopyInputData(const weft_input_entry* e, const struct iovec* iov, int i
 #define GRND_INSECURE 0x0004
 #endif
 
-namespace {
-
 // The random bytes of a controlled run: one stream for the session (SchedState, read and
 // moved by the thread holding the turn), the same in every run. A recording and its replay
 // then get the same bytes in the same order (CPython's hash seed, and with it the order of
 // a set's strings, no longer differs between them); what the bytes are is no decision.
-long DeterministicRandom(void* buf, size_t len, unsigned flags) {
-  if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0) return -EINVAL;
+void SessionRandomBytes(void* buf, size_t len) {
   auto* out = static_cast<uint8_t*>(buf);
   for (size_t i = 0; i < len; i += 8) {
     uint64_t z = (g_sched->random_next += 0x9e3779b97f4a7c15ull);
@@ -296,6 +293,13 @@ long DeterministicRandom(void* buf, size_t len, unsigned flags) {
     z ^= z >> 31;
     for (size_t b = 0; b < 8 && i + b < len; ++b) out[i + b] = static_cast<uint8_t>(z >> (8 * b));
   }
+}
+
+namespace {
+
+long DeterministicRandom(void* buf, size_t len, unsigned flags) {
+  if ((flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) != 0) return -EINVAL;
+  SessionRandomBytes(buf, len);
   return static_cast<long>(len);
 }
 

@@ -26,6 +26,9 @@ bool ReadsOutside(int fd);
 // in a free recording, fed in a replay that feeds inputs. Returns the raw result (bytes or
 // -errno).
 long RandomCall(const Guard& guard, void* buf, size_t len, unsigned flags);
+// `len` bytes of the session's deterministic random stream (a controlled run's random bytes:
+// getrandom's, the random devices'), for the thread holding the turn.
+void SessionRandomBytes(void* buf, size_t len);
 
 // ---- a free recording (the calling thread records: Free(guard)) ----
 // A clock read that returned `rc` with the time `ns` (on `clock`).

@@ -516,11 +516,15 @@ Thread* Pick(uint16_t current) {
   }
   if (g_session->max_steps != 0 && step >= g_session->max_steps) EndRun(WEFT_STATUS_MAX_STEPS);
   // Time passing is a decision too: a thread whose deadline would let it run is a choice
-  // beside the threads that can run now (after them in `enabled`).
+  // beside the threads that can run now (after them in `enabled`). NB: not a readiness wait
+  // (poll, epoll_wait: a server's event loop with a timer): its timeout is no event, so a
+  // trace could not hold that decision, and its replay would move time elsewhere; it times
+  // out when nothing else can run.
   uint32_t ready = count;
   for (uint32_t i = 0; i < timed; ++i) {
     Thread* t = &g_sched->threads[g_timed[i]];
     if (!MayFireEarly()) break;
+    if (t->op.kind == WEFT_EV_POLL) continue;
     uint64_t now = g_sched->vnow;
     bool at_deadline =
         t->process == g_process ? EnabledAtDeadline(t) : t->enabled_at_deadline_cached;

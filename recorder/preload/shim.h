@@ -133,6 +133,7 @@ struct RealFunctions {
   int (*pthread_kill)(pthread_t, int);
   int (*kill_fn)(pid_t, int);
   ssize_t (*read_fn)(int, void*, size_t);
+  void (*chk_fail)();  // glibc's __chk_fail: a fortified call's overflow (hooks_fortify.cc)
   ssize_t (*write_fn)(int, const void*, size_t);
   ssize_t (*writev)(int, const struct iovec*, int);
   ssize_t (*send)(int, const void*, size_t, int);

@@ -1334,6 +1334,40 @@ class WaitsGroup(WeftTestCase):
         # A readiness wait is no event (the thread is just not runnable until it is ready).
         self.record_modes("poll_pipe_ok", None)
 
+    def test_readiness_waits_of_a_fortified_build(self):
+        # Built with -D_FORTIFY_SOURCE=2 (as Debian's packages are), the program's read and
+        # poll are glibc's __read_chk and __poll_chk: weft models them as read and poll, so
+        # the blocked reader is not taken over as an unmodelled block.
+        prog = self.program("poll_pipe_fortified")
+        with open(prog, "rb") as f:
+            image = f.read()
+        for name in (b"__read_chk", b"__poll_chk", b"__ppoll_chk"):
+            self.assertIn(name, image, "the build is not fortified: no %s" % name.decode())
+        e = self.entry("poll_pipe_fortified")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("fortified-%s.weft" % mode)
+                ran = self.weft.record(prog, trace, seed=3, args=[mode])
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                self.assertNotIn("does not model", ran.stderr, ran.describe())
+                show = self.weft.show_json(trace)
+                self.check_replays(trace, show, times=3, label="fortified-%s" % mode)
+
+    def test_readiness_wait_timeouts_replay(self):
+        # A poll or epoll_wait that times out makes no event: its timeout must not be a
+        # decision of the schedule (time moving for it while the worker could run), which no
+        # trace would hold; every recording replays.
+        e = self.entry("poll_timer_ok")
+        for mode in e["modes"]:
+            for seed in range(1, 7):
+                with self.subTest(mode=mode, seed=seed):
+                    trace = self.path("timer-%s-%d.weft" % (mode, seed))
+                    ran = self.weft.record(self.program("poll_timer_ok"), trace, seed=seed,
+                                           args=[mode])
+                    self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                    self.check_replays(trace, self.weft.show_json(trace), times=3,
+                                       label="timer %s seed %d" % (mode, seed))
+
     def test_writes_to_a_full_pipe_or_socket(self):
         # The writer blocks until its own reader thread made room: it must not hold the turn.
         self.record_modes("full_pipe_ok", None)
@@ -1488,13 +1522,13 @@ class ProcessesSlowGroup(WeftTestCase):
                          + ran.describe())
 
     def test_redis(self):
-        # NB: the failure's replay is not checked: redis-server's own start-up makes a number
-        # of lock operations that differs between runs, and a replay diverges there.
         ran, result = self.weft.explore(self.program("redis_seat_racy"), 100, 1,
                                         self.path("redis"))
         self.assertTrue(result["failures"], "not found in 100 runs:" + ran.describe())
-        show = self.weft.show_json(result["failures"][0]["trace"])
+        trace = result["failures"][0]["trace"]
+        show = self.weft.show_json(trace)
         self.assertIn("double booking", show["stdout"]["data"])
+        self.check_replays(trace, show, times=REPLAYS, label="redis")
         ran, result = self.weft.explore(self.program("redis_seat_racy"), 200, 1,
                                         self.path("redis-nx"), args=["nx"])
         self.assertEqual(result["failures"], [], ran.describe())
@@ -2599,6 +2633,24 @@ class ReplaySeesTheRecordedRunGroup(WeftTestCase):
             self.assertEqual(replayed.returncode, 0, "attempt %d:%s" % (attempt, replayed.describe()))
             self.assertIn("reproduced: 2 of 2", replayed.stderr, replayed.describe())
         self.assertEqual(sorted(os.listdir(work)), ["lists.weft"])
+
+    def test_random_device_bytes_are_the_recordings(self):
+        # The threads' lock counts come from bytes of /dev/urandom: a replay that read other
+        # bytes than its recording would take the lock another number of times.
+        prog = self.program("urandom_seeded")
+        e = self.entry("urandom_seeded")
+        for mode in e["modes"]:
+            outputs = set()
+            for seed in (1, 2, 3):
+                with self.subTest(mode=mode, seed=seed):
+                    trace = self.path("urandom-%s-%d.weft" % (mode, seed))
+                    ran = self.weft.record(prog, trace, seed=seed, args=[mode])
+                    self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                    outputs.add(ran.stdout)
+                    self.check_replays(trace, self.weft.show_json(trace), times=3,
+                                       label="urandom %s seed %d" % (mode, seed))
+            # The bytes are the session's stream: every recording reads the same ones.
+            self.assertEqual(len(outputs), 1, "%s: %s" % (mode, outputs))
 
     def test_thread_back_from_a_spawn_wait_resumes_where_it_did(self):
         prog = self.program("resume_after_spawn")

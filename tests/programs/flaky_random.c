@@ -1,5 +1,7 @@
-// flaky_random: fails for a reason weft does not control: reads one byte of /dev/urandom
-// and exits 1 (prints "unlucky N") for half of the values, 0 otherwise. Running a failing
+// flaky_random: fails for a reason weft does not control: reads the first digit of a random
+// UUID the kernel makes (/proc/sys/kernel/random/uuid: a file, read for real in every run —
+// unlike /dev/urandom, whose bytes are the session's in a controlled run) and exits 1 (prints
+// "unlucky N") for half of the values, 0 otherwise. Running a failing
 // seed again passes half of the time, so a search must keep the failing run's own trace.
 #include <fcntl.h>
 #include <pthread.h>
@@ -21,10 +23,11 @@ int main(void) {
   pthread_t t;
   pthread_create(&t, NULL, worker, NULL);
   pthread_join(t, NULL);
-  unsigned char byte = 0;
-  int fd = open("/dev/urandom", O_RDONLY);
-  if (fd < 0 || read(fd, &byte, 1) != 1) return 2;
+  char digit = 0;
+  int fd = open("/proc/sys/kernel/random/uuid", O_RDONLY);
+  if (fd < 0 || read(fd, &digit, 1) != 1) return 2;
   close(fd);
+  unsigned byte = (unsigned)(digit <= '9' ? digit - '0' : digit - 'a' + 10);
   if (byte & 1) {
     printf("unlucky %u\n", byte);
     return 1;

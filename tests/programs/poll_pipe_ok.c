@@ -8,6 +8,8 @@
  * Expected outcome: "reader got 'hello' after 100 steps", exit 0. A reader that held the
  * turn while blocked would hang the program before main could write.
  * Families: poll, ppoll, select, epoll_wait, read, create/join, mutex_lock.
+ * Built fortified too (poll_pipe_fortified: -O2 -D_FORTIFY_SOURCE=2): with sizes the
+ * compiler cannot see, its read and poll are then glibc's __read_chk and __poll_chk.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -23,6 +25,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int steps;
 static int fds[2];
 static const char* mode = "poll";
+/* Not constants, so that a fortified build checks them at run time. */
+static volatile size_t hello_size = 5;
+static volatile nfds_t one_fd = 1;
 
 static void fail(const char* what) {
   perror(what);
@@ -33,11 +38,11 @@ static void* reader(void* arg) {
   (void)arg;
   if (strcmp(mode, "poll") == 0) {
     struct pollfd p = {fds[0], POLLIN, 0};
-    if (poll(&p, 1, -1) != 1) fail("poll");
+    if (poll(&p, one_fd, -1) != 1) fail("poll");
   } else if (strcmp(mode, "ppoll") == 0) {
     struct pollfd p = {fds[0], POLLIN, 0};
     struct timespec ts = {3600, 0};
-    if (ppoll(&p, 1, &ts, NULL) != 1) fail("ppoll");
+    if (ppoll(&p, one_fd, &ts, NULL) != 1) fail("ppoll");
   } else if (strcmp(mode, "select") == 0) {
     fd_set r;
     FD_ZERO(&r);
@@ -55,7 +60,7 @@ static void* reader(void* arg) {
     exit(2);
   }
   char buf[16] = {0};
-  if (read(fds[0], buf, 5) != 5) fail("read");
+  if (read(fds[0], buf, hello_size) != 5) fail("read");
   pthread_mutex_lock(&lock);
   printf("reader got '%s' after %d steps\n", buf, steps);
   pthread_mutex_unlock(&lock);
