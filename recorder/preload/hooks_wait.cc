@@ -471,21 +471,6 @@ pid_t WaitPidCommon(pid_t pid, int options, Call&& call) {
   return static_cast<pid_t>(r);
 }
 
-// waitpid's pid in waitid's terms (P_PGID 0: the caller's own group, Linux >= 5.4).
-void WaitForPid(pid_t pid, int options) {
-  // waitpid's options have waitid's values (WUNTRACED is WSTOPPED); it always waits for exits.
-  options |= WEXITED;
-  if (pid < -1) {
-    WaitForChild(P_PGID, static_cast<id_t>(-pid), options);
-  } else if (pid == -1) {
-    WaitForChild(P_ALL, 0, options);
-  } else if (pid == 0) {
-    WaitForChild(P_PGID, 0, options);
-  } else {
-    WaitForChild(P_PID, static_cast<id_t>(pid), options);
-  }
-}
-
 // ---- signals ----
 
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
