@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,31 @@ std::vector<Mapping> SelfMaps() {
   auto maps = ReadMaps(getpid());
   EXPECT_TRUE(maps.ok()) << maps.error().message;
   return maps.ok() ? *maps : std::vector<Mapping>{};
+}
+
+// Runs the build `name` of crash_null.c and names the top frame of its crash; nullopt (with
+// a failure recorded) if it did not run or did not crash.
+std::optional<Symbolizer::Location> CrashSiteOf(const std::string& name) {
+  auto r = launcher::Run(OptionsFor(Program(name)));
+  if (!r.ok()) {
+    ADD_FAILURE() << r.error().message;
+    return std::nullopt;
+  }
+  if (!r->crash.has_value()) {
+    ADD_FAILURE() << name << " did not crash";
+    return std::nullopt;
+  }
+  return Symbolizer(r->maps).SymbolizeCode(r->crash->stack[0]);
+}
+
+// The crash of build `name` is named at crash_here, on crash_null.c's CRASH_LINE.
+void ExpectCrashHereLine(const std::string& name) {
+  std::optional<Symbolizer::Location> loc = CrashSiteOf(name);
+  ASSERT_TRUE(loc.has_value());
+  EXPECT_EQ(loc->function, "crash_here");
+  EXPECT_TRUE(loc->file.ends_with("crash_null.c")) << loc->file;
+  EXPECT_EQ(static_cast<int>(loc->line),
+            LineOf(testing::ProgramSource("crash_null.c"), "CRASH_LINE"));
 }
 
 TEST(ParseMaps, ReadsEveryField) {
@@ -150,43 +176,20 @@ TEST(Symbolizer, ModulesWithBuildIds) {
 }
 
 TEST(Symbolizer, NoDebugInfoStillNamesFunctions) {
-  auto r = launcher::Run(OptionsFor(Program("crash_null_nodebug")));
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  ASSERT_TRUE(r->crash.has_value());
-  Symbolizer symbolizer(r->maps);
-  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
-  EXPECT_EQ(loc.function, "crash_here");
-  EXPECT_EQ(loc.file, "");
-  EXPECT_EQ(loc.line, 0u);
-  EXPECT_EQ(loc.module, Program("crash_null_nodebug"));
+  std::optional<Symbolizer::Location> loc = CrashSiteOf("crash_null_nodebug");
+  ASSERT_TRUE(loc.has_value());
+  EXPECT_EQ(loc->function, "crash_here");
+  EXPECT_EQ(loc->file, "");
+  EXPECT_EQ(loc->line, 0u);
+  EXPECT_EQ(loc->module, Program("crash_null_nodebug"));
 }
 
 // clang emits no .debug_aranges, through which libdw 0.188 finds a compile unit.
-TEST(Symbolizer, LinesWithoutAnAddressRangeTable) {
-  auto r = launcher::Run(OptionsFor(Program("crash_null_noaranges")));
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  ASSERT_TRUE(r->crash.has_value());
-  Symbolizer symbolizer(r->maps);
-  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
-  EXPECT_EQ(loc.function, "crash_here");
-  EXPECT_TRUE(loc.file.ends_with("crash_null.c")) << loc.file;
-  EXPECT_EQ(static_cast<int>(loc.line),
-            LineOf(testing::ProgramSource("crash_null.c"), "CRASH_LINE"));
-}
+TEST(Symbolizer, LinesWithoutAnAddressRangeTable) { ExpectCrashHereLine("crash_null_noaranges"); }
 
 // The debug info in a separate file, found by the program's .gnu_debuglink (the search
 // skips debuginfod, but not the local files).
-TEST(Symbolizer, LinesFromTheFileTheDebuglinkNames) {
-  auto r = launcher::Run(OptionsFor(Program("crash_null_debuglink")));
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  ASSERT_TRUE(r->crash.has_value());
-  Symbolizer symbolizer(r->maps);
-  Symbolizer::Location loc = symbolizer.SymbolizeCode(r->crash->stack[0]);
-  EXPECT_EQ(loc.function, "crash_here");
-  EXPECT_TRUE(loc.file.ends_with("crash_null.c")) << loc.file;
-  EXPECT_EQ(static_cast<int>(loc.line),
-            LineOf(testing::ProgramSource("crash_null.c"), "CRASH_LINE"));
-}
+TEST(Symbolizer, LinesFromTheFileTheDebuglinkNames) { ExpectCrashHereLine("crash_null_debuglink"); }
 
 TEST(Symbolizer, StrippedProgramDoesNotBreakIt) {
   auto r = launcher::Run(OptionsFor(Program("crash_null_stripped")));
