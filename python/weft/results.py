@@ -321,6 +321,7 @@ class ExploreResult:
     spawn: str
     forked_runs: int
     forked_late_runs: int
+    spawn_note: Optional[str]
     failures_by_kind: Dict[str, int]
     failure_groups: List[FailureGroup]
     later_failures: List[LaterFailure]

@@ -2454,7 +2454,7 @@ class ForkServerGroup(WeftTestCase):
         return docs
 
     def check_same_runs(self, name, extra=(), late=True, program=None, args=(), runs=None,
-                        strategy="random"):
+                        strategy="random", why_not_late=r"not fork-safe after main: "):
         runs = runs or self.RUNS
         docs = self.explore_both(name, runs, extra, program, args, strategy)
         ran_exec, exec_doc, exec_out = docs["exec"]
@@ -2463,7 +2463,15 @@ class ForkServerGroup(WeftTestCase):
         self.assertEqual(fork_doc["forked_runs"], runs,
                          "not every run was forked:" + ran_fork.describe())
         self.assertEqual(fork_doc["forked_late_runs"], runs if late else 0, ran_fork.describe())
-        self.assertNotIn("cannot fork", ran_fork.stderr, ran_fork.describe())
+        self.assertIsNone(exec_doc["spawn_note"], ran_exec.describe())
+        if late:
+            self.assertNotIn("cannot fork", ran_fork.stderr, ran_fork.describe())
+            self.assertIsNone(fork_doc["spawn_note"], ran_fork.describe())
+        else:
+            # Forked at main though a seeded search's runs could have been forked past it:
+            # one line says why, and the JSON has it.
+            self.check_one_fork_note(ran_fork, fork_doc, "past main",
+                                     "they are forked at main", why_not_late)
         exec_seeds = [f["seed"] for f in exec_doc["failures"]]
         fork_seeds = [f["seed"] for f in fork_doc["failures"]]
         self.assertTrue(exec_seeds, "%s never failed in %d runs:%s"
@@ -2487,6 +2495,20 @@ class ForkServerGroup(WeftTestCase):
                            label="%s forked seed %d" % (name, failure["seed"]))
         return exec_doc, fork_doc
 
+    def check_one_fork_note(self, ran, doc, where, then, why):
+        """The one line of `ran`'s stderr that says runs were not forked as asked: it names
+        the program, `where` it could not fork them and why (`why`, a regex), and what was
+        done instead (`then`); the JSON's spawn_note is that line."""
+        notes = [l for l in ran.stderr.splitlines() if "cannot fork" in l]
+        self.assertEqual(len(notes), 1, ran.describe())
+        note = notes[0]
+        self.assertTrue(note.startswith("weft: note: cannot fork the runs of "), note)
+        self.assertIn(os.path.basename(doc["program"][0]), note)
+        self.assertIn(where, note)
+        self.assertRegex(note, why)
+        self.assertTrue(note.endswith(then), note)
+        self.assertEqual(doc["spawn_note"], note[len("weft: note: "):], ran.describe())
+
     def test_forked_past_main_after_a_start_up_of_its_own(self):
         # 200 lock pairs, random bytes, a clock read around a sleep before the first thread:
         # the server runs them once, and every run prints what an exec'd one prints.
@@ -2498,10 +2520,30 @@ class ForkServerGroup(WeftTestCase):
     def test_output_before_the_first_thread_forks_at_main(self):
         # A line written to stderr before the first thread: the server past main cannot
         # share it, so the runs are forked at main (and each run writes the line itself).
-        _, fork_doc = self.check_same_runs("fork_prefix_racy", late=False, args=["stderr"])
+        _, fork_doc = self.check_same_runs(
+            "fork_prefix_racy", late=False, args=["stderr"],
+            why_not_late=r"\(it is not fork-safe after main: it wrote to its stdout or stderr\)")
         self.assertTrue(fork_doc["failures"])
         trace = self.weft.failure_trace(fork_doc["failures"][0], self.path("fork_prefix_racy-fork"))
         self.assertIn("starting", self.weft.show_json(trace)["stdout"]["data"])
+
+    def test_a_start_up_longer_than_the_timeout_is_not_waited_for(self):
+        # A second or more of CPU before the first thread, a --timeout of 0.3 s: an exec'd run
+        # times out in its start-up; the server past main does not reach its fork point in
+        # that time either, so its runs are forked at main and time out the same way (not
+        # forked after the start-up, which no run could have reached).
+        runs = 3
+        docs = self.explore_both("fork_prefix_racy", runs, args=["slow_start"],
+                                 extra=["--timeout", "0.3"])
+        for spawn in ("exec", "fork"):
+            ran, doc, _ = docs[spawn]
+            self.assertEqual(doc["failures_by_kind"], {"timeout": runs}, ran.describe())
+        ran, doc, _ = docs["fork"]
+        self.assertEqual(doc["forked_runs"], runs, ran.describe())
+        self.assertEqual(doc["forked_late_runs"], 0, ran.describe())
+        self.check_one_fork_note(ran, doc, "past main", "they are forked at main",
+                                 r"\(its fork server did not reach its fork point: it did not "
+                                 r"answer within 0\.3 s \(--timeout\)\)")
 
     def test_cpython_forked_after_its_start_up(self):
         # CPython's ~8,000 events of start-up (GIL, import locks) all come before the
@@ -2530,11 +2572,9 @@ class ForkServerGroup(WeftTestCase):
         self.assertEqual(ran.returncode, 0, ran.describe())
         self.assertEqual(doc["runs"], runs, ran.describe())
         self.assertEqual(doc["forked_runs"], 0, ran.describe())
-        notes = [l for l in ran.stderr.splitlines() if "cannot fork" in l]
-        self.assertEqual(len(notes), 1, ran.describe())
-        self.assertIn("fork_unsafe_ctor", notes[0])
-        self.assertRegex(notes[0], r"fd \d+ \(/dev/null\) open before main")
-        self.assertIn("exec'd", notes[0])
+        self.check_one_fork_note(ran, doc, "from a server", "they are exec'd",
+                                 r"\(it is not fork-safe at main: it has fd \d+ \(/dev/null\) "
+                                 r"open before main, which its runs would share\)")
 
     def test_bad_spawn_is_refused(self):
         ran = self.weft.cmd("explore", "--spawn", "vfork", "--", self.program("explain_bank_racy"))

@@ -81,6 +81,7 @@ EXPLORE = {
     "atomic_sites": ATOMIC_SITES,
     "interrupted": "bool", "preemption_bound": "int?", "jobs": "int", "isolated": "bool",
     "spawn": "string", "forked_runs": "int", "forked_late_runs": "int",
+    "spawn_note": "string?",
     "failures_by_kind": {"*": "int"},
     "failure_groups": [{"signature": "string", "count": "int", "runs": ["int"],
                         "trace": "string"}],

@@ -5,6 +5,9 @@
 // runs at the first pthread_create, after that start-up: each run must still be the one an
 // exec gives (the same output, events and failing seeds). With "stderr" it first writes a
 // line to stderr, which a server past main cannot share: its runs are then forked at main.
+// With "slow_start" its start-up also spins for a second or more of CPU (no call weft sees):
+// under a shorter --timeout an exec'd run times out there, and so must a forked one (its
+// server does not reach the fork point past main in time: its runs are forked at main).
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +34,10 @@ static void* withdraw(void* arg) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "stderr") == 0) fprintf(stderr, "starting\n");
+  if (argc > 1 && strcmp(argv[1], "slow_start") == 0) {
+    volatile unsigned long spun = 0;
+    for (unsigned long i = 0; i < 1500000000ul; ++i) spun = spun + 1;
+  }
   int taken = 0;
   for (int i = 0; i < 200; ++i) {
     pthread_mutex_lock(&lock);

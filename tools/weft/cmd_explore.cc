@@ -865,6 +865,10 @@ int RunExplore(const std::vector<std::string>& argv) {
     w.Field("spawn", spawn_text);
     w.Field("forked_runs", r.forked_runs);
     w.Field("forked_late_runs", r.forked_late_runs);
+    if (r.spawn_note.empty())
+      w.NullField("spawn_note");
+    else
+      w.Field("spawn_note", r.spawn_note);
     w.Key("failures_by_kind").BeginObject();
     for (const auto& [kind, count] : by_kind) w.Field(kind, count);
     w.EndObject();

@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -21,23 +23,39 @@
 namespace weft::session::internal {
 namespace {
 
-// How long a server may take to reach main, and a fork to be answered.
-constexpr int kReadyTimeoutMs = 20000;
+// How long a fork is to be answered (the child forked ahead only reads and replies).
 constexpr int kReplyTimeoutMs = 10000;
+
+// How long a server may take to reach its fork point: a run's --timeout (an exec'd run
+// whose start-up took longer would have timed out too), no limit (-1) without one.
+int ReadyTimeoutMs(const RunConfig& config) {
+  if (config.timeout_seconds <= 0) return -1;
+  const double ms = config.timeout_seconds * 1000.0;
+  return ms >= 2e9 ? 2000000000 : std::max(1, static_cast<int>(ms));
+}
+
+// "S s" for a wait of `ms`.
+std::string Seconds(int ms) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g s", ms / 1000.0);
+  return buf;
+}
 
 std::string CurrentDirectory() {
   char buf[4096];
   return getcwd(buf, sizeof(buf)) != nullptr ? std::string(buf) : std::string();
 }
 
-// Reads one reply; false with `why` set when the server is gone or silent.
-bool ReadReply(int sock, int timeout_ms, weft_fork_reply* reply, std::string* why) {
+// Reads one reply; false with `why` set when the server is gone or silent (for `timeout_ms`,
+// -1 = no limit, named `limit` in the message: "" or " (--timeout)").
+bool ReadReply(int sock, int timeout_ms, weft_fork_reply* reply, std::string* why,
+               const char* limit = "") {
   struct pollfd p = {sock, POLLIN, 0};
   int r;
   while ((r = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {
   }
   if (r == 0) {
-    *why = "it did not answer within " + std::to_string(timeout_ms / 1000) + " s";
+    *why = "it did not answer within " + Seconds(timeout_ms) + limit;
     return false;
   }
   ssize_t n;
@@ -223,20 +241,24 @@ std::unique_ptr<ForkServer> StartServer(const RunConfig& config, const SessionLa
   }
   server->pid_ = pid.value();
   weft_fork_reply reply{};
-  if (!ReadReply(server->sock_, kReadyTimeoutMs, &reply, why)) {
+  if (!ReadReply(server->sock_, ReadyTimeoutMs(config), &reply, why, " (--timeout)")) {
     *why =
         "its fork server did not reach " + std::string(late ? "its fork point: " : "main: ") + *why;
     return nullptr;
   }
   if (reply.status != 0) {
-    *why = std::string(late ? "it is " : "it is not fork-safe at main: ") + reply.message;
+    // NB: a server past main that refuses at its fork point says "not fork-safe after main:
+    // ..." itself; at main (either server) the reason alone comes.
+    const bool after_main = std::strncmp(reply.message, "not fork-safe", 13) == 0;
+    *why = std::string(after_main ? "it is " : "it is not fork-safe at main: ") + reply.message;
     return nullptr;
   }
   server->events_ = reply.events;
   return server;
 }
 
-Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& layout) {
+Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& layout,
+                                  std::string* late_note) {
   ThreadServers& t = t_servers;
   const std::string key = KeyOf(config, layout);
   const bool late = LateApplies(config, layout);
@@ -246,6 +268,7 @@ Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& 
       key + "\1late" +
       (late ? std::to_string(std::hash<std::string>{}(*config.stdin_data)) : std::string());
   if (t.server != nullptr && t.key == (late ? late_key : key)) return t.server.get();
+  bool fresh_refusal = false;  // the server past main refused just now
   // NB: past main first; a program that cannot be forked there is forked at main.
   if (late && t.late_refused_key != late_key) {
     t.server.reset();
@@ -258,8 +281,16 @@ Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& 
     }
     t.late_refused_key = late_key;
     t.late_refused_why = why;
+    fresh_refusal = true;
   }
-  if (t.server != nullptr && t.key == key) return t.server.get();
+  auto forked_at_main = [&] {
+    if (fresh_refusal) {
+      *late_note = "cannot fork the runs of " + config.executable + " past main (" +
+                   t.late_refused_why + "); they are forked at main";
+    }
+    return t.server.get();
+  };
+  if (t.server != nullptr && t.key == key) return forked_at_main();
   if (!t.refused_key.empty() && t.refused_key == key) return MakeError(t.refused_why);
   t.server.reset();
   std::string why;
@@ -267,12 +298,12 @@ Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& 
   if (server == nullptr) {
     t.refused_key = key;
     t.refused_why = why;
-    return MakeError(why);
+    return MakeError(why);  // NB: the note of the exec is the one line said
   }
   t.key = key;
   t.server = std::move(server);
   t.refused_key.clear();
-  return t.server.get();
+  return forked_at_main();
 }
 
 Result<ForkedChild> ForkServer::Fork(const ForkRequest& request) {

@@ -53,7 +53,11 @@ class ForkServer;
 // sites yet. An error says why this run cannot be forked, in a phrase for "...; its runs
 // are exec'd" (the program is not fork-safe at main, the server could not start); that
 // verdict is kept for the thread, so a program that cannot be served is tried once.
-Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& layout);
+// A run that could have been forked past main (a seeded search's) and is forked at main
+// instead gets `late_note` set, once per thread and program: why, as "cannot fork the runs
+// of PROG past main (...); they are forked at main".
+Result<ForkServer*> ForkServerFor(const RunConfig& config, const SessionLayout& layout,
+                                  std::string* late_note);
 
 // Drops the calling thread's server (it is gone); the next ForkServerFor starts another.
 void DropForkServer();

@@ -169,7 +169,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   std::string spawn_note;
   internal::ForkServer* server = nullptr;
   if (config.spawn == RunConfig::Spawn::kFork && internal::ForkServerApplies(config)) {
-    Result<internal::ForkServer*> s = internal::ForkServerFor(config, layout);
+    Result<internal::ForkServer*> s = internal::ForkServerFor(config, layout, &spawn_note);
     if (s.ok()) {
       server = s.value();
     } else {

@@ -131,7 +131,8 @@ struct FailureGroup {
 struct ExploreResult {
   uint64_t runs = 0;
   // Runs forked from a fork server (base.spawn kFork), and why runs were exec'd though
-  // kFork was asked (the first run's RunReport::spawn_note; "" = none was).
+  // kFork was asked, or forked at main though they could have been forked past it (the
+  // first RunReport::spawn_note; "" = none was).
   uint64_t forked_runs = 0;
   // Of those, the runs forked past main (RunReport::fork_late).
   uint64_t forked_late_runs = 0;

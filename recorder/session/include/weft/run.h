@@ -232,7 +232,8 @@ struct RunConfig {
   // dynamic loading and the shim's start-up. A run kFork cannot serve is exec'd: silently
   // when it captures stacks or stops at an event (--stop-at, a debugger's hold), with
   // RunReport::spawn_note when the program is not fork-safe at main (threads or descriptors
-  // of its own there, or scheduled work in its constructors) or its server cannot start.
+  // of its own there, or scheduled work in its constructors) or its server cannot start (or
+  // does not reach main within timeout_seconds).
   enum class Spawn { kExec, kFork };
   Spawn spawn = Spawn::kExec;
 };
@@ -315,7 +316,10 @@ struct RunReport {
   bool fork_late = false;
   uint64_t fork_events = 0;
   // Spawn::kFork asked, the run exec'd: why, as "cannot fork the runs of PROG from a server
-  // (...); they are exec'd" (the same sentence for every run of the calling thread).
+  // (...); they are exec'd" (the same sentence for every run of the calling thread). A
+  // seeded search's run forked at main because its program cannot be forked past it: "cannot
+  // fork the runs of PROG past main (...); they are forked at main" (the first such run of
+  // the calling thread only).
   std::string spawn_note;
   // True when the program failed (analysis::IsFailure): non-zero exit, fatal signal,
   // deadlock, timeout, step limit, or a shim error.
