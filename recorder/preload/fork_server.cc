@@ -656,6 +656,9 @@ sched::Pending FedPending(const void*, uint16_t) {
 
 void FeedPrefix(sched::Chooser* chooser) {
   static constexpr uint16_t kMain[1] = {0};
+  // NB: the server's state says whether the server's own chooser diverged (it followed the
+  // spec of the run that started it); this run's chooser says whether this run did.
+  g_sched->divergence_reported = false;
   for (uint64_t i = 0; i < g_prefix_decisions; ++i) {
     g_feeding = &g_prefix_log[i];
     sched::Point point;
@@ -668,6 +671,18 @@ void FeedPrefix(sched::Chooser* chooser) {
     point.step = g_feeding->step;
     point.pending = FedPending;
     if (chooser->PickThread(point) != 0) Die("a run's chooser did not follow its prefix");
+    // A script (replay, guided) left in the prefix: reported as the exec'd run reports it
+    // at that decision (schedule_point.cc: ReportDivergence), its operation the one logged.
+    // (weft forks no run past main that stops at a divergence.)
+    const sched::Divergence& d = chooser->divergence();
+    if (d.happened && !g_sched->divergence_reported) {
+      g_sched->divergence_reported = true;
+      g_session->divergence_index = d.step;
+      g_session->divergence_actual.tid = 0;
+      g_session->divergence_actual.kind = g_feeding->kind;
+      g_session->divergence_actual.obj = g_feeding->obj;
+      __atomic_or_fetch(&g_session->status, WEFT_STATUS_DIVERGED, __ATOMIC_RELEASE);
+    }
   }
   g_feeding = nullptr;
   RawSyscall(SYS_munmap, reinterpret_cast<long>(g_prefix_log),

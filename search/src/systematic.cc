@@ -94,6 +94,9 @@ class Searcher {
       return MakeError("weft's shim never took control of '" + config.executable + "'");
     }
     ++result_.runs;
+    if (report->forked) ++result_.forked_runs;
+    if (report->forked && report->fork_late) ++result_.forked_late_runs;
+    if (result_.spawn_note.empty()) result_.spawn_note = report->spawn_note;
     result_.total_events += report->events;
     result_.memory_instrumented = result_.memory_instrumented || report->memory_instrumented;
     result_.memory_events += report->memory_events;

@@ -2553,6 +2553,14 @@ class ForkServerGroup(WeftTestCase):
         self.check_same_runs("python_bank", program=PythonThreadsGroup.PYTHON,
                              args=[PythonThreadsGroup.SCRIPT], runs=60, strategy="pos")
 
+    def test_bounded_and_conflicts_runs_forked_past_main(self):
+        # The bounded search's runs follow a script of decisions (then run nonpreemptively),
+        # the conflicts search's a trace's order with one reversal: their scripts are fed the
+        # prefix's decisions as a seeded chooser is, so they are forked past main too, and
+        # are the exec'd runs.
+        self.check_same_runs("fork_prefix_racy", strategy="bounded")
+        self.check_same_runs("fork_prefix_racy", strategy="conflicts", runs=30)
+
     def test_same_failing_seeds_and_events(self):
         self.check_same_runs("explain_bank_racy")
 

@@ -96,11 +96,18 @@ std::string KeyOf(const RunConfig& config, const SessionLayout& layout) {
   return key;
 }
 
-// Whether a run can be forked past main (fork_late): a seeded search's run (its chooser can
-// be fed the prefix's forced decisions), with its own stdin (the server gets the same), its
-// own clocks (the server's become its) and no recorded inputs to be fed.
+// Whether a run can be forked past main (fork_late): a run whose chooser can be fed the
+// prefix's forced decisions (a seeded search's, a plan's, a guided or replayed script's: the
+// prefix, one thread, runs the same under any of them, and a script left in it is reported
+// as at that decision; not one that must stop there, nor a free recording's script), with
+// its own stdin (the server gets the same), its own clocks (the server's become its) and no
+// recorded inputs to be fed.
 bool LateApplies(const RunConfig& config, const SessionLayout& layout) {
-  return layout.schedule.kind == WEFT_SCHEDULE_SEARCH && config.stdin_data != nullptr &&
+  const weft_schedule_spec& spec = layout.schedule;
+  const bool fed = spec.kind == WEFT_SCHEDULE_SEARCH || spec.kind == WEFT_SCHEDULE_PLAN ||
+                   spec.kind == WEFT_SCHEDULE_GUIDED ||
+                   (spec.kind == WEFT_SCHEDULE_REPLAY && spec.u.replay.partial == 0);
+  return fed && !layout.stop_on_divergence && config.stdin_data != nullptr &&
          config.realtime_base_ns == 0 && config.monotonic_base_ns == 0 && !layout.feed_inputs &&
          !config.free_mode && layout.mode == WEFT_MODE_CONTROLLED;
 }
