@@ -165,6 +165,14 @@ struct GlibcSpawnAction {
 // Whether a stream's read buffer is empty (its next read calls the kernel): struct
 // _IO_FILE's _IO_read_ptr and _IO_read_end (stdio.h's own fields).
 inline bool StreamBufferEmpty(const FILE* f) { return f->_IO_read_ptr >= f->_IO_read_end; }
+// The bytes a stream's read buffer holds (the same fields).
+inline size_t StreamBuffered(const FILE* f) {
+  return f->_IO_read_ptr < f->_IO_read_end ? static_cast<size_t>(f->_IO_read_end - f->_IO_read_ptr)
+                                           : 0;
+}
+// Whether a stream saw the end of its data or an error (_flags: what feof and ferror test).
+inline bool StreamAtEnd(const FILE* f) { return (f->_flags & (_IO_EOF_SEEN | _IO_ERR_SEEN)) != 0; }
+inline bool StreamFailed(const FILE* f) { return (f->_flags & _IO_ERR_SEEN) != 0; }
 
 inline int SpawnActionCount(const posix_spawn_file_actions_t* fa) { return fa->__used; }
 inline const GlibcSpawnAction* SpawnActions(const posix_spawn_file_actions_t* fa) {

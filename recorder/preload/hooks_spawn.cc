@@ -430,32 +430,101 @@ struct PopenStream {
   FILE* stream;
   int fd;
   pid_t pid;
+  bool reading;
 };
 constexpr int kMaxPopen = 64;
 constinit PopenStream g_popen[kMaxPopen] = {};
 constinit int g_popen_count = 0;
 
-// A read from a popen stream whose buffer is empty would block in glibc's own read (no hook
-// sees it) holding the turn, while the child that writes the pipe needs the turn: wait for
-// data first, not holding it. NB: a read that needs more than one refill (fread of more
-// than the child wrote so far, a line written in pieces) may still block holding the turn.
-void PopenReadWait(FILE* stream) {
+// The popen stream `stream` reads from the child through, nullptr if it is none.
+const PopenStream* ReadingPopen(FILE* stream) {
   for (int i = 0; i < g_popen_count; ++i) {
-    if (g_popen[i].stream == stream) {
-      if (StreamBufferEmpty(stream)) WaitReadable(g_popen[i].fd);
-      return;
-    }
+    if (g_popen[i].stream == stream) return g_popen[i].reading ? &g_popen[i] : nullptr;
   }
+  return nullptr;
 }
 
-// Before a read of `stream` by a stdio function: PopenReadWait; then `serve`, true when it
-// served the read itself (from the random devices' stream: random_device.h). NB: Controlled
-// first: it starts the shim (resolving `real`) if no hook has yet.
+// The bytes pipe `fd` holds (FIONREAD); 0 when it holds none or cannot say.
+size_t PipeHolds(int fd) {
+  int n = 0;
+  if (RawSyscall(SYS_ioctl, fd, FIONREAD, reinterpret_cast<long>(&n)) < 0 || n < 0) return 0;
+  return static_cast<size_t>(n);
+}
+
+// glibc's stdio reads a popen stream's pipe with its own read, which no hook sees: a read
+// that blocks there holds the turn while the child that writes the pipe needs it. So a
+// stdio read of a popen stream is made of reads that never block: each asks at most for
+// what the stream's buffer holds or, once the pipe is readable (waited for without the
+// turn, a schedule point), for what the pipe holds. `want`: the bytes still to read; the
+// bytes the next read may ask for (all of `want` at the end of the data: the read returns at
+// once).
+size_t PopenChunk(const PopenStream& p, size_t want) {
+  size_t have = StreamBuffered(p.stream);
+  if (have == 0) {
+    WaitReadable(p.fd);
+    have = PipeHolds(p.fd);
+    if (have == 0) return want;
+  }
+  return have < want ? have : want;
+}
+
+// fread of `bytes` from popen stream `p`: the bytes read (fewer at the end of the data or an
+// error, which the stream's flags say, as glibc's fread leaves them).
+size_t PopenFread(const PopenStream& p, void* buf, size_t bytes) {
+  size_t done = 0;
+  while (done < bytes) {
+    size_t chunk = PopenChunk(p, bytes - done);
+    size_t got = real.fread(static_cast<char*>(buf) + done, 1, chunk, p.stream);
+    done += got;
+    if (got < chunk) break;
+  }
+  return done;
+}
+
+// fgets of at most n - 1 characters from popen stream `p`, as glibc's: up to and with a
+// newline, NULL at the end of the data with nothing read or after an error.
+char* PopenFgets(const PopenStream& p, char* s, int n) {
+  if (n <= 1) return real.fgets(s, n, p.stream);
+  size_t room = static_cast<size_t>(n) - 1;
+  size_t done = 0;
+  while (done < room) {
+    size_t chunk = PopenChunk(p, room - done);
+    if (real.fgets(s + done, static_cast<int>(chunk + 1), p.stream) == nullptr) {
+      return done == 0 || StreamFailed(p.stream) ? nullptr : s;
+    }
+    // What that call stored: its line, else all `chunk` characters; at the end of the data
+    // what it found (up to its NUL).
+    size_t stored = chunk;
+    if (StreamAtEnd(p.stream)) {
+      stored = StrLen(s + done);
+    } else {
+      for (size_t i = 0; i < chunk; ++i) {
+        if (s[done + i] == '\n') {
+          stored = i + 1;
+          break;
+        }
+      }
+    }
+    done += stored;
+    if (StreamAtEnd(p.stream) || (stored > 0 && s[done - 1] == '\n')) break;
+  }
+  return s;
+}
+
+// Before a read of `stream` by another stdio function (a character, a line of any length):
+// a popen stream whose buffer is empty waits for data first, not holding the turn (a line
+// written in pieces may still block it, holding the turn: see PopenFgets); then `serve`,
+// true when it served the read itself (from the random devices' stream: random_device.h).
+// NB: Controlled first: it starts the shim (resolving `real`) if no hook has yet.
 template <typename Serve>
 bool BeforeStreamRead(FILE* stream, Serve&& serve) {
   Guard guard;
   if (!Controlled(guard) || IsNull(stream)) return false;
-  if (g_popen_count > 0) PopenReadWait(stream);
+  if (g_popen_count > 0) {
+    if (const PopenStream* p = ReadingPopen(stream); p != nullptr && StreamBufferEmpty(stream)) {
+      WaitReadable(p->fd);
+    }
+  }
   return serve();
 }
 
@@ -584,7 +653,7 @@ WEFT_EXPORT FILE* popen(const char* command, const char* mode) {
     errno = error;
     return nullptr;
   }
-  g_popen[g_popen_count++] = {stream, mine, pid};
+  g_popen[g_popen_count++] = {stream, mine, pid, reading};
   return stream;
 }
 
@@ -658,8 +727,15 @@ WEFT_EXPORT int clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) 
   return pid;
 }
 
-// ---- stdio reads: of popen streams (PopenReadWait), of the random devices ----
+// ---- stdio reads: of popen streams (PopenFread, PopenFgets, BeforeStreamRead), of the random
+// devices ----
 WEFT_EXPORT char* fgets(char* s, int n, FILE* stream) {
+  {
+    Guard guard;
+    if (g_popen_count > 0 && Controlled(guard) && !IsNull(stream)) {
+      if (const PopenStream* p = ReadingPopen(stream)) return PopenFgets(*p, s, n);
+    }
+  }
   if (BeforeStreamRead(stream, [&] { return RandomStreamLine(stream, s, n); })) return s;
   return real.fgets(s, n, stream);
 }
@@ -667,6 +743,12 @@ WEFT_EXPORT char* fgets(char* s, int n, FILE* stream) {
 WEFT_EXPORT size_t fread(void* buf, size_t size, size_t n, FILE* stream) {
   size_t bytes = 0;
   bool sized = !__builtin_mul_overflow(size, n, &bytes) && bytes > 0;
+  if (sized) {
+    Guard guard;
+    if (g_popen_count > 0 && Controlled(guard) && !IsNull(stream)) {
+      if (const PopenStream* p = ReadingPopen(stream)) return PopenFread(*p, buf, bytes) / size;
+    }
+  }
   auto serve = [&] { return sized && RandomStreamRead(stream, buf, bytes); };
   if (BeforeStreamRead(stream, serve)) return n;
   return real.fread(buf, size, n, stream);

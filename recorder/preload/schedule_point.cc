@@ -390,6 +390,9 @@ bool GiveUpServerWaits() {
   return any;
 }
 
+// Set while the process's last thread hands the turn on at its exit (LeaveProcess).
+constinit bool g_leaving = false;
+
 // Picks the next thread to run. The caller holds the turn.
 Thread* Pick(uint16_t current) {
   uint16_t* enabled = g_enabled;
@@ -469,12 +472,29 @@ Thread* Pick(uint16_t current) {
       r->refresh = true;
       return r;
     }
+    if (taken_out && earliest == kNoDeadline && g_leaving) {
+      // NB: a process at its exit cannot wait for a thread whose turn was taken: that thread
+      // may be blocked on what the process still holds until it really ends (the write end
+      // of the pipe it reads: a popen'd shell). It gets the turn, to use once it is back.
+      for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+        Thread* t = &g_sched->threads[g_sched->live[i]];
+        if (TakenOut(t)) return t;
+      }
+    }
     if (taken_out && (earliest == kNoDeadline || !waited)) {
       // A thread whose turn was taken runs the program's code in parallel: what it does may
       // let a thread run (it unlocks, it writes the pipe another reads). Wait for it to come
       // back to the shim, or for its process to end, in real time (a deadline, once: time
       // may move on meanwhile).
       EndDeadTakenProcesses();
+      // NB: what it does is no event, so another process's wait on the outside that it ends
+      // (it writes the pipe a thread there reads) is not seen from here: that process looks.
+      if (waited) {
+        if (Thread* r = RefreshTarget(true)) {
+          r->refresh = true;
+          return r;
+        }
+      }
       WaitOutside(kOutsideSliceNs);
       waited = true;
       continue;
@@ -491,6 +511,15 @@ Thread* Pick(uint16_t current) {
       if (earliest == kNoDeadline || (!waited && outside_fd)) {
         WaitOutside(gap);
         waited = true;
+        // NB: what this process's threads did may have ended another's wait without an
+        // event (a popen reader's stdio drained the pipe its writer waits to write): that
+        // process looks again (only with no deadline to move to, as below).
+        if (foreign_outside && earliest == kNoDeadline) {
+          if (Thread* r = RefreshTarget(true)) {
+            r->refresh = true;
+            return r;
+          }
+        }
         if (earliest == kNoDeadline || gap > kOutsideSliceNs) continue;
       }
     }
@@ -791,6 +820,7 @@ void LeaveProcess(Thread* self, ProcessState end) {
   t_self = nullptr;
   MarkProcessLeft();
   UpdateStatus();
+  g_leaving = true;
   GiveTurn(Pick(self->tid));
 }
 

@@ -2767,6 +2767,27 @@ class SpawnGroup(WeftTestCase):
                 self.assertEqual(result["failures"], [], ran.describe())
                 self.assertEqual(result["runs"], 60, ran.describe())
 
+    def test_popen_output_needing_many_refills(self):
+        # 589 KB through a 64 KiB pipe, read by glibc's stdio with its own read (no hook sees
+        # it): the read must neither block holding the turn the writer needs, nor leave a
+        # writer of another process judged by a stale view, nor keep an exiting shell (which
+        # holds the pipe's write end) waiting for a reader whose turn was taken.
+        e = self.entry("popen_refill_ok")
+        prog = self.program("popen_refill_ok")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("refill-%s.weft" % mode)
+                ran = self.weft.cmd("record", "-o", trace, "--seed", 2, "--timeout", 60, "--",
+                                    prog, mode)
+                self.assertEqual(ran.returncode, 0, ran.describe())
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                self.assertIn("exited with code 0", ran.stderr, ran.describe())
+                if mode in ("fread", "fgets"):
+                    # Its writer uses write(): nothing blocks unseen, nothing is taken.
+                    self.assertNotIn(UnmodelledBlockGroup.NOTE, ran.stderr, ran.describe())
+                self.check_replays(trace, self.weft.show_json(trace), times=3,
+                                   label="refill-%s" % mode)
+
     def test_spawn_errors(self):
         # posix_spawn of a missing program returns ENOENT (the exec's errno, not the
         # child's 127), as does a file action that fails; system reports the shell's status.
