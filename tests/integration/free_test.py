@@ -114,6 +114,41 @@ class FreeGroup(WeftTestCase):
         self.assertEqual(got, recorded * 20, "a replay saw other clock reads, random bytes or "
                          "file contents than the recording")
 
+    def test_event_times_agree_with_the_clock_the_program_read(self):
+        # Each thread of free_inputs reads CLOCK_MONOTONIC, then takes a lock: its event
+        # before the read (the last round's unlock) must have an earlier time than what it
+        # read, its lock after the read a later one. weft may time events by the TSC and
+        # turn ticks into ns itself: a wrong scale or offset breaks this within a run.
+        trace = self.path("times-free.weft")
+        ran, doc = self.record_free("free_inputs", trace)
+        show = self.weft.show_json(trace)
+        base = show["monotonic_base_ns"]
+        events = show["events"]
+        by_thread = {}
+        for e in events:
+            by_thread.setdefault(e["tid"], []).append((e["index"], e["vtime"]))
+        tolerance = 20000  # ns: the error of one (TSC, clock) pair is far below this
+        checked = 0
+        for i in show["inputs"]:
+            if i["kind"] != "clock" or i["source"] != 1:  # CLOCK_MONOTONIC
+                continue
+            read = i["value"] - base
+            own = by_thread.get(i["tid"], [])
+            before = [t for index, t in own if index < i["event_index"]]
+            after = [t for index, t in own if index >= i["event_index"]]
+            self.assertTrue(before and after, "a clock read without events around it: %s" % i)
+            self.assertLessEqual(before[-1], read + tolerance,
+                                 "thread %d's event before its clock read (%d ns) is timed %d "
+                                 "ns" % (i["tid"], read, before[-1]))
+            self.assertGreaterEqual(after[0], read - tolerance,
+                                    "thread %d's event after its clock read (%d ns) is timed %d "
+                                    "ns" % (i["tid"], read, after[0]))
+            checked += 1
+        self.assertEqual(checked, 3 * 40, "free_inputs reads the monotonic clock 40 times a thread")
+        # CLOCK_MONOTONIC is one clock for every process: no event lies in the future.
+        self.assertLessEqual(max(e["vtime"] for e in events), time.monotonic_ns() - base,
+                             "an event timed after the recording ended")
+
     def test_a_crash_leaves_a_trace_that_opens_and_replays(self):
         trace = self.path("crash-free.weft")
         ran, doc = self.record_free("free_queue_ok", trace, args=["crash"])

@@ -18,9 +18,10 @@
 extern "C" {
 #endif
 
-#define WEFT_SHIM_PROTOCOL_VERSION                                                        \
-  15u /* 15: fork_late, weft_fork_reply.events; 14: turns_taken; 13: recorded inputs; 12: \
-         free mode, partial replay; 11: the fork server; 10: forked_live; 9: files */
+#define WEFT_SHIM_PROTOCOL_VERSION                                                             \
+  16u /* 16: event_clock; 15: fork_late, weft_fork_reply.events; 14: turns_taken; 13:          \
+         recorded inputs; 12: free mode, partial replay; 11: the fork server; 10: forked_live; \
+         9: files */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -43,6 +44,11 @@ extern "C" {
  * order of their synchronization events (weft/free_kinds.h lists them) with one global
  * sequence: the ring slot an event takes (every thread writes the ring: see the records). */
 enum weft_mode { WEFT_MODE_CONTROLLED = 1, WEFT_MODE_FORK_SERVER = 2, WEFT_MODE_FREE = 3 };
+/* What a free recording's event records hold in `vtime` (weft_session.event_clock):
+ * MONOTONIC, CLOCK_MONOTONIC ns since monotonic_base_ns; TSC, the x86 time-stamp counter
+ * as read (rdtsc), which the supervisor turns into the same ns as it drains the ring (it
+ * chooses TSC only where the kernel keeps time with it: invariant, one count on every CPU). */
+enum weft_event_clock { WEFT_EVENT_CLOCK_MONOTONIC = 0, WEFT_EVENT_CLOCK_TSC = 1 };
 
 /* ---- the fork server's socket (SOCK_SEQPACKET, one message each way per run) ---- */
 
@@ -491,8 +497,10 @@ struct weft_session {
   struct weft_span inputs;
   struct weft_span input_data;
   uint32_t feed_inputs;
-  uint32_t fork_late; /* WEFT_MODE_FORK_SERVER: 1 = fork after main, at the first operation its
-                         runs cannot share (see WEFT_MODE_FORK_SERVER above) */
+  uint32_t fork_late;   /* WEFT_MODE_FORK_SERVER: 1 = fork after main, at the first operation its
+                           runs cannot share (see WEFT_MODE_FORK_SERVER above) */
+  uint32_t event_clock; /* WEFT_MODE_FREE: weft_event_clock of the event records' vtime */
+  uint32_t reserved1;
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */
@@ -527,7 +535,7 @@ struct weft_session {
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;
   uint64_t ring_slots; /* power of two */
-  uint8_t pad0[40];
+  uint8_t pad0[32];
   volatile uint64_t ring_head; /* next slot the shim writes (own cache line) */
   uint8_t pad1[56];
   volatile uint64_t ring_tail; /* next slot the supervisor reads (own cache line) */

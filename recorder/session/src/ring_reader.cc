@@ -223,6 +223,9 @@ bool RingReader::Drain(bool program_ended) {
     return true;
   }
   auto slot_at = [&](uint64_t s) { return ring_ + (s & mask) * WEFT_SLOT_BYTES; };
+  // NB: the line from TSC to ns through a pair read now: every event below holds a TSC read
+  // before this drain, or just after (the line goes on).
+  if (tsc_ && tail < head) tsc_->Sample();
   while (tail < head) {
     const uint8_t* slot = slot_at(tail);
     // NB: acquire pairs with the writer's release store of the type byte (its commit): a
@@ -392,6 +395,10 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
                              std::to_string(r.kind) + ", flags " + std::to_string(r.flags) + ", " +
                              std::to_string(r.enabled) + " enabled");
         return;
+      }
+      if (tsc_) {
+        const uint64_t ns = tsc_->Ns(r.vtime);
+        r.vtime = ns > monotonic_base_ns_ ? ns - monotonic_base_ns_ : 0;
       }
       format::Event e;
       e.tid = r.tid;

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
+#include "event_clock.h"
 #include "weft/digest.h"
 #include "weft/launcher.h"
 #include "weft/run.h"
@@ -36,6 +38,12 @@ class RingReader {
   // From now on Drain drops what the shim writes (a program held for a debugger runs on,
   // unrecorded, and must never wait for room in the ring).
   void DropFromNowOn() { dropping_ = true; }
+  // The events' vtime are TSC readings (WEFT_EVENT_CLOCK_TSC): each becomes CLOCK_MONOTONIC
+  // ns since `monotonic_base_ns` as it is drained. Call before the program starts.
+  void TimeEventsByTsc(uint64_t monotonic_base_ns) {
+    tsc_.emplace();
+    monotonic_base_ns_ = monotonic_base_ns;
+  }
   // Marks the session corrupt (`where`: "offset 24 (the run's configuration)").
   void SetCorrupt(const std::string& where);
   bool corrupt() const { return !error_.empty(); }
@@ -143,6 +151,8 @@ class RingReader {
   std::unordered_map<uint32_t, format::Input> pending_inputs_;
   uint64_t inputs_ = 0;
   uint64_t input_bytes_ = 0;
+  std::optional<TscToNs> tsc_;  // TimeEventsByTsc
+  uint64_t monotonic_base_ns_ = 0;
 };
 
 }  // namespace weft::session

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 
+#include "event_clock.h"
 #include "fork_server.h"
 #include "output_capture.h"
 #include "run_steps.h"
@@ -144,7 +145,11 @@ Result<RunReport> RunProgram(const RunConfig& config) {
     layout.max_steps = 0;
     layout.progress_window = 0;
     layout.memory_sites.clear();
-    layout.ring_slots = 1u << 20;  // 32 MiB: many threads write at once
+    // NB: 4 MiB (many threads write at once: 6 ms of a ping-pong's 20 M events a second)
+    // that stay in the cache: the lines of a 32 MiB ring came back from memory at each lap,
+    // and its first lap took a page fault every 128 events (bench/README.md, free events).
+    layout.ring_slots = 1u << 17;
+    layout.event_clock = TscTimesEvents() ? WEFT_EVENT_CLOCK_TSC : WEFT_EVENT_CLOCK_MONOTONIC;
   }
   layout.realtime_base_ns =
       config.realtime_base_ns != 0 ? config.realtime_base_ns : ClockNs(CLOCK_REALTIME);
@@ -302,6 +307,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   } stdin_closer{stdin_fd};
 
   RingReader reader(session->header(), session->ring(), session->ring_slots(), writer.get());
+  if (layout.event_clock == WEFT_EVENT_CLOCK_TSC) reader.TimeEventsByTsc(layout.monotonic_base_ns);
   format::Process root;
   root.executable = config.executable;
   root.argv = config.argv;

@@ -9,6 +9,12 @@
 #include <string>
 
 namespace weft::session {
+// NB: the shim's many writers add to ring_head, weft stores ring_tail: each on a cache line
+// of its own (a field added to the session moves them: its padding takes it back).
+static_assert(offsetof(weft_session, ring_head) % 64 == 0 &&
+                  offsetof(weft_session, ring_tail) % 64 == 0,
+              "ring_head and ring_tail start cache lines");
+
 namespace {
 
 uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
@@ -61,6 +67,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->cpu = layout.cpu;
   h->realtime_base_ns = layout.realtime_base_ns;
   h->monotonic_base_ns = layout.monotonic_base_ns;
+  h->event_clock = layout.event_clock;
   h->max_steps = layout.max_steps;
   h->progress_window = layout.progress_window;
   h->stop_enabled = layout.stop_enabled ? (layout.hold ? 2 : 1) : 0;
@@ -135,6 +142,7 @@ const ConfigField kConfigFields[] = {
     WEFT_CONFIG_FIELD_(capture_stacks, "the run's configuration"),
     WEFT_CONFIG_FIELD_(realtime_base_ns, "the run's configuration"),
     WEFT_CONFIG_FIELD_(monotonic_base_ns, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(event_clock, "the run's configuration"),
     WEFT_CONFIG_FIELD_(max_steps, "the run's configuration"),
     WEFT_CONFIG_FIELD_(cpu, "the run's configuration"),
     WEFT_CONFIG_FIELD_(stop_enabled, "the run's configuration"),

@@ -22,6 +22,7 @@ struct SessionLayout {
   uint32_t progress_window = 0;
   uint64_t realtime_base_ns = 0;
   uint64_t monotonic_base_ns = 0;
+  uint32_t event_clock = WEFT_EVENT_CLOCK_MONOTONIC;  // a free recording's (shim_abi.h)
   bool stop_enabled = false;
   bool hold = false;  // with stop_enabled: hold for a debugger (stop_enabled 2)
   uint64_t stop_before = 0;

@@ -1,0 +1,106 @@
+// event_batch_test.cc — the writer encodes event batches itself (trace_writer.cc): each
+// batch packet it writes must be the very bytes protobuf writes for the same message, and
+// every field must come back, at the edges of its range too.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_traces.h"
+#include "weft/event_table.h"
+#include "weft/trace_io.h"
+#include "weft_trace.pb.h"
+
+namespace weft::format {
+namespace {
+
+using testing::MakeEvent;
+using testing::MakeHeader;
+using testing::MakeThread;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// The framed packets of a trace file's bytes, past the magic and the major version.
+std::vector<std::string> Packets(const std::string& bytes) {
+  std::vector<std::string> out;
+  size_t at = sizeof(kMagic) + 4;
+  while (at < bytes.size()) {
+    uint64_t size = 0;
+    for (int shift = 0;; shift += 7) {
+      const auto byte = static_cast<uint8_t>(bytes.at(at++));
+      size |= uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    out.push_back(bytes.substr(at, size));
+    at += size;
+  }
+  return out;
+}
+
+// 5000 events (two batches: the second's first_index is not 0) whose fields go to the
+// ends of their ranges: times that go back, args of every sign and size,
+// objects that jump back and forth, a stack column that is all zeros in the first batch (left out)
+// and not in the second.
+Trace EdgeTrace() {
+  Trace trace;
+  trace.header = MakeHeader({"./edge"}, "/edge");
+  trace.threads = {MakeThread(0, -1, 0, "main", 0), MakeThread(1, 0, 0, "worker", 1)};
+  const int64_t args[] = {
+      0,   -1,  1, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+      300, -300};
+  const uint64_t times[] = {0, 1, 127, 128, 1ull << 40, 5, std::numeric_limits<uint64_t>::max()};
+  for (uint32_t i = 0; i < 5000; ++i) {
+    const EventKind kind = i % 2 == 0 ? EventKind::kMutexLock : EventKind::kMutexUnlock;
+    Event e = MakeEvent(i % 2, kind, i % 5 == 0 ? 0 : (i * 7919) % 1000 + 1, times[i % 7],
+                        args[i % 7], /*stack=*/i >= 4096 ? i % 3 : 0,
+                        /*enabled=*/i % 11 == 0 ? 0 : 2, /*flags=*/i % 13 == 0 ? WEFT_F_FAILED : 0);
+    trace.events.push_back(e);
+  }
+  return trace;
+}
+
+TEST(EventBatch, EachBatchPacketIsTheBytesProtobufWrites) {
+  const std::string path = ::testing::TempDir() + "/event_batch_" + std::to_string(getpid());
+  const Trace trace = EdgeTrace();
+  Status status = WriteTrace(path, trace);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  const std::string bytes = ReadFile(path);
+  unlink(path.c_str());
+
+  int batches = 0;
+  uint64_t events = 0;
+  for (const std::string& packet : Packets(bytes)) {
+    weft::trace::Packet parsed;
+    ASSERT_TRUE(parsed.ParseFromString(packet));
+    if (!parsed.has_event_batch()) continue;
+    ++batches;
+    EXPECT_EQ(parsed.event_batch().first_index(), events);
+    events += static_cast<uint64_t>(parsed.event_batch().kind_size());
+    std::string again;
+    ASSERT_TRUE(parsed.SerializeToString(&again));
+    EXPECT_EQ(again, packet) << "batch " << batches;
+  }
+  EXPECT_EQ(batches, 2);
+  EXPECT_EQ(events, trace.events.size());
+
+  Result<Trace> back = ParseTrace(bytes, "edge");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->events.size(), trace.events.size());
+  for (size_t i = 0; i < trace.events.size(); ++i) {
+    ASSERT_EQ(back->events[i], trace.events[i]) << "event " << i;
+  }
+}
+
+}  // namespace
+}  // namespace weft::format
