@@ -1,8 +1,9 @@
 // hooks_memory.cc — the memory accesses of instrumented builds (weft cc): libweft_rt.so
 // calls weft_shim_access before every instrumented access (abi/weft/instrument_abi.h).
 //
-// The shim keeps a table of 8-byte granules (open addressing in memory mapped once at
-// start-up, fixed capacity; 32 bytes a granule, two to a cache line: see Granule). A
+// The shim keeps a table of 8-byte granules (mapped once at start-up, fixed capacity; 32
+// bytes a granule, two to a cache line: see Granule; a block of 512 per 4 KiB page of the
+// program's memory, its home block or one a page map names: see HomeBlock). A
 // granule is in one of three states, as in FastTrack:
 //   * exclusive: only its first thread (the owner) has touched it. The table keeps the
 //     owner's last unlogged write and read (pc, size and kind, event count).
@@ -101,11 +102,21 @@ struct Reader {   // 32 bytes
 };
 static_assert(sizeof(Reader) == 32, "a reader cell is half a cache line");
 
-constexpr uint32_t kGranuleBits = 21;  // 2 Mi slots, 64 MiB reserved, touched lazily
-constexpr uint64_t kGranuleSlots = 1ull << kGranuleBits;
-constexpr uint64_t kGranuleLimit = kGranuleSlots / 4 * 3;
-constexpr uint32_t kBlockBits = kGranuleBits - 9;  // blocks of 512 slots: a 4 KiB page's granules
+// Each page (4 KiB) of the program's memory that was touched has a block of 512 granule slots
+// of its own, its granules in address order, as ThreadSanitizer's shadow is laid out: its
+// home block (a hash of the page: the fast path's one load) when that was free at its first
+// access, else the next free block, listed in a page map (open addressing by the page, 8
+// consecutive pages to a cache line of it) that only the slow path reads.
+constexpr uint32_t kBlockBits = 14;  // 16 Ki blocks: 64 MiB of the program's memory
 constexpr uint32_t kBlocks = 1u << kBlockBits;
+constexpr uint64_t kGranuleSlots = static_cast<uint64_t>(kBlocks) << 9;  // 256 MiB reserved
+constexpr uint32_t kPageMapBits = 17;  // 1 MiB reserved: at most a quarter full in each class
+constexpr uint64_t kPageMapSlots = 1ull << kPageMapBits;
+// A page map entry: the page's tag (page << 1 | 1: user pages are below 2^35) above the
+// byte offset of its block in the table (block << 14); 0 = empty.
+constexpr uint32_t kEntryTagShift = 28;
+constexpr uint64_t kEntryOffsetMask = (1ull << kEntryTagShift) - 1;
+static_assert(kGranuleSlots * 32 <= (1ull << kEntryTagShift), "a block's offset fits its entry");
 constexpr uint64_t kReaderCells = 1ull << 20;  // 32 MiB reserved, touched lazily
 constexpr uint32_t kFoundBits = 17;            // sites reported per run
 constexpr uint64_t kFoundSlots = 1ull << kFoundBits;
@@ -120,7 +131,10 @@ constinit uint32_t* g_obj_of = nullptr;    // per granule slot: its object id on
 constinit uint32_t* g_big_size = nullptr;  // per granule slot, write then read: a size >= kBigSize
 constinit Reader* g_readers = nullptr;     // cell 0 unused
 constinit uint64_t g_readers_used = 1;
-constinit uint64_t g_granules_used = 0;
+constinit uint64_t* g_pages = nullptr;       // the page map; 0 = empty
+constinit uint64_t* g_block_page = nullptr;  // per block: the page it holds, 0 = free
+constinit uint32_t g_blocks_used = 0;
+constinit uint32_t g_free_cursor = 0;   // where the search for a free block goes on
 constinit uint64_t* g_sites = nullptr;  // candidate sites, open addressing, 0 = empty
 constinit uint64_t g_site_mask = 0;     // slots - 1; 0 = no candidate site
 constinit uint64_t* g_found = nullptr;  // sites reported in this run
@@ -175,56 +189,60 @@ inline bool IsCandidate(uint64_t pc) {
       "from now on are not tracked (they are no schedule points unless at a known site)\n");
 }
 
-// Where granule `key` may be: one slot in a block of 512 after another, the blocks in an
-// order its page chooses (double hashing over the blocks), the slot in each block its
-// offset in its 4 KiB page (0..511) rotated by an amount its page chooses. A loop over an
-// array stays on a few pages of the table (TLB and cache); pages that share a block do not
-// make long runs of full slots (a granule is looked for only among other pages' granules at
-// the same slot of a block); and the first granules of many page-aligned blocks do not all
-// compete for slot 0.
-// NB: linear probing within a block (the first layout) made the probe of a page whose block
-// another page filled walk up to hundreds of slots: 75% of a hash-map workload's time.
-struct ProbeSequence {
-  uint64_t slot;  // the current slot
-  uint64_t step;  // an odd number of blocks, in slots
-  explicit ProbeSequence(uint64_t key) {
-    const uint64_t h = Mix(key >> 12);
-    slot = (h >> (64 - kBlockBits)) << 9 | (((key >> 3) + (h >> 20)) & 511);
-    step = ((h >> 7) | 1) << 9;
-  }
-  void Next() { slot = (slot + step) & (kGranuleSlots - 1); }
-};
+// The page map's slot for `page` first: its group of 8 (pages that differ in the low three
+// bits of their number share a cache line of the map) chosen by a hash, then its place in
+// the group. A page that finds its slot taken goes on to the same place of the next group.
+// (A multiplicative hash: the high bits of the product.)
+inline uint64_t PageSlot(uint64_t page) {
+  return ((page >> 3) * 0x9e3779b97f4a7c15ull) >> (64 - (kPageMapBits - 3)) << 3 | (page & 7);
+}
+inline uint64_t PageTag(uint64_t page) { return (page << 1 | 1) << kEntryTagShift; }
+inline Granule* BlockAt(uint64_t entry) {
+  return reinterpret_cast<Granule*>(reinterpret_cast<char*>(g_granules) +
+                                    (entry & kEntryOffsetMask));
+}
+inline uint64_t SlotInBlock(uint64_t key) { return (key >> 3) & 511; }
+inline uint64_t HomeBlock(uint64_t page) {
+  return (page * 0x9e3779b97f4a7c15ull) >> (64 - kBlockBits);
+}
 
-// The granule at `key`, entered (`*fresh`) if new; nullptr when the table is full.
-inline Granule* Probe(uint64_t key, bool* fresh) {
-  ProbeSequence seq(key);
-  for (uint32_t n = 0; n < kBlocks; ++n, seq.Next()) {
-    Granule* g = &g_granules[seq.slot];
-    if (KeyOf(g) == key) {
-      *fresh = false;
-      return g;
-    }
-    if (g->head == 0) {
-      if (g_granules_used >= kGranuleLimit) break;
-      ++g_granules_used;
-      g->head = key;
-      *fresh = true;
-      return g;
+// The first granule slot of the block of `page` (a user page: 1 <= page < 2^35); nullptr
+// when it has none and `enter` is false, or the table is full. `enter`: give it one.
+Granule* BlockOf(uint64_t page, bool enter) {
+  const uint64_t home = HomeBlock(page);
+  if (g_block_page[home] == page) return &g_granules[home << 9];
+  const uint64_t tag = PageTag(page);
+  uint64_t i = PageSlot(page);
+  for (uint64_t n = 0; n < kPageMapSlots / 8; ++n, i = (i + 8) & (kPageMapSlots - 1)) {
+    const uint64_t e = g_pages[i];
+    if ((e & ~kEntryOffsetMask) == tag) return BlockAt(e);
+    if (e == 0) {
+      if (!enter) return nullptr;
+      if (g_blocks_used >= kBlocks) break;
+      ++g_blocks_used;
+      if (g_block_page[home] == 0) {
+        g_block_page[home] = page;
+        return &g_granules[home << 9];
+      }
+      // NB: one exists (g_blocks_used was below kBlocks); the cursor passes each block once.
+      while (g_block_page[g_free_cursor] != 0) g_free_cursor = (g_free_cursor + 1) & (kBlocks - 1);
+      g_block_page[g_free_cursor] = page;
+      g_pages[i] = tag | static_cast<uint64_t>(g_free_cursor) << 14;
+      return BlockAt(g_pages[i]);
     }
   }
-  TableFull();  // NB: also when every block's slot at this offset is taken
+  if (enter) TableFull();  // NB: also when the pages of one place in their groups fill it
   return nullptr;
 }
 
-// The granule at `key` if the table has it.
-Granule* Find(uint64_t key) {
-  ProbeSequence seq(key);
-  for (uint32_t n = 0; n < kBlocks; ++n, seq.Next()) {
-    Granule* g = &g_granules[seq.slot];
-    if (KeyOf(g) == key) return g;
-    if (g->head == 0) return nullptr;
-  }
-  return nullptr;
+// The granule at `key`, entered (`*fresh`) if new; nullptr when the table is full.
+inline Granule* Probe(uint64_t key, bool* fresh) {
+  Granule* block = BlockOf(key >> 12, true);
+  if (block == nullptr) return nullptr;
+  Granule* g = &block[SlotInBlock(key)];
+  *fresh = g->head == 0;
+  if (*fresh) g->head = key;
+  return g;
 }
 
 // An access as the fast path keeps it: bits 0..31 the size, 32..34 the offset of its first
@@ -573,7 +591,8 @@ inline void Access(Thread* self, const void* addr, uint32_t size, uint32_t mem_f
                    const void* pc_ptr, uint32_t source) {
   const uint64_t address = reinterpret_cast<uint64_t>(addr);
   const uint64_t key = address & ~7ull;
-  if (key == 0) return;  // the null page: the access faults, weft reports the crash
+  // The null page (the access faults, weft reports the crash) and what is no user address.
+  if (key < 4096 || key > kKeyMask) return;
   const uint64_t pc = reinterpret_cast<uint64_t>(pc_ptr);
   const uint64_t raw = Raw(address, size, mem_flags);
   // An atomic site is always a point: its runs then depend on the seed alone (weft record
@@ -618,12 +637,23 @@ void Reset(Granule* g, uint16_t owner, const LastAccess& last_write) {
   g_reader_of[Slot(g)] = 0;
 }
 
-// The granules of [addr, addr + size), for each one the table has.
+// The granules of [addr, addr + size), for each one the table has: a page at a time.
 template <typename F>
 void ForEachGranule(uint64_t addr, uint64_t size, F f) {
-  const uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
-  for (uint64_t key = addr & ~7ull; key < end && key != 0; key += 8) {
-    if (Granule* g = Find(key)) f(g);
+  uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
+  if (end > kKeyMask + 1) end = kKeyMask + 1;
+  uint64_t key = addr & ~7ull;
+  if (key < 4096) key = 4096;
+  while (key < end) {
+    const uint64_t page_end = (key | 4095) + 1;
+    const uint64_t stop = end < page_end ? end : page_end;
+    if (Granule* block = BlockOf(key >> 12, false)) {
+      for (; key < stop; key += 8) {
+        Granule* g = &block[SlotInBlock(key)];
+        if (g->head != 0) f(g);
+      }
+    }
+    key = page_end;
   }
 }
 
@@ -644,7 +674,7 @@ void HeapAlloc(const Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
   AllocatedBlock& b = g_last_block[self->tid];
   b = AllocatedBlock{addr, end, kAllocationSite | AccessStack(pc, true), g_sched->events};
   if (self->tid >= g_last_block_tids) g_last_block_tids = self->tid + 1u;
-  if (g_granules_used == 0) return;
+  if (g_blocks_used == 0) return;
   ForEachGranule(addr, size, [](Granule* g) {
     if (OwnerOf(g) != kNoOwner) Reset(g, kNoOwner, LastAccess{});
   });
@@ -659,7 +689,7 @@ void HeapAlloc(const Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
 // use after free, which races with the free unless ordered after it.
 void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
   ForgetBlocks(addr, addr + size < addr ? UINT64_MAX : addr + size);
-  if (g_granules_used == 0) return;
+  if (g_blocks_used == 0) return;
   bool point = false;
   ForEachGranule(addr, size, [&](Granule* g) {
     point = point || (g->head & kLogged) != 0 || StateOf(g) != kExclusive ||
@@ -707,13 +737,16 @@ void HeapFree(Thread* self, uint64_t addr, uint64_t size, uint64_t pc) {
 void MemoryInit() {
   weft_session* s = g_session;
   g_granules = static_cast<Granule*>(MapTable(kGranuleSlots * sizeof(Granule)));
+  g_pages = static_cast<uint64_t*>(MapTable(kPageMapSlots * sizeof(uint64_t)));
+  g_block_page = static_cast<uint64_t*>(MapTable(kBlocks * sizeof(uint64_t)));
   g_found = static_cast<uint64_t*>(MapTable(kFoundSlots * sizeof(uint64_t)));
   g_reader_of = static_cast<uint32_t*>(MapTable(kGranuleSlots * sizeof(uint32_t)));
   g_readers = static_cast<Reader*>(MapTable(kReaderCells * sizeof(Reader)));
   g_obj_of = static_cast<uint32_t*>(MapTable(kGranuleSlots * sizeof(uint32_t)));
   g_big_size = static_cast<uint32_t*>(MapTable(kGranuleSlots * 2 * sizeof(uint32_t)));
-  if (g_granules == nullptr || g_found == nullptr || g_reader_of == nullptr ||
-      g_readers == nullptr || g_obj_of == nullptr || g_big_size == nullptr) {
+  if (g_granules == nullptr || g_pages == nullptr || g_block_page == nullptr ||
+      g_found == nullptr || g_reader_of == nullptr || g_readers == nullptr || g_obj_of == nullptr ||
+      g_big_size == nullptr) {
     WriteStderr(
         "weft shim: cannot map the memory granule table; memory accesses are not "
         "scheduled in this run\n");
@@ -763,22 +796,23 @@ namespace {
 // The fast path of an instrumented access, inline in weft_shim_access and the entry points:
 // the owner's access to an exclusive granule, or a read of a read-shared one (another
 // thread's when its reader cell is the granule's first), at a site that is no candidate,
-// found at the first slot it may be in; it only remembers the access. False: take Access.
+// found in its page's home block; it only remembers the access. False: take Access.
 // NB: without t_depth, which costs two stores and a load per access (a third of the fast
 // path): nothing here calls out or enters a granule, so a signal handler's access that
 // interrupts it can at worst remember its own access of the same granule in between, and
 // one of the two is kept (or a mix of both, pc of one and size of the other: an unlogged
 // access only a later race report names).
-[[gnu::always_inline]] inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size,
-                                              uint32_t mem_flags, uint64_t pc) {
+// `g`: the slot where the granule of `address` is if its page has its home block.
+// NB: the head holds the granule's address: in a block another page holds, or one not in
+// use, it is not this one's (no page holds page 0).
+[[gnu::always_inline]] inline bool FastAccessAt(const Thread* self, Granule* g, uint64_t address,
+                                                uint32_t size, uint32_t mem_flags, uint64_t pc) {
   const uint64_t key = address & ~7ull;
-  Granule* g = &g_granules[ProbeSequence(key).slot];
   const uint64_t head = g->head & ~kLogged;
   const uint64_t mine = key | static_cast<uint64_t>(self->tid) << kOwnerShift;
   const bool is_write = IsWrite(mem_flags);
-  if (head != mine || key == 0) {  // not exclusive to this thread
-    if (is_write || (head & ~(0xffffull << kOwnerShift)) != (key | kReadShared) || key == 0)
-      return false;
+  if (head != mine) {  // not exclusive to this thread
+    if (is_write || (head & ~(0xffffull << kOwnerShift)) != (key | kReadShared)) return false;
     if (head != (mine | kReadShared)) {
       // Another thread's read of a read-shared granule whose first reader cell is its own
       // (RememberReader moves a thread's cell to the front).
@@ -792,10 +826,57 @@ namespace {
   Remember(g, is_write, pc, address, size, mem_flags);
   return true;
 }
+[[gnu::always_inline]] inline bool FastAccess(const Thread* self, uint64_t address, uint32_t size,
+                                              uint32_t mem_flags, uint64_t pc) {
+  Granule* g = &g_granules[HomeBlock(address >> 12) << 9 | SlotInBlock(address)];
+  return FastAccessAt(self, g, address, size, mem_flags, pc);
+}
+
+// The granule of `key` when its page has a block other than its home block; else nullptr.
+inline Granule* OverflowGranule(uint64_t key) {
+  const uint64_t page = key >> 12;
+  if (g_block_page[HomeBlock(page)] == page) return nullptr;  // where the fast path looked
+  Granule* block = BlockOf(page, false);
+  return block != nullptr ? &block[SlotInBlock(key)] : nullptr;
+}
+
+// New memory of `self`'s last allocated block (a granule never touched, or handed out
+// again) at a site that is no candidate: what Access would do (NewGranule: `self` owns it,
+// its allocation its last write; then the owner's access) without entering the shim, as the
+// fast path. False: Access must. NB: no t_depth, as in FastAccess: a signal handler's access
+// in between takes the same granule the same way, or remembers its own access, which this
+// one may overwrite.
+inline bool OwnNewMemory(const Thread* self, uint64_t address, uint32_t size, uint32_t flags,
+                         uint64_t pc) {
+  const uint64_t key = address & ~7ull;
+  const AllocatedBlock& own = g_last_block[self->tid];
+  if (key + 8 <= own.start || key >= own.end) return false;
+  if ((g_memory_seen & WEFT_MEMORY_INSTRUMENTED) == 0) return false;  // FirstAccess first
+  Granule* block = BlockOf(key >> 12, false);  // (a page without a block: Access enters it)
+  if (block == nullptr) return false;
+  Granule* g = &block[SlotInBlock(key)];
+  constexpr uint64_t kNoOwnerHead = static_cast<uint64_t>(kNoOwner) << kOwnerShift;
+  if ((g->head != 0 && g->head != (key | kNoOwnerHead)) || IsCandidate(pc)) return false;
+  // NB: a granule handed out again was Reset: its read and reader cells are gone.
+  g->head = key | static_cast<uint64_t>(self->tid) << kOwnerShift;  // exclusive, not logged
+  StoreAccess(g, true, AllocationWrite(own, key));
+  Remember(g, IsWrite(flags), pc, address, size, flags);
+  return true;
+}
 
 // Any other access. NB: out of line, so that the fast path saves no registers.
 [[gnu::noinline]] void SlowAccess(Thread* self, const void* addr, uint32_t size, uint32_t flags,
                                   const void* pc) {
+  // The fast path again, in a page whose block is not its home block.
+  Granule* moved = OverflowGranule(reinterpret_cast<uint64_t>(addr) & ~7ull);
+  if (moved != nullptr && FastAccessAt(self, moved, reinterpret_cast<uint64_t>(addr), size, flags,
+                                       reinterpret_cast<uint64_t>(pc))) {
+    return;
+  }
+  if (OwnNewMemory(self, reinterpret_cast<uint64_t>(addr), size, flags,
+                   reinterpret_cast<uint64_t>(pc))) {
+    return;
+  }
   // NB: the depth marks the shim as running: a signal handler's access, or a hook the
   // slow path reaches, passes through.
   t_depth = 1;

@@ -1,15 +1,19 @@
-// many_granules.c — touches more 8-byte granules (2.5 Mi longs, 20 MiB) than the shim's
-// granule table holds, from one thread, then a second thread sums a part: the program must
+// many_granules.c — touches more memory (9 Mi longs, 72 MiB) than the shim's granule table
+// holds (64 MiB of pages), from one thread, then a second thread sums a part: the program must
 // run correctly under weft (the shim says once that it stopped tracking new memory).
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N (5 * 512 * 1024L)
+#define N (9 * 1024 * 1024L)
 static long* data;
 
+// NB: the thread that fills the block allocates it: a block another thread allocated would
+// make each granule's first touch a take-over (an event and an object each).
 static void* Fill(void* arg) {
   (void)arg;
+  data = malloc(N * sizeof(long));
+  if (data == NULL) return NULL;
   for (long i = 0; i < N; i++) data[i] = i;
   return NULL;
 }
@@ -22,12 +26,11 @@ static void* Sum(void* arg) {
 }
 
 int main(void) {
-  data = malloc(N * sizeof(long));
-  if (data == NULL) return 2;
   pthread_t a, b;
   long sum = 0;
   pthread_create(&a, NULL, Fill, NULL);
   pthread_join(a, NULL);
+  if (data == NULL) return 2;
   pthread_create(&b, NULL, Sum, &sum);
   pthread_join(b, NULL);
   printf("sum = %ld\n", sum);

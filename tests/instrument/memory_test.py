@@ -365,6 +365,19 @@ class Memory(unittest.TestCase):
                          done.stderr)
         self.assertIn("sum = 499500", done.stdout)
 
+    def test_granules_of_pages_whose_home_block_is_taken_are_tracked(self):
+        # 6,000 scattered pages in the table's 16,384 blocks: about one page in ten (565)
+        # finds its home block taken and lives in another block (with those pages untracked
+        # the run had 5,439 events); each of Sum's reads is still an event.
+        program = self.program("many_pages.c", "gcc")
+        trace = os.path.join(self.work, "pages.weft")
+        done = run([WEFT, "record", "--json", "--no-stacks", "-o", trace, "--", program])
+        self.assertEqual(done.returncode, 0, done.stderr)
+        doc = doc_of(done, "stderr")
+        self.assertEqual(doc["exit_code"], 0, done.stdout + done.stderr)
+        self.assertFalse(doc["memory"]["table_full"], doc["memory"])
+        self.assertGreaterEqual(doc["memory"]["events"], 6000, doc["memory"])
+
     def test_uninstrumented_build_is_told_once(self):
         program = self.program("lost_update_racy.c", "gcc", instrumented=False)
         outdir = os.path.join(self.work, "plain")
