@@ -11,10 +11,11 @@ with `--spawn exec` and with `--spawn fork`, alternating the two in one loop REP
 both see the same machine load), and prints per program the median runs/s of each (weft's
 own `runs_per_second`), their ratio, the median milliseconds per run of each and their
 difference (what exec, loading and the shim's start-up cost a run: the part a fork server
-removes), and how many runs were forked. With --json the numbers follow as one JSON object.
+removes), how many runs were forked, and the median CPU milliseconds (user + system of weft
+and all it waited for) per run of each, steadier than wall time on a loaded machine. With --json the numbers follow as one JSON object.
 With --baseline, the other build's `weft` runs in the same loop too (exec and fork, right
 after this build's), and each program gets a second row, its medians, and a last column:
-this build's fork runs/s over the baseline's. The baseline's shim is its own build's
+this build's fork runs/s over the baseline's and its fork CPU per run over the baseline's. The baseline's shim is its own build's
 (`OTHER_BUILD_DIR/lib/weft/libweft_preload.so`) unless WEFT_PRELOAD names one.
 """
 
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,16 +44,26 @@ PY_SCRIPT = ("import threading\n"
              "t.join()\n")
 
 
+def cpu_of_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def explore(weft, argv, spawn, runs, jobs, cwd, env=None):
+    """explore's JSON document, with "cpu_seconds" added: the CPU (user + system) of weft
+    and everything it waited for (the program's runs, the fork server and its children)."""
     cmd = [weft, "explore", "--runs", str(runs), "-j", str(jobs), "--no-stacks", "--json",
            "--spawn", spawn, "-o", os.path.join(cwd, "out-" + spawn), "--"] + argv
+    before = cpu_of_children()
     p = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                        env=env)
+    cpu = cpu_of_children() - before
     if p.returncode != 0:
         sys.exit("weft explore failed (%d): %s\n%s" % (p.returncode, " ".join(cmd), p.stderr))
     doc = json.loads(p.stdout)
     if doc["runs"] != runs:
         sys.exit("%s: %d runs of %d" % (" ".join(argv), doc["runs"], runs))
+    doc["cpu_seconds"] = cpu
     return doc
 
 
@@ -100,12 +112,14 @@ def main():
         for name, argv in programs:
             rates = {(b, sp): [] for b, _ in builds for sp in ("exec", "fork")}
             forked = {key: [] for key in rates}
+            cpu = {key: [] for key in rates}
             for _ in range(args.reps):
                 for b, _ in builds:
                     for spawn in ("exec", "fork"):
                         doc = explore(wefts[b], argv, spawn, args.runs, args.jobs, tmp, envs[b])
                         rates[(b, spawn)].append(doc["runs_per_second"])
                         forked[(b, spawn)].append(doc["forked_runs"])
+                        cpu[(b, spawn)].append(1000.0 * doc["cpu_seconds"] / args.runs)
             for b, _ in builds:
                 e = statistics.median(rates[(b, "exec")])
                 k = statistics.median(rates[(b, "fork")])
@@ -113,25 +127,31 @@ def main():
                              "exec_runs_per_second": e, "fork_runs_per_second": k,
                              "ratio": k / e, "exec_ms_per_run": 1000.0 / e,
                              "fork_ms_per_run": 1000.0 / k,
+                             "exec_cpu_ms_per_run": statistics.median(cpu[(b, "exec")]),
+                             "fork_cpu_ms_per_run": statistics.median(cpu[(b, "fork")]),
                              "forked_runs": int(statistics.median(forked[(b, "fork")]))})
             if args.baseline:
                 rows[-2]["fork_over_baseline"] = (rows[-2]["fork_runs_per_second"] /
                                                   rows[-1]["fork_runs_per_second"])
+                rows[-2]["fork_cpu_over_baseline"] = (rows[-2]["fork_cpu_ms_per_run"] /
+                                                      rows[-1]["fork_cpu_ms_per_run"])
         print("weft %s, %d CPUs, %s; %d runs per search, -j %d, medians of %d" %
               (weft, os.cpu_count(), platform.release(), args.runs, args.jobs, args.reps))
         if args.baseline:
             print("baseline: " + wefts["baseline"])
-        print("%-28s %10s %10s %7s %9s %9s %9s %8s%s" %
+        print("%-28s %10s %10s %7s %9s %9s %9s %8s %8s %8s%s" %
               ("program", "exec r/s", "fork r/s", "ratio", "exec ms", "fork ms", "saved ms",
-               "forked", "  fork/base" if args.baseline else ""))
+               "forked", "exec cpu", "fork cpu",
+               "  fork/base  cpu/base" if args.baseline else ""))
         for r in rows:
             tail = ""
             if "fork_over_baseline" in r:
-                tail = "  %8.2fx" % r["fork_over_baseline"]
-            print("%-28s %10.1f %10.1f %6.2fx %9.2f %9.2f %9.2f %8d%s" %
+                tail = "  %8.2fx  %7.2fx" % (r["fork_over_baseline"], r["fork_cpu_over_baseline"])
+            print("%-28s %10.1f %10.1f %6.2fx %9.2f %9.2f %9.2f %8d %8.2f %8.2f%s" %
                   (r["program"], r["exec_runs_per_second"], r["fork_runs_per_second"], r["ratio"],
                    r["exec_ms_per_run"], r["fork_ms_per_run"],
-                   r["exec_ms_per_run"] - r["fork_ms_per_run"], r["forked_runs"], tail))
+                   r["exec_ms_per_run"] - r["fork_ms_per_run"], r["forked_runs"],
+                   r["exec_cpu_ms_per_run"], r["fork_cpu_ms_per_run"], tail))
         if args.json:
             print(json.dumps({"runs": args.runs, "jobs": args.jobs, "reps": args.reps,
                               "rows": rows}, indent=1))

@@ -2,6 +2,7 @@
 // packets, framed as FORMAT.md describes.
 #include <fcntl.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -506,7 +507,8 @@ struct TraceWriter::Impl {
 
   std::string path;
   int fd = -1;
-  bool unnamed = false;  // CreateUnnamed's file, until Publish
+  bool unnamed = false;    // CreateUnnamed's or CreateInMemory's file, until Publish
+  bool in_memory = false;  // CreateInMemory's: fd is a memfd
   uint64_t* bytes_written;
   std::string out;                  // framed packets not yet written to fd
   pb::Packet packet;                // reused for every packet
@@ -554,8 +556,49 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::CreateUnnamed(const std::strin
   return CreateOnFd(path, fd, header, /*unnamed=*/true);
 }
 
+Result<std::unique_ptr<TraceWriter>> TraceWriter::CreateInMemory(const std::string& path,
+                                                                 const Header& header) {
+  int fd = static_cast<int>(::memfd_create("weft-trace", MFD_CLOEXEC));
+  if (fd < 0) return Create(path, header);
+  Result<std::unique_ptr<TraceWriter>> w = CreateOnFd(path, fd, header, /*unnamed=*/true);
+  if (w.ok()) w.value()->impl_->in_memory = true;
+  return w;
+}
+
 Status TraceWriter::Publish() {
   if (!impl_ || !impl_->unnamed) return Status();
+  if (impl_->in_memory) {
+    // What reached the memfd so far goes to the file; the rest is written there.
+    int to = ::open(impl_->path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (to < 0)
+      return MakeError("cannot write trace '" + impl_->path + "': " + std::strerror(errno));
+    std::string why;
+    char buf[65536];
+    for (off_t at = 0;;) {
+      ssize_t n = ::pread(impl_->fd, buf, sizeof(buf), at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) why = std::strerror(errno);
+      if (n <= 0) break;
+      at += n;
+      for (ssize_t done = 0; done < n && why.empty();) {
+        ssize_t m = ::write(to, buf + done, static_cast<size_t>(n - done));
+        if (m < 0 && errno == EINTR) continue;
+        if (m <= 0) why = m < 0 ? std::strerror(errno) : "short write";
+        if (m > 0) done += m;
+      }
+      if (!why.empty()) break;
+    }
+    if (why.empty() && ::fchmod(to, 0600) != 0) why = std::strerror(errno);
+    if (!why.empty()) {
+      ::close(to);
+      return MakeError("cannot write trace '" + impl_->path + "': " + why);
+    }
+    ::close(impl_->fd);
+    impl_->fd = to;
+    impl_->in_memory = false;
+    impl_->unnamed = false;
+    return Status();
+  }
   const std::string proc = "/proc/self/fd/" + std::to_string(impl_->fd);
   (void)::unlink(impl_->path.c_str());
   if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, impl_->path.c_str(), AT_SYMLINK_FOLLOW) != 0) {

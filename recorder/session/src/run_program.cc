@@ -256,9 +256,13 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (!config.trace_path.empty()) {
     // NB: a replay watched for a divergence names its trace only if it diverges: the
     // program may list the directory, and its recording saw no such file there.
+    // A search's run that keeps its trace only if it fails writes it to memory first: most
+    // runs pass, and then no file was made.
     auto w = ring ? format::TraceWriter::CreateWindow(header, config.ring_bytes)
              : config.keep_trace == RunConfig::KeepTrace::kIfDiverged
                  ? format::TraceWriter::CreateUnnamed(config.trace_path, header)
+             : config.keep_trace == RunConfig::KeepTrace::kIfFailedOrDiverged
+                 ? format::TraceWriter::CreateInMemory(config.trace_path, header)
                  : format::TraceWriter::Create(config.trace_path, header);
     if (!w.ok()) return w.error();
     writer = std::move(w.value());

@@ -634,6 +634,49 @@ TEST(TraceIo, FlushMakesEventsVisibleToAConcurrentReader) {
   EXPECT_FALSE(during->has_outcome);
 }
 
+// A search's run writes its trace to memory: a run that passes leaves no file; one that is
+// kept has, once published, every packet written before and after in its file.
+TEST(TraceIo, AnInMemoryTraceIsAFileOnlyOncePublished) {
+  TempDir dir;
+  std::string path = dir.File("run.weft");
+  for (bool publish : {false, true}) {
+    {
+      auto writer = TraceWriter::CreateInMemory(path, MakeHeader({"./p"}, "/p"));
+      ASSERT_TRUE(writer.ok()) << writer.error().message;
+      TraceWriter& w = **writer;
+      EXPECT_FALSE(w.named());
+      for (int i = 0; i < 3000; ++i) {  // several batches reach the memory file
+        ASSERT_TRUE(w.WriteEvent(MakeEvent(0, EventKind::kYield, 0, i)).ok());
+      }
+      ASSERT_TRUE(w.Flush().ok());
+      struct stat st;
+      EXPECT_NE(stat(path.c_str(), &st), 0) << "a file at " << path << " before Publish";
+      if (!publish) continue;
+      ASSERT_TRUE(w.Publish().ok());
+      EXPECT_TRUE(w.named());
+      for (int i = 3000; i < 3010; ++i) {
+        ASSERT_TRUE(w.WriteEvent(MakeEvent(0, EventKind::kYield, 0, i)).ok());
+      }
+      Outcome outcome;
+      outcome.kind = Outcome::Kind::kExited;
+      outcome.exit_code = 3;
+      ASSERT_TRUE(w.WriteOutcome(outcome).ok());
+      ASSERT_TRUE(w.Close().ok());
+      EXPECT_EQ(w.bytes_written(), ReadFile(path).size());
+    }
+    struct stat st;
+    ASSERT_EQ(stat(path.c_str(), &st) == 0, publish) << "publish " << publish;
+    if (!publish) continue;
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    Result<Trace> read = ReadTrace(path);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    ASSERT_EQ(read->events.size(), 3010u);
+    EXPECT_EQ(read->events.back().vtime, 3009u);
+    ASSERT_TRUE(read->has_outcome);
+    EXPECT_EQ(read->outcome.exit_code, 3);
+  }
+}
+
 // Every prefix of a trace is either a clean (partial) trace or a clear "truncated" error.
 TEST(TraceIo, EveryTruncationIsReadCleanlyOrReportedAsTruncated) {
   Trace full = MakeDeadlockTrace();
