@@ -189,6 +189,10 @@ pid_t ForkControlled(Thread* self, int* report_pipe = nullptr, bool no_handlers 
 // through the process exit's schedule point. The other arguments are clone's.
 pid_t CloneControlled(Thread* self, int (*fn)(void*), void* stack, int flags, void* arg,
                       pid_t* parent_tid, void* tls, pid_t* child_tid);
+// A fork made by the raw system call `number` (fork, vfork, clone or clone3 without CLONE_VM
+// and without a stack of its own, arguments a1..a5) for a controlled thread: as
+// ForkControlled, the call made as given (its child returns from it here).
+pid_t RawForkControlled(Thread* self, long number, long a1, long a2, long a3, long a4, long a5);
 // The schedule point of an exec by a controlled thread (hooks_exec.cc): `file` (or the
 // open file `fd`), `envp` (null: this process's), `search`: execvp's PATH search. Then the
 // real exec; if it returns, ExecFailed(errno).

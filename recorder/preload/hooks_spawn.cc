@@ -727,6 +727,83 @@ WEFT_EXPORT int clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) 
   return pid;
 }
 
+namespace weft::shim {
+
+// A raw fork, vfork, clone or clone3 (syscall(2)). One that makes a process the shim can
+// follow — no CLONE_VM, CLONE_THREAD, CLONE_SETTLS, CLONE_PARENT nor a namespace, and no
+// stack of its own, so that its child returns from the call as a fork's does — is the
+// shim's fork (RawForkControlled: a fork event, the child a process of the session), its
+// CLONE_VFORK (and vfork) the caller's wait without the turn until the child exec'd or
+// ended, as vfork's. Any other goes to glibc's syscall as the program made it; a child
+// process made so runs uncontrolled (waits that may report it are probed), and one that
+// shares no memory but returns on a stack of its own keeps a copy of the shim's state it
+// cannot use (not followed; README "Process trees").
+// clone3's argument (linux/sched.h's struct clone_args, whose header clashes with sched.h).
+struct CloneArgs {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+  uint64_t set_tid, set_tid_size, cgroup;
+};
+constexpr long kCloneArgsVer0 = 64;  // CLONE_ARGS_SIZE_VER0: up to tls
+
+bool ProcessSyscall(long number, long a1, long a2, long a3, long a4, long a5, long a6,
+                    long* result) {
+  uint64_t flags;
+  long stack;
+  if (number == SYS_fork) {
+    flags = SIGCHLD;
+    stack = 0;
+  } else if (number == SYS_vfork) {
+    flags = CLONE_VFORK | SIGCHLD;
+    stack = 0;
+  } else if (number == SYS_clone) {
+    flags = static_cast<uint64_t>(a1);
+    stack = a2;
+  } else if (number == SYS_clone3) {
+    const auto* args = reinterpret_cast<const CloneArgs*>(a1);
+    if (IsNull(args) || a2 < kCloneArgsVer0) return false;
+    flags = args->flags;
+    stack = static_cast<long>(args->stack);
+  } else {
+    return false;
+  }
+  Guard guard;
+  if (!Controlled(guard)) return false;
+  constexpr uint64_t kOther = CLONE_VM | CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT | CLONE_NEWNS |
+                              CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC |
+                              CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_SIGHAND;
+  if ((flags & kOther) != 0 || stack != 0) {
+    *result = real.syscall_fn(number, a1, a2, a3, a4, a5, a6);
+    if (*result > 0 && (flags & CLONE_THREAD) == 0) {
+      ++g_sched->processes[g_process].outside_children;
+    }
+    return true;
+  }
+  Thread* self = Self();
+  pid_t pid;
+  if (number == SYS_clone3) {
+    // NB: the caller's struct, copied: CLONE_VFORK is the shim's wait, not the kernel's.
+    CloneArgs args = {};
+    CopyBytes(&args, reinterpret_cast<const void*>(a1),
+              static_cast<size_t>(a2) < sizeof args ? static_cast<size_t>(a2) : sizeof args);
+    args.flags &= ~static_cast<uint64_t>(CLONE_VFORK);
+    pid = RawForkControlled(self, SYS_clone3, reinterpret_cast<long>(&args), sizeof args, 0, 0, 0);
+  } else {
+    // clone's own arguments (parent_tid, child_tid, tls) as given; fork and vfork have none.
+    long clone_flags = static_cast<long>(flags & ~static_cast<uint64_t>(CLONE_VFORK));
+    pid = number == SYS_clone ? RawForkControlled(self, SYS_clone, clone_flags, 0, a3, a4, a5)
+                              : RawForkControlled(self, SYS_clone, clone_flags, 0, 0, 0, 0);
+  }
+  if (pid > 0 && (flags & CLONE_VFORK) != 0) {
+    if (int16_t index = ProcessOfPid(pid); index >= 0) {
+      WaitSpawned(self, static_cast<uint16_t>(index));
+    }
+  }
+  *result = pid;
+  return true;
+}
+
+}  // namespace weft::shim
+
 // ---- stdio reads: of popen streams (PopenFread, PopenFgets, BeforeStreamRead), of the random
 // devices ----
 WEFT_EXPORT char* fgets(char* s, int n, FILE* stream) {

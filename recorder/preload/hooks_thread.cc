@@ -291,6 +291,17 @@ pid_t ForkControlled(Thread* self, int* report_pipe, bool no_handlers) {
   });
 }
 
+pid_t RawForkControlled(Thread* self, long number, long a1, long a2, long a3, long a4, long a5) {
+  return ForkWith(self, nullptr, [&](Thread*) {
+    long r = RawSyscall(number, a1, a2, a3, a4, a5);
+    if (r < 0) {
+      errno = static_cast<int>(-r);
+      return -1L;
+    }
+    return r;
+  });
+}
+
 pid_t CloneControlled(Thread* self, int (*fn)(void*), void* stack, int flags, void* arg,
                       pid_t* parent_tid, void* tls, pid_t* child_tid) {
   return ForkWith(self, nullptr, [&](Thread* child) {

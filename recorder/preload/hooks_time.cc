@@ -140,6 +140,7 @@ WEFT_EXPORT long syscall(long number, ...) {
     long result;
     if (Controlled(guard) && ModelFutex(a1, a2, a3, a4, a6, &result)) return result;
   }
+  if (long result; ProcessSyscall(number, a1, a2, a3, a4, a5, a6, &result)) return result;
   if (number == SYS_getrandom) {  // Rust's std asks for its random keys this way
     Guard guard;
     return SetErrno(RandomCall(guard, reinterpret_cast<void*>(a1), static_cast<size_t>(a2),

@@ -111,6 +111,7 @@ struct RealFunctions {
   time_t (*time)(time_t*);
   pid_t (*fork)(void);
   int (*clone)(int (*)(void*), void*, int, void*, ...);
+  long (*syscall_fn)(long, ...);
   // glibc's fork without atfork handlers (2.34+; nullptr before): the fork server's fork.
   // NB: resolved at every start-up, fork server or not, so that the heap at main is the same.
   pid_t (*fork_no_handlers)();
@@ -415,6 +416,10 @@ void VirtualClock(clockid_t clock, struct timespec* ts);
 weft_session* Session();
 void MarkProcessUncontrolled();  // in a fork child
 void MarkProcessLeft();          // this process left control (LeaveProcess)
+// syscall(2) of fork, vfork, clone or clone3 by a controlled thread (hooks_spawn.cc): true
+// when it made the call, *result then the call's (-1 and errno on failure).
+bool ProcessSyscall(long number, long a1, long a2, long a3, long a4, long a5, long a6,
+                    long* result);
 // True in a process forked from the controlled one (it runs uncontrolled).
 bool InForkChild();
 // The real-glibc owner of a mutex as a weft tid, kNoThread if unlocked/unknown.

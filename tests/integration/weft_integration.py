@@ -2788,6 +2788,35 @@ class SpawnGroup(WeftTestCase):
                 self.check_replays(trace, self.weft.show_json(trace), times=3,
                                    label="refill-%s" % mode)
 
+    def test_raw_clone_child_is_a_process_of_the_session(self):
+        # syscall(SYS_clone / SYS_clone3 / SYS_fork) makes a child no libc wrapper sees: it
+        # must be a process of the session with a thread of its own (before, its events
+        # were its parent's thread's, two processes acting as one thread), and replay.
+        e = self.entry("raw_clone_ok")
+        prog = self.program("raw_clone_ok")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("raw-clone-%s.weft" % mode)
+                ran = self.weft.record(prog, trace, seed=3, args=[mode])
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                show = self.weft.show_json(trace)
+                self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+                self.assertEqual(len(show["processes"]), 2, show["processes"])
+                root = show["processes"][0]["pid"]
+                forks = [ev for ev in show["events"] if ev["kind"] == "fork"]
+                self.assertEqual(len(forks), 1, forks)
+                child = forks[0]["arg"]
+                tids = {t["tid"] for t in show["threads"] if t["pid"] == child}
+                self.assertEqual(len(tids), 1, show["threads"])
+                locks = {ev["tid"] for ev in show["events"] if ev["kind"] == "mutex_lock"}
+                self.assertEqual(len(locks), 2, "each process's lock on its own thread: %s"
+                                 % locks)
+                self.assertTrue(tids & locks, "the child's lock is not its thread's")
+                waits = [ev for ev in show["events"] if ev["kind"] == "process_wait"]
+                self.assertEqual([ev["arg"] for ev in waits], [child], waits)
+                self.assertNotEqual(child, root)
+                self.check_replays(trace, show, times=3, label="raw-clone-%s" % mode)
+
     def test_spawn_errors(self):
         # posix_spawn of a missing program returns ENOENT (the exec's errno, not the
         # child's 127), as does a file action that fails; system reports the shell's status.

@@ -19,9 +19,9 @@ extern "C" {
 #endif
 
 #define WEFT_SHIM_PROTOCOL_VERSION                                                             \
-  16u /* 16: event_clock; 15: fork_late, weft_fork_reply.events; 14: turns_taken; 13:          \
-         recorded inputs; 12: free mode, partial replay; 11: the fork server; 10: forked_live; \
-         9: files */
+  16u /* 16: event_clock; 15: fork_late, weft_fork_reply.events, process_wait (kind 45); 14:   \
+         turns_taken; 13: recorded inputs; 12: free mode, partial replay; 11: the fork server; \
+         10: forked_live; 9: files (tests/unit/abi: what a version stands for) */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */

@@ -230,5 +230,54 @@ TEST(EventTable, FlagsAreTheAbiBits) {
             WEFT_F_ALL);
 }
 
+// What one WEFT_SHIM_PROTOCOL_VERSION stands for, written out: the event and object kinds
+// (every row of the table, as text), the event flags and the sizes of what the shim and
+// the supervisor share. A change to any of them without a bump of the version fails here:
+// bump WEFT_SHIM_PROTOCOL_VERSION (say why in its comment), then put the new fingerprint
+// beside the new version.
+constexpr uint64_t Fnv1a(const char* s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s != '\0'; ++s) h = (h ^ static_cast<unsigned char>(*s)) * 1099511628211ull;
+  return h;
+}
+// What a row says that the shim and the supervisor must agree on (its meaning texts aside).
+#define ROW_TEXT(NAME, Camel, num, str, obj, access, role, cat, waits, nondet, ...) \
+#NAME "," #num "," str "," #obj "," #access "," #role "," #cat "," #waits "," #nondet "\n"
+#define RETIRED_TEXT(NAME, Camel, num, ...) "retired " #num "\n"
+#define OBJECT_TEXT(NAME, Camel, num, str) #NAME "," #num "\n"
+constexpr uint64_t kKindsFingerprint = Fnv1a(WEFT_EVENT_KINDS(ROW_TEXT) WEFT_RETIRED_EVENT_KINDS(
+    RETIRED_TEXT) WEFT_OBJECT_KINDS(OBJECT_TEXT));
+#undef ROW_TEXT
+#undef RETIRED_TEXT
+#undef OBJECT_TEXT
+
+TEST(Abi, ProtocolVersionCoversTheKindsAndTheLayouts) {
+  struct Shape {
+    uint64_t kinds;
+    uint32_t kind_count, flags;
+    size_t session, schedule_spec, fork_request, fork_reply;
+  };
+  const Shape now = {kKindsFingerprint,
+                     WEFT_EV_KIND_COUNT,
+                     WEFT_F_ALL,
+                     sizeof(struct weft_session),
+                     sizeof(struct weft_schedule_spec),
+                     sizeof(struct weft_fork_request),
+                     sizeof(struct weft_fork_reply)};
+  // Version 16 (event_clock; 15: fork_late, weft_fork_reply.events, process_wait: kind 45).
+  const Shape v16 = {0xdfa0889a34521fd2ull, 46, 0xff, 832, 112, 4104, 256};
+  ASSERT_EQ(WEFT_SHIM_PROTOCOL_VERSION, 16u)
+      << "a new protocol version: record what it stands for here (the values below)";
+  const char* bump = "changed without a bump of WEFT_SHIM_PROTOCOL_VERSION";
+  EXPECT_EQ(now.kinds, v16.kinds) << "the event or object kinds " << bump << " (fingerprint 0x"
+                                  << std::hex << now.kinds << ")";
+  EXPECT_EQ(now.kind_count, v16.kind_count) << "the number of event kinds " << bump;
+  EXPECT_EQ(now.flags, v16.flags) << "the event flags " << bump;
+  EXPECT_EQ(now.session, v16.session) << "struct weft_session " << bump;
+  EXPECT_EQ(now.schedule_spec, v16.schedule_spec) << "struct weft_schedule_spec " << bump;
+  EXPECT_EQ(now.fork_request, v16.fork_request) << "struct weft_fork_request " << bump;
+  EXPECT_EQ(now.fork_reply, v16.fork_reply) << "struct weft_fork_reply " << bump;
+}
+
 }  // namespace
 }  // namespace weft
