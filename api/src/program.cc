@@ -145,6 +145,9 @@ Result<session::RunConfig> TraceConfig(const format::Trace& trace, const std::st
   config.max_steps = h.max_steps;
   // The same memory access sites are schedule points, so the same decisions are made.
   config.memory_sites = h.memory_sites;
+  // The same places for CPython's interpreter points where no script says (a plan, a search
+  // from the trace).
+  config.interp_phase = h.interp_phase;
   // The same atomic instructions are schedule points (or none, as recorded).
   config.atomic_sites = h.atomic_sites;
   if (h.atomic_sites) {

@@ -259,6 +259,7 @@ class Reader {
     header.stdout_sink = sink(h.stdout_sink());
     header.stderr_sink = sink(h.stderr_sink());
     header.stderr_is_stdout = h.stderr_is_stdout();
+    header.interp_phase = h.interp_phase();
     header.ring = h.has_ring();
     if (header.ring) {
       const pb::RingWindow& ring = h.ring();

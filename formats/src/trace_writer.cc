@@ -77,6 +77,7 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_stdout_sink(static_cast<pb::StreamSink>(header.stdout_sink));
   out->set_stderr_sink(static_cast<pb::StreamSink>(header.stderr_sink));
   out->set_stderr_is_stdout(header.stderr_is_stdout);
+  out->set_interp_phase(header.interp_phase);
   if (header.ring) {
     pb::RingWindow* ring = out->mutable_ring();
     ring->set_window_bytes(header.ring_window.window_bytes);

@@ -21,6 +21,7 @@
 #include "free_record.h"
 #include "glibc_layout.h"
 #include "inputs.h"
+#include "interp_points.h"
 #include "ring.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -316,6 +317,7 @@ void StartFirst(weft_session* s, uint32_t pid) {
 
   RegisterMainThread();
   InputsInit();
+  InterpPointsInit();
   g_ring_head_at_start = s->ring_head;
   g_state = ShimState::kOn;
 }
@@ -352,6 +354,7 @@ void RejoinAfterExec(weft_session* s, uint16_t index) {
   t_self = self;
   self->os_tid = Gettid();  // (a thread other than the main one that execs takes the pid)
   self->handle = pthread_self();
+  InterpPointsInit();
   g_state = ShimState::kOn;
   Emit(self, WEFT_EV_EXEC, 0, 0, 1);
 }

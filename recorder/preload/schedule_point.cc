@@ -15,6 +15,7 @@
 #include "channel_model.h"
 #include "control.h"
 #include "file_model.h"
+#include "interp_points.h"
 #include "ring.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -686,6 +687,7 @@ void Schedule(Thread* self, const Op& op) { ScheduleWithStack(self, op, CaptureS
 
 void ScheduleWithStack(Thread* self, const Op& op, uint32_t stack) {
   if (g_fork_prefix) ForkPrefixPoint(op.kind);  // a fork server may fork its runs here
+  InterpPointsMaybeInstall(self);
   self->op = op;
   self->expired = false;
   self->op_stack = stack;
@@ -937,6 +939,8 @@ uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t 
   if (g_session->record_decisions != 0) WriteDecision();
   uint64_t index = g_sched->events++;
   ++self->events_done;
+  // NB: a script names where the thread's next interpreter point is by its next event.
+  if (self->interp_by_script) self->interp_next = kInterpRecompute;
   if (MakesProgress(kind, flags, arg)) {
     g_sched->progress_at = g_sched->events;
     if (g_sched->early_fired >= 0 && self->tid != g_sched->early_fired) g_sched->early_fired = -1;

@@ -323,7 +323,15 @@ struct Thread {
   int32_t seen_holder;
   uint64_t seen_events;
   uint64_t seen_ns;  // monotonic
+  // CPython's profile hook in this thread (interp_points.h): whether it is installed, the
+  // calls it counted, the count of the thread's next point (kInterpRecompute: to be found
+  // again), and whether a trace's script said where that is (found again after each event).
+  bool interp_installed;
+  bool interp_by_script;
+  uint64_t interp_calls;
+  uint64_t interp_next;
 };
+inline constexpr uint64_t kInterpRecompute = 0;
 
 // ---- controlled mode (control.h lists the files) ----
 // True when the calling thread is controlled (session active, thread registered, not

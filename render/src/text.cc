@@ -297,6 +297,9 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
     case EventKind::kProcessExit:  // arg: the status passed to exit (or returned by main)
       parts.push_back("exit status " + std::to_string(e.arg));
       break;
+    case EventKind::kInterpPoint:  // arg: the interpreter's calls so far
+      parts.push_back("after " + std::to_string(e.arg) + " interpreter calls");
+      break;
     case EventKind::kThreadExit:
     case EventKind::kSleepDone:
     case EventKind::kYield:

@@ -385,6 +385,7 @@ Result<ExploreResult> Search(const ExploreOptions& options, const ExploreProgres
   result->coverage =
       Coverage(strategy, WithDefaults(strategy, result->args), result->memory_events != 0,
                result->memory_sites.size(), result->memory_instrumented);
+  if (result->interp_points != 0) result->coverage += kInterpCoverage;
   if (!strategy.exhaustive) result->complete = false;  // no claim to make
   return result;
 }
@@ -592,6 +593,7 @@ Result<ExploreResult> Explore(const ExploreOptions& options, const ExploreProgre
     result.memory_instrumented = result.memory_instrumented || slot.report.memory_instrumented;
     result.memory_foreign_heap = result.memory_foreign_heap || slot.report.memory_foreign_heap;
     result.memory_events += slot.report.memory_events;
+    result.interp_points += slot.report.interp_points;
     if (!result.atomic.scanned || slot.report.atomic.reached) {
       const bool reached = result.atomic.reached;
       result.atomic = slot.report.atomic;

@@ -99,6 +99,7 @@ class Searcher {
     if (result_.spawn_note.empty()) result_.spawn_note = report->spawn_note;
     result_.total_events += report->events;
     result_.memory_instrumented = result_.memory_instrumented || report->memory_instrumented;
+    result_.interp_points += report->interp_points;
     result_.memory_events += report->memory_events;
     for (uint64_t pc : report->memory_sites_found) {
       if (!std::binary_search(sites_.begin(), sites_.end(), pc)) learned_.insert(pc);

@@ -1970,6 +1970,36 @@ class PythonThreadsGroup(WeftTestCase):
         if CONFIG.verbose:
             sys.stderr.write("  bank.py found at run %d\n" % result["first_failure_run"])
 
+    def test_dict_check_then_act_with_work_between_is_found(self):
+        # No call weft hooks between the check and the act: only the interpreter points
+        # (a profile hook in each Python thread) let the GIL change hands inside the price
+        # computation, as CPython's switch interval does natively.
+        script = os.path.join(HERE, os.pardir, "programs", "python", "reserve_room.py")
+        outdir = self.path("x-room")
+        ran, result = self.weft.explore(self.PYTHON, 300, 1, outdir, args=[script])
+        self.assertIsNotNone(result["first_failure_run"], "not found in 300 runs:"
+                             + ran.describe())
+        self.assertIn("CPython's bytecode was interleaved", result["coverage"])
+        failure = result["failures"][0]
+        self.assertEqual(outcome_of(failure), ("exit", 1), ran.describe())
+        trace = self.weft.failure_trace(failure, outdir)
+        show = self.weft.show_json(trace)
+        self.assertEqual(show["stdout"]["data"], "2 reservations\n")
+        self.assertTrue(any(e["kind"] == "interp_point" for e in show["events"]),
+                        "the failing run made no interpreter point")
+        self.check_replays(trace, show, times=REPLAYS, label="room")
+        if CONFIG.verbose:
+            sys.stderr.write("  reserve_room.py found at run %d\n" % result["first_failure_run"])
+
+    def test_fixed_dict_check_then_act_passes(self):
+        script = os.path.join(HERE, os.pardir, "programs", "python", "reserve_room.py")
+        for strategy in ("random", "pct"):
+            ran, result = self.weft.explore(self.PYTHON, 100, 1, self.path("x-room-" + strategy),
+                                            args=[script, "fixed"],
+                                            extra=["--strategy", strategy])
+            self.assertEqual(result["failures"], [], strategy + ":" + ran.describe())
+            self.assertEqual(result["runs"], 100, strategy + ":" + ran.describe())
+
     def test_set_order_replays(self):
         # CPython's hash seed comes from getrandom: a controlled run's random bytes are the
         # same in its replay (they were real random bytes, and 3 of 4 recordings diverged).

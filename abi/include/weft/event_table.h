@@ -182,7 +182,10 @@ enum weft_section_role {
   X(PROCESS_WAIT, ProcessWait, 45, "process_wait", NONE, NONE, NONE, THREAD, 1, 1, \
     "0", "the pid of the child it reaped (a join: that process's end happened before), 0 when " \
     "WNOHANG found none ended (F_TRY) or the child left control meanwhile (the wait goes on " \
-    "outside the schedule), or -errno (F_FAILED; ECHILD: no such child)")
+    "outside the schedule), or -errno (F_FAILED; ECHILD: no such child)") \
+  X(INTERP_POINT, InterpPoint, 46, "interp_point", NONE, NONE, NONE, OTHER, 0, 0, \
+    "0", "the calls and returns the thread's interpreter (CPython) had made when the point " \
+    "came: where another thread may take the GIL")
 
 /* Kinds no longer written, still read from old traces: R(NAME, CamelName, number, "name",
  * OBJECT, CATEGORY, "why"). They have no WEFT_EV_ value (the shim cannot write them), touch

@@ -19,9 +19,10 @@ extern "C" {
 #endif
 
 #define WEFT_SHIM_PROTOCOL_VERSION                                                             \
-  16u /* 16: event_clock; 15: fork_late, weft_fork_reply.events, process_wait (kind 45); 14:   \
-         turns_taken; 13: recorded inputs; 12: free mode, partial replay; 11: the fork server; \
-         10: forked_live; 9: files (tests/unit/abi: what a version stands for) */
+  17u /* 17: interp_point (kind 46), interp_phase; 16: event_clock; 15: fork_late,             \
+         weft_fork_reply.events, process_wait (kind 45); 14: turns_taken; 13: recorded inputs; \
+         12: free mode, partial replay; 11: the fork server; 10: forked_live; 9: files         \
+         (tests/unit/abi: what a version stands for) */
 #define WEFT_SESSION_MAGIC 0x5353455354464557ull /* "WEFTSESS" little-endian */
 
 /* Environment variables set by the supervisor for the target. */
@@ -501,6 +502,9 @@ struct weft_session {
                            runs cannot share (see WEFT_MODE_FORK_SERVER above) */
   uint32_t event_clock; /* WEFT_MODE_FREE: weft_event_clock of the event records' vtime */
   uint32_t reserved1;
+  /* Where CPython's interpreter points fall (INTERP_POINT) when no trace's script says: the
+   * gaps between a thread's points are a hash of this, the thread and its count. */
+  uint64_t interp_phase;
 
   /* status (shim → supervisor) */
   uint32_t claimed_pid;                       /* the process under control */
@@ -535,7 +539,7 @@ struct weft_session {
   /* ring (shim produces, supervisor consumes); indexes count slots, never wrap */
   uint64_t ring_offset;
   uint64_t ring_slots; /* power of two */
-  uint8_t pad0[32];
+  uint8_t pad0[24];
   volatile uint64_t ring_head; /* next slot the shim writes (own cache line) */
   uint8_t pad1[56];
   volatile uint64_t ring_tail; /* next slot the supervisor reads (own cache line) */

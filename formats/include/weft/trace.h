@@ -133,6 +133,8 @@ struct Header {
   StreamSink stdout_sink = StreamSink::kUnknown;
   StreamSink stderr_sink = StreamSink::kUnknown;
   bool stderr_is_stdout = false;
+  // Where the run's interpreter points fell when no script said (weft_session.interp_phase).
+  uint64_t interp_phase = 0;
   // Memory access sites (absolute pcs, ascending) that were schedule points in this run; a
   // replay makes exactly these points.
   std::vector<uint64_t> memory_sites;

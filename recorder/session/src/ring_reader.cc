@@ -422,6 +422,7 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
       }
       last_event_kind_ = r.kind;
       if (r.kind == WEFT_EV_MEM_READ || r.kind == WEFT_EV_MEM_WRITE) ++memory_events_;
+      if (r.kind == WEFT_EV_INTERP_POINT) ++interp_points_;
       if (writer_ != nullptr) Write(writer_->WriteEvent(e));
       break;
     }

@@ -90,6 +90,8 @@ class RingReader {
   Status writer_status() const { return status_; }
   // MEM_READ / MEM_WRITE events so far.
   uint64_t memory_events() const { return memory_events_; }
+  // INTERP_POINT events (schedule points in CPython's bytecode).
+  uint64_t interp_points() const { return interp_points_; }
   // Sites that touched shared granules (SITE records), in the order reported.
   const std::vector<uint64_t>& memory_sites_found() const { return memory_sites_found_; }
   // Inputs of a free recording so far, and their data bytes.
@@ -143,6 +145,7 @@ class RingReader {
   Status status_;
   std::vector<Decision> decisions_;
   uint64_t memory_events_ = 0;
+  uint64_t interp_points_ = 0;
   std::vector<uint64_t> memory_sites_found_;
   uint64_t last_event_kind_ = 0;
   uint16_t last_tid_ = 0;

@@ -123,9 +123,21 @@ int ProgramSessionFd() {
   return std::max(3, static_cast<int>(limit.rlim_cur) - 1);
 }
 
+// Where the run's interpreter points fall when no script says: as in the trace it follows,
+// else as its config asks, else by its strategy (a search's seed). Never 0.
+uint64_t InterpPhase(const RunConfig& config, const weft_schedule_spec& spec) {
+  const format::Trace* trace = config.schedule.trace;
+  if (trace != nullptr && trace->header.interp_phase != 0) return trace->header.interp_phase;
+  if (config.interp_phase != 0) return config.interp_phase;
+  uint64_t h = spec.strategy.kind;
+  for (uint64_t word : spec.strategy.params) h = (h ^ word) * 0x9e3779b97f4a7c15ull;
+  return h | 1;
+}
+
 Result<RunReport> RunProgram(const RunConfig& config) {
   SessionLayout layout;
   if (Status s = internal::FillSchedule(config.schedule, &layout); !s.ok()) return s.error();
+  layout.interp_phase = InterpPhase(config, layout.schedule);
   layout.record_decisions = config.record_decisions;
   if (config.stop_before >= 0) {
     layout.stop_enabled = true;
@@ -232,6 +244,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   if (fed != nullptr) header.inputs_recorded = true;
   header.isolated = config.isolate;
   header.memory_sites = layout.memory_sites;
+  header.interp_phase = layout.interp_phase;
   header.atomic_sites = atomic.scanned;
   for (const AtomicModuleSummary& m : atomic.modules) {
     header.atomic_site_modules.push_back({m.path, m.listed});
@@ -548,6 +561,7 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.memory_foreign_heap = (status->memory & WEFT_MEMORY_FOREIGN_HEAP) != 0;
   if (report.memory_foreign_heap) report.notes.push_back(ForeignHeapNote());
   report.memory_events = reader.memory_events();
+  report.interp_points = reader.interp_points();
   report.memory_sites_used = layout.memory_sites.size();
   report.memory_sites_found = SortedSites(reader.memory_sites_found());
   atomic.patched = std::min<uint64_t>(status->atomic_patched, atomic.listed);

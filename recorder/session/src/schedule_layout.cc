@@ -23,7 +23,11 @@ void BuildScript(const format::Trace& trace, uint64_t prefix, SessionLayout* lay
     // NB: a THREAD_CREATE's object (the new thread's handle) does not exist yet when the
     // decision is taken, so the shim compares it as 0.
     s.obj = e.kind == format::EventKind::kThreadCreate ? 0 : e.obj;
-    s.arg = e.kind == format::EventKind::kCondSignal ? e.arg : 0;
+    // COND_SIGNAL: the woken thread; INTERP_POINT: the interpreter's count it came at (the
+    // shim makes the point there).
+    s.arg = e.kind == format::EventKind::kCondSignal || e.kind == format::EventKind::kInterpPoint
+                ? e.arg
+                : 0;
     layout->script.push_back(s);
   }
   for (const format::Wake& w : trace.wakes) {

@@ -69,6 +69,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->monotonic_base_ns = layout.monotonic_base_ns;
   h->event_clock = layout.event_clock;
   h->max_steps = layout.max_steps;
+  h->interp_phase = layout.interp_phase;
   h->progress_window = layout.progress_window;
   h->stop_enabled = layout.stop_enabled ? (layout.hold ? 2 : 1) : 0;
   h->stop_before = layout.stop_before;
@@ -144,6 +145,7 @@ const ConfigField kConfigFields[] = {
     WEFT_CONFIG_FIELD_(monotonic_base_ns, "the run's configuration"),
     WEFT_CONFIG_FIELD_(event_clock, "the run's configuration"),
     WEFT_CONFIG_FIELD_(max_steps, "the run's configuration"),
+    WEFT_CONFIG_FIELD_(interp_phase, "the run's configuration"),
     WEFT_CONFIG_FIELD_(cpu, "the run's configuration"),
     WEFT_CONFIG_FIELD_(stop_enabled, "the run's configuration"),
     WEFT_CONFIG_FIELD_(stop_before, "the run's configuration"),

@@ -19,6 +19,7 @@ struct SessionLayout {
   uint32_t stack_depth = 0;
   int cpu = -1;
   uint64_t max_steps = 0;
+  uint64_t interp_phase = 0;  // weft_session.interp_phase
   uint32_t progress_window = 0;
   uint64_t realtime_base_ns = 0;
   uint64_t monotonic_base_ns = 0;

@@ -163,6 +163,8 @@ struct ExploreResult {
   // the MEM_* events (schedule points) of all runs, and the candidate sites learned (the
   // union of every run's memory_sites_found and the sites the search started with).
   bool memory_instrumented = false;
+  // INTERP_POINT events of all runs: CPython's bytecode was interleaved between calls.
+  uint64_t interp_points = 0;
   bool memory_foreign_heap = false;  // any run's RunReport::memory_foreign_heap
   // The atomic sites of the runs (the first run's, `reached` if any run's were).
   session::AtomicSitesSummary atomic;

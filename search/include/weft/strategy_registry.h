@@ -102,6 +102,11 @@ bool NeedsCalibration(const StrategyInfo& strategy, const StrategyArgs& args);
 inline constexpr const char* kCoverageCaveat =
     "plain memory accesses between them were not interleaved";
 
+// Added to the coverage of a search whose runs made schedule points in CPython's bytecode.
+inline constexpr const char* kInterpCoverage =
+    "; CPython's bytecode was interleaved too, at an interpreter point every 48 calls on "
+    "average (where the GIL may change hands at its next check)";
+
 // Said once of a run or search in which no memory access was a schedule point.
 inline constexpr const char* kMemoryNotInterleaved =
     "plain memory accesses were not interleaved: build with weft cc to search them";

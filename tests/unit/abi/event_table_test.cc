@@ -211,6 +211,7 @@ TEST(EventTable, Categories) {
       {EventKind::kChannelAccept, C::kOther},
       {EventKind::kChannelShutdown, C::kOther},
       {EventKind::kProcessWait, C::kThread},
+      {EventKind::kInterpPoint, C::kOther},
   };
   ASSERT_EQ(std::size(expected), size_t{WEFT_EV_KIND_COUNT});
   for (const auto& [kind, category] : expected) {
@@ -264,19 +265,20 @@ TEST(Abi, ProtocolVersionCoversTheKindsAndTheLayouts) {
                      sizeof(struct weft_schedule_spec),
                      sizeof(struct weft_fork_request),
                      sizeof(struct weft_fork_reply)};
-  // Version 16 (event_clock; 15: fork_late, weft_fork_reply.events, process_wait: kind 45).
-  const Shape v16 = {0xdfa0889a34521fd2ull, 46, 0xff, 832, 112, 4104, 256};
-  ASSERT_EQ(WEFT_SHIM_PROTOCOL_VERSION, 16u)
+  // Version 17 (interp_point: kind 46, interp_phase; 16: event_clock; 15: fork_late,
+  // weft_fork_reply.events, process_wait: kind 45).
+  const Shape v17 = {0x56f494cd0119e77eull, 47, 0xff, 832, 112, 4104, 256};
+  ASSERT_EQ(WEFT_SHIM_PROTOCOL_VERSION, 17u)
       << "a new protocol version: record what it stands for here (the values below)";
   const char* bump = "changed without a bump of WEFT_SHIM_PROTOCOL_VERSION";
-  EXPECT_EQ(now.kinds, v16.kinds) << "the event or object kinds " << bump << " (fingerprint 0x"
+  EXPECT_EQ(now.kinds, v17.kinds) << "the event or object kinds " << bump << " (fingerprint 0x"
                                   << std::hex << now.kinds << ")";
-  EXPECT_EQ(now.kind_count, v16.kind_count) << "the number of event kinds " << bump;
-  EXPECT_EQ(now.flags, v16.flags) << "the event flags " << bump;
-  EXPECT_EQ(now.session, v16.session) << "struct weft_session " << bump;
-  EXPECT_EQ(now.schedule_spec, v16.schedule_spec) << "struct weft_schedule_spec " << bump;
-  EXPECT_EQ(now.fork_request, v16.fork_request) << "struct weft_fork_request " << bump;
-  EXPECT_EQ(now.fork_reply, v16.fork_reply) << "struct weft_fork_reply " << bump;
+  EXPECT_EQ(now.kind_count, v17.kind_count) << "the number of event kinds " << bump;
+  EXPECT_EQ(now.flags, v17.flags) << "the event flags " << bump;
+  EXPECT_EQ(now.session, v17.session) << "struct weft_session " << bump;
+  EXPECT_EQ(now.schedule_spec, v17.schedule_spec) << "struct weft_schedule_spec " << bump;
+  EXPECT_EQ(now.fork_request, v17.fork_request) << "struct weft_fork_request " << bump;
+  EXPECT_EQ(now.fork_reply, v17.fork_reply) << "struct weft_fork_reply " << bump;
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ const std::map<K, Expected>& Model() {
       {K::kFileUnlock, {W, R, false, true, N}},     {K::kChannelSend, {W, W, false, false, N}},
       {K::kChannelRecv, {W, W, false, false, N}},   {K::kChannelConnect, {W, W, false, false, N}},
       {K::kChannelAccept, {W, W, false, false, N}}, {K::kChannelShutdown, {W, W, false, false, N}},
-      {K::kProcessWait, {N, N, false, false, N}},
+      {K::kProcessWait, {N, N, false, false, N}},   {K::kInterpPoint, {N, N, false, false, N}},
   };
   return m;
 }

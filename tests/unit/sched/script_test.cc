@@ -50,6 +50,26 @@ TEST(ScriptChooser, FollowsTheScriptThenDefers) {
   EXPECT_FALSE(d.happened);
 }
 
+// Where a thread's next interpreter point is in a replay: its next entry in the script.
+TEST(ScriptChooser, NextOfFindsAThreadsNextEntryWithinTheLimit) {
+  std::vector<weft_script_entry> script = {Entry(0), Entry(1, WEFT_EV_INTERP_POINT, 0, 48),
+                                           Entry(0), Entry(0), Entry(1)};
+  ScriptChooser c;
+  c.Init(script.data(), script.size(), nullptr, 0, true);
+  EXPECT_TRUE(c.strict());
+  const weft_script_entry* e = c.NextOf(1, 0, 100);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->kind, WEFT_EV_INTERP_POINT);
+  EXPECT_EQ(e->arg, 48);
+  EXPECT_EQ(c.NextOf(1, 2, 100), &script[4]);
+  EXPECT_EQ(c.NextOf(1, 2, 2), nullptr);  // beyond the limit
+  EXPECT_EQ(c.NextOf(2, 0, 100), nullptr);
+  EXPECT_EQ(c.NextOf(0, 5, 100), nullptr);  // past the end
+  ScriptChooser partial;
+  partial.Init(script.data(), script.size(), nullptr, 0, true, /*partial=*/true);
+  EXPECT_EQ(partial.NextOf(1, 0, 100), nullptr);  // a free recording's: no such positions
+}
+
 TEST(ScriptChooser, ReportsTheFirstDivergenceWhenTheThreadCannotRun) {
   std::vector<weft_script_entry> script = {Entry(0), Entry(2), Entry(1)};
   ScriptChooser c;

@@ -220,6 +220,9 @@ struct RunConfig {
   // (weft cc builds): learned from the memory_sites_found of earlier runs, or a trace's
   // Header::memory_sites to replay it. Sorted and capped at WEFT_MAX_MEMORY_SITES by the run.
   std::vector<uint64_t> memory_sites;
+  // Where CPython's interpreter points fall when no trace's script says (the shim's
+  // interp_points.h); 0: the followed trace's (Header::interp_phase), else one of the strategy's.
+  uint64_t interp_phase = 0;
   // Make the atomic read-modify-write instructions of the program's executable and its
   // non-system libraries schedule points (launcher/atomic_scan.h; the shim patches them with
   // jumps). Off: `weft record --no-atomic-sites`.
@@ -299,6 +302,8 @@ struct RunReport {
   // shim's granule table filled up (memory first touched later was not tracked).
   bool memory_instrumented = false;
   uint64_t memory_events = 0;
+  // Schedule points in CPython's bytecode (INTERP_POINT events: interp_points.h in the shim).
+  uint64_t interp_points = 0;
   uint64_t memory_sites_used = 0;
   std::vector<uint64_t> memory_sites_found;
   bool memory_table_full = false;

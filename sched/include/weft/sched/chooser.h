@@ -101,6 +101,17 @@ class Chooser {
     return script_.ThreadAt(step);
   }
 
+  // Whether a trace's script (its events' kinds in it) decides decision `step`: a replay,
+  // a guided run's trace prefix.
+  bool TraceScripted(uint64_t step) const {
+    return (kind_ == WEFT_SCHEDULE_REPLAY || kind_ == WEFT_SCHEDULE_GUIDED) &&
+           !divergence_.happened && step < script_.count() && script_.strict();
+  }
+  // Thread `tid`'s next entry in that script at decision `step` or later (within `limit`
+  // entries), nullptr when there is none (or no such script decides, or a free recording's).
+  const weft_script_entry* NextScriptedOf(uint16_t tid, uint64_t step, uint64_t limit) const {
+    return TraceScripted(step) ? script_.NextOf(tid, step, limit) : nullptr;
+  }
   // Whether (and where) the run left its script.
   const Divergence& divergence() const { return divergence_; }
 

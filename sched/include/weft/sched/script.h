@@ -41,6 +41,19 @@ class ScriptChooser {
     return step < count_ ? entries_[step].tid : -1;
   }
 
+  // Whether entries hold their events' kinds (a trace's), not only threads.
+  bool strict() const { return strict_; }
+  // The first entry of thread `tid` at `from` or after, nullptr when none is within `limit`
+  // entries (or the script is a free recording's: it holds no such positions).
+  const weft_script_entry* NextOf(uint16_t tid, uint64_t from, uint64_t limit) const {
+    if (partial_) return nullptr;
+    uint64_t end = count_ - from < limit ? count_ : from + limit;
+    for (uint64_t i = from; i < end; ++i) {
+      if (entries_[i].tid == tid) return &entries_[i];
+    }
+    return nullptr;
+  }
+
   // The script's thread for point.step (index into point.enabled), or kDefer once the
   // script is used up or was left. When the script's thread cannot run but a thread whose
   // readiness wait is over can, that one goes: its wait is no event and takes no entry (a
