@@ -17,9 +17,7 @@
 
 using namespace weft::shim;
 
-namespace {
-
-int Sleep(uint64_t deadline, int64_t requested_ns) {
+void weft::shim::TimedSleep(uint64_t deadline, int64_t requested_ns) {
   Thread* self = Self();
   Op op;
   op.kind = WEFT_EV_SLEEP;
@@ -27,6 +25,12 @@ int Sleep(uint64_t deadline, int64_t requested_ns) {
   op.deadline = deadline;
   Schedule(self, op);
   Emit(self, WEFT_EV_SLEEP, WEFT_F_TIMED, 0, requested_ns);
+}
+
+namespace {
+
+int Sleep(uint64_t deadline, int64_t requested_ns) {
+  TimedSleep(deadline, requested_ns);
   return 0;
 }
 

@@ -691,9 +691,17 @@ int16_t ProcessWaitHolder(const Op& op) {
 }  // namespace weft::shim
 
 // ---- readiness ----
+// NB: a readiness wait on no descriptor, with a timeout, is a sleep (`poll(NULL, 0, ms)`,
+// `select(0, NULL, NULL, NULL, &tv)`: old idioms for a short sleep): its end is a SLEEP
+// event, so it may end at its deadline while other threads can run, as a sleep may, where a
+// readiness wait's timeout (no event) only fires when nothing else can run.
 WEFT_EXPORT int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
   Guard guard;
   if (!Controlled(guard)) return real.poll(fds, nfds, timeout);
+  if (nfds == 0 && timeout > 0) {
+    TimedSleep(DeadlineFromMs(timeout), static_cast<int64_t>(timeout) * 1000000);
+    return 0;
+  }
   return static_cast<int>(SetErrno(PollCommon(fds, nfds, DeadlineFromMs(timeout), nullptr)));
 }
 
@@ -723,6 +731,11 @@ WEFT_EXPORT int select(int nfds, fd_set* r, fd_set* w, fd_set* e, struct timeval
   if (timeout != nullptr) {
     struct timespec rel = {timeout->tv_sec, timeout->tv_usec * 1000};
     deadline = (rel.tv_sec == 0 && rel.tv_nsec == 0) ? 0 : DeadlineFromRel(&rel);
+    if (deadline != 0 && (nfds <= 0 || (r == nullptr && w == nullptr && e == nullptr))) {
+      TimedSleep(deadline, static_cast<int64_t>(rel.tv_sec) * 1000000000 + rel.tv_nsec);
+      *timeout = {0, 0};  // Linux: the time not slept
+      return 0;
+    }
   }
   long rc = SelectCommon(nfds, r, w, e, deadline, nullptr);
   if (timeout != nullptr && rc >= 0) *timeout = {0, 0};  // Linux: the time not slept

@@ -368,6 +368,10 @@ void NoteSignalSent(Thread* target, int sig);
 // The same for a signal sent to another process of the session (its index).
 void NoteSignalSentToProcess(uint16_t process, int sig);
 
+// A sleep of the calling controlled thread until virtual time `deadline` (nanosleep & co.,
+// and a readiness wait on no descriptor): a SLEEP event, its end a decision.
+void TimedSleep(uint64_t deadline, int64_t requested_ns);
+
 // Emit the event of `self`'s op (after Schedule returned). Returns the event index.
 uint64_t Emit(Thread* self, uint8_t kind, uint16_t flags, uint32_t obj, int64_t arg);
 void EmitThreadRecord(const Thread* t, uint16_t parent);

@@ -1368,6 +1368,27 @@ class WaitsGroup(WeftTestCase):
                     self.check_replays(trace, self.weft.show_json(trace), times=3,
                                        label="timer %s seed %d" % (mode, seed))
 
+    def test_a_sleep_made_of_a_readiness_wait_may_end_early(self):
+        # poll(NULL, 0, ms) and select(0, NULL, NULL, NULL, &tv) wait on no descriptor: each
+        # is a sleep whose end is a decision (a SLEEP event), so the helper main assumes done
+        # after it can be late; the failing run replays.
+        e = self.entry("poll_sleep_racy")
+        for mode in ("poll", "select"):
+            with self.subTest(mode=mode):
+                outdir = self.path("x-poll-sleep-" + mode)
+                ran, result = self.weft.explore(self.program("poll_sleep_racy"), 100, 1, outdir,
+                                                args=[mode])
+                self.assertIsNotNone(result["first_failure_run"],
+                                     "not found in 100 runs:" + ran.describe())
+                failure = result["failures"][0]
+                self.assertEqual(outcome_of(failure), ("exit", 1), ran.describe())
+                trace = self.weft.failure_trace(failure, outdir)
+                show = self.weft.show_json(trace)
+                self.assertIn(e["output"], show["stdout"]["data"])
+                self.assertTrue(any(ev["kind"] == "sleep" for ev in show["events"]),
+                                "the wait on no descriptor made no sleep event")
+                self.check_replays(trace, show, times=5, label="poll-sleep-" + mode)
+
     def test_writes_to_a_full_pipe_or_socket(self):
         # The writer blocks until its own reader thread made room: it must not hold the turn.
         self.record_modes("full_pipe_ok", None)
