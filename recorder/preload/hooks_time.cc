@@ -29,11 +29,6 @@ void weft::shim::TimedSleep(uint64_t deadline, int64_t requested_ns) {
 
 namespace {
 
-int Sleep(uint64_t deadline, int64_t requested_ns) {
-  TimedSleep(deadline, requested_ns);
-  return 0;
-}
-
 int64_t Nanos(const struct timespec* ts) {
   return static_cast<int64_t>(ts->tv_sec) * 1000000000 + ts->tv_nsec;
 }
@@ -161,7 +156,7 @@ WEFT_EXPORT int nanosleep(const struct timespec* req, struct timespec* rem) {
     errno = EINVAL;
     return -1;
   }
-  Sleep(DeadlineFromRel(req), Nanos(req));
+  TimedSleep(DeadlineFromRel(req), Nanos(req));
   if (rem != nullptr) *rem = {0, 0};
   return 0;
 }
@@ -176,9 +171,9 @@ WEFT_EXPORT int clock_nanosleep(clockid_t clock, int flags, const struct timespe
   if (flags & TIMER_ABSTIME) {
     uint64_t deadline = DeadlineFromAbs(clock, req);
     uint64_t now = VirtualNow();
-    Sleep(deadline, deadline > now ? static_cast<int64_t>(deadline - now) : 0);
+    TimedSleep(deadline, deadline > now ? static_cast<int64_t>(deadline - now) : 0);
   } else {
-    Sleep(DeadlineFromRel(req), Nanos(req));
+    TimedSleep(DeadlineFromRel(req), Nanos(req));
     if (rem != nullptr) *rem = {0, 0};
   }
   return 0;
@@ -188,7 +183,7 @@ WEFT_EXPORT unsigned sleep(unsigned seconds) {
   Guard guard;
   if (!Controlled(guard)) return real.sleep(seconds);
   struct timespec req = {static_cast<time_t>(seconds), 0};
-  Sleep(DeadlineFromRel(&req), Nanos(&req));
+  TimedSleep(DeadlineFromRel(&req), Nanos(&req));
   return 0;
 }
 
@@ -197,7 +192,7 @@ WEFT_EXPORT int usleep(useconds_t usec) {
   if (!Controlled(guard)) return real.usleep(usec);
   struct timespec req = {static_cast<time_t>(usec / 1000000),
                          static_cast<long>(usec % 1000000) * 1000};
-  Sleep(DeadlineFromRel(&req), Nanos(&req));
+  TimedSleep(DeadlineFromRel(&req), Nanos(&req));
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include "control.h"
+#include "weft/sched/rng.h"
 
 // Last, after every other header: the libc names the shim must not call.
 #include "poison.h"
@@ -28,21 +29,12 @@ constexpr uint64_t kMeanGap = 48;
 // How far ahead in a replay's script a thread's next event is looked for.
 constexpr uint64_t kScriptLookahead = 1u << 20;
 
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
-}
-
 // The count of `self`'s next point after count `calls` when no script says where it is: a
 // gap of 1 .. 2 * kMeanGap - 1, from the run's phase (weft_session.interp_phase), the thread
 // and the count.
 uint64_t NextByRule(const Thread* self, uint64_t calls) {
-  uint64_t h = Mix(g_session->interp_phase ^ (static_cast<uint64_t>(self->tid) << 48) ^ calls);
-  return calls + 1 + h % (2 * kMeanGap - 1);
+  sched::Rng rng(g_session->interp_phase ^ (static_cast<uint64_t>(self->tid) << 48) ^ calls);
+  return calls + 1 + rng.Below(2 * kMeanGap - 1);
 }
 
 // Where `self`'s next point is, from its next event in the script: the count an
