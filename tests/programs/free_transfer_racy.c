@@ -3,17 +3,22 @@
 // other teller writes between one's read and its write. Natively, on two cores, most runs
 // lose some; how many depends only on the order of the locked sections, so the replay of a
 // free recording (weft record --free) prints the same number as the recording.
+//   free_transfer_racy [WORK]   units of work after each locked section (default 3000); on a
+//                               loaded machine, where the tellers share a core, more work
+//                               keeps them overlapping
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 enum { kTellers = 2, kDeposits = 200 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long balance;
 static volatile unsigned long sink;
+static unsigned units = 3000;
 
 static void work(void) {
-  for (unsigned i = 0; i < 3000; ++i) sink += i;
+  for (unsigned i = 0; i < units; ++i) sink += i;
 }
 
 static void* teller(void* arg) {
@@ -31,7 +36,8 @@ static void* teller(void* arg) {
   return NULL;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
+  if (argc > 1) units = (unsigned)strtoul(argv[1], NULL, 10);
   pthread_t t[kTellers];
   for (int i = 0; i < kTellers; ++i) pthread_create(&t[i], NULL, teller, NULL);
   for (int i = 0; i < kTellers; ++i) pthread_join(t[i], NULL);
