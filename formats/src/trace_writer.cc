@@ -923,6 +923,29 @@ Status TraceWriter::WriteEvent(const Event& event) {
   return Status::Ok();
 }
 
+Status TraceWriter::WriteEvents(const Event* events, size_t n) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  for (size_t i = 0; i < n;) {
+    // NB: as WriteEvent, a full batch goes out only when the next event comes.
+    if (impl_->events.size() >= kEventsPerBatch) {
+      if (Status s = impl_->FlushBatches(); !s.ok()) return s;
+    }
+    const size_t take = std::min(n - i, kEventsPerBatch - impl_->events.size());
+    for (size_t k = i; k < i + take; ++k) {
+      if (events[k].kind == EventKind::kNone) {
+        impl_->events.insert(impl_->events.end(), events + i, events + k);
+        events_written_ += k - i;
+        return impl_->WriteError("event " + std::to_string(events_written_) +
+                                 " has no kind (kind 0 is not an event)");
+      }
+    }
+    impl_->events.insert(impl_->events.end(), events + i, events + i + take);
+    events_written_ += take;
+    i += take;
+  }
+  return Status::Ok();
+}
+
 Status TraceWriter::WriteEnabledSet(const EnabledSet& set) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (impl_->events.empty()) {

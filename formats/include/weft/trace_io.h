@@ -82,6 +82,9 @@ class TraceWriter {
   Status WriteStack(uint32_t id, const std::vector<uint32_t>& frame_ids);
   // Events are buffered and written in batches; Flush() forces a batch out.
   Status WriteEvent(const Event& event);
+  // The same as WriteEvent of each of events[0..n), in order, with one check of the writer's
+  // state (a free recording's ring reader hands over what one drain found).
+  Status WriteEvents(const Event* events, size_t n);
   // The enabled set of the decision that ran the last event written.
   Status WriteEnabledSet(const EnabledSet& set);
   // What the program wrote to `stream` (may be called again: the data concatenates).

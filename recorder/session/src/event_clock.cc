@@ -76,11 +76,4 @@ void TscToNs::Sample() {
   }
 }
 
-uint64_t TscToNs::Ns(uint64_t tsc) const {
-  // NB: a reading from before the first pair (none should be) is taken as the first's.
-  const uint64_t ticks = tsc > first_.tsc ? tsc - first_.tsc : 0;
-  const unsigned __int128 ns = static_cast<unsigned __int128>(ticks) * ns_per_tick_q40_;
-  return first_.ns + static_cast<uint64_t>(ns >> 40);
-}
-
 }  // namespace weft::session

@@ -24,7 +24,12 @@ class TscToNs {
   // make a wrong one). Call it before converting the readings drained since the last.
   void Sample();
   // CLOCK_MONOTONIC ns of a TSC reading (after a Sample).
-  uint64_t Ns(uint64_t tsc) const;
+  uint64_t Ns(uint64_t tsc) const {
+    // NB: a reading from before the first pair (none should be) is taken as the first's.
+    const uint64_t ticks = tsc > first_.tsc ? tsc - first_.tsc : 0;
+    const unsigned __int128 ns = static_cast<unsigned __int128>(ticks) * ns_per_tick_q40_;
+    return first_.ns + static_cast<uint64_t>(ns >> 40);
+  }
 
  private:
   struct Pair {

@@ -226,6 +226,11 @@ bool RingReader::Drain(bool program_ended) {
   // NB: the line from TSC to ns through a pair read now: every event below holds a TSC read
   // before this drain, or just after (the line goes on).
   if (tsc_ && tail < head) tsc_->Sample();
+  // NB: every way out of this drain hands its events to the writer.
+  struct FlushAtEnd {
+    RingReader* reader;
+    ~FlushAtEnd() { reader->FlushEvents(); }
+  } flush_at_end{this};
   while (tail < head) {
     const uint8_t* slot = slot_at(tail);
     // NB: acquire pairs with the writer's release store of the type byte (its commit): a
@@ -236,6 +241,9 @@ bool RingReader::Drain(bool program_ended) {
       continue;
     }
     uint64_t used = 1;
+    // NB: the events before any other record are written first: a decision's enabled set,
+    // a wake or an input refers to the events written before it.
+    if (slot[0] != WEFT_REC_EVENT) FlushEvents();
     if (slot[0] == WEFT_REC_INPUT) {
       weft_input_record rec;
       std::memcpy(&rec, slot, sizeof(rec));
@@ -384,48 +392,60 @@ void RingReader::OnInput(const weft_input_record& rec, DataSlot&& data_slot) {
   pending_inputs_.erase(it);
 }
 
+void RingReader::OnEvent(const uint8_t* slot, uint64_t index) {
+  weft_event_record r;
+  std::memcpy(&r, slot, sizeof(r));
+  if (!ValidTid(r.tid) || !KnownEventKind(r.kind) || (r.flags & ~WEFT_F_ALL) != 0 ||
+      r.enabled > WEFT_MAX_THREADS) {
+    BadRecord(index, "an event record of thread " + std::to_string(r.tid) + ", kind " +
+                         std::to_string(r.kind) + ", flags " + std::to_string(r.flags) + ", " +
+                         std::to_string(r.enabled) + " enabled");
+    return;
+  }
+  if (tsc_) {
+    const uint64_t ns = tsc_->Ns(r.vtime);
+    r.vtime = ns > monotonic_base_ns_ ? ns - monotonic_base_ns_ : 0;
+  }
+  format::Event e;
+  e.tid = r.tid;
+  e.kind = static_cast<format::EventKind>(r.kind);
+  e.flags = r.flags;
+  e.obj = r.obj;
+  e.stack = r.stack;
+  e.enabled = r.enabled;
+  e.vtime = r.vtime;
+  e.arg = r.arg;
+  digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
+  if (events_ % 64 == 0) ordered_.push_back(0);
+  if (weft_free_recorded_kind(r.kind)) ordered_.back() |= uint64_t{1} << (events_ % 64);
+  ++events_;
+  last_tid_ = r.tid;
+  last_signal_woken_ = r.kind == WEFT_EV_COND_SIGNAL ? static_cast<int32_t>(r.arg) : -1;
+  // NB: not a memory access's stack (an atomic site's is its pc alone): the thread's
+  // name comes from the callable its first synchronization call runs in.
+  if (r.stack != 0 && r.kind != WEFT_EV_MEM_READ && r.kind != WEFT_EV_MEM_WRITE) {
+    first_stacks_.emplace(r.tid, r.stack);
+  }
+  last_event_kind_ = r.kind;
+  if (r.kind == WEFT_EV_MEM_READ || r.kind == WEFT_EV_MEM_WRITE) ++memory_events_;
+  if (r.kind == WEFT_EV_INTERP_POINT) ++interp_points_;
+  if (writer_ != nullptr) {
+    events_out_.push_back(e);
+    if (events_out_.size() >= 4096) FlushEvents();
+  }
+}
+
+void RingReader::FlushEvents() {
+  if (events_out_.empty()) return;
+  if (writer_ != nullptr) Write(writer_->WriteEvents(events_out_.data(), events_out_.size()));
+  events_out_.clear();
+}
+
 void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
   switch (slot[0]) {
-    case WEFT_REC_EVENT: {
-      weft_event_record r;
-      std::memcpy(&r, slot, sizeof(r));
-      if (!ValidTid(r.tid) || !KnownEventKind(r.kind) || (r.flags & ~WEFT_F_ALL) != 0 ||
-          r.enabled > WEFT_MAX_THREADS) {
-        BadRecord(index, "an event record of thread " + std::to_string(r.tid) + ", kind " +
-                             std::to_string(r.kind) + ", flags " + std::to_string(r.flags) + ", " +
-                             std::to_string(r.enabled) + " enabled");
-        return;
-      }
-      if (tsc_) {
-        const uint64_t ns = tsc_->Ns(r.vtime);
-        r.vtime = ns > monotonic_base_ns_ ? ns - monotonic_base_ns_ : 0;
-      }
-      format::Event e;
-      e.tid = r.tid;
-      e.kind = static_cast<format::EventKind>(r.kind);
-      e.flags = r.flags;
-      e.obj = r.obj;
-      e.stack = r.stack;
-      e.enabled = r.enabled;
-      e.vtime = r.vtime;
-      e.arg = r.arg;
-      digest_.AddEvent(r.tid, r.kind, r.flags, r.enabled, r.obj, r.arg, r.vtime);
-      if (events_ % 64 == 0) ordered_.push_back(0);
-      if (weft_free_recorded_kind(r.kind)) ordered_.back() |= uint64_t{1} << (events_ % 64);
-      ++events_;
-      last_tid_ = r.tid;
-      last_signal_woken_ = r.kind == WEFT_EV_COND_SIGNAL ? static_cast<int32_t>(r.arg) : -1;
-      // NB: not a memory access's stack (an atomic site's is its pc alone): the thread's
-      // name comes from the callable its first synchronization call runs in.
-      if (r.stack != 0 && r.kind != WEFT_EV_MEM_READ && r.kind != WEFT_EV_MEM_WRITE) {
-        first_stacks_.emplace(r.tid, r.stack);
-      }
-      last_event_kind_ = r.kind;
-      if (r.kind == WEFT_EV_MEM_READ || r.kind == WEFT_EV_MEM_WRITE) ++memory_events_;
-      if (r.kind == WEFT_EV_INTERP_POINT) ++interp_points_;
-      if (writer_ != nullptr) Write(writer_->WriteEvent(e));
+    case WEFT_REC_EVENT:
+      OnEvent(slot, index);
       break;
-    }
     case WEFT_REC_OBJECT: {
       weft_object_record r;
       std::memcpy(&r, slot, sizeof(r));

@@ -102,6 +102,10 @@ class RingReader {
 
  private:
   void OnRecord(const uint8_t* slot, uint64_t index);
+  // An event record: checked, digested and kept in events_out_ until FlushEvents.
+  void OnEvent(const uint8_t* slot, uint64_t index);
+  // Hands the events of this drain to the writer (before any other record, and at its end).
+  void FlushEvents();
   // An input record (or a piece of one) and its data slots (`data_slot(i)`: slot i's bytes).
   template <typename DataSlot>
   void OnInput(const weft_input_record& rec, DataSlot&& data_slot);
@@ -125,6 +129,9 @@ class RingReader {
   uint32_t claimed_pid_ = 0;  // the first pid the shim claimed with; it never changes
   format::TraceWriter* writer_;
   uint64_t events_ = 0;
+  // NB: a drain's events go to the writer together (TraceWriter::WriteEvents): one call
+  // per event and its Status were a tenth of a free recording's CPU.
+  std::vector<format::Event> events_out_;
   std::vector<uint64_t> ordered_;  // bit i: event i is of a kind a free recording orders
   analysis::EventDigest digest_;
   std::vector<format::BlockedThread> blocked_;

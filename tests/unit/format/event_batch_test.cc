@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <limits>
@@ -100,6 +101,55 @@ TEST(EventBatch, EachBatchPacketIsTheBytesProtobufWrites) {
   for (size_t i = 0; i < trace.events.size(); ++i) {
     ASSERT_EQ(back->events[i], trace.events[i]) << "event " << i;
   }
+}
+
+// WriteEvents (a free recording's ring reader hands a drain's events over at once) writes the
+// same file as WriteEvent of each, however the events are cut into calls, and refuses an
+// event without a kind at its place, keeping the ones before it.
+TEST(EventBatch, WriteEventsIsWriteEventOfEach) {
+  const Trace trace = EdgeTrace();
+  const std::string dir = ::testing::TempDir() + "/write_events_" + std::to_string(getpid());
+  auto write = [&](const std::string& path, bool bulk) {
+    auto writer = TraceWriter::Create(path, trace.header);
+    ASSERT_TRUE(writer.ok()) << writer.error().message;
+    for (const Thread& t : trace.threads) ASSERT_TRUE((*writer)->WriteThread(t).ok());
+    // Calls of 1, 4000, 300, 700, ... events: one across the 4096-event batch edge.
+    const size_t cuts[] = {1, 4000, 300, 700, 1};
+    size_t at = 0;
+    for (size_t c = 0; at < trace.events.size(); ++c) {
+      const size_t n = std::min(cuts[c % 5], trace.events.size() - at);
+      if (bulk) {
+        ASSERT_TRUE((*writer)->WriteEvents(&trace.events[at], n).ok());
+      } else {
+        for (size_t i = 0; i < n; ++i)
+          ASSERT_TRUE((*writer)->WriteEvent(trace.events[at + i]).ok());
+      }
+      at += n;
+    }
+    EXPECT_EQ((*writer)->events_written(), trace.events.size());
+    ASSERT_TRUE((*writer)->Close().ok());
+  };
+  const std::string one = dir + ".one", bulk = dir + ".bulk";
+  write(one, false);
+  write(bulk, true);
+  const std::string one_bytes = ReadFile(one), bulk_bytes = ReadFile(bulk);
+  unlink(one.c_str());
+  unlink(bulk.c_str());
+  EXPECT_GT(one_bytes.size(), 5000u);
+  EXPECT_TRUE(one_bytes == bulk_bytes)
+      << "WriteEvents wrote " << bulk_bytes.size() << " bytes, WriteEvent " << one_bytes.size();
+
+  std::vector<Event> events(trace.events.begin(), trace.events.begin() + 10);
+  events[6].kind = EventKind::kNone;
+  const std::string bad = dir + ".bad";
+  auto writer = TraceWriter::Create(bad, trace.header);
+  ASSERT_TRUE(writer.ok());
+  Status status = (*writer)->WriteEvents(events.data(), events.size());
+  unlink(bad.c_str());
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().message.find("event 6 has no kind"), std::string::npos)
+      << status.error().message;
+  EXPECT_EQ((*writer)->events_written(), 6u);
 }
 
 }  // namespace
