@@ -143,7 +143,7 @@ bool Free(const Guard& guard) {
 }
 
 int FreeMutexLock(pthread_mutex_t* m, uint16_t flags, int (*lock)(pthread_mutex_t*)) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(m, WEFT_OBJ_MUTEX);
   int rc = lock(m);  // NB: taken first, then recorded
   Record(self, WEFT_EV_MUTEX_LOCK, ResultFlags(flags, rc), obj, rc);
@@ -152,7 +152,7 @@ int FreeMutexLock(pthread_mutex_t* m, uint16_t flags, int (*lock)(pthread_mutex_
 
 int FreeMutexTimedLock(pthread_mutex_t* m, clockid_t clock, const struct timespec* abs,
                        bool clock_given) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(m, WEFT_OBJ_MUTEX);
   int rc = clock_given ? real.pthread_mutex_clocklock(m, clock, abs)
                        : real.pthread_mutex_timedlock(m, abs);
@@ -161,7 +161,7 @@ int FreeMutexTimedLock(pthread_mutex_t* m, clockid_t clock, const struct timespe
 }
 
 int FreeMutexUnlock(pthread_mutex_t* m) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(m, WEFT_OBJ_MUTEX);
   Record(self, WEFT_EV_MUTEX_UNLOCK, 0, obj, 0);  // NB: recorded first, then given back
   return real.pthread_mutex_unlock(m);
@@ -169,7 +169,7 @@ int FreeMutexUnlock(pthread_mutex_t* m) {
 
 int FreeCondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const struct timespec* abs,
                  int kind) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(c, WEFT_OBJ_COND);
   uint32_t mutex_obj = ObjectId(m, WEFT_OBJ_MUTEX);
   uint16_t flags = kind != 0 ? WEFT_F_TIMED : 0;
@@ -183,7 +183,7 @@ int FreeCondWait(pthread_cond_t* c, pthread_mutex_t* m, clockid_t clock, const s
 }
 
 int FreeCondSignal(pthread_cond_t* c, bool all) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(c, WEFT_OBJ_COND);
   // Which waiter it wakes is the kernel's: the supervisor tells it from the order of the
   // waiters' returns (arg -1 here).
@@ -192,7 +192,7 @@ int FreeCondSignal(pthread_cond_t* c, bool all) {
 }
 
 int FreeSemWait(sem_t* sem, int kind, clockid_t clock, const struct timespec* abs) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(sem, WEFT_OBJ_SEM);
   uint16_t flags = kind == 1 ? WEFT_F_TRY : kind >= 2 ? WEFT_F_TIMED : 0;
   int rc = kind == 0   ? real.sem_wait(sem)
@@ -207,7 +207,7 @@ int FreeSemWait(sem_t* sem, int kind, clockid_t clock, const struct timespec* ab
 }
 
 int FreeSemPost(sem_t* sem) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t obj = ObjectId(sem, WEFT_OBJ_SEM);
   Record(self, WEFT_EV_SEM_POST, 0, obj, 0);
   return real.sem_post(sem);
@@ -215,7 +215,7 @@ int FreeSemPost(sem_t* sem) {
 
 int FreeThreadCreate(pthread_t* thread, const pthread_attr_t* attr, void* (*routine)(void*),
                      void* arg) {
-  Thread* self = Self();
+  Thread* self = t_self;
   uint32_t index = __atomic_fetch_add(&g_starts_used, 1, __ATOMIC_RELAXED);
   if (index >= kMaxThreads) Die(ThreadLimitMessage());
   Start* start = &g_starts[index];
@@ -248,7 +248,7 @@ int FreeThreadCreate(pthread_t* thread, const pthread_attr_t* attr, void* (*rout
 
 int FreeThreadJoin(pthread_t thread, void** retval, int kind, clockid_t clock,
                    const struct timespec* abs) {
-  Thread* self = Self();
+  Thread* self = t_self;
   Thread* target;
   {
     Locked locked;
@@ -268,7 +268,7 @@ int FreeThreadJoin(pthread_t thread, void** retval, int kind, clockid_t clock,
 }
 
 void FreeThreadExit() {
-  Thread* self = Self();
+  Thread* self = t_self;
   Record(self, WEFT_EV_THREAD_EXIT, 0, self->handle_obj, 0);
   self->state = SlotState::kExited;
 }

@@ -139,7 +139,7 @@ void RingCommit(uint64_t first, uint8_t type) {
 }
 
 void RingWrite(const void* records, uint32_t slots) {
-  weft_session* s = Session();
+  weft_session* s = g_session;
   if (g_slots == nullptr) return;
   if (g_many_writers) {
     RingWriteShared(s, static_cast<const uint8_t*>(records), slots);
