@@ -20,6 +20,8 @@ void ChannelInit();
 // to, whichever end it is (a client's peer, an accepted socket's own address), so every
 // client of one server touches one object; a socketpair's two ends are one object.
 uint32_t ChannelEventObject(int fd);
+// ChannelEventObject of `fd` when it is a pipe, else 0 (a stdio stream's descriptor).
+uint32_t PipeChannelObject(int fd);
 // The object of the service at `addr` (connect, sendto), 0 if none.
 uint32_t ChannelObjectOfAddress(const struct sockaddr* addr, socklen_t len);
 // accept returned `fd`: its service is its own address.

@@ -134,10 +134,12 @@ void AtomicSitesInit();
 inline constexpr uint64_t kOutsideSliceNs = 2000000;
 // Whether `t`'s pending operation waits for a signal or a descriptor (blocking).
 bool WaitsOutside(const Thread* t);
-// Whether `op` is a receive or accept on a channel that waits until its descriptor is
-// ready (channel_model.h): enabled once a probe finds it ready, like a readiness wait.
+// Whether `op` is a receive, an accept or a piece of a send that may not fit on a channel
+// that waits until its descriptor is ready (channel_model.h): enabled once a probe finds it
+// ready, like a readiness wait.
 inline bool ChannelWait(const Op& op) {
-  return (op.kind == WEFT_EV_CHANNEL_RECV || op.kind == WEFT_EV_CHANNEL_ACCEPT) &&
+  return (op.kind == WEFT_EV_CHANNEL_RECV || op.kind == WEFT_EV_CHANNEL_ACCEPT ||
+          op.kind == WEFT_EV_CHANNEL_SEND) &&
          op.wait == kWaitFd && (op.flags & WEFT_F_TRY) == 0;
 }
 // Whether `t` waits for a descriptor: a readiness wait (POLL) or a channel wait.
@@ -170,6 +172,10 @@ void UpdateStatus();
 void RegisterMainThread();
 // "too many threads: a run under weft may create at most N threads ..." (the ABI's limit).
 const char* ThreadLimitMessage();
+
+// Makes pipe `fd` (a pipe the program or popen made) hold kSessionPipeBytes, when the system
+// allows it (hooks_fds.cc).
+void GrowSessionPipe(int fd);
 
 // ---- processes (fork) ----
 // Registers the main thread of the process `parent` is about to fork: a new process slot,

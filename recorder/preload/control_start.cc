@@ -164,6 +164,9 @@ void ResolveReal() {
   WEFT_RESOLVE(fdopen);
   WEFT_RESOLVE(fgets);
   WEFT_RESOLVE(fread);
+  WEFT_RESOLVE(fread_unlocked);
+  WEFT_RESOLVE(fgets_unlocked);
+  Resolve(real.uflow, "__uflow");
   WEFT_RESOLVE(fgetc);
   WEFT_RESOLVE(getc);
   WEFT_RESOLVE(getline);

@@ -324,6 +324,14 @@ uint32_t ChannelEventObject(int fd) {
   return SocketObject(fd, st.st_dev, st.st_ino);
 }
 
+uint32_t PipeChannelObject(int fd) {
+  if (!FileEventsOn()) return 0;
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0 || !S_ISFIFO(st.st_mode))
+    return 0;
+  return ChannelEventObject(fd);
+}
+
 uint32_t ChannelObjectOfAddress(const struct sockaddr* addr, socklen_t len) {
   if (!FileEventsOn() || IsNull(addr)) return 0;
   uint64_t key = 0;

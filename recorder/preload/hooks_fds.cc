@@ -95,6 +95,18 @@ namespace weft::shim {
 OwnFdsScope::OwnFdsScope() { g_making_own_fds = true; }
 OwnFdsScope::~OwnFdsScope() { g_making_own_fds = false; }
 
+// A controlled program's pipes hold kSessionPipeBytes (F_SETPIPE_SZ; the kernel's default is
+// 64 KiB, and /proc/sys/fs/pipe-max-size, 1 MiB by default, what it lets a user set; past
+// pipe-user-pages-soft a user's pipes keep their size). NB: stdio writes a pipe with its
+// own write, which no hook sees: a writer that fills the pipe blocks there holding the
+// turn, and the reader that would drain it cannot run until another thread takes the turn
+// from the writer, after a while of real time (TakeTurnFromBlockedHolder: the run is not
+// deterministic there). A bigger pipe makes that rarer: seq 1 100000 (589 KB) into a shell
+// pipeline's pipe, or popen's.
+constexpr long kSessionPipeBytes = 1024 * 1024;
+
+void GrowSessionPipe(int fd) { RawSyscall(SYS_fcntl, fd, F_SETPIPE_SZ, kSessionPipeBytes); }
+
 }  // namespace weft::shim
 
 WEFT_EXPORT int pipe2(int fds[2], int flags) {
@@ -108,9 +120,15 @@ WEFT_EXPORT int pipe2(int fds[2], int flags) {
     // an exec'd image (which makes its own).
     fds[0] = MoveUp(fds[0]);
     fds[1] = MoveUp(fds[1]);
+    return 0;
   }
+  Guard guard;
+  if (Controlled(guard)) GrowSessionPipe(fds[1]);
   return 0;
 }
+
+// glibc's pipe makes the system call itself (no pipe2 through the PLT).
+WEFT_EXPORT int pipe(int fds[2]) { return pipe2(fds, 0); }
 
 WEFT_EXPORT int close(int fd) {
   if (IsWeftFd(fd)) {

@@ -25,6 +25,7 @@
 // 2.34+; fork before): their children make only system calls until they exec.
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
@@ -36,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "channel_model.h"
 #include "control.h"
 #include "free_record.h"
 #include "glibc_layout.h"
@@ -451,29 +453,63 @@ size_t PipeHolds(int fd) {
   return static_cast<size_t>(n);
 }
 
-// glibc's stdio reads a popen stream's pipe with its own read, which no hook sees: a read
-// that blocks there holds the turn while the child that writes the pipe needs it. So a
-// stdio read of a popen stream is made of reads that never block: each asks at most for
-// what the stream's buffer holds or, once the pipe is readable (waited for without the
-// turn, a schedule point), for what the pipe holds. `want`: the bytes still to read; the
-// bytes the next read may ask for (all of `want` at the end of the data: the read returns at
-// once).
-size_t PopenChunk(const PopenStream& p, size_t want) {
+// A stream that reads a pipe another thread of the session may write: its descriptor and
+// its channel object (0: none, a popen stream before the session is one of processes).
+struct PipeStream {
+  FILE* stream = nullptr;
+  int fd = -1;
+  uint32_t obj = 0;
+};
+
+// The pipe `stream` reads, when it is a popen stream of this process or a pipe of the
+// session (PipeChannelObject: between processes of the session, such as a shell
+// pipeline's); false otherwise.
+bool PipeStreamOf(FILE* stream, PipeStream* out) {
+  const PopenStream* popen_stream = g_popen_count > 0 ? ReadingPopen(stream) : nullptr;
+  int fd = popen_stream != nullptr ? popen_stream->fd : stream->_fileno;
+  uint32_t obj = fd >= 0 ? PipeChannelObject(fd) : 0;
+  if (obj == 0 && popen_stream == nullptr) return false;
+  *out = {stream, fd, obj};
+  return true;
+}
+
+// Waits for data in the pipe of `p`, not holding the turn: a channel_recv event, enabled once
+// the pipe is readable (as read(2) of it is), its arg the bytes the pipe then holds; without
+// a channel object a wait that is no event. Returns the bytes it holds (0 at its end).
+// NB: what the pipe holds when the reader is picked is what its writers wrote before their
+// last events (they write holding the turn), so the reads that follow, and the events after
+// them, are the same in a replay.
+size_t AwaitPipeData(const PipeStream& p) {
+  if (p.obj == 0) {
+    WaitReadable(p.fd);
+    return PipeHolds(p.fd);
+  }
+  long n = ChannelAccess(WEFT_EV_CHANNEL_RECV, p.obj, p.fd, POLLIN, 0,
+                         [&] { return static_cast<long>(PipeHolds(p.fd)); });
+  return n > 0 ? static_cast<size_t>(n) : 0;
+}
+
+// glibc's stdio reads a stream's pipe with its own read, which no hook sees: a read that
+// blocks there holds the turn while the process that writes the pipe needs it. So a stdio
+// read of a pipe stream is made of reads that never block: each asks at most for what the
+// stream's buffer holds or, once the pipe is readable (AwaitPipeData), for what the pipe
+// holds. `want`: the bytes still to read; the bytes the next read may ask for (all of `want`
+// at the end of the data: the read returns at once).
+size_t PipeChunk(const PipeStream& p, size_t want) {
   size_t have = StreamBuffered(p.stream);
   if (have == 0) {
-    WaitReadable(p.fd);
-    have = PipeHolds(p.fd);
+    have = AwaitPipeData(p);
     if (have == 0) return want;
   }
   return have < want ? have : want;
 }
 
-// fread of `bytes` from popen stream `p`: the bytes read (fewer at the end of the data or an
+// fread of `bytes` from pipe stream `p`: the bytes read (fewer at the end of the data or an
 // error, which the stream's flags say, as glibc's fread leaves them).
-size_t PopenFread(const PopenStream& p, void* buf, size_t bytes) {
+size_t PipeFread(const PipeStream& p, void* buf, size_t bytes) {
   size_t done = 0;
   while (done < bytes) {
-    size_t chunk = PopenChunk(p, bytes - done);
+    size_t chunk = PipeChunk(p, bytes - done);
     size_t got = real.fread(static_cast<char*>(buf) + done, 1, chunk, p.stream);
     done += got;
     if (got < chunk) break;
@@ -481,14 +517,14 @@ size_t PopenFread(const PopenStream& p, void* buf, size_t bytes) {
   return done;
 }
 
-// fgets of at most n - 1 characters from popen stream `p`, as glibc's: up to and with a
+// fgets of at most n - 1 characters from pipe stream `p`, as glibc's: up to and with a
 // newline, NULL at the end of the data with nothing read or after an error.
-char* PopenFgets(const PopenStream& p, char* s, int n) {
+char* PipeFgets(const PipeStream& p, char* s, int n) {
   if (n <= 1) return real.fgets(s, n, p.stream);
   size_t room = static_cast<size_t>(n) - 1;
   size_t done = 0;
   while (done < room) {
-    size_t chunk = PopenChunk(p, room - done);
+    size_t chunk = PipeChunk(p, room - done);
     if (real.fgets(s + done, static_cast<int>(chunk + 1), p.stream) == nullptr) {
       return done == 0 || StreamFailed(p.stream) ? nullptr : s;
     }
@@ -512,19 +548,15 @@ char* PopenFgets(const PopenStream& p, char* s, int n) {
 }
 
 // Before a read of `stream` by another stdio function (a character, a line of any length):
-// a popen stream whose buffer is empty waits for data first, not holding the turn (a line
-// written in pieces may still block it, holding the turn: see PopenFgets); then `serve`,
+// a pipe stream whose buffer is empty waits for data first, not holding the turn (a line
+// written in pieces may still block it, holding the turn: see PipeFgets); then `serve`,
 // true when it served the read itself (from the random devices' stream: random_device.h).
 // NB: Controlled first: it starts the shim (resolving `real`) if no hook has yet.
 template <typename Serve>
 bool BeforeStreamRead(FILE* stream, Serve&& serve) {
   Guard guard;
   if (!Controlled(guard) || IsNull(stream)) return false;
-  if (g_popen_count > 0) {
-    if (const PopenStream* p = ReadingPopen(stream); p != nullptr && StreamBufferEmpty(stream)) {
-      WaitReadable(p->fd);
-    }
-  }
+  if (PipeStream p; StreamBufferEmpty(stream) && PipeStreamOf(stream, &p)) AwaitPipeData(p);
   return serve();
 }
 
@@ -625,6 +657,7 @@ WEFT_EXPORT FILE* popen(const char* command, const char* mode) {
     errno = static_cast<int>(e);
     return nullptr;
   }
+  GrowSessionPipe(fds[0]);
   int mine = fds[reading ? 0 : 1];
   int theirs = fds[reading ? 1 : 0];
   int others[kMaxPopen];
@@ -804,31 +837,62 @@ bool ProcessSyscall(long number, long a1, long a2, long a3, long a4, long a5, lo
 
 }  // namespace weft::shim
 
-// ---- stdio reads: of popen streams (PopenFread, PopenFgets, BeforeStreamRead), of the random
+// ---- stdio reads: of pipe streams (PipeFread, PipeFgets, BeforeStreamRead), of the random
 // devices ----
-WEFT_EXPORT char* fgets(char* s, int n, FILE* stream) {
+namespace {
+
+// fgets and fgets_unlocked: `unlocked` is the call made when no pipe stream is read.
+template <typename Real>
+char* FgetsHook(char* s, int n, FILE* stream, Real&& unlocked) {
   {
     Guard guard;
-    if (g_popen_count > 0 && Controlled(guard) && !IsNull(stream)) {
-      if (const PopenStream* p = ReadingPopen(stream)) return PopenFgets(*p, s, n);
+    if (Controlled(guard) && !IsNull(stream)) {
+      if (PipeStream p; PipeStreamOf(stream, &p)) return PipeFgets(p, s, n);
     }
   }
   if (BeforeStreamRead(stream, [&] { return RandomStreamLine(stream, s, n); })) return s;
-  return real.fgets(s, n, stream);
+  return unlocked();
 }
 
-WEFT_EXPORT size_t fread(void* buf, size_t size, size_t n, FILE* stream) {
+template <typename Real>
+size_t FreadHook(void* buf, size_t size, size_t n, FILE* stream, Real&& unlocked) {
   size_t bytes = 0;
   bool sized = !__builtin_mul_overflow(size, n, &bytes) && bytes > 0;
   if (sized) {
     Guard guard;
-    if (g_popen_count > 0 && Controlled(guard) && !IsNull(stream)) {
-      if (const PopenStream* p = ReadingPopen(stream)) return PopenFread(*p, buf, bytes) / size;
+    if (Controlled(guard) && !IsNull(stream) && StreamBuffered(stream) < bytes) {
+      if (PipeStream p; PipeStreamOf(stream, &p)) return PipeFread(p, buf, bytes) / size;
     }
   }
   auto serve = [&] { return sized && RandomStreamRead(stream, buf, bytes); };
   if (BeforeStreamRead(stream, serve)) return n;
-  return real.fread(buf, size, n, stream);
+  return unlocked();
+}
+
+}  // namespace
+
+WEFT_EXPORT char* fgets(char* s, int n, FILE* stream) {
+  return FgetsHook(s, n, stream, [&] { return real.fgets(s, n, stream); });
+}
+
+// coreutils (sort, grep, sed) read through the unlocked variants.
+WEFT_EXPORT char* fgets_unlocked(char* s, int n, FILE* stream) {
+  return FgetsHook(s, n, stream, [&] { return real.fgets_unlocked(s, n, stream); });
+}
+
+WEFT_EXPORT size_t fread(void* buf, size_t size, size_t n, FILE* stream) {
+  return FreadHook(buf, size, n, stream, [&] { return real.fread(buf, size, n, stream); });
+}
+
+WEFT_EXPORT size_t fread_unlocked(void* buf, size_t size, size_t n, FILE* stream) {
+  return FreadHook(buf, size, n, stream, [&] { return real.fread_unlocked(buf, size, n, stream); });
+}
+
+// What getc_unlocked and putc's inline bodies call when the buffer is empty (uniq, sed, cut).
+WEFT_EXPORT int __uflow(FILE* stream) {
+  unsigned char c = 0;
+  if (BeforeStreamRead(stream, [&] { return RandomStreamRead(stream, &c, 1); })) return c;
+  return real.uflow(stream);
 }
 
 WEFT_EXPORT int fgetc(FILE* stream) {

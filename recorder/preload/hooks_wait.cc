@@ -209,13 +209,15 @@ Sink SinkOf(int fd) {
 }
 
 // A blocking write of `iov` to a pipe or stream socket that may not fit: writes it in
-// pieces that cannot block, waiting for room between them without holding the turn (the
-// reader may be another controlled thread). Returns what the kernel's blocking write
-// would: the bytes written, or -errno when the first piece failed. Returns -ENOSYS when the
-// descriptor is none of those (the caller makes the real call).
+// pieces that cannot block, each made by `around(piece)`, which waits for room first without
+// holding the turn (the reader may be another controlled thread) and returns what `piece`
+// (a raw write: bytes, or -errno) did. Returns what the kernel's blocking write would: the
+// bytes written, or -errno when the first piece failed. Returns -ENOSYS when the descriptor
+// is none of those (the caller makes the real call).
 // NB: a pipe write of at most PIPE_BUF bytes never blocks once poll says the pipe has
 // room, and stays atomic; a stream socket takes what fits (MSG_DONTWAIT).
-long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags) {
+template <typename Around>
+long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags, Around&& around) {
   Sink sink = SinkOf(fd);
   if (sink == Sink::kOther) return -ENOSYS;
   long done = 0;
@@ -223,12 +225,13 @@ long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags) 
     const char* p = static_cast<const char*>(iov[i].iov_base);
     size_t left = iov[i].iov_len;
     while (left > 0) {
-      WaitForFd(fd, POLLOUT, 0);
       size_t piece = sink == Sink::kPipe && left > PIPE_BUF ? PIPE_BUF : left;
-      long n = sink == Sink::kPipe
+      long n = around([&] {
+        return sink == Sink::kPipe
                    ? RawSyscall(SYS_write, fd, reinterpret_cast<long>(p), static_cast<long>(piece))
                    : RawSyscall(SYS_sendto, fd, reinterpret_cast<long>(p), static_cast<long>(piece),
                                 send_flags | MSG_DONTWAIT, 0, 0);
+      });
       if (n == -EAGAIN) continue;  // the room went to someone else: wait again
       if (n < 0) return done > 0 ? done : n;
       done += n;
@@ -237,6 +240,14 @@ long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags) 
     }
   }
   return done;
+}
+
+// WriteInPieces waiting for room with a readiness wait (no event).
+long WriteInPieces(int fd, const struct iovec* iov, int iovcnt, int send_flags) {
+  return WriteInPieces(fd, iov, iovcnt, send_flags, [&](auto&& piece) {
+    WaitForFd(fd, POLLOUT, 0);
+    return piece();
+  });
 }
 
 // Whether a blocking write of `bytes` to fd could block: the descriptor has no room, or
@@ -266,6 +277,36 @@ long WritevNotHoldingTurn(int fd, const struct iovec* iov, int iovcnt) {
     }
   }
   return real.writev(fd, iov, iovcnt);
+}
+
+// A write or send of `iov` to channel `obj` (fd) of the session: one channel_send event when
+// it cannot block; else (it may not fit) pieces that cannot block, each a channel_send event
+// of its own whose schedule point waits, not holding the turn, until fd has room
+// (ChannelAccess with POLLOUT). `call` makes the whole call. The real call's result.
+// NB: a wait for room in the middle of a write must be an event's: a decision that picks
+// the writer, which then finds no room for its next piece and waits without an event, is in
+// no trace, and its replay let the reader read first (tests/programs/popen_refill_ok.c,
+// fdopen mode, with the reader's stdio reads as events).
+template <typename Call>
+long ChannelWrite(uint32_t obj, int fd, const struct iovec* iov, int iovcnt, int send_flags,
+                  Call&& call) {
+  if (iovcnt > 0 && iovcnt <= IOV_MAX && !(send_flags & MSG_DONTWAIT)) {
+    size_t bytes = 0;
+    for (int i = 0; i < iovcnt; ++i) bytes += iov[i].iov_len;
+    if (MayBlockWriting(fd, bytes)) {
+      long n = WriteInPieces(fd, iov, iovcnt, send_flags, [&](auto&& piece) {
+        long r = ChannelAccess(WEFT_EV_CHANNEL_SEND, obj, fd, POLLOUT, 0, [&] {
+          long raw = piece();
+          if (raw >= 0) return raw;
+          errno = static_cast<int>(-raw);
+          return -1l;
+        });
+        return r >= 0 ? r : -static_cast<long>(errno);
+      });
+      if (n != -ENOSYS) return SetErrno(n);
+    }
+  }
+  return ChannelAccess(WEFT_EV_CHANNEL_SEND, obj, fd, 0, 0, call);
 }
 
 // ---- child processes ----
@@ -801,8 +842,9 @@ WEFT_EXPORT ssize_t write(int fd, const void* buf, size_t count) {
         return FileAccess(WEFT_EV_FILE_WRITE, file, [&] { return real.write_fn(fd, buf, count); });
       }
       if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
-        return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0,
-                             [&] { return WriteNotHoldingTurn(fd, buf, count); });
+        struct iovec one = {const_cast<void*>(buf), count};
+        return ChannelWrite(channel, fd, &one, 1, 0,
+                            [&] { return WriteNotHoldingTurn(fd, buf, count); });
       }
     }
     if (Controlled(guard)) return WriteNotHoldingTurn(fd, buf, count);
@@ -818,8 +860,8 @@ WEFT_EXPORT ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
         return FileAccess(WEFT_EV_FILE_WRITE, file, [&] { return real.writev(fd, iov, iovcnt); });
       }
       if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
-        return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0,
-                             [&] { return WritevNotHoldingTurn(fd, iov, iovcnt); });
+        return ChannelWrite(channel, fd, iov, iovcnt, 0,
+                            [&] { return WritevNotHoldingTurn(fd, iov, iovcnt); });
       }
       return WritevNotHoldingTurn(fd, iov, iovcnt);
     }
@@ -847,8 +889,9 @@ WEFT_EXPORT ssize_t send(int fd, const void* buf, size_t len, int flags) {
     Guard guard;
     if (Controlled(guard)) {
       if (uint32_t channel = ChannelEventObject(fd); channel != 0) {
-        return ChannelAccess(WEFT_EV_CHANNEL_SEND, channel, fd, 0, 0,
-                             [&] { return SendNotHoldingTurn(fd, buf, len, flags); });
+        struct iovec one = {const_cast<void*>(buf), len};
+        return ChannelWrite(channel, fd, &one, 1, flags,
+                            [&] { return SendNotHoldingTurn(fd, buf, len, flags); });
       }
       return SendNotHoldingTurn(fd, buf, len, flags);
     }

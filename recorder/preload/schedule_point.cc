@@ -221,6 +221,7 @@ bool Enabled(const Thread* t) {
       return try_op || FlockProbe(t);
     case WEFT_EV_CHANNEL_RECV:
     case WEFT_EV_CHANNEL_ACCEPT:
+    case WEFT_EV_CHANNEL_SEND:
       return !ChannelWait(op) || PollReady(t);
     case WEFT_EV_CHANNEL_CONNECT:
       if (op.wait == kWaitServer) return ServerWaitOver(t);

@@ -1501,6 +1501,30 @@ class ProcessesGroup(WeftTestCase):
         self.assertEqual(connects[0]["flags"], [], "the first connect did not wait for the "
                          "server: %s" % connects[0])
 
+    def test_shell_pipeline_replays(self):
+        # seq and sort write their pipes through stdio, and sort reads its own through stdio
+        # (fread_unlocked), with reads and writes no hook sees. Each stdio read of a pipe of
+        # the session is a modelled receive (channel_recv, not holding the turn) and the
+        # session's pipes hold 256 KiB, so no thread blocks unseen and what each read finds is
+        # what the writers wrote before their last events: every recording replays (before,
+        # none of four replayed three times).
+        script = "seq 1 20000 | sort -rn | head -3"
+        for i in range(4):
+            with self.subTest(recording=i):
+                trace = self.path("pipeline-%d.weft" % i)
+                ran = self.weft.cmd("record", "-o", trace, "--timeout", 60, "--", "sh", "-c",
+                                    script)
+                self.assertEqual(ran.returncode, 0, ran.describe())
+                self.assertEqual(ran.stdout, "20000\n19999\n19998\n", ran.describe())
+                self.assertNotIn(UnmodelledBlockGroup.NOTE, ran.stderr, ran.describe())
+                show = self.weft.show_json(trace)
+                pids = [p["pid"] for p in show["processes"]]
+                self.assertEqual(len(pids), 4, "sh, seq, sort, head: %s" % show["processes"])
+                readers = {ev["tid"] for ev in show["events"] if ev["kind"] == "channel_recv"}
+                self.assertGreaterEqual(len(readers), 2, "sort's and head's reads of their "
+                                        "pipes are not in the trace: %s" % readers)
+                self.check_replays(trace, show, times=3, label="pipeline-%d" % i)
+
     def test_waits_under_search(self):
         for mode in self.entry("wait_join_ok")["modes"]:
             with self.subTest(mode=mode):
@@ -2664,13 +2688,13 @@ class UnmodelledBlockGroup(WeftTestCase):
             self.assertIn(self.NOTE, self.weft.show_text(trace), where)
 
     def test_shell_pipeline_with_a_full_pipe(self):
-        # seq writes 108 KB through stdio into a 64 KiB pipe before sort exists: its write
+        # seq writes 2.9 MB through stdio into a 1 MiB pipe before sort exists: its write
         # blocks inside libc, holding the turn the shell needs to start sort.
         trace = self.path("pipeline.weft")
-        script = "seq 1 20000 | sort -rn | head -3"
+        script = "seq 1 400000 | sort -rn | head -3"
         ran = self.weft.cmd("record", "-o", trace, "--timeout", 60, "--", "sh", "-c", script)
         self.assertEqual(ran.returncode, 0, ran.describe())
-        self.assertEqual(ran.stdout, "20000\n19999\n19998\n", ran.describe())
+        self.assertEqual(ran.stdout, "400000\n399999\n399998\n", ran.describe())
         self.assertIn("exited with code 0", ran.stderr, ran.describe())
 
     def test_correct_program_stays_deterministic(self):
@@ -2819,7 +2843,7 @@ class SpawnGroup(WeftTestCase):
                 self.assertEqual(result["runs"], 60, ran.describe())
 
     def test_popen_output_needing_many_refills(self):
-        # 589 KB through a 64 KiB pipe, read by glibc's stdio with its own read (no hook sees
+        # 589 KB through a pipe, read by glibc's stdio with its own read (no hook sees
         # it): the read must neither block holding the turn the writer needs, nor leave a
         # writer of another process judged by a stale view, nor keep an exiting shell (which
         # holds the pipe's write end) waiting for a reader whose turn was taken.
@@ -2833,9 +2857,9 @@ class SpawnGroup(WeftTestCase):
                 self.assertEqual(ran.returncode, 0, ran.describe())
                 self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
                 self.assertIn("exited with code 0", ran.stderr, ran.describe())
-                if mode in ("fread", "fgets"):
-                    # Its writer uses write(): nothing blocks unseen, nothing is taken.
-                    self.assertNotIn(UnmodelledBlockGroup.NOTE, ran.stderr, ran.describe())
+                # Its writer uses write(), or seq's stdio into a pipe of 1 MiB: nothing blocks
+                # unseen, nothing is taken.
+                self.assertNotIn(UnmodelledBlockGroup.NOTE, ran.stderr, ran.describe())
                 self.check_replays(trace, self.weft.show_json(trace), times=3,
                                    label="refill-%s" % mode)
 

@@ -169,10 +169,12 @@ enum weft_section_role {
     "the file", "0, or -errno") \
   X(CHANNEL_SEND, ChannelSend, 40, "channel_send", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
     "the channel (a pipe, or a socket's service)", \
-    "bytes written or sent (write, writev, send, sendto, sendmsg), or -errno") \
+    "bytes written or sent (write, writev, send, sendto, sendmsg; a write that may not fit " \
+    "a pipe or a stream socket is one event per piece, each waiting for room), or -errno") \
   X(CHANNEL_RECV, ChannelRecv, 41, "channel_recv", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
     "the channel", "bytes read or received (read, recv, recvfrom, recvmsg: it takes them out " \
-    "of the channel), or -errno") \
+    "of the channel), or -errno; a stdio read of a pipe: the bytes the pipe held once it " \
+    "waited for them") \
   X(CHANNEL_CONNECT, ChannelConnect, 42, "channel_connect", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
     "the service connected to", "0, or -errno (ECONNREFUSED: nothing listened yet)") \
   X(CHANNEL_ACCEPT, ChannelAccept, 43, "channel_accept", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
