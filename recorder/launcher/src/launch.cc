@@ -24,10 +24,7 @@
 namespace weft::launcher {
 namespace {
 
-// NB: PTRACE_O_EXITKILL: if weft dies mid-run the traced tree is killed, not left running
-// unsupervised. Tracees detached at the root's end are unaffected.
-constexpr long kTraceOptions = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
-                               PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+using internal::kTraceOptions;
 
 // Keeps the calling thread on one CPU until destroyed, then restores its affinity.
 class TracerPin {

@@ -190,6 +190,7 @@ void Supervisor::Handle(Tracee& t, int status) {
     return;
   }
   if (!WIFSTOPPED(status)) return;
+  if (t.set_options) SetOptions(t);
   int sig = WSTOPSIG(status);
   int event = status >> 16;
   if (event != 0) {
@@ -224,7 +225,13 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
         if (event == PTRACE_EVENT_CLONE && syscall(SYS_tgkill, t.tgid, child, 0) == 0) {
           tgid = t.tgid;
         }
-        new_tracees_.push_back({child, tgid});
+        // NB: a new thread inherits its creator's options: they are set at its first stop,
+        // without exit stops for a thread (a round trip each; a tiny program's run spent
+        // about a tenth of its CPU on two of them; OnRootThreadExit says when they are due).
+        Tracee fresh{child, tgid};
+        fresh.exit_stops = tgid == child;
+        fresh.set_options = true;
+        new_tracees_.push_back(fresh);
       }
       Resume(t.tid, 0);
       return;
@@ -239,6 +246,9 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
         }
       }
       t.exiting = false;
+      // NB: the exec'ing thread, now the main one, has its own options (maybe no exit stop).
+      t.exit_stops = true;
+      SetOptions(t);
       if (t.tgid == root_) root_exec_seen_ = true;
       Resume(t.tid, 0);
       return;
@@ -279,6 +289,19 @@ void Supervisor::OnRootThreadExit(const Tracee& t) {
     }
   }
   bool group_exit = status != 0;
+  if (t.tid == root_ && others_alive) {
+    // The main thread ends first (pthread_exit, or a group exit on its way): the last
+    // thread's exit is then the process's, so the others stop at theirs again.
+    for (auto* list : {&tracees_, &new_tracees_}) {
+      for (Tracee& o : *list) {
+        if (o.tgid != root_ || o.tid == t.tid || o.gone || o.exit_stops) continue;
+        o.exit_stops = true;
+        if (o.set_options) continue;  // not stopped yet: its first stop sets them
+        o.set_options = true;
+        ptrace(PTRACE_INTERRUPT, o.tid, nullptr, nullptr);
+      }
+    }
+  }
   if (t.tid == root_ || !others_alive || (group_exit && !group_exit_snapshot_)) {
     CallPoll();
     // NB: /proc/TID/maps of the exiting thread: after a main-thread pthread_exit the
@@ -287,6 +310,12 @@ void Supervisor::OnRootThreadExit(const Tracee& t) {
     if (maps.ok() && !maps->empty()) result_.maps = std::move(*maps);
     if (group_exit) group_exit_snapshot_ = true;
   }
+}
+
+void Supervisor::SetOptions(Tracee& t) {
+  t.set_options = false;
+  long options = t.exit_stops ? kTraceOptions : kTraceOptions & ~PTRACE_O_TRACEEXIT;
+  ptrace(PTRACE_SETOPTIONS, t.tid, nullptr, reinterpret_cast<void*>(options));
 }
 
 void Supervisor::Resume(pid_t tid, int sig) {

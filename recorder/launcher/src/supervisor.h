@@ -10,6 +10,7 @@
 // (signals.h), with a 1 ms cap so `poll` keeps its cadence.
 #pragma once
 
+#include <sys/ptrace.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -24,11 +25,21 @@
 namespace weft::launcher::internal {
 
 // One traced thread.
+// NB: PTRACE_O_EXITKILL: if weft dies mid-run the traced tree is killed, not left running
+// unsupervised. Tracees detached at the root's end are unaffected.
+constexpr long kTraceOptions = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |
+                               PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+
 struct Tracee {
   pid_t tid = 0;
   pid_t tgid = 0;        // process (thread group) of the tracee
   bool exiting = false;  // reported PTRACE_EVENT_EXIT
   bool gone = false;     // reaped or vanished; dropped after the sweep
+  // Whether it stops at its exit (PTRACE_O_TRACEEXIT): a process's main thread does; a
+  // thread other than the main one does not, unless the main thread ended before it.
+  bool exit_stops = true;
+  // Its options are set at its next stop (a new tracee's first one, or an interrupt's).
+  bool set_options = false;
 };
 
 // Supervises one seized root process (the spawned child of `plan`) for Run.
@@ -57,6 +68,7 @@ class Supervisor {
   void Handle(Tracee& t, int status);
   void HandleEvent(Tracee& t, int event, int sig);
   void OnRootThreadExit(const Tracee& t);
+  void SetOptions(Tracee& t);  // t stopped: its ptrace options, as t.exit_stops says
   void Resume(pid_t tid, int sig);
   void CallPoll();
   void CheckInterrupts(Clock::time_point now);

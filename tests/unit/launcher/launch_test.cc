@@ -206,6 +206,15 @@ TEST(Run, MainThreadExitsFirst) {
   EXPECT_TRUE(MapsHold(r.maps, "libc.so"));
 }
 
+TEST(Run, TheMapsAreTheLastThreadsWhenTheMainThreadEndsFirst) {
+  // NB: threads other than the main one stop at their exit only once the main thread ended.
+  RunResult r = MustRun(OptionsFor(Program("main_exit_dlopen")));
+  EXPECT_EQ(r.kind, RunResult::Kind::kExited);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(MapsHold(r.maps, "main_exit_dlopen"));
+  EXPECT_TRUE(MapsHold(r.maps, "libm.so")) << "the maps read at the main thread's exit";
+}
+
 TEST(Run, SubprocessesThroughSystem) {
   RunResult r = MustRun(OptionsFor(Program("spawn_shell")));
   EXPECT_EQ(r.kind, RunResult::Kind::kExited);
