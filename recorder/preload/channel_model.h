@@ -46,6 +46,10 @@ bool MayBlockOn(int fd, int call_flags);
 // Whether fd is ready for `events` now (a zero-timeout poll; an error counts as ready).
 bool FdReady(int fd, short events);
 
+// Whether a write to fd now ends the process: fd is a pipe no one reads any more and SIGPIPE
+// is neither caught, ignored nor blocked.
+bool WriteEndsProcess(int fd);
+
 // A channel operation by the calling thread: its schedule point, `call` (the real call: its
 // result, errno on failure), then its event (arg: the result, or -errno). With `events`
 // (POLLIN: a receive, an accept) the operation waits: it is not enabled until fd is ready
@@ -69,6 +73,14 @@ inline long ChannelAccess(uint8_t kind, uint32_t obj, int fd, short events, int 
   do {
     Schedule(self, op);
   } while (ChannelWait(op) && !FdReady(fd, events));
+  if (kind == WEFT_EV_CHANNEL_SEND && WriteEndsProcess(fd)) {
+    // NB: its event first: the call ends the process (SIGPIPE), and a decision that picked
+    // it with no event after would be in no trace (`yes | head -3`: yes's write once head
+    // is gone).
+    self->op.kind = WEFT_EV_NONE;
+    Emit(self, kind, WEFT_F_FAILED, obj, -EPIPE);
+    return call();
+  }
   return CallThenEmit(self, kind, obj, call);
 }
 

@@ -40,6 +40,9 @@ struct Process {
   // wait that may report one of them is probed, not modelled.
   uint16_t outside_children;
   uint64_t refreshed_at;  // events emitted when it last refreshed its threads' enabled bits
+  // It left at its exit (process_exit) and the next holder has not yet seen the kernel end it
+  // (SettleExits): its descriptors may still be open, its stdio still flushing.
+  uint8_t exit_unsettled;
 };
 // Whether the process's threads are under control (kExecing: one of them, across an exec).
 inline bool UnderControl(const Process& p) {
@@ -71,7 +74,8 @@ struct SchedState {
   sched::Chooser chooser;
   Process processes[kMaxProcesses];
   uint32_t process_count;
-  uint32_t next_object_id;  // objects.cc
+  uint32_t exits_unsettled;  // processes with exit_unsettled set
+  uint32_t next_object_id;   // objects.cc
   uint64_t objects_used;
   uint32_t next_stack;  // ring.cc's stack table
   uint32_t stacks_used;

@@ -173,6 +173,26 @@ inline size_t StreamBuffered(const FILE* f) {
 // Whether a stream saw the end of its data or an error (_flags: what feof and ferror test).
 inline bool StreamAtEnd(const FILE* f) { return (f->_flags & (_IO_EOF_SEEN | _IO_ERR_SEEN)) != 0; }
 inline bool StreamFailed(const FILE* f) { return (f->_flags & _IO_ERR_SEEN) != 0; }
+// glibc's private _flags bits (libio.h): a stream reading its backup area (an ungetc past the
+// buffer's start), or one writing.
+inline constexpr int kIoInBackup = 0x0100;
+inline constexpr int kIoCurrentlyPutting = 0x0800;
+// Whether the shim may move what the read buffer of `f` holds to the buffer's start and read
+// more after it (FillLine, hooks_spawn.cc): a byte stream that has a buffer, is reading, and
+// is not in its backup area (_IO_buf_base, _IO_buf_end, _IO_read_base, _mode: struct
+// _IO_FILE's own fields).
+inline bool StreamRefillable(const FILE* f) {
+  return f->_IO_buf_base != nullptr && f->_mode <= 0 &&
+         (f->_flags & (kIoInBackup | kIoCurrentlyPutting)) == 0 &&
+         f->_IO_read_ptr <= f->_IO_read_end && f->_IO_read_end <= f->_IO_buf_end;
+}
+// Whether the read buffer of `f` holds byte `c`.
+inline bool StreamBufferHas(const FILE* f, int c) {
+  for (const char* p = f->_IO_read_ptr; p < f->_IO_read_end; ++p) {
+    if (*p == static_cast<char>(c)) return true;
+  }
+  return false;
+}
 
 inline int SpawnActionCount(const posix_spawn_file_actions_t* fa) { return fa->__used; }
 inline const GlibcSpawnAction* SpawnActions(const posix_spawn_file_actions_t* fa) {

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -322,6 +323,26 @@ uint32_t ChannelEventObject(int fd) {
   }
   if (fifo) return ChannelObjectId(Mix(Mix(st.st_dev, st.st_ino), 0xf1f0), st.st_ino, "pipe");
   return SocketObject(fd, st.st_dev, st.st_ino);
+}
+
+bool WriteEndsProcess(int fd) {
+  struct stat st;
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0 || !S_ISFIFO(st.st_mode)) {
+    return false;
+  }
+  struct pollfd p = {fd, POLLOUT, 0};
+  if (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) <= 0 || !(p.revents & POLLERR)) {
+    return false;
+  }
+  struct {
+    unsigned long handler, flags, restorer, mask;
+  } action = {};
+  uint64_t blocked = 0;
+  if (RawSyscall(SYS_rt_sigaction, SIGPIPE, 0, reinterpret_cast<long>(&action), 8) != 0 ||
+      RawSyscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, reinterpret_cast<long>(&blocked), 8) != 0) {
+    return false;
+  }
+  return action.handler == 0 && (blocked & (1ull << (SIGPIPE - 1))) == 0;  // SIG_DFL
 }
 
 uint32_t PipeChannelObject(int fd) {

@@ -547,6 +547,50 @@ char* PipeFgets(const PipeStream& p, char* s, int n) {
   return s;
 }
 
+// Before getdelim (getline: '\n') of pipe stream `p`: fills the stream's buffer, each wait
+// for data an AwaitPipeData, until it holds a whole line (up to `delim`), the end of the
+// data, or as much as the buffer takes, so that glibc's getdelim, whose refills no hook sees,
+// does not find the pipe empty in the middle of a line while it holds the turn (a line
+// written in pieces: a writer's stdio flushes cut lines where its buffer fills). A line
+// longer than the buffer may still. NB: glibc_layout.h's StreamRefillable says when the
+// buffer's fields may be moved; a stream without a buffer yet gets it from glibc's refill
+// (__uflow, once data is there: it does not block), whose character is put back.
+void FillLine(const PipeStream& p, int delim) {
+  FILE* f = p.stream;
+  if (f->_IO_buf_base == nullptr && f->_mode <= 0) {
+    if (AwaitPipeData(p) == 0 || real.uflow == nullptr || real.uflow(f) == EOF) return;
+    --f->_IO_read_ptr;
+  }
+  while (StreamRefillable(f) && !StreamAtEnd(f) && !StreamBufferHas(f, delim)) {
+    size_t have = StreamBuffered(f);
+    size_t size = static_cast<size_t>(f->_IO_buf_end - f->_IO_buf_base);
+    if (have >= size) return;  // a line longer than the buffer
+    if (f->_IO_read_ptr != f->_IO_buf_base) {
+      char* to = f->_IO_buf_base;
+      const char* from = f->_IO_read_ptr;
+      for (size_t i = 0; i < have; ++i) to[i] = from[i];  // NB: to < from: forward is safe
+      f->_IO_read_base = to;
+      f->_IO_read_ptr = to;
+      f->_IO_read_end = to + have;
+    }
+    size_t avail = AwaitPipeData(p);
+    if (avail == 0) return;  // the end of the data: getdelim reads up to it
+    size_t room = size - have;
+    long n = RawSyscall(SYS_read, p.fd, reinterpret_cast<long>(f->_IO_read_end),
+                        static_cast<long>(avail < room ? avail : room));
+    if (n <= 0) return;
+    f->_IO_read_end += n;
+  }
+}
+
+// Before getdelim of `stream`: a pipe stream whose buffer holds no whole line is filled
+// first (FillLine).
+void BeforeGetdelim(FILE* stream, int delim) {
+  Guard guard;
+  if (!Controlled(guard) || IsNull(stream) || StreamBufferHas(stream, delim)) return;
+  if (PipeStream p; PipeStreamOf(stream, &p)) FillLine(p, delim);
+}
+
 // Before a read of `stream` by another stdio function (a character, a line of any length):
 // a pipe stream whose buffer is empty waits for data first, not holding the turn (a line
 // written in pieces may still block it, holding the turn: see PipeFgets); then `serve`,
@@ -559,8 +603,6 @@ bool BeforeStreamRead(FILE* stream, Serve&& serve) {
   if (PipeStream p; StreamBufferEmpty(stream) && PipeStreamOf(stream, &p)) AwaitPipeData(p);
   return serve();
 }
-
-constexpr auto kNotServed = [] { return false; };
 
 }  // namespace
 
@@ -711,6 +753,33 @@ WEFT_EXPORT int pclose(FILE* stream) {
   return WaitPidControlled(pid, &status, 0) == pid ? status : -1;
 }
 
+namespace {
+
+// A child process the shim cannot follow (one that shares the parent's memory, returns on a
+// stack of its own, or gets CLONE_SETTLS, CLONE_PARENT or a namespace), made by `call` (its
+// result, errno on failure): a fork event with F_EXTERNAL (arg: the child's pid, or -errno
+// with F_FAILED), so the trace says the child runs outside control, and waits that may
+// report it are probed, not modelled. NB: a child sharing the memory shares the parent
+// thread's TLS too, so the shim cannot tell its hooked calls from the parent's: it must not
+// make any (README, Process trees).
+template <typename Call>
+long OutsideChild(Call&& call) {
+  Thread* self = Self();
+  Op op;
+  op.kind = WEFT_EV_FORK;
+  Schedule(self, op);
+  long r = call();
+  int error = errno;
+  self->op.kind = WEFT_EV_NONE;
+  Emit(self, WEFT_EV_FORK, r > 0 ? WEFT_F_EXTERNAL : WEFT_F_EXTERNAL | WEFT_F_FAILED, 0,
+       r > 0 ? r : -error);
+  if (r > 0) ++g_sched->processes[g_process].outside_children;
+  errno = error;
+  return r;
+}
+
+}  // namespace
+
 // vfork: see the top of the file.
 WEFT_EXPORT pid_t vfork(void) {
   Guard guard;
@@ -742,12 +811,12 @@ WEFT_EXPORT int clone(int (*fn)(void*), void* stack, int flags, void* arg, ...) 
   va_end(ap);
   Guard guard;
   if (!Controlled(guard) || fn == nullptr || (flags & (CLONE_VM | CLONE_THREAD)) != 0) {
-    int r = real.clone(fn, stack, flags, arg, parent_tid, tls, child_tid);
-    // A child process the session does not control: waits that may report it are probed.
-    if (r > 0 && (flags & CLONE_THREAD) == 0 && Controlled(guard)) {
-      ++g_sched->processes[g_process].outside_children;
+    if ((flags & CLONE_THREAD) == 0 && Controlled(guard)) {
+      return static_cast<int>(OutsideChild([&] {
+        return static_cast<long>(real.clone(fn, stack, flags, arg, parent_tid, tls, child_tid));
+      }));
     }
-    return r;
+    return real.clone(fn, stack, flags, arg, parent_tid, tls, child_tid);
   }
   Thread* self = Self();
   pid_t pid =
@@ -805,10 +874,9 @@ bool ProcessSyscall(long number, long a1, long a2, long a3, long a4, long a5, lo
                               CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC |
                               CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_SIGHAND;
   if ((flags & kOther) != 0 || stack != 0) {
-    *result = real.syscall_fn(number, a1, a2, a3, a4, a5, a6);
-    if (*result > 0 && (flags & CLONE_THREAD) == 0) {
-      ++g_sched->processes[g_process].outside_children;
-    }
+    *result = (flags & CLONE_THREAD) == 0
+                  ? OutsideChild([&] { return real.syscall_fn(number, a1, a2, a3, a4, a5, a6); })
+                  : real.syscall_fn(number, a1, a2, a3, a4, a5, a6);
     return true;
   }
   Thread* self = Self();
@@ -846,7 +914,7 @@ template <typename Real>
 char* FgetsHook(char* s, int n, FILE* stream, Real&& unlocked) {
   {
     Guard guard;
-    if (Controlled(guard) && !IsNull(stream)) {
+    if (Controlled(guard) && !IsNull(stream) && !StreamBufferHas(stream, '\n')) {
       if (PipeStream p; PipeStreamOf(stream, &p)) return PipeFgets(p, s, n);
     }
   }
@@ -908,11 +976,11 @@ WEFT_EXPORT int getc(FILE* stream) {
 }
 
 WEFT_EXPORT ssize_t getline(char** line, size_t* n, FILE* stream) {
-  BeforeStreamRead(stream, kNotServed);
+  BeforeGetdelim(stream, '\n');
   return real.getline(line, n, stream);
 }
 
 WEFT_EXPORT ssize_t getdelim(char** line, size_t* n, int delim, FILE* stream) {
-  BeforeStreamRead(stream, kNotServed);
+  BeforeGetdelim(stream, delim);
   return real.getdelim(line, n, delim, stream);
 }

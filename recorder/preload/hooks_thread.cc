@@ -201,6 +201,20 @@ WEFT_EXPORT pid_t fork(void) {
   return ForkControlled(Self());
 }
 
+// glibc 2.34's _Fork: a fork without the atfork handlers (async-signal-safe; what a library
+// that forks only to exec may call). Under control it is the shim's fork, as fork is.
+WEFT_EXPORT pid_t _Fork(void) {
+  Guard guard;
+  if (!Controlled(guard)) {
+    pid_t (*fork_fn)() = real.fork_no_handlers != nullptr ? real.fork_no_handlers : real.fork;
+    if (!Free(guard)) return fork_fn();
+    pid_t pid = fork_fn();
+    if (pid == 0) MarkProcessUncontrolled();  // the child records nothing
+    return pid;
+  }
+  return ForkControlled(Self(), nullptr, /*no_handlers=*/true);
+}
+
 namespace {
 
 // The FORK schedule point and the parent's side of a fork made by `do_fork(child)` (the

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <poll.h>
 #include <semaphore.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -632,6 +633,29 @@ void GiveTurn(Thread* next) {
   FutexWake(&next->go, 1);
 }
 
+// Waits until the kernel has ended each process that left at its exit since a holder last
+// looked (at most kSettleNs of real time each): a process's exit event comes before its real
+// exit, where glibc runs its atexit handlers and flushes its stdio, and the kernel closes its
+// descriptors. NB: what another process sees of them — the last bytes a reader finds in a
+// pipe, the end of its data, the EPIPE (SIGPIPE) of a write to a pipe whose reader exited
+// (`yes | head -3`) — must not depend on how far that went in real time. The holder only.
+constexpr long kSettleMs = 1000;
+
+void SettleExits() {
+  for (uint32_t i = 0; i < g_sched->process_count && g_sched->exits_unsettled > 0; ++i) {
+    Process& p = g_sched->processes[i];
+    if (p.exit_unsettled == 0) continue;
+    p.exit_unsettled = 0;
+    --g_sched->exits_unsettled;
+    long pidfd = RawSyscall(SYS_pidfd_open, p.pid, 0);
+    if (pidfd < 0) continue;  // reaped already (or Linux < 5.3)
+    struct pollfd q = {static_cast<int>(pidfd), POLLIN, 0};
+    while (RawSyscall(SYS_poll, reinterpret_cast<long>(&q), 1, kSettleMs) == -EINTR) {
+    }
+    RawSyscall(SYS_close, pidfd);
+  }
+}
+
 void WaitTurn(Thread* self) {
   if (self->op.kind == WEFT_EV_SIGNAL_WAIT) {
     WaitTurnProbing(self);
@@ -644,6 +668,7 @@ void WaitTurn(Thread* self) {
     if (__atomic_load_n(&self->go, __ATOMIC_ACQUIRE) == 0 && TakeTurnIfStuck(self)) break;
   }
   self->go = 0;
+  if (g_sched->exits_unsettled != 0) SettleExits();
 }
 
 // Waits until `self` is picked to run, looking again at this process's threads each time
@@ -819,6 +844,10 @@ void LeaveProcess(Thread* self, ProcessState end) {
   }
   EndThreadsOf(g_process);
   g_sched->processes[g_process].state = end;
+  if (end == ProcessState::kExited && g_sched->processes[g_process].exit_unsettled == 0) {
+    g_sched->processes[g_process].exit_unsettled = 1;
+    ++g_sched->exits_unsettled;
+  }
   PublishProcesses();
   t_self = nullptr;
   MarkProcessLeft();

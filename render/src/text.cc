@@ -165,7 +165,10 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
   bool timed_out = e.flags & kFlagTimedOut;
   if ((e.flags & kFlagTimed) && !timed_out) parts.push_back("timed");
   if ((e.flags & kFlagRead) && e.kind != EventKind::kRwlockRdlock) parts.push_back("read");
-  if (uint32_t unknown = e.flags & ~0x1fu) parts.push_back("flags " + Hex(unknown));
+  // A fork's F_EXTERNAL: its child runs outside control (said below).
+  bool uncontrolled_child = e.kind == EventKind::kFork && (e.flags & kFlagExternal);
+  uint32_t shown = uncontrolled_child ? e.flags & ~kFlagExternal : e.flags;
+  if (uint32_t unknown = shown & ~0x1fu) parts.push_back("flags " + Hex(unknown));
   if (timed_out) parts.push_back("timed out");
   bool failed = e.flags & kFlagFailed;
   // Kinds whose arg is a result: 0 or an errno.
@@ -236,7 +239,13 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
       parts.push_back("for " + Duration(e.arg));
       break;
     case EventKind::kFork:
-      parts.push_back("child pid " + std::to_string(e.arg));
+      if (failed) {
+        parts.push_back("failed: " + ErrnoName(-e.arg));
+        failed = false;
+      } else {
+        parts.push_back("child pid " + std::to_string(e.arg));
+      }
+      if (uncontrolled_child) parts.push_back("the child runs outside control");
       break;
     case EventKind::kProcessWait:  // arg: the pid reaped, 0 (WNOHANG: none ended), or -errno
       if (failed) {

@@ -1525,6 +1525,21 @@ class ProcessesGroup(WeftTestCase):
                                         "pipes are not in the trace: %s" % readers)
                 self.check_replays(trace, show, times=3, label="pipeline-%d" % i)
 
+    def test_pipeline_whose_reader_exits_first_replays(self):
+        # head exits after three lines while yes writes on: yes's next write kills it
+        # (SIGPIPE) inside the call. That write's channel_send event comes before the call,
+        # so the decision that picked it is in the trace (before, it was in none, and no
+        # recording replayed: the replay picked yes where the script said the shell's wait).
+        for i in range(3):
+            with self.subTest(recording=i):
+                trace = self.path("yes-%d.weft" % i)
+                ran = self.weft.cmd("record", "-o", trace, "--timeout", 60, "--", "sh", "-c",
+                                    "yes | head -3")
+                self.assertEqual(ran.returncode, 0, ran.describe())
+                self.assertEqual(ran.stdout, "y\ny\ny\n", ran.describe())
+                self.check_replays(trace, self.weft.show_json(trace), times=3,
+                                   label="yes-%d" % i)
+
     def test_waits_under_search(self):
         for mode in self.entry("wait_join_ok")["modes"]:
             with self.subTest(mode=mode):
@@ -2891,6 +2906,29 @@ class SpawnGroup(WeftTestCase):
                 self.assertEqual([ev["arg"] for ev in waits], [child], waits)
                 self.assertNotEqual(child, root)
                 self.check_replays(trace, show, times=3, label="raw-clone-%s" % mode)
+
+    def test_clone_sharing_memory_is_said_to_run_outside_control(self):
+        # glibc's clone() with CLONE_VM and a stack of its own: a child the shim cannot follow
+        # (it shares the parent's memory and TLS). The trace must not pass it over: a fork
+        # event flagged external names it, weft show says it runs outside control, and the
+        # parent's run replays.
+        e = self.entry("clone_vm_ok")
+        prog = self.program("clone_vm_ok")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("clone-vm-%s.weft" % mode)
+                ran = self.weft.record(prog, trace, seed=3, args=[mode])
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                show = self.weft.show_json(trace)
+                self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+                self.assertEqual(len(show["processes"]), 1, show["processes"])
+                forks = [ev for ev in show["events"] if ev["kind"] == "fork"]
+                self.assertEqual(len(forks), 1, "the child is not in the trace: %s" % forks)
+                self.assertIn("external", forks[0]["flags"], forks)
+                self.assertGreater(forks[0]["arg"], 0, forks)
+                self.assertIn("child pid %d, the child runs outside control" % forks[0]["arg"],
+                              self.weft.show_text(trace))
+                self.check_replays(trace, show, times=3, label="clone-vm-%s" % mode)
 
     def test_spawn_errors(self):
         # posix_spawn of a missing program returns ENOENT (the exec's errno, not the

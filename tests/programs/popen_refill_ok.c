@@ -1,5 +1,6 @@
 // Reads a child's output that needs many refills of the stdio buffer: the numbers 1 to 100000
-// (589 KB, nine pipes' worth) through popen with fread (mode "fread") or fgets ("fgets") from
+// (589 KB, nine pipes' worth) through popen with fread (mode "fread"), fgets ("fgets") or
+// getline ("getline": the writer's 8 KiB writes cut lines, so a line may come in two) from
 // this program run as `popen_refill_ok write`, which writes them with write(); from
 // `seq 1 100000` with fread ("seq": seq writes through stdio, which blocks in libc on the full
 // pipe); or, from a forked child that writes them with write(), through a stream fdopen'd on
@@ -85,6 +86,15 @@ int main(int argc, char** argv) {
       bytes += n;
       Count(line, n, &lines, &sum, &value);
     }
+  } else if (strcmp(mode, "getline") == 0) {
+    char* line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+      bytes += (size_t)n;
+      Count(line, (size_t)n, &lines, &sum, &value);
+    }
+    free(line);
   } else {
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {

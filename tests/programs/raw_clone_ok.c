@@ -1,6 +1,7 @@
 // A child process made by a raw system call through syscall(2) — clone or clone3 without
 // CLONE_VM and without a stack of its own, fork — or by glibc's clone() wrapper
-// ("wrapper"): parent and child each take one lock of their own memory and print a line;
+// ("wrapper"), or by glibc's _Fork ("_Fork"): parent and child each take one lock of their
+// own memory and print a line;
 // the parent waits for the child's exit status.
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
       pid = syscall(SYS_clone3, &args, sizeof args);
     } else if (strcmp(mode, "fork") == 0) {
       pid = syscall(SYS_fork);
+    } else if (strcmp(mode, "_Fork") == 0) {
+      pid = _Fork();  // glibc 2.34+: a fork without the atfork handlers
     } else {
       pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     }
