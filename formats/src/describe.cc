@@ -286,6 +286,45 @@ std::string DescribeObject(const Trace& trace, uint32_t obj) {
   return text;
 }
 
+std::string GlobalAt(const Trace& trace, uint32_t obj, uint32_t offset) {
+  if (obj == 0 || obj >= trace.objects.size()) return "";
+  const Object& object = trace.objects[obj];
+  std::string_view symbol = object.symbol;
+  uint32_t start = 0;  // of the part holding the byte
+  for (const ObjectPart& part : object.parts) {
+    if (part.offset > offset) break;
+    symbol = part.symbol;
+    start = part.offset;
+  }
+  if (symbol.empty()) return "";
+  uint64_t into = offset - start;
+  if (into == 0) return std::string(symbol);
+  // The symbolizer names a byte past a global's first as "table+16": add to that offset.
+  size_t plus = symbol.rfind('+');
+  if (plus != std::string_view::npos && plus + 1 < symbol.size()) {
+    uint64_t base = 0;
+    std::string_view digits = symbol.substr(plus + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), base);
+    if (ec == std::errc() && end == digits.data() + digits.size()) {
+      return std::string(symbol.substr(0, plus)) + "+" + std::to_string(base + into);
+    }
+  }
+  return std::string(symbol) + "+" + std::to_string(into);
+}
+
+std::string DescribeEventObject(const Trace& trace, const Event& event) {
+  bool access = event.kind == EventKind::kMemRead || event.kind == EventKind::kMemWrite;
+  if (!access || event.obj == 0 || event.obj >= trace.objects.size() ||
+      trace.objects[event.obj].id == 0) {
+    return DescribeObject(trace, event.obj);
+  }
+  const Object& object = trace.objects[event.obj];
+  std::string text = std::string(ObjectKindName(object.kind)) + "#" + std::to_string(event.obj);
+  std::string global = GlobalAt(trace, event.obj, DecodeMemoryArg(event.arg).offset);
+  if (!global.empty()) text += " " + ShortName(global, 60);
+  return text;
+}
+
 std::string DescribeLocation(const Trace& trace, uint32_t stack) {
   std::optional<SourceFrame> f = MeaningfulSourceFrame(trace, StackFrames(trace, stack));
   return f ? DescribeSourceFrame(*f) : "";

@@ -401,6 +401,8 @@ class Reader {
     object.address = o.address();
     object.symbol = o.symbol();
     object.aux = o.aux();
+    object.parts.clear();
+    for (const pb::ObjectPart& p : o.parts()) object.parts.push_back({p.offset(), p.symbol()});
     return Status::Ok();
   }
 

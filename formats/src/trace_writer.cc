@@ -827,6 +827,11 @@ Status TraceWriter::WriteObject(const Object& object) {
   o->set_address(object.address);
   o->set_symbol(object.symbol);
   o->set_aux(object.aux);
+  for (const ObjectPart& part : object.parts) {
+    pb::ObjectPart* p = o->add_parts();
+    p->set_offset(part.offset);
+    p->set_symbol(part.symbol);
+  }
   return impl_->AppendPacket();
 }
 

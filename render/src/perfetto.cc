@@ -95,7 +95,7 @@ std::string RenderPerfettoJson(const Trace& trace, const std::vector<PerfettoFlo
     w.Key("args").BeginObject();
     w.Field("index", static_cast<uint64_t>(i));
     w.Field("event", format::EventKindName(e.kind));
-    w.Field("object", e.obj == 0 ? std::string() : format::DescribeObject(trace, e.obj));
+    w.Field("object", e.obj == 0 ? std::string() : format::DescribeEventObject(trace, e));
     w.Field("location", format::DescribeLocation(trace, e.stack));
     w.Field("enabled", e.enabled);
     if (preemptions.preempted[i] >= 0)

@@ -6,6 +6,8 @@
 // those lines as they are; weft's own additions go in the parentheses of the WARNING line.
 #include "weft/race_report.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,8 +104,9 @@ std::string ThreadText(const Trace& trace, uint32_t tid, uint64_t at) {
   return out;
 }
 
-// "  Location is global 'count' at 0x404040 (counter+0x4040)" when the granule has a symbol.
-std::string LocationText(const Trace& trace, const RaceAccess& a) {
+// The global holding an access's first byte ("count", "table+16"), "" if none: the name at
+// the access's own bytes, which may be another global than the granule's first.
+std::string GlobalOfAccess(const Trace& trace, const RaceAccess& a) {
   uint32_t obj = 0;
   if (a.prior < 0 && a.event < trace.events.size()) {
     obj = trace.events[a.event].obj;
@@ -111,8 +114,17 @@ std::string LocationText(const Trace& trace, const RaceAccess& a) {
     uint64_t attached = trace.prior_accesses[static_cast<size_t>(a.prior)].event_index;
     if (attached < trace.events.size()) obj = trace.events[attached].obj;
   }
-  if (obj == 0 || obj >= trace.objects.size() || trace.objects[obj].symbol.empty()) return "";
-  std::string out = "  Location is global '" + trace.objects[obj].symbol + "' at " + Hex(a.address);
+  if (obj == 0 || obj >= trace.objects.size()) return "";
+  uint64_t base = trace.objects[obj].address;
+  uint64_t offset = a.address > base ? std::min<uint64_t>(a.address - base, UINT32_MAX) : 0;
+  return format::GlobalAt(trace, obj, static_cast<uint32_t>(offset));
+}
+
+// "  Location is global 'count' at 0x404040 (counter+0x4040)" when the access has a symbol.
+std::string LocationText(const Trace& trace, const RaceAccess& a) {
+  std::string global = GlobalOfAccess(trace, a);
+  if (global.empty()) return "";
+  std::string out = "  Location is global '" + global + "' at " + Hex(a.address);
   for (const format::Module& m : trace.modules) {
     if (a.address >= m.base && a.address - m.base < m.size) {
       out += " (" + Basename(m.path) + "+" + Hex(a.address - m.base) + ")";
@@ -219,6 +231,12 @@ void WriteRaceFields(json::Writer& w, const Trace& trace, const Race& r) {
   w.Field("address", r.current.address);
   w.Field("size", r.current.size);
   w.Field("occurrences", r.occurrences);
+  std::string global = GlobalOfAccess(trace, r.current);
+  if (global.empty()) {
+    w.NullField("global");
+  } else {
+    w.Field("global", global);
+  }
   w.Key("current");
   WriteAccessJson(w, trace, r.current);
   w.Key("previous");

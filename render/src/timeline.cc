@@ -224,7 +224,7 @@ std::string RenderTimeline(const Trace& trace) {
         VirtualTime(e.vtime),
         ThreadName(e.tid),
         EventKindName(e.kind),
-        DescribeObject(trace, e.obj),
+        DescribeEventObject(trace, e),
         EventDetails(trace, e, woken == woken_by_event.end() ? kNoWakes : woken->second),
         e.enabled > 1 ? "[" + std::to_string(e.enabled) + " enabled]" : "",
         DescribeLocation(trace, e.stack),

@@ -121,8 +121,12 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
         .Field("kind", ObjectKindName(o.kind))
         .Field("address", o.address)
         .Field("symbol", o.symbol)
-        .Field("aux", o.aux)
-        .EndObject();
+        .Field("aux", o.aux);
+    w.Key("parts").BeginArray();
+    for (const ObjectPart& part : o.parts) {
+      w.BeginObject().Field("offset", part.offset).Field("symbol", part.symbol).EndObject();
+    }
+    w.EndArray().EndObject();
   }
   w.EndArray();
 

@@ -365,6 +365,45 @@ class Races(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         return out
 
+    def test_location_is_the_global_at_the_raced_bytes(self):
+        """A race on `hits`, which shares its 8-byte granule with `ready` (race_neighbours.c):
+        the report's location is `hits`, as ThreadSanitizer names it, not the granule's first
+        global; `weft show` names it on the accesses' events too."""
+        source = "race_neighbours.c"
+        line = marker_line(source, "HITS-LINE")
+        for family in COMPILERS:
+            with self.subTest(compiler=family):
+                program = self.build_source(family, source)
+                result, done = self.explore(program)
+                self.assertTrue(result["races"], "no race found in %s runs" % RUNS)
+                for race in result["races"]:
+                    self.assertEqual(json_pairs([race], source), [(line, line)], race)
+                    self.assertEqual(race["global"], "hits", race)
+                trace = result["races"][0]["trace"]
+                replayed = run([WEFT, "replay", trace]).stderr
+                self.assertIn("\n  Location is global 'hits' at 0x", replayed)
+                self.assertNotIn("global 'ready'", replayed)
+                shown = run([WEFT, "show", trace]).stdout
+                # Each access's event names the global at its own address (main reads both).
+                named = set(re.findall(r"mem_(?:read|write) +memory#\d+ (\w+) +4 bytes at "
+                                       r"0x([0-9a-f]+) ", shown))
+                hits = "%x" % race["address"]
+                ready = "%x" % (race["address"] - 4)
+                self.assertIn(("hits", hits), named, shown[:2000])
+                self.assertEqual({a for n, a in named if n == "hits"}, {hits}, named)
+                self.assertEqual({a for n, a in named if n == "ready"} - {ready}, set(), named)
+                objects = json.loads(run([WEFT, "show", "--json", trace]).stdout)["objects"]
+                granule = [o for o in objects if o["kind"] == "memory" and
+                           any(p["symbol"] == "hits" for p in o["parts"])]
+                self.assertEqual([(o["symbol"], o["parts"]) for o in granule],
+                                 [("ready", [{"offset": 4, "symbol": "hits"}])], objects)
+                native = self.build_source(family, source, tsan=True)
+                if native is not None:
+                    tsan = run(["setarch", "-R", native])
+                    self.assertIn("Location is global 'hits' of size 4", tsan.stderr)
+                fixed, done = self.explore(program, "fixed")
+                self.assertEqual(fixed["races"], [], done.stderr)
+
     def test_fail_on_race_stops_explore(self):
         """A race that never fails the program (shape_message: message passing without
         release/acquire) is no failure by default; with --fail-on-race the first run with one
@@ -590,15 +629,17 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="only the shapes test, on its fast shapes, 50 fixed runs, "
                              "test_one_report_per_race, "
-                             "test_order_names_the_lines_tsan_names and "
-                             "test_map_first_report_names_the_check_and_the_insert")
+                             "test_order_names_the_lines_tsan_names, "
+                             "test_map_first_report_names_the_check_and_the_insert and "
+                             "test_location_is_the_global_at_the_raced_bytes")
     args, rest = parser.parse_known_args()
     WEFT = os.path.abspath(args.weft)
     QUICK = args.quick
     if QUICK and not any(not a.startswith("-") for a in rest):
         rest = rest + ["Shapes", "Races.test_one_report_per_race",
                        "Races.test_order_names_the_lines_tsan_names",
-                       "Races.test_map_first_report_names_the_check_and_the_insert"]
+                       "Races.test_map_first_report_names_the_check_and_the_insert",
+                       "Races.test_location_is_the_global_at_the_raced_bytes"]
     unittest.main(argv=[sys.argv[0]] + rest)
 
 

@@ -26,7 +26,8 @@ RACE_ACCESS = {"tid": "int", "kind": "string", "atomic": "bool", "address": "int
                "frames": [{"function": "string", "file": "string", "line": "int",
                            "inlined": "bool", "module": "string", "offset": "int",
                            "ip": "int"}]}
-RACE = {"address": "int", "size": "int", "occurrences": "int", "current": RACE_ACCESS,
+RACE = {"address": "int", "size": "int", "occurrences": "int", "global": "string?",
+        "current": RACE_ACCESS,
         "previous": RACE_ACCESS}
 
 OUTCOME = {"exit_code": "int?", "signal": "int?", "deadlock": "bool", "timeout": "bool",
@@ -114,7 +115,7 @@ SHOW = {
                  "start_function": "string", "name": "string", "handle_obj": "int",
                  "pid": "int"}],
     "objects": [{"id": "int", "kind": "string", "address": "int", "symbol": "string",
-                 "aux": "int"}],
+                 "aux": "int", "parts": [{"offset": "int", "symbol": "string"}]}],
     "frames": [{"id": "int", "ip": "int", "function": "string", "file": "string",
                 "line": "int", "module": "string", "module_id": "int", "offset": "int",
                 "inlined_callers": [{"function": "string", "file": "string", "line": "int"}]}],

@@ -43,6 +43,15 @@ std::string DescribeTurnsTaken(uint32_t turns_taken);
 // the symbol shortened (ShortName).
 std::string DescribeObject(const Trace& trace, uint32_t obj);
 
+// The global holding byte `offset` of object `obj`, with the byte's offset in it when not
+// its first: "hits", "table+16" ("" if none). A memory granule may hold more than one
+// global (Object::parts): `int ready; int hits;` side by side share one.
+std::string GlobalAt(const Trace& trace, uint32_t obj, uint32_t offset);
+
+// DescribeObject naming the global the event touched: for a memory access, the one at its
+// offset in the granule ("memory#3 hits", "memory#4 table+20"), else the object's.
+std::string DescribeEventObject(const Trace& trace, const Event& event);
+
 // The innermost meaningful source location of a stack: "worker (racy.c:14)". Skips weft's
 // own frames, the toolchain's code (libstdc++ headers, Rust's std) and, where possible,
 // frames without source information; "" for no stack. Names are shortened (ShortName).

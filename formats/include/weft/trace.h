@@ -235,12 +235,24 @@ struct Thread {
   bool operator==(const Thread&) const = default;
 };
 
+// The global holding a memory granule's bytes from `offset` up to the next part.
+struct ObjectPart {
+  uint32_t offset = 0;
+  std::string symbol;  // empty: no global (padding)
+
+  bool operator==(const ObjectPart&) const = default;
+};
+
 struct Object {
   uint32_t id = 0;  // > 0, first-use order
   ObjectKind kind = ObjectKind::kNone;
   uint64_t address = 0;
   std::string symbol;  // "g_lock" when the object is a global, else empty
   uint64_t aux = 0;
+  // A memory granule holding more than one global (`int ready; int hits;` side by side):
+  // where each later one begins, offset ascending; `symbol` names the bytes before the
+  // first. Empty when one global (or none) holds the whole granule.
+  std::vector<ObjectPart> parts;
 
   bool operator==(const Object&) const = default;
 };

@@ -1,5 +1,6 @@
 // trace_finish.cc — the end of a trace: what can only be known once the program is gone.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "run_steps.h"
@@ -38,6 +39,34 @@ std::string CallableName(const std::vector<uint32_t>& frame_ids,
     }
   }
   return "";
+}
+
+// Where the global holding byte `at` of a granule begins, and its name: the symbolizer
+// names a byte past a global's first "table+16".
+std::pair<std::string, uint64_t> GlobalOf(const std::string& symbol, uint64_t at) {
+  size_t plus = symbol.rfind('+');
+  if (plus != std::string::npos && plus + 1 < symbol.size() &&
+      symbol.find_first_not_of("0123456789", plus + 1) == std::string::npos) {
+    return {symbol.substr(0, plus), at - std::stoull(symbol.substr(plus + 1))};
+  }
+  return {symbol, at};
+}
+
+// The globals that begin inside a memory granule after its first byte (`int ready;
+// int hits;` side by side), each with the offset it begins at; empty when the global
+// holding the first byte (or no global) holds them all.
+std::vector<format::ObjectPart> GranuleParts(launcher::Symbolizer& symbolizer,
+                                             const format::Object& granule) {
+  std::vector<format::ObjectPart> parts;
+  auto previous = GlobalOf(granule.symbol, granule.address);
+  for (uint32_t k = 1; k < format::kMemoryGranuleBytes; ++k) {
+    std::string symbol = symbolizer.SymbolizeData(granule.address + k);
+    auto global = GlobalOf(symbol, granule.address + k);
+    bool same = global.first.empty() ? previous.first.empty() : global == previous;
+    if (!same) parts.push_back({k, symbol});
+    previous = std::move(global);
+  }
+  return parts;
 }
 
 }  // namespace
@@ -107,7 +136,8 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
         continue;
       }
       o.symbol = symbolizer.SymbolizeData(o.address);
-      if (!o.symbol.empty()) (void)writer->WriteObject(o);
+      if (o.kind == format::ObjectKind::kMemory) o.parts = GranuleParts(symbolizer, o);
+      if (!o.symbol.empty() || !o.parts.empty()) (void)writer->WriteObject(o);
     }
     if (!reader.memory_sites_found().empty()) {
       (void)writer->WriteMemorySitesFound(SortedSites(reader.memory_sites_found()));

@@ -44,6 +44,8 @@ ADDED_KEYS = {
     ".executable_sha256": "the digest of an executable without build-id (\"\" in format 1)",
     ".prior_accesses": "memory accesses logged late by an instrumented build (none in format 1)",
     ".races": "the data races of an instrumented build's memory accesses (none in format 1)",
+    ".objects[].parts": "where each global in a memory granule that holds more than one begins "
+                        "(none in format 1)",
     ".events[].preempts": "issue 12: the thread each decision preempted (analysis/"
                           "preemptions.h), inferred from the events of a format-1 trace",
     ".preemptions": "issue 12: how many decisions preempted a thread, and whether the count is "

@@ -354,6 +354,77 @@ TEST(RaceReport, ReadByTheParserOfTsanReports) {
   EXPECT_EQ(ours[0].summary, "/work/tests/programs/counter.c:12 in worker");
 }
 
+// `count` is the granule's first global; `hits` begins at its byte 4 (the two side by side),
+// after padding at bytes 2-3 that no global holds.
+Trace MakeSharedGranuleTrace() {
+  Trace t = testing::MakeRaceTrace();
+  t.objects[3].symbol = "flag";
+  t.objects[3].parts = {{2, ""}, {4, "hits"}};
+  const int64_t at_hits = WEFT_MEM_ARG(4, 4, 0);
+  for (format::Event& e : t.events) {
+    if (e.kind == format::EventKind::kMemRead || e.kind == format::EventKind::kMemWrite) {
+      e.arg = at_hits;
+    }
+  }
+  for (format::PriorAccess& p : t.prior_accesses) p.arg = at_hits;
+  return t;
+}
+
+TEST(Describe, AGranuleOfTwoGlobalsNamesTheOneAtTheBytes) {
+  Trace t = MakeSharedGranuleTrace();
+  EXPECT_EQ(format::GlobalAt(t, 3, 0), "flag");
+  EXPECT_EQ(format::GlobalAt(t, 3, 1), "flag+1");
+  EXPECT_EQ(format::GlobalAt(t, 3, 2), "");  // padding
+  EXPECT_EQ(format::GlobalAt(t, 3, 4), "hits");
+  EXPECT_EQ(format::GlobalAt(t, 3, 6), "hits+2");
+  EXPECT_EQ(format::GlobalAt(t, 0, 0), "");
+  EXPECT_EQ(format::GlobalAt(t, 99, 0), "");
+  // A granule inside a larger global: the symbolizer's offset grows with the byte's.
+  t.objects[3].symbol = "table+16";
+  t.objects[3].parts.clear();
+  EXPECT_EQ(format::GlobalAt(t, 3, 0), "table+16");
+  EXPECT_EQ(format::GlobalAt(t, 3, 4), "table+20");
+  // The timeline names the global an access touched; other events keep the object's name.
+  t = MakeSharedGranuleTrace();
+  EXPECT_EQ(format::DescribeEventObject(t, t.events[5]), "memory#3 hits");
+  EXPECT_EQ(format::DescribeObject(t, 3), "memory#3 flag");
+  EXPECT_EQ(format::DescribeEventObject(t, t.events[1]), format::DescribeObject(t, 1));
+  t.events[5].arg = WEFT_MEM_ARG(1, 0, 0);
+  EXPECT_EQ(format::DescribeEventObject(t, t.events[5]), "memory#3 flag");
+}
+
+TEST(RaceReport, TheLocationIsTheGlobalAtTheAccessedBytes) {
+  Trace t = MakeSharedGranuleTrace();
+  std::vector<analysis::Race> races = analysis::FindRaces(t);
+  ASSERT_FALSE(races.empty());
+  for (analysis::Race& r : races) {
+    EXPECT_EQ(r.current.address, 0x404044u);
+    std::string text = render::RaceReportText(t, r, "");
+    EXPECT_THAT(text, HasSubstr("\n  Location is global 'hits' at 0x404044 (counter+0x4044)\n"));
+    EXPECT_THAT(text, Not(HasSubstr("flag")));
+  }
+  json::Writer w;
+  render::WriteRacesJson(w, t, races);
+  EXPECT_THAT(w.str(), HasSubstr("\"global\":\"hits\""));
+  // No global at the bytes: no location line, a null global.
+  t.objects[3].symbol = "";
+  t.objects[3].parts.clear();
+  EXPECT_THAT(render::RaceReportText(t, races[0], ""), Not(HasSubstr("Location is")));
+  json::Writer none;
+  render::WriteRacesJson(none, t, races);
+  EXPECT_THAT(none.str(), HasSubstr("\"global\":null"));
+}
+
+TEST(TraceIo, AGranulesPartsAreKept) {
+  Trace t = MakeSharedGranuleTrace();
+  std::string path = ::testing::TempDir() + "/parts.weft";
+  ASSERT_TRUE(format::WriteTrace(path, t).ok());
+  Result<Trace> back = format::ReadTrace(path);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->objects[3].parts, t.objects[3].parts);
+  EXPECT_EQ(back->objects[3].symbol, "flag");
+}
+
 TEST(RaceReport, NamesTheTraceTheEventsAndTheThreads) {
   Trace t = testing::MakeRaceTrace();
   std::vector<analysis::Race> races = analysis::FindRaces(t);
