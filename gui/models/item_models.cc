@@ -109,7 +109,7 @@ QVariant EventModel::data(const QModelIndex& index, int role) const {
     case kKind:
       return Kind(e.kind);
     case kObject:
-      return data_->ObjectLabel(e.obj);
+      return data_->EventObjectLabel(static_cast<uint64_t>(index.row()));
     case kFlags:
       return QString::fromStdString(format::DescribeFlags(e.flags));
     case kLocation:

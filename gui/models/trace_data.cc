@@ -222,6 +222,11 @@ QString TraceData::ObjectLabel(uint32_t obj) const {
   return QString::fromStdString(format::DescribeObject(trace, obj));
 }
 
+QString TraceData::EventObjectLabel(uint64_t index) const {
+  if (index >= trace.events.size()) return QString();
+  return QString::fromStdString(format::DescribeEventObject(trace, trace.events[index]));
+}
+
 QString TraceData::EventLocation(uint64_t index) const {
   if (index >= trace.events.size()) return QString();
   return QString::fromStdString(format::DescribeLocation(trace, trace.events[index].stack));

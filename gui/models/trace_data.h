@@ -83,6 +83,9 @@ struct TraceData {
   QString ThreadLabel(uint32_t tid) const;
   // An object as the timeline names it ("mutex#3 account_lock"), "" for 0.
   QString ObjectLabel(uint32_t obj) const;
+  // The object of event `index` as the events table names it: a memory access's global is the
+  // one at its own bytes (a granule may hold two).
+  QString EventObjectLabel(uint64_t index) const;
   // Innermost meaningful location of an event's stack ("teller (bank.c:19)"), "" if none.
   QString EventLocation(uint64_t index) const;
   // What an event's box on the timeline says: the user's function at its site

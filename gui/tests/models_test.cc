@@ -114,6 +114,29 @@ class ModelsTest : public QObject {
     QVERIFY2(lines[1].contains("account_lock held by T1"), qPrintable(lines[1]));
   }
 
+  void TheEventsTableNamesTheGlobalAnAccessTouched() {
+    // A granule holding `ready` (bytes 0-3) and `hits` (4-7): each access names its own.
+    format::Trace t = BankTrace();
+    format::Object granule;
+    granule.id = 4;
+    granule.kind = format::ObjectKind::kMemory;
+    granule.address = 0x4070;
+    granule.symbol = "ready";
+    granule.parts = {{4, "hits"}};
+    t.objects.push_back(granule);
+    testing::Add(t, 1, format::EventKind::kMemWrite, 4, WEFT_MEM_ARG(4, 4, 0));
+    testing::Add(t, 2, format::EventKind::kMemRead, 4, WEFT_MEM_ARG(4, 0, 0));
+    auto data = BuildTraceData(t, "granule.weft");
+    EventModel events;
+    events.SetTraceData(data);
+    int last = events.rowCount() - 1;
+    QCOMPARE(events.data(events.index(last - 1, EventModel::kObject)).toString(),
+             QStringLiteral("memory#4 hits"));
+    QCOMPARE(events.data(events.index(last, EventModel::kObject)).toString(),
+             QStringLiteral("memory#4 ready"));
+    QCOMPARE(data->ObjectLabel(4), QStringLiteral("memory#4 ready"));
+  }
+
   void ModelsPassTheTester() {
     auto data = BuildTraceData(BankTrace(), "bank.weft");
     auto deadlock = BuildTraceData(DeadlockTrace(), "deadlock.weft");
