@@ -167,6 +167,8 @@ void ResolveReal() {
   WEFT_RESOLVE(fread_unlocked);
   WEFT_RESOLVE(fgets_unlocked);
   Resolve(real.uflow, "__uflow");
+  Resolve(real.ftrylockfile, "ftrylockfile");
+  Resolve(real.funlockfile, "funlockfile");
   WEFT_RESOLVE(fgetc);
   WEFT_RESOLVE(getc);
   WEFT_RESOLVE(getline);

@@ -177,6 +177,10 @@ inline bool StreamFailed(const FILE* f) { return (f->_flags & _IO_ERR_SEEN) != 0
 // buffer's start), or one writing.
 inline constexpr int kIoInBackup = 0x0100;
 inline constexpr int kIoCurrentlyPutting = 0x0800;
+// glibc's _IO_NO_READS: a stream opened for writing only ("w", "a": fdopen of a pipe's write
+// end), whose reads fail at once (EBADF) without touching the descriptor.
+inline constexpr int kIoNoReads = 0x0004;
+inline bool StreamReadable(const FILE* f) { return (f->_flags & kIoNoReads) == 0; }
 // Whether the shim may move what the read buffer of `f` holds to the buffer's start and read
 // more after it (FillLine, hooks_spawn.cc): a byte stream that has a buffer, is reading, and
 // is not in its backup area (_IO_buf_base, _IO_buf_end, _IO_read_base, _mode: struct

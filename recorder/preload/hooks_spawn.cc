@@ -465,6 +465,9 @@ struct PipeStream {
 // session (PipeChannelObject: between processes of the session, such as a shell
 // pipeline's); false otherwise.
 bool PipeStreamOf(FILE* stream, PipeStream* out) {
+  // A stream that cannot read, or that saw the end of its data or an error (glibc's end of
+  // file is sticky), makes no read of its descriptor: glibc's own call returns at once.
+  if (!StreamReadable(stream) || StreamAtEnd(stream)) return false;
   const PopenStream* popen_stream = g_popen_count > 0 ? ReadingPopen(stream) : nullptr;
   int fd = popen_stream != nullptr ? popen_stream->fd : stream->_fileno;
   uint32_t obj = fd >= 0 ? PipeChannelObject(fd) : 0;
@@ -557,29 +560,46 @@ char* PipeFgets(const PipeStream& p, char* s, int n) {
 // (__uflow, once data is there: it does not block), whose character is put back.
 void FillLine(const PipeStream& p, int delim) {
   FILE* f = p.stream;
-  if (f->_IO_buf_base == nullptr && f->_mode <= 0) {
-    if (AwaitPipeData(p) == 0 || real.uflow == nullptr || real.uflow(f) == EOF) return;
-    --f->_IO_read_ptr;
-  }
-  while (StreamRefillable(f) && !StreamAtEnd(f) && !StreamBufferHas(f, delim)) {
-    size_t have = StreamBuffered(f);
-    size_t size = static_cast<size_t>(f->_IO_buf_end - f->_IO_buf_base);
-    if (have >= size) return;  // a line longer than the buffer
-    if (f->_IO_read_ptr != f->_IO_buf_base) {
-      char* to = f->_IO_buf_base;
-      const char* from = f->_IO_read_ptr;
-      for (size_t i = 0; i < have; ++i) to[i] = from[i];  // NB: to < from: forward is safe
-      f->_IO_read_base = to;
-      f->_IO_read_ptr = to;
-      f->_IO_read_end = to + have;
-    }
+  // NB: each wait for data (AwaitPipeData) gives up the turn, and another thread may read
+  // the stream meanwhile (its getline, its own FillLine): after each, the stream's fields
+  // are read again, and they are moved only holding the stream's lock (a try: a thread
+  // inside a stdio call on it keeps it, and glibc's getdelim then reads as it would).
+  for (;;) {
     size_t avail = AwaitPipeData(p);
     if (avail == 0) return;  // the end of the data: getdelim reads up to it
-    size_t room = size - have;
-    long n = RawSyscall(SYS_read, p.fd, reinterpret_cast<long>(f->_IO_read_end),
-                        static_cast<long>(avail < room ? avail : room));
-    if (n <= 0) return;
-    f->_IO_read_end += n;
+    if (real.ftrylockfile(f) != 0) return;
+    bool more = false;
+    if (f->_IO_buf_base == nullptr && f->_mode <= 0 && !StreamAtEnd(f)) {
+      // No buffer yet: glibc's refill makes it, reading what the pipe holds (it does not
+      // block); its character is put back.
+      if (real.uflow(f) != EOF) {
+        --f->_IO_read_ptr;
+        more = true;
+      }
+    } else if (StreamRefillable(f) && !StreamAtEnd(f) && !StreamBufferHas(f, delim)) {
+      size_t have = StreamBuffered(f);
+      size_t size = static_cast<size_t>(f->_IO_buf_end - f->_IO_buf_base);
+      if (have < size) {  // else a line longer than the buffer
+        if (f->_IO_read_ptr != f->_IO_buf_base) {
+          char* to = f->_IO_buf_base;
+          const char* from = f->_IO_read_ptr;
+          for (size_t i = 0; i < have; ++i) to[i] = from[i];  // NB: to < from: forward is safe
+          f->_IO_read_base = to;
+          f->_IO_read_ptr = to;
+          f->_IO_read_end = to + have;
+        }
+        size_t room = static_cast<size_t>(f->_IO_buf_end - f->_IO_read_end);
+        long n = RawSyscall(SYS_read, p.fd, reinterpret_cast<long>(f->_IO_read_end),
+                            static_cast<long>(avail < room ? avail : room));
+        if (n > 0) {
+          f->_IO_read_end += n;
+          more = true;
+        }
+      }
+    }
+    more = more && StreamRefillable(f) && !StreamBufferHas(f, delim);
+    real.funlockfile(f);
+    if (!more) return;
   }
 }
 

@@ -168,7 +168,9 @@ struct RealFunctions {
   size_t (*fread)(void*, size_t, size_t, FILE*);
   size_t (*fread_unlocked)(void*, size_t, size_t, FILE*);
   char* (*fgets_unlocked)(char*, int, FILE*);
-  int (*uflow)(FILE*);  // __uflow: a stream's next character when its buffer is empty
+  int (*uflow)(FILE*);         // __uflow: a stream's next character when its buffer is empty
+  int (*ftrylockfile)(FILE*);  // FillLine moves a stream's buffer only holding its lock
+  void (*funlockfile)(FILE*);
   int (*fgetc)(FILE*);
   int (*getc)(FILE*);
   ssize_t (*getline)(char**, size_t*, FILE*);

@@ -1505,7 +1505,7 @@ class ProcessesGroup(WeftTestCase):
         # seq and sort write their pipes through stdio, and sort reads its own through stdio
         # (fread_unlocked), with reads and writes no hook sees. Each stdio read of a pipe of
         # the session is a modelled receive (channel_recv, not holding the turn) and the
-        # session's pipes hold 256 KiB, so no thread blocks unseen and what each read finds is
+        # session's pipes hold 1 MiB, so no thread blocks unseen and what each read finds is
         # what the writers wrote before their last events: every recording replays (before,
         # none of four replayed three times).
         script = "seq 1 20000 | sort -rn | head -3"
@@ -2877,6 +2877,26 @@ class SpawnGroup(WeftTestCase):
                 self.assertNotIn(UnmodelledBlockGroup.NOTE, ran.stderr, ran.describe())
                 self.check_replays(trace, self.weft.show_json(trace), times=3,
                                    label="refill-%s" % mode)
+
+    def test_stdio_reads_of_a_shared_pipe_stream_are_glibcs(self):
+        # Two threads' getline of one pipe stream: the shim's fill of a stream's buffer for
+        # getline gives up the turn while it waits, and must read the stream again after
+        # (before, it read into what it had measured before the wait, past the end of the
+        # buffer: the guard after it overwritten). A stream on a pipe's write end makes no
+        # read at all: fgets and getline fail at once (before, they waited for data).
+        e = self.entry("pipe_stream_shared_ok")
+        prog = self.program("pipe_stream_shared_ok")
+        for mode in e["modes"]:
+            for seed in (1, 2, 3):
+                with self.subTest(mode=mode, seed=seed):
+                    trace = self.path("pipe-stream-%s-%d.weft" % (mode, seed))
+                    ran = self.weft.cmd("record", "-o", trace, "--seed", seed, "--timeout", 30,
+                                        "--", prog, mode)
+                    self.assertEqual(ran.returncode, 0, ran.describe())
+                    self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                    self.assertIn("exited with code 0", ran.stderr, ran.describe())
+                    self.check_replays(trace, self.weft.show_json(trace), times=3,
+                                       label="pipe-stream-%s-%d" % (mode, seed))
 
     def test_raw_clone_child_is_a_process_of_the_session(self):
         # syscall(SYS_clone / SYS_clone3 / SYS_fork) makes a child no libc wrapper sees: it
