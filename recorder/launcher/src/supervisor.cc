@@ -229,7 +229,8 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
         // without exit stops for a thread (a round trip each; a tiny program's run spent
         // about a tenth of its CPU on two of them; OnRootThreadExit says when they are due).
         Tracee fresh{child, tgid};
-        fresh.exit_stops = tgid == child;
+        // (A thread the root process makes after its main thread exited may be its last.)
+        fresh.exit_stops = tgid == child || (tgid == root_ && root_main_gone_);
         fresh.set_options = true;
         new_tracees_.push_back(fresh);
       }
@@ -249,7 +250,10 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
       // NB: the exec'ing thread, now the main one, has its own options (maybe no exit stop).
       t.exit_stops = true;
       SetOptions(t);
-      if (t.tgid == root_) root_exec_seen_ = true;
+      if (t.tgid == root_) {
+        root_exec_seen_ = true;
+        root_main_gone_ = false;  // the exec'ing thread is the new image's main thread
+      }
       Resume(t.tid, 0);
       return;
     }
@@ -291,7 +295,9 @@ void Supervisor::OnRootThreadExit(const Tracee& t) {
   bool group_exit = status != 0;
   if (t.tid == root_ && others_alive) {
     // The main thread ends first (pthread_exit, or a group exit on its way): the last
-    // thread's exit is then the process's, so the others stop at theirs again.
+    // thread's exit is then the process's, so the others stop at theirs again, and so do
+    // the threads made after.
+    root_main_gone_ = true;
     for (auto* list : {&tracees_, &new_tracees_}) {
       for (Tracee& o : *list) {
         if (o.tgid != root_ || o.tid == t.tid || o.gone || o.exit_stops) continue;

@@ -92,6 +92,7 @@ class Supervisor {
   bool root_done_ = false;
   bool root_exec_seen_ = false;
   bool group_exit_snapshot_ = false;
+  bool root_main_gone_ = false;  // the root's main thread exited first: every thread exit stops
   bool timed_out_ = false;
   bool killed_ = false;
   bool finished_ = false;

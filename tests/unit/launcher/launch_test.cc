@@ -213,6 +213,11 @@ TEST(Run, TheMapsAreTheLastThreadsWhenTheMainThreadEndsFirst) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(MapsHold(r.maps, "main_exit_dlopen"));
   EXPECT_TRUE(MapsHold(r.maps, "libm.so")) << "the maps read at the main thread's exit";
+  // A thread made after the main thread's exit may be the last: it stops at its exit too.
+  r = MustRun(OptionsFor(Program("main_exit_dlopen"), {"late"}));
+  EXPECT_EQ(r.kind, RunResult::Kind::kExited);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_TRUE(MapsHold(r.maps, "libm.so")) << "the maps read at an earlier thread's exit";
 }
 
 TEST(Run, SubprocessesThroughSystem) {
