@@ -185,6 +185,9 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
         failed = false;
       }
       break;
+    case EventKind::kThreadDetach:  // arg: the detached thread's tid, failed or not
+      parts.push_back("detaches " + ThreadName(e.arg));
+      break;
     case EventKind::kThreadJoin:
       if (failed) {
         result_kind = true;

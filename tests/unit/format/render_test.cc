@@ -370,6 +370,17 @@ Trace MakeSharedGranuleTrace() {
   return t;
 }
 
+TEST(RenderTimeline, ADetachNamesTheDetachedThread) {
+  // Its arg is the thread's tid, not a result: a detach of T1 is no "returns EPERM".
+  Trace t = testing::MakeMemoryTrace();
+  t.events.push_back(testing::MakeEvent(0, EventKind::kThreadDetach, 1, 900, 1, 3));
+  std::string text = RenderTimeline(t);
+  EXPECT_THAT(text, ::testing::ContainsRegex("thread_detach +thread#1 +detaches T1 "));
+  EXPECT_THAT(text, Not(HasSubstr("EPERM")));
+  t.events.back().flags = format::kFlagFailed;
+  EXPECT_THAT(RenderTimeline(t), HasSubstr("detaches T1, failed"));
+}
+
 TEST(Describe, AGranuleOfTwoGlobalsNamesTheOneAtTheBytes) {
   Trace t = MakeSharedGranuleTrace();
   EXPECT_EQ(format::GlobalAt(t, 3, 0), "flag");
