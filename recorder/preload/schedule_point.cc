@@ -419,6 +419,16 @@ Thread* Pick(uint16_t current) {
         continue;
       }
       bool own = t->process == g_process;
+      if (own && waited && t->op.kind == WEFT_EV_SIGNAL_WAIT &&
+          __atomic_load_n(&t->signalled, __ATOMIC_ACQUIRE) == 0 && SignalPending(t->op.mask)) {
+        // A signal from outside the session's events (a child's SIGCHLD when it really
+        // ended) for a waiter of this process, which waits for the turn's holder to see it
+        // when the holder is the waiter itself or waits beside it (WaitTurnProbing is the
+        // probe of a waiter that does not hold the turn). Only after a real-time wait, as
+        // there: when nothing else could happen.
+        t->external = true;
+        __atomic_store_n(&t->signalled, 1, __ATOMIC_RELEASE);
+      }
       if (own && !t->expired && t->op.deadline != kNoDeadline && t->op.deadline <= g_sched->vnow) {
         uint64_t deadline = t->op.deadline;
         t->op.deadline = kNoDeadline;

@@ -2898,6 +2898,27 @@ class SpawnGroup(WeftTestCase):
                     self.check_replays(trace, self.weft.show_json(trace), times=3,
                                        label="pipe-stream-%s-%d" % (mode, seed))
 
+    def test_a_wait_for_a_childs_sigchld_ends(self):
+        # The parent waits for SIGCHLD (sigsuspend, sigwaitinfo, pause), which the kernel
+        # sends when the child has really ended: no event of the session. Before, once the
+        # child was gone the waiting parent held the turn and nobody looked for the signal:
+        # each mode timed out, and so did dash's `wait` builtin (sh -c 'true & wait').
+        e = self.entry("sigchld_wait_ok")
+        prog = self.program("sigchld_wait_ok")
+        runs = [(mode, [prog, mode], e["ok_output"]) for mode in e["modes"]]
+        runs.append(("sh", ["sh", "-c", "true & wait; echo waited"], "^waited$"))
+        for label, argv, output in runs:
+            with self.subTest(mode=label):
+                trace = self.path("sigchld-%s.weft" % label)
+                ran = self.weft.cmd("record", "-o", trace, "--seed", 1, "--timeout", 20, "--",
+                                    *argv)
+                self.assertFalse(ran.timed_out, "weft record hung:" + ran.describe())
+                self.assertEqual(ran.returncode, 0, ran.describe())
+                self.assertNotIn("timed out", ran.stderr, ran.describe())
+                self.assertRegex(ran.stdout.strip(), output, ran.describe())
+                self.check_replays(trace, self.weft.show_json(trace), times=3,
+                                   label="sigchld-%s" % label)
+
     def test_raw_clone_child_is_a_process_of_the_session(self):
         # syscall(SYS_clone / SYS_clone3 / SYS_fork) makes a child no libc wrapper sees: it
         # must be a process of the session with a thread of its own (before, its events
