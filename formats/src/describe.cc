@@ -299,17 +299,21 @@ std::string GlobalAt(const Trace& trace, uint32_t obj, uint32_t offset) {
   if (symbol.empty()) return "";
   uint64_t into = offset - start;
   if (into == 0) return std::string(symbol);
-  // The symbolizer names a byte past a global's first as "table+16": add to that offset.
+  SymbolOffset at = SplitSymbolOffset(symbol);
+  return std::string(at.name) + "+" + std::to_string(at.offset + into);
+}
+
+SymbolOffset SplitSymbolOffset(std::string_view symbol) {
   size_t plus = symbol.rfind('+');
   if (plus != std::string_view::npos && plus + 1 < symbol.size()) {
-    uint64_t base = 0;
+    uint64_t offset = 0;
     std::string_view digits = symbol.substr(plus + 1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), base);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), offset);
     if (ec == std::errc() && end == digits.data() + digits.size()) {
-      return std::string(symbol.substr(0, plus)) + "+" + std::to_string(base + into);
+      return {symbol.substr(0, plus), offset};
     }
   }
-  return std::string(symbol) + "+" + std::to_string(into);
+  return {symbol, 0};
 }
 
 std::string DescribeEventObject(const Trace& trace, const Event& event) {

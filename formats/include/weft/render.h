@@ -43,6 +43,14 @@ std::string DescribeTurnsTaken(uint32_t turns_taken);
 // the symbol shortened (ShortName).
 std::string DescribeObject(const Trace& trace, uint32_t obj);
 
+// A data symbol as the symbolizer names a byte past a global's first ("table+16"): the
+// global's name and the byte's offset in it ({"table", 16}; {symbol, 0} without one).
+struct SymbolOffset {
+  std::string_view name;
+  uint64_t offset = 0;
+};
+SymbolOffset SplitSymbolOffset(std::string_view symbol);
+
 // The global holding byte `offset` of object `obj`, with the byte's offset in it when not
 // its first: "hits", "table+16" ("" if none). A memory granule may hold more than one
 // global (Object::parts): `int ready; int hits;` side by side share one.

@@ -41,15 +41,10 @@ std::string CallableName(const std::vector<uint32_t>& frame_ids,
   return "";
 }
 
-// Where the global holding byte `at` of a granule begins, and its name: the symbolizer
-// names a byte past a global's first "table+16".
+// The global holding byte `at` of a granule: its name and where it begins.
 std::pair<std::string, uint64_t> GlobalOf(const std::string& symbol, uint64_t at) {
-  size_t plus = symbol.rfind('+');
-  if (plus != std::string::npos && plus + 1 < symbol.size() &&
-      symbol.find_first_not_of("0123456789", plus + 1) == std::string::npos) {
-    return {symbol.substr(0, plus), at - std::stoull(symbol.substr(plus + 1))};
-  }
-  return {symbol, at};
+  format::SymbolOffset split = format::SplitSymbolOffset(symbol);
+  return {std::string(split.name), at - split.offset};
 }
 
 // The globals that begin inside a memory granule after its first byte (`int ready;

@@ -395,6 +395,10 @@ TEST(Describe, AGranuleOfTwoGlobalsNamesTheOneAtTheBytes) {
   t.objects[3].parts.clear();
   EXPECT_EQ(format::GlobalAt(t, 3, 0), "table+16");
   EXPECT_EQ(format::GlobalAt(t, 3, 4), "table+20");
+  EXPECT_EQ(format::SplitSymbolOffset("table+16").name, "table");
+  EXPECT_EQ(format::SplitSymbolOffset("table+16").offset, 16u);
+  EXPECT_EQ(format::SplitSymbolOffset("operator+").name, "operator+");
+  EXPECT_EQ(format::SplitSymbolOffset("x+99999999999999999999").offset, 0u);  // no throw
   // The timeline names the global an access touched; other events keep the object's name.
   t = MakeSharedGranuleTrace();
   EXPECT_EQ(format::DescribeEventObject(t, t.events[5]), "memory#3 hits");
