@@ -46,9 +46,22 @@ bool MayBlockOn(int fd, int call_flags);
 // Whether fd is ready for `events` now (a zero-timeout poll; an error counts as ready).
 bool FdReady(int fd, short events);
 
-// Whether a write to fd now ends the process: fd is a pipe no one reads any more and SIGPIPE
-// is neither caught, ignored nor blocked.
-bool WriteEndsProcess(int fd);
+// Whether a write to fd now may end the process: fd is a pipe no one reads any more, or a
+// socket whose peer is gone, and SIGPIPE is neither caught, ignored nor blocked.
+bool WriteMayEndProcess(int fd);
+
+// Holds back the calling thread's SIGPIPE while it lives: a SIGPIPE raised meanwhile is
+// delivered (and ends the process) when it ends. errno is kept.
+class PipeSignalHeld {
+ public:
+  PipeSignalHeld();
+  ~PipeSignalHeld();
+  PipeSignalHeld(const PipeSignalHeld&) = delete;
+  PipeSignalHeld& operator=(const PipeSignalHeld&) = delete;
+
+ private:
+  uint64_t old_mask_ = 0;
+};
 
 // A channel operation by the calling thread: its schedule point, `call` (the real call: its
 // result, errno on failure), then its event (arg: the result, or -errno). With `events`
@@ -73,13 +86,14 @@ inline long ChannelAccess(uint8_t kind, uint32_t obj, int fd, short events, int 
   do {
     Schedule(self, op);
   } while (ChannelWait(op) && !FdReady(fd, events));
-  if (kind == WEFT_EV_CHANNEL_SEND && WriteEndsProcess(fd)) {
-    // NB: its event first: the call ends the process (SIGPIPE), and a decision that picked
-    // it with no event after would be in no trace (`yes | head -3`: yes's write once head
-    // is gone).
-    self->op.kind = WEFT_EV_NONE;
-    Emit(self, kind, WEFT_F_FAILED, obj, -EPIPE);
-    return call();
+  if (kind == WEFT_EV_CHANNEL_SEND && WriteMayEndProcess(fd)) {
+    // NB: the event must be written before the SIGPIPE ends the process: a decision that
+    // picked the write with no event after it would be in no trace (`yes | head -3`: yes's
+    // write once head is gone; a client's send to a server that closed). So the signal is
+    // held across the call and its event, and delivered after; the event is the call's real
+    // result (a write of 0 bytes to a pipe without readers returns 0, and raises nothing).
+    PipeSignalHeld held;
+    return CallThenEmit(self, kind, obj, call);
   }
   return CallThenEmit(self, kind, obj, call);
 }

@@ -325,13 +325,16 @@ uint32_t ChannelEventObject(int fd) {
   return SocketObject(fd, st.st_dev, st.st_ino);
 }
 
-bool WriteEndsProcess(int fd) {
+bool WriteMayEndProcess(int fd) {
   struct stat st;
-  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0 || !S_ISFIFO(st.st_mode)) {
-    return false;
-  }
+  if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return false;
+  bool fifo = S_ISFIFO(st.st_mode);
+  if (!fifo && !S_ISSOCK(st.st_mode)) return false;
+  // A pipe without readers polls POLLERR; a stream socket whose peer is gone (a Unix
+  // socket's peer closed, a TCP connection reset) POLLHUP or POLLERR.
   struct pollfd p = {fd, POLLOUT, 0};
-  if (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) <= 0 || !(p.revents & POLLERR)) {
+  short gone = fifo ? POLLERR : POLLHUP | POLLERR;
+  if (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) <= 0 || !(p.revents & gone)) {
     return false;
   }
   struct {
@@ -343,6 +346,18 @@ bool WriteEndsProcess(int fd) {
     return false;
   }
   return action.handler == 0 && (blocked & (1ull << (SIGPIPE - 1))) == 0;  // SIG_DFL
+}
+
+PipeSignalHeld::PipeSignalHeld() {
+  uint64_t pipe_only = 1ull << (SIGPIPE - 1);
+  RawSyscall(SYS_rt_sigprocmask, SIG_BLOCK, reinterpret_cast<long>(&pipe_only),
+             reinterpret_cast<long>(&old_mask_), 8);
+}
+
+PipeSignalHeld::~PipeSignalHeld() {
+  int error = errno;
+  RawSyscall(SYS_rt_sigprocmask, SIG_SETMASK, reinterpret_cast<long>(&old_mask_), 0, 8);
+  errno = error;
 }
 
 uint32_t PipeChannelObject(int fd) {

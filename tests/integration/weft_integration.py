@@ -20,6 +20,7 @@ the machine cannot run weft, or everything selected needs what the build lacks.
 """
 
 import argparse
+import errno
 import hashlib
 import json
 import os
@@ -2918,6 +2919,37 @@ class SpawnGroup(WeftTestCase):
                 self.assertRegex(ran.stdout.strip(), output, ran.describe())
                 self.check_replays(trace, self.weft.show_json(trace), times=3,
                                    label="sigchld-%s" % label)
+
+    def test_a_write_to_a_peer_that_is_gone_replays(self):
+        # A writer process whose peer is gone: a Unix socket's peer process closed it, a
+        # loopback TCP server closed the connection, a pipe's reader exited. Its write dies
+        # by SIGPIPE, which ends the process before the call returns: the write's event must
+        # be in the trace all the same (before, a socket's was not, and the replay diverged
+        # at that point, 0 of 5). A zero-length write to such a pipe returns 0 and raises
+        # nothing: its events are plain writes of 0 bytes (before, each was recorded as a
+        # failed write, -EPIPE).
+        e = self.entry("peer_gone_write_ok")
+        prog = self.program("peer_gone_write_ok")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                trace = self.path("peer-gone-%s.weft" % mode)
+                ran = self.weft.cmd("record", "-o", trace, "--seed", 2, "--timeout", 20, "--",
+                                    prog, mode)
+                self.assertEqual(ran.returncode, 0, ran.describe())
+                self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                show = self.weft.show_json(trace)
+                sends = [ev for ev in show["events"] if ev["kind"] == "channel_send"]
+                self.assertTrue(sends, "no channel_send events: %s" % ran.describe())
+                failed = [ev for ev in sends if "failed" in ev["flags"]]
+                if mode == "empty":
+                    self.assertEqual(failed, [], "a write of 0 bytes does not fail")
+                    self.assertEqual({ev["arg"] for ev in sends}, {0}, sends)
+                else:
+                    self.assertEqual(len(failed), 1, "the write SIGPIPE ended: %s" % sends)
+                    self.assertIn(failed[0]["arg"], (-errno.EPIPE, -errno.ECONNRESET),
+                                  failed[0])
+                    self.assertIs(sends[-1], failed[0], "the failed write is the last one")
+                self.check_replays(trace, show, times=3, label="peer-gone-%s" % mode)
 
     def test_raw_clone_child_is_a_process_of_the_session(self):
         # syscall(SYS_clone / SYS_clone3 / SYS_fork) makes a child no libc wrapper sees: it
