@@ -3,42 +3,91 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/launcher.h"
 
 namespace weft::launcher {
 
+namespace {
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+void SkipBlanks(std::string_view line, size_t* at) {
+  while (*at < line.size() && IsBlank(line[*at])) ++*at;
+}
+
+// The number in base 16 or 10 at line[*at], moved past; false if no digit is there.
+bool ParseNumber(std::string_view line, size_t* at, int base, uint64_t* value) {
+  const size_t first = *at;
+  uint64_t v = 0;
+  for (; *at < line.size(); ++*at) {
+    const char c = line[*at];
+    int digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (base == 16 && c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else if (base == 16 && c >= 'A' && c <= 'F') {
+      digit = c - 'A' + 10;
+    } else {
+      break;
+    }
+    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(digit);
+  }
+  *value = v;
+  return *at != first;
+}
+
+// The word (up to a blank) at line[*at], moved past; empty if there is none.
+std::string_view ParseWord(std::string_view line, size_t* at) {
+  const size_t first = *at;
+  while (*at < line.size() && !IsBlank(line[*at])) ++*at;
+  return line.substr(first, *at - first);
+}
+
+// One line, "start-end perms offset dev inode [path]"; the path may contain spaces.
+bool ParseLine(std::string_view line, Mapping* m) {
+  size_t at = 0;
+  uint64_t inode = 0;
+  SkipBlanks(line, &at);
+  if (!ParseNumber(line, &at, 16, &m->start) || at >= line.size() || line[at] != '-') {
+    return false;
+  }
+  ++at;
+  if (!ParseNumber(line, &at, 16, &m->end)) return false;
+  SkipBlanks(line, &at);
+  std::string_view perms = ParseWord(line, &at);
+  if (perms.empty() || perms.size() > 7) return false;
+  SkipBlanks(line, &at);
+  if (!ParseNumber(line, &at, 16, &m->offset)) return false;
+  SkipBlanks(line, &at);
+  if (ParseWord(line, &at).empty()) return false;  // the device
+  SkipBlanks(line, &at);
+  if (!ParseNumber(line, &at, 10, &inode)) return false;
+  SkipBlanks(line, &at);
+  m->perms.assign(perms);
+  m->path.assign(line.substr(at));
+  return true;
+}
+
+}  // namespace
+
+// NB: by hand, not sscanf: weft reads a run's maps at its end, and sscanf's parse of a
+// tiny program's ~40 lines cost about 20 us of each forked run (docs/fork_server.md).
 std::vector<Mapping> ParseMaps(const std::string& text) {
   std::vector<Mapping> maps;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string::npos) eol = text.size();
-    std::string line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-
+  const std::string_view all(text);
+  for (size_t pos = 0; pos < all.size();) {
+    size_t eol = all.find('\n', pos);
+    if (eol == std::string_view::npos) eol = all.size();
     Mapping m;
-    char perms[8] = {};
-    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
-    int path_at = 0;
-    // "start-end perms offset dev inode [path]"; the path may contain spaces.
-    if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %llu %n", &start, &end, perms, &offset,
-                    &inode, &path_at) < 5) {
-      continue;
-    }
-    m.start = start;
-    m.end = end;
-    m.offset = offset;
-    m.perms = perms;
-    if (path_at > 0 && static_cast<size_t>(path_at) <= line.size()) {
-      m.path = line.substr(path_at);
-    }
-    maps.push_back(std::move(m));
+    if (ParseLine(all.substr(pos, eol - pos), &m)) maps.push_back(std::move(m));
+    pos = eol + 1;
   }
   return maps;
 }

@@ -96,6 +96,23 @@ TEST(ParseMaps, ReadsEveryField) {
   EXPECT_EQ(maps[2].path, "");
 }
 
+TEST(ParseMaps, KeepsThePathWholeAndSkipsShortLines) {
+  auto maps = ParseMaps(
+      "100000000000-100000801000 rw-s 00000000 00:01 4711 /memfd:weft-session (deleted)\n"
+      "7f0000000000-7f0000001000 r--p 0000a000 fe:00 247498\n"
+      "7f0000001000-7f0000002000 r--p 00000000 fe:00\n"
+      "7f0000002000 r--p 00000000 fe:00 1 /lib/x\n"
+      "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]");
+  ASSERT_EQ(maps.size(), 3u);
+  EXPECT_EQ(maps[0].path, "/memfd:weft-session (deleted)");
+  EXPECT_EQ(maps[0].perms, "rw-s");
+  EXPECT_EQ(maps[1].offset, 0xa000u);
+  EXPECT_EQ(maps[1].path, "");
+  EXPECT_EQ(maps[2].start, 0xffffffffff600000u);
+  EXPECT_EQ(maps[2].end, 0xffffffffff601000u);
+  EXPECT_EQ(maps[2].path, "[vsyscall]");
+}
+
 TEST(ReadMaps, NamesTheFileOnError) {
   auto maps = ReadMaps(999999999);
   ASSERT_FALSE(maps.ok());
