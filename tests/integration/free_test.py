@@ -152,6 +152,22 @@ class FreeGroup(WeftTestCase):
         self.assertLessEqual(max(e["vtime"] for e in events), time.monotonic_ns() - base,
                              "an event timed after the recording ended")
 
+    def test_a_burst_after_a_quiet_start_loses_no_event(self):
+        # 300 ms of sleep (weft's drains of the ring grow apart), then 400,000 lock events
+        # from two threads: three laps of the ring, filled faster than weft drains it.
+        trace = self.path("burst-free.weft")
+        ran, doc = self.record_free("free_burst_ok", trace)
+        self.assertFalse(doc["failed"], ran.describe())
+        recorded = re.findall(r"^(?:finished at \d+ and \d+|counter \d+)$", ran.stdout, re.M)
+        self.assertEqual(recorded[-1:], ["counter 200000"], ran.describe())
+        show = self.weft.show_json(trace)
+        locks = sum(1 for ev in show["events"] if ev["kind"] == "mutex_lock")
+        unlocks = sum(1 for ev in show["events"] if ev["kind"] == "mutex_unlock")
+        self.assertEqual((locks, unlocks), (200002, 200002), "free recording lost events")
+        got = self.replay_lines(trace, 3, r"^(?:finished at \d+ and \d+|counter \d+)$")
+        self.assertEqual(got, recorded * 3, "a replay ended the threads elsewhere than the "
+                         "recording")
+
     def test_a_crash_leaves_a_trace_that_opens_and_replays(self):
         trace = self.path("crash-free.weft")
         ran, doc = self.record_free("free_queue_ok", trace, args=["crash"])

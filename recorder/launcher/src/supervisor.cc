@@ -47,7 +47,8 @@ Supervisor::Supervisor(const SpawnOptions& options, pid_t root, const ChildPlan*
       plan_(plan),
       signals_(signals),
       start_(start),
-      last_poll_(start) {
+      last_poll_(start),
+      poll_interval_(kPollInterval) {
   tracees_.push_back({root, root});
   result_.root_pid = static_cast<uint32_t>(root);
   seen_interrupts_ = RunSignals::Counts();
@@ -93,14 +94,14 @@ Result<RunResult> Supervisor::Loop() {
                        ") did not end " + std::to_string(kKillDeadline.count()) +
                        " s after SIGKILL; it may be stuck in the kernel (D state)");
     }
-    if (now - last_poll_ >= kPollInterval) CallPoll();
+    if (now - last_poll_ >= poll_interval_) CallPoll();
     // NB: here, not in CallPoll: that also runs inside Sweep, which walks tracees_.
     if (options_.should_hand_over && !killed_ && options_.should_hand_over()) {
       HandOver();
       break;
     }
     if (progressed) continue;
-    Clock::time_point wake = last_poll_ + kPollInterval;
+    Clock::time_point wake = last_poll_ + poll_interval_;
     if (has_deadline_ && !killed_) wake = std::min(wake, deadline_);
     for (auto due : forward_due_) wake = std::min(wake, due);
     signals_->Wait(wake - Clock::now());
@@ -331,6 +332,11 @@ void Supervisor::Resume(pid_t tid, int sig) {
 void Supervisor::CallPoll() {
   last_poll_ = Clock::now();
   if (options_.poll && !cleaning_up_) options_.poll();
+  poll_interval_ = kPollInterval;
+  if (options_.poll_delay && !cleaning_up_) {
+    auto delay = std::chrono::duration_cast<Clock::duration>(options_.poll_delay());
+    if (delay.count() > 0) poll_interval_ = delay;
+  }
   if (options_.should_stop && !killed_ && !cleaning_up_ && options_.should_stop()) {
     result_.stopped = true;
     KillAll(/*call_poll=*/false);

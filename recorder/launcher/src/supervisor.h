@@ -83,6 +83,7 @@ class Supervisor {
   RunSignals* signals_;
   const Clock::time_point start_;
   Clock::time_point last_poll_;
+  Clock::duration poll_interval_;  // until the next poll (SpawnOptions::poll_delay)
   Clock::time_point deadline_;
   bool has_deadline_ = false;
 

@@ -52,6 +52,8 @@ class RingReader {
   void CheckStatus();
 
   uint64_t events() const { return events_; }
+  // The ring slots read so far.
+  uint64_t slots_read() const { return tail_; }
   uint64_t digest() const { return digest_.value(); }
   uint64_t order_digest() const { return digest_.order_value(); }
   uint64_t order_events() const { return digest_.order_events(); }

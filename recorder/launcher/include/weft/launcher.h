@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -102,6 +103,11 @@ struct SpawnOptions {
   // once at the root process's exit stop, while its memory is still readable. Called on
   // the thread that called Run; it must not call Run.
   std::function<void()> poll;
+  // Asked after each poll: how long until the next one (unset, or not above 0: 1 ms). A
+  // caller whose poll has nothing to do while the program is quiet (a free recording's ring
+  // reader) waits longer; a ptrace stop (SIGCHLD), an interrupt signal, the timeout and a
+  // signal to forward still end the wait at once.
+  std::function<std::chrono::nanoseconds()> poll_delay;
   // Checked after each poll: when it returns true, every traced process is killed with
   // SIGKILL (as on a timeout, without RunResult::Kind::kTimeout) and RunResult::stopped is
   // set. For a caller that can no longer supervise the run (its session is corrupt).
