@@ -11,7 +11,6 @@
 // atomic instruction rarely enough that weft accepts the risk (the docs say so).
 #include "weft/atomic_scan.h"
 
-#include <capstone/capstone.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,8 +24,13 @@
 #include <set>
 #include <tuple>
 
+#include "capstone_api.h"
+
 namespace weft::launcher {
 namespace {
+
+using internal::CapstoneApi;
+using internal::LoadCapstone;
 
 constexpr uint8_t kRegRip = 16;
 constexpr uint8_t kRegNone = 255;
@@ -187,15 +191,16 @@ bool EndsFlow(unsigned id) {
 }
 
 struct Capstone {
+  const CapstoneApi* cs;
   csh handle = 0;
   bool ok = false;
-  explicit Capstone(bool detail) {
-    ok = cs_open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK;
-    if (ok && detail) cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
-    if (ok) cs_option(handle, CS_OPT_SKIPDATA, CS_OPT_ON);
+  Capstone(const CapstoneApi* api, bool detail) : cs(api) {
+    ok = cs->open(CS_ARCH_X86, CS_MODE_64, &handle) == CS_ERR_OK;
+    if (ok && detail) cs->option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+    if (ok) cs->option(handle, CS_OPT_SKIPDATA, CS_OPT_ON);
   }
   ~Capstone() {
-    if (ok) cs_close(&handle);
+    if (ok) cs->close(&handle);
   }
 };
 
@@ -206,17 +211,18 @@ struct Candidate {
 };
 
 // Builds the site at `c`, or says why it cannot be patched (false).
-bool BuildSite(csh detail, const Candidate& c, const std::vector<uint64_t>& targets,
-               AtomicSite* site, bool* thread_local_site) {
-  cs_insn* insn = cs_malloc(detail);
+bool BuildSite(const CapstoneApi* cs, csh detail, const Candidate& c,
+               const std::vector<uint64_t>& targets, AtomicSite* site, bool* thread_local_site) {
+  cs_insn* insn = cs->malloc(detail);
   struct Free {
     cs_insn* p;
-    ~Free() { cs_free(p, 1); }
-  } free_insn{insn};
+    const CapstoneApi* cs;
+    ~Free() { cs->free(p, 1); }
+  } free_insn{insn, cs};
   const uint8_t* code = c.bytes;
   size_t size = c.avail;
   uint64_t address = c.address;
-  if (!cs_disasm_iter(detail, &code, &size, &address, insn) || insn->id == 0) return false;
+  if (!cs->disasm_iter(detail, &code, &size, &address, insn) || insn->id == 0) return false;
   const cs_x86& x = insn->detail->x86;
   const cs_x86_op* mem = nullptr;
   for (uint8_t i = 0; i < x.op_count; ++i) {
@@ -248,7 +254,7 @@ bool BuildSite(csh detail, const Candidate& c, const std::vector<uint64_t>& targ
   size_t covered = 0;
   bool first = true;
   while (covered < kPatchBytes) {
-    if (!cs_disasm_iter(detail, &code, &size, &address, insn) || insn->id == 0) return false;
+    if (!cs->disasm_iter(detail, &code, &size, &address, insn) || insn->id == 0) return false;
     const uint64_t at = insn->address;
     const uint8_t* b = insn->bytes;
     const size_t n = insn->size;
@@ -315,11 +321,14 @@ Result<AtomicModule> ScanUncached(const std::string& path, bool main, const stru
   mod.file_size = static_cast<uint64_t>(st.st_size);
   mod.main = main;
   std::vector<Section> sections = ExecutableSections(*data);
-  Capstone sweep(false), detail(true);
+  std::string why;
+  const CapstoneApi* cs = LoadCapstone(&why);
+  if (cs == nullptr) return MakeError(why);
+  Capstone sweep(cs, false), detail(cs, true);
   if (!sweep.ok || !detail.ok) return MakeError("cannot open Capstone for x86-64");
   std::vector<uint64_t> targets;  // sorted below
   std::vector<Candidate> candidates;
-  cs_insn* insn = cs_malloc(sweep.handle);
+  cs_insn* insn = cs->malloc(sweep.handle);
   for (const Section& s : sections) {
     const uint8_t* code = data->data() + s.offset;
     const uint8_t* begin = code;
@@ -327,7 +336,7 @@ Result<AtomicModule> ScanUncached(const std::string& path, bool main, const stru
     uint64_t address = s.addr;
     while (size > 0) {
       const uint8_t* here = code;
-      if (!cs_disasm_iter(sweep.handle, &code, &size, &address, insn)) break;
+      if (!cs->disasm_iter(sweep.handle, &code, &size, &address, insn)) break;
       if (insn->id == 0) continue;  // data
       const uint8_t* b = insn->bytes;
       const size_t n = insn->size;
@@ -341,13 +350,13 @@ Result<AtomicModule> ScanUncached(const std::string& path, bool main, const stru
       }
     }
   }
-  cs_free(insn, 1);
+  cs->free(insn, 1);
   std::sort(targets.begin(), targets.end());
   uint64_t last_end = 0;
   for (const Candidate& c : candidates) {
     AtomicSite site;
     bool thread_local_site = false;
-    if (!BuildSite(detail.handle, c, targets, &site, &thread_local_site)) {
+    if (!BuildSite(cs, detail.handle, c, targets, &site, &thread_local_site)) {
       // A candidate without a memory operand (xchg of two registers, a lock prefix on
       // nothing) is no atomic access at all.
       if (thread_local_site) {

@@ -1,7 +1,6 @@
 // crash.cc — see crash.h.
 #include "crash.h"
 
-#include <capstone/capstone.h>
 #include <libunwind-ptrace.h>
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -11,6 +10,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "capstone_api.h"
 
 namespace weft::launcher::internal {
 namespace {
@@ -115,16 +116,18 @@ bool IsCrashSignal(int sig) {
 
 std::string DisassembleOne(const uint8_t* bytes, size_t size, uint64_t address) {
   if (size == 0) return "";
+  const CapstoneApi* cs = LoadCapstone();
+  if (cs == nullptr) return "";
   csh handle;
-  if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return "";
+  if (cs->open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return "";
   std::string text;
   cs_insn* insn = nullptr;
-  if (cs_disasm(handle, bytes, size, address, 1, &insn) == 1) {
+  if (cs->disasm(handle, bytes, size, address, 1, &insn) == 1) {
     text = insn[0].mnemonic;
     if (insn[0].op_str[0] != '\0') text = text + " " + insn[0].op_str;
-    cs_free(insn, 1);
+    cs->free(insn, 1);
   }
-  cs_close(&handle);
+  cs->close(&handle);
   return text;
 }
 

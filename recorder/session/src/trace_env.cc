@@ -1,6 +1,7 @@
 // trace_env.cc — secret-looking environment variables as digests, the executable's identity.
 #include "weft/trace_env.h"
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -17,6 +18,54 @@
 
 namespace weft::session {
 namespace {
+
+// OpenSSL's libcrypto, loaded by its soname the first time a digest is needed (a secret-looking
+// variable, an executable without a build-id): linked, its 17,000 relocations were a
+// millisecond of CPU at every start of weft, and most runs need no digest.
+struct Crypto {
+  decltype(&EVP_PBE_scrypt) pbe_scrypt = nullptr;
+  decltype(&EVP_MD_CTX_new) md_ctx_new = nullptr;
+  decltype(&EVP_MD_CTX_free) md_ctx_free = nullptr;
+  decltype(&EVP_sha256) sha256 = nullptr;
+  decltype(&EVP_DigestInit_ex) digest_init = nullptr;
+  decltype(&EVP_DigestUpdate) digest_update = nullptr;
+  decltype(&EVP_DigestFinal_ex) digest_final = nullptr;
+  std::string error;  // why it could not be loaded ("" when it was)
+};
+
+template <typename Fn>
+bool Resolve(void* lib, const char* name, Fn* fn, std::string* error) {
+  void* p = dlsym(lib, name);
+  if (p == nullptr) {
+    *error = std::string("libcrypto (" WEFT_CRYPTO_SONAME ") has no ") + name;
+    return false;
+  }
+  *fn = reinterpret_cast<Fn>(p);
+  return true;
+}
+
+const Crypto& LoadCrypto() {
+  static const Crypto crypto = [] {  // NB: thread-safe, once; never closed
+    Crypto c;
+    void* lib = dlopen(WEFT_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = dlerror();
+      c.error = std::string("cannot load OpenSSL's libcrypto (") +
+                (e != nullptr ? e : WEFT_CRYPTO_SONAME) + "); install it";
+      return c;
+    }
+    // NB: the first function missing stops it, and c.error says which.
+    (void)(Resolve(lib, "EVP_PBE_scrypt", &c.pbe_scrypt, &c.error) &&
+           Resolve(lib, "EVP_MD_CTX_new", &c.md_ctx_new, &c.error) &&
+           Resolve(lib, "EVP_MD_CTX_free", &c.md_ctx_free, &c.error) &&
+           Resolve(lib, "EVP_sha256", &c.sha256, &c.error) &&
+           Resolve(lib, "EVP_DigestInit_ex", &c.digest_init, &c.error) &&
+           Resolve(lib, "EVP_DigestUpdate", &c.digest_update, &c.error) &&
+           Resolve(lib, "EVP_DigestFinal_ex", &c.digest_final, &c.error));
+    return c;
+  }();
+  return crypto;
+}
 
 std::string Hex(const unsigned char* data, size_t n) {
   static const char kDigits[] = "0123456789abcdef";
@@ -121,10 +170,15 @@ Result<std::string> EnvDigest(const std::string& scheme, const std::string& salt
   salt.push_back('\0');
   salt += name;
   unsigned char out[32];
+  const Crypto& crypto = LoadCrypto();
+  if (!crypto.error.empty()) {
+    return MakeError("cannot compute the digest of the environment variable " + name + ": " +
+                     crypto.error);
+  }
   // NB: maxmem must cover 128 * r * N = 16 MiB plus OpenSSL's own overhead.
-  if (EVP_PBE_scrypt(value.data(), value.size(),
-                     reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), 16384, 8, 1,
-                     64ull << 20, out, sizeof(out)) != 1) {
+  if (crypto.pbe_scrypt(value.data(), value.size(),
+                        reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), 16384, 8,
+                        1, 64ull << 20, out, sizeof(out)) != 1) {
     return MakeError("cannot compute the digest of the environment variable " + name +
                      " (scrypt failed: out of memory?)");
   }
@@ -257,9 +311,11 @@ bool ReadBuildId(int fd, uint64_t file_size, std::string* build_id) {
 }
 
 bool Sha256File(int fd, std::string* out) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  const Crypto& crypto = LoadCrypto();
+  if (!crypto.error.empty()) return false;
+  EVP_MD_CTX* ctx = crypto.md_ctx_new();
   if (ctx == nullptr) return false;
-  bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
+  bool ok = crypto.digest_init(ctx, crypto.sha256(), nullptr) == 1;
   char buf[1 << 16];
   off_t at = 0;
   while (ok) {
@@ -267,13 +323,13 @@ bool Sha256File(int fd, std::string* out) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) ok = false;
     if (n <= 0) break;
-    ok = EVP_DigestUpdate(ctx, buf, static_cast<size_t>(n)) == 1;
+    ok = crypto.digest_update(ctx, buf, static_cast<size_t>(n)) == 1;
     at += n;
   }
   unsigned char md[32];
   unsigned int len = 0;
-  ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1;
-  EVP_MD_CTX_free(ctx);
+  ok = ok && crypto.digest_final(ctx, md, &len) == 1;
+  crypto.md_ctx_free(ctx);
   if (ok) *out = Hex(md, len);
   return ok;
 }
