@@ -103,6 +103,70 @@ TEST(EventBatch, EachBatchPacketIsTheBytesProtobufWrites) {
   }
 }
 
+// 3000 inputs of every kind over the edge trace's events (batches of at most 4096 inputs or
+// 1 MiB of data: three here), their fields at the ends of their ranges: clocks that go back,
+// sources and results of every sign, reads of 0 to 2999 bytes and failed ones without data,
+// a tid column that is all zeros in no batch.
+Trace InputTrace() {
+  Trace trace = EdgeTrace();
+  trace.header.inputs_recorded = true;
+  const int32_t sources[] = {
+      0, 1, -1, 3, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()};
+  const uint64_t values[] = {0, 1ull << 40, 5, std::numeric_limits<uint64_t>::max(), 127};
+  for (uint32_t i = 0; i < 3000; ++i) {
+    Input in;
+    in.tid = i % 2;
+    in.kind = i % 3 == 0   ? Input::Kind::kClock
+              : i % 3 == 1 ? Input::Kind::kRandom
+                           : Input::Kind::kRead;
+    in.source = sources[i % 6];
+    in.event_index = i * 5000ull / 3000;
+    if (in.kind == Input::Kind::kClock) {
+      in.value = values[i % 5];
+      in.result = i % 7 == 0 ? -22 : 0;
+    } else if (i % 11 == 0) {
+      in.result = -11;  // EAGAIN: no data
+    } else {
+      const size_t n = (i * 37u) % 3000;
+      in.result = static_cast<int64_t>(n);
+      for (size_t b = 0; b < n; ++b) in.data.push_back(static_cast<char>((i + b * 131) & 0xff));
+    }
+    trace.inputs.push_back(in);
+  }
+  return trace;
+}
+
+TEST(EventBatch, EachInputBatchPacketIsTheBytesProtobufWrites) {
+  const std::string path = ::testing::TempDir() + "/input_batch_" + std::to_string(getpid());
+  const Trace trace = InputTrace();
+  Status status = WriteTrace(path, trace);
+  ASSERT_TRUE(status.ok()) << status.error().message;
+  const std::string bytes = ReadFile(path);
+  unlink(path.c_str());
+
+  int batches = 0;
+  size_t inputs = 0;
+  for (const std::string& packet : Packets(bytes)) {
+    weft::trace::Packet parsed;
+    ASSERT_TRUE(parsed.ParseFromString(packet));
+    if (!parsed.has_input_batch()) continue;
+    ++batches;
+    inputs += static_cast<size_t>(parsed.input_batch().kind_size());
+    std::string again;
+    ASSERT_TRUE(parsed.SerializeToString(&again));
+    EXPECT_EQ(again, packet) << "input batch " << batches;
+  }
+  EXPECT_GE(batches, 2);
+  EXPECT_EQ(inputs, trace.inputs.size());
+
+  Result<Trace> back = ParseTrace(bytes, "inputs");
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->inputs.size(), trace.inputs.size());
+  for (size_t i = 0; i < trace.inputs.size(); ++i) {
+    ASSERT_EQ(back->inputs[i], trace.inputs[i]) << "input " << i;
+  }
+}
+
 // WriteEvents (a free recording's ring reader hands a drain's events over at once) writes the
 // same file as WriteEvent of each, however the events are cut into calls, and refuses an
 // event without a kind at its place, keeping the ones before it.
