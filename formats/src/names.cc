@@ -57,6 +57,13 @@ const char* OutcomeKindName(Outcome::Kind kind) {
   return "unknown";
 }
 
+uint32_t RecordedInputKinds(const Header& header) {
+  if (!header.inputs_recorded) return 0;
+  if (header.input_kinds != 0) return header.input_kinds;
+  return InputKindBit(Input::Kind::kClock) | InputKindBit(Input::Kind::kRandom) |
+         InputKindBit(Input::Kind::kRead);
+}
+
 const char* InputKindName(Input::Kind kind) {
   switch (kind) {
     case Input::Kind::kClock:
@@ -65,6 +72,8 @@ const char* InputKindName(Input::Kind kind) {
       return "random";
     case Input::Kind::kRead:
       return "read";
+    case Input::Kind::kDirent:
+      return "dirent";
   }
   return "unknown";
 }

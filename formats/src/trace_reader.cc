@@ -251,6 +251,7 @@ class Reader {
     header.stack_depth = h.stack_depth();
     header.isolated = h.isolated();
     header.inputs_recorded = h.inputs_recorded();
+    header.input_kinds = h.input_kinds();
     // (a value a newer writer added reads as unknown)
     auto sink = [](int v) {
       return v >= 0 && v <= static_cast<int>(StreamSink::kClosed) ? static_cast<StreamSink>(v)
@@ -626,7 +627,7 @@ class Reader {
     for (int i = 0; i < n; ++i) {
       Input in;
       int kind = batch.kind(i);
-      if (kind < 1 || kind > 3) {
+      if (kind < 1 || kind > static_cast<int>(Input::Kind::kDirent)) {
         return Corrupt("an input of unknown kind " + std::to_string(kind));
       }
       in.kind = static_cast<Input::Kind>(kind);

@@ -74,6 +74,7 @@ void FillHeader(const Header& header, pb::Header* out) {
   out->set_stack_depth(header.stack_depth);
   out->set_isolated(header.isolated);
   out->set_inputs_recorded(header.inputs_recorded);
+  out->set_input_kinds(header.input_kinds);
   out->set_stdout_sink(static_cast<pb::StreamSink>(header.stdout_sink));
   out->set_stderr_sink(static_cast<pb::StreamSink>(header.stderr_sink));
   out->set_stderr_is_stdout(header.stderr_is_stdout);

@@ -197,6 +197,12 @@ void ResolveReal() {
   WEFT_RESOLVE(rename);
   WEFT_RESOLVE(unlink);
   WEFT_RESOLVE(flock);
+  WEFT_RESOLVE(readdir);
+  WEFT_RESOLVE(readdir64);
+  WEFT_RESOLVE(readdir_r);
+  WEFT_RESOLVE(readdir64_r);
+  WEFT_RESOLVE(closedir);
+  WEFT_RESOLVE(dirfd);
 #undef WEFT_RESOLVE
 }
 
@@ -359,6 +365,7 @@ void RejoinAfterExec(weft_session* s, uint16_t index) {
   t_self = self;
   self->os_tid = Gettid();  // (a thread other than the main one that execs takes the pid)
   self->handle = pthread_self();
+  InputsInit();  // NB: a replay feeds the new image's directory entries too
   InterpPointsInit();
   g_state = ShimState::kOn;
   Emit(self, WEFT_EV_EXEC, 0, 0, 1);

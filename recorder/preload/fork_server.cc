@@ -719,10 +719,29 @@ void CopyPrefixRecords() {
       n = 1 + reinterpret_cast<const weft_decision_record*>(rec)->extra_slots;
     } else if (rec[0] == WEFT_REC_STACK) {
       n = 1 + (reinterpret_cast<const weft_stack_record*>(rec)->depth + 3) / 4;
+    } else if (rec[0] == WEFT_REC_INPUT) {
+      n = 1 + reinterpret_cast<const weft_input_record*>(rec)->data_slots;
     }
-    for (uint32_t k = 0; k < n && i < head; ++k, ++i) {
-      RingWrite(slots + (i & mask) * WEFT_SLOT_BYTES, 1);
+    if (n > head - i) n = static_cast<uint32_t>(head - i);
+    // NB: one RingWrite per record: the reader takes a record only with all its slots
+    // published (a record cut between two writes is one "longer than the shim published").
+    if ((i & mask) + n <= from->ring_slots) {
+      RingWrite(rec, n);
+      i += n;
+      continue;
     }
+    constexpr uint32_t kWrapped = 20;  // slots of a record that wraps, copied together
+    alignas(8) uint8_t whole[kWrapped * WEFT_SLOT_BYTES];
+    if (n <= kWrapped) {
+      for (uint32_t k = 0; k < n; ++k) {
+        CopyBytes(whole + k * WEFT_SLOT_BYTES, slots + ((i + k) & mask) * WEFT_SLOT_BYTES,
+                  WEFT_SLOT_BYTES);
+      }
+      RingWrite(whole, n);
+      i += n;
+      continue;
+    }
+    for (uint32_t k = 0; k < n; ++k, ++i) RingWrite(slots + (i & mask) * WEFT_SLOT_BYTES, 1);
   }
   RawSyscall(SYS_munmap, reinterpret_cast<long>(g_server_session), static_cast<long>(from->size));
   g_server_session = nullptr;

@@ -3,6 +3,7 @@
 // session's table (weft_input_entry), in order.
 #include "inputs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/random.h>
@@ -35,6 +36,7 @@ constinit uint64_t g_fd_verdict[kCachedFds] = {};
 // The replay's recorded inputs: weft's copy of where they lie (the session's own fields are
 // the program's to scribble on; the supervisor checks them against what it wrote).
 constinit bool g_feed = false;
+constinit uint32_t g_feed_kinds = 0;  // bit 1 << weft_input_kind: the kinds fed
 constinit const weft_input_entry* g_inputs = nullptr;
 constinit uint64_t g_input_count = 0;
 constinit const uint8_t* g_input_data = nullptr;
@@ -171,6 +173,7 @@ void InputsInit() {
   g_input_count = in.count;
   g_input_data = base + data.offset;
   g_input_data_bytes = data.count;
+  g_feed_kinds = s->feed_kinds;
   g_feed = true;
 }
 
@@ -242,7 +245,49 @@ void RecordData(Thread* self, uint8_t kind, int32_t source, int64_t result, cons
   } while (done < total);
 }
 
-bool Feeding(const Thread* self) { return g_feed && g_process == 0 && self != nullptr; }
+bool Feeding(const Thread* self, uint8_t kind) {
+  if (!g_feed || self == nullptr || (g_feed_kinds & (1u << kind)) == 0) return false;
+  // NB: a free recording records its first process only; a controlled one records the
+  // directory entries of every process (its tids are the session's).
+  return g_process == 0 || kind == WEFT_INPUT_DIRENT;
+}
+
+bool RecordsDirents() { return g_session->mode == WEFT_MODE_FREE || !g_feed; }
+
+void RecordDirent(Thread* self, int32_t source, int64_t result, const void* entry, uint32_t bytes) {
+  if (result <= 0) bytes = 0;
+  if (g_session->mode == WEFT_MODE_FREE) {
+    struct iovec one = {const_cast<void*>(entry), bytes};
+    RecordData(self, WEFT_INPUT_DIRENT, source, result, &one, 1);
+    return;
+  }
+  // A controlled run: the thread holds the turn, the ring's one writer, which publishes
+  // whole records (the supervisor reads up to the head): the record built here, then written.
+  constexpr uint32_t kMaxSlots =
+      1 + (sizeof(struct dirent64) + WEFT_INPUT_DATA_PER_SLOT - 1) / WEFT_INPUT_DATA_PER_SLOT;
+  if (bytes > sizeof(struct dirent64)) bytes = sizeof(struct dirent64);
+  const uint32_t data_slots = (bytes + WEFT_INPUT_DATA_PER_SLOT - 1) / WEFT_INPUT_DATA_PER_SLOT;
+  alignas(8) uint8_t slots[kMaxSlots * WEFT_SLOT_BYTES];
+  ZeroBytes(slots, (1 + data_slots) * WEFT_SLOT_BYTES);
+  weft_input_record rec{};
+  rec.type = WEFT_REC_INPUT;
+  rec.kind = WEFT_INPUT_DIRENT;
+  rec.tid = self->tid;
+  rec.data_slots = static_cast<uint16_t>(data_slots);
+  rec.source = source;
+  rec.bytes = bytes;
+  rec.result = result > 0 ? bytes : result;
+  CopyBytes(slots, &rec, sizeof rec);
+  const auto* src = static_cast<const uint8_t*>(entry);
+  for (uint32_t i = 0; i < data_slots; ++i) {
+    uint8_t* slot = slots + (1 + i) * WEFT_SLOT_BYTES;
+    uint32_t at = i * WEFT_INPUT_DATA_PER_SLOT;
+    uint32_t n = bytes - at < WEFT_INPUT_DATA_PER_SLOT ? bytes - at : WEFT_INPUT_DATA_PER_SLOT;
+    slot[0] = WEFT_REC_INPUT_DATA;
+    CopyBytes(slot + 1, src + at, n);
+  }
+  RingWrite(slots, 1 + data_slots);
+}
 
 const weft_input_entry* TakeInput(Thread* self, uint8_t kind, int32_t source) {
   uint64_t i = self->input_next;
@@ -312,7 +357,8 @@ long RandomCall(const Guard& guard, void* buf, size_t len, unsigned flags) {
   struct iovec one = {buf, len};
   if (Controlled(guard)) {
     Thread* self = Self();
-    const weft_input_entry* e = Feeding(self) ? TakeInput(self, WEFT_INPUT_RANDOM, 0) : nullptr;
+    const weft_input_entry* e =
+        Feeding(self, WEFT_INPUT_RANDOM) ? TakeInput(self, WEFT_INPUT_RANDOM, 0) : nullptr;
     if (e == nullptr) return DeterministicRandom(buf, len, flags);
     return e->result < 0 ? e->result : static_cast<long>(CopyInputData(e, &one, 1));
   }
@@ -324,7 +370,7 @@ long RandomCall(const Guard& guard, void* buf, size_t len, unsigned flags) {
 }
 
 bool FedClock(Thread* self, uint64_t* ns, int* rc) {
-  if (!Feeding(self)) return false;
+  if (!Feeding(self, WEFT_INPUT_CLOCK)) return false;
   const weft_input_entry* e = TakeInput(self, WEFT_INPUT_CLOCK, 0);
   if (e == nullptr) return false;
   *rc = 0;
@@ -338,7 +384,7 @@ bool FedClock(Thread* self, uint64_t* ns, int* rc) {
 
 bool FedRead(int fd, const struct iovec* iov, int iovcnt, ssize_t* out) {
   Thread* self = Self();
-  if (!Feeding(self) || !ReadsOutside(fd)) return false;
+  if (!Feeding(self, WEFT_INPUT_READ) || !ReadsOutside(fd)) return false;
   const weft_input_entry* e = TakeInput(self, WEFT_INPUT_READ, fd);
   if (e == nullptr) return false;
   if (e->result < 0) {

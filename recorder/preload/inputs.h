@@ -30,6 +30,15 @@ long RandomCall(const Guard& guard, void* buf, size_t len, unsigned flags);
 // getrandom's, the random devices'), for the thread holding the turn.
 void SessionRandomBytes(void* buf, size_t len);
 
+// ---- directory entries (hooks_dir.cc) ----
+// Whether this run records the entries its threads read from directories: a free
+// recording, and a controlled run fed no recorded inputs (what a directory holds is the
+// outside: a replay in a directory that gained or lost a file is fed the recorded ones).
+bool RecordsDirents();
+// One readdir of the calling thread (free, or controlled holding the turn) on the directory
+// open on `source`: `result` > 0 and the entry's first `bytes` bytes, 0 at its end, -errno.
+void RecordDirent(Thread* self, int32_t source, int64_t result, const void* entry, uint32_t bytes);
+
 // ---- a free recording (the calling thread records: Free(guard)) ----
 // A clock read that returned `rc` with the time `ns` (on `clock`).
 void RecordClock(Thread* self, int32_t clock, int rc, uint64_t ns);
@@ -50,9 +59,10 @@ ssize_t RecordedRead(int fd, const struct iovec* iov, int iovcnt, Call&& call) {
 }
 
 // ---- a replay that feeds them ----
-// Whether the calling controlled thread is fed recorded inputs (a replay of a free trace,
-// in the process that was recorded).
-bool Feeding(const Thread* self);
+// Whether the calling controlled thread is fed recorded inputs of `kind` (a replay of a trace
+// that recorded them: a free trace's first process, a controlled trace's directory entries
+// in any process).
+bool Feeding(const Thread* self, uint8_t kind);
 // The thread's next recorded input, taken, if it is of `kind` (`source` only says what was
 // asked for when it is not); else nullptr, and the replay has diverged there (reported once): the
 // caller makes the call itself.

@@ -3,6 +3,7 @@
 // could re-enter the shim. Only shim_abi.h is shared with the supervisor.
 #pragma once
 
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -201,6 +202,12 @@ struct RealFunctions {
   int (*rename)(const char*, const char*);
   int (*unlink)(const char*);
   int (*flock)(int, int);
+  struct dirent* (*readdir)(DIR*);
+  struct dirent64* (*readdir64)(DIR*);
+  int (*readdir_r)(DIR*, struct dirent*, struct dirent**);
+  int (*readdir64_r)(DIR*, struct dirent64*, struct dirent64**);
+  int (*closedir)(DIR*);
+  int (*dirfd)(DIR*);
   int (*close_fn)(int);
   int (*close_range)(unsigned, unsigned, int);
   void (*closefrom)(int);

@@ -48,16 +48,22 @@ std::string WaitForCycle(const Trace& trace, const Outcome& outcome) {
 
 // "120 (90 clock reads, 3 random, 27 reads: 1.2 KiB), fed back by a replay".
 std::string DescribeInputs(const Trace& trace) {
-  uint64_t counts[4] = {};
+  uint64_t counts[5] = {};
   uint64_t bytes = 0;
   for (const Input& in : trace.inputs) {
     auto k = static_cast<uint32_t>(in.kind);
-    if (k < 4) ++counts[k];
+    if (k < 5) ++counts[k];
     bytes += in.data.size();
   }
-  return std::to_string(trace.inputs.size()) + " (" + std::to_string(counts[1]) + " clock reads, " +
-         std::to_string(counts[2]) + " random, " + std::to_string(counts[3]) +
-         " reads from outside; " + std::to_string(bytes) + " bytes of data), fed back by a replay";
+  std::string what = std::to_string(counts[1]) + " clock reads, " + std::to_string(counts[2]) +
+                     " random, " + std::to_string(counts[3]) + " reads from outside";
+  if (counts[4] != 0 || trace.header.mode != Mode::kFree) {
+    what = trace.header.mode == Mode::kFree || counts[1] + counts[2] + counts[3] != 0
+               ? what + ", " + std::to_string(counts[4]) + " directory entries"
+               : std::to_string(counts[4]) + " directory entries";
+  }
+  return std::to_string(trace.inputs.size()) + " (" + what + "; " + std::to_string(bytes) +
+         " bytes of data), fed back by a replay";
 }
 
 std::string OutcomeSection(const Trace& trace) {
@@ -161,7 +167,10 @@ std::string RenderTimeline(const Trace& trace) {
                               ", format " + std::to_string(header.format_major) + ")"});
   info.push_back({"events", std::to_string(trace.events.size())});
   if (header.ring) info.push_back({"window", DescribeRingWindow(header)});
-  if (header.inputs_recorded) info.push_back({"inputs", DescribeInputs(trace)});
+  // (a controlled trace that read no directory has none to speak of)
+  if (header.inputs_recorded && (header.mode == Mode::kFree || !trace.inputs.empty())) {
+    info.push_back({"inputs", DescribeInputs(trace)});
+  }
   out += Table(info, {false, false}, 64, "  ");
 
   // Threads.

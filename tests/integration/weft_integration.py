@@ -2773,6 +2773,79 @@ class ReplaySeesTheRecordedRunGroup(WeftTestCase):
             self.assertIn("reproduced: 2 of 2", replayed.stderr, replayed.describe())
         self.assertEqual(sorted(os.listdir(work)), ["lists.weft"])
 
+    def check_replays_in_a_changed_directory(self, record, work, label):
+        """Records with `record` (-> the trace and the recording's stdout), adds a file to
+        `work` and removes another, then replays: the replays must be the recording's, event
+        for event, and the program's output the recording's (it is fed the recorded entries)."""
+        for name in ("a.txt", "b.txt", "c.txt"):
+            with open(os.path.join(work, name), "w") as f:
+                f.write(name)
+        trace, recorded_out = record()
+        show = self.weft.show_json(trace)
+        dirents = [i for i in show["inputs"] if i["kind"] == "dirent"]
+        self.assertTrue(dirents, "%s: the trace recorded no directory entries" % label)
+        os.unlink(os.path.join(work, "b.txt"))
+        for name in ("out.txt", "d.txt"):
+            with open(os.path.join(work, name), "w") as f:
+                f.write(name)
+        self.check_replays(trace, show, times=3, label=label)
+        # What the program printed in the replay: the recording's.
+        replayed = self.weft.cmd("replay", trace)
+        self.assertEqual(replayed.returncode, 0, replayed.describe())
+        self.assertEqual(replayed.stdout, recorded_out, replayed.describe())
+
+    def test_a_replay_reads_the_recorded_directory_entries(self):
+        # The C program takes a lock between the entries of a directory it lists (readdir
+        # and readdir_r) while a second thread takes it too; CPython lists its script's
+        # directory at each import (releasing its lock around every readdir). A file added
+        # or removed after the recording changed their events ("a different event stream").
+        prog = self.program("dir_entries_ok")
+        e = self.entry("dir_entries_ok")
+        for mode in e["modes"]:
+            with self.subTest(mode=mode):
+                work = self.path("entries-" + mode)
+                os.makedirs(work)
+
+                def record():
+                    trace = self.path("entries-%s.weft" % mode)
+                    ran = self.weft.record(prog, trace, seed=2, args=[mode, work])
+                    self.assertRegex(ran.stdout.strip(), e["ok_output"], ran.describe())
+                    self.assertIn("entries 5 ", ran.stdout, ran.describe())  # . .. a b c
+                    return trace, ran.stdout
+
+                self.check_replays_in_a_changed_directory(record, work, "entries-" + mode)
+        if not os.access(PythonThreadsGroup.PYTHON, os.X_OK):
+            self.skipTest("%s is not installed" % PythonThreadsGroup.PYTHON)
+        work = self.path("entries-python")
+        os.makedirs(work)
+        script = os.path.join(work, "x.py")
+        with open(script, "w") as f:
+            f.write("import threading\n"
+                    "n = 0\n"
+                    "lock = threading.Lock()\n"
+                    "def work():\n"
+                    "    global n\n"
+                    "    for _ in range(20):\n"
+                    "        with lock:\n"
+                    "            n += 1\n"
+                    "ts = [threading.Thread(target=work) for _ in range(2)]\n"
+                    "for t in ts: t.start()\n"
+                    "import json\n"
+                    "for t in ts: t.join()\n"
+                    "print('n', n, json.dumps(sorted(__import__('os').listdir('.'))))\n")
+
+        def record_python():
+            trace = self.path("entries-python.weft")
+            ran = self.weft.cmd("record", "-o", trace, "--seed", 3, "--timeout",
+                                PROGRAM_TIMEOUT_S, "--", PythonThreadsGroup.PYTHON, script,
+                                cwd=work)
+            self.assertEqual(ran.returncode, 0, ran.describe())
+            self.assertIn('n 40 ["a.txt", "b.txt", "c.txt", "x.py"]', ran.stdout,
+                          ran.describe())
+            return trace, ran.stdout
+
+        self.check_replays_in_a_changed_directory(record_python, work, "entries-python")
+
     def test_random_device_bytes_are_the_recordings(self):
         # The threads' lock counts come from bytes of /dev/urandom: a replay that read other
         # bytes than its recording would take the lock another number of times.

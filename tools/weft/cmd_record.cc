@@ -433,7 +433,7 @@ int RunRecord(const std::vector<std::string>& argv) {
   }
   if (free_mode) {
     Say("recorded " + Plural(report->inputs, "input") + " (clock reads, random bytes, reads " +
-        "from outside; " + HumanBytes(report->input_bytes) + " of data)" +
+        "from outside, directory entries; " + HumanBytes(report->input_bytes) + " of data)" +
         (ring ? std::string() : ": a replay feeds them back"));
   }
   PrintRaces(recorded, races, output);

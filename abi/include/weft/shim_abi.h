@@ -19,7 +19,8 @@ extern "C" {
 #endif
 
 #define WEFT_SHIM_PROTOCOL_VERSION                                                             \
-  17u /* 17: interp_point (kind 46), interp_phase; 16: event_clock; 15: fork_late,             \
+  18u /* 18: WEFT_INPUT_DIRENT, feed_kinds; 17: interp_point (kind 46), interp_phase;          \
+         16: event_clock; 15: fork_late,                                                       \
          weft_fork_reply.events, process_wait (kind 45); 14: turns_taken; 13: recorded inputs; \
          12: free mode, partial replay; 11: the fork server; 10: forked_live; 9: files         \
          (tests/unit/abi: what a version stands for) */
@@ -246,18 +247,24 @@ struct weft_object_name_record { /* 32 bytes */
   char name[24]; /* NUL-padded, cut to fit */
 };
 
-/* ---- recorded inputs (free mode) ----
+/* ---- recorded inputs ----
  * The results of the calls that bring the outside into a free recording: clock reads
- * (clock_gettime, gettimeofday, time), getrandom, and reads and receives from descriptors
- * that lead outside the process (recorder/preload/inputs.cc says which). A replay of the
- * free trace feeds each thread its own inputs back, in order, instead of making the call. */
+ * (clock_gettime, gettimeofday, time), getrandom, reads and receives from descriptors that
+ * lead outside the process (recorder/preload/inputs.cc says which), and the entries read
+ * from directories. A controlled run that is fed nothing records the directory entries only
+ * (its clocks and random bytes are the session's own). A replay feeds each thread its own
+ * inputs of the kinds it was given (feed_kinds) back, in order, instead of making the call. */
 enum weft_input_kind {
   WEFT_INPUT_CLOCK = 1,  /* source: the clock id; value: the time read, ns since the epoch of
                             the clock (time, gettimeofday: CLOCK_REALTIME) */
   WEFT_INPUT_RANDOM = 2, /* getrandom; result: bytes or -errno; the bytes follow */
   WEFT_INPUT_READ = 3,   /* read, pread, recv, recvfrom, recvmsg; source: the descriptor;
                             result: bytes or -errno; the bytes follow */
+  WEFT_INPUT_DIRENT = 4, /* readdir, readdir64, readdir_r, readdir64_r; source: the directory's
+                            descriptor; result: bytes of the entry (a struct dirent64, cut
+                            after its name's NUL), 0 at the end, or -errno; the entry follows */
 };
+#define WEFT_INPUT_KIND_LAST WEFT_INPUT_DIRENT
 #define WEFT_INPUT_MORE                                            \
   0x1u /* weft_input_record.flags: the input's data goes on in the \
           thread's next input record (a read larger than one record) */
@@ -493,15 +500,16 @@ struct weft_session {
    * empty when the run does not want them. */
   struct weft_span atomic_modules;
   struct weft_span atomic_sites;
-  /* A replay of a free recording: the recorded inputs to feed (weft_input_entry) and their
-   * data (bytes), used when feed_inputs is 1. */
+  /* A replay of a trace that recorded inputs: the recorded inputs to feed (weft_input_entry)
+   * and their data (bytes), used when feed_inputs is 1 (feed_kinds: which of them). */
   struct weft_span inputs;
   struct weft_span input_data;
   uint32_t feed_inputs;
   uint32_t fork_late;   /* WEFT_MODE_FORK_SERVER: 1 = fork after main, at the first operation its
                            runs cannot share (see WEFT_MODE_FORK_SERVER above) */
   uint32_t event_clock; /* WEFT_MODE_FREE: weft_event_clock of the event records' vtime */
-  uint32_t reserved1;
+  uint32_t feed_kinds;  /* with feed_inputs 1: the kinds fed (bit 1 << weft_input_kind); a call
+                           of another kind is made, not fed */
   /* Where CPython's interpreter points fall (INTERP_POINT) when no trace's script says: the
    * gaps between a thread's points are a hash of this, the thread and its count. */
   uint64_t interp_phase;

@@ -127,8 +127,13 @@ struct Header {
   // Frames per recorded stack, 0 = none (or not recorded: older writers left it out).
   uint32_t stack_depth = 0;
   bool isolated = false;  // the run had a private view of its cwd and /tmp
-  // A free recording that recorded its inputs (Trace::inputs): a replay feeds them back.
+  // A run that recorded inputs (Trace::inputs): a replay feeds them back. A free recording
+  // records every kind, a controlled run the directory entries it read (or, fed a trace's
+  // inputs, carries those).
   bool inputs_recorded = false;
+  // The kinds recorded (bit 1 << Input::Kind): a replay feeds these and makes the calls of
+  // the others. Traces of older writers (0) recorded clocks, random bytes and reads.
+  uint32_t input_kinds = 0;
   // What the program's stdout and stderr were; stderr_is_stdout: one file (2>&1).
   StreamSink stdout_sink = StreamSink::kUnknown;
   StreamSink stderr_sink = StreamSink::kUnknown;
@@ -338,21 +343,29 @@ struct PriorAccess {
 
 // What a free recording recorded of a call that brings the outside in (inputs a replay
 // feeds back instead of making the call): a clock read, getrandom, a read or receive from a
-// descriptor that leads outside the process. Each thread's inputs are in its order of
-// calls; a replay gives thread t its recorded inputs in that order.
+// descriptor that leads outside the process, an entry read from a directory. Each thread's inputs
+// are in its order of calls; a replay gives thread t its recorded inputs in that order.
 struct Input {
-  enum class Kind : uint32_t { kClock = 1, kRandom = 2, kRead = 3 };
+  enum class Kind : uint32_t { kClock = 1, kRandom = 2, kRead = 3, kDirent = 4 };
   uint32_t tid = 0;
   Kind kind = Kind::kClock;
-  int32_t source = 0;        // kClock: the clock id; kRead: the descriptor
+  int32_t source = 0;        // kClock: the clock id; kRead, kDirent: the descriptor
   int64_t result = 0;        // the call's result: 0 or bytes; -errno when it failed
   uint64_t value = 0;        // kClock: the time read, ns since the clock's epoch
-  std::string data;          // kRandom, kRead: the bytes it returned (max(result, 0) of them)
+  std::string data;          // kRandom, kRead: the bytes it returned (max(result, 0) of them);
+                             // kDirent: the entry (a struct dirent64 up to its name's NUL)
   uint64_t event_index = 0;  // events recorded before it (where it falls among them)
   bool operator==(const Input&) const = default;
 };
 
-// Short lower-case name of an input kind ("clock", "random", "read"), "unknown" otherwise.
+// The bit of `kind` in Header::input_kinds.
+constexpr uint32_t InputKindBit(Input::Kind kind) { return 1u << static_cast<uint32_t>(kind); }
+// The kinds of inputs a trace recorded (Header::input_kinds; for an older writer's trace with
+// inputs_recorded, clocks, random bytes and reads); 0 when it recorded none.
+uint32_t RecordedInputKinds(const Header& header);
+
+// Short lower-case name of an input kind ("clock", "random", "read", "dirent"), "unknown"
+// otherwise.
 const char* InputKindName(Input::Kind kind);
 
 // A thread that could not proceed when a deadlock was detected.

@@ -249,7 +249,7 @@ bool RingReader::Drain(bool program_ended) {
       std::memcpy(&rec, slot, sizeof(rec));
       const uint32_t want_slots =
           (rec.bytes + WEFT_INPUT_DATA_PER_SLOT - 1) / WEFT_INPUT_DATA_PER_SLOT;
-      if (!ValidTid(rec.tid) || rec.kind < WEFT_INPUT_CLOCK || rec.kind > WEFT_INPUT_READ ||
+      if (!ValidTid(rec.tid) || rec.kind < WEFT_INPUT_CLOCK || rec.kind > WEFT_INPUT_KIND_LAST ||
           rec.data_slots != want_slots || rec.data_slots > WEFT_INPUT_MAX_DATA_SLOTS ||
           (rec.flags & ~WEFT_INPUT_MORE) != 0 ||
           (rec.kind == WEFT_INPUT_CLOCK && (rec.bytes != 0 || rec.flags != 0))) {

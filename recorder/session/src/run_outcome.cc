@@ -20,6 +20,8 @@ std::string DescribeInput(uint8_t kind, int32_t source) {
       return "random bytes (getrandom)";
     case WEFT_INPUT_READ:
       return "a read of descriptor " + std::to_string(source);
+    case WEFT_INPUT_DIRENT:
+      return "an entry of the directory on descriptor " + std::to_string(source) + " (readdir)";
     default:
       return "an input of kind " + std::to_string(kind);
   }

@@ -234,14 +234,25 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   header.timeout_seconds = config.timeout_seconds;
   header.max_steps = config.max_steps;
   header.stack_depth = layout.stack_depth;
+  using InputKind = format::Input::Kind;
   if (config.free_mode) {
     header.mode = format::Mode::kFree;
     header.strategy = "free";
     header.inputs_recorded = true;
+    header.input_kinds =
+        format::InputKindBit(InputKind::kClock) | format::InputKindBit(InputKind::kRandom) |
+        format::InputKindBit(InputKind::kRead) | format::InputKindBit(InputKind::kDirent);
   }
-  // A run fed recorded inputs carries them: a replay of its trace is fed them too.
+  // A run fed recorded inputs carries them: a replay of its trace is fed them too. One fed
+  // nothing records the entries it reads from directories (the shim's RecordsDirents).
   const format::Trace* fed = config.free_mode ? nullptr : config.schedule.FedInputs();
-  if (fed != nullptr) header.inputs_recorded = true;
+  if (fed != nullptr && layout.feed_inputs) {
+    header.inputs_recorded = true;
+    header.input_kinds = layout.feed_kinds;
+  } else if (!config.free_mode) {
+    header.inputs_recorded = true;
+    header.input_kinds = format::InputKindBit(InputKind::kDirent);
+  }
   header.isolated = config.isolate;
   header.memory_sites = layout.memory_sites;
   header.interp_phase = layout.interp_phase;

@@ -97,12 +97,18 @@ void BuildFreeScript(const format::Trace& trace, SessionLayout* layout) {
   layout->schedule.u.replay.partial = 1;
 }
 
-// The inputs a trace recorded (Header::inputs_recorded: a free recording's, or a controlled
-// trace that carries the inputs it was fed): the run feeds them back. Older free traces
-// recorded none: their replays read virtual clocks and real files.
+// The inputs a trace recorded (Header::inputs_recorded: a free recording's, a controlled
+// run's directory entries, or a controlled trace that carries the inputs it was fed): the
+// run feeds them back, of the kinds recorded (the others' calls it makes: a controlled
+// trace's clocks are virtual). Older free traces recorded none: their replays read virtual
+// clocks and real files. A controlled run that read no directory has nothing to feed: its
+// replay runs as one that is fed nothing (and records the entries it reads, if any).
 void FillInputs(const format::Trace& trace, SessionLayout* layout) {
   if (!trace.header.inputs_recorded) return;
+  const uint32_t kinds = format::RecordedInputKinds(trace.header);
+  if (kinds == format::InputKindBit(format::Input::Kind::kDirent) && trace.inputs.empty()) return;
   layout->feed_inputs = true;
+  layout->feed_kinds = kinds;
   layout->inputs.reserve(trace.inputs.size());
   for (const format::Input& in : trace.inputs) {
     weft_input_entry e{};

@@ -99,6 +99,7 @@ Result<SessionMemory> SessionMemory::Create(const SessionLayout& layout) {
   h->inputs = weft_span{inputs_offset, layout.inputs.size()};
   h->input_data = weft_span{data_offset, layout.input_data.size()};
   h->feed_inputs = layout.feed_inputs ? 1 : 0;
+  h->feed_kinds = layout.feed_kinds;
   h->ring_offset = ring_offset;
   h->ring_slots = layout.ring_slots;
   auto* base = reinterpret_cast<uint8_t*>(h);
@@ -157,6 +158,7 @@ const ConfigField kConfigFields[] = {
     WEFT_CONFIG_FIELD_(inputs, "the run's recorded inputs"),
     WEFT_CONFIG_FIELD_(input_data, "the run's recorded inputs"),
     WEFT_CONFIG_FIELD_(feed_inputs, "the run's recorded inputs"),
+    WEFT_CONFIG_FIELD_(feed_kinds, "the run's recorded inputs"),
     WEFT_CONFIG_FIELD_(ring_offset, "the event ring's geometry"),
     WEFT_CONFIG_FIELD_(ring_slots, "the event ring's geometry"),
 };

@@ -36,10 +36,12 @@ struct SessionLayout {
   std::vector<uint64_t> memory_sites;              // candidate memory access sites (pcs), ascending
   std::vector<weft_atomic_module> atomic_modules;  // atomic instructions to patch
   std::vector<weft_atomic_site> atomic_sites;
-  // A replay of a free recording: its inputs to feed (feed_inputs), their data one after
-  // the other. NB: apart from the script's copy (CheckUnchanged does not compare them: they
-  // can be long, and what the program does to them only changes what it reads).
+  // A replay of a trace that recorded inputs: its inputs to feed (feed_inputs; feed_kinds:
+  // bit 1 << weft_input_kind, the kinds fed), their data one after the other. NB: apart from
+  // the script's copy (CheckUnchanged does not compare them: they can be long, and what the
+  // program does to them only changes what it reads).
   bool feed_inputs = false;
+  uint32_t feed_kinds = 0;
   std::vector<weft_input_entry> inputs;
   std::string input_data;
 };

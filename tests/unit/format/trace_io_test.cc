@@ -393,6 +393,48 @@ TEST(TraceIo, FileStartsWithMagicAndLittleEndianMajor) {
   EXPECT_EQ(bytes.substr(8, 4), std::string("\x02\x00\x00\x00", 4));
 }
 
+// A controlled run's directory entries (Input::Kind::kDirent) and the kinds its header says
+// it recorded come back from the file; a header of an older writer with inputs says clocks,
+// random bytes and reads.
+TEST(TraceIo, DirectoryEntriesAndTheRecordedInputKindsAreKept) {
+  TempDir dir;
+  std::string path = dir.File("dirents.weft");
+  Header header = MakeHeader({"./p"}, "/p");
+  header.inputs_recorded = true;
+  header.input_kinds = InputKindBit(Input::Kind::kDirent);
+  Input entry;
+  entry.tid = 0;
+  entry.kind = Input::Kind::kDirent;
+  entry.source = 3;
+  entry.data = std::string("\x07\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\x18\0\x08x.py\0", 24);
+  entry.result = static_cast<int64_t>(entry.data.size());
+  entry.event_index = 1;
+  Input end = entry;
+  end.data.clear();
+  end.result = 0;
+  {
+    auto writer = TraceWriter::Create(path, header);
+    ASSERT_TRUE(writer.ok()) << writer.error().message;
+    TraceWriter& w = **writer;
+    ASSERT_TRUE(w.WriteEvent(MakeEvent(0, EventKind::kMutexLock, 0, 0, 0)).ok());
+    ASSERT_TRUE(w.WriteInput(entry).ok());
+    ASSERT_TRUE(w.WriteInput(end).ok());
+  }
+  Result<Trace> trace = ReadTrace(path);
+  ASSERT_TRUE(trace.ok()) << trace.error().message;
+  EXPECT_EQ(trace->header.input_kinds, InputKindBit(Input::Kind::kDirent));
+  EXPECT_EQ(RecordedInputKinds(trace->header), InputKindBit(Input::Kind::kDirent));
+  EXPECT_EQ(trace->inputs, (std::vector<Input>{entry, end}));
+  EXPECT_STREQ(InputKindName(Input::Kind::kDirent), "dirent");
+
+  Header older = MakeHeader({"./p"}, "/p");
+  EXPECT_EQ(RecordedInputKinds(older), 0u) << "a trace without inputs recorded none";
+  older.inputs_recorded = true;
+  EXPECT_EQ(RecordedInputKinds(older), InputKindBit(Input::Kind::kClock) |
+                                           InputKindBit(Input::Kind::kRandom) |
+                                           InputKindBit(Input::Kind::kRead));
+}
+
 TEST(TraceIo, FramesAreImmutableOffsetsWithSymbolsApart) {
   TempDir dir;
   std::string path = dir.File("frames.weft");
