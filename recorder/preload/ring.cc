@@ -78,7 +78,8 @@ void LoadUnwinder() {
 
 void WaitForRoom(weft_session* s, uint64_t head, uint32_t slots) {
   while (head + slots - __atomic_load_n(&s->ring_tail, __ATOMIC_ACQUIRE) > s->ring_slots) {
-    struct timespec pause = {0, 50 * 1000};  // the supervisor drains about every ms
+    // NB: weft drains every ms while the ring fills, at most 16 ms apart (run_program.cc)
+    struct timespec pause = {0, 50 * 1000};
     RawSyscall(SYS_nanosleep, reinterpret_cast<long>(&pause), 0);
   }
 }

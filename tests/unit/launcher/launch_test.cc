@@ -306,6 +306,22 @@ TEST(Run, PollIsCalledWhileTheProgramRunsAndAtExit) {
   EXPECT_TRUE(saw_live_process);
 }
 
+TEST(Run, PollsComeAsOftenAsPollDelayAsks) {
+  int calls = 0, asked = 0;
+  SpawnOptions options = OptionsFor(Program("sleep_forever"), {}, 0.4);
+  options.poll = [&] { ++calls; };
+  options.poll_delay = [&]() -> std::chrono::nanoseconds {
+    ++asked;
+    return std::chrono::milliseconds(20);
+  };
+  RunResult r = MustRun(options);
+  EXPECT_EQ(r.kind, RunResult::Kind::kTimeout);
+  EXPECT_EQ(asked, calls) << "asked after each poll";
+  // 400 ms at one poll every 20 ms, and a few more around the exit and the kill.
+  EXPECT_GE(calls, 5);
+  EXPECT_LE(calls, 40) << "about one call per 20 ms, not per millisecond";
+}
+
 // Sends `sig` to this test process (and, if `also_to_root`, to the program) once the
 // program printed "ready" on the pipe.
 void SignalWhenReady(int ready_fd, int sig, bool also_to_root) {
