@@ -392,6 +392,18 @@ class FreeGroup(WeftTestCase):
         self.assertEqual(ran.returncode, 2, ran.describe())
         self.assertIn("--verify go with --from TRACE", ran.stderr, ran.describe())
 
+    def test_a_forking_program_is_told_its_children_went_unrecorded(self):
+        # The children of a free recording run as they would without weft: their events are
+        # in no trace. The parent of file_stock_racy only forks and waits, so its trace held
+        # 0 events and weft said nothing of why.
+        ran, doc = self.record_free("file_stock_racy", self.path("stock-free.weft"), ["fd"])
+        notes = [n for n in doc["notes"] if "records the first process only" in n]
+        self.assertEqual(len(notes), 1, doc["notes"])
+        self.assertIn("the 2 processes the program started ran unrecorded", notes[0])
+        self.assertIn("record without --free", notes[0])
+        ran, doc = self.record_free("free_transfer_racy", self.path("one-process.weft"))
+        self.assertFalse([n for n in doc["notes"] if "first process only" in n], doc["notes"])
+
     def test_scheduling_options_are_refused_with_free(self):
         for extra in (["--strategy", "pct"], ["--seed", "3"], ["--max-steps", "10"]):
             ran = self.weft.cmd("record", "--free", *extra, "--", self.program("free_queue_ok"))

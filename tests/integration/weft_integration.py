@@ -1417,6 +1417,8 @@ class WaitsGroup(WeftTestCase):
         message = show["outcome"].get("message", "")
         self.assertIn("does not exist in the child", message, show["outcome"])
         self.assertIn("held by T1", message, show["outcome"])
+        # The mutex is named by its global, as a race report names one.
+        self.assertRegex(message, r"waits for the mutex 'lock' at 0x[0-9a-f]+,", show["outcome"])
         self.assertIn("does not exist in the child", self.weft.show_text(trace))
 
     def test_livelock_is_lack_of_progress(self):
@@ -1548,6 +1550,24 @@ class ProcessesGroup(WeftTestCase):
                                                 self.path("wj-" + mode), args=[mode])
                 self.assertEqual(result["failures"], [], ran.describe())
                 self.assertEqual(result["runs"], 30, ran.describe())
+
+    def test_a_grandchilds_thread_names_its_own_process(self):
+        # sh starts a sh that starts /bin/true: the grandchild's thread goes on from where
+        # its parent's did, and is named with its own pid once ("main (pid 12) (pid 13)"
+        # before).
+        trace = self.path("grandchild.weft")
+        ran = self.weft.record("/bin/sh", trace, seed=1,
+                               args=["-c", "sh -c '/bin/true; /bin/true'; /bin/true"])
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        pids = {t["pid"] for t in show["threads"]}
+        self.assertGreaterEqual(len(pids), 4, show["threads"])  # sh, sh, true, true, true
+        for t in show["threads"]:
+            name = t["start_function"]
+            if t["pid"] == show["threads"][0]["pid"]:
+                self.assertEqual(name, "main", t)
+            else:
+                self.assertEqual(name, "main (pid %d)" % t["pid"], t)
 
 
 class ProcessesSlowGroup(WeftTestCase):

@@ -229,6 +229,7 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
         // NB: a new thread inherits its creator's options: they are set at its first stop,
         // without exit stops for a thread (a round trip each; a tiny program's run spent
         // about a tenth of its CPU on two of them; OnRootThreadExit says when they are due).
+        if (tgid == child) ++result_.processes_started;
         Tracee fresh{child, tgid};
         // (A thread the root process makes after its main thread exited may be its last.)
         fresh.exit_stops = tgid == child || (tgid == root_ && root_main_gone_);

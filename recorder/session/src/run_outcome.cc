@@ -2,6 +2,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include <cctype>
 #include <cstdio>
 #include <string>
 
@@ -99,6 +100,27 @@ void DescribeTimeout(const launcher::RunResult& run, RingReader& reader,
   if (!text.empty()) outcome->message = text;
 }
 
+// The shim names the mutex of a fork child's deadlock by its address ("the mutex at 0x4040a0",
+// hooks_sync.cc): the global there, as a race report names one ("the mutex 'log_lock' at
+// 0x4040a0"; a mutex in no global keeps its address alone). ASLR is off: the child's address
+// is the root process's.
+void NameForkDeadlockMutex(const std::vector<launcher::Mapping>& maps, std::string* message) {
+  static const std::string kAt = "the mutex at 0x";
+  size_t at = message->find(kAt);
+  if (at == std::string::npos || maps.empty()) return;
+  size_t digits = at + kAt.size();
+  size_t end = digits;
+  while (end < message->size() && std::isxdigit(static_cast<unsigned char>((*message)[end]))) {
+    ++end;
+  }
+  if (end == digits || end - digits > 16) return;
+  const uint64_t address = std::stoull(message->substr(digits, end - digits), nullptr, 16);
+  launcher::Symbolizer symbolizer(maps);
+  const std::string symbol = symbolizer.SymbolizeData(address);
+  if (symbol.empty()) return;
+  message->replace(at, kAt.size() - 2, "the mutex '" + symbol + "' at ");
+}
+
 }  // namespace
 
 format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
@@ -114,6 +136,7 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     outcome.blocked = reader.blocked();
     if (flags & WEFT_STATUS_FORK_DEADLOCK) {
       outcome.message.assign(status->error, strnlen(status->error, sizeof(status->error)));
+      NameForkDeadlockMutex(run.maps, &outcome.message);
     }
   } else if (flags & WEFT_STATUS_STOPPED) {
     outcome.kind = K::kStopped;

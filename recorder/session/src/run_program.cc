@@ -589,6 +589,15 @@ Result<RunReport> RunProgram(const RunConfig& config) {
   report.threads = std::min<uint32_t>(status->threads, WEFT_MAX_THREADS);
   report.interrupted_by = rr.interrupted_by;
   report.notes = rr.warnings;
+  if (config.free_mode && rr.processes_started != 0) {
+    // (the shim leaves a free recording's children alone: FreeFork)
+    report.notes.push_back(
+        "a free recording records the first process only: the " +
+        std::to_string(rr.processes_started) +
+        (rr.processes_started == 1 ? " process" : " processes") +
+        " the program started ran unrecorded (none of their events is in the trace); record "
+        "without --free to record and control the whole process tree");
+  }
   report.notes.insert(report.notes.end(), streams.notes.begin(), streams.notes.end());
   if (outcome.turns_taken != 0)
     report.notes.push_back(format::DescribeTurnsTaken(outcome.turns_taken));

@@ -90,14 +90,20 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
       }
     }
     std::vector<format::Thread>& threads = reader.threads();
+    // Each thread's start function without the " (pid N)" of a forked process's thread.
+    std::vector<std::string> started(threads.size());
     for (format::Thread& t : threads) {
       if (t.tid == 0) {
         t.start_function = "main";
       } else if (t.start_routine == 0 && t.parent >= 0 && static_cast<size_t>(t.parent) < t.tid &&
                  threads[t.parent].pid != t.pid) {
-        // The thread of a forked process: it goes on from where its parent's thread forked.
-        t.start_function =
-            threads[t.parent].start_function + " (pid " + std::to_string(t.pid) + ")";
+        // The thread of a forked process: it goes on from where its parent's thread forked
+        // (a grandchild's from where its parent did: one pid, its own).
+        const std::string& from = static_cast<size_t>(t.parent) < started.size()
+                                      ? started[t.parent]
+                                      : threads[t.parent].start_function;
+        if (t.tid < started.size()) started[t.tid] = from;
+        t.start_function = from + " (pid " + std::to_string(t.pid) + ")";
       } else {
         Location start = symbolizer.SymbolizeCode(t.start_routine);
         t.start_function = start.function;
@@ -111,6 +117,7 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
           }
         }
       }
+      if (t.tid < started.size() && started[t.tid].empty()) started[t.tid] = t.start_function;
       (void)writer->WriteThread(t);
     }
     for (uint32_t id = 1; id < ips.size(); ++id) {

@@ -161,6 +161,9 @@ struct RunResult {
   // Things the user should know that are not errors, one sentence each (e.g. a process
   // of the tree that could not be detached).
   std::vector<std::string> warnings;
+  // Processes the program's tree started (fork, vfork, clone without CLONE_THREAD), the
+  // root aside.
+  uint32_t processes_started = 0;
   // The run was ended because SpawnOptions::should_stop said so.
   bool stopped = false;
   // The run was handed over (SpawnOptions::should_hand_over) and killed afterwards.
