@@ -43,6 +43,8 @@ struct Process {
   // It left at its exit (process_exit) and the next holder has not yet seen the kernel end it
   // (SettleExits): its descriptors may still be open, its stdio still flushing.
   uint8_t exit_unsettled;
+  // The program image it runs (weft_stack_record.image): its parent's, until it execs.
+  uint32_t image;
 };
 // Whether the process's threads are under control (kExecing: one of them, across an exec).
 inline bool UnderControl(const Process& p) {
@@ -78,6 +80,7 @@ struct SchedState {
   uint32_t next_object_id;   // objects.cc
   uint64_t objects_used;
   uint32_t next_stack;  // ring.cc's stack table
+  uint32_t images;      // images started by an exec (Process::image)
   uint32_t stacks_used;
   // The thread last handed the turn (written by the giver before the turn word). If its
   // process dies holding the turn (a crash, a kill from outside), a thread waiting in

@@ -277,6 +277,8 @@ void MapSchedState(uint32_t pid, void* at = nullptr) {
   g_sched->random_next = 0;
   g_sched->next_object_id = 1;
   g_sched->next_stack = 1;
+  g_sched->images = 0;
+  g_sched->processes[0].image = 0;
   g_sched->processes[0].pid = pid;
   g_sched->processes[0].state = ProcessState::kLive;
   g_sched->processes[0].parent_tid = 0xffff;
@@ -361,7 +363,8 @@ void RejoinAfterExec(weft_session* s, uint16_t index) {
   Thread* self = &g_sched->threads[p.exec_tid];
   EndOtherThreadsOf(index, self);  // the kernel ended them at the exec
   p.state = ProcessState::kLive;
-  p.spawning = 0;  // a parent in posix_spawn may go on (hooks_spawn.cc)
+  p.spawning = 0;               // a parent in posix_spawn may go on (hooks_spawn.cc)
+  p.image = ++g_sched->images;  // NB: before any stack of the new image is interned
   t_self = self;
   self->os_tid = Gettid();  // (a thread other than the main one that execs takes the pid)
   self->handle = pthread_self();

@@ -139,6 +139,8 @@ Object* TryObjectForKey(uint64_t key, uint64_t address, uint8_t kind, uint64_t a
   rec.id = o->id;
   rec.address = address;
   rec.aux = aux;
+  rec.image = g_sched->processes[g_process].image;
+  rec.pid = g_sched->processes[g_process].pid;
   RingWrite(&rec, 1);
   // NB: the key last, with release, after the object's record took its ring slot: a free
   // recording's thread that finds it without the lock (PublishedObjectId) sees its id and

@@ -192,7 +192,10 @@ uint32_t InternStack(const uint64_t* ips, uint32_t depth) {
     ips = buf + 4;
   }
 
-  uint64_t h = 0xcbf29ce484222325ull ^ depth;
+  // NB: a stack is one of an image: another image has other code at the same addresses
+  // (an exec'd server's stack must not be taken for its client's).
+  const Process& process = g_sched->processes[g_process];
+  uint64_t h = 0xcbf29ce484222325ull ^ depth ^ (static_cast<uint64_t>(process.image) << 32);
   for (uint32_t i = 0; i < depth; ++i) {
     h ^= ips[i];
     h *= 0x100000001b3ull;
@@ -215,6 +218,8 @@ uint32_t InternStack(const uint64_t* ips, uint32_t depth) {
   rec->type = WEFT_REC_STACK;
   rec->depth = static_cast<uint16_t>(depth);
   rec->id = id;
+  rec->image = process.image;
+  rec->pid = process.pid;
   uint32_t ip_slots = (depth + 3) / 4;
   for (uint32_t i = depth; i < ip_slots * 4; ++i) buf[4 + i] = 0;
   RingWrite(buf, 1 + ip_slots);

@@ -999,6 +999,7 @@ void EmitThreadRecord(const Thread* t, uint16_t parent) {
   rec.os_tid = static_cast<uint32_t>(t->os_tid);
   rec.start_routine = reinterpret_cast<uint64_t>(t->start_routine);
   rec.pid = g_sched->processes[t->process].pid;
+  rec.image = g_sched->processes[t->process].image;
   RingWrite(&rec, 1);
 }
 

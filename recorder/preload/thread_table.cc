@@ -127,6 +127,7 @@ Thread* RegisterProcess(Thread* parent) {
   p.reaped = 0;
   p.outside_children = 0;
   p.refreshed_at = ~0ull;
+  p.image = g_sched->processes[parent->process].image;  // a fork runs what its parent runs
   Thread* t = RegisterThread(parent->tid);
   t->process = index;
   t->enabled_cached = true;  // its THREAD_START can always happen

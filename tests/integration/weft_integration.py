@@ -1261,6 +1261,48 @@ class ForkGroup(WeftTestCase):
         self.assertNotEqual(child["pid"], show["processes"][0]["pid"], show["threads"])
         self.check_replays(trace, show, times=3, label="exec")
 
+    def test_an_exec_d_programs_stacks_and_objects_are_its_own(self):
+        # The child execs another program (withdraw_ok), whose code and globals are at
+        # other addresses than its parent's: its frames, thread start functions and objects
+        # must be named from its own image (before, from the parent's maps: its withdraw()
+        # lock had the parent's names, and its libc frames the parent's libc's).
+        trace = self.path("exec-program.weft")
+        ran = self.weft.record(self.program("fork_exec_ok"), trace, seed=4, args=["program"])
+        self.assertRegex(ran.output, r"balance = (0|30)", ran.describe())
+        self.assertIn("parent: child exited 0, work = 10", ran.output, ran.describe())
+        show = self.weft.show_json(trace)
+        root = show["processes"][0]["pid"]
+        exec_event = [ev for ev in show["events"] if ev["kind"] == "exec"][0]
+        self.assertEqual(exec_event["arg"], 1, exec_event)
+        child_pid = [t for t in show["threads"] if t["tid"] == exec_event["tid"]][0]["pid"]
+        child_tids = {t["tid"] for t in show["threads"] if t["pid"] == child_pid}
+        started = {t["start_function"] for t in show["threads"] if t["pid"] == child_pid}
+        self.assertIn("withdraw", started, show["threads"])
+        modules = {m["id"]: m for m in show["modules"]}
+        frames = {f["id"]: f for f in show["frames"]}
+        stacks = {s["id"]: s["frames"] for s in show["stacks"]}
+        locks = [ev for ev in show["events"]
+                 if ev["tid"] in child_tids and ev["kind"] == "mutex_lock"]
+        self.assertTrue(locks, "no lock of the exec'd program in the trace")
+        for ev in locks:
+            self.assertEqual(ev["location"]["function"], "withdraw", ev)
+            self.assertTrue(ev["location"]["file"].endswith("withdraw_ok.c"), ev)
+            obj = [o for o in show["objects"] if o["id"] == ev["object"]][0]
+            self.assertEqual(obj.get("symbol"), "account_lock", obj)
+            for fid in stacks[ev["stack"]]:
+                module = modules.get(frames[fid]["module_id"])
+                self.assertIsNotNone(module, "a frame of the exec'd program in no module: %s"
+                                     % frames[fid])
+                self.assertEqual(module["pid"], child_pid, module)
+                self.assertNotIn("fork_exec_ok", module["path"], frames[fid])
+        parent_locks = [ev for ev in show["events"]
+                        if ev["kind"] == "mutex_lock" and ev["tid"] not in child_tids]
+        self.assertTrue(parent_locks)
+        for ev in parent_locks:
+            self.assertEqual(ev["location"]["function"], "worker", ev)
+        self.assertTrue(all(m["pid"] in (root, child_pid) for m in show["modules"]))
+        self.check_replays(trace, show, times=3, label="exec-program")
+
     def test_exec_static_runs_uncontrolled(self):
         # A static program cannot load the shim: the child runs it uncontrolled, the trace's
         # EXEC event says so (arg 0, the child's last event), and the run still ends well.

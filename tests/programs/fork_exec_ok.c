@@ -3,9 +3,12 @@
  * The child runs `sh -c 'echo exec ok'` through execlp (the shell, a dynamic program, runs
  * under control in the session); main waits for it with waitpid and joins the worker.
  * Mode `static`: the child execs static_hello (beside this program), a static program the
- * shim cannot enter: it runs uncontrolled.
+ * shim cannot enter: it runs uncontrolled. Mode `program`: the child execs withdraw_ok
+ * (beside this program), another program with threads and locks of its own, its code and
+ * data at other addresses than this one's.
  *
- * Expected outcome: "exec ok" (static: "hello from a static binary"), then
+ * Expected outcome: "exec ok" (static: "hello from a static binary"; program: "balance =
+ * 0" or "balance = 30"), then
  * "parent: child exited 0, work = 10", exit 0.
  * Families: fork, exec, waitpid, mutex, create/join.
  */
@@ -32,11 +35,12 @@ static void* worker(void* arg) {
 
 int main(int argc, char** argv) {
   int static_child = argc > 1 && strcmp(argv[1], "static") == 0;
+  int program_child = argc > 1 && strcmp(argv[1], "program") == 0;
   char helper[4096];
   ssize_t n = readlink("/proc/self/exe", helper, sizeof helper - 32);
   if (n <= 0) return 2;
   helper[n] = '\0';
-  strcpy(strrchr(helper, '/') + 1, "static_hello");
+  strcpy(strrchr(helper, '/') + 1, program_child ? "withdraw_ok" : "static_hello");
   pthread_t w;
   if (pthread_create(&w, NULL, worker, NULL) != 0) return 2;
   fflush(stdout);
@@ -48,6 +52,8 @@ int main(int argc, char** argv) {
   if (pid == 0) {
     if (static_child) {
       execl(helper, "static_hello", (char*)NULL);
+    } else if (program_child) {
+      execl(helper, "withdraw_ok", (char*)NULL);
     } else {
       execlp("sh", "sh", "-c", "echo exec ok", (char*)NULL);
     }

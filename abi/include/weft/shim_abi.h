@@ -19,8 +19,8 @@ extern "C" {
 #endif
 
 #define WEFT_SHIM_PROTOCOL_VERSION                                                             \
-  18u /* 18: WEFT_INPUT_DIRENT, feed_kinds; 17: interp_point (kind 46), interp_phase;          \
-         16: event_clock; 15: fork_late,                                                       \
+  19u /* 19: image (and pid) in stack, thread and object records; 18: WEFT_INPUT_DIRENT,       \
+         feed_kinds; 17: interp_point (kind 46), interp_phase; 16: event_clock; 15: fork_late, \
          weft_fork_reply.events, process_wait (kind 45); 14: turns_taken; 13: recorded inputs; \
          12: free mode, partial replay; 11: the fork server; 10: forked_live; 9: files         \
          (tests/unit/abi: what a version stands for) */
@@ -187,7 +187,8 @@ struct weft_object_record { /* 32 bytes */
   uint32_t id;
   uint64_t address; /* address in the target (stable: ASLR is off) */
   uint64_t aux;     /* kind-specific (barrier count, semaphore initial value) */
-  uint64_t reserved1;
+  uint32_t image;   /* the program image of the process that first used it (stack records) */
+  uint32_t pid;     /* that process */
 };
 
 struct weft_thread_record { /* 32 bytes */
@@ -200,7 +201,7 @@ struct weft_thread_record { /* 32 bytes */
   uint32_t os_tid;        /* kernel tid (informational: differs between runs) */
   uint64_t start_routine; /* address of the start function */
   uint32_t pid;           /* its process (informational: differs between runs); 0 = the first */
-  uint32_t reserved2;
+  uint32_t image;         /* the program image its process runs (stack records) */
 };
 
 struct weft_stack_record { /* 32 bytes header; IPs follow in the next slots */
@@ -208,7 +209,11 @@ struct weft_stack_record { /* 32 bytes header; IPs follow in the next slots */
   uint8_t reserved0;
   uint16_t depth; /* number of IPs, <= WEFT_MAX_STACK_DEPTH */
   uint32_t id;    /* stack id, > 0 */
-  uint64_t reserved1[3];
+  /* The program image its IPs are in: 0 = the first process's first image (and the processes
+   * it forks), then one more for each exec into a controlled image, in the order they start. */
+  uint32_t image;
+  uint32_t pid; /* a process running that image when the stack was taken */
+  uint64_t reserved1[2];
 };
 
 struct weft_wake_record { /* 32 bytes */

@@ -13,6 +13,7 @@ namespace {
 constexpr size_t kMaxStacks = 1u << 22;
 constexpr size_t kMaxFrames = 1u << 22;
 constexpr size_t kMaxObjects = 1u << 26;
+constexpr uint32_t kMaxImages = 1u << 20;
 constexpr size_t kMaxBlocked = 4 * WEFT_MAX_THREADS;
 constexpr size_t kMaxSitesFound = 1u << 17;  // the shim reports fewer
 // Extra slots of a decision record: the words of threads WEFT_DECISION_INLINE_THREADS up.
@@ -105,42 +106,82 @@ void RingReader::WriteProcess() {
   if (writer_ != nullptr) Write(writer_->WriteProcess(root_));
 }
 
-void RingReader::AddModules(const std::vector<launcher::Mapping>& maps) {
+void RingReader::AddModules(const std::vector<launcher::Mapping>& maps, uint32_t image) {
   launcher::Symbolizer symbolizer(maps);
   for (const launcher::Symbolizer::ModuleInfo& info : symbolizer.Modules()) {
     bool known = false;
-    for (const format::Module& m : modules_)
-      known = known || (m.path == info.path && m.base == info.base);
+    for (size_t k = 0; k < modules_.size() && !known; ++k) {
+      known = module_images_[k] == image && modules_[k].path == info.path &&
+              modules_[k].base == info.base;
+    }
     if (known) continue;
     format::Module m;
     m.id = static_cast<uint32_t>(modules_.size() + 1);
-    m.pid = root_.pid;
+    auto other = images_.find(image);
+    m.pid = other != images_.end() ? other->second.pid : root_.pid;
     m.path = info.path;
     m.build_id = info.build_id;
     m.base = info.base;
     m.size = info.size;
     if (writer_ != nullptr) Write(writer_->WriteModule(m));
     modules_.push_back(std::move(m));
+    module_images_.push_back(image);
   }
 }
 
-uint32_t RingReader::ModuleFor(uint64_t ip) {
+uint32_t RingReader::ImageOfPid(uint32_t pid) const {
+  auto it = image_of_pid_.find(pid);
+  return it == image_of_pid_.end() ? 0 : it->second;
+}
+
+bool RingReader::NoteImage(uint32_t image, uint32_t pid, uint64_t index) {
+  if (image > kMaxImages) {
+    BadRecord(index, "a record of program image " + std::to_string(image) + " (at most " +
+                         std::to_string(kMaxImages) + ")");
+    return false;
+  }
+  if (pid == 0) return true;  // (a process not claimed yet says nothing)
+  image_of_pid_[pid] = image;
+  if (image != 0) {
+    Image& known = images_[image];
+    if (known.pid == 0) known.pid = pid;
+  }
+  return true;
+}
+
+std::vector<launcher::Mapping> RingReader::ImageMaps(uint32_t image) const {
+  if (image == ImageOfPid(root_.pid) && !final_maps_.empty()) return final_maps_;
+  if (image == 0) return {};  // the root went on to another image: its first one's are gone
+  auto it = images_.find(image);
+  return it == images_.end() ? std::vector<launcher::Mapping>{} : it->second.maps;
+}
+
+uint32_t RingReader::ModuleFor(uint64_t ip, uint32_t image) {
   auto find = [&]() -> uint32_t {
-    for (const format::Module& m : modules_) {
-      if (ip >= m.base && ip - m.base < m.size) return m.id;
+    for (size_t k = 0; k < modules_.size(); ++k) {
+      const format::Module& m = modules_[k];
+      if (module_images_[k] == image && ip >= m.base && ip - m.base < m.size) return m.id;
     }
     return 0;
   };
   if (uint32_t id = find(); id != 0) return id;
-  constexpr int kMaxMapsReads = 16;
-  if (maps_reads_ >= kMaxMapsReads) return 0;
-  ++maps_reads_;
+  constexpr int kMaxMapsReads = 16;  // per image
+  if (maps_reads_[image] >= kMaxMapsReads) return 0;
+  ++maps_reads_[image];
   WriteProcess();
-  if (!final_maps_.empty()) {
-    AddModules(final_maps_);
-  } else if (root_.pid != 0) {
+  bool roots = image == ImageOfPid(root_.pid);
+  if (roots && !final_maps_.empty()) {
+    AddModules(final_maps_, image);
+  } else if (image == 0 && roots && root_.pid != 0) {
     Result<std::vector<launcher::Mapping>> maps = launcher::ReadMaps(static_cast<pid_t>(root_.pid));
-    if (maps.ok()) AddModules(*maps);
+    if (maps.ok()) AddModules(*maps, image);
+  } else if (auto other = images_.find(image); other != images_.end() && other->second.pid != 0) {
+    // NB: read while a process runs the image (it may end, or exec again, before the run
+    // does): an exec'd program's modules, which the root's maps do not hold.
+    Image& i = other->second;
+    Result<std::vector<launcher::Mapping>> maps = launcher::ReadMaps(static_cast<pid_t>(i.pid));
+    if (maps.ok() && !maps->empty() && ImageOfPid(i.pid) == image) i.maps = std::move(*maps);
+    AddModules(i.maps, image);
   }
   return find();
 }
@@ -151,21 +192,23 @@ void RingReader::WriteRemainingModules() {
     process_written_ = true;  // the shim never claimed the process: pid unknown
     Write(writer_->WriteProcess(root_));
   }
-  if (!final_maps_.empty()) AddModules(final_maps_);
+  if (!final_maps_.empty()) AddModules(final_maps_, ImageOfPid(root_.pid));
 }
 
-uint32_t RingReader::FrameFor(uint64_t ip) {
+uint32_t RingReader::FrameFor(uint64_t ip, uint32_t image) {
+  const std::pair<uint64_t, uint32_t> key{ip, image};
   if (frame_ips_.size() >= kMaxFrames) {
-    auto known = frame_ids_.find(ip);
+    auto known = frame_ids_.find(key);
     if (known != frame_ids_.end()) return known->second;
     SetCorrupt("the event ring: more than " + std::to_string(kMaxFrames) + " distinct frames");
     return 0;
   }
-  auto [it, inserted] = frame_ids_.emplace(ip, static_cast<uint32_t>(frame_ips_.size()));
+  auto [it, inserted] = frame_ids_.emplace(key, static_cast<uint32_t>(frame_ips_.size()));
   if (inserted) {
     frame_ips_.push_back(ip);
+    frame_images_.push_back(image);
     if (writer_ != nullptr) {
-      uint32_t module = ModuleFor(ip);
+      uint32_t module = ModuleFor(ip, image);
       uint64_t base = 0;
       if (module != 0) base = modules_[module - 1].base;
       Write(writer_->WriteFrame(it->second, module, ip - base));
@@ -286,12 +329,13 @@ bool RingReader::Drain(bool program_ended) {
         BadRecord(tail, "more than " + std::to_string(kMaxStacks) + " distinct stacks");
         return false;
       }
+      if (!NoteImage(rec.image, rec.pid, tail)) return false;
       std::vector<uint32_t> frames;
       frames.reserve(rec.depth);
       for (uint32_t i = 0; i < rec.depth; ++i) {
         uint64_t ip;
         std::memcpy(&ip, slot_at(tail + 1 + i / 4) + (i % 4) * 8, 8);
-        frames.push_back(FrameFor(ip));
+        frames.push_back(FrameFor(ip, rec.image));
       }
       if (!error_.empty()) return false;
       if (writer_ != nullptr) Write(writer_->WriteStack(rec.id, frames));
@@ -456,6 +500,9 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
                              std::to_string(next) + ") and kind " + std::to_string(r.kind));
         return;
       }
+      if (!NoteImage(r.image, r.pid, index)) return;
+      if (object_images_.size() <= r.id) object_images_.resize(r.id + 1);
+      object_images_[r.id] = r.image;
       format::Object o;
       o.id = r.id;
       o.kind = static_cast<format::ObjectKind>(r.kind);
@@ -474,6 +521,9 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
                              std::to_string(r.parent));
         return;
       }
+      if (!NoteImage(r.image, r.pid, index)) return;
+      if (thread_images_.size() <= r.tid) thread_images_.resize(r.tid + 1);
+      thread_images_[r.tid] = r.image;
       if (threads_.size() <= r.tid) threads_.resize(r.tid + 1);
       format::Thread& t = threads_[r.tid];
       t.tid = r.tid;
@@ -600,6 +650,23 @@ void RingReader::OnRecord(const uint8_t* slot, uint64_t index) {
     default:
       BadRecord(index, "a record of unknown type " + std::to_string(slot[0]));
   }
+}
+
+launcher::Symbolizer& ImageSymbolizers::Of(uint32_t image) {
+  std::unique_ptr<launcher::Symbolizer>& s = made_[image];
+  if (s == nullptr) {
+    std::vector<launcher::Mapping> maps = reader_.ImageMaps(image);
+    if (maps.empty() && image == reader_.ImageOfPid(run_.root_pid)) maps = run_.maps;
+    s = std::make_unique<launcher::Symbolizer>(std::move(maps));
+  }
+  return *s;
+}
+
+uint32_t ImageSymbolizers::ImageOfThread(int tid) {
+  if (tid < 0 || static_cast<size_t>(tid) >= reader_.threads().size()) {
+    return reader_.ImageOfPid(run_.root_pid);
+  }
+  return reader_.ImageOfPid(reader_.threads()[tid].pid);
 }
 
 }  // namespace weft::session

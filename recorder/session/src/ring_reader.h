@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "event_clock.h"
@@ -62,11 +65,26 @@ class RingReader {
   uint64_t OrderEventsBefore(uint64_t index) const;
   const std::vector<format::BlockedThread>& blocked() const { return blocked_; }
   const std::string& error() const { return error_; }
-  // Frames seen so far: frame id -> IP (id 0 unused).
+  // Frames seen so far: frame id -> IP (id 0 unused), and the program image it is in.
   const std::vector<uint64_t>& frame_ips() const { return frame_ips_; }
-  // Interns a code address as a frame (crash stacks use it too), written at once as an
-  // offset in its module (the module's packet first, read from the process's maps).
-  uint32_t FrameFor(uint64_t ip);
+  const std::vector<uint32_t>& frame_images() const { return frame_images_; }
+  // Interns a code address of program image `image` (weft_stack_record.image) as a frame
+  // (crash stacks use it too), written at once as an offset in its module (the module's
+  // packet first, read from the maps of a process running the image).
+  uint32_t FrameFor(uint64_t ip, uint32_t image = 0);
+  // The program image that process `pid` was last seen running (0: the first one's).
+  uint32_t ImageOfPid(uint32_t pid) const;
+  // The image a thread started in (its start routine's), by tid (0 when unknown).
+  uint32_t ImageOfThread(uint32_t tid) const {
+    return tid < thread_images_.size() ? thread_images_[tid] : 0;
+  }
+  // The image an object was first used in, by object id (0 when unknown).
+  uint32_t ImageOfObject(uint32_t id) const {
+    return id < object_images_.size() ? object_images_[id] : 0;
+  }
+  // The maps to symbolize image `image` with: the root's final maps for the image the
+  // root ended in, else those read from a process running it (empty: not known).
+  std::vector<launcher::Mapping> ImageMaps(uint32_t image) const;
   // The process the run starts; its packet is written once its pid is known (the shim's
   // claim), before any thread or module. Call before the first Drain().
   void SetRootProcess(format::Process process) { root_ = std::move(process); }
@@ -77,6 +95,7 @@ class RingReader {
   // frame needed. Called once the run is over.
   void WriteRemainingModules();
   std::vector<format::Thread>& threads() { return threads_; }
+  const std::vector<format::Thread>& threads() const { return threads_; }
   std::vector<format::Object>& objects() { return objects_; }
   // Frame ids of a stack (innermost first); empty if unknown.
   const std::vector<uint32_t>& Stack(uint32_t id) const;
@@ -116,10 +135,14 @@ class RingReader {
   void Write(Status s);
   // Writes the root process's packet once its pid is known.
   void WriteProcess();
-  // The id of the module holding `ip` (0 = none), reading the maps again on a miss.
-  uint32_t ModuleFor(uint64_t ip);
-  // Adds (and writes) the modules of `maps` not known yet.
-  void AddModules(const std::vector<launcher::Mapping>& maps);
+  // The id of the module of image `image` holding `ip` (0 = none), reading the maps again
+  // on a miss.
+  uint32_t ModuleFor(uint64_t ip, uint32_t image);
+  // Adds (and writes) the modules of `maps` of image `image` not known yet.
+  void AddModules(const std::vector<launcher::Mapping>& maps, uint32_t image);
+  // Notes that process `pid` runs image `image` (from a record that says so). False (and the
+  // session corrupt) when the image number cannot be one.
+  bool NoteImage(uint32_t image, uint32_t pid, uint64_t index);
 
   weft_session* session_;
   uint8_t* ring_;
@@ -140,13 +163,31 @@ class RingReader {
   std::vector<format::Thread> threads_;
   std::vector<format::Object> objects_;
   std::vector<uint64_t> frame_ips_{0};
+  std::vector<uint32_t> frame_images_{0};
+  // A program image other than the first (an exec'd program): a process running it, and
+  // its maps once read (an exec'd server's code is at other addresses than its client's).
+  struct Image {
+    uint32_t pid = 0;
+    std::vector<launcher::Mapping> maps;
+  };
+  std::unordered_map<uint32_t, Image> images_;
+  std::unordered_map<uint32_t, uint32_t> image_of_pid_;
+  std::vector<uint32_t> object_images_;
+  std::vector<uint32_t> thread_images_;
+  std::vector<uint32_t> module_images_;  // parallel to modules_
   format::Process root_;
   std::vector<uint32_t> child_pids_;  // forked processes whose Process packet is written
   bool process_written_ = false;
   std::vector<format::Module> modules_;  // written so far, ids 1, 2, ...
   std::vector<launcher::Mapping> final_maps_;
-  int maps_reads_ = 0;  // bounded: an address in no module must not re-read maps forever
-  std::unordered_map<uint64_t, uint32_t> frame_ids_;
+  // Maps reads per image, bounded: an address in no module must not re-read maps forever.
+  std::unordered_map<uint32_t, int> maps_reads_;
+  struct FrameKeyHash {
+    size_t operator()(const std::pair<uint64_t, uint32_t>& k) const {
+      return std::hash<uint64_t>()(k.first ^ (static_cast<uint64_t>(k.second) << 48));
+    }
+  };
+  std::unordered_map<std::pair<uint64_t, uint32_t>, uint32_t, FrameKeyHash> frame_ids_;
   std::unordered_map<uint32_t, uint32_t> os_tids_;  // os tid -> weft tid
   std::unordered_map<uint32_t, std::vector<uint32_t>> stacks_;
   std::unordered_map<uint32_t, uint32_t> first_stacks_;
@@ -165,6 +206,23 @@ class RingReader {
   uint64_t input_bytes_ = 0;
   std::optional<TscToNs> tsc_;  // TimeEventsByTsc
   uint64_t monotonic_base_ns_ = 0;
+};
+
+// Symbolizers of a finished run, one per program image (RingReader::ImageMaps; the run's
+// own maps for the root's), each made when first asked for: an exec'd program (a server
+// its client started) has other code and data at the same addresses as the root's.
+class ImageSymbolizers {
+ public:
+  ImageSymbolizers(const RingReader& reader, const launcher::RunResult& run)
+      : reader_(reader), run_(run) {}
+  launcher::Symbolizer& Of(uint32_t image);
+  // The image thread `tid` (a weft tid, -1: unknown) runs now.
+  uint32_t ImageOfThread(int tid);
+
+ private:
+  const RingReader& reader_;
+  const launcher::RunResult& run_;
+  std::unordered_map<uint32_t, std::unique_ptr<launcher::Symbolizer>> made_;
 };
 
 }  // namespace weft::session

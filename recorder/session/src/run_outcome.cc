@@ -50,10 +50,12 @@ bool IsShimModule(const std::string& path) {
 // turn, in epoll_wait(), at worker (prog.c:12)"), and its stack in outcome->blocked.
 void DescribeTimeout(const launcher::RunResult& run, RingReader& reader,
                      std::set<uint32_t>* exact_frames, format::Outcome* outcome) {
-  launcher::Symbolizer symbolizer(run.maps);
+  ImageSymbolizers symbolizers(reader, run);
   std::string text;
   for (const launcher::ThreadSnapshot& snap : run.threads_at_timeout) {
     int tid = reader.TidOfOsTid(snap.os_tid);
+    uint32_t image = symbolizers.ImageOfThread(tid);
+    launcher::Symbolizer& symbolizer = symbolizers.Of(image);
     bool waits_turn = false;
     std::string where;
     for (size_t i = 0; i < snap.stack.size(); ++i) {
@@ -90,7 +92,7 @@ void DescribeTimeout(const launcher::RunResult& run, RingReader& reader,
     b.tid = tid >= 0 ? static_cast<uint32_t>(tid) : 0;
     std::vector<uint32_t> frames;
     for (size_t i = 0; i < snap.stack.size(); ++i) {
-      uint32_t id = reader.FrameFor(snap.stack[i]);
+      uint32_t id = reader.FrameFor(snap.stack[i], image);
       if (i == 0) exact_frames->insert(id);
       frames.push_back(id);
     }
@@ -180,8 +182,9 @@ format::Outcome MakeOutcome(const RunConfig& config, const weft_session* status,
     crash.fault_address = rr.crash->fault_address;
     crash.ip = rr.crash->ip;
     crash.instruction = rr.crash->instruction;
+    const uint32_t image = reader.ImageOfPid(rr.root_pid);  // (a crash of the root's)
     for (size_t i = 0; i < rr.crash->stack.size(); ++i) {
-      uint32_t id = reader.FrameFor(rr.crash->stack[i]);
+      uint32_t id = reader.FrameFor(rr.crash->stack[i], image);
       if (i == 0) exact_frames->insert(id);
       crash.frames.push_back(id);
     }

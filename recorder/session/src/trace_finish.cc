@@ -71,13 +71,15 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
                    RingReader& reader, format::TraceWriter* writer) {
   (void)config;
   if (writer != nullptr) {
-    launcher::Symbolizer symbolizer(run.maps);
     reader.WriteRemainingModules();
+    ImageSymbolizers symbolizers(reader, run);
     const std::vector<uint64_t>& ips = reader.frame_ips();
+    const std::vector<uint32_t>& images = reader.frame_images();
     // Each frame's source-level chain, innermost first: the functions inlined at it, then
     // the out-of-line function.
     std::vector<std::vector<Location>> chains(ips.size());
     for (uint32_t id = 1; id < ips.size(); ++id) {
+      launcher::Symbolizer& symbolizer = symbolizers.Of(images[id]);
       bool exact = exact_frames.count(id) != 0;
       chains[id] = symbolizer.SymbolizeInlined(exact ? ips[id] : ips[id] - 1);
       if (!exact && !chains[id].empty() && chains[id].front().line == 0 &&
@@ -105,7 +107,7 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
         if (t.tid < started.size()) started[t.tid] = from;
         t.start_function = from + " (pid " + std::to_string(t.pid) + ")";
       } else {
-        Location start = symbolizer.SymbolizeCode(t.start_routine);
+        Location start = symbolizers.Of(reader.ImageOfThread(t.tid)).SymbolizeCode(t.start_routine);
         t.start_function = start.function;
         if (!IsUserCode(start)) {
           // std::thread and Rust's spawn start every thread in their own routine: name the
@@ -137,6 +139,7 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
           o.kind == format::ObjectKind::kFile) {
         continue;
       }
+      launcher::Symbolizer& symbolizer = symbolizers.Of(reader.ImageOfObject(o.id));
       o.symbol = symbolizer.SymbolizeData(o.address);
       if (o.kind == format::ObjectKind::kMemory) o.parts = GranuleParts(symbolizer, o);
       if (!o.symbol.empty() || !o.parts.empty()) (void)writer->WriteObject(o);

@@ -265,21 +265,23 @@ TEST(Abi, ProtocolVersionCoversTheKindsAndTheLayouts) {
                      sizeof(struct weft_schedule_spec),
                      sizeof(struct weft_fork_request),
                      sizeof(struct weft_fork_reply)};
-  // Version 18 (WEFT_INPUT_DIRENT, weft_session.feed_kinds in place of a reserved word;
-  // 17: interp_point: kind 46, interp_phase; 16: event_clock; 15: fork_late,
-  // weft_fork_reply.events, process_wait: kind 45).
-  const Shape v17 = {0x56f494cd0119e77eull, 47, 0xff, 832, 112, 4104, 256};
-  ASSERT_EQ(WEFT_SHIM_PROTOCOL_VERSION, 18u)
+  // Version 19 (a program image, and its pid, in stack, thread and object records, in
+  // reserved bytes: no size changed; 18: WEFT_INPUT_DIRENT, weft_session.feed_kinds in place
+  // of a reserved word; 17: interp_point: kind 46, interp_phase; 16: event_clock; 15:
+  // fork_late, weft_fork_reply.events, process_wait: kind 45).
+  const Shape v19 = {0x56f494cd0119e77eull, 47, 0xff, 832, 112, 4104, 256};
+  static_assert(sizeof(struct weft_stack_record) == 32, "a stack record is one slot");
+  ASSERT_EQ(WEFT_SHIM_PROTOCOL_VERSION, 19u)
       << "a new protocol version: record what it stands for here (the values below)";
   const char* bump = "changed without a bump of WEFT_SHIM_PROTOCOL_VERSION";
-  EXPECT_EQ(now.kinds, v17.kinds) << "the event or object kinds " << bump << " (fingerprint 0x"
+  EXPECT_EQ(now.kinds, v19.kinds) << "the event or object kinds " << bump << " (fingerprint 0x"
                                   << std::hex << now.kinds << ")";
-  EXPECT_EQ(now.kind_count, v17.kind_count) << "the number of event kinds " << bump;
-  EXPECT_EQ(now.flags, v17.flags) << "the event flags " << bump;
-  EXPECT_EQ(now.session, v17.session) << "struct weft_session " << bump;
-  EXPECT_EQ(now.schedule_spec, v17.schedule_spec) << "struct weft_schedule_spec " << bump;
-  EXPECT_EQ(now.fork_request, v17.fork_request) << "struct weft_fork_request " << bump;
-  EXPECT_EQ(now.fork_reply, v17.fork_reply) << "struct weft_fork_reply " << bump;
+  EXPECT_EQ(now.kind_count, v19.kind_count) << "the number of event kinds " << bump;
+  EXPECT_EQ(now.flags, v19.flags) << "the event flags " << bump;
+  EXPECT_EQ(now.session, v19.session) << "struct weft_session " << bump;
+  EXPECT_EQ(now.schedule_spec, v19.schedule_spec) << "struct weft_schedule_spec " << bump;
+  EXPECT_EQ(now.fork_request, v19.fork_request) << "struct weft_fork_request " << bump;
+  EXPECT_EQ(now.fork_reply, v19.fork_reply) << "struct weft_fork_reply " << bump;
 }
 
 }  // namespace
