@@ -177,6 +177,8 @@ class Reader {
         return HandleModule(packet.module());
       case pb::Packet::kProcess:
         return HandleProcess(packet.process());
+      case pb::Packet::kProcessExec:
+        return HandleProcessExec(packet.process_exec());
       case pb::Packet::kFrameSymbols:
         return HandleSymbols(packet.frame_symbols());
       case pb::Packet::kOutput:
@@ -286,6 +288,18 @@ class Reader {
       }
     }
     return Status::Ok();
+  }
+
+  Status HandleProcessExec(const pb::ProcessExec& e) {
+    for (Process& known : trace_.processes) {
+      if (known.pid != e.pid()) continue;
+      ProcessExec exec;
+      exec.executable = e.executable();
+      exec.argv.assign(e.argv().begin(), e.argv().end());
+      known.execs.push_back(std::move(exec));
+      return Status::Ok();
+    }
+    return Corrupt("an exec of process " + std::to_string(e.pid()) + ", which is not defined");
   }
 
   Status HandleProcess(const pb::Process& p) {

@@ -828,6 +828,15 @@ Status TraceWriter::WriteProcess(const Process& process) {
   return impl_->AppendPacket();
 }
 
+Status TraceWriter::WriteProcessExec(uint32_t pid, const ProcessExec& exec) {
+  if (Status s = impl_->Usable(); !s.ok()) return s;
+  pb::ProcessExec* p = impl_->packet.mutable_process_exec();
+  p->set_pid(pid);
+  p->set_executable(exec.executable);
+  for (const std::string& arg : exec.argv) p->add_argv(arg);
+  return impl_->AppendPacket();
+}
+
 Status TraceWriter::WriteModule(const Module& module) {
   if (Status s = impl_->Usable(); !s.ok()) return s;
   if (module.id == 0) return impl_->WriteError("module id 0 is reserved (ids start at 1)");
@@ -1097,6 +1106,9 @@ Status WriteTrace(const std::string& path, const Trace& trace) {
 
   for (const Process& process : trace.processes) {
     if (Status s = writer.WriteProcess(process); !s.ok()) return s;
+    for (const ProcessExec& exec : process.execs) {
+      if (Status s = writer.WriteProcessExec(process.pid, exec); !s.ok()) return s;
+    }
   }
   for (const Module& module : trace.modules) {
     if (Status s = writer.WriteModule(module); !s.ok()) return s;

@@ -72,6 +72,20 @@ def test_stacks_frames_header_outcome_match_weft_show(weft_exe, recorded):
     assert trace.stdout.data.decode() == show["stdout"]["data"]
 
 
+def test_processes_and_their_execs_match_weft_show(weft_exe, programs, tmp_path):
+    # fork_exec_ok's child execs withdraw_ok: a process packet at the fork, an exec after.
+    path = str(tmp_path / "exec.weft")
+    weft.record([os.path.join(programs, "fork_exec_ok"), "program"], output=path, seed=4,
+                weft=weft_exe)
+    trace = weft.Trace.open(path)
+    show = weft.show(path, weft=weft_exe)
+    assert [(p.pid, p.parent, p.executable, p.argv,
+             [(e.executable, e.argv) for e in p.execs]) for p in trace.processes] == [
+        (p["pid"], p["parent"], p["executable"], p["argv"],
+         [(e["executable"], e["argv"]) for e in p["execs"]]) for p in show["processes"]]
+    assert [os.path.basename(e.executable) for e in trace.processes[1].execs] == ["withdraw_ok"]
+
+
 def test_conflicts_through_the_cli(weft_exe, recorded):
     pairs = weft.Trace.open(recorded).conflicts(weft=weft_exe)
     assert pairs.count > 0

@@ -91,12 +91,21 @@ class Module:
 
 
 @dataclass
+class ProcessExec:
+    """A new program a process ran (an exec that succeeded)."""
+    executable: str
+    argv: List[str]
+
+
+@dataclass
 class Process:
-    """A process of the run (`parent` None for the root)."""
+    """A process of the run (`parent` None for the root). A forked one's `executable` and
+    `argv` are its parent's; `execs` are the programs it exec'd after, in order."""
     pid: int
     parent: Optional[int]
     executable: str
     argv: List[str]
+    execs: List[ProcessExec] = field(default_factory=list)
 
 
 @dataclass
@@ -476,6 +485,13 @@ class _Reader:
             raise self.corrupt("process %d is defined twice" % p.pid)
         self.t.processes.append(Process(p.pid, None if p.parent < 0 else p.parent,
                                         _text(p.executable), [_text(a) for a in p.argv]))
+
+    def on_process_exec(self, e):
+        for known in self.t.processes:
+            if known.pid == e.pid:
+                known.execs.append(ProcessExec(_text(e.executable), [_text(a) for a in e.argv]))
+                return
+        raise self.corrupt("an exec of process %d, which is not defined" % e.pid)
 
     def on_module(self, m):
         if self.major == 1:

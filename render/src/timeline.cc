@@ -20,6 +20,15 @@ namespace {
 using namespace ::weft::format;
 using namespace internal;
 
+// What an exec ran: the program's path and its arguments, shortened past kMaxChars.
+std::string CommandLine(const ProcessExec& exec) {
+  constexpr size_t kMaxChars = 80;
+  std::string line = exec.executable.empty() && !exec.argv.empty() ? exec.argv[0] : exec.executable;
+  for (size_t i = 1; i < exec.argv.size(); ++i) line += " " + ShellQuote(exec.argv[i]);
+  if (line.size() > kMaxChars) line = line.substr(0, kMaxChars - 3) + "...";
+  return line;
+}
+
 // "mutex#2 (m_b)" — the deadlock cycle's way of naming an object.
 std::string ObjectInParens(const Trace& trace, uint32_t obj) {
   if (obj == 0) return "nothing";
@@ -206,6 +215,10 @@ std::string RenderTimeline(const Trace& trace) {
       std::string line = "  process " + std::to_string(pid);
       if (first->parent >= 0 && first->tid != 0) {
         line += ", started by " + ThreadName(static_cast<uint32_t>(first->parent));
+      }
+      for (const Process& p : trace.processes) {
+        if (p.pid != pid) continue;
+        for (const ProcessExec& exec : p.execs) line += ", exec'd " + CommandLine(exec);
       }
       line += ":\n";
       out += line + Table(threads, {false, false, false, false}, 40, "    ");

@@ -78,6 +78,12 @@ std::string RenderTraceJson(const Trace& trace, int indent) {
     }
     w.Field("executable", p.executable).Key("argv").BeginArray();
     for (const std::string& arg : p.argv) w.String(arg);
+    w.EndArray().Key("execs").BeginArray();
+    for (const ProcessExec& exec : p.execs) {
+      w.BeginObject().Field("executable", exec.executable).Key("argv").BeginArray();
+      for (const std::string& arg : exec.argv) w.String(arg);
+      w.EndArray().EndObject();
+    }
     w.EndArray().EndObject();
   }
   w.EndArray();

@@ -1276,6 +1276,12 @@ class ForkGroup(WeftTestCase):
         self.assertEqual(exec_event["arg"], 1, exec_event)
         child_pid = [t for t in show["threads"] if t["tid"] == exec_event["tid"]][0]["pid"]
         child_tids = {t["tid"] for t in show["threads"] if t["pid"] == child_pid}
+        child = [p for p in show["processes"] if p["pid"] == child_pid][0]
+        self.assertEqual([(os.path.basename(e["executable"]), e["argv"]) for e in child["execs"]],
+                         [("withdraw_ok", ["withdraw_ok"])], child)
+        self.assertEqual(show["processes"][0]["execs"], [])
+        self.assertRegex(self.weft.show_text(trace), r"process %d, started by T0, exec'd \S*"
+                         r"/withdraw_ok:" % child_pid)
         started = {t["start_function"] for t in show["threads"] if t["pid"] == child_pid}
         self.assertIn("withdraw", started, show["threads"])
         modules = {m["id"]: m for m in show["modules"]}
@@ -2983,7 +2989,15 @@ class SpawnGroup(WeftTestCase):
                 text = self.weft.show_text(trace)
                 self.assertIn("  process %d:\n" % root, text)
                 for pid in sorted(set(children.values())):
-                    self.assertRegex(text, r"  process %d, started by T\d+:\n" % pid)
+                    self.assertRegex(text, r"  process %d, started by T\d+, exec'd \S+.*:\n" % pid)
+                self.assertRegex(text, r"exec'd \S+/spawn_stock_racy sell plain:\n")
+                # The exec'd seller's events are named from its own image, however soon it
+                # ended (its maps are read at its exit stop at the latest).
+                sells = [ev for ev in show["events"]
+                         if ev["tid"] in children and ev["kind"] == "mutex_lock"]
+                self.assertTrue(sells)
+                for ev in sells:
+                    self.assertEqual(ev["location"]["function"], "SellOne", ev)
                 self.check_replays(trace, show, times=5, label="spawn-%s" % mode)
 
     def test_locked_version_is_clean(self):

@@ -177,11 +177,20 @@ struct Header {
 
 // A process of the run. Only the process weft starts is recorded today; the format holds
 // a tree (children name their parent).
+// A new program a process ran (an exec that succeeded).
+struct ProcessExec {
+  std::string executable;  // resolved absolute path
+  std::vector<std::string> argv;
+
+  bool operator==(const ProcessExec&) const = default;
+};
+
 struct Process {
   uint32_t pid = 0;        // OS pid; 0 = not recorded (format-1 traces)
   int32_t parent = -1;     // pid of the parent process in the trace, -1 = none
-  std::string executable;  // resolved absolute path of what it runs
+  std::string executable;  // resolved absolute path of what it runs (a fork: its parent's)
   std::vector<std::string> argv;
+  std::vector<ProcessExec> execs;  // the programs it exec'd after, in order
 
   bool operator==(const Process&) const = default;
 };

@@ -67,7 +67,10 @@ class TraceWriter {
   ~TraceWriter();
 
   // A process of the run, before its threads and modules.
+  // The process's packet; its `execs` are written apart (WriteProcessExec).
   Status WriteProcess(const Process& process);
+  // Process `pid` (written before) ran a new program.
+  Status WriteProcessExec(uint32_t pid, const ProcessExec& exec);
   // A module (id > 0, unique), before the frames that refer to it.
   Status WriteModule(const Module& module);
   Status WriteThread(const Thread& thread);  // again later to update name/function

@@ -34,6 +34,32 @@ constexpr uint32_t kInterruptsBeforeKill = 3;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// The program process `pid` runs and its argv, from /proc (at its exec stop: the new one's).
+RunResult::Exec ReadExec(pid_t pid) {
+  RunResult::Exec exec;
+  exec.pid = static_cast<uint32_t>(pid);
+  std::string proc = "/proc/" + std::to_string(pid);
+  char path[4096];
+  ssize_t n = readlink((proc + "/exe").c_str(), path, sizeof path);
+  if (n > 0 && static_cast<size_t>(n) < sizeof path) exec.executable.assign(path, n);
+  int fd = open((proc + "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    std::string text;
+    char buf[4096];
+    for (ssize_t got; text.size() < (1u << 20) && (got = read(fd, buf, sizeof buf)) > 0;) {
+      text.append(buf, static_cast<size_t>(got));
+    }
+    close(fd);
+    for (size_t at = 0; at < text.size();) {
+      size_t end = text.find('\0', at);
+      if (end == std::string::npos) end = text.size();
+      exec.argv.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+  }
+  return exec;
+}
+
 bool IsStopSignal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
@@ -249,6 +275,8 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
         }
       }
       t.exiting = false;
+      result_.execs.push_back(ReadExec(t.tid));
+      if (t.tgid != root_) execd_.insert(t.tgid);
       // NB: the exec'ing thread, now the main one, has its own options (maybe no exit stop).
       t.exit_stops = true;
       SetOptions(t);
@@ -261,6 +289,7 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
     }
     case PTRACE_EVENT_EXIT:
       if (t.tgid == root_) OnRootThreadExit(t);
+      if (t.tid == t.tgid && execd_.count(t.tgid) != 0) CallPoll();
       t.exiting = true;
       Resume(t.tid, 0);
       return;

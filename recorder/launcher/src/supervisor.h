@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <set>
 #include <vector>
 
 #include "signals.h"
@@ -93,6 +94,9 @@ class Supervisor {
   bool root_done_ = false;
   bool root_exec_seen_ = false;
   bool group_exit_snapshot_ = false;
+  // Processes other than the root that exec'd: the ring is drained at their main thread's
+  // exit stop, while their maps can still be read (the reader names their frames' modules).
+  std::set<pid_t> execd_;
   bool root_main_gone_ = false;  // the root's main thread exited first: every thread exit stops
   bool timed_out_ = false;
   bool killed_ = false;

@@ -195,6 +195,22 @@ void RingReader::WriteRemainingModules() {
   if (!final_maps_.empty()) AddModules(final_maps_, ImageOfPid(root_.pid));
 }
 
+void RingReader::WriteExecs(const std::vector<launcher::RunResult::Exec>& seen) {
+  if (writer_ == nullptr) return;
+  std::unordered_map<uint32_t, size_t> matched;  // per pid: its exec stops used so far
+  for (uint32_t pid : exec_pids_) {
+    bool defined = pid == root_.pid ||
+                   std::find(child_pids_.begin(), child_pids_.end(), pid) != child_pids_.end();
+    size_t want = matched[pid]++;
+    size_t found = 0;
+    for (const launcher::RunResult::Exec& e : seen) {
+      if (e.pid != pid || found++ != want) continue;
+      if (defined) Write(writer_->WriteProcessExec(pid, {e.executable, e.argv}));
+      break;
+    }
+  }
+}
+
 uint32_t RingReader::FrameFor(uint64_t ip, uint32_t image) {
   const std::pair<uint64_t, uint32_t> key{ip, image};
   if (frame_ips_.size() >= kMaxFrames) {
@@ -471,6 +487,10 @@ void RingReader::OnEvent(const uint8_t* slot, uint64_t index) {
     first_stacks_.emplace(r.tid, r.stack);
   }
   last_event_kind_ = r.kind;
+  if (r.kind == WEFT_EV_EXEC && (r.flags & WEFT_F_FAILED) == 0 && r.arg >= 0 &&
+      r.tid < threads_.size()) {
+    exec_pids_.push_back(threads_[r.tid].pid);
+  }
   if (r.kind == WEFT_EV_MEM_READ || r.kind == WEFT_EV_MEM_WRITE) ++memory_events_;
   if (r.kind == WEFT_EV_INTERP_POINT) ++interp_points_;
   if (writer_ != nullptr) {

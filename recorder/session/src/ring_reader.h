@@ -94,6 +94,10 @@ class RingReader {
   // Writes the root process (if not yet written) and the modules of the final maps that no
   // frame needed. Called once the run is over.
   void WriteRemainingModules();
+  // Writes a ProcessExec packet for each exec event that succeeded (a new image, under
+  // control or not), in their order, from the supervisor's exec stops (`seen`): the k-th
+  // exec event of a process is its k-th exec stop. Called once the run is over.
+  void WriteExecs(const std::vector<launcher::RunResult::Exec>& seen);
   std::vector<format::Thread>& threads() { return threads_; }
   const std::vector<format::Thread>& threads() const { return threads_; }
   std::vector<format::Object>& objects() { return objects_; }
@@ -174,6 +178,7 @@ class RingReader {
   std::unordered_map<uint32_t, uint32_t> image_of_pid_;
   std::vector<uint32_t> object_images_;
   std::vector<uint32_t> thread_images_;
+  std::vector<uint32_t> exec_pids_;      // the process of each exec event that succeeded
   std::vector<uint32_t> module_images_;  // parallel to modules_
   format::Process root_;
   std::vector<uint32_t> child_pids_;  // forked processes whose Process packet is written

@@ -72,6 +72,7 @@ Status FinishTrace(const RunConfig& config, const launcher::RunResult& run,
   (void)config;
   if (writer != nullptr) {
     reader.WriteRemainingModules();
+    reader.WriteExecs(run.execs);
     ImageSymbolizers symbolizers(reader, run);
     const std::vector<uint64_t>& ips = reader.frame_ips();
     const std::vector<uint32_t>& images = reader.frame_images();

@@ -381,6 +381,22 @@ TEST(RenderTimeline, ADetachNamesTheDetachedThread) {
   EXPECT_THAT(RenderTimeline(t), HasSubstr("detaches T1, failed"));
 }
 
+TEST(RenderTimeline, AProcessSaysWhatItExecd) {
+  Trace t = testing::MakeMemoryTrace();
+  t.threads.push_back(testing::MakeThread(3, 0, 0, "", 0));
+  t.threads.back().pid = 4322;
+  Process child{4322, t.processes[0].pid, t.processes[0].executable, t.processes[0].argv};
+  child.execs = {{"/usr/bin/memcached", {"memcached", "-p", "11211", "-m", "a b"}}};
+  t.processes.push_back(child);
+  std::string text = RenderTimeline(t);
+  EXPECT_THAT(text, HasSubstr("process 4322, started by T0, exec'd /usr/bin/memcached -p 11211 "
+                              "-m 'a b':"));
+  t.processes.back().execs.push_back({"/bin/x", {"x", std::string(200, 'y')}});
+  text = RenderTimeline(t);
+  EXPECT_THAT(text, HasSubstr("-m 'a b', exec'd /bin/x yyy"));
+  EXPECT_THAT(text, HasSubstr("yyy...:"));
+}
+
 TEST(Describe, AGranuleOfTwoGlobalsNamesTheOneAtTheBytes) {
   Trace t = MakeSharedGranuleTrace();
   EXPECT_EQ(format::GlobalAt(t, 3, 0), "flag");

@@ -133,6 +133,11 @@ Trace MakeRichTrace() {
   t.header.schedule.tail = "random";
   t.header.schedule.forced_tid = 2;
   t.header.schedule.prefix = 77;
+  // A forked process that exec'd twice (sh, then the program sh ran).
+  Process child{4322, 4321, t.processes[0].executable, t.processes[0].argv};
+  child.execs = {{"/usr/bin/dash", {"sh", "-c", "exec ./worker"}},
+                 {"/work/worker", {"./worker", std::string("a\0b", 3)}}};
+  t.processes.push_back(child);
   t.header.schedule.parameters = {{"bias", 3}, {"", 0}, {"max", UINT64_MAX}};
   t.header.atomic_sites = true;
   t.header.atomic_site_modules = {{"/p", 185}, {"/opt/lib/libq\xff.so", 0}};
@@ -227,6 +232,10 @@ TEST(TraceIo, StreamedTraceKeepsEveryField) {
   TraceWriter& w = **writer;
   for (const Process& p : expected.processes) ASSERT_TRUE(w.WriteProcess(p).ok());
   for (const Module& m : expected.modules) ASSERT_TRUE(w.WriteModule(m).ok());
+  // A process's execs come once the run is over, as the supervisor learns them.
+  for (const Process& p : expected.processes) {
+    for (const ProcessExec& e : p.execs) ASSERT_TRUE(w.WriteProcessExec(p.pid, e).ok());
+  }
   // Threads and objects first appear without their names, as a recording learns them.
   for (Thread t : expected.threads) {
     t.name.clear();

@@ -154,6 +154,14 @@ struct RunResult {
   std::vector<Mapping> maps;          // root process, taken at its exit (or crash) stop
   // kTimeout: every thread of the root process as it was when the time ran out.
   std::vector<ThreadSnapshot> threads_at_timeout;
+  // Each exec that succeeded in a process of the tree, in the order the supervisor saw them
+  // (at the exec stop: the new program's path and argv, from /proc).
+  struct Exec {
+    uint32_t pid = 0;
+    std::string executable;
+    std::vector<std::string> argv;
+  };
+  std::vector<Exec> execs;
   double wall_seconds = 0;
   // SIGINT, SIGTERM or SIGHUP if weft itself received one while the program ran (0 if
   // not): the caller should finish writing what it has, then exit as if killed by it.
