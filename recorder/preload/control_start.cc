@@ -203,6 +203,10 @@ void ResolveReal() {
   WEFT_RESOLVE(readdir64_r);
   WEFT_RESOLVE(closedir);
   WEFT_RESOLVE(dirfd);
+  WEFT_RESOLVE(fcntl);
+  WEFT_RESOLVE(fcntl64);
+  WEFT_RESOLVE(lockf);
+  WEFT_RESOLVE(lockf64);
 #undef WEFT_RESOLVE
 }
 

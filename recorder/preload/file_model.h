@@ -12,9 +12,19 @@ namespace weft::shim {
 bool FileEventsOn();
 // The file object of `fd` when file operations are points and it is a regular file, else 0.
 uint32_t FileEventObject(int fd);
-// Whether the flock a thread waits for (FILE_LOCK: op.arg the fd, op.mask the operation) can
-// be taken now; a probe that finds it free takes it.
+// Whether the file lock a thread waits for can be taken now (FILE_LOCK: op.arg the fd; a
+// flock: op.mask the operation; a record lock: op.addr its struct flock, op.mask F_SETLK or
+// F_OFD_SETLK); a probe that finds it free takes it. The thread's own process only.
 bool FlockProbe(const Thread* t);
+// A lock on file `obj` (0: on any file) was released by this process (an unlock, a close,
+// its exit): the threads of other processes waiting for a lock on it are marked
+// (Thread::lock_stale), and before the next decision their processes probe again. The
+// thread holding the turn.
+void NoteFileReleased(uint32_t obj);
+// close(fd) by this process, when it drops record locks of the process's (POSIX: any close
+// of the file): its schedule point, the close by `close_call`, a FILE_UNLOCK event; true with
+// the close's result in *result. False when the close releases no lock (the caller closes).
+bool CloseDropsRecordLocks(int fd, int (*close_call)(int), int* result);
 
 inline Op FileOp(uint8_t kind, uint32_t obj) {
   Op op;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "file_model.h"
 #include "shim.h"
 
 // Last, after every other header: the libc names the shim must not call.
@@ -130,11 +131,9 @@ WEFT_EXPORT int pipe2(int fds[2], int flags) {
 // glibc's pipe makes the system call itself (no pipe2 through the PLT).
 WEFT_EXPORT int pipe(int fds[2]) { return pipe2(fds, 0); }
 
-WEFT_EXPORT int close(int fd) {
-  if (IsWeftFd(fd)) {
-    errno = EBADF;
-    return -1;
-  }
+namespace {
+
+int RealClose(int fd) {
   if (real.close_fn != nullptr) return real.close_fn(fd);
   long rc = RawSyscall(SYS_close, fd);
   if (rc < 0) {
@@ -142,6 +141,18 @@ WEFT_EXPORT int close(int fd) {
     return -1;
   }
   return 0;
+}
+
+}  // namespace
+
+WEFT_EXPORT int close(int fd) {
+  if (IsWeftFd(fd)) {
+    errno = EBADF;
+    return -1;
+  }
+  // A close that drops the process's record locks on a file is their release (file_model.h).
+  if (int r = 0; CloseDropsRecordLocks(fd, RealClose, &r)) return r;
+  return RealClose(fd);
 }
 
 WEFT_EXPORT int close_range(unsigned first, unsigned last, int flags) {

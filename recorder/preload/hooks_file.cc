@@ -2,8 +2,16 @@
 // forked processes, each open, read, write, truncation, rename, unlink and flush of a regular
 // file is a schedule point and a FILE_READ or FILE_WRITE event on the file (by device and
 // inode: the same object in every process), so the searches interleave two processes'
-// read-check-write of one file and `weft conflicts` pairs their accesses; flock is FILE_LOCK /
-// FILE_UNLOCK, and a blocking flock waits without holding the turn.
+// read-check-write of one file and `weft conflicts` pairs their accesses; flock, fcntl's record
+// locks (F_SETLK, F_SETLKW, their open-file-description twins F_OFD_*) and lockf are
+// FILE_LOCK / FILE_UNLOCK, a test of a record lock (F_GETLK, lockf's F_TEST) a FILE_READ, and
+// a blocking lock waits without holding the turn until a probe by its own process takes it.
+// NB: the kernel says whether a lock is free (byte ranges, shared and exclusive, who owns it):
+// the probe is the non-blocking form of the very call, made by the waiter's own process (a
+// POSIX lock belongs to the process, an OFD lock and a flock to the open file description).
+// A release (an unlock, a close that drops a process's record locks, a process's exit) marks
+// the waiters of other processes, whose processes look again before the next decision
+// (NoteFileReleased).
 // NB: stdio reads and writes go through glibc's own read and write, which no hook sees: the
 // open of a stream (fopen) is its read point, and the flush of a stream with pending output
 // (fflush, fclose) its write point. A single process's file operations are no events (as
@@ -15,6 +23,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "control.h"
 #include "file_model.h"
@@ -159,6 +168,188 @@ bool FileHookOff(const Guard& guard, bool writes) {
   return !FileEventsOn();
 }
 
+// The files this process holds record locks on (fcntl, lockf), for the closes that drop them:
+// POSIX locks belong to the process and go at ANY close of a descriptor of the file; OFD locks
+// at the last close of their open file description (which may be another process's: it is
+// inherited). Process-private; a forked child has no POSIX locks of its parent's (stamped with
+// the pid that took them), an exec'd image starts with none known.
+struct LockedFile {
+  uint32_t obj;
+  bool posix;  // it may hold POSIX locks on it
+  bool ofd;    // ... OFD locks
+};
+constexpr uint32_t kMaxLockedFiles = 32;
+constinit LockedFile g_locked[kMaxLockedFiles] = {};
+constinit uint32_t g_locked_count = 0;
+constinit bool g_locked_overflow = false;  // more files than fit: every close of a file counts
+constinit uint32_t g_locked_pid = 0;
+
+// Drops the POSIX entries a fork inherited (the child holds none of them).
+void CheckLockedOwner() {
+  uint32_t pid = OwnPid();
+  if (g_locked_pid == pid) return;
+  g_locked_pid = pid;
+  g_locked_overflow = false;
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < g_locked_count; ++i) {
+    if (!g_locked[i].ofd) continue;
+    g_locked[kept] = g_locked[i];
+    g_locked[kept++].posix = false;
+  }
+  g_locked_count = kept;
+}
+
+LockedFile* FindLocked(uint32_t obj) {
+  for (uint32_t i = 0; i < g_locked_count; ++i) {
+    if (g_locked[i].obj == obj) return &g_locked[i];
+  }
+  return nullptr;
+}
+
+void NoteRecordLocked(uint32_t obj, bool ofd) {
+  CheckLockedOwner();
+  LockedFile* f = FindLocked(obj);
+  if (f == nullptr) {
+    if (g_locked_count == kMaxLockedFiles) {
+      g_locked_overflow = true;
+      return;
+    }
+    f = &g_locked[g_locked_count++];
+    f->obj = obj;
+    f->posix = false;
+    f->ofd = false;
+  }
+  (ofd ? f->ofd : f->posix) = true;
+}
+
+// What a record lock's operation does: tests it, unlocks, tries or waits to take it.
+enum class LockAction : uint8_t { kTest, kUnlock, kTry, kWait };
+
+// FILE_LOCK's arg for a record lock: LOCK_SH 1 or LOCK_EX 2 (as flock's), | LOCK_NB 4 for a
+// try, | kRecordLockArg (a POSIX lock: fcntl F_SETLK/F_SETLKW, lockf) or kOfdLockArg.
+constexpr int64_t kRecordLockArg = 0x100;
+constexpr int64_t kOfdLockArg = 0x200;
+
+// A record lock's operation on `fd`: `fl` the lock asked for (a copy of the caller's), `ofd`
+// an OFD lock; `call(nonblocking)` the real call (nonblocking: its F_SETLK / F_TLOCK form).
+// A test is a FILE_READ of the file, an unlock a FILE_UNLOCK; a lock is a FILE_LOCK that a
+// wait makes enabled once a probe (FlockProbe: the non-blocking form, by this process) takes
+// it.
+template <typename Call>
+int RecordLock(int fd, LockAction action, bool ofd, const struct flock& fl, Call&& call) {
+  Guard guard;
+  if (FileHookOff(guard, action != LockAction::kTest)) return call(false);
+  uint32_t obj = ObjectOfFd(fd, true);
+  if (obj == 0) return call(false);
+  if (action == LockAction::kTest) {
+    return static_cast<int>(FileAccess(WEFT_EV_FILE_READ, obj, [&] { return call(false); }));
+  }
+  if (action == LockAction::kUnlock) {
+    int r = static_cast<int>(FileAccess(WEFT_EV_FILE_UNLOCK, obj, [&] { return call(false); }));
+    if (r == 0) NoteFileReleased(obj);
+    return r;
+  }
+  Thread* self = Self();
+  struct flock probe = fl;  // NB: lives while the thread waits (op.addr points to it)
+  Op op = FileOp(WEFT_EV_FILE_LOCK, obj);
+  op.arg = fd;
+  op.addr = &probe;
+  op.mask = static_cast<uint64_t>(ofd ? F_OFD_SETLK : F_SETLK);
+  if (action == LockAction::kTry) op.flags |= WEFT_F_TRY;
+  int r;
+  int error;
+  for (;;) {
+    Schedule(self, op);
+    r = call(true);  // the probe's lock (ours already), or a try's
+    error = errno;
+    // A process outside the session took it since the probe: wait again.
+    if (r == 0 || action == LockAction::kTry || (error != EAGAIN && error != EACCES)) break;
+  }
+  self->op.kind = WEFT_EV_NONE;
+  uint16_t flags = op.flags;
+  if (r < 0) flags |= WEFT_F_FAILED;
+  int64_t arg = (fl.l_type == F_WRLCK ? LOCK_EX : LOCK_SH) | (ofd ? kOfdLockArg : kRecordLockArg) |
+                (action == LockAction::kTry ? LOCK_NB : 0);
+  Emit(self, WEFT_EV_FILE_LOCK, flags, obj, r < 0 ? -error : arg);
+  if (r == 0) {
+    NoteRecordLocked(obj, ofd);
+    // A read lock over a write lock of this process's lets other readers in.
+    if (fl.l_type == F_RDLCK) NoteFileReleased(obj);
+  }
+  errno = error;
+  return r;
+}
+
+bool IsRecordLockCommand(int cmd) {
+  switch (cmd) {
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// fcntl and fcntl64 (one on x86-64: struct flock is flock64): a record-lock command is a
+// file lock's operation, any other the real call.
+int FcntlCommon(int fd, int cmd, void* arg, bool is64) {
+  auto call_cmd = [&](int c) -> int {
+    int (*fn)(int, int, ...) = is64 ? real.fcntl64 : real.fcntl;
+    if (fn != nullptr) return fn(fd, c, arg);
+    long r = RawSyscall(SYS_fcntl, fd, c, reinterpret_cast<long>(arg));
+    if (r < 0) {
+      errno = static_cast<int>(-r);
+      return -1;
+    }
+    return static_cast<int>(r);
+  };
+  if (!IsRecordLockCommand(cmd) || IsNull(arg)) return call_cmd(cmd);
+  struct flock fl;
+  CopyBytes(&fl, arg, sizeof fl);
+  bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+  LockAction action = cmd == F_GETLK || cmd == F_OFD_GETLK     ? LockAction::kTest
+                      : fl.l_type == F_UNLCK                   ? LockAction::kUnlock
+                      : cmd == F_SETLKW || cmd == F_OFD_SETLKW ? LockAction::kWait
+                                                               : LockAction::kTry;
+  int nonblocking = cmd == F_SETLKW ? F_SETLK : cmd == F_OFD_SETLKW ? F_OFD_SETLK : cmd;
+  return RecordLock(fd, action, ofd, fl, [&](bool nb) { return call_cmd(nb ? nonblocking : cmd); });
+}
+
+// lockf and lockf64: a POSIX write lock of `len` bytes from the file offset (glibc's own
+// struct flock for it: SEEK_CUR, start 0, length len).
+template <typename Call>
+int LockfCommon(int fd, int cmd, off64_t len, Call&& call) {
+  LockAction action;
+  switch (cmd) {
+    case F_TEST:
+      action = LockAction::kTest;
+      break;
+    case F_ULOCK:
+      action = LockAction::kUnlock;
+      break;
+    case F_TLOCK:
+      action = LockAction::kTry;
+      break;
+    case F_LOCK:
+      action = LockAction::kWait;
+      break;
+    default:
+      return call(cmd);
+  }
+  struct flock fl;
+  ZeroBytes(&fl, sizeof fl);
+  fl.l_type = action == LockAction::kUnlock ? F_UNLCK : F_WRLCK;
+  fl.l_whence = SEEK_CUR;
+  fl.l_start = 0;
+  fl.l_len = len;
+  return RecordLock(fd, action, false, fl,
+                    [&](bool nb) { return call(nb && cmd == F_LOCK ? F_TLOCK : cmd); });
+}
+
 }  // namespace
 
 namespace weft::shim {
@@ -168,9 +359,48 @@ bool FileEventsOn() { return g_sched != nullptr && g_sched->process_count > 1; }
 uint32_t FileEventObject(int fd) { return FileEventsOn() ? ObjectOfFd(fd, false) : 0; }
 
 bool FlockProbe(const Thread* t) {
-  // NB: a probe that finds the lock free takes it: flock locks belong to the open file
-  // description, which the waiting thread shares with this (its own process's) thread.
-  return RawSyscall(SYS_flock, t->op.arg, static_cast<long>(t->op.mask) | LOCK_NB) == 0;
+  // NB: a probe that finds the lock free takes it: flock and OFD locks belong to the open
+  // file description, which the waiting thread shares with this (its own process's) thread,
+  // POSIX record locks to the process. A probe that fails otherwise than "held" (a bad
+  // descriptor, a read-only file's write lock) lets the call go on and fail as it would.
+  long r = t->op.addr != nullptr
+               ? RawSyscall(SYS_fcntl, t->op.arg, static_cast<long>(t->op.mask),
+                            reinterpret_cast<long>(t->op.addr))
+               : RawSyscall(SYS_flock, t->op.arg, static_cast<long>(t->op.mask) | LOCK_NB);
+  return r != -EAGAIN && r != -EACCES && r != -EWOULDBLOCK;
+}
+
+void NoteFileReleased(uint32_t obj) {
+  for (uint32_t i = 0; i < g_sched->live_count; ++i) {
+    Thread* t = &g_sched->threads[g_sched->live[i]];
+    if (t->process != g_process && t->op.kind == WEFT_EV_FILE_LOCK &&
+        (obj == 0 || t->op.obj == obj)) {
+      t->lock_stale = true;
+    }
+  }
+}
+
+bool CloseDropsRecordLocks(int fd, int (*close_call)(int), int* result) {
+  if (g_locked_count == 0 && !g_locked_overflow) return false;
+  Guard guard;
+  if (!Controlled(guard) || !FileEventsOn()) return false;
+  CheckLockedOwner();
+  if (g_locked_count == 0 && !g_locked_overflow) return false;
+  uint32_t obj = ObjectOfFd(fd, true);
+  if (obj == 0) return false;
+  LockedFile* f = FindLocked(obj);
+  if (f == nullptr && !g_locked_overflow) return false;
+  if (f != nullptr && !f->posix) {
+    // OFD locks go only with the description's last descriptor: the waiters look again.
+    *result = close_call(fd);
+    NoteFileReleased(obj);
+    return true;
+  }
+  *result = static_cast<int>(FileAccess(WEFT_EV_FILE_UNLOCK, obj, [&] { return close_call(fd); }));
+  if (f != nullptr) f->posix = false;
+  if (f != nullptr && !f->ofd) *f = g_locked[--g_locked_count];
+  NoteFileReleased(obj);
+  return true;
 }
 
 }  // namespace weft::shim
@@ -359,8 +589,10 @@ WEFT_EXPORT int flock(int fd, int operation) {
   uint32_t obj = ObjectOfFd(fd, true);
   if (obj == 0) return real.flock(fd, operation);
   if ((operation & LOCK_UN) != 0) {
-    return static_cast<int>(
+    int r = static_cast<int>(
         FileAccess(WEFT_EV_FILE_UNLOCK, obj, [&] { return real.flock(fd, operation); }));
+    if (r == 0) NoteFileReleased(obj);
+    return r;
   }
   // A lock is not enabled until a probe takes it (FlockProbe); with LOCK_NB it is a try.
   Thread* self = Self();
@@ -375,6 +607,33 @@ WEFT_EXPORT int flock(int fd, int operation) {
   uint16_t flags = op.flags;
   if (r < 0) flags |= WEFT_F_FAILED;
   Emit(self, WEFT_EV_FILE_LOCK, flags, obj, r < 0 ? -error : operation);
+  // A shared lock over an exclusive one lets other sharers in.
+  if (r == 0 && (operation & LOCK_SH) != 0) NoteFileReleased(obj);
   errno = error;
   return r;
+}
+
+WEFT_EXPORT int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);  // (as glibc's own fcntl reads it, whatever the command)
+  va_end(ap);
+  return FcntlCommon(fd, cmd, arg, false);
+}
+
+WEFT_EXPORT int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  void* arg = va_arg(ap, void*);
+  va_end(ap);
+  return FcntlCommon(fd, cmd, arg, true);
+}
+
+// NB: glibc's lockf calls its own fcntl inside libc, which no hook sees: lockf is hooked itself.
+WEFT_EXPORT int lockf(int fd, int cmd, off_t len) {
+  return LockfCommon(fd, cmd, len, [&](int c) { return real.lockf(fd, c, len); });
+}
+
+WEFT_EXPORT int lockf64(int fd, int cmd, off64_t len) {
+  return LockfCommon(fd, cmd, len, [&](int c) { return real.lockf64(fd, c, len); });
 }

@@ -411,6 +411,7 @@ Thread* Pick(uint16_t current) {
     timed = 0;
     bool foreign_outside = false;  // ... in another process
     bool taken_out = false;        // a thread whose turn was taken has not come back
+    Thread* stale = nullptr;       // another process's lock waiter whose lock was released
     g_sched->processes[g_process].refreshed_at = g_sched->events;
     for (uint32_t i = 0; i < g_sched->live_count; ++i) {
       Thread* t = &g_sched->threads[g_sched->live[i]];
@@ -419,6 +420,11 @@ Thread* Pick(uint16_t current) {
         continue;
       }
       bool own = t->process == g_process;
+      if (own) {
+        t->lock_stale = false;  // judged afresh below
+      } else if (t->lock_stale && stale == nullptr) {
+        stale = t;
+      }
       if (own && waited && t->op.kind == WEFT_EV_SIGNAL_WAIT &&
           __atomic_load_n(&t->signalled, __ATOMIC_ACQUIRE) == 0 && SignalPending(t->op.mask)) {
         // A signal from outside the session's events (a child's SIGCHLD when it really
@@ -454,6 +460,14 @@ Thread* Pick(uint16_t current) {
           }
         }
       }
+    }
+    if (stale != nullptr) {
+      // A lock it waits for was released (an unlock, a close, an exit) since its process
+      // last probed it: that process probes (and may take it) before the decision, so that
+      // the waiter may run next, as it would once the kernel woke it.
+      stale->lock_stale = false;
+      stale->refresh = true;
+      return stale;
     }
     if (count > 0 && (outside || foreign_outside || taken_out) &&
         replay_waits < kReplayOutsideSlices && !AnyReadinessWait(enabled, count)) {
@@ -841,6 +855,7 @@ bool TakeTurnFromDeadProcess(Thread* self) {
   // have made next (the same `current`, whichever waiter noticed).
   EndThreadsOf(process);
   PublishProcesses();
+  NoteFileReleased(0);  // its file locks went with it
   return DecideInPlaceOf(self, static_cast<uint16_t>(holder), /*refresh_foreign=*/false);
 }
 
@@ -863,6 +878,7 @@ void LeaveProcess(Thread* self, ProcessState end) {
   MarkProcessLeft();
   UpdateStatus();
   g_leaving = true;
+  NoteFileReleased(0);  // its locks go with it (once the kernel has ended it: SettleExits)
   GiveTurn(Pick(self->tid));
 }
 

@@ -208,6 +208,10 @@ struct RealFunctions {
   int (*readdir64_r)(DIR*, struct dirent64*, struct dirent64**);
   int (*closedir)(DIR*);
   int (*dirfd)(DIR*);
+  int (*fcntl)(int, int, ...);  // its record-lock commands are file locks (hooks_file.cc)
+  int (*fcntl64)(int, int, ...);
+  int (*lockf)(int, int, off_t);
+  int (*lockf64)(int, int, off64_t);
   int (*close_fn)(int);
   int (*close_range)(unsigned, unsigned, int);
   void (*closefrom)(int);
@@ -326,6 +330,10 @@ struct Thread {
   // Handed the turn to judge its own process's threads afresh (nothing another process could
   // see was able to run): it decides again instead of performing its operation.
   bool refresh;
+  // It waits for a file lock (FILE_LOCK) and another process released one on that file (an
+  // unlock, a close that drops record locks, its exit) since its own process last judged it:
+  // that process looks again before the next decision (file_model.h: NoteFileReleased).
+  bool lock_stale;
   // A replay that feeds recorded inputs (inputs.h): where its next one may be in the
   // session's table (every entry before it is another thread's or taken).
   uint64_t input_next;

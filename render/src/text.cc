@@ -289,12 +289,18 @@ std::string EventDetails(const Trace& trace, const Event& e, const std::vector<u
         parts.push_back("fd " + std::to_string(e.arg));
       }
       break;
-    case EventKind::kFileLock:  // arg: the flock operation, or -errno
+    case EventKind::kFileLock:  // arg: the flock operation (| 0x100, 0x200: a record lock)
       if (failed) {
         parts.push_back("failed: " + ErrnoName(-e.arg));
         failed = false;
       } else {
-        parts.push_back((e.arg & 2) != 0 ? "exclusive" : "shared");
+        std::string how = (e.arg & 2) != 0 ? "exclusive" : "shared";
+        if ((e.arg & 0x200) != 0) {
+          how += " record lock (open file description)";
+        } else if ((e.arg & 0x100) != 0) {
+          how += " record lock";
+        }
+        parts.push_back(how);
       }
       break;
     case EventKind::kExec:  // arg: 1 controlled, 0 uncontrolled, -errno

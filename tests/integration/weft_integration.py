@@ -1155,6 +1155,89 @@ class ForkGroup(WeftTestCase):
         self.assertEqual(result["failures"], [], ran.describe())
         self.assertEqual(result["runs"], 200, ran.describe())
 
+    UNMODELLED_NOTE = "a thread blocked in a call weft does not model"
+
+    def test_fcntl_record_lock_race_between_processes(self):
+        # Two forked processes read-check-write one stock file with no lock: found, replayed.
+        ran, result = self.weft.explore(self.program("record_lock_stock_racy"), 50, 1,
+                                        self.path("rl-none"), args=["none"])
+        self.assertTrue(result["failures"], "not found in 50 runs:" + ran.describe())
+        trace = result["failures"][0]["trace"]
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 1), ran.describe())
+        self.check_replays(trace, show, times=REPLAYS, label="rl-none")
+
+    def test_fcntl_record_locks_are_modelled_waits(self):
+        # The same under fcntl(F_SETLKW), lockf(F_LOCK), an OFD lock and an F_SETLK retry loop
+        # (whose lock the seller's exit drops): never oversold; a blocked lock waits without
+        # holding the turn (no unmodelled block, which made runs slow and replays diverge),
+        # each lock is a file_lock event of its kind, the test of one's own lock a file_read,
+        # and runs replay event for event.
+        kind_bit = {"setlkw": 0x100, "lockf": 0x100, "ofd": 0x200, "setlk": 0x100}
+        for mode, bit in kind_bit.items():
+            with self.subTest(mode=mode):
+                ran, result = self.weft.explore(self.program("record_lock_stock_racy"), 200, 1,
+                                                self.path("rl-" + mode), args=[mode])
+                self.assertEqual(result["failures"], [], ran.describe())
+                self.assertEqual(result["runs"], 200, ran.describe())
+                for seed in (1, 2, 3):
+                    trace = self.path("rl-%s-%d.weft" % (mode, seed))
+                    ran = self.weft.record(self.program("record_lock_stock_racy"), trace,
+                                           seed=seed, args=[mode])
+                    where = "%s seed %d:%s" % (mode, seed, ran.describe())
+                    self.assertIn("sold 1, stock 0", ran.stdout, where)
+                    self.assertNotIn(self.UNMODELLED_NOTE, ran.stderr, where)
+                    show = self.weft.show_json(trace)
+                    locks = [ev for ev in show["events"] if ev["kind"] == "file_lock"
+                             and "failed" not in ev["flags"]]
+                    self.assertGreaterEqual(len({ev["tid"] for ev in locks}), 2,
+                                            "both sellers' locks are file_lock events: " + where)
+                    self.assertTrue(all(ev["arg"] & bit for ev in locks), where)
+                    self.check_replays(trace, show, times=3, label="rl-%s-%d" % (mode, seed))
+
+    def test_fcntl_locks_on_disjoint_ranges_do_not_block(self):
+        # Two children hold record locks on the two halves of one file at once, each sees the
+        # other's with F_GETLK, and a range overlapping the other's is refused.
+        for seed in (1, 2, 3):
+            trace = self.path("ranges-%d.weft" % seed)
+            ran = self.weft.record(self.program("record_lock_ranges_ok"), trace, seed=seed,
+                                   args=["ranges"])
+            where = "seed %d:%s" % (seed, ran.describe())
+            self.assertIn("both ranges held at once; the overlap was refused", ran.stdout, where)
+            show = self.weft.show_json(trace)
+            self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), where)
+            self.check_replays(trace, show, times=3, label="ranges-%d" % seed)
+        ran, result = self.weft.explore(self.program("record_lock_ranges_ok"), 50, 1,
+                                        self.path("rx"), args=["ranges"])
+        self.assertEqual(result["failures"], [], ran.describe())
+
+    def test_a_release_wakes_the_waiting_process(self):
+        # The holder drops its lock (a close of another descriptor of the file: POSIX drops all
+        # the process's locks on it; or F_UNLCK) and keeps running: the waiter in the other
+        # process gets the lock while it runs, as the kernel would wake it, rather than once
+        # the holder has nothing left to do.
+        for mode in ("close", "unlock"):
+            for seed in (1, 2, 3):
+                trace = self.path("%s-%d.weft" % (mode, seed))
+                ran = self.weft.record(self.program("record_lock_ranges_ok"), trace, seed=seed,
+                                       args=[mode])
+                where = "%s seed %d:%s" % (mode, seed, ran.describe())
+                self.assertIn("the waiter got the lock while the holder ran", ran.stdout, where)
+                self.assertNotIn(self.UNMODELLED_NOTE, ran.stderr, where)
+                show = self.weft.show_json(trace)
+                events = show["events"]
+                holder, waiter = sorted({ev["tid"] for ev in events if ev["kind"] == "file_lock"})
+                release = [ev["index"] for ev in events
+                           if ev["kind"] == "file_unlock" and ev["tid"] == holder]
+                got = [ev["index"] for ev in events
+                       if ev["kind"] == "file_lock" and ev["tid"] == waiter]
+                self.assertTrue(release and got, where)
+                self.assertLess(release[0], got[0], "the waiter locked before the release: "
+                                + where)
+                if mode == "close":
+                    self.assertEqual(events[release[0]]["location"]["function"], "Holder", where)
+                self.check_replays(trace, show, times=3, label="%s-%d" % (mode, seed))
+
     def test_forked_process_crash(self):
         # A forked child dies of SIGSEGV while it holds the turn: the parent, waiting for it,
         # takes the turn over (no wait for --timeout), sees the signal, and the run replays.
@@ -1649,6 +1732,15 @@ class ProcessesSlowGroup(WeftTestCase):
                                         self.path("sq-fixed"), args=["fixed"])
         self.assertEqual(result["failures"], [], "the BEGIN IMMEDIATE version failed:"
                          + ran.describe())
+
+    def test_stock_file_under_record_locks(self):
+        for mode in ("setlkw", "lockf"):
+            with self.subTest(mode=mode):
+                ran, result = self.weft.explore(self.program("record_lock_stock_racy"),
+                                                CORRECT_RUNS_SLOW, 1, self.path("rl-" + mode),
+                                                args=[mode])
+                self.assertEqual(result["failures"], [], ran.describe())
+                self.assertEqual(result["runs"], CORRECT_RUNS_SLOW, ran.describe())
 
     def test_redis(self):
         ran, result = self.weft.explore(self.program("redis_seat_racy"), 100, 1,

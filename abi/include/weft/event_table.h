@@ -158,15 +158,19 @@ enum weft_section_role {
   X(FILE_READ, FileRead, 36, "file_read", FILE, READ, NONE, OTHER, 0, 1, \
     "the file (a regular file: device and inode)", \
     "bytes read, or -errno; 0 for an open that reads no bytes yet (open, fopen: buffered " \
-    "reads follow it with no schedule point between)") \
+    "reads follow it with no schedule point between) and for a test of a record lock " \
+    "(fcntl F_GETLK, F_OFD_GETLK, lockf F_TEST)") \
   X(FILE_WRITE, FileWrite, 37, "file_write", FILE, WRITE, NONE, OTHER, 0, 1, \
     "the file", "bytes written, or -errno (write, pwrite, a stream's flush at fflush or " \
     "fclose, ftruncate, an open that truncates, rename or unlink of it)") \
   X(FILE_LOCK, FileLock, 38, "file_lock", FILE, UPDATE, ACQUIRE, LOCK, 1, 0, \
-    "the file", "the flock operation (LOCK_SH 1, LOCK_EX 2, | LOCK_NB 4), or -errno with " \
-    "F_FAILED") \
+    "the file", "the flock operation (LOCK_SH 1, LOCK_EX 2, | LOCK_NB 4); a record lock " \
+    "(fcntl F_SETLK/F_SETLKW, lockf): LOCK_SH (F_RDLCK) or LOCK_EX (F_WRLCK), | LOCK_NB for " \
+    "a try, | 0x100 (a POSIX lock: the process's) or 0x200 (an OFD lock: F_OFD_SETLK/W); or " \
+    "-errno with F_FAILED") \
   X(FILE_UNLOCK, FileUnlock, 39, "file_unlock", FILE, UPDATE, RELEASE, UNLOCK, 0, 0, \
-    "the file", "0, or -errno") \
+    "the file", "0, or -errno (flock LOCK_UN; an fcntl or lockf unlock; a close of a file " \
+    "the process holds record locks on, which drops them all)") \
   X(CHANNEL_SEND, ChannelSend, 40, "channel_send", CHANNEL, WRITE, NONE, OTHER, 0, 1, \
     "the channel (a pipe, or a socket's service)", \
     "bytes written or sent (write, writev, send, sendto, sendmsg; a write that may not fit " \
