@@ -38,7 +38,9 @@ bool ListenWaitOver(const Thread* t);
 // are live (a server under control may still listen: its start-up takes no virtual time, a
 // client's retry sleeps do), waits — not holding the turn — until something listens there
 // or no other thread can run (then it fails, as it would have). Whether `t`'s connect
-// (op.wait kWaitServer) can go on.
+// (op.wait kWaitServer) can go on: a listen on its port by a thread of the session
+// (SchedState::listen_ports, at once), else — a server whose listen no hook saw — the kernel's
+// table of listeners, asked once every kServerCheckEvents events.
 bool ServerWaitOver(const Thread* t);
 inline constexpr uint64_t kServerCheckEvents = 64;
 // Whether a call with `call_flags` on fd can block (no MSG_DONTWAIT, fd not O_NONBLOCK).

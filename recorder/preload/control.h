@@ -52,6 +52,7 @@ inline bool UnderControl(const Process& p) {
 }
 
 inline constexpr uint32_t kMaxChannelPairs = 256;
+inline constexpr uint32_t kMaxListenPorts = 64;
 struct ChannelPair {
   uint64_t ino[2];  // the inodes of its two ends
 };
@@ -90,6 +91,10 @@ struct SchedState {
   // socketpair()s made in the session (hooks_channel.cc): their two ends are one channel.
   ChannelPair channel_pairs[kMaxChannelPairs];
   uint32_t channel_pair_count;
+  // The TCP ports the session's controlled threads listened on (hooks_channel.cc: listen),
+  // for a connect waiting for a server of the session (ServerWaitOver); never removed.
+  uint16_t listen_ports[kMaxListenPorts];
+  uint32_t listen_port_count;
   // The pipes and sockets on descriptors 0-2 when the first process started (weft's output
   // capture: never channels, ChannelInit); 0 where none. Shared: an exec'd image's own
   // descriptors 0-2 may be the session's pipes (a shell pipeline).

@@ -146,6 +146,7 @@ void ResolveReal() {
   WEFT_RESOLVE(connect);
   WEFT_RESOLVE(shutdown);
   WEFT_RESOLVE(socketpair);
+  WEFT_RESOLVE(listen);
   WEFT_RESOLVE(clone);
   Resolve(real.syscall_fn, "syscall");
   WEFT_RESOLVE(waitpid);

@@ -9,6 +9,9 @@
 // at the server (uncontrolled or not) needs; a controlled server's connections are
 // over-approximated as one object, which costs searches a few orders, never a race.
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -213,7 +216,8 @@ uint32_t LoopbackPort(const struct sockaddr* addr, socklen_t len) {
   return 0;
 }
 
-// /proc/net/tcp and tcp6, read a piece at a time (only the thread holding the turn reads).
+// /proc/net/tcp and tcp6, read a piece at a time (only the thread holding the turn reads):
+// where sock_diag cannot be asked.
 constinit char g_net_buf[2048] = {};
 
 uint32_t HexValue(const char* p, const char* end) {
@@ -273,7 +277,75 @@ bool ListenerInFile(const char* path, uint32_t port) {
   return found;
 }
 
+// Whether a TCP socket of `family` listens on `port`, asked of the kernel by a sock_diag dump
+// of the listeners on that port alone (tens of microseconds, where /proc/net/tcp walks every
+// socket's bucket: milliseconds). 1 yes, 0 no, -1 the query failed.
+constinit char g_diag_buf[4096] = {};
+
+int DiagListener(int family, uint32_t port) {
+  long s = RawSyscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (s < 0) return -1;
+  struct {
+    struct nlmsghdr header;
+    struct inet_diag_req_v2 request;
+  } req;
+  ZeroBytes(&req, sizeof req);
+  req.header.nlmsg_len = sizeof req;
+  req.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  req.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.request.sdiag_family = static_cast<uint8_t>(family);
+  req.request.sdiag_protocol = IPPROTO_TCP;
+  req.request.idiag_states = 1u << 10;  // TCP_LISTEN only: the kernel walks its listeners
+  req.request.id.idiag_sport = __builtin_bswap16(static_cast<uint16_t>(port));  // their port
+  struct sockaddr_nl kernel;
+  ZeroBytes(&kernel, sizeof kernel);
+  kernel.nl_family = AF_NETLINK;
+  int found = -1;
+  if (RawSyscall(SYS_sendto, s, reinterpret_cast<long>(&req), sizeof req, 0,
+                 reinterpret_cast<long>(&kernel), sizeof kernel) == static_cast<long>(sizeof req)) {
+    found = 0;
+    for (bool done = false; !done;) {
+      long n = RawSyscall(SYS_recvfrom, s, reinterpret_cast<long>(g_diag_buf), sizeof g_diag_buf, 0,
+                          0, 0);
+      if (n <= 0) {
+        found = -1;
+        break;
+      }
+      size_t left = static_cast<size_t>(n);
+      for (auto* h = reinterpret_cast<struct nlmsghdr*>(g_diag_buf); NLMSG_OK(h, left);
+           h = NLMSG_NEXT(h, left)) {
+        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+          if (h->nlmsg_type == NLMSG_ERROR) found = -1;
+          done = true;
+          break;
+        }
+        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+        const auto* msg = static_cast<const struct inet_diag_msg*>(NLMSG_DATA(h));
+        if (__builtin_bswap16(msg->id.idiag_sport) == port) found = 1;
+      }
+    }
+  }
+  RawSyscall(SYS_close, s);
+  return found;
+}
+
+// Whether a thread of the session listened on `port` (listen).
+bool SessionListens(uint32_t port) {
+  for (uint32_t i = 0; i < g_sched->listen_port_count; ++i) {
+    if (g_sched->listen_ports[i] == port) return true;
+  }
+  return false;
+}
+
+// Whether anything on this machine listens on TCP `port`: the session's own listens, else the
+// kernel (sock_diag; /proc/net/tcp where that fails).
 bool ListenerOn(uint32_t port) {
+  if (SessionListens(port)) return true;
+  int v4 = DiagListener(AF_INET, port);
+  if (v4 == 1) return true;
+  int v6 = DiagListener(AF_INET6, port);
+  if (v6 == 1) return true;
+  if (v4 == 0 && v6 == 0) return false;
   return ListenerInFile("/proc/net/tcp", port) || ListenerInFile("/proc/net/tcp6", port);
 }
 
@@ -283,12 +355,15 @@ namespace weft::shim {
 
 bool ServerWaitOver(const Thread* t) {
   if (t->op.mask != 0) return true;
-  // NB: the system's table of listeners costs milliseconds to read (the kernel walks every
-  // socket), so it is read once every kServerCheckEvents events, at event counts the schedule
-  // fixes (deterministic: a listen by a thread under control happened at an event); a
-  // listener seen is remembered (mask 2).
-  if (g_sched->events % kServerCheckEvents != 0) return false;
-  if (!ListenerOn(static_cast<uint32_t>(t->op.arg))) return false;
+  uint32_t port = static_cast<uint32_t>(t->op.arg);
+  // NB: a listen by a thread under control happened between two events, so both the session's
+  // table and the kernel's say the same at an event count in every run (deterministic). The
+  // kernel is asked only once every kServerCheckEvents events, at counts the schedule fixes: a
+  // server of the session listens through the hook, which is seen at once. A listener seen is
+  // remembered (mask 2).
+  if (!SessionListens(port) && (g_sched->events % kServerCheckEvents != 0 || !ListenerOn(port))) {
+    return false;
+  }
   const_cast<Thread*>(t)->op.mask = 2;
   return true;
 }
@@ -416,6 +491,39 @@ WEFT_EXPORT int connect(int fd, const struct sockaddr* addr, socklen_t len) {
   Schedule(self, op);
   return static_cast<int>(CallThenEmit(self, WEFT_EV_CHANNEL_CONNECT, obj,
                                        [&] { return real.connect(fd, addr, len); }));
+}
+
+// A listen by a controlled thread: its TCP port is noted for the connects that wait for it
+// (ServerWaitOver). No event: what a client sees of it is its connect's.
+WEFT_EXPORT int listen(int fd, int backlog) {
+  Guard guard;
+  bool controlled = Controlled(guard);
+  int rc;
+  if (real.listen != nullptr) {
+    rc = real.listen(fd, backlog);
+  } else {
+    long r = RawSyscall(SYS_listen, fd, backlog);
+    if (r < 0) errno = static_cast<int>(-r);
+    rc = r < 0 ? -1 : 0;
+  }
+  if (rc != 0 || !controlled || g_sched->listen_port_count >= kMaxListenPorts) return rc;
+  struct sockaddr_storage local;
+  socklen_t len = sizeof local;
+  int error = errno;
+  if (RawSyscall(SYS_getsockname, fd, reinterpret_cast<long>(&local),
+                 reinterpret_cast<long>(&len)) == 0) {
+    uint32_t port = 0;
+    if (local.ss_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+      port = __builtin_bswap16(reinterpret_cast<const sockaddr_in*>(&local)->sin_port);
+    } else if (local.ss_family == AF_INET6 && len >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+      port = __builtin_bswap16(reinterpret_cast<const sockaddr_in6*>(&local)->sin6_port);
+    }
+    if (port != 0 && !SessionListens(port)) {
+      g_sched->listen_ports[g_sched->listen_port_count++] = static_cast<uint16_t>(port);
+    }
+  }
+  errno = error;
+  return rc;
 }
 
 WEFT_EXPORT int shutdown(int fd, int how) {

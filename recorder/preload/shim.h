@@ -149,6 +149,7 @@ struct RealFunctions {
   int (*connect)(int, const struct sockaddr*, socklen_t);
   int (*shutdown)(int, int);
   int (*socketpair)(int, int, int, int[2]);
+  int (*listen)(int, int);  // a controlled server's listen is noted (ServerWaitOver)
   pid_t (*waitpid)(pid_t, int*, int);
   pid_t (*wait4)(pid_t, int*, int, struct rusage*);
   int (*waitid)(idtype_t, id_t, siginfo_t*, int);
@@ -274,8 +275,9 @@ enum WaitKind : uint8_t {
   kWaitSpawn = 8,
   // connect: a listener on loopback port `arg` while other threads of the session run (a
   // server under control that has not listened yet); `mask` 1 once nothing else could run
-  // (the connect then fails, as it would), 2 once a listener was seen. Judged from
-  // /proc/net/tcp by any process (channel_model.h: ServerWaitOver).
+  // (the connect then fails, as it would), 2 once a listener was seen. Judged from the
+  // session's own listens, else the kernel's table of listeners, by any process
+  // (channel_model.h: ServerWaitOver).
   kWaitServer = 9
 };
 

@@ -3,17 +3,17 @@
  * Modes:
  *   ranges  Each of two children locks its own half of a 200-byte file (fcntl F_SETLKW,
  *           F_WRLCK: bytes 0-99 and 100-199) and says so on a pipe; once the parent has
- *           heard both, it lets each go on (a pipe each), and each tests the other's half with F_GETLK:
- *           held by the other process (both ranges are held at once: locks on disjoint
- *           ranges do not block). Then the first child's F_SETLK of bytes 50-149 must be
- *           refused (EAGAIN or EACCES: that range overlaps the second child's lock).
+ *           heard both, it lets each go on (a pipe each), and each tests the other's half
+ *           with F_GETLK: held by the other process (both ranges are held at once: locks on
+ *           disjoint ranges do not block). Then the first child's F_SETLK of bytes 50-149
+ *           must be refused (EAGAIN or EACCES: it overlaps the second child's lock).
  *           Prints "both ranges held at once; the overlap was refused".
  *   close   The holder locks the whole file (F_SETLKW) and lets the waiter go on (through
  *           shared memory), which blocks in F_SETLKW of the whole file once it has said so.
- *           The holder then opens the file again and
- *           closes that second descriptor: POSIX drops all of a process's locks on a file at
- *           any close of it. The holder keeps running (sched_yield, up to 100000 times)
- *           until the waiter says, through shared memory, that it has the lock.
+ *           The holder then opens the file again and closes that second descriptor: POSIX
+ *           drops all of a process's locks on a file at any close of it. The holder keeps
+ *           running (sched_yield, up to 100000 times) until the waiter says, through shared
+ *           memory, that it has the lock.
  *           Prints "the waiter got the lock while the holder ran".
  *   unlock  The same, the holder unlocking with F_UNLCK instead of the close.
  *
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     children[i] = fork();
     if (children[i] < 0) return 2;
     if (children[i] == 0) {
-      int code = ranges ? RangeChild(i, ready[1], go[i][0])
+      int code = ranges   ? RangeChild(i, ready[1], go[i][0])
                  : i == 0 ? Holder(mode, shared)
                           : Waiter(shared);
       _exit(code);
