@@ -89,7 +89,8 @@ struct Slot {
 // one at `path` (the same events, now with stacks and symbols; its header names the
 // schedule that made them) and the result is true; else `path` is left as it was.
 Result<bool> ReplayWithStacks(const ExploreOptions& options, const session::RunConfig& run,
-                              const format::Trace& kept, const std::string& path) {
+                              const format::Trace& kept, const std::string& path,
+                              std::string* why) {
   std::string part = path + ".stacks.part";
   std::string part_output = part + ".out";
   // NB: its output goes to a file, as the run's did, so that the trace captures it too.
@@ -118,6 +119,21 @@ Result<bool> ReplayWithStacks(const ExploreOptions& options, const session::RunC
                     (!kept.has_outcome || analysis::SameFailure(report->outcome, kept.outcome));
   if (!same) {
     unlink(part.c_str());
+    // What differed, so that the user is told what weft could not do, not just that.
+    if (!report.ok()) {
+      *why = "it did not run: " + report.error().message;
+    } else if (report->interrupted_by != 0) {
+      *why = "it was interrupted";
+    } else if (report->diverged) {
+      *why = "it diverged at " + report->divergence;
+    } else if (report->events != kept.events.size()) {
+      *why = "it made " + std::to_string(report->events) + " events where the run made " +
+             std::to_string(kept.events.size());
+    } else if (report->event_digest != analysis::DigestOf(kept)) {
+      *why = "its " + std::to_string(report->events) + " events differ from the run's";
+    } else {
+      *why = "it ended otherwise: " + format::DescribeOutcome(report->outcome);
+    }
     return false;
   }
   if (rename(part.c_str(), path.c_str()) != 0) {
@@ -266,6 +282,7 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
   }
   if (Status s = CopyToFile(out, output_path); !s.ok()) return s.error();
   report->trace_path = trace;
+  std::string stacks_why;
   std::string stacks = config.stack_depth != 0            ? kStacksRecorded
                        : options.failure_stack_depth == 0 ? kStacksNone
                                                           : "";
@@ -273,7 +290,7 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
   if (stacks.empty()) {
     stacks = kStacksNotReproduced;
     if (kept.ok()) {
-      Result<bool> again = ReplayWithStacks(options, config, kept.value(), trace);
+      Result<bool> again = ReplayWithStacks(options, config, kept.value(), trace, &stacks_why);
       if (!again.ok()) return again.error();
       if (again.value()) {
         stacks = kStacksReplayed;
@@ -289,6 +306,7 @@ Result<session::RunReport> RunKeepingFailure(const ExploreOptions& options,
   f.outcome = report->outcome;
   f.output = ReadFile(output_path);
   f.stacks = stacks;
+  f.stacks_why = stacks_why;
   if (kept.ok()) {
     f.outcome = kept->outcome;  // with the symbols FinishTrace added
     f.signature = FailureSignature(kept.value());

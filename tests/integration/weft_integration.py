@@ -1635,6 +1635,21 @@ class ProcessesGroup(WeftTestCase):
         self.assertEqual(connects[0]["flags"], [], "the first connect did not wait for the "
                          "server: %s" % connects[0])
 
+    def test_a_failure_kept_without_stacks_says_how_the_replay_differed(self):
+        # A real redis-server's failing run replayed with stacks makes other events than the
+        # run (its jemalloc, whose constructor the shim starts in, allocates differently once
+        # the unwinder is loaded): the failure is kept without stacks, and weft says where
+        # that replay left the run instead of only that it did.
+        ran, result = self.weft.explore(self.program("redis_seat_racy"), 30, 1,
+                                        self.path("redis-stacks"), extra=["--no-explain"])
+        self.assertTrue(result["failures"], "not found in 30 runs:" + ran.describe())
+        f = result["failures"][0]
+        if f["stacks"] == "not reproduced":
+            self.assertRegex(ran.stderr, r"did not reproduce the failure \([^)]*: it (diverged at "
+                             r"event \d+|made \d+ events where the run made \d+)", ran.describe())
+        else:
+            self.assertEqual(f["stacks"], "replayed", f)
+
     def test_shell_pipeline_replays(self):
         # seq and sort write their pipes through stdio, and sort reads its own through stdio
         # (fread_unlocked), with reads and writes no hook sees. Each stdio read of a pipe of

@@ -681,12 +681,13 @@ int RunExplore(const std::vector<std::string>& argv) {
   std::vector<std::string> without_stacks;
   for (const auto* list : {&r.failures, &r.later_failures}) {
     for (const search::Failure& f : *list) {
-      if (f.stacks == search::kStacksNotReproduced) without_stacks.push_back(f.trace);
+      if (f.stacks != search::kStacksNotReproduced) continue;
+      without_stacks.push_back(f.trace + (f.stacks_why.empty() ? "" : ": " + f.stacks_why));
     }
   }
   if (!without_stacks.empty()) {
     std::string which;
-    for (const std::string& t : without_stacks) which += (which.empty() ? "" : ", ") + t;
+    for (const std::string& t : without_stacks) which += (which.empty() ? "" : "; ") + t;
     Say(std::string(without_stacks.size() == 1 ? "the trace has" : "the traces have") +
         " no stacks: a replay with stacks did not reproduce the failure (" + which +
         "; it replays as it is)");

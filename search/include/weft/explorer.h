@@ -92,6 +92,9 @@ struct Failure {
   // (the trace is an exact replay of the run, with stacks), "none" (not asked for) or "not
   // reproduced" (a replay with stacks did not reproduce the run: its own trace, no stacks).
   std::string stacks;
+  // "not reproduced": how the replay with stacks differed from the run ("it diverged at
+  // event 12732: …", "it made 12,791 events where the run made 12,885").
+  std::string stacks_why;
   bool race = false;  // a failure by ExploreOptions::fail_on_race: the run had a data race
   // With ExploreOptions::target: this run failed the same way as the target.
   bool target = false;
