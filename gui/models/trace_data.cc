@@ -197,6 +197,56 @@ uint32_t TraceData::SwitchesInRange(uint64_t lo, uint64_t hi) const {
   return static_cast<uint32_t>(b - a);
 }
 
+namespace {
+
+// What a process is called on its lanes: the program it ran last and its pid.
+QString ProcessTag(const format::Trace& t, uint32_t pid) {
+  std::string program;
+  for (const format::Process& p : t.processes) {
+    if (p.pid != pid) continue;
+    program = p.execs.empty() ? p.executable : p.execs.back().executable;
+  }
+  size_t slash = program.rfind('/');
+  if (slash != std::string::npos) program = program.substr(slash + 1);
+  QString tag = QString::fromStdString(program);
+  return (tag.isEmpty() ? QString() : tag + QLatin1Char(' ')) + QString::number(pid);
+}
+
+}  // namespace
+
+void GroupLanesByProcess(TraceData& data) {
+  const format::Trace& t = data.trace;
+  const size_t lanes = data.lanes.size();
+  // (A thread the table does not hold, an event's tid past it, is the root's.)
+  const uint32_t root = t.threads.empty() ? 0 : t.threads[0].pid;
+  auto pid_of = [&](size_t tid) { return tid < t.threads.size() ? t.threads[tid].pid : root; };
+  std::vector<uint32_t> with_threads;  // the pids the threads name, in tid order
+  for (size_t tid = 0; tid < lanes; ++tid) {
+    uint32_t pid = pid_of(tid);
+    if (std::find(with_threads.begin(), with_threads.end(), pid) == with_threads.end()) {
+      with_threads.push_back(pid);
+    }
+  }
+  data.lane_order.clear();
+  if (with_threads.size() <= 1) {
+    for (size_t tid = 0; tid < lanes; ++tid) data.lane_order.push_back(static_cast<uint32_t>(tid));
+    return;
+  }
+  std::vector<uint32_t> pids;  // the trace's order, then any it does not list
+  for (const format::Process& p : t.processes) pids.push_back(p.pid);
+  for (uint32_t pid : with_threads) {
+    if (std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+  }
+  for (uint32_t pid : pids) {
+    QString tag = ProcessTag(t, pid);
+    for (size_t tid = 0; tid < lanes; ++tid) {
+      if (pid_of(tid) != pid) continue;
+      data.lane_order.push_back(static_cast<uint32_t>(tid));
+      data.lanes[tid].label += QStringLiteral(" \u00b7 ") + tag;
+    }
+  }
+}
+
 QString TraceData::ThreadLabel(uint32_t tid) const {
   QString label = QStringLiteral("T%1").arg(tid);
   if (tid < thread_names.size() && !thread_names[tid].isEmpty()) {
@@ -353,6 +403,7 @@ std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& pa
     data->thread_names[i] = ThreadNameOf(t, static_cast<uint32_t>(i), data->lanes[i].events);
     data->lanes[i].label = data->ThreadLabel(static_cast<uint32_t>(i));
   }
+  GroupLanesByProcess(*data);
   for (Lane& lane : data->lanes) {
     while (lane.masks.back().size() > 1) {
       const std::vector<uint8_t>& below = lane.masks.back();

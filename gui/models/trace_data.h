@@ -42,7 +42,9 @@ EventCategory CategoryOf(format::EventKind kind);
 // One thread's row on the timeline.
 struct Lane {
   uint32_t tid = 0;
-  QString label;                 // "T1 teller": tid and ThreadName
+  // "T1 teller": tid and ThreadName; in a trace of several processes also its process,
+  // "T3 withdraw · withdraw_ok 1234" (the program it ran last, its pid).
+  QString label;
   std::vector<uint32_t> events;  // global indexes of the thread's events, ascending
   // Level of detail: masks[0][b] has bit c set when the thread has an event of category c
   // with index in [b * kLodBlock, (b + 1) * kLodBlock); masks[k + 1][i] = masks[k][2i] |
@@ -57,7 +59,11 @@ inline constexpr uint32_t kLodBlock = 64;
 struct TraceData {
   QString path;  // the file it was read from
   format::Trace trace;
-  std::vector<Lane> lanes;            // one per thread, lanes[i].tid == i
+  std::vector<Lane> lanes;  // one per thread, lanes[i].tid == i
+  // The tids in the order the timeline shows them: each process's threads together (the
+  // processes in the trace's order, the root first), by tid within one; 0, 1, ... when the
+  // trace has one process.
+  std::vector<uint32_t> lane_order;
   std::vector<uint32_t> switches;     // indexes i > 0 whose thread differs from event i - 1's
   std::vector<Conflict> conflicts;    // analysis::FindConflicts(trace), sorted by first
   uint64_t max_conflict_span = 0;     // largest second - first of the conflicts
@@ -149,6 +155,9 @@ std::vector<TimeTick> TimeTicks(const TraceData& data, const TimeLayout& layout,
 
 // Derives lanes, switches, conflicts and summaries for `trace`, read from `path`.
 std::shared_ptr<TraceData> BuildTraceData(format::Trace trace, const QString& path);
+// Sets `data.lane_order` and, in a trace of several processes, adds each lane's process to
+// its label (BuildTraceData does it).
+void GroupLanesByProcess(TraceData& data);
 
 // Reads `path` and builds its TraceData. Errors say what was wrong with which file
 // ("cannot read trace 'x.weft': not a weft trace (bad magic)").

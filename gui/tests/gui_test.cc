@@ -424,6 +424,23 @@ class GuiTest : public QObject {
     QVERIFY2(window.last_error().contains("directory"), qPrintable(window.last_error()));
   }
 
+  void LanesOfOneProcessAreShownTogether() {
+    // The root's threads T0 and T2, the child's T1 and T3: rows 0, 2, 1, 3 (by filter too).
+    format::Trace t = testing::BankTrace();
+    t.threads.push_back(t.threads[1]);
+    t.threads[3].tid = 3;
+    t.processes = {{100, -1, "/nonexistent/withdraw", {"./withdraw"}, {}},
+                   {200, 100, "/nonexistent/withdraw", {"./withdraw"}, {}}};
+    for (format::Thread& th : t.threads) th.pid = th.tid % 2 == 0 ? 100 : 200;
+    TimelineView timeline;
+    timeline.SetTraceData(BuildTraceData(t, "tree.weft"));
+    QCOMPARE(timeline.shown_lanes(), (std::vector<uint32_t>{0, 2, 1, 3}));
+    FilterSpec some;
+    some.threads = {3, 0, 1};
+    timeline.SetFilter(some);
+    QCOMPARE(timeline.shown_lanes(), (std::vector<uint32_t>{0, 1, 3}));
+  }
+
   void FiltersHideThreadsDimObjectsAndShowTheEnd() {
     MainWindow window(true);
     window.show();

@@ -52,6 +52,26 @@ class ModelsTest : public QObject {
     QCOMPARE(data->outcome, QStringLiteral("exited with code 1"));
   }
 
+  void LanesAreGroupedByProcess() {
+    // T0 and T2 in the root, T1 and T3 in a child that exec'd worker: the child's lanes
+    // come after the root's, each label naming its process.
+    format::Trace t = BankTrace();
+    t.threads.push_back(t.threads[1]);
+    t.threads[3].tid = 3;
+    t.processes = {{100, -1, "/nonexistent/withdraw", {"./withdraw"}, {}},
+                   {200, 100, "/nonexistent/withdraw", {"./withdraw"}, {}}};
+    t.processes[1].execs = {{"/bin/sh", {"sh"}}, {"/opt/worker", {"worker"}}};
+    for (format::Thread& th : t.threads) th.pid = th.tid % 2 == 0 ? 100 : 200;
+    auto data = BuildTraceData(t, "tree.weft");
+    QCOMPARE(data->lane_order, (std::vector<uint32_t>{0, 2, 1, 3}));
+    QCOMPARE(data->lanes[0].label, QStringLiteral("T0 main \u00b7 withdraw 100"));
+    QCOMPARE(data->lanes[3].label, QStringLiteral("T3 teller \u00b7 worker 200"));
+    // One process: tid order, labels as they were.
+    auto one = BuildTraceData(BankTrace(), "bank.weft");
+    QCOMPARE(one->lane_order, (std::vector<uint32_t>{0, 1, 2}));
+    QCOMPARE(one->lanes[1].label, QStringLiteral("T1 teller"));
+  }
+
   void ConflictsAreTheLockPairs() {
     auto data = BuildTraceData(BankTrace(), "bank.weft");
     // The mutex pairs of the two-withdrawals schedule, reversible at the lock of the first

@@ -107,10 +107,10 @@ void TimelineView::RebuildRows() {
   row_of_.clear();
   if (!data_) return;
   row_of_.assign(data_->lanes.size(), -1);
-  for (const Lane& lane : data_->lanes) {
-    if (!filter_.ShowsThread(lane.tid)) continue;
-    row_of_[lane.tid] = static_cast<int>(shown_.size());
-    shown_.push_back(lane.tid);
+  for (uint32_t tid : data_->lane_order) {
+    if (tid >= data_->lanes.size() || !filter_.ShowsThread(tid)) continue;
+    row_of_[tid] = static_cast<int>(shown_.size());
+    shown_.push_back(tid);
   }
 }
 
