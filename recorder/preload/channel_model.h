@@ -49,7 +49,7 @@ bool MayBlockOn(int fd, int call_flags);
 bool FdReady(int fd, short events);
 
 // Whether a write to fd now may end the process: fd is a pipe no one reads any more, or a
-// socket whose peer is gone, and SIGPIPE is neither caught, ignored nor blocked.
+// socket, and SIGPIPE is neither caught, ignored nor blocked.
 bool WriteMayEndProcess(int fd);
 
 // Holds back the calling thread's SIGPIPE while it lives: a SIGPIPE raised meanwhile is

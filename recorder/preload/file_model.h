@@ -15,7 +15,7 @@ uint32_t FileEventObject(int fd);
 // Whether the file lock a thread waits for can be taken now (FILE_LOCK: op.arg the fd; a
 // flock: op.mask the operation; a record lock: op.addr its struct flock, op.mask F_SETLK or
 // F_OFD_SETLK); a probe that finds it free takes it. The thread's own process only.
-bool FlockProbe(const Thread* t);
+bool FlockProbe(Thread* t);
 // A lock on file `obj` (0: on any file) was released by this process (an unlock, a close,
 // its exit): the threads of other processes waiting for a lock on it are marked
 // (Thread::lock_stale), and before the next decision their processes probe again. The

@@ -405,11 +405,12 @@ bool WriteMayEndProcess(int fd) {
   if (RawSyscall(SYS_fstat, fd, reinterpret_cast<long>(&st)) != 0) return false;
   bool fifo = S_ISFIFO(st.st_mode);
   if (!fifo && !S_ISSOCK(st.st_mode)) return false;
-  // A pipe without readers polls POLLERR; a stream socket whose peer is gone (a Unix
-  // socket's peer closed, a TCP connection reset) POLLHUP or POLLERR.
+  // A pipe without readers polls POLLERR. A socket may raise it with no sign beforehand (a
+  // Unix socket's peer shut down its reading side: neither POLLHUP nor POLLERR; a peer outside
+  // the session closing after a poll), so every socket write counts.
   struct pollfd p = {fd, POLLOUT, 0};
-  short gone = fifo ? POLLERR : POLLHUP | POLLERR;
-  if (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) <= 0 || !(p.revents & gone)) {
+  if (fifo &&
+      (RawSyscall(SYS_poll, reinterpret_cast<long>(&p), 1, 0) <= 0 || !(p.revents & POLLERR))) {
     return false;
   }
   struct {

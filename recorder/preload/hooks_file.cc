@@ -250,7 +250,8 @@ int RecordLock(int fd, LockAction action, bool ofd, const struct flock& fl, Call
     return r;
   }
   Thread* self = Self();
-  struct flock probe = fl;  // NB: lives while the thread waits (op.addr points to it)
+  struct flock probe = fl;     // NB: lives while the thread waits (op.addr points to it)
+  self->lock_outside = false;  // (FlockProbe says so once it finds an outside holder)
   Op op = FileOp(WEFT_EV_FILE_LOCK, obj);
   op.arg = fd;
   op.addr = &probe;
@@ -358,7 +359,7 @@ bool FileEventsOn() { return g_sched != nullptr && g_sched->process_count > 1; }
 
 uint32_t FileEventObject(int fd) { return FileEventsOn() ? ObjectOfFd(fd, false) : 0; }
 
-bool FlockProbe(const Thread* t) {
+bool FlockProbe(Thread* t) {
   // NB: a probe that finds the lock free takes it: flock and OFD locks belong to the open
   // file description, which the waiting thread shares with this (its own process's) thread,
   // POSIX record locks to the process. A probe that fails otherwise than "held" (a bad
@@ -367,7 +368,22 @@ bool FlockProbe(const Thread* t) {
                ? RawSyscall(SYS_fcntl, t->op.arg, static_cast<long>(t->op.mask),
                             reinterpret_cast<long>(t->op.addr))
                : RawSyscall(SYS_flock, t->op.arg, static_cast<long>(t->op.mask) | LOCK_NB);
-  return r != -EAGAIN && r != -EACCES && r != -EWOULDBLOCK;
+  bool held = r == -EAGAIN || r == -EACCES || r == -EWOULDBLOCK;
+  // NB: kept once the lock is taken: the event says it waited for the outside (external).
+  if (!held) return true;
+  t->lock_outside = false;
+  if (t->op.addr != nullptr && static_cast<long>(t->op.mask) == F_SETLK) {
+    // Who holds it (a POSIX lock's holder has a pid; an OFD lock's and flock's do not say):
+    // a process outside the session may let it go in real time (another program, a
+    // service), which no event of the session would show.
+    struct flock who;
+    __builtin_memcpy(&who, t->op.addr, sizeof who);
+    if (RawSyscall(SYS_fcntl, t->op.arg, F_GETLK, reinterpret_cast<long>(&who)) == 0 &&
+        who.l_type != F_UNLCK && who.l_pid > 0 && ProcessOfPid(who.l_pid) < 0) {
+      t->lock_outside = true;
+    }
+  }
+  return false;
 }
 
 void NoteFileReleased(uint32_t obj) {
@@ -596,6 +612,7 @@ WEFT_EXPORT int flock(int fd, int operation) {
   }
   // A lock is not enabled until a probe takes it (FlockProbe); with LOCK_NB it is a try.
   Thread* self = Self();
+  self->lock_outside = false;  // (FlockProbe says so once it finds an outside holder)
   Op op = FileOp(WEFT_EV_FILE_LOCK, obj);
   op.arg = fd;
   op.mask = static_cast<uint64_t>(operation & ~LOCK_NB);

@@ -219,7 +219,7 @@ bool Enabled(const Thread* t) {
     case WEFT_EV_POLL:
       return try_op || DeadlinePassed(op) || PollReady(t);
     case WEFT_EV_FILE_LOCK:
-      return try_op || FlockProbe(t);
+      return try_op || FlockProbe(const_cast<Thread*>(t));  // (it notes who holds the lock)
     case WEFT_EV_CHANNEL_RECV:
     case WEFT_EV_CHANNEL_ACCEPT:
     case WEFT_EV_CHANNEL_SEND:

@@ -336,6 +336,9 @@ struct Thread {
   // unlock, a close that drops record locks, its exit) since its own process last judged it:
   // that process looks again before the next decision (file_model.h: NoteFileReleased).
   bool lock_stale;
+  // It waits for a record lock that a process outside the session holds (its last probe
+  // asked the kernel who, F_GETLK): only real time can end the wait, not a deadlock.
+  bool lock_outside;
   // A replay that feeds recorded inputs (inputs.h): where its next one may be in the
   // session's table (every entry before it is another thread's or taken).
   uint64_t input_next;

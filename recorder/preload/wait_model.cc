@@ -150,7 +150,7 @@ bool WaitsOutside(const Thread* t) {
   if (ControlledChildEnded(t->op) >= 0) return false;
   if (t->op.kind == WEFT_EV_POLL && t->op.wait == kWaitSpawn) return false;  // modelled
   return (t->op.kind == WEFT_EV_POLL || t->op.kind == WEFT_EV_SIGNAL_WAIT || ChannelWait(t->op) ||
-          ListenWait(t->op)) &&
+          ListenWait(t->op) || (t->op.kind == WEFT_EV_FILE_LOCK && t->lock_outside)) &&
          (t->op.flags & WEFT_F_TRY) == 0;
 }
 

@@ -1344,6 +1344,36 @@ class ForkGroup(WeftTestCase):
         self.assertNotEqual(child["pid"], show["processes"][0]["pid"], show["threads"])
         self.check_replays(trace, show, times=3, label="exec")
 
+    def test_a_record_lock_held_outside_the_session_is_waited_for(self):
+        # A process outside the session (a python3 lockf) holds the lock for a second: the
+        # child's F_SETLKW waits for it in real time, as natively (before: "deadlock: 2
+        # threads blocked", and the program was killed).
+        lock_file = self.path("outside.lock")
+        with open(lock_file, "w") as f:
+            f.write("x")
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import fcntl, sys, time\n"
+             "f = open(sys.argv[1], 'r+'); fcntl.lockf(f, fcntl.LOCK_EX)\n"
+             "print('held', flush=True); time.sleep(1)", lock_file],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            self.assertEqual(holder.stdout.readline().strip(), "held")
+            trace = self.path("outside-lock.weft")
+            ran = self.weft.cmd("record", "-o", trace, "--timeout", 30, "--",
+                                self.program("outside_lock_ok"), lock_file)
+        finally:
+            holder.wait()
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        self.assertNotIn("deadlock", ran.stderr, ran.describe())
+        self.assertEqual(ran.stdout.strip(), "child locked\nparent: child exited 0",
+                         ran.describe())
+        show = self.weft.show_json(trace)
+        self.assertEqual(show_outcome_of(show["outcome"]), ("exit", 0), ran.describe())
+        locks = [ev for ev in show["events"] if ev["kind"] == "file_lock"]
+        self.assertEqual(len(locks), 1, locks)
+        self.assertIn("external", locks[0]["flags"], "the lock waited for the outside")
+        self.check_replays(trace, show, times=3, label="outside-lock")
+
     def test_an_exec_d_programs_stacks_and_objects_are_its_own(self):
         # The child execs another program (withdraw_ok), whose code and globals are at
         # other addresses than its parent's: its frames, thread start functions and objects
@@ -1391,6 +1421,18 @@ class ForkGroup(WeftTestCase):
             self.assertEqual(ev["location"]["function"], "worker", ev)
         self.assertTrue(all(m["pid"] in (root, child_pid) for m in show["modules"]))
         self.check_replays(trace, show, times=3, label="exec-program")
+        # The root's own exec (sh -c 'exec ...'): its execs hold that one, not weft's launch
+        # of sh (before, the launch was taken for the first, and each exec named the one
+        # before it: "exec'd /usr/bin/dash").
+        trace = self.path("exec-root.weft")
+        ran = self.weft.cmd("record", "-o", trace, "--seed", 4, "--", "/bin/sh", "-c",
+                            "exec %s program" % self.program("fork_exec_ok"))
+        self.assertEqual(ran.returncode, 0, ran.describe())
+        show = self.weft.show_json(trace)
+        root_execs = [os.path.basename(e["executable"]) for e in show["processes"][0]["execs"]]
+        self.assertEqual(root_execs, ["fork_exec_ok"], show["processes"])
+        child_execs = [os.path.basename(e["executable"]) for e in show["processes"][1]["execs"]]
+        self.assertEqual(child_execs, ["withdraw_ok"], show["processes"])
 
     def test_exec_static_runs_uncontrolled(self):
         # A static program cannot load the shim: the child runs it uncontrolled, the trace's

@@ -320,6 +320,7 @@ Result<RunResult> Run(const SpawnOptions& options) {
                      "/proc/sys/kernel/yama/ptrace_scope");
   }
   internal::Supervisor supervisor(options, pid, &plan, &signals, start);
+  supervisor.ExpectLaunchExec();
   guard.pid = 0;
   // The child waits for this before exec (see ChildMain).
   internal::ReleaseChild(&plan);

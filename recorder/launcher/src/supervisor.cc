@@ -275,7 +275,11 @@ void Supervisor::HandleEvent(Tracee& t, int event, int sig) {
         }
       }
       t.exiting = false;
-      result_.execs.push_back(ReadExec(t.tid));
+      if (t.tgid == root_ && launch_exec_pending_) {
+        launch_exec_pending_ = false;
+      } else {
+        result_.execs.push_back(ReadExec(t.tid));
+      }
       if (t.tgid != root_) execd_.insert(t.tgid);
       // NB: the exec'ing thread, now the main one, has its own options (maybe no exit stop).
       t.exit_stops = true;

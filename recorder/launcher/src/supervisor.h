@@ -61,6 +61,9 @@ class Supervisor {
   // Runs until the root process has ended; the RunResult, or weft's own failure (the child
   // could not exec, the tree did not die after SIGKILL).
   Result<RunResult> Loop();
+  // The root was started by weft's own exec of the program (not adopted from a fork
+  // server): its first exec stop is that launch, no exec of the program's (RunResult::execs).
+  void ExpectLaunchExec() { launch_exec_pending_ = true; }
 
  private:
   bool Sweep();
@@ -97,6 +100,7 @@ class Supervisor {
   // Processes other than the root that exec'd: the ring is drained at their main thread's
   // exit stop, while their maps can still be read (the reader names their frames' modules).
   std::set<pid_t> execd_;
+  bool launch_exec_pending_ = false;
   bool root_main_gone_ = false;  // the root's main thread exited first: every thread exit stops
   bool timed_out_ = false;
   bool killed_ = false;
