@@ -378,8 +378,10 @@ bool FlockProbe(Thread* t) {
     // service), which no event of the session would show.
     struct flock who;
     __builtin_memcpy(&who, t->op.addr, sizeof who);
+    // NB: found free by now, it was let go between the two calls by no event of the
+    // session's (the holder is held by the turn): from outside too; the next probe takes it.
     if (RawSyscall(SYS_fcntl, t->op.arg, F_GETLK, reinterpret_cast<long>(&who)) == 0 &&
-        who.l_type != F_UNLCK && who.l_pid > 0 && ProcessOfPid(who.l_pid) < 0) {
+        (who.l_type == F_UNLCK || (who.l_pid > 0 && ProcessOfPid(who.l_pid) < 0))) {
       t->lock_outside = true;
     }
   }
